@@ -1,0 +1,85 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+
+/** A card JSON 2.0 object, ready for im/v1 or a callback response. */
+export type CardJson = Record<string, unknown>;
+
+export type HeaderColor = 'blue' | 'green' | 'orange' | 'red' | 'grey' | 'turquoise' | 'wathet' | 'yellow';
+
+export interface ButtonView {
+  text: string;
+  type: 'primary' | 'default' | 'danger';
+  /** the callback value, validated again (zod) when the click comes back */
+  value: Record<string, string | number>;
+}
+
+// ---- view models, one per template under cards/ -------------------------------------------------------------
+
+export interface MessageView {
+  title: string;
+  color: HeaderColor;
+  /** markdown paragraphs; user-supplied parts must pass through `md()` */
+  paragraphs: string[];
+  buttons?: ButtonView[];
+}
+
+export interface HelpView {
+  title: string;
+  intro: string;
+  commands: { usage: string; summary: string; detail?: string; button?: ButtonView }[];
+  footer: string;
+}
+
+export interface CardViews {
+  message: MessageView;
+  help: HelpView;
+}
+
+// ---- rendering ------------------------------------------------------------------------------------------------
+
+function findCardsDir(): string {
+  // src/bot → ../../cards; dist/src/bot → ../../../cards
+  const candidates = [path.resolve(__dirname, '../../cards'), path.resolve(__dirname, '../../../cards')];
+  const dir = candidates.find((d) => existsSync(path.join(d, 'message.hbs')));
+  if (!dir) throw new Error(`card templates not found (looked in ${candidates.join(', ')})`);
+  return dir;
+}
+
+/** Templates write JSON; every value goes through {{json …}}, so nothing a user typed can break the structure. */
+function createEngine(dir: string): Map<string, HandlebarsTemplateDelegate> {
+  const hb = Handlebars.create();
+  hb.registerHelper('json', (value: unknown) => new hb.SafeString(JSON.stringify(value ?? null)));
+  hb.registerHelper('comma', (isLast: unknown) => (isLast ? '' : ','));
+  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+  const partialDir = path.join(dir, 'partials');
+  if (existsSync(partialDir)) {
+    for (const f of readdirSync(partialDir).filter((f) => f.endsWith('.hbs'))) {
+      hb.registerPartial(path.basename(f, '.hbs'), readFileSync(path.join(partialDir, f), 'utf8'));
+    }
+  }
+  const templates = new Map<string, HandlebarsTemplateDelegate>();
+  for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs'))) {
+    templates.set(path.basename(f, '.hbs'), hb.compile(readFileSync(path.join(dir, f), 'utf8'), { noEscape: true }));
+  }
+  return templates;
+}
+
+let engine: Map<string, HandlebarsTemplateDelegate> | undefined;
+
+export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
+  engine ??= createEngine(findCardsDir());
+  const template = engine.get(name);
+  if (!template) throw new Error(`no card template “${name}”`);
+  const text = template(view);
+  try {
+    return JSON.parse(text) as CardJson;
+  } catch (err) {
+    throw new Error(`card template “${name}” produced invalid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Escapes text for a markdown component (user-supplied names, commands …). */
+export function md(text: string): string {
+  return text.replace(/[\\`*_~[\]()<>#|]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,16 @@
+/** Every sentence the bot says in chat, in one place (Simplified Chinese). */
+export const MSG = {
+  helpTitle: '“双随机、一公开”检查助手 · 使用帮助',
+  helpIntroRegistered: (name: string, roles: string) => `您好，${name}（${roles}）。您可以向我发送以下命令（群聊中请先 @ 我）：`,
+  helpIntroUnknown: (openId: string) =>
+    `您好！您还没有登记在**执法检查人员名录库**中，暂时只能查看帮助。\n` +
+    `请把您的飞书 OpenID 发给本局联络员登记：\`${openId}\``,
+  helpFooter: '命令也可以用英文别名，例如 /help。遇到问题请联系市局联络员。',
+  helpDetailButton: '用法',
+  unknownCommandTitle: '没有听懂这条消息',
+  unknownCommand: (text: string) => `暂不支持“${text}”。发送 **/帮助** 查看您可以使用的命令。`,
+  unknownNonText: '我只能识别文字命令。发送 **/帮助** 查看您可以使用的命令。',
+  notAllowedTitle: '没有权限',
+  notAllowed: (command: string, roles: string) => `**${command}** 仅限${roles}使用。发送 **/帮助** 查看您可以使用的命令。`,
+  staleButton: '这个按钮已失效，请发送 /帮助 重新开始',
+} as const;

@@ -1,0 +1,39 @@
+/** Chat text → command. `/抽取 专项=xxx 种子=123` → {name:'抽取', args:{专项:'xxx', 种子:'123'}, positional:[]}. */
+export interface ParsedCommand {
+  /** the word after the slash, as typed (Chinese name or English alias) */
+  name: string;
+  args: Record<string, string>;
+  positional: string[];
+  /** the whole text after mention removal, for messages */
+  text: string;
+}
+
+/** Text of an im.message.receive_v1 `text` message, with @-mention placeholders (`@_user_1`) removed. */
+export function messageText(content: string, mentionKeys: readonly string[]): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(content);
+  } catch {
+    return undefined;
+  }
+  const text = (parsed as { text?: unknown }).text;
+  if (typeof text !== 'string') return undefined;
+  let out = text;
+  for (const key of mentionKeys) out = out.split(key).join(' ');
+  return out.replace(/@_user_\d+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+export function parseCommand(text: string): ParsedCommand | undefined {
+  const normalised = text.replace(/^[／/]/, '/').replace(/[＝]/g, '=');
+  if (!normalised.startsWith('/')) return undefined;
+  const [head, ...rest] = normalised.slice(1).split(' ').filter((t) => t !== '');
+  if (!head) return undefined;
+  const args: Record<string, string> = {};
+  const positional: string[] = [];
+  for (const token of rest) {
+    const eq = token.indexOf('=');
+    if (eq > 0) args[token.slice(0, eq)] = token.slice(eq + 1);
+    else positional.push(token);
+  }
+  return { name: head.toLowerCase(), args, positional, text };
+}

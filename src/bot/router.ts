@@ -1,0 +1,114 @@
+import type { Model } from 'mongoose';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import type { BotHandlers, CallbackResponse, CardAction, InboundMessage } from '../platform/events';
+import type { Outbox, Recipient } from '../platform/outbox';
+import { mayUse, type Actor, type CommandAudience } from '../policies';
+import type { StaffMember } from '../store/staff';
+import { md, renderCard, type CardJson } from './cards';
+import { MSG } from './messages';
+import { messageText, parseCommand, type ParsedCommand } from './parse';
+
+export interface BotDeps {
+  outbox: Outbox;
+  staff: Model<StaffMember>;
+  log: Logger;
+}
+
+/** What a command handler gets: who asked, where, and how to answer. */
+export interface CommandContext {
+  actor: Actor;
+  staff: StaffMember | null;
+  command: ParsedCommand;
+  message: InboundMessage;
+  /** answers in the conversation the command came from (idempotent per message) */
+  reply(card: CardJson, part?: string): Promise<void>;
+  deps: BotDeps;
+}
+
+export interface CommandSpec {
+  id: string;
+  /** Chinese name first, then aliases, without the slash */
+  names: readonly string[];
+  audience: CommandAudience;
+  usage: string;
+  summary: string;
+  detail: string;
+  handle(ctx: CommandContext): Promise<void>;
+}
+
+export interface ActionContext {
+  actor: Actor;
+  staff: StaffMember | null;
+  action: CardAction;
+  deps: BotDeps;
+}
+
+/** A card button's handler: its value is validated with `schema` before `handle` sees it. */
+export interface ActionSpec<S extends z.ZodType = z.ZodType> {
+  name: string;
+  schema: S;
+  handle(ctx: ActionContext, value: z.infer<S>): Promise<CallbackResponse>;
+}
+
+export function defineAction<S extends z.ZodType>(spec: ActionSpec<S>): ActionSpec<S> {
+  return spec;
+}
+
+const actionEnvelope = z.object({ a: z.string().min(1) }).passthrough();
+
+async function loadActor(deps: BotDeps, openId: string): Promise<{ actor: Actor; staff: StaffMember | null }> {
+  const staff = await deps.staff.findOne({ openId }).lean<StaffMember>();
+  return { actor: { openId, roles: staff?.roles ?? [], county: staff?.county }, staff };
+}
+
+export function roleList(audience: CommandAudience): string {
+  return audience === 'all' ? '所有人' : audience.join('、');
+}
+
+/** Routes chat commands and card actions; both lists are declared once, in bot/index.ts. */
+export function createRouter(deps: BotDeps, commands: readonly CommandSpec[], actions: readonly ActionSpec[]): BotHandlers {
+  const byName = new Map<string, CommandSpec>();
+  for (const c of commands) for (const n of c.names) byName.set(n.toLowerCase(), c);
+  const actionByName = new Map(actions.map((a) => [a.name, a]));
+
+  return {
+    async onMessage(message) {
+      const { actor, staff } = await loadActor(deps, message.senderOpenId);
+      const to: Recipient = message.chatType === 'group' ? { chatId: message.chatId } : { openId: message.senderOpenId };
+      const reply = (card: CardJson, part = '0') => deps.outbox.replyCard(`reply:${message.messageId}:${part}`, message.messageId, to, card);
+      const text = message.messageType === 'text' ? messageText(message.content, message.mentionKeys) : undefined;
+      if (text === undefined) {
+        return reply(renderCard('message', { title: MSG.unknownCommandTitle, color: 'grey', paragraphs: [MSG.unknownNonText] }));
+      }
+      const command = parseCommand(text);
+      const spec = command ? byName.get(command.name) : undefined;
+      if (!command || !spec) {
+        const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+        return reply(renderCard('message', { title: MSG.unknownCommandTitle, color: 'grey', paragraphs: [MSG.unknownCommand(md(shown))] }));
+      }
+      if (!mayUse(actor, spec.audience)) {
+        return reply(
+          renderCard('message', {
+            title: MSG.notAllowedTitle,
+            color: 'orange',
+            paragraphs: [MSG.notAllowed(`/${spec.names[0]}`, roleList(spec.audience))],
+          }),
+        );
+      }
+      deps.log.info({ command: spec.id, openId: actor.openId, messageId: message.messageId }, 'command');
+      await spec.handle({ actor, staff, command, message, reply, deps });
+    },
+
+    async onCardAction(action) {
+      const envelope = actionEnvelope.safeParse(action.value);
+      const spec = envelope.success ? actionByName.get(envelope.data.a) : undefined;
+      if (!spec) return { toast: { type: 'error', content: MSG.staleButton } };
+      const value = spec.schema.safeParse(action.value);
+      if (!value.success) return { toast: { type: 'error', content: MSG.staleButton } };
+      const { actor, staff } = await loadActor(deps, action.operatorOpenId);
+      deps.log.info({ action: spec.name, openId: actor.openId }, 'card action');
+      return spec.handle({ actor, staff, action, deps }, value.data);
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Environment → one typed Config. Fails fast with a message naming the variable (CONTRACT.md "Environment").
+ */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`环境变量 ${variable} 配置错误：${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LarkConfig {
+  appId: string;
+  appSecret: string;
+  encryptKey: string;
+  verificationToken: string;
+  /** 'feishu' | 'lark' | a base URL without trailing slash */
+  domain: string;
+  mode: 'webhook' | 'ws';
+}
+
+export interface Config {
+  port: number;
+  production: boolean;
+  mongodbUri: string | undefined;
+  /** undefined = sandbox: no Feishu app configured */
+  lark: LarkConfig | undefined;
+  /** Where the embedded database keeps its files and its URI file (./data). */
+  dataDir: string;
+  logLevel: string;
+}
+
+type Env = Record<string, string | undefined>;
+
+function nonEmpty(env: Env, name: string): string | undefined {
+  const v = env[name];
+  if (v === undefined) return undefined;
+  const t = v.trim();
+  return t === '' ? undefined : t;
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined) return 3000;
+  if (!/^\d{1,5}$/.test(raw)) throw new ConfigError('PORT', `“${raw}”不是有效端口号，应为 1–65535 之间的整数`);
+  const port = Number(raw);
+  if (port < 1 || port > 65535) throw new ConfigError('PORT', `${port} 超出范围，应为 1–65535`);
+  return port;
+}
+
+function parseDomain(raw: string | undefined): string {
+  if (raw === undefined) return 'feishu';
+  if (raw === 'feishu' || raw === 'lark') return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('LARK_DOMAIN', `“${raw}”既不是 feishu / lark，也不是有效的 URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('LARK_DOMAIN', '只支持 http:// 或 https:// 地址');
+  }
+  if (url.search || url.hash) throw new ConfigError('LARK_DOMAIN', '地址中不能带查询参数或锚点');
+  // The SDK appends "/open-apis/…" verbatim: a trailing slash would give "//open-apis".
+  return raw.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  const port = parsePort(nonEmpty(env, 'PORT'));
+  const mongodbUri = nonEmpty(env, 'MONGODB_URI');
+  if (mongodbUri !== undefined && !/^mongodb(\+srv)?:\/\//.test(mongodbUri)) {
+    throw new ConfigError('MONGODB_URI', '应以 mongodb:// 或 mongodb+srv:// 开头');
+  }
+  if (production && mongodbUri === undefined) {
+    throw new ConfigError('MONGODB_URI', '生产环境（NODE_ENV=production）必须设置数据库连接串');
+  }
+
+  const appId = nonEmpty(env, 'LARK_APP_ID');
+  const appSecret = nonEmpty(env, 'LARK_APP_SECRET');
+  const encryptKey = nonEmpty(env, 'LARK_ENCRYPT_KEY');
+  const verificationToken = nonEmpty(env, 'LARK_VERIFICATION_TOKEN');
+  const domain = parseDomain(nonEmpty(env, 'LARK_DOMAIN'));
+  const modeRaw = nonEmpty(env, 'LARK_MODE') ?? 'webhook';
+  if (modeRaw !== 'webhook' && modeRaw !== 'ws') {
+    throw new ConfigError('LARK_MODE', `“${modeRaw}”无效，应为 webhook 或 ws`);
+  }
+
+  let lark: LarkConfig | undefined;
+  const anyLark = [appId, appSecret, encryptKey, verificationToken].some((v) => v !== undefined);
+  if (anyLark) {
+    // A partial configuration is an error, never a silent sandbox.
+    const required: [string, string | undefined][] = [
+      ['LARK_APP_ID', appId],
+      ['LARK_APP_SECRET', appSecret],
+      ['LARK_ENCRYPT_KEY', encryptKey],
+      ['LARK_VERIFICATION_TOKEN', verificationToken],
+    ];
+    for (const [name, value] of required) {
+      if (value === undefined) throw new ConfigError(name, '已配置部分飞书应用参数，但缺少此项');
+    }
+    if (!/^cli_[0-9a-zA-Z]+$/.test(appId!)) {
+      throw new ConfigError('LARK_APP_ID', '应为飞书应用的 App ID（形如 cli_xxxxxxxxxxxxxxxx）');
+    }
+    lark = {
+      appId: appId!,
+      appSecret: appSecret!,
+      encryptKey: encryptKey!,
+      verificationToken: verificationToken!,
+      domain,
+      mode: modeRaw,
+    };
+  }
+
+  const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel };
+}

@@ -1,0 +1,164 @@
+import * as lark from '@larksuiteoapi/node-sdk';
+import { z } from 'zod';
+import type { Logger } from '../logger';
+import type { EventDeduper } from '../store/processedEvents';
+
+/** An inbound chat message, as much as the bot needs of `im.message.receive_v1`. */
+export interface InboundMessage {
+  eventId: string;
+  messageId: string;
+  chatId: string;
+  chatType: 'p2p' | 'group';
+  senderOpenId: string;
+  messageType: string;
+  /** the message's content JSON string, e.g. {"text":"/帮助"} */
+  content: string;
+  mentionKeys: string[];
+}
+
+/** A click on a card button (`card.action.trigger`). */
+export interface CardAction {
+  eventId: string;
+  operatorOpenId: string;
+  value: unknown;
+  formValue: Record<string, unknown> | undefined;
+  messageId: string | undefined;
+  chatId: string | undefined;
+}
+
+export interface CallbackResponse {
+  toast?: { type: 'info' | 'success' | 'error' | 'warning'; content: string };
+  card?: { type: 'raw'; data: Record<string, unknown> };
+}
+
+export interface BotHandlers {
+  onMessage(msg: InboundMessage): Promise<void>;
+  onCardAction(action: CardAction): Promise<CallbackResponse>;
+}
+
+// The SDK hands handlers a flattened {schema, ...header, ...event}.
+const messageEvent = z.object({
+  event_id: z.string().min(1),
+  sender: z.object({ sender_type: z.string().optional(), sender_id: z.object({ open_id: z.string().min(1) }) }),
+  message: z.object({
+    message_id: z.string().min(1),
+    chat_id: z.string().min(1),
+    chat_type: z.string(),
+    message_type: z.string(),
+    content: z.string(),
+    mentions: z.array(z.object({ key: z.string() })).optional().nullable(),
+  }),
+});
+
+const cardEvent = z.object({
+  event_id: z.string().min(1),
+  operator: z.object({ open_id: z.string().min(1) }),
+  action: z.object({
+    value: z.unknown().optional(),
+    form_value: z.record(z.string(), z.unknown()).optional().nullable(),
+  }),
+  context: z.object({ open_message_id: z.string().optional(), open_chat_id: z.string().optional() }).optional(),
+});
+
+export const CALLBACK_DEADLINE_MS = 2500;
+
+type Outcome<T> = { done: true; value: T } | { done: false };
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<Outcome<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Outcome<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ done: false }), ms);
+  });
+  return Promise.race([work.then((value) => ({ done: true as const, value })), timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The SDK's EventDispatcher with our handlers behind validation, de-duplication (event_id, and message_id for
+ * messages) and a deadline: Feishu wants an answer within 3 s, so slow work goes on after the answer.
+ * Used by the webhook (after its own signature and token checks) and by the long connection.
+ */
+export function createEventDispatcher(opts: {
+  encryptKey: string;
+  deduper: EventDeduper;
+  handlers: BotHandlers;
+  log: Logger;
+  deadlineMs?: number;
+  now?: () => Date;
+}): lark.EventDispatcher {
+  const { deduper, handlers, log } = opts;
+  const deadline = opts.deadlineMs ?? CALLBACK_DEADLINE_MS;
+  const now = opts.now ?? (() => new Date());
+
+  const onMessage = async (data: unknown): Promise<Record<string, never>> => {
+    const parsed = messageEvent.safeParse(data);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'malformed im.message.receive_v1 ignored');
+      return {};
+    }
+    const e = parsed.data;
+    if (e.sender.sender_type && e.sender.sender_type !== 'user') return {};
+    const keys = [`event:${e.event_id}`, `message:${e.message.message_id}`];
+    if (!(await deduper.claim(keys, now()))) {
+      log.info({ eventId: e.event_id }, 'duplicate event ignored');
+      return {};
+    }
+    const msg: InboundMessage = {
+      eventId: e.event_id,
+      messageId: e.message.message_id,
+      chatId: e.message.chat_id,
+      chatType: e.message.chat_type === 'group' ? 'group' : 'p2p',
+      senderOpenId: e.sender.sender_id.open_id,
+      messageType: e.message.message_type,
+      content: e.message.content,
+      mentionKeys: (e.message.mentions ?? []).map((m) => m.key),
+    };
+    const work = handlers.onMessage(msg);
+    const outcome = await withDeadline(
+      work.catch(async (err: unknown) => {
+        // Let Feishu's redelivery try again: forget that we saw it.
+        await deduper.release(keys).catch(() => undefined);
+        throw err;
+      }),
+      deadline,
+    );
+    if (!outcome.done) {
+      work.catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'message handling failed after the answer'));
+    }
+    return {};
+  };
+
+  const onCard = async (data: unknown): Promise<CallbackResponse> => {
+    const parsed = cardEvent.safeParse(data);
+    if (!parsed.success) {
+      log.warn({ issues: parsed.error.issues.slice(0, 3) }, 'malformed card.action.trigger ignored');
+      return { toast: { type: 'error', content: '无法识别的操作，请发送 /帮助 重新开始' } };
+    }
+    const e = parsed.data;
+    const keys = [`event:${e.event_id}`];
+    if (!(await deduper.claim(keys, now()))) return {};
+    const action: CardAction = {
+      eventId: e.event_id,
+      operatorOpenId: e.operator.open_id,
+      value: e.action.value,
+      formValue: e.action.form_value ?? undefined,
+      messageId: e.context?.open_message_id,
+      chatId: e.context?.open_chat_id,
+    };
+    const work = handlers.onCardAction(action);
+    try {
+      const outcome = await withDeadline(work, deadline);
+      if (outcome.done) return outcome.value;
+      work.catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'card action failed after the answer'));
+      return { toast: { type: 'info', content: '正在处理，请稍候查看最新消息' } };
+    } catch (err) {
+      await deduper.release(keys).catch(() => undefined);
+      log.error({ err, eventId: e.event_id }, 'card action failed');
+      return { toast: { type: 'error', content: '处理失败，请稍后重试；如多次失败请联系联络员' } };
+    }
+  };
+
+  return new lark.EventDispatcher({ encryptKey: opts.encryptKey, loggerLevel: lark.LoggerLevel.error }).register({
+    'im.message.receive_v1': onMessage,
+    'card.action.trigger': onCard,
+  } as Record<string, (data: unknown) => Promise<unknown>>);
+}

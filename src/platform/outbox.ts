@@ -1,0 +1,357 @@
+import { EventEmitter } from 'node:events';
+import type * as lark from '@larksuiteoapi/node-sdk';
+import type { Model } from 'mongoose';
+import type { Logger } from '../logger';
+import { isDuplicateKeyError } from '../store/processedEvents';
+import {
+  uuidForKey,
+  type FileType,
+  type OutboxEntry,
+  type OutboxKind,
+  type ReceiveIdType,
+} from '../store/outbox';
+import { invalidateTenantToken } from './larkClient';
+import { SlidingWindowLimiter, type WindowRule } from './rateLimiter';
+
+/** Where a message goes. */
+export type Recipient = { openId: string } | { chatId: string };
+
+export type Card = Record<string, unknown>;
+
+// Platform limits (feishu-sdk.md §8), with a small margin for clock and network jitter.
+const PER_TARGET: WindowRule = { limit: 5, windowMs: 1050 };
+const APP_PER_SECOND: WindowRule = { limit: 50, windowMs: 1050 };
+const APP_PER_MINUTE: WindowRule = { limit: 1000, windowMs: 61_000 };
+
+const RETRYABLE_CODES = new Set([230020, 99991400]);
+const TOKEN_CODES = new Set([99991661, 99991663]);
+
+export interface OutboxOptions {
+  concurrency?: number;
+  maxAttempts?: number;
+  /** claimed entries not finished within this time are taken again (crash recovery) */
+  leaseMs?: number;
+  pollMs?: number;
+  /** backoff base; attempt n waits base × 2^(n-1), capped, with jitter */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+function recipientFields(to: Recipient): { receiveIdType: ReceiveIdType; receiveId: string; rateKey: string } {
+  return 'openId' in to
+    ? { receiveIdType: 'open_id', receiveId: to.openId, rateKey: `user:${to.openId}` }
+    : { receiveIdType: 'chat_id', receiveId: to.chatId, rateKey: `chat:${to.chatId}` };
+}
+
+interface Failure {
+  retry: 'no' | 'later' | 'token';
+  delayMs?: number;
+  message: string;
+}
+
+/** Reads an SDK failure: AxiosError (non-2xx) or a resolved body with code ≠ 0. */
+export function classifyFailure(err: unknown): Failure {
+  const e = err as {
+    response?: { status?: number; data?: { code?: number; msg?: string }; headers?: Record<string, unknown> };
+    code?: unknown;
+    message?: string;
+  };
+  const status = e.response?.status;
+  const body = e.response?.data ?? (typeof e.code === 'number' ? (e as { code: number; msg?: string }) : undefined);
+  const code = typeof body?.code === 'number' ? body.code : undefined;
+  const msg = `${status ?? ''} ${code ?? ''} ${body?.msg ?? e.message ?? ''}`.trim();
+  if (code !== undefined && TOKEN_CODES.has(code)) return { retry: 'token', message: msg };
+  const resetRaw = e.response?.headers?.['x-ogw-ratelimit-reset'];
+  const reset = Number(resetRaw);
+  if (status === 429 || (code !== undefined && RETRYABLE_CODES.has(code))) {
+    return { retry: 'later', delayMs: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined, message: msg };
+  }
+  if (status === undefined || status >= 500) return { retry: 'later', message: msg || 'network error' };
+  return { retry: 'no', message: msg };
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly code: number,
+    readonly msg: string,
+  ) {
+    super(`${code} ${msg}`);
+  }
+}
+
+function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
+  if (res.code !== undefined && res.code !== 0) throw new ApiError(res.code, res.msg ?? '');
+  return res;
+}
+
+/**
+ * The outbox: enqueue writes a document (idempotent by key); the worker delivers it with the SDK under the
+ * platform's rate limits, retrying throttling, 5xx and network errors with backoff, refreshing the token on
+ * 99991663, and sending Feishu the same `uuid` on every attempt so a retry never shows twice.
+ */
+export class Outbox {
+  private readonly limiter = new SlidingWindowLimiter();
+  private readonly wake = new EventEmitter();
+  private readonly busy = new Set<string>();
+  private running = false;
+  private loops: Promise<void>[] = [];
+  private readonly opts: Required<OutboxOptions>;
+
+  constructor(
+    private readonly model: Model<OutboxEntry>,
+    private readonly client: lark.Client | undefined,
+    private readonly appId: string | undefined,
+    private readonly log: Logger,
+    opts: OutboxOptions = {},
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.opts = {
+      concurrency: opts.concurrency ?? 8,
+      maxAttempts: opts.maxAttempts ?? 12,
+      leaseMs: opts.leaseMs ?? 60_000,
+      pollMs: opts.pollMs ?? 500,
+      backoffBaseMs: opts.backoffBaseMs ?? 500,
+      backoffMaxMs: opts.backoffMaxMs ?? 5 * 60_000,
+    };
+    this.wake.setMaxListeners(0);
+  }
+
+  // ---- enqueue ----------------------------------------------------------------------------------------------
+
+  sendCard(key: string, to: Recipient, card: Card): Promise<void> {
+    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'interactive', content: JSON.stringify(card) });
+  }
+
+  sendText(key: string, to: Recipient, text: string): Promise<void> {
+    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'text', content: JSON.stringify({ text }) });
+  }
+
+  /** Reply to a message (in a group the answer stays attached to the command). `to` is the chat, for rate limits. */
+  replyCard(key: string, messageId: string, to: Recipient, card: Card): Promise<void> {
+    const { rateKey } = recipientFields(to);
+    return this.enqueue({ key, kind: 'reply', targetMessageId: messageId, rateKey, msgType: 'interactive', content: JSON.stringify(card) });
+  }
+
+  patchCard(key: string, messageId: string, card: Card): Promise<void> {
+    return this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: JSON.stringify(card) });
+  }
+
+  sendFile(key: string, to: Recipient, file: { name: string; type: FileType; data: Buffer }): Promise<void> {
+    return this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file });
+  }
+
+  private async enqueue(fields: {
+    key: string;
+    kind: OutboxKind;
+    rateKey: string;
+    receiveIdType?: ReceiveIdType;
+    receiveId?: string;
+    targetMessageId?: string;
+    msgType?: OutboxEntry['msgType'];
+    content?: string;
+    file?: { name: string; type: FileType; data: Buffer };
+  }): Promise<void> {
+    const now = this.now();
+    try {
+      await this.model.updateOne(
+        { key: fields.key },
+        {
+          $setOnInsert: {
+            ...fields,
+            uuid: uuidForKey(fields.key),
+            status: 'pending',
+            attempts: 0,
+            nextAttemptAt: now,
+            createdAt: now,
+          },
+        },
+        { upsert: true },
+      );
+    } catch (err) {
+      // Two concurrent upserts of one key: the other one won, which is what idempotency means.
+      if (!isDuplicateKeyError(err)) throw err;
+    }
+    this.wake.emit('wake');
+  }
+
+  /** The message id Feishu gave a delivered entry (e.g. to patch that card later). */
+  async deliveredMessageId(key: string): Promise<string | undefined> {
+    const doc = await this.model.findOne({ key, status: 'sent' }, { messageId: 1 }).lean();
+    return doc?.messageId;
+  }
+
+  // ---- worker -------------------------------------------------------------------------------------------------
+
+  start(): void {
+    if (this.running) return;
+    if (!this.client) {
+      this.log.warn('outbox worker not started: no Feishu app configured (sandbox)');
+      return;
+    }
+    this.running = true;
+    this.loops = Array.from({ length: this.opts.concurrency }, (_, i) => this.loop(i));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake.emit('wake');
+    await Promise.all(this.loops);
+    this.loops = [];
+  }
+
+  /** Counts by status (health, digest, tests). */
+  async counts(): Promise<Record<string, number>> {
+    const rows = await this.model.aggregate<{ _id: string; n: number }>([{ $group: { _id: '$status', n: { $sum: 1 } } }]);
+    return Object.fromEntries(rows.map((r) => [r._id, r.n]));
+  }
+
+  private async loop(index: number): Promise<void> {
+    while (this.running) {
+      let entry: OutboxEntry | null = null;
+      try {
+        entry = await this.claim();
+      } catch (err) {
+        this.log.error({ err, loop: index }, 'outbox claim failed');
+      }
+      if (!entry) {
+        await this.sleep(this.opts.pollMs);
+        continue;
+      }
+      try {
+        await this.deliver(entry);
+      } finally {
+        this.busy.delete(entry.rateKey);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake.off('wake', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wake.once('wake', done);
+    });
+  }
+
+  private async claim(): Promise<OutboxEntry | null> {
+    const now = this.now();
+    const busy = [...this.busy];
+    const entry = await this.model
+      .findOneAndUpdate(
+        {
+          rateKey: { $nin: busy },
+          $or: [
+            { status: 'pending', nextAttemptAt: { $lte: now } },
+            { status: 'sending', leaseUntil: { $lt: now } },
+          ],
+        },
+        { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + this.opts.leaseMs) }, $inc: { attempts: 1 } },
+        { sort: { nextAttemptAt: 1, _id: 1 }, new: true },
+      )
+      .lean<OutboxEntry>();
+    if (!entry) return null;
+    if (this.busy.has(entry.rateKey)) {
+      // Another loop claimed the same target in the meantime: hand it back untouched.
+      await this.model.updateOne({ _id: entry._id }, { $set: { status: 'pending' }, $inc: { attempts: -1 } });
+      return null;
+    }
+    this.busy.add(entry.rateKey);
+    return entry;
+  }
+
+  private async throttle(rateKey: string): Promise<void> {
+    const buckets = [
+      { key: rateKey, rule: PER_TARGET },
+      { key: 'app:s', rule: APP_PER_SECOND },
+      { key: 'app:m', rule: APP_PER_MINUTE },
+    ];
+    const wait = this.limiter.reserve(buckets, Date.now());
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  }
+
+  private async deliver(entry: OutboxEntry): Promise<void> {
+    const client = this.client!;
+    try {
+      let messageId: string | undefined;
+      if (entry.kind === 'file') {
+        let fileKey = entry.file?.fileKey;
+        if (!fileKey) {
+          const file = entry.file!;
+          await this.throttle('upload');
+          const res = await client.im.file.create({
+            data: { file_type: file.type, file_name: file.name, file: Buffer.from(file.data) },
+          });
+          fileKey = res?.file_key;
+          if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
+          await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
+        }
+        await this.throttle(entry.rateKey);
+        const res = ensureOk(
+          await client.im.message.create({
+            params: { receive_id_type: entry.receiveIdType! },
+            data: { receive_id: entry.receiveId!, msg_type: 'file', content: JSON.stringify({ file_key: fileKey }), uuid: entry.uuid },
+          }),
+        );
+        messageId = res.data?.message_id;
+      } else if (entry.kind === 'send') {
+        await this.throttle(entry.rateKey);
+        const res = ensureOk(
+          await client.im.message.create({
+            params: { receive_id_type: entry.receiveIdType! },
+            data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
+          }),
+        );
+        messageId = res.data?.message_id;
+      } else if (entry.kind === 'reply') {
+        await this.throttle(entry.rateKey);
+        const res = ensureOk(
+          await client.im.message.reply({
+            path: { message_id: entry.targetMessageId! },
+            data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
+          }),
+        );
+        messageId = res.data?.message_id;
+      } else {
+        await this.throttle(entry.rateKey);
+        ensureOk(await client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }));
+        messageId = entry.targetMessageId;
+      }
+      await this.model.updateOne(
+        { _id: entry._id },
+        { $set: { status: 'sent', sentAt: this.now(), messageId }, $unset: { leaseUntil: 1, lastError: 1 } },
+      );
+      this.log.debug({ key: entry.key, messageId }, 'outbox delivered');
+    } catch (err) {
+      await this.failed(entry, err);
+    }
+  }
+
+  private async failed(entry: OutboxEntry, err: unknown): Promise<void> {
+    const failure = err instanceof ApiError ? classifyFailure({ code: err.code, msg: err.msg }) : classifyFailure(err);
+    if (failure.retry === 'token' && this.appId) invalidateTenantToken(this.client!, this.appId);
+    const exhausted = entry.attempts >= this.opts.maxAttempts;
+    if (failure.retry === 'no' || exhausted) {
+      await this.model.updateOne(
+        { _id: entry._id },
+        { $set: { status: 'failed', lastError: failure.message }, $unset: { leaseUntil: 1 } },
+      );
+      this.log.error({ key: entry.key, attempts: entry.attempts, error: failure.message }, 'outbox message given up');
+      return;
+    }
+    const backoff = Math.min(this.opts.backoffBaseMs * 2 ** (entry.attempts - 1), this.opts.backoffMaxMs);
+    const delay = failure.retry === 'token' ? 0 : (failure.delayMs ?? backoff) * (1 + Math.random() * 0.2);
+    await this.model.updateOne(
+      { _id: entry._id },
+      {
+        $set: { status: 'pending', lastError: failure.message, nextAttemptAt: new Date(this.now().getTime() + delay) },
+        $unset: { leaseUntil: 1 },
+      },
+    );
+    this.log.warn({ key: entry.key, attempts: entry.attempts, delayMs: Math.round(delay), error: failure.message }, 'outbox retry scheduled');
+    setTimeout(() => this.wake.emit('wake'), delay + 5).unref();
+  }
+}

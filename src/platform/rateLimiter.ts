@@ -1,0 +1,51 @@
+/**
+ * Sliding-window rate limiter for the Open Platform's send limits: each bucket allows `limit` calls per `windowMs`.
+ * `reserve` books the earliest slot that every named bucket allows and says how long to wait for it, so callers
+ * never exceed the platform's limits and never need to be throttled by it.
+ */
+export interface WindowRule {
+  limit: number;
+  windowMs: number;
+}
+
+export class SlidingWindowLimiter {
+  private readonly slots = new Map<string, number[]>();
+
+  /** Returns the delay in ms after which the call may go; the slot is booked. */
+  reserve(buckets: { key: string; rule: WindowRule }[], now: number): number {
+    let at = now;
+    // Find the earliest instant at which every bucket has room; moving forward for one bucket never frees another
+    // earlier, so iterate until stable.
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const { key, rule } of buckets) {
+        const times = this.prune(key, at - rule.windowMs);
+        const inWindow = times.filter((t) => t > at - rule.windowMs);
+        if (inWindow.length >= rule.limit) {
+          const next = inWindow[inWindow.length - rule.limit] + rule.windowMs;
+          if (next > at) {
+            at = next;
+            changed = true;
+          }
+        }
+      }
+    }
+    for (const { key } of buckets) {
+      const times = this.slots.get(key) ?? [];
+      times.push(at);
+      times.sort((a, b) => a - b);
+      this.slots.set(key, times);
+    }
+    return at - now;
+  }
+
+  private prune(key: string, before: number): number[] {
+    const times = this.slots.get(key);
+    if (!times) return [];
+    let i = 0;
+    while (i < times.length && times[i] <= before) i++;
+    if (i > 0) times.splice(0, i);
+    if (times.length === 0) this.slots.delete(key);
+    return times;
+  }
+}

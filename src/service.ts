@@ -1,0 +1,71 @@
+import type { Server } from 'node:http';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createBot } from './bot';
+import { createEventDispatcher } from './platform/events';
+import { createLarkClient } from './platform/larkClient';
+import { startLongConnection, type LongConnection } from './platform/longConnection';
+import { Outbox, type OutboxOptions } from './platform/outbox';
+import { larkWebhook } from './platform/webhook';
+import { openDatabase, type Database } from './store/database';
+import { outboxModel } from './store/outbox';
+import { EventDeduper, processedEventModel } from './store/processedEvents';
+import { staffModel } from './store/staff';
+import { createWebApp } from './web/app';
+
+export interface Service {
+  port: number;
+  db: Database;
+  outbox: Outbox;
+  longConnection: LongConnection | undefined;
+  stop(): Promise<void>;
+}
+
+/** Wiring only: config → database → platform → http / long connection → workers. */
+export async function startService(config: Config, log: Logger, opts: { outbox?: OutboxOptions } = {}): Promise<Service> {
+  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: true });
+  const conn = db.connection;
+  const models = { outbox: outboxModel(conn), processed: processedEventModel(conn), staff: staffModel(conn) };
+  await Promise.all(Object.values(models).map((m) => m.init()));
+
+  const lark = config.lark;
+  const client = lark ? createLarkClient(lark, log) : undefined;
+  const outbox = new Outbox(models.outbox, client, lark?.appId, log, opts.outbox);
+  const bot = createBot({ outbox, staff: models.staff, log });
+  const dispatcher = lark
+    ? createEventDispatcher({ encryptKey: lark.encryptKey, deduper: new EventDeduper(models.processed), handlers: bot, log })
+    : undefined;
+
+  const web = createWebApp({
+    log,
+    healthy: () => db.healthy(),
+    larkEvents:
+      lark && dispatcher && lark.mode === 'webhook'
+        ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, dispatcher, log })
+        : undefined,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = web.listen(config.port, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+
+  const longConnection = lark && dispatcher && lark.mode === 'ws' ? startLongConnection(lark, dispatcher, log) : undefined;
+  outbox.start();
+  log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
+
+  return {
+    port,
+    db,
+    outbox,
+    longConnection,
+    async stop() {
+      longConnection?.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await outbox.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,44 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../logger';
+
+export interface WebDeps {
+  log: Logger;
+  healthy(): Promise<boolean>;
+  /** POST /lark/events; undefined in sandbox (no Feishu app configured) */
+  larkEvents: ((ctx: Koa.Context) => Promise<void>) | undefined;
+}
+
+export function createWebApp(deps: WebDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+
+  router.post('/lark/events', async (ctx) => {
+    if (!deps.larkEvents) {
+      ctx.status = 503;
+      ctx.body = { error: '未配置飞书应用（LARK_APP_ID 等），当前为本地试用模式' };
+      return;
+    }
+    await deps.larkEvents(ctx);
+  });
+
+  router.get('/healthz', async (ctx) => {
+    const ok = await deps.healthy();
+    ctx.status = ok ? 200 : 503;
+    ctx.body = ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database' };
+  });
+
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (err) {
+      deps.log.error({ err, path: ctx.path }, 'http request failed');
+      ctx.status = 500;
+      ctx.type = 'application/json';
+      ctx.body = { error: 'internal error' };
+    }
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
