@@ -13,14 +13,14 @@ export class SlidingWindowLimiter {
 
   /** Returns the delay in ms after which the call may go; the slot is booked. */
   reserve(buckets: { key: string; rule: WindowRule }[], now: number): number {
+    for (const { key, rule } of buckets) this.prune(key, now - rule.windowMs);
     let at = now;
     // Find the earliest instant at which every bucket has room; moving forward for one bucket never frees another
     // earlier, so iterate until stable.
     for (let changed = true; changed; ) {
       changed = false;
       for (const { key, rule } of buckets) {
-        const times = this.prune(key, at - rule.windowMs);
-        const inWindow = times.filter((t) => t > at - rule.windowMs);
+        const inWindow = (this.slots.get(key) ?? []).filter((t) => t > at - rule.windowMs);
         if (inWindow.length >= rule.limit) {
           const next = inWindow[inWindow.length - rule.limit] + rule.windowMs;
           if (next > at) {
@@ -39,13 +39,13 @@ export class SlidingWindowLimiter {
     return at - now;
   }
 
-  private prune(key: string, before: number): number[] {
+  /** Forgets bookings that can no longer matter to a call made at or after `before + window`. */
+  private prune(key: string, before: number): void {
     const times = this.slots.get(key);
-    if (!times) return [];
+    if (!times) return;
     let i = 0;
     while (i < times.length && times[i] <= before) i++;
     if (i > 0) times.splice(0, i);
     if (times.length === 0) this.slots.delete(key);
-    return times;
   }
 }

@@ -1,0 +1,138 @@
+/**
+ * Canonical JSON and the hash primitives every hash in the draw uses.
+ *
+ * Canonical JSON (documented for third parties):
+ * - objects: keys sorted by UTF-16 code units (JavaScript's default string order, as in RFC 8785),
+ *   properties whose value is `undefined` are left out;
+ * - no whitespace at all;
+ * - strings and numbers exactly as `JSON.stringify` writes them (non-ASCII characters are written as is);
+ * - only null, booleans, finite numbers, strings, arrays and plain objects are accepted.
+ * Hashes are taken over the UTF-8 bytes of that text and written as lowercase hex.
+ * In Python: `json.dumps(v, ensure_ascii=False, separators=(',', ':'), sort_keys=True).encode('utf-8')`
+ * gives the same bytes for the data the draw hashes (ASCII keys, integers, ordinary strings).
+ */
+import { createHash, createHmac } from 'node:crypto';
+
+export function canonicalJson(value: unknown): string {
+  const parts: string[] = [];
+  write(value, parts, '$');
+  return parts.join('');
+}
+
+function write(value: unknown, out: string[], path: string): void {
+  if (value === null) {
+    out.push('null');
+    return;
+  }
+  switch (typeof value) {
+    case 'boolean':
+      out.push(value ? 'true' : 'false');
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path}`);
+      out.push(JSON.stringify(value));
+      return;
+    case 'string':
+      out.push(JSON.stringify(value));
+      return;
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonicalJson: unsupported ${typeof value} at ${path}`);
+  }
+  if (Array.isArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      const item: unknown = value[i];
+      if (item === undefined) throw new TypeError(`canonicalJson: undefined array item at ${path}[${i}]`);
+      write(item, out, `${path}[${i}]`);
+    }
+    out.push(']');
+    return;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new TypeError(`canonicalJson: only plain objects are accepted at ${path}`);
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  out.push('{');
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (!first) out.push(',');
+    first = false;
+    out.push(JSON.stringify(key), ':');
+    write(item, out, `${path}.${key}`);
+  }
+  out.push('}');
+}
+
+/** SHA-256 of the UTF-8 bytes of `text`, lowercase hex. */
+export function sha256Hex(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** SHA-256 of canonicalJson(value), lowercase hex. */
+export function hashCanonical(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** True for a lowercase 64-digit hex string (a SHA-256 value as written everywhere here). */
+export function isHex64(value: unknown): value is string {
+  return typeof value === 'string' && HEX64.test(value);
+}
+
+/**
+ * HMAC-SHA256 keyed with the 32 raw bytes of a hex key (a seed), over the UTF-8 bytes of a message.
+ * Returns a function so that the key is decoded once.
+ */
+export function hmacWithHexKey(keyHex: string): (message: string) => string {
+  if (!isHex64(keyHex)) throw new TypeError('hmacWithHexKey: key must be 64 lowercase hex digits');
+  const key = Buffer.from(keyHex, 'hex');
+  return (message: string) => createHmac('sha256', key).update(message, 'utf8').digest('hex');
+}
+
+/** One-off HMAC-SHA256(keyHex bytes, message) in lowercase hex. */
+export function hmacSha256Hex(keyHex: string, message: string): string {
+  return hmacWithHexKey(keyHex)(message);
+}
+
+/**
+ * Deterministic pseudo-random stream: block i is HMAC-SHA256(key, label + ':' + i).
+ * Used by tests (synthetic registries) and anywhere a seeded PRNG is needed. Never Math.random.
+ */
+export class HmacPrng {
+  private readonly mac: (message: string) => string;
+  private counter = 0;
+
+  constructor(keyHex: string, private readonly label = 'prng') {
+    this.mac = hmacWithHexKey(keyHex);
+  }
+
+  /** A float in [0, 1) with 48 random bits. */
+  next(): number {
+    const hex = this.mac(`${this.label}:${this.counter++}`);
+    return parseInt(hex.slice(0, 12), 16) / 2 ** 48;
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
+
+  /** One element of a non-empty array. */
+  pick<T>(items: readonly T[]): T {
+    if (items.length === 0) throw new RangeError('HmacPrng.pick: empty array');
+    return items[this.int(items.length)] as T;
+  }
+
+  /** True with probability p. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+}

@@ -1,0 +1,66 @@
+import { ConfigError, loadConfig } from '../../src/config';
+
+const lark = {
+  LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8',
+  LARK_APP_SECRET: 'secret',
+  LARK_ENCRYPT_KEY: 'ek',
+  LARK_VERIFICATION_TOKEN: 'vt',
+};
+
+function errorOf(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it('defaults to sandbox on port 3000 with the embedded database', () => {
+    const c = loadConfig({});
+    expect(c.port).toBe(3000);
+    expect(c.lark).toBeUndefined();
+    expect(c.mongodbUri).toBeUndefined();
+  });
+
+  it('reads a complete Feishu configuration and strips a trailing slash from a URL domain', () => {
+    const c = loadConfig({ ...lark, LARK_DOMAIN: 'http://127.0.0.1:8787/', LARK_MODE: 'ws', PORT: '8080' });
+    expect(c.port).toBe(8080);
+    expect(c.lark).toEqual({
+      appId: lark.LARK_APP_ID,
+      appSecret: 'secret',
+      encryptKey: 'ek',
+      verificationToken: 'vt',
+      domain: 'http://127.0.0.1:8787',
+      mode: 'ws',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '0' }, 'PORT'],
+    [{ LARK_APP_ID: lark.LARK_APP_ID }, 'LARK_APP_SECRET'],
+    [{ ...lark, LARK_ENCRYPT_KEY: '' }, 'LARK_ENCRYPT_KEY'],
+    [{ ...lark, LARK_VERIFICATION_TOKEN: ' ' }, 'LARK_VERIFICATION_TOKEN'],
+    [{ LARK_ENCRYPT_KEY: 'x' }, 'LARK_APP_ID'],
+    [{ ...lark, LARK_APP_ID: 'not-an-app' }, 'LARK_APP_ID'],
+    [{ ...lark, LARK_MODE: 'socket' }, 'LARK_MODE'],
+    [{ ...lark, LARK_DOMAIN: 'ftp://x' }, 'LARK_DOMAIN'],
+    [{ ...lark, LARK_DOMAIN: 'nonsense' }, 'LARK_DOMAIN'],
+    [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
+    [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
+  ])('refuses %p naming %s', (env, variable) => {
+    const err = errorOf(env as Record<string, string>);
+    expect(err.variable).toBe(variable);
+    expect(err.message).toContain(variable);
+  });
+
+  it('accepts production with a database URI', () => {
+    const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/spotcheck', ...lark });
+    expect(c.production).toBe(true);
+    expect(c.mongodbUri).toBe('mongodb://db:27017/spotcheck');
+  });
+});

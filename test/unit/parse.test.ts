@@ -1,0 +1,30 @@
+import { messageText, parseCommand } from '../../src/bot/parse';
+
+describe('chat text parsing', () => {
+  it('removes @-mention placeholders from group messages', () => {
+    expect(messageText(JSON.stringify({ text: '@_user_1 /帮助' }), ['@_user_1'])).toBe('/帮助');
+    expect(messageText(JSON.stringify({ text: '  /进度  ' }), [])).toBe('/进度');
+  });
+
+  it('gives undefined for non-text content', () => {
+    expect(messageText(JSON.stringify({ image_key: 'img_x' }), [])).toBeUndefined();
+    expect(messageText('not json', [])).toBeUndefined();
+  });
+
+  it('parses name, key=value arguments and positional words, full-width slash and equals too', () => {
+    expect(parseCommand('/抽取 专项=食品相关 种子=20240315')).toEqual({
+      name: '抽取',
+      args: { 专项: '食品相关', 种子: '20240315' },
+      positional: [],
+      text: '/抽取 专项=食品相关 种子=20240315',
+    });
+    expect(parseCommand('／导出 某某公司')?.positional).toEqual(['某某公司']);
+    expect(parseCommand('/抽取 种子＝7')?.args).toEqual({ 种子: '7' });
+    expect(parseCommand('/HELP')?.name).toBe('help');
+  });
+
+  it('is undefined for text that is not a command', () => {
+    expect(parseCommand('你好')).toBeUndefined();
+    expect(parseCommand('/')).toBeUndefined();
+  });
+});

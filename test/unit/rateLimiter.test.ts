@@ -1,0 +1,51 @@
+import { SlidingWindowLimiter } from '../../src/platform/rateLimiter';
+
+const rule = { limit: 5, windowMs: 1000 };
+
+/** Every window of `windowMs` holds at most `limit` of the given instants. */
+function maxInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}
+
+describe('SlidingWindowLimiter', () => {
+  it('lets the first `limit` calls through at once and spaces the rest by the window', () => {
+    const l = new SlidingWindowLimiter();
+    const delays = Array.from({ length: 12 }, () => l.reserve([{ key: 'u1', rule }], 0));
+    expect(delays.slice(0, 5)).toEqual([0, 0, 0, 0, 0]);
+    expect(delays.slice(5, 10)).toEqual([1000, 1000, 1000, 1000, 1000]);
+    expect(delays.slice(10)).toEqual([2000, 2000]);
+  });
+
+  it('keeps buckets independent but honours a shared app bucket', () => {
+    const l = new SlidingWindowLimiter();
+    const app = { limit: 8, windowMs: 1000 };
+    const at: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const user = `u${i % 4}`;
+      at.push(l.reserve([{ key: user, rule }, { key: 'app', rule: app }], 0));
+    }
+    expect(maxInWindow(at, 1000)).toBeLessThanOrEqual(8);
+    for (let u = 0; u < 4; u++) {
+      expect(maxInWindow(at.filter((_, i) => i % 4 === u), 1000)).toBeLessThanOrEqual(5);
+    }
+  });
+
+  it('never exceeds the limit over random arrival times', () => {
+    const l = new SlidingWindowLimiter();
+    let now = 0;
+    const slots: number[] = [];
+    let x = 12345;
+    for (let i = 0; i < 500; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      now += x % 150;
+      slots.push(now + l.reserve([{ key: 'k', rule }], now));
+    }
+    expect(maxInWindow(slots, 1000)).toBeLessThanOrEqual(5);
+  });
+});
