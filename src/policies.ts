@@ -1,6 +1,8 @@
 /** Who may do what, in one place. */
-export const ROLES = ['组长', '执法人员', '专家', '联络员', '领导'] as const;
-export type Role = (typeof ROLES)[number];
+import { STAFF_ROLES, type StaffRole } from './domain/types';
+
+export const ROLES = STAFF_ROLES;
+export type Role = StaffRole;
 
 export interface Actor {
   openId: string;

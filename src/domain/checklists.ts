@@ -12,11 +12,10 @@
  * record printed for the inspected firm must match the official form.
  */
 
+import type { ProductCategory } from './types';
+
 /** 附件3 applies to 工业产品 licence holders, 附件4 to 食品相关产品 licence holders. */
 export type ChecklistKind = 'industrial' | 'food';
-
-/** 产品类别 as it appears in the enterprise registry. */
-export type ProductCategory = '工业产品' | '食品相关产品';
 
 export interface ChecklistItem {
   /** 序号, 1-based, as printed on the form. */

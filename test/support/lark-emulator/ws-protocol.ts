@@ -1,0 +1,60 @@
+/** The `pbbp2` protobuf framing spoken by the SDK's WSClient (see the SDK's lib/index.js, "pbbp2"). */
+import { parse, type Type } from 'protobufjs';
+
+const PROTO = `
+syntax = "proto2";
+package pbbp2;
+message Header { required string key = 1; required string value = 2; }
+message Frame {
+  required uint64 SeqID = 1;
+  required uint64 LogID = 2;
+  required int32 service = 3;
+  required int32 method = 4;
+  repeated Header headers = 5;
+  optional string payloadEncoding = 6;
+  optional string payloadType = 7;
+  optional bytes payload = 8;
+  optional string LogIDNew = 9;
+}`;
+
+const FrameType: Type = parse(PROTO, { keepCase: true }).root.lookupType('pbbp2.Frame');
+
+export const FrameMethod = { control: 0, data: 1 } as const;
+
+export interface FrameHeader {
+  key: string;
+  value: string;
+}
+
+export interface Frame {
+  SeqID: number;
+  LogID: number;
+  service: number;
+  method: number;
+  headers: FrameHeader[];
+  payload?: Uint8Array;
+  payloadEncoding?: string;
+  payloadType?: string;
+  LogIDNew?: string;
+}
+
+export function encodeFrame(frame: Frame): Uint8Array {
+  return FrameType.encode(FrameType.fromObject(frame)).finish();
+}
+
+export function decodeFrame(data: Uint8Array): Frame {
+  const obj = FrameType.toObject(FrameType.decode(data), { longs: Number, defaults: false, arrays: true }) as Partial<Frame>;
+  return {
+    SeqID: obj.SeqID ?? 0,
+    LogID: obj.LogID ?? 0,
+    service: obj.service ?? 0,
+    method: obj.method ?? 0,
+    headers: obj.headers ?? [],
+    payload: obj.payload,
+    payloadEncoding: obj.payloadEncoding,
+    payloadType: obj.payloadType,
+    LogIDNew: obj.LogIDNew,
+  };
+}
+
+export const headerOf = (frame: Frame, key: string): string | undefined => frame.headers.find((h) => h.key === key)?.value;
