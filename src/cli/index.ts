@@ -1,5 +1,24 @@
 import { parseArgs } from 'node:util';
-import { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate } from '../domain/calendar';
+import type { Connection } from 'mongoose';
+import { ConfigError, loadConfig } from '../config';
+import { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
+import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
+import { createLogger } from '../logger';
+import {
+  CampaignError,
+  createCampaign,
+  listCampaigns,
+  parseRatio,
+  parseRiskRatios,
+  percentText,
+  validateCampaign,
+  type CampaignInput,
+} from '../operations/campaigns';
+import { formatEnterpriseReport, importEnterpriseRows } from '../operations/importEnterprises';
+import { formatStaffReport, importStaffRows } from '../operations/importStaff';
+import { readRegistryFile, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
+import { writeSampleData } from '../operations/writeSampleData';
+import { openDatabase } from '../store/database';
 
 /** Where the CLI writes; tests pass buffers. */
 export interface CliIo {
@@ -42,14 +61,207 @@ const calendarDue: CliCommand = {
   },
 };
 
-export const COMMANDS: readonly CliCommand[] = [calendarDue];
+/**
+ * Runs `fn` on the database the service uses (CONTRACT.md: MONGODB_URI, else the running service's embedded
+ * database, else one started for this command) and closes it. Logs stay silent unless LOG_LEVEL is set, so that
+ * stdout carries only the report.
+ */
+async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  let config;
+  try {
+    config = loadConfig(io.env);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
+  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: false });
+  try {
+    return await fn(db.connection);
+  } finally {
+    await db.close();
+  }
+}
+
+async function readRegistry<H extends string>(file: string, spec: RegistrySpec<H>): Promise<RegistryFileContent<H>> {
+  try {
+    return await readRegistryFile(file, spec);
+  } catch (err) {
+    if (err instanceof RegistryFileError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function oneFile(args: string[], usage: string): { file: string; dryRun: boolean } {
+  const { positionals, values } = parseArgs({ args, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true });
+  if (positionals.length !== 1) throw new CliError(`用法：${usage}`);
+  return { file: positionals[0] as string, dryRun: values['dry-run'] === true };
+}
+
+const importEnterprisesCommand: CliCommand = {
+  path: ['import', 'enterprises'],
+  usage: 'import enterprises <file.xlsx|file.csv> [--dry-run]',
+  summary: '导入检查对象名录库（按统一社会信用代码新增或更新；--dry-run 只检查不写入）',
+  async run(args, io) {
+    const { file, dryRun } = oneFile(args, this.usage);
+    const content = await readRegistry(file, ENTERPRISE_SPEC);
+    const report = await withDatabase(io, (conn) => importEnterpriseRows(conn, content.rows, { dryRun }));
+    for (const line of formatEnterpriseReport({ ...report, file, format: content.format })) io.out(line);
+  },
+};
+
+const importStaffCommand: CliCommand = {
+  path: ['import', 'staff'],
+  usage: 'import staff <file.xlsx|file.csv> [--dry-run]',
+  summary: '导入执法检查人员名录库和专家库（按飞书OpenID新增或更新；--dry-run 只检查不写入）',
+  async run(args, io) {
+    const { file, dryRun } = oneFile(args, this.usage);
+    const content = await readRegistry(file, STAFF_SPEC);
+    const report = await withDatabase(io, (conn) => importStaffRows(conn, content.rows, { dryRun }));
+    for (const line of formatStaffReport({ ...report, file, format: content.format })) io.out(line);
+  },
+};
+
+function campaignError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CampaignError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+const campaignCreate: CliCommand = {
+  path: ['campaign', 'create'],
+  usage:
+    'campaign create --name <名称> --year <YYYY> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --ratio <0..1> [--risk-ratios A=0.2,B=0.25,C=0.5,D=1] [--allow-own-county]',
+  summary: '创建年度专项（同一年度只能有一个进行中的专项）',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({
+      args,
+      options: {
+        name: { type: 'string' },
+        year: { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        ratio: { type: 'string' },
+        'risk-ratios': { type: 'string' },
+        'allow-own-county': { type: 'boolean' },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) throw new CliError(`多余的参数“${positionals.join(' ')}”；用法：${this.usage}`);
+    const required = (name: 'name' | 'year' | 'from' | 'to' | 'ratio'): string => {
+      const v = values[name];
+      if (v === undefined || v.trim() === '') throw new CliError(`缺少参数 --${name}；用法：${this.usage}`);
+      return v;
+    };
+    const yearText = required('year').trim();
+    if (!/^\d{4}$/.test(yearText)) throw new CliError(`参数 --year 应为四位年份，收到“${yearText}”`);
+    const input: CampaignInput = campaignError(() => ({
+      name: required('name'),
+      year: Number(yearText),
+      from: required('from'),
+      to: required('to'),
+      ratio: parseRatio(required('ratio'), '全市抽查比例'),
+      riskRatios: values['risk-ratios'] === undefined ? undefined : parseRiskRatios(values['risk-ratios']),
+      excludeOwnCounty: values['allow-own-county'] !== true,
+    }));
+    campaignError(() => validateCampaign(input));
+    const { campaign, warnings } = await withDatabase(io, async (conn) => {
+      try {
+        return await createCampaign(conn, input);
+      } catch (err) {
+        if (err instanceof CampaignError) throw new CliError(err.message);
+        throw err;
+      }
+    });
+    io.out(`已创建专项：${describeCampaign(campaign)}`);
+    for (const w of warnings) io.err(`警告：${w}`);
+  },
+};
+
+interface CampaignView {
+  name: string;
+  year: number;
+  from: string;
+  to: string;
+  ratio: number;
+  riskRatios: Record<'A' | 'B' | 'C' | 'D', number>;
+  excludeOwnCounty: boolean;
+  status: string;
+}
+
+function describeCampaign(c: CampaignView): string {
+  const classes = (['A', 'B', 'C', 'D'] as const).map((rc) => `${rc}类${percentText(c.riskRatios[rc])}`).join('、');
+  return [
+    `${c.year}年“${c.name}”（${c.status === 'active' ? '进行中' : '已结束'}）`,
+    `${c.from} 至 ${c.to}`,
+    `全市抽查比例不低于${percentText(c.ratio)}`,
+    `分类比例 ${classes}`,
+    c.excludeOwnCounty ? '县区人员不检查本县区企业' : '县区人员可检查本县区企业',
+  ].join('，');
+}
+
+const campaignList: CliCommand = {
+  path: ['campaign', 'list'],
+  usage: 'campaign list',
+  summary: '列出全部专项',
+  async run(args, io) {
+    if (args.length > 0) throw new CliError(`用法：${this.usage}`);
+    const campaigns = await withDatabase(io, (conn) => listCampaigns(conn));
+    if (campaigns.length === 0) {
+      io.out('尚未创建专项；使用 campaign create 创建。');
+      return;
+    }
+    io.out(`共${campaigns.length}个专项：`);
+    for (const c of campaigns) io.out(`  ${describeCampaign(c)}`);
+  },
+};
+
+const sampleData: CliCommand = {
+  path: ['sample-data'],
+  usage: 'sample-data <dir> [--year YYYY] [--seed N]',
+  summary: '在目录中生成运城市示例企业名录和人员名录（.xlsx 和 .csv 各一份）',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({
+      args,
+      options: { year: { type: 'string' }, seed: { type: 'string' } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const yearText = values.year ?? shanghaiDate(new Date()).slice(0, 4);
+    if (!/^\d{4}$/.test(yearText)) throw new CliError(`参数 --year 应为四位年份，收到“${yearText}”`);
+    const seed = intOption(values.seed, 'seed', 2024);
+    const dir = positionals[0] as string;
+    let result;
+    try {
+      result = await writeSampleData(dir, { year: Number(yearText), seed });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (typeof code === 'string') throw new CliError(`无法写入目录 ${dir}：${(err as Error).message}`);
+      throw err;
+    }
+    io.out(`已生成示例数据（${yearText}年，种子${seed}）：企业${result.data.enterprises.length}家，人员${result.data.staff.length}人`);
+    for (const f of result.files) io.out(`  ${f}`);
+    io.out(`导入：npm run cli -- import enterprises ${result.files[0]} ；npm run cli -- import staff ${result.files[2]}`);
+  },
+};
+
+export const COMMANDS: readonly CliCommand[] = [
+  importEnterprisesCommand,
+  importStaffCommand,
+  campaignCreate,
+  campaignList,
+  calendarDue,
+  sampleData,
+];
 
 function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.usage.length));
   return [
     '用法：npm run cli -- <命令> [参数]',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.flatMap((c) => [`  ${c.usage}`, `      ${c.summary}`]),
     '',
     '成功时退出码为 0；失败时退出码非 0，并在标准错误输出一行原因。',
   ].join('\n');

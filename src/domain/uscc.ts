@@ -11,6 +11,9 @@ export const USCC_CHARSET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 export const USCC_WEIGHTS: readonly number[] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
 const VALUE = new Map<string, number>([...USCC_CHARSET].map((ch, i) => [ch, i]));
+/** Character code → value, −1 outside the set (fast path for isValidUscc). */
+const CODE_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < USCC_CHARSET.length; i++) CODE_VALUE[USCC_CHARSET.charCodeAt(i)] = i;
 
 /** The check character for the first 17 characters; throws on wrong length or a character outside the set. */
 export function usccCheckChar(first17: string): string {
@@ -28,8 +31,18 @@ export function usccCheckChar(first17: string): string {
 /** True when `code` is 18 characters of the set (upper case) with a correct check character. */
 export function isValidUscc(code: string): boolean {
   if (typeof code !== 'string' || code.length !== 18) return false;
-  for (let i = 0; i < 18; i++) if (!VALUE.has(code.charAt(i))) return false;
-  return usccCheckChar(code.slice(0, 17)) === code.charAt(17);
+  let sum = 0;
+  for (let i = 0; i < 18; i++) {
+    const c = code.charCodeAt(i);
+    const v = c < 128 ? (CODE_VALUE[c] as number) : -1;
+    if (v < 0) return false;
+    if (i < 17) sum += v * (USCC_WEIGHTS[i] as number);
+    else {
+      const check = 31 - (sum % 31);
+      return v === (check === 31 ? 0 : check);
+    }
+  }
+  return false;
 }
 
 /** Why a code is invalid (Chinese, for import reports), or null when it is valid. */

@@ -250,7 +250,7 @@ export class Outbox {
           ],
         },
         { $set: { status: 'sending', leaseUntil: new Date(now.getTime() + this.opts.leaseMs) }, $inc: { attempts: 1 } },
-        { sort: { nextAttemptAt: 1, _id: 1 }, new: true },
+        { sort: { nextAttemptAt: 1, _id: 1 }, returnDocument: 'after' },
       )
       .lean<OutboxEntry>();
     if (!entry) return null;

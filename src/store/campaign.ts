@@ -1,0 +1,55 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { RiskClass } from '../domain/types';
+
+export type CampaignStatus = 'active' | 'closed';
+
+/** A yearly 专项 (e.g. 2024年工业产品生产许可证获证企业“双随机、一公开”监督检查). */
+export interface Campaign {
+  name: string;
+  year: number;
+  /** YYYY-MM-DD, both inclusive */
+  from: string;
+  to: string;
+  /** Campaign-wide minimum ratio, 0 < ratio ≤ 1 (the 2024 notice: 0.25). */
+  ratio: number;
+  riskRatios: Record<RiskClass, number>;
+  /** County staff do not inspect enterprises of their own county. */
+  excludeOwnCounty: boolean;
+  status: CampaignStatus;
+  /**
+   * Enforces "one active campaign per year" with a plain unique index: `active:<year>` while active,
+   * `closed:<id>` once closed. Always present, so no sparse or partial index is needed.
+   */
+  slot: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type CampaignDoc = Campaign & { _id: Types.ObjectId };
+
+export function activeSlot(year: number): string {
+  return `active:${year}`;
+}
+
+const ratio = { type: Number, required: true, min: 0, max: 1 };
+
+const schema = new Schema<Campaign>(
+  {
+    name: { type: String, required: true },
+    year: { type: Number, required: true },
+    from: { type: String, required: true },
+    to: { type: String, required: true },
+    ratio,
+    riskRatios: { A: ratio, B: ratio, C: ratio, D: ratio },
+    excludeOwnCounty: { type: Boolean, required: true, default: true },
+    status: { type: String, required: true, enum: ['active', 'closed'], default: 'active' },
+    slot: { type: String, required: true },
+  },
+  { timestamps: true, versionKey: false, collection: 'campaigns' },
+);
+schema.index({ slot: 1 }, { unique: true });
+schema.index({ year: -1 });
+
+export function campaignModel(conn: Connection): Model<Campaign> {
+  return conn.models.Campaign ?? conn.model<Campaign>('Campaign', schema);
+}

@@ -1,0 +1,183 @@
+import { cardText, findButtons } from '../support/lark-client';
+import { startHarness, type Harness } from '../support/harness';
+import { staffModel } from '../../src/store/staff';
+import { processedEventModel } from '../../src/store/processedEvents';
+import { outboxModel } from '../../src/store/outbox';
+
+const LIAISON = 'ou_liaison0000000000000000000000001';
+const STRANGER = 'ou_stranger000000000000000000000001';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ dbPrefix: 'webhook' });
+  await staffModel(h.service.db.connection).create({
+    openId: LIAISON,
+    name: '许小颖',
+    roles: ['联络员'],
+    unit: '运城市市场监督管理局',
+    county: '市局',
+    avoid: [],
+  });
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+beforeEach(() => h.emulator.reset());
+
+/** The bot's reply to one user message, as the emulator recorded it. */
+function replyTo(messageId: string) {
+  return h.emulator.waitFor((m) => m.root === messageId, 5000);
+}
+
+async function counts() {
+  const conn = h.service.db.connection;
+  return {
+    processed: await processedEventModel(conn).countDocuments(),
+    outbox: await outboxModel(conn).countDocuments(),
+  };
+}
+
+describe('URL verification', () => {
+  it.each([false, true])('answers the challenge (encrypted: %p)', async (encrypted) => {
+    const res = await h.feishu.urlVerification({ encrypted });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ challenge: res.challenge });
+  });
+});
+
+describe('authenticity', () => {
+  it('answers 401 to a forged signature, and nothing is stored or sent', async () => {
+    const before = await counts();
+    const envelope = h.feishu.textEvent(STRANGER, '/帮助');
+    const message = envelope.event.message as { message_id: string; chat_id: string };
+    h.emulator.registerInboundMessage({
+      message_id: message.message_id,
+      chat_id: message.chat_id,
+      chat_type: 'p2p',
+      sender_open_id: STRANGER,
+      msg_type: 'text',
+      content: { text: '/帮助' },
+    });
+    const res = await h.feishu.deliver(envelope, { tamperSignature: true });
+    expect(res.status).toBe(401);
+    expect(await counts()).toEqual(before);
+    // The same event, genuinely signed afterwards, is handled: the forgery left no trace that blocks it.
+    const ok = await h.feishu.deliver(envelope);
+    expect(ok.status).toBe(200);
+    const reply = await replyTo(message.message_id);
+    expect(cardText(reply.content)).toContain('使用帮助');
+    expect(h.emulator.messages()).toHaveLength(1);
+  });
+
+  it('answers 401 to a wrong Verification Token, with no effect', async () => {
+    const before = await counts();
+    const res = await h.feishu.deliver(h.feishu.textEvent(STRANGER, '/帮助'), { wrongToken: true });
+    expect(res.status).toBe(401);
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 401 to a card callback with a forged signature', async () => {
+    const sent = await h.feishu.sendText(LIAISON, '/帮助');
+    const messageId = (sent.envelope.event.message as { message_id: string }).message_id;
+    const help = await replyTo(messageId);
+    const { envelope } = h.feishu.cardActionEvent(LIAISON, help.current, '用法');
+    const res = await h.feishu.deliver(envelope, { tamperSignature: true });
+    expect(res.status).toBe(401);
+  });
+
+  it('answers JSON, never the SDK’s empty 204', async () => {
+    const res = await h.feishu.sendText(STRANGER, '/帮助');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({});
+  });
+});
+
+describe('/帮助 through the outbox', () => {
+  it('tells an unregistered user how to get registered, showing their OpenID', async () => {
+    const sent = await h.feishu.sendText(STRANGER, '/帮助');
+    const reply = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    expect(reply.msg_type).toBe('interactive');
+    const text = cardText(reply.content);
+    expect(text).toContain('还没有登记');
+    expect(text).toContain(STRANGER);
+  });
+
+  it('greets a registered liaison by name and role, and the English alias works in a group with @bot', async () => {
+    const sent = await h.feishu.sendText(LIAISON, '/help', { chatType: 'group', chatId: 'oc_group000000000000000000000001' });
+    const reply = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    const text = cardText(reply.content);
+    expect(text).toContain('许小颖');
+    expect(text).toContain('联络员');
+    expect(text).toContain('/帮助');
+  });
+
+  it('points anything else to /帮助', async () => {
+    for (const words of ['你好', '/不存在的命令']) {
+      const sent = await h.feishu.sendText(STRANGER, words);
+      const reply = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+      expect(cardText(reply.content)).toContain('/帮助');
+    }
+  });
+
+  it('answers a picture with a pointer to /帮助 instead of silence', async () => {
+    const key = h.emulator.storeUserResource('image', Buffer.from([0x89, 0x50, 0x4e, 0x47]));
+    const sent = await h.feishu.sendImage(STRANGER, key);
+    const reply = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    expect(cardText(reply.content)).toContain('/帮助');
+  });
+
+  it('shows a command’s usage in place when its button is clicked, with a card the client accepts', async () => {
+    const sent = await h.feishu.sendText(LIAISON, '/帮助');
+    const help = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    const buttons = findButtons(help.current);
+    expect(buttons.length).toBeGreaterThan(0);
+    expect(buttons.every((b) => b.hasCallback)).toBe(true);
+    const click = await h.feishu.clickButton(LIAISON, help.current, '用法');
+    expect(click.status).toBe(200);
+    expect(click.clientError).toBeUndefined();
+    expect(cardText(click.card)).toContain('随时查看本说明');
+  });
+
+  it('refuses a stale or foreign button value with a toast', async () => {
+    const sent = await h.feishu.sendText(LIAISON, '/帮助');
+    const help = await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    const tampered = JSON.parse(JSON.stringify(help.current).replace('"help.detail"', '"no.such.action"'));
+    const click = await h.feishu.clickButton(LIAISON, tampered, '用法');
+    expect(click.status).toBe(200);
+    expect(click.toast?.type).toBe('error');
+  });
+});
+
+describe('duplicates', () => {
+  it('a redelivered event has effect once', async () => {
+    const sent = await h.feishu.sendText(STRANGER, '/帮助');
+    const again = await h.feishu.deliver(sent.envelope);
+    expect(again.status).toBe(200);
+    await replyTo((sent.envelope.event.message as { message_id: string }).message_id);
+    // Give a wrongly duplicated delivery every chance to show up.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.emulator.messages()).toHaveLength(1);
+  });
+
+  it('the same message under a new event_id has effect once', async () => {
+    const sent = await h.feishu.sendText(STRANGER, '/帮助');
+    const message = sent.envelope.event.message as { message_id: string };
+    const copy = h.feishu.textEvent(STRANGER, '/帮助', { messageId: message.message_id });
+    expect(copy.header.event_id).not.toBe(sent.envelope.header.event_id);
+    await h.feishu.deliver(copy);
+    await replyTo(message.message_id);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.emulator.messages()).toHaveLength(1);
+  });
+});
+
+describe('health', () => {
+  it('reports the database', async () => {
+    const res = await fetch(`http://127.0.0.1:${h.service.port}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+});

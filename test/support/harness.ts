@@ -1,0 +1,107 @@
+/**
+ * The whole service, for integration tests and the demo: a database (MONGODB_URI or the wire server), the Feishu
+ * emulator, the real service configured against both, and a simulated Feishu client posting to its webhook.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config, LarkConfig } from '../../src/config';
+import { createLogger, type Logger } from '../../src/logger';
+import type { OutboxOptions } from '../../src/platform/outbox';
+import { startService, type Service } from '../../src/service';
+import { testMongoUri, uniqueDbName, type TestMongo } from './db';
+import { SimulatedFeishu } from './lark-client';
+import { startLarkEmulator, type LarkEmulator } from './lark-emulator';
+
+export const TEST_APP = {
+  appId: 'cli_a1b2c3d4e5f6a7b8',
+  appSecret: 'test-app-secret',
+  encryptKey: 'test-encrypt-key-0123456789',
+  verificationToken: 'test-verification-token',
+};
+
+/** Puts `dbName` into a MongoDB URI, keeping hosts and options. */
+export function withDbName(uri: string, dbName: string): string {
+  const m = /^(mongodb(?:\+srv)?:\/\/[^/?]+)(\/[^?]*)?(\?.*)?$/.exec(uri);
+  if (!m) throw new Error(`unexpected MongoDB URI: ${uri}`);
+  return `${m[1]}/${dbName}${m[3] ?? ''}`;
+}
+
+export interface Harness {
+  config: Config;
+  emulator: LarkEmulator;
+  feishu: SimulatedFeishu;
+  mongo: TestMongo;
+  log: Logger;
+  service: Service;
+  /** stop the service (as a crash or deploy would) and start a new one on the same database and emulator */
+  restart(): Promise<void>;
+  /** stop the service only */
+  stopService(): Promise<void>;
+  startServiceAgain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  opts: { mode?: LarkConfig['mode']; outbox?: OutboxOptions; dbPrefix?: string; logLevel?: string } = {},
+): Promise<Harness> {
+  const mongo = await testMongoUri();
+  const emulator = await startLarkEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret });
+  const mode = opts.mode ?? 'webhook';
+  const config: Config = {
+    port: 0,
+    production: false,
+    mongodbUri: withDbName(mongo.uri, uniqueDbName(opts.dbPrefix ?? 'it')),
+    lark: { ...TEST_APP, domain: emulator.url, mode },
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-')),
+    logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent',
+  };
+  const log = createLogger(config.logLevel);
+  // Fast retries keep tests short; the production defaults are tested in unit tests.
+  const outboxOptions: OutboxOptions = { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, ...opts.outbox };
+  let service: Service | undefined = await startService(config, log, { outbox: outboxOptions });
+  // Restarts reuse the port, so the simulated client keeps posting to the same URL.
+  const port = service.port;
+
+  const feishu = new SimulatedFeishu({
+    botUrl: `http://127.0.0.1:${port}/lark/events`,
+    encryptKey: TEST_APP.encryptKey,
+    verificationToken: TEST_APP.verificationToken,
+    appId: TEST_APP.appId,
+    emulator,
+    transport: mode === 'ws' ? 'ws' : 'http',
+  });
+
+  const harness: Harness = {
+    config,
+    emulator,
+    feishu,
+    mongo,
+    log,
+    get service() {
+      if (!service) throw new Error('service is stopped');
+      return service;
+    },
+    async stopService() {
+      await service?.stop();
+      service = undefined;
+    },
+    async startServiceAgain() {
+      service = await startService({ ...config, port }, log, { outbox: outboxOptions });
+    },
+    async restart() {
+      await harness.stopService();
+      await harness.startServiceAgain();
+    },
+    async close() {
+      if (service) {
+        await service.db.connection.dropDatabase().catch(() => undefined);
+        await service.stop();
+        service = undefined;
+      }
+      await emulator.close();
+      await mongo.close();
+    },
+  };
+  return harness;
+}

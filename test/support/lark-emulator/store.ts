@@ -1,0 +1,111 @@
+/** In-memory state of the emulated tenant: tokens, messages, resources, idempotency keys, card tokens. */
+import { EventEmitter } from 'node:events';
+import { newCardToken, newTenantToken } from './ids';
+import type { CardJson, CardToken, InboundMessage, JsonObject, SentMessage, StoredFile, StoredImage, UpdateVia } from './types';
+
+export const TOKEN_TTL_S = 7200;
+/** The platform issues a new tenant token once less than 30 min remain (the old one stays valid). */
+const TOKEN_RENEW_S = 1800;
+export const UUID_WINDOW_MS = 3600_000;
+export const CARD_TOKEN_TTL_MS = 30 * 60_000;
+export const CARD_TOKEN_MAX_USES = 2;
+
+export class TokenRegistry {
+  private readonly tokens = new Map<string, number>(); // token → expiry (ms)
+  private current?: string;
+
+  issue(now: number): { token: string; expire: number } {
+    const expiry = this.current ? this.tokens.get(this.current) : undefined;
+    if (!this.current || expiry === undefined || expiry - now < TOKEN_RENEW_S * 1000) {
+      this.current = newTenantToken();
+      this.tokens.set(this.current, now + TOKEN_TTL_S * 1000);
+    }
+    const token = this.current;
+    return { token, expire: Math.floor(((this.tokens.get(token) ?? now) - now) / 1000) };
+  }
+
+  isValid(token: string, now: number): boolean {
+    const expiry = this.tokens.get(token);
+    return expiry !== undefined && expiry > now;
+  }
+
+  /** Invalidate every token issued so far. */
+  expireAll(): void {
+    this.tokens.clear();
+    this.current = undefined;
+  }
+}
+
+export class EmulatorStore {
+  readonly messages: SentMessage[] = [];
+  readonly inbound = new Map<string, InboundMessage>();
+  readonly files = new Map<string, StoredFile>();
+  readonly images = new Map<string, StoredImage>();
+  readonly cardTokens = new Map<string, CardToken>();
+  /** uuid → {message id, first use}; answers within the window reuse the message. */
+  readonly uuids = new Map<string, { messageId: string; at: number }>();
+  /** Emits `change` with the SentMessage on every create and update. */
+  readonly events = new EventEmitter();
+  private readonly byId = new Map<string, SentMessage>();
+
+  message(id: string): SentMessage | undefined {
+    return this.byId.get(id);
+  }
+
+  addMessage(msg: SentMessage): void {
+    this.messages.push(msg);
+    this.byId.set(msg.message_id, msg);
+    if (msg.uuid) this.uuids.set(msg.uuid, { messageId: msg.message_id, at: msg.createdAt });
+    this.events.emit('change', msg);
+  }
+
+  updateMessage(msg: SentMessage, content: JsonObject, via: UpdateVia, at: number): void {
+    msg.updates.push(content);
+    msg.updateLog.push({ via, at });
+    msg.current = content;
+    this.events.emit('change', msg);
+  }
+
+  /** A message sent earlier with this uuid, within the idempotency window. */
+  byUuid(uuid: string, now: number): SentMessage | undefined {
+    const hit = this.uuids.get(uuid);
+    if (!hit || now - hit.at >= UUID_WINDOW_MS) return undefined;
+    return this.byId.get(hit.messageId);
+  }
+
+  /** Messages addressed to a receive_id, or posted in a chat. */
+  messagesTo(receiveId: string): SentMessage[] {
+    return this.messages.filter((m) => m.receive_id === receiveId || m.chat_id === receiveId);
+  }
+
+  lastCardTo(receiveId: string): CardJson | undefined {
+    const cards = this.messagesTo(receiveId).filter((m) => m.msg_type === 'interactive');
+    return cards.length ? (cards[cards.length - 1].current as CardJson) : undefined;
+  }
+
+  /** The latest message whose current content equals `card` (by reference or JSON). */
+  findByCard(card: unknown): SentMessage | undefined {
+    const json = JSON.stringify(card);
+    for (let i = this.messages.length - 1; i >= 0; i--) {
+      const m = this.messages[i];
+      if (m.msg_type === 'interactive' && (m.current === card || JSON.stringify(m.current) === json)) return m;
+    }
+    return undefined;
+  }
+
+  issueCardToken(messageId: string, openId: string, now: number): string {
+    const token = newCardToken();
+    this.cardTokens.set(token, { token, messageId, openId, issuedAt: now, uses: 0 });
+    return token;
+  }
+
+  reset(): void {
+    this.messages.length = 0;
+    this.byId.clear();
+    this.inbound.clear();
+    this.files.clear();
+    this.images.clear();
+    this.cardTokens.clear();
+    this.uuids.clear();
+  }
+}

@@ -1,0 +1,273 @@
+/** One collection: documents in natural (insertion) order, indexes, unique constraints and TTL expiry. */
+import { ObjectId } from 'bson';
+import { Query } from 'mingo';
+import {
+  CommandError,
+  MISSING,
+  formatValue,
+  isObject,
+  isOperatorObject,
+  keyString,
+  makeVersion,
+  numValue,
+  pathValues,
+  plainOf,
+  type Document,
+  type Version,
+} from './values';
+
+/** A document's place in the collection; its `v` is replaced on update, never mutated. */
+export class Slot {
+  constructor(public v: Version) {}
+}
+
+interface Index {
+  /** as listIndexes reports it */
+  spec: Document;
+  name: string;
+  fields: string[];
+  unique: boolean;
+  sparse: boolean;
+  partial?: Query;
+  ttlSeconds?: number;
+  /** unique indexes only: key string -> the document holding it */
+  owners?: Map<string, Slot>;
+}
+
+interface IndexKey {
+  key: string;
+  values: unknown[];
+}
+
+export function compileQuery(filter: Document): Query {
+  return new Query(filter, {});
+}
+
+function defaultIndexName(key: Document): string {
+  return Object.entries(key)
+    .map(([k, v]) => `${k}_${String(numValue(v) ?? v)}`)
+    .join('_');
+}
+
+/** The options that make two indexes with the same key different. */
+function optionsKey(spec: Document): string {
+  return keyString({
+    unique: !!spec.unique,
+    sparse: !!spec.sparse,
+    partial: spec.partialFilterExpression ?? null,
+    ttl: spec.expireAfterSeconds ?? null,
+  });
+}
+
+export class Collection {
+  readonly slots = new Set<Slot>();
+  readonly indexes: Index[] = [];
+
+  constructor(
+    readonly db: string,
+    readonly name: string,
+    readonly options: Document = {},
+  ) {
+    this.indexes.push(this.makeIndex({ v: 2, key: { _id: 1 }, name: '_id_' }, true));
+  }
+
+  get ns(): string {
+    return `${this.db}.${this.name}`;
+  }
+
+  /** Matching documents in natural order (or `sort` order), then skip and limit (0 = none). */
+  query(filter: Document, opts: { sort?: Document; skip?: number; limit?: number } = {}): Slot[] {
+    const q = compileQuery(filter);
+    let out = this.candidates(filter).filter((s) => q.test(s.v.plain));
+    if (opts.sort && Object.keys(opts.sort).length > 0) {
+      const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
+      // mingo's cursor returns the very objects it was given (no cloning by default)
+      const sorted = new Query({}, {}).find<Document>(out.map((s) => s.v.plain)).sort(opts.sort).all();
+      out = sorted.map((p) => bySlot.get(p) as Slot);
+    }
+    const skip = opts.skip ?? 0;
+    return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
+  }
+
+  /** `{_id: value}` is answered from the _id index; anything else scans. */
+  private candidates(filter: Document): Slot[] {
+    const id: unknown = filter._id;
+    const keys = Object.keys(filter);
+    if (keys.length === 1 && id !== undefined && !isOperatorObject(id) && !(id instanceof RegExp) && !Array.isArray(id)) {
+      const slot = this.indexes[0].owners?.get(keyString(id));
+      return slot ? [slot] : [];
+    }
+    return [...this.slots];
+  }
+
+  byId(id: unknown): Slot | undefined {
+    return this.indexes[0].owners?.get(keyString(id));
+  }
+
+  /** Fresh plain copies, safe to hand to mingo pipelines. */
+  plainCopies(): Document[] {
+    return [...this.slots].map((s) => plainOf(s.v.raw));
+  }
+
+  insert(doc: Document): Slot {
+    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+    const v = makeVersion(doc);
+    const keys = this.uniqueKeys(v);
+    this.checkUnique(keys, undefined);
+    const slot = new Slot(v);
+    this.slots.add(slot);
+    this.own(keys, slot, true);
+    return slot;
+  }
+
+  /** Stores a new version; returns false when nothing changed (byte-identical). */
+  replace(slot: Slot, doc: Document): boolean {
+    const v = makeVersion(doc);
+    if (v.raw.equals(slot.v.raw)) return false;
+    const keys = this.uniqueKeys(v);
+    this.checkUnique(keys, slot);
+    this.own(this.uniqueKeys(slot.v), slot, false);
+    slot.v = v;
+    this.own(keys, slot, true);
+    return true;
+  }
+
+  remove(slot: Slot): void {
+    if (!this.slots.delete(slot)) return;
+    this.own(this.uniqueKeys(slot.v), slot, false);
+  }
+
+  // ---- indexes -----------------------------------------------------------------------------------------------------
+
+  private makeIndex(spec: Document, forceUnique = false): Index {
+    const ttl = numValue(spec.expireAfterSeconds);
+    const unique = forceUnique || !!spec.unique;
+    return {
+      spec,
+      name: String(spec.name),
+      fields: Object.keys(spec.key as Document),
+      unique,
+      sparse: !!spec.sparse,
+      partial: isObject(spec.partialFilterExpression) ? compileQuery(spec.partialFilterExpression) : undefined,
+      ttlSeconds: ttl,
+      owners: unique ? new Map() : undefined,
+    };
+  }
+
+  /** Returns false when an identical index already exists. */
+  createIndex(input: Document): boolean {
+    const key: unknown = input.key;
+    if (!isObject(key) || Object.keys(key).length === 0) {
+      throw new CommandError(67, 'CannotCreateIndex', 'Index key must be a non-empty object');
+    }
+    const name = typeof input.name === 'string' ? input.name : defaultIndexName(key);
+    const spec: Document = { v: 2, ...input, key, name };
+    const sameName = this.indexes.find((i) => i.name === name);
+    if (sameName) {
+      if (keyString(sameName.spec.key) !== keyString(key)) {
+        throw new CommandError(86, 'IndexKeySpecsConflict', `An existing index has the same name as the requested index but different key: ${name}`);
+      }
+      if (name !== '_id_' && optionsKey(sameName.spec) !== optionsKey(spec)) {
+        throw new CommandError(85, 'IndexOptionsConflict', `An equivalent index already exists with the same name but different options: ${name}`);
+      }
+      return false;
+    }
+    const sameKey = this.indexes.find((i) => keyString(i.spec.key) === keyString(key));
+    if (sameKey && keyString(sameKey.spec.partialFilterExpression) === keyString(spec.partialFilterExpression)) {
+      throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${sameKey.name}`);
+    }
+    const idx = this.makeIndex(spec);
+    if (idx.owners) {
+      for (const slot of this.slots) {
+        for (const k of this.indexKeys(idx, slot.v)) {
+          const owner = idx.owners.get(k.key);
+          if (owner && owner !== slot) {
+            const err = this.dupError(idx, k.values);
+            throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${err.message}`, err.extra);
+          }
+          idx.owners.set(k.key, slot);
+        }
+      }
+    }
+    this.indexes.push(idx);
+    return true;
+  }
+
+  dropIndex(name: string): void {
+    if (name === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index');
+    const i = this.indexes.findIndex((x) => x.name === name);
+    if (i < 0) throw new CommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
+    this.indexes.splice(i, 1);
+  }
+
+  indexNameByKey(key: Document): string | undefined {
+    return this.indexes.find((i) => keyString(i.spec.key) === keyString(key))?.name;
+  }
+
+  /** Deletes documents whose TTL-indexed date is older than expireAfterSeconds. */
+  sweepTtl(now: number): void {
+    for (const idx of this.indexes) {
+      if (idx.ttlSeconds === undefined || idx.fields.length !== 1) continue;
+      const limit = now - idx.ttlSeconds * 1000;
+      for (const slot of [...this.slots]) {
+        const dates = pathValues(slot.v.typed, idx.fields[0]).filter((x): x is Date => x instanceof Date);
+        if (dates.some((d) => d.getTime() <= limit)) this.remove(slot);
+      }
+    }
+  }
+
+  // ---- unique constraints ------------------------------------------------------------------------------------------
+
+  private indexKeys(idx: Index, v: Version): IndexKey[] {
+    if (idx.partial && !idx.partial.test(v.plain)) return [];
+    const perField = idx.fields.map((f) => pathValues(v.typed, f));
+    if (idx.sparse && perField.every((vals) => vals.every((x) => x === MISSING))) return [];
+    let combos: unknown[][] = [[]];
+    for (const vals of perField) {
+      const distinct = new Map(vals.map((x) => [keyString(x === MISSING ? null : x), x === MISSING ? null : x]));
+      combos = combos.flatMap((c) => [...distinct.values()].map((x) => [...c, x]));
+    }
+    const out = new Map<string, IndexKey>();
+    for (const values of combos) {
+      const key = values.map(keyString).join('|');
+      out.set(key, { key, values });
+    }
+    return [...out.values()];
+  }
+
+  private uniqueKeys(v: Version): Map<Index, IndexKey[]> {
+    const out = new Map<Index, IndexKey[]>();
+    for (const idx of this.indexes) if (idx.owners) out.set(idx, this.indexKeys(idx, v));
+    return out;
+  }
+
+  private checkUnique(keys: Map<Index, IndexKey[]>, self: Slot | undefined): void {
+    for (const [idx, list] of keys) {
+      for (const k of list) {
+        const owner = idx.owners?.get(k.key);
+        if (owner && owner !== self) throw this.dupError(idx, k.values);
+      }
+    }
+  }
+
+  private own(keys: Map<Index, IndexKey[]>, slot: Slot, add: boolean): void {
+    for (const [idx, list] of keys) {
+      for (const k of list) {
+        if (add) idx.owners?.set(k.key, slot);
+        else if (idx.owners?.get(k.key) === slot) idx.owners.delete(k.key);
+      }
+    }
+  }
+
+  private dupError(idx: Index, values: unknown[]): CommandError {
+    const keyValue: Document = {};
+    idx.fields.forEach((f, i) => (keyValue[f] = values[i] ?? null));
+    const shown = idx.fields.map((f, i) => `${f}: ${formatValue(values[i])}`).join(', ');
+    return new CommandError(
+      11000,
+      'DuplicateKey',
+      `E11000 duplicate key error collection: ${this.ns} index: ${idx.name} dup key: { ${shown} }`,
+      { keyPattern: idx.spec.key, keyValue },
+    );
+  }
+}

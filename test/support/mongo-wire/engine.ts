@@ -1,0 +1,491 @@
+/** Databases, cursors and the command set a mongoose / mongodb-driver client uses. */
+import { BSON, Long } from 'bson';
+import { Aggregator, ProcessingMode, Query } from 'mingo';
+import { Collection, compileQuery, type Slot } from './collection';
+import { applyUpdate, updateKind, upsertDocument, type UpdateSpec } from './update';
+import {
+  CommandError,
+  MISSING,
+  isObject,
+  keyString,
+  pathValues,
+  plainOf,
+  retype,
+  toInt,
+  type Document,
+  type Version,
+} from './values';
+
+export interface CommandContext {
+  connectionId: number;
+}
+
+interface Cmd {
+  name: string;
+  db: string;
+  /** promoted values: options, filters, pipelines */
+  body: Document;
+  /** exact BSON number types: documents and update operands */
+  typed: Document;
+  ctx: CommandContext;
+}
+
+interface Cursor {
+  ns: string;
+  docs: Document[];
+  pos: number;
+  touched: number;
+}
+
+const DEFAULT_BATCH = 101;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const CURSOR_IDLE_MS = 10 * 60_000;
+const MAX_BSON = 16 * 1024 * 1024;
+const COLLECTION_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'collation', 'timeseries', 'expireAfterSeconds'];
+const TXN_FIELDS = ['txnNumber', 'autocommit', 'startTransaction'];
+const NO_OP_COMMANDS = ['endSessions', 'killSessions', 'refreshSessions', 'killAllSessions', 'killAllSessionsByPattern'];
+
+function idFirst(doc: Document): Document {
+  const keys = Object.keys(doc);
+  if (!keys.includes('_id') || keys[0] === '_id') return doc;
+  const out: Document = { _id: doc._id };
+  for (const k of keys) if (k !== '_id') out[k] = doc[k];
+  return out;
+}
+
+/** A stored document as returned to the client, with an optional find projection (mingo on a plain copy). */
+function project(v: Version, projection: unknown): Document {
+  if (!isObject(projection) || Object.keys(projection).length === 0) return v.typed;
+  const out = new Query({}, {}).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
+  return idFirst(retype(out, v.typed) as Document);
+}
+
+function takeBatch(docs: Document[], pos: number, n: number): Document[] {
+  const out: Document[] = [];
+  let bytes = 0;
+  for (let i = pos; i < docs.length && out.length < n; i++) {
+    const size = BSON.calculateObjectSize(docs[i]);
+    if (out.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    out.push(docs[i]);
+    bytes += size;
+  }
+  return out;
+}
+
+const cursorKey = (v: unknown): string => (v instanceof Long ? v.toString() : String(v));
+
+function docs(v: unknown): Document[] {
+  return Array.isArray(v) ? v.filter(isObject) : [];
+}
+
+function writeError(index: number, e: unknown): Document {
+  if (e instanceof CommandError) return { index, code: e.code, ...e.extra, errmsg: e.message };
+  return { index, code: 2, errmsg: e instanceof Error ? e.message : String(e) };
+}
+
+function withWriteErrors(reply: Document, errors: Document[]): Document {
+  return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
+}
+
+export class Engine {
+  private readonly dbs = new Map<string, Map<string, Collection>>();
+  private readonly cursors = new Map<string, Cursor>();
+  private nextCursorId = BigInt(1 + Math.floor(Math.random() * 2 ** 30));
+
+  private readonly commands: Record<string, (c: Cmd) => Document> = {
+    hello: (c) => this.hello(c),
+    isMaster: (c) => this.hello(c),
+    ismaster: (c) => this.hello(c),
+    ping: () => ({}),
+    buildInfo: () => this.buildInfo(),
+    buildinfo: () => this.buildInfo(),
+    connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] } }),
+    create: (c) => this.create(c),
+    drop: (c) => this.drop(c),
+    dropDatabase: (c) => {
+      this.dbs.delete(c.db);
+      return { dropped: c.db };
+    },
+    listCollections: (c) => this.listCollections(c),
+    listDatabases: (c) => this.listDatabases(c),
+    createIndexes: (c) => this.createIndexes(c),
+    listIndexes: (c) => {
+      const coll = this.existing(c, `ns does not exist: ${c.db}.${String(c.body[c.name])}`);
+      return this.cursorReply(coll.ns, coll.indexes.map((i) => i.spec), c.body.cursor?.batchSize, false);
+    },
+    dropIndexes: (c) => this.dropIndexes(c),
+    insert: (c) => this.insert(c),
+    update: (c) => this.update(c),
+    delete: (c) => this.delete(c),
+    find: (c) => this.find(c),
+    getMore: (c) => this.getMore(c),
+    killCursors: (c) => this.killCursors(c),
+    aggregate: (c) => this.aggregate(c),
+    count: (c) => {
+      const opts = { skip: toInt(c.body.skip), limit: Math.abs(toInt(c.body.limit)) };
+      return { n: this.query(c, c.body.query, opts).length };
+    },
+    distinct: (c) => this.distinct(c),
+    findAndModify: (c) => this.findAndModify(c),
+    ...Object.fromEntries(NO_OP_COMMANDS.map((n) => [n, () => ({})])),
+  };
+
+  constructor(private readonly log: (msg: string) => void = () => {}) {}
+
+  /** Runs one command; never throws: failures become `{ok: 0, code, codeName, errmsg}`. */
+  run(body: Document, typed: Document, ctx: CommandContext): Document {
+    const name = Object.keys(body)[0] ?? '';
+    const cmd: Cmd = { name, db: typeof body.$db === 'string' ? body.$db : 'admin', body, typed, ctx };
+    try {
+      if (TXN_FIELDS.some((f) => f in body) || name === 'commitTransaction' || name === 'abortTransaction') {
+        // deliberate: behave like a real standalone server
+        throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+      }
+      const handler = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
+      if (!handler) throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
+      const target: unknown = body[name];
+      if (typeof target === 'string') this.dbs.get(cmd.db)?.get(target)?.sweepTtl(Date.now());
+      return { ...handler(cmd), ok: 1 };
+    } catch (e) {
+      if (e instanceof CommandError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra };
+      const message = e instanceof Error ? e.message : String(e);
+      this.log(`command ${name} failed: ${message}`);
+      return { ok: 0, errmsg: message, code: 2, codeName: 'BadValue' };
+    }
+  }
+
+  /** Periodic housekeeping: TTL expiry and idle cursors. */
+  sweep(now = Date.now()): void {
+    for (const colls of this.dbs.values()) for (const coll of colls.values()) coll.sweepTtl(now);
+    for (const [id, cur] of this.cursors) if (now - cur.touched > CURSOR_IDLE_MS) this.cursors.delete(id);
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------------
+
+  private collections(db: string): Map<string, Collection> {
+    let colls = this.dbs.get(db);
+    if (!colls) {
+      colls = new Map();
+      this.dbs.set(db, colls);
+    }
+    return colls;
+  }
+
+  private collName(c: Cmd): string {
+    const name: unknown = c.body[c.name];
+    if (typeof name !== 'string' || name === '') {
+      throw new CommandError(73, 'InvalidNamespace', `collection name has invalid type ${typeof name}`);
+    }
+    return name;
+  }
+
+  private coll(c: Cmd, create: true): Collection;
+  private coll(c: Cmd, create?: boolean): Collection | undefined;
+  private coll(c: Cmd, create = false): Collection | undefined {
+    const name = this.collName(c);
+    const colls = this.collections(c.db);
+    let coll = colls.get(name);
+    if (!coll && create) {
+      coll = new Collection(c.db, name);
+      colls.set(name, coll);
+    }
+    return coll;
+  }
+
+  private existing(c: Cmd, message: string): Collection {
+    const coll = this.coll(c);
+    if (!coll) throw new CommandError(26, 'NamespaceNotFound', message);
+    return coll;
+  }
+
+  /** Matching documents; an absent collection matches nothing but the filter is still validated. */
+  private query(c: Cmd, filter: unknown, opts: { sort?: Document; skip?: number; limit?: number } = {}): Slot[] {
+    const f: Document = isObject(filter) ? filter : {};
+    const coll = this.coll(c);
+    if (coll) return coll.query(f, opts);
+    compileQuery(f);
+    return [];
+  }
+
+  private cursorReply(ns: string, all: Document[], batchSize: unknown, single: boolean): Document {
+    const size = batchSize === undefined || batchSize === null ? DEFAULT_BATCH : toInt(batchSize, DEFAULT_BATCH);
+    const first = takeBatch(all, 0, size);
+    let id = 0n;
+    if (!single && first.length < all.length) {
+      id = this.nextCursorId++;
+      this.cursors.set(String(id), { ns, docs: all, pos: first.length, touched: Date.now() });
+    }
+    return { cursor: { firstBatch: first, id: Long.fromBigInt(id), ns } };
+  }
+
+  // ---- commands ----------------------------------------------------------------------------------------------------
+
+  private hello(c: Cmd): Document {
+    return {
+      helloOk: true,
+      ismaster: true,
+      isWritablePrimary: true,
+      maxBsonObjectSize: MAX_BSON,
+      maxMessageSizeBytes: 48_000_000,
+      maxWriteBatchSize: 100_000,
+      localTime: new Date(),
+      logicalSessionTimeoutMinutes: 30,
+      connectionId: c.ctx.connectionId,
+      minWireVersion: 0,
+      maxWireVersion: 21,
+      readOnly: false,
+    };
+  }
+
+  private buildInfo(): Document {
+    return { version: '7.0.0', versionArray: [7, 0, 0, 0], gitVersion: 'mongo-wire-test-server', bits: 64, debug: false, maxBsonObjectSize: MAX_BSON };
+  }
+
+  private create(c: Cmd): Document {
+    const name = this.collName(c);
+    if (c.body.viewOn !== undefined) throw new CommandError(2, 'BadValue', 'views are not supported by the test wire server');
+    const colls = this.collections(c.db);
+    if (colls.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${c.db}.${name} already exists.`);
+    const options: Document = {};
+    for (const k of COLLECTION_OPTIONS) if (c.body[k] !== undefined) options[k] = c.body[k];
+    colls.set(name, new Collection(c.db, name, options));
+    return {};
+  }
+
+  private drop(c: Cmd): Document {
+    const coll = this.existing(c, 'ns not found');
+    this.collections(c.db).delete(coll.name);
+    return { nIndexesWas: coll.indexes.length, ns: coll.ns };
+  }
+
+  private listCollections(c: Cmd): Document {
+    let infos: Document[] = [...this.collections(c.db).values()].map((coll) => ({
+      name: coll.name,
+      type: 'collection',
+      options: coll.options,
+      info: { readOnly: false },
+      idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+    }));
+    if (isObject(c.body.filter)) {
+      const q = compileQuery(c.body.filter);
+      infos = infos.filter((i) => q.test(i));
+    }
+    if (c.body.nameOnly) infos = infos.map((i) => ({ name: i.name, type: i.type }));
+    return this.cursorReply(`${c.db}.$cmd.listCollections`, infos, c.body.cursor?.batchSize, false);
+  }
+
+  private listDatabases(c: Cmd): Document {
+    let databases: Document[] = [...this.dbs]
+      .filter(([, colls]) => colls.size > 0)
+      .map(([name, colls]) => {
+        let sizeOnDisk = 0;
+        for (const coll of colls.values()) for (const s of coll.slots) sizeOnDisk += s.v.raw.length;
+        return { name, sizeOnDisk, empty: false };
+      });
+    if (isObject(c.body.filter)) {
+      const q = compileQuery(c.body.filter);
+      databases = databases.filter((d) => q.test(d));
+    }
+    const totalSize = databases.reduce((sum, d) => sum + (d.sizeOnDisk as number), 0);
+    if (c.body.nameOnly) databases = databases.map((d) => ({ name: d.name }));
+    return { databases, totalSize, totalSizeMb: Math.floor(totalSize / 1048576) };
+  }
+
+  private createIndexes(c: Cmd): Document {
+    const existed = this.coll(c) !== undefined;
+    const coll = this.coll(c, true);
+    const specs = docs(c.body.indexes);
+    if (specs.length === 0) throw new CommandError(2, 'BadValue', 'Must specify at least one index');
+    const before = coll.indexes.length;
+    let created = 0;
+    for (const spec of specs) if (coll.createIndex(spec)) created++;
+    const reply: Document = { createdCollectionAutomatically: !existed, numIndexesBefore: before, numIndexesAfter: coll.indexes.length };
+    if (created === 0) reply.note = 'all indexes already exist';
+    return reply;
+  }
+
+  private dropIndexes(c: Cmd): Document {
+    const coll = this.existing(c, `ns not found ${c.db}.${String(c.body[c.name])}`);
+    const before = coll.indexes.length;
+    const index: unknown = c.body.index;
+    if (index === '*') {
+      for (const idx of coll.indexes.slice(1)) coll.dropIndex(idx.name);
+    } else if (typeof index === 'string') {
+      coll.dropIndex(index);
+    } else if (Array.isArray(index)) {
+      for (const name of index) coll.dropIndex(String(name));
+    } else if (isObject(index)) {
+      const name = coll.indexNameByKey(index);
+      if (!name) throw new CommandError(27, 'IndexNotFound', `can't find index with key: ${keyString(index)}`);
+      coll.dropIndex(name);
+    } else {
+      throw new CommandError(2, 'BadValue', 'dropIndexes: index must be a name, a key pattern or "*"');
+    }
+    return { nIndexesWas: before };
+  }
+
+  private insert(c: Cmd): Document {
+    const coll = this.coll(c, true);
+    const ordered = c.body.ordered !== false;
+    const errors: Document[] = [];
+    let n = 0;
+    docs(c.typed.documents).forEach((doc, i) => {
+      if (ordered && errors.length > 0) return;
+      try {
+        coll.insert(doc);
+        n++;
+      } catch (e) {
+        errors.push(writeError(i, e));
+      }
+    });
+    return withWriteErrors({ n }, errors);
+  }
+
+  private update(c: Cmd): Document {
+    const ordered = c.body.ordered !== false;
+    const typedStatements = docs(c.typed.updates);
+    const errors: Document[] = [];
+    const upserted: Document[] = [];
+    let n = 0;
+    let nModified = 0;
+    for (const [i, st] of docs(c.body.updates).entries()) {
+      try {
+        const stTyped = typedStatements[i];
+        const spec: UpdateSpec = { q: st.q ?? {}, qTyped: stTyped.q ?? {}, u: st.u, uTyped: stTyped.u, arrayFilters: st.arrayFilters };
+        const multi = st.multi === true;
+        if (updateKind(spec.u) === 'replace' && multi) {
+          throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
+        }
+        const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
+        for (const slot of matched) {
+          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed, slot.v.plain, false))) nModified++;
+          n++;
+        }
+        if (matched.length === 0 && st.upsert === true) {
+          const slot = this.coll(c, true).insert(upsertDocument(spec));
+          upserted.push({ index: i, _id: slot.v.typed._id });
+          n++;
+        }
+      } catch (e) {
+        errors.push(writeError(i, e));
+        if (ordered) break;
+      }
+    }
+    const reply: Document = { n, nModified };
+    if (upserted.length > 0) reply.upserted = upserted;
+    return withWriteErrors(reply, errors);
+  }
+
+  private delete(c: Cmd): Document {
+    const ordered = c.body.ordered !== false;
+    const errors: Document[] = [];
+    let n = 0;
+    for (const [i, st] of docs(c.body.deletes).entries()) {
+      try {
+        const matched = this.query(c, st.q, { limit: toInt(st.limit) === 1 ? 1 : 0 });
+        for (const slot of matched) this.coll(c, true).remove(slot);
+        n += matched.length;
+      } catch (e) {
+        errors.push(writeError(i, e));
+        if (ordered) break;
+      }
+    }
+    return withWriteErrors({ n }, errors);
+  }
+
+  private find(c: Cmd): Document {
+    const limit = toInt(c.body.limit);
+    const opts = { sort: c.body.sort, skip: toInt(c.body.skip), limit: Math.abs(limit) };
+    const slots = this.query(c, c.body.filter, opts);
+    const found = slots.map((s) => project(s.v, c.body.projection));
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, found, c.body.batchSize, c.body.singleBatch === true || limit < 0);
+  }
+
+  private getMore(c: Cmd): Document {
+    const key = cursorKey(c.body.getMore);
+    const cur = this.cursors.get(key);
+    if (!cur) throw new CommandError(43, 'CursorNotFound', `cursor id ${key} not found`);
+    const size = c.body.batchSize === undefined ? Infinity : toInt(c.body.batchSize) || Infinity;
+    const batch = takeBatch(cur.docs, cur.pos, size);
+    cur.pos += batch.length;
+    cur.touched = Date.now();
+    let id = Long.fromString(key);
+    if (cur.pos >= cur.docs.length) {
+      this.cursors.delete(key);
+      id = Long.fromBigInt(0n);
+    }
+    return { cursor: { nextBatch: batch, id, ns: cur.ns } };
+  }
+
+  private killCursors(c: Cmd): Document {
+    const killed: Long[] = [];
+    const notFound: Long[] = [];
+    for (const raw of Array.isArray(c.body.cursors) ? (c.body.cursors as unknown[]) : []) {
+      const key = cursorKey(raw);
+      (this.cursors.delete(key) ? killed : notFound).push(Long.fromString(key));
+    }
+    return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [] };
+  }
+
+  private aggregate(c: Cmd): Document {
+    if (typeof c.body.aggregate !== 'string') {
+      throw new CommandError(2, 'BadValue', 'database-level aggregation is not supported by the test wire server');
+    }
+    const pipeline = docs(c.body.pipeline);
+    for (const stage of pipeline) {
+      const name = Object.keys(stage)[0];
+      if (name === '$out' || name === '$merge') {
+        throw new CommandError(2, 'BadValue', `${name} is not supported by the test wire server`);
+      }
+    }
+    const coll = this.coll(c);
+    const colls = this.collections(c.db);
+    const aggregator = new Aggregator(pipeline, {
+      processingMode: ProcessingMode.CLONE_INPUT,
+      collectionResolver: (name: string) => colls.get(name)?.plainCopies() ?? [],
+    });
+    const out = aggregator.run(coll?.plainCopies() ?? []) as Document[];
+    // documents that still carry a stored _id get that document's number types back
+    const typed = out.map((d) => {
+      const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
+      return idFirst(retype(d, shadow) as Document);
+    });
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, typed, c.body.cursor?.batchSize, false);
+  }
+
+  private distinct(c: Cmd): Document {
+    const key: unknown = c.body.key;
+    if (typeof key !== 'string') throw new CommandError(14, 'TypeMismatch', "'key' must be a string");
+    const seen = new Map<string, unknown>();
+    for (const slot of this.query(c, c.body.query)) {
+      for (const v of pathValues(slot.v.typed, key)) {
+        if (v === MISSING || (Array.isArray(v) && v.length === 0)) continue;
+        seen.set(keyString(v), v);
+      }
+    }
+    return { values: [...seen.values()] };
+  }
+
+  private findAndModify(c: Cmd): Document {
+    const { body, typed } = c;
+    const found: Slot | undefined = this.query(c, body.query, { sort: body.sort, limit: 1 })[0];
+    if (body.remove === true) {
+      if (found) this.coll(c, true).remove(found);
+      return { lastErrorObject: { n: found ? 1 : 0 }, value: found ? project(found.v, body.fields) : null };
+    }
+    if (body.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+    const spec: UpdateSpec = { q: body.query ?? {}, qTyped: typed.query ?? {}, u: body.update, uTyped: typed.update, arrayFilters: body.arrayFilters };
+    if (found) {
+      const before = found.v;
+      this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false));
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(body.new === true ? found.v : before, body.fields) };
+    }
+    updateKind(spec.u); // validate even when nothing matches
+    if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
+    const slot = this.coll(c, true).insert(upsertDocument(spec));
+    return {
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: slot.v.typed._id },
+      value: body.new === true ? project(slot.v, body.fields) : null,
+    };
+  }
+}

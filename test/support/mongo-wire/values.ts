@@ -1,0 +1,259 @@
+/**
+ * BSON value helpers. Documents exist in two views:
+ * - typed: deserialized with `promoteValues: false`, so Int32 / Double / Long wrappers keep the client's number types;
+ * - plain: default promotion (numbers are JS numbers, Long beyond 2^53 stays Long), the view mingo understands.
+ * Queries, sorts and updates run on plain copies; `retype` maps their results back to exact BSON number types.
+ */
+import { BSON, Double, EJSON, Int32, Long, type Document } from 'bson';
+
+export type { Document };
+
+const TYPED = { promoteValues: false } as const;
+const MAX_DOC_BYTES = 16 * 1024 * 1024;
+
+export class CommandError extends Error {
+  constructor(
+    readonly code: number,
+    readonly codeName: string,
+    message: string,
+    readonly extra: Document = {},
+  ) {
+    super(message);
+  }
+}
+
+/** One immutable version of a stored document. */
+export interface Version {
+  raw: Buffer;
+  typed: Document;
+  plain: Document;
+}
+
+export function serialize(doc: Document): Buffer {
+  return Buffer.from(BSON.serialize(doc, { ignoreUndefined: true }));
+}
+
+/** Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. */
+export function makeVersion(doc: Document): Version {
+  const keys = Object.keys(doc);
+  if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
+  const raw = serialize(doc);
+  if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
+  return { raw, typed: BSON.deserialize(raw, TYPED), plain: BSON.deserialize(raw) };
+}
+
+export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
+export const plainCopy = (doc: Document): Document => BSON.deserialize(serialize(doc));
+export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
+export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, TYPED);
+
+export function omit(doc: Document, key: string): Document {
+  const out: Document = {};
+  for (const [k, v] of Object.entries(doc)) if (k !== key) out[k] = v;
+  return out;
+}
+
+export function bsonType(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  const t = (v as { _bsontype?: unknown })._bsontype;
+  return typeof t === 'string' ? t : undefined;
+}
+
+/** A JSON-like object (not an array, Date, RegExp, Buffer or BSON value). */
+export function isObject(v: unknown): v is Document {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null) && bsonType(v) === undefined;
+}
+
+/** `{ $op: … }` — a query or update operator expression. */
+export function isOperatorObject(v: unknown): v is Document {
+  if (!isObject(v)) return false;
+  const first = Object.keys(v)[0];
+  return first !== undefined && first.startsWith('$');
+}
+
+// ---- numbers -------------------------------------------------------------------------------------------------------
+
+export type NumKind = 'int' | 'long' | 'double';
+
+const inInt32 = (n: number) => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647;
+
+export function numKind(v: unknown): NumKind | undefined {
+  if (typeof v === 'number') return inInt32(v) ? 'int' : 'double';
+  if (typeof v === 'bigint') return 'long';
+  switch (bsonType(v)) {
+    case 'Int32':
+      return 'int';
+    case 'Double':
+      return 'double';
+    case 'Long':
+      return 'long';
+  }
+  return undefined;
+}
+
+export function numValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'bigint') return Number(v);
+  if (v instanceof Int32 || v instanceof Double) return v.value;
+  if (v instanceof Long) return v.toNumber();
+  return undefined;
+}
+
+function makeNum(kind: NumKind, n: number): unknown {
+  if (kind === 'double' || !Number.isInteger(n)) return new Double(n);
+  if (kind === 'int' && inInt32(n)) return new Int32(n);
+  return Long.fromNumber(n);
+}
+
+/** Type information from an update: exact values it sets (`pool`) and the operand kinds of $inc/$mul per path. */
+export interface TypeHints {
+  pool: Map<number, NumKind>;
+  arith: { pattern: RegExp; kind: NumKind }[];
+}
+
+const ARITH_OPS = new Set(['$inc', '$mul', '$bit']);
+
+export function typeHints(update: unknown): TypeHints {
+  const hints: TypeHints = { pool: new Map(), arith: [] };
+  const collect = (v: unknown) => {
+    const kind = numKind(v);
+    const n = numValue(v);
+    if (kind && n !== undefined) hints.pool.set(n, kind);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (isObject(v)) Object.values(v).forEach(collect);
+  };
+  if (Array.isArray(update) || !isObject(update)) {
+    collect(update);
+    return hints;
+  }
+  for (const [op, operand] of Object.entries(update)) {
+    if (!ARITH_OPS.has(op) || !isObject(operand)) {
+      collect(operand);
+      continue;
+    }
+    for (const [path, v] of Object.entries(operand)) {
+      const kind = numKind(v);
+      if (!kind) continue;
+      // positional segments ($, $[], $[id]) match any array index
+      const source = path
+        .split('.')
+        .map((s) => (s.startsWith('$') ? '\\d+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+        .join('\\.');
+      hints.arith.push({ pattern: new RegExp(`^${source}$`), kind });
+    }
+  }
+  return hints;
+}
+
+function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, path: string): unknown {
+  const old = numKind(shadow);
+  if (old && numValue(shadow) === n) return shadow; // unchanged value keeps its type
+  const exact = hints?.pool.get(n);
+  if (exact) return makeNum(exact, n); // a value the update set
+  if (!old) return n; // new value: the driver's default typing (int32 when it fits, else double)
+  const operand = hints?.arith.find((a) => a.pattern.test(path))?.kind;
+  // arithmetic result: MongoDB widens int -> long -> double
+  if (old === 'double' || operand === 'double') return makeNum('double', n);
+  if (old === 'long' || operand === 'long') return makeNum('long', n);
+  return inInt32(n) ? makeNum('int', n) : makeNum('long', n);
+}
+
+/**
+ * Rebuilds a plain value with BSON number types, guided by the previous typed version (`shadow`) and the hints of
+ * the update that produced it. Always returns fresh objects and arrays.
+ */
+export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = ''): unknown {
+  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+  if (typeof plain === 'number') return retypeNumber(plain, shadow, hints, path);
+  if (Array.isArray(plain)) {
+    const sh = Array.isArray(shadow) ? shadow : [];
+    return plain.map((v, i) => retype(v, sh[i], hints, join(i)));
+  }
+  if (isObject(plain)) {
+    const sh = isObject(shadow) ? shadow : {};
+    const out: Document = {};
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k));
+    return out;
+  }
+  return plain;
+}
+
+// ---- index keys and messages ---------------------------------------------------------------------------------------
+
+/** Canonical string of a value for equality as MongoDB indexes see it (5, 5.0 and NumberLong(5) are equal). */
+export function keyString(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (v instanceof Long && (v.greaterThan(Number.MAX_SAFE_INTEGER) || v.lessThan(-Number.MAX_SAFE_INTEGER))) {
+    return `n${v.toString()}`;
+  }
+  const n = numValue(v);
+  if (n !== undefined) return `n${n}`;
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'boolean') return String(v);
+  if (v instanceof Date) return `D${v.getTime()}`;
+  if (v instanceof RegExp) return `R${String(v)}`;
+  if (Array.isArray(v)) return `[${v.map(keyString).join(',')}]`;
+  const t = bsonType(v);
+  if (t) return `${t}:${EJSON.stringify(v as Document, { relaxed: false })}`;
+  if (isObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${keyString(x)}`).join(',')}}`;
+  return String(v);
+}
+
+/** A value as the server prints it in E11000 messages. */
+export function formatValue(v: unknown): string {
+  if (v === undefined || v === null) return 'null';
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v instanceof Long) return v.toString();
+  const n = numValue(v);
+  if (n !== undefined) return String(n);
+  if (v instanceof Date) return `new Date(${v.getTime()})`;
+  if (bsonType(v) === 'ObjectId') return `ObjectId('${String(v)}')`;
+  if (Array.isArray(v)) return `[ ${v.map(formatValue).join(', ')} ]`;
+  if (isObject(v)) return `{ ${Object.entries(v).map(([k, x]) => `${k}: ${formatValue(x)}`).join(', ')} }`;
+  return typeof v === 'object' ? EJSON.stringify(v as Document) : String(v);
+}
+
+export const MISSING = Symbol('missing');
+
+/** Values at a dotted path as an index sees them: arrays along the way and at the end are expanded. */
+export function pathValues(doc: unknown, path: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (v: unknown, segs: string[], i: number) => {
+    if (i === segs.length) {
+      if (Array.isArray(v)) {
+        if (v.length === 0) out.push([]);
+        else out.push(...v);
+      } else out.push(v);
+      return;
+    }
+    const seg = segs[i];
+    if (Array.isArray(v)) {
+      if (/^\d+$/.test(seg)) walk(v[Number(seg)], segs, i + 1);
+      else for (const el of v) walk(el, segs, i);
+    } else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, seg)) {
+      walk(v[seg], segs, i + 1);
+    } else {
+      out.push(MISSING);
+    }
+  };
+  walk(doc, path.split('.'), 0);
+  return out;
+}
+
+export function setPath(doc: Document, path: string, value: unknown): void {
+  const segs = path.split('.');
+  let cur = doc;
+  for (const seg of segs.slice(0, -1)) {
+    if (!isObject(cur[seg])) cur[seg] = {};
+    cur = cur[seg] as Document;
+  }
+  cur[segs[segs.length - 1]] = value;
+}
+
+/** Numeric options may arrive as Int32/Long/Double wrappers or numbers. */
+export function toInt(v: unknown, fallback = 0): number {
+  const n = numValue(v);
+  return n === undefined || Number.isNaN(n) ? fallback : Math.trunc(n);
+}
