@@ -345,7 +345,7 @@ function validateRows<H extends string, T>(
     if (key !== null) {
       const first = firstLine.get(key);
       if (first === undefined) firstLine.set(key, row.line);
-      else problems.unshift(`${keyName}${key}与第${first}行重复`);
+      else problems.unshift(`${keyName}“${key}”与第${first}行重复`);
     }
     if (problems.length > 0) rejected.push({ line: row.line, reason: [...new Set(problems)].join('；') });
     else if ('ok' in result) valid.push({ line: row.line, value: result.ok });

@@ -114,7 +114,7 @@ describe('with rate limits (default)', () => {
     emu.expireTokens();
     expect(await send(USER)).toMatchObject({ ok: false, status: 400, code: 99991663 });
     // the SDK does not invalidate its cache by itself
-    await cache.set(lark.CTenantAccessToken, undefined, Date.now() - 1, { namespace: emu.appId });
+    await cache.set(lark.CTenantAccessToken, '', Date.now() - 1, { namespace: emu.appId });
     expect((await send(USER)).ok).toBe(true);
     expect(emu.requests.filter((r) => r.path.endsWith('/tenant_access_token/internal'))).toHaveLength(1);
   });

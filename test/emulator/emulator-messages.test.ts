@@ -37,7 +37,7 @@ let emu: LarkEmulator;
 let client: lark.Client;
 let cache: lark.DefaultCache;
 /** Drop the SDK's cached tenant token (it has no invalidation of its own). */
-const forgetToken = (): void => void cache.set(lark.CTenantAccessToken, undefined, Date.now() - 1, { namespace: emu.appId });
+const forgetToken = (): void => void cache.set(lark.CTenantAccessToken, '', Date.now() - 1, { namespace: emu.appId });
 
 beforeAll(async () => {
   emu = await startLarkEmulator();
