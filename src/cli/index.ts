@@ -76,6 +76,9 @@ async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>):
   }
   const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
   const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: false });
+  if (db.kind === 'wire-server') {
+    io.err('警告：未找到正在运行的服务，也没有 MONGODB_URI 和 mongod：本命令使用临时内存数据库，结束后数据即丢失。请先 npm start 或设置 MONGODB_URI。');
+  }
   try {
     return await fn(db.connection);
   } finally {

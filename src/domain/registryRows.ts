@@ -10,7 +10,7 @@
  *   are rejected naming that first line, even when the first row was itself rejected for another reason
  *   (which of the two is right is for a person to decide).
  * - Dates: YYYY-MM-DD; also YYYY/M/D, YYYY.M.D, YYYY-M-D and YYYY年M月D日 (how spreadsheets often show them),
- *   normalised to YYYY-MM-DD. Real date cells of XLSX files are turned into that text by the file reader.
+ *   optionally followed by a 00:00[:00] time, normalised to YYYY-MM-DD. Real date cells of XLSX files are turned into that text by the file reader.
  * - 组长 rule: a 组长 must be a city-bureau person (所属县区 = 市局), as teams are led by 市局 staff
  *   (README; domain/teams.ts only takes 组长 whose 所属县区 is 市局). A county 组长 is rejected rather than
  *   imported and silently never drawn.
@@ -156,7 +156,8 @@ const DATE_FORMS = [/^(\d{4})-(\d{1,2})-(\d{1,2})$/, /^(\d{4})\/(\d{1,2})\/(\d{1
 
 /** A date cell's text as YYYY-MM-DD, or null when it is not a real calendar date in an accepted form. */
 export function normalizeDate(raw: string): string | null {
-  const value = raw.trim();
+  // A midnight time part, as some systems export dates ("2024-03-01 00:00:00"), is dropped.
+  const value = raw.trim().replace(/\s+0{1,2}:00(:00)?$/, '');
   for (const form of DATE_FORMS) {
     const m = form.exec(value);
     if (m === null) continue;

@@ -147,9 +147,13 @@ export async function listCampaigns(conn: Connection): Promise<CampaignDoc[]> {
   return campaignModel(conn).find().sort({ year: -1, createdAt: -1 }).lean<CampaignDoc[]>();
 }
 
-/** The active campaign of `today`'s year when there is one, else the active campaign of the latest year. */
+/**
+ * The campaign imports and draws refer to: among active campaigns, the one whose period contains `today`, else the
+ * next one to start, else the one of the latest year. Without `today`, the one of the latest year.
+ */
 export async function findActiveCampaign(conn: Connection, today?: string): Promise<CampaignDoc | null> {
   const active = await campaignModel(conn).find({ status: 'active' }).sort({ year: -1 }).lean<CampaignDoc[]>();
-  const year = today !== undefined ? Number(today.slice(0, 4)) : NaN;
-  return active.find((c) => c.year === year) ?? active[0] ?? null;
+  if (today === undefined) return active[0] ?? null;
+  const upcoming = active.filter((c) => c.from > today).sort((a, b) => (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
+  return active.find((c) => c.from <= today && today <= c.to) ?? upcoming[0] ?? active[0] ?? null;
 }

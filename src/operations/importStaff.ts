@@ -81,6 +81,9 @@ export async function importStaff(conn: Connection, file: string, opts: ImportOp
   return { ...(await importStaffRows(conn, content.rows, opts)), file, format: content.format };
 }
 
+/** Notices (not rejections) are listed up to this many lines. */
+const NOTICE_LIMIT = 20;
+
 export function formatStaffReport(r: StaffImportReport): string[] {
   const lines: string[] = [];
   if (r.dryRun) lines.push('【试运行】只检查，不写入数据库。');
@@ -91,8 +94,9 @@ export function formatStaffReport(r: StaffImportReport): string[] {
   if (r.unknownAvoid.length > 0) {
     lines.push(
       `注意：以下${r.unknownAvoid.length}个回避企业代码不在检查对象名录库中（如尚未导入企业名录可忽略）：`,
-      ...r.unknownAvoid.map((u) => `  第${u.line}行：${u.uscc}`),
+      ...r.unknownAvoid.slice(0, NOTICE_LIMIT).map((u) => `  第${u.line}行：${u.uscc}`),
     );
+    if (r.unknownAvoid.length > NOTICE_LIMIT) lines.push(`  ……其余${r.unknownAvoid.length - NOTICE_LIMIT}个从略`);
   }
   return lines;
 }

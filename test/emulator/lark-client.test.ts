@@ -9,7 +9,7 @@ import Koa from 'koa';
 import Router from '@koa/router';
 import * as lark from '@larksuiteoapi/node-sdk';
 import { silentLogger, startLarkEmulator, type LarkEmulator } from '../support/lark-emulator';
-import { SimulatedFeishu, cardText, findButtons, signBody, type EventEnvelope } from '../support/lark-client';
+import { SimulatedFeishu, cardText, findButtons, signBody } from '../support/lark-client';
 
 const ENCRYPT_KEY = 'encrypt-key-for-tests';
 const VERIFICATION_TOKEN = 'verification-token-for-tests';
@@ -142,9 +142,9 @@ describe('SimulatedFeishu over HTTP', () => {
   });
 
   test('group messages @-mention the bot', async () => {
-    await sim.sendText(USER, '查询', { chatType: 'group', chatId: 'oc_0000111122223333444455556666777' });
-    const message = (bot.messages[0] as { message: { content: string; chat_type: string; mentions: Array<{ key: string; id: { open_id: string } }> } }).message;
-    expect(message.chat_type).toBe('group');
+    await sim.sendText(USER, '查询', { chatType: 'group' });
+    const message = (bot.messages[0] as { message: { content: string; chat_id: string; chat_type: string; mentions: Array<{ key: string; id: { open_id: string } }> } }).message;
+    expect(message).toMatchObject({ chat_type: 'group', chat_id: sim.defaultGroupChatId });
     expect(JSON.parse(message.content).text).toBe('@_user_1 查询');
     expect(message.mentions[0]).toMatchObject({ key: '@_user_1', id: { open_id: sim.botOpenId } });
   });
@@ -231,6 +231,15 @@ describe('SimulatedFeishu over HTTP', () => {
     answer = async () => ({ toast: { type: 'fine', content: 'x' } });
     expect((await sim.clickButton(USER, FORM_CARD, '符合')).clientError?.code).toBe(200672);
   });
+
+  test('slow answers: 200341 past the callback timeout, an error past the hard timeout', async () => {
+    const impatient = new SimulatedFeishu({ botUrl: bot.url, encryptKey: ENCRYPT_KEY, verificationToken: VERIFICATION_TOKEN, appId: 'cli_a1b2c3d4e5f6a7b8',
+      callbackTimeoutMs: 20, hardTimeoutMs: 200 });
+    answer = () => new Promise((resolve) => setTimeout(() => resolve({}), 60));
+    expect((await impatient.clickButton(USER, FORM_CARD, '符合')).clientError?.code).toBe(200341);
+    answer = () => new Promise((resolve) => setTimeout(() => resolve({}), 400));
+    await expect(impatient.clickButton(USER, FORM_CARD, '符合')).rejects.toThrow(/did not answer .* within 200 ms/);
+  });
 });
 
 describe('SimulatedFeishu + emulator + bot', () => {
@@ -279,8 +288,7 @@ describe('SimulatedFeishu + emulator + bot', () => {
   test('an image message can be downloaded by the bot', async () => {
     const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
     const key = emu.storeUserResource('image', png);
-    const res = await sim.sendImage(USER, key);
-    const messageId = (res.envelope as EventEnvelope & { event: { message: { message_id: string } } }).event.message.message_id;
+    const { messageId } = await sim.sendImage(USER, key);
     const resource = await client.im.messageResource.get({ path: { message_id: messageId, file_key: key }, params: { type: 'image' } });
     const chunks: Buffer[] = [];
     for await (const c of resource.getReadableStream()) chunks.push(c as Buffer);

@@ -7,7 +7,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { checkVersionChange, type CardViolation } from './lark-emulator/card-validator';
-import { botOpenIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from './lark-emulator/ids';
+import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from './lark-emulator/ids';
 import { WsAckError } from './lark-emulator/ws-gateway';
 import type { LarkEmulator } from './lark-emulator';
 import type { CardElement, CardJson, JsonObject } from './lark-emulator/types';
@@ -26,8 +26,10 @@ export interface SimulatedFeishuOptions {
   transport?: 'http' | 'ws';
   /** Display name of the bot in @-mentions. */
   botName?: string;
-  /** The client gives up on a card callback after this long (Feishu: 3 s → 200341). */
+  /** A card callback answered later than this is reported as clientError 200341 (Feishu: 3 s). */
   callbackTimeoutMs?: number;
+  /** Deliveries still unanswered after this long fail with an error (default 10 s; Feishu itself waits 3 s). */
+  hardTimeoutMs?: number;
 }
 
 export interface EventEnvelope {
@@ -61,10 +63,13 @@ export interface DeliveryResult {
 
 export interface SendResult extends DeliveryResult {
   envelope: EventEnvelope;
+  /** event.message.message_id of the envelope. */
+  messageId: string;
 }
 
 export interface SendMessageOptions {
   chatType?: 'p2p' | 'group';
+  /** Default: the p2p chat with the user, or `defaultGroupChatId` for groups. */
   chatId?: string;
   /** Prefix the text with an @-mention of the bot (default: true in groups). */
   mentionBot?: boolean;
@@ -319,8 +324,9 @@ function collectFormValue(form: Obj, formValues: Record<string, string | string[
 // ------------------------------------------------------------------------------------------------------------------
 // transport
 
-function post(url: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => req.destroy(new Error(`the bot did not answer ${url} within ${timeoutMs} ms`)), timeoutMs);
     const req = http.request(url, {
       method: 'POST',
       agent: false,
@@ -328,10 +334,16 @@ function post(url: string, body: string, headers: Record<string, string>): Promi
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+      });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
     req.end(body);
   });
 }
@@ -350,11 +362,14 @@ function parseText(text: string): unknown {
 export class SimulatedFeishu {
   readonly tenantKey: string;
   readonly botOpenId: string;
+  /** The group used by `sendText(..., {chatType:'group'})` when no chatId is given. */
+  readonly defaultGroupChatId: string;
   private readonly transport: 'http' | 'ws';
 
   constructor(private readonly opts: SimulatedFeishuOptions) {
     this.tenantKey = opts.tenantKey ?? opts.emulator?.tenantKey ?? '2ed263bf32cf1651';
     this.botOpenId = botOpenIdOf(opts.appId);
+    this.defaultGroupChatId = groupChatIdOf(opts.appId);
     this.transport = opts.transport ?? 'http';
     if (this.transport === 'http' && !opts.botUrl) throw new Error('SimulatedFeishu: botUrl is required for the http transport');
     if (this.transport === 'ws' && !opts.emulator) throw new Error('SimulatedFeishu: the ws transport needs the emulator');
@@ -385,8 +400,7 @@ export class SimulatedFeishu {
   /** A genuine `im.message.receive_v1` envelope (not sent). */
   messageEvent(openId: string, messageType: string, content: Obj, opts: SendMessageOptions = {}): EventEnvelope {
     const chatType = opts.chatType ?? 'p2p';
-    if (chatType === 'group' && !opts.chatId) throw new Error('group messages need a chatId');
-    const chatId = opts.chatId ?? this.p2pChatId(openId);
+    const chatId = opts.chatId ?? (chatType === 'group' ? this.defaultGroupChatId : this.p2pChatId(openId));
     const now = String(Date.now());
     const mention = opts.mentionBot ?? chatType === 'group';
     let body = content;
@@ -442,7 +456,7 @@ export class SimulatedFeishu {
       msg_type: String(message.message_type),
       content: JSON.parse(String(message.content)) as JsonObject,
     });
-    return { ...(await this.deliver(envelope)), envelope };
+    return { ...(await this.deliver(envelope)), envelope, messageId: String(message.message_id) };
   }
 
   // -- delivery ------------------------------------------------------------------------------------------------------
@@ -490,7 +504,7 @@ export class SimulatedFeishu {
       headers['x-lark-signature'] = opts.tamperSignature ? signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) : signature;
     }
     const started = Date.now();
-    const res = await post(this.opts.botUrl!, body, headers);
+    const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000);
     return { status: res.status, body: parseText(res.text), elapsedMs: Date.now() - started };
   }
 

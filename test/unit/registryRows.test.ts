@@ -251,6 +251,8 @@ describe('helpers', () => {
     expect(normalizeDate('2024.03.05')).toBe('2024-03-05');
     expect(normalizeDate('2024/12/31')).toBe('2024-12-31');
     expect(normalizeDate('2024-02-29')).toBe('2024-02-29');
+    expect(normalizeDate('2024-03-05 00:00:00')).toBe('2024-03-05');
+    expect(normalizeDate('2024-03-05 12:00')).toBeNull();
     expect(normalizeDate('2023-02-29')).toBeNull();
     expect(normalizeDate('20240305')).toBeNull();
     expect(normalizeDate('2024-13-01')).toBeNull();

@@ -23,6 +23,9 @@ export function newLogId(now = new Date()): string {
 /** The p2p chat between an app and a user: stable, so the emulator and the simulated client agree on it. */
 export const p2pChatId = (appId: string, openId: string): string => `oc_${digest(`p2p:${appId}:${openId}`).slice(0, 32)}`;
 
+/** A stable default group chat for an app's simulated users. */
+export const groupChatIdOf = (appId: string): string => `oc_${digest(`group:${appId}`).slice(0, 32)}`;
+
 /** Stable union_id / user_id derived from an open_id (the simulated tenant has one identity per open_id). */
 export const unionIdOf = (openId: string): string => `on_${digest(`union:${openId}`).slice(0, 32)}`;
 export const userIdOf = (openId: string): string => digest(`user:${openId}`).slice(0, 8);

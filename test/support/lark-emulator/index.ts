@@ -13,14 +13,13 @@ import Koa from 'koa';
 import Router, { type RouterContext } from '@koa/router';
 import { ApiError, Codes, errorEnvelope, Messages } from './errors';
 import { FaultInjector, faultError, type FaultRule } from './faults';
-import { newLogId, p2pChatId } from './ids';
+import { newFileKey, newImageKey, newLogId, p2pChatId } from './ids';
 import { boundaryOf, parseMultipart } from './multipart';
 import { SlidingWindowLimiter, type RateLimitStats } from './rate-limiter';
 import { openApiRoutes, requestTargets, sniffImage, type ApiReply, type ApiRequest, type EmulatorCore, type ParsedBody } from './routes';
 import { EmulatorStore, TokenRegistry } from './store';
 import { checkVersionChange, type CardViolation } from './card-validator';
 import { DEFAULT_WS_CONFIG, WsGateway, type PushOptions, type WsClientConfig } from './ws-gateway';
-import { newFileKey, newImageKey } from './ids';
 import type { CardJson, InboundMessage, JsonObject, RecordedRequest, SentMessage, StoredFile, StoredImage } from './types';
 
 export * from './types';
@@ -29,7 +28,7 @@ export type { RateLimitStats, RateScope } from './rate-limiter';
 export type { CardViolation, CardCheck } from './card-validator';
 export { validateCard, formatCardViolation, CardErr } from './card-validator';
 export { WsAckError, type PushOptions, type WsClientConfig } from './ws-gateway';
-export { p2pChatId, unionIdOf, userIdOf, botOpenIdOf } from './ids';
+export { p2pChatId, groupChatIdOf, unionIdOf, userIdOf, botOpenIdOf } from './ids';
 
 /**
  * A logger for SDK clients in tests: expected refusals would otherwise be printed. (Note that

@@ -10,6 +10,7 @@ import {
   keyString,
   makeVersion,
   numValue,
+  omit,
   pathValues,
   plainOf,
   type Document,
@@ -62,6 +63,7 @@ function optionsKey(spec: Document): string {
 export class Collection {
   readonly slots = new Set<Slot>();
   readonly indexes: Index[] = [];
+  private sweptAt = 0;
 
   constructor(
     readonly db: string,
@@ -110,7 +112,7 @@ export class Collection {
   }
 
   insert(doc: Document): Slot {
-    if (doc._id === undefined) doc = { _id: new ObjectId(), ...doc };
+    if (doc._id === undefined) doc = { _id: new ObjectId(), ...omit(doc, '_id') };
     const v = makeVersion(doc);
     const keys = this.uniqueKeys(v);
     this.checkUnique(keys, undefined);
@@ -204,8 +206,10 @@ export class Collection {
     return this.indexes.find((i) => keyString(i.spec.key) === keyString(key))?.name;
   }
 
-  /** Deletes documents whose TTL-indexed date is older than expireAfterSeconds. */
-  sweepTtl(now: number): void {
+  /** Deletes documents whose TTL-indexed date is older than expireAfterSeconds, at most every `minIntervalMs`. */
+  sweepTtl(now: number, minIntervalMs = 0): void {
+    if (now - this.sweptAt < minIntervalMs) return;
+    this.sweptAt = now;
     for (const idx of this.indexes) {
       if (idx.ttlSeconds === undefined || idx.fields.length !== 1) continue;
       const limit = now - idx.ttlSeconds * 1000;

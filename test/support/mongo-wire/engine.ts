@@ -40,6 +40,7 @@ interface Cursor {
 const DEFAULT_BATCH = 101;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const CURSOR_IDLE_MS = 10 * 60_000;
+const LAZY_SWEEP_MS = 200;
 const MAX_BSON = 16 * 1024 * 1024;
 const COLLECTION_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'collation', 'timeseries', 'expireAfterSeconds'];
 const TXN_FIELDS = ['txnNumber', 'autocommit', 'startTransaction'];
@@ -144,7 +145,8 @@ export class Engine {
       const handler = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
       if (!handler) throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
       const target: unknown = body[name];
-      if (typeof target === 'string') this.dbs.get(cmd.db)?.get(target)?.sweepTtl(Date.now());
+      // lazy TTL expiry before each command on a collection, between the periodic sweeps
+      if (typeof target === 'string') this.dbs.get(cmd.db)?.get(target)?.sweepTtl(Date.now(), LAZY_SWEEP_MS);
       return { ...handler(cmd), ok: 1 };
     } catch (e) {
       if (e instanceof CommandError) return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra };

@@ -72,7 +72,13 @@ export async function startWireServer(opts: WireServerOptions = {}): Promise<Wir
     socket.on('close', () => sockets.delete(socket));
   });
 
-  const timer = setInterval(() => engine.sweep(), SWEEP_MS);
+  const timer = setInterval(() => {
+    try {
+      engine.sweep();
+    } catch (e) {
+      log(`sweep failed: ${message(e)}`);
+    }
+  }, SWEEP_MS);
   timer.unref();
 
   await new Promise<void>((resolve, reject) => {
