@@ -95,3 +95,10 @@ test('countDocuments on an empty result and on a missing collection', async () =
   expect(await t.conn.collection('absent').find().toArray()).toEqual([]);
   expect(await t.conn.collection('absent').aggregate([{ $match: {} }]).toArray()).toEqual([]);
 });
+
+test('deliberately unsupported features fail cleanly on the wire server', async () => {
+  if (t.mongo.kind !== 'wire-server') return; // a real server supports them
+  await expect(orders().aggregate([{ $out: 'copy' }])).rejects.toMatchObject({ code: 2 });
+  await expect(orders().find({ $text: { $search: 'pen' } })).rejects.toMatchObject({ code: 2 });
+  expect(await orders().countDocuments()).toBe(4);
+});

@@ -1,6 +1,7 @@
 /** Handshake, admin and DDL commands, sessions and transactions, through real mongoose and the mongodb driver. */
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../support/db';
+import { startWireServer } from '../support/mongo-wire';
 
 let t: TestDb;
 const db = () => {
@@ -126,4 +127,14 @@ test('drop and dropDatabase', async () => {
   await side.dropDatabase();
   expect(await side.collection('c').countDocuments()).toBe(0);
   expect(await side.db?.listCollections().toArray()).toEqual([]);
+});
+
+test('the wire server closes promptly with clients still connected', async () => {
+  const server = await startWireServer();
+  const client = await mongoose.createConnection(server.uri, { dbName: 'closing', serverSelectionTimeoutMS: 2000 }).asPromise();
+  await client.collection('c').insertOne({ a: 1 });
+  const began = Date.now();
+  await server.close();
+  expect(Date.now() - began).toBeLessThan(1000);
+  await client.close();
 });
