@@ -157,7 +157,9 @@ function dayNumber(iso: string): number {
 }
 
 function isoOf(day: number): string {
-  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+  const d = new Date(day * 86_400_000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}`;
 }
 
 /** The last day of a term of `years` starting on `from` (e.g. 2020-03-05 + 5 → 2025-03-04). */

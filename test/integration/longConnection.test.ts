@@ -1,5 +1,6 @@
-import { startHarness, type Harness } from '../support/harness';
+// lark-client first on purpose: the emulator must not depend on module load order (protobufjs global state).
 import { cardText } from '../support/lark-client';
+import { startHarness, type Harness } from '../support/harness';
 
 const USER = 'ou_wsuser00000000000000000000000001';
 

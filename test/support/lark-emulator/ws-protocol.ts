@@ -17,7 +17,9 @@ message Frame {
   optional string LogIDNew = 9;
 }`;
 
-const FrameType: Type = parse(PROTO, { keepCase: true }).root.lookupType('pbbp2.Frame');
+const FrameType: Type = parse(PROTO, { keepCase: true }).root.resolveAll().lookupType('pbbp2.Frame');
+// Build the codecs now: field defaults for uint64 are made with `util.Long` when resolved (see below).
+FrameType.setup();
 
 export const FrameMethod = { control: 0, data: 1 } as const;
 
@@ -38,15 +40,29 @@ export interface Frame {
   LogIDNew?: string;
 }
 
+/*
+ * protobufjs keeps `util.Long` in global state, and the SDK sets it to undefined when it loads. Generated
+ * converters (fromObject/toObject) read it, so which module loads first decided whether frames decoded at all.
+ * Encode plain numbers with `create` and read uint64 fields ourselves, whatever `util.Long` is.
+ */
+function toNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v === 'object' && v !== null && 'low' in v && 'high' in v) {
+    const { low, high } = v as { low: number; high: number };
+    return (high >>> 0) * 2 ** 32 + (low >>> 0);
+  }
+  return Number(v ?? 0);
+}
+
 export function encodeFrame(frame: Frame): Uint8Array {
-  return FrameType.encode(FrameType.fromObject(frame)).finish();
+  return FrameType.encode(FrameType.create(frame)).finish();
 }
 
 export function decodeFrame(data: Uint8Array): Frame {
-  const obj = FrameType.toObject(FrameType.decode(data), { longs: Number, defaults: false, arrays: true }) as Partial<Frame>;
+  const obj = FrameType.decode(data) as unknown as Partial<Frame> & { SeqID?: unknown; LogID?: unknown };
   return {
-    SeqID: obj.SeqID ?? 0,
-    LogID: obj.LogID ?? 0,
+    SeqID: toNumber(obj.SeqID),
+    LogID: toNumber(obj.LogID),
     service: obj.service ?? 0,
     method: obj.method ?? 0,
     headers: obj.headers ?? [],

@@ -57,6 +57,9 @@ function idFirst(doc: Document): Document {
 /** A stored document as returned to the client, with an optional find projection (mingo on a plain copy). */
 function project(v: Version, projection: unknown): Document {
   if (!isObject(projection) || Object.keys(projection).length === 0) return v.typed;
+  if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
+    throw new CommandError(2, 'BadValue', 'positional projection is not supported by the test wire server');
+  }
   const out = new Query({}, {}).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
   return idFirst(retype(out, v.typed) as Document);
 }
@@ -143,7 +146,10 @@ export class Engine {
         throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
       }
       const handler = Object.prototype.hasOwnProperty.call(this.commands, name) ? this.commands[name] : undefined;
-      if (!handler) throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
+      if (!handler) {
+        this.log(`unsupported command: ${name}`);
+        throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`);
+      }
       const target: unknown = body[name];
       // lazy TTL expiry before each command on a collection, between the periodic sweeps
       if (typeof target === 'string') this.dbs.get(cmd.db)?.get(target)?.sweepTtl(Date.now(), LAZY_SWEEP_MS);
