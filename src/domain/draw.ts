@@ -129,7 +129,7 @@ export function canonicalPopulation(enterprises: readonly EnterpriseLike[]): Can
 export function populationHash(population: readonly CanonicalEnterprise[]): string {
   // Same bytes as canonicalJson(population.map(toCanonicalEnterprise)) (tested): the rows have exactly these keys,
   // and JSON.stringify with this sorted key list writes them in that order. Skips the generic validation pass.
-  return sha256Hex(JSON.stringify(population.map(toCanonicalEnterprise), [...CANONICAL_ENTERPRISE_KEYS]));
+  return sha256Hex(JSON.stringify(population, [...CANONICAL_ENTERPRISE_KEYS]));
 }
 
 /** The keys of CanonicalEnterprise in canonical (sorted) order. */
