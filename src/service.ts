@@ -22,7 +22,13 @@ export interface Service {
 }
 
 /** Wiring only: config → database → platform → http / long connection → workers. */
-export async function startService(config: Config, log: Logger, opts: { outbox?: OutboxOptions } = {}): Promise<Service> {
+export interface ServiceOptions {
+  outbox?: OutboxOptions;
+  /** the clock (tests and the demo move it) */
+  now?: () => Date;
+}
+
+export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
   const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: true });
   const conn = db.connection;
   const models = { outbox: outboxModel(conn), processed: processedEventModel(conn), staff: staffModel(conn) };
@@ -31,7 +37,7 @@ export async function startService(config: Config, log: Logger, opts: { outbox?:
   const lark = config.lark;
   const client = lark ? createLarkClient(lark, log) : undefined;
   const outbox = new Outbox(models.outbox, client, lark?.appId, log, opts.outbox);
-  const bot = createBot({ outbox, staff: models.staff, log });
+  const bot = createBot({ conn, outbox, staff: models.staff, log, now: opts.now ?? (() => new Date()) });
   const dispatcher = lark
     ? createEventDispatcher({ encryptKey: lark.encryptKey, deduper: new EventDeduper(models.processed), handlers: bot, log })
     : undefined;

@@ -1,4 +1,4 @@
-import type { Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { BotHandlers, CallbackResponse, CardAction, InboundMessage } from '../platform/events';
@@ -10,9 +10,27 @@ import { MSG } from './messages';
 import { messageText, parseCommand, type ParsedCommand } from './parse';
 
 export interface BotDeps {
+  conn: Connection;
   outbox: Outbox;
   staff: Model<StaffMember>;
   log: Logger;
+  /** the clock; operations take `now` from here so tests can move time */
+  now: () => Date;
+}
+
+/** A picture sent to the bot (e.g. evidence for the checklist item being answered). */
+export interface ImageContext {
+  actor: Actor;
+  staff: StaffMember | null;
+  message: InboundMessage;
+  imageKey: string;
+  reply(card: CardJson, part?: string): Promise<void>;
+  deps: BotDeps;
+}
+
+export interface RouterHooks {
+  /** returns true when it handled the image; otherwise the sender is pointed to /帮助 */
+  onImage?(ctx: ImageContext): Promise<boolean>;
 }
 
 /** What a command handler gets: who asked, where, and how to answer. */
@@ -55,6 +73,15 @@ export function defineAction<S extends z.ZodType>(spec: ActionSpec<S>): ActionSp
   return spec;
 }
 
+function imageKeyOf(content: string): string | undefined {
+  try {
+    const key = (JSON.parse(content) as { image_key?: unknown }).image_key;
+    return typeof key === 'string' && key !== '' ? key : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const actionEnvelope = z.object({ a: z.string().min(1) }).passthrough();
 
 async function loadActor(deps: BotDeps, openId: string): Promise<{ actor: Actor; staff: StaffMember | null }> {
@@ -67,7 +94,12 @@ export function roleList(audience: CommandAudience): string {
 }
 
 /** Routes chat commands and card actions; both lists are declared once, in bot/index.ts. */
-export function createRouter(deps: BotDeps, commands: readonly CommandSpec[], actions: readonly ActionSpec[]): BotHandlers {
+export function createRouter(
+  deps: BotDeps,
+  commands: readonly CommandSpec[],
+  actions: readonly ActionSpec[],
+  hooks: RouterHooks = {},
+): BotHandlers {
   const byName = new Map<string, CommandSpec>();
   for (const c of commands) for (const n of c.names) byName.set(n.toLowerCase(), c);
   const actionByName = new Map(actions.map((a) => [a.name, a]));
@@ -77,6 +109,10 @@ export function createRouter(deps: BotDeps, commands: readonly CommandSpec[], ac
       const { actor, staff } = await loadActor(deps, message.senderOpenId);
       const to: Recipient = message.chatType === 'group' ? { chatId: message.chatId } : { openId: message.senderOpenId };
       const reply = (card: CardJson, part = '0') => deps.outbox.replyCard(`reply:${message.messageId}:${part}`, message.messageId, to, card);
+      if (message.messageType === 'image' && hooks.onImage) {
+        const imageKey = imageKeyOf(message.content);
+        if (imageKey && (await hooks.onImage({ actor, staff, message, imageKey, reply, deps }))) return;
+      }
       const text = message.messageType === 'text' ? messageText(message.content, message.mentionKeys) : undefined;
       if (text === undefined) {
         return reply(renderCard('message', { title: MSG.unknownCommandTitle, color: 'grey', paragraphs: [MSG.unknownNonText] }));

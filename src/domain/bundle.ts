@@ -313,7 +313,7 @@ export function verifyBundle(bundle: unknown): BundleVerification {
   if (rebuilt.selection.length !== b.selection.length) {
     problems.push(`抽中企业数量不一致（公布${b.selection.length}家，重算${rebuilt.selection.length}家）`);
   }
-  const n = Math.max(rebuilt.selection.length, b.selection.length);
+  const n = same(rebuilt.selection, b.selection) ? 0 : Math.max(rebuilt.selection.length, b.selection.length);
   for (let i = 0; i < n; i++) {
     const want = rebuilt.selection[i];
     const got: unknown = b.selection[i];
@@ -324,7 +324,7 @@ export function verifyBundle(bundle: unknown): BundleVerification {
   }
 
   // Teams.
-  const m = Math.max(rebuilt.teams.length, b.teams.length);
+  const m = same(rebuilt.teams, b.teams) ? 0 : Math.max(rebuilt.teams.length, b.teams.length);
   if (rebuilt.teams.length !== b.teams.length) {
     problems.push(`检查组数量不一致（公布${b.teams.length}个，重算${rebuilt.teams.length}个）`);
   }

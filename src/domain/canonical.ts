@@ -11,6 +11,7 @@
  * In Python: `json.dumps(v, ensure_ascii=False, separators=(',', ':'), sort_keys=True).encode('utf-8')`
  * gives the same bytes for the data the draw hashes (ASCII keys, integers, ordinary strings).
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, createSecretKey } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
@@ -86,20 +87,56 @@ export function isHex64(value: unknown): value is string {
   return typeof value === 'string' && HEX64.test(value);
 }
 
+type OneShotHash = (algorithm: string, data: Buffer, outputEncoding: 'hex') => string;
+
+/** Node's one-shot `crypto.hash` (20.12+), or null on older versions. */
+const oneShotHash: OneShotHash | null = (() => {
+  const h: unknown = (nodeCrypto as { hash?: unknown }).hash;
+  return typeof h === 'function' ? (h as OneShotHash) : null;
+})();
+
 /**
- * HMAC-SHA256 keyed with the 32 raw bytes of a hex key (a seed), over the UTF-8 bytes of a message; the MAC as
- * raw bytes. Returns a function so that the key is decoded once.
+ * HMAC-SHA256 keyed with the 32 raw bytes of a hex key (a seed), over the UTF-8 bytes of a message, as lowercase
+ * hex. Returns a function so that the key is prepared once.
+ *
+ * Hot path of the draw (hundreds of thousands of calls): where Node has the one-shot `crypto.hash`, the HMAC is
+ * computed from its definition (RFC 2104: H((K xor opad) || H((K xor ipad) || m)), K zero-padded to 64 bytes) in
+ * reused buffers, about twice as fast as an Hmac object per message and without garbage. Same result (tested).
  */
-export function hmacBytesWithHexKey(keyHex: string): (message: string) => Buffer {
+export function hmacWithHexKey(keyHex: string): (message: string) => string {
   if (!isHex64(keyHex)) throw new TypeError('hmac: key must be 64 lowercase hex digits');
-  const key = createSecretKey(Buffer.from(keyHex, 'hex'));
-  return (message: string) => createHmac('sha256', key).update(message, 'utf8').digest();
+  const key = Buffer.from(keyHex, 'hex');
+  const hash = oneShotHash;
+  if (hash === null) return slowHmac(key);
+  const outer = Buffer.alloc(64 + 32, 0x5c);
+  let inner = Buffer.alloc(64 + 256, 0x36);
+  for (let i = 0; i < key.length; i++) {
+    inner[i] = (inner[i] as number) ^ (key[i] as number);
+    outer[i] = (outer[i] as number) ^ (key[i] as number);
+  }
+  let views = new Map<number, Buffer>(); // reusable views of `inner`, by total length
+  return (message: string) => {
+    if (message.length * 3 > inner.length - 64) {
+      const bigger = Buffer.alloc(64 + message.length * 3);
+      inner.copy(bigger, 0, 0, 64);
+      inner = bigger;
+      views = new Map();
+    }
+    const length = 64 + inner.write(message, 64, 'utf8');
+    let view = views.get(length);
+    if (view === undefined) {
+      view = inner.subarray(0, length);
+      views.set(length, view);
+    }
+    outer.write(hash('sha256', view, 'hex'), 64, 'hex');
+    return hash('sha256', outer, 'hex');
+  };
 }
 
-/** As hmacBytesWithHexKey, returning lowercase hex. */
-export function hmacWithHexKey(keyHex: string): (message: string) => string {
-  const mac = hmacBytesWithHexKey(keyHex);
-  return (message: string) => mac(message).toString('hex');
+/** HMAC with an Hmac object per message (reference implementation, and Node without `crypto.hash`). */
+export function slowHmac(key: Buffer): (message: string) => string {
+  const keyObject = createSecretKey(key);
+  return (message: string) => createHmac('sha256', keyObject).update(message, 'utf8').digest('hex');
 }
 
 /** One-off HMAC-SHA256(keyHex bytes, message) in lowercase hex. */

@@ -7,7 +7,7 @@
  * Strata: 产品类别 (工业产品, 食品相关产品) × 信用风险等级 (A, B, C, D) = 8 strata.
  * Listing order (used for the numbering of the selection): 工业产品A, B, C, D, then 食品相关产品A, B, C, D.
  */
-import { canonicalJson, hmacBytesWithHexKey, hmacWithHexKey, isHex64, sha256Hex } from './canonical';
+import { canonicalJson, hmacWithHexKey, isHex64, sha256Hex } from './canonical';
 import {
   PRODUCT_CATEGORIES,
   RISK_CLASSES,
@@ -54,6 +54,16 @@ export function stratumKey(s: Stratum): StratumKey {
   return `${s.category}${s.riskClass}`;
 }
 
+const CATEGORY_INDEX: Readonly<Record<string, number>> = { 工业产品: 0, 食品相关产品: 1 };
+const CLASS_INDEX: Readonly<Record<string, number>> = { A: 0, B: 1, C: 2, D: 3 };
+
+/** Position of a stratum in STRATA (0..7), or −1 for an unknown category or class. Allocation-free. */
+export function stratumIndex(s: Stratum): number {
+  const c = CATEGORY_INDEX[s.category];
+  const r = CLASS_INDEX[s.riskClass];
+  return c === undefined || r === undefined ? -1 : c * 4 + r;
+}
+
 /** Human label, e.g. '工业产品A类'. */
 export function stratumLabel(s: Stratum): string {
   return `${s.category}${s.riskClass}类`;
@@ -93,10 +103,12 @@ export function toCanonicalEnterprise(e: EnterpriseLike): CanonicalEnterprise {
  * character; the codes are ASCII so every language sorts them alike). Refuses invalid codes, unknown categories or
  * classes, empty text fields and duplicate codes.
  */
+const TEXT_FIELDS = ['uscc', 'name', 'licenceNo', 'product', 'county'] as const;
+
 export function canonicalPopulation(enterprises: readonly EnterpriseLike[]): CanonicalEnterprise[] {
   const rows = enterprises.map(toCanonicalEnterprise);
   for (const r of rows) {
-    for (const field of ['uscc', 'name', 'licenceNo', 'product', 'county'] as const) {
+    for (const field of TEXT_FIELDS) {
       if (typeof r[field] !== 'string') throw new DrawInputError(`企业${r.uscc}的字段${field}不是文本`);
     }
     if (!isValidUscc(r.uscc)) throw new DrawInputError(`统一社会信用代码无效：${r.uscc}（${r.name}）`);
@@ -252,12 +264,12 @@ export function ppmToPercentText(ppm: number): string {
 export type StrataSizes = Partial<Record<StratumKey, number>>;
 
 export function strataSizes(population: readonly EnterpriseLike[]): Record<StratumKey, number> {
-  const sizes = Object.fromEntries(STRATA.map((s) => [stratumKey(s), 0])) as Record<StratumKey, number>;
+  const n = new Array<number>(STRATA.length).fill(0);
   for (const e of population) {
-    const key = stratumKey(e);
-    if (key in sizes) sizes[key] += 1;
+    const i = stratumIndex(e);
+    if (i >= 0) n[i] = (n[i] as number) + 1;
   }
-  return sizes;
+  return Object.fromEntries(STRATA.map((s, i) => [stratumKey(s), n[i]])) as Record<StratumKey, number>;
 }
 
 /**
@@ -378,28 +390,31 @@ export function selectEnterprises(
   seed: string,
 ): SelectedEnterprise[] {
   if (!isHex64(seed)) throw new DrawInputError('种子格式错误');
-  const mac = hmacBytesWithHexKey(seed);
-  // Sorting by the score bytes equals sorting by the hex text; the first 48 bits as a number decide almost always.
-  type Scored = { e: CanonicalEnterprise; mac: Buffer; head: number };
-  const groups = new Map<StratumKey, Scored[]>();
-  for (const s of STRATA) groups.set(stratumKey(s), []);
-  for (const e of population) {
-    const m = mac(e.uscc);
-    groups.get(stratumKey(e))?.push({ e, mac: m, head: m.readUIntBE(0, 6) });
-  }
+  const mac = hmacWithHexKey(seed);
+  type Scored = { e: CanonicalEnterprise; score: string };
+  const groups: Scored[][] = STRATA.map(() => []);
+  for (const e of population) groups[stratumIndex(e)]?.push({ e, score: mac(e.uscc) });
   const selection: SelectedEnterprise[] = [];
   for (const sc of counts.strata) {
-    const group = groups.get(stratumKey(sc)) ?? [];
+    const group = groups[stratumIndex(sc)] ?? [];
     if (group.length !== sc.size) throw new DrawInputError(`${sc.label}企业数与抽取数计算时不一致`);
-    group.sort((a, b) => a.head - b.head || Buffer.compare(a.mac, b.mac) || (a.e.uscc < b.e.uscc ? -1 : 1));
+    group.sort((a, b) => (a.score < b.score ? -1 : a.score > b.score ? 1 : a.e.uscc < b.e.uscc ? -1 : 1));
     for (let i = 0; i < sc.count; i++) {
       const g = group[i] as Scored;
+      const e = g.e;
       selection.push({
-        ...toCanonicalEnterprise(g.e),
+        // spelled out: an object spread here costs more than the rest of the selection
+        uscc: e.uscc,
+        name: e.name,
+        licenceNo: e.licenceNo,
+        product: e.product,
+        category: e.category,
+        riskClass: e.riskClass,
+        county: e.county,
         no: selection.length + 1,
         stratum: sc.label,
         rank: i + 1,
-        score: g.mac.toString('hex'),
+        score: g.score,
       });
     }
   }

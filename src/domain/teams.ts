@@ -29,7 +29,7 @@
  *   without one; with 'required' that is a shortage; with 'none' no experts are drawn.
  * The 组长 slot is filled first, then the 执法人员 slots, then the 专家.
  */
-import { hashCanonical, hmacBytesWithHexKey } from './canonical';
+import { hashCanonical, hmacWithHexKey } from './canonical';
 import { DrawInputError, deriveSubSeed, stratumKey, type CanonicalEnterprise, type DrawCounts } from './draw';
 import { CITY_BUREAU, STAFF_ROLES, PRODUCT_CATEGORIES, type ProductCategory, type StaffRole } from './types';
 
@@ -266,25 +266,12 @@ export interface TeamTarget {
   no?: number;
 }
 
-/** An HMAC value; ordering by (head, mac bytes) equals ordering by its hex text. */
-interface Prio {
-  head: number;
-  mac: Buffer;
-}
-
-function makePrio(mac: Buffer): Prio {
-  return { head: mac.readUIntBE(0, 6), mac };
-}
-
-function comparePrio(a: Prio, b: Prio): number {
-  return a.head - b.head || Buffer.compare(a.mac, b.mac);
-}
-
 interface HeapEntry {
   idx: number;
   tier: number;
   load: number;
-  prio: Prio;
+  /** HMAC hex. */
+  prio: string;
 }
 
 /** Binary min-heap with a comparator. */
@@ -388,20 +375,19 @@ export function formTeams(
     专家: workloadCap(T, expertPool.length, rules.workloadSlack),
   };
 
-  const orderMac = hmacBytesWithHexKey(deriveSubSeed(seed, 'team-order'));
-  const roleMac: Record<TeamRole, (m: string) => Buffer> = {
-    组长: hmacBytesWithHexKey(deriveSubSeed(seed, 'team-role:组长')),
-    执法人员: hmacBytesWithHexKey(deriveSubSeed(seed, 'team-role:执法人员')),
-    专家: hmacBytesWithHexKey(deriveSubSeed(seed, 'team-role:专家')),
+  const orderMac = hmacWithHexKey(deriveSubSeed(seed, 'team-order'));
+  const roleMac: Record<TeamRole, (m: string) => string> = {
+    组长: hmacWithHexKey(deriveSubSeed(seed, 'team-role:组长')),
+    执法人员: hmacWithHexKey(deriveSubSeed(seed, 'team-role:执法人员')),
+    专家: hmacWithHexKey(deriveSubSeed(seed, 'team-role:专家')),
   };
-  const prioFor = (role: TeamRole, idx: number, atLoad: number): Prio =>
-    makePrio(roleMac[role](`${atLoad}|${(people[idx] as CanonicalStaff).openId}`));
+  const prioFor = (role: TeamRole, idx: number, atLoad: number): string =>
+    roleMac[role](`${atLoad}|${(people[idx] as CanonicalStaff).openId}`);
 
   const less = (a: HeapEntry, b: HeapEntry): boolean => {
     if (a.tier !== b.tier) return a.tier < b.tier;
     if (a.load !== b.load) return a.load < b.load;
-    const c = comparePrio(a.prio, b.prio);
-    if (c !== 0) return c < 0;
+    if (a.prio !== b.prio) return a.prio < b.prio;
     return (people[a.idx] as CanonicalStaff).openId < (people[b.idx] as CanonicalStaff).openId;
   };
   const makeHeap = (role: TeamRole, pool: readonly number[]): MinHeap<HeapEntry> => {
@@ -415,19 +401,19 @@ export function formTeams(
 
   // Processing order.
   const order = targets
-    .map((t, i) => ({ i, key: makePrio(orderMac(t.uscc)), uscc: t.uscc }))
-    .sort((a, b) => comparePrio(a.key, b.key) || cmpText(a.uscc, b.uscc))
+    .map((t, i) => ({ i, key: orderMac(t.uscc), uscc: t.uscc }))
+    .sort((a, b) => cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc))
     .map((x) => x.i);
 
   const teams = new Array<Team>(T);
   const shortages: { at: number; s: TeamShortage }[] = [];
   const expertCandidates = new Map<string, { idx: number; level: 1 | 2 }[]>();
-  const expertPrio = new Map<number, { load: number; prio: Prio }>();
+  const expertPrio = new Map<number, { load: number; prio: string }>();
 
-  const eligible = (idx: number, t: TeamTarget, inTeam: ReadonlySet<number>): boolean =>
-    !inTeam.has(idx) && !(avoidSets[idx] as Set<string>).has(t.uscc) && !sameCountyExcluded(people[idx] as CanonicalStaff, t.county, rules);
+  const eligible = (idx: number, t: TeamTarget, inTeam: readonly number[]): boolean =>
+    !inTeam.includes(idx) && !(avoidSets[idx] as Set<string>).has(t.uscc) && !sameCountyExcluded(people[idx] as CanonicalStaff, t.county, rules);
 
-  const pickFromHeap = (role: '组长' | '执法人员', t: TeamTarget, inTeam: ReadonlySet<number>): number | null => {
+  const pickFromHeap = (role: '组长' | '执法人员', t: TeamTarget, inTeam: readonly number[]): number | null => {
     const heap = heaps[role];
     const cap = caps[role];
     const load = loads[role];
@@ -453,7 +439,7 @@ export function formTeams(
     return chosen;
   };
 
-  const pickExpert = (t: TeamTarget, inTeam: ReadonlySet<number>): { idx: number; level: 1 | 2 } | null => {
+  const pickExpert = (t: TeamTarget, inTeam: readonly number[]): { idx: number; level: 1 | 2 } | null => {
     const key = `${t.category}\u0000${t.product}`;
     let candidates = expertCandidates.get(key);
     if (candidates === undefined) {
@@ -465,7 +451,7 @@ export function formTeams(
       expertCandidates.set(key, candidates);
     }
     const load = loads.专家;
-    const prioOf = (idx: number): Prio => {
+    const prioOf = (idx: number): string => {
       const current = load[idx] as number;
       const cached = expertPrio.get(idx);
       if (cached !== undefined && cached.load === current) return cached.prio;
@@ -473,31 +459,33 @@ export function formTeams(
       expertPrio.set(idx, { load: current, prio });
       return prio;
     };
+    // Smallest key (−level, load, prio, openId) among eligible candidates. The cheap comparisons come first; the
+    // eligibility test only runs for a candidate that would beat the best so far.
     let best: { idx: number; level: 1 | 2 } | null = null;
     for (const c of candidates) {
-      if ((load[c.idx] as number) >= caps.专家 || !eligible(c.idx, t, inTeam)) continue;
-      if (best === null) {
-        best = c;
-        continue;
-      }
-      if (c.level !== best.level) {
-        if (c.level > best.level) best = c;
-        continue;
-      }
       const lc = load[c.idx] as number;
-      const lb = load[best.idx] as number;
-      if (lc !== lb) {
-        if (lc < lb) best = c;
-        continue;
+      if (lc >= caps.专家) continue;
+      if (best !== null) {
+        if (c.level !== best.level) {
+          if (c.level < best.level) continue;
+        } else {
+          const lb = load[best.idx] as number;
+          if (lc > lb) continue;
+          if (lc === lb) {
+            const order2 =
+              cmpText(prioOf(c.idx), prioOf(best.idx)) ||
+              cmpText((people[c.idx] as CanonicalStaff).openId, (people[best.idx] as CanonicalStaff).openId);
+            if (order2 > 0) continue;
+          }
+        }
       }
-      const order2 = comparePrio(prioOf(c.idx), prioOf(best.idx)) || cmpText((people[c.idx] as CanonicalStaff).openId, (people[best.idx] as CanonicalStaff).openId);
-      if (order2 < 0) best = c;
+      if (eligible(c.idx, t, inTeam)) best = c;
     }
     if (best !== null) load[best.idx] = (load[best.idx] as number) + 1;
     return best;
   };
 
-  const explain = (role: TeamRole, pool: readonly number[], t: TeamTarget, inTeam: ReadonlySet<number>, needed: number, assigned: number): string => {
+  const explain = (role: TeamRole, pool: readonly number[], t: TeamTarget, inTeam: readonly number[], needed: number, assigned: number): string => {
     const head = `${role}不足：需要${needed}人，已安排${assigned}人`;
     let candidates = pool;
     if (role === '专家') candidates = pool.filter((i) => expertiseMatch((people[i] as CanonicalStaff).expertise, t.category, t.product) > 0);
@@ -508,7 +496,7 @@ export function formTeams(
     let twice = 0;
     let busy = 0;
     for (const i of candidates) {
-      if (inTeam.has(i)) twice++;
+      if (inTeam.includes(i)) twice++;
       else if ((avoidSets[i] as Set<string>).has(t.uscc)) avoided++;
       else if (sameCountyExcluded(people[i] as CanonicalStaff, t.county, rules)) county++;
       else if ((loads[role][i] as number) >= caps[role]) busy++;
@@ -525,7 +513,7 @@ export function formTeams(
   for (const at of order) {
     const t = targets[at] as TeamTarget;
     const no = t.no ?? at + 1;
-    const inTeam = new Set<number>();
+    const inTeam: number[] = []; // at most 1 + k + 1 people
     let complete = true;
     const short = (role: TeamRole, pool: readonly number[], needed: number, assigned: number): void => {
       complete = false;
@@ -536,7 +524,7 @@ export function formTeams(
     };
 
     const leaderIdx = pickFromHeap('组长', t, inTeam);
-    if (leaderIdx !== null) inTeam.add(leaderIdx);
+    if (leaderIdx !== null) inTeam.push(leaderIdx);
     else short('组长', leaderPool, 1, 0);
 
     const officers: number[] = [];
@@ -544,14 +532,14 @@ export function formTeams(
       const idx = pickFromHeap('执法人员', t, inTeam);
       if (idx === null) break;
       officers.push(idx);
-      inTeam.add(idx);
+      inTeam.push(idx);
     }
     if (officers.length < k) short('执法人员', officerPool, k, officers.length);
 
     let expert: { idx: number; level: 1 | 2 } | null = null;
     if (rules.expertMode !== 'none') {
       expert = pickExpert(t, inTeam);
-      if (expert !== null) inTeam.add(expert.idx);
+      if (expert !== null) inTeam.push(expert.idx);
       else if (rules.expertMode === 'required') short('专家', expertPool, 1, 0);
     }
 

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Model } from 'mongoose';
 import type { Logger } from '../logger';
+import { binaryBytes } from '../store/binary';
 import { isDuplicateKeyError } from '../store/processedEvents';
 import {
   uuidForKey,
@@ -68,15 +69,6 @@ export function classifyFailure(err: unknown): Failure {
   }
   if (status === undefined || status >= 500) return { retry: 'later', message: msg || 'network error' };
   return { retry: 'no', message: msg };
-}
-
-/** A lean read gives the driver's BSON Binary where the schema says Buffer. */
-function bytesOf(data: unknown): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (data instanceof Uint8Array) return Buffer.from(data);
-  const bin = data as { buffer?: Uint8Array; position?: number };
-  if (bin.buffer instanceof Uint8Array) return Buffer.from(bin.buffer.subarray(0, bin.position ?? bin.buffer.length));
-  throw new Error('outbox file data is not binary');
 }
 
 class ApiError extends Error {
@@ -292,7 +284,7 @@ export class Outbox {
           const file = entry.file!;
           await this.throttle('upload');
           const res = await client.im.file.create({
-            data: { file_type: file.type, file_name: file.name, file: bytesOf(file.data) },
+            data: { file_type: file.type, file_name: file.name, file: binaryBytes(file.data) },
           });
           fileKey = res?.file_key;
           if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');

@@ -3,7 +3,8 @@ import {
   HmacPrng,
   canonicalJson,
   hashCanonical,
-  hmacBytesWithHexKey,
+  hmacWithHexKey,
+  slowHmac,
   hmacSha256Hex,
   isHex64,
   sha256Hex,
@@ -71,9 +72,18 @@ describe('hash primitives', () => {
     const key = sha256Hex('key');
     for (const msg of ['', '91110000802100433B', '中文'.repeat(200), 'spotcheck-draw/1|team-order']) {
       const expected = createHmac('sha256', Buffer.from(key, 'hex')).update(msg, 'utf8').digest();
-      expect(hmacBytesWithHexKey(key)(msg).equals(expected)).toBe(true);
+      expect(hmacWithHexKey(key)(msg)).toBe(expected.toString('hex'));
+      expect(slowHmac(Buffer.from(key, 'hex'))(msg)).toBe(expected.toString('hex'));
       expect(hmacSha256Hex(key, msg)).toBe(expected.toString('hex'));
     }
+  });
+
+  it('the fast HMAC reuses its buffers correctly across lengths, long messages and calls', () => {
+    const key = sha256Hex('reuse');
+    const fast = hmacWithHexKey(key);
+    const reference = slowHmac(Buffer.from(key, 'hex'));
+    const messages = ['a', 'abc', 'a', '长'.repeat(100), 'x'.repeat(1000), 'b', '长'.repeat(100), ''];
+    for (const m of [...messages, ...messages.reverse()]) expect(fast(m)).toBe(reference(m));
   });
 
   it('refuses a key that is not 64 lowercase hex digits', () => {

@@ -1,0 +1,97 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { ChecklistKind } from '../domain/checklists';
+import type { Enterprise } from '../domain/types';
+
+/**
+ * One inspection task: a drawn enterprise, its team, and (issue 4) the checklist record.
+ * States, in order: 待接收 (the county has not received it) → 待检查 → 检查中 → 待签字 → 待公示 / 待整改 → 已公示;
+ * 已作废 when a redraw superseded the draw it came from.
+ */
+export const TASK_STATES = ['待接收', '待检查', '检查中', '待签字', '待公示', '待整改', '已公示', '已作废'] as const;
+export type TaskState = (typeof TASK_STATES)[number];
+
+export type TeamRoleName = '组长' | '执法人员' | '专家';
+
+export interface TeamSlot {
+  openId: string;
+  name: string;
+  role: TeamRoleName;
+  unit: string;
+  county: string;
+}
+
+export interface Receipt {
+  openId: string;
+  name: string;
+  at: Date;
+}
+
+export interface Task {
+  campaignId: Types.ObjectId;
+  drawId: Types.ObjectId;
+  /** the draw's selection number (第n号) */
+  no: number;
+  enterprise: Enterprise;
+  checklist: ChecklistKind;
+  team: TeamSlot[];
+  state: TaskState;
+  /** the county liaison who received the task (双随机 dispatch: counties receive their inspection objects) */
+  received?: Receipt;
+  /** optimistic-concurrency counter of the checklist record; every change increments it */
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type TaskDoc = Task & { _id: Types.ObjectId };
+
+const slotSchema = new Schema<TeamSlot>(
+  {
+    openId: { type: String, required: true },
+    name: { type: String, required: true },
+    role: { type: String, required: true, enum: ['组长', '执法人员', '专家'] },
+    unit: { type: String, required: true },
+    county: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+const enterpriseSchema = new Schema<Enterprise>(
+  {
+    uscc: { type: String, required: true },
+    name: { type: String, required: true },
+    licenceNo: { type: String, required: true },
+    product: { type: String, required: true },
+    category: { type: String, required: true },
+    validFrom: { type: String, required: true },
+    validTo: { type: String, required: true },
+    county: { type: String, required: true },
+    address: { type: String, required: true },
+    riskClass: { type: String, required: true },
+    contact: String,
+    phone: String,
+  },
+  { _id: false },
+);
+
+export const taskSchema = new Schema<Task>(
+  {
+    campaignId: { type: Schema.Types.ObjectId, required: true },
+    drawId: { type: Schema.Types.ObjectId, required: true },
+    no: { type: Number, required: true },
+    enterprise: { type: enterpriseSchema, required: true },
+    checklist: { type: String, required: true, enum: ['industrial', 'food'] },
+    team: { type: [slotSchema], required: true },
+    state: { type: String, required: true, enum: TASK_STATES },
+    received: new Schema<Receipt>({ openId: String, name: String, at: Date }, { _id: false }),
+    version: { type: Number, required: true, default: 0 },
+  },
+  { timestamps: true, versionKey: false, collection: 'tasks' },
+);
+taskSchema.index({ drawId: 1, no: 1 }, { unique: true });
+taskSchema.index({ 'team.openId': 1, state: 1 });
+taskSchema.index({ campaignId: 1, 'enterprise.county': 1, state: 1 });
+
+export function taskModel(conn: Connection): Model<Task> {
+  return conn.models.Task ?? conn.model<Task>('Task', taskSchema);
+}
