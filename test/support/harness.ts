@@ -43,7 +43,7 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { mode?: LarkConfig['mode']; outbox?: OutboxOptions; dbPrefix?: string; logLevel?: string } = {},
+  opts: { mode?: LarkConfig['mode']; outbox?: OutboxOptions; dbPrefix?: string; logLevel?: string; now?: () => Date } = {},
 ): Promise<Harness> {
   const mongo = await testMongoUri();
   const emulator = await startLarkEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret });
@@ -59,7 +59,8 @@ export async function startHarness(
   const log = createLogger(config.logLevel);
   // Fast retries keep tests short; the production defaults are tested in unit tests.
   const outboxOptions: OutboxOptions = { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, ...opts.outbox };
-  let service: Service | undefined = await startService(config, log, { outbox: outboxOptions });
+  const serviceOptions = { outbox: outboxOptions, now: opts.now };
+  let service: Service | undefined = await startService(config, log, serviceOptions);
   // Restarts reuse the port, so the simulated client keeps posting to the same URL.
   const port = service.port;
 
@@ -87,7 +88,7 @@ export async function startHarness(
       service = undefined;
     },
     async startServiceAgain() {
-      service = await startService({ ...config, port }, log, { outbox: outboxOptions });
+      service = await startService({ ...config, port }, log, serviceOptions);
     },
     async restart() {
       await harness.stopService();
