@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
+import { resumeDispatch } from './operations/draw/confirmDraw';
 import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
@@ -59,6 +60,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const longConnection = lark && dispatcher && lark.mode === 'ws' ? startLongConnection(lark, dispatcher, log) : undefined;
   outbox.start();
+  // A draw confirmed just before a crash finishes its dispatch now (idempotent).
+  const resumed = await resumeDispatch(conn, outbox, (opts.now ?? (() => new Date()))());
+  if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
   return {

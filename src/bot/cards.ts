@@ -31,9 +31,26 @@ export interface HelpView {
   footer: string;
 }
 
+export interface TableView {
+  pageSize: number;
+  columns: { name: string; title: string }[];
+  rows: Record<string, string>[];
+}
+
+/** Header, sections of markdown each with an optional table, a small-print note and buttons. */
+export interface ReportView {
+  title: string;
+  color: HeaderColor;
+  sections: { heading?: string; text: string; table?: TableView }[];
+  note?: string;
+  buttons?: ButtonView[];
+}
+
+/** Other modules add their views by augmenting this interface (`declare module './cards'`). */
 export interface CardViews {
   message: MessageView;
   help: HelpView;
+  report: ReportView;
 }
 
 // ---- rendering ------------------------------------------------------------------------------------------------

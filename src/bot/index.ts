@@ -1,4 +1,5 @@
 import type { BotHandlers } from '../platform/events';
+import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
 import { helpCommand, helpDetailAction } from './help';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
 
@@ -6,7 +7,7 @@ import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from '.
 export function createBot(deps: BotDeps): BotHandlers {
   const commands: CommandSpec[] = [];
   const all = () => commands;
-  commands.push(helpCommand(all));
-  const actions: ActionSpec[] = [helpDetailAction(all)];
+  commands.push(helpCommand(all), drawCommand);
+  const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
   return createRouter(deps, commands, actions);
 }

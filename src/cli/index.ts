@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import type { Connection } from 'mongoose';
 import { ConfigError, loadConfig } from '../config';
 import { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
+import { verifyBundle } from '../domain/bundle';
 import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
 import { createLogger } from '../logger';
 import {
@@ -251,11 +253,38 @@ const sampleData: CliCommand = {
   },
 };
 
+const drawVerify: CliCommand = {
+  path: ['draw', 'verify'],
+  usage: 'draw verify <bundle.json>',
+  summary: '按公开的抽取数据包重新计算抽取结果，核对是否一致',
+  async run(args, io) {
+    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+    if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const file = positionals[0] as string;
+    let bundle: unknown;
+    try {
+      bundle = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new CliError(`无法读取抽取数据包“${file}”：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : '不是有效的 JSON'}`);
+    }
+    const result = verifyBundle(bundle);
+    if (!result.ok) {
+      for (const p of result.problems.slice(1)) io.out(`  · ${p}`);
+      throw new CliError(`核验不通过：${result.problems[0] ?? '数据包与重新计算的结果不一致'}`);
+    }
+    const b = bundle as { attempt?: number; selection?: unknown[]; resultHash?: string; populationHash?: string };
+    io.out(`核验通过：第${b.attempt}次抽取，抽中${b.selection?.length ?? 0}家企业，与重新计算的结果完全一致。`);
+    io.out(`总体名单哈希 ${b.populationHash}`);
+    io.out(`结果哈希     ${b.resultHash}`);
+  },
+};
+
 export const COMMANDS: readonly CliCommand[] = [
   importEnterprisesCommand,
   importStaffCommand,
   campaignCreate,
   campaignList,
+  drawVerify,
   calendarDue,
   sampleData,
 ];

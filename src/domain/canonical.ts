@@ -15,10 +15,11 @@ import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, createSecretKey } from 'node:crypto';
 
 export function canonicalJson(value: unknown): string {
-  const keys = new Set<string>();
+  const state: CloneState = { keys: new Set<string>(), indexKeys: false };
   const path: (string | number)[] = [];
+  let clone: unknown;
   try {
-    collectKeys(value, keys, path);
+    clone = sortedClone(value, state, path);
   } catch (e) {
     if (e instanceof TypeError) {
       const where = path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${p}`)).join('');
@@ -26,48 +27,73 @@ export function canonicalJson(value: unknown): string {
     }
     throw e;
   }
-  // With an array replacer, JSON.stringify writes every object's properties in the order of that array (ECMA-262
-  // SerializeJSONObject uses the PropertyList). The array is the sorted union of all keys, so nothing is dropped
-  // and every object comes out with sorted keys. Much faster than building the text by hand.
-  return JSON.stringify(value, [...keys].sort()) as string;
+  // JSON.stringify writes string keys in insertion order, so the clone (keys inserted sorted) comes out canonical
+  // on the engine's fast path. Integer-like keys ("7") are always enumerated first in numeric order, which is not
+  // code-unit order; when there are any, an array replacer is used instead: JSON.stringify then writes each
+  // object's properties in the order of that array (ECMA-262 SerializeJSONObject, PropertyList), here the sorted
+  // union of all keys, so nothing is dropped. Slower for large values, hence only the fallback.
+  return state.indexKeys ? (JSON.stringify(value, [...state.keys].sort()) as string) : (JSON.stringify(clone) as string);
 }
 
-/** Validates the value (see above) and collects every object key. `path` locates an error when one is thrown. */
-function collectKeys(value: unknown, keys: Set<string>, path: (string | number)[]): void {
-  if (value === null) return;
+interface CloneState {
+  keys: Set<string>;
+  indexKeys: boolean;
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * Validates the value (see above) and returns a copy whose objects have their keys inserted in sorted order.
+ * `path` locates an error when one is thrown.
+ */
+function sortedClone(value: unknown, state: CloneState, path: (string | number)[]): unknown {
+  if (value === null) return null;
   switch (typeof value) {
     case 'boolean':
     case 'string':
-      return;
+      return value;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError('canonicalJson: non-finite number');
-      return;
+      return value;
     case 'object':
       break;
     default:
       throw new TypeError(`canonicalJson: unsupported ${typeof value}`);
   }
   if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
       path.push(i);
       if (item === undefined) throw new TypeError('canonicalJson: undefined array item');
-      collectKeys(item, keys, path);
+      out[i] = sortedClone(item, state, path);
       path.pop();
     }
-    return;
+    return out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects are accepted');
   const record = value as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
+  const keys = Object.keys(record);
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) > (keys[i] as string)) {
+      keys.sort();
+      break;
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
     path.push(key);
     if (key === '__proto__') throw new TypeError('canonicalJson: key __proto__ is not accepted');
-    keys.add(key);
+    if (!state.keys.has(key)) {
+      state.keys.add(key);
+      if (INDEX_KEY.test(key)) state.indexKeys = true;
+    }
     const item = record[key];
-    if (item !== undefined) collectKeys(item, keys, path);
+    if (item !== undefined) out[key] = sortedClone(item, state, path);
     path.pop();
   }
+  return out;
 }
 
 /** SHA-256 of the UTF-8 bytes of `text`, lowercase hex. */

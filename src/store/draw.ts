@@ -32,6 +32,10 @@ export interface Draw {
   bundleGz: Buffer;
   confirmedBy?: string;
   confirmedAt?: Date;
+  /** `<campaignId>:<attempt>`, set on confirmation only: a unique index lets each attempt be confirmed once */
+  confirmedSlot?: string;
+  /** set once every task and message of the draw is written (dispatch resumes after a crash until then) */
+  dispatchedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -56,10 +60,13 @@ const drawSchema = new Schema<Draw>(
     bundleGz: { type: Buffer, required: true },
     confirmedBy: String,
     confirmedAt: Date,
+    confirmedSlot: String,
+    dispatchedAt: Date,
   },
   { timestamps: true, versionKey: false, collection: 'draws' },
 );
-drawSchema.index({ campaignId: 1, attempt: 1 }, { unique: true });
+drawSchema.index({ campaignId: 1, status: 1 });
+drawSchema.index({ confirmedSlot: 1 }, { unique: true, sparse: true });
 
 export function drawModel(conn: Connection): Model<Draw> {
   return conn.models.Draw ?? conn.model<Draw>('Draw', drawSchema);

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { ChecklistKind } from '../domain/checklists';
 import type { Enterprise } from '../domain/types';
+import type { InspectionRecord } from '../domain/inspection';
 
 /**
  * One inspection task: a drawn enterprise, its team, and (issue 4) the checklist record.
@@ -39,6 +40,8 @@ export interface Task {
   received?: Receipt;
   /** optimistic-concurrency counter of the checklist record; every change increments it */
   version: number;
+  /** issue 4: the checklist record (absent until someone presses 开始检查); see domain/inspection.ts */
+  inspection?: InspectionRecord;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -74,6 +77,84 @@ const enterpriseSchema = new Schema<Enterprise>(
   { _id: false },
 );
 
+// ---- issue 4: the inspection record (checklist answers, history, photos, signatures, rectification) ----------
+const answerFields = {
+  item: { type: Number, required: true },
+  verdict: { type: String, required: true, enum: ['符合', '不符合'] },
+  record: { type: String, default: '' },
+  by: { type: String, required: true },
+  byName: { type: String, required: true },
+  at: { type: Date, required: true },
+};
+
+const inspectionSchema = new Schema<InspectionRecord>(
+  {
+    startedAt: { type: Date, required: true },
+    startedBy: { type: String, required: true },
+    startedBeforeReceipt: { type: Boolean, default: false },
+    cursor: { type: Number, required: true },
+    answers: { type: [new Schema(answerFields, { _id: false })], default: [] },
+    history: {
+      type: [
+        new Schema(
+          { ...answerFields, baseVersion: { type: Number, required: true }, outcome: { type: String, required: true, enum: ['saved', 'stale'] } },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+    photos: {
+      type: [
+        new Schema(
+          {
+            item: { type: Number, required: true },
+            imageKey: { type: String, required: true },
+            messageId: { type: String, required: true },
+            by: { type: String, required: true },
+            byName: { type: String, required: true },
+            at: { type: Date, required: true },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+    round: { type: Number, default: 0 },
+    representative: String,
+    submittedAt: Date,
+    submittedBy: String,
+    completionDate: String,
+    signatures: {
+      type: [new Schema({ openId: String, name: String, role: String, at: Date }, { _id: false })],
+      default: [],
+    },
+    rectificationDays: Number,
+    completedAt: Date,
+    result: { type: String, enum: ['未发现问题', '发现问题'] },
+    rectification: new Schema(
+      {
+        days: Number,
+        issuedDate: String,
+        deadline: String,
+        items: { type: [new Schema({ no: Number, content: String, record: String }, { _id: false })], default: [] },
+        setBy: String,
+        recipients: { type: [String], default: [] },
+      },
+      { _id: false },
+    ),
+    reopens: {
+      type: [
+        new Schema(
+          { by: String, byName: String, at: Date, reason: String, fromState: String, round: Number },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+  },
+  { _id: false },
+);
+
 export const taskSchema = new Schema<Task>(
   {
     campaignId: { type: Schema.Types.ObjectId, required: true },
@@ -85,6 +166,7 @@ export const taskSchema = new Schema<Task>(
     state: { type: String, required: true, enum: TASK_STATES },
     received: new Schema<Receipt>({ openId: String, name: String, at: Date }, { _id: false }),
     version: { type: Number, required: true, default: 0 },
+    inspection: { type: inspectionSchema, required: false },
   },
   { timestamps: true, versionKey: false, collection: 'tasks' },
 );

@@ -1,5 +1,5 @@
 import { hashCanonical, sha256Hex } from '../../../src/domain/canonical';
-import { BUNDLE_FORMAT, buildBundle, computeResultHash, verifyBundle, type DrawBundle, type DrawInput } from '../../../src/domain/bundle';
+import { BUNDLE_FORMAT, buildBundle, computeResultHash, computeResultHashReference, verifyBundle, type DrawBundle, type DrawInput } from '../../../src/domain/bundle';
 import { ALGORITHM_VERSION, deriveSeed, populationHash } from '../../../src/domain/draw';
 import { chainEntry, verifyChain } from '../../../src/domain/hashChain';
 import { makeRegistry } from './generate';
@@ -36,6 +36,14 @@ describe('buildBundle', () => {
     expect(bundle.complete).toBe(bundle.shortages.length === 0);
     expect(bundle.resultHash).toBe(computeResultHash(bundle));
     expect(bundle.howToVerify).toContain('draw verify');
+  });
+
+  it('computes the result hash fast and exactly like the canonical definition, also with shortages and experts', () => {
+    expect(computeResultHash(bundle)).toBe(computeResultHashReference(bundle));
+    const short = buildBundle({ ...INPUT, staff: staff.filter((s) => !s.roles.includes('组长')), parameters: { ...INPUT.parameters, teamRules: { expertMode: 'required' } } });
+    expect(short.shortages.length).toBeGreaterThan(0);
+    expect(computeResultHash(short)).toBe(computeResultHashReference(short));
+    expect(bundle.teams.some((t) => t.expert !== null)).toBe(true);
   });
 
   it('binds the result hash to the documented fields', () => {

@@ -28,6 +28,37 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ b: 1, B: 2, 中: 3, a: 4, _: 5 })).toBe('{"B":2,"_":5,"a":4,"b":1,"中":3}');
   });
 
+  it('orders integer-like keys as text too ("10" before "9"), unlike plain JSON.stringify', () => {
+    const v = { b: { 9: 'x', 10: 'y', a: 1 }, 2: [{ 11: 0, 1: 0 }] };
+    expect(JSON.stringify(v)).toBe('{"2":[{"1":0,"11":0}],"b":{"9":"x","10":"y","a":1}}');
+    expect(canonicalJson(v)).toBe('{"2":[{"1":0,"11":0}],"b":{"10":"y","9":"x","a":1}}');
+  });
+
+  it('agrees with a straightforward reference implementation on random nested values', () => {
+    const reference = (x: unknown): string => {
+      if (Array.isArray(x)) return `[${x.map(reference).join(',')}]`;
+      if (x !== null && typeof x === 'object') {
+        const o = x as Record<string, unknown>;
+        return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${reference(o[k])}`).join(',')}}`;
+      }
+      return JSON.stringify(x);
+    };
+    const prng = new HmacPrng(sha256Hex('canonical-random'));
+    const keys = ['a', 'b', 'Z', '中', '07', '7', '10', 'k_1', '', 'é'];
+    const gen = (depth: number): unknown => {
+      const r = prng.next();
+      if (depth > 3 || r < 0.3) return prng.pick([null, true, false, 0, -1.5, 1e-7, 'x', '引号"\\', '']);
+      if (r < 0.6) return Array.from({ length: prng.int(4) }, () => gen(depth + 1));
+      const o: Record<string, unknown> = {};
+      for (let i = prng.int(5); i > 0; i--) o[prng.pick(keys)] = prng.chance(0.1) ? undefined : gen(depth + 1);
+      return o;
+    };
+    for (let i = 0; i < 500; i++) {
+      const v = gen(0);
+      expect(canonicalJson(v)).toBe(reference(v));
+    }
+  });
+
   it('drops undefined properties but refuses undefined array items', () => {
     expect(canonicalJson({ a: undefined, b: 1 })).toBe('{"b":1}');
     expect(() => canonicalJson([1, undefined])).toThrow(/undefined array item at \$\[1\]/);

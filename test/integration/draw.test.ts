@@ -1,0 +1,176 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { canonicalPopulation, populationHash } from '../../src/domain/draw';
+import { eligiblePopulation } from '../../src/domain/population';
+import { verifyBundle, type DrawBundle } from '../../src/domain/bundle';
+import { verifyChain } from '../../src/domain/hashChain';
+import { runCli } from '../../src/cli';
+import { drawLogModel, drawModel } from '../../src/store/draw';
+import { taskModel } from '../../src/store/task';
+import { cardText, findButtons } from '../support/lark-client';
+import { startHarness, type Harness } from '../support/harness';
+import { seedRegistries, type SeededRegistries } from '../support/registries';
+
+let h: Harness;
+let reg: SeededRegistries;
+
+beforeAll(async () => {
+  h = await startHarness({ dbPrefix: 'draw' });
+  reg = await seedRegistries(h.service.db.connection, { enterprises: 120 });
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+async function command(openId: string, text: string) {
+  const sent = await h.feishu.sendText(openId, text);
+  expect(sent.status).toBe(200);
+  const messageId = (sent.envelope.event.message as { message_id: string }).message_id;
+  return h.emulator.waitFor((m) => m.root === messageId);
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCli(args, { out: (l) => (out += `${l}\n`), err: (l) => (err += `${l}\n`), env: {} });
+  return { code, out, err };
+}
+
+function tasks() {
+  return taskModel(h.service.db.connection);
+}
+
+describe('/抽取', () => {
+  it('refuses anyone who is not a liaison, saying why', async () => {
+    const reply = await command(reg.officer.openId, '/抽取');
+    expect(cardText(reply.content)).toContain('联络员');
+    expect(await drawModel(h.service.db.connection).countDocuments()).toBe(0);
+  });
+
+  it('refuses a county liaison: the city bureau draws', async () => {
+    const county = reg.data.staff.find((s) => s.roles.includes('联络员') && s.county !== '市局')!;
+    const reply = await command(county.openId, '/抽取');
+    expect(cardText(reply.content)).toContain('市局联络员');
+  });
+
+  it('answers a bad argument naming it and the accepted form', async () => {
+    const reply = await command(reg.cityLiaison.openId, '/抽取 种子=有 空格? 多余');
+    expect(cardText(reply.content)).toMatch(/参数|种子/);
+  });
+
+  it('previews, confirms once, dispatches to counties and inspectors, and the bundle verifies', async () => {
+    const conn = h.service.db.connection;
+    const preview = await command(reg.cityLiaison.openId, '/抽取 种子=2024031503');
+    const text = cardText(preview.content);
+    const { eligible } = eligiblePopulation(reg.data.enterprises, reg.campaign.from);
+    expect(text).toContain(populationHash(canonicalPopulation(eligible)));
+    expect(text).toContain('2024031503');
+    expect(findButtons(preview.content).map((b) => b.text)).toEqual(['确认抽取', '取消']);
+    // Nothing is dispatched before confirmation.
+    expect(await tasks().countDocuments()).toBe(0);
+    const before = h.emulator.messages().length;
+
+    const click = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取');
+    expect(click.clientError).toBeUndefined();
+    expect(cardText(click.card)).toContain('抽取结果');
+    const drawn = await tasks().find().lean();
+    expect(drawn.length).toBeGreaterThanOrEqual(Math.ceil(eligible.length * 0.25));
+
+    // Every member gets an assignment card with 开始检查; every county with a liaison gets its list with 接收.
+    const expectedAssignments = drawn.reduce((n, t) => n + t.team.length, 0);
+    const counties = [...new Set(drawn.map((t) => t.enterprise.county))];
+    const countyCards = counties.filter((c) => reg.countyLiaison(c)).length;
+    await h.emulator.waitFor(() => h.emulator.messages().length - before >= expectedAssignments + countyCards + 2, 30_000);
+    const first = drawn[0];
+    const leader = first.team.find((m) => m.role === '组长')!;
+    const card = h.emulator.messagesTo(leader.openId).find((m) => cardText(m.content).includes(first.enterprise.name))!;
+    expect(cardText(card.content)).toContain(first.enterprise.licenceNo);
+    expect(findButtons(card.content).map((b) => b.text)).toContain('开始检查');
+    for (const t of drawn) {
+      const names = new Set(t.team.map((m) => m.openId));
+      expect(names.size).toBe(t.team.length);
+      expect(t.team.filter((m) => m.role === '组长')).toHaveLength(1);
+      expect(t.team.filter((m) => m.role !== '专家').length).toBeGreaterThanOrEqual(2);
+      expect(t.state).toBe('待接收');
+    }
+
+    // A second click on the preview as first shown (a double tap, a second device) draws nothing more.
+    const again = await h.feishu.clickButton(reg.cityLiaison.openId, preview.content, '确认抽取', { messageId: preview.message_id });
+    expect(again.toast?.content).toContain('不会重复');
+    expect(await tasks().countDocuments()).toBe(drawn.length);
+    expect(await drawModel(conn).countDocuments({ status: 'confirmed' })).toBe(1);
+
+    // The bundle sent as a file verifies, and fails with one enterprise swapped.
+    await h.emulator.waitFor((m) => m.msg_type === 'file');
+    const file = h.emulator.files().find((f) => f.file_name.endsWith('.json'))!;
+    const bundle = JSON.parse(file.data.toString('utf8')) as DrawBundle;
+    expect(verifyBundle(bundle).ok).toBe(true);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+    const good = path.join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify(bundle));
+    const ok = await cli(['draw', 'verify', good]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toContain('核验通过');
+    const outsider = bundle.population.find((e) => !bundle.selection.some((s) => s.uscc === e.uscc) && e.category === bundle.selection[0].category && e.riskClass === bundle.selection[0].riskClass)!;
+    const swapped = JSON.parse(JSON.stringify(bundle)) as DrawBundle;
+    Object.assign(swapped.selection[0], { uscc: outsider.uscc, name: outsider.name, licenceNo: outsider.licenceNo });
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify(swapped));
+    const fail = await cli(['draw', 'verify', bad]);
+    expect(fail.code).not.toBe(0);
+    expect(fail.err).toContain('核验不通过');
+
+    // The log is a valid hash chain with the preview and the confirmation.
+    const log = await drawLogModel(conn).find().sort({ seq: 1 }).lean();
+    expect(log.map((e) => e.payload.kind)).toEqual(['preview', 'confirm']);
+    expect(verifyChain(log.map((e) => ({ prevHash: e.prevHash, hash: e.hash, payload: e.payload }))).ok).toBe(true);
+  });
+
+  it('lets a county liaison receive their county’s tasks, and nobody else', async () => {
+    const drawn = await tasks().find().lean();
+    const county = drawn.map((t) => t.enterprise.county).find((c) => reg.countyLiaison(c))!;
+    const liaison = reg.countyLiaison(county)!;
+    const list = h.emulator.messagesTo(liaison.openId).find((m) => cardText(m.content).includes('检查任务'))!;
+    const other = reg.data.staff.find((s) => s.roles.includes('联络员') && s.county !== county && s.county !== '市局')!;
+    const refused = await h.feishu.clickButton(other.openId, list.current, '接收');
+    expect(refused.toast?.type).toBe('error');
+    expect(await tasks().countDocuments({ 'enterprise.county': county, state: '待检查' })).toBe(0);
+
+    const click = await h.feishu.clickButton(liaison.openId, list.current, '接收');
+    expect(click.clientError).toBeUndefined();
+    expect(cardText(click.card)).toContain('已由');
+    expect(findButtons(click.card)).toHaveLength(0);
+    const mine = await tasks().find({ 'enterprise.county': county }).lean();
+    expect(mine.every((t) => t.state === '待检查' && t.received?.openId === liaison.openId)).toBe(true);
+  });
+
+  it('needs a stated reason to draw again, and then voids the old tasks', async () => {
+    const refused = await command(reg.cityLiaison.openId, '/抽取');
+    expect(cardText(refused.content)).toContain('理由');
+    const old = await tasks().find({ state: { $ne: '已作废' } }).lean();
+
+    const preview = await command(reg.cityLiaison.openId, '/抽取 理由=两名执法人员调离');
+    expect(cardText(preview.content)).toContain('第2次抽取');
+    expect(cardText(preview.content)).toContain('两名执法人员调离');
+    const click = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取');
+    expect(cardText(click.card)).toContain('第2次抽取');
+    expect(await tasks().countDocuments({ _id: { $in: old.map((t) => t._id) }, state: '已作废' })).toBe(old.length);
+    const member = old[0].team[0].openId;
+    await h.emulator.waitFor((m) => m.receive_id === member && cardText(m.content).includes('任务已作废'));
+    const log = await drawLogModel(h.service.db.connection).find().sort({ seq: 1 }).lean();
+    expect(log.map((e) => e.payload.kind)).toEqual(['preview', 'confirm', 'preview', 'confirm']);
+    expect(log[2].payload.reason).toBe('两名执法人员调离');
+  });
+
+  it('a stale preview cannot be confirmed after a newer one', async () => {
+    const first = await command(reg.cityLiaison.openId, '/抽取 理由=再次核对');
+    const second = await command(reg.cityLiaison.openId, '/抽取 理由=再次核对');
+    const stale = await h.feishu.clickButton(reg.cityLiaison.openId, first.current, '确认抽取');
+    expect(stale.toast?.type).toBe('error');
+    const cancel = await h.feishu.clickButton(reg.cityLiaison.openId, second.current, '取消');
+    expect(cardText(cancel.card)).toContain('已取消');
+    expect(await drawModel(h.service.db.connection).countDocuments({ status: 'confirmed' })).toBe(1);
+  });
+});
