@@ -1,0 +1,111 @@
+/**
+ * npm run bench: speed and delivery figures (never in the unit tests). Prints a table and writes
+ * bench-results.json: {machine: {cpus, node, mongo}, results: [{name, value, unit}]}.
+ */
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { buildBundle } from '../src/domain/bundle';
+import { DEFAULT_RISK_RATIOS } from '../src/operations/campaigns';
+import { outboxModel } from '../src/store/outbox';
+import { startHarness, type Harness } from '../test/support/harness';
+import { makeRegistry } from '../test/unit/draw/generate';
+import { benchCallbacks } from './benchCallbacks';
+
+export interface Result {
+  name: string;
+  value: number;
+  unit: string;
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** The draw (counts, selection, teams and every hash) for 100,000 enterprises and 2,000 staff; median of 3. */
+function benchDraw(): Result[] {
+  const { enterprises, staff } = makeRegistry('bench-draw', { enterprises: 100_000, staff: 2_000 });
+  const times: number[] = [];
+  let drawn = 0;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const bundle = buildBundle({
+      enterprises,
+      staff,
+      parameters: { riskRatios: { ...DEFAULT_RISK_RATIOS }, campaignRatio: 0.25, teamRules: { excludeOwnCounty: true } },
+      entropy: `bench-${i}`,
+    });
+    times.push((performance.now() - t0) / 1000);
+    drawn = bundle.selection.length;
+    if (!bundle.complete) throw new Error(`bench draw incomplete: ${bundle.shortages.length} shortages`);
+  }
+  times.sort((a, b) => a - b);
+  return [
+    { name: 'draw_100k_s', value: round(times[1]), unit: 's' },
+    { name: 'draw_100k_selected', value: drawn, unit: 'enterprises' },
+  ];
+}
+
+/**
+ * The outbox against the emulator's real limits: 600 cards to 40 users (15 each) plus 100 to one busy user.
+ * The bound is what the limits allow: max(total / 50 per second, per-user count / 5 per second).
+ */
+async function benchOutbox(h: Harness): Promise<Result[]> {
+  h.emulator.reset();
+  const users = Array.from({ length: 40 }, (_, i) => `ou_bench${String(i).padStart(27, '0')}`);
+  const busy = 'ou_benchbusy000000000000000000000';
+  const card = (text: string) => ({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: text }] } });
+  const t0 = performance.now();
+  let total = 0;
+  for (let round = 0; round < 15; round++) {
+    for (const u of users) await h.service.outbox.sendCard(`bench:${u}:${round}`, { openId: u }, card(`${round}`)), total++;
+  }
+  for (let i = 0; i < 100; i++) await h.service.outbox.sendCard(`bench:busy:${i}`, { openId: busy }, card(`${i}`)), total++;
+  const model = outboxModel(h.service.db.connection);
+  for (;;) {
+    const open = await model.countDocuments({ key: /^bench:/, status: { $in: ['pending', 'sending'] } });
+    if (open === 0) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const bound = Math.max(total / 50, 100 / 5);
+  const byUuid = new Map<string, number>();
+  for (const m of h.emulator.messages()) byUuid.set(m.uuid ?? m.message_id, (byUuid.get(m.uuid ?? m.message_id) ?? 0) + 1);
+  const delivered = h.emulator.messages().length;
+  return [
+    { name: 'outbox_messages', value: total, unit: 'messages' },
+    { name: 'outbox_delivered', value: delivered, unit: 'messages' },
+    { name: 'outbox_seconds', value: round(seconds, 2), unit: 's' },
+    { name: 'outbox_time_vs_bound', value: round(seconds / bound, 2), unit: 'ratio' },
+    { name: 'outbox_duplicates', value: [...byUuid.values()].filter((n) => n > 1).length + Math.max(0, delivered - total), unit: 'messages' },
+    { name: 'outbox_rate_limited', value: h.emulator.rateLimited.total, unit: 'responses' },
+  ];
+}
+
+async function main(): Promise<void> {
+  const results: Result[] = [];
+  process.stdout.write('draw …\n');
+  results.push(...benchDraw());
+  const h = await startHarness({ dbPrefix: 'bench' });
+  try {
+    process.stdout.write('callbacks …\n');
+    results.push(...(await benchCallbacks(h)));
+    process.stdout.write('outbox …\n');
+    results.push(...(await benchOutbox(h)));
+  } finally {
+    await h.close();
+  }
+  const mongo = h.mongo.kind === 'wire-server' ? 'wire-server' : 'external';
+  const report = { machine: { cpus: os.cpus().length, node: process.version, mongo }, results };
+  writeFileSync('bench-results.json', `${JSON.stringify(report, null, 2)}\n`);
+  const width = Math.max(...results.map((r) => r.name.length));
+  process.stdout.write(`\n${'name'.padEnd(width)}  value\n`);
+  for (const r of results) process.stdout.write(`${r.name.padEnd(width)}  ${r.value} ${r.unit}\n`);
+  process.stdout.write('\nbench-results.json written\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

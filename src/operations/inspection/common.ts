@@ -1,0 +1,100 @@
+/**
+ * What the inspection operations share: their dependencies, their refusals, loading a task and the
+ * compare-and-set update every change goes through ({_id, version} → version + 1).
+ */
+import { Types, type Connection, type UpdateQuery } from 'mongoose';
+import type { Answer } from '../../domain/inspection';
+import { memberOf } from '../../domain/inspection';
+import type { Logger } from '../../logger';
+import type { Outbox } from '../../platform/outbox';
+import { taskModel, type Task, type TaskDoc, type TaskState, type TeamSlot } from '../../store/task';
+
+/** BotDeps fits this shape; so do the CLI, jobs and the demo. */
+export interface InspectionDeps {
+  conn: Connection;
+  outbox: Outbox;
+  log: Logger;
+  now: () => Date;
+}
+
+/** Why an operation did nothing. `task` (when given) is the stored state, to re-render the card from. */
+export type Refusal =
+  | { code: 'notFound' }
+  | { code: 'notMember' }
+  | { code: 'void' }
+  | { code: 'notStarted' }
+  | { code: 'submitted' }
+  | { code: 'published' }
+  | { code: 'stale'; item?: number; current?: Answer }
+  | { code: 'recordRequired' }
+  | { code: 'recordTooLong'; length: number }
+  | { code: 'representativeRequired' }
+  | { code: 'representativeTooLong' }
+  | { code: 'incomplete'; missing: number[] }
+  | { code: 'badDays' }
+  | { code: 'notLeader' }
+  | { code: 'noLeader' }
+  | { code: 'reasonRequired' }
+  | { code: 'reasonTooLong' }
+  | { code: 'notSigning' }
+  | { code: 'alreadySigned' };
+
+export type Refused = { ok: false; refusal: Refusal; task?: TaskDoc };
+export type OpResult<T extends object = object> = ({ ok: true; task: TaskDoc } & T) | Refused;
+
+export function refuse(refusal: Refusal, task?: TaskDoc): Refused {
+  return { ok: false, refusal, task };
+}
+
+/** States after submission: the answers are frozen. */
+export const SUBMITTED_STATES: readonly TaskState[] = ['待签字', '待公示', '待整改', '已公示'];
+/** States a 组长 may reopen from (已公示 is public: it cannot be taken back here). */
+export const REOPENABLE_STATES: readonly TaskState[] = ['待签字', '待公示', '待整改'];
+
+export function tasks(deps: Pick<InspectionDeps, 'conn'>) {
+  return taskModel(deps.conn);
+}
+
+export async function loadTask(deps: Pick<InspectionDeps, 'conn'>, id: string): Promise<TaskDoc | null> {
+  if (!Types.ObjectId.isValid(id)) return null;
+  return tasks(deps).findById(id).lean<TaskDoc>();
+}
+
+/** Loads the task and checks that `openId` is on its team. */
+export async function loadForMember(
+  deps: Pick<InspectionDeps, 'conn'>,
+  id: string,
+  openId: string,
+): Promise<{ ok: true; task: TaskDoc; member: TeamSlot } | Refused> {
+  const task = await loadTask(deps, id);
+  if (!task) return refuse({ code: 'notFound' });
+  const member = memberOf(task.team, openId);
+  // A non-member learns nothing about the task (no card).
+  if (!member) return refuse({ code: 'notMember' });
+  return { ok: true, task, member };
+}
+
+/** The refusal for an operation that needs the checklist open (state 检查中), or undefined when it is. */
+export function notOpen(task: TaskDoc): Refusal | undefined {
+  if (task.state === '检查中' && task.inspection) return undefined;
+  if (task.state === '已作废') return { code: 'void' };
+  if (task.state === '已公示') return { code: 'published' };
+  if (SUBMITTED_STATES.includes(task.state)) return { code: 'submitted' };
+  return { code: 'notStarted' };
+}
+
+/**
+ * Applies `update` only if nobody changed the task since it was read (same version), and increments the version.
+ * Returns the new task, or null when the version moved on (the caller re-reads and refuses as stale).
+ */
+export async function casUpdate(
+  deps: Pick<InspectionDeps, 'conn'>,
+  task: TaskDoc,
+  update: UpdateQuery<Task>,
+  extraFilter: Record<string, unknown> = {},
+): Promise<TaskDoc | null> {
+  const inc = { ...((update.$inc as Record<string, number> | undefined) ?? {}), version: 1 };
+  return tasks(deps)
+    .findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, { ...update, $inc: inc }, { returnDocument: 'after' })
+    .lean<TaskDoc>();
+}

@@ -1,0 +1,47 @@
+/**
+ * 开始检查 / 继续检查: opens the checklist of a task for a team member.
+ * - 待检查, and also 待接收 (a team is not blocked by a county that has not pressed 接收 yet; the record notes it)
+ *   → 检查中 at item 1.
+ * - 检查中 → nothing changes; the caller shows the current item (or the summary).
+ * - later states → nothing changes; the caller shows the submitted record. Lost follow-up messages are re-queued.
+ */
+import type { InspectionRecord } from '../../domain/inspection';
+import { followUp } from './followUp';
+import { casUpdate, loadForMember, refuse, type InspectionDeps, type OpResult } from './common';
+
+export async function startInspection(
+  deps: InspectionDeps,
+  input: { taskId: string; openId: string },
+): Promise<OpResult<{ started: boolean }>> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const loaded = await loadForMember(deps, input.taskId, input.openId);
+    if (!loaded.ok) return loaded;
+    const { task } = loaded;
+    if (task.state === '已作废') return refuse({ code: 'void' }, task);
+    if (task.state !== '待接收' && task.state !== '待检查') {
+      const current = task.state === '检查中' ? task : await followUp(deps, task);
+      return { ok: true, task: current, started: false };
+    }
+    const now = deps.now();
+    const record: InspectionRecord = {
+      startedAt: now,
+      startedBy: input.openId,
+      startedBeforeReceipt: task.state === '待接收',
+      cursor: 1,
+      answers: [],
+      history: [],
+      photos: [],
+      round: 0,
+      signatures: [],
+      reopens: [],
+    };
+    const updated = await casUpdate(deps, task, { $set: { state: '检查中', inspection: record } }, { state: task.state });
+    if (updated) {
+      deps.log.info({ taskId: String(task._id), openId: input.openId, from: task.state }, 'inspection started');
+      return { ok: true, task: updated, started: true };
+    }
+    // Someone else changed the task meanwhile (another member started, the county received it): read again.
+  }
+  const last = await loadForMember(deps, input.taskId, input.openId);
+  return last.ok ? { ok: true, task: last.task, started: false } : last;
+}
