@@ -96,6 +96,9 @@ export class Outbox {
   private readonly busy = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
+  /** targets with the longest queues, refreshed every second: a few loops serve them first (see claim) */
+  private hotKeys: string[] = [];
+  private hotRefreshedAt = 0;
   private readonly opts: Required<OutboxOptions>;
 
   constructor(
@@ -210,7 +213,17 @@ export class Outbox {
     while (this.running) {
       let entry: OutboxEntry | null = null;
       try {
-        entry = await this.claim();
+        // Longest-queue-first for two loops: a target with many messages is held to 5 per second, so it must
+        // start early to finish within what the limits allow; the other loops keep first-in-first-out order.
+        if (index < 2) {
+          await this.refreshHotKeys();
+          for (const key of this.hotKeys) {
+            if (this.busy.has(key)) continue;
+            entry = await this.claim([key]);
+            if (entry) break;
+          }
+        }
+        entry ??= await this.claim();
       } catch (err) {
         this.log.error({ err, loop: index }, 'outbox claim failed');
       }
@@ -238,13 +251,26 @@ export class Outbox {
     });
   }
 
-  private async claim(): Promise<OutboxEntry | null> {
+  private async refreshHotKeys(): Promise<void> {
+    if (Date.now() - this.hotRefreshedAt < 1000) return;
+    this.hotRefreshedAt = Date.now();
+    const rows = await this.model.aggregate<{ _id: string; n: number }>([
+      { $match: { status: 'pending' } },
+      { $group: { _id: '$rateKey', n: { $sum: 1 } } },
+      { $match: { n: { $gt: PER_TARGET.limit } } },
+      { $sort: { n: -1 } },
+      { $limit: 4 },
+    ]);
+    this.hotKeys = rows.map((r) => r._id);
+  }
+
+  private async claim(only?: string[]): Promise<OutboxEntry | null> {
     const now = this.now();
     const busy = [...this.busy];
     const entry = await this.model
       .findOneAndUpdate(
         {
-          rateKey: { $nin: busy },
+          rateKey: only ? { $in: only, $nin: busy } : { $nin: busy },
           $or: [
             { status: 'pending', nextAttemptAt: { $lte: now } },
             { status: 'sending', leaseUntil: { $lt: now } },
