@@ -1,12 +1,16 @@
 /**
  * npm run demo: the bot against the Feishu emulator and the embedded database, with simulated users talking to
  * it through genuine encrypted, signed webhook calls. Prints the conversation as it happens.
- * It grows with every feature: for now, help by role, a card button, and a message the bot does not understand.
+ * It grows with every feature: help by role, the registries, the verifiable draw, dispatch and county receipt.
  */
-import { mkdirSync } from 'node:fs';
-import { cardText, findButtons } from '../test/support/lark-client';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { cardText } from '../test/support/lark-client';
+import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { staffModel } from '../src/store/staff';
+import { taskModel } from '../src/store/task';
+import { seedRegistries } from '../test/support/registries';
 
 const OUT_DIR = 'out';
 
@@ -14,14 +18,33 @@ function say(who: string, text: string): void {
   process.stdout.write(`\n【${who}】${text}\n`);
 }
 
+type Node = Record<string, unknown>;
+const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A card as a phone would roughly show it: title, text, tables as rows, buttons. */
+function cardLines(card: unknown): string[] {
+  const lines: string[] = [];
+  const root = isNode(card) ? card : {};
+  const header = isNode(root.header) && isNode(root.header.title) ? String(root.header.title.content ?? '') : '';
+  if (header) lines.push(`【${header}】`);
+  const visit = (el: unknown): void => {
+    if (Array.isArray(el)) return el.forEach(visit);
+    if (!isNode(el)) return;
+    if (el.tag === 'markdown') lines.push(...String(el.content).split('\n'));
+    else if (el.tag === 'table') {
+      const cols = (el.columns as Node[]).map((c) => String(c.name));
+      lines.push((el.columns as Node[]).map((c) => String(c.display_name)).join(' | '));
+      for (const row of el.rows as Node[]) lines.push(cols.map((c) => String(row[c] ?? '')).join(' | '));
+    } else if (el.tag === 'button') lines.push(`[${String((el.text as Node).content)}]`);
+    else if (el.tag === 'input') lines.push(`＿＿＿（${String((el.placeholder as Node | undefined)?.content ?? '输入框')}）`);
+    else for (const key of ['elements', 'columns']) if (key in el) visit(el[key]);
+  };
+  visit(isNode(root.body) ? root.body.elements : []);
+  return lines.filter((l) => l.trim() !== '');
+}
+
 function showCard(card: unknown): void {
-  const lines = cardText(card)
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '');
-  const buttons = findButtons(card).map((b) => `[${b.text}]`);
-  for (const l of lines) process.stdout.write(`    │ ${l}\n`);
-  if (buttons.length > 0) process.stdout.write(`    │ 按钮：${buttons.join(' ')}\n`);
+  for (const l of cardLines(card)) process.stdout.write(`    │ ${l}\n`);
 }
 
 async function botReplyTo(h: Harness, messageId: string) {
@@ -64,6 +87,52 @@ async function main(): Promise<void> {
     showCard(click.card);
     await userSays(h, liaison, '今天天气怎么样');
 
+    process.stdout.write('\n———— 名录库与专项 ————\n');
+    const reg = await seedRegistries(h.service.db.connection, { enterprises: 200, year: 2024 });
+    process.stdout.write(
+      `导入示例名录：企业 ${reg.data.enterprises.length} 家，人员 ${reg.data.staff.length} 人；创建专项“${reg.campaign.name}”（${reg.campaign.from} 至 ${reg.campaign.to}，比例 25%）。\n`,
+    );
+    const city = { name: `${reg.cityLiaison.name}（市局联络员）`, openId: reg.cityLiaison.openId };
+    const preview = await userSays(h, city, '/抽取 种子=2024031503');
+    say(city.name, '点击“确认抽取”');
+    const confirmed = await h.feishu.clickButton(city.openId, preview.current, '确认抽取');
+    say('机器人', '（卡片原地更新）');
+    showCard(confirmed.card);
+
+    const tasks = await taskModel(h.service.db.connection).find().sort({ no: 1 }).lean();
+    const bundleMessage = await h.emulator.waitFor((m) => m.msg_type === 'file' && m.receive_id === city.openId, 30_000);
+    const bundleFile = h.emulator.files().find((f) => f.file_key === bundleMessage.content.file_key);
+    if (bundleFile) {
+      const file = path.join(OUT_DIR, bundleFile.file_name);
+      writeFileSync(file, bundleFile.data);
+      say('机器人', `（文件）${bundleFile.file_name}，已保存到 ${file}；可用 npm run cli -- draw verify ${file} 复核`);
+    }
+
+    const county = tasks[0].enterprise.county;
+    const countyLiaison = reg.countyLiaison(county);
+    if (countyLiaison) {
+      const list = await h.emulator.waitFor((m) => m.receive_id === countyLiaison.openId && cardText(m.content).includes('检查任务'), 30_000);
+      say('机器人 → ' + countyLiaison.name + `（${county}联络员）`, '（卡片）');
+      showCard(list.current);
+      say(`${countyLiaison.name}（${county}联络员）`, '点击“接收”');
+      const received = await h.feishu.clickButton(countyLiaison.openId, list.current, '接收');
+      showCard(received.card);
+    }
+
+    const leader = tasks[0].team.find((m) => m.role === '组长');
+    if (leader) {
+      const assignment = await h.emulator.waitFor(
+        (m) => m.receive_id === leader.openId && cardText(m.content).includes(tasks[0].enterprise.name),
+        30_000,
+      );
+      say(`机器人 → ${leader.name}（组长）`, '（卡片）');
+      showCard(assignment.current);
+    }
+    process.stdout.write(`\n共抽中 ${tasks.length} 家企业，派发 ${tasks.reduce((n, t) => n + t.team.length, 0)} 张任务卡片。\n`);
+
+    // Let the outbox deliver everything the platform's rate limits allow before the summary.
+    const outbox = outboxModel(h.service.db.connection);
+    while ((await outbox.countDocuments({ status: { $in: ['pending', 'sending'] } })) > 0) await new Promise((r) => setTimeout(r, 100));
     process.stdout.write(`\n演示结束，用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒。飞书模拟器共收到 ${h.emulator.messages().length} 条机器人消息。\n`);
   } finally {
     await h.close();
