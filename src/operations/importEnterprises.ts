@@ -16,6 +16,7 @@ import type { Enterprise } from '../domain/types';
 import { enterpriseModel, type EnterpriseDoc } from '../store/enterprise';
 import { findActiveCampaign } from './campaigns';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
+import { rowUpsert } from './rowUpsert';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -68,15 +69,7 @@ async function existingCodes(conn: Connection, codes: readonly string[]): Promis
 }
 
 export function enterpriseUpsert(e: Enterprise): AnyBulkWriteOperation<EnterpriseDoc> {
-  const { contact, phone, ...required } = e;
-  const set: Partial<Enterprise> = { ...required };
-  const unset: Record<string, ''> = {};
-  if (contact !== undefined) set.contact = contact;
-  else unset.contact = '';
-  if (phone !== undefined) set.phone = phone;
-  else unset.phone = '';
-  const update = Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
-  return { updateOne: { filter: { uscc: e.uscc }, update, upsert: true } };
+  return rowUpsert<EnterpriseDoc, Enterprise>({ uscc: e.uscc }, e, ['contact', 'phone']);
 }
 
 export async function importEnterpriseRows(

@@ -11,6 +11,7 @@ import { enterpriseModel } from '../store/enterprise';
 import { staffModel, type StaffMember } from '../store/staff';
 import { countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
+import { rowUpsert } from './rowUpsert';
 
 export interface StaffImportReport {
   file?: string;
@@ -26,15 +27,7 @@ export interface StaffImportReport {
 }
 
 export function staffUpsert(s: Staff): AnyBulkWriteOperation<StaffMember> {
-  const { businessLine, expertise, ...required } = s;
-  const set: Partial<Staff> = { ...required };
-  const unset: Record<string, ''> = {};
-  if (businessLine !== undefined) set.businessLine = businessLine;
-  else unset.businessLine = '';
-  if (expertise !== undefined) set.expertise = expertise;
-  else unset.expertise = '';
-  const update = Object.keys(unset).length > 0 ? { $set: set, $unset: unset } : { $set: set };
-  return { updateOne: { filter: { openId: s.openId }, update, upsert: true } };
+  return rowUpsert<StaffMember, Staff>({ openId: s.openId }, s, ['businessLine', 'expertise']);
 }
 
 export async function importStaffRows(
