@@ -1,6 +1,7 @@
 import type { BotHandlers } from '../platform/events';
 import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
 import { helpCommand, helpDetailAction } from './help';
+import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
 
 /** The bot's chat surface: every command and card action, declared once. */
@@ -8,6 +9,8 @@ export function createBot(deps: BotDeps): BotHandlers {
   const commands: CommandSpec[] = [];
   const all = () => commands;
   commands.push(helpCommand(all), drawCommand);
+  commands.push(...inspectionCommands());
   const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
-  return createRouter(deps, commands, actions);
+  actions.push(...inspectionActions());
+  return createRouter(deps, commands, actions, inspectionHooks);
 }

@@ -121,6 +121,8 @@ export interface InspectionRecord {
   result?: InspectionResult;
   rectification?: Rectification;
   reopens: ReopenEntry[];
+  /** when each member last worked on this checklist (open id → time): a photo goes to the member's latest one */
+  lastActive?: Record<string, Date>;
 }
 
 export interface TeamMember {

@@ -151,6 +151,7 @@ const inspectionSchema = new Schema<InspectionRecord>(
       ],
       default: [],
     },
+    lastActive: { type: Map, of: Date },
   },
   { _id: false },
 );

@@ -18,10 +18,14 @@ export async function receiveCountyTasks(
   if (!draw || draw.status !== 'confirmed') return refuse('任务已作废', '这批任务所属的抽取已被重新抽取取代，请以最新派发的任务清单为准。');
   const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
   const tasks = taskModel(conn);
+  const countyTasks = { drawId: draw._id, 'enterprise.county': input.county };
+  const receipt = { openId: input.actor.openId, name: input.actorName, at: now };
   const res = await tasks.updateMany(
-    { drawId: draw._id, 'enterprise.county': input.county, state: '待接收' },
-    { $set: { state: '待检查', received: { openId: input.actor.openId, name: input.actorName, at: now } }, $inc: { version: 1 } },
+    { ...countyTasks, state: '待接收' },
+    { $set: { state: '待检查', received: receipt }, $inc: { version: 1 } },
   );
+  // A team may start before the county receives: such tasks keep their state but get the receipt too.
+  await tasks.updateMany({ ...countyTasks, state: { $ne: '已作废' }, received: { $exists: false } }, { $set: { received: receipt } });
   const all = await tasks.find({ drawId: draw._id, 'enterprise.county': input.county }).sort({ no: 1 }).lean<TaskDoc[]>();
   return { ok: true, received: res.modifiedCount, draw, campaign, tasks: all };
 }

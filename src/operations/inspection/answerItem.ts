@@ -14,7 +14,7 @@ import {
   type Verdict,
 } from '../../domain/inspection';
 import type { TaskDoc } from '../../store/task';
-import { casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
+import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
 export interface AnswerInput {
   taskId: string;
@@ -31,7 +31,11 @@ async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEve
   // Keep the refused answer: nothing anyone typed is lost. The version does not move (the record did not change).
   const fresh =
     (await tasks(deps)
-      .findOneAndUpdate({ _id: task._id }, { $push: { 'inspection.history': { ...event, outcome: 'stale' } } }, { returnDocument: 'after' })
+      .findOneAndUpdate(
+        { _id: task._id },
+        { $push: { 'inspection.history': { ...event, outcome: 'stale' } }, $set: { [activityPath(event.by)]: event.at } },
+        { returnDocument: 'after' },
+      )
       .lean<TaskDoc>()) ?? task;
   deps.log.info({ taskId: String(task._id), openId: event.by, item: event.item, baseVersion: event.baseVersion, version: fresh.version }, 'stale answer refused');
   return refuse({ code: 'stale', item: event.item, current: answerFor(fresh.inspection?.answers ?? [], event.item) }, fresh);
@@ -66,7 +70,11 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
     deps,
     task,
     {
-      $set: { 'inspection.answers': answers, 'inspection.cursor': nextCursor(task.checklist, answers, input.item) },
+      $set: {
+        'inspection.answers': answers,
+        'inspection.cursor': nextCursor(task.checklist, answers, input.item),
+        [activityPath(member.openId)]: answer.at,
+      },
       $push: { 'inspection.history': event },
     },
     { state: '检查中' },

@@ -46,6 +46,12 @@ export function refuse(refusal: Refusal, task?: TaskDoc): Refused {
   return { ok: false, refusal, task };
 }
 
+/** The update path recording that `openId` worked on the checklist now (open ids are `ou_` + letters/digits). */
+export function activityPath(openId: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(openId)) throw new Error(`unexpected open id: ${openId}`);
+  return `inspection.lastActive.${openId}`;
+}
+
 /** States after submission: the answers are frozen. */
 export const SUBMITTED_STATES: readonly TaskState[] = ['待签字', '待公示', '待整改', '已公示'];
 /** States a 组长 may reopen from (已公示 is public: it cannot be taken back here). */

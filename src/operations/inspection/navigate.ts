@@ -1,7 +1,7 @@
 /** Moving the shared position without answering; the card's version must be current (else: stale, re-render). */
-import { isSummary, itemCount, summaryStep } from '../../domain/inspection';
+import { summaryStep } from '../../domain/inspection';
 import type { TaskDoc } from '../../store/task';
-import { casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
+import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
 export async function moveCursor(
   deps: InspectionDeps,
@@ -17,7 +17,7 @@ export async function moveCursor(
   const cursor = target(task);
   if (cursor === undefined || cursor < 1 || cursor > summaryStep(task.checklist)) return refuse({ code: 'stale' }, task);
   if (cursor === task.inspection!.cursor) return { ok: true, task };
-  const updated = await casUpdate(deps, task, { $set: { 'inspection.cursor': cursor } }, { state: '检查中' });
+  const updated = await casUpdate(deps, task, { $set: { 'inspection.cursor': cursor, [activityPath(input.openId)]: deps.now() } }, { state: '检查中' });
   if (!updated) {
     const fresh = await tasks(deps).findById(task._id).lean<TaskDoc>();
     return refuse({ code: 'stale' }, fresh ?? task);
@@ -25,10 +25,3 @@ export async function moveCursor(
   return { ok: true, task: updated };
 }
 
-export function lastItem(task: TaskDoc): number {
-  return itemCount(task.checklist);
-}
-
-export function onSummary(task: TaskDoc): boolean {
-  return isSummary(task.checklist, task.inspection?.cursor ?? 1);
-}

@@ -7,7 +7,7 @@
  */
 import type { InspectionRecord } from '../../domain/inspection';
 import { followUp } from './followUp';
-import { casUpdate, loadForMember, refuse, type InspectionDeps, type OpResult } from './common';
+import { activityPath, casUpdate, loadForMember, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
 export async function startInspection(
   deps: InspectionDeps,
@@ -18,10 +18,11 @@ export async function startInspection(
     if (!loaded.ok) return loaded;
     const { task } = loaded;
     if (task.state === '已作废') return refuse({ code: 'void' }, task);
-    if (task.state !== '待接收' && task.state !== '待检查') {
-      const current = task.state === '检查中' ? task : await followUp(deps, task);
-      return { ok: true, task: current, started: false };
+    if (task.state === '检查中') {
+      await tasks(deps).updateOne({ _id: task._id }, { $set: { [activityPath(input.openId)]: deps.now() } }, { timestamps: false });
+      return { ok: true, task, started: false };
     }
+    if (task.state !== '待接收' && task.state !== '待检查') return { ok: true, task: await followUp(deps, task), started: false };
     const now = deps.now();
     const record: InspectionRecord = {
       startedAt: now,
@@ -34,6 +35,7 @@ export async function startInspection(
       round: 0,
       signatures: [],
       reopens: [],
+      lastActive: { [input.openId]: now },
     };
     const updated = await casUpdate(deps, task, { $set: { state: '检查中', inspection: record } }, { state: task.state });
     if (updated) {

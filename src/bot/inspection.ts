@@ -1,0 +1,222 @@
+/**
+ * The inspection checklist in chat (issue 4): the /我的任务 command, the card actions (insp.*) and the image hook
+ * that attaches photos as evidence. Handlers validate the callback value (zod), call one operation, and answer the
+ * callback with the card rendered from the stored task (and a toast), well within Feishu's 3 s.
+ */
+import { z } from 'zod';
+import { itemCount, VERDICTS } from '../domain/inspection';
+import type { CallbackResponse } from '../platform/events';
+import type { Refusal, OpResult } from '../operations/inspection/common';
+import { answerItem } from '../operations/inspection/answerItem';
+import { attachPhoto } from '../operations/inspection/attachPhoto';
+import { confirmSignature } from '../operations/inspection/confirmSignature';
+import { goBack } from '../operations/inspection/goBack';
+import { goForward } from '../operations/inspection/goForward';
+import { listMyTasks } from '../operations/inspection/listMyTasks';
+import { openItem } from '../operations/inspection/openItem';
+import { reopenInspection } from '../operations/inspection/reopenInspection';
+import { startInspection } from '../operations/inspection/startInspection';
+import { submitInspection } from '../operations/inspection/submitInspection';
+import { unsignedMembers } from '../domain/inspection';
+import type { TaskDoc } from '../store/task';
+import { photoNotSavedCard, photoSavedCard, taskCard, tasksListCard } from './inspectionCards';
+import { IMSG } from './inspectionMessages';
+import { defineAction, type ActionContext, type ActionSpec, type CommandSpec, type RouterHooks } from './router';
+
+type Toast = NonNullable<CallbackResponse['toast']>;
+
+const taskId = z.string().regex(/^[0-9a-f]{24}$/);
+const item = z.number().int().min(1).max(20);
+const version = z.number().int().min(0);
+const round = z.number().int().min(1);
+
+function refusalToast(r: Refusal): Toast {
+  switch (r.code) {
+    case 'notFound':
+      return { type: 'error', content: IMSG.notFound };
+    case 'notMember':
+      return { type: 'error', content: IMSG.notMember };
+    case 'void':
+      return { type: 'warning', content: IMSG.void };
+    case 'notStarted':
+      return { type: 'warning', content: IMSG.notStarted };
+    case 'submitted':
+      return { type: 'warning', content: IMSG.submitted };
+    case 'published':
+      return { type: 'warning', content: IMSG.published };
+    case 'stale':
+      return r.item !== undefined && r.current
+        ? { type: 'warning', content: IMSG.staleAnswer(r.item, r.current.verdict, r.current.byName) }
+        : { type: 'warning', content: IMSG.stale };
+    case 'recordRequired':
+      return { type: 'error', content: IMSG.recordRequired };
+    case 'recordTooLong':
+      return { type: 'error', content: IMSG.recordTooLong(r.length) };
+    case 'representativeRequired':
+      return { type: 'error', content: IMSG.representativeRequired };
+    case 'representativeTooLong':
+      return { type: 'error', content: IMSG.representativeTooLong };
+    case 'incomplete':
+      return { type: 'error', content: IMSG.incomplete(r.missing) };
+    case 'badDays':
+      return { type: 'error', content: IMSG.badDays };
+    case 'notLeader':
+      return { type: 'error', content: IMSG.notLeader };
+    case 'noLeader':
+      return { type: 'error', content: IMSG.noLeader };
+    case 'reasonRequired':
+      return { type: 'error', content: IMSG.reasonRequired };
+    case 'reasonTooLong':
+      return { type: 'error', content: IMSG.reasonTooLong };
+    case 'notSigning':
+      return { type: 'warning', content: IMSG.notSigning };
+    case 'alreadySigned':
+      return { type: 'info', content: IMSG.alreadySigned };
+  }
+}
+
+/** The callback answer: the card of the stored state (when the refusal carries it) and a toast. */
+function answer<T extends object>(ctx: ActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
+  if (!result.ok) {
+    const toast = refusalToast(result.refusal);
+    // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
+    return result.task ? { toast, card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } } : { toast };
+  }
+  const response: CallbackResponse = { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } };
+  const toast = ok?.(result.task, result as unknown as T);
+  if (toast) response.toast = toast;
+  return response;
+}
+
+function formText(ctx: ActionContext, name: string): unknown {
+  return ctx.action.formValue?.[name];
+}
+
+function waitingSigners(task: TaskDoc): number {
+  return task.inspection ? unsignedMembers(task.team, task.inspection.signatures).length : 0;
+}
+
+export function inspectionActions(): ActionSpec[] {
+  return [
+    defineAction({
+      name: 'insp.start',
+      schema: z.object({ a: z.literal('insp.start'), task: taskId }),
+      async handle(ctx, value) {
+        const result = await startInspection(ctx.deps, { taskId: value.task, openId: ctx.actor.openId });
+        return answer(ctx, result, (task, r) =>
+          r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist)) } : undefined,
+        );
+      },
+    }),
+    defineAction({
+      name: 'insp.answer',
+      schema: z.object({ a: z.literal('insp.answer'), task: taskId, item, v: version, verdict: z.enum(VERDICTS) }),
+      async handle(ctx, value) {
+        const result = await answerItem(ctx.deps, {
+          taskId: value.task,
+          openId: ctx.actor.openId,
+          item: value.item,
+          verdict: value.verdict,
+          record: formText(ctx, 'record'),
+          version: value.v,
+        });
+        return answer(ctx, result, (_task, r) => ({ type: 'success', content: IMSG.saved(r.saved.item, r.saved.verdict) }));
+      },
+    }),
+    defineAction({
+      name: 'insp.back',
+      schema: z.object({ a: z.literal('insp.back'), task: taskId, item: z.number().int().min(1).max(21), v: version }),
+      async handle(ctx, value) {
+        return answer(ctx, await goBack(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, from: value.item }));
+      },
+    }),
+    defineAction({
+      name: 'insp.next',
+      schema: z.object({ a: z.literal('insp.next'), task: taskId, item, v: version }),
+      async handle(ctx, value) {
+        return answer(ctx, await goForward(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, from: value.item }));
+      },
+    }),
+    defineAction({
+      name: 'insp.edit',
+      schema: z.object({ a: z.literal('insp.edit'), task: taskId, item, v: version }),
+      async handle(ctx, value) {
+        return answer(ctx, await openItem(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, item: value.item }));
+      },
+    }),
+    defineAction({
+      name: 'insp.submit',
+      schema: z.object({ a: z.literal('insp.submit'), task: taskId, v: version }),
+      async handle(ctx, value) {
+        const result = await submitInspection(ctx.deps, {
+          taskId: value.task,
+          openId: ctx.actor.openId,
+          version: value.v,
+          representative: formText(ctx, 'representative'),
+          days: formText(ctx, 'days'),
+        });
+        return answer(ctx, result, (task) => ({ type: 'success', content: IMSG.submittedOk(waitingSigners(task)) }));
+      },
+    }),
+    defineAction({
+      name: 'insp.sign',
+      schema: z.object({ a: z.literal('insp.sign'), task: taskId, round }),
+      async handle(ctx, value) {
+        const result = await confirmSignature(ctx.deps, {
+          taskId: value.task,
+          openId: ctx.actor.openId,
+          round: value.round,
+          days: formText(ctx, 'days'),
+        });
+        return answer(ctx, result, (task) => ({ type: 'success', content: IMSG.signedOk(waitingSigners(task)) }));
+      },
+    }),
+    defineAction({
+      name: 'insp.reopen',
+      schema: z.object({ a: z.literal('insp.reopen'), task: taskId, round }),
+      async handle(ctx, value) {
+        const result = await reopenInspection(ctx.deps, {
+          taskId: value.task,
+          openId: ctx.actor.openId,
+          round: value.round,
+          reason: formText(ctx, 'reason'),
+        });
+        return answer(ctx, result, () => ({ type: 'success', content: IMSG.reopenedOk }));
+      },
+    }),
+  ];
+}
+
+export function inspectionCommands(): CommandSpec[] {
+  return [
+    {
+      id: 'tasks',
+      names: ['我的任务', 'tasks'],
+      audience: ['组长', '执法人员', '专家'],
+      usage: '/我的任务',
+      summary: IMSG.tasksCommandSummary,
+      detail: IMSG.tasksCommandDetail,
+      async handle(ctx) {
+        const { tasks, total } = await listMyTasks(ctx.deps, ctx.actor.openId);
+        await ctx.reply(tasksListCard(tasks, total, ctx.actor.openId));
+      },
+    },
+  ];
+}
+
+/** Pictures from an inspector with an open checklist become evidence of the current item. */
+export const inspectionHooks: RouterHooks = {
+  async onImage(ctx) {
+    const result = await attachPhoto(ctx.deps, { openId: ctx.actor.openId, imageKey: ctx.imageKey, messageId: ctx.message.messageId });
+    if (result.ok) {
+      await ctx.reply(photoSavedCard(result.task, result.photo.item, result.countForItem));
+      return true;
+    }
+    if (result.hasTasks) {
+      await ctx.reply(photoNotSavedCard());
+      return true;
+    }
+    return false;
+  },
+};
+

@@ -1,0 +1,384 @@
+/**
+ * Cards of the inspection checklist (issue 4): view models and builders. Every card is rendered from the stored
+ * task for one viewer (a callback answer or a message goes to one person), so a viewer only sees the buttons they
+ * may use. Buttons carry the task id, and the item and task version (or the submission round for signatures), so a
+ * click on an old card is recognised and answered with the current state.
+ *
+ * Callback values:
+ *   insp.start  {task}                          开始检查 / 继续检查 / 去签字 / 查看记录 / 返回检查
+ *   insp.answer {task, item, v, verdict}        符合 / 不符合 (form submit with `record`)
+ *   insp.back   {task, item, v}                 上一项
+ *   insp.next   {task, item, v}                 下一项
+ *   insp.edit   {task, item, v}                 修改 / 去检查 (summary)
+ *   insp.submit {task, v}                       提交检查结果 (form submit with `representative`, `days`)
+ *   insp.sign   {task, round}                   确认签字 (form submit, `days` for the 组长 when there are findings)
+ *   insp.reopen {task, round}                   重新打开检查 (form submit with `reason`)
+ */
+import { CHECKLISTS } from '../domain/checklists';
+import {
+  allAnswered,
+  answerFor,
+  answeredCount,
+  clip,
+  DEFAULT_RECTIFICATION_DAYS,
+  distinctMembers,
+  isLeader,
+  isSummary,
+  itemContent,
+  itemCount,
+  memberOf,
+  opinionSheet,
+  outcomeOf,
+  OPINION_SHEET_TITLE,
+  stateLabel,
+  summaryStep,
+  unsignedMembers,
+  type ReopenEntry,
+} from '../domain/inspection';
+import { shanghaiDate } from '../domain/calendar';
+import type { TaskDoc } from '../store/task';
+import { md, renderCard, type ButtonView, type CardJson, type HeaderColor } from './cards';
+import { dateTime } from './format';
+import { IMSG } from './inspectionMessages';
+
+// ---- view models ------------------------------------------------------------------------------------------------
+
+type Value = ButtonView['value'];
+
+export interface ChecklistItemView {
+  summary: string;
+  title: string;
+  subtitle: string;
+  color: HeaderColor;
+  heading: string;
+  /** the 督查内容, verbatim (plain text) */
+  content: string;
+  current?: string;
+  photos?: string;
+  recordLabel: string;
+  placeholder: string;
+  recordDefault?: string;
+  ok: Value;
+  ng: Value;
+  nav: ButtonView[];
+  hint: string;
+}
+
+export interface InspectionRecordView {
+  summary: string;
+  title: string;
+  subtitle: string;
+  color: HeaderColor;
+  intro: string;
+  items: { text: string; button?: ButtonView }[];
+  photos?: string;
+  status?: string;
+  submitForm?: { representative?: string; days?: string; value: Value };
+  signForm?: { days?: string; value: Value };
+  reopenForm?: { value: Value };
+  buttons?: ButtonView[];
+  note: string;
+}
+
+export interface RectificationNoticeView {
+  summary: string;
+  title: string;
+  subtitle: string;
+  heading: string;
+  fields: string;
+  intro: string;
+  items: string[];
+  closing: string;
+  signatures: string;
+  buttons?: ButtonView[];
+  note: string;
+}
+
+export interface TasksListView {
+  title: string;
+  intro: string;
+  rows: { text: string; button?: ButtonView }[];
+  note: string;
+}
+
+declare module './cards' {
+  interface CardViews {
+    checklistItem: ChecklistItemView;
+    inspectionRecord: InspectionRecordView;
+    rectificationNotice: RectificationNoticeView;
+    tasksList: TasksListView;
+  }
+}
+
+// ---- helpers ----------------------------------------------------------------------------------------------------
+
+const id = (task: TaskDoc): string => String(task._id);
+
+function formTitle(task: TaskDoc): string {
+  const form = CHECKLISTS[task.checklist];
+  return `${form.form} ${form.title}`;
+}
+
+function startButton(task: TaskDoc, text: string, type: ButtonView['type'] = 'primary'): ButtonView {
+  return { text, type, value: { a: 'insp.start', task: id(task) } };
+}
+
+/** Card size budget: 30 KB per card; records are clipped in lists (the item card and the stored record keep all). */
+const SUMMARY_RECORD_CHARS = 200;
+const RECORD_VIEW_RECORD_CHARS = 500;
+const NOTICE_RECORD_BUDGET = 6000;
+const CONTENT_CHARS = 40;
+const PHOTO_LINES = 20;
+
+function photosText(task: TaskDoc): string | undefined {
+  const photos = task.inspection?.photos ?? [];
+  if (photos.length === 0) return undefined;
+  const lines = photos
+    .slice(0, PHOTO_LINES)
+    .map((p) => IMSG.photoLine(p.item === 0 ? IMSG.photoWhereAll : IMSG.photoWhereItem(p.item), md(p.byName), dateTime(p.at)));
+  if (photos.length > PHOTO_LINES) lines.push(IMSG.photosMore(photos.length - PHOTO_LINES));
+  return [IMSG.photosHeading(photos.length), ...lines].join('\n');
+}
+
+function itemLines(task: TaskDoc, recordChars: number, editable: boolean): InspectionRecordView['items'] {
+  const rec = task.inspection!;
+  const v = task.version;
+  return CHECKLISTS[task.checklist].items.map((item) => {
+    const a = answerFor(rec.answers, item.no);
+    const content = md(clip(item.content, CONTENT_CHARS));
+    const photos = rec.photos.filter((p) => p.item === item.no).length;
+    const lines = [a ? IMSG.itemLine(item.no, a.verdict, content) : IMSG.itemMissing(item.no, content)];
+    if (a?.record) lines.push(IMSG.itemRecord(md(clip(a.record, recordChars))));
+    if (photos > 0) lines.push(IMSG.itemPhotoCount(photos));
+    const button: ButtonView | undefined = editable
+      ? { text: a ? IMSG.edit : IMSG.answerNow, type: a ? 'default' : 'primary', value: { a: 'insp.edit', task: id(task), item: item.no, v } }
+      : undefined;
+    return { text: lines.join('\n'), button };
+  });
+}
+
+function signaturesText(task: TaskDoc): string {
+  const rec = task.inspection!;
+  const members = distinctMembers(task.team);
+  const lines = members.map((m) => {
+    const s = rec.signatures.find((x) => x.openId === m.openId);
+    return s ? IMSG.signedLine(md(s.name), s.role, dateTime(s.at)) : IMSG.unsignedLine(md(m.name), m.role);
+  });
+  return [IMSG.signaturesHeading(members.length - unsignedMembers(task.team, rec.signatures).length, members.length), ...lines].join('\n');
+}
+
+const STATE_COLORS: Record<string, HeaderColor> = { 待签字: 'wathet', 待公示: 'green', 待整改: 'orange', 已公示: 'grey' };
+
+// ---- the checklist item -------------------------------------------------------------------------------------------
+
+export function checklistItemCard(task: TaskDoc): CardJson {
+  const rec = task.inspection!;
+  const n = itemCount(task.checklist);
+  const k = rec.cursor;
+  const a = answerFor(rec.answers, k);
+  const photos = rec.photos.filter((p) => p.item === k).length;
+  const base = { task: id(task), item: k, v: task.version };
+  const nav: ButtonView[] = [];
+  if (k > 1) nav.push({ text: IMSG.back, type: 'default', value: { a: 'insp.back', ...base } });
+  if (a) nav.push({ text: IMSG.forward, type: 'default', value: { a: 'insp.next', ...base } });
+  return renderCard('checklistItem', {
+    summary: `${task.enterprise.name} ${k}/${n}`,
+    title: task.enterprise.name,
+    subtitle: formTitle(task),
+    color: 'blue',
+    heading: IMSG.itemHeading(k, n, answeredCount(task.checklist, rec.answers)),
+    content: itemContent(task.checklist, k),
+    current: a ? IMSG.currentAnswer(a.verdict, md(a.byName), dateTime(a.at)) : undefined,
+    photos: photos > 0 ? IMSG.itemPhotos(photos) : undefined,
+    recordLabel: IMSG.recordLabel,
+    placeholder: IMSG.recordPlaceholder,
+    recordDefault: a?.record || undefined,
+    ok: { a: 'insp.answer', ...base, verdict: '符合' },
+    ng: { a: 'insp.answer', ...base, verdict: '不符合' },
+    nav,
+    hint: IMSG.itemHint,
+  });
+}
+
+// ---- summary (before submission) ----------------------------------------------------------------------------------
+
+export function summaryCard(task: TaskDoc, viewer: string): CardJson {
+  const rec = task.inspection!;
+  const n = itemCount(task.checklist);
+  const done = allAnswered(task.checklist, rec.answers);
+  const result = outcomeOf(rec.answers);
+  const ng = rec.answers.filter((a) => a.verdict === '不符合').length;
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !answerFor(rec.answers, i));
+  const leaderWithFindings = result === '发现问题' && isLeader(task.team, viewer);
+  return renderCard('inspectionRecord', {
+    summary: `${task.enterprise.name} 检查结果汇总`,
+    title: task.enterprise.name,
+    subtitle: formTitle(task),
+    color: result === '发现问题' ? 'orange' : 'green',
+    intro: done ? IMSG.summaryIntroDone(n, result, ng) : IMSG.summaryIntroMissing(missing),
+    items: itemLines(task, SUMMARY_RECORD_CHARS, true),
+    photos: photosText(task),
+    submitForm: done
+      ? {
+          representative: rec.representative,
+          days: leaderWithFindings ? String(rec.rectificationDays ?? DEFAULT_RECTIFICATION_DAYS) : undefined,
+          value: { a: 'insp.submit', task: id(task), v: task.version },
+        }
+      : undefined,
+    buttons: [{ text: IMSG.back, type: 'default', value: { a: 'insp.back', task: id(task), item: summaryStep(task.checklist), v: task.version } }],
+    note: IMSG.summaryNote,
+  });
+}
+
+// ---- the submitted record ---------------------------------------------------------------------------------------
+
+export function recordCard(task: TaskDoc, viewer: string, banner?: string): CardJson {
+  const rec = task.inspection!;
+  const result = rec.result ?? outcomeOf(rec.answers);
+  const submitter = memberOf(task.team, rec.submittedBy ?? '')?.name ?? '';
+  const intro = [
+    ...(banner ? [banner] : []),
+    IMSG.recordState(stateLabel(task), result),
+    IMSG.recordMeta(md(rec.representative ?? ''), rec.completionDate ?? '', md(submitter)),
+    ...(rec.rectification ? [IMSG.recordDeadline(rec.rectification.days, rec.rectification.deadline)] : []),
+    ...(rec.reopens.length > 0 ? [IMSG.reopensLine(rec.reopens.length, md(clip(rec.reopens[rec.reopens.length - 1].reason, 60)))] : []),
+  ].join('\n');
+  const member = memberOf(task.team, viewer);
+  const mustSign = task.state === '待签字' && member !== undefined && !rec.signatures.some((s) => s.openId === viewer);
+  const leader = isLeader(task.team, viewer);
+  const notes: Record<string, string> = {
+    待签字: IMSG.noteSigning,
+    待公示: IMSG.notePending,
+    待整改: IMSG.noteRectify,
+    已公示: IMSG.notePublished,
+  };
+  return renderCard('inspectionRecord', {
+    summary: `${task.enterprise.name} 检查记录`,
+    title: task.enterprise.name,
+    subtitle: formTitle(task),
+    color: STATE_COLORS[task.state] ?? 'blue',
+    intro,
+    items: itemLines(task, RECORD_VIEW_RECORD_CHARS, false),
+    photos: photosText(task),
+    status: signaturesText(task),
+    signForm: mustSign
+      ? {
+          days: leader && result === '发现问题' ? String(rec.rectificationDays ?? DEFAULT_RECTIFICATION_DAYS) : undefined,
+          value: { a: 'insp.sign', task: id(task), round: rec.round },
+        }
+      : undefined,
+    reopenForm: leader && ['待签字', '待公示', '待整改'].includes(task.state) ? { value: { a: 'insp.reopen', task: id(task), round: rec.round } } : undefined,
+    note: notes[task.state] ?? '',
+  });
+}
+
+export function signRequestCard(task: TaskDoc, viewer: string): CardJson {
+  return recordCard(task, viewer, IMSG.signRequest);
+}
+
+export function completedCard(task: TaskDoc, viewer: string): CardJson {
+  return recordCard(task, viewer, IMSG.completedBanner);
+}
+
+// ---- 附件1 -----------------------------------------------------------------------------------------------------
+
+export function opinionNoticeCard(task: TaskDoc, viewer: string): CardJson {
+  const rec = task.inspection!;
+  const sheet = opinionSheet({
+    enterprise: task.enterprise,
+    rectification: rec.rectification!,
+    signatures: rec.signatures,
+    representative: rec.representative ?? '',
+    dateOf: shanghaiDate,
+  });
+  const perItem = Math.max(100, Math.floor(NOTICE_RECORD_BUDGET / Math.max(1, sheet.items.length)));
+  return renderCard('rectificationNotice', {
+    summary: `${sheet.title}：${task.enterprise.name}`,
+    title: IMSG.noticeTitle,
+    subtitle: task.enterprise.name,
+    heading: `**${OPINION_SHEET_TITLE}**`,
+    fields: IMSG.noticeFields(md(sheet.enterpriseName), md(sheet.product), md(sheet.licenceNo), sheet.validity),
+    intro: sheet.intro,
+    items: sheet.items.map((it, i) => IMSG.noticeItem(i + 1, md(clip(it.record, perItem)), it.no, md(clip(it.content, CONTENT_CHARS)))),
+    closing: `${sheet.closing}\n${IMSG.noticeDeadline(sheet.deadline)}`,
+    signatures: IMSG.noticeSignatures(
+      sheet.teamSignatures.map((s) => IMSG.noticeSigner(md(s.name), s.role, s.date)).join('、'),
+      md(sheet.representative),
+      sheet.date,
+    ),
+    buttons: memberOf(task.team, viewer) ? [startButton(task, IMSG.viewRecord, 'default')] : undefined,
+    note: sheet.note,
+  });
+}
+
+// ---- which card shows a task --------------------------------------------------------------------------------------
+
+/** The card that shows the stored state of a task to `viewer` (a team member). */
+export function taskCard(task: TaskDoc, viewer: string): CardJson {
+  if (task.state === '已作废') {
+    return renderCard('message', { title: IMSG.voidTitle, color: 'grey', paragraphs: [IMSG.voidText(md(task.enterprise.name))] });
+  }
+  const rec = task.inspection;
+  if (!rec && task.state !== '待接收' && task.state !== '待检查') {
+    return renderCard('message', { title: task.enterprise.name, color: 'grey', paragraphs: [IMSG.stateOnly(task.state)] });
+  }
+  if (!rec || task.state === '待接收' || task.state === '待检查') {
+    return renderCard('message', {
+      title: IMSG.notStartedTitle,
+      color: 'blue',
+      paragraphs: [IMSG.notStartedText(md(task.enterprise.name))],
+      buttons: [startButton(task, IMSG.start)],
+    });
+  }
+  if (task.state === '检查中') return isSummary(task.checklist, rec.cursor) ? summaryCard(task, viewer) : checklistItemCard(task);
+  return recordCard(task, viewer);
+}
+
+// ---- /我的任务 -----------------------------------------------------------------------------------------------------
+
+export function tasksListCard(tasks: readonly TaskDoc[], total: number, viewer: string): CardJson {
+  const rows = tasks.map((t) => {
+    const role = memberOf(t.team, viewer)?.role ?? '';
+    let text = IMSG.taskRow(md(t.enterprise.name), stateLabel(t), CHECKLISTS[t.checklist].form, role);
+    if (t.state === '待整改' && t.inspection?.rectification) text += IMSG.taskDeadline(t.inspection.rectification.deadline);
+    let button: ButtonView;
+    if (t.state === '检查中') button = startButton(t, IMSG.resume);
+    else if (t.state === '待接收' || t.state === '待检查') button = startButton(t, IMSG.start);
+    else if (t.state === '待签字' && t.inspection && !t.inspection.signatures.some((s) => s.openId === viewer)) button = startButton(t, IMSG.goSign);
+    else button = startButton(t, IMSG.view, 'default');
+    return { text, button };
+  });
+  return renderCard('tasksList', {
+    title: IMSG.tasksTitle,
+    intro: total === 0 ? IMSG.tasksEmpty : IMSG.tasksIntro(total, tasks.length),
+    rows,
+    note: IMSG.tasksNote,
+  });
+}
+
+// ---- notices ---------------------------------------------------------------------------------------------------
+
+export function reopenNoticeCard(task: TaskDoc, entry: ReopenEntry, to: { withdrawn: boolean; member: boolean }): CardJson {
+  const paragraphs = [IMSG.reopenText(md(entry.byName), md(task.enterprise.name)), IMSG.reopenReason(md(entry.reason))];
+  if (to.withdrawn) paragraphs.push(IMSG.reopenWithdrawn);
+  if (to.member) paragraphs.push(IMSG.reopenMember);
+  return renderCard('message', {
+    title: IMSG.reopenTitle,
+    color: 'orange',
+    paragraphs,
+    buttons: to.member ? [startButton(task, IMSG.view, 'default')] : undefined,
+  });
+}
+
+export function photoSavedCard(task: TaskDoc, item: number, count: number): CardJson {
+  return renderCard('message', {
+    title: IMSG.photoSavedTitle,
+    color: 'green',
+    paragraphs: [IMSG.photoSaved(md(task.enterprise.name), item === 0 ? IMSG.photoSavedAll : IMSG.photoSavedItem(item), count)],
+    buttons: [startButton(task, IMSG.backToChecklist)],
+  });
+}
+
+export function photoNotSavedCard(): CardJson {
+  return renderCard('message', { title: IMSG.photoNotSavedTitle, color: 'orange', paragraphs: [IMSG.photoNotSaved] });
+}

@@ -1,0 +1,67 @@
+/**
+ * 重新打开检查: only the team's 组长, with a reason; from 待签字, 待公示 or 待整改 (not once published).
+ * The answers become editable again (检查中, at the summary); signatures, result and 意见汇总表 are cleared;
+ * the reopen is logged in the record (who, when, why, from which state and round). The team is told, and so are
+ * the liaisons who had received an 意见汇总表 that is now withdrawn.
+ */
+import { checkReopenReason, distinctMembers, hasLeader, isLeader, summaryStep, type ReopenEntry } from '../../domain/inspection';
+import { reopenNoticeCard } from '../../bot/inspectionCards';
+import type { TaskDoc } from '../../store/task';
+import { casUpdate, loadForMember, REOPENABLE_STATES, refuse, tasks, type InspectionDeps, type OpResult } from './common';
+
+export async function reopenInspection(
+  deps: InspectionDeps,
+  input: { taskId: string; openId: string; round: number; reason: unknown },
+): Promise<OpResult<{ entry: ReopenEntry }>> {
+  const loaded = await loadForMember(deps, input.taskId, input.openId);
+  if (!loaded.ok) return loaded;
+  const { task, member } = loaded;
+  if (!isLeader(task.team, member.openId)) return refuse({ code: hasLeader(task.team) ? 'notLeader' : 'noLeader' });
+  const rec = task.inspection;
+  if (task.state === '已公示') return refuse({ code: 'published' }, task);
+  if (!rec || !REOPENABLE_STATES.includes(task.state) || rec.round !== input.round) return refuse({ code: 'stale' }, task);
+  const reason = checkReopenReason(input.reason);
+  if (!reason.ok) return refuse({ code: reason.error === 'required' ? 'reasonRequired' : 'reasonTooLong' });
+
+  const entry: ReopenEntry = {
+    by: member.openId,
+    byName: member.name,
+    at: deps.now(),
+    reason: reason.reason,
+    fromState: task.state,
+    round: rec.round,
+  };
+  const updated = await casUpdate(
+    deps,
+    task,
+    {
+      $set: { state: '检查中', 'inspection.cursor': summaryStep(task.checklist), 'inspection.signatures': [] },
+      $unset: {
+        'inspection.completedAt': 1,
+        'inspection.result': 1,
+        'inspection.rectification': 1,
+        'inspection.rectificationDays': 1,
+      },
+      $push: { 'inspection.reopens': entry },
+    },
+    { state: task.state, 'inspection.round': rec.round },
+  );
+  if (!updated) {
+    const fresh = (await tasks(deps).findById(task._id).lean<TaskDoc>()) ?? task;
+    return refuse({ code: 'stale' }, fresh);
+  }
+  deps.log.info({ taskId: String(task._id), openId: member.openId, from: task.state, round: rec.round }, 'inspection reopened');
+
+  const id = String(task._id);
+  const team = distinctMembers(task.team).map((m) => m.openId);
+  const withdrawn = rec.rectification?.recipients ?? [];
+  const notify = [...new Set([...team.filter((o) => o !== member.openId), ...withdrawn.filter((o) => o !== member.openId)])];
+  for (const openId of notify) {
+    await deps.outbox.sendCard(
+      `insp:reopen:${id}:${rec.round}:${openId}`,
+      { openId },
+      reopenNoticeCard(task, entry, { withdrawn: withdrawn.includes(openId), member: team.includes(openId) }),
+    );
+  }
+  return { ok: true, task: updated, entry };
+}
