@@ -45,7 +45,8 @@ export class EmulatorStore {
   /** uuid → {message id, first use}; answers within the window reuse the message. */
   readonly uuids = new Map<string, { messageId: string; at: number }>();
   /** Emits `change` with the SentMessage on every create and update. */
-  readonly events = new EventEmitter();
+  /** many tests wait on it at once (waitFor), so no listener limit */
+  readonly events = new EventEmitter().setMaxListeners(0);
   private readonly byId = new Map<string, SentMessage>();
 
   message(id: string): SentMessage | undefined {
