@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cardText } from '../test/support/lark-client';
+import { cardText, findButtons } from '../test/support/lark-client';
 import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { staffModel } from '../src/store/staff';
@@ -16,6 +16,10 @@ const OUT_DIR = 'out';
 
 function say(who: string, text: string): void {
   process.stdout.write(`\n【${who}】${text}\n`);
+}
+
+function findButtonsText(card: unknown): string[] {
+  return findButtons(card).map((b) => b.text);
 }
 
 type Node = Record<string, unknown>;
@@ -31,6 +35,7 @@ function cardLines(card: unknown): string[] {
     if (Array.isArray(el)) return el.forEach(visit);
     if (!isNode(el)) return;
     if (el.tag === 'markdown') lines.push(...String(el.content).split('\n'));
+    else if (el.tag === 'div' && isNode(el.text)) lines.push(...String(el.text.content).split('\n'));
     else if (el.tag === 'table') {
       const cols = (el.columns as Node[]).map((c) => String(c.name));
       lines.push((el.columns as Node[]).map((c) => String(c.display_name)).join(' | '));
@@ -129,6 +134,42 @@ async function main(): Promise<void> {
       showCard(assignment.current);
     }
     process.stdout.write(`\n共抽中 ${tasks.length} 家企业，派发 ${tasks.reduce((n, t) => n + t.team.length, 0)} 张任务卡片。\n`);
+
+    process.stdout.write('\n———— 现场检查（逐项填写） ————\n');
+    const task = tasks[0];
+    const lead = task.team.find((m) => m.role === '组长')!;
+    const others = task.team.filter((m) => m.openId !== lead.openId);
+    const assignment = await h.emulator.waitFor((m) => m.receive_id === lead.openId && cardText(m.content).includes(task.enterprise.name), 30_000);
+    say(`${lead.name}（组长）`, '点击“开始检查”');
+    let card = (await h.feishu.clickButton(lead.openId, assignment.current, '开始检查')).card;
+    showCard(card);
+    const findingAt = 5;
+    for (let item = 1; card && cardText(card).includes('符合') && item <= 9; item++) {
+      const verdict = item === findingAt ? '不符合' : '符合';
+      const record = item === findingAt ? '成品库部分产品未标注生产许可证编号' : '';
+      say(`${lead.name}（组长）`, `第${item}项：${verdict}${record ? `，检查记录：${record}` : ''}`);
+      const res = await h.feishu.clickButton(lead.openId, card, verdict, { formValues: { record } });
+      if (res.toast) say('机器人', `（提示）${res.toast.content}`);
+      card = res.card;
+    }
+    say('机器人', '（汇总卡片）');
+    showCard(card);
+    say(`${lead.name}（组长）`, '填写企业代表“孙经理”，整改期限 15 天，点击“提交检查结果”');
+    const submitted = await h.feishu.clickButton(lead.openId, card, '提交检查结果', { formValues: { representative: '孙经理', days: '15' } });
+    if (submitted.toast) say('机器人', `（提示）${submitted.toast.content}`);
+    for (const m of others) {
+      const sign = await h.emulator.waitFor((x) => x.receive_id === m.openId && findButtonsText(x.current).includes('确认签字'), 30_000);
+      say(`${m.name}（${m.role}）`, '点击“确认签字”');
+      const res = await h.feishu.clickButton(m.openId, sign.current, '确认签字');
+      if (res.toast) say('机器人', `（提示）${res.toast.content}`);
+    }
+    if (countyLiaison) {
+      const notice = await h.emulator.waitFor((x) => x.receive_id === countyLiaison.openId && cardText(x.content).includes('意见汇总表'), 30_000);
+      say(`机器人 → ${countyLiaison.name}（${county}联络员）`, '（附件1 意见汇总表）');
+      showCard(notice.current);
+    }
+    const done = await taskModel(h.service.db.connection).findById(task._id).lean();
+    process.stdout.write(`\n任务状态：${done?.state}；检查结果：${done?.inspection?.result ?? ''}。\n`);
 
     // Let the outbox deliver everything the platform's rate limits allow before the summary.
     const outbox = outboxModel(h.service.db.connection);
