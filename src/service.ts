@@ -2,6 +2,8 @@ import type { Server } from 'node:http';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
+import { allJobs } from './jobs';
+import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { resumeDispatch } from './operations/draw/confirmDraw';
 import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
@@ -19,6 +21,7 @@ export interface Service {
   db: Database;
   outbox: Outbox;
   longConnection: LongConnection | undefined;
+  scheduler: Scheduler;
   stop(): Promise<void>;
 }
 
@@ -61,8 +64,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const longConnection = lark && dispatcher && lark.mode === 'ws' ? startLongConnection(lark, dispatcher, log) : undefined;
   outbox.start();
   // A draw confirmed just before a crash finishes its dispatch now (idempotent).
-  const resumed = await resumeDispatch(conn, outbox, (opts.now ?? (() => new Date()))());
+  const now = opts.now ?? (() => new Date());
+  const resumed = await resumeDispatch(conn, outbox, now());
   if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
+  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now);
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
   return {
@@ -70,8 +75,10 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     db,
     outbox,
     longConnection,
+    scheduler,
     async stop() {
       longConnection?.stop();
+      await scheduler.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await outbox.stop();
