@@ -42,11 +42,41 @@ export interface Task {
   version: number;
   /** issue 4: the checklist record (absent until someone presses 开始检查); see domain/inspection.ts */
   inspection?: InspectionRecord;
+  /** the county's on-site confirmation of the rectification (附件2), when there were findings */
+  rectificationCheck?: RectificationCheck;
+  /** publication of the result (一公开): due 20 working days after the completion date */
+  publication?: Publication;
   createdAt: Date;
   updatedAt: Date;
 }
 
 export type TaskDoc = Task & { _id: Types.ObjectId };
+
+/** 附件2 整改结果确认单: one line per rectification item, confirmed on site by the county. */
+export interface RectificationCheck {
+  items: { no: number; issue: string; done: string }[];
+  /** 对整改完成情况的确认意见 */
+  opinion: string;
+  confirmedBy: string;
+  confirmedByName: string;
+  confirmedAt: Date;
+  /** YYYY-MM-DD (Asia/Shanghai) */
+  confirmedOn: string;
+}
+
+export interface Publication {
+  /** YYYY-MM-DD: addWorkingDays(completionDate, 20) */
+  dueDate: string;
+  /** YYYY-MM-DD when the result was published (录入并公示), set with `publishedBy` */
+  publishedOn?: string;
+  publishedAt?: Date;
+  publishedBy?: string;
+  publishedByName?: string;
+  /** where it was published (e.g. the 国家企业信用信息公示系统 entry), as the publisher wrote it */
+  reference?: string;
+  /** the result label published, e.g. 未发现问题 / 发现问题经责令已改正 */
+  result?: string;
+}
 
 const slotSchema = new Schema<TeamSlot>(
   {
@@ -168,6 +198,29 @@ export const taskSchema = new Schema<Task>(
     received: new Schema<Receipt>({ openId: String, name: String, at: Date }, { _id: false }),
     version: { type: Number, required: true, default: 0 },
     inspection: { type: inspectionSchema, required: false },
+    rectificationCheck: new Schema<RectificationCheck>(
+      {
+        items: [new Schema({ no: Number, issue: String, done: String }, { _id: false })],
+        opinion: String,
+        confirmedBy: String,
+        confirmedByName: String,
+        confirmedAt: Date,
+        confirmedOn: String,
+      },
+      { _id: false },
+    ),
+    publication: new Schema<Publication>(
+      {
+        dueDate: { type: String, required: true },
+        publishedOn: String,
+        publishedAt: Date,
+        publishedBy: String,
+        publishedByName: String,
+        reference: String,
+        result: String,
+      },
+      { _id: false },
+    ),
   },
   { timestamps: true, versionKey: false, collection: 'tasks' },
 );
