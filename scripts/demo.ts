@@ -9,6 +9,7 @@ import { cardText, findButtons } from '../test/support/lark-client';
 import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { staffModel } from '../src/store/staff';
+import { drawModel } from '../src/store/draw';
 import { taskModel } from '../src/store/task';
 import { seedRegistries } from '../test/support/registries';
 
@@ -104,6 +105,10 @@ async function main(): Promise<void> {
     say('机器人', '（卡片原地更新）');
     showCard(confirmed.card);
 
+    // The dispatch runs after the confirm answer.
+    while (!(await drawModel(h.service.db.connection).exists({ status: 'confirmed', dispatchedAt: { $exists: true } }))) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const tasks = await taskModel(h.service.db.connection).find().sort({ no: 1 }).lean();
     const bundleMessage = await h.emulator.waitFor((m) => m.msg_type === 'file' && m.receive_id === city.openId, 30_000);
     const bundleFile = h.emulator.files().find((f) => f.file_key === bundleMessage.content.file_key);

@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 import { createBot } from './bot';
 import { allJobs } from './jobs';
 import { startScheduler, type Scheduler } from './jobs/scheduler';
-import { resumeDispatch } from './operations/draw/confirmDraw';
+import { DRAW_BUNDLE_SOURCE, drawBundleFile, resumeDispatch } from './operations/draw/confirmDraw';
 import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
@@ -15,6 +15,7 @@ import { outboxModel } from './store/outbox';
 import { EventDeduper, processedEventModel } from './store/processedEvents';
 import { staffModel } from './store/staff';
 import { createWebApp } from './web/app';
+import { publicResultsHandler } from './web/publicResults';
 
 export interface Service {
   port: number;
@@ -49,6 +50,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const web = createWebApp({
     log,
     healthy: () => db.healthy(),
+    publicResults: publicResultsHandler(conn),
     larkEvents:
       lark && dispatcher && lark.mode === 'webhook'
         ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, dispatcher, log })
@@ -65,7 +67,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   outbox.start();
   // A draw confirmed just before a crash finishes its dispatch now (idempotent).
   const now = opts.now ?? (() => new Date());
-  const resumed = await resumeDispatch(conn, outbox, now());
+  outbox.registerFileSource(DRAW_BUNDLE_SOURCE, (ref) => drawBundleFile(conn, ref));
+  const resumed = await resumeDispatch(conn, outbox, now(), log);
   if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
   const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now);
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');

@@ -56,8 +56,10 @@ export const drawConfirmAction = defineAction({
   async handle(ctx, value) {
     const outcome = await confirmDraw(ctx.deps.conn, ctx.deps.outbox, ctx.deps.now(), { actor: ctx.actor, drawId: value.draw });
     if (!outcome.ok) return { toast: { type: 'error', content: outcome.reason } };
+    // The dispatch goes on after the answer; a failure is resumed by the dispatch job.
+    outcome.dispatch.catch((err: unknown) => ctx.deps.log.error({ err, drawId: String(value.draw) }, 'draw dispatch failed; it will be resumed'));
     return {
-      toast: { type: outcome.already ? 'info' : 'success', content: outcome.already ? '已确认过，不会重复抽取' : '抽取完成，任务已派发' },
+      toast: { type: outcome.already ? 'info' : 'success', content: outcome.already ? '已确认过，不会重复抽取' : '抽取完成，正在派发任务' },
       card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, bundle: outcome.bundle, countiesWithoutLiaison: outcome.countiesWithoutLiaison }) },
     };
   },

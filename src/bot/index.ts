@@ -1,7 +1,10 @@
 import type { BotHandlers } from '../platform/events';
 import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
+import { exportCommand } from './export';
+import { followUpActions } from './followup';
 import { helpCommand, helpDetailAction } from './help';
 import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
+import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
 
 /** The bot's chat surface: every command and card action, declared once. */
@@ -10,7 +13,11 @@ export function createBot(deps: BotDeps): BotHandlers {
   const all = () => commands;
   commands.push(helpCommand(all), drawCommand);
   commands.push(...inspectionCommands());
+  commands.push(exportCommand);
+  commands.push(...progressCommands());
   const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
   actions.push(...inspectionActions());
+  actions.push(...progressActions());
+  actions.push(...followUpActions());
   return createRouter(deps, commands, actions, inspectionHooks);
 }

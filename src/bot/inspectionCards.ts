@@ -39,6 +39,7 @@ import { shanghaiDate } from '../domain/calendar';
 import type { TaskDoc } from '../store/task';
 import { md, renderCard, type ButtonView, type CardJson, type HeaderColor } from './cards';
 import { dateTime } from './format';
+import { FMSG } from './followupCards';
 import { IMSG } from './inspectionMessages';
 
 // ---- view models ------------------------------------------------------------------------------------------------
@@ -241,6 +242,7 @@ export function recordCard(task: TaskDoc, viewer: string, banner?: string): Card
     IMSG.recordState(stateLabel(task), result),
     IMSG.recordMeta(md(rec.representative ?? ''), rec.completionDate ?? '', md(submitter)),
     ...(rec.rectification ? [IMSG.recordDeadline(rec.rectification.days, rec.rectification.deadline)] : []),
+    ...publicationLines(task),
     ...(rec.reopens.length > 0 ? [IMSG.reopensLine(rec.reopens.length, md(clip(rec.reopens[rec.reopens.length - 1].reason, 60)))] : []),
   ].join('\n');
   const member = memberOf(task.team, viewer);
@@ -268,8 +270,23 @@ export function recordCard(task: TaskDoc, viewer: string, banner?: string): Card
         }
       : undefined,
     reopenForm: leader && ['待签字', '待公示', '待整改'].includes(task.state) ? { value: { a: 'insp.reopen', task: id(task), round: rec.round } } : undefined,
+    buttons: followUpButton(task),
     note: notes[task.state] ?? '',
   });
+}
+
+/** The publication deadline or record (follow-up, operations/followup) on the record card. */
+function publicationLines(task: TaskDoc): string[] {
+  const pub = task.publication;
+  if (!pub || !['待公示', '待整改', '已公示'].includes(task.state)) return [];
+  if (pub.publishedOn) return [FMSG.recordPublished(pub.publishedOn, pub.result ?? '')];
+  return [pub.dueDate ? FMSG.recordDue(pub.dueDate) : FMSG.recordDueUnknown];
+}
+
+/** 整改与公示: opens the follow-up card (fu.view) once the record is complete. */
+function followUpButton(task: TaskDoc): ButtonView[] | undefined {
+  if (!task.inspection?.completedAt || !['待公示', '待整改', '已公示'].includes(task.state)) return undefined;
+  return [{ text: task.state === '已公示' ? FMSG.recordButtonPublished : FMSG.recordButton, type: 'default', value: { a: 'fu.view', task: id(task) } }];
 }
 
 export function signRequestCard(task: TaskDoc, viewer: string): CardJson {
@@ -341,6 +358,7 @@ export function tasksListCard(tasks: readonly TaskDoc[], total: number, viewer: 
     const role = memberOf(t.team, viewer)?.role ?? '';
     let text = IMSG.taskRow(md(t.enterprise.name), stateLabel(t), CHECKLISTS[t.checklist].form, role);
     if (t.state === '待整改' && t.inspection?.rectification) text += IMSG.taskDeadline(t.inspection.rectification.deadline);
+    if ((t.state === '待公示' || t.state === '待整改') && t.publication?.dueDate) text += FMSG.taskDue(t.publication.dueDate);
     let button: ButtonView;
     if (t.state === '检查中') button = startButton(t, IMSG.resume);
     else if (t.state === '待接收' || t.state === '待检查') button = startButton(t, IMSG.start);

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import type { Connection } from 'mongoose';
 import { ConfigError, loadConfig } from '../config';
 import { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
@@ -255,7 +256,7 @@ const sampleData: CliCommand = {
 
 const drawVerify: CliCommand = {
   path: ['draw', 'verify'],
-  usage: 'draw verify <bundle.json>',
+  usage: 'draw verify <bundle.json|bundle.json.gz>',
   summary: '按公开的抽取数据包重新计算抽取结果，核对是否一致',
   async run(args, io) {
     const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
@@ -263,7 +264,10 @@ const drawVerify: CliCommand = {
     const file = positionals[0] as string;
     let bundle: unknown;
     try {
-      bundle = JSON.parse(readFileSync(file, 'utf8'));
+      const raw = readFileSync(file);
+      // Large bundles are published gzip-compressed (.json.gz).
+      const text = raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw).toString('utf8') : raw.toString('utf8');
+      bundle = JSON.parse(text);
     } catch (err) {
       throw new CliError(`无法读取抽取数据包“${file}”：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : '不是有效的 JSON'}`);
     }

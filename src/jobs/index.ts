@@ -1,6 +1,9 @@
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { Outbox } from '../platform/outbox';
+import { resumeDispatch } from '../operations/draw/confirmDraw';
+import { digestJob } from './digest';
+import { remindersJob } from './reminders';
 import type { JobSpec } from './scheduler';
 
 export interface JobDeps {
@@ -11,6 +14,18 @@ export interface JobDeps {
 
 /** Every scheduled job of the service (digest, reminders …), declared once. */
 export function allJobs(deps: JobDeps): JobSpec[] {
-  void deps;
-  return [];
+  return [digestJob(deps), remindersJob(deps), dispatchJob(deps)];
+}
+
+/** Finishes any confirmed draw whose dispatch stopped part-way (it runs after the confirm answer). */
+function dispatchJob(deps: JobDeps): JobSpec {
+  return {
+    name: 'dispatch',
+    cron: '* * * * *',
+    leaseMs: 5 * 60_000,
+    async run(now) {
+      const resumed = await resumeDispatch(deps.conn, deps.outbox, now, deps.log);
+      if (resumed > 0) deps.log.warn({ draws: resumed }, 'resumed draw dispatch');
+    },
+  };
 }

@@ -21,14 +21,20 @@ export interface Scheduler {
 }
 
 export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: Logger, now: () => Date): Scheduler {
-  const holder = randomUUID();
   const byName = new Map(jobs.map((j) => [j.name, j]));
   const running = new Set<Promise<unknown>>();
 
   const runJob = async (job: JobSpec): Promise<boolean> => {
     const at = now();
-    if (!(await acquireLease(conn, `job:${job.name}`, holder, at, job.leaseMs ?? 10 * 60_000))) {
-      log.info({ job: job.name }, 'job skipped: another instance holds the lease');
+    // A holder per run: a second run (here or elsewhere) while one is going never proceeds.
+    const holder = randomUUID();
+    try {
+      if (!(await acquireLease(conn, `job:${job.name}`, holder, at, job.leaseMs ?? 10 * 60_000))) {
+        log.info({ job: job.name }, 'job skipped: a run holds the lease');
+        return false;
+      }
+    } catch (err) {
+      log.error({ err, job: job.name }, 'job not run: the lease could not be taken');
       return false;
     }
     try {
@@ -44,12 +50,12 @@ export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: 
 
   const track = <T>(p: Promise<T>): Promise<T> => {
     running.add(p);
-    void p.finally(() => running.delete(p));
+    p.finally(() => running.delete(p)).catch(() => undefined);
     return p;
   };
 
   const tasks: ScheduledTask[] = jobs.map((job) =>
-    cron.schedule(job.cron, () => void track(runJob(job)), { timezone: 'Asia/Shanghai', name: job.name, noOverlap: true }),
+    cron.schedule(job.cron, () => track(runJob(job)), { timezone: 'Asia/Shanghai', name: job.name, noOverlap: true }),
   );
 
   return {

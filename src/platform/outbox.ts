@@ -25,6 +25,7 @@ const APP_PER_SECOND: WindowRule = { limit: 50, windowMs: 1050 };
 const APP_PER_MINUTE: WindowRule = { limit: 1000, windowMs: 61_000 };
 
 const RETRYABLE_CODES = new Set([230020, 99991400]);
+const MAX_FILE_BYTES = 30 * 1024 * 1024;
 const TOKEN_CODES = new Set([99991661, 99991663]);
 
 export interface OutboxOptions {
@@ -71,6 +72,7 @@ export function classifyFailure(err: unknown): Failure {
   return { retry: 'no', message: msg };
 }
 
+/** A failure read from a 2xx body (code ≠ 0) or raised by the outbox itself (negative codes). */
 class ApiError extends Error {
   constructor(
     readonly code: number,
@@ -78,6 +80,13 @@ class ApiError extends Error {
   ) {
     super(`${code} ${msg}`);
   }
+}
+
+function classifyApiError(err: ApiError): Failure {
+  const message = `${err.code} ${err.msg}`;
+  if (TOKEN_CODES.has(err.code)) return { retry: 'token', message };
+  if (RETRYABLE_CODES.has(err.code) || err.code === -1) return { retry: 'later', message };
+  return { retry: 'no', message };
 }
 
 function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
@@ -100,6 +109,7 @@ export class Outbox {
   private hotKeys: string[] = [];
   private hotRefreshedAt = 0;
   private readonly opts: Required<OutboxOptions>;
+  private readonly fileSources = new Map<string, (ref: string) => Promise<Buffer>>();
 
   constructor(
     private readonly model: Model<OutboxEntry>,
@@ -140,8 +150,21 @@ export class Outbox {
     return this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: JSON.stringify(card) });
   }
 
-  sendFile(key: string, to: Recipient, file: { name: string; type: FileType; data: Buffer }): Promise<void> {
+  /**
+   * Sends a file: its bytes, or a reference to a registered source read at delivery (for files too large to copy
+   * into a queue document, such as a draw's bundle).
+   */
+  sendFile(
+    key: string,
+    to: Recipient,
+    file: { name: string; type: FileType } & ({ data: Buffer } | { source: { kind: string; ref: string } }),
+  ): Promise<void> {
     return this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file });
+  }
+
+  /** Where `sendFile(…, {source: {kind, ref}})` reads its bytes. */
+  registerFileSource(kind: string, read: (ref: string) => Promise<Buffer>): void {
+    this.fileSources.set(kind, read);
   }
 
   private async enqueue(fields: {
@@ -153,7 +176,7 @@ export class Outbox {
     targetMessageId?: string;
     msgType?: OutboxEntry['msgType'];
     content?: string;
-    file?: { name: string; type: FileType; data: Buffer };
+    file?: { name: string; type: FileType } & ({ data: Buffer } | { source: { kind: string; ref: string } });
   }): Promise<void> {
     const now = this.now();
     try {
@@ -233,6 +256,11 @@ export class Outbox {
       }
       try {
         await this.deliver(entry);
+      } catch (err) {
+        // A database error while recording the outcome: the lease expires and the entry is taken again
+        // (create/reply carry the same uuid, so Feishu never shows it twice).
+        this.log.error({ err, key: entry.key }, 'outbox could not record a delivery outcome');
+        await this.sleep(this.opts.pollMs);
       } finally {
         this.busy.delete(entry.rateKey);
       }
@@ -301,64 +329,74 @@ export class Outbox {
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
-    const client = this.client!;
+    let messageId: string | undefined;
     try {
-      let messageId: string | undefined;
-      if (entry.kind === 'file') {
-        let fileKey = entry.file?.fileKey;
-        if (!fileKey) {
-          const file = entry.file!;
-          await this.throttle('upload');
-          const res = await client.im.file.create({
-            data: { file_type: file.type, file_name: file.name, file: binaryBytes(file.data) },
-          });
-          fileKey = res?.file_key;
-          if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
-          await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
-        }
-        await this.throttle(entry.rateKey);
-        const res = ensureOk(
-          await client.im.message.create({
-            params: { receive_id_type: entry.receiveIdType! },
-            data: { receive_id: entry.receiveId!, msg_type: 'file', content: JSON.stringify({ file_key: fileKey }), uuid: entry.uuid },
-          }),
-        );
-        messageId = res.data?.message_id;
-      } else if (entry.kind === 'send') {
-        await this.throttle(entry.rateKey);
-        const res = ensureOk(
-          await client.im.message.create({
-            params: { receive_id_type: entry.receiveIdType! },
-            data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
-          }),
-        );
-        messageId = res.data?.message_id;
-      } else if (entry.kind === 'reply') {
-        await this.throttle(entry.rateKey);
-        const res = ensureOk(
-          await client.im.message.reply({
-            path: { message_id: entry.targetMessageId! },
-            data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
-          }),
-        );
-        messageId = res.data?.message_id;
-      } else {
-        await this.throttle(entry.rateKey);
-        ensureOk(await client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }));
-        messageId = entry.targetMessageId;
-      }
-      await this.model.updateOne(
-        { _id: entry._id },
-        { $set: { status: 'sent', sentAt: this.now(), messageId }, $unset: { leaseUntil: 1, lastError: 1 } },
-      );
-      this.log.debug({ key: entry.key, messageId }, 'outbox delivered');
+      messageId = await this.send(entry);
     } catch (err) {
       await this.failed(entry, err);
+      return;
     }
+    await this.model.updateOne(
+      { _id: entry._id },
+      { $set: { status: 'sent', sentAt: this.now(), messageId }, $unset: { leaseUntil: 1, lastError: 1 } },
+    );
+    this.log.debug({ key: entry.key, messageId }, 'outbox delivered');
+  }
+
+  /** One API call per kind (two for a file not yet uploaded); returns Feishu's message id. */
+  private async send(entry: OutboxEntry): Promise<string | undefined> {
+    const client = this.client!;
+    if (entry.kind === 'patch') {
+      await this.throttle(entry.rateKey);
+      ensureOk(await client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }));
+      return entry.targetMessageId;
+    }
+    if (entry.kind === 'reply') {
+      await this.throttle(entry.rateKey);
+      const res = ensureOk(
+        await client.im.message.reply({
+          path: { message_id: entry.targetMessageId! },
+          data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
+        }),
+      );
+      return res.data?.message_id;
+    }
+    const content = entry.kind === 'file' ? JSON.stringify({ file_key: await this.upload(entry) }) : entry.content!;
+    await this.throttle(entry.rateKey);
+    const res = ensureOk(
+      await client.im.message.create({
+        params: { receive_id_type: entry.receiveIdType! },
+        data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content, uuid: entry.uuid },
+      }),
+    );
+    return res.data?.message_id;
+  }
+
+  /** Uploads a file entry once: the key is kept, so a retry of the message never uploads again. */
+  private async upload(entry: OutboxEntry): Promise<string> {
+    const file = entry.file!;
+    if (file.fileKey) return file.fileKey;
+    let data: Buffer;
+    if (file.source) {
+      const read = this.fileSources.get(file.source.kind);
+      if (!read) throw new ApiError(-2, `no file source “${file.source.kind}”`);
+      data = await read(file.source.ref);
+    } else {
+      data = binaryBytes(file.data);
+    }
+    if (data.length === 0 || data.length > MAX_FILE_BYTES) {
+      throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
+    }
+    await this.throttle('upload');
+    const res = await this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } });
+    const fileKey = res?.file_key;
+    if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
+    await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
+    return fileKey;
   }
 
   private async failed(entry: OutboxEntry, err: unknown): Promise<void> {
-    const failure = err instanceof ApiError ? classifyFailure({ code: err.code, msg: err.msg }) : classifyFailure(err);
+    const failure = err instanceof ApiError ? classifyApiError(err) : classifyFailure(err);
     if (failure.retry === 'token' && this.appId) invalidateTenantToken(this.client!, this.appId);
     const exhausted = entry.attempts >= this.opts.maxAttempts;
     if (failure.retry === 'no' || exhausted) {
@@ -371,12 +409,15 @@ export class Outbox {
     }
     const backoff = Math.min(this.opts.backoffBaseMs * 2 ** (entry.attempts - 1), this.opts.backoffMaxMs);
     const delay = failure.retry === 'token' ? 0 : (failure.delayMs ?? backoff) * (1 + Math.random() * 0.2);
+    const next = new Date(this.now().getTime() + delay);
     await this.model.updateOne(
       { _id: entry._id },
-      {
-        $set: { status: 'pending', lastError: failure.message, nextAttemptAt: new Date(this.now().getTime() + delay) },
-        $unset: { leaseUntil: 1 },
-      },
+      { $set: { status: 'pending', lastError: failure.message, nextAttemptAt: next }, $unset: { leaseUntil: 1 } },
+    );
+    // Later messages to the same target wait too, so they cannot overtake this one (order per target is kept).
+    await this.model.updateMany(
+      { rateKey: entry.rateKey, status: 'pending', _id: { $ne: entry._id }, nextAttemptAt: { $lt: next } },
+      { $set: { nextAttemptAt: next } },
     );
     this.log.warn({ key: entry.key, attempts: entry.attempts, delayMs: Math.round(delay), error: failure.message }, 'outbox retry scheduled');
     setTimeout(() => this.wake.emit('wake'), delay + 5).unref();

@@ -26,7 +26,7 @@ export interface Draw {
   staffHash: string;
   seed: string;
   resultHash: string;
-  /** hash of the log entry of the preview (the bundle's prevLogHash) */
+  /** the log's tail hash when the preview was computed (the bundle's prevLogHash; it ties the bundle to the log) */
   prevLogHash: string;
   /** the whole published bundle, gzip-compressed JSON */
   bundleGz: Buffer;
@@ -86,6 +86,8 @@ export type DrawLogKind = 'preview' | 'confirm' | 'abandon';
 
 export interface DrawLogEntry {
   seq: number;
+  /** set for entries that must exist once (e.g. `confirm:<drawId>`): appending it again returns the first */
+  key?: string;
   prevHash: string;
   hash: string;
   payload: Record<string, unknown>;
@@ -95,6 +97,7 @@ export interface DrawLogEntry {
 const logSchema = new Schema<DrawLogEntry>(
   {
     seq: { type: Number, required: true },
+    key: String,
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
     payload: { type: Schema.Types.Mixed, required: true },
@@ -103,6 +106,7 @@ const logSchema = new Schema<DrawLogEntry>(
   { versionKey: false, collection: 'draw_log', minimize: false },
 );
 logSchema.index({ seq: 1 }, { unique: true });
+logSchema.index({ key: 1 }, { unique: true, sparse: true });
 
 export function drawLogModel(conn: Connection): Model<DrawLogEntry> {
   return conn.models.DrawLogEntry ?? conn.model<DrawLogEntry>('DrawLogEntry', logSchema);
@@ -117,12 +121,21 @@ export async function lastLogHash(conn: Connection): Promise<string> {
  * Appends to the hash chain: each entry holds the previous entry's hash. Nothing is ever updated or deleted;
  * a concurrent append loses the unique `seq` race and retries on the new tail.
  */
-export async function appendDrawLog(conn: Connection, payload: Record<string, unknown>, at: Date): Promise<DrawLogEntry> {
+export async function appendDrawLog(
+  conn: Connection,
+  payload: Record<string, unknown>,
+  at: Date,
+  key?: string,
+): Promise<DrawLogEntry> {
   const model = drawLogModel(conn);
   for (let i = 0; i < 20; i++) {
+    if (key) {
+      const existing = await model.findOne({ key }).lean<DrawLogEntry>();
+      if (existing) return existing;
+    }
     const last = await model.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
     const entry = chainEntry(last ? { hash: last.hash } : null, payload);
-    const doc: DrawLogEntry = { seq: (last?.seq ?? 0) + 1, prevHash: entry.prevHash, hash: entry.hash, payload, at };
+    const doc: DrawLogEntry = { seq: (last?.seq ?? 0) + 1, ...(key ? { key } : {}), prevHash: entry.prevHash, hash: entry.hash, payload, at };
     try {
       await model.create(doc);
       return doc;

@@ -17,7 +17,7 @@ export function leaseModel(conn: Connection): Model<Lease> {
   return conn.models.Lease ?? conn.model<Lease>('Lease', schema);
 }
 
-/** Takes the lease when free or expired (or already ours). Returns false when another holder has it. */
+/** Takes the lease when free or expired (or already this holder's: a renewal). Returns false when another holder has it. */
 export async function acquireLease(conn: Connection, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
   const until = new Date(now.getTime() + ttlMs);
   try {

@@ -9,7 +9,10 @@ export type FileType = 'xls' | 'doc' | 'pdf' | 'stream';
 export interface OutboxFile {
   name: string;
   type: FileType;
-  data: Buffer;
+  /** the bytes, or … */
+  data?: Buffer;
+  /** … where to read them at delivery (see Outbox.registerFileSource) */
+  source?: { kind: string; ref: string };
   /** set once uploaded, so a retry never uploads twice */
   fileKey?: string;
 }
@@ -46,7 +49,8 @@ const fileSchema = new Schema<OutboxFile>(
   {
     name: { type: String, required: true },
     type: { type: String, required: true },
-    data: { type: Buffer, required: true },
+    data: Buffer,
+    source: new Schema({ kind: { type: String, required: true }, ref: { type: String, required: true } }, { _id: false }),
     fileKey: String,
   },
   { _id: false },

@@ -62,11 +62,18 @@ export interface RectificationCheck {
   confirmedAt: Date;
   /** YYYY-MM-DD (Asia/Shanghai) */
   confirmedOn: string;
+  /** the confirmer's 单位 (附件2: “XX 市场监督管理局（盖章）”) */
+  confirmedByUnit?: string;
 }
 
 export interface Publication {
-  /** YYYY-MM-DD: addWorkingDays(completionDate, 20) */
+  /**
+   * YYYY-MM-DD: addWorkingDays(completionDate, 20). '' while the official calendar has no data for a year the
+   * count needs (then `dueNote` says why, in Chinese); the reminders job fills it in once the calendar is updated.
+   */
   dueDate: string;
+  /** why the due date is unknown (calendar data missing), with a Monday–Friday estimate; absent when known */
+  dueNote?: string;
   /** YYYY-MM-DD when the result was published (录入并公示), set with `publishedBy` */
   publishedOn?: string;
   publishedAt?: Date;
@@ -76,6 +83,19 @@ export interface Publication {
   reference?: string;
   /** the result label published, e.g. 未发现问题 / 发现问题经责令已改正 */
   result?: string;
+  /** a publication as 发现问题待后续处理 updated to 发现问题经责令已改正 after the rectification was confirmed */
+  amended?: PublicationAmendment;
+}
+
+export interface PublicationAmendment {
+  /** the result label published before */
+  from: string;
+  /** YYYY-MM-DD when the published result was updated */
+  on: string;
+  at: Date;
+  by: string;
+  byName: string;
+  reference?: string;
 }
 
 const slotSchema = new Schema<TeamSlot>(
@@ -206,18 +226,30 @@ export const taskSchema = new Schema<Task>(
         confirmedByName: String,
         confirmedAt: Date,
         confirmedOn: String,
+        confirmedByUnit: String,
       },
       { _id: false },
     ),
     publication: new Schema<Publication>(
       {
-        dueDate: { type: String, required: true },
+        // required unless the calendar could not compute it (then '' and a dueNote)
+        dueDate: {
+          type: String,
+          required: function (this: Publication) {
+            return !this.dueNote;
+          },
+        },
+        dueNote: String,
         publishedOn: String,
         publishedAt: Date,
         publishedBy: String,
         publishedByName: String,
         reference: String,
         result: String,
+        amended: new Schema<PublicationAmendment>(
+          { from: String, on: String, at: Date, by: String, byName: String, reference: String },
+          { _id: false },
+        ),
       },
       { _id: false },
     ),

@@ -7,6 +7,8 @@ export interface WebDeps {
   healthy(): Promise<boolean>;
   /** POST /lark/events; undefined in sandbox (no Feishu app configured) */
   larkEvents: ((ctx: Koa.Context) => Promise<void>) | undefined;
+  /** GET /public/results (web/publicResults.ts); undefined: answered 503 */
+  publicResults?: (ctx: Koa.Context) => Promise<void>;
 }
 
 export function createWebApp(deps: WebDeps): Koa {
@@ -26,6 +28,16 @@ export function createWebApp(deps: WebDeps): Koa {
     const ok = await deps.healthy();
     ctx.status = ok ? 200 : 503;
     ctx.body = ok ? { status: 'ok' } : { status: 'unavailable', reason: 'database' };
+  });
+
+  router.get('/public/results', async (ctx) => {
+    if (!deps.publicResults) {
+      ctx.status = 503;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = '公示页面暂不可用';
+      return;
+    }
+    await deps.publicResults(ctx);
   });
 
   app.use(async (ctx, next) => {

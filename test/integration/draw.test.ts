@@ -42,6 +42,15 @@ function tasks() {
   return taskModel(h.service.db.connection);
 }
 
+/** The dispatch runs after the confirm answer: wait until it has written everything. */
+async function dispatched(attempt: number): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await drawModel(h.service.db.connection).findOne({ attempt, status: 'confirmed', dispatchedAt: { $exists: true } }))) {
+    if (Date.now() > deadline) throw new Error(`draw ${attempt} not dispatched`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 describe('/抽取', () => {
   it('refuses anyone who is not a liaison, saying why', async () => {
     const reply = await command(reg.officer.openId, '/抽取');
@@ -75,6 +84,7 @@ describe('/抽取', () => {
     const click = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取');
     expect(click.clientError).toBeUndefined();
     expect(cardText(click.card)).toContain('抽取结果');
+    await dispatched(1);
     const drawn = await tasks().find().lean();
     expect(drawn.length).toBeGreaterThanOrEqual(Math.ceil(eligible.length * 0.25));
 
@@ -156,12 +166,33 @@ describe('/抽取', () => {
     expect(cardText(preview.content)).toContain('两名执法人员调离');
     const click = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取');
     expect(cardText(click.card)).toContain('第2次抽取');
+    await dispatched(2);
     expect(await tasks().countDocuments({ _id: { $in: old.map((t) => t._id) }, state: '已作废' })).toBe(old.length);
     const member = old[0].team[0].openId;
     await h.emulator.waitFor((m) => m.receive_id === member && cardText(m.content).includes('任务已作废'));
     const log = await drawLogModel(h.service.db.connection).find().sort({ seq: 1 }).lean();
     expect(log.map((e) => e.payload.kind)).toEqual(['preview', 'confirm', 'preview', 'confirm']);
     expect(log[2].payload.reason).toBe('两名执法人员调离');
+  });
+
+  it('a redraw whose dispatch was interrupted by a crash is finished by the dispatch job, logging once', async () => {
+    const conn = h.service.db.connection;
+    const draws = drawModel(conn);
+    const second = (await draws.findOne({ attempt: 2 }).lean())!;
+    const first = (await draws.findOne({ attempt: 1 }).lean())!;
+    const firstTask = (await tasks().findOne({ drawId: first._id }).lean())!;
+    // As if the process died right after the confirmation was written.
+    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
+    await draws.updateOne({ _id: first._id }, { $set: { status: 'confirmed' } });
+    await tasks().updateOne({ _id: firstTask._id }, { $set: { state: '待接收' } });
+    const logBefore = await drawLogModel(conn).countDocuments();
+
+    expect(await h.service.scheduler.runNow('dispatch')).toBe(true);
+    expect((await draws.findById(second._id).lean())?.dispatchedAt).toBeInstanceOf(Date);
+    expect((await draws.findById(first._id).lean())?.status).toBe('superseded');
+    expect((await tasks().findById(firstTask._id).lean())?.state).toBe('已作废');
+    expect(await drawLogModel(conn).countDocuments()).toBe(logBefore);
+    expect(await draws.countDocuments({ status: 'confirmed' })).toBe(1);
   });
 
   it('a stale preview cannot be confirmed after a newer one', async () => {

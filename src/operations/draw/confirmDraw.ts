@@ -7,6 +7,8 @@ import type { Outbox } from '../../platform/outbox';
 import type { Actor } from '../../policies';
 import { assignmentCard, countyTasksCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
 import { campaignModel, type CampaignDoc } from '../../store/campaign';
+import type { Logger } from '../../logger';
+import { binaryBytes } from '../../store/binary';
 import { appendDrawLog, drawModel, unpackBundle, type DrawDoc } from '../../store/draw';
 import { enterpriseModel } from '../../store/enterprise';
 import { isDuplicateKeyError } from '../../store/processedEvents';
@@ -23,6 +25,11 @@ export interface Confirmed {
   already: boolean;
   /** counties whose task list could not be sent: nobody there is registered as 联络员 */
   countiesWithoutLiaison: string[];
+  /**
+   * Writing the tasks and queueing every message runs after the answer (a callback has 3 s); it is idempotent and
+   * resumed after a crash (resumeDispatch), so callers may leave it running and only log a failure.
+   */
+  dispatch: Promise<void>;
 }
 
 /** Counties (of the given list) where no staff member holds the 联络员 role. */
@@ -65,8 +72,8 @@ export async function confirmDraw(
   if (!campaign) return refuse('专项不存在', '这次预览所属的专项已不存在，请重新发送 /抽取。');
   if (draw.status === 'confirmed') {
     // Dispatch is idempotent: finishing it here also repairs a confirmation interrupted by a crash.
-    if (!draw.dispatchedAt) await dispatchDraw(conn, outbox, now, draw._id);
-    return alreadyConfirmed(conn, draw, campaign);
+    const dispatch = draw.dispatchedAt ? Promise.resolve() : dispatchDraw(conn, outbox, now, draw._id).then(() => undefined);
+    return alreadyConfirmed(conn, draw, campaign, dispatch);
   }
   if (draw.status !== 'previewed') {
     return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请使用最新的预览，或重新发送 /抽取。');
@@ -80,6 +87,13 @@ export async function confirmDraw(
   }
 
   const previous = await draws.findOne({ campaignId: campaign._id, status: 'confirmed' }).lean<DrawDoc>();
+  if (previous) {
+    // Checked at preview too, but an inspection may have started since.
+    const started = await taskModel(conn).countDocuments({ drawId: previous._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
+    if (started > 0) {
+      return refuse('不能重新抽取', `预览之后，第${previous.attempt}次抽取的任务中已有${started}项开始检查，不能再重新抽取。这次预览未生效。`);
+    }
+  }
   let confirmed: DrawDoc | null;
   try {
     confirmed = await draws
@@ -105,49 +119,53 @@ export async function confirmDraw(
   if (!confirmed) {
     // Lost a race with a second click on the same button: report what the winner did.
     const winner = await draws.findById(draw._id).lean<DrawDoc>();
-    if (winner?.status === 'confirmed') return alreadyConfirmed(conn, winner, campaign);
+    if (winner?.status === 'confirmed') return alreadyConfirmed(conn, winner, campaign, Promise.resolve());
     return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请重新发送 /抽取。');
   }
 
-  if (previous) {
-    await draws.updateOne({ _id: previous._id }, { $set: { status: 'superseded' } });
-    await voidTasks(conn, outbox, previous, draw.reason ?? '重新抽取');
-  }
-  await appendDrawLog(
-    conn,
-    {
-      kind: 'confirm',
-      drawId: String(draw._id),
-      campaign: campaign.name,
-      attempt: draw.attempt,
-      by: input.actor.openId,
-      entropy: draw.entropy,
-      seed: draw.seed,
-      resultHash: draw.resultHash,
-      ...(previous ? { supersedes: String(previous._id) } : {}),
-      ...(draw.reason ? { reason: draw.reason } : {}),
-    },
-    now,
-  );
-  const missing = await dispatchDraw(conn, outbox, now, draw._id);
-  const final = (await draws.findById(draw._id).lean<DrawDoc>()) as DrawDoc;
-  return { ok: true, draw: final, campaign, bundle: unpackBundle(final.bundleGz), already: false, countiesWithoutLiaison: missing };
+  const bundle = unpackBundle(confirmed.bundleGz);
+  const missing = await countiesWithoutLiaison(conn, bundle.selection.map((s) => s.county));
+  const dispatch = dispatchDraw(conn, outbox, now, draw._id).then(() => undefined);
+  return { ok: true, draw: confirmed, campaign, bundle, already: false, countiesWithoutLiaison: missing, dispatch };
 }
 
-async function alreadyConfirmed(conn: Connection, draw: DrawDoc, campaign: CampaignDoc): Promise<Confirmed> {
+async function alreadyConfirmed(conn: Connection, draw: DrawDoc, campaign: CampaignDoc, dispatch: Promise<void>): Promise<Confirmed> {
   const bundle = unpackBundle(draw.bundleGz);
   const missing = await countiesWithoutLiaison(conn, bundle.selection.map((s) => s.county));
-  return { ok: true, draw, campaign, bundle, already: true, countiesWithoutLiaison: missing };
+  return { ok: true, draw, campaign, bundle, already: true, countiesWithoutLiaison: missing, dispatch };
 }
 
-async function voidTasks(conn: Connection, outbox: Outbox, previous: DrawDoc, reason: string): Promise<void> {
+/** The draws a confirmed redraw replaces: superseded, their tasks not yet started voided, their teams told. */
+async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc): Promise<string[]> {
+  const draws = drawModel(conn);
+  const earlier = await draws
+    .find({ campaignId: draw.campaignId, status: { $in: ['confirmed', 'superseded'] }, attempt: { $lt: draw.attempt } }, { _id: 1, status: 1 })
+    .lean();
   const tasks = taskModel(conn);
-  const open = await tasks.find({ drawId: previous._id, state: { $in: ['待接收', '待检查'] } }).lean<TaskDoc[]>();
-  if (open.length === 0) return;
-  await tasks.updateMany({ _id: { $in: open.map((t) => t._id) }, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
-  for (const t of open) {
-    for (const m of t.team) await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, voidedTaskCard(t, reason));
+  for (const d of earlier) {
+    if (d.status === 'confirmed') await draws.updateOne({ _id: d._id, status: 'confirmed' }, { $set: { status: 'superseded' } });
+    await tasks.updateMany({ drawId: d._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
+    // Keyed messages: running this again after a crash tells nobody twice.
+    const voided = await tasks.find({ drawId: d._id, state: '已作废' }).lean<TaskDoc[]>();
+    for (const t of voided) {
+      for (const m of t.team) {
+        await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, voidedTaskCard(t, draw.reason ?? '重新抽取'));
+      }
+    }
   }
+  return earlier.map((d) => String(d._id));
+}
+
+/** Bundles above this are sent gzip-compressed (Feishu takes files up to 30 MB). */
+const PLAIN_BUNDLE_MAX_BYTES = 20 * 1024 * 1024;
+
+/** The published bundle file of a draw, read at delivery (too large to copy into the outbox). */
+export async function drawBundleFile(conn: Connection, ref: string): Promise<Buffer> {
+  const [id, form] = ref.split(':');
+  const draw = await drawModel(conn).findById(id, { bundleGz: 1 }).lean<DrawDoc>();
+  if (!draw) throw new Error(`draw ${id} not found`);
+  const gz = binaryBytes(draw.bundleGz);
+  return form === 'gz' ? gz : Buffer.from(JSON.stringify(unpackBundle(gz)));
 }
 
 /**
@@ -160,6 +178,26 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   if (!draw || draw.status !== 'confirmed') return [];
   const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
   const bundle = unpackBundle(draw.bundleGz);
+
+  // Everything below is idempotent, so a dispatch interrupted by a crash is finished by resumeDispatch.
+  const superseded = await supersedeEarlier(conn, outbox, draw);
+  await appendDrawLog(
+    conn,
+    {
+      kind: 'confirm',
+      drawId: String(draw._id),
+      campaign: campaign.name,
+      attempt: draw.attempt,
+      by: draw.confirmedBy ?? draw.requestedBy,
+      entropy: draw.entropy,
+      seed: draw.seed,
+      resultHash: draw.resultHash,
+      ...(superseded.length > 0 ? { supersedes: superseded.join(',') } : {}),
+      ...(draw.reason ? { reason: draw.reason } : {}),
+    },
+    draw.confirmedAt ?? now,
+    `confirm:${String(draw._id)}`,
+  );
 
   const details = new Map<string, Enterprise>();
   const rows = await enterpriseModel(conn)
@@ -211,7 +249,8 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   const liaisons = await staffModel(conn).find({ roles: '联络员' }, { openId: 1, county: 1 }).lean();
   const byCounty = new Map<string, TaskDoc[]>();
   for (const t of all) byCounty.set(t.enterprise.county, [...(byCounty.get(t.enterprise.county) ?? []), t]);
-  const missing = await countiesWithoutLiaison(conn, byCounty.keys());
+  const liaisonCounties = new Set(liaisons.map((l) => l.county));
+  const missing = [...byCounty.keys()].filter((c) => !liaisonCounties.has(c)).sort();
   for (const [county, countyTasks] of [...byCounty.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const recipients = liaisons.filter((l) => l.county === county);
     const card = countyTasksCard({ draw, campaign, county, tasks: countyTasks });
@@ -221,10 +260,11 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   // Result card and the published bundle, to the liaison who confirmed.
   const to = { openId: draw.confirmedBy ?? draw.requestedBy };
   await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw, campaign, bundle, countiesWithoutLiaison: missing }));
+  const gz = Buffer.byteLength(JSON.stringify(bundle)) > PLAIN_BUNDLE_MAX_BYTES;
   await outbox.sendFile(`draw:${String(draw._id)}:bundle`, to, {
-    name: `抽取数据包-${campaign.year}-第${draw.attempt}次-${draw.resultHash.slice(0, 8)}.json`,
+    name: `抽取数据包-${campaign.year}-第${draw.attempt}次-${draw.resultHash.slice(0, 8)}.json${gz ? '.gz' : ''}`,
     type: 'stream',
-    data: Buffer.from(JSON.stringify(bundle, null, 1)),
+    source: { kind: DRAW_BUNDLE_SOURCE, ref: `${String(draw._id)}:${gz ? 'gz' : 'json'}` },
   });
 
   // One assignment card per task and member.
@@ -236,9 +276,20 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   return missing;
 }
 
+export const DRAW_BUNDLE_SOURCE = 'drawBundle';
+
 /** After a restart: finish dispatching any confirmed draw whose dispatch was interrupted. */
-export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date): Promise<number> {
+export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date, log: Logger): Promise<number> {
   const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }, { _id: 1 }).lean();
-  for (const d of pending) await dispatchDraw(conn, outbox, now, d._id);
-  return pending.length;
+  let resumed = 0;
+  for (const d of pending) {
+    try {
+      await dispatchDraw(conn, outbox, now, d._id);
+      resumed++;
+    } catch (err) {
+      // One draw that cannot be dispatched must not keep the service from starting.
+      log.error({ err, drawId: String(d._id) }, 'draw dispatch could not be resumed');
+    }
+  }
+  return resumed;
 }

@@ -1,6 +1,8 @@
 /**
  * 重新打开检查: only the team's 组长, with a reason; from 待签字, 待公示 or 待整改 (not once published).
- * The answers become editable again (检查中, at the summary); signatures, result and 意见汇总表 are cleared;
+ * The answers become editable again (检查中, at the summary); signatures, result and 意见汇总表 are cleared, and so are
+ * the follow-up data of the completed record (publication due date, 附件2 confirmation: the resubmitted record
+ * starts its own 20-working-day clock);
  * the reopen is logged in the record (who, when, why, from which state and round). The team is told, and so are
  * the liaisons who had received an 意见汇总表 that is now withdrawn.
  */
@@ -41,6 +43,8 @@ export async function reopenInspection(
         'inspection.result': 1,
         'inspection.rectification': 1,
         'inspection.rectificationDays': 1,
+        rectificationCheck: 1,
+        publication: 1,
       },
       $push: { 'inspection.reopens': entry },
     },

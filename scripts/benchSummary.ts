@@ -1,0 +1,197 @@
+/**
+ * summary_20k_s: compiling 附件5 for 20,000 tasks — the aggregation in MongoDB (per-county counts, the registry's
+ * 获证企业数 over 80,000 enterprises, the 检查明细 rows) plus building the .xlsx — for the whole city; median of 3.
+ * Tasks are spread over the 14 counties in every state, the inspected ones with a full checklist (answers and
+ * history), as real documents are.
+ */
+import { performance } from 'node:perf_hooks';
+import { Types } from 'mongoose';
+import { YUNCHENG_COUNTIES } from '../src/domain/registryRows';
+import { buildSummaryXlsx } from '../src/exports/summaryXlsx';
+import { summarize } from '../src/operations/summary';
+import { campaignModel, type CampaignDoc } from '../src/store/campaign';
+import { drawModel, type DrawDoc } from '../src/store/draw';
+import { enterpriseModel } from '../src/store/enterprise';
+import { taskModel } from '../src/store/task';
+import type { Harness } from '../test/support/harness';
+import type { Result } from './bench';
+
+const TASKS = 20_000;
+const ENTERPRISES = 80_000;
+const BATCH = 2_000;
+
+/** mulberry32 */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示'] as const;
+const STATE_WEIGHTS = [0.04, 0.08, 0.06, 0.04, 0.1, 0.18, 0.5];
+
+function pick<T>(rnd: () => number, items: readonly T[], weights: readonly number[]): T {
+  let x = rnd();
+  for (let i = 0; i < items.length; i++) {
+    x -= weights[i]!;
+    if (x < 0) return items[i]!;
+  }
+  return items[items.length - 1]!;
+}
+
+function date(rnd: () => number, from: number, days: number): string {
+  return new Date(from + Math.floor(rnd() * days) * 86_400_000).toISOString().slice(0, 10);
+}
+
+async function insertInBatches(model: { collection: { insertMany(docs: Record<string, unknown>[], opts: { ordered: boolean }): Promise<unknown> } }, docs: Record<string, unknown>[]): Promise<void> {
+  for (let i = 0; i < docs.length; i += BATCH) await model.collection.insertMany(docs.slice(i, i + BATCH), { ordered: false });
+}
+
+export async function benchSummary(h: Harness): Promise<Result[]> {
+  const conn = h.service.db.connection;
+  const rnd = prng(20241115);
+  const now = new Date();
+  const campaignId = new Types.ObjectId();
+  const campaign: CampaignDoc = {
+    _id: campaignId,
+    name: '基准测试专项（2万项任务）',
+    year: 2024,
+    from: '2024-03-15',
+    to: '2024-10-31',
+    ratio: 0.25,
+    riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 },
+    excludeOwnCounty: true,
+    status: 'closed',
+    slot: `closed:${String(campaignId)}`,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await campaignModel(conn).collection.insertOne(campaign);
+  const drawId = new Types.ObjectId();
+  const draw: DrawDoc = {
+    _id: drawId,
+    campaignId,
+    attempt: 1,
+    status: 'confirmed',
+    requestedBy: 'ou_bench',
+    requestedByName: '基准',
+    entropy: 'bench',
+    entropySource: 'liaison',
+    populationHash: 'p',
+    staffHash: 's',
+    seed: 'seed',
+    resultHash: 'r',
+    prevLogHash: 'l',
+    bundleGz: Buffer.from('bench'),
+    confirmedBy: 'ou_bench',
+    confirmedAt: new Date('2024-03-20T02:00:00Z'),
+    createdAt: now,
+    updatedAt: now,
+  };
+  await drawModel(conn).collection.insertOne(draw);
+
+  const enterprises: Record<string, unknown>[] = [];
+  for (let i = 0; i < ENTERPRISES; i++) {
+    const county = YUNCHENG_COUNTIES[Math.floor(rnd() * YUNCHENG_COUNTIES.length)]!;
+    enterprises.push({
+      uscc: `91BENCH${String(i).padStart(11, '0')}`,
+      name: `基准${county}企业${i}（示例）`,
+      licenceNo: `（晋）XK06-001-${String(i).padStart(5, '0')}`,
+      product: '电线电缆',
+      category: '工业产品',
+      validFrom: '2021-06-01',
+      validTo: rnd() < 0.96 ? '2026-05-31' : '2023-12-31',
+      county,
+      address: `${county}工业园区${i}号`,
+      riskClass: pick(rnd, ['A', 'B', 'C', 'D'], [0.55, 0.3, 0.11, 0.04]),
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+  const day0 = Date.parse('2024-04-01T00:00:00Z');
+  const tasks: Record<string, unknown>[] = [];
+  for (let i = 0; i < TASKS; i++) {
+    const e = enterprises[i * 4]! as Record<string, string>;
+    const state = pick(rnd, STATES, STATE_WEIGHTS);
+    const completed = state === '待整改' || state === '待公示' || state === '已公示';
+    const problem = state === '待整改' || (completed && rnd() < 0.15);
+    const completionDate = date(rnd, day0, 200);
+    const answers = Array.from({ length: 9 }, (_, k) => ({
+      item: k + 1,
+      verdict: problem && k === 4 ? '不符合' : '符合',
+      record: problem && k === 4 ? '未按规定使用许可证标志和编号' : '',
+      by: 'ou_bench_member',
+      byName: '检查员',
+      at: now,
+    }));
+    const task: Record<string, unknown> = {
+      campaignId,
+      drawId,
+      no: i + 1,
+      enterprise: { ...e, contact: '联系人', phone: '13800000000' },
+      checklist: 'industrial',
+      team: [
+        { openId: `ou_bench_leader${i % 12}`, name: `组长${i % 12}`, role: '组长', unit: '运城市市场监督管理局', county: '市局' },
+        { openId: `ou_bench_officer${i % 300}`, name: `执法${i % 300}`, role: '执法人员', unit: '县局', county: '夏县' },
+        { openId: `ou_bench_expert${i % 20}`, name: `专家${i % 20}`, role: '专家', unit: '检验中心', county: '市局' },
+      ],
+      state,
+      version: 12,
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (state !== '待接收' && state !== '待检查') {
+      task.inspection = {
+        startedAt: now,
+        startedBy: 'ou_bench_member',
+        startedBeforeReceipt: false,
+        cursor: 10,
+        answers,
+        history: answers.map((a) => ({ ...a, baseVersion: a.item, outcome: 'saved' })),
+        photos: [],
+        round: 1,
+        signatures: [],
+        reopens: [],
+        ...(completed
+          ? {
+              completionDate,
+              completedAt: now,
+              result: problem ? '发现问题' : '未发现问题',
+              ...(problem ? { rectification: { days: 15, issuedDate: completionDate, deadline: date(rnd, day0 + 15 * 86_400_000, 200), items: [], setBy: '', recipients: [] } } : {}),
+            }
+          : {}),
+      };
+    }
+    if (problem && state !== '待整改' && rnd() < 0.9) {
+      task.rectificationCheck = { items: [], opinion: '已整改', confirmedBy: 'ou_x', confirmedByName: '联络员', confirmedAt: now, confirmedOn: completionDate };
+    }
+    if (state === '已公示') task.publication = { dueDate: completionDate, publishedOn: completionDate, result: '未发现问题' };
+    else if (state === '待公示' && rnd() < 0.5) task.publication = { dueDate: date(rnd, day0 + 28 * 86_400_000, 200) };
+    tasks.push(task);
+  }
+  await insertInBatches(enterpriseModel(conn), enterprises);
+  await insertInBatches(taskModel(conn), tasks);
+
+  const times: number[] = [];
+  let bytes = 0;
+  for (let run = 0; run < 3; run++) {
+    const t0 = performance.now();
+    const summary = await summarize(conn, { scope: { kind: 'city' }, campaign, draw, today: '2024-11-15' });
+    const data = await buildSummaryXlsx(summary);
+    times.push((performance.now() - t0) / 1000);
+    bytes = data.length;
+    if (summary.total?.sampled !== TASKS || summary.details.length !== TASKS) {
+      throw new Error(`bench summary counted ${summary.total?.sampled} tasks, ${summary.details.length} detail rows`);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return [
+    { name: 'summary_20k_s', value: Math.round(times[1]! * 1000) / 1000, unit: 's' },
+    { name: 'summary_20k_xlsx_kb', value: Math.round(bytes / 1024), unit: 'KiB' },
+  ];
+}

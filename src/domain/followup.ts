@@ -1,0 +1,302 @@
+/**
+ * What follows an inspection, as pure rules: the publication deadline (一公开, 20 working days), the result label
+ * that is published, who may confirm a rectification (附件2) or record the publication, and which reminders are due
+ * on a given day. No I/O and no clock: callers pass `today` (YYYY-MM-DD, Asia/Shanghai).
+ *
+ * Rules (see also src/operations/followup/README.md):
+ * - Publication due date = addWorkingDays(completionDate, 20): the notice's 三(三) “在监督检查任务完成之日起 20 个
+ *   工作日内”, on the official calendar (调休 counted), the completion day itself not counted. Where the calendar has
+ *   no data for a year it needs, the due date is unknown: `publicationDueDate` says why in Chinese and gives a
+ *   Monday–Friday estimate to show (never used as the deadline).
+ * - Reminders run on working days only. Before the due date: D−5 and D−2 (working days left). On the due date.
+ *   Overdue: every working day to those responsible (county liaison(s) and the 组长), and escalated to the city
+ *   bureau (市局 联络员 and 领导) on overdue working day 1 and then every 5th working day (1, 6, 11 …: about once a
+ *   week), so the section head hears of it at once and weekly, not daily.
+ * - Rectification (附件1 deadline, calendar days): on the deadline day itself (when it is a working day) and then,
+ *   while not confirmed on site, on overdue working day 1 and every 3rd (1, 4, 7 …) to the county liaison(s);
+ *   escalated to the city bureau from overdue working day 5, every 5th (5, 10, 15 …).
+ * - Published result (dictionary, domain.md §2.6; never free text): 未发现问题; 发现问题经责令已改正 once the county
+ *   confirmed the rectification; 发现问题待后续处理 when published before that (allowed: the 20-working-day clock can
+ *   run out before a 15-day rectification and its on-site confirmation). Such a publication can later be updated to
+ *   发现问题经责令已改正 once the rectification is confirmed.
+ */
+import {
+  CalendarDataMissingError,
+  addWorkingDays,
+  isWorkingDay,
+  isYearCovered,
+  parseDate,
+} from './calendar';
+import { addCalendarDays, charLength } from './inspection';
+import { CITY_BUREAU } from './types';
+
+export const PUBLICATION_WORKING_DAYS = 20;
+/** working days before the publication due date on which the responsible people are reminded */
+export const PUBLICATION_REMINDER_DAYS: readonly number[] = [5, 2];
+/** overdue publication: escalate on overdue working day 1, then every this many working days */
+export const PUBLICATION_ESCALATE_EVERY = 5;
+/** overdue rectification confirmation: remind the county on overdue working day 1, then every this many */
+export const RECTIFICATION_REMIND_EVERY = 3;
+/** overdue rectification confirmation: escalate from this overdue working day on … */
+export const RECTIFICATION_ESCALATE_AFTER = 5;
+/** … and then every this many working days */
+export const RECTIFICATION_ESCALATE_EVERY = 5;
+
+export const MAX_DONE_LENGTH = 500;
+export const MAX_OPINION_LENGTH = 500;
+export const MAX_REFERENCE_LENGTH = 200;
+
+/** 附件2 整改结果确认单: the 确认意见 sentence of the notice (prefilled; the county may edit it). */
+export const RECTIFICATION_OPINION =
+  '该企业按照检查组提出的整改意见已全部完成整改，符合工业产品生产许可证实施细则通则及相关产品生产许可证实施细则等相关法律法规和相关规定的要求。';
+export const CONFIRMATION_SHEET_TITLE = '市级“双随机、一公开”监督检查整改结果确认单';
+
+// ---- published result -------------------------------------------------------------------------------------------
+
+export const PUBLISHED_RESULTS = ['未发现问题', '发现问题经责令已改正', '发现问题待后续处理'] as const;
+export type PublishedResult = (typeof PUBLISHED_RESULTS)[number];
+
+/** The label published for an inspection outcome ('未发现问题' | '发现问题'). */
+export function publishedResultLabel(result: string | undefined, rectificationConfirmed: boolean): PublishedResult {
+  if (result !== '发现问题') return '未发现问题';
+  return rectificationConfirmed ? '发现问题经责令已改正' : '发现问题待后续处理';
+}
+
+// ---- calendar: official where covered, Monday–Friday estimate elsewhere ------------------------------------------
+
+function yearOf(date: string): number {
+  return Number(parseDate(date).slice(0, 4));
+}
+
+function weekday(date: string): number {
+  const [y, m, d] = parseDate(date).split('-').map(Number);
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  return t.getUTCDay();
+}
+
+/** Whether the official calendar covers the year of `date`. */
+export function calendarCovers(date: string): boolean {
+  return isYearCovered(yearOf(date));
+}
+
+/** A working day on the official calendar; in a year it has no data for, Monday–Friday (an estimate). */
+export function isWorkingDayLenient(date: string): boolean {
+  if (calendarCovers(date)) return isWorkingDay(date);
+  const w = weekday(date);
+  return w >= 1 && w <= 5;
+}
+
+/** Working days after `from` up to and including `to` (0 when `to` is not after `from`), lenient as above. */
+export function workingDaysBetweenLenient(from: string, to: string): number {
+  let count = 0;
+  for (let day = addCalendarDays(from, 1); day <= parseDate(to); day = addCalendarDays(day, 1)) {
+    if (isWorkingDayLenient(day)) count += 1;
+  }
+  return count;
+}
+
+/** The n-th working day after `date`, lenient as above. */
+export function addWorkingDaysLenient(date: string, n: number): string {
+  let day = parseDate(date);
+  for (let left = n; left > 0; ) {
+    day = addCalendarDays(day, 1);
+    if (isWorkingDayLenient(day)) left -= 1;
+  }
+  return day;
+}
+
+// ---- publication due date ---------------------------------------------------------------------------------------
+
+export type DueDate =
+  | { known: true; date: string }
+  | { known: false; year: number; estimate: string; note: string };
+
+export function dueDateNote(year: number, estimate: string): string {
+  return `日历数据缺少${year}年的法定节假日安排，公示截止日期暂无法确定（按周一至周五估算约为 ${estimate}，以日历更新后的正式日期为准）。`;
+}
+
+/** The publication due date: 20 working days after the completion date, or why it cannot be computed yet. */
+export function publicationDueDate(completionDate: string): DueDate {
+  try {
+    return { known: true, date: addWorkingDays(completionDate, PUBLICATION_WORKING_DAYS) };
+  } catch (err) {
+    if (!(err instanceof CalendarDataMissingError)) throw err;
+    const estimate = addWorkingDaysLenient(completionDate, PUBLICATION_WORKING_DAYS);
+    return { known: false, year: err.year, estimate, note: dueDateNote(err.year, estimate) };
+  }
+}
+
+/** Where the publication deadline stands on `today` (for cards): days left, due today, or days overdue. */
+export type DueStatus =
+  | { stage: 'before'; left: number }
+  | { stage: 'due' }
+  | { stage: 'overdue'; overdue: number };
+
+export function dueStatus(dueDate: string, today: string): DueStatus {
+  if (today < dueDate) return { stage: 'before', left: workingDaysBetweenLenient(today, dueDate) };
+  if (today === dueDate) return { stage: 'due' };
+  return { stage: 'overdue', overdue: workingDaysBetweenLenient(dueDate, today) };
+}
+
+// ---- who may do what ---------------------------------------------------------------------------------------------
+
+export interface FollowUpActor {
+  openId: string;
+  roles: readonly string[];
+  county?: string;
+}
+
+/**
+ * 附件2 on-site confirmation: a 联络员 of the enterprise's county (the county confirms on site and reports to the city
+ * bureau, notice 二(二)), or of the city bureau.
+ */
+export function mayConfirmRectification(actor: FollowUpActor, enterpriseCounty: string): boolean {
+  return actor.roles.includes('联络员') && (actor.county === enterpriseCounty || actor.county === CITY_BUREAU);
+}
+
+/**
+ * Recording the publication (谁检查、谁录入): a member of the team, or a liaison responsible for the enterprise's
+ * county (`countyLiaisons`: the county's liaisons, or the city bureau's when the county has none).
+ */
+export function mayPublish(openId: string, team: readonly { openId: string }[], countyLiaisons: readonly string[]): boolean {
+  return team.some((m) => m.openId === openId) || countyLiaisons.includes(openId);
+}
+
+// ---- input checks ------------------------------------------------------------------------------------------------
+
+export type TextCheck = { ok: true; text: string } | { ok: false; error: 'required' | 'tooLong'; length?: number };
+
+function checkText(raw: unknown, max: number, required: boolean): TextCheck {
+  const text = typeof raw === 'string' ? raw.replace(/\r\n?/g, '\n').trim() : '';
+  if (required && text === '') return { ok: false, error: 'required' };
+  const length = charLength(text);
+  if (length > max) return { ok: false, error: 'tooLong', length };
+  return { ok: true, text };
+}
+
+export const checkDone = (raw: unknown): TextCheck => checkText(raw, MAX_DONE_LENGTH, true);
+export const checkOpinion = (raw: unknown): TextCheck => checkText(raw, MAX_OPINION_LENGTH, true);
+export const checkReference = (raw: unknown): TextCheck => checkText(raw, MAX_REFERENCE_LENGTH, false);
+
+export type PublishedOnCheck =
+  | { ok: true; date: string }
+  | { ok: false; error: 'badDate' }
+  | { ok: false; error: 'future'; today: string }
+  | { ok: false; error: 'beforeCompletion'; earliest: string };
+
+/**
+ * The publication date as the date picker sends it ('2024-04-01 +0800'), or typed ('2024-04-01', '2024/4/1');
+ * empty means today. It must not be in the future, nor before `earliest` (the completion date; for an update of
+ * the published result, the first publication date).
+ */
+export function checkPublishedOn(raw: unknown, today: string, earliest: string): PublishedOnCheck {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  let date = today;
+  if (text !== '') {
+    const m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+[+-]\d{4})?$/.exec(text);
+    if (!m) return { ok: false, error: 'badDate' };
+    date = `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
+    try {
+      parseDate(date);
+    } catch {
+      return { ok: false, error: 'badDate' };
+    }
+  }
+  if (date > today) return { ok: false, error: 'future', today };
+  if (date < earliest) return { ok: false, error: 'beforeCompletion', earliest };
+  return { ok: true, date };
+}
+
+// ---- reminders ----------------------------------------------------------------------------------------------------
+
+/** What the reminder rules need to know about a task. */
+export interface FollowUpFacts {
+  state: string;
+  /** inspection.result: '未发现问题' | '发现问题' */
+  result?: string;
+  /** publication.dueDate; '' or absent when unknown */
+  dueDate?: string;
+  published: boolean;
+  /** inspection.rectification.deadline (calendar days, 附件1) */
+  rectificationDeadline?: string;
+  rectificationConfirmed: boolean;
+}
+
+export type ReminderKind = 'pub-d5' | 'pub-d2' | 'pub-due' | 'pub-overdue' | 'rect-due' | 'rect-overdue';
+
+export interface Reminder {
+  kind: ReminderKind;
+  subject: 'publication' | 'rectification';
+  /** the deadline concerned (publication due date or rectification deadline) */
+  deadline: string;
+  /** working days left (before the deadline) */
+  left: number;
+  /** working days overdue (after the deadline) */
+  overdue: number;
+  /** send the responsible people a reminder card */
+  remind: boolean;
+  /** report to the city bureau (市局 联络员 and 领导) */
+  escalate: boolean;
+}
+
+export function publicationPending(f: FollowUpFacts): boolean {
+  return (f.state === '待公示' || f.state === '待整改') && !f.published;
+}
+
+export function rectificationPending(f: FollowUpFacts): boolean {
+  return (
+    f.result === '发现问题' &&
+    f.rectificationDeadline !== undefined &&
+    !f.rectificationConfirmed &&
+    (f.state === '待整改' || f.state === '已公示')
+  );
+}
+
+/**
+ * The reminders due on `today` for one task. The caller runs this on working days only (isWorkingDayLenient);
+ * on another day it returns nothing. A task whose due date is unknown gets no publication reminder (the city
+ * liaison is told the calendar needs updating instead).
+ */
+export function dueReminders(f: FollowUpFacts, today: string): Reminder[] {
+  if (!isWorkingDayLenient(today)) return [];
+  const out: Reminder[] = [];
+  if (publicationPending(f) && f.dueDate) {
+    const due = f.dueDate;
+    const s = dueStatus(due, today);
+    const base = { subject: 'publication' as const, deadline: due, left: 0, overdue: 0 };
+    if (s.stage === 'before' && PUBLICATION_REMINDER_DAYS.includes(s.left)) {
+      out.push({ ...base, kind: s.left === 5 ? 'pub-d5' : 'pub-d2', left: s.left, remind: true, escalate: false });
+    } else if (s.stage === 'due') {
+      out.push({ ...base, kind: 'pub-due', remind: true, escalate: false });
+    } else if (s.stage === 'overdue' && s.overdue >= 1) {
+      out.push({ ...base, kind: 'pub-overdue', overdue: s.overdue, remind: true, escalate: (s.overdue - 1) % PUBLICATION_ESCALATE_EVERY === 0 });
+    }
+  }
+  if (rectificationPending(f)) {
+    const deadline = f.rectificationDeadline!;
+    const base = { subject: 'rectification' as const, deadline, left: 0, overdue: 0 };
+    if (today === deadline) {
+      out.push({ ...base, kind: 'rect-due', remind: true, escalate: false });
+    } else if (today > deadline) {
+      const o = workingDaysBetweenLenient(deadline, today);
+      const remind = o >= 1 && (o - 1) % RECTIFICATION_REMIND_EVERY === 0;
+      const escalate = o >= RECTIFICATION_ESCALATE_AFTER && (o - RECTIFICATION_ESCALATE_AFTER) % RECTIFICATION_ESCALATE_EVERY === 0;
+      if (remind || escalate) out.push({ ...base, kind: 'rect-overdue', overdue: o, remind, escalate });
+    }
+  }
+  return out;
+}
+
+/** ISO week of a date, e.g. '2026-W48' (the calendar-data warning goes out once a week). */
+export function isoWeek(date: string): string {
+  const [y, m, d] = parseDate(date).split('-').map(Number);
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d);
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day); // Thursday of this week decides the year
+  const yearStart = new Date(0);
+  yearStart.setUTCFullYear(t.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((t.getTime() - yearStart.getTime()) / 86_400_000 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}

@@ -1,0 +1,249 @@
+/**
+ * /导出 <许可证编号或企业名称>: sends one task's records as Word files (附件1–4 of 运市监质监〔2024〕2号).
+ *
+ * - Finding the task: 许可证编号 exactly (letters case-insensitive), else 企业名称 exactly, else a unique partial
+ *   name match. Matches are grouped by enterprise (许可证编号); several enterprises → refused with the candidates
+ *   and their licence numbers; none → refused. Of an enterprise's tasks, the latest non-voided one is taken.
+ * - Who may export: the task's team, the liaison (联络员) of the enterprise's county, 市局 staff, and 领导.
+ *   (The candidate list of an ambiguous name shows enterprise names and licence numbers only: registry data, public.)
+ * - Which forms: 附件3/附件4 once the record is submitted (else refused); 附件1 when the record found problems;
+ *   附件2 when the county has confirmed the rectification.
+ * - Delivery: each file through the outbox with the key `export:<task>:<form>:<request message>`, so a redelivered
+ *   request sends nothing twice while a new /导出 sends again.
+ */
+import type { Connection } from 'mongoose';
+import { shanghaiDate } from '../domain/calendar';
+import { CHECKLISTS } from '../domain/checklists';
+import { opinionSheet, outcomeOf, rectificationItems, OPINION_SHEET_TITLE } from '../domain/inspection';
+import { CITY_BUREAU } from '../domain/types';
+import {
+  countyBureau,
+  inspectionRecordDocx,
+  opinionSheetDocx,
+  rectificationConfirmationDocx,
+  RECTIFICATION_CONFIRMATION_TITLE,
+  type OpinionSheetDocxInput,
+} from '../exports/docx';
+import type { Logger } from '../logger';
+import type { Outbox, Recipient } from '../platform/outbox';
+import type { Actor } from '../policies';
+import { taskModel, type TaskDoc, type TaskState } from '../store/task';
+
+export interface ExportDeps {
+  conn: Connection;
+  outbox: Outbox;
+  log: Logger;
+}
+
+/** At most this many characters are accepted as the search argument. */
+export const MAX_QUERY_LENGTH = 100;
+/** An ambiguous name lists at most this many candidates. */
+export const MAX_CANDIDATES = 10;
+
+export type FormId = '附件1' | '附件2' | '附件3' | '附件4';
+
+export interface ExportedFile {
+  form: FormId;
+  title: string;
+  name: string;
+  size: number;
+}
+
+export interface Candidate {
+  name: string;
+  licenceNo: string;
+  county: string;
+}
+
+export type ExportOutcome =
+  | { ok: true; task: TaskDoc; files: ExportedFile[] }
+  | { ok: false; code: 'notFound'; query: string }
+  | { ok: false; code: 'ambiguous'; query: string; candidates: Candidate[]; total: number }
+  | { ok: false; code: 'forbidden'; task: TaskDoc }
+  | { ok: false; code: 'void'; task: TaskDoc }
+  | { ok: false; code: 'notSubmitted'; task: TaskDoc };
+
+/** States in which the checklist record has been submitted (the answers are frozen). */
+const SUBMITTED: readonly TaskState[] = ['待签字', '待公示', '待整改', '已公示'];
+
+// ---- who may export ------------------------------------------------------------------------------------------------
+
+/** The task's team, the liaison of the enterprise's county, 市局 staff and 领导. */
+export function mayExport(actor: Actor, task: Pick<TaskDoc, 'team' | 'enterprise'>): boolean {
+  if (task.team.some((m) => m.openId === actor.openId)) return true;
+  if (actor.roles.length === 0) return false;
+  if (actor.roles.includes('领导')) return true;
+  if (actor.county === CITY_BUREAU) return true;
+  return actor.roles.includes('联络员') && actor.county === task.enterprise.county;
+}
+
+// ---- finding the task ------------------------------------------------------------------------------------------------
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Full-width letters, digits and the hyphen typed on a Chinese keyboard → ASCII; spaces collapsed. */
+export function normaliseQuery(raw: string): string {
+  return raw
+    .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/[\u3000\s]+/g, ' ')
+    .trim();
+}
+
+const LIGHT = { 'inspection.history': 0, 'inspection.photos': 0, 'inspection.lastActive': 0 } as const;
+
+/** The latest non-voided task of one enterprise's tasks (a voided one only when nothing else exists). */
+function pick(tasks: readonly TaskDoc[]): TaskDoc {
+  const time = (t: TaskDoc) => new Date(t.createdAt ?? 0).getTime();
+  return [...tasks].sort((a, b) => Number(a.state === '已作废') - Number(b.state === '已作废') || time(b) - time(a))[0];
+}
+
+export type FindResult =
+  | { kind: 'found'; task: TaskDoc }
+  | { kind: 'none' }
+  | { kind: 'ambiguous'; candidates: Candidate[]; total: number };
+
+function grouped(tasks: readonly TaskDoc[]): FindResult {
+  if (tasks.length === 0) return { kind: 'none' };
+  const byEnterprise = new Map<string, TaskDoc[]>();
+  for (const t of tasks) {
+    const key = t.enterprise.licenceNo.toUpperCase();
+    byEnterprise.set(key, [...(byEnterprise.get(key) ?? []), t]);
+  }
+  if (byEnterprise.size === 1) return { kind: 'found', task: pick(tasks) };
+  const candidates = [...byEnterprise.values()]
+    .map((group) => pick(group).enterprise)
+    .map((e) => ({ name: e.name, licenceNo: e.licenceNo, county: e.county }))
+    .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.licenceNo.localeCompare(b.licenceNo));
+  return { kind: 'ambiguous', candidates: candidates.slice(0, MAX_CANDIDATES), total: candidates.length };
+}
+
+export async function findTask(conn: Connection, rawQuery: string): Promise<FindResult> {
+  const query = normaliseQuery(rawQuery);
+  if (query === '') return { kind: 'none' };
+  const tasks = taskModel(conn);
+  const byLicence = await tasks
+    .find({ 'enterprise.licenceNo': { $regex: `^${escapeRegex(query)}$`, $options: 'i' } }, LIGHT)
+    .lean<TaskDoc[]>();
+  if (byLicence.length > 0) return grouped(byLicence);
+  const byName = await tasks.find({ 'enterprise.name': query }, LIGHT).lean<TaskDoc[]>();
+  if (byName.length > 0) return grouped(byName);
+  const partial = await tasks.find({ 'enterprise.name': { $regex: escapeRegex(query) } }, LIGHT).lean<TaskDoc[]>();
+  return grouped(partial);
+}
+
+// ---- the forms -----------------------------------------------------------------------------------------------------------
+
+/** A file name Feishu and every desktop accept: no path or reserved characters, at most 120 characters. */
+export function safeFileName(name: string): string {
+  const clean = name
+    .replace(/[\\/:*?"<>|\u0000-\u001f\u007f]/g, '_')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = [...clean];
+  return chars.length <= 120 ? clean : chars.slice(0, 120).join('');
+}
+
+/** e.g. 附件3-工业产品生产许可证获证企业监督检查记录-<企业名称>.docx (also what the demo writes into ./out/). */
+export function exportFileName(form: FormId, title: string, enterpriseName: string): string {
+  return `${safeFileName(`${form}-${title}-${enterpriseName}`)}.docx`;
+}
+
+export interface BuiltForm {
+  form: FormId;
+  title: string;
+  data: Buffer;
+}
+
+/** The forms that apply to a submitted task, built from its stored record. */
+export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
+  const rec = task.inspection;
+  if (!rec) return [];
+  const checklist = CHECKLISTS[task.checklist];
+  const e = task.enterprise;
+  const built: BuiltForm[] = [];
+
+  const result = rec.result ?? outcomeOf(rec.answers);
+  if (result === '发现问题') {
+    let sheet: OpinionSheetDocxInput;
+    if (rec.rectification) {
+      sheet = opinionSheet({
+        enterprise: e,
+        rectification: rec.rectification,
+        signatures: rec.signatures,
+        representative: rec.representative ?? '',
+        dateOf: shanghaiDate,
+      });
+    } else {
+      // Still signing: the items are known, the period and the issue date not yet (the 组长 sets the period as they
+      // sign). The placeholder period below only borrows opinionSheet's fixed texts; days and date are then blanked.
+      const draft = opinionSheet({
+        enterprise: e,
+        rectification: { days: 0, issuedDate: '1970-01-01', deadline: '1970-01-01', items: rectificationItems(task.checklist, rec.answers), setBy: '', recipients: [] },
+        signatures: rec.signatures,
+        representative: rec.representative ?? '',
+        dateOf: shanghaiDate,
+      });
+      sheet = { ...draft, days: undefined, date: undefined };
+    }
+    built.push({ form: '附件1', title: OPINION_SHEET_TITLE, data: await opinionSheetDocx({ ...sheet, checklistForm: checklist.form }) });
+  }
+
+  const check = task.rectificationCheck;
+  if (check) {
+    built.push({
+      form: '附件2',
+      title: RECTIFICATION_CONFIRMATION_TITLE,
+      data: await rectificationConfirmationDocx({
+        enterpriseName: e.name,
+        licenceNo: e.licenceNo,
+        items: (check.items ?? []).map((i) => ({ no: i.no, issue: i.issue ?? '', done: i.done ?? '' })),
+        opinion: check.opinion ?? '',
+        confirmedByName: check.confirmedByName,
+        confirmedOn: check.confirmedOn,
+        bureau: countyBureau(e.county),
+      }),
+    });
+  }
+
+  built.push({
+    form: checklist.form,
+    title: checklist.title,
+    data: await inspectionRecordDocx({
+      kind: task.checklist,
+      enterpriseName: e.name,
+      date: rec.completionDate,
+      answers: rec.answers,
+      signers: rec.signatures.map((s) => s.name),
+      representative: rec.representative,
+    }),
+  });
+  return built;
+}
+
+// ---- the operation -----------------------------------------------------------------------------------------------------------
+
+export async function exportRecords(
+  deps: ExportDeps,
+  input: { actor: Actor; query: string; to: Recipient; requestId: string },
+): Promise<ExportOutcome> {
+  const query = normaliseQuery(input.query);
+  const found = await findTask(deps.conn, query);
+  if (found.kind === 'none') return { ok: false, code: 'notFound', query };
+  if (found.kind === 'ambiguous') return { ok: false, code: 'ambiguous', query, candidates: found.candidates, total: found.total };
+  const task = found.task;
+  if (!mayExport(input.actor, task)) return { ok: false, code: 'forbidden', task };
+  if (task.state === '已作废') return { ok: false, code: 'void', task };
+  if (!task.inspection || !SUBMITTED.includes(task.state)) return { ok: false, code: 'notSubmitted', task };
+
+  const forms = await buildForms(task);
+  const files: ExportedFile[] = [];
+  for (const f of forms) {
+    const name = exportFileName(f.form, f.title, task.enterprise.name);
+    await deps.outbox.sendFile(`export:${String(task._id)}:${f.form}:${input.requestId}`, input.to, { name, type: 'doc', data: f.data });
+    files.push({ form: f.form, title: f.title, name, size: f.data.length });
+  }
+  deps.log.info({ taskId: String(task._id), openId: input.actor.openId, forms: files.map((f) => f.form) }, 'records exported');
+  return { ok: true, task, files };
+}

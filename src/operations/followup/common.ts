@@ -1,0 +1,127 @@
+/**
+ * What the follow-up operations share: dependencies, refusals, the people around a task (county liaisons, city
+ * liaisons, leaders) and the publication due date written when a record completes.
+ */
+import type { Connection } from 'mongoose';
+import { shanghaiDate } from '../../domain/calendar';
+import { distinctMembers } from '../../domain/inspection';
+import { publicationDueDate, type FollowUpFacts } from '../../domain/followup';
+import { CITY_BUREAU } from '../../domain/types';
+import type { Logger } from '../../logger';
+import type { Outbox } from '../../platform/outbox';
+import { staffModel } from '../../store/staff';
+import { taskModel, type Publication, type TaskDoc } from '../../store/task';
+import { Types } from 'mongoose';
+
+/** BotDeps fits this shape; so do jobs, the CLI and the demo. */
+export interface FollowUpDeps {
+  conn: Connection;
+  outbox: Outbox;
+  log: Logger;
+  now: () => Date;
+}
+
+export type FollowUpRefusal =
+  | { code: 'notFound' }
+  | { code: 'void' }
+  | { code: 'notConfirmer'; county: string }
+  | { code: 'notPublisher'; county: string }
+  | { code: 'notInvolved' }
+  | { code: 'notReady' }
+  | { code: 'stale' }
+  | { code: 'noFindings' }
+  | { code: 'alreadyConfirmed'; byName: string; on: string }
+  | { code: 'alreadyPublished'; on: string; result: string }
+  | { code: 'notAmendable' }
+  | { code: 'doneRequired'; no: number }
+  | { code: 'doneTooLong'; no: number; length: number }
+  | { code: 'opinionRequired' }
+  | { code: 'opinionTooLong'; length: number }
+  | { code: 'referenceTooLong'; length: number }
+  | { code: 'badDate' }
+  | { code: 'futureDate'; today: string }
+  | { code: 'beforeCompletion'; earliest: string; what: 'completion' | 'publication' };
+
+export type FollowUpRefused = { ok: false; refusal: FollowUpRefusal; task?: TaskDoc };
+export type FollowUpResult<T extends object = object> = ({ ok: true; task: TaskDoc } & T) | FollowUpRefused;
+
+export function refuse(refusal: FollowUpRefusal, task?: TaskDoc): FollowUpRefused {
+  return { ok: false, refusal, task };
+}
+
+export function tasks(deps: Pick<FollowUpDeps, 'conn'>) {
+  return taskModel(deps.conn);
+}
+
+export async function loadTask(deps: Pick<FollowUpDeps, 'conn'>, id: string): Promise<TaskDoc | null> {
+  if (!Types.ObjectId.isValid(id)) return null;
+  return tasks(deps).findById(id).lean<TaskDoc>();
+}
+
+// ---- people ---------------------------------------------------------------------------------------------------------
+
+/** The liaison(s) responsible for a county: its own 联络员, or the city bureau's when the county has none. */
+export async function countyLiaisons(deps: Pick<FollowUpDeps, 'conn'>, county: string): Promise<string[]> {
+  const staff = staffModel(deps.conn);
+  const local = await staff.find({ roles: '联络员', county }, { openId: 1 }).sort({ openId: 1 }).lean();
+  const found = local.length > 0 ? local : await staff.find({ roles: '联络员', county: CITY_BUREAU }, { openId: 1 }).sort({ openId: 1 }).lean();
+  return found.map((s) => s.openId);
+}
+
+export async function cityLiaisons(deps: Pick<FollowUpDeps, 'conn'>): Promise<string[]> {
+  const found = await staffModel(deps.conn).find({ roles: '联络员', county: CITY_BUREAU }, { openId: 1 }).sort({ openId: 1 }).lean();
+  return found.map((s) => s.openId);
+}
+
+/** 领导 of the city bureau and of the given counties, with the county each belongs to. */
+export async function leaders(deps: Pick<FollowUpDeps, 'conn'>, counties: readonly string[]): Promise<{ openId: string; county: string }[]> {
+  const found = await staffModel(deps.conn)
+    .find({ roles: '领导', county: { $in: [CITY_BUREAU, ...counties] } }, { openId: 1, county: 1 })
+    .sort({ openId: 1 })
+    .lean();
+  return found.map((s) => ({ openId: s.openId, county: s.county }));
+}
+
+/** The 组长 of the team (each once); the whole team when it has no 组长. */
+export function teamLeads(task: Pick<TaskDoc, 'team'>): string[] {
+  const leads = distinctMembers(task.team.filter((m) => m.role === '组长'));
+  return (leads.length > 0 ? leads : distinctMembers(task.team)).map((m) => m.openId);
+}
+
+export function teamIds(task: Pick<TaskDoc, 'team'>): string[] {
+  return distinctMembers(task.team).map((m) => m.openId);
+}
+
+/** Who around a task may do what; cards show each viewer only what these lists allow. */
+export interface Audience {
+  /** the county's liaisons (or the city bureau's when the county has none): confirm, publish */
+  countyLiaisons: string[];
+  /** the city bureau's liaisons: confirm rectifications, receive the 附件2 report and escalations */
+  cityLiaisons: string[];
+}
+
+export async function audienceOf(deps: Pick<FollowUpDeps, 'conn'>, task: Pick<TaskDoc, 'enterprise'>): Promise<Audience> {
+  const [county, city] = await Promise.all([countyLiaisons(deps, task.enterprise.county), cityLiaisons(deps)]);
+  return { countyLiaisons: county, cityLiaisons: city };
+}
+
+export const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
+
+// ---- facts and due date ----------------------------------------------------------------------------------------------
+
+export function factsOf(task: TaskDoc): FollowUpFacts {
+  return {
+    state: task.state,
+    result: task.inspection?.result,
+    dueDate: task.publication?.dueDate || undefined,
+    published: Boolean(task.publication?.publishedOn),
+    rectificationDeadline: task.inspection?.rectification?.deadline,
+    rectificationConfirmed: Boolean(task.rectificationCheck),
+  };
+}
+
+/** The `publication` to store when a record completes on `completionDate` (or `now` when it has none). */
+export function newPublication(completionDate: string | undefined, now: Date): Publication {
+  const due = publicationDueDate(completionDate ?? shanghaiDate(now));
+  return due.known ? { dueDate: due.date } : { dueDate: '', dueNote: due.note };
+}

@@ -1,0 +1,153 @@
+/**
+ * 已录入并公示 (一公开, 谁检查、谁录入): a member of the team or a liaison responsible for the enterprise's county
+ * records that the result was entered in the supervision platform and published.
+ * - From 待公示 or 待整改 (→ 已公示). From 待整改 the result is published as 发现问题待后续处理 (the card warns first);
+ *   the rectification can still be confirmed afterwards, and the published result then updated (amendPublication).
+ * - publishedOn: default today; not in the future, not before the completion date. reference: optional, ≤ 200.
+ * - The result label comes from the record (publishedResultLabel), never typed.
+ * - Then: the team and the county liaison(s) are told (notify.ts).
+ */
+import { shanghaiDate } from '../../domain/calendar';
+import {
+  checkPublishedOn,
+  checkReference,
+  mayPublish,
+  publishedResultLabel,
+  workingDaysBetweenLenient,
+  type FollowUpActor,
+} from '../../domain/followup';
+import { staffModel } from '../../store/staff';
+import type { Publication, PublicationAmendment, TaskDoc } from '../../store/task';
+import {
+  audienceOf,
+  loadTask,
+  newPublication,
+  refuse,
+  tasks,
+  type FollowUpDeps,
+  type FollowUpRefused,
+  type FollowUpResult,
+} from './common';
+import { enqueueFollowUp } from './notify';
+
+interface PublishInput {
+  taskId: string;
+  actor: FollowUpActor;
+  round: number;
+  publishedOn: unknown;
+  reference: unknown;
+}
+
+async function nameOf(deps: FollowUpDeps, task: TaskDoc, openId: string): Promise<string> {
+  const member = task.team.find((m) => m.openId === openId);
+  if (member) return member.name;
+  const person = await staffModel(deps.conn).findOne({ openId }, { name: 1 }).lean();
+  return person?.name ?? openId;
+}
+
+/** Loads the task and checks that the actor may record its publication. */
+async function loadForPublisher(deps: FollowUpDeps, input: PublishInput): Promise<{ ok: true; task: TaskDoc } | FollowUpRefused> {
+  const task = await loadTask(deps, input.taskId);
+  if (!task) return refuse({ code: 'notFound' });
+  const audience = await audienceOf(deps, task);
+  if (!mayPublish(input.actor.openId, task.team, audience.countyLiaisons)) return refuse({ code: 'notPublisher', county: task.enterprise.county });
+  return { ok: true, task };
+}
+
+/** Records the publication; `late` is how many working days after the due date it was published (0 when in time). */
+export async function markPublished(deps: FollowUpDeps, input: PublishInput): Promise<FollowUpResult<{ late: number }>> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const loaded = await loadForPublisher(deps, input);
+    if (!loaded.ok) return loaded;
+    const { task } = loaded;
+    const rec = task.inspection;
+    if (task.state === '已作废') return refuse({ code: 'void' }, task);
+    if (task.state === '已公示' && task.publication?.publishedOn) {
+      return refuse({ code: 'alreadyPublished', on: task.publication.publishedOn, result: task.publication.result ?? '' }, task);
+    }
+    if (!rec?.completedAt || !['待公示', '待整改'].includes(task.state)) return refuse({ code: 'notReady' }, task);
+    if (rec.round !== input.round) return refuse({ code: 'stale' }, task);
+
+    const now = deps.now();
+    const today = shanghaiDate(now);
+    const completion = rec.completionDate ?? shanghaiDate(rec.completedAt);
+    const date = checkPublishedOn(input.publishedOn, today, completion);
+    if (!date.ok) {
+      if (date.error === 'badDate') return refuse({ code: 'badDate' });
+      if (date.error === 'future') return refuse({ code: 'futureDate', today: date.today });
+      return refuse({ code: 'beforeCompletion', earliest: date.earliest, what: 'completion' });
+    }
+    const reference = checkReference(input.reference);
+    if (!reference.ok) return refuse({ code: 'referenceTooLong', length: reference.length ?? 0 });
+
+    const base = task.publication ?? newPublication(rec.completionDate, now);
+    const publication: Publication = {
+      dueDate: base.dueDate,
+      ...(base.dueNote ? { dueNote: base.dueNote } : {}),
+      publishedOn: date.date,
+      publishedAt: now,
+      publishedBy: input.actor.openId,
+      publishedByName: await nameOf(deps, task, input.actor.openId),
+      ...(reference.text ? { reference: reference.text } : {}),
+      result: publishedResultLabel(rec.result, Boolean(task.rectificationCheck)),
+    };
+    const updated = await tasks(deps)
+      .findOneAndUpdate(
+        { _id: task._id, state: task.state, 'inspection.round': input.round, 'publication.publishedOn': { $exists: false } },
+        { $set: { state: '已公示', publication }, $inc: { version: 1 } },
+        { returnDocument: 'after' },
+      )
+      .lean<TaskDoc>();
+    if (!updated) continue; // confirmed, published or reopened meanwhile: look again
+    const late = publication.dueDate && date.date > publication.dueDate ? workingDaysBetweenLenient(publication.dueDate, date.date) : 0;
+    deps.log.info({ taskId: String(task._id), openId: input.actor.openId, on: date.date, result: publication.result, from: task.state }, 'result published');
+    await enqueueFollowUp(deps, updated);
+    return { ok: true, task: updated, late };
+  }
+  const fresh = await loadTask(deps, input.taskId);
+  return refuse({ code: 'stale' }, fresh ?? undefined);
+}
+
+/**
+ * 已更新公示结果: a result published as 发现问题待后续处理 whose rectification has since been confirmed is updated to
+ * 发现问题经责令已改正 (same people as markPublished; date not before the first publication).
+ */
+export async function amendPublication(deps: FollowUpDeps, input: PublishInput): Promise<FollowUpResult> {
+  const loaded = await loadForPublisher(deps, input);
+  if (!loaded.ok) return loaded;
+  const { task } = loaded;
+  const pub = task.publication;
+  if (task.state === '已作废') return refuse({ code: 'void' }, task);
+  if (task.inspection?.round !== input.round) return refuse({ code: 'stale' }, task);
+  if (task.state !== '已公示' || !pub?.publishedOn || pub.result !== '发现问题待后续处理' || !task.rectificationCheck) {
+    return refuse({ code: 'notAmendable' }, task);
+  }
+  const now = deps.now();
+  const date = checkPublishedOn(input.publishedOn, shanghaiDate(now), pub.publishedOn);
+  if (!date.ok) {
+    if (date.error === 'badDate') return refuse({ code: 'badDate' });
+    if (date.error === 'future') return refuse({ code: 'futureDate', today: date.today });
+    return refuse({ code: 'beforeCompletion', earliest: date.earliest, what: 'publication' });
+  }
+  const reference = checkReference(input.reference);
+  if (!reference.ok) return refuse({ code: 'referenceTooLong', length: reference.length ?? 0 });
+  const amended: PublicationAmendment = {
+    from: pub.result,
+    on: date.date,
+    at: now,
+    by: input.actor.openId,
+    byName: await nameOf(deps, task, input.actor.openId),
+    ...(reference.text ? { reference: reference.text } : {}),
+  };
+  const updated = await tasks(deps)
+    .findOneAndUpdate(
+      { _id: task._id, state: '已公示', 'publication.result': '发现问题待后续处理', 'publication.amended': { $exists: false } },
+      { $set: { 'publication.result': publishedResultLabel('发现问题', true), 'publication.amended': amended }, $inc: { version: 1 } },
+      { returnDocument: 'after' },
+    )
+    .lean<TaskDoc>();
+  if (!updated) return refuse({ code: 'notAmendable' }, (await loadTask(deps, input.taskId)) ?? task);
+  deps.log.info({ taskId: String(task._id), openId: input.actor.openId, on: date.date }, 'published result updated');
+  await enqueueFollowUp(deps, updated);
+  return { ok: true, task: updated };
+}

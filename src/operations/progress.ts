@@ -1,0 +1,416 @@
+/**
+ * Progress of a campaign's inspections (/进度, the daily digest) and the per-county counts the 附件5 summary is built
+ * from. Everything is counted in MongoDB by one aggregation; only the per-county rows and the few overdue tasks
+ * named in the digest come back.
+ *
+ * Which tasks: the campaign's confirmed draw, 已作废 left out (a redraw voids the tasks of the draw it supersedes).
+ *
+ * Scope (who sees what), `reportScope`:
+ * - 领导 (whatever their county) and anyone whose 所属县区 is 市局 (city liaison, 组长, city officers, experts) → all
+ *   counties;
+ * - a county 联络员 → their county only;
+ * - anyone else (county 执法人员 / 专家 / 组长) → refused, pointed to /我的任务 for their own tasks: a county officer's
+ *   own tasks are already listed there, and county totals are the liaison's and the leaders' business.
+ *
+ * Definitions (every count is of tasks; one task = one drawn enterprise):
+ * - 已检查: the record is complete (every member signed): state 待公示, 待整改 or 已公示. A reopened record is not.
+ * - 发现问题: 已检查 and (result 发现问题, or state 待整改, or a rectification confirmed); 未发现问题: the other 已检查.
+ * - 已整改（确认）: 发现问题 with `rectificationCheck.confirmedOn`; 整改中: 发现问题 without it;
+ *   整改逾期: 整改中 and `inspection.rectification.deadline` < today.
+ * - 已公示: state 已公示 or `publication.publishedOn` set; 未公示: 已检查 and not 已公示;
+ *   逾期未公示: 未公示 and its due date < today — `publication.dueDate` when the task has one, otherwise 20 working
+ *   days after `inspection.completionDate` (运市监质监〔2024〕2号: 自任务完成之日起20个工作日内公示). The fallback is
+ *   expressed as a completion-date cutoff computed here (the latest completion date whose due date is already past),
+ *   so the pipeline only compares strings; when the calendar has no data for the year it needs (chinese-days lacks
+ *   next year's holidays until the State Council publishes them), only explicit due dates count.
+ * - 未开始: state 待接收 or 待检查.
+ *
+ * The pipeline uses only $match, $addFields, $project, $facet, $group, $sort, $limit and the expression operators
+ * $cond, $and, $or, $not, $in, $eq, $gt, $lt, $lte, $ifNull: the same on MongoDB 7 and on the test wire server.
+ */
+import type { Connection, PipelineStage, Types } from 'mongoose';
+import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
+import { addCalendarDays } from '../domain/inspection';
+import { YUNCHENG_COUNTIES } from '../domain/registryRows';
+import { CITY_BUREAU } from '../domain/types';
+import type { Actor } from '../policies';
+import { campaignModel, type CampaignDoc } from '../store/campaign';
+import { drawModel, type DrawDoc } from '../store/draw';
+import { taskModel, type TaskState } from '../store/task';
+import { findActiveCampaign } from './campaigns';
+
+// ---- scope ------------------------------------------------------------------------------------------------------
+
+export type ReportScope = { kind: 'city' } | { kind: 'county'; county: string };
+
+/** Who sees which counties (see the module comment); null = not allowed (their own tasks are in /我的任务). */
+export function reportScope(actor: Actor): ReportScope | null {
+  if (actor.roles.length === 0) return null;
+  if (actor.roles.includes('领导') || actor.county === CITY_BUREAU) return { kind: 'city' };
+  if (actor.roles.includes('联络员') && actor.county) return { kind: 'county', county: actor.county };
+  return null;
+}
+
+/** Narrows a city scope to one county on request (县区=…); a county scope may only name its own county. */
+export function narrowScope(scope: ReportScope, county: string | undefined): ReportScope | { refused: string } {
+  if (county === undefined || county === '' || county === '全市') return scope;
+  if (scope.kind === 'county') return county === scope.county ? scope : { refused: `您只能查看${scope.county}的情况` };
+  if (!YUNCHENG_COUNTIES.includes(county)) return { refused: `“县区”应为${YUNCHENG_COUNTIES.join('、')}之一，收到“${county}”` };
+  return { kind: 'county', county };
+}
+
+// ---- counts -----------------------------------------------------------------------------------------------------
+
+/** The states a live task can be in, in workflow order. */
+export const OPEN_STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示'] as const satisfies readonly TaskState[];
+export type OpenState = (typeof OPEN_STATES)[number];
+
+/** ASCII keys for the states inside the pipeline. */
+const STATE_KEYS: Record<OpenState, string> = {
+  待接收: 's_received',
+  待检查: 's_toInspect',
+  检查中: 's_inspecting',
+  待签字: 's_signing',
+  待整改: 's_rectifying',
+  待公示: 's_toPublish',
+  已公示: 's_published',
+};
+
+const FLAG_KEYS = [
+  'checked',
+  'noProblem',
+  'problem',
+  'rectified',
+  'rectifying',
+  'rectOverdue',
+  'published',
+  'unpublished',
+  'pubOverdue',
+  'notStarted',
+] as const;
+type FlagKey = (typeof FLAG_KEYS)[number];
+
+export interface CountyCounts {
+  county: string;
+  /** 抽查企业数: live tasks */
+  total: number;
+  byState: Record<OpenState, number>;
+  /** 已检查 */
+  checked: number;
+  noProblem: number;
+  problem: number;
+  /** 已整改（确认） */
+  rectified: number;
+  /** 整改中 (includes the overdue ones) */
+  rectifying: number;
+  /** 整改逾期 */
+  rectOverdue: number;
+  published: number;
+  /** 已检查 but not 已公示 (includes the overdue ones) */
+  unpublished: number;
+  /** 逾期未公示 */
+  pubOverdue: number;
+  /** 待接收 + 待检查 */
+  notStarted: number;
+}
+
+export function emptyCounts(county: string): CountyCounts {
+  const byState = Object.fromEntries(OPEN_STATES.map((s) => [s, 0])) as Record<OpenState, number>;
+  return {
+    county,
+    total: 0,
+    byState,
+    checked: 0,
+    noProblem: 0,
+    problem: 0,
+    rectified: 0,
+    rectifying: 0,
+    rectOverdue: 0,
+    published: 0,
+    unpublished: 0,
+    pubOverdue: 0,
+    notStarted: 0,
+  };
+}
+
+/** Adds up rows (the 合计 row). */
+export function sumCounts(rows: readonly CountyCounts[], county = '合计'): CountyCounts {
+  const total = emptyCounts(county);
+  for (const r of rows) {
+    total.total += r.total;
+    for (const s of OPEN_STATES) total.byState[s] += r.byState[s];
+    for (const k of FLAG_KEYS) total[k] += r[k];
+  }
+  return total;
+}
+
+/**
+ * Rows in the official order (the 13 county-level units, then 运城开发区), then any other county names the tasks
+ * carry, alphabetically. With `only`, just that county (a zero row when it has no task).
+ */
+export function orderCounties(rows: readonly CountyCounts[], only?: string): CountyCounts[] {
+  const byName = new Map(rows.map((r) => [r.county, r]));
+  if (only !== undefined) return [byName.get(only) ?? emptyCounts(only)];
+  const known = new Set(YUNCHENG_COUNTIES);
+  const extra = rows
+    .map((r) => r.county)
+    .filter((c) => !known.has(c))
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return [...YUNCHENG_COUNTIES, ...extra].map((c) => byName.get(c) ?? emptyCounts(c));
+}
+
+/**
+ * The latest completion date whose publication deadline (20 working days later) is before `today`, or null when
+ * the calendar lacks a year it needs. Tasks without `publication.dueDate` are overdue when completed on or before it.
+ */
+export function publicationCutoff(today: string, workingDays = 20): string | null {
+  try {
+    // Due dates grow with the completion date, so walk back from `today` to the first date already past due.
+    let d = addCalendarDays(today, 0);
+    for (let i = 0; i < 400; i++) {
+      if (addWorkingDays(d, workingDays) < today) return d;
+      d = previousDay(d);
+    }
+    return null;
+  } catch (err) {
+    if (err instanceof CalendarDataMissingError) return null;
+    throw err;
+  }
+}
+
+function previousDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d - 1);
+  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The publication due date of a task: the stored one, else 20 working days after completion (undefined if unknown). */
+export function dueDateOf(task: { dueDate?: string; completionDate?: string }): string | undefined {
+  if (task.dueDate) return task.dueDate;
+  if (!task.completionDate) return undefined;
+  try {
+    return addWorkingDays(task.completionDate, 20);
+  } catch (err) {
+    if (err instanceof CalendarDataMissingError) return undefined;
+    throw err;
+  }
+}
+
+/** "12个工作日" (or "15天" when the calendar lacks the data) between a past date and today. */
+export function lateness(since: string, today: string): string {
+  try {
+    return `${workingDaysBetween(since, today)}个工作日`;
+  } catch (err) {
+    if (!(err instanceof CalendarDataMissingError)) throw err;
+    const days = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000);
+    return `${days}天`;
+  }
+}
+
+const cond = (expr: unknown) => ({ $cond: [expr, 1, 0] });
+const present = (path: string) => ({ $gt: [{ $ifNull: [path, ''] }, ''] });
+
+/** $match of the live tasks of a draw (optionally one county). */
+export function liveTasksMatch(campaignId: Types.ObjectId, drawId: Types.ObjectId, county?: string): Record<string, unknown> {
+  return {
+    campaignId,
+    ...(county !== undefined ? { 'enterprise.county': county } : {}),
+    drawId,
+    state: { $ne: '已作废' },
+  };
+}
+
+/**
+ * Stages that turn each task into {county, state, flags…} (0/1). `cutoff`: see publicationCutoff.
+ * Shared by the progress digest and the 附件5 summary, so both count the same way.
+ */
+export function flagStages(today: string, cutoff: string | null): PipelineStage[] {
+  const checked = { $in: ['$state', ['待公示', '待整改', '已公示']] };
+  const confirmed = present('$rectificationCheck.confirmedOn');
+  const published = { $or: [{ $eq: ['$state', '已公示'] }, present('$publication.publishedOn')] };
+  const due = { $ifNull: ['$publication.dueDate', ''] };
+  const pastDue = {
+    $cond: [
+      { $gt: [due, ''] },
+      { $lt: [due, today] },
+      cutoff === null ? false : { $lte: [{ $ifNull: ['$inspection.completionDate', '9999-12-31'] }, cutoff] },
+    ],
+  };
+  return [
+    {
+      $addFields: {
+        _checked: checked,
+        _confirmed: confirmed,
+        _published: published,
+        _problem: {
+          $and: [checked, { $or: [{ $eq: ['$inspection.result', '发现问题'] }, { $eq: ['$state', '待整改'] }, confirmed] }],
+        },
+      },
+    },
+    {
+      $project: {
+        county: '$enterprise.county',
+        state: 1,
+        no: 1,
+        name: '$enterprise.name',
+        licenceNo: '$enterprise.licenceNo',
+        completionDate: '$inspection.completionDate',
+        dueDate: '$publication.dueDate',
+        deadline: '$inspection.rectification.deadline',
+        checked: cond('$_checked'),
+        noProblem: cond({ $and: ['$_checked', { $not: ['$_problem'] }] }),
+        problem: cond('$_problem'),
+        rectified: cond({ $and: ['$_problem', '$_confirmed'] }),
+        rectifying: cond({ $and: ['$_problem', { $not: ['$_confirmed'] }] }),
+        rectOverdue: cond({
+          $and: [
+            '$_problem',
+            { $not: ['$_confirmed'] },
+            { $lt: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, today] },
+          ],
+        }),
+        published: cond('$_published'),
+        unpublished: cond({ $and: ['$_checked', { $not: ['$_published'] }] }),
+        pubOverdue: cond({ $and: ['$_checked', { $not: ['$_published'] }, pastDue] }),
+        notStarted: cond({ $in: ['$state', ['待接收', '待检查']] }),
+      },
+    },
+  ];
+}
+
+/** $group of flagged tasks by county. */
+export function countyGroupStage(): PipelineStage.Group {
+  const group: Record<string, unknown> = { _id: '$county', total: { $sum: 1 } };
+  for (const s of OPEN_STATES) group[STATE_KEYS[s]] = { $sum: cond({ $eq: ['$state', s] }) };
+  for (const k of FLAG_KEYS) group[k] = { $sum: `$${k}` };
+  return { $group: group as PipelineStage.Group['$group'] };
+}
+
+type GroupRow = { _id: string | null; total: number } & Record<string, number>;
+
+export function countsFromGroup(row: GroupRow): CountyCounts {
+  const c = emptyCounts(row._id ?? '（未注明县区）');
+  c.total = row.total ?? 0;
+  for (const s of OPEN_STATES) c.byState[s] = row[STATE_KEYS[s]] ?? 0;
+  for (const k of FLAG_KEYS) c[k] = row[k] ?? 0;
+  return c;
+}
+
+export interface OverdueTask {
+  no: number;
+  name: string;
+  county: string;
+  licenceNo: string;
+  /** the publication due date, or the rectification deadline */
+  date: string;
+  completionDate?: string;
+}
+
+interface OverdueRow {
+  no: number;
+  name: string;
+  county: string;
+  licenceNo: string;
+  completionDate?: string;
+  dueDate?: string;
+  deadline?: string;
+}
+
+export interface ProgressReport {
+  campaign: CampaignDoc;
+  draw: DrawDoc;
+  today: string;
+  scope: ReportScope;
+  /** ordered (see orderCounties) */
+  counties: CountyCounts[];
+  total: CountyCounts;
+  /** the longest overdue first, at most `top` */
+  overduePublications: OverdueTask[];
+  overdueRectifications: OverdueTask[];
+}
+
+export type ProgressRefusal = { ok: false; title: string; reason: string };
+
+/** The campaign reports refer to (by name, or the active one) and its confirmed draw. */
+export async function reportContext(
+  conn: Connection,
+  today: string,
+  campaignName?: string,
+): Promise<{ ok: true; campaign: CampaignDoc; draw: DrawDoc } | ProgressRefusal> {
+  const campaign = campaignName
+    ? await campaignModel(conn).findOne({ name: campaignName }).sort({ year: -1 }).lean<CampaignDoc>()
+    : await findActiveCampaign(conn, today);
+  if (!campaign) {
+    return campaignName
+      ? { ok: false, title: '没有这个专项', reason: `没有名为“${campaignName}”的专项。不带“专项=”时查看当前年度的专项。` }
+      : { ok: false, title: '暂无专项', reason: '当前没有进行中的专项，暂无检查进度。' };
+  }
+  const draw = await drawModel(conn).findOne({ campaignId: campaign._id, status: 'confirmed' }).lean<DrawDoc>();
+  if (!draw) return { ok: false, title: '尚未抽取', reason: `“${campaign.name}”尚未确认抽取，还没有检查任务。` };
+  return { ok: true, campaign, draw };
+}
+
+/**
+ * Counts per county (and the 合计) for a draw, the overdue tasks first named. One aggregation:
+ * $match → flags → $facet {counties: $group by county; pub: overdue publications; rect: overdue rectifications}.
+ */
+export async function countProgress(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; scope: ReportScope; top?: number },
+): Promise<{ counties: CountyCounts[]; total: CountyCounts; overduePublications: OverdueTask[]; overdueRectifications: OverdueTask[] }> {
+  const top = input.top ?? 5;
+  const county = input.scope.kind === 'county' ? input.scope.county : undefined;
+  const cutoff = publicationCutoff(input.today);
+  const pipeline: PipelineStage[] = [
+    { $match: liveTasksMatch(input.campaignId, input.drawId, county) },
+    ...flagStages(input.today, cutoff),
+    {
+      $facet: {
+        counties: [countyGroupStage()],
+        // $limit must be positive on MongoDB: with top 0 the lists are not asked for at all
+        ...(top > 0
+          ? {
+              pub: [{ $match: { pubOverdue: 1 } }, { $sort: { completionDate: 1, no: 1 } }, { $limit: top }],
+              rect: [{ $match: { rectOverdue: 1 } }, { $sort: { deadline: 1, no: 1 } }, { $limit: top }],
+            }
+          : {}),
+      },
+    },
+  ];
+  const [out] = await taskModel(conn).aggregate<{ counties: GroupRow[]; pub?: OverdueRow[]; rect?: OverdueRow[] }>(pipeline);
+  const counties = orderCounties((out?.counties ?? []).map(countsFromGroup), county);
+  const item = (r: OverdueRow, date: string | undefined): OverdueTask => ({
+    no: r.no,
+    name: r.name,
+    county: r.county,
+    licenceNo: r.licenceNo,
+    date: date ?? '',
+    ...(r.completionDate ? { completionDate: r.completionDate } : {}),
+  });
+  return {
+    counties,
+    total: sumCounts(counties),
+    overduePublications: (out?.pub ?? []).map((r) => item(r, dueDateOf(r))),
+    overdueRectifications: (out?.rect ?? []).map((r) => item(r, r.deadline)),
+  };
+}
+
+/** /进度 and the digest: the report for `scope` on the day of `now`. */
+export async function compileProgress(
+  conn: Connection,
+  now: Date,
+  input: { scope: ReportScope; campaignName?: string; top?: number },
+): Promise<({ ok: true } & ProgressReport) | ProgressRefusal> {
+  const today = shanghaiDate(now);
+  const ctx = await reportContext(conn, today, input.campaignName);
+  if (!ctx.ok) return ctx;
+  const counts = await countProgress(conn, {
+    campaignId: ctx.campaign._id,
+    drawId: ctx.draw._id,
+    today,
+    scope: input.scope,
+    top: input.top,
+  });
+  return { ok: true, campaign: ctx.campaign, draw: ctx.draw, today, scope: input.scope, ...counts };
+}

@@ -1,0 +1,158 @@
+/** 附件5: row building (ratios, 合计), names, and the workbook read back with exceljs. */
+import ExcelJS from 'exceljs';
+import { Types } from 'mongoose';
+import { buildSummaryXlsx, chineseDate, DETAIL_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
+import { emptyCounts, type CountyCounts } from '../../src/operations/progress';
+import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type SummaryDetail } from '../../src/operations/summary';
+import type { CampaignDoc } from '../../src/store/campaign';
+import type { DrawDoc } from '../../src/store/draw';
+import { validateCard } from '../support/lark-emulator/card-validator';
+import { summaryCard } from '../../src/bot/progressCards';
+
+function counts(county: string, c: Partial<CountyCounts>): CountyCounts {
+  return { ...emptyCounts(county), ...c };
+}
+
+const XIA = counts('夏县', { total: 4, checked: 3, noProblem: 2, problem: 1, rectified: 0, rectifying: 1, rectOverdue: 1, published: 1, unpublished: 2, pubOverdue: 1 });
+const JIANG = counts('绛县', { total: 2, checked: 2, noProblem: 2, published: 2 });
+const EMPTY = counts('平陆县', {});
+
+describe('buildSummaryRows', () => {
+  const { rows, total } = buildSummaryRows([XIA, JIANG, EMPTY], new Map([['夏县', 16], ['绛县', 8]]), { withTotal: true });
+
+  it('numbers the counties and computes the ratios as fractions', () => {
+    expect(rows.map((r) => [r.index, r.county])).toEqual([[1, '夏县'], [2, '绛县'], [3, '平陆县']]);
+    expect(rows[0]).toMatchObject({ registered: 16, sampled: 4, sampleRatio: 0.25, checked: 3, unfinished: 1, completionRate: 0.75, publicationRate: 0.25 });
+    expect(rows[0]).toMatchObject({ noProblem: 2, problem: 1, rectified: 0, rectifying: 1, rectOverdue: 1, published: 1, unpublished: 2, pubOverdue: 1 });
+  });
+
+  it('leaves a ratio empty (null) when its divisor is 0', () => {
+    expect(rows[2]).toMatchObject({ registered: 0, sampled: 0, sampleRatio: null, completionRate: null, publicationRate: null });
+  });
+
+  it('adds a 合计 row (without 序号) from the county rows', () => {
+    expect(total).toMatchObject({ county: '合计', registered: 24, sampled: 6, sampleRatio: 0.25, checked: 5, unfinished: 1, published: 3, publicationRate: 0.5 });
+    expect(total!.index).toBeUndefined();
+  });
+
+  it('has no 合计 for a one-county table', () => {
+    expect(buildSummaryRows([XIA], new Map([['夏县', 16]]), { withTotal: false }).total).toBeUndefined();
+  });
+});
+
+describe('names', () => {
+  it('follows the notice', () => {
+    expect(summaryTitle(2024)).toBe('2024年市级“双随机、一公开”监督检查情况汇总表');
+    expect(summaryFileName(2024, '2024-11-15')).toBe('附件5-2024年市级“双随机、一公开”监督检查情况汇总表-20241115.xlsx');
+    expect(summaryFileName(2024, '2024-11-15', '永济市')).toBe('附件5-2024年市级“双随机、一公开”监督检查情况汇总表-永济市-20241115.xlsx');
+    expect(chineseDate('2024-11-05')).toBe('2024年11月5日');
+  });
+});
+
+function summary(): Summary {
+  const { rows, total } = buildSummaryRows([XIA, JIANG, EMPTY], new Map([['夏县', 16], ['绛县', 8]]), { withTotal: true });
+  const detail: SummaryDetail = {
+    county: '夏县',
+    no: 7,
+    name: '夏县瑞丰电缆有限公司（示例）',
+    uscc: '91140828MA0K000001',
+    licenceNo: '（晋）XK06-001-00001',
+    product: '电线电缆',
+    category: '工业产品',
+    riskClass: 'B',
+    teamLeader: '王建国',
+    state: '待公示',
+    completionDate: '2024-08-01',
+    result: '未发现问题',
+    rectificationDeadline: '',
+    rectificationConfirmedOn: '',
+    publicationDue: '2024-08-29',
+    publishedOn: '',
+  };
+  return {
+    campaign: { _id: new Types.ObjectId(), name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查', year: 2024 } as CampaignDoc,
+    draw: { attempt: 1 } as DrawDoc,
+    today: '2024-11-15',
+    scope: { kind: 'city' },
+    title: summaryTitle(2024),
+    fileName: summaryFileName(2024, '2024-11-15'),
+    unit: '运城市市场监督管理局',
+    preparedBy: '许小颖',
+    rows,
+    total,
+    details: [detail],
+  };
+}
+
+describe('buildSummaryXlsx', () => {
+  let wb: ExcelJS.Workbook;
+  beforeAll(async () => {
+    const data = await buildSummaryXlsx(summary());
+    wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+  });
+
+  it('has the title block of an official form', () => {
+    const ws = wb.getWorksheet(SUMMARY_SHEET)!;
+    expect(ws.getCell(`A${LAYOUT.mark}`).value).toBe('附件5');
+    expect(ws.getCell(`A${LAYOUT.title}`).value).toBe('2024年市级“双随机、一公开”监督检查情况汇总表');
+    expect(ws.getCell(`A${LAYOUT.title}`).isMerged).toBe(true);
+    expect(String(ws.getCell(`A${LAYOUT.campaign}`).value)).toContain('工业产品生产许可证获证企业');
+    expect(ws.getCell(`A${LAYOUT.unit}`).value).toBe('填报单位（盖章）：运城市市场监督管理局');
+    const dateCell = ws.getRow(LAYOUT.unit).values as unknown[];
+    expect(dateCell.some((v) => typeof v === 'string' && v.startsWith('填报日期：2024年11月15日'))).toBe(true);
+  });
+
+  it('has a two-row header with column groups, frozen with the county column', () => {
+    const ws = wb.getWorksheet(SUMMARY_SHEET)!;
+    const h1 = ws.getRow(LAYOUT.header1);
+    const h2 = ws.getRow(LAYOUT.header2);
+    SUMMARY_COLUMNS.forEach((c, i) => {
+      if (c.group) {
+        expect(h2.getCell(i + 1).value).toBe(c.title);
+        expect(h1.getCell(i + 1).value).toBe(c.group); // merged cells read as the master's value
+      } else {
+        expect(h1.getCell(i + 1).value).toBe(c.title);
+      }
+    });
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: LAYOUT.header2 });
+    expect(ws.getColumn(2).width).toBeGreaterThan(10);
+    expect(h2.getCell(6).border?.top?.style).toBe('thin');
+  });
+
+  it('writes one row per county with numbers and percentages, then 合计', () => {
+    const ws = wb.getWorksheet(SUMMARY_SHEET)!;
+    const col = (key: string) => SUMMARY_COLUMNS.findIndex((c) => c.key === key) + 1;
+    const xia = ws.getRow(LAYOUT.firstData);
+    expect(xia.getCell(col('index')).value).toBe(1);
+    expect(xia.getCell(col('county')).value).toBe('夏县');
+    expect(xia.getCell(col('registered')).value).toBe(16);
+    expect(xia.getCell(col('sampleRatio')).value).toBe(0.25);
+    expect(xia.getCell(col('sampleRatio')).numFmt).toBe('0.00%');
+    expect(xia.getCell(col('pubOverdue')).value).toBe(1);
+    expect(xia.getCell(col('rectOverdue')).value).toBe(1);
+    const empty = ws.getRow(LAYOUT.firstData + 2);
+    expect(empty.getCell(col('sampleRatio')).value).toBe('—');
+    const total = ws.getRow(LAYOUT.firstData + 3);
+    expect(total.getCell(1).value).toBe('合计');
+    expect(total.getCell(col('sampled')).value).toBe(6);
+    expect(total.getCell(col('publicationRate')).value).toBe(0.5);
+    expect(total.getCell(col('sampled')).font?.bold).toBe(true);
+    const after = ws.getRow(LAYOUT.firstData + 4).getCell(1).value;
+    expect(String(after)).toMatch(/^说明/);
+  });
+
+  it('lists every task on the 检查明细 sheet', () => {
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(ws.getRow(2).getCell(4).value).toBe('企业名称');
+    expect(ws.getRow(3).values).toEqual(
+      expect.arrayContaining(['夏县', 7, '夏县瑞丰电缆有限公司（示例）', '待公示', '2024-08-01', '未发现问题', '2024-08-29']),
+    );
+    expect(ws.rowCount).toBe(3);
+  });
+});
+
+it('the reply card is valid Card JSON 2.0', () => {
+  const card = summaryCard(summary());
+  expect(validateCard(card)).toMatchObject({ ok: true });
+});
