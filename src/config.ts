@@ -103,6 +103,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (!/^cli_[0-9a-zA-Z]+$/.test(appId!)) {
       throw new ConfigError('LARK_APP_ID', '应为飞书应用的 App ID（形如 cli_xxxxxxxxxxxxxxxx）');
     }
+    // The SDK's long connection silently refuses any other shape.
+    if (modeRaw === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(appId!)) {
+      throw new ConfigError('LARK_APP_ID', '长连接模式（LARK_MODE=ws）要求 App ID 为 cli_ 加 16 位十六进制字符');
+    }
     lark = {
       appId: appId!,
       appSecret: appSecret!,
@@ -114,5 +118,8 @@ export function loadConfig(env: Env = process.env): Config {
   }
 
   const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `“${logLevel}”无效，应为 fatal、error、warn、info、debug、trace 或 silent`);
+  }
   return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel };
 }

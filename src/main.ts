@@ -35,11 +35,20 @@ async function main(): Promise<void> {
   const service = await startService(config, log);
   if (!config.lark) process.stdout.write(sandboxGuide({ ...config, port: service.port }));
 
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Never hang on shutdown (e.g. a call to Feishu in flight).
+    setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, 20_000).unref();
     service.stop().then(
       () => process.exit(0),
       (err: unknown) => {

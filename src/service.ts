@@ -82,8 +82,9 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     async stop() {
       longConnection?.stop();
       await scheduler.stop();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
       await outbox.stop();
       await db.close();
     },

@@ -118,6 +118,9 @@ export function createRouter(
         return reply(renderCard('message', { title: MSG.unknownCommandTitle, color: 'grey', paragraphs: [MSG.unknownNonText] }));
       }
       const command = parseCommand(text);
+      // In a group the bot answers only what is addressed to it: a command, or a message that @-mentions someone
+      // (with the default scopes Feishu delivers group messages only when the bot is @-mentioned).
+      if (message.chatType === 'group' && !command && message.mentionKeys.length === 0) return;
       const spec = command ? byName.get(command.name) : undefined;
       if (!command || !spec) {
         const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;

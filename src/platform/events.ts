@@ -112,15 +112,15 @@ export function createEventDispatcher(opts: {
       content: e.message.content,
       mentionKeys: (e.message.mentions ?? []).map((m) => m.key),
     };
-    const work = handlers.onMessage(msg);
-    const outcome = await withDeadline(
-      work.catch(async (err: unknown) => {
+    const work = handlers.onMessage(msg).then(
+      () => deduper.complete(keys),
+      async (err: unknown) => {
         // Let Feishu's redelivery try again: forget that we saw it.
         await deduper.release(keys).catch(() => undefined);
         throw err;
-      }),
-      deadline,
+      },
     );
+    const outcome = await withDeadline(work, deadline);
     if (!outcome.done) {
       work.catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'message handling failed after the answer'));
     }
@@ -144,7 +144,10 @@ export function createEventDispatcher(opts: {
       messageId: e.context?.open_message_id,
       chatId: e.context?.open_chat_id,
     };
-    const work = handlers.onCardAction(action);
+    const work = handlers.onCardAction(action).then(async (res) => {
+      await deduper.complete(keys);
+      return res;
+    });
     try {
       const outcome = await withDeadline(work, deadline);
       if (outcome.done) return outcome.value;

@@ -8,19 +8,27 @@ export function sdkDomain(domain: string): lark.Domain | string {
   return domain;
 }
 
-/** The SDK logs whole request configs on failure; keep them out of our logs except at debug level. */
+/**
+ * The SDK logs whole request configs on failed API calls; those stay at debug level (the outbox logs its own
+ * outcome). Its long-connection messages ("[ws]", e.g. an unusable app id or a refused connection) are warnings.
+ */
 function sdkLogger(log: Logger) {
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)).slice(0, 500)).join(' ');
+  const ws = (msg: unknown[]) => msg[0] === '[ws]';
   return {
-    error: (...msg: unknown[]) => log.debug({ sdk: 'lark' }, text(msg)),
-    warn: (...msg: unknown[]) => log.debug({ sdk: 'lark' }, text(msg)),
+    error: (...msg: unknown[]) => (ws(msg) ? log.warn({ sdk: 'lark' }, text(msg)) : log.debug({ sdk: 'lark' }, text(msg))),
+    warn: (...msg: unknown[]) => (ws(msg) ? log.warn({ sdk: 'lark' }, text(msg)) : log.debug({ sdk: 'lark' }, text(msg))),
     info: (...msg: unknown[]) => log.debug({ sdk: 'lark' }, text(msg)),
     debug: () => undefined,
     trace: () => undefined,
   };
 }
 
+/** Feishu calls must not hang forever on a half-open connection (the SDK's axios instance has no timeout). */
+const HTTP_TIMEOUT_MS = 15_000;
+
 export function createLarkClient(cfg: LarkConfig, log: Logger): lark.Client {
+  lark.defaultHttpInstance.defaults.timeout = HTTP_TIMEOUT_MS;
   return new lark.Client({
     appId: cfg.appId,
     appSecret: cfg.appSecret,

@@ -37,6 +37,17 @@ function safeEqual(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/**
+ * Replays of a captured request are refused once older than this; it is shorter than the de-duplication memory
+ * (3 days) and longer than Feishu's redelivery schedule (the last retry comes about 7 hours after the event).
+ */
+const MAX_REQUEST_AGE_MS = 24 * 3600 * 1000;
+
+function freshTimestamp(ts: string, now: number): boolean {
+  if (!/^\d{9,11}$/.test(ts)) return false;
+  return Math.abs(now - Number(ts) * 1000) <= MAX_REQUEST_AGE_MS;
+}
+
 /** X-Lark-Signature = hex(sha256(timestamp + nonce + encryptKey + body)), over the bytes as received. */
 export function larkSignature(timestamp: string, nonce: string, encryptKey: string, body: string): string {
   return createHash('sha256').update(timestamp + nonce + encryptKey + body).digest('hex');
@@ -68,6 +79,11 @@ export function larkWebhook(opts: {
   };
 
   return async (ctx: Context): Promise<void> => {
+    const declared = Number(ctx.get('content-length'));
+    if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
+      ctx.set('Connection', 'close');
+      return reject(ctx, 413, 'body too large');
+    }
     let raw: string;
     try {
       raw = await readRawBody(ctx.req);
@@ -82,6 +98,23 @@ export function larkWebhook(opts: {
     }
     if (!isRecord(outer)) return reject(ctx, 400, 'body is not a JSON object');
 
+    // Every event and callback is signed; only URL verification comes unsigned. The signature is checked before
+    // anything is decrypted, and every failure gets the same answer.
+    const ts = header(ctx, 'x-lark-request-timestamp');
+    const nonce = header(ctx, 'x-lark-request-nonce');
+    const signature = header(ctx, 'x-lark-signature');
+    const signed = ts !== '' || nonce !== '' || signature !== '';
+    if (signed) {
+      if (!ts || !nonce || !signature || !safeEqual(larkSignature(ts, nonce, encryptKey, raw), signature.toLowerCase())) {
+        log.warn('webhook: bad signature');
+        return reject(ctx, 401, 'unauthorized');
+      }
+      if (!freshTimestamp(ts, Date.now())) {
+        log.warn('webhook: stale or malformed request timestamp');
+        return reject(ctx, 401, 'unauthorized');
+      }
+    }
+
     let plain: Record<string, unknown>;
     if (typeof outer.encrypt === 'string') {
       try {
@@ -90,7 +123,7 @@ export function larkWebhook(opts: {
         plain = inner;
       } catch {
         log.warn('webhook: body could not be decrypted with the Encrypt Key');
-        return reject(ctx, 401, 'cannot decrypt');
+        return reject(ctx, 401, 'unauthorized');
       }
     } else {
       plain = outer;
@@ -100,27 +133,23 @@ export function larkWebhook(opts: {
     if (plain.type === 'url_verification') {
       if (typeof plain.token !== 'string' || !safeEqual(plain.token, verificationToken)) {
         log.warn('webhook: url_verification with a wrong Verification Token');
-        return reject(ctx, 401, 'bad token');
+        return reject(ctx, 401, 'unauthorized');
       }
       ctx.status = 200;
       ctx.type = 'application/json';
       ctx.body = { challenge: typeof plain.challenge === 'string' ? plain.challenge : '' };
       return;
     }
-
-    const ts = header(ctx, 'x-lark-request-timestamp');
-    const nonce = header(ctx, 'x-lark-request-nonce');
-    const signature = header(ctx, 'x-lark-signature');
-    if (!ts || !nonce || !signature || !safeEqual(larkSignature(ts, nonce, encryptKey, raw), signature.toLowerCase())) {
-      log.warn('webhook: bad or missing signature');
-      return reject(ctx, 401, 'bad signature');
+    if (!signed) {
+      log.warn('webhook: unsigned event');
+      return reject(ctx, 401, 'unauthorized');
     }
 
     const headerObj = isRecord(plain.header) ? plain.header : undefined;
     const token = plain.schema === '2.0' ? headerObj?.token : plain.token;
     if (typeof token !== 'string' || !safeEqual(token, verificationToken)) {
       log.warn({ eventType: headerObj?.event_type }, 'webhook: wrong Verification Token');
-      return reject(ctx, 401, 'bad token');
+      return reject(ctx, 401, 'unauthorized');
     }
 
     // Checked above: let the SDK route and flatten without checking again.

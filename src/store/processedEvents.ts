@@ -1,15 +1,27 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** Marker of an inbound event already handled; a TTL index forgets it after Feishu's redelivery window. */
+/**
+ * Marker of an inbound event: being handled (`done` false, until `until`) or handled. A TTL index forgets it after
+ * Feishu's redelivery window.
+ */
 export interface ProcessedEvent {
   _id: string;
   at: Date;
+  done: boolean;
+  /** while being handled: after this, a redelivery may take the event over (the handler died) */
+  until?: Date;
 }
+
+/**
+ * How long a claim protects an event being handled. Feishu redelivers only when it got no answer (first after 15 s),
+ * and the webhook answers within 3 s, so a redelivery that finds an expired claim means the handler died.
+ */
+const CLAIM_MS = 10_000;
 
 const RETENTION_SECONDS = 3 * 24 * 3600; // Feishu re-pushes for up to ~7 h; keep three days.
 
 const schema = new Schema<ProcessedEvent>(
-  { _id: { type: String, required: true }, at: { type: Date, required: true } },
+  { _id: { type: String, required: true }, at: { type: Date, required: true }, done: { type: Boolean, default: true }, until: Date },
   { versionKey: false, collection: 'processed_events' },
 );
 schema.index({ at: 1 }, { expireAfterSeconds: RETENTION_SECONDS });
@@ -23,25 +35,44 @@ export function isDuplicateKeyError(err: unknown): boolean {
 }
 
 /**
- * Claims the given keys (e.g. `event:<id>`, `message:<id>`). Returns false when any was claimed before, i.e. the
- * event is a redelivery. `release` undoes a claim so a failed handling can be retried by the next delivery.
+ * Claims the given keys (e.g. `event:<id>`, `message:<id>`) for handling. Returns false when any was handled or is
+ * being handled, i.e. the event is a redelivery; a claim whose handler died (expired) is taken over, so a crash
+ * mid-handling loses nothing. `complete` marks the keys handled; `release` undoes a claim after a failure so the
+ * next delivery tries again.
  */
 export class EventDeduper {
   constructor(private readonly model: Model<ProcessedEvent>) {}
 
   async claim(keys: string[], now: Date): Promise<boolean> {
+    const until = new Date(now.getTime() + CLAIM_MS);
     const claimed: string[] = [];
     for (const key of keys) {
       try {
-        await this.model.create({ _id: key, at: now });
+        await this.model.create({ _id: key, at: now, done: false, until });
         claimed.push(key);
       } catch (err) {
-        if (isDuplicateKeyError(err)) return false;
-        await this.release(claimed);
-        throw err;
+        if (!isDuplicateKeyError(err)) {
+          await this.release(claimed);
+          throw err;
+        }
+        const taken = await this.model.findOneAndUpdate(
+          { _id: key, done: false, until: { $lt: now } },
+          { $set: { at: now, until } },
+          { returnDocument: 'after' },
+        );
+        if (!taken) {
+          // A redelivery: whatever this call claimed is part of it and counts as handled.
+          await this.complete(claimed);
+          return false;
+        }
+        claimed.push(key);
       }
     }
     return true;
+  }
+
+  async complete(keys: string[]): Promise<void> {
+    if (keys.length > 0) await this.model.updateMany({ _id: { $in: keys } }, { $set: { done: true }, $unset: { until: 1 } });
   }
 
   async release(keys: string[]): Promise<void> {

@@ -1,4 +1,5 @@
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, encryptEvent, findButtons, signBody } from '../support/lark-client';
+import { TEST_APP } from '../support/harness';
 import { startHarness, type Harness } from '../support/harness';
 import { staffModel } from '../../src/store/staff';
 import { processedEventModel } from '../../src/store/processedEvents';
@@ -88,6 +89,38 @@ describe('authenticity', () => {
     expect(res.status).toBe(401);
   });
 
+  /** Posts an envelope encrypted and signed like Feishu, with a chosen timestamp (or none). */
+  async function post(envelope: object, opts: { timestamp?: string; unsigned?: boolean }) {
+    const body = JSON.stringify({ encrypt: encryptEvent(TEST_APP.encryptKey, JSON.stringify(envelope)) });
+    const ts = opts.timestamp ?? String(Math.floor(Date.now() / 1000));
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (!opts.unsigned) {
+      headers['x-lark-request-timestamp'] = ts;
+      headers['x-lark-request-nonce'] = 'n0nce';
+      headers['x-lark-signature'] = signBody(ts, 'n0nce', TEST_APP.encryptKey, body);
+    }
+    return fetch(`http://127.0.0.1:${h.service.port}/lark/events`, { method: 'POST', headers, body });
+  }
+
+  it('refuses an unsigned event and a correctly signed replay older than a day', async () => {
+    const before = await counts();
+    expect((await post(h.feishu.textEvent(STRANGER, '/帮助'), { unsigned: true })).status).toBe(401);
+    const twoDaysAgo = String(Math.floor(Date.now() / 1000) - 2 * 86_400);
+    const stale = await post(h.feishu.textEvent(STRANGER, '/帮助'), { timestamp: twoDaysAgo });
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toEqual({ error: 'unauthorized' });
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 413 to an oversized body without reading it', async () => {
+    const res = await fetch(`http://127.0.0.1:${h.service.port}/lark/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ encrypt: 'x'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('answers JSON, never the SDK’s empty 204', async () => {
     const res = await h.feishu.sendText(STRANGER, '/帮助');
     expect(res.status).toBe(200);
@@ -171,6 +204,31 @@ describe('duplicates', () => {
     await replyTo(message.message_id);
     await new Promise((r) => setTimeout(r, 500));
     expect(h.emulator.messages()).toHaveLength(1);
+  });
+});
+
+describe('crash safety of the de-duplication', () => {
+  it('a redelivery takes over an event whose handler died, but not one still being handled', async () => {
+    const processed = processedEventModel(h.service.db.connection);
+    const past = new Date(Date.now() - 60_000);
+    const dead = h.feishu.textEvent(STRANGER, '/帮助');
+    const deadMessage = dead.event.message as { message_id: string };
+    // As if an earlier delivery claimed the event and the process died before answering.
+    await processed.create([
+      { _id: `event:${dead.header.event_id}`, at: past, done: false, until: new Date(past.getTime() + 10_000) },
+      { _id: `message:${deadMessage.message_id}`, at: past, done: false, until: new Date(past.getTime() + 10_000) },
+    ]);
+    const redelivered = await h.feishu.sendText(STRANGER, '/帮助', { eventId: dead.header.event_id, messageId: deadMessage.message_id });
+    expect(redelivered.status).toBe(200);
+    await replyTo(deadMessage.message_id);
+    expect(await processed.findById(`event:${dead.header.event_id}`).lean()).toMatchObject({ done: true });
+
+    const busy = h.feishu.textEvent(STRANGER, '/帮助');
+    const busyMessage = busy.event.message as { message_id: string };
+    await processed.create({ _id: `event:${busy.header.event_id}`, at: new Date(), done: false, until: new Date(Date.now() + 10_000) });
+    await h.feishu.sendText(STRANGER, '/帮助', { eventId: busy.header.event_id, messageId: busyMessage.message_id });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.emulator.messages().filter((m) => m.root === busyMessage.message_id)).toHaveLength(0);
   });
 });
 
