@@ -222,10 +222,10 @@ export function liveTasksMatch(campaignId: Types.ObjectId, drawId: Types.ObjectI
 }
 
 /**
- * Stages that turn each task into {county, state, flags…} (0/1). `cutoff`: see publicationCutoff.
- * Shared by the progress digest and the 附件5 summary, so both count the same way.
+ * Stages that turn each task into {county, state, flags…} (0/1) plus the `extra` projected fields.
+ * `cutoff`: see publicationCutoff. Shared by the progress digest and the 附件5 summary, so both count the same way.
  */
-export function flagStages(today: string, cutoff: string | null): PipelineStage[] {
+export function flagStages(today: string, cutoff: string | null, extra: Record<string, unknown> = {}): PipelineStage[] {
   const checked = { $in: ['$state', ['待公示', '待整改', '已公示']] };
   const confirmed = present('$rectificationCheck.confirmedOn');
   const published = { $or: [{ $eq: ['$state', '已公示'] }, present('$publication.publishedOn')] };
@@ -274,14 +274,15 @@ export function flagStages(today: string, cutoff: string | null): PipelineStage[
         unpublished: cond({ $and: ['$_checked', { $not: ['$_published'] }] }),
         pubOverdue: cond({ $and: ['$_checked', { $not: ['$_published'] }, pastDue] }),
         notStarted: cond({ $in: ['$state', ['待接收', '待检查']] }),
+        ...extra,
       },
     },
   ];
 }
 
-/** $group of flagged tasks by county. */
-export function countyGroupStage(): PipelineStage.Group {
-  const group: Record<string, unknown> = { _id: '$county', total: { $sum: 1 } };
+/** $group of flagged tasks by county; `extra` adds accumulators (e.g. a $push of the rows). */
+export function countyGroupStage(extra: Record<string, unknown> = {}): PipelineStage.Group {
+  const group: Record<string, unknown> = { _id: '$county', total: { $sum: 1 }, ...extra };
   for (const s of OPEN_STATES) group[STATE_KEYS[s]] = { $sum: cond({ $eq: ['$state', s] }) };
   for (const k of FLAG_KEYS) group[k] = { $sum: `$${k}` };
   return { $group: group as PipelineStage.Group['$group'] };

@@ -26,15 +26,18 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
-import { YUNCHENG_COUNTIES } from '../domain/registryRows';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc } from '../store/draw';
 import { enterpriseModel } from '../store/enterprise';
 import { taskModel, type TaskState } from '../store/task';
 import {
-  countProgress,
-  liveTasksMatch,
+  countsFromGroup,
+  countyGroupStage,
   dueDateOf,
+  flagStages,
+  liveTasksMatch,
+  orderCounties,
+  publicationCutoff,
   reportContext,
   type CountyCounts,
   type ProgressRefusal,
@@ -168,78 +171,107 @@ export async function registeredCounts(
   return new Map(rows.map((r) => [r._id, r.n]));
 }
 
-interface DetailDoc {
+/** A task as pushed into its county's group (missing fields may be absent or null). */
+interface PushedRow {
   no: number;
   state: TaskState;
-  enterprise: { county: string; name: string; uscc: string; licenceNo: string; product: string; category: string; riskClass: string };
-  team?: { name: string; role: string }[];
-  inspection?: { completionDate?: string; result?: string; rectification?: { deadline?: string } };
-  rectificationCheck?: { confirmedOn?: string };
-  publication?: { dueDate?: string; publishedOn?: string };
+  name: string;
+  uscc: string;
+  licenceNo: string;
+  product: string;
+  category: string;
+  riskClass: string;
+  teamNames?: string[] | null;
+  teamRoles?: string[] | null;
+  completionDate?: string | null;
+  result?: string | null;
+  deadline?: string | null;
+  confirmedOn?: string | null;
+  dueDate?: string | null;
+  publishedOn?: string | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
 
-const DETAIL_PROJECTION = {
-  _id: 0,
-  no: 1,
-  state: 1,
-  'enterprise.county': 1,
-  'enterprise.name': 1,
-  'enterprise.uscc': 1,
-  'enterprise.licenceNo': 1,
-  'enterprise.product': 1,
-  'enterprise.category': 1,
-  'enterprise.riskClass': 1,
-  'team.name': 1,
-  'team.role': 1,
-  'inspection.completionDate': 1,
-  'inspection.result': 1,
-  'inspection.rectification.deadline': 1,
-  'rectificationCheck.confirmedOn': 1,
-  'publication.dueDate': 1,
-  'publication.publishedOn': 1,
-} as const;
+/** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
+const DETAIL_FIELDS = {
+  uscc: '$enterprise.uscc',
+  product: '$enterprise.product',
+  category: '$enterprise.category',
+  riskClass: '$enterprise.riskClass',
+  teamNames: '$team.name',
+  teamRoles: '$team.role',
+  result: '$inspection.result',
+  confirmedOn: '$rectificationCheck.confirmedOn',
+  publishedOn: '$publication.publishedOn',
+};
 
-/** The 检查明细 rows, in the official county order then by 抽取序号. */
-export async function loadDetails(
+const PUSHED: Record<keyof PushedRow, string> = {
+  no: '$no',
+  state: '$state',
+  name: '$name',
+  uscc: '$uscc',
+  licenceNo: '$licenceNo',
+  product: '$product',
+  category: '$category',
+  riskClass: '$riskClass',
+  teamNames: '$teamNames',
+  teamRoles: '$teamRoles',
+  completionDate: '$completionDate',
+  result: '$result',
+  deadline: '$deadline',
+  confirmedOn: '$confirmedOn',
+  dueDate: '$dueDate',
+  publishedOn: '$publishedOn',
+};
+
+export function detailOf(county: string, r: PushedRow): SummaryDetail {
+  const checked = CHECKED.has(r.state);
+  const completionDate = r.completionDate ?? '';
+  const leader = (r.teamRoles ?? []).indexOf('组长');
+  return {
+    county,
+    no: r.no,
+    name: r.name,
+    uscc: r.uscc,
+    licenceNo: r.licenceNo,
+    product: r.product,
+    category: r.category,
+    riskClass: r.riskClass,
+    teamLeader: leader >= 0 ? (r.teamNames?.[leader] ?? '') : '',
+    state: r.state,
+    completionDate: checked ? completionDate : '',
+    result: checked ? (r.result ?? '') : '',
+    rectificationDeadline: checked ? (r.deadline ?? '') : '',
+    rectificationConfirmedOn: r.confirmedOn ?? '',
+    publicationDue: checked ? (dueDateOf({ dueDate: r.dueDate ?? undefined, completionDate: completionDate || undefined }) ?? '') : '',
+    publishedOn: r.publishedOn ?? '',
+  };
+}
+
+/**
+ * One pass over the tasks: $match → flags (plus the detail fields) → $group by county with the counts and a $push
+ * of the county's rows. One document per county comes back (each far below 16 MB: a county has at most a few
+ * thousand licence holders), so neither a $facet nor a second query over the tasks is needed.
+ * Rows come back in the official county order, then by 抽取序号.
+ */
+export async function countiesWithDetails(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string },
-): Promise<SummaryDetail[]> {
-  // A plain find with a projection: the rows are a listing, not a computation (the counts are aggregated).
-  const docs = await taskModel(conn)
-    .find(liveTasksMatch(input.campaignId, input.drawId, input.county), DETAIL_PROJECTION)
-    .lean<DetailDoc[]>();
-  const order = new Map(YUNCHENG_COUNTIES.map((c, i) => [c, i]));
-  docs.sort((a, b) => {
-    const ca = order.get(a.enterprise.county) ?? YUNCHENG_COUNTIES.length;
-    const cb = order.get(b.enterprise.county) ?? YUNCHENG_COUNTIES.length;
-    if (ca !== cb) return ca - cb;
-    if (a.enterprise.county !== b.enterprise.county) return a.enterprise.county < b.enterprise.county ? -1 : 1;
-    return a.no - b.no;
-  });
-  return docs.map((d) => {
-    const checked = CHECKED.has(d.state);
-    const completionDate = d.inspection?.completionDate ?? '';
-    return {
-      county: d.enterprise.county,
-      no: d.no,
-      name: d.enterprise.name,
-      uscc: d.enterprise.uscc,
-      licenceNo: d.enterprise.licenceNo,
-      product: d.enterprise.product,
-      category: d.enterprise.category,
-      riskClass: d.enterprise.riskClass,
-      teamLeader: d.team?.find((m) => m.role === '组长')?.name ?? '',
-      state: d.state,
-      completionDate: checked ? completionDate : '',
-      result: checked ? (d.inspection?.result ?? '') : '',
-      rectificationDeadline: checked ? (d.inspection?.rectification?.deadline ?? '') : '',
-      rectificationConfirmedOn: d.rectificationCheck?.confirmedOn ?? '',
-      publicationDue: checked ? (dueDateOf({ dueDate: d.publication?.dueDate, completionDate: completionDate || undefined }) ?? '') : '',
-      publishedOn: d.publication?.publishedOn ?? '',
-    };
-  });
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+): Promise<{ counties: CountyCounts[]; details: SummaryDetail[] }> {
+  const groups = await taskModel(conn).aggregate<Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] }>([
+    { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
+    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS),
+    countyGroupStage({ rows: { $push: PUSHED } }),
+  ]);
+  const counties = orderCounties(groups.map(countsFromGroup), input.county);
+  const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
+  const details: SummaryDetail[] = [];
+  for (const c of counties) {
+    const rows = [...(byCounty.get(c.county) ?? [])].sort((a, b) => a.no - b.no);
+    for (const r of rows) details.push(detailOf(c.county, r));
+  }
+  return { counties, details };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -262,12 +294,11 @@ export async function summarize(
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
-  const [counts, registered, details] = await Promise.all([
-    countProgress(conn, { campaignId: campaign._id, drawId: draw._id, today, scope, top: 0 }),
+  const [{ counties, details }, registered] = await Promise.all([
+    countiesWithDetails(conn, { campaignId: campaign._id, drawId: draw._id, today, county }),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
-    loadDetails(conn, { campaignId: campaign._id, drawId: draw._id, county }),
   ]);
-  const { rows, total } = buildSummaryRows(counts.counties, registered, { withTotal: scope.kind === 'city' });
+  const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,
     draw,

@@ -186,7 +186,7 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
   // the same reminder's publication form now publishes with the confirmed label (read from the stored record)
   const pub = await d.click(liaison.openId, reminder, '已录入并公示', {});
   expect(pub.toast).toEqual({ type: 'success', content: '已登记公示：发现问题经责令已改正' });
-  expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2026-10-13', result: '发现问题经责令已改正' });
+  expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2026-10-15', result: '发现问题经责令已改正' });
 });
 
 it('a due date beyond the calendar data: unknown with a note, no crash, the city liaison told once a week', async () => {

@@ -255,7 +255,10 @@ it('a reopened record voids the follow-up cards until it completes again, with a
   h.emulator.reset();
   const summary = (await d.open(leader.openId, task)).card!;
   await d.click(leader.openId, summary, '提交检查结果', {});
-  for (const m of [officer, expert]) await d.click(m.openId, await d.cardTo(m.openId, '请核对检查记录', task.enterprise.name), '确认签字');
+  // both sign cards first: they are identical, and the emulator finds a clicked message by its card
+  const signCards = [await d.cardTo(officer.openId, '请核对检查记录', task.enterprise.name), await d.cardTo(expert.openId, '请核对检查记录', task.enterprise.name)];
+  await d.click(officer.openId, signCards[0], '确认签字');
+  await d.click(expert.openId, signCards[1], '确认签字');
   stored = await readTask(conn(), task._id);
   expect(stored.state).toBe('待公示');
   expect(stored.publication).toEqual({ dueDate: addWorkingDays('2026-06-03', 20) });

@@ -109,7 +109,7 @@ beforeAll(async () => {
     requestedBy: reg.cityLiaison.openId,
     requestedByName: reg.cityLiaison.name,
     entropy: `e${attempt}`,
-    entropySource: 'liaison',
+    entropySource: 'liaison' as const,
     populationHash: 'p',
     staffHash: 's',
     seed: 'seed',
@@ -119,7 +119,8 @@ beforeAll(async () => {
     confirmedBy: reg.cityLiaison.openId,
     confirmedAt: DRAWN_ON,
   });
-  const [old, current] = await drawModel(conn()).create([draw(1, 'superseded'), draw(2, 'confirmed')]);
+  const old = await drawModel(conn()).create(draw(1, 'superseded'));
+  const current = await drawModel(conn()).create(draw(2, 'confirmed'));
 
   for (const e of reg.data.enterprises) {
     if (e.validTo >= campaign.from && e.validFrom <= '2024-03-20') row(e.county).registered += 1;
@@ -141,10 +142,10 @@ beforeAll(async () => {
     const kind = KINDS[i % KINDS.length]!;
     planned.push({ county: e.county, name: e.name, kind });
     count(e.county, kind);
-    docs.push({ ...base(e, i + 1, campaign._id, current!._id), ...FIELDS[kind] });
+    docs.push({ ...base(e, i + 1, campaign._id, current._id), ...FIELDS[kind] });
   });
   // the superseded draw: voided tasks, and one left behind in 待检查 (it still must not count)
-  eligible.slice(45, 51).forEach((e, i) => docs.push({ ...base(e, i + 1, campaign._id, old!._id), state: i === 0 ? '待检查' : '已作废' }));
+  eligible.slice(45, 51).forEach((e, i) => docs.push({ ...base(e, i + 1, campaign._id, old._id), state: i === 0 ? '待检查' : '已作废' }));
   // another campaign's tasks
   const other = new Types.ObjectId();
   eligible.slice(51, 54).forEach((e, i) => docs.push({ ...base(e, i + 1, other, new Types.ObjectId()), ...FIELDS.published }));

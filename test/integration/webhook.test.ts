@@ -147,6 +147,13 @@ describe('/帮助 through the outbox', () => {
     expect(text).toContain('/帮助');
   });
 
+  it('stays quiet in a group about talk not addressed to it', async () => {
+    const sent = await h.feishu.sendText(LIAISON, '大家好', { chatType: 'group', chatId: 'oc_group000000000000000000000002', mentionBot: false });
+    expect(sent.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.emulator.messages().filter((m) => m.root === sent.messageId)).toHaveLength(0);
+  });
+
   it('points anything else to /帮助', async () => {
     for (const words of ['你好', '/不存在的命令']) {
       const sent = await h.feishu.sendText(STRANGER, words);

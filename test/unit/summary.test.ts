@@ -118,6 +118,7 @@ describe('buildSummaryXlsx', () => {
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: LAYOUT.header2 });
     expect(ws.getColumn(2).width).toBeGreaterThan(10);
     expect(h2.getCell(6).border?.top?.style).toBe('thin');
+    expect(ws.pageSetup).toMatchObject({ orientation: 'landscape', fitToWidth: 1, printTitlesRow: `${LAYOUT.header1}:${LAYOUT.header2}` });
   });
 
   it('writes one row per county with numbers and percentages, then 合计', () => {
@@ -149,6 +150,8 @@ describe('buildSummaryXlsx', () => {
       expect.arrayContaining(['夏县', 7, '夏县瑞丰电缆有限公司（示例）', '待公示', '2024-08-01', '未发现问题', '2024-08-29']),
     );
     expect(ws.rowCount).toBe(3);
+    expect(ws.autoFilter).toBeTruthy();
+    expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
   });
 });
 
