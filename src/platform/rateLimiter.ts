@@ -8,11 +8,17 @@ export interface WindowRule {
   windowMs: number;
 }
 
+/** Bookings older than this can matter to no rule (the longest window is a minute). */
+const FORGET_AFTER_MS = 5 * 60_000;
+
 export class SlidingWindowLimiter {
   private readonly slots = new Map<string, number[]>();
+  private calls = 0;
 
   /** Returns the delay in ms after which the call may go; the slot is booked. */
   reserve(buckets: { key: string; rule: WindowRule }[], now: number): number {
+    // Keys used once (e.g. a patched message) would otherwise stay forever.
+    if (++this.calls % 1000 === 0) for (const key of [...this.slots.keys()]) this.prune(key, now - FORGET_AFTER_MS);
     for (const { key, rule } of buckets) this.prune(key, now - rule.windowMs);
     let at = now;
     // Find the earliest instant at which every bucket has room; moving forward for one bucket never frees another
