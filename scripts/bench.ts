@@ -11,6 +11,7 @@ import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { makeRegistry } from '../test/unit/draw/generate';
 import { benchCallbacks } from './benchCallbacks';
+import { benchSummary } from './benchSummary';
 
 export interface Result {
   name: string;
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
     results.push(...(await benchCallbacks(h)));
     process.stdout.write('outbox …\n');
     results.push(...(await benchOutbox(h)));
+    process.stdout.write('summary …\n');
+    results.push(...(await benchSummary(h)));
   } finally {
     await h.close();
   }

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { shanghaiDate } from '../domain/calendar';
 import type { CallbackResponse } from '../platform/events';
-import { audienceOf, type FollowUpRefusal, type FollowUpResult } from '../operations/followup/common';
+import { audienceOf, inFollowUp, type FollowUpRefusal, type FollowUpResult } from '../operations/followup/common';
 import { confirmRectification } from '../operations/followup/confirmRectification';
 import { amendPublication, markPublished } from '../operations/followup/markPublished';
 import { viewFollowUp } from '../operations/followup/viewFollowUp';
@@ -79,9 +79,11 @@ async function answer<T extends object>(
 ): Promise<CallbackResponse> {
   if (!result.ok) {
     const toast = refusalToast(result.refusal);
-    // Outsiders and bad input: the card stays as it is (the typed text too).
-    const show = result.task && !['notConfirmer', 'notPublisher', 'notInvolved'].includes(result.refusal.code);
-    return show ? { toast, card: await cardFor(ctx, result.task!) } : { toast };
+    // Outsiders, bad input, a reopened or void record: the card stays as it is (the typed text too); otherwise it is
+    // refreshed from the stored state (e.g. already confirmed or published by someone else).
+    const task = result.task;
+    const show = task && inFollowUp(task) && !['notConfirmer', 'notPublisher', 'notInvolved'].includes(result.refusal.code);
+    return show ? { toast, card: await cardFor(ctx, task) } : { toast };
   }
   return { toast: ok(result.task, result as unknown as T), card: await cardFor(ctx, result.task, banner?.(result.task)) };
 }

@@ -250,6 +250,9 @@ it('a reopened record voids the follow-up cards until it completes again, with a
   expect(stored.publication).toBeUndefined();
   const refused = await d.click(liaison.openId, card, '已录入并公示', {});
   expect(refused.toast).toEqual({ type: 'warning', content: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示' });
+  expect(refused.card).toBeUndefined();
+  const view = await d.click(leader.openId, record, '整改与公示');
+  expect(view.toast?.content).toBe('检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示');
 
   at('2026-06-03T02:00:00Z');
   h.emulator.reset();

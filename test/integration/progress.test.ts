@@ -97,6 +97,7 @@ beforeAll(async () => {
   if (!preview.ok) throw new Error(preview.reason);
   const confirmed = await confirmDraw(conn(), h.service.outbox, NOW, { actor, drawId: preview.draw._id });
   if (!confirmed.ok) throw new Error(confirmed.reason);
+  await confirmed.dispatch; // tasks are written by the dispatch
 
   const tasks = await taskModel(conn()).find().sort({ no: 1 }).lean();
   expect(tasks.length).toBeGreaterThan(20);

@@ -544,7 +544,7 @@ export class SimulatedFeishu {
     } else if (opts.formValues) {
       throw new Error('formValues given, but the button does not submit a form');
     }
-    const sent = this.opts.emulator?.findMessageByCard(card);
+    const sent = this.opts.emulator?.findMessageByCard(card, openId);
     const messageId = opts.messageId ?? sent?.message_id ?? newMessageId();
     const chatId = opts.chatId ?? sent?.chat_id ?? this.p2pChatId(openId);
     const updateToken = this.opts.emulator?.issueCardToken(messageId, openId) ?? `c-${randomBytes(20).toString('hex')}`;

@@ -27,6 +27,7 @@ import type { Actor } from '../../src/policies';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
 import { cardText } from '../support/lark-client';
+import { validateCard } from '../support/lark-emulator/card-validator';
 
 const actor = (roles: Actor['roles'], county?: string): Actor => ({ openId: 'ou_x', roles, county });
 
@@ -187,16 +188,18 @@ describe('the counting pipeline', () => {
       overduePublications: [{ no: 3, name: '夏县*星号*企业', county: '夏县', licenceNo: 'XK', date: '2024-08-29', completionDate: '2024-08-01' }],
       overdueRectifications: [{ no: 4, name: '绛县企业', county: '绛县', licenceNo: 'XK', date: '2024-08-20' }],
     };
-    const city = cardText(progressCard({ ...base, scope: { kind: 'city' }, counties: rows, total }, { at: new Date('2024-09-10T01:00:00Z') }));
+    const cityCard = progressCard({ ...base, scope: { kind: 'city' }, counties: rows, total }, { at: new Date('2024-09-10T01:00:00Z') });
+    expect(validateCard(cityCard)).toMatchObject({ ok: true });
+    const city = cardText(cityCard);
     for (const c of YUNCHENG_COUNTIES) expect(city).toContain(c);
     expect(city).toContain('合计');
     expect(city).toContain('逾期未公示');
     expect(city).toContain('夏县\\*星号\\*企业');
     expect(city).toContain('整改期限 2024-08-20，已超 21 天');
     expect(city).toContain('2024-09-10 09:00');
-    const county = cardText(
-      progressCard({ ...base, scope: { kind: 'county', county: '夏县' }, counties: [xia], total: sumCounts([xia]) }, { digest: true, at: new Date() }),
-    );
+    const countyCard = progressCard({ ...base, scope: { kind: 'county', county: '夏县' }, counties: [xia], total: sumCounts([xia]) }, { digest: true, at: new Date() });
+    expect(validateCard(countyCard)).toMatchObject({ ok: true });
+    const county = cardText(countyCard);
     expect(county).toContain('检查进度日报 · 2024-09-10 · 夏县');
     expect(county).not.toContain('盐湖区');
     expect(county).toContain('待接收 1 · 待检查 1 · 检查中 1 · 待签字 1 · 待整改 0 · 待公示 3 · 已公示 0');

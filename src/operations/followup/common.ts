@@ -109,6 +109,11 @@ export const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
 
 // ---- facts and due date ----------------------------------------------------------------------------------------------
 
+/** Whether the record is complete and the task is in a follow-up state (待公示, 待整改, 已公示). */
+export function inFollowUp(task: TaskDoc): boolean {
+  return task.inspection?.completedAt !== undefined && ['待公示', '待整改', '已公示'].includes(task.state);
+}
+
 export function factsOf(task: TaskDoc): FollowUpFacts {
   return {
     state: task.state,

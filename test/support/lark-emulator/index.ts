@@ -107,7 +107,7 @@ export interface LarkEmulator {
   /** Apply a card returned by a callback (`card:{type:'raw',data}`); returns the violation the client would show. */
   applyCallbackCard(messageId: string, card: unknown): CardViolation | undefined;
   /** The latest interactive message whose current card equals `card`. */
-  findMessageByCard(card: unknown): SentMessage | undefined;
+  findMessageByCard(card: unknown, viewer?: string): SentMessage | undefined;
   /** The chat id of the p2p chat between the app and a user. */
   p2pChatId(openId: string): string;
 }
@@ -472,8 +472,8 @@ class Emulator implements LarkEmulator, EmulatorCore {
     return undefined;
   }
 
-  findMessageByCard(card: unknown): SentMessage | undefined {
-    return this.store.findByCard(card);
+  findMessageByCard(card: unknown, viewer?: string): SentMessage | undefined {
+    return this.store.findByCard(card, viewer);
   }
 
   p2pChatId(openId: string): string {

@@ -85,13 +85,17 @@ export class EmulatorStore {
   }
 
   /** The latest message whose current content equals `card` (by reference or JSON). */
-  findByCard(card: unknown): SentMessage | undefined {
+  /**
+   * The message showing this card: the same object first; else the latest with equal content, preferring one sent
+   * to `viewer` (teammates often get identical cards, and a user can only click the copy in their own chat).
+   */
+  findByCard(card: unknown, viewer?: string): SentMessage | undefined {
+    const interactive = this.messages.filter((m) => m.msg_type === 'interactive');
+    const same = interactive.find((m) => m.current === card);
+    if (same) return same;
     const json = JSON.stringify(card);
-    for (let i = this.messages.length - 1; i >= 0; i--) {
-      const m = this.messages[i];
-      if (m.msg_type === 'interactive' && (m.current === card || JSON.stringify(m.current) === json)) return m;
-    }
-    return undefined;
+    const equal = interactive.filter((m) => JSON.stringify(m.current) === json);
+    return equal.reverse().find((m) => viewer !== undefined && m.receive_id === viewer) ?? equal[0];
   }
 
   issueCardToken(messageId: string, openId: string, now: number): string {
