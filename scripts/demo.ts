@@ -53,6 +53,16 @@ function showCard(card: unknown): void {
   for (const l of cardLines(card)) process.stdout.write(`    │ ${l}\n`);
 }
 
+/** Files the bot uploaded that match, once at least `count` of them are there. */
+async function waitForFiles(h: Harness, match: (f: { file_name: string }) => boolean, count: number) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const files = h.emulator.files().filter(match);
+    if (files.length >= count || Date.now() > deadline) return files;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function botReplyTo(h: Harness, messageId: string) {
   const reply = await h.emulator.waitFor((m) => m.root === messageId, 10_000);
   say('机器人', '（卡片）');
@@ -175,6 +185,44 @@ async function main(): Promise<void> {
     }
     const done = await taskModel(h.service.db.connection).findById(task._id).lean();
     process.stdout.write(`\n任务状态：${done?.state}；检查结果：${done?.inspection?.result ?? ''}。\n`);
+
+    if (countyLiaison) {
+      process.stdout.write('\n———— 整改确认（附件2）与结果公示 ————\n');
+      const follow = await h.emulator.waitFor(
+        (x) => x.receive_id === countyLiaison.openId && cardText(x.content).includes('待整改') && findButtonsText(x.current).includes('确认整改'),
+        30_000,
+      );
+      say(`机器人 → ${countyLiaison.name}（${county}联络员）`, '（卡片）');
+      showCard(follow.current);
+      say(`${countyLiaison.name}（${county}联络员）`, '到企业现场核实后，填写完成整改情况，点击“确认整改”');
+      const rectified = await h.feishu.clickButton(countyLiaison.openId, follow.current, '确认整改', {
+        formValues: { done_1: '已在全部成品及合格证上补标生产许可证编号，现场核实无误' },
+      });
+      if (rectified.toast) say('机器人', `（提示）${rectified.toast.content}`);
+      showCard(rectified.card);
+      say(`${countyLiaison.name}（${county}联络员）`, '在国家企业信用信息公示系统录入并公示后，点击“已录入并公示”');
+      const published = await h.feishu.clickButton(countyLiaison.openId, rectified.card, '已录入并公示', {
+        formValues: { reference: '国家企业信用信息公示系统' },
+      });
+      if (published.toast) say('机器人', `（提示）${published.toast.content}`);
+      const final = await taskModel(h.service.db.connection).findById(task._id).lean();
+      process.stdout.write(`\n任务状态：${final?.state}；公示结果：${final?.publication?.result ?? ''}（${final?.publication?.publishedOn ?? ''}）。\n`);
+    }
+
+    process.stdout.write('\n———— 文书导出与公示页 ————\n');
+    const exporter = { name: `${lead.name}（组长）`, openId: lead.openId };
+    const exported = await userSays(h, exporter, `/导出 ${task.enterprise.licenceNo}`);
+    void exported;
+    const docs = await waitForFiles(h, (f) => f.file_name.endsWith('.docx'), 3);
+    for (const f of docs) {
+      const file = path.join(OUT_DIR, f.file_name);
+      writeFileSync(file, f.data);
+      say('机器人', `（文件）${f.file_name}，已保存到 ${file}`);
+    }
+    const page = await fetch(`http://127.0.0.1:${h.service.port}/public/results`);
+    const pageFile = path.join(OUT_DIR, 'public-results.html');
+    writeFileSync(pageFile, await page.text());
+    process.stdout.write(`\nGET /public/results → ${page.status}，公示页已保存到 ${pageFile}\n`);
 
     // Let the outbox deliver everything the platform's rate limits allow before the summary.
     const outbox = outboxModel(h.service.db.connection);

@@ -91,6 +91,21 @@ export function normaliseQuery(raw: string): string {
     .trim();
 }
 
+/**
+ * A regex source matching the normalised query whatever width each character was stored in: registries write
+ * licence numbers like “（晋）XK06-001-00111” with full-width brackets, people type either.
+ */
+function anyWidth(query: string): string {
+  return [...query]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      const escaped = escapeRegex(c);
+      if (code < 0x21 || code > 0x7e) return escaped;
+      return `(?:${escaped}|${String.fromCharCode(code + 0xfee0)})`;
+    })
+    .join('');
+}
+
 const LIGHT = { 'inspection.history': 0, 'inspection.photos': 0, 'inspection.lastActive': 0 } as const;
 
 /** The latest non-voided task of one enterprise's tasks (a voided one only when nothing else exists). */
@@ -124,12 +139,12 @@ export async function findTask(conn: Connection, rawQuery: string): Promise<Find
   if (query === '') return { kind: 'none' };
   const tasks = taskModel(conn);
   const byLicence = await tasks
-    .find({ 'enterprise.licenceNo': { $regex: `^${escapeRegex(query)}$`, $options: 'i' } }, LIGHT)
+    .find({ 'enterprise.licenceNo': { $regex: `^${anyWidth(query)}$`, $options: 'i' } }, LIGHT)
     .lean<TaskDoc[]>();
   if (byLicence.length > 0) return grouped(byLicence);
-  const byName = await tasks.find({ 'enterprise.name': query }, LIGHT).lean<TaskDoc[]>();
+  const byName = await tasks.find({ 'enterprise.name': { $regex: `^${anyWidth(query)}$` } }, LIGHT).lean<TaskDoc[]>();
   if (byName.length > 0) return grouped(byName);
-  const partial = await tasks.find({ 'enterprise.name': { $regex: escapeRegex(query) } }, LIGHT).lean<TaskDoc[]>();
+  const partial = await tasks.find({ 'enterprise.name': { $regex: anyWidth(query) } }, LIGHT).lean<TaskDoc[]>();
   return grouped(partial);
 }
 

@@ -250,6 +250,15 @@ it('a unique partial name finds the task; in a group the files go to the group',
   expect(fileMessages(cityLiaison.openId)).toHaveLength(0);
 });
 
+it('finds a licence number stored with full-width brackets whichever brackets are typed', async () => {
+  const e = ent('运城市全角括号电缆有限公司', { licenceNo: '（晋）XK06-001-00999' });
+  await submitted(await createTask(conn(), { kind: 'industrial', enterprise: e }));
+  for (const typed of ['（晋）XK06-001-00999', '(晋)xk06-001-00999']) {
+    const { text } = await ask(cityLiaison.openId, `/导出 ${typed}`);
+    expect(text).toContain('检查记录已导出');
+  }
+});
+
 it('an ambiguous name is refused with the candidates and their licence numbers; nothing is sent', async () => {
   const a = ent('运城市歧义甲化工有限公司');
   const b = ent('运城市歧义乙化工有限公司');
