@@ -219,6 +219,27 @@ async function main(): Promise<void> {
       writeFileSync(file, f.data);
       say('机器人', `（文件）${f.file_name}，已保存到 ${file}`);
     }
+    process.stdout.write('\n———— 进度与汇总（领导） ————\n');
+    const leaderStaff = reg.data.staff.find((x) => x.roles.includes('领导') && x.county === '市局');
+    if (leaderStaff) {
+      const leaderUser = { name: `${leaderStaff.name}（局领导）`, openId: leaderStaff.openId };
+      await userSays(h, leaderUser, '/进度');
+      await userSays(h, leaderUser, '/汇总');
+      const [sheet] = await waitForFiles(h, (f) => f.file_name.endsWith('.xlsx'), 1);
+      if (sheet) {
+        const file = path.join(OUT_DIR, sheet.file_name);
+        writeFileSync(file, sheet.data);
+        say('机器人', `（文件）${sheet.file_name}，已保存到 ${file}`);
+      }
+      say('定时任务', '每个工作日 8:30 向领导推送进度摘要（此处立即运行一次）');
+      await h.service.scheduler.runNow('digest');
+      const digest = await h.emulator.waitFor((x) => x.receive_id === leaderUser.openId && x.root === undefined && x.msg_type === 'interactive', 10_000).catch(() => undefined);
+      if (digest) {
+        say(`机器人 → ${leaderUser.name}`, '（进度摘要）');
+        showCard(digest.current);
+      }
+    }
+
     const page = await fetch(`http://127.0.0.1:${h.service.port}/public/results`);
     const pageFile = path.join(OUT_DIR, 'public-results.html');
     writeFileSync(pageFile, await page.text());
