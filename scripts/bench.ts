@@ -98,7 +98,12 @@ async function main(): Promise<void> {
   process.stdout.write('draw …\n');
   results.push(...benchDraw());
   const h = await startHarness({ dbPrefix: 'bench' });
+  let mongo = 'wire-server';
   try {
+    if (h.mongo.kind === 'external') {
+      const info = await h.service.db.connection.db!.admin().command({ buildInfo: 1 });
+      mongo = String(info.version);
+    }
     process.stdout.write('callbacks …\n');
     results.push(...(await benchCallbacks(h)));
     process.stdout.write('outbox …\n');
@@ -108,7 +113,6 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
   }
-  const mongo = h.mongo.kind === 'wire-server' ? 'wire-server' : 'external';
   const report = { machine: { cpus: os.cpus().length, node: process.version, mongo }, results };
   writeFileSync('bench-results.json', `${JSON.stringify(report, null, 2)}\n`);
   const width = Math.max(...results.map((r) => r.name.length));

@@ -22,6 +22,13 @@ export interface Scheduler {
 
 export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: Logger, now: () => Date): Scheduler {
   const byName = new Map(jobs.map((j) => [j.name, j]));
+  // node-cron's own messages (e.g. a missed tick under load) go to our JSON log, not to the console.
+  cron.setLogger({
+    info: (message) => log.debug({ cron: true }, message),
+    warn: (message) => log.warn({ cron: true }, message),
+    error: (message, err) => log.error({ cron: true, err }, String(message)),
+    debug: (message) => log.debug({ cron: true }, String(message)),
+  });
   const running = new Set<Promise<unknown>>();
 
   const runJob = async (job: JobSpec): Promise<boolean> => {
