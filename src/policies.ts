@@ -17,3 +17,11 @@ export type CommandAudience = readonly Role[] | 'all';
 export function mayUse(actor: Actor, audience: CommandAudience): boolean {
   return audience === 'all' || actor.roles.some((r) => audience.includes(r));
 }
+
+/**
+ * City-bureau staff who see and export everything: 领导, or anyone of 市局 holding a role other than 专家
+ * (experts from the 专家库 see only their own teams' tasks).
+ */
+export function isCityWide(actor: Actor): boolean {
+  return actor.roles.includes('领导') || (actor.county === '市局' && actor.roles.some((r) => r !== '专家'));
+}

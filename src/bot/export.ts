@@ -97,7 +97,8 @@ export const exportCommand: CommandSpec = {
     if (query === '') return ctx.reply(refusal(EMSG.badArgTitle, EMSG.missingArg));
     const length = [...query].length;
     if (length > MAX_QUERY_LENGTH) return ctx.reply(refusal(EMSG.badArgTitle, EMSG.tooLong(length)));
-    const to: Recipient = ctx.message.chatType === 'group' ? { chatId: ctx.message.chatId } : { openId: ctx.message.senderOpenId };
+    // Records name people and unpublished findings: files go to the requester's own chat, even when asked in a group.
+    const to: Recipient = { openId: ctx.message.senderOpenId };
     const outcome = await exportRecords(ctx.deps, { actor: ctx.actor, query, to, requestId: ctx.message.messageId });
     await ctx.reply(exportResultCard(outcome));
   },

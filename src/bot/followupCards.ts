@@ -34,6 +34,11 @@ type Value = ButtonView['value'];
 
 // ---- every sentence, in one place ----------------------------------------------------------------------------------
 
+/** 运城开发区 has a 分局, every other county-level unit a 市场监管局. */
+function countyUnit(county: string): string {
+  return county === '运城开发区' ? '运城开发区分局' : `${county}市场监管局`;
+}
+
 export const FMSG = {
   // titles
   titleToPublish: '检查结果待公示',
@@ -123,8 +128,8 @@ export const FMSG = {
   // toasts
   notFound: '找不到该检查任务，请联系市局联络员',
   void: '该任务已作废（抽取已重做），无需整改或公示',
-  notConfirmer: (county: string) => `只有${county}市场监管局的联络员（或市局联络员）可以确认整改`,
-  notPublisher: (county: string) => `按“谁检查、谁录入”，只有本检查组成员或${county}市场监管局的联络员可以登记公示`,
+  notConfirmer: (county: string) => `只有${countyUnit(county)}的联络员（或市局联络员）可以确认整改`,
+  notPublisher: (county: string) => `按“谁检查、谁录入”，只有本检查组成员或${countyUnit(county)}的联络员可以登记公示`,
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
   notReady: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示',
   stale: '检查记录已重新提交，这张卡片已失效，已刷新为最新状态',

@@ -99,7 +99,8 @@ export const summaryCommand: CommandSpec = {
     const built = await buildSummaryFile(ctx.deps, scope, ctx.actor, ctx.staff, ctx.command.args['专项']);
     if (!built.ok) return ctx.reply(refusalCard(built.title, built.reason));
     const m = ctx.message;
-    const to: Recipient = m.chatType === 'group' ? { chatId: m.chatId } : { openId: m.senderOpenId };
+    // The detail sheet names people and unpublished results: the file goes to the requester's own chat.
+    const to: Recipient = { openId: m.senderOpenId };
     await ctx.reply(summaryCard(built));
     await ctx.deps.outbox.sendFile(`summary:file:${m.messageId}`, to, { name: built.fileName, type: 'xls', data: built.data });
   },

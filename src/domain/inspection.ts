@@ -12,7 +12,7 @@
  *   counted from the day the 意见汇总表 is issued (the day the last team member signs); the day itself not counted.
  */
 import { CHECKLISTS, type ChecklistKind } from './checklists';
-import { parseDate } from './calendar';
+import { CalendarDataMissingError, isWorkingDay, parseDate } from './calendar';
 import type { Enterprise } from './types';
 
 export const VERDICTS = ['符合', '不符合'] as const;
@@ -225,13 +225,16 @@ export function checkReopenReason(raw: unknown): ReasonCheck {
   return { ok: true, reason };
 }
 
-/** The rectification period as typed: "15", "１５", "15天"; empty means the default. Whole days, 1…365. */
+/**
+ * The rectification period as typed: "15", "１５", "15天"; empty means the default. Whole calendar days, 1…365
+ * (the notice's “请于 日内完成”); “10个工作日” is refused rather than silently read as 10 calendar days.
+ */
 export function parseRectificationDays(raw: unknown): { ok: true; days: number } | { ok: false } {
   if (raw === undefined || raw === null) return { ok: true, days: DEFAULT_RECTIFICATION_DAYS };
   const text = String(raw)
     .replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0))
     .replace(/\s+/g, '')
-    .replace(/(天|日|个工作日)$/, '');
+    .replace(/(天|日)$/, '');
   if (text === '') return { ok: true, days: DEFAULT_RECTIFICATION_DAYS };
   if (!/^\d{1,3}$/.test(text)) return { ok: false };
   const days = Number(text);
@@ -291,6 +294,22 @@ export function addCalendarDays(date: string, days: number): string {
   return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
 }
 
+/**
+ * The deadline of a period of `days` calendar days from `issuedDate`; when it falls on a rest day (weekend or
+ * 法定节假日) it moves to the next working day, as periods do in Chinese administrative law. Where the calendar has
+ * no data for the year, the calendar date stands.
+ */
+export function rectificationDeadline(issuedDate: string, days: number): string {
+  let deadline = addCalendarDays(issuedDate, days);
+  try {
+    while (!isWorkingDay(deadline)) deadline = addCalendarDays(deadline, 1);
+  } catch (err) {
+    if (!(err instanceof CalendarDataMissingError)) throw err;
+    return addCalendarDays(issuedDate, days);
+  }
+  return deadline;
+}
+
 export function buildRectification(input: {
   kind: ChecklistKind;
   answers: readonly Answer[];
@@ -302,7 +321,7 @@ export function buildRectification(input: {
   return {
     days: input.days,
     issuedDate: input.issuedDate,
-    deadline: addCalendarDays(input.issuedDate, input.days),
+    deadline: rectificationDeadline(input.issuedDate, input.days),
     items: rectificationItems(input.kind, input.answers),
     setBy: input.setBy,
     recipients: [...new Set(input.recipients)],

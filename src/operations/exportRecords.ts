@@ -15,7 +15,6 @@ import type { Connection } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { CHECKLISTS } from '../domain/checklists';
 import { opinionSheet, outcomeOf, rectificationItems, OPINION_SHEET_TITLE } from '../domain/inspection';
-import { CITY_BUREAU } from '../domain/types';
 import {
   countyBureau,
   inspectionRecordDocx,
@@ -26,7 +25,7 @@ import {
 } from '../exports/docx';
 import type { Logger } from '../logger';
 import type { Outbox, Recipient } from '../platform/outbox';
-import type { Actor } from '../policies';
+import { isCityWide, type Actor } from '../policies';
 import { taskModel, type TaskDoc, type TaskState } from '../store/task';
 
 export interface ExportDeps {
@@ -72,8 +71,7 @@ const SUBMITTED: readonly TaskState[] = ['待签字', '待公示', '待整改', 
 export function mayExport(actor: Actor, task: Pick<TaskDoc, 'team' | 'enterprise'>): boolean {
   if (task.team.some((m) => m.openId === actor.openId)) return true;
   if (actor.roles.length === 0) return false;
-  if (actor.roles.includes('领导')) return true;
-  if (actor.county === CITY_BUREAU) return true;
+  if (isCityWide(actor)) return true;
   return actor.roles.includes('联络员') && actor.county === task.enterprise.county;
 }
 

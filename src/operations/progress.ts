@@ -32,8 +32,7 @@ import type { Connection, PipelineStage, Types } from 'mongoose';
 import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
 import { addCalendarDays } from '../domain/inspection';
 import { YUNCHENG_COUNTIES } from '../domain/registryRows';
-import { CITY_BUREAU } from '../domain/types';
-import type { Actor } from '../policies';
+import { isCityWide, type Actor } from '../policies';
 import { campaignModel, type CampaignDoc } from '../store/campaign';
 import { drawModel, type DrawDoc } from '../store/draw';
 import { taskModel, type TaskState } from '../store/task';
@@ -46,7 +45,7 @@ export type ReportScope = { kind: 'city' } | { kind: 'county'; county: string };
 /** Who sees which counties (see the module comment); null = not allowed (their own tasks are in /我的任务). */
 export function reportScope(actor: Actor): ReportScope | null {
   if (actor.roles.length === 0) return null;
-  if (actor.roles.includes('领导') || actor.county === CITY_BUREAU) return { kind: 'city' };
+  if (isCityWide(actor)) return { kind: 'city' };
   if (actor.roles.includes('联络员') && actor.county) return { kind: 'county', county: actor.county };
   return null;
 }

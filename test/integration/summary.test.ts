@@ -255,13 +255,15 @@ describe('/汇总', () => {
     expect(detail.rowCount).toBe(2 + planned.filter((p) => p.county === county).length);
   });
 
-  it('posts the file into a group chat when asked there', async () => {
+  it('asked in a group, answers there but sends the file only to the requester', async () => {
     const chatId = 'oc_summarygroup0000000000000000001';
     const sent = await h.feishu.sendText(reg.cityLiaison.openId, '/summary', { chatType: 'group', chatId });
     expect(sent.status).toBe(200);
     await h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
-    const file = await h.emulator.waitFor((m) => m.msg_type === 'file' && m.receive_id === chatId, 20_000);
-    expect(file.receive_id_type).toBe('chat_id');
+    const file = await h.emulator.waitFor((m) => m.msg_type === 'file' && m.receive_id === reg.cityLiaison.openId && m.createdAt >= Date.now() - 20_000, 20_000);
+    expect(file.receive_id_type).toBe('open_id');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === chatId)).toHaveLength(0);
   });
 
   it('refuses a county officer with the reason, sending no file; names an unknown campaign', async () => {

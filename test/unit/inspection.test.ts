@@ -21,6 +21,7 @@ import {
   withAnswer,
   type Answer,
   type Verdict,
+  rectificationDeadline,
 } from '../../src/domain/inspection';
 
 const at = new Date('2024-04-10T02:00:00Z');
@@ -153,5 +154,17 @@ describe('team', () => {
   it('clips long text for cards', () => {
     expect(clip('一二三四五', 10)).toBe('一二三四五');
     expect(clip('一二三四五', 3)).toBe('一二…');
+  });
+});
+
+describe('rectification deadline on a rest day', () => {
+  it('moves to the next working day (国庆 2024), and stays on a working day', () => {
+    expect(rectificationDeadline('2024-09-20', 15)).toBe('2024-10-08');
+    expect(rectificationDeadline('2024-03-01', 15)).toBe('2024-03-18'); // 03-16 is a Saturday
+    expect(rectificationDeadline('2024-03-05', 15)).toBe('2024-03-20');
+  });
+
+  it('keeps the calendar date where the calendar has no data for the year', () => {
+    expect(rectificationDeadline('2026-12-20', 15)).toBe('2027-01-04');
   });
 });
