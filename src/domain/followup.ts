@@ -265,8 +265,11 @@ export function dueReminders(f: FollowUpFacts, today: string): Reminder[] {
     const due = f.dueDate;
     const s = dueStatus(due, today);
     const base = { subject: 'publication' as const, deadline: due, left: 0, overdue: 0 };
-    if (s.stage === 'before' && PUBLICATION_REMINDER_DAYS.includes(s.left)) {
-      out.push({ ...base, kind: s.left === 5 ? 'pub-d5' : 'pub-d2', left: s.left, remind: true, escalate: false });
+    // Thresholds, not exact days: a run missed (a restart at 09:00) is made up by the next one; the caller's
+    // keys (per kind and due date for these) keep each reminder to once.
+    const [far, near] = [Math.max(...PUBLICATION_REMINDER_DAYS), Math.min(...PUBLICATION_REMINDER_DAYS)];
+    if (s.stage === 'before' && s.left <= far) {
+      out.push({ ...base, kind: s.left > near ? 'pub-d5' : 'pub-d2', left: s.left, remind: true, escalate: false });
     } else if (s.stage === 'due') {
       out.push({ ...base, kind: 'pub-due', remind: true, escalate: false });
     } else if (s.stage === 'overdue' && s.overdue >= 1) {

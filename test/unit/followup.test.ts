@@ -26,10 +26,20 @@ import {
 } from '../../src/domain/followup';
 
 /** Every day from `from` to `to` (inclusive) with the reminders due that day, as "date kind[+esc]" lines. */
-function schedule(facts: FollowUpFacts, from: string, to: string): string[] {
+/**
+ * What reaches people day by day when the job runs on every day in [from, to] except `missed`: the D−5 and D−2
+ * thresholds are sent once each (keyed by due date, as sendReminders does), everything else once per day.
+ */
+function schedule(facts: FollowUpFacts, from: string, to: string, missed: readonly string[] = []): string[] {
   const out: string[] = [];
+  const sentThresholds = new Set<string>();
   for (let day = from; day <= to; day = addCalendarDays(day, 1)) {
+    if (missed.includes(day)) continue;
     for (const r of dueReminders(facts, day)) {
+      if (r.kind === 'pub-d5' || r.kind === 'pub-d2') {
+        if (sentThresholds.has(r.kind)) continue;
+        sentThresholds.add(r.kind);
+      }
       out.push(`${day} ${r.kind}${r.remind ? '' : ' (no remind)'}${r.escalate ? ' +esc' : ''}`);
     }
   }
@@ -101,6 +111,14 @@ describe('publication reminders: working days only', () => {
       '2024-10-31 pub-overdue',
       '2024-11-01 pub-overdue +esc',
       '2024-11-04 pub-overdue',
+    ]);
+  });
+
+  it('a run missed on the D−5 or D−2 day is made up by the next working day', () => {
+    expect(schedule(waiting('2024-10-17'), '2024-09-13', '2024-10-17', ['2024-10-11', '2024-10-15'])).toEqual([
+      '2024-10-12 pub-d5',
+      '2024-10-16 pub-d2',
+      '2024-10-17 pub-due',
     ]);
   });
 

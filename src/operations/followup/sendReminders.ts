@@ -5,7 +5,8 @@
  * 2. for each open task, the reminders of domain/followup.ts dueReminders (D−5, D−2, due day, overdue daily for the
  *    publication; the rectification deadline day and overdue every 3rd working day for the 附件2 confirmation), each
  *    a card with the same forms as the original, to the county liaison(s) (and the 组长 for the publication);
- *    key fu:rem:<task>:<kind>:<day>:<recipient>;
+ *    key fu:rem:<task>:<kind>:<day>:<recipient> (for the D−5 and D−2 thresholds <due date> instead of <day>, so a
+ *    run missed at 09:00 is made up the next working day and each threshold still reminds once);
  * 3. one report per city-bureau recipient per day listing the escalated tasks (市局 联络员 and 领导 see all; a county's
  *    领导 sees that county's); key fu:esc:<day>:<recipient>;
  * 4. when a due date is unknown because the calendar lacks a year (or today itself is in such a year), a warning to
@@ -117,7 +118,8 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
         if (!r.remind) continue;
         for (const openId of responsible) {
           await deps.outbox.sendCard(
-            `fu:rem:${String(task._id)}:${r.kind}:${today}:${openId}`,
+            // Before the due date, one reminder per threshold (D−5, D−2) whichever day it goes; after, one a day.
+            `fu:rem:${String(task._id)}:${r.kind}:${r.kind === 'pub-d5' || r.kind === 'pub-d2' ? r.deadline : today}:${openId}`,
             { openId },
             followUpCard(task, { openId, audience, today, banner: { kind: 'reminder', reminder: r } }),
           );
