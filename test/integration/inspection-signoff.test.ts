@@ -5,7 +5,7 @@
  */
 import { shanghaiDate } from '../../src/domain/calendar';
 import { CHECKLISTS } from '../../src/domain/checklists';
-import { addCalendarDays, OPINION_SHEET_TITLE } from '../../src/domain/inspection';
+import { OPINION_SHEET_TITLE, rectificationDeadline } from '../../src/domain/inspection';
 import type { TaskDoc } from '../../src/store/task';
 import { cardText, findButtons } from '../support/lark-client';
 import { startHarness, type Harness } from '../support/harness';
@@ -114,7 +114,7 @@ it('findings: the 组长 sets the period, and the 意见汇总表 (附件1) goes
   expect(stored.state).toBe('待整改');
   expect(stored.inspection!.result).toBe('发现问题');
   const rect = stored.inspection!.rectification!;
-  expect(rect).toMatchObject({ days: 10, issuedDate: today(), deadline: addCalendarDays(today(), 10), setBy: leader.openId });
+  expect(rect).toMatchObject({ days: 10, issuedDate: today(), deadline: rectificationDeadline(today(), 10), setBy: leader.openId });
   expect(rect.items).toEqual([
     { no: 3, content: CHECKLISTS.food.items[2].content, record: r3 },
     { no: 7, content: CHECKLISTS.food.items[6].content, record: r7 },
