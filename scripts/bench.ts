@@ -73,12 +73,6 @@ async function benchOutbox(h: Harness): Promise<Result[]> {
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - t0) / 1000;
-  if (process.env.BENCH_DEBUG) {
-    const busyTimes = h.emulator.messagesTo(busy).map((m) => m.createdAt);
-    const all = h.emulator.messages().map((m) => m.createdAt);
-    const start = Math.min(...all);
-    process.stdout.write(`busy first ${(Math.min(...busyTimes) - start) / 1000}s last ${(Math.max(...busyTimes) - start) / 1000}s; others last ${(Math.max(...all) - start) / 1000}s\n`);
-  }
   const bound = Math.max(total / 50, 100 / 5);
   const byUuid = new Map<string, number>();
   for (const m of h.emulator.messages()) byUuid.set(m.uuid ?? m.message_id, (byUuid.get(m.uuid ?? m.message_id) ?? 0) + 1);

@@ -1,5 +1,5 @@
 /** Who may do what, in one place. */
-import { STAFF_ROLES, type StaffRole } from './domain/types';
+import { CITY_BUREAU, STAFF_ROLES, type StaffRole } from './domain/types';
 
 export const ROLES = STAFF_ROLES;
 export type Role = StaffRole;
@@ -23,5 +23,5 @@ export function mayUse(actor: Actor, audience: CommandAudience): boolean {
  * (experts from the 专家库 see only their own teams' tasks).
  */
 export function isCityWide(actor: Actor): boolean {
-  return actor.roles.includes('领导') || (actor.county === '市局' && actor.roles.some((r) => r !== '专家'));
+  return actor.roles.includes('领导') || (actor.county === CITY_BUREAU && actor.roles.some((r) => r !== '专家'));
 }
