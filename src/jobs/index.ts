@@ -2,6 +2,7 @@ import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import type { Outbox } from '../platform/outbox';
 import { resumeDispatch } from '../operations/draw/confirmDraw';
+import { completeSignedRecords } from '../operations/inspection/completeSigned';
 import { digestJob } from './digest';
 import { remindersJob } from './reminders';
 import type { JobSpec } from './scheduler';
@@ -14,7 +15,7 @@ export interface JobDeps {
 
 /** Every scheduled job of the service (digest, reminders …), declared once. */
 export function allJobs(deps: JobDeps): JobSpec[] {
-  return [digestJob(deps), remindersJob(deps), dispatchJob(deps)];
+  return [digestJob(deps), remindersJob(deps), dispatchJob(deps), completeSignedJob(deps)];
 }
 
 /** Finishes any confirmed draw whose dispatch stopped part-way (it runs after the confirm answer). */
@@ -26,6 +27,18 @@ function dispatchJob(deps: JobDeps): JobSpec {
     async run(now) {
       const resumed = await resumeDispatch(deps.conn, deps.outbox, now, deps.log);
       if (resumed > 0) deps.log.warn({ draws: resumed }, 'resumed draw dispatch');
+    },
+  };
+}
+
+/** Completes records whose last signature was saved but whose completion was cut off by a crash. */
+function completeSignedJob(deps: JobDeps): JobSpec {
+  return {
+    name: 'complete-signed',
+    cron: '*/5 * * * *',
+    async run(now) {
+      const completed = await completeSignedRecords({ ...deps, now: () => now });
+      if (completed > 0) deps.log.warn({ tasks: completed }, 'completed records left waiting after every signature');
     },
   };
 }

@@ -1,0 +1,22 @@
+import { taskModel, type TaskDoc } from '../../store/task';
+import type { InspectionDeps } from './common';
+import { followUp } from './followUp';
+
+/**
+ * Repairs records left in 待签字 although every member has signed (the process died between the last signature and
+ * completing the record): completes them and sends what they owe, exactly as the last signature would have.
+ * Returns how many were completed.
+ */
+export async function completeSignedRecords(deps: InspectionDeps): Promise<number> {
+  const waiting = await taskModel(deps.conn)
+    .find({ state: '待签字', 'inspection.completedAt': { $exists: false } })
+    .lean<TaskDoc[]>();
+  let completed = 0;
+  for (const task of waiting) {
+    const signed = new Set((task.inspection?.signatures ?? []).map((s) => s.openId));
+    if (!task.team.every((m) => signed.has(m.openId))) continue;
+    const after = await followUp(deps, task);
+    if (after.state !== '待签字') completed++;
+  }
+  return completed;
+}
