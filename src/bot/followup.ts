@@ -125,12 +125,13 @@ export function followUpActions(): ActionSpec[] {
     }),
     defineAction({
       name: 'fu.publish',
-      schema: z.object({ a: z.literal('fu.publish'), task: taskId, round }),
+      schema: z.object({ a: z.literal('fu.publish'), task: taskId, round, st: z.enum(['待公示', '待整改']).optional() }),
       async handle(ctx, value) {
         const result = await markPublished(ctx.deps, {
           taskId: value.task,
           actor: actorOf(ctx),
           round: value.round,
+          shownState: value.st,
           publishedOn: formValue(ctx, 'published_on'),
           reference: formValue(ctx, 'reference'),
         });

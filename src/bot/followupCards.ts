@@ -6,7 +6,7 @@
  * Callback values:
  *   fu.view    {task}          整改与公示 / 公示情况 (on the inspection record card): this card for the viewer
  *   fu.rectify {task, round}   确认整改 (form `rectify_form`: done_1 … done_n, opinion)
- *   fu.publish {task, round}   已录入并公示 (form `publish_form`: published_on (date picker), reference)
+ *   fu.publish {task, round, st} 已录入并公示 (form `publish_form`: published_on (date picker), reference)
  *   fu.amend   {task, round}   已更新公示结果 (form `amend_form`: published_on, reference)
  */
 import { clip } from '../domain/inspection';
@@ -388,7 +388,8 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
       button: FMSG.publishButton,
       buttonName: 'btn_publish',
       confirm: task.state === '待整改' ? { title: FMSG.publishEarlyTitle, text: FMSG.publishEarlyText } : undefined,
-      value: { a: 'fu.publish', task: id, round },
+      // The state the card showed decides the result label shown; a change meanwhile makes the click stale.
+      value: { a: 'fu.publish', task: id, round, st: task.state },
     };
   } else if (canPublish && amendable) {
     publishForm = {

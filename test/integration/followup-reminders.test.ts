@@ -183,8 +183,12 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
   await settle();
   expect(await runOn('2026-10-15')).toEqual([]); // day 7: nothing, confirmed
 
-  // the same reminder's publication form now publishes with the confirmed label (read from the stored record)
-  const pub = await d.click(liaison.openId, reminder, '已录入并公示', {});
+  // the card as shown before the confirmation promised “发现问题待后续处理”: that click is stale and refreshed …
+  const old = await d.click(liaison.openId, reminder, '已录入并公示', {});
+  expect(old.toast?.type).toBe('warning');
+  expect((await readTask(conn(), task._id)).state).toBe('待公示');
+  // … and the card after the confirmation publishes with the confirmed label
+  const pub = await d.click(liaison.openId, ok.card!, '已录入并公示', {});
   expect(pub.toast).toEqual({ type: 'success', content: '已登记公示：发现问题经责令已改正' });
   expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2026-10-15', result: '发现问题经责令已改正' });
 });

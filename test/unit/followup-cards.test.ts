@@ -151,7 +151,7 @@ describe('the follow-up card', () => {
     expect(confirm.formName).toBe('rectify_form');
     expect(confirm.value).toEqual({ a: 'fu.rectify', task: String(t._id), round: 1 });
     const publish = findButtons(card).find((b) => b.text === '已录入并公示')!;
-    expect(publish.value).toEqual({ a: 'fu.publish', task: String(t._id), round: 1 });
+    expect(publish.value).toEqual({ a: 'fu.publish', task: String(t._id), round: 1, st: '待整改' });
     expect(publish.element.confirm).toBeDefined(); // publishing before the confirmation asks first
     const json = JSON.stringify(card);
     for (let i = 1; i <= 9; i += 1) expect(json).toContain(`"name":"done_${i}"`);

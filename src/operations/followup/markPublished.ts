@@ -34,6 +34,8 @@ interface PublishInput {
   taskId: string;
   actor: FollowUpActor;
   round: number;
+  /** the state the clicked card showed (its result label depends on it); a different state now → stale */
+  shownState?: '待公示' | '待整改';
   publishedOn: unknown;
   reference: unknown;
 }
@@ -67,6 +69,8 @@ export async function markPublished(deps: FollowUpDeps, input: PublishInput): Pr
     }
     if (!rec?.completedAt || !['待公示', '待整改'].includes(task.state)) return refuse({ code: 'notReady' }, task);
     if (rec.round !== input.round) return refuse({ code: 'stale' }, task);
+    // E.g. the rectification was confirmed while the card still said “发现问题待后续处理”: show the new label first.
+    if (input.shownState && input.shownState !== task.state) return refuse({ code: 'stale' }, task);
 
     const now = deps.now();
     const today = shanghaiDate(now);
