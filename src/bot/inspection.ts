@@ -80,7 +80,10 @@ function answer<T extends object>(ctx: ActionContext, result: OpResult<T>, ok?: 
   if (!result.ok) {
     const toast = refusalToast(result.refusal);
     // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
-    return result.task ? { toast, card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } } : { toast };
+    const r = result.refusal;
+    // A refused stale answer keeps its typed text in the refreshed form.
+    const draft = r.code === 'stale' && r.item !== undefined && r.draft ? { item: r.item, record: r.draft } : undefined;
+    return result.task ? { toast, card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId, draft) } } : { toast };
   }
   const response: CallbackResponse = { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } };
   const toast = ok?.(result.task, result as unknown as T);

@@ -172,7 +172,11 @@ const STATE_COLORS: Record<string, HeaderColor> = { 待签字: 'wathet', 待公�
 
 // ---- the checklist item -------------------------------------------------------------------------------------------
 
-export function checklistItemCard(task: TaskDoc): CardJson {
+/**
+ * `draft`: the 检查记录 of an answer just refused as stale; when the card shows that item again the text is put
+ * back into the form, so nobody retypes it on a phone.
+ */
+export function checklistItemCard(task: TaskDoc, draft?: { item: number; record: string }): CardJson {
   const rec = task.inspection!;
   const n = itemCount(task.checklist);
   const k = rec.cursor;
@@ -193,7 +197,7 @@ export function checklistItemCard(task: TaskDoc): CardJson {
     photos: photos > 0 ? IMSG.itemPhotos(photos) : undefined,
     recordLabel: IMSG.recordLabel,
     placeholder: IMSG.recordPlaceholder,
-    recordDefault: a?.record || undefined,
+    recordDefault: (draft && draft.item === k && draft.record) || a?.record || undefined,
     ok: { a: 'insp.answer', ...base, verdict: '符合' },
     ng: { a: 'insp.answer', ...base, verdict: '不符合' },
     nav,
@@ -330,8 +334,8 @@ export function opinionNoticeCard(task: TaskDoc, viewer: string): CardJson {
 
 // ---- which card shows a task --------------------------------------------------------------------------------------
 
-/** The card that shows the stored state of a task to `viewer` (a team member). */
-export function taskCard(task: TaskDoc, viewer: string): CardJson {
+/** The card that shows the stored state of a task to `viewer` (a team member); `draft`: see checklistItemCard. */
+export function taskCard(task: TaskDoc, viewer: string, draft?: { item: number; record: string }): CardJson {
   if (task.state === '已作废') {
     return renderCard('message', { title: IMSG.voidTitle, color: 'grey', paragraphs: [IMSG.voidText(md(task.enterprise.name))] });
   }
@@ -347,7 +351,7 @@ export function taskCard(task: TaskDoc, viewer: string): CardJson {
       buttons: [startButton(task, IMSG.start)],
     });
   }
-  if (task.state === '检查中') return isSummary(task.checklist, rec.cursor) ? summaryCard(task, viewer) : checklistItemCard(task);
+  if (task.state === '检查中') return isSummary(task.checklist, rec.cursor) ? summaryCard(task, viewer) : checklistItemCard(task, draft);
   return recordCard(task, viewer);
 }
 

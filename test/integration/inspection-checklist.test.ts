@@ -162,6 +162,22 @@ it('refuses a stale card politely and re-renders it from the stored state', asyn
   expectItem(back.card, 'industrial', 4);
 });
 
+it('keeps the text of a refused stale answer in the refreshed form when it shows the same item', async () => {
+  const task = await createTask(conn());
+  let mine = (await d.open(officer.openId, task)).card!;
+  mine = (await d.click(officer.openId, mine, '符合')).card!; // → item 2
+  const theirs = (await d.open(expert.openId, task)).card!; // item 2, this version
+  // a teammate goes back and forth: same item, newer version
+  mine = (await d.click(officer.openId, mine, '上一项')).card!;
+  mine = (await d.click(officer.openId, mine, '下一项')).card!;
+  const typed = '现场发现新增的关键生产设备未在材料清单中（三台注塑机）';
+  const res = await d.click(expert.openId, theirs, '不符合', { record: typed });
+  expect(res.toast?.type).toBe('warning');
+  expectItem(res.card, 'industrial', 2);
+  expect(JSON.stringify(res.card)).toContain(typed);
+  expect((await readTask(conn(), task._id)).inspection!.answers.find((x) => x.item === 2)).toBeUndefined();
+});
+
 it('survives a restart in the middle of a checklist and continues at the right item', async () => {
   const task = await createTask(conn(), { kind: 'food' });
   let card = (await d.open(officer.openId, task)).card!;

@@ -38,7 +38,10 @@ async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEve
       )
       .lean<TaskDoc>()) ?? task;
   deps.log.info({ taskId: String(task._id), openId: event.by, item: event.item, baseVersion: event.baseVersion, version: fresh.version }, 'stale answer refused');
-  return refuse({ code: 'stale', item: event.item, current: answerFor(fresh.inspection?.answers ?? [], event.item) }, fresh);
+  return refuse(
+    { code: 'stale', item: event.item, current: answerFor(fresh.inspection?.answers ?? [], event.item), draft: event.record },
+    fresh,
+  );
 }
 
 export async function answerItem(deps: InspectionDeps, input: AnswerInput): Promise<OpResult<{ saved: Answer }>> {

@@ -25,7 +25,7 @@ export type Refusal =
   | { code: 'notStarted' }
   | { code: 'submitted' }
   | { code: 'published' }
-  | { code: 'stale'; item?: number; current?: Answer }
+  | { code: 'stale'; item?: number; current?: Answer; draft?: string }
   | { code: 'recordRequired' }
   | { code: 'recordTooLong'; length: number }
   | { code: 'representativeRequired' }
