@@ -44,7 +44,13 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const outbox = new Outbox(models.outbox, client, lark?.appId, log, opts.outbox);
   const bot = createBot({ conn, outbox, staff: models.staff, log, now: opts.now ?? (() => new Date()) });
   const dispatcher = lark
-    ? createEventDispatcher({ encryptKey: lark.encryptKey, deduper: new EventDeduper(models.processed), handlers: bot, log })
+    ? createEventDispatcher({
+        encryptKey: lark.encryptKey,
+        deduper: new EventDeduper(models.processed),
+        handlers: bot,
+        log,
+        lateCard: (eventId, messageId, card) => outbox.patchCard(`late:${eventId}`, messageId, card),
+      })
     : undefined;
 
   const web = createWebApp({

@@ -83,6 +83,11 @@ export function createEventDispatcher(opts: {
   handlers: BotHandlers;
   log: Logger;
   deadlineMs?: number;
+  /**
+   * A card answer that came after the deadline: the user saw only “正在处理”, so the card is updated in place
+   * afterwards (the message id is the callback's context.open_message_id).
+   */
+  lateCard?: (eventId: string, messageId: string, card: Record<string, unknown>) => Promise<void>;
   now?: () => Date;
 }): lark.EventDispatcher {
   const { deduper, handlers, log } = opts;
@@ -151,8 +156,12 @@ export function createEventDispatcher(opts: {
     try {
       const outcome = await withDeadline(work, deadline);
       if (outcome.done) return outcome.value;
-      work.catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'card action failed after the answer'));
-      return { toast: { type: 'info', content: '正在处理，请稍候查看最新消息' } };
+      work
+        .then(async (late) => {
+          if (late.card && action.messageId && opts.lateCard) await opts.lateCard(e.event_id, action.messageId, late.card.data);
+        })
+        .catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'card action failed after the answer'));
+      return { toast: { type: 'info', content: '正在处理，卡片稍后自动更新' } };
     } catch (err) {
       await deduper.release(keys).catch(() => undefined);
       log.error({ err, eventId: e.event_id }, 'card action failed');
