@@ -11,7 +11,7 @@ import { taskModel, type RectificationCheck, type TaskDoc, type TaskState } from
 import type { SentMessage, StoredFile } from '../support/lark-emulator/types';
 import { cardText } from '../support/lark-client';
 import { startHarness, type Harness } from '../support/harness';
-import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, type Person } from '../support/fixtures';
+import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, submittedRecord, type Person } from '../support/fixtures';
 
 let h: Harness;
 const conn = () => h.service.db.connection;
@@ -61,18 +61,7 @@ async function submitted(
   const hasFindings = Object.keys(findings).length > 0;
   const state: TaskState = opts.state ?? (hasFindings ? '待整改' : '待公示');
   const signed = state !== '待签字';
-  const inspection: InspectionRecord = {
-    startedAt: at,
-    startedBy: officer.openId,
-    startedBeforeReceipt: false,
-    cursor: 10,
-    answers,
-    history: [],
-    photos: [],
-    round: 1,
-    representative: '孙经理',
-    submittedAt: at,
-    submittedBy: officer.openId,
+  const inspection: InspectionRecord = submittedRecord(answers, officer.openId, at, {
     completionDate: '2024-05-06',
     signatures: (signed ? [officer, expert, leader] : [officer]).map((p) => ({ openId: p.openId, name: p.name, role: p.roles[0], at })),
     completedAt: signed ? at : undefined,
@@ -81,8 +70,7 @@ async function submitted(
       hasFindings && signed
         ? buildRectification({ kind, answers, days: 15, issuedDate: '2024-05-06', setBy: leader.openId, recipients: [liaison.openId] })
         : undefined,
-    reopens: [],
-  };
+  });
   const $set: Record<string, unknown> = { inspection, state };
   if (opts.check) {
     $set.rectificationCheck = {

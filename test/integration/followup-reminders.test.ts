@@ -9,7 +9,7 @@ import { buildRectification, type Answer, type InspectionRecord } from '../../sr
 import { taskModel, type Publication, type TaskDoc, type TaskState } from '../../src/store/task';
 import { cardText } from '../support/lark-client';
 import { startHarness, type Harness } from '../support/harness';
-import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, type Card, type Person } from '../support/fixtures';
+import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, submittedRecord, type Card, type Person } from '../support/fixtures';
 
 let h: Harness;
 let d: ReturnType<typeof inspectionDriver>;
@@ -55,23 +55,11 @@ async function completedTask(opts: {
   }));
   const team = task.team;
   const signed = opts.signed ?? true;
-  const inspection: InspectionRecord = {
-    startedAt: at,
-    startedBy: officer.openId,
-    startedBeforeReceipt: false,
-    cursor: 10,
-    answers,
-    history: [],
-    photos: [],
-    round: 1,
-    representative: '孙经理',
-    submittedAt: at,
-    submittedBy: officer.openId,
+  const inspection: InspectionRecord = submittedRecord(answers, officer.openId, at, {
     completionDate: opts.completionDate,
     signatures: team.filter((m) => signed || m.role !== '组长').map((m) => ({ openId: m.openId, name: m.name, role: m.role, at })),
-    reopens: [],
     ...(signed ? { completedAt: at, result: Object.keys(findings).length > 0 ? ('发现问题' as const) : ('未发现问题' as const) } : {}),
-  };
+  });
   if (opts.rectificationDeadline) {
     inspection.rectification = {
       ...buildRectification({ kind: 'industrial', answers, days: 15, issuedDate: opts.completionDate, setBy: leader.openId, recipients: [] }),

@@ -4,6 +4,7 @@
  */
 import { Types, type Connection } from 'mongoose';
 import type { ChecklistKind } from '../../src/domain/checklists';
+import type { Answer, InspectionRecord } from '../../src/domain/inspection';
 import type { Enterprise } from '../../src/domain/types';
 import { staffModel, type StaffMember } from '../../src/store/staff';
 import { taskModel, type TaskDoc, type TaskState, type TeamSlot } from '../../src/store/task';
@@ -60,6 +61,26 @@ export function enterprise(kind: ChecklistKind, overrides: Partial<Enterprise> =
     contact: '孙经理',
     phone: '0359-8000000',
     ...overrides,
+  };
+}
+
+/** A checklist record submitted by `by` at `at` with these answers (round 1, 企业代表 孙经理); `rest` sets the remainder. */
+export function submittedRecord(answers: Answer[], by: string, at: Date, rest: Partial<InspectionRecord>): InspectionRecord {
+  return {
+    startedAt: at,
+    startedBy: by,
+    startedBeforeReceipt: false,
+    cursor: 10,
+    answers,
+    history: [],
+    photos: [],
+    round: 1,
+    representative: '孙经理',
+    submittedAt: at,
+    submittedBy: by,
+    signatures: [],
+    reopens: [],
+    ...rest,
   };
 }
 

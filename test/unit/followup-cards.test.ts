@@ -13,7 +13,7 @@ import type { CardJson } from '../../src/bot/cards';
 import type { Publication, RectificationCheck, TaskDoc, TaskState } from '../../src/store/task';
 import { validateCard } from '../support/lark-emulator';
 import { cardText, findButtons } from '../support/lark-client';
-import { enterprise, PEOPLE, TEAM } from '../support/fixtures';
+import { enterprise, PEOPLE, submittedRecord, TEAM } from '../support/fixtures';
 
 const at = new Date('2026-03-02T02:00:00Z');
 const LONG = '记'.repeat(1000);
@@ -41,16 +41,9 @@ function task(
     byName: '李明',
     at,
   }));
-  const inspection: InspectionRecord = {
-    startedAt: at,
-    startedBy: officer.openId,
-    startedBeforeReceipt: false,
-    cursor: 10,
-    answers,
-    history: [],
-    photos: [],
-    round: 1,
-    representative: '孙经理',
+  const inspection: InspectionRecord = submittedRecord(answers, officer.openId, at, {
+    submittedAt: undefined,
+    submittedBy: undefined,
     completionDate: '2026-03-02',
     signatures: TEAM.map((m) => ({ openId: m.openId, name: m.name, role: m.role, at })),
     completedAt: at,
@@ -58,8 +51,7 @@ function task(
     rectification: findings
       ? buildRectification({ kind, answers, days: 15, issuedDate: '2026-03-02', setBy: leader.openId, recipients: [liaison.openId] })
       : undefined,
-    reopens: [],
-  };
+  });
   return {
     _id: new Types.ObjectId(),
     campaignId: new Types.ObjectId(),
