@@ -16,7 +16,7 @@ import type { Enterprise } from '../domain/types';
 import { enterpriseModel, type EnterpriseDoc } from '../store/enterprise';
 import { findActiveCampaign } from './campaigns';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
-import { rowUpsert } from './rowUpsert';
+import { rowUpsert, upsertRows, type ImportCounts } from './rowUpsert';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -24,10 +24,7 @@ export interface ImportOptions {
   now?: Date;
 }
 
-export interface ImportCounts {
-  inserted: number;
-  updated: number;
-}
+export type { ImportCounts } from './rowUpsert';
 
 export interface ExpiredLicence {
   line: number;
@@ -79,21 +76,7 @@ export async function importEnterpriseRows(
 ): Promise<EnterpriseImportReport> {
   const dryRun = opts.dryRun ?? false;
   const { valid, rejected } = validateEnterpriseRows(rows);
-  const model = enterpriseModel(conn);
-  const imported: ImportCounts = { inserted: 0, updated: 0 };
-
-  if (dryRun) {
-    const existing = await existingCodes(conn, valid.map((v) => v.value.uscc));
-    imported.updated = valid.filter((v) => existing.has(v.value.uscc)).length;
-    imported.inserted = valid.length - imported.updated;
-  } else {
-    await model.init();
-    for (const part of chunks(valid)) {
-      const result = await model.bulkWrite(part.map((v) => enterpriseUpsert(v.value)), { ordered: false });
-      imported.inserted += result.upsertedCount;
-      imported.updated += result.matchedCount;
-    }
-  }
+  const imported = await upsertRows(enterpriseModel(conn), 'uscc', valid.map((v) => v.value), enterpriseUpsert, dryRun);
 
   const report: EnterpriseImportReport = { dryRun, total: rows.length, imported, rejected };
   const campaign = await findActiveCampaign(conn, shanghaiDate(opts.now ?? new Date()));

@@ -11,7 +11,7 @@ import { enterpriseModel } from '../store/enterprise';
 import { staffModel, type StaffMember } from '../store/staff';
 import { countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
-import { rowUpsert } from './rowUpsert';
+import { rowUpsert, upsertRows } from './rowUpsert';
 
 export interface StaffImportReport {
   file?: string;
@@ -37,20 +37,7 @@ export async function importStaffRows(
 ): Promise<StaffImportReport> {
   const dryRun = opts.dryRun ?? false;
   const { valid, rejected } = validateStaffRows(rows);
-  const model = staffModel(conn);
-  const imported: ImportCounts = { inserted: 0, updated: 0 };
-
-  if (dryRun) {
-    const ids = valid.map((v) => v.value.openId);
-    const existing = new Set((await model.find({ openId: { $in: ids } }, { openId: 1, _id: 0 }).lean()).map((d) => d.openId));
-    imported.updated = ids.filter((id) => existing.has(id)).length;
-    imported.inserted = ids.length - imported.updated;
-  } else if (valid.length > 0) {
-    await model.init();
-    const result = await model.bulkWrite(valid.map((v) => staffUpsert(v.value)), { ordered: false });
-    imported.inserted = result.upsertedCount;
-    imported.updated = result.matchedCount;
-  }
+  const imported = await upsertRows(staffModel(conn), 'openId', valid.map((v) => v.value), staffUpsert, dryRun);
 
   const roles: Record<string, number> = {};
   for (const role of STAFF_ROLES) {
