@@ -6,8 +6,7 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-COPY scripts ./scripts
-COPY test/support ./test/support
+COPY scripts/cli.ts ./scripts/cli.ts
 RUN npm run build
 
 # ---- runtime: production dependencies only, non-root -----------------------------------------------------------

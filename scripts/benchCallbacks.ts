@@ -12,7 +12,7 @@ import { larkSignature } from '../src/platform/webhook';
 import { staffModel } from '../src/store/staff';
 import { taskModel, type TaskDoc } from '../src/store/task';
 import { enterprise } from '../test/support/fixtures';
-import { SimulatedFeishu, type EventEnvelope } from '../test/support/lark-client';
+import { SimulatedFeishu, type EventEnvelope } from '../src/sandbox/client';
 import { TEST_APP, type Harness } from '../test/support/harness';
 import type { Result } from './bench';
 

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { cardText, findButtons } from '../test/support/lark-client';
+import { cardText, findButtons } from '../src/sandbox/client';
 import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { staffModel } from '../src/store/staff';

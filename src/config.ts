@@ -1,5 +1,5 @@
 /**
- * Environment → one typed Config. Fails fast with a message naming the variable (CONTRACT.md "Environment").
+ * Environment → one typed Config. Fails fast with a message naming the variable (docs/interfaces.md "Environment").
  */
 export class ConfigError extends Error {
   constructor(

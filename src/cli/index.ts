@@ -65,7 +65,7 @@ const calendarDue: CliCommand = {
 };
 
 /**
- * Runs `fn` on the database the service uses (CONTRACT.md: MONGODB_URI, else the running service's embedded
+ * Runs `fn` on the database the service uses (docs/interfaces.md: MONGODB_URI, else the running service's embedded
  * database, else one started for this command) and closes it. Logs stay silent unless LOG_LEVEL is set, so that
  * stdout carries only the report.
  */

@@ -1,5 +1,5 @@
 /**
- * Row validation for the two registries (CONTRACT.md "Registries"): 检查对象名录库 (enterprises) and
+ * Row validation for the two registries (docs/interfaces.md "Registries"): 检查对象名录库 (enterprises) and
  * 执法检查人员名录库/专家库 (staff, one file). Pure: no I/O.
  *
  * - Headers: matched after removing a UTF-8 BOM and all whitespace (so " 飞书 OpenID " finds 飞书OpenID), ASCII

@@ -1,6 +1,6 @@
 /**
  * sample-data <dir>: writes the synthetic registries of domain/sampleData.ts in both formats:
- * enterprises.xlsx, enterprises.csv, staff.xlsx, staff.csv (headers exactly as CONTRACT.md; XLSX dates are real
+ * enterprises.xlsx, enterprises.csv, staff.xlsx, staff.csv (headers exactly as docs/interfaces.md; XLSX dates are real
  * date cells and codes are text cells).
  */
 import { mkdir } from 'node:fs/promises';

@@ -16,7 +16,7 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** The file through which the CLI finds the embedded database of a running service (CONTRACT.md). */
+/** The file through which the CLI finds the embedded database of a running service (docs/interfaces.md). */
 export const EMBEDDED_URI_FILE = 'embedded-db.json';
 
 interface EmbeddedInfo {
@@ -146,8 +146,8 @@ export async function openDatabase(opts: {
     const m = await startMongod(dataDir, log);
     started = { ...m, kind: 'mongod' };
   } else {
-    // Test support doubles as the offline fallback (CONTRACT.md "Embedded database").
-    const { startWireServer } = await import('../../test/support/mongo-wire');
+    // Test support doubles as the offline fallback (docs/interfaces.md "Embedded database").
+    const { startWireServer } = await import('./embedded');
     const srv = await startWireServer();
     started = { uri: `${srv.uri.replace(/\/$/, '')}/${DEFAULT_DB}`, kind: 'wire-server', stop: () => srv.close() };
     const banner = '!'.repeat(78);

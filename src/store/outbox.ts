@@ -17,7 +17,7 @@ export interface OutboxFile {
   fileKey?: string;
 }
 
-/** One outbound message, written before anyone is told (DESIGN.md): a crash between queued and sent loses nothing. */
+/** One outbound message, written before anyone is told (docs/architecture.md): a crash between queued and sent loses nothing. */
 export interface OutboxEntry {
   _id: Types.ObjectId;
   /** idempotency key: enqueuing the same key twice queues one message */

@@ -1,5 +1,5 @@
 /** The card 2.0 rules table (card-2.0-rules.md), enforced by the emulator's validator. */
-import { checkVersionChange, formatCardViolation, validateCard, validateInteractiveContent } from '../support/lark-emulator/card-validator';
+import { checkVersionChange, formatCardViolation, validateCard, validateInteractiveContent } from '../../src/sandbox/emulator/card-validator';
 
 const txt = (content: string) => ({ tag: 'plain_text', content });
 const v2 = (elements: unknown[], extra: Record<string, unknown> = {}) => ({ schema: '2.0', body: { elements }, ...extra });

@@ -1,7 +1,7 @@
 /** Rate limits, fault injection and token expiry, seen through the real SDK client. */
 import { AxiosError } from 'axios';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { silentLogger, startLarkEmulator, type LarkEmulator } from '../support/lark-emulator';
+import { silentLogger, startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
 
 const USER = 'ou_11112222333344445555666677778888';
 const OTHER = 'ou_99990000aaaabbbbccccddddeeeeffff';

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { AxiosError } from 'axios';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { silentLogger, startLarkEmulator, type LarkEmulator } from '../support/lark-emulator';
+import { silentLogger, startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
 
 const USER = 'ou_7d8a6e6df7621556ce0d21922b676706';
 const CHAT = 'oc_5ad11d72b830411d72b836c20';

@@ -1,7 +1,7 @@
 /** The long connection: a real lark.WSClient + EventDispatcher connected to the emulator's pbbp2 gateway. */
 import * as lark from '@larksuiteoapi/node-sdk';
-import { silentLogger, startLarkEmulator, WsAckError, type LarkEmulator } from '../support/lark-emulator';
-import { SimulatedFeishu } from '../support/lark-client';
+import { silentLogger, startLarkEmulator, WsAckError, type LarkEmulator } from '../../src/sandbox/emulator';
+import { SimulatedFeishu } from '../../src/sandbox/client';
 
 const USER = 'ou_0123456789abcdef0123456789abcdef';
 

@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import Router from '@koa/router';
 import * as lark from '@larksuiteoapi/node-sdk';
-import { silentLogger, startLarkEmulator, type LarkEmulator } from '../support/lark-emulator';
-import { SimulatedFeishu, cardText, findButtons, signBody } from '../support/lark-client';
+import { silentLogger, startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
+import { SimulatedFeishu, cardText, findButtons, signBody } from '../../src/sandbox/client';
 
 const ENCRYPT_KEY = 'encrypt-key-for-tests';
 const VERIFICATION_TOKEN = 'verification-token-for-tests';

@@ -1,6 +1,6 @@
 /** A record whose last signature was saved but whose completion was cut off (a crash) is completed by a job. */
 import { taskModel } from '../../src/store/task';
-import { cardText } from '../support/lark-client';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff } from '../support/fixtures';
 

@@ -8,7 +8,7 @@ import { verifyChain } from '../../src/domain/hashChain';
 import { runCli } from '../../src/cli';
 import { drawLogModel, drawModel } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 

@@ -5,7 +5,7 @@ import { generateSampleData } from '../../src/domain/sampleData';
 import { drawModel } from '../../src/store/draw';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
-import { cardText } from '../support/lark-client';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 
 const LIAISON = 'ou_cityliaison000000000000000000001';

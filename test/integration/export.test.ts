@@ -8,8 +8,8 @@ import { shanghaiDate } from '../../src/domain/calendar';
 import { CHECKLISTS, type ChecklistKind } from '../../src/domain/checklists';
 import { buildRectification, OPINION_SHEET_TITLE, type InspectionRecord } from '../../src/domain/inspection';
 import { taskModel, type RectificationCheck, type TaskDoc, type TaskState } from '../../src/store/task';
-import type { SentMessage, StoredFile } from '../support/lark-emulator/types';
-import { cardText } from '../support/lark-client';
+import type { SentMessage, StoredFile } from '../../src/sandbox/emulator/types';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, submittedRecord, type Person } from '../support/fixtures';
 

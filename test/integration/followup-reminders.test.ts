@@ -7,7 +7,7 @@ import { addWorkingDays } from '../../src/domain/calendar';
 import { CHECKLISTS } from '../../src/domain/checklists';
 import { buildRectification, type Answer, type InspectionRecord } from '../../src/domain/inspection';
 import { taskModel, type Publication, type TaskDoc, type TaskState } from '../../src/store/task';
-import { cardText } from '../support/lark-client';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, submittedRecord, type Card, type Person } from '../support/fixtures';
 

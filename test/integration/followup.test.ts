@@ -7,7 +7,7 @@
 import { addWorkingDays } from '../../src/domain/calendar';
 import { RECTIFICATION_OPINION } from '../../src/domain/followup';
 import type { TaskDoc } from '../../src/store/task';
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, type Card, type Person } from '../support/fixtures';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logger';
 import { startService } from '../../src/service';
-import { startWireServer } from '../support/mongo-wire';
+import { startWireServer } from '../../src/store/embedded';
 
 describe('GET /healthz', () => {
   it('is 200 while the database answers and 503 once it is gone', async () => {

@@ -3,7 +3,7 @@
  * refusals (不符合 without 检查记录, non-members), concurrent answers, stale cards, restart, photos, navigation.
  */
 import { CHECKLISTS, type ChecklistKind } from '../../src/domain/checklists';
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, type Card } from '../support/fixtures';
 

@@ -7,7 +7,7 @@ import { shanghaiDate } from '../../src/domain/calendar';
 import { CHECKLISTS } from '../../src/domain/checklists';
 import { OPINION_SHEET_TITLE, rectificationDeadline } from '../../src/domain/inspection';
 import type { TaskDoc } from '../../src/store/task';
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, slot, type Card } from '../support/fixtures';
 

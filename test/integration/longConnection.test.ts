@@ -1,5 +1,5 @@
 // lark-client first on purpose: the emulator must not depend on module load order (protobufjs global state).
-import { cardText } from '../support/lark-client';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 
 const USER = 'ou_wsuser00000000000000000000000001';

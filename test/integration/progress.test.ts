@@ -10,7 +10,7 @@ import { previewDraw } from '../../src/operations/draw/previewDraw';
 import type { Actor } from '../../src/policies';
 import { outboxModel } from '../../src/store/outbox';
 import { taskModel } from '../../src/store/task';
-import { cardText, findButtons } from '../support/lark-client';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 

@@ -9,7 +9,7 @@ import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { DETAIL_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
 import { drawModel } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
-import { cardText } from '../support/lark-client';
+import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 

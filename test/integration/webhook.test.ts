@@ -1,4 +1,4 @@
-import { cardText, encryptEvent, findButtons, signBody } from '../support/lark-client';
+import { cardText, encryptEvent, findButtons, signBody } from '../../src/sandbox/client';
 import { TEST_APP } from '../support/harness';
 import { startHarness, type Harness } from '../support/harness';
 import { staffModel } from '../../src/store/staff';

@@ -1,7 +1,7 @@
 /** The MongoDB a test talks to: MONGODB_URI when set, else a fresh in-process wire server. */
 import { randomBytes } from 'node:crypto';
 import mongoose, { type ConnectOptions, type Connection } from 'mongoose';
-import { startWireServer } from './mongo-wire';
+import { startWireServer } from '../../src/store/embedded';
 
 export interface TestMongo {
   uri: string;

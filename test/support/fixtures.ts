@@ -10,8 +10,8 @@ import { staffModel, type StaffMember } from '../../src/store/staff';
 import { taskModel, type TaskDoc, type TaskState, type TeamSlot } from '../../src/store/task';
 import { renderCard } from '../../src/bot/cards';
 import type { Harness } from './harness';
-import { cardText, findButtons, type ButtonInfo, type ClickResult } from './lark-client';
-import type { JsonObject } from './lark-emulator';
+import { cardText, findButtons, type ButtonInfo, type ClickResult } from '../../src/sandbox/client';
+import type { JsonObject } from '../../src/sandbox/emulator';
 
 export interface Person {
   openId: string;

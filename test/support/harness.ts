@@ -10,8 +10,8 @@ import { createLogger, type Logger } from '../../src/logger';
 import type { OutboxOptions } from '../../src/platform/outbox';
 import { startService, type Service } from '../../src/service';
 import { testMongoUri, uniqueDbName, type TestMongo } from './db';
-import { SimulatedFeishu } from './lark-client';
-import { startLarkEmulator, type LarkEmulator } from './lark-emulator';
+import { SimulatedFeishu } from '../../src/sandbox/client';
+import { startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
 
 export const TEST_APP = {
   appId: 'cli_a1b2c3d4e5f6a7b8',

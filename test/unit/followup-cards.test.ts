@@ -11,8 +11,8 @@ import { calendarWarningCard, escalationCard, followUpCard, type FollowUpBanner 
 import { recordCard, tasksListCard } from '../../src/bot/inspectionCards';
 import type { CardJson } from '../../src/bot/cards';
 import type { Publication, RectificationCheck, TaskDoc, TaskState } from '../../src/store/task';
-import { validateCard } from '../support/lark-emulator';
-import { cardText, findButtons } from '../support/lark-client';
+import { validateCard } from '../../src/sandbox/emulator';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { enterprise, PEOPLE, submittedRecord, TEAM } from '../support/fixtures';
 
 const at = new Date('2026-03-02T02:00:00Z');

@@ -19,8 +19,8 @@ import {
 } from '../../src/bot/inspectionCards';
 import type { CardJson } from '../../src/bot/cards';
 import type { TaskDoc, TaskState } from '../../src/store/task';
-import { validateCard } from '../support/lark-emulator';
-import { cardText, findButtons } from '../support/lark-client';
+import { validateCard } from '../../src/sandbox/emulator';
+import { cardText, findButtons } from '../../src/sandbox/client';
 import { enterprise, PEOPLE, TEAM } from '../support/fixtures';
 
 const at = new Date('2024-04-10T02:00:00Z');

@@ -26,8 +26,8 @@ import {
 import type { Actor } from '../../src/policies';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
-import { cardText } from '../support/lark-client';
-import { validateCard } from '../support/lark-emulator/card-validator';
+import { cardText } from '../../src/sandbox/client';
+import { validateCard } from '../../src/sandbox/emulator/card-validator';
 
 const actor = (roles: Actor['roles'], county?: string): Actor => ({ openId: 'ou_x', roles, county });
 

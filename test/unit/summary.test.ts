@@ -6,7 +6,7 @@ import { emptyCounts, type CountyCounts } from '../../src/operations/progress';
 import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type SummaryDetail } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
-import { validateCard } from '../support/lark-emulator/card-validator';
+import { validateCard } from '../../src/sandbox/emulator/card-validator';
 import { summaryCard } from '../../src/bot/progressCards';
 
 function counts(county: string, c: Partial<CountyCounts>): CountyCounts {

@@ -1,7 +1,7 @@
 /** Handshake, admin and DDL commands, sessions and transactions, through real mongoose and the mongodb driver. */
 import mongoose, { Schema } from 'mongoose';
 import { openTestDb, type TestDb } from '../support/db';
-import { startWireServer } from '../support/mongo-wire';
+import { startWireServer } from '../../src/store/embedded';
 
 let t: TestDb;
 const db = () => {

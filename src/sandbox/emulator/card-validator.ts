@@ -1,5 +1,5 @@
 /**
- * Server-side validation of interactive card content, following /work/shared/reference/card-2.0-rules.md.
+ * Server-side validation of interactive card content, following docs/feishu-cards.md.
  *
  * Schema 2.0 cards are checked strictly (unknown keys and tags are refused, like the platform does); 1.0 cards only
  * need to be JSON objects. The first violation found wins, as on the server. Values the rules list as "unclear"

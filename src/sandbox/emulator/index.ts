@@ -97,7 +97,7 @@ export interface LarkEmulator {
   /** Drop WS connections as a server restart would. */
   dropWsConnections(): void;
 
-  // Hooks for the simulated client (test/support/lark-client.ts)
+  // Hooks for the simulated client (src/sandbox/client.ts)
   /** Make a user's message known, so the bot can reply to it and download its resources. */
   registerInboundMessage(msg: Omit<InboundMessage, 'createdAt'>): void;
   /** Store a user-uploaded resource (e.g. the image of an image message); returns its key. */

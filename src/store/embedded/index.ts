@@ -1,6 +1,6 @@
 /**
  * A MongoDB wire-protocol server for tests (and the offline fallback): in memory, single node, standalone.
- * Real mongoose and the real mongodb driver talk to it over TCP. See /work/shared/reference/mongo-wire.md.
+ * Real mongoose and the real mongodb driver talk to it over TCP. See docs/mongo-wire.md.
  *
  * Deliberate behaviour:
  * - transactions are rejected like a real standalone: code 20 IllegalOperation;

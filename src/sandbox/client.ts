@@ -6,11 +6,11 @@
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { checkVersionChange, type CardViolation } from './lark-emulator/card-validator';
-import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from './lark-emulator/ids';
-import { WsAckError } from './lark-emulator/ws-gateway';
-import type { LarkEmulator } from './lark-emulator';
-import type { CardElement, CardJson, JsonObject } from './lark-emulator/types';
+import { checkVersionChange, type CardViolation } from '../../src/sandbox/emulator/card-validator';
+import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from '../../src/sandbox/emulator/ids';
+import { WsAckError } from '../../src/sandbox/emulator/ws-gateway';
+import type { LarkEmulator } from '../../src/sandbox/emulator';
+import type { CardElement, CardJson, JsonObject } from '../../src/sandbox/emulator/types';
 
 export interface SimulatedFeishuOptions {
   /** The bot's event/callback URL, e.g. http://127.0.0.1:3000/lark/events. Required for the http transport. */
