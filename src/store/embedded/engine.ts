@@ -361,7 +361,7 @@ export class Engine {
         const stTyped = typedStatements[i];
         const spec: UpdateSpec = { q: st.q ?? {}, qTyped: stTyped.q ?? {}, u: st.u, uTyped: stTyped.u, arrayFilters: st.arrayFilters };
         const multi = st.multi === true;
-        if (updateKind(spec.u) === 'replace' && multi) {
+        if (updateKind(spec) === 'replace' && multi) {
           throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
         }
         const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
@@ -476,19 +476,22 @@ export class Engine {
 
   private findAndModify(c: Cmd): Document {
     const { body, typed } = c;
+    let spec: UpdateSpec | undefined;
+    if (body.remove !== true) {
+      if (body.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+      spec = { q: body.query ?? {}, qTyped: typed.query ?? {}, u: body.update, uTyped: typed.update, arrayFilters: body.arrayFilters };
+      updateKind(spec); // validate even when nothing matches
+    }
     const found: Slot | undefined = this.query(c, body.query, { sort: body.sort, limit: 1 })[0];
-    if (body.remove === true) {
+    if (!spec) {
       if (found) this.coll(c, true).remove(found);
       return { lastErrorObject: { n: found ? 1 : 0 }, value: found ? project(found.v, body.fields) : null };
     }
-    if (body.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
-    const spec: UpdateSpec = { q: body.query ?? {}, qTyped: typed.query ?? {}, u: body.update, uTyped: typed.update, arrayFilters: body.arrayFilters };
     if (found) {
       const before = found.v;
       this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false));
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(body.new === true ? found.v : before, body.fields) };
     }
-    updateKind(spec.u); // validate even when nothing matches
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const slot = this.coll(c, true).insert(upsertDocument(spec));
     return {
