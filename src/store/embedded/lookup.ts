@@ -1,0 +1,205 @@
+/**
+ * Lookup structures: for every field path named by an index (any index: unique or not, each field of a compound
+ * index, sparse and partial ones too), a map from value to the documents holding it, so that equality and `$in`
+ * filters read a handful of documents instead of the collection.
+ *
+ * These maps serve lookups only; the unique constraints keep MongoDB's own key semantics in collection.ts. A lookup
+ * must never miss a document mingo would match (the results are filtered by mingo afterwards and must equal a full
+ * scan's), so keys are taken generously: every scalar reachable along the path through arrays at any depth, the
+ * elements of a final array flattened, and everything inside an array nested in an array along the way (mingo's
+ * traversal matches those too). Only values whose equality is unambiguous are keyed and looked up: strings,
+ * numbers, booleans, dates and ObjectIds; anything else (null, missing, objects, arrays, regexes, other BSON types)
+ * falls back to a scan. A path through no array in any document ("not multikey") maps each document to at most one
+ * key: a filter that is one equality on such a path is answered from the map alone (no document is read to count).
+ */
+import { bsonType, isObject, keyString, type Document } from './values';
+
+/** Anything with a natural-order number and a plain (mingo) view of the current version. */
+export interface Keyed {
+  readonly seq: number;
+  v: { plain: Document };
+}
+
+export function lookupable(v: unknown): boolean {
+  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v instanceof Date || bsonType(v) === 'ObjectId';
+}
+
+/** A path usable for lookups: no positional or numeric parts (mingo gives those their own meanings). */
+export function lookupPath(path: string): boolean {
+  return path !== '' && path.split('.').every((p) => p !== '' && !p.startsWith('$') && !/^\d+$/.test(p));
+}
+
+/** The documents under one key: one document alone (most keys of most indexes), or a set. */
+type Holders<S> = S | Set<S>;
+
+export class FieldIndex<S extends Keyed> {
+  private readonly byKey = new Map<string, Holders<S>>();
+  /** some document had an array somewhere along the path */
+  multikey = false;
+  /** how many indexes name this path */
+  users = 0;
+  private readonly parts: string[];
+
+  constructor(readonly path: string) {
+    this.parts = path.split('.');
+  }
+
+  /** The keys of one document version (distinct). */
+  keys(plain: Document): string[] {
+    const out = new Set<string>();
+    const leaf = (v: unknown) => {
+      if (Array.isArray(v)) {
+        this.multikey = true;
+        for (const x of v) leaf(x);
+      } else if (lookupable(v)) out.add(keyString(v));
+    };
+    const walk = (v: unknown, i: number) => {
+      if (i === this.parts.length) {
+        leaf(v);
+      } else if (Array.isArray(v)) {
+        this.multikey = true;
+        for (const el of v) {
+          // mingo matches {'b.c': 1} against {b: [[1]]}: everything inside a nested array counts
+          if (Array.isArray(el)) leaf(el);
+          walk(el, i);
+        }
+      } else if (isObject(v) && Object.prototype.hasOwnProperty.call(v, this.parts[i])) {
+        walk(v[this.parts[i]], i + 1);
+      }
+    };
+    walk(plain, 0);
+    return [...out];
+  }
+
+  add(slot: S, keys = this.keys(slot.v.plain)): void {
+    for (const k of keys) {
+      const held = this.byKey.get(k);
+      if (held === undefined) this.byKey.set(k, slot);
+      else if (held instanceof Set) held.add(slot);
+      else if (held !== slot) this.byKey.set(k, new Set([held, slot]));
+    }
+  }
+
+  remove(slot: S, keys: string[]): void {
+    for (const k of keys) {
+      const held = this.byKey.get(k);
+      if (held === slot) {
+        this.byKey.delete(k);
+      } else if (held instanceof Set) {
+        held.delete(slot);
+        if (held.size === 1) this.byKey.set(k, held.values().next().value as S);
+      }
+    }
+  }
+
+  /** Moves `slot` from its old version's keys to the new version's. */
+  update(slot: S, oldPlain: Document, newPlain: Document): void {
+    const before = this.keys(oldPlain);
+    const after = this.keys(newPlain);
+    if (before.length === after.length && before.every((k, i) => k === after[i])) return;
+    this.remove(slot, before);
+    this.add(slot, after);
+  }
+
+  /** The documents holding `key`, in the order they got it. */
+  holders(key: string): Iterable<S> {
+    const held = this.byKey.get(key);
+    if (held === undefined) return [];
+    return held instanceof Set ? held : [held];
+  }
+
+  size(keys: string[]): number {
+    let n = 0;
+    for (const k of keys) {
+      const held = this.byKey.get(k);
+      n += held === undefined ? 0 : held instanceof Set ? held.size : 1;
+    }
+    return n;
+  }
+}
+
+/** One condition of the filter's top-level conjunction on a path: equality to one of `values`. */
+interface Equality {
+  path: string;
+  keys: string[];
+  /** the condition is nothing but the equality / $in */
+  pure: boolean;
+}
+
+export interface Conjunction {
+  equalities: Equality[];
+  /** how many conditions of the conjunction are not equalities on a lookup path */
+  residual: number;
+}
+
+/** Splits a filter into its top-level conjunction (top-level fields and `$and` clauses). */
+export function conjunction(filter: Document, out: Conjunction = { equalities: [], residual: 0 }): Conjunction {
+  for (const [k, cond] of Object.entries(filter)) {
+    if (k === '$and' && Array.isArray(cond)) {
+      for (const clause of cond) {
+        if (isObject(clause)) conjunction(clause, out);
+        else out.residual++;
+      }
+      continue;
+    }
+    if (k.startsWith('$') || !lookupPath(k)) {
+      out.residual++;
+      continue;
+    }
+    if (isObject(cond) && Object.keys(cond).length > 0 && Object.keys(cond).every((op) => op.startsWith('$'))) {
+      const ops = Object.keys(cond);
+      let values: unknown[] | undefined;
+      if ('$eq' in cond && lookupable(cond.$eq)) values = [cond.$eq];
+      else if ('$in' in cond && Array.isArray(cond.$in) && cond.$in.every(lookupable)) values = cond.$in as unknown[];
+      if (values) out.equalities.push({ path: k, keys: [...new Set(values.map(keyString))], pure: ops.length === 1 });
+      else out.residual++;
+      continue;
+    }
+    if (lookupable(cond)) out.equalities.push({ path: k, keys: [keyString(cond)], pure: true });
+    else out.residual++;
+  }
+  return out;
+}
+
+export interface Plan<S extends Keyed> {
+  index: FieldIndex<S>;
+  keys: string[];
+  /** the map alone answers the filter: no document needs to be read to decide whether it matches */
+  covered: boolean;
+}
+
+/** The cheapest equality of the conjunction that a field index can answer, if any. */
+export function plan<S extends Keyed>(filter: Document, fields: Map<string, FieldIndex<S>>): Plan<S> | undefined {
+  const c = conjunction(filter);
+  let best: { eq: Equality; index: FieldIndex<S>; size: number } | undefined;
+  for (const eq of c.equalities) {
+    const index = fields.get(eq.path);
+    if (!index) continue;
+    const size = index.size(eq.keys);
+    if (!best || size < best.size) best = { eq, index, size };
+  }
+  if (!best) return undefined;
+  const covered = c.residual === 0 && c.equalities.length === 1 && best.eq.pure && !best.index.multikey;
+  return { index: best.index, keys: best.eq.keys, covered };
+}
+
+/** The documents under `keys`, each once, in natural order. */
+export function candidates<S extends Keyed>(p: Plan<S>): S[] {
+  let out: S[];
+  if (p.keys.length === 1) {
+    out = [...p.index.holders(p.keys[0])];
+  } else {
+    const seen = new Set<S>();
+    for (const k of p.keys) for (const s of p.index.holders(k)) seen.add(s);
+    out = [...seen];
+  }
+  for (let i = 1; i < out.length; i++) {
+    if (out[i - 1].seq > out[i].seq) return out.sort((a, b) => a.seq - b.seq);
+  }
+  return out;
+}
+
+/** How many documents `keys` hold, for a covered plan (each document holds at most one key when not multikey). */
+export function coveredCount<S extends Keyed>(p: Plan<S>): number {
+  return p.index.size(p.keys);
+}
