@@ -10,7 +10,7 @@
  * traversal matches those too). Only values whose equality is unambiguous are keyed and looked up: strings,
  * numbers, booleans, dates and ObjectIds; anything else (null, missing, objects, arrays, regexes, other BSON types)
  * falls back to a scan. A path through no array in any document ("not multikey") maps each document to at most one
- * key: a filter that is one equality on such a path is answered from the map alone (no document is read to count).
+ * key: a filter made only of equalities on such paths is answered from the maps alone (no document is read to count).
  */
 import { bsonType, isObject, keyString, type Document } from './values';
 
@@ -108,6 +108,15 @@ export class FieldIndex<S extends Keyed> {
     return held instanceof Set ? held : [held];
   }
 
+  /** Whether `slot` holds one of `keys`. */
+  holds(slot: S, keys: string[]): boolean {
+    for (const k of keys) {
+      const held = this.byKey.get(k);
+      if (held === slot || (held instanceof Set && held.has(slot))) return true;
+    }
+    return false;
+  }
+
   size(keys: string[]): number {
     let n = 0;
     for (const k of keys) {
@@ -164,26 +173,30 @@ export function conjunction(filter: Document, out: Conjunction = { equalities: [
 export interface Plan<S extends Keyed> {
   index: FieldIndex<S>;
   keys: string[];
-  /** the map alone answers the filter: no document needs to be read to decide whether it matches */
+  /**
+   * The maps alone answer the filter, no document needs to be read: every condition is an equality (or $in) on a
+   * lookup path no document holds an array on. `also` are the other equalities the candidates must hold.
+   */
   covered: boolean;
+  also: { index: FieldIndex<S>; keys: string[] }[];
 }
 
 /** The cheapest equality of the conjunction that a field index can answer, if any. */
 export function plan<S extends Keyed>(filter: Document, fields: Map<string, FieldIndex<S>>): Plan<S> | undefined {
   const c = conjunction(filter);
-  let best: { eq: Equality; index: FieldIndex<S>; size: number } | undefined;
+  const usable: { eq: Equality; index: FieldIndex<S>; size: number }[] = [];
   for (const eq of c.equalities) {
     const index = fields.get(eq.path);
-    if (!index) continue;
-    const size = index.size(eq.keys);
-    if (!best || size < best.size) best = { eq, index, size };
+    if (index) usable.push({ eq, index, size: index.size(eq.keys) });
   }
-  if (!best) return undefined;
-  const covered = c.residual === 0 && c.equalities.length === 1 && best.eq.pure && !best.index.multikey;
-  return { index: best.index, keys: best.eq.keys, covered };
+  if (usable.length === 0) return undefined;
+  usable.sort((a, b) => a.size - b.size);
+  const [best, ...rest] = usable;
+  const covered = c.residual === 0 && usable.length === c.equalities.length && usable.every((u) => u.eq.pure && !u.index.multikey);
+  return { index: best.index, keys: best.eq.keys, covered, also: covered ? rest.map((u) => ({ index: u.index, keys: u.eq.keys })) : [] };
 }
 
-/** The documents under `keys`, each once, in natural order. */
+/** The documents under `keys` (and, for a covered plan, holding the other equalities too), each once, in natural order. */
 export function candidates<S extends Keyed>(p: Plan<S>): S[] {
   let out: S[];
   if (p.keys.length === 1) {
@@ -193,13 +206,17 @@ export function candidates<S extends Keyed>(p: Plan<S>): S[] {
     for (const k of p.keys) for (const s of p.index.holders(k)) seen.add(s);
     out = [...seen];
   }
+  if (p.also.length > 0) out = out.filter((s) => p.also.every((a) => a.index.holds(s, a.keys)));
   for (let i = 1; i < out.length; i++) {
     if (out[i - 1].seq > out[i].seq) return out.sort((a, b) => a.seq - b.seq);
   }
   return out;
 }
 
-/** How many documents `keys` hold, for a covered plan (each document holds at most one key when not multikey). */
+/** How many documents a covered plan matches (without multikey paths, each document holds at most one key). */
 export function coveredCount<S extends Keyed>(p: Plan<S>): number {
-  return p.index.size(p.keys);
+  if (p.also.length === 0) return p.index.size(p.keys);
+  let n = 0;
+  for (const k of p.keys) for (const s of p.index.holders(k)) if (p.also.every((a) => a.index.holds(s, a.keys))) n++;
+  return n;
 }
