@@ -372,11 +372,14 @@ describe('other paths of the same rules', () => {
     expect(await coll.findOne({ _id: insertedId })).toEqual({ _id: insertedId, r: 3, nested: { $ok: 1 } });
   });
 
-  test('replacement changing _id: 66 ImmutableField (object_replace_executor.cpp)', async () => {
+  test('replacement changing _id: 66 ImmutableField (object_replace_executor.cpp); an array _id: 53 InvalidIdField', async () => {
     const { insertedId } = await coll.insertOne({ r: 1 });
     const e = await failure(coll.replaceOne({ _id: insertedId }, { _id: 7, r: 2 }));
     expect(e.code).toBe(66);
     expect(e.message).toBe("After applying the update, the (immutable) field '_id' was found to have been altered to _id: 7");
+    // an array is no _id (storage_validation.cpp storageValidIdField)
+    const upsertArray = await failure(coll.replaceOne({ key: 'array-id' }, { _id: [1], r: 1 } as Document, { upsert: true }));
+    expect(upsertArray).toMatchObject({ code: 53 });
     // the same _id is fine
     await coll.replaceOne({ _id: insertedId }, { _id: insertedId, r: 2 });
     expect(await coll.findOne({ _id: insertedId })).toEqual({ _id: insertedId, r: 2 });

@@ -135,11 +135,21 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
     const connectionId = ++connections;
     sockets.add(socket);
     socket.setNoDelay(true);
-    let pending: Buffer = Buffer.alloc(0);
+    // chunks are joined only once a whole message is there (joining on every chunk is quadratic for big batches)
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    let needed = 4;
     socket.on('data', (chunk: Buffer) => {
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (buffered < needed) return;
       let messages: Buffer[];
       try {
-        ({ messages, rest: pending } = splitMessages(pending.length > 0 ? Buffer.concat([pending, chunk]) : chunk));
+        const { messages: complete, rest } = splitMessages(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, buffered));
+        messages = complete;
+        chunks = rest.length > 0 ? [rest] : [];
+        buffered = rest.length;
+        needed = rest.length >= 4 ? rest.readInt32LE(0) : 4;
       } catch (e) {
         log(`connection ${connectionId}: ${message(e)}; closing`); // framing is lost: the connection cannot continue
         socket.destroy();
