@@ -119,6 +119,32 @@ test('find + sort + limit, findOneAndUpdate and updateOne by key read the key’
 
 type Numbered = { _id: number; [k: string]: unknown };
 
+test('a $or whose branches each have an indexed equality reads only those branches’ documents (the outbox claim)', async () => {
+  if (!t.conn.db) throw new Error('not connected');
+  const outbox = t.conn.db.collection('outbox');
+  await outbox.createIndex({ status: 1, nextAttemptAt: 1 });
+  const now = new Date();
+  await outbox.insertMany(Array.from({ length: 3000 }, (_, i) => ({ key: `k${i}`, status: 'sent', rateKey: `u${i % 7}`, nextAttemptAt: now })));
+  await outbox.insertMany([
+    { key: 'p1', status: 'pending', rateKey: 'u1', nextAttemptAt: new Date(now.getTime() - 1000) },
+    { key: 'p2', status: 'pending', rateKey: 'u2', nextAttemptAt: new Date(now.getTime() + 60_000) },
+    { key: 's1', status: 'sending', rateKey: 'u3', leaseUntil: new Date(now.getTime() - 1000), nextAttemptAt: now },
+  ]);
+  const claim = {
+    rateKey: { $nin: ['u3'] },
+    $or: [
+      { status: 'pending', nextAttemptAt: { $lte: now } },
+      { status: 'sending', leaseUntil: { $lt: now } },
+    ],
+  };
+  const e = (await t.conn.db.command({
+    explain: { findAndModify: 'outbox', query: claim, sort: { nextAttemptAt: 1, _id: 1 }, update: { $set: { status: 'sending' } } },
+    verbosity: 'executionStats',
+  })) as Explained;
+  expect(e.executionStats).toMatchObject({ nReturned: 1, totalDocsExamined: 3 });
+  expect(await outbox.findOneAndUpdate(claim, { $set: { status: 'sending' } }, { sort: { nextAttemptAt: 1, _id: 1 } })).toMatchObject({ key: 'p1' });
+});
+
 describe('semantics the lookup maps keep', () => {
   let c: Collection<Numbered>;
   beforeAll(async () => {

@@ -62,7 +62,9 @@ function gen(rnd: () => number) {
       case 5:
         return { n: { $gt: Math.floor(rnd() * 5) } };
       case 6:
-        return { $or: [{ [p]: scalar() }, { n: Math.floor(rnd() * 6) }] };
+        return rnd() < 0.5
+          ? { $or: [{ [p]: scalar() }, { n: Math.floor(rnd() * 6) }] }
+          : { $or: [{ a: scalar(), n: { $lte: 3 } }, { 'b.c': { $in: [scalar(), scalar()] } }, { $and: [{ tags: scalar() }] }] };
       default:
         return { [p]: rnd() < 0.1 ? value() : scalar() };
     }

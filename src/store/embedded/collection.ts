@@ -164,7 +164,8 @@ export class Collection {
   planFor(filter: Document): { indexName: string; keyPattern: Document; covered: boolean } | undefined {
     const p = plan(filter, this.fields);
     if (!p) return undefined;
-    const idx = this.indexes.find((i) => i.fields.includes(p.index.path)) ?? this.indexes[0];
+    const path = p.sources[0].index.path;
+    const idx = this.indexes.find((i) => i.fields.includes(path)) ?? this.indexes[0];
     return { indexName: idx.name, keyPattern: idx.spec.key as Document, covered: p.covered };
   }
 

@@ -137,12 +137,14 @@ interface Equality {
 
 export interface Conjunction {
   equalities: Equality[];
-  /** how many conditions of the conjunction are not equalities on a lookup path */
+  /** `$or` conditions: their branches */
+  alternatives: Document[][];
+  /** how many conditions of the conjunction are not equalities on a lookup path (`$or` included) */
   residual: number;
 }
 
 /** Splits a filter into its top-level conjunction (top-level fields and `$and` clauses). */
-export function conjunction(filter: Document, out: Conjunction = { equalities: [], residual: 0 }): Conjunction {
+export function conjunction(filter: Document, out: Conjunction = { equalities: [], alternatives: [], residual: 0 }): Conjunction {
   for (const [k, cond] of Object.entries(filter)) {
     if (k === '$and' && Array.isArray(cond)) {
       for (const clause of cond) {
@@ -152,6 +154,7 @@ export function conjunction(filter: Document, out: Conjunction = { equalities: [
       continue;
     }
     if (k.startsWith('$') || !lookupPath(k)) {
+      if (k === '$or' && Array.isArray(cond) && cond.length > 0 && cond.every(isObject)) out.alternatives.push(cond);
       out.residual++;
       continue;
     }
@@ -170,40 +173,63 @@ export function conjunction(filter: Document, out: Conjunction = { equalities: [
   return out;
 }
 
-export interface Plan<S extends Keyed> {
+/** Documents holding one of `keys` in `index`. */
+export interface Source<S extends Keyed> {
   index: FieldIndex<S>;
   keys: string[];
+}
+
+export interface Plan<S extends Keyed> {
+  /** the candidates: every document some source holds (several sources for a `$or`, one per branch) */
+  sources: Source<S>[];
+  /** estimated number of candidates */
+  size: number;
   /**
    * The maps alone answer the filter, no document needs to be read: every condition is an equality (or $in) on a
    * lookup path no document holds an array on. `also` are the other equalities the candidates must hold.
    */
   covered: boolean;
-  also: { index: FieldIndex<S>; keys: string[] }[];
+  also: Source<S>[];
 }
 
-/** The cheapest equality of the conjunction that a field index can answer, if any. */
+/**
+ * The cheapest way to narrow the filter with the maps, if any: the smallest equality of the conjunction, or a `$or`
+ * each branch of which can be narrowed (the union of the branches' candidates).
+ */
 export function plan<S extends Keyed>(filter: Document, fields: Map<string, FieldIndex<S>>): Plan<S> | undefined {
   const c = conjunction(filter);
-  const usable: { eq: Equality; index: FieldIndex<S>; size: number }[] = [];
+  const usable: { source: Source<S>; size: number; pure: boolean; multikey: boolean }[] = [];
   for (const eq of c.equalities) {
     const index = fields.get(eq.path);
-    if (index) usable.push({ eq, index, size: index.size(eq.keys) });
+    if (index) usable.push({ source: { index, keys: eq.keys }, size: index.size(eq.keys), pure: eq.pure, multikey: index.multikey });
   }
-  if (usable.length === 0) return undefined;
   usable.sort((a, b) => a.size - b.size);
-  const [best, ...rest] = usable;
-  const covered = c.residual === 0 && usable.length === c.equalities.length && usable.every((u) => u.eq.pure && !u.index.multikey);
-  return { index: best.index, keys: best.eq.keys, covered, also: covered ? rest.map((u) => ({ index: u.index, keys: u.eq.keys })) : [] };
+  let best: Plan<S> | undefined;
+  if (usable.length > 0) {
+    const [first, ...rest] = usable;
+    const covered = c.residual === 0 && usable.length === c.equalities.length && usable.every((u) => u.pure && !u.multikey);
+    best = { sources: [first.source], size: first.size, covered, also: covered ? rest.map((u) => u.source) : [] };
+  }
+  for (const branches of c.alternatives) {
+    const plans = branches.map((b) => plan(b, fields));
+    if (plans.some((p) => p === undefined)) continue;
+    const size = plans.reduce((n, p) => n + (p as Plan<S>).size, 0);
+    if (!best || size < best.size) {
+      // each branch's own `also` would only narrow further; the union of the branch sources is a superset either way
+      best = { sources: plans.flatMap((p) => (p as Plan<S>).sources), size, covered: false, also: [] };
+    }
+  }
+  return best;
 }
 
-/** The documents under `keys` (and, for a covered plan, holding the other equalities too), each once, in natural order. */
+/** The candidate documents of a plan, each once, in natural order. */
 export function candidates<S extends Keyed>(p: Plan<S>): S[] {
   let out: S[];
-  if (p.keys.length === 1) {
-    out = [...p.index.holders(p.keys[0])];
+  if (p.sources.length === 1 && p.sources[0].keys.length === 1) {
+    out = [...p.sources[0].index.holders(p.sources[0].keys[0])];
   } else {
     const seen = new Set<S>();
-    for (const k of p.keys) for (const s of p.index.holders(k)) seen.add(s);
+    for (const src of p.sources) for (const k of src.keys) for (const s of src.index.holders(k)) seen.add(s);
     out = [...seen];
   }
   if (p.also.length > 0) out = out.filter((s) => p.also.every((a) => a.index.holds(s, a.keys)));
@@ -215,8 +241,9 @@ export function candidates<S extends Keyed>(p: Plan<S>): S[] {
 
 /** How many documents a covered plan matches (without multikey paths, each document holds at most one key). */
 export function coveredCount<S extends Keyed>(p: Plan<S>): number {
-  if (p.also.length === 0) return p.index.size(p.keys);
+  const [src] = p.sources;
+  if (p.also.length === 0) return src.index.size(src.keys);
   let n = 0;
-  for (const k of p.keys) for (const s of p.index.holders(k)) if (p.also.every((a) => a.index.holds(s, a.keys))) n++;
+  for (const k of src.keys) for (const s of src.index.holders(k)) if (p.also.every((a) => a.index.holds(s, a.keys))) n++;
   return n;
 }
