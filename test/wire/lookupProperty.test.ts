@@ -89,7 +89,7 @@ const scan = (coll: Collection, f: Document) => {
 
 /** WIRE_PROPERTY_SEED / WIRE_PROPERTY_ROUNDS explore further than the suite's fixed run. */
 const SEED = Number(process.env.WIRE_PROPERTY_SEED ?? 20240611);
-const ROUNDS = Number(process.env.WIRE_PROPERTY_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.WIRE_PROPERTY_ROUNDS ?? 6);
 
 test('query, count and sort+limit answered from the lookup maps equal a full scan (random filters, changing data)', () => {
   const rnd = prng(SEED);
