@@ -1,12 +1,15 @@
-/** One collection: documents in natural (insertion) order, indexes, unique constraints and TTL expiry. */
+/**
+ * One collection: documents in natural (insertion) order, indexes, unique constraints, TTL expiry, and the lookup
+ * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
+ */
 import { ObjectId } from 'bson';
 import { Query } from 'mingo';
+import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
 import {
   CommandError,
   MISSING,
   formatValue,
   isObject,
-  isOperatorObject,
   keyString,
   makeVersion,
   numValue,
@@ -17,9 +20,31 @@ import {
   type Version,
 } from './values';
 
-/** A document's place in the collection; its `v` is replaced on update, never mutated. */
+/** A document's place in the collection; its `v` is replaced on update, never mutated. `seq` is its natural order. */
 export class Slot {
-  constructor(public v: Version) {}
+  constructor(
+    public v: Version,
+    readonly seq: number,
+  ) {}
+}
+
+/** What queries cost, for tests and `explain` (MongoDB's totalDocsExamined / totalKeysExamined). */
+export interface QueryStats {
+  /** documents read to answer queries (tested against a filter or fetched by key) */
+  examined: number;
+  /** lookup-map entries read */
+  keysExamined: number;
+  /** queries answered by reading every document */
+  scans: number;
+  /** queries answered from a lookup map */
+  lookups: number;
+}
+
+export interface QueryOptions {
+  sort?: Document;
+  skip?: number;
+  /** 0 = none */
+  limit?: number;
 }
 
 interface Index {
@@ -63,6 +88,10 @@ function optionsKey(spec: Document): string {
 export class Collection {
   readonly slots = new Set<Slot>();
   readonly indexes: Index[] = [];
+  readonly stats: QueryStats = { examined: 0, keysExamined: 0, scans: 0, lookups: 0 };
+  /** lookup maps by field path (lookup.ts) */
+  private readonly fields = new Map<string, FieldIndex<Slot>>();
+  private nextSeq = 0;
   private sweptAt = 0;
 
   constructor(
@@ -71,6 +100,7 @@ export class Collection {
     readonly options: Document = {},
   ) {
     this.indexes.push(this.makeIndex({ v: 2, key: { _id: 1 }, name: '_id_' }, true));
+    this.useFields(this.indexes[0]);
   }
 
   get ns(): string {
@@ -78,37 +108,83 @@ export class Collection {
   }
 
   /** Matching documents in natural order (or `sort` order), then skip and limit (0 = none). */
-  query(filter: Document, opts: { sort?: Document; skip?: number; limit?: number } = {}): Slot[] {
+  query(filter: Document, opts: QueryOptions = {}): Slot[] {
     const q = compileQuery(filter);
-    let out = this.candidates(filter).filter((s) => q.test(s.v.plain));
-    if (opts.sort && Object.keys(opts.sort).length > 0) {
+    const p = plan(filter, this.fields);
+    const skip = opts.skip ?? 0;
+    const sorted = opts.sort !== undefined && Object.keys(opts.sort).length > 0;
+    // without a sort, the first skip+limit matches in natural order are all that is needed
+    const enough = !sorted && opts.limit ? skip + opts.limit : Infinity;
+    let out: Slot[] = [];
+    if (p) {
+      this.stats.lookups++;
+      const cands = candidates(p);
+      this.stats.keysExamined += cands.length;
+      for (const s of cands) {
+        if (out.length >= enough) break;
+        this.stats.examined++;
+        if (p.covered || q.test(s.v.plain)) out.push(s);
+      }
+    } else {
+      this.stats.scans++;
+      for (const s of this.slots) {
+        if (out.length >= enough) break;
+        this.stats.examined++;
+        if (q.test(s.v.plain)) out.push(s);
+      }
+    }
+    if (sorted) {
       const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
       // mingo's cursor returns the very objects it was given (no cloning by default)
-      const sorted = new Query({}, {}).find<Document>(out.map((s) => s.v.plain)).sort(opts.sort).all();
-      out = sorted.map((p) => bySlot.get(p) as Slot);
+      const order = new Query({}, {}).find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+      out = order.map((p) => bySlot.get(p) as Slot);
     }
-    const skip = opts.skip ?? 0;
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
   }
 
-  /** `{_id: value}` is answered from the _id index; anything else scans. */
-  private candidates(filter: Document): Slot[] {
-    const id: unknown = filter._id;
-    const keys = Object.keys(filter);
-    if (keys.length === 1 && id !== undefined && !isOperatorObject(id) && !(id instanceof RegExp) && !Array.isArray(id)) {
-      const slot = this.indexes[0].owners?.get(keyString(id));
-      return slot ? [slot] : [];
+  /** How many documents match; a covered lookup (or an empty filter) reads no document. */
+  count(filter: Document, opts: { skip?: number; limit?: number } = {}): number {
+    compileQuery(filter); // validates like any query
+    let n: number;
+    const p: Plan<Slot> | undefined = Object.keys(filter).length === 0 ? undefined : plan(filter, this.fields);
+    if (Object.keys(filter).length === 0) {
+      n = this.slots.size;
+    } else if (p?.covered) {
+      this.stats.lookups++;
+      n = coveredCount(p);
+      this.stats.keysExamined += n;
+    } else {
+      n = this.query(filter).length;
     }
-    return [...this.slots];
+    n = Math.max(0, n - (opts.skip ?? 0));
+    return opts.limit ? Math.min(n, opts.limit) : n;
+  }
+
+  /** The index a filter would use, for `explain`. */
+  planFor(filter: Document): { indexName: string; keyPattern: Document; covered: boolean } | undefined {
+    const p = plan(filter, this.fields);
+    if (!p) return undefined;
+    const path = p.sources[0].index.path;
+    const idx = this.indexes.find((i) => i.fields.includes(path)) ?? this.indexes[0];
+    return { indexName: idx.name, keyPattern: idx.spec.key as Document, covered: p.covered };
   }
 
   byId(id: unknown): Slot | undefined {
     return this.indexes[0].owners?.get(keyString(id));
   }
 
-  /** Fresh plain copies, safe to hand to mingo pipelines. */
-  plainCopies(): Document[] {
-    return [...this.slots].map((s) => plainOf(s.v.raw));
+  /** The stored plain views (read-only: deep-frozen), in natural order, for pipelines that do not change them. */
+  plainViews(slots: Iterable<Slot> = this.slots): Document[] {
+    const out: Document[] = [];
+    for (const s of slots) out.push(s.v.plain);
+    return out;
+  }
+
+  /** Fresh plain copies, for pipelines whose stages may change their input. */
+  plainCopies(slots: Iterable<Slot> = this.slots): Document[] {
+    const out: Document[] = [];
+    for (const s of slots) out.push(plainOf(s.v.raw));
+    return out;
   }
 
   insert(doc: Document): Slot {
@@ -116,9 +192,10 @@ export class Collection {
     const v = makeVersion(doc);
     const keys = this.uniqueKeys(v);
     this.checkUnique(keys, undefined);
-    const slot = new Slot(v);
+    const slot = new Slot(v, this.nextSeq++);
     this.slots.add(slot);
     this.own(keys, slot, true);
+    for (const f of this.fields.values()) f.add(slot);
     return slot;
   }
 
@@ -129,14 +206,38 @@ export class Collection {
     const keys = this.uniqueKeys(v);
     this.checkUnique(keys, slot);
     this.own(this.uniqueKeys(slot.v), slot, false);
+    const old = slot.v;
     slot.v = v;
     this.own(keys, slot, true);
+    for (const f of this.fields.values()) f.update(slot, old.plain, v.plain);
     return true;
   }
 
   remove(slot: Slot): void {
     if (!this.slots.delete(slot)) return;
     this.own(this.uniqueKeys(slot.v), slot, false);
+    for (const f of this.fields.values()) f.remove(slot, f.keys(slot.v.plain));
+  }
+
+  /** Starts (or shares) the lookup maps of an index's fields. */
+  private useFields(idx: Index): void {
+    for (const path of idx.fields) {
+      if (!lookupPath(path)) continue;
+      let f = this.fields.get(path);
+      if (!f) {
+        f = new FieldIndex<Slot>(path);
+        for (const s of this.slots) f.add(s);
+        this.fields.set(path, f);
+      }
+      f.users++;
+    }
+  }
+
+  private releaseFields(idx: Index): void {
+    for (const path of idx.fields) {
+      const f = this.fields.get(path);
+      if (f && --f.users === 0) this.fields.delete(path);
+    }
   }
 
   // ---- indexes -----------------------------------------------------------------------------------------------------
@@ -192,6 +293,7 @@ export class Collection {
       }
     }
     this.indexes.push(idx);
+    this.useFields(idx);
     return true;
   }
 
@@ -199,6 +301,7 @@ export class Collection {
     if (name === '_id_') throw new CommandError(72, 'InvalidOptions', 'cannot drop _id index');
     const i = this.indexes.findIndex((x) => x.name === name);
     if (i < 0) throw new CommandError(27, 'IndexNotFound', `index not found with name [${name}]`);
+    this.releaseFields(this.indexes[i]);
     this.indexes.splice(i, 1);
   }
 

@@ -1,7 +1,7 @@
 /** Databases, cursors and the command set a mongoose / mongodb-driver client uses. */
 import { BSON, Long } from 'bson';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
-import { Collection, compileQuery, type Slot } from './collection';
+import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { applyUpdate, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
   CommandError,
@@ -58,7 +58,7 @@ function idFirst(doc: Document): Document {
 function project(v: Version, projection: unknown): Document {
   if (!isObject(projection) || Object.keys(projection).length === 0) return v.typed;
   if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
-    throw new CommandError(2, 'BadValue', 'positional projection is not supported by the test wire server');
+    throw new CommandError(2, 'BadValue', 'positional projection is not supported by the embedded wire server');
   }
   const out = new Query({}, {}).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
   return idFirst(retype(out, v.typed) as Document);
@@ -89,6 +89,69 @@ function writeError(index: number, e: unknown): Document {
 
 function withWriteErrors(reply: Document, errors: Document[]): Document {
   return errors.length > 0 ? { ...reply, writeErrors: errors } : reply;
+}
+
+/** The countDocuments pipeline after its $match: [$skip], [$limit], {$group: {_id: <constant>, n: {$sum: 1}}}. */
+function countShape(stages: Document[]): { skip: number; limit: number; id: unknown; field: string } | undefined {
+  let i = 0;
+  let skip = 0;
+  let limit = 0;
+  if (stages[i] && Object.keys(stages[i]).length === 1 && '$skip' in stages[i]) skip = toInt(stages[i++].$skip, -1);
+  if (stages[i] && Object.keys(stages[i]).length === 1 && '$limit' in stages[i]) limit = toInt(stages[i++].$limit, -1);
+  if (skip < 0 || limit < 0 || i !== stages.length - 1) return undefined;
+  const group: unknown = stages[i].$group;
+  if (Object.keys(stages[i]).length !== 1 || !isObject(group)) return undefined;
+  const keys = Object.keys(group);
+  if (keys.length !== 2 || keys[0] !== '_id') return undefined;
+  const id: unknown = group._id;
+  const constant = id === null || typeof id === 'number' || typeof id === 'boolean' || (typeof id === 'string' && !id.startsWith('$'));
+  const sum: unknown = group[keys[1]];
+  if (!constant || !isObject(sum) || Object.keys(sum).length !== 1 || sum.$sum !== 1) return undefined;
+  return { skip, limit, id, field: keys[1] };
+}
+
+const READ_ONLY_STAGES = new Set(['$match', '$group', '$sort', '$skip', '$limit', '$count', '$sortByCount', '$replaceRoot', '$replaceWith', '$facet']);
+
+/**
+ * Whether mingo's stages leave their input documents alone, so the stored (frozen) plain views can be fed to them
+ * without copies. Read from mingo 7.2's stages: $addFields/$set and $project copy the document they change but
+ * write dotted paths into the nested objects they share with it; $unwind writes includeArrayIndex into its input and
+ * removes the field for preserveNullAndEmptyArrays; $facet clones every input document for its sub-pipelines.
+ */
+export function readOnlyPipeline(stages: Document[]): boolean {
+  return stages.every((stage) => {
+    const keys = Object.keys(stage);
+    if (keys.length !== 1) return false;
+    const name = keys[0];
+    const arg: unknown = stage[name];
+    if (READ_ONLY_STAGES.has(name)) return true;
+    switch (name) {
+      case '$addFields':
+      case '$set':
+      case '$project':
+        return (
+          isObject(arg) &&
+          Object.entries(arg).every(([k, v]) => !k.includes('.') && (!isObject(v) || (Object.keys(v)[0] ?? '').startsWith('$')))
+        );
+      case '$unset': {
+        const fields: unknown[] = typeof arg === 'string' ? [arg] : Array.isArray(arg) ? arg : [];
+        return fields.length > 0 && fields.every((f) => typeof f === 'string' && !f.includes('.'));
+      }
+      case '$unwind': {
+        const spec: unknown = typeof arg === 'string' ? { path: arg } : arg;
+        return (
+          isObject(spec) &&
+          Object.keys(spec).length === 1 &&
+          typeof spec.path === 'string' &&
+          !spec.path.slice(1).includes('.')
+        );
+      }
+      case '$lookup':
+        return isObject(arg) && (arg.pipeline === undefined || (Array.isArray(arg.pipeline) && readOnlyPipeline(docs(arg.pipeline))));
+      default:
+        return false;
+    }
+  });
 }
 
 export class Engine {
@@ -125,10 +188,8 @@ export class Engine {
     getMore: (c) => this.getMore(c),
     killCursors: (c) => this.killCursors(c),
     aggregate: (c) => this.aggregate(c),
-    count: (c) => {
-      const opts = { skip: toInt(c.body.skip), limit: Math.abs(toInt(c.body.limit)) };
-      return { n: this.query(c, c.body.query, opts).length };
-    },
+    count: (c) => ({ n: this.count(c, c.body.query, { skip: toInt(c.body.skip), limit: Math.abs(toInt(c.body.limit)) }) }),
+    explain: (c) => this.explain(c),
     distinct: (c) => this.distinct(c),
     findAndModify: (c) => this.findAndModify(c),
     ...Object.fromEntries(NO_OP_COMMANDS.map((n) => [n, () => ({})])),
@@ -207,12 +268,20 @@ export class Engine {
   }
 
   /** Matching documents; an absent collection matches nothing but the filter is still validated. */
-  private query(c: Cmd, filter: unknown, opts: { sort?: Document; skip?: number; limit?: number } = {}): Slot[] {
+  private query(c: Cmd, filter: unknown, opts: QueryOptions = {}): Slot[] {
     const f: Document = isObject(filter) ? filter : {};
     const coll = this.coll(c);
     if (coll) return coll.query(f, opts);
     compileQuery(f);
     return [];
+  }
+
+  private count(c: Cmd, filter: unknown, opts: { skip?: number; limit?: number }): number {
+    const f: Document = isObject(filter) ? filter : {};
+    const coll = this.coll(c);
+    if (coll) return coll.count(f, opts);
+    compileQuery(f);
+    return 0;
   }
 
   private cursorReply(ns: string, all: Document[], batchSize: unknown, single: boolean): Document {
@@ -251,7 +320,7 @@ export class Engine {
 
   private create(c: Cmd): Document {
     const name = this.collName(c);
-    if (c.body.viewOn !== undefined) throw new CommandError(2, 'BadValue', 'views are not supported by the test wire server');
+    if (c.body.viewOn !== undefined) throw new CommandError(2, 'BadValue', 'views are not supported by the embedded wire server');
     const colls = this.collections(c.db);
     if (colls.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${c.db}.${name} already exists.`);
     const options: Document = {};
@@ -361,7 +430,7 @@ export class Engine {
         const stTyped = typedStatements[i];
         const spec: UpdateSpec = { q: st.q ?? {}, qTyped: stTyped.q ?? {}, u: st.u, uTyped: stTyped.u, arrayFilters: st.arrayFilters };
         const multi = st.multi === true;
-        if (updateKind(spec.u) === 'replace' && multi) {
+        if (updateKind(spec) === 'replace' && multi) {
           throw new CommandError(9, 'FailedToParse', 'multi update is not supported for replacement-style update');
         }
         const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
@@ -437,28 +506,53 @@ export class Engine {
 
   private aggregate(c: Cmd): Document {
     if (typeof c.body.aggregate !== 'string') {
-      throw new CommandError(2, 'BadValue', 'database-level aggregation is not supported by the test wire server');
+      throw new CommandError(2, 'BadValue', 'database-level aggregation is not supported by the embedded wire server');
     }
-    const pipeline = docs(c.body.pipeline);
+    const out = this.runPipeline(c, docs(c.body.pipeline));
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, out, c.body.cursor?.batchSize, false);
+  }
+
+  /**
+   * Runs a pipeline on the collection. A leading $match is answered like a find (lookup maps, then mingo), and the
+   * countDocuments shape ($match, $skip, $limit, $group {_id: constant, n: {$sum: 1}}) like a count, without
+   * reading documents where the lookup covers the filter. The rest runs in mingo on the stored (frozen) plain views
+   * when every stage leaves its input alone, else on fresh copies of only the matched documents.
+   */
+  private runPipeline(c: Cmd, pipeline: Document[]): Document[] {
     for (const stage of pipeline) {
       const name = Object.keys(stage)[0];
       if (name === '$out' || name === '$merge') {
-        throw new CommandError(2, 'BadValue', `${name} is not supported by the test wire server`);
+        throw new CommandError(2, 'BadValue', `${name} is not supported by the embedded wire server`);
       }
     }
     const coll = this.coll(c);
+    const leading = pipeline.length > 0 && isObject(pipeline[0].$match) && Object.keys(pipeline[0]).length === 1 ? (pipeline[0].$match as Document) : undefined;
+    const rest = leading ? pipeline.slice(1) : pipeline;
+
+    const counting = countShape(rest);
+    if (counting) {
+      const n = this.count(c, leading ?? {}, { skip: counting.skip, limit: counting.limit });
+      return n > 0 ? [{ _id: counting.id, [counting.field]: n }] : [];
+    }
+
+    const slots: Iterable<Slot> = leading ? this.query(c, leading) : (coll?.slots ?? []);
     const colls = this.collections(c.db);
-    const aggregator = new Aggregator(pipeline, {
-      processingMode: ProcessingMode.CLONE_INPUT,
-      collectionResolver: (name: string) => colls.get(name)?.plainCopies() ?? [],
+    const readOnly = readOnlyPipeline(rest);
+    const input = coll ? (readOnly ? coll.plainViews(slots) : coll.plainCopies(slots)) : [];
+    const aggregator = new Aggregator(rest, {
+      processingMode: ProcessingMode.CLONE_OFF,
+      collectionResolver: (name: string) => {
+        const other = colls.get(name);
+        if (!other) return [];
+        return readOnly ? other.plainViews() : other.plainCopies();
+      },
     });
-    const out = aggregator.run(coll?.plainCopies() ?? []) as Document[];
-    // documents that still carry a stored _id get that document's number types back
-    const typed = out.map((d) => {
+    const out = aggregator.run(input) as Document[];
+    // documents that still carry a stored _id get that document's number types back (retype builds fresh objects)
+    return out.map((d) => {
       const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
       return idFirst(retype(d, shadow) as Document);
     });
-    return this.cursorReply(`${c.db}.${this.collName(c)}`, typed, c.body.cursor?.batchSize, false);
   }
 
   private distinct(c: Cmd): Document {
@@ -474,21 +568,94 @@ export class Engine {
     return { values: [...seen.values()] };
   }
 
+  /**
+   * `explain` of find, count, aggregate, distinct, update, delete and findAndModify, in MongoDB's shape (queryPlanner,
+   * executionStats with totalDocsExamined / totalKeysExamined). Writes are planned, not executed, as in MongoDB. The
+   * plan names the index whose lookup map answered the filter: IXSCAN (or COUNT_SCAN when no document was read),
+   * else COLLSCAN.
+   */
+  private explain(c: Cmd): Document {
+    const inner: unknown = c.body.explain;
+    const innerTyped: unknown = c.typed.explain;
+    if (!isObject(inner) || !isObject(innerTyped)) throw new CommandError(9, 'FailedToParse', 'explain command requires a nested object');
+    const name = Object.keys(inner)[0] ?? '';
+    const cmd: Cmd = { name, db: c.db, body: { ...inner, $db: c.db }, typed: innerTyped, ctx: c.ctx };
+    const coll = this.coll(cmd);
+    const before = coll ? { ...coll.stats } : undefined;
+    const started = Date.now();
+    let filter: Document = {};
+    let nReturned: number;
+    const first = (list: unknown) => docs(list)[0] ?? {};
+    switch (name) {
+      case 'find':
+        filter = isObject(inner.filter) ? inner.filter : {};
+        nReturned = this.query(cmd, filter, { sort: inner.sort, skip: toInt(inner.skip), limit: Math.abs(toInt(inner.limit)) }).length;
+        break;
+      case 'count':
+        filter = isObject(inner.query) ? inner.query : {};
+        nReturned = this.count(cmd, filter, { skip: toInt(inner.skip), limit: Math.abs(toInt(inner.limit)) });
+        break;
+      case 'aggregate': {
+        const pipeline = docs(inner.pipeline);
+        filter = isObject(pipeline[0]?.$match) ? (pipeline[0].$match as Document) : {};
+        nReturned = this.runPipeline(cmd, pipeline).length;
+        break;
+      }
+      case 'distinct':
+        filter = isObject(inner.query) ? inner.query : {};
+        nReturned = this.query(cmd, filter).length;
+        break;
+      case 'update':
+      case 'delete': {
+        const st = first(name === 'update' ? inner.updates : inner.deletes);
+        filter = isObject(st.q) ? st.q : {};
+        const many = name === 'update' ? st.multi === true : toInt(st.limit) !== 1;
+        nReturned = this.query(cmd, filter, { sort: st.sort, limit: many ? 0 : 1 }).length;
+        break;
+      }
+      case 'findAndModify':
+        filter = isObject(inner.query) ? inner.query : {};
+        nReturned = this.query(cmd, filter, { sort: inner.sort, limit: 1 }).length;
+        break;
+      default:
+        throw new CommandError(2, 'BadValue', `explain of '${name}' is not supported by the embedded wire server`);
+    }
+    const after = coll?.stats;
+    const totalDocsExamined = after && before ? after.examined - before.examined : 0;
+    const totalKeysExamined = after && before ? after.keysExamined - before.keysExamined : 0;
+    const p = coll?.planFor(filter);
+    let winningPlan: Document;
+    if (!coll) winningPlan = { stage: 'EOF' };
+    else if (p && totalDocsExamined === 0) winningPlan = { stage: 'COUNT_SCAN', indexName: p.indexName, keyPattern: p.keyPattern };
+    else if (p) winningPlan = { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: p.indexName, keyPattern: p.keyPattern } };
+    else if (Object.keys(filter).length === 0 && (name === 'count' || totalDocsExamined === 0)) winningPlan = { stage: 'RECORD_STORE_FAST_COUNT' };
+    else winningPlan = { stage: 'COLLSCAN', direction: 'forward' };
+    return {
+      queryPlanner: { namespace: `${c.db}.${String(inner[name])}`, parsedQuery: filter, winningPlan, rejectedPlans: [] },
+      executionStats: { executionSuccess: true, nReturned, executionTimeMillis: Date.now() - started, totalKeysExamined, totalDocsExamined },
+      command: inner,
+      serverInfo: { host: 'embedded', port: 0, version: '7.0.0', gitVersion: 'embedded-wire-server' },
+    };
+  }
+
   private findAndModify(c: Cmd): Document {
     const { body, typed } = c;
+    let spec: UpdateSpec | undefined;
+    if (body.remove !== true) {
+      if (body.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
+      spec = { q: body.query ?? {}, qTyped: typed.query ?? {}, u: body.update, uTyped: typed.update, arrayFilters: body.arrayFilters };
+      updateKind(spec); // validate even when nothing matches
+    }
     const found: Slot | undefined = this.query(c, body.query, { sort: body.sort, limit: 1 })[0];
-    if (body.remove === true) {
+    if (!spec) {
       if (found) this.coll(c, true).remove(found);
       return { lastErrorObject: { n: found ? 1 : 0 }, value: found ? project(found.v, body.fields) : null };
     }
-    if (body.update === undefined) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified');
-    const spec: UpdateSpec = { q: body.query ?? {}, qTyped: typed.query ?? {}, u: body.update, uTyped: typed.update, arrayFilters: body.arrayFilters };
     if (found) {
       const before = found.v;
       this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false));
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(body.new === true ? found.v : before, body.fields) };
     }
-    updateKind(spec.u); // validate even when nothing matches
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const slot = this.coll(c, true).insert(upsertDocument(spec));
     return {

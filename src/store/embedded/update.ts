@@ -1,6 +1,7 @@
 /** Update semantics on top of mingo: operator, replacement and pipeline updates, $setOnInsert and upsert seeding. */
 import { ObjectId } from 'bson';
 import { Aggregator, ProcessingMode, update as mingoUpdate } from 'mingo';
+import { checkAgainstDocument, parseOperators, type ParsedOperators } from './updateRules';
 import {
   CommandError,
   bsonType,
@@ -23,17 +24,23 @@ export interface UpdateSpec {
   u: Document | Document[];
   uTyped: Document | Document[];
   arrayFilters?: Document[];
+  /** set by parseUpdate */
+  parsed?: ParsedUpdate;
 }
 
-const OPERATORS = new Set([
-  '$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$addToSet',
-  '$pull', '$pullAll', '$pop', '$currentDate', '$bit', '$setOnInsert',
-]);
 const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
 
 export type UpdateKind = 'replace' | 'operators' | 'pipeline';
+export type ParsedUpdate = { kind: 'replace' } | { kind: 'pipeline' } | { kind: 'operators'; ops: ParsedOperators };
 
-export function updateKind(u: unknown): UpdateKind {
+/**
+ * Validates an update the way MongoDB parses it, before any document is read (so errors come back even when nothing
+ * matches). The first field decides between a replacement and operators, as in MongoDB. The result is cached on `spec`.
+ */
+export function parseUpdate(spec: UpdateSpec): ParsedUpdate {
+  if (spec.parsed) return spec.parsed;
+  const u = spec.u;
+  let parsed: ParsedUpdate;
   if (Array.isArray(u)) {
     for (const stage of u) {
       const name = isObject(stage) ? Object.keys(stage)[0] : undefined;
@@ -41,18 +48,21 @@ export function updateKind(u: unknown): UpdateKind {
         throw new CommandError(2, 'BadValue', `${String(name)} is not allowed to be used within an update`);
       }
     }
-    return 'pipeline';
+    parsed = { kind: 'pipeline' };
+  } else if (!isObject(u)) {
+    throw new CommandError(9, 'FailedToParse', 'Update document must be an object or a pipeline');
+  } else if (!(Object.keys(u)[0] ?? '').startsWith('$')) {
+    parsed = { kind: 'replace' };
+  } else {
+    const filters = Array.isArray(spec.arrayFilters) ? spec.arrayFilters.filter(isObject) : undefined;
+    parsed = { kind: 'operators', ops: parseOperators(u, filters) };
   }
-  if (!isObject(u)) throw new CommandError(9, 'FailedToParse', 'Update document must be an object or a pipeline');
-  const keys = Object.keys(u);
-  if (!keys.some((k) => k.startsWith('$'))) return 'replace';
-  for (const k of keys) {
-    if (!OPERATORS.has(k)) {
-      throw new CommandError(9, 'FailedToParse', `Unknown modifier: ${k}. Expected a valid update modifier or pipeline-style update specified as an array`);
-    }
-    if (!isObject(u[k])) throw new CommandError(9, 'FailedToParse', `Modifiers operate on fields but we found another type instead: ${k}`);
-  }
-  return 'operators';
+  spec.parsed = parsed;
+  return parsed;
+}
+
+export function updateKind(spec: UpdateSpec): UpdateKind {
+  return parseUpdate(spec).kind;
 }
 
 function immutableId(): CommandError {
@@ -71,33 +81,37 @@ function runUpdate(doc: Document, modifier: Document, arrayFilters?: Document[],
   }
 }
 
-const NUMERIC_OPS = ['$inc', '$mul'];
-const ARRAY_OPS = ['$push', '$addToSet', '$pull', '$pullAll', '$pop'];
-
-/** mingo silently skips $inc on strings or $push on non-arrays; MongoDB refuses them. Checks plain (non-positional) paths. */
-function checkOperandTypes(doc: Document, modifier: Document): void {
-  const current = (path: string): unknown => {
-    let v: unknown = doc;
-    for (const seg of path.split('.')) v = isObject(v) ? v[seg] : Array.isArray(v) && /^\d+$/.test(seg) ? v[Number(seg)] : undefined;
-    return v;
-  };
-  for (const [op, operand] of Object.entries(modifier)) {
-    for (const path of Object.keys(operand as Document)) {
-      if (path.includes('$')) continue;
-      const v = current(path);
-      if (v === undefined) continue;
-      if (NUMERIC_OPS.includes(op) && (bsonType(v) === 'Long' || bsonType(v) === 'Decimal128')) {
-        // the plain view keeps only int64 beyond 2^53 as Long; mingo cannot do arithmetic on either
-        throw new CommandError(2, 'BadValue', `${op} on Decimal128 or int64 beyond 2^53 is not supported by the test wire server`);
-      }
-      if (NUMERIC_OPS.includes(op) && typeof v !== 'number') {
-        throw new CommandError(14, 'TypeMismatch', `Cannot apply ${op} to a value of non-numeric type. {_id: ${formatValue(doc._id)}} has the field '${path}' of non-numeric type ${v === null ? 'null' : typeof v}`);
-      }
-      if (ARRAY_OPS.includes(op) && !Array.isArray(v)) {
-        throw new CommandError(2, 'BadValue', `The field '${path}' must be an array but is of type ${v === null ? 'null' : typeof v} in document {_id: ${formatValue(doc._id)}}`);
-      }
+/**
+ * A replacement document as MongoDB's storage validation sees it (storage_validation.cpp): no top-level `$`-prefixed
+ * field (52 DollarPrefixedFieldName; nested ones are allowed since 5.0), an `_id` that is not an array, regex or
+ * undefined (53 InvalidIdField).
+ */
+function checkReplacement(repl: Document): void {
+  for (const k of Object.keys(repl)) {
+    if (k.startsWith('$')) {
+      throw new CommandError(
+        52,
+        'DollarPrefixedFieldName',
+        `The dollar ($) prefixed field '${k}' in '${k}' is not allowed in the context of an update's replacement document. Consider using an aggregation pipeline with $replaceWith.`,
+      );
     }
   }
+  const id: unknown = repl._id;
+  if (Array.isArray(id) || id instanceof RegExp || bsonType(id) === 'BSONRegExp') {
+    throw new CommandError(53, 'InvalidIdField', `The '_id' value cannot be of type ${Array.isArray(id) ? 'array' : 'regex'}`);
+  }
+}
+
+/**
+ * `$set` / `$setOnInsert` of `_id` to the value it has is a no-op in MongoDB (mingo refuses any `_id` path); to another
+ * value it is 66 ImmutableField (modifier_node.cpp checkImmutablePathsNotModifiedFromOriginal).
+ */
+function withoutSameId(op: string, fields: Document, id: unknown): Document {
+  if ((op !== '$set' && op !== '$setOnInsert') || !Object.prototype.hasOwnProperty.call(fields, '_id')) return fields;
+  if (keyString(fields._id) !== keyString(id)) {
+    throw new CommandError(66, 'ImmutableField', `Updating the path '_id' to _id: ${formatValue(fields._id)} would modify the immutable field '_id'`);
+  }
+  return omit(fields, '_id');
 }
 
 /**
@@ -105,31 +119,33 @@ function checkOperandTypes(doc: Document, modifier: Document): void {
  * `inserting` is true for the upsert path: $setOnInsert applies, positional operators do not.
  */
 export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, inserting: boolean): Document {
-  const kind = updateKind(spec.u);
-  if (kind === 'replace') {
+  const parsed = parseUpdate(spec);
+  if (parsed.kind === 'replace') {
     const repl = spec.uTyped as Document;
+    checkReplacement(repl);
     if (repl._id !== undefined && typed._id !== undefined && keyString(repl._id) !== keyString(typed._id)) {
-      throw immutableId();
+      // object_replace_executor.cpp
+      throw new CommandError(66, 'ImmutableField', `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(repl._id)}`);
     }
     return { _id: typed._id ?? repl._id ?? new ObjectId(), ...omit(repl, '_id') };
   }
 
-  let doc = plainCopy(plain);
-  if (kind === 'pipeline') {
-    const out = new Aggregator(spec.u as Document[], { processingMode: ProcessingMode.CLONE_INPUT }).run([doc]);
+  let doc: Document;
+  if (parsed.kind === 'pipeline') {
+    const out = new Aggregator(spec.u as Document[], { processingMode: ProcessingMode.CLONE_INPUT }).run([plainCopy(plain)]);
     doc = (out[0] as Document | undefined) ?? {};
     if (doc._id === undefined) doc = { _id: plain._id, ...doc };
   } else {
+    checkAgainstDocument(parsed.ops, { typed, plain, query: spec.q, arrayFilters: spec.arrayFilters, inserting });
+    doc = plainCopy(plain);
     const ops = spec.u as Document;
     const modifier: Document = {};
     for (const [op, operand] of Object.entries(ops)) {
-      if (op !== '$setOnInsert' && Object.keys(operand as Document).length > 0) modifier[op] = operand;
+      const fields = withoutSameId(op, operand as Document, plain._id);
+      if (op !== '$setOnInsert' && Object.keys(fields).length > 0) modifier[op] = fields;
     }
-    if (Object.keys(modifier).length > 0) {
-      checkOperandTypes(doc, modifier);
-      runUpdate(doc, modifier, spec.arrayFilters, inserting ? undefined : spec.q);
-    }
-    const onInsert = ops.$setOnInsert as Document | undefined;
+    if (Object.keys(modifier).length > 0) runUpdate(doc, modifier, spec.arrayFilters, inserting ? undefined : spec.q);
+    const onInsert = withoutSameId('$setOnInsert', (ops.$setOnInsert ?? {}) as Document, plain._id);
     if (inserting && onInsert && Object.keys(onInsert).length > 0) runUpdate(doc, { $set: onInsert });
   }
   if (keyString(doc._id) !== keyString(plain._id)) throw immutableId();
@@ -140,11 +156,15 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
 export function upsertDocument(spec: UpdateSpec): Document {
   const seed: Document = {};
   seedFromFilter(spec.qTyped, seed);
-  if (updateKind(spec.u) === 'replace') {
+  if (parseUpdate(spec).kind === 'replace') {
     const repl = spec.uTyped as Document;
+    checkReplacement(repl);
     return { _id: repl._id ?? seed._id ?? new ObjectId(), ...omit(repl, '_id') };
   }
-  const base = { _id: seed._id ?? new ObjectId(), ...omit(seed, '_id') };
+  // an _id the update sets ($set or $setOnInsert) is the new document's when the query does not fix one
+  const ops = spec.uTyped as Document;
+  const setId = [ops.$set, ops.$setOnInsert].find((o): o is Document => isObject(o) && o._id !== undefined)?._id;
+  const base = { _id: seed._id ?? setId ?? new ObjectId(), ...omit(seed, '_id') };
   return applyUpdate(spec, base, plainCopy(base), true);
 }
 

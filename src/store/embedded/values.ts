@@ -4,7 +4,7 @@
  * - plain: default promotion (numbers are JS numbers, Long beyond 2^53 stays Long), the view mingo understands.
  * Queries, sorts and updates run on plain copies; `retype` maps their results back to exact BSON number types.
  */
-import { BSON, Double, EJSON, Int32, Long, type Document } from 'bson';
+import { BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from 'bson';
 
 export type { Document };
 
@@ -26,6 +26,7 @@ export class CommandError extends Error {
 export interface Version {
   raw: Buffer;
   typed: Document;
+  /** deep-frozen */
   plain: Document;
 }
 
@@ -39,7 +40,22 @@ export function makeVersion(doc: Document): Version {
   if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
-  return { raw, typed: BSON.deserialize(raw, TYPED), plain: BSON.deserialize(raw) };
+  return { raw, typed: BSON.deserialize(raw, TYPED), plain: deepFreeze(BSON.deserialize(raw)) };
+}
+
+/**
+ * Freezes plain objects and arrays (not BSON values or dates): the stored plain view is shared with queries and
+ * with aggregation stages known not to change their input (engine.ts), and must stay as stored.
+ */
+export function deepFreeze<T>(v: T): T {
+  if (Array.isArray(v)) {
+    for (const x of v) deepFreeze(x);
+    Object.freeze(v);
+  } else if (isObject(v)) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
 }
 
 export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
@@ -193,6 +209,7 @@ export function keyString(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'boolean') return String(v);
   if (v instanceof Date) return `D${v.getTime()}`;
+  if (bsonType(v) === 'ObjectId') return `ObjectId:${(v as ObjectId).toHexString()}`;
   if (v instanceof RegExp) return `R${String(v)}`;
   if (Array.isArray(v)) return `[${v.map(keyString).join(',')}]`;
   const t = bsonType(v);
