@@ -1,4 +1,7 @@
+import { performance } from 'node:perf_hooks';
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import type { RowsValidator, SourceRow, ValidationResult } from '../domain/registryRows';
+import { yielder } from './yielder';
 
 /**
  * The registry row is the unit of upsert: fields the row has are set, and the optional fields it lacks are removed
@@ -22,12 +25,33 @@ export interface ImportCounts {
   updated: number;
 }
 
-const BATCH = 1000;
+/**
+ * Batch sizes adapt so that one database command stays short: with the embedded database (in this process) a
+ * command's work is done on the event loop, so a batch taking longer than `SLOW_MS` is halved and a fast one
+ * doubled, between `MIN_BATCH` and `MAX_BATCH`; the event loop gets a turn between batches. Against a MongoDB
+ * server the batches simply grow to `MAX_BATCH`.
+ */
+const MIN_BATCH = 10;
+const MAX_BATCH = 1000;
+const START_BATCH = 200;
+const SLOW_MS = 60;
+const FAST_MS = 15;
 
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += BATCH) out.push(items.slice(i, i + BATCH));
-  return out;
+class AdaptiveBatches {
+  size = START_BATCH;
+
+  async run<T>(items: readonly T[], work: (part: readonly T[]) => Promise<void>): Promise<void> {
+    for (let i = 0; i < items.length; ) {
+      const part = items.slice(i, i + this.size);
+      const started = performance.now();
+      await work(part);
+      const took = performance.now() - started;
+      i += part.length;
+      if (took > SLOW_MS) this.size = Math.max(MIN_BATCH, Math.floor(this.size / 2));
+      else if (took < FAST_MS) this.size = Math.min(MAX_BATCH, this.size * 2);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
 }
 
 /**
@@ -42,22 +66,39 @@ export async function upsertRows<Doc extends object, Row extends object>(
   dryRun: boolean,
 ): Promise<ImportCounts> {
   const counts: ImportCounts = { inserted: 0, updated: 0 };
+  const batches = new AdaptiveBatches();
   if (dryRun) {
     const existing = new Set<unknown>();
-    for (const part of chunks(rows.map((r) => r[key]))) {
-      const docs = await model.find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 }).lean<Record<string, unknown>[]>();
-      for (const d of docs) existing.add(d[key]);
-    }
+    await batches.run(
+      rows.map((r) => r[key]),
+      async (part) => {
+        const docs = await model.find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 }).lean<Record<string, unknown>[]>();
+        for (const d of docs) existing.add(d[key]);
+      },
+    );
     counts.updated = rows.filter((r) => existing.has(r[key])).length;
     counts.inserted = rows.length - counts.updated;
     return counts;
   }
   if (rows.length === 0) return counts;
   await model.init();
-  for (const part of chunks(rows)) {
+  await batches.run(rows, async (part) => {
     const result = await model.bulkWrite(part.map(toOp) as Parameters<Model<Doc>['bulkWrite']>[0], { ordered: false });
     counts.inserted += result.upsertedCount;
     counts.updated += result.matchedCount;
-  }
+  });
   return counts;
+}
+
+/** Validates rows in portions, giving the event loop a turn between them (a 100,000-row file takes seconds). */
+export async function validateInTurns<H extends string, T>(
+  validator: RowsValidator<H, T>,
+  rows: readonly SourceRow<H>[],
+): Promise<ValidationResult<T>> {
+  const tick = yielder();
+  for (let i = 0; i < rows.length; i += 100) {
+    validator.add(rows.slice(i, i + 100));
+    await tick();
+  }
+  return validator.result();
 }
