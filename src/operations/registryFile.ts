@@ -7,10 +7,12 @@
  *
  * Limits, checked before (or while) parsing so that no file can take the service's memory or time
  * (`READ_LIMITS`; every refusal is a `RegistryFileError` with one Chinese line):
- * - the file: at most 20 MB, and not empty;
+ * - the file: not empty, and at most 20 MB for XLSX (compressed: 100,000 rows take about 8 MB) or 40 MB for CSV
+ *   (100,000 rows of about 250 bytes take 25 MB);
  * - XLSX: the zip's central directory is checked before parsing (parts, uncompressed sizes, compression ratio,
- *   a part that lies about its size: see zipGuard.ts), then only the parts needed are streamed through exceljs's
- *   streaming WorkbookReader, shared strings and styles first, so a worksheet is parsed as it is read;
+ *   layout: zipGuard.ts); then only the parts needed (workbook, styles, shared strings, the first sheet) are
+ *   inflated, each refused as soon as it passes its declared size, and streamed through the parsers of exceljs's
+ *   streaming WorkbookReader, so a worksheet is parsed as it is read and never held whole;
  * - rows: at most 100,000 data rows (reading stops at the first row over);
  * - cells: only the first 256 columns are read; a cell longer than 5,000 characters is cut there and its real
  *   length reported with the row (every registry field is far shorter: domain/textPolicy.ts), so a 10 MB name
@@ -32,12 +34,11 @@
  * itself is never evaluated or stored). A formula cell without a cached result (a file written by a program that
  * did not compute it) or whose result is an error value (#N/A, #REF! …) is refused for its row, saying what to do.
  */
+import { isUtf8 } from 'node:buffer';
 import { stat, readFile, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import path from 'node:path';
-import { Readable } from 'node:stream';
-import { parse as parseCsvStream } from 'csv-parse';
-import { parse as parseCsvSync } from 'csv-parse/sync';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { createInflateRaw } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import {
   mapHeaders,
@@ -45,16 +46,7 @@ import {
   type RegistrySpec,
   type SourceRow,
 } from '../domain/registryRows';
-import {
-  checkDeclaredSizes,
-  readCentralDirectory,
-  reorderedArchive,
-  storedEntry,
-  verifyInflatedSizes,
-  ZipRefusal,
-  type ZipEntry,
-  type ZipLimits,
-} from './zipGuard';
+import { checkDeclaredSizes, readCentralDirectory, ZipRefusal, type ZipEntry, type ZipLimits } from './zipGuard';
 import { yielder } from './yielder';
 
 /** A file-level failure (unreadable, wrong format, missing header, over a limit); the message is one Chinese line. */
@@ -85,7 +77,10 @@ export interface RegistryFileContent<H extends string> {
 }
 
 export interface ReadLimits extends ZipLimits {
+  /** XLSX files (compressed: 100,000 registry rows take about 8 MB) */
   maxFileBytes: number;
+  /** CSV files (plain text: 100,000 registry rows of about 250 bytes take 25 MB) */
+  maxCsvBytes: number;
   /** data rows (the header row not counted) */
   maxRows: number;
   maxColumns: number;
@@ -97,6 +92,7 @@ const MB = 1024 * 1024;
 
 export const READ_LIMITS: Readonly<ReadLimits> = {
   maxFileBytes: 20 * MB,
+  maxCsvBytes: 40 * MB,
   maxRows: 100_000,
   maxColumns: 256,
   maxCellChars: 5_000,
@@ -104,7 +100,7 @@ export const READ_LIMITS: Readonly<ReadLimits> = {
   maxEntries: 2_000,
   maxEntryBytes: 200 * MB,
   maxTotalBytes: 300 * MB,
-  maxRatio: 200,
+  maxRatio: 500,
   ratioFloorBytes: 1 * MB,
 };
 
@@ -130,10 +126,12 @@ function mbText(bytes: number): string {
   return `${Math.round((bytes / MB) * 10) / 10} MB`;
 }
 
-function checkSize(bytes: number, limits: ReadLimits): void {
+function checkSize(bytes: number, limits: ReadLimits, format: RegistryFormat): void {
   if (bytes === 0) throw new RegistryFileError('文件为空（0 字节）；请选择填好的名录文件');
-  if (bytes > limits.maxFileBytes) {
-    throw new RegistryFileError(`文件有 ${mbText(bytes)}，超过 ${mbText(limits.maxFileBytes)} 的上限；请删除多余的工作表、图片和格式，或拆分为多个文件`);
+  const max = format === 'csv' ? limits.maxCsvBytes : limits.maxFileBytes;
+  if (bytes > max) {
+    const hint = format === 'csv' ? '请拆分为多个文件分别导入' : '请删除多余的工作表、图片和格式，或拆分为多个文件';
+    throw new RegistryFileError(`文件有 ${mbText(bytes)}，超过 ${mbText(max)} 的上限；${hint}`);
   }
 }
 
@@ -197,9 +195,9 @@ export function decodeCsv(data: Uint8Array): string {
     if (nuls * 4 >= head.length) throw new RegistryFileError(`CSV 文件是 UTF-16（Unicode）编码；请另存为 UTF-8 编码的 CSV：${saveAs}`);
     throw new RegistryFileError('文件不是文本格式的 CSV（含有二进制数据）；请导出为 CSV UTF-8 或 .xlsx 后重新导入');
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes).replace(/^\uFEFF/, '');
-  } catch {
+  // isUtf8 (simdutf) is fast; a fatal TextDecoder takes about 20 ms per MB and would block the event loop.
+  if (isUtf8(bytes)) return bytes.toString('utf8').replace(/^\uFEFF/, '');
+  {
     let gbk = false;
     try {
       new TextDecoder('gb18030', { fatal: true }).decode(bytes);
@@ -216,63 +214,107 @@ function csvDelimiter(content: string): string {
   return !firstLine.includes(',') && firstLine.includes('\t') ? '\t' : ',';
 }
 
-const CSV_OPTIONS = { relax_column_count: true, skip_empty_lines: false, raw: true } as const;
-
-function csvError(err: unknown): RegistryFileError {
-  if (err instanceof RegistryFileError) return err;
-  return new RegistryFileError(`CSV 文件格式错误：${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+/**
+ * The records of CSV text (RFC 4180: a field in double quotes may hold the delimiter, line breaks and "" for a
+ * quote; CRLF, LF or CR ends a record), each with the line it starts on. Lenient as spreadsheets are: records may
+ * have different numbers of fields, and a quote inside an unquoted field is kept as it is. Scans with indexOf and a
+ * sticky expression, so a 10 MB field costs about as much as copying it.
+ */
+function* csvRecords(text: string, delimiter: string): Generator<{ cells: string[]; line: number }> {
+  const special = new RegExp(`[${delimiter === '\t' ? '\\t' : delimiter}\\r\\n]`, 'g');
+  let i = 0;
+  let line = 1;
+  const n = text.length;
+  while (i < n) {
+    const start = line;
+    const cells: string[] = [];
+    for (;;) {
+      let value: string;
+      if (text.charCodeAt(i) === 0x22) {
+        // Quoted field: up to the closing quote, "" standing for one quote.
+        const parts: string[] = [];
+        let from = i + 1;
+        for (;;) {
+          const q = text.indexOf('"', from);
+          if (q < 0) throw new RegistryFileError(`CSV 文件格式错误：第${start}行开始的引号没有闭合；请在 Excel 中打开后另存为 CSV UTF-8 再试`);
+          parts.push(text.slice(from, q));
+          if (text.charCodeAt(q + 1) === 0x22) {
+            parts.push('"');
+            from = q + 2;
+            continue;
+          }
+          i = q + 1;
+          break;
+        }
+        value = parts.length === 1 ? parts[0]! : parts.join('');
+        line += countLineBreaks(value);
+        // Anything between the closing quote and the next delimiter is kept as it is.
+        special.lastIndex = i;
+        const m = special.exec(text);
+        const stop = m ? m.index : n;
+        if (stop > i) value += text.slice(i, stop);
+        i = stop;
+      } else {
+        special.lastIndex = i;
+        const m = special.exec(text);
+        const stop = m ? m.index : n;
+        value = text.slice(i, stop);
+        i = stop;
+      }
+      cells.push(value);
+      if (i >= n) break;
+      const c = text.charCodeAt(i);
+      if (c === 0x0d || c === 0x0a) {
+        i += c === 0x0d && text.charCodeAt(i + 1) === 0x0a ? 2 : 1;
+        line += 1;
+        break;
+      }
+      i += 1; // the delimiter
+      if (i >= n) {
+        cells.push('');
+        break;
+      }
+    }
+    yield { cells, line: start };
+  }
 }
 
-/** Feeds CSV records to the collector, keeping track of the line each record starts on. */
-function csvRecordSink(collector: RowCollector): (rec: { record: string[]; raw: string }) => void {
-  let line = 1;
-  return ({ record, raw }) => {
-    const row: SheetRow = { line, cells: [] };
-    record.forEach((text, col) => collector.cell(row, col, text));
-    collector.add(row);
-    line += (raw.match(/\r\n|\r|\n/g) ?? []).length;
-  };
+function countLineBreaks(text: string): number {
+  let count = 0;
+  for (let k = text.search(/[\r\n]/); k >= 0 && k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (c === 0x0a) count += 1;
+    else if (c === 0x0d) {
+      count += 1;
+      if (text.charCodeAt(k + 1) === 0x0a) k += 1;
+    }
+  }
+  return count;
+}
+
+function addCsvRecord(collector: RowCollector, rec: { cells: string[]; line: number }): void {
+  const row: SheetRow = { line: rec.line, cells: [] };
+  rec.cells.forEach((text, col) => collector.cell(row, col, text));
+  collector.add(row);
 }
 
 /** Reads CSV bytes at once (blocks for as long as parsing takes; `readSheetData` yields instead). */
 export function readCsv(data: Uint8Array, opts?: ReadOptions): SheetRow[] {
   const limits = limitsOf(opts);
-  checkSize(data.byteLength, limits);
+  checkSize(data.byteLength, limits, 'csv');
   const content = decodeCsv(data);
   const collector = new RowCollector(limits);
-  const sink = csvRecordSink(collector);
-  try {
-    const records = parseCsvSync(content, { ...CSV_OPTIONS, delimiter: csvDelimiter(content) }) as unknown as { record: string[]; raw: string }[];
-    for (const r of records) sink(r);
-  } catch (err) {
-    throw csvError(err);
-  }
+  for (const rec of csvRecords(content, csvDelimiter(content))) addCsvRecord(collector, rec);
   return collector.rows;
 }
 
 async function readCsvAsync(data: Uint8Array, limits: ReadLimits): Promise<SheetRow[]> {
   const content = decodeCsv(data);
   const collector = new RowCollector(limits);
-  const sink = csvRecordSink(collector);
   const tick = yielder();
-  const parser = parseCsvStream({ ...CSV_OPTIONS, delimiter: csvDelimiter(content) });
-  const feed = (async () => {
-    const CHUNK = 256 * 1024;
-    for (let i = 0; i < content.length && !parser.destroyed; i += CHUNK) {
-      if (!parser.write(content.slice(i, i + CHUNK))) await once(parser, 'drain');
-    }
-    parser.end();
-  })().catch(() => undefined);
-  try {
-    for await (const rec of parser) {
-      sink(rec as { record: string[]; raw: string });
-      await tick();
-    }
-  } catch (err) {
-    parser.destroy();
-    throw csvError(err);
-  } finally {
-    await feed;
+  for (const rec of csvRecords(content, csvDelimiter(content))) {
+    addCsvRecord(collector, rec);
+    await tick();
   }
   return collector.rows;
 }
@@ -321,10 +363,12 @@ function cellText(value: unknown, isDate = false): CellRead {
     }
     if ('formula' in v || 'sharedFormula' in v) {
       const result = v.result;
-      if (result === undefined || result === null || (typeof result === 'number' && Number.isNaN(result))) {
+      if (result === undefined || result === null) {
         return { text: '', refused: '是公式且文件中没有计算结果；请在 Excel 中打开并保存该文件，或将该列“粘贴为数值”后重新导入' };
       }
-      if (typeof result === 'object' && result !== null && 'error' in result) {
+      // The streaming reader gives an error result (t="e", e.g. #N/A) as NaN; the full reader as {error}.
+      if (typeof result === 'number' && Number.isNaN(result)) return { text: '', refused: '的公式结果是错误值（如 #N/A、#REF!）；请改正后重新导入' };
+      if (typeof result === 'object' && 'error' in result) {
         return { text: '', refused: `的公式结果是错误值 ${String((result as { error: unknown }).error)}；请改正后重新导入` };
       }
       return cellText(result, isDate);
@@ -342,69 +386,115 @@ function isDateFormat(numFmt: string | undefined): boolean {
   return /[ymdhs]/i.test(f) && !/^[#0.,%E+\-\s]*$/i.test(f);
 }
 
-const PARTS_NEEDED = /^(xl\/_rels\/workbook\.xml\.rels|xl\/workbook\.xml|xl\/styles\.xml|xl\/sharedStrings\.xml|xl\/worksheets\/sheet\d+\.xml)$/;
+const EXCEL_PARTS = {
+  rels: 'xl/_rels/workbook.xml.rels',
+  workbook: 'xl/workbook.xml',
+  styles: 'xl/styles.xml',
+  sharedStrings: 'xl/sharedStrings.xml',
+} as const;
 
-function partOrder(name: string): number {
-  if (name === 'xl/_rels/workbook.xml.rels') return 0;
-  if (name === 'xl/workbook.xml') return 1;
-  if (name === 'xl/styles.xml') return 2;
-  if (name === 'xl/sharedStrings.xml') return 3;
-  return 4 + Number(/sheet(\d+)\.xml$/.exec(name)?.[1] ?? 0) / 1e6;
+/**
+ * The parts of exceljs's streaming WorkbookReader this module drives. It reads the zip entries itself (only the
+ * parts the central directory names, inflated under the size caps) and gives exceljs UTF-8 text streams: exceljs's
+ * own zip path decodes each 16 KB chunk separately, which corrupts a 汉字 split across two chunks (about 1 row in
+ * 300 of a Chinese registry came out with U+FFFD).
+ */
+interface ReaderInternals {
+  workbookRels?: { Id: string; Target: string }[];
+  model?: { sheets?: { id: number | string; rId: string; name?: string }[] };
+  _parseRels(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseWorkbook(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseStyles(entry: NodeJS.ReadableStream): Promise<void>;
+  _parseSharedStrings(entry: NodeJS.ReadableStream): AsyncGenerator<unknown>;
+  _parseWorksheet(iterator: AsyncIterable<unknown>, sheetNo: string): Generator<{ eventType: string; value: unknown }>;
 }
 
-const EMPTY_SHARED_STRINGS =
-  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>';
+/** A part's text, inflated as it is read and refused as soon as it passes its declared size. */
+function partText(buf: Buffer, e: ZipEntry): Readable {
+  const data = buf.subarray(e.dataStart, e.dataStart + e.compressedSize);
+  let seen = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      if (seen > e.uncompressedSize) done(lyingPart(e));
+      else done(null, chunk);
+    },
+    flush(done) {
+      done(seen === e.uncompressedSize ? null : lyingPart(e));
+    },
+  });
+  const stages: (NodeJS.ReadableStream | NodeJS.WritableStream)[] = [Readable.from([data])];
+  if (e.method === 8) stages.push(createInflateRaw({ chunkSize: 64 * 1024 }));
+  stages.push(cap);
+  pipeline(stages, () => undefined);
+  // A string decoder keeps every multi-byte character whole across chunks.
+  return cap.setEncoding('utf8');
+}
 
-/** The checked archive, holding only the parts exceljs reads, in the order it reads them best. */
-async function checkedArchive(data: Uint8Array, limits: ReadLimits): Promise<Buffer> {
-  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  try {
-    const entries = readCentralDirectory(buf, limits.maxEntries);
-    checkDeclaredSizes(entries, limits);
-    const needed: ZipEntry[] = entries.filter((e) => PARTS_NEEDED.test(e.name)).sort((a, b) => partOrder(a.name) - partOrder(b.name));
-    const has = (name: string) => needed.some((e) => e.name === name);
-    if (!has('xl/workbook.xml') || !has('xl/_rels/workbook.xml.rels') || !needed.some((e) => e.name.startsWith('xl/worksheets/'))) {
-      throw new ZipRefusal('不是有效的 Excel（.xlsx）文件：找不到工作表；请在 Excel 中打开后“另存为 → Excel 工作簿（*.xlsx）”再试');
-    }
-    await verifyInflatedSizes(buf, needed);
-    const archive = reorderedArchive(buf, needed);
-    // Without shared strings first, exceljs would copy every worksheet into a temporary file before parsing it.
-    return has('xl/sharedStrings.xml') ? archive : Buffer.concat([storedEntry('xl/sharedStrings.xml', EMPTY_SHARED_STRINGS), archive]);
-  } catch (err) {
-    if (err instanceof ZipRefusal) throw new RegistryFileError(err.message);
-    throw err;
+function lyingPart(e: ZipEntry): RegistryFileError {
+  return new RegistryFileError(`Excel 文件的部件“${e.name}”实际内容与声明的大小不符，疑似被篡改或恶意构造，已拒绝`);
+}
+
+/** The worksheet part of the workbook's first sheet (as Excel orders the sheets, not as the parts are named). */
+function firstSheetPart(reader: ReaderInternals, entries: readonly ZipEntry[]): ZipEntry | undefined {
+  const first = reader.model?.sheets?.[0];
+  const target = reader.workbookRels?.find((r) => r.Id === first?.rId)?.Target;
+  if (target !== undefined) {
+    const name = target.startsWith('/') ? target.slice(1) : `xl/${target.replace(/^\.\//, '')}`;
+    const found = entries.find((e) => e.name === name);
+    if (found) return found;
   }
+  return entries
+    .filter((e) => /^xl\/worksheets\/sheet\d+\.xml$/.test(e.name))
+    .sort((a, b) => Number(/(\d+)\.xml$/.exec(a.name)![1]) - Number(/(\d+)\.xml$/.exec(b.name)![1]))[0];
 }
 
 export async function readXlsx(data: Uint8Array, opts?: ReadOptions): Promise<SheetRow[]> {
   const limits = limitsOf(opts);
-  checkSize(data.byteLength, limits);
-  const archive = await checkedArchive(data, limits);
+  checkSize(data.byteLength, limits, 'xlsx');
+  const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  let entries: ZipEntry[];
+  try {
+    entries = readCentralDirectory(buf, limits.maxEntries);
+    checkDeclaredSizes(entries, limits);
+  } catch (err) {
+    if (err instanceof ZipRefusal) throw new RegistryFileError(err.message);
+    throw err;
+  }
+  const part = (name: string) => entries.find((e) => e.name === name);
+  const rels = part(EXCEL_PARTS.rels);
+  const workbook = part(EXCEL_PARTS.workbook);
+  if (!rels || !workbook) {
+    throw new RegistryFileError('不是有效的 Excel（.xlsx）文件：找不到工作簿；请在 Excel 中打开后“另存为 → Excel 工作簿（*.xlsx）”再试');
+  }
+
   const collector = new RowCollector(limits);
   const tick = yielder();
-  const source = Readable.from([archive]);
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
     hyperlinks: 'ignore',
     entries: 'ignore',
-  });
-  let sheets = 0;
+  }) as unknown as ReaderInternals;
   try {
-    for await (const worksheet of reader) {
-      sheets += 1;
-      const ws = worksheet as unknown as { id?: number | string } & AsyncIterable<ExcelJS.Row>;
-      const model = (reader as unknown as { model?: { sheets?: { id: number | string }[] } }).model;
-      const first = model?.sheets?.[0];
-      // The registry is the workbook's first sheet (as Excel orders them, not as the parts are named).
-      if (first !== undefined && ws.id !== undefined && String(first.id) !== String(ws.id)) continue;
-      for await (const row of ws) {
+    await reader._parseRels(partText(buf, rels));
+    await reader._parseWorkbook(partText(buf, workbook));
+    const styles = part(EXCEL_PARTS.styles);
+    if (styles) await reader._parseStyles(partText(buf, styles));
+    const shared = part(EXCEL_PARTS.sharedStrings);
+    if (shared) for await (const _ of reader._parseSharedStrings(partText(buf, shared))) await tick();
+    const sheet = firstSheetPart(reader, entries);
+    if (!sheet) throw new RegistryFileError('Excel 文件中没有工作表');
+    const sheetNo = /(\d+)\.xml$/.exec(sheet.name)?.[1] ?? '1';
+    for (const { value } of reader._parseWorksheet(partText(buf, sheet), sheetNo)) {
+      for await (const row of value as AsyncIterable<ExcelJS.Row>) {
         const sheetRow: SheetRow = { line: row.number, cells: [] };
         row.eachCell({ includeEmpty: false }, (cell, colNumber) => {
           const col = colNumber - 1;
+          const value = rawValue(cell);
           // exceljs turns date-formatted number cells into dates itself; a formula's number result it leaves as a number.
-          const read = cellText(cell.value, isFormulaNumber(cell.value) && isDateFormat(cell.numFmt));
+          const read = cellText(value, isFormulaNumber(value) && isDateFormat(cell.numFmt));
           collector.cell(sheetRow, col, read.text);
           if (read.inexact) (sheetRow.inexact ??= []).push(col);
           if (read.refused) (sheetRow.formula ??= []).push([col, read.refused]);
@@ -412,15 +502,24 @@ export async function readXlsx(data: Uint8Array, opts?: ReadOptions): Promise<Sh
         collector.add(sheetRow);
         await tick();
       }
-      break;
     }
   } catch (err) {
-    source.destroy();
     if (err instanceof RegistryFileError) throw err;
     throw new RegistryFileError(`无法读取 Excel 文件：${err instanceof Error ? err.message.split('\n')[0] : String(err)}；请在 Excel 中打开后重新保存为 .xlsx 再试`);
   }
-  if (sheets === 0) throw new RegistryFileError('Excel 文件中没有工作表');
   return collector.rows;
+}
+
+/**
+ * The cell's value; for a formula, with its cached result as stored (exceljs's `cell.value` drops a result of 0,
+ * '' or NaN, which would make “0” look like “no result”).
+ */
+function rawValue(cell: ExcelJS.Cell): unknown {
+  const model = (cell as unknown as { model?: { formula?: unknown; sharedFormula?: unknown; result?: unknown } }).model;
+  if (model && (model.formula !== undefined || model.sharedFormula !== undefined)) {
+    return { formula: model.formula ?? model.sharedFormula, result: model.result };
+  }
+  return cell.value;
 }
 
 function isFormulaNumber(value: unknown): boolean {
@@ -433,7 +532,7 @@ function isFormulaNumber(value: unknown): boolean {
 /** Reads a registry file's bytes (sent in chat, or read from disk) under the limits, yielding while it parses. */
 export async function readSheetData(data: Uint8Array, format: RegistryFormat, opts?: ReadOptions): Promise<SheetRow[]> {
   const limits = limitsOf(opts);
-  checkSize(data.byteLength, limits);
+  checkSize(data.byteLength, limits, format);
   return format === 'csv' ? readCsvAsync(data, limits) : readXlsx(data, opts);
 }
 
@@ -445,7 +544,7 @@ export async function readSheet(file: string, opts?: ReadOptions): Promise<{ for
     // The size is checked before a byte is read.
     const info = await stat(file);
     if (!info.isFile()) throw new RegistryFileError(`不是文件：${file}`);
-    checkSize(info.size, limits);
+    checkSize(info.size, limits, format);
     data = await readFile(file);
   } catch (err) {
     if (err instanceof RegistryFileError) throw err;

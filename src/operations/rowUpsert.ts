@@ -27,27 +27,31 @@ export interface ImportCounts {
 
 /**
  * Batch sizes adapt so that one database command stays short: with the embedded database (in this process) a
- * command's work is done on the event loop, so a batch taking longer than `SLOW_MS` is halved and a fast one
- * doubled, between `MIN_BATCH` and `MAX_BATCH`; the event loop gets a turn between batches. Against a MongoDB
- * server the batches simply grow to `MAX_BATCH`.
+ * command's work is done on this event loop, so a batch that took longer than `SLOW_MS` shrinks in proportion
+ * (to take about `TARGET_MS`), and a fast one doubles, between `MIN_BATCH` and `MAX_BATCH`; the event loop gets a
+ * turn between batches. Against a MongoDB server the batches simply grow to `MAX_BATCH`.
  */
-const MIN_BATCH = 10;
+const MIN_BATCH = 1;
 const MAX_BATCH = 1000;
-const START_BATCH = 200;
-const SLOW_MS = 60;
+const START_BATCH = 10;
+const TARGET_MS = 30;
+const SLOW_MS = 50;
 const FAST_MS = 15;
 
-class AdaptiveBatches {
+export class AdaptiveBatches {
   size = START_BATCH;
+
+  /** `clock` in milliseconds (tests give a simulated one). */
+  constructor(private readonly clock: () => number = () => performance.now()) {}
 
   async run<T>(items: readonly T[], work: (part: readonly T[]) => Promise<void>): Promise<void> {
     for (let i = 0; i < items.length; ) {
       const part = items.slice(i, i + this.size);
-      const started = performance.now();
+      const started = this.clock();
       await work(part);
-      const took = performance.now() - started;
+      const took = this.clock() - started;
       i += part.length;
-      if (took > SLOW_MS) this.size = Math.max(MIN_BATCH, Math.floor(this.size / 2));
+      if (took > SLOW_MS) this.size = Math.max(MIN_BATCH, Math.floor((part.length * TARGET_MS) / took));
       else if (took < FAST_MS) this.size = Math.min(MAX_BATCH, this.size * 2);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -64,9 +68,9 @@ export async function upsertRows<Doc extends object, Row extends object>(
   rows: readonly Row[],
   toOp: (row: Row) => AnyBulkWriteOperation<Doc>,
   dryRun: boolean,
+  batches: AdaptiveBatches = new AdaptiveBatches(),
 ): Promise<ImportCounts> {
   const counts: ImportCounts = { inserted: 0, updated: 0 };
-  const batches = new AdaptiveBatches();
   if (dryRun) {
     const existing = new Set<unknown>();
     await batches.run(

@@ -7,19 +7,13 @@
  *    Encrypted parts, compression methods other than stored/deflate, multi-disk and ZIP64 archives are refused
  *    (Excel writes none of them for a file of this size).
  * 2. The layout is checked: the parts follow one another from the first byte to the central directory with
- *    nothing between them, and each part's local header agrees with the central directory (name, sizes). A
- *    streaming reader, which reads local headers in order, therefore sees exactly the parts checked in step 1.
- * 3. The parts that will be parsed are inflated once, counting bytes and discarding them, and must inflate to
- *    exactly the declared size and consume exactly the declared compressed bytes (a part that lies about its
- *    size is refused, and inflating stops at the declared size + 1).
- * 4. `reorderedArchive` copies the chosen parts, unchanged, into a new archive in the order the streaming reader
- *    needs (workbook, styles, shared strings, then worksheets), so the worksheet is parsed as it streams instead of
- *    being written to a temporary file first.
+ *    nothing between them, and each part's local header agrees with the central directory (name, sizes): nothing
+ *    is hidden from step 1, whichever way a later reader walks the file.
+ * 3. The reader (registryFile.ts) then inflates only the parts it needs, located by the central directory, and
+ *    stops with a refusal as soon as a part inflates past its declared size (a part that lies about its size).
  *
  * Every refusal is a `ZipRefusal` with a one-line Chinese message. Format facts: PKWARE APPNOTE.TXT §4.3.
  */
-import { createInflateRaw } from 'node:zlib';
-
 export class ZipRefusal extends Error {
   constructor(message: string) {
     super(message);
@@ -180,81 +174,3 @@ export function checkDeclaredSizes(entries: readonly ZipEntry[], limits: ZipLimi
   }
 }
 
-/**
- * Inflates each part (discarding the output) and checks that it gives exactly its declared size from exactly its
- * compressed bytes. Stops inflating a part as soon as it passes its declared size.
- */
-export async function verifyInflatedSizes(buf: Buffer, entries: readonly ZipEntry[]): Promise<void> {
-  for (const e of entries) {
-    const data = buf.subarray(e.dataStart, e.dataStart + e.compressedSize);
-    if (e.method === 0) {
-      if (e.compressedSize !== e.uncompressedSize) throw corrupt(`部件“${e.name}”大小不一致`);
-      continue;
-    }
-    const { produced, consumed } = await inflateCount(data, e.uncompressedSize + 1);
-    if (produced !== e.uncompressedSize || consumed !== e.compressedSize) {
-      throw new ZipRefusal(`Excel 文件的部件“${e.name}”实际内容与声明的大小不符，疑似被篡改或恶意构造，已拒绝`);
-    }
-  }
-}
-
-function inflateCount(data: Buffer, cap: number): Promise<{ produced: number; consumed: number }> {
-  return new Promise((resolve, reject) => {
-    const inflater = createInflateRaw({ chunkSize: 64 * 1024 });
-    let produced = 0;
-    let settled = false;
-    const finish = (v: { produced: number; consumed: number } | Error) => {
-      if (settled) return;
-      settled = true;
-      if (v instanceof Error) reject(v);
-      else resolve(v);
-    };
-    inflater.on('data', (chunk: Buffer) => {
-      produced += chunk.length;
-      if (produced >= cap) {
-        inflater.destroy();
-        finish({ produced, consumed: -1 });
-      }
-    });
-    inflater.on('end', () => finish({ produced, consumed: inflater.bytesWritten }));
-    inflater.on('error', () => finish(corrupt('部件数据损坏，无法解压')));
-    inflater.end(data);
-  });
-}
-
-/** A new archive (local entries only, no central directory) holding `entries`, unchanged, in the given order. */
-export function reorderedArchive(buf: Buffer, entries: readonly ZipEntry[]): Buffer {
-  return Buffer.concat(entries.map((e) => buf.subarray(e.localOffset, e.end)));
-}
-
-/** A stored (uncompressed) local entry, for a part the reader needs and the file lacks. */
-export function storedEntry(name: string, content: string): Buffer {
-  const data = Buffer.from(content, 'utf8');
-  const nameBytes = Buffer.from(name, 'utf8');
-  const header = Buffer.alloc(30);
-  header.writeUInt32LE(SIG_LOCAL, 0);
-  header.writeUInt16LE(20, 4); // version needed
-  header.writeUInt16LE(0x0800, 6); // UTF-8 names
-  header.writeUInt16LE(0, 8); // stored
-  header.writeUInt32LE(crc32(data), 14);
-  header.writeUInt32LE(data.length, 18);
-  header.writeUInt32LE(data.length, 22);
-  header.writeUInt16LE(nameBytes.length, 26);
-  return Buffer.concat([header, nameBytes, data]);
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(data: Buffer): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const b of data) crc = crcTable[(crc ^ b) & 0xff]! ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
