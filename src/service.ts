@@ -9,6 +9,7 @@ import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
 import { Outbox, type OutboxOptions } from './platform/outbox';
+import { platformTenantLookup, TenantGuard } from './platform/origin';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
 import { outboxModel } from './store/outbox';
@@ -53,13 +54,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       })
     : undefined;
 
+  // Our tenant: LARK_TENANT_KEY, or learned from the platform (platform/origin.ts).
+  const tenant = lark && client && lark.mode === 'webhook' ? new TenantGuard({ configured: lark.tenantKey, lookup: platformTenantLookup(client), log }) : undefined;
+  tenant?.start();
   const web = createWebApp({
     log,
     healthy: () => db.healthy(),
     publicResults: publicResultsHandler(conn),
     larkEvents:
       lark && dispatcher && lark.mode === 'webhook'
-        ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, dispatcher, log })
+        ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, appId: lark.appId, tenant, dispatcher, log })
         : undefined,
   });
   const server: Server = await new Promise((resolve, reject) => {
