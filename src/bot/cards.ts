@@ -96,7 +96,16 @@ export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K
   }
 }
 
-/** Escapes text for a markdown component (user-supplied names, commands …). */
+/**
+ * Makes text from users (names, records, typed arguments) show as it is in a markdown component: every character
+ * that Feishu's card markdown could read as syntax (links, images, emphasis, code, headings, lists, tables, quotes,
+ * tags such as <at id=all>, <font>, <a>, <link>, emoji :OK:, and the entity `&` that would turn &lt;at&gt; back into
+ * a tag) becomes an HTML numeric character reference, the escaping Feishu documents for card markdown
+ * (docs/feishu-cards.md). Use it for markdown only: plain_text elements, table cells of type text and toasts show
+ * text as it is and need no escaping.
+ */
 export function md(text: string): string {
-  return text.replace(/[\\`*_~[\]()<>#|]/g, (c) => `\\${c}`);
+  return text.replace(MARKDOWN_SPECIAL, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+const MARKDOWN_SPECIAL = /[\\`*_~[\]()<>#|&!+\-:$=.]/g;

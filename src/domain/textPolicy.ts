@@ -162,3 +162,22 @@ export function checkText(field: FieldName, raw: unknown, action = '提交'): Te
   const problem = textProblem(text, policy);
   return problem ? { ok: false, problem, message: problemMessage(policy.label, problem, action) } : { ok: true, text };
 }
+
+/**
+ * The text without the refused characters: for outputs (Word forms, workbooks) built from data stored before
+ * this policy, so that no file is ever malformed. New data is refused at the edge instead (checkText).
+ */
+export function stripRefused(text: string): string {
+  if (findBadChar(text) === null) return text;
+  let out = '';
+  for (let rest = text; rest !== ''; ) {
+    const bad = findBadChar(rest);
+    if (bad === null) return out + rest;
+    // position is in code points: find its UTF-16 index
+    let index = 0;
+    for (let p = 1; p < bad.position; p++) index += (rest.codePointAt(index) ?? 0) > 0xffff ? 2 : 1;
+    out += rest.slice(0, index);
+    rest = rest.slice(index + (bad.codePoint > 0xffff ? 2 : 1));
+  }
+  return out;
+}
