@@ -8,6 +8,7 @@ export const MSG = {
   helpFooter: '命令也可以用英文别名，例如 /help。遇到问题请联系市局联络员。',
   helpDetailButton: '用法',
   unknownCommandTitle: '没有听懂这条消息',
+  badTextTitle: '消息无法处理',
   unknownCommand: (text: string) => `暂不支持“${text}”。发送 **/帮助** 查看您可以使用的命令。`,
   unknownNonText: '我只能识别文字命令。发送 **/帮助** 查看您可以使用的命令。',
   notAllowedTitle: '没有权限',
