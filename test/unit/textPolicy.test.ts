@@ -8,6 +8,8 @@ import {
   problemMessage,
   textProblem,
 } from '../../src/domain/textPolicy';
+import { checkRecord } from '../../src/domain/inspection';
+import { formValueProblem } from '../../src/bot/router';
 
 describe('character policy', () => {
   it.each([
@@ -109,8 +111,6 @@ describe('form inputs', () => {
 
 describe('checkRecord (domain/inspection.ts) applies the policy', () => {
   it('refuses U+FFFE in a 检查记录 with the sentence to show', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { checkRecord } = require('../../src/domain/inspection') as typeof import('../../src/domain/inspection');
     expect(checkRecord('不符合', '未见\ufffe记录')).toEqual({
       ok: false,
       error: 'recordInvalid',
@@ -122,8 +122,6 @@ describe('checkRecord (domain/inspection.ts) applies the policy', () => {
 
 describe('router edge: form values', () => {
   it('names the field of the first bad input, and passes good ones', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { formValueProblem } = require('../../src/bot/router') as typeof import('../../src/bot/router');
     expect(formValueProblem({ record: '好的记录', representative: '孙经理' })).toBeUndefined();
     expect(formValueProblem({ representative: '孙\u0000经理' })).toBe('企业代表姓名第2个字符是无法保存的不可见字符（U+0000），请删除该字符后重新提交');
     expect(formValueProblem({ done_2: '改'.repeat(501) })).toBe('整改情况最多500个字，当前501个字，请精简后重新提交');
