@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
+import { oversizeCard } from './bot/cards';
 import { allJobs } from './jobs';
 import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { DRAW_BUNDLE_SOURCE, drawBundleFile, resumeDispatch } from './operations/draw/confirmDraw';
@@ -42,7 +43,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const lark = config.lark;
   const client = lark ? createLarkClient(lark, log) : undefined;
-  const outbox = new Outbox(models.outbox, client, lark?.appId, log, opts.outbox);
+  const outbox = new Outbox(models.outbox, client, lark?.appId, log, { fitCard: oversizeCard, ...opts.outbox });
   const bot = createBot({ conn, outbox, staff: models.staff, log, now: opts.now ?? (() => new Date()) });
   const dispatcher = lark
     ? createEventDispatcher({
