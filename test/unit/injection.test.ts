@@ -10,7 +10,8 @@ import { Types } from 'mongoose';
 import { SaxesParser } from 'saxes';
 import { md, renderCard, type CardJson } from '../../src/bot/cards';
 import { exportResultCard } from '../../src/bot/export';
-import { followUpCard } from '../../src/bot/followupCards';
+import { calendarWarningCard, escalationCard, followUpCard } from '../../src/bot/followupCards';
+import { helpCard } from '../../src/bot/help';
 import {
   checklistItemCard,
   opinionNoticeCard,
@@ -228,6 +229,18 @@ describe('cards show hostile text as text', () => {
     expectInert(exportResultCard({ ok: false, code: 'void', task: t }), [NAME]);
     expectInert(exportResultCard({ ok: false, code: 'notSubmitted', task: t }), [NAME]);
     expectInert(exportResultCard({ ok: false, code: 'forbidden', task: t }), [NAME]);
+  });
+
+  it('/帮助 greets a registered person by a hostile name as text', () => {
+    const staff = { openId: PEOPLE.officer.openId, name: PERSON, roles: ['执法人员' as const], unit: FONT, county: '永济市', avoid: [] };
+    expectInert(helpCard({ openId: staff.openId, roles: staff.roles, county: staff.county }, staff as never, []), [PERSON]);
+  });
+
+  it('escalation (a plain table) and calendar warning cards', () => {
+    const t = hostileTask('待公示');
+    const reminder = { kind: 'pub-overdue', subject: 'publication', deadline: '2024-06-03', left: 0, overdue: 3, remind: true, escalate: true } as const;
+    expectInert(escalationCard([{ task: t, reminder, responsible: [PERSON] } as never], '2024-06-06'), [NAME, PERSON]);
+    expectInert(calendarWarningCard([t], '2024-06-06', false), [NAME]);
   });
 
   it('a message card with escaped paragraphs (as the router echoes an unknown command)', () => {
