@@ -126,9 +126,9 @@ export function progressCard(r: ProgressReport, opts: { digest?: boolean; at: Da
   });
 }
 
-/** A refusal: `text` is plain (it may echo what was typed, e.g. a campaign name) and is shown as it is. */
+/** A refusal; `text` is markdown (plain reasons from operations go through `md` first: they may echo what was typed). */
 export function refusalCard(title: string, text: string): CardJson {
-  return renderCard('message', { title, color: 'orange', paragraphs: [md(text)] });
+  return renderCard('message', { title, color: 'orange', paragraphs: [text] });
 }
 
 /** The short card that goes with the 附件5 file. */

@@ -213,7 +213,7 @@ describe('cards show hostile text as text', () => {
       overdueRectifications: [{ name: RECORD, county: '永济市', date: '2024-05-10' }],
     };
     expectInert(progressCard(report as never, { at }), [NAME]);
-    expectInert(refusalCard('没有这个专项', `没有名为“${NAME}”的专项。`), [NAME]);
+    expectInert(refusalCard('没有这个专项', md(`没有名为“${NAME}”的专项。`)), [NAME]);
     const summary = { ...hostileSummary(), unit: FONT };
     expectInert(summaryFileCard(summary), [FONT]);
   });
