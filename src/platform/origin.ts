@@ -12,6 +12,8 @@
  *   a warning says how to turn the check on, and the app id is still checked. A self-built app is installed in
  *   one tenant only, so this is a second line behind the signature, not the first.
  * The lookup is retried after a failure, at most every 10 minutes; an event never waits for it longer than 1 s.
+ * The long connection (LARK_MODE=ws) is opened by us with the app's own credentials, so the platform pushes only
+ * this app's events there; the check is the webhook's, where anyone can post.
  */
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Logger } from '../logger';
