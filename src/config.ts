@@ -19,6 +19,11 @@ export interface LarkConfig {
   /** 'feishu' | 'lark' | a base URL without trailing slash */
   domain: string;
   mode: 'webhook' | 'ws';
+  /**
+   * LARK_TENANT_KEY: the tenant whose events are accepted. Optional: unset, it is learned from the platform at
+   * start-up (platform/origin.ts).
+   */
+  tenantKey?: string;
 }
 
 export interface Config {
@@ -107,6 +112,10 @@ export function loadConfig(env: Env = process.env): Config {
     if (modeRaw === 'ws' && !/^cli_[0-9a-fA-F]{16}$/.test(appId!)) {
       throw new ConfigError('LARK_APP_ID', '长连接模式（LARK_MODE=ws）要求 App ID 为 cli_ 加 16 位十六进制字符');
     }
+    const tenantKey = nonEmpty(env, 'LARK_TENANT_KEY');
+    if (tenantKey !== undefined && !/^[0-9A-Za-z_-]{4,64}$/.test(tenantKey)) {
+      throw new ConfigError('LARK_TENANT_KEY', '应为飞书企业的 tenant_key（字母、数字，如 2ed263bf32cf1651）');
+    }
     lark = {
       appId: appId!,
       appSecret: appSecret!,
@@ -114,6 +123,7 @@ export function loadConfig(env: Env = process.env): Config {
       verificationToken: verificationToken!,
       domain,
       mode: modeRaw,
+      ...(tenantKey !== undefined ? { tenantKey } : {}),
     };
   }
 

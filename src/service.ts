@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
+import { oversizeCard } from './bot/cards';
 import { allJobs } from './jobs';
 import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { DRAW_BUNDLE_SOURCE, drawBundleFile, resumeDispatch } from './operations/draw/confirmDraw';
@@ -9,6 +10,7 @@ import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
 import { Outbox, type OutboxOptions } from './platform/outbox';
+import { platformTenantLookup, TenantGuard } from './platform/origin';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
 import { outboxModel } from './store/outbox';
@@ -41,7 +43,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
 
   const lark = config.lark;
   const client = lark ? createLarkClient(lark, log) : undefined;
-  const outbox = new Outbox(models.outbox, client, lark?.appId, log, opts.outbox);
+  const outbox = new Outbox(models.outbox, client, lark?.appId, log, { fitCard: oversizeCard, ...opts.outbox });
   const bot = createBot({ conn, outbox, staff: models.staff, log, now: opts.now ?? (() => new Date()) });
   const dispatcher = lark
     ? createEventDispatcher({
@@ -53,13 +55,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       })
     : undefined;
 
+  // Our tenant: LARK_TENANT_KEY, or learned from the platform (platform/origin.ts).
+  const tenant = lark && client && lark.mode === 'webhook' ? new TenantGuard({ configured: lark.tenantKey, lookup: platformTenantLookup(client), log }) : undefined;
+  tenant?.start();
   const web = createWebApp({
     log,
     healthy: () => db.healthy(),
     publicResults: publicResultsHandler(conn),
     larkEvents:
       lark && dispatcher && lark.mode === 'webhook'
-        ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, dispatcher, log })
+        ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, appId: lark.appId, tenant, dispatcher, log })
         : undefined,
   });
   const server: Server = await new Promise((resolve, reject) => {

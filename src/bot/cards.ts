@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { CARD_MAX_BYTES } from '../platform/outbox';
+import { MSG } from './messages';
 
 /** A card JSON 2.0 object, ready for im/v1 or a callback response. */
 export type CardJson = Record<string, unknown>;
@@ -84,7 +86,26 @@ function createEngine(dir: string): Map<string, HandlebarsTemplateDelegate> {
 
 let engine: Map<string, HandlebarsTemplateDelegate> | undefined;
 
-export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
+/** Feishu refuses a card over 30 KB (230025): measured as sent, the compact JSON in UTF-8 bytes. */
+export { CARD_MAX_BYTES };
+
+export function cardBytes(card: CardJson): number {
+  return Buffer.byteLength(JSON.stringify(card), 'utf8');
+}
+
+/**
+ * What is sent instead of a card too big for Feishu: a short card with the original title that says so and how to
+ * get the content (/导出 for records, /汇总 for reports), so a too-big card is never lost silently.
+ */
+export function oversizeCard(card: CardJson, bytes: number): CardJson {
+  const header = card.header as { title?: { content?: unknown } } | undefined;
+  const raw = typeof header?.title?.content === 'string' ? header.title.content : '';
+  const head = [...raw.slice(0, 82)];
+  const title = head.length > 40 ? `${head.slice(0, 40).join('')}…` : raw || MSG.oversizeTitle;
+  return render('message', { title, color: 'orange', paragraphs: [MSG.oversizeText(Math.ceil(bytes / 1024)), MSG.oversizeHint] });
+}
+
+function render<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
   engine ??= createEngine(findCardsDir());
   const template = engine.get(name);
   if (!template) throw new Error(`no card template “${name}”`);
@@ -96,7 +117,23 @@ export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K
   }
 }
 
-/** Escapes text for a markdown component (user-supplied names, commands …). */
-export function md(text: string): string {
-  return text.replace(/[\\`*_~[\]()<>#|]/g, (c) => `\\${c}`);
+/** Renders a card; one that would be over Feishu's 30 KB comes out as `oversizeCard` instead. */
+export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
+  const card = render(name, view);
+  const bytes = cardBytes(card);
+  return bytes > CARD_MAX_BYTES ? oversizeCard(card, bytes) : card;
 }
+
+/**
+ * Makes text from users (names, records, typed arguments) show as it is in a markdown component: every character
+ * that Feishu's card markdown could read as syntax (links, images, emphasis, code, headings, lists, tables, quotes,
+ * tags such as <at id=all>, <font>, <a>, <link>, emoji :OK:, and the entity `&` that would turn &lt;at&gt; back into
+ * a tag) becomes an HTML numeric character reference, the escaping Feishu documents for card markdown
+ * (docs/feishu-cards.md). Use it for markdown only: plain_text elements, table cells of type text and toasts show
+ * text as it is and need no escaping.
+ */
+export function md(text: string): string {
+  return text.replace(MARKDOWN_SPECIAL, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const MARKDOWN_SPECIAL = /[\\`*_~[\]()<>#|&!+\-:$=.]/g;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { mayUse, type Actor } from '../policies';
 import type { StaffMember } from '../store/staff';
-import { renderCard, type CardJson } from './cards';
+import { md, renderCard, type CardJson } from './cards';
 import { MSG } from './messages';
 import { defineAction, type CommandSpec } from './router';
 
@@ -10,7 +10,7 @@ export function helpCard(actor: Actor, staff: StaffMember | null, commands: read
   const visible = commands.filter((c) => mayUse(actor, c.audience));
   return renderCard('help', {
     title: MSG.helpTitle,
-    intro: staff ? MSG.helpIntroRegistered(staff.name, staff.roles.join('、')) : MSG.helpIntroUnknown(actor.openId),
+    intro: staff ? MSG.helpIntroRegistered(md(staff.name), staff.roles.join('、')) : MSG.helpIntroUnknown(actor.openId),
     commands: visible.map((c) => ({
       usage: c.usage,
       summary: c.summary,

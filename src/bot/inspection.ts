@@ -52,6 +52,8 @@ function refusalToast(r: Refusal): Toast {
       return { type: 'error', content: IMSG.recordRequired };
     case 'recordTooLong':
       return { type: 'error', content: IMSG.recordTooLong(r.length) };
+    case 'badText':
+      return { type: 'error', content: r.message };
     case 'representativeRequired':
       return { type: 'error', content: IMSG.representativeRequired };
     case 'representativeTooLong':

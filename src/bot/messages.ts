@@ -8,6 +8,11 @@ export const MSG = {
   helpFooter: '命令也可以用英文别名，例如 /help。遇到问题请联系市局联络员。',
   helpDetailButton: '用法',
   unknownCommandTitle: '没有听懂这条消息',
+  badTextTitle: '消息无法处理',
+  oversizeTitle: '内容过多',
+  oversizeText: (kb: number) => `这张卡片的内容约 ${kb} KB，超过了飞书单张卡片 30 KB 的上限，无法在这里完整显示。`,
+  oversizeHint:
+    '需要完整内容时：检查记录请发送 **/导出 许可证编号或企业名称** 获取 Word 文件；进度与汇总请发送 **/汇总** 获取 Excel 文件。如仍有问题，请联系市局联络员。',
   unknownCommand: (text: string) => `暂不支持“${text}”。发送 **/帮助** 查看您可以使用的命令。`,
   unknownNonText: '我只能识别文字命令。发送 **/帮助** 查看您可以使用的命令。',
   notAllowedTitle: '没有权限',

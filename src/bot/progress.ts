@@ -11,6 +11,7 @@ import { CITY_UNIT, compileSummary } from '../operations/summary';
 import type { Recipient } from '../platform/outbox';
 import type { Actor } from '../policies';
 import type { StaffMember } from '../store/staff';
+import { md } from './cards';
 import { PMSG, progressCard, refusalCard, summaryCard } from './progressCards';
 import { defineAction, type CommandContext, type CommandSpec } from './router';
 
@@ -32,7 +33,7 @@ async function scopeFor(ctx: CommandContext, command: string, usage: string): Pr
   }
   const scope = narrowScope(base, args['县区']);
   if ('refused' in scope) {
-    await ctx.reply(refusalCard(PMSG.badArgsTitle, scope.refused));
+    await ctx.reply(refusalCard(PMSG.badArgsTitle, md(scope.refused)));
     return undefined;
   }
   return scope;
@@ -60,7 +61,7 @@ export const progressCommand: CommandSpec = {
     if (!scope) return;
     const now = ctx.deps.now();
     const report = await compileProgress(ctx.deps.conn, now, { scope, campaignName: ctx.command.args['专项'] });
-    if (!report.ok) return ctx.reply(refusalCard(report.title, report.reason));
+    if (!report.ok) return ctx.reply(refusalCard(report.title, md(report.reason)));
     await ctx.reply(progressCard(report, { at: now }));
   },
 };
@@ -97,7 +98,7 @@ export const summaryCommand: CommandSpec = {
     const scope = await scopeFor(ctx, '/汇总', '/汇总 [县区=名称] [专项=名称]');
     if (!scope) return;
     const built = await buildSummaryFile(ctx.deps, scope, ctx.actor, ctx.staff, ctx.command.args['专项']);
-    if (!built.ok) return ctx.reply(refusalCard(built.title, built.reason));
+    if (!built.ok) return ctx.reply(refusalCard(built.title, md(built.reason)));
     const m = ctx.message;
     // The detail sheet names people and unpublished results: the file goes to the requester's own chat.
     const to: Recipient = { openId: m.senderOpenId };

@@ -126,6 +126,7 @@ export function progressCard(r: ProgressReport, opts: { digest?: boolean; at: Da
   });
 }
 
+/** A refusal; `text` is markdown (plain reasons from operations go through `md` first: they may echo what was typed). */
 export function refusalCard(title: string, text: string): CardJson {
   return renderCard('message', { title, color: 'orange', paragraphs: [text] });
 }

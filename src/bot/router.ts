@@ -1,5 +1,6 @@
 import type { Connection, Model } from 'mongoose';
 import { z } from 'zod';
+import { checkText, formInputField } from '../domain/textPolicy';
 import type { Logger } from '../logger';
 import type { BotHandlers, CallbackResponse, CardAction, InboundMessage } from '../platform/events';
 import type { Outbox, Recipient } from '../platform/outbox';
@@ -84,6 +85,18 @@ function imageKeyOf(content: string): string | undefined {
 
 const actionEnvelope = z.object({ a: z.string().min(1) }).passthrough();
 
+/** The first form input whose text breaks the policy (domain/textPolicy.ts), as the sentence to show; else undefined. */
+export function formValueProblem(formValue: Record<string, unknown> | undefined): string | undefined {
+  for (const [name, value] of Object.entries(formValue ?? {})) {
+    for (const text of Array.isArray(value) ? value : [value]) {
+      if (typeof text !== 'string') continue;
+      const check = checkText(formInputField(name), text);
+      if (!check.ok) return check.message;
+    }
+  }
+  return undefined;
+}
+
 async function loadActor(deps: BotDeps, openId: string): Promise<{ actor: Actor; staff: StaffMember | null }> {
   const staff = await deps.staff.findOne({ openId }).lean<StaffMember>();
   return { actor: { openId, roles: staff?.roles ?? [], county: staff?.county }, staff };
@@ -121,6 +134,11 @@ export function createRouter(
       // In a group the bot answers only what is addressed to it: a command, or a message that @-mentions someone
       // (with the default scopes Feishu delivers group messages only when the bot is @-mentioned).
       if (message.chatType === 'group' && !command && message.mentionKeys.length === 0) return;
+      // What is typed is checked before anything uses it (domain/textPolicy.ts): length and characters.
+      const typed = checkText('command', text, '发送');
+      if (!typed.ok) {
+        return reply(renderCard('message', { title: MSG.badTextTitle, color: 'orange', paragraphs: [md(typed.message)] }));
+      }
       const spec = command ? byName.get(command.name) : undefined;
       if (!command || !spec) {
         const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
@@ -145,6 +163,9 @@ export function createRouter(
       if (!spec) return { toast: { type: 'error', content: MSG.staleButton } };
       const value = spec.schema.safeParse(action.value);
       if (!value.success) return { toast: { type: 'error', content: MSG.staleButton } };
+      // Form inputs are checked before any handler sees them; the card stays as it is, with what was typed.
+      const badInput = formValueProblem(action.formValue);
+      if (badInput) return { toast: { type: 'error', content: badInput } };
       const { actor, staff } = await loadActor(deps, action.operatorOpenId);
       deps.log.info({ action: spec.name, openId: actor.openId }, 'card action');
       return spec.handle({ actor, staff, action, deps }, value.data);

@@ -11,6 +11,7 @@
  * - Rectification deadline: the notice's 附件1 says “请于 N 日内完成”, i.e. N calendar days (not working days)
  *   counted from the day the 意见汇总表 is issued (the day the last team member signs); the day itself not counted.
  */
+import { checkText } from './textPolicy';
 import { CHECKLISTS, type ChecklistKind } from './checklists';
 import { CalendarDataMissingError, isWorkingDay, parseDate } from './calendar';
 import type { Enterprise } from './types';
@@ -192,7 +193,8 @@ export function previousCursor(kind: ChecklistKind, cursor: number): number {
 export type RecordCheck =
   | { ok: true; record: string }
   | { ok: false; error: 'recordRequired' }
-  | { ok: false; error: 'recordTooLong'; length: number };
+  | { ok: false; error: 'recordTooLong'; length: number }
+  | { ok: false; error: 'recordInvalid'; message: string };
 
 /** Characters as people count them (a 汉字 or an emoji is one). */
 export function charLength(text: string): number {
@@ -204,6 +206,9 @@ export function checkRecord(verdict: Verdict, raw: unknown): RecordCheck {
   if (verdict === '不符合' && record === '') return { ok: false, error: 'recordRequired' };
   const length = charLength(record);
   if (length > MAX_RECORD_LENGTH) return { ok: false, error: 'recordTooLong', length };
+  // Characters the Word forms cannot hold (U+FFFE, controls …): domain/textPolicy.ts.
+  const policy = checkText('record', record);
+  if (!policy.ok) return { ok: false, error: 'recordInvalid', message: policy.message };
   return { ok: true, record };
 }
 

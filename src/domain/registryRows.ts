@@ -15,6 +15,8 @@
  *   (README; domain/teams.ts only takes 组长 whose 所属县区 is 市局). A county 组长 is rejected rather than
  *   imported and silently never drawn.
  * - 专家 rule: an expert must have a 专业领域, otherwise no enterprise can ever be matched to them.
+ * - Text fields follow domain/textPolicy.ts: a maximum length each (企业名称 100 characters …) and no character
+ *   that the Word forms cannot hold (controls, U+FFFE …); line breaks inside a one-line field become spaces.
  */
 import { isIsoDate } from './population';
 import {
@@ -28,6 +30,7 @@ import {
   type Staff,
   type StaffRole,
 } from './types';
+import { charCount, FIELDS, normalizeText, problemMessage, textProblem, type FieldName } from './textPolicy';
 import { normalizeUscc, usccProblem } from './uscc';
 
 /** The county-level units of 运城市 (13 counties, county-level cities and the district) plus 运城开发区. */
@@ -152,6 +155,41 @@ function text(record: RowRecord, header: string): string {
   return (record[header] ?? '').replace(/^\uFEFF/, '').trim();
 }
 
+/**
+ * A free-text field under its policy (domain/textPolicy.ts): normalised, with a problem pushed when it is too
+ * long or holds a refused character. `lengths` are the real lengths of cells the file reader cut short.
+ */
+function policed<H extends string>(
+  record: RowRecord<H>,
+  header: H,
+  field: FieldName,
+  problems: string[],
+  lengths?: Partial<Record<H, number>>,
+): string {
+  const policy = FIELDS[field];
+  const cut = lengths?.[header];
+  if (cut !== undefined) {
+    problems.push(problemMessage(header, { kind: 'tooLong', length: cut, max: policy.max }, '填写'));
+    return '';
+  }
+  const value = normalizeText(text(record, header), { ...policy, label: header });
+  const problem = textProblem(value, policy);
+  if (problem) problems.push(problemMessage(header, problem, '填写'));
+  return value;
+}
+
+/** Coded cells (codes, dates, lists of codes) are checked by their own rules; only their length is bounded here. */
+function boundedLength<H extends string>(record: RowRecord<H>, header: H, max: number, problems: string[], lengths?: Partial<Record<H, number>>): boolean {
+  const raw = record[header] ?? '';
+  const length = lengths?.[header] ?? (raw.length > max ? charCount(raw) : raw.length);
+  if (length <= max) return true;
+  problems.push(problemMessage(header, { kind: 'tooLong', length, max }, '填写'));
+  return false;
+}
+
+/** Longest accepted cell of a coded column (the longest valid value, a county or a dated text, is far shorter). */
+const CODED_MAX = 40;
+
 const DATE_FORMS = [/^(\d{4})-(\d{1,2})-(\d{1,2})$/, /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/, /^(\d{4})\.(\d{1,2})\.(\d{1,2})$/, /^(\d{4})年(\d{1,2})月(\d{1,2})日$/];
 
 /** A date cell's text as YYYY-MM-DD, or null when it is not a real calendar date in an accepted form. */
@@ -188,20 +226,30 @@ function countyProblem(county: string, allowCity: boolean): string | null {
 // ---------------------------------------------------------------------------------------------
 // Enterprises
 
-export function validateEnterpriseRow(record: RowRecord<EnterpriseHeader>, line: number): RowResult<Enterprise> {
+export function validateEnterpriseRow(
+  record: RowRecord<EnterpriseHeader>,
+  line: number,
+  lengths?: Partial<Record<EnterpriseHeader, number>>,
+): RowResult<Enterprise> {
   const problems: string[] = [];
-  const need = (header: EnterpriseHeader): string => {
-    const value = text(record, header);
-    if (value === '') problems.push(`${header}为空`);
+  const need = (header: EnterpriseHeader, field: FieldName): string => {
+    const before = problems.length;
+    const value = policed(record, header, field, problems, lengths);
+    if (value === '' && problems.length === before) problems.push(`${header}为空`);
     return value;
   };
+  // Coded columns (codes, categories, dates): a cell far longer than any valid value is refused as it is.
+  for (const h of ['统一社会信用代码', '产品类别', '有效期起', '有效期止', '所属县区', '信用风险等级'] as const) {
+    boundedLength(record, h, CODED_MAX, problems, lengths);
+  }
+  if (problems.length > 0) return { error: { line, reason: problems.join('；') } };
 
-  const name = need('企业名称');
+  const name = need('企业名称', 'enterpriseName');
   const uscc = normalizeUscc(text(record, '统一社会信用代码'));
   const codeProblem = usccProblem(uscc);
   if (codeProblem !== null) problems.push(codeProblem);
-  const licenceNo = need('许可证编号');
-  const product = need('获证产品');
+  const licenceNo = need('许可证编号', 'licenceNo');
+  const product = need('获证产品', 'product');
 
   const categoryText = text(record, '产品类别');
   if (categoryText === '') problems.push('产品类别为空');
@@ -226,7 +274,7 @@ export function validateEnterpriseRow(record: RowRecord<EnterpriseHeader>, line:
   const county = text(record, '所属县区');
   const badCounty = countyProblem(county, false);
   if (badCounty !== null) problems.push(badCounty);
-  const address = need('生产地址');
+  const address = need('生产地址', 'address');
 
   const riskText = text(record, '信用风险等级').toUpperCase().replace(/类$/, '');
   if (!(RISK_CLASSES as readonly string[]).includes(riskText)) {
@@ -234,9 +282,10 @@ export function validateEnterpriseRow(record: RowRecord<EnterpriseHeader>, line:
     problems.push(raw === '' ? '信用风险等级为空，应为 A/B/C/D' : `信用风险等级应为 A/B/C/D（收到“${raw}”）`);
   }
 
-  const contact = text(record, '联系人');
-  const phone = text(record, '联系电话');
-  if (phone !== '' && (!PHONE.test(phone) || !/\d{5}/.test(phone.replace(/[\s\-]/g, '')))) {
+  const contact = policed(record, '联系人', 'contact', problems, lengths);
+  const beforePhone = problems.length;
+  const phone = policed(record, '联系电话', 'phone', problems, lengths);
+  if (phone !== '' && problems.length === beforePhone && (!PHONE.test(phone) || !/\d{5}/.test(phone.replace(/[\s\-]/g, '')))) {
     problems.push(`联系电话“${phone}”格式错误`);
   }
 
@@ -261,11 +310,19 @@ export function validateEnterpriseRow(record: RowRecord<EnterpriseHeader>, line:
 // ---------------------------------------------------------------------------------------------
 // Staff
 
-export function validateStaffRow(record: RowRecord<StaffHeader>, line: number): RowResult<Staff> {
+export function validateStaffRow(
+  record: RowRecord<StaffHeader>,
+  line: number,
+  lengths?: Partial<Record<StaffHeader, number>>,
+): RowResult<Staff> {
   const problems: string[] = [];
+  for (const h of ['飞书OpenID', '角色', '所属县区'] as const) boundedLength(record, h, CODED_MAX, problems, lengths);
+  boundedLength(record, '回避企业', FIELDS.avoidList.max, problems, lengths);
+  if (problems.length > 0) return { error: { line, reason: problems.join('；') } };
 
-  const name = text(record, '姓名');
-  if (name === '') problems.push('姓名为空');
+  const before = problems.length;
+  const name = policed(record, '姓名', 'staffName', problems, lengths);
+  if (name === '' && problems.length === before) problems.push('姓名为空');
 
   const openId = text(record, '飞书OpenID');
   if (openId === '') problems.push('飞书OpenID为空');
@@ -280,8 +337,9 @@ export function validateStaffRow(record: RowRecord<StaffHeader>, line: number): 
   }
   const orderedRoles = STAFF_ROLES.filter((r) => roles.includes(r));
 
-  const unit = text(record, '单位');
-  if (unit === '') problems.push('单位为空');
+  const beforeUnit = problems.length;
+  const unit = policed(record, '单位', 'unit', problems, lengths);
+  if (unit === '' && problems.length === beforeUnit) problems.push('单位为空');
 
   const county = text(record, '所属县区');
   const badCounty = countyProblem(county, true);
@@ -290,8 +348,8 @@ export function validateStaffRow(record: RowRecord<StaffHeader>, line: number): 
     problems.push(`组长须为市局人员（所属县区应为“${CITY_BUREAU}”，收到“${county}”）`);
   }
 
-  const businessLine = text(record, '业务口');
-  const expertise = text(record, '专业领域');
+  const businessLine = policed(record, '业务口', 'businessLine', problems, lengths);
+  const expertise = policed(record, '专业领域', 'expertise', problems, lengths);
   if (orderedRoles.includes('专家') && expertise === '') problems.push('专家须填写专业领域（产品类别或产品名称）');
 
   const avoid: string[] = [];
@@ -317,6 +375,8 @@ export interface SourceRow<H extends string> {
   record: RowRecord<H>;
   /** Problems the file reader found in the row's cells (e.g. a number too long to be exact). */
   cellProblems?: readonly string[];
+  /** Real lengths (characters) of cells the file reader cut short (registryFile.ts: cells over 5,000 characters). */
+  lengths?: Partial<Record<H, number>>;
 }
 
 export interface ValidRow<T> {
@@ -329,34 +389,45 @@ export interface ValidationResult<T> {
   rejected: RowRejection[];
 }
 
-function validateRows<H extends string, T>(
-  rows: readonly SourceRow<H>[],
-  validate: (record: RowRecord<H>, line: number) => RowResult<T>,
-  keyOf: (record: RowRecord<H>) => string | null,
-  keyName: string,
-): ValidationResult<T> {
-  const firstLine = new Map<string, number>();
-  const valid: ValidRow<T>[] = [];
-  const rejected: RowRejection[] = [];
-  for (const row of rows) {
-    const result = validate(row.record, row.line);
-    const problems = [...(row.cellProblems ?? [])];
-    if ('error' in result) problems.push(result.error.reason);
-    const key = keyOf(row.record);
-    if (key !== null) {
-      const first = firstLine.get(key);
-      if (first === undefined) firstLine.set(key, row.line);
-      else problems.unshift(`${keyName}“${key}”与第${first}行重复`);
+/**
+ * Validates rows in any number of portions (so that a caller may give the event loop a turn between them) while
+ * keeping the rule that the first row with a key owns it across all portions.
+ */
+export class RowsValidator<H extends string, T> {
+  private readonly firstLine = new Map<string, number>();
+  private readonly valid: ValidRow<T>[] = [];
+  private readonly rejected: RowRejection[] = [];
+
+  constructor(
+    private readonly validate: (record: RowRecord<H>, line: number, lengths?: Partial<Record<H, number>>) => RowResult<T>,
+    private readonly keyOf: (record: RowRecord<H>) => string | null,
+    private readonly keyName: string,
+  ) {}
+
+  add(rows: readonly SourceRow<H>[]): this {
+    for (const row of rows) {
+      const result = this.validate(row.record, row.line, row.lengths);
+      const problems = [...(row.cellProblems ?? [])];
+      if ('error' in result) problems.push(result.error.reason);
+      const key = this.keyOf(row.record);
+      if (key !== null) {
+        const first = this.firstLine.get(key);
+        if (first === undefined) this.firstLine.set(key, row.line);
+        else problems.unshift(`${this.keyName}“${key}”与第${first}行重复`);
+      }
+      if (problems.length > 0) this.rejected.push({ line: row.line, reason: [...new Set(problems)].join('；') });
+      else if ('ok' in result) this.valid.push({ line: row.line, value: result.ok });
     }
-    if (problems.length > 0) rejected.push({ line: row.line, reason: [...new Set(problems)].join('；') });
-    else if ('ok' in result) valid.push({ line: row.line, value: result.ok });
+    return this;
   }
-  return { valid, rejected };
+
+  result(): ValidationResult<T> {
+    return { valid: this.valid, rejected: this.rejected };
+  }
 }
 
-export function validateEnterpriseRows(rows: readonly SourceRow<EnterpriseHeader>[]): ValidationResult<Enterprise> {
-  return validateRows(
-    rows,
+export function enterpriseValidator(): RowsValidator<EnterpriseHeader, Enterprise> {
+  return new RowsValidator<EnterpriseHeader, Enterprise>(
     validateEnterpriseRow,
     (r) => {
       const code = normalizeUscc(text(r, '统一社会信用代码'));
@@ -366,9 +437,8 @@ export function validateEnterpriseRows(rows: readonly SourceRow<EnterpriseHeader
   );
 }
 
-export function validateStaffRows(rows: readonly SourceRow<StaffHeader>[]): ValidationResult<Staff> {
-  return validateRows(
-    rows,
+export function staffValidator(): RowsValidator<StaffHeader, Staff> {
+  return new RowsValidator<StaffHeader, Staff>(
     validateStaffRow,
     (r) => {
       const id = text(r, '飞书OpenID');
@@ -376,4 +446,12 @@ export function validateStaffRows(rows: readonly SourceRow<StaffHeader>[]): Vali
     },
     '飞书OpenID',
   );
+}
+
+export function validateEnterpriseRows(rows: readonly SourceRow<EnterpriseHeader>[]): ValidationResult<Enterprise> {
+  return enterpriseValidator().add(rows).result();
+}
+
+export function validateStaffRows(rows: readonly SourceRow<StaffHeader>[]): ValidationResult<Staff> {
+  return staffValidator().add(rows).result();
 }

@@ -9,6 +9,7 @@
  */
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { stripRefused } from '../domain/textPolicy';
 import type { Summary, SummaryDetail, SummaryRow } from '../operations/summary';
 
 type Kind = 'int' | 'pct' | 'text';
@@ -92,11 +93,20 @@ export function chineseDate(date: string): string {
   return `${y}年${Number(m)}月${Number(d)}日`;
 }
 
+/**
+ * A value from the records as a cell. Text is always written as a string cell (exceljs writes a formula only for
+ * a {formula} value), so a name such as =HYPERLINK("…") is shown as typed and never evaluated; characters XML
+ * cannot hold (data stored before domain/textPolicy.ts) are dropped so the file always opens.
+ */
+function textCell<T>(value: T): T | string {
+  return typeof value === 'string' ? stripRefused(value) : value;
+}
+
 function cellValue(row: SummaryRow, col: Column): ExcelJS.CellValue {
   const v = row[col.key];
   if (v === undefined) return null;
   if (v === null) return '—';
-  return v;
+  return textCell(v);
 }
 
 function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
@@ -124,14 +134,14 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
 
   ws.mergeCells(`A${LAYOUT.title}:${last}${LAYOUT.title}`);
   const title = ws.getCell(`A${LAYOUT.title}`);
-  title.value = s.title;
+  title.value = textCell(s.title);
   title.font = { name: '方正小标宋简体', size: 18, bold: true };
   title.alignment = { horizontal: 'center', vertical: 'middle' };
   ws.getRow(LAYOUT.title).height = 36;
 
   ws.mergeCells(`A${LAYOUT.campaign}:${last}${LAYOUT.campaign}`);
   const campaign = ws.getCell(`A${LAYOUT.campaign}`);
-  campaign.value = `专项：${s.campaign.name}`;
+  campaign.value = textCell(`专项：${s.campaign.name}`);
   campaign.font = { name: FONT, size: 11 };
 
   const split = ws.getColumn(Math.ceil(n / 2)).letter;
@@ -139,7 +149,7 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
   ws.mergeCells(`A${LAYOUT.unit}:${split}${LAYOUT.unit}`);
   ws.mergeCells(`${after}${LAYOUT.unit}:${last}${LAYOUT.unit}`);
   const unit = ws.getCell(`A${LAYOUT.unit}`);
-  unit.value = `填报单位（盖章）：${s.unit}`;
+  unit.value = textCell(`填报单位（盖章）：${s.unit}`);
   unit.font = { name: FONT, size: 11 };
   const date = ws.getCell(`${after}${LAYOUT.unit}`);
   date.value = `填报日期：${chineseDate(s.today)}（数据截至当日）`;
@@ -210,7 +220,7 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
   r += 1;
   ws.mergeCells(r, 1, r, n);
   const sign = ws.getCell(r, 1);
-  sign.value = `填报人：${s.preparedBy || '            '}        审核人：            联系电话：`;
+  sign.value = textCell(`填报人：${s.preparedBy || '            '}        审核人：            联系电话：`);
   sign.font = { name: FONT, size: 11 };
   ws.commit();
 }
@@ -242,7 +252,7 @@ function detailSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: DETAIL_COLUMNS.length } };
   header.commit();
   s.details.forEach((d, i) => {
-    ws.addRow(DETAIL_COLUMNS.map((c) => (c.key === 'index' ? i + 1 : d[c.key]))).commit();
+    ws.addRow(DETAIL_COLUMNS.map((c) => (c.key === 'index' ? i + 1 : textCell(d[c.key])))).commit();
   });
   ws.commit();
 }
@@ -254,10 +264,10 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   out.on('data', (c: Buffer) => chunks.push(c));
   const created = new Date(`${s.today}T00:00:00+08:00`);
   const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
-  wb.creator = s.unit;
-  wb.lastModifiedBy = s.unit;
-  wb.title = s.title;
-  wb.subject = s.campaign.name;
+  wb.creator = textCell(s.unit);
+  wb.lastModifiedBy = textCell(s.unit);
+  wb.title = textCell(s.title);
+  wb.subject = textCell(s.campaign.name);
   wb.created = created;
   wb.modified = created;
   summarySheet(wb, s);

@@ -1,13 +1,13 @@
 /**
- * import enterprises <file>: validate every row, upsert the good ones by 统一社会信用代码 (one bulkWrite per 1000
- * rows), report the rejected ones with their line numbers. Rows absent from the file are never deleted.
+ * import enterprises <file>: validate every row, upsert the good ones by 统一社会信用代码 (batched bulkWrites,
+ * rowUpsert.ts), report the rejected ones with their line numbers. Rows absent from the file are never deleted.
  * `dryRun` writes nothing and reports the same counts (inserted/updated predicted from the registry).
  */
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import {
   ENTERPRISE_SPEC,
-  validateEnterpriseRows,
+  enterpriseValidator,
   type EnterpriseHeader,
   type RowRejection,
   type SourceRow,
@@ -16,7 +16,7 @@ import type { Enterprise } from '../domain/types';
 import { enterpriseModel, type EnterpriseDoc } from '../store/enterprise';
 import { findActiveCampaign } from './campaigns';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
-import { rowUpsert, upsertRows, type ImportCounts } from './rowUpsert';
+import { rowUpsert, upsertRows, validateInTurns, type ImportCounts } from './rowUpsert';
 
 export interface ImportOptions {
   dryRun?: boolean;
@@ -46,25 +46,6 @@ export interface EnterpriseImportReport {
   expiredBefore?: { campaign: { name: string; year: number; from: string }; enterprises: ExpiredLicence[] };
 }
 
-const BATCH = 1000;
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += BATCH) out.push(items.slice(i, i + BATCH));
-  return out;
-}
-
-/** Codes among `codes` already in the registry. */
-async function existingCodes(conn: Connection, codes: readonly string[]): Promise<Set<string>> {
-  const model = enterpriseModel(conn);
-  const found = new Set<string>();
-  for (const part of chunks(codes)) {
-    const docs = await model.find({ uscc: { $in: part } }, { uscc: 1, _id: 0 }).lean();
-    for (const d of docs) found.add(d.uscc);
-  }
-  return found;
-}
-
 export function enterpriseUpsert(e: Enterprise): AnyBulkWriteOperation<EnterpriseDoc> {
   return rowUpsert<EnterpriseDoc, Enterprise>({ uscc: e.uscc }, e, ['contact', 'phone']);
 }
@@ -75,7 +56,7 @@ export async function importEnterpriseRows(
   opts: ImportOptions = {},
 ): Promise<EnterpriseImportReport> {
   const dryRun = opts.dryRun ?? false;
-  const { valid, rejected } = validateEnterpriseRows(rows);
+  const { valid, rejected } = await validateInTurns(enterpriseValidator(), rows);
   const imported = await upsertRows(enterpriseModel(conn), 'uscc', valid.map((v) => v.value), enterpriseUpsert, dryRun);
 
   const report: EnterpriseImportReport = { dryRun, total: rows.length, imported, rejected };

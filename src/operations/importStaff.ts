@@ -5,13 +5,13 @@
  * be imported before the enterprises.
  */
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
-import { STAFF_SPEC, validateStaffRows, type RowRejection, type SourceRow, type StaffHeader } from '../domain/registryRows';
+import { STAFF_SPEC, staffValidator, type RowRejection, type SourceRow, type StaffHeader } from '../domain/registryRows';
 import { STAFF_ROLES, type Staff } from '../domain/types';
 import { enterpriseModel } from '../store/enterprise';
 import { staffModel, type StaffMember } from '../store/staff';
 import { countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
-import { rowUpsert, upsertRows } from './rowUpsert';
+import { rowUpsert, upsertRows, validateInTurns } from './rowUpsert';
 
 export interface StaffImportReport {
   file?: string;
@@ -36,7 +36,7 @@ export async function importStaffRows(
   opts: ImportOptions = {},
 ): Promise<StaffImportReport> {
   const dryRun = opts.dryRun ?? false;
-  const { valid, rejected } = validateStaffRows(rows);
+  const { valid, rejected } = await validateInTurns(staffValidator(), rows);
   const imported = await upsertRows(staffModel(conn), 'openId', valid.map((v) => v.value), staffUpsert, dryRun);
 
   const roles: Record<string, number> = {};

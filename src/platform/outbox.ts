@@ -25,6 +25,11 @@ const APP_PER_SECOND: WindowRule = { limit: 50, windowMs: 1050 };
 const APP_PER_MINUTE: WindowRule = { limit: 1000, windowMs: 61_000 };
 
 const RETRYABLE_CODES = new Set([230020, 99991400]);
+/** Feishu's limit on a message's content (cards: 30 KB; docs/feishu-cards.md §8) and its refusal code. */
+export const CARD_MAX_BYTES = 30 * 1024;
+const CONTENT_TOO_LONG = 230025;
+/** A card replaced by `fitCard` is small; a 230025 for something this small is parked, not replaced again. */
+const SMALL_CARD_BYTES = 8 * 1024;
 const MAX_FILE_BYTES = 30 * 1024 * 1024;
 const TOKEN_CODES = new Set([99991661, 99991663]);
 
@@ -37,6 +42,11 @@ export interface OutboxOptions {
   /** backoff base; attempt n waits base × 2^(n-1), capped, with jitter */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * What to send instead of a card over 30 KB (bot/cards.ts `oversizeCard`): applied when the card is queued, and
+   * when Feishu refuses one with 230025 all the same. Without it such a card is parked as failed.
+   */
+  fitCard?: (card: Card, bytes: number) => Card;
 }
 
 function recipientFields(to: Recipient): { receiveIdType: ReceiveIdType; receiveId: string; rateKey: string } {
@@ -49,6 +59,8 @@ interface Failure {
   retry: 'no' | 'later' | 'token';
   delayMs?: number;
   message: string;
+  /** Feishu's code, when it gave one */
+  code?: number;
 }
 
 /** Reads an SDK failure: AxiosError (non-2xx) or a resolved body with code ≠ 0. */
@@ -62,14 +74,14 @@ export function classifyFailure(err: unknown): Failure {
   const body = e.response?.data ?? (typeof e.code === 'number' ? (e as { code: number; msg?: string }) : undefined);
   const code = typeof body?.code === 'number' ? body.code : undefined;
   const msg = `${status ?? ''} ${code ?? ''} ${body?.msg ?? e.message ?? ''}`.trim();
-  if (code !== undefined && TOKEN_CODES.has(code)) return { retry: 'token', message: msg };
+  if (code !== undefined && TOKEN_CODES.has(code)) return { retry: 'token', message: msg, code };
   const resetRaw = e.response?.headers?.['x-ogw-ratelimit-reset'];
   const reset = Number(resetRaw);
   if (status === 429 || (code !== undefined && RETRYABLE_CODES.has(code))) {
-    return { retry: 'later', delayMs: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined, message: msg };
+    return { retry: 'later', delayMs: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined, message: msg, code };
   }
-  if (status === undefined || status >= 500) return { retry: 'later', message: msg || 'network error' };
-  return { retry: 'no', message: msg };
+  if (status === undefined || status >= 500) return { retry: 'later', message: msg || 'network error', code };
+  return { retry: 'no', message: msg, code };
 }
 
 /** A failure read from a 2xx body (code ≠ 0) or raised by the outbox itself (negative codes). */
@@ -84,9 +96,9 @@ class ApiError extends Error {
 
 function classifyApiError(err: ApiError): Failure {
   const message = `${err.code} ${err.msg}`;
-  if (TOKEN_CODES.has(err.code)) return { retry: 'token', message };
-  if (RETRYABLE_CODES.has(err.code) || err.code === -1) return { retry: 'later', message };
-  return { retry: 'no', message };
+  if (TOKEN_CODES.has(err.code)) return { retry: 'token', message, code: err.code };
+  if (RETRYABLE_CODES.has(err.code) || err.code === -1) return { retry: 'later', message, code: err.code };
+  return { retry: 'no', message, code: err.code };
 }
 
 function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
@@ -109,6 +121,7 @@ export class Outbox {
   private hotKeys: string[] = [];
   private hotRefreshedAt = 0;
   private readonly opts: Required<OutboxOptions>;
+  private readonly fitsCards: boolean;
   private readonly fileSources = new Map<string, (ref: string) => Promise<Buffer>>();
 
   constructor(
@@ -126,14 +139,25 @@ export class Outbox {
       pollMs: opts.pollMs ?? 500,
       backoffBaseMs: opts.backoffBaseMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 5 * 60_000,
+      fitCard: opts.fitCard ?? ((card) => card),
     };
+    this.fitsCards = opts.fitCard !== undefined;
     this.wake.setMaxListeners(0);
   }
 
   // ---- enqueue ----------------------------------------------------------------------------------------------
 
   sendCard(key: string, to: Recipient, card: Card): Promise<void> {
-    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'interactive', content: JSON.stringify(card) });
+    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'interactive', content: this.cardContent(key, card) });
+  }
+
+  /** The card as queued: one over Feishu's 30 KB is replaced by `fitCard` here, before it is stored or sent. */
+  private cardContent(key: string, card: Card): string {
+    const content = JSON.stringify(card);
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes <= CARD_MAX_BYTES || !this.fitsCards) return content;
+    this.log.warn({ key, bytes }, 'outbox: card over 30 KB replaced by the oversize card');
+    return JSON.stringify(this.opts.fitCard(card, bytes));
   }
 
   sendText(key: string, to: Recipient, text: string): Promise<void> {
@@ -143,11 +167,11 @@ export class Outbox {
   /** Reply to a message (in a group the answer stays attached to the command). `to` is the chat, for rate limits. */
   replyCard(key: string, messageId: string, to: Recipient, card: Card): Promise<void> {
     const { rateKey } = recipientFields(to);
-    return this.enqueue({ key, kind: 'reply', targetMessageId: messageId, rateKey, msgType: 'interactive', content: JSON.stringify(card) });
+    return this.enqueue({ key, kind: 'reply', targetMessageId: messageId, rateKey, msgType: 'interactive', content: this.cardContent(key, card) });
   }
 
   patchCard(key: string, messageId: string, card: Card): Promise<void> {
-    return this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: JSON.stringify(card) });
+    return this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: this.cardContent(key, card) });
   }
 
   /**
@@ -398,8 +422,10 @@ export class Outbox {
   private async failed(entry: OutboxEntry, err: unknown): Promise<void> {
     const failure = err instanceof ApiError ? classifyApiError(err) : classifyFailure(err);
     if (failure.retry === 'token' && this.appId) invalidateTenantToken(this.client!, this.appId);
+    if (failure.code === CONTENT_TOO_LONG && (await this.replaceOversized(entry, failure))) return;
     const exhausted = entry.attempts >= this.opts.maxAttempts;
     if (failure.retry === 'no' || exhausted) {
+      // Parked with its reason. It never holds up the target's later messages: only retries do (below).
       await this.model.updateOne(
         { _id: entry._id },
         { $set: { status: 'failed', lastError: failure.message }, $unset: { leaseUntil: 1 } },
@@ -421,5 +447,31 @@ export class Outbox {
     );
     this.log.warn({ key: entry.key, attempts: entry.attempts, delayMs: Math.round(delay), error: failure.message }, 'outbox retry scheduled');
     setTimeout(() => this.wake.emit('wake'), delay + 5).unref();
+  }
+
+  /**
+   * Feishu found a card too long (230025) although it was measured when queued (or it was queued before cards
+   * were measured): the oversize card goes out in its place, at once. Returns false when there is nothing to
+   * replace (not a card, already small, or no `fitCard`).
+   */
+  private async replaceOversized(entry: OutboxEntry, failure: Failure): Promise<boolean> {
+    const content = entry.content;
+    if (!this.fitsCards || content === undefined || (entry.kind !== 'patch' && entry.msgType !== 'interactive')) return false;
+    const bytes = Buffer.byteLength(content, 'utf8');
+    if (bytes <= SMALL_CARD_BYTES) return false;
+    let card: Card;
+    try {
+      card = JSON.parse(content) as Card;
+    } catch {
+      return false;
+    }
+    const replacement = JSON.stringify(this.opts.fitCard(card, bytes));
+    await this.model.updateOne(
+      { _id: entry._id },
+      { $set: { status: 'pending', content: replacement, nextAttemptAt: this.now(), lastError: failure.message }, $unset: { leaseUntil: 1 } },
+    );
+    this.log.warn({ key: entry.key, bytes, error: failure.message }, 'outbox: card refused as too long; the oversize card is sent instead');
+    this.wake.emit('wake');
+    return true;
   }
 }

@@ -3,27 +3,62 @@ import type { IncomingMessage } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
+import { foreignOrigin, type TenantGuard } from './origin';
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * After a 413 the rest of the body is read and thrown away (up to this much, for up to DISCARD_MS), so that the
+ * client reads the answer instead of a connection reset; a client still sending after that is cut off.
+ */
+const DISCARD_MAX_BYTES = 16 * 1024 * 1024;
+const DISCARD_MS = 10_000;
 
-class BodyTooLarge extends Error {}
+type Body = { ok: true; raw: string } | { ok: false; tooLarge: boolean };
 
-function readRawBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
+/**
+ * Reads the body up to MAX_BODY_BYTES, counting what arrives (a chunked body declares no length). Past the limit
+ * nothing more is kept: it answers at once and the remainder is discarded (see `discardRest`).
+ */
+function readRawBody(req: IncomingMessage): Promise<Body> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new BodyTooLarge());
-        req.destroy();
+        req.off('data', onData);
+        req.off('end', onEnd);
+        chunks.length = 0;
+        discardRest(req, size);
+        resolve({ ok: false, tooLarge: true });
         return;
       }
       chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
+    };
+    const onEnd = () => resolve({ ok: true, raw: Buffer.concat(chunks).toString('utf8') });
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', () => resolve({ ok: false, tooLarge: false }));
   });
+}
+
+/** Lingering close: read and drop what the client still sends, within bounds, then let the connection go. */
+function discardRest(req: IncomingMessage, already = 0): void {
+  let dropped = already;
+  const cutOff = () => req.socket.destroy();
+  const timer = setTimeout(cutOff, DISCARD_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DISCARD_MAX_BYTES + MAX_BODY_BYTES) {
+      clearTimeout(timer);
+      cutOff();
+    }
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.on('error', () => clearTimeout(timer));
+  req.resume();
 }
 
 function header(ctx: Context, name: string): string {
@@ -61,15 +96,20 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * POST /lark/events: the event subscription and card callback request URL.
  * The SDK's adapters answer a bad signature with 204 and never compare the Verification Token, so this does
  * what they do not: URL verification (plain and encrypted), signature over the raw body, Verification Token on
- * every event and callback, 401 with no effect on either failure, and always a JSON answer.
+ * every event and callback, the app id and tenant key the envelope names (platform/origin.ts), 401 with no effect
+ * on any failure, 413 for a body over 1 MB (declared or, chunked, counted as it arrives; the connection is not
+ * reset: the rest is read and discarded within bounds), and always a JSON answer.
  */
 export function larkWebhook(opts: {
   encryptKey: string;
   verificationToken: string;
+  /** our app: events and callbacks naming another app (or, when known, another tenant) are refused */
+  appId: string;
+  tenant?: TenantGuard;
   dispatcher: lark.EventDispatcher;
   log: Logger;
 }) {
-  const { encryptKey, verificationToken, dispatcher, log } = opts;
+  const { encryptKey, verificationToken, appId, tenant, dispatcher, log } = opts;
   const cipher = new lark.AESCipher(encryptKey);
 
   const reject = (ctx: Context, status: number, error: string) => {
@@ -81,15 +121,13 @@ export function larkWebhook(opts: {
   return async (ctx: Context): Promise<void> => {
     const declared = Number(ctx.get('content-length'));
     if (Number.isFinite(declared) && declared > MAX_BODY_BYTES) {
-      ctx.set('Connection', 'close');
+      // Answered before a byte of the body is read; what the client sends anyway is discarded.
+      discardRest(ctx.req);
       return reject(ctx, 413, 'body too large');
     }
-    let raw: string;
-    try {
-      raw = await readRawBody(ctx.req);
-    } catch (err) {
-      return reject(ctx, err instanceof BodyTooLarge ? 413 : 400, 'unreadable body');
-    }
+    const body = await readRawBody(ctx.req);
+    if (!body.ok) return reject(ctx, body.tooLarge ? 413 : 400, body.tooLarge ? 'body too large' : 'unreadable body');
+    const raw = body.raw;
     let outer: unknown;
     try {
       outer = JSON.parse(raw);
@@ -149,6 +187,13 @@ export function larkWebhook(opts: {
     const token = plain.schema === '2.0' ? headerObj?.token : plain.token;
     if (typeof token !== 'string' || !safeEqual(token, verificationToken)) {
       log.warn({ eventType: headerObj?.event_type }, 'webhook: wrong Verification Token');
+      return reject(ctx, 401, 'unauthorized');
+    }
+
+    // Signed with our keys, yet naming another app or tenant: not ours either (platform/origin.ts).
+    const foreign = await foreignOrigin(plain, { appId, tenant });
+    if (foreign) {
+      log.warn({ eventType: headerObj?.event_type, reason: foreign }, 'webhook: event of another app or tenant');
       return reject(ctx, 401, 'unauthorized');
     }
 

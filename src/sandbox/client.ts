@@ -201,13 +201,27 @@ export function findButtons(card: unknown): ButtonInfo[] {
 
 const HIDDEN_KEYS = new Set(['behaviors', 'confirm', 'hover_tips', 'disabled_tips', 'value', 'multi_url', 'fallback', 'i18n_content']);
 
-/** All visible text of a card (header, markdown, text objects, buttons, tables, inputs), one piece per line. */
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'", nbsp: '\u00a0', ensp: '\u2002', emsp: '\u2003', sim: '~' };
+
+/** Markdown text as shown: character references (&#60; &#x3c; &lt; …) decoded, in one pass as the client does. */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#\d+|#x[0-9a-f]+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] === '#') {
+      const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      return cp > 0 && cp <= 0x10ffff ? String.fromCodePoint(cp) : whole;
+    }
+    return ENTITIES[ref.toLowerCase()] ?? whole;
+  });
+}
+
+/** All visible text of a card (header, markdown as shown, text objects, buttons, tables, inputs), one piece per line. */
 export function cardText(card: unknown): string {
   const out: string[] = [];
   const visit = (node: unknown): void => {
     if (Array.isArray(node)) return node.forEach(visit);
     if (!isObject(node)) return;
-    if (typeof node.content === 'string' && ['plain_text', 'lark_md', 'markdown'].includes(String(node.tag))) out.push(node.content);
+    if (typeof node.content === 'string' && node.tag === 'plain_text') out.push(node.content);
+    if (typeof node.content === 'string' && ['lark_md', 'markdown'].includes(String(node.tag))) out.push(decodeEntities(node.content));
     if (node.tag === 'input' && typeof node.default_value === 'string') out.push(node.default_value);
     if (node.tag === 'table') {
       const cols = Array.isArray(node.columns) ? node.columns.filter(isObject) : [];

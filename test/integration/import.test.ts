@@ -216,7 +216,7 @@ describe('import enterprises from XLSX', () => {
 
   it('refuses a damaged XLSX file', async () => {
     const file = await writeText('broken.xlsx', 'not a zip');
-    await expect(importEnterprises(db.conn, file)).rejects.toThrow(/无法读取 Excel 文件/);
+    await expect(importEnterprises(db.conn, file)).rejects.toThrow(/^不是有效的 Excel（.xlsx）文件：/);
   });
 });
 

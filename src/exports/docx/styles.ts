@@ -22,6 +22,7 @@ import {
   type IParagraphOptions,
   type ParagraphChild,
 } from 'docx';
+import { stripRefused } from '../../domain/textPolicy';
 
 // ---- page ------------------------------------------------------------------------------------------------------
 
@@ -70,9 +71,10 @@ export interface RunOptions {
   underline?: boolean;
 }
 
-/** One run of text; line breaks in `text` become Word line breaks. */
+/** One run of text; line breaks in `text` become Word line breaks. The docx library escapes & < > itself. */
 export function runs(text: string, style: TextStyle, opts: RunOptions = {}): TextRun[] {
-  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  // Characters XML cannot hold would make the file unreadable (data stored before domain/textPolicy.ts existed).
+  const lines = stripRefused(text).replace(/\r\n?/g, '\n').split('\n');
   return lines.map(
     (line, i) =>
       new TextRun({

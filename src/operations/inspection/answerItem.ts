@@ -54,6 +54,7 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
 
   const check = checkRecord(input.verdict, input.record);
   if (!check.ok) {
+    if (check.error === 'recordInvalid') return refuse({ code: 'badText', message: check.message });
     return refuse(check.error === 'recordRequired' ? { code: 'recordRequired' } : { code: 'recordTooLong', length: check.length });
   }
   const answer: Answer = {

@@ -28,6 +28,8 @@ export type Refusal =
   | { code: 'stale'; item?: number; current?: Answer; draft?: string }
   | { code: 'recordRequired' }
   | { code: 'recordTooLong'; length: number }
+  /** text the policy refuses (domain/textPolicy.ts); `message` says which field and what to do */
+  | { code: 'badText'; message: string }
   | { code: 'representativeRequired' }
   | { code: 'representativeTooLong' }
   | { code: 'incomplete'; missing: number[] }

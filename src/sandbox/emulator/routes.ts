@@ -421,6 +421,17 @@ function tenantAccessToken(core: EmulatorCore, req: ApiRequest): ApiReply {
   return { json: { code: 0, msg: 'ok', tenant_access_token: token, expire } };
 }
 
+/** 获取企业信息 (tenant/v2/tenant/query): the tenant of the app's tenant_access_token. */
+function tenantQuery(core: EmulatorCore): ApiReply {
+  return {
+    json: {
+      code: 0,
+      msg: 'success',
+      data: { tenant: { name: '模拟企业', display_id: 'F000000001', tenant_tag: 0, tenant_key: core.tenantKey, avatar: {} } },
+    },
+  };
+}
+
 function wsEndpoint(core: EmulatorCore, req: ApiRequest): ApiReply {
   const body = isObject(req.body.json) ? req.body.json : {};
   if (body.AppID !== core.appId || body.AppSecret !== core.appSecret) {
@@ -439,6 +450,7 @@ export function openApiRoutes(core: EmulatorCore): Route[] {
   return [
     route('POST', '/open-apis/auth/v3/tenant_access_token/internal', false, tenantAccessToken),
     route('POST', '/callback/ws/endpoint', false, wsEndpoint),
+    route('GET', '/open-apis/tenant/v2/tenant/query', true, tenantQuery),
     route('POST', '/open-apis/im/v1/messages', true, createMessage),
     route('POST', '/open-apis/im/v1/messages/:message_id/reply', true, replyMessage),
     route('PATCH', '/open-apis/im/v1/messages/:message_id', true, patchMessage),
