@@ -14,6 +14,7 @@ import type { SentMessage } from '../../src/sandbox/emulator';
 import { createCampaign } from '../../src/operations/campaigns';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { importLogModel } from '../../src/store/importLog';
+import { processedEventModel } from '../../src/store/processedEvents';
 import { setupUploadChunkModel, setupUploadModel } from '../../src/store/setupUpload';
 import { staffModel } from '../../src/store/staff';
 import { startHarness, type Harness } from '../support/harness';
@@ -89,6 +90,31 @@ describe('who may send files', () => {
     expect(text).toContain('只有**市局联络员**');
     expect(resourceRequests(messageId)).toHaveLength(0);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('where files are taken', () => {
+  it('a file shared in a group is not addressed to the bot: no answer, nothing read', async () => {
+    const before = await snapshot();
+    const sent = await h.feishu.sendFile(ADMIN, 'staff.csv', await staffCsv(data.staff), { chatType: 'group' });
+    expect(sent.status).toBe(200);
+    // handled (the event is marked done) …
+    const deadline = Date.now() + 30_000;
+    while (!(await processedEventModel(conn()).exists({ _id: `message:${sent.messageId}`, done: true }))) {
+      if (Date.now() > deadline) throw new Error('the group file was not handled');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // … without a reply and without a download
+    expect(h.emulator.messages().filter((m) => m.root === sent.messageId)).toEqual([]);
+    expect(resourceRequests(sent.messageId)).toHaveLength(0);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('/导入 tells the 市局联络员 which files to send', async () => {
+    const text = cardText((await command(ADMIN, '/导入')).content);
+    expect(text).toContain('发送文件完成年度准备');
+    expect(text).toContain('节假日安排：日期,类型');
+    expect(text).toContain('不超过 20 MB');
   });
 });
 

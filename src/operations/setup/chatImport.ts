@@ -5,8 +5,8 @@
  */
 import type { Types } from 'mongoose';
 import type { SetupUploadDoc } from '../../store/setupUpload';
-import { RegistryFileError } from '../registryFile';
 import {
+  fileFailure,
   importCalendarYear,
   logRegistryImport,
   previewCalendar,
@@ -50,7 +50,8 @@ export async function receiveSetupFile(
   try {
     outcome = await runRegistry(deps, read.kind, read.sheet, true);
   } catch (err) {
-    if (err instanceof RegistryFileError) return { ok: false, refusal: { code: 'unreadable', message: err.message } };
+    const message = fileFailure(err);
+    if (message !== undefined) return { ok: false, refusal: { code: 'unreadable', message } };
     throw err;
   }
   if (!registryImportable(outcome)) return { ok: true, kind: read.kind, outcome, superseded: [] };

@@ -44,6 +44,21 @@ export type ReadRefusal =
   | { code: 'incomplete'; title: string; message: string }
   | { code: 'unknown'; header: string[] };
 
+/**
+ * What to tell the sender when reading or validating a file failed: the reader's and validators' own one-line
+ * Chinese reason (RegistryFileError, or any error whose message is Chinese, e.g. a size or row limit), else a
+ * general line. Undefined for errors that are not about the file (e.g. the database went away): those propagate.
+ */
+export function fileFailure(err: unknown): string | undefined {
+  if (err instanceof RegistryFileError) return err.message;
+  if (!(err instanceof Error)) return undefined;
+  if (/[\u4e00-\u9fff]/.test(err.message)) return err.message.split('\n')[0];
+  // Not about the file: the database or a fault of ours (these propagate, are logged, and the event is retried).
+  if (err instanceof TypeError || err instanceof ReferenceError) return undefined;
+  if (/Mongo|ECONN|ETIMEDOUT|buffering timed out/i.test(`${err.name} ${err.message}`)) return undefined;
+  return '无法读取这个文件：请确认它是 .xlsx 文件或 UTF-8 编码的 .csv 文件';
+}
+
 export type ReadSetupFile = { ok: true; kind: SetupFileKind; sheet: SheetRow[] } | { ok: false; refusal: ReadRefusal };
 
 /**
@@ -62,7 +77,8 @@ export async function readSetupFile(fileName: string, data: Buffer): Promise<Rea
   try {
     sheet = format === 'csv' ? readCsv(data) : await readXlsx(data);
   } catch (err) {
-    if (err instanceof RegistryFileError) return { ok: false, refusal: { code: 'unreadable', message: err.message } };
+    const message = fileFailure(err);
+    if (message !== undefined) return { ok: false, refusal: { code: 'unreadable', message } };
     throw err;
   }
   const header = sheet[0];
