@@ -9,7 +9,8 @@
 import { isCalendarHeader, CALENDAR_HEADERS } from './holidayCalendar';
 import { ENTERPRISE_SPEC, mapHeaders, STAFF_SPEC, type RegistrySpec } from './registryRows';
 
-export type SetupFileKind = 'enterprises' | 'staff' | 'calendar';
+export const SETUP_FILE_KINDS = ['enterprises', 'staff', 'calendar'] as const;
+export type SetupFileKind = (typeof SETUP_FILE_KINDS)[number];
 
 export const SETUP_KIND_TITLES: Readonly<Record<SetupFileKind, string>> = {
   enterprises: ENTERPRISE_SPEC.title,

@@ -3,8 +3,9 @@
  * the CLI) with its SHA-256, kind, who imported it, when, and what it changed. Append-only.
  */
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { SETUP_FILE_KINDS, type SetupFileKind } from '../domain/setupFiles';
 
-export type ImportKind = 'enterprises' | 'staff' | 'calendar';
+export type ImportKind = SetupFileKind;
 
 export interface ImportLogEntry {
   kind: ImportKind;
@@ -26,7 +27,7 @@ export type ImportLogDoc = ImportLogEntry & { _id: Types.ObjectId };
 
 const schema = new Schema<ImportLogEntry>(
   {
-    kind: { type: String, required: true, enum: ['enterprises', 'staff', 'calendar'] },
+    kind: { type: String, required: true, enum: SETUP_FILE_KINDS },
     fileName: { type: String, required: true },
     size: { type: Number, required: true },
     sha256: { type: String, required: true },

@@ -5,8 +5,9 @@
  * files are at most 20 MB), and forgotten once the preview is imported, cancelled or superseded, or after a week.
  */
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { SETUP_FILE_KINDS, type SetupFileKind } from '../domain/setupFiles';
 
-export type SetupFileKind = 'enterprises' | 'staff' | 'calendar';
+export type { SetupFileKind };
 
 /**
  * previewed → importing → imported; previewed → cancelled; previewed → superseded (a newer file of the same kind was
@@ -53,7 +54,7 @@ export const UPLOAD_RETENTION_MS = 7 * 24 * 3600_000;
 const uploadSchema = new Schema<SetupUpload>(
   {
     messageId: { type: String, required: true },
-    kind: { type: String, required: true, enum: ['enterprises', 'staff', 'calendar'] },
+    kind: { type: String, required: true, enum: SETUP_FILE_KINDS },
     fileName: { type: String, required: true },
     size: { type: Number, required: true },
     sha256: { type: String, required: true },
