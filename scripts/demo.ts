@@ -8,10 +8,15 @@ import path from 'node:path';
 import { cardText, findButtons } from '../src/sandbox/client';
 import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
-import { staffModel } from '../src/store/staff';
 import { drawModel } from '../src/store/draw';
 import { taskModel } from '../src/store/task';
-import { seedRegistries } from '../test/support/registries';
+import { generateSampleData } from '../src/domain/sampleData';
+import { STAFF_HEADERS } from '../src/domain/registryRows';
+import type { Staff } from '../src/domain/types';
+import { staffCells } from '../src/operations/writeSampleData';
+import { campaignModel } from '../src/store/campaign';
+import type { SeededRegistries } from '../test/support/registries';
+import { enterprisesCsv, holidays2027, xlsxBytes } from '../test/support/setupFiles';
 
 const OUT_DIR = 'out';
 
@@ -77,23 +82,88 @@ async function userSays(h: Harness, who: { name: string; openId: string }, text:
   return botReplyTo(h, (sent.envelope.event.message as { message_id: string }).message_id);
 }
 
+// ---- the yearly set-up in chat (the 市局联络员, no command line) ----------------------------------------------------
+
+const DEMO_ADMIN: Staff = {
+  openId: 'ou_demoliaison00000000000000000001',
+  name: '许小颖',
+  roles: ['联络员'],
+  unit: '运城市市场监督管理局产品质量安全监督管理科',
+  county: '市局',
+  avoid: [],
+};
+
+/** A user sends a file in the 1:1 chat; the bot's preview card is shown. */
+async function userSendsFile(h: Harness, who: { name: string; openId: string }, fileName: string, bytes: Buffer) {
+  say(who.name, `（发送文件）${fileName}，${(bytes.length / 1024).toFixed(1)} KB`);
+  const sent = await h.feishu.sendFile(who.openId, fileName, bytes);
+  if (sent.status !== 200) throw new Error(`webhook answered ${sent.status}`);
+  return botReplyTo(h, sent.messageId);
+}
+
+/** Clicks a button and shows the card it leaves (patched in afterwards when the work outlived the 3-second answer). */
+async function clickAndShow(h: Harness, who: { name: string; openId: string }, card: unknown, button: string, expect: string) {
+  say(who.name, `点击“${button}”`);
+  const click = await h.feishu.clickButton(who.openId, card, button);
+  if (click.toast) say('机器人', `（提示）${click.toast.content}`);
+  const after = click.card ?? (await h.emulator.waitFor((m) => m.message_id === click.messageId && cardText(m.current).includes(expect), 60_000)).current;
+  say('机器人', '（卡片原地更新）');
+  showCard(after);
+  return after;
+}
+
+/**
+ * Before the draw, the 市局联络员 prepares the year by talking to the bot: the enterprise registry (.csv) and the
+ * staff registry (.xlsx) sent as files, each previewed and confirmed; the campaign with /专项 新建; and next
+ * year's holiday arrangement (an illustrative 2027 file, not the official one), so that deadlines running into 2027
+ * can be computed. Returns the registries as the rest of the demo uses them.
+ */
+async function yearlySetupInChat(h: Harness, liaison: { name: string; openId: string }): Promise<SeededRegistries> {
+  process.stdout.write('\n———— 每年的准备工作：市局联络员在飞书里完成，不用命令行 ————\n');
+  const data = generateSampleData({ year: 2024, enterprises: 200, seed: 2024 });
+
+  // Enterprises first: the staff file's 回避企业 then all name known firms.
+  const enterprisePreview = await userSendsFile(h, liaison, '检查对象名录库.csv', await enterprisesCsv(data.enterprises));
+  await clickAndShow(h, liaison, enterprisePreview.current, '确认导入', '已导入');
+
+  const staffFile = await xlsxBytes('执法检查人员名录库', STAFF_HEADERS, [DEMO_ADMIN, ...data.staff].map(staffCells));
+  const staffPreview = await userSendsFile(h, liaison, '执法检查人员名录库.xlsx', staffFile);
+  await clickAndShow(h, liaison, staffPreview.current, '确认导入', '已导入');
+
+  const name = '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查';
+  const campaignPreview = await userSays(h, liaison, `/专项 新建 名称=${name} 年度=2024 开始=2024-03-15 结束=2024-10-31 比例=0.25`);
+  await clickAndShow(h, liaison, campaignPreview.current, '确认创建', '已创建专项');
+
+  process.stdout.write('\n（国务院办公厅公布下一年放假安排后——此处用一份示例安排——联络员把它发给机器人；内置日历只到2026年。）\n');
+  const calendarPreview = await userSendsFile(h, liaison, '2027年节假日安排.csv', holidays2027());
+  await clickAndShow(h, liaison, calendarPreview.current, '确认导入', '已导入');
+
+  const campaign = await campaignModel(h.service.db.connection).findOne({ year: 2024, status: 'active' }).lean();
+  if (!campaign) throw new Error('the campaign was not created');
+  const cityLiaison = data.staff.find((s) => s.roles.includes('联络员') && s.county === '市局');
+  const officer = data.staff.find((s) => s.roles.includes('执法人员') && !s.roles.includes('联络员'));
+  if (!cityLiaison || !officer) throw new Error('sample data lacks a city liaison or an officer');
+  process.stdout.write(`\n准备完成：人员 ${data.staff.length + 1} 人、企业 ${data.enterprises.length} 家、专项“${campaign.name}”、2027年节假日安排，全部在飞书里完成。\n`);
+  return {
+    data,
+    campaign,
+    cityLiaison,
+    officer,
+    countyLiaison: (county) => data.staff.find((s) => s.roles.includes('联络员') && s.county === county),
+  };
+}
+
 async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   const started = Date.now();
   process.stdout.write('启动飞书模拟器、嵌入式数据库和机器人服务……\n');
-  const h = await startHarness({ dbPrefix: 'demo' });
+  // The administrator deployed once with ADMIN_OPEN_IDS naming 许小颖: she does the yearly set-up in chat.
+  const liaison = { name: '许小颖（市局联络员）', openId: DEMO_ADMIN.openId };
+  const h = await startHarness({ dbPrefix: 'demo', adminOpenIds: [liaison.openId] });
   try {
     process.stdout.write(`机器人已启动（端口 ${h.service.port}，数据库：${h.mongo.kind === 'external' ? 'MONGODB_URI' : '内存中的 MongoDB 兼容服务器'}）。\n`);
-    const liaison = { name: '许小颖（市局联络员）', openId: 'ou_demo_liaison_0000000000000000001' };
+    process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
     const visitor = { name: '未登记的用户', openId: 'ou_demo_visitor_0000000000000000001' };
-    await staffModel(h.service.db.connection).create({
-      openId: liaison.openId,
-      name: '许小颖',
-      roles: ['联络员'],
-      unit: '运城市市场监督管理局产品质量安全监督管理科',
-      county: '市局',
-      avoid: [],
-    });
 
     await userSays(h, visitor, '/帮助');
     const help = await userSays(h, liaison, '/帮助');
@@ -103,11 +173,7 @@ async function main(): Promise<void> {
     showCard(click.card);
     await userSays(h, liaison, '今天天气怎么样');
 
-    process.stdout.write('\n———— 名录库与专项 ————\n');
-    const reg = await seedRegistries(h.service.db.connection, { enterprises: 200, year: 2024 });
-    process.stdout.write(
-      `导入示例名录：企业 ${reg.data.enterprises.length} 家，人员 ${reg.data.staff.length} 人；创建专项“${reg.campaign.name}”（${reg.campaign.from} 至 ${reg.campaign.to}，比例 25%）。\n`,
-    );
+    const reg = await yearlySetupInChat(h, liaison);
     const city = { name: `${reg.cityLiaison.name}（市局联络员）`, openId: reg.cityLiaison.openId };
     const preview = await userSays(h, city, '/抽取 种子=2024031503');
     say(city.name, '点击“确认抽取”');

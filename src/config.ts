@@ -35,6 +35,11 @@ export interface Config {
   /** Where the embedded database keeps its files and its URI file (./data). */
   dataDir: string;
   logLevel: string;
+  /**
+   * ADMIN_OPEN_IDS: Feishu open_ids that may do the yearly set-up in chat as 市局联络员 (files, /专项), before and
+   * besides anyone the staff registry names. Optional; loadConfig always sets it.
+   */
+  adminOpenIds?: readonly string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -69,6 +74,19 @@ function parseDomain(raw: string | undefined): string {
   if (url.search || url.hash) throw new ConfigError('LARK_DOMAIN', '地址中不能带查询参数或锚点');
   // The SDK appends "/open-apis/…" verbatim: a trailing slash would give "//open-apis".
   return raw.replace(/\/+$/, '');
+}
+
+const OPEN_ID = /^ou_[0-9A-Za-z]+$/;
+
+/** "ou_a, ou_b" → ['ou_a', 'ou_b']; separators , ， ; and whitespace; duplicates dropped. */
+function parseAdminOpenIds(raw: string | undefined): string[] {
+  if (raw === undefined) return [];
+  const ids = [...new Set(raw.split(/[,，;；\s]+/).filter((t) => t !== ''))];
+  const bad = ids.filter((id) => !OPEN_ID.test(id));
+  if (bad.length > 0) {
+    throw new ConfigError('ADMIN_OPEN_IDS', `“${bad[0]}”不是飞书 open_id（应为 ou_ 加字母或数字，多个以逗号分隔）`);
+  }
+  return ids;
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -131,5 +149,6 @@ export function loadConfig(env: Env = process.env): Config {
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `“${logLevel}”无效，应为 fatal、error、warn、info、debug、trace 或 silent`);
   }
-  return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel };
+  const adminOpenIds = parseAdminOpenIds(nonEmpty(env, 'ADMIN_OPEN_IDS'));
+  return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel, adminOpenIds };
 }

@@ -9,13 +9,27 @@ export interface Actor {
   /** empty when the person is not in the staff registry */
   roles: readonly Role[];
   county?: string;
+  /** listed in ADMIN_OPEN_IDS: may do the yearly set-up in chat, whatever the staff registry says */
+  admin?: boolean;
 }
 
-/** Chat commands and the roles that may use them ('all' = anyone, registered or not). */
-export type CommandAudience = readonly Role[] | 'all';
+/**
+ * Chat commands and the roles that may use them ('all' = anyone, registered or not; 'setup' = whoever may do the
+ * yearly set-up in chat, see maySetUp).
+ */
+export type CommandAudience = readonly Role[] | 'all' | 'setup';
 
 export function mayUse(actor: Actor, audience: CommandAudience): boolean {
+  if (audience === 'setup') return maySetUp(actor);
   return audience === 'all' || actor.roles.some((r) => audience.includes(r));
+}
+
+/**
+ * The yearly set-up in chat (registry files, the holiday calendar, /专项): a 市局联络员 (role 联络员, 所属县区 市局),
+ * or anyone listed in ADMIN_OPEN_IDS (so that the first staff file can be sent before the registry names anyone).
+ */
+export function maySetUp(actor: Actor): boolean {
+  return actor.admin === true || (actor.roles.includes('联络员') && actor.county === CITY_BUREAU);
 }
 
 /**

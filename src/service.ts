@@ -8,6 +8,8 @@ import { startScheduler, type Scheduler } from './jobs/scheduler';
 import { DRAW_BUNDLE_SOURCE, drawBundleFile, resumeDispatch } from './operations/draw/confirmDraw';
 import { createEventDispatcher } from './platform/events';
 import { createLarkClient } from './platform/larkClient';
+import { createMessageFileSource } from './platform/messageFiles';
+import { startCalendarSync } from './operations/setup/calendarSync';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
 import { Outbox, type OutboxOptions } from './platform/outbox';
 import { platformTenantLookup, TenantGuard } from './platform/origin';
@@ -41,10 +43,21 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const models = { outbox: outboxModel(conn), processed: processedEventModel(conn), staff: staffModel(conn) };
   await Promise.all(Object.values(models).map((m) => m.init()));
 
+  // Imported holiday calendars (the years chinese-days lacks), kept in step in every instance.
+  const calendarSync = await startCalendarSync(conn, log);
+
   const lark = config.lark;
   const client = lark ? createLarkClient(lark, log) : undefined;
   const outbox = new Outbox(models.outbox, client, lark?.appId, log, { fitCard: oversizeCard, ...opts.outbox });
-  const bot = createBot({ conn, outbox, staff: models.staff, log, now: opts.now ?? (() => new Date()) });
+  const bot = createBot({
+    conn,
+    outbox,
+    staff: models.staff,
+    log,
+    now: opts.now ?? (() => new Date()),
+    adminOpenIds: new Set(config.adminOpenIds ?? []),
+    files: client && lark ? createMessageFileSource(client, lark.appId, log) : undefined,
+  });
   const dispatcher = lark
     ? createEventDispatcher({
         encryptKey: lark.encryptKey,
@@ -92,6 +105,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     scheduler,
     async stop() {
       longConnection?.stop();
+      calendarSync.stop();
       await scheduler.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();

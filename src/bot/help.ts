@@ -10,7 +10,11 @@ export function helpCard(actor: Actor, staff: StaffMember | null, commands: read
   const visible = commands.filter((c) => mayUse(actor, c.audience));
   return renderCard('help', {
     title: MSG.helpTitle,
-    intro: staff ? MSG.helpIntroRegistered(md(staff.name), staff.roles.join('、')) : MSG.helpIntroUnknown(actor.openId),
+    intro: staff
+      ? MSG.helpIntroRegistered(md(staff.name), staff.roles.join('、'))
+      : actor.admin
+        ? MSG.helpIntroAdmin
+        : MSG.helpIntroUnknown(actor.openId),
     commands: visible.map((c) => ({
       usage: c.usage,
       summary: c.summary,

@@ -6,6 +6,7 @@ import { helpCommand, helpDetailAction } from './help';
 import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
 import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
+import { setupActions, setupCommands, setupHooks } from './setup';
 
 /** The bot's chat surface: every command and card action, declared once. */
 export function createBot(deps: BotDeps): BotHandlers {
@@ -15,9 +16,11 @@ export function createBot(deps: BotDeps): BotHandlers {
   commands.push(...inspectionCommands());
   commands.push(exportCommand);
   commands.push(...progressCommands());
+  commands.push(...setupCommands);
   const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
   actions.push(...inspectionActions());
   actions.push(...progressActions());
   actions.push(...followUpActions());
-  return createRouter(deps, commands, actions, inspectionHooks);
+  actions.push(...setupActions);
+  return createRouter(deps, commands, actions, { ...inspectionHooks, ...setupHooks });
 }

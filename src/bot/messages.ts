@@ -5,6 +5,9 @@ export const MSG = {
   helpIntroUnknown: (openId: string) =>
     `您好！您还没有登记在**执法检查人员名录库**中，暂时只能查看帮助。\n` +
     `请把您的飞书 OpenID 发给本局联络员登记：\`${openId}\``,
+  helpIntroAdmin:
+    '您好！您是系统管理员（ADMIN_OPEN_IDS），可以像市局联络员一样完成每年的准备工作：发送名录库和节假日安排文件、新建专项。' +
+    '把自己登记进执法检查人员名录库后，其余命令按名录中的角色开放。',
   helpFooter: '命令也可以用英文别名，例如 /help。遇到问题请联系市局联络员。',
   helpDetailButton: '用法',
   unknownCommandTitle: '没有听懂这条消息',

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { checkText, formInputField } from '../domain/textPolicy';
 import type { Logger } from '../logger';
 import type { BotHandlers, CallbackResponse, CardAction, InboundMessage } from '../platform/events';
+import type { MessageFileSource } from '../platform/messageFiles';
 import type { Outbox, Recipient } from '../platform/outbox';
 import { mayUse, type Actor, type CommandAudience } from '../policies';
 import type { StaffMember } from '../store/staff';
@@ -17,6 +18,10 @@ export interface BotDeps {
   log: Logger;
   /** the clock; operations take `now` from here so tests can move time */
   now: () => Date;
+  /** ADMIN_OPEN_IDS: may do the yearly set-up in chat (policies.ts maySetUp) */
+  adminOpenIds?: ReadonlySet<string>;
+  /** downloads the file of a `file` message (absent in the sandbox, where no Feishu app is configured) */
+  files?: MessageFileSource;
 }
 
 /** A picture sent to the bot (e.g. evidence for the checklist item being answered). */
@@ -29,9 +34,22 @@ export interface ImageContext {
   deps: BotDeps;
 }
 
+/** A file sent to the bot (e.g. a registry for the yearly set-up). */
+export interface FileContext {
+  actor: Actor;
+  staff: StaffMember | null;
+  message: InboundMessage;
+  fileKey: string;
+  fileName: string;
+  reply(card: CardJson, part?: string): Promise<void>;
+  deps: BotDeps;
+}
+
 export interface RouterHooks {
   /** returns true when it handled the image; otherwise the sender is pointed to /帮助 */
   onImage?(ctx: ImageContext): Promise<boolean>;
+  /** returns true when it handled the file; otherwise the sender is pointed to /帮助 */
+  onFile?(ctx: FileContext): Promise<boolean>;
 }
 
 /** What a command handler gets: who asked, where, and how to answer. */
@@ -83,6 +101,16 @@ function imageKeyOf(content: string): string | undefined {
   }
 }
 
+function fileOf(content: string): { fileKey: string; fileName: string } | undefined {
+  try {
+    const c = JSON.parse(content) as { file_key?: unknown; file_name?: unknown };
+    if (typeof c.file_key !== 'string' || c.file_key === '') return undefined;
+    return { fileKey: c.file_key, fileName: typeof c.file_name === 'string' ? c.file_name : '' };
+  } catch {
+    return undefined;
+  }
+}
+
 const actionEnvelope = z.object({ a: z.string().min(1) }).passthrough();
 
 /** The first form input whose text breaks the policy (domain/textPolicy.ts), as the sentence to show; else undefined. */
@@ -99,10 +127,12 @@ export function formValueProblem(formValue: Record<string, unknown> | undefined)
 
 async function loadActor(deps: BotDeps, openId: string): Promise<{ actor: Actor; staff: StaffMember | null }> {
   const staff = await deps.staff.findOne({ openId }).lean<StaffMember>();
-  return { actor: { openId, roles: staff?.roles ?? [], county: staff?.county }, staff };
+  const admin = deps.adminOpenIds?.has(openId) === true;
+  return { actor: { openId, roles: staff?.roles ?? [], county: staff?.county, ...(admin ? { admin } : {}) }, staff };
 }
 
 export function roleList(audience: CommandAudience): string {
+  if (audience === 'setup') return '市局联络员（及系统管理员）';
   return audience === 'all' ? '所有人' : audience.join('、');
 }
 
@@ -125,6 +155,10 @@ export function createRouter(
       if (message.messageType === 'image' && hooks.onImage) {
         const imageKey = imageKeyOf(message.content);
         if (imageKey && (await hooks.onImage({ actor, staff, message, imageKey, reply, deps }))) return;
+      }
+      if (message.messageType === 'file' && hooks.onFile) {
+        const file = fileOf(message.content);
+        if (file && (await hooks.onFile({ actor, staff, message, ...file, reply, deps }))) return;
       }
       const text = message.messageType === 'text' ? messageText(message.content, message.mentionKeys) : undefined;
       if (text === undefined) {

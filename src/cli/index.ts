@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Connection } from 'mongoose';
 import { ConfigError, loadConfig } from '../config';
-import { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
+import { addWorkingDays, builtInYear, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
+import { calendarDifferences, readCalendarRows } from '../domain/holidayCalendar';
 import { verifyBundle } from '../domain/bundle';
 import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
 import { createLogger } from '../logger';
@@ -19,7 +22,12 @@ import {
 } from '../operations/campaigns';
 import { formatEnterpriseReport, importEnterpriseRows } from '../operations/importEnterprises';
 import { formatStaffReport, importStaffRows } from '../operations/importStaff';
-import { readRegistryFile, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
+import { formatOf, readCsv, readRegistryFile, readXlsx, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
+import { reloadCalendars } from '../operations/setup/calendarSync';
+import { importCalendarYear } from '../operations/setup/setupFiles';
+import { sha256Hex } from '../operations/setup/uploads';
+import { Outbox } from '../platform/outbox';
+import { outboxModel } from '../store/outbox';
 import { writeSampleData } from '../operations/writeSampleData';
 import { openDatabase } from '../store/database';
 
@@ -50,17 +58,79 @@ function intOption(raw: string | undefined, name: string, fallback: number): num
 const calendarDue: CliCommand = {
   path: ['calendar', 'due'],
   usage: 'calendar due <YYYY-MM-DD> [--days 20]',
-  summary: '计算某日之后第 N 个工作日（按国务院节假日与调休安排，当日不计）',
+  summary: '计算某日之后第 N 个工作日（按国务院节假日与调休安排，含导入的年份；当日不计）',
   async run(args, io) {
     const { positionals, values } = parseArgs({ args, options: { days: { type: 'string' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError('用法：calendar due <YYYY-MM-DD> [--days 20]');
     const days = intOption(values.days, 'days', 20);
+    const compute = () => {
+      try {
+        return addWorkingDays(parseDate(positionals[0]), days);
+      } catch (err) {
+        if (err instanceof CalendarDataMissingError || err instanceof InvalidDateError) throw new CliError(err.message);
+        throw err;
+      }
+    };
     try {
-      io.out(addWorkingDays(parseDate(positionals[0]), days));
+      parseDate(positionals[0]); // a bad date fails before any database is opened
     } catch (err) {
-      if (err instanceof CalendarDataMissingError || err instanceof InvalidDateError) throw new CliError(err.message);
+      if (err instanceof InvalidDateError) throw new CliError(err.message);
       throw err;
     }
+    // The years imported with `calendar import` (or in chat) are in the database.
+    await withDatabase(io, (conn) => reloadCalendars(conn));
+    io.out(compute());
+  },
+};
+
+const calendarImport: CliCommand = {
+  path: ['calendar', 'import'],
+  usage: 'calendar import <file.csv>',
+  summary: '导入某一年的节假日安排（表头“日期,类型”；休=放假的工作日，班=调休上班的周末），存入数据库，“待定”的公示截止日期随即补算并通知',
+  async run(args, io) {
+    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+    if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const file = positionals[0] as string;
+    let data: Buffer;
+    let rows;
+    try {
+      const format = formatOf(file);
+      data = await readFile(file);
+      rows = format === 'csv' ? readCsv(data) : await readXlsx(data);
+    } catch (err) {
+      if (err instanceof RegistryFileError) throw new CliError(err.message);
+      const code = (err as { code?: string }).code;
+      if (code === 'ENOENT') throw new CliError(`找不到文件：${file}`);
+      if (typeof code === 'string') throw new CliError(`无法读取文件 ${file}：${(err as Error).message}`);
+      throw err;
+    }
+    const result = readCalendarRows(rows);
+    if (!result.ok) {
+      for (const p of result.problems) io.out(p.line !== undefined ? `  第${p.line}行：${p.reason}` : `  ${p.reason}`);
+      throw new CliError(`节假日安排有${result.problems.length}处问题，没有导入（见上）`);
+    }
+    const calendar = result.calendar;
+    const builtIn = builtInYear(calendar.year);
+    const imported = await withDatabase(io, (conn) => {
+      const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
+      // Notices are queued; the running service's outbox delivers them.
+      const outbox = new Outbox(outboxModel(conn), undefined, undefined, log);
+      return importCalendarYear(
+        { conn, outbox, log, now: () => new Date() },
+        { calendar, fileName: path.basename(file), size: data.length, sha256: sha256Hex(data), source: 'cli', by: 'cli', byName: '命令行' },
+      );
+    });
+    io.out(`已导入${calendar.year}年节假日安排：休${calendar.rest.length}天、班${calendar.work.length}天（文件 SHA-256 ${imported.log.sha256}）`);
+    if (builtIn) {
+      const diffs = calendarDifferences(builtIn, calendar).length;
+      io.out(`内置日历已有${calendar.year}年安排，今后以导入的文件为准${diffs > 0 ? `（不同的日期${diffs}天）` : '（两者一致）'}`);
+    }
+    const d = imported.dueDates;
+    io.out(
+      d.filled > 0
+        ? `已重新计算${d.filled}项“待定”的公示截止日期，通知${d.notified}人（消息由运行中的服务发送）`
+        : '没有需要重新计算的“待定”公示截止日期',
+    );
   },
 };
 
@@ -140,8 +210,8 @@ function campaignError<T>(fn: () => T): T {
 const campaignCreate: CliCommand = {
   path: ['campaign', 'create'],
   usage:
-    'campaign create --name <名称> --year <YYYY> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --ratio <0..1> [--risk-ratios A=0.2,B=0.25,C=0.5,D=1] [--allow-own-county]',
-  summary: '创建年度专项（同一年度只能有一个进行中的专项）',
+    'campaign create --name <名称> --year <YYYY> --from <YYYY-MM-DD> --to <YYYY-MM-DD> --ratio <0.25..1> [--risk-ratios A=0.2,B=0.25,C=0.5,D=1] [--allow-own-county]',
+  summary: '创建年度专项（全市抽查比例不低于25%；同一年度只能有一个进行中的专项）',
   async run(args, io) {
     const { positionals, values } = parseArgs({
       args,
@@ -174,7 +244,7 @@ const campaignCreate: CliCommand = {
       excludeOwnCounty: values['allow-own-county'] !== true,
     }));
     campaignError(() => validateCampaign(input));
-    const { campaign, warnings } = await withDatabase(io, async (conn) => {
+    const { campaign } = await withDatabase(io, async (conn) => {
       try {
         return await createCampaign(conn, input);
       } catch (err) {
@@ -183,7 +253,6 @@ const campaignCreate: CliCommand = {
       }
     });
     io.out(`已创建专项：${describeCampaign(campaign)}`);
-    for (const w of warnings) io.err(`警告：${w}`);
   },
 };
 
@@ -290,6 +359,7 @@ export const COMMANDS: readonly CliCommand[] = [
   campaignList,
   drawVerify,
   calendarDue,
+  calendarImport,
   sampleData,
 ];
 

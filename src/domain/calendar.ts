@@ -20,6 +20,12 @@
  * when the table lists at least one official holiday in it; no list of years is hard-coded, so a package
  * upgrade that adds next year's notice is picked up without a code change. Any computation that needs a
  * day in an uncovered year throws CalendarDataMissingError.
+ *
+ * Imported years: the State Council's arrangement for a year the package lacks (or an amended one) can be imported
+ * as a file (docs/interfaces.md "Set-up in chat"; domain/holidayCalendar.ts validates it). The caller hands the
+ * imported years in as data with useImportedYears (operations/calendar/sync.ts loads them from the database at
+ * start-up and whenever they change, in every instance and in the CLI); no I/O here. A year present in both
+ * follows the imported arrangement entirely: the package's table is not consulted for that year.
  */
 import chineseDaysData from 'chinese-days/dist/chinese-days.json';
 import chineseDaysPackage from 'chinese-days/package.json';
@@ -29,7 +35,7 @@ export class CalendarDataMissingError extends Error {
   readonly year: number;
 
   constructor(year: number) {
-    super(`日历数据缺少${year}年的法定节假日安排，无法计算工作日；请升级 chinese-days 或补充该年数据`);
+    super(`日历数据缺少${year}年的法定节假日安排，无法计算工作日；请导入该年的节假日安排（市局联络员把“日期,类型”文件发给机器人，或运行 calendar import）`);
     this.name = 'CalendarDataMissingError';
     this.year = year;
   }
@@ -160,14 +166,74 @@ function loadTables(raw: unknown): HolidayTables {
 const TABLES: HolidayTables = loadTables(chineseDaysData);
 const COVERED_YEARS: ReadonlySet<number> = new Set(TABLES.years);
 
-/** Whether the holiday data has the official arrangement for this year (see the module comment). */
+/**
+ * One year's arrangement in the form of the calendar file: `rest` = 休 (weekdays off: holidays and the days moved
+ * onto them), `work` = 班 (weekends worked: 调休上班日), both 'YYYY-MM-DD' in that year.
+ */
+export interface CalendarYear {
+  year: number;
+  rest: readonly string[];
+  work: readonly string[];
+}
+
+interface YearTable {
+  rest: ReadonlySet<string>;
+  work: ReadonlySet<string>;
+}
+
+let importedTables: ReadonlyMap<number, YearTable> = new Map();
+
+/**
+ * Installs the imported years, replacing those installed before. Each must be a valid arrangement
+ * (domain/holidayCalendar.ts); a year listed here overrides the package's data for that year.
+ */
+export function useImportedYears(years: readonly CalendarYear[]): void {
+  const next = new Map<number, YearTable>();
+  for (const y of years) {
+    for (const d of [...y.rest, ...y.work]) {
+      if (toYmd(d).year !== y.year) throw new InvalidDateError(d, `日期${d}不在${y.year}年`);
+    }
+    next.set(y.year, { rest: new Set(y.rest), work: new Set(y.work) });
+  }
+  importedTables = next;
+}
+
+/** The years installed with useImportedYears, ascending. */
+export function importedYears(): number[] {
+  return [...importedTables.keys()].sort((a, b) => a - b);
+}
+
+/** Whether the holiday data (the package's, or an imported year) has the official arrangement for this year. */
 export function isYearCovered(year: number): boolean {
-  return COVERED_YEARS.has(year);
+  return importedTables.has(year) || COVERED_YEARS.has(year);
+}
+
+/**
+ * The package's own arrangement for a year, in the form of the calendar file (holidays that fall on a weekend are
+ * not listed: they change nothing), or undefined when the package has no data for it.
+ */
+export function builtInYear(year: number): CalendarYear | undefined {
+  if (!COVERED_YEARS.has(year)) return undefined;
+  const inYear = (table: ReadonlyMap<string, string>) => [...table.keys()].filter((d) => d.startsWith(`${year}-`)).sort();
+  const rest = inYear(TABLES.holidays).filter((d) => !isWeekend(d));
+  const work = inYear(TABLES.workdays).filter((d) => isWeekend(d));
+  return { year, rest, work };
 }
 
 /** Where the calendar comes from, for display (e.g. a /calendar command) and for the yearly update check. */
-export function calendarDataInfo(): { source: string; version: string; years: readonly number[] } {
-  return { source: 'chinese-days', version: chineseDaysPackage.version, years: TABLES.years };
+export function calendarDataInfo(): { source: string; version: string; years: readonly number[]; imported: readonly number[] } {
+  const years = [...new Set([...TABLES.years, ...importedTables.keys()])].sort((a, b) => a - b);
+  return { source: 'chinese-days', version: chineseDaysPackage.version, years, imported: importedYears() };
+}
+
+/** Day of the week of a 'YYYY-MM-DD' date: 0 = Sunday … 6 = Saturday. */
+export function weekdayOf(date: string): number {
+  return new Date(toDayNumber(toYmd(parseDate(date))) * 86_400_000).getUTCDay();
+}
+
+function isWeekend(date: string): boolean {
+  const w = weekdayOf(date);
+  return w === 0 || w === 6;
 }
 
 function requireCovered(year: number): void {
@@ -177,6 +243,13 @@ function requireCovered(year: number): void {
 function isWorkingYmd(ymd: Ymd): boolean {
   requireCovered(ymd.year);
   const key = formatYmd(ymd);
+  const imported = importedTables.get(ymd.year);
+  if (imported) {
+    if (imported.work.has(key)) return true;
+    if (imported.rest.has(key)) return false;
+    const day = new Date(toDayNumber(ymd) * 86_400_000).getUTCDay();
+    return day >= 1 && day <= 5;
+  }
   if (TABLES.workdays.has(key)) return true;
   if (TABLES.holidays.has(key)) return false;
   const weekday = new Date(toDayNumber(ymd) * 86_400_000).getUTCDay(); // 0 = Sunday

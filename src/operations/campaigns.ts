@@ -2,8 +2,8 @@
  * Campaigns (专项): create, list, find the active one.
  *
  * Decisions:
- * - ratio: any 0 < ratio ≤ 1 (at most 6 decimals, "0.25" or "25%") is accepted; below the 25% of
- *   运市监质监〔2024〕2号 the creation succeeds with a warning, since a later year's notice may set another figure.
+ * - ratio: 0.25 ≤ ratio ≤ 1 (at most 6 decimals, "0.25" or "25%"): 运市监质监〔2024〕2号 draws “按不低于25%的比例”,
+ *   so a lower campaign ratio is refused (in chat and in the CLI alike).
  * - riskRatios: defaults A=0.2, B=0.25, C=0.5, D=1; the text form may override only some classes. A class ratio of 0
  *   is refused: low-risk enterprises are not exempt (不搞免抽).
  * - one active campaign per year, enforced by the unique `slot` index (store/campaign.ts), not by a check-then-insert.
@@ -69,23 +69,31 @@ export function parseRatio(text: string, what: string): number {
   return checkRatio(Number(value.toFixed(10)), what, false);
 }
 
-/** "A=0.2,B=0.25,C=0.5,D=1" (some classes may be left out: they keep the default); throws CampaignError. */
-export function parseRiskRatios(text: string): Partial<RiskRatios> {
+/**
+ * "A=0.2,B=0.25,C=0.5,D=1" (some classes may be left out: they keep the default); throws CampaignError naming the
+ * argument as `label` (the CLI's --risk-ratios, the chat's 分类比例).
+ */
+export function parseRiskRatios(text: string, label = '--risk-ratios'): Partial<RiskRatios> {
   const out: Partial<RiskRatios> = {};
   const parts = text.split(/[,，、;；\s]+/).filter((p) => p !== '');
-  if (parts.length === 0) throw new CampaignError('--risk-ratios 为空，应为 A=0.2,B=0.25,C=0.5,D=1 的形式');
+  if (parts.length === 0) throw new CampaignError(`${label} 为空，应为 A=0.2,B=0.25,C=0.5,D=1 的形式`);
   for (const part of parts) {
     const m = /^([A-Da-d])[=:：](.+)$/.exec(part);
-    if (m === null) throw new CampaignError(`--risk-ratios 中的“${part}”无法识别，应为 A=0.2,B=0.25,C=0.5,D=1 的形式`);
+    if (m === null) throw new CampaignError(`${label} 中的“${part}”无法识别，应为 A=0.2,B=0.25,C=0.5,D=1 的形式`);
     const rc = m[1]!.toUpperCase() as RiskClass;
-    if (out[rc] !== undefined) throw new CampaignError(`--risk-ratios 中${rc}类出现了两次`);
+    if (out[rc] !== undefined) throw new CampaignError(`${label} 中${rc}类出现了两次`);
     out[rc] = parseRatio(m[2]!, `${rc}类抽查比例`);
   }
   return out;
 }
 
-/** Validates and completes a campaign; throws CampaignError (Chinese) and returns warnings. */
-export function validateCampaign(input: CampaignInput): { settings: CampaignSettings; warnings: string[] } {
+/** The refusal of a campaign ratio below the notice's minimum. */
+export function ratioBelowMinimum(ratio: number): string {
+  return `全市抽查比例不得低于${percentText(NOTICE_MIN_RATIO)}（${NOTICE_REF}：按不低于${percentText(NOTICE_MIN_RATIO)}的比例随机抽取），收到${percentText(ratio)}`;
+}
+
+/** Validates and completes a campaign; throws CampaignError (Chinese). */
+export function validateCampaign(input: CampaignInput): { settings: CampaignSettings } {
   const name = (input.name ?? '').trim();
   if (name === '') throw new CampaignError('专项名称不能为空');
   if (name.length > 100) throw new CampaignError('专项名称过长（不超过100字）');
@@ -103,19 +111,13 @@ export function validateCampaign(input: CampaignInput): { settings: CampaignSett
     throw new CampaignError(`专项起止日期应在${year}年内（收到${from}至${to}）`);
   }
   const ratio = checkRatio(input.ratio, '全市抽查比例', false);
+  if (ratio < NOTICE_MIN_RATIO) throw new CampaignError(ratioBelowMinimum(ratio));
   const riskRatios = { ...DEFAULT_RISK_RATIOS };
   for (const rc of RISK_CLASSES) {
     const r = input.riskRatios?.[rc];
     if (r !== undefined) riskRatios[rc] = checkRatio(r, `${rc}类抽查比例`, false);
   }
-  const warnings: string[] = [];
-  if (ratio < NOTICE_MIN_RATIO) {
-    warnings.push(`全市抽查比例${percentText(ratio)}低于${NOTICE_REF}通知要求的“不低于${percentText(NOTICE_MIN_RATIO)}”，请确认`);
-  }
-  return {
-    settings: { name, year, from, to, ratio, riskRatios, excludeOwnCounty: input.excludeOwnCounty ?? true },
-    warnings,
-  };
+  return { settings: { name, year, from, to, ratio, riskRatios, excludeOwnCounty: input.excludeOwnCounty ?? true } };
 }
 
 function isDuplicateKey(err: unknown): boolean {
@@ -127,13 +129,13 @@ function isDuplicateKey(err: unknown): boolean {
 export async function createCampaign(
   conn: Connection,
   input: CampaignInput,
-): Promise<{ campaign: CampaignDoc; warnings: string[] }> {
-  const { settings, warnings } = validateCampaign(input);
+): Promise<{ campaign: CampaignDoc }> {
+  const { settings } = validateCampaign(input);
   const model = campaignModel(conn);
   await model.init();
   try {
     const doc = await model.create({ ...settings, status: 'active', slot: activeSlot(settings.year) });
-    return { campaign: doc.toObject(), warnings };
+    return { campaign: doc.toObject() };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const existing = await model.findOne({ slot: activeSlot(settings.year) }).lean();

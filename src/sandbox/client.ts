@@ -460,6 +460,20 @@ export class SimulatedFeishu {
     return this.sendMessage(this.messageEvent(openId, 'image', { image_key: imageKey }, { mentionBot: false, ...opts }));
   }
 
+  /**
+   * A user sends a file to the bot, as the Feishu client does: the file is uploaded to the platform first (the
+   * emulator keeps it and answers with a file_key), then a `file` message `{file_key, file_name}` is delivered.
+   * The bot downloads it with the message resource API, which the emulator serves for this message only.
+   */
+  async sendFile(openId: string, fileName: string, bytes: Buffer | Uint8Array, opts?: SendMessageOptions): Promise<SendResult & { fileKey: string }> {
+    const emulator = this.opts.emulator;
+    if (!emulator) throw new Error('SimulatedFeishu.sendFile needs the emulator (the file must be uploaded to the platform)');
+    if (fileName.trim() === '') throw new Error('SimulatedFeishu.sendFile: a file has a name');
+    const fileKey = emulator.storeUserResource('file', Buffer.from(bytes), { fileName, fileType: 'stream' });
+    const envelope = this.messageEvent(openId, 'file', { file_key: fileKey, file_name: fileName }, { mentionBot: false, ...opts });
+    return { ...(await this.sendMessage(envelope)), fileKey };
+  }
+
   private async sendMessage(envelope: EventEnvelope): Promise<SendResult> {
     const message = envelope.event.message as Obj;
     this.opts.emulator?.registerInboundMessage({

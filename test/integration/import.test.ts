@@ -292,30 +292,26 @@ describe('campaigns', () => {
   beforeAll(clear);
 
   it('creates, lists, and refuses a second active campaign for the same year', async () => {
-    const { campaign, warnings } = await createCampaign(db.conn, {
+    const { campaign } = await createCampaign(db.conn, {
       name: '2025年工业产品生产许可证获证企业“双随机、一公开”监督检查',
       year: 2025,
       from: '2025-03-01',
       to: '2025-11-30',
       ratio: 0.25,
     });
-    expect(warnings).toEqual([]);
     expect(campaign).toMatchObject({ year: 2025, ratio: 0.25, riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 }, excludeOwnCounty: true, status: 'active' });
 
     await expect(createCampaign(db.conn, { name: '另一个', year: 2025, from: '2025-04-01', to: '2025-10-31', ratio: 0.3 })).rejects.toThrow(
       new CampaignError('2025年已有进行中的专项“2025年工业产品生产许可证获证企业“双随机、一公开”监督检查”（2025-03-01至2025-11-30），同一年度只能有一个进行中的专项'),
     );
 
-    const low = await createCampaign(db.conn, {
-      name: '2026年专项',
-      year: 2026,
-      from: '2026-03-01',
-      to: '2026-11-30',
-      ratio: 0.1,
-      riskRatios: { D: 0.8 },
-      excludeOwnCounty: false,
-    });
-    expect(low.warnings).toEqual(['全市抽查比例10%低于运市监质监〔2024〕2号通知要求的“不低于25%”，请确认']);
+    const input2026 = { name: '2026年专项', year: 2026, from: '2026-03-01', to: '2026-11-30', riskRatios: { D: 0.8 }, excludeOwnCounty: false };
+    // 运市监质监〔2024〕2号: 按不低于25%的比例随机抽取 — a lower campaign ratio is refused and creates nothing.
+    await expect(createCampaign(db.conn, { ...input2026, ratio: 0.1 })).rejects.toThrow(
+      new CampaignError('全市抽查比例不得低于25%（运市监质监〔2024〕2号：按不低于25%的比例随机抽取），收到10%'),
+    );
+    expect(await campaignModel(db.conn).countDocuments({ year: 2026 })).toBe(0);
+    const low = await createCampaign(db.conn, { ...input2026, ratio: 0.25 });
     expect(low.campaign.riskRatios).toEqual({ A: 0.2, B: 0.25, C: 0.5, D: 0.8 });
 
     const list = await listCampaigns(db.conn);
@@ -339,6 +335,7 @@ describe('campaigns', () => {
     [{ from: '2024-12-01', to: '2025-04-01' }, '专项起止日期应在2025年内'],
     [{ from: '2025-02-30' }, '开始日期“2025-02-30”不是有效日期'],
     [{ ratio: 0 }, '全市抽查比例应为大于0且不超过1的数'],
+    [{ ratio: 0.2499 }, '全市抽查比例不得低于25%'],
     [{ ratio: 1.5 }, '全市抽查比例应为大于0且不超过1的数'],
     [{ riskRatios: { A: 0 } }, 'A类抽查比例应为大于0且不超过1的数'],
     [{ name: ' ' }, '专项名称不能为空'],
@@ -463,8 +460,9 @@ describe('CLI', () => {
     expect(again.err).toEqual([expect.stringContaining('2024年已有进行中的专项“2024年专项”')]);
 
     const low = await cli('campaign', 'create', '--name', '试点', '--year', '2031', '--from', '2031-01-01', '--to', '2031-12-31', '--ratio', '0.05');
-    expect(low.code).toBe(0);
-    expect(low.err).toEqual([expect.stringMatching(/^警告：全市抽查比例5%低于/)]);
+    expect(low).toMatchObject({ code: 1, out: [], err: ['全市抽查比例不得低于25%（运市监质监〔2024〕2号：按不低于25%的比例随机抽取），收到5%'] });
+    const pilot = await cli('campaign', 'create', '--name', '试点', '--year', '2031', '--from', '2031-01-01', '--to', '2031-12-31', '--ratio', '25%');
+    expect(pilot).toMatchObject({ code: 0, err: [] });
 
     expect((await cli('campaign', 'create', '--name', 'x', '--year', '2032', '--from', '2032-03-01', '--to', '2032-11-30')).err).toEqual([
       expect.stringMatching(/^缺少参数 --ratio/),

@@ -43,7 +43,15 @@ export interface Harness {
 }
 
 export async function startHarness(
-  opts: { mode?: LarkConfig['mode']; outbox?: OutboxOptions; dbPrefix?: string; logLevel?: string; now?: () => Date } = {},
+  opts: {
+    mode?: LarkConfig['mode'];
+    outbox?: OutboxOptions;
+    dbPrefix?: string;
+    logLevel?: string;
+    now?: () => Date;
+    /** ADMIN_OPEN_IDS */
+    adminOpenIds?: string[];
+  } = {},
 ): Promise<Harness> {
   const mongo = await testMongoUri();
   const emulator = await startLarkEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret });
@@ -55,6 +63,7 @@ export async function startHarness(
     lark: { ...TEST_APP, domain: emulator.url, mode },
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-')),
     logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent',
+    adminOpenIds: opts.adminOpenIds ?? [],
   };
   const log = createLogger(config.logLevel);
   // Fast retries keep tests short; the production defaults are tested in unit tests.

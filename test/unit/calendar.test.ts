@@ -217,7 +217,7 @@ describe('workingDaysBetween', () => {
 /* ---------- missing calendar data ---------- */
 
 describe('years without holiday data', () => {
-  const MESSAGE_2027 = '日历数据缺少2027年的法定节假日安排，无法计算工作日；请升级 chinese-days 或补充该年数据';
+  const MESSAGE_2027 = '日历数据缺少2027年的法定节假日安排，无法计算工作日；请导入该年的节假日安排（市局联络员把“日期,类型”文件发给机器人，或运行 calendar import）';
 
   it('knows which years are covered, from the package data', () => {
     const { source, version, years } = calendarDataInfo();

@@ -52,6 +52,8 @@ describe('loadConfig', () => {
     [{ ...lark, LARK_DOMAIN: 'nonsense' }, 'LARK_DOMAIN'],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
     [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
+    [{ ADMIN_OPEN_IDS: 'ou_abc,zhangsan' }, 'ADMIN_OPEN_IDS'],
+    [{ ADMIN_OPEN_IDS: 'ou_abc;ou-def' }, 'ADMIN_OPEN_IDS'],
   ])('refuses %p naming %s', (env, variable) => {
     const err = errorOf(env as Record<string, string>);
     expect(err.variable).toBe(variable);
@@ -62,5 +64,14 @@ describe('loadConfig', () => {
     const c = loadConfig({ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/spotcheck', ...lark });
     expect(c.production).toBe(true);
     expect(c.mongodbUri).toBe('mongodb://db:27017/spotcheck');
+  });
+
+  it('reads ADMIN_OPEN_IDS: optional, comma-separated open_ids, duplicates dropped', () => {
+    expect(loadConfig({}).adminOpenIds).toEqual([]);
+    expect(loadConfig({ ADMIN_OPEN_IDS: ' ' }).adminOpenIds).toEqual([]);
+    expect(loadConfig({ ADMIN_OPEN_IDS: 'ou_a1b2, ou_c3d4，ou_a1b2' }).adminOpenIds).toEqual(['ou_a1b2', 'ou_c3d4']);
+    expect(errorOf({ ADMIN_OPEN_IDS: 'ou_ok,张三' }).message).toBe(
+      '环境变量 ADMIN_OPEN_IDS 配置错误：“张三”不是飞书 open_id（应为 ou_ 加字母或数字，多个以逗号分隔）',
+    );
   });
 });

@@ -266,6 +266,11 @@ class Emulator implements LarkEmulator, EmulatorCore {
       await next();
     });
     app.use(router.routes());
+    // A client that stops reading a download (e.g. a file over its size limit) is not the server's error.
+    app.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+      console.error(err);
+    });
     return app;
   }
 

@@ -60,6 +60,8 @@ const CARD_MAX_BYTES = 30 * KB;
 const TEXT_MAX_BYTES = 150 * KB;
 const FILE_MAX_BYTES = 30 * KB * KB;
 const IMAGE_MAX_BYTES = 10 * KB * KB;
+/** im/v1 message-resource/get: only resources up to 100 MB can be downloaded. */
+const RESOURCE_MAX_BYTES = 100 * KB * KB;
 const PATCH_WINDOW_MS = 14 * 24 * 3600_000;
 const UUID_MAX = 50;
 
@@ -364,21 +366,44 @@ function uploadImage(core: EmulatorCore, req: ApiRequest): ApiReply {
   return ok({ image_key: imageKey });
 }
 
+/** Every file_key / image_key in a message content (post messages nest them). */
+function resourceKeys(content: unknown, out: Set<string> = new Set()): Set<string> {
+  if (Array.isArray(content)) for (const c of content) resourceKeys(c, out);
+  else if (isObject(content)) {
+    for (const [k, v] of Object.entries(content)) {
+      if ((k === 'file_key' || k === 'image_key') && typeof v === 'string') out.add(v);
+      else resourceKeys(v, out);
+    }
+  }
+  return out;
+}
+
+/**
+ * GET /open-apis/im/v1/messages/:message_id/resources/:file_key?type=image|file: the resource of that message only
+ * (a bot's own message or a user's message the bot received). Refusals as the platform documents them (HTTP 400):
+ * 234001 bad `type`, 234003 the key is not in that message (or no such message), 234043 a card message,
+ * 234037 a resource over 100 MB.
+ */
 function getResource(core: EmulatorCore, req: ApiRequest): ApiReply {
   const { message_id: messageId, file_key: key } = req.params;
   const type = req.query.type;
-  if (type !== 'image' && type !== 'file') throw fieldError('type', 'type must be image or file');
-  const image = core.store.images.get(key);
-  const file = core.store.files.get(key);
-  if ((type === 'image' && !image) || (type === 'file' && !file)) throw badRequest(Codes.fileNotInMessage, 'File not in msg.');
+  if (type !== 'image' && type !== 'file') throw badRequest(Codes.resourceInvalidParam, 'Invalid request param.');
   const sent = core.store.message(messageId);
   const inbound = core.store.inbound.get(messageId);
-  const contents = sent ? [sent.content, ...sent.updates] : inbound ? [inbound.content] : [];
-  if ((sent || inbound) && !contents.some((c) => JSON.stringify(c).includes(key))) {
-    throw badRequest(Codes.fileNotInMessage, 'File not in msg.');
+  if (!sent && !inbound) throw badRequest(Codes.fileNotInMessage, 'File not in message.');
+  if ((sent?.msg_type ?? inbound?.msg_type) === 'interactive') {
+    throw badRequest(Codes.resourceUnsupportedMessage, 'Unsupported message type.');
+  }
+  const contents = sent ? [sent.content, ...sent.updates] : [inbound!.content];
+  const keys = resourceKeys(contents);
+  const image = core.store.images.get(key);
+  const file = core.store.files.get(key);
+  if (!keys.has(key) || (type === 'image' && !image) || (type === 'file' && !file)) {
+    throw badRequest(Codes.fileNotInMessage, 'File not in message.');
   }
   if (image) return { binary: image.data, contentType: image.contentType };
   const stored = file!;
+  if (stored.size > RESOURCE_MAX_BYTES) throw badRequest(Codes.resourceTooLarge, 'Downloaded file size exceeds limit.');
   return { binary: stored.data, contentType: 'application/octet-stream', filename: stored.file_name };
 }
 

@@ -1,0 +1,331 @@
+/**
+ * The yearly set-up in chat (docs/interfaces.md "Set-up in chat"), for a 市局联络员 or an administrator listed in
+ * ADMIN_OPEN_IDS (policies.ts maySetUp):
+ * - a file sent in the 1:1 chat (registries, holiday calendar) → a dry-run preview card → `确认导入` / `取消`;
+ * - `/专项` lists campaigns; `/专项 新建 …` previews one → `确认创建`;
+ * - `/导入` explains which files to send.
+ */
+import { Types } from 'mongoose';
+import { z } from 'zod';
+import { isIsoDate } from '../domain/population';
+import { RISK_CLASSES } from '../domain/types';
+import {
+  CampaignError,
+  createCampaign,
+  listCampaigns,
+  parseRatio,
+  parseRiskRatios,
+  validateCampaign,
+  type CampaignInput,
+} from '../operations/campaigns';
+import { activeCampaignOfYear, campaignPopulation } from '../operations/setup/campaignPreview';
+import { cancelSetupUpload, confirmSetupUpload, receiveSetupFile, type Sender } from '../operations/setup/chatImport';
+import { MAX_SETUP_FILE_BYTES } from '../operations/setup/setupFiles';
+import { formatOf, RegistryFileError } from '../operations/registryFile';
+import { maySetUp, type Actor } from '../policies';
+import type { StaffMember } from '../store/staff';
+import type { SetupUploadDoc } from '../store/setupUpload';
+import type { CallbackResponse } from '../platform/events';
+import { md } from './cards';
+import { defineAction, roleList, type ActionContext, type CommandSpec, type RouterHooks } from './router';
+import {
+  calendarPreviewCard,
+  calendarResultCard,
+  CAMPAIGN_USAGE,
+  campaignCreatedCard,
+  campaignListCard,
+  campaignPreviewCard,
+  closedPreviewCard,
+  fileRefusedCard,
+  importHelpCard,
+  registryPreviewCard,
+  registryResultCard,
+  SETUP_MSG,
+  setupMessageCard,
+} from './setupCards';
+
+function senderOf(actor: Actor, staff: StaffMember | null): Sender {
+  return { openId: actor.openId, name: staff?.name ?? (actor.admin ? '系统管理员' : actor.openId) };
+}
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/).transform((s) => new Types.ObjectId(s));
+
+// ---- files ---------------------------------------------------------------------------------------------------------
+
+/** The preview card of an older file that a newer one superseded is updated in place, so that no dead button stays. */
+async function closeSuperseded(ctx: { deps: ActionContext['deps'] }, superseded: readonly SetupUploadDoc[]): Promise<void> {
+  for (const old of superseded) {
+    const cardMessageId = await ctx.deps.outbox.deliveredMessageId(`reply:${old.messageId}:0`);
+    if (cardMessageId) await ctx.deps.outbox.patchCard(`setup:superseded:${String(old._id)}`, cardMessageId, closedPreviewCard(old, 'superseded'));
+  }
+}
+
+export const setupHooks: Pick<RouterHooks, 'onFile'> = {
+  async onFile(ctx) {
+    // Files shared in a group are not addressed to the bot (it cannot be @-mentioned in a file message).
+    if (ctx.message.chatType !== 'p2p') return true;
+    const fileName = ctx.fileName.trim() || '（没有文件名）';
+    if (!maySetUp(ctx.actor)) {
+      await ctx.reply(setupMessageCard(SETUP_MSG.notAllowedTitle, [SETUP_MSG.notAllowed]));
+      return true;
+    }
+    try {
+      formatOf(fileName);
+    } catch (err) {
+      if (!(err instanceof RegistryFileError)) throw err;
+      await ctx.reply(fileRefusedCard(fileName, { code: 'format', message: err.message }));
+      return true;
+    }
+    if (!ctx.deps.files) {
+      await ctx.reply(setupMessageCard(SETUP_MSG.refusedTitle(fileName), [SETUP_MSG.noDownloads]));
+      return true;
+    }
+    const download = await ctx.deps.files.download(ctx.message.messageId, ctx.fileKey, MAX_SETUP_FILE_BYTES);
+    if (!download.ok) {
+      const text =
+        download.reason === 'tooLarge'
+          ? SETUP_MSG.tooLarge((download.bytes / 1024 / 1024).toFixed(1))
+          : SETUP_MSG.downloadFailed(download.code !== undefined ? `错误码 ${download.code}` : '网络错误');
+      await ctx.reply(setupMessageCard(SETUP_MSG.refusedTitle(fileName), [text]));
+      return true;
+    }
+    const data = download.data;
+    const received = await receiveSetupFile(ctx.deps, { messageId: ctx.message.messageId, fileName, data, by: senderOf(ctx.actor, ctx.staff) });
+    if (!received.ok) {
+      await ctx.reply(fileRefusedCard(fileName, received.refusal));
+      return true;
+    }
+    if (received.kind === 'calendar') await ctx.reply(calendarPreviewCard(fileName, data.length, received.preview, received.upload));
+    else await ctx.reply(registryPreviewCard(fileName, data.length, received.outcome, received.upload));
+    await closeSuperseded(ctx, received.superseded);
+    return true;
+  },
+};
+
+function refusedClick(why: string, upload: SetupUploadDoc | undefined): CallbackResponse {
+  const toastText = SETUP_MSG.staleToast[why as keyof typeof SETUP_MSG.staleToast] ?? SETUP_MSG.staleToast.missing;
+  const type = why === 'imported' || why === 'importing' ? 'info' : 'error';
+  if (upload && (why === 'imported' || why === 'cancelled' || why === 'superseded' || why === 'expired')) {
+    return { toast: { type, content: toastText }, card: { type: 'raw', data: closedPreviewCard(upload, why) } };
+  }
+  if (upload && (why === 'corrupt' || why === 'changed')) {
+    return { toast: { type, content: toastText }, card: { type: 'raw', data: closedPreviewCard(upload, 'expired') } };
+  }
+  return { toast: { type, content: toastText } };
+}
+
+function notAllowedToast(): CallbackResponse {
+  return { toast: { type: 'error', content: `只有${roleList('setup')}可以导入` } };
+}
+
+export const setupImportAction = defineAction({
+  name: 'setup.import',
+  schema: z.object({ a: z.literal('setup.import'), u: objectId }),
+  async handle(ctx, value) {
+    if (!maySetUp(ctx.actor)) return notAllowedToast();
+    const outcome = await confirmSetupUpload(ctx.deps, { uploadId: value.u, by: senderOf(ctx.actor, ctx.staff) });
+    if (!outcome.ok) return refusedClick(outcome.why, outcome.upload);
+    if (outcome.kind === 'calendar') {
+      return {
+        toast: { type: 'success', content: `已导入${outcome.imported.calendar.year}年节假日安排` },
+        card: { type: 'raw', data: calendarResultCard(outcome.upload, outcome.imported) },
+      };
+    }
+    return { toast: { type: 'success', content: '已导入' }, card: { type: 'raw', data: registryResultCard(outcome.upload, outcome.outcome) } };
+  },
+});
+
+export const setupCancelAction = defineAction({
+  name: 'setup.cancel',
+  schema: z.object({ a: z.literal('setup.cancel'), u: objectId }),
+  async handle(ctx, value) {
+    if (!maySetUp(ctx.actor)) return notAllowedToast();
+    const outcome = await cancelSetupUpload(ctx.deps, { uploadId: value.u, by: senderOf(ctx.actor, ctx.staff) });
+    if (!outcome.ok) return refusedClick(outcome.why, outcome.upload);
+    return { toast: { type: 'info', content: '已取消，没有导入' }, card: { type: 'raw', data: closedPreviewCard(outcome.upload, 'cancelled') } };
+  },
+});
+
+// ---- /专项 -----------------------------------------------------------------------------------------------------------
+
+const CAMPAIGN_KEYS = ['名称', '年度', '开始', '结束', '比例', '分类比例'] as const;
+type CampaignKey = (typeof CAMPAIGN_KEYS)[number];
+
+class ArgumentError extends Error {}
+
+/**
+ * `名称=… 年度=… …` → values by key. A value runs up to the next known `key=`, so a name may contain spaces.
+ * Anything before the first key, or an unknown key, is an error naming it.
+ */
+export function parseCampaignArgs(text: string): Partial<Record<CampaignKey, string>> {
+  const normalised = text.replace(/[＝]/g, '=').trim();
+  const pattern = new RegExp(`(?:^|\\s)(${CAMPAIGN_KEYS.join('|')})=`, 'g');
+  const marks = [...normalised.matchAll(pattern)].map((m) => ({ key: m[1] as CampaignKey, start: m.index!, valueStart: m.index! + m[0].length }));
+  const before = (marks[0] ? normalised.slice(0, marks[0].start) : normalised).trim();
+  if (before !== '') throw new ArgumentError(`不认识“${before}”（参数应写成 名称=值 的形式）。用法：${CAMPAIGN_USAGE}`);
+  const out: Partial<Record<CampaignKey, string>> = {};
+  marks.forEach((m, i) => {
+    const value = normalised.slice(m.valueStart, marks[i + 1]?.start ?? normalised.length).trim();
+    if (out[m.key] !== undefined) throw new ArgumentError(`参数“${m.key}”出现了两次。用法：${CAMPAIGN_USAGE}`);
+    const stray = /\s([^\s=]+=)/.exec(value);
+    if (m.key !== '名称' && stray) throw new ArgumentError(`不认识参数“${stray[1]!.slice(0, -1)}”。用法：${CAMPAIGN_USAGE}`);
+    out[m.key] = value;
+  });
+  return out;
+}
+
+function need(args: Partial<Record<CampaignKey, string>>, key: CampaignKey): string {
+  const v = args[key];
+  if (v === undefined || v === '') throw new ArgumentError(`缺少参数“${key}”。用法：${CAMPAIGN_USAGE}`);
+  return v;
+}
+
+function asArgument<T>(key: CampaignKey, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof CampaignError) throw new ArgumentError(`参数“${key}”：${err.message}`);
+    throw err;
+  }
+}
+
+/** Which argument a refusal of validateCampaign (operations/campaigns.ts) is about. */
+function argumentOf(message: string): CampaignKey {
+  if (message.startsWith('专项名称')) return '名称';
+  if (message.startsWith('全市抽查比例')) return '比例';
+  if (/^[A-D]类抽查比例/.test(message)) return '分类比例';
+  if (message.startsWith('年度')) return '年度';
+  if (message.startsWith('结束日期')) return '结束';
+  return '开始';
+}
+
+/** The campaign a `/专项 新建 …` describes; throws ArgumentError naming the argument and the accepted form. */
+function campaignInput(args: Partial<Record<CampaignKey, string>>): CampaignInput {
+  const name = need(args, '名称');
+  const yearText = need(args, '年度');
+  if (!/^\d{4}$/.test(yearText)) throw new ArgumentError(`参数“年度”应为四位年份，如 年度=2027；收到“${md(yearText)}”`);
+  const date = (key: '开始' | '结束'): string => {
+    const v = need(args, key);
+    if (!isIsoDate(v)) throw new ArgumentError(`参数“${key}”应为日期 YYYY-MM-DD，如 ${key}=${yearText}-0${key === '开始' ? '3-01' : '9-30'}；收到“${md(v)}”`);
+    return v;
+  };
+  const from = date('开始');
+  const to = date('结束');
+  const ratio = asArgument('比例', () => parseRatio(need(args, '比例'), '全市抽查比例'));
+  const riskRatios = args['分类比例'] === undefined ? undefined : asArgument('分类比例', () => parseRiskRatios(args['分类比例']!, '分类比例'));
+  const input: CampaignInput = { name, year: Number(yearText), from, to, ratio, riskRatios };
+  try {
+    validateCampaign(input);
+  } catch (err) {
+    if (!(err instanceof CampaignError)) throw err;
+    throw new ArgumentError(`参数“${argumentOf(err.message)}”：${err.message}。用法：${CAMPAIGN_USAGE}`);
+  }
+  return input;
+}
+
+const campaignCommand: CommandSpec = {
+  id: 'campaign',
+  names: ['专项', 'campaign'],
+  audience: 'setup',
+  usage: '/专项 [新建 名称=… 年度=… 开始=… 结束=… 比例=…]',
+  summary: '查看专项；新建本年度专项（预览后确认）',
+  detail: `发送 /专项 查看全部专项。新建：${CAMPAIGN_USAGE}。全市抽查比例不低于25%；同一年度只能有一个进行中的专项；预览会列出抽取范围（许可证在开始日有效的企业，按类别、风险等级和县区计数），点击“确认创建”后才创建。`,
+  async handle(ctx) {
+    const text = ctx.command.text.replace(/^[／/]\S+/, '').trim();
+    if (text === '') {
+      await ctx.reply(campaignListCard(await listCampaigns(ctx.deps.conn)));
+      return;
+    }
+    const [sub, ...rest] = text.split(/\s+/);
+    const title = '参数有误';
+    if (sub !== '新建' && sub?.toLowerCase() !== 'new') {
+      await ctx.reply(setupMessageCard(title, [`不认识“${md(sub ?? '')}”。发送 /专项 查看专项；新建：${CAMPAIGN_USAGE}`]));
+      return;
+    }
+    let input: CampaignInput;
+    try {
+      input = campaignInput(parseCampaignArgs(rest.join(' ')));
+    } catch (err) {
+      if (!(err instanceof ArgumentError)) throw err;
+      await ctx.reply(setupMessageCard(title, [err.message]));
+      return;
+    }
+    const existing = await activeCampaignOfYear(ctx.deps.conn, input.year);
+    if (existing) {
+      await ctx.reply(
+        setupMessageCard('不能新建', [
+          `${input.year}年已有进行中的专项“${md(existing.name)}”（${existing.from} 至 ${existing.to}），同一年度只能有一个进行中的专项。`,
+        ]),
+      );
+      return;
+    }
+    const { settings } = validateCampaign(input);
+    const population = await campaignPopulation(ctx.deps.conn, settings.from);
+    const value: Record<string, string | number> = {
+      a: 'campaign.create',
+      n: settings.name,
+      y: settings.year,
+      f: settings.from,
+      t: settings.to,
+      r: settings.ratio,
+      ...Object.fromEntries(RISK_CLASSES.map((rc) => [`r${rc}`, settings.riskRatios[rc]])),
+    };
+    await ctx.reply(campaignPreviewCard(settings, population, value));
+  },
+};
+
+const ratioValue = z.number().gt(0).lte(1);
+
+export const campaignCreateAction = defineAction({
+  name: 'campaign.create',
+  schema: z.object({
+    a: z.literal('campaign.create'),
+    n: z.string().min(1).max(100),
+    y: z.number().int().min(2000).max(2100),
+    f: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    t: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+    r: ratioValue,
+    rA: ratioValue,
+    rB: ratioValue,
+    rC: ratioValue,
+    rD: ratioValue,
+  }),
+  async handle(ctx, v) {
+    if (!maySetUp(ctx.actor)) return { toast: { type: 'error', content: `只有${roleList('setup')}可以新建专项` } };
+    const by = senderOf(ctx.actor, ctx.staff);
+    try {
+      const { campaign } = await createCampaign(ctx.deps.conn, {
+        name: v.n,
+        year: v.y,
+        from: v.f,
+        to: v.t,
+        ratio: v.r,
+        riskRatios: { A: v.rA, B: v.rB, C: v.rC, D: v.rD },
+      });
+      ctx.deps.log.info({ campaign: String(campaign._id), year: campaign.year, openId: by.openId }, 'campaign created in chat');
+      return { toast: { type: 'success', content: '专项已创建' }, card: { type: 'raw', data: campaignCreatedCard(campaign, by.name) } };
+    } catch (err) {
+      if (!(err instanceof CampaignError)) throw err;
+      const existing = await activeCampaignOfYear(ctx.deps.conn, v.y);
+      if (existing && existing.name === v.n && existing.from === v.f && existing.to === v.t && existing.ratio === v.r) {
+        return { toast: { type: 'info', content: '这个专项已经创建过了，不会重复创建' }, card: { type: 'raw', data: campaignCreatedCard(existing, by.name) } };
+      }
+      return { toast: { type: 'error', content: err.message }, card: { type: 'raw', data: setupMessageCard('没有创建专项', [md(err.message)]) } };
+    }
+  },
+});
+
+const importCommand: CommandSpec = {
+  id: 'import',
+  names: ['导入', 'import'],
+  audience: 'setup',
+  usage: '/导入',
+  summary: '查看如何发送名录库和节假日安排文件',
+  detail: '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）。我先给出试运行预览，点击“确认导入”后才写入。',
+  async handle(ctx) {
+    await ctx.reply(importHelpCard());
+  },
+};
+
+export const setupCommands: readonly CommandSpec[] = [campaignCommand, importCommand];
+export const setupActions = [setupImportAction, setupCancelAction, campaignCreateAction];
