@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type Koa from 'koa';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
@@ -31,6 +32,8 @@ export interface ServiceOptions {
   outbox?: OutboxOptions;
   /** the clock (tests and the demo move it) */
   now?: () => Date;
+  /** extra pages served by the web app (the sandbox, src/sandbox/start.ts); close() ends its open streams on stop */
+  web?: { middleware: Koa.Middleware; close(): void };
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
@@ -61,6 +64,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       lark && dispatcher && lark.mode === 'webhook'
         ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, dispatcher, log })
         : undefined,
+    extra: opts.web?.middleware,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = web.listen(config.port, () => resolve(s));
@@ -88,6 +92,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     async stop() {
       longConnection?.stop();
       await scheduler.stop();
+      opts.web?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;

@@ -9,6 +9,8 @@ export interface WebDeps {
   larkEvents: ((ctx: Koa.Context) => Promise<void>) | undefined;
   /** GET /public/results (web/publicResults.ts); undefined: answered 503 */
   publicResults?: (ctx: Koa.Context) => Promise<void>;
+  /** pages of their own (the sandbox, only in sandbox mode); what they do not handle falls through */
+  extra?: Koa.Middleware;
 }
 
 export function createWebApp(deps: WebDeps): Koa {
@@ -50,6 +52,7 @@ export function createWebApp(deps: WebDeps): Koa {
       ctx.body = { error: 'internal error' };
     }
   });
+  if (deps.extra) app.use(deps.extra);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;
