@@ -379,6 +379,7 @@ export function sandboxConsole(deps: SandboxConsoleDeps): SandboxConsole {
       if (ctx.body === undefined && ctx.status === 404) {
         ctx.type = 'text/plain; charset=utf-8';
         ctx.body = '没有这个页面';
+        ctx.status = 404; // (koa makes a body 200)
       }
     } catch (err) {
       if (err instanceof HttpError) {
