@@ -4,7 +4,7 @@
  */
 import type { Locator, Page } from 'playwright-core';
 
-const WAIT_MS = 30_000;
+const WAIT_MS = 60_000;
 
 /** A tiny PNG (1×1, white): the "photo" an inspector sends. */
 export const SAMPLE_PHOTO = Buffer.from(

@@ -37,7 +37,9 @@
     });
   }
 
+  /** One toast at a time, as the Feishu client shows them. */
   function toast(type, text) {
+    $('toasts').querySelectorAll('.toast').forEach(function (old) { old.remove(); });
     var el = document.createElement('div');
     el.className = 'toast toast-' + (type || 'info');
     el.setAttribute('role', 'status');
@@ -94,9 +96,9 @@
 
   function renderPeople() {
     var q = $('people-search').value.trim();
+    // A stable order (role, county, name): the list never moves under the pointer; unread counts are badges.
     var list = state.people.slice().sort(function (a, b) {
-      return (b.unread > 0) - (a.unread > 0) || rank(a) - rank(b) || (b.lastAt - a.lastAt) ||
-        a.county.localeCompare(b.county, 'zh') || a.name.localeCompare(b.name, 'zh');
+      return rank(a) - rank(b) || a.county.localeCompare(b.county, 'zh') || a.name.localeCompare(b.name, 'zh');
     });
     if (state.visitor) list.push(state.visitor);
     if (q) {
@@ -104,7 +106,7 @@
         return (p.name + ' ' + p.roles.join(' ') + ' ' + p.county + ' ' + p.unit).indexOf(q) >= 0;
       });
     }
-    $('people-list').innerHTML = list.map(function (p) {
+    var html = list.map(function (p) {
       var active = state.current === p.openId ? ' active' : '';
       return '<li class="person' + active + '" data-open-id="' + esc(p.openId) + '" role="button" tabindex="0">' +
         '<span class="avatar">' + esc(initial(p.name)) + '</span>' +
@@ -114,6 +116,10 @@
         (p.unread > 0 ? '<span class="badge unread">' + p.unread + '</span>' : '') +
         '</li>';
     }).join('');
+    if (html !== state.peopleHtml) {
+      $('people-list').innerHTML = html;
+      state.peopleHtml = html;
+    }
     $('people-empty').hidden = state.people.length > 0;
     var others = everyone().filter(function (p) { return p.openId !== state.current; })
       .reduce(function (n, p) { return n + p.unread; }, 0);
@@ -143,10 +149,12 @@
       $('messages').innerHTML = '';
       localStorage.setItem('sandbox.person', openId);
     }
-    document.getElementById('app').setAttribute('data-view', 'chat');
     renderPeople();
     loadChat(true);
-    if (!quiet) $('text').focus({ preventScroll: true });
+    if (quiet) return;
+    // a person picked by hand: on a phone the chat takes the screen again
+    document.getElementById('app').setAttribute('data-view', 'chat');
+    $('text').focus({ preventScroll: true });
   }
 
   // ---- the chat -----------------------------------------------------------------------------------------------
@@ -403,7 +411,7 @@
         // A newcomer continues as the city liaison, who runs the draw.
         if (state.current === (state.visitor && state.visitor.openId)) {
           var city = state.people.find(function (p) { return p.roles.indexOf('联络员') >= 0 && p.county === '市局'; });
-          if (city) select(city.openId, true);
+          if (city) select(city.openId);
         }
       });
     }).catch(function (err) {
