@@ -9,7 +9,7 @@
  * Only this machine may use it: requests from other addresses, or for another host name (DNS rebinding), are
  * refused, and writes must be JSON from the page's own origin.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import Router from '@koa/router';
@@ -129,8 +129,12 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return r.data;
 }
 
+/** The page's files: beside this module (tsx, the usual way), or in the checkout's src/ when run from dist/. */
 function assetDir(): string {
-  return path.join(__dirname, 'assets');
+  const candidates = [path.join(__dirname, 'assets'), path.resolve(__dirname, '../../../../src/sandbox/console/assets')];
+  const dir = candidates.find((d) => existsSync(path.join(d, 'index.html')));
+  if (!dir) throw new HttpError(500, `找不到本地试用页面的文件（查找了 ${candidates.join('、')}）`);
+  return dir;
 }
 
 const ASSET_TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.html': 'text/html; charset=utf-8' };

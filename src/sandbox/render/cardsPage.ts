@@ -56,8 +56,10 @@ export function renderExamples(cardsDir: string): { examples: RenderedExample[];
 }
 
 function asset(name: string): string {
-  const file = path.join(__dirname, '../console/assets', name);
-  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  const candidates = [path.join(__dirname, '../console/assets', name), path.resolve(__dirname, '../../../../src/sandbox/console/assets', name)];
+  const file = candidates.find((f) => existsSync(f));
+  if (!file) throw new Error(`card stylesheet/script not found (looked in ${candidates.join(', ')})`);
+  return readFileSync(file, 'utf8');
 }
 
 export function cardsPageHtml(cardsDir: string, generatedAt: string): string {
