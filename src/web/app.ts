@@ -52,6 +52,11 @@ export function createWebApp(deps: WebDeps): Koa {
       ctx.body = { error: 'internal error' };
     }
   });
+  // A client gone before its answer was written (a closed browser tab) is no fault of the service.
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    if (err.code === 'EPIPE' || err.code === 'ECONNRESET') deps.log.debug({ path: ctx?.path, code: err.code }, 'client went away');
+    else deps.log.error({ err, path: ctx?.path }, 'http error');
+  });
   if (deps.extra) app.use(deps.extra);
   app.use(router.routes());
   app.use(router.allowedMethods());

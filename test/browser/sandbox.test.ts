@@ -114,6 +114,23 @@ async function inspect(s: SandboxPage, task: TaskDoc, finding: string, opts: { p
   const others = task.team.filter((m) => m.openId !== leader.openId);
   expect(await s.toast('已提交')).toContain(`等待其他 ${others.length} 位成员确认签字`);
 
+  if (opts.refusal) {
+    // the submitted record, in place: the 组长 may reopen it (a required reason, then a confirm dialog)
+    card = await s.card('重新打开检查');
+    const version = await card.getAttribute('data-version');
+    await s.button(card, '重新打开检查').click();
+    expect(await s.toast('请先填写必填项')).toContain('请先填写必填项');
+    expect(await card.locator('[data-field="reason"]').getAttribute('class')).toContain('fc-invalid');
+    await s.fill(card, 'reason', '第5项记录需补充');
+    await s.button(card, '重新打开检查').click();
+    const dialog = s.page.locator('#dialog');
+    await dialog.waitFor({ state: 'visible' });
+    expect(await dialog.textContent()).toContain('重新打开后需重新提交');
+    await s.page.locator('#dialog-cancel').click();
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await card.getAttribute('data-version')).toBe(version); // nothing was sent
+  }
+
   // every other member signs from their own chat
   for (const m of others) {
     await s.choose(m.openId);

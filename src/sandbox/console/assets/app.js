@@ -92,6 +92,9 @@
     return 4;
   }
 
+  /** what each person's <li> shows now */
+  var drawn = new WeakMap();
+
   function everyone() { return (state.visitor ? [state.visitor] : []).concat(state.people); }
 
   function renderPeople() {
@@ -106,20 +109,38 @@
         return (p.name + ' ' + p.roles.join(' ') + ' ' + p.county + ' ' + p.unit).indexOf(q) >= 0;
       });
     }
-    var html = list.map(function (p) {
-      var active = state.current === p.openId ? ' active' : '';
-      return '<li class="person' + active + '" data-open-id="' + esc(p.openId) + '" role="button" tabindex="0">' +
-        '<span class="avatar">' + esc(initial(p.name)) + '</span>' +
+    // Each person keeps their own <li>: only what changed is redrawn, so nothing is detached under the pointer.
+    var ul = $('people-list');
+    var existing = new Map();
+    ul.querySelectorAll(':scope > .person').forEach(function (li) { existing.set(li.getAttribute('data-open-id'), li); });
+    var wanted = new Set(list.map(function (p) { return p.openId; }));
+    existing.forEach(function (li, id) { if (!wanted.has(id)) li.remove(); });
+    var before = null;
+    list.forEach(function (p) {
+      var li = existing.get(p.openId);
+      if (!li) {
+        li = document.createElement('li');
+        li.setAttribute('data-open-id', p.openId);
+        li.setAttribute('role', 'button');
+        li.setAttribute('tabindex', '0');
+      }
+      li.className = 'person' + (state.current === p.openId ? ' active' : '');
+      var inner = '<span class="avatar">' + esc(initial(p.name)) + '</span>' +
         '<span class="person-text"><span class="person-name">' + esc(p.name) + '</span>' +
         '<span class="person-roles">' + esc(roleLine(p)) + '</span>' +
         '<span class="person-last">' + esc(p.lastText || '') + '</span></span>' +
-        (p.unread > 0 ? '<span class="badge unread">' + p.unread + '</span>' : '') +
-        '</li>';
-    }).join('');
-    if (html !== state.peopleHtml) {
-      $('people-list').innerHTML = html;
-      state.peopleHtml = html;
-    }
+        (p.unread > 0 ? '<span class="badge unread">' + p.unread + '</span>' : '');
+      if (drawn.get(li) !== inner) {
+        li.innerHTML = inner;
+        drawn.set(li, inner);
+      }
+      var expected = before ? before.nextElementSibling : ul.firstElementChild;
+      if (expected !== li) {
+        if (before) before.after(li);
+        else ul.prepend(li);
+      }
+      before = li;
+    });
     $('people-empty').hidden = state.people.length > 0;
     var others = everyone().filter(function (p) { return p.openId !== state.current; })
       .reduce(function (n, p) { return n + p.unread; }, 0);
