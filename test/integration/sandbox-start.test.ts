@@ -11,7 +11,6 @@ import path from 'node:path';
 jest.setTimeout(90_000);
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -36,7 +35,9 @@ function start(env: Record<string, string>): Started {
   const clean = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('LARK_') && !['NODE_ENV', 'PORT', 'LOG_LEVEL', 'ADMIN_OPEN_IDS'].includes(k)),
   ) as Record<string, string>;
-  const child = spawn(TSX, ['src/main.ts'], { cwd: ROOT, env: { ...clean, SPOTCHECK_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // `npm start` is `tsx src/main.ts`; the tsx loader in node itself, so that SIGTERM reaches the service directly
+  // (the tsx CLI relays signals and SIGKILLs a child that does not acknowledge one within 30 ms, e.g. under load).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...clean, SPOTCHECK_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString('utf8')));

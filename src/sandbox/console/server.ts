@@ -326,8 +326,13 @@ export function sandboxConsole(deps: SandboxConsoleDeps): SandboxConsole {
         clientError: res.clientError ? { code: res.clientError.code, msg: res.clientError.msg } : undefined,
       };
     } catch (err) {
-      // What the Feishu client itself refuses (an empty required field, a too long text, a dead button).
       const msg = (err as Error).message;
+      if (/did not answer/.test(msg)) {
+        // Sent, but no answer at all: Feishu shows its timeout error (the bot may still update the card later).
+        ctx.body = { ok: false, clientError: { code: 200341, msg: '机器人没有及时响应' } };
+        return;
+      }
+      // What the Feishu client itself refuses before sending (an empty required field, a too long text, a dead button).
       log.info({ err: msg }, 'sandbox: the client refused a click');
       const required = /required field "([^"]+)"/.exec(msg);
       throw new HttpError(422, required ? `请填写必填项（${required[1]}）` : `飞书客户端不会发送这次点击：${msg}`);
