@@ -1,6 +1,6 @@
 /**
- * npm run screenshots: the main screens of the browser sandbox, taken in Debian's Chromium (apt-get install fonts-wqy-microhei and
- * chromium) while walking the yearly path: the draw preview on a desktop, the people with unread counts, the
+ * npm run screenshots: the main screens of the browser sandbox, taken in Debian's Chromium (apt-get install chromium
+ * fonts-wqy-microhei: the browser and a Chinese font) while walking the yearly path: the draw preview on a desktop, the people with unread counts, the
  * county's task list, a checklist item with its 检查记录, the summary and the 意见汇总表 on a phone.
  * Writes PNGs under out/screenshots/ and prints their paths; with --docs also refreshes the two in docs/img/
  * that the README shows.
