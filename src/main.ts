@@ -1,11 +1,13 @@
 import { ConfigError, loadConfig, type Config } from './config';
 import { createLogger } from './logger';
+import { isSandbox, prepareSandbox, sandboxUrl } from './sandbox/start';
 import { startService } from './service';
 
-function sandboxGuide(config: Config): string {
+function sandboxGuide(config: Config, sandbox: boolean): string {
   return [
     '',
     '==== spotcheck 已在本地试用模式启动（未配置飞书应用） ====',
+    ...(sandbox ? [`浏览器试用：${sandboxUrl(config.port)}（内置飞书模拟器，可扮演专项中的任何人；仅限本机访问）`] : []),
     `健康检查：http://127.0.0.1:${config.port}/healthz`,
     '',
     '接入真实飞书：在飞书开放平台创建企业自建应用，然后设置环境变量后重启：',
@@ -31,9 +33,13 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // The sandbox page's address is the first thing said (docs/interfaces.md "HTTP").
+  if (isSandbox(config)) process.stdout.write(`${sandboxUrl(config.port)}  ← 在浏览器中打开，本地试用机器人（未配置飞书应用）\n`);
   const log = createLogger(config.logLevel);
-  const service = await startService(config, log);
-  if (!config.lark) process.stdout.write(sandboxGuide({ ...config, port: service.port }));
+  const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
+  const service = await startService(sandbox?.config ?? config, log, sandbox?.serviceOptions);
+  sandbox?.attach(service);
+  if (!config.lark) process.stdout.write(sandboxGuide({ ...config, port: service.port }, sandbox !== undefined));
 
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   let stopping = false;
@@ -49,7 +55,7 @@ async function main(): Promise<void> {
       log.error('shutdown took too long: exiting');
       process.exit(1);
     }, 20_000).unref();
-    service.stop().then(
+    service.stop().then(() => sandbox?.stop()).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');

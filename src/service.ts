@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type Koa from 'koa';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createBot } from './bot';
@@ -35,6 +36,8 @@ export interface ServiceOptions {
   outbox?: OutboxOptions;
   /** the clock (tests and the demo move it) */
   now?: () => Date;
+  /** extra pages served by the web app (the sandbox, src/sandbox/start.ts); close() ends its open streams on stop */
+  web?: { middleware: Koa.Middleware; close(): void };
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
@@ -79,6 +82,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       lark && dispatcher && lark.mode === 'webhook'
         ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, appId: lark.appId, tenant, dispatcher, log })
         : undefined,
+    extra: opts.web?.middleware,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = web.listen(config.port, () => resolve(s));
@@ -107,6 +111,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       longConnection?.stop();
       calendarSync.stop();
       await scheduler.stop();
+      opts.web?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;

@@ -9,6 +9,8 @@ export interface WebDeps {
   larkEvents: ((ctx: Koa.Context) => Promise<void>) | undefined;
   /** GET /public/results (web/publicResults.ts); undefined: answered 503 */
   publicResults?: (ctx: Koa.Context) => Promise<void>;
+  /** pages of their own (the sandbox, only in sandbox mode); what they do not handle falls through */
+  extra?: Koa.Middleware;
 }
 
 export function createWebApp(deps: WebDeps): Koa {
@@ -50,6 +52,12 @@ export function createWebApp(deps: WebDeps): Koa {
       ctx.body = { error: 'internal error' };
     }
   });
+  // A client gone before its answer was written (a closed browser tab) is no fault of the service.
+  app.on('error', (err: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    if (err.code === 'EPIPE' || err.code === 'ECONNRESET') deps.log.debug({ path: ctx?.path, code: err.code }, 'client went away');
+    else deps.log.error({ err, path: ctx?.path }, 'http error');
+  });
+  if (deps.extra) app.use(deps.extra);
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -24,7 +24,7 @@ import { staffModel } from '../../store/staff';
 import type { FollowUpDeps } from '../followup/common';
 import { importEnterpriseRows, type ExpiredLicence } from '../importEnterprises';
 import { importStaffRows } from '../importStaff';
-import { formatOf, readCsv, readXlsx, RegistryFileError, sheetToRows, type SheetRow } from '../registryFile';
+import { formatOf, readSheetData, RegistryFileError, sheetToRows, type SheetRow } from '../registryFile';
 import { reloadCalendars } from './calendarSync';
 import { fillPendingDueDates, pendingDueDatesTouching, type PendingDueDatesRun } from './pendingDueDates';
 import { diffRows, type RowDiff } from './registryDiff';
@@ -75,7 +75,7 @@ export async function readSetupFile(fileName: string, data: Buffer): Promise<Rea
   }
   let sheet: SheetRow[];
   try {
-    sheet = format === 'csv' ? readCsv(data) : await readXlsx(data);
+    sheet = await readSheetData(data, format);
   } catch (err) {
     const message = fileFailure(err);
     if (message !== undefined) return { ok: false, refusal: { code: 'unreadable', message } };

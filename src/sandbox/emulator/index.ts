@@ -110,7 +110,25 @@ export interface LarkEmulator {
   findMessageByCard(card: unknown, viewer?: string): SentMessage | undefined;
   /** The chat id of the p2p chat between the app and a user. */
   p2pChatId(openId: string): string;
+
+  // Hooks for the browser sandbox (src/sandbox/console/)
+  /** A user's 1:1 chat with the bot as the Feishu client shows it: their messages and the bot's, oldest first. */
+  conversation(openId: string): ConversationEntry[];
+  /** Called whenever a message is sent, updated or received; returns the function that unsubscribes. */
+  onActivity(listener: (activity: Activity) => void): () => void;
 }
+
+/** One message of a 1:1 chat: sent by the user (registered by the simulated client) or by the bot. */
+export type ConversationEntry = { from: 'user'; message: InboundMessage } | { from: 'bot'; message: SentMessage };
+
+/** What changed: the chat and, where known, the user whose chat it is. */
+export interface Activity {
+  chatId: string;
+  openId?: string;
+}
+
+/** The store event a registered user message emits (the store itself emits `change` for the bot's messages). */
+const INBOUND = 'inbound';
 
 interface State {
   body: ParsedBody;
@@ -441,7 +459,9 @@ class Emulator implements LarkEmulator, EmulatorCore {
   }
 
   registerInboundMessage(msg: Omit<InboundMessage, 'createdAt'>): void {
-    this.store.inbound.set(msg.message_id, { ...msg, createdAt: this.now() });
+    const inbound: InboundMessage = { ...msg, createdAt: this.now() };
+    this.store.inbound.set(msg.message_id, inbound);
+    this.store.events.emit(INBOUND, inbound);
   }
 
   storeUserResource(kind: 'image' | 'file', data: Buffer, opts: { fileName?: string; fileType?: string } = {}): string {
@@ -483,6 +503,36 @@ class Emulator implements LarkEmulator, EmulatorCore {
 
   p2pChatId(openId: string): string {
     return p2pChatId(this.appId, openId);
+  }
+
+  conversation(openId: string): ConversationEntry[] {
+    const chatId = this.p2pChatId(openId);
+    const mine: ConversationEntry[] = [...this.store.inbound.values()]
+      .filter((m) => m.chat_id === chatId)
+      .map((message) => ({ from: 'user', message }));
+    const bot: ConversationEntry[] = this.store.messages.filter((m) => m.chat_id === chatId).map((message) => ({ from: 'bot', message }));
+    // Both lists are in arrival order; merge by time, the user's message first on a tie (a reply never precedes it).
+    const out: ConversationEntry[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < mine.length || j < bot.length) {
+      if (j >= bot.length || (i < mine.length && mine[i].message.createdAt <= bot[j].message.createdAt)) out.push(mine[i++]);
+      else out.push(bot[j++]);
+    }
+    return out;
+  }
+
+  onActivity(listener: (activity: Activity) => void): () => void {
+    const sent = (m: SentMessage): void =>
+      listener({ chatId: m.chat_id, openId: m.receive_id_type === 'open_id' ? m.receive_id : undefined });
+    const received = (m: InboundMessage): void =>
+      listener({ chatId: m.chat_id, openId: m.chat_type === 'p2p' ? m.sender_open_id : undefined });
+    this.store.events.on('change', sent);
+    this.store.events.on(INBOUND, received);
+    return () => {
+      this.store.events.off('change', sent);
+      this.store.events.off(INBOUND, received);
+    };
   }
 }
 
