@@ -19,7 +19,7 @@ export type Recipient = { openId: string } | { chatId: string };
 
 export type Card = Record<string, unknown>;
 
-// Platform limits (feishu-sdk.md §8), with a small margin for clock and network jitter.
+// Platform limits (docs/feishu.md §8), with a small margin for clock and network jitter.
 const PER_TARGET: WindowRule = { limit: 5, windowMs: 1050 };
 const APP_PER_SECOND: WindowRule = { limit: 50, windowMs: 1050 };
 const APP_PER_MINUTE: WindowRule = { limit: 1000, windowMs: 61_000 };

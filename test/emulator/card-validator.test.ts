@@ -1,4 +1,4 @@
-/** The card 2.0 rules table (card-2.0-rules.md), enforced by the emulator's validator. */
+/** The card 2.0 rules table (docs/feishu-cards.md), enforced by the emulator's validator. */
 import { checkVersionChange, formatCardViolation, validateCard, validateInteractiveContent } from '../../src/sandbox/emulator/card-validator';
 
 const txt = (content: string) => ({ tag: 'plain_text', content });

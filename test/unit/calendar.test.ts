@@ -38,7 +38,7 @@ function dateSet(entries: readonly (string | readonly [string, string])[]): Set<
 /**
  * The State Council arrangements, typed in from the notices (not from the package):
  * 2024: 国办发明电〔2023〕7号; 2025: 国办发明电〔2024〕12号 (after the Nov 2024 revision: 除夕 and an extra
- * 劳动节 day); 2026: 国务院办公厅 notice of 2025-11-04 (as cited in reference/domain.md §6.2 and by the package).
+ * 劳动节 day); 2026: 国务院办公厅 notice of 2025-11-04 (as cited in docs/domain.md §6.2 and by the package).
  */
 const OFFICIAL: Record<number, { holidays: Set<string>; workdays: Set<string> }> = {
   2024: {
@@ -156,7 +156,7 @@ describe('isWorkingDay', () => {
 
 describe('addWorkingDays', () => {
   it.each([
-    // 20-working-day publication deadlines across holidays (reference/domain.md §6.1 and hand counts)
+    // 20-working-day publication deadlines across holidays (docs/domain.md §6.1 and hand counts)
     ['2024-09-13', '2024-10-17'], // 中秋 + 国庆 2024, with 09-14, 09-29 and 10-12 worked
     ['2024-02-02', '2024-03-06'], // 春节 2024, with 02-04 and 02-18 worked
     ['2025-01-24', '2025-02-27'], // 春节 2025, with 01-26 and 02-08 worked
