@@ -4,7 +4,9 @@
  * through the emulator's Open Platform API), it shows each person's own chat with unread counts, and its sample-data
  * button imports the registries and creates a campaign. With credentials there is no /sandbox at all.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import { isLoopbackAddress, VISITOR } from '../../src/sandbox/console/server';
 import { isSandbox } from '../../src/sandbox/start';
 import { staffModel } from '../../src/store/staff';
@@ -176,6 +178,27 @@ it('loads the sample registries and a campaign; each person has their own chat a
   expect(own[1].html).toContain('联络员');
   expect((await people()).people.find((x: any) => x.openId === city.openId).unread).toBe(0);
   expect(await chat(other.openId)).toEqual([]);
+});
+
+it('sends a file as a genuine file message: the 市局联络员 gets the dry-run report of a holiday calendar', async () => {
+  const city = (await people()).people.find((p: any) => p.roles.includes('联络员') && p.county === '市局');
+  expect(city).toBeDefined();
+  const csv = readFileSync(path.join(__dirname, '../fixtures/holidays-2027.csv'));
+  const before = (await chat(city.openId)).length;
+  const sent = await request(`/sandbox/api/chat/${city.openId}/file`, { body: { name: 'holidays-2027.csv', data: csv.toString('base64') } });
+  expect(sent.json()).toMatchObject({ ok: true, status: 200 });
+  const entries = await until(async () => {
+    const e = await chat(city.openId);
+    return e.length >= before + 2 && e[e.length - 1].kind === 'card' ? e : undefined;
+  }, 'the dry-run card');
+  const file = entries[before];
+  expect(file).toMatchObject({ from: 'user', kind: 'file', file: { name: 'holidays-2027.csv', size: csv.length } });
+  const report = entries[entries.length - 1];
+  expect(report.html).toContain('2027');
+  expect(report.html).toContain('确认导入');
+
+  const empty = await request(`/sandbox/api/chat/${city.openId}/file`, { body: { name: 'x.csv', data: '' } });
+  expect(empty.status).toBe(400);
 });
 
 it('does not exist in production or with Feishu credentials', async () => {

@@ -43,10 +43,15 @@ export const VISITOR = { openId: 'ou_sandboxvisitor00000000000000001', name: '�
 const OPEN_ID = z.string().regex(/^ou_[0-9A-Za-z]{1,64}$/);
 const MAX_TEXT = 4000;
 const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const MAX_BODY_BYTES = 15 * 1024 * 1024;
 
 const textBody = z.object({ text: z.string().trim().min(1, '消息不能为空').max(MAX_TEXT, `消息最多 ${MAX_TEXT} 个字`) });
 const imageBody = z.object({ name: z.string().max(200).optional(), data: z.string().min(1).max(Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 4) });
+const fileBody = z.object({
+  name: z.string().trim().min(1, '文件需要有文件名').max(200, '文件名最多 200 个字'),
+  data: z.string().min(1).max(Math.ceil((MAX_FILE_BYTES * 4) / 3) + 4),
+});
 const clickBody = z.object({
   messageId: z.string().regex(/^om_[0-9A-Za-z_]+$/),
   path: z.string().regex(/^[0-9A-Za-z_/]{1,300}$/),
@@ -298,7 +303,16 @@ export function sandboxConsole(deps: SandboxConsoleDeps): SandboxConsole {
     const res = await feishu.sendImage(openId, key);
     ctx.body = { ok: res.status === 200, status: res.status, messageId: res.messageId };
   });
-  // A "发送文件" control plugs in here once the emulator takes user file uploads (file message events).
+  // A file message (registries, holiday calendars …): uploaded to the emulator, then a genuine `file` message event.
+  router.post('/api/chat/:openId/file', async (ctx) => {
+    const openId = parse(OPEN_ID, ctx.params.openId);
+    const body = parse(fileBody, await readJson(ctx.req));
+    const bytes = Buffer.from(body.data, 'base64');
+    if (bytes.length === 0) throw new HttpError(400, '文件是空的');
+    if (bytes.length > MAX_FILE_BYTES) throw new HttpError(400, '试用页面一次最多发送 10 MB 的文件');
+    const res = await need().feishu.sendFile(openId, body.name, bytes);
+    ctx.body = { ok: res.status === 200, status: res.status, messageId: res.messageId };
+  });
 
   router.post('/api/chat/:openId/click', async (ctx) => {
     const openId = parse(OPEN_ID, ctx.params.openId);

@@ -287,6 +287,23 @@
     reader.readAsDataURL(file);
   }
 
+  function sendFile(file) {
+    if (!file || !state.current) return;
+    if (file.size > 10 * 1024 * 1024) {
+      toast('error', '试用页面一次最多发送 10 MB 的文件');
+      return;
+    }
+    var reader = new FileReader();
+    reader.onload = function () {
+      var data = String(reader.result).replace(/^data:[^,]*,/, '');
+      api('POST', '/chat/' + encodeURIComponent(state.current) + '/file', { name: file.name, data: data }).then(function (r) {
+        if (!r.ok) toast('error', '机器人没有收下这个文件（HTTP ' + r.status + '）');
+        loadChat(true);
+      }).catch(function (err) { toast('error', err.message); });
+    };
+    reader.readAsDataURL(file);
+  }
+
   function autoSize() {
     var t = $('text');
     t.style.height = 'auto';
@@ -415,6 +432,12 @@
     if (!b) return;
     $('attach-menu').hidden = true;
     if (b.getAttribute('data-attach') === 'image') $('image-input').click();
+    if (b.getAttribute('data-attach') === 'file') $('file-input').click();
+  });
+  $('file-input').addEventListener('change', function () {
+    var file = $('file-input').files[0];
+    $('file-input').value = '';
+    sendFile(file);
   });
   $('image-input').addEventListener('change', function () {
     var file = $('image-input').files[0];
