@@ -1,4 +1,5 @@
 import type { BotHandlers } from '../platform/events';
+import { closureActions } from './closure';
 import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
 import { exportCommand } from './export';
 import { followUpActions } from './followup';
@@ -19,5 +20,6 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...inspectionActions());
   actions.push(...progressActions());
   actions.push(...followUpActions());
+  actions.push(...closureActions());
   return createRouter(deps, commands, actions, inspectionHooks);
 }

@@ -30,7 +30,9 @@ export type Refusal =
   | { code: 'recordTooLong'; length: number }
   | { code: 'representativeRequired' }
   | { code: 'representativeTooLong' }
-  | { code: 'incomplete'; missing: number[] }
+  | { code: 'incomplete'; missing: (number | string)[] }
+  | { code: 'closing' }
+  | { code: 'outsideWindow'; from: string; to: string; leader: boolean }
   | { code: 'badDays' }
   | { code: 'notLeader' }
   | { code: 'noLeader' }
@@ -84,6 +86,7 @@ export async function loadForMember(
 export function notOpen(task: TaskDoc): Refusal | undefined {
   if (task.state === '检查中' && task.inspection) return undefined;
   if (task.state === '已作废') return { code: 'void' };
+  if (task.state === '待确认' || task.closure?.status === 'confirmed') return { code: 'closing' };
   if (task.state === '已公示') return { code: 'published' };
   if (SUBMITTED_STATES.includes(task.state)) return { code: 'submitted' };
   return { code: 'notStarted' };

@@ -8,6 +8,7 @@
  */
 import { checkReopenReason, distinctMembers, hasLeader, isLeader, summaryStep, type ReopenEntry } from '../../domain/inspection';
 import { reopenNoticeCard } from '../../bot/inspectionCards';
+import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
 import { casUpdate, loadForMember, REOPENABLE_STATES, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
@@ -37,7 +38,7 @@ export async function reopenInspection(
     deps,
     task,
     {
-      $set: { state: '检查中', 'inspection.cursor': summaryStep(task.checklist), 'inspection.signatures': [] },
+      $set: { state: '检查中', 'inspection.cursor': summaryStep(task.checklist, extraCount(rec.extras)), 'inspection.signatures': [] },
       $unset: {
         'inspection.completedAt': 1,
         'inspection.result': 1,
