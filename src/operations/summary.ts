@@ -2,7 +2,8 @@
  * 附件5 《20xx年市级“双随机、一公开”监督检查情况汇总表》: compiled in MongoDB, sent as an .xlsx (exports/summaryXlsx.ts).
  *
  * The notice (运市监质监〔2024〕2号) only names the table: each county reports it to the city bureau by 11月15日, and
- * the city compiles the 通报 from them. Its columns are ours (the same definitions as operations/progress.ts):
+ * the city compiles the 通报 from them. Its columns are ours, defined in exports/summaryColumns.ts (the same
+ * definitions as operations/progress.ts); the first ones:
  *
  * | column | meaning |
  * |---|---|
@@ -26,10 +27,14 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
+import { itemCount } from '../domain/inspection';
+import { resultByLabel } from '../domain/results';
+import { extraRecords } from '../domain/visit';
+import { extraChecklistModel } from '../store/extraChecklist';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc } from '../store/draw';
 import { enterpriseModel } from '../store/enterprise';
-import { taskModel, type TaskState } from '../store/task';
+import { taskModel, type TaskDoc, type TaskState } from '../store/task';
 import {
   countsFromGroup,
   countyGroupStage,
@@ -68,6 +73,16 @@ export interface SummaryRow {
   pubOverdue: number;
   publicationRate: number | null;
   note: string;
+  /** 无法检查 (closure confirmed) */
+  closed: number;
+  /** among 发现问题: 责令改正, 立案, 移交 */
+  ordered: number;
+  caseOpened: number;
+  transferred: number;
+  /** 需列入经营异常名录或信用跟进 */
+  credit: number;
+  /** tasks per dictionary result (code → n) */
+  results: Record<string, number>;
 }
 
 const ratio = (n: number, d: number): number | null => (d > 0 ? n / d : null);
@@ -92,6 +107,12 @@ export function summaryRow(c: CountyCounts, registered: number, index?: number):
     pubOverdue: c.pubOverdue,
     publicationRate: ratio(c.published, c.total),
     note: '',
+    closed: c.closed,
+    ordered: c.ordered,
+    caseOpened: c.caseOpened,
+    transferred: c.transferred,
+    credit: c.credit,
+    results: { ...c.results },
   };
 }
 
@@ -135,6 +156,27 @@ export interface SummaryDetail {
   rectificationConfirmedOn: string;
   publicationDue: string;
   publishedOn: string;
+  /** the result by the dictionary (published, or as it would be published now) and its code; '' before completion */
+  resultLabel?: string;
+  resultCode?: string;
+  /** 立案（案件编号，日期） / 移交（to whom） */
+  disposal?: string;
+  /** the credit follow-up the result calls for */
+  credit?: string;
+}
+
+/** 不符合项统计: one county's records of one form and the 不符合 count of each item (index 0 = item 1). */
+export interface ItemCounts {
+  county: string;
+  industrial: { records: number; ng: number[] };
+  food: { records: number; ng: number[] };
+}
+
+/** One extra checklist (进一次门，查多项事) counted per county. */
+export interface ExtraCounts {
+  name: string;
+  items: { no: number; text: string }[];
+  rows: { county: string; records: number; withFindings: number; ngTotal: number; ng: number[] }[];
 }
 
 export interface Summary {
@@ -151,6 +193,10 @@ export interface Summary {
   rows: SummaryRow[];
   total?: SummaryRow;
   details: SummaryDetail[];
+  /** 不符合项统计 (absent: not compiled) */
+  items?: ItemCounts[];
+  /** 进一次门查多项事 (absent or empty: the campaign has no extra checklist) */
+  extras?: ExtraCounts[];
 }
 
 /** 获证企业数 per county (see the module comment), counted in MongoDB. */
@@ -189,6 +235,11 @@ interface PushedRow {
   confirmedOn?: string | null;
   dueDate?: string | null;
   publishedOn?: string | null;
+  resultLabel?: string | null;
+  disposalKind?: string | null;
+  caseNo?: string | null;
+  caseDate?: string | null;
+  transferTo?: string | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
@@ -204,6 +255,10 @@ const DETAIL_FIELDS = {
   result: '$inspection.result',
   confirmedOn: '$rectificationCheck.confirmedOn',
   publishedOn: '$publication.publishedOn',
+  disposalKind: '$disposal.kind',
+  caseNo: '$disposal.caseNo',
+  caseDate: '$disposal.caseDate',
+  transferTo: '$disposal.transferTo',
 };
 
 const PUSHED: Record<keyof PushedRow, string> = {
@@ -223,6 +278,11 @@ const PUSHED: Record<keyof PushedRow, string> = {
   confirmedOn: '$confirmedOn',
   dueDate: '$dueDate',
   publishedOn: '$publishedOn',
+  resultLabel: '$result',
+  disposalKind: '$disposalKind',
+  caseNo: '$caseNo',
+  caseDate: '$caseDate',
+  transferTo: '$transferTo',
 };
 
 export function detailOf(county: string, r: PushedRow): SummaryDetail {
@@ -246,6 +306,15 @@ export function detailOf(county: string, r: PushedRow): SummaryDetail {
     rectificationConfirmedOn: r.confirmedOn ?? '',
     publicationDue: checked ? (dueDateOf({ dueDate: r.dueDate ?? undefined, completionDate: completionDate || undefined }) ?? '') : '',
     publishedOn: r.publishedOn ?? '',
+    resultLabel: r.resultLabel ?? '',
+    resultCode: resultByLabel(r.resultLabel)?.code ?? '',
+    disposal:
+      r.disposalKind === '立案'
+        ? `立案（${r.caseNo ?? ''}，${r.caseDate ?? ''}）`
+        : r.disposalKind === '移交'
+          ? `移交（${r.transferTo ?? ''}）`
+          : '',
+    credit: resultByLabel(r.resultLabel)?.credit ?? '',
   };
 }
 
@@ -298,6 +367,10 @@ export async function summarize(
     countiesWithDetails(conn, { campaignId: campaign._id, drawId: draw._id, today, county }),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
   ]);
+  const [items, extras] = await Promise.all([
+    itemCounts(conn, { campaignId: campaign._id, drawId: draw._id, county }),
+    extraCounts(conn, { campaignId: campaign._id, drawId: draw._id, county }),
+  ]);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,
@@ -311,5 +384,111 @@ export async function summarize(
     rows,
     ...(total ? { total } : {}),
     details,
+    items: orderCounties(counties, county).map((c) => items.get(c.county) ?? emptyItems(c.county)),
+    extras: extras.map((x) => ({ ...x, rows: orderCounties(counties, county).map((c) => x.rows.find((r) => r.county === c.county) ?? emptyExtraRow(c.county, x.items.length)) })),
   };
+}
+
+// ---- 不符合项统计 and 进一次门查多项事 ---------------------------------------------------------------------------------
+
+/** Completed inspection records (closures left out): the records the item counts are about. */
+function recordsMatch(input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string }): Record<string, unknown> {
+  return {
+    ...liveTasksMatch(input.campaignId, input.drawId, input.county),
+    state: { $in: ['待公示', '待整改', '已公示'] },
+    'closure.status': { $ne: 'confirmed' },
+  };
+}
+
+function emptyItems(county: string): ItemCounts {
+  return {
+    county,
+    industrial: { records: 0, ng: Array.from({ length: itemCount('industrial') }, () => 0) },
+    food: { records: 0, ng: Array.from({ length: itemCount('food') }, () => 0) },
+  };
+}
+
+function emptyExtraRow(county: string, n: number): ExtraCounts['rows'][number] {
+  return { county, records: 0, withFindings: 0, ngTotal: 0, ng: Array.from({ length: n }, () => 0) };
+}
+
+/** Per county: records of each form and the 不符合 of each of its items, counted in MongoDB ($unwind of the answers). */
+export async function itemCounts(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string },
+): Promise<Map<string, ItemCounts>> {
+  const n = { industrial: itemCount('industrial'), food: itemCount('food') };
+  const [out] = await taskModel(conn).aggregate<{
+    records: { _id: { county: string; checklist: 'industrial' | 'food' }; n: number }[];
+    ng: { _id: { county: string; checklist: 'industrial' | 'food'; item: number }; n: number }[];
+  }>([
+    { $match: recordsMatch(input) },
+    { $project: { county: '$enterprise.county', checklist: 1, answers: '$inspection.answers' } },
+    {
+      $facet: {
+        records: [{ $group: { _id: { county: '$county', checklist: '$checklist' }, n: { $sum: 1 } } }],
+        ng: [
+          { $unwind: '$answers' },
+          {
+            $match: {
+              'answers.verdict': '不符合',
+              $or: [
+                { checklist: 'industrial', 'answers.item': { $lte: n.industrial } },
+                { checklist: 'food', 'answers.item': { $lte: n.food } },
+              ],
+            },
+          },
+          { $group: { _id: { county: '$county', checklist: '$checklist', item: '$answers.item' }, n: { $sum: 1 } } },
+        ],
+      },
+    },
+  ]);
+  const map = new Map<string, ItemCounts>();
+  const get = (county: string) => map.get(county) ?? (map.set(county, emptyItems(county)), map.get(county)!);
+  for (const r of out?.records ?? []) get(r._id.county)[r._id.checklist].records = r.n;
+  for (const r of out?.ng ?? []) get(r._id.county)[r._id.checklist].ng[r._id.item - 1] = r.n;
+  return map;
+}
+
+/**
+ * Per extra checklist (by name), per county: the completed records that carried it, those with a 不符合, and the
+ * 不符合 of each item (by its 序号). Only tasks whose visit carried extra checklists are read.
+ */
+export async function extraCounts(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string },
+): Promise<ExtraCounts[]> {
+  const docs = await taskModel(conn)
+    .find(
+      { ...recordsMatch(input), 'inspection.extras.0': { $exists: true } },
+      { 'enterprise.county': 1, checklist: 1, 'inspection.extras': 1, 'inspection.answers': 1 },
+    )
+    .lean<TaskDoc[]>();
+  const current = await extraChecklistModel(conn).find({ campaignId: input.campaignId }).sort({ createdAt: 1, name: 1 }).lean();
+  const lists = new Map<string, ExtraCounts>();
+  const listOf = (name: string, items: { no: number; text: string }[]) => {
+    let l = lists.get(name);
+    if (!l) lists.set(name, (l = { name, items: items.map((i) => ({ no: i.no, text: i.text })), rows: [] }));
+    return l;
+  };
+  for (const c of current) listOf(c.name, c.items);
+  for (const t of docs) {
+    for (const x of extraRecords(t.checklist, t.inspection?.extras, t.inspection?.answers ?? [])) {
+      const list = listOf(x.name, x.items);
+      let row = list.rows.find((r) => r.county === t.enterprise.county);
+      if (!row) list.rows.push((row = emptyExtraRow(t.enterprise.county, list.items.length)));
+      row.records += 1;
+      let any = false;
+      for (const it of x.items) {
+        if (it.answer?.verdict !== '不符合') continue;
+        const idx = list.items.findIndex((i) => i.no === it.no);
+        if (idx < 0) continue;
+        row.ng[idx] = (row.ng[idx] ?? 0) + 1;
+        row.ngTotal += 1;
+        any = true;
+      }
+      if (any) row.withFindings += 1;
+    }
+  }
+  return [...lists.values()];
 }
