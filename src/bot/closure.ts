@@ -67,7 +67,8 @@ function cardOf(ctx: ActionContext, task: TaskDoc): CallbackResponse['card'] {
 function answer<T extends object>(ctx: ActionContext, result: ClosureResult<T>, ok: (task: TaskDoc, r: T) => string): CallbackResponse {
   if (!result.ok) {
     const toast = refusalToast(result.refusal);
-    // Input errors and outsiders: the card stays (typed text kept); otherwise show the stored state.
+    // Input errors and outsiders: the card stays (typed text kept; input refusals carry no task); otherwise the
+    // stored state is shown.
     return result.task && !['notMember', 'notAllowed'].includes(result.refusal.code) ? { toast, card: cardOf(ctx, result.task) } : { toast };
   }
   return { toast: { type: 'success', content: ok(result.task, result as unknown as T) }, card: cardOf(ctx, result.task) };

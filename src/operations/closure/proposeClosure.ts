@@ -25,7 +25,7 @@ export async function proposeClosure(
   }
   const check = checkClosureInput(input.code, input.note);
   if (!check.ok) return refuse(check.error === 'noteTooLong' ? { code: 'noteTooLong', length: check.length } : { code: check.error });
-  if (draft.evidence.length === 0) return refuse({ code: 'noEvidence' }, task);
+  if (draft.evidence.length === 0) return refuse({ code: 'noEvidence' });
 
   const now = deps.now();
   const openId = input.actor.openId;
