@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { itemCount, VERDICTS } from '../domain/inspection';
+import { extraCount } from '../domain/visit';
 import type { CallbackResponse } from '../platform/events';
 import type { Refusal, OpResult } from '../operations/inspection/common';
 import { answerItem } from '../operations/inspection/answerItem';
@@ -128,7 +129,7 @@ export function inspectionActions(): ActionSpec[] {
         const reason = formText(ctx, 'window_reason');
         const result = await startInspection(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, ...(reason !== undefined ? { reason } : {}) });
         return answer(ctx, result, (task, r) =>
-          r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist)) } : undefined,
+          r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist) + extraCount(task.inspection?.extras)) } : undefined,
         );
       },
     }),

@@ -166,12 +166,12 @@ function itemLines(task: TaskDoc, recordChars: number, editable: boolean): Inspe
   return out;
 }
 
-/** The steps not answered yet, as people read them (附件3 第2项, or the extra checklist's name and 序号). */
-function missingSteps(task: TaskDoc): string[] {
+/** The steps not answered yet: the form's item numbers, or `<extra checklist>#<序号>` (IMSG formats them). */
+function missingSteps(task: TaskDoc): (number | string)[] {
   const rec = task.inspection!;
   return visitSteps(task.checklist, rec.extras)
     .filter((s) => !answerFor(rec.answers, s.step))
-    .map((s) => (s.part === 'form' ? String(s.no) : `${s.source}${s.no}`));
+    .map((s) => (s.part === 'form' ? s.no : `${s.source}#${s.no}`));
 }
 
 function closeButton(task: TaskDoc): ButtonView {
@@ -396,7 +396,9 @@ export function taskCard(task: TaskDoc, viewer: string, draft?: { item: number; 
       buttons: [startButton(task, IMSG.start), closeButton(task)],
     });
   }
-  if (task.state === '检查中') return isSummary(task.checklist, rec.cursor) ? summaryCard(task, viewer) : checklistItemCard(task, draft);
+  if (task.state === '检查中') {
+    return isSummary(task.checklist, rec.cursor, extraCount(rec.extras)) ? summaryCard(task, viewer) : checklistItemCard(task, draft);
+  }
   return recordCard(task, viewer);
 }
 

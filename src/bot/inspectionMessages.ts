@@ -1,3 +1,22 @@
+/**
+ * The steps not answered: numbers are the form's items (第2、5项); a step of an extra checklist comes as
+ * `<name>#<序号>` (“<name>”第1、3项), grouped by checklist.
+ */
+function missingText(missing: readonly (number | string)[]): string {
+  const parts: string[] = [];
+  const form = missing.filter((m): m is number => typeof m === 'number');
+  if (form.length > 0) parts.push(`第${form.join('、')}项`);
+  const extras = new Map<string, string[]>();
+  for (const m of missing) {
+    if (typeof m !== 'string') continue;
+    const i = m.lastIndexOf('#');
+    const name = m.slice(0, i);
+    extras.set(name, [...(extras.get(name) ?? []), m.slice(i + 1)]);
+  }
+  for (const [name, nos] of extras) parts.push(`“${name}”第${nos.join('、')}项`);
+  return parts.join('、');
+}
+
 /** Every sentence of the inspection checklist (issue 4) in chat, in one place (Simplified Chinese, short for phones). */
 export const IMSG = {
   // ---- refusals (toasts) ------------------------------------------------------------------------------------
@@ -14,7 +33,7 @@ export const IMSG = {
   recordTooLong: (length: number) => `检查记录最多 1000 字，当前 ${length} 字，请精简后再提交`,
   representativeRequired: '请填写企业代表姓名后再提交',
   representativeTooLong: '企业代表姓名最多 40 字',
-  incomplete: (missing: readonly (number | string)[]) => `还有第${missing.join('、')}项未检查，请全部完成后再提交`,
+  incomplete: (missing: readonly (number | string)[]) => `还有${missingText(missing)}未检查，请全部完成后再提交`,
   badDays: '整改期限请填写 1–365 之间的整数天数，例如 15',
   notLeader: '只有本组组长可以重新打开检查',
   noLeader: '本组没有组长，无法重新打开，请联系市局联络员',
@@ -69,7 +88,7 @@ export const IMSG = {
   // ---- summary / record card --------------------------------------------------------------------------------
   summaryIntroDone: (n: number, result: string, ng: number) =>
     `**${n} 项已全部检查**　结论：**${result}**${ng > 0 ? `（${ng} 项不符合）` : ''}\n请核对后填写企业代表姓名，提交检查结果。`,
-  summaryIntroMissing: (missing: readonly (number | string)[]) => `**还有第${missing.join('、')}项未检查**，完成后才能提交。`,
+  summaryIntroMissing: (missing: readonly (number | string)[]) => `**还有${missingText(missing)}未检查**，完成后才能提交。`,
   summaryNote: '提交后不能再修改（需组长重新打开）；其他成员会收到“确认签字”卡片。',
   itemLine: (no: number, verdict: string, content: string) => `**${no}. ${verdict}**　${content}`,
   itemMissing: (no: number, content: string) => `**${no}. 未检查**　${content}`,

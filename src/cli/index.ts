@@ -308,7 +308,8 @@ const checklistImport: CliCommand = {
     );
     const lines = formatChecklistReport(report);
     if (!report.ok) {
-      for (const l of lines.slice(1)) io.err(l);
+      // the problems, one per line, on stdout (as the registry imports list rejected rows); the reason on stderr
+      for (const l of lines.slice(1)) io.out(l);
       throw new CliError(lines[0]!);
     }
     for (const l of lines) io.out(l);

@@ -41,7 +41,7 @@ export async function submitInspection(deps: InspectionDeps, input: SubmitInput)
   if (!allAnswered(task.checklist, rec.answers, extra)) {
     const missing = visitSteps(task.checklist, rec.extras)
       .filter((s) => !answerFor(rec.answers, s.step))
-      .map((s) => (s.part === 'form' ? s.no : `${s.source}${s.no}`));
+      .map((s) => (s.part === 'form' ? s.no : `${s.source}#${s.no}`));
     return refuse({ code: 'incomplete', missing }, task);
   }
   const findings = outcomeOf(rec.answers, task.checklist) === '发现问题';
