@@ -11,9 +11,13 @@ import { startHarness, type Harness } from '../test/support/harness';
 import { staffModel } from '../src/store/staff';
 import { drawModel } from '../src/store/draw';
 import { taskModel } from '../src/store/task';
-import { seedRegistries } from '../test/support/registries';
+import { seedRegistries, type SeededRegistries } from '../test/support/registries';
+import type { TaskDoc } from '../src/store/task';
+import { demoClosure, demoExtraChecklist } from './demoOutcomes';
 
 const OUT_DIR = 'out';
+/** Monday 2024-05-06, 09:30 in 运城 */
+const DEMO_START = Date.parse('2024-05-06T01:30:00Z');
 
 function say(who: string, text: string): void {
   process.stdout.write(`\n【${who}】${text}\n`);
@@ -81,7 +85,10 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   const started = Date.now();
   process.stdout.write('启动飞书模拟器、嵌入式数据库和机器人服务……\n');
-  const h = await startHarness({ dbPrefix: 'demo' });
+  // The demo plays the 2024 campaign in its own time: the clock starts on a working day inside the inspection
+  // window (2024-03-15 … 10-31; starting a visit outside it needs the 组长's reason) and runs at real speed.
+  const t0 = Date.now();
+  const h = await startHarness({ dbPrefix: 'demo', now: () => new Date(DEMO_START + (Date.now() - t0)) });
   try {
     process.stdout.write(`机器人已启动（端口 ${h.service.port}，数据库：${h.mongo.kind === 'external' ? 'MONGODB_URI' : '内存中的 MongoDB 兼容服务器'}）。\n`);
     const liaison = { name: '许小颖（市局联络员）', openId: 'ou_demo_liaison_0000000000000000001' };
@@ -209,6 +216,8 @@ async function main(): Promise<void> {
       process.stdout.write(`\n任务状态：${final?.state}；公示结果：${final?.publication?.result ?? ''}（${final?.publication?.publishedOn ?? ''}）。\n`);
     }
 
+    await demoOutcomes(h, tasks, reg);
+
     process.stdout.write('\n———— 文书导出与公示页 ————\n');
     const exporter = { name: `${lead.name}（组长）`, openId: lead.openId };
     const exported = await userSays(h, exporter, `/导出 ${task.enterprise.licenceNo}`);
@@ -252,6 +261,15 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
   }
+}
+
+/** Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist. */
+async function demoOutcomes(h: Harness, tasks: TaskDoc[], reg: SeededRegistries): Promise<void> {
+  const io = { say, showCard, outDir: OUT_DIR };
+  const withOfficer = tasks.slice(1).find((t) => t.team.some((m) => m.role === '执法人员') && reg.countyLiaison(t.enterprise.county));
+  if (withOfficer) await demoClosure(h, io, withOfficer, reg);
+  const visit = tasks.slice(1).find((t) => t !== withOfficer && t.checklist === 'industrial');
+  if (visit) await demoExtraChecklist(h, io, visit);
 }
 
 main().catch((err: unknown) => {

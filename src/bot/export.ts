@@ -39,7 +39,7 @@ export const EMSG = {
   doneHead: (name: string, licenceNo: string, state: string) => `**${name}**\n许可证编号：${licenceNo}　状态：${state}`,
   doneFiles: (n: number) => `已发送 ${n} 个文件：`,
   doneFile: (name: string, kb: string) => `- ${name}（${kb} KB）`,
-  doneNote: '文件由系统根据已保存的检查记录生成；签字栏留空，请打印后由检查组和企业代表手写签字、企业盖章，再点“上传签字页”拍照上传。',
+  doneNote: '文件由系统根据已保存的记录生成；签字栏留空，请打印后由检查组和企业代表手写签字、企业盖章。已签字盖章的检查记录可在记录卡片上点“上传签字页”拍照上传。',
   blankTitle: '空白检查表已导出',
   blankNote: '检查尚未提交：发送的是已填好企业名称的空白检查表（含本专项“进一次门，查多项事”的检查表），可打印带到现场手写填写。',
   notFoundScoped: '（只查找您有权导出的任务：本人所在检查组的任务，以及本县区的任务。）',

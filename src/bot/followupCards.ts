@@ -87,6 +87,10 @@ export const FMSG = {
 
   // banners
   bannerToPublish: '检查记录已完成，结论为**未发现问题**。请按“谁检查、谁录入”的原则，在公示截止日前将结果录入监管平台并公示，完成后在下方登记。',
+  bannerToPublishClosure: (label: string) =>
+    `企业无法正常检查，组长已确认，检查结果为**${label}**。请按“谁检查、谁录入”的原则，在公示截止日前将结果录入监管平台并公示，完成后在下方登记。`,
+  bannerToPublishDisposed: (kind: string) =>
+    `检查发现的问题已${kind}，不再需要整改确认。请在公示截止日前以“发现问题待后续处理”录入监管平台并公示，完成后在下方登记。`,
   bannerToRectify:
     '检查发现问题，意见汇总表（附件1）已送达。整改期限届满后，请县局到企业**现场确认**整改情况，在下方填写整改结果确认单（附件2）并上报市局；同时请在公示截止日前录入并公示。',
   bannerConfirmed: (name: string, on: string) => `**${name}** 已于 ${on} 现场确认企业完成整改（附件2），现上报市局。`,
@@ -329,7 +333,9 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
   const lines: string[] = [];
   switch (banner.kind) {
     case 'toPublish':
-      lines.push(FMSG.bannerToPublish);
+      if (task.closure?.status === 'confirmed') lines.push(FMSG.bannerToPublishClosure(task.closure.result ?? ''));
+      else if (task.disposal) lines.push(FMSG.bannerToPublishDisposed(task.disposal.kind));
+      else lines.push(FMSG.bannerToPublish);
       break;
     case 'toRectify':
       lines.push(FMSG.bannerToRectify);

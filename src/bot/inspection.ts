@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { itemCount, VERDICTS } from '../domain/inspection';
-import { extraCount } from '../domain/visit';
+import { extraCount, visitStep } from '../domain/visit';
 import type { CallbackResponse } from '../platform/events';
 import type { Refusal, OpResult } from '../operations/inspection/common';
 import { answerItem } from '../operations/inspection/answerItem';
@@ -145,7 +145,11 @@ export function inspectionActions(): ActionSpec[] {
           record: formText(ctx, 'record'),
           version: value.v,
         });
-        return answer(ctx, result, (_task, r) => ({ type: 'success', content: IMSG.saved(r.saved.item, r.saved.verdict) }));
+        return answer(ctx, result, (task, r) => {
+          const step = visitStep(task.checklist, task.inspection?.extras, r.saved.item);
+          const content = step?.part === 'extra' ? IMSG.savedExtra(step.source, step.no, r.saved.verdict) : IMSG.saved(r.saved.item, r.saved.verdict);
+          return { type: 'success', content };
+        });
       },
     }),
     defineAction({

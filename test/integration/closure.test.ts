@@ -124,6 +124,8 @@ it('无法联系 with evidence: recorded by an officer, confirmed by the 组长,
   const pubCard = await d.cardTo(liaison.openId, '检查结果待公示', task.enterprise.name);
   expect(cardText(pubCard)).toContain('公示结果：**通过登记的住所（经营场所）无法联系**');
   expect(cardText(pubCard)).toContain('无法正常检查——通过登记的住所（经营场所）无法联系');
+  expect(cardText(pubCard)).toContain('企业无法正常检查，组长已确认，检查结果为**通过登记的住所（经营场所）无法联系**');
+  expect(cardText(pubCard)).not.toContain('未发现问题');
   const pub = await d.click(liaison.openId, pubCard, '已录入并公示', {});
   expect(pub.toast).toEqual({ type: 'success', content: '已登记公示：通过登记的住所（经营场所）无法联系' });
   expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2024-05-06', result: '通过登记的住所（经营场所）无法联系' });
