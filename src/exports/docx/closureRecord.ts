@@ -57,7 +57,7 @@ function label(text: string) {
 }
 
 function value(text: string, width: number, span?: number) {
-  return cell([para(orBlank(text, ''), 'cell', { align: 'both', line: 1.3 })], { width, span });
+  return cell([para(orBlank(text, ''), 'cell', { align: 'left', line: 1.3 })], { width, span });
 }
 
 export async function closureRecordDocx(input: ClosureRecordDocxInput): Promise<Buffer> {
