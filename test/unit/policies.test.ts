@@ -3,6 +3,8 @@
  * subject asks, and the answer must be the one written out below by hand (a change to the table fails here).
  * Then the stand-in cells in both cases, the list-based forms the cards use, and the /导出 search scope.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { mayConfirmRectification, mayPublish } from '../../src/domain/followup';
 import {
   exportScopeFilter,
@@ -142,4 +144,9 @@ it('the README table is printed from the same policy', () => {
   const rows = policyRows();
   expect(rows).toHaveLength(TASK_ACTIONS.length);
   expect(rows.find((r) => r.action === '登记已录入并公示')!.allowed).toBe('本组组长、本组执法人员、企业所在县区联络员、市局联络员（该县区无联络员时）');
+});
+
+it('the README prints the same table', () => {
+  const readme = readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+  for (const r of policyRows()) expect(readme).toContain(`| ${r.action} | ${r.allowed} |`);
 });
