@@ -262,7 +262,13 @@ export function liveTasksMatch(campaignId: Types.ObjectId, drawId: Types.ObjectI
  * Stages that turn each task into {county, state, flags…} (0/1) plus the `extra` projected fields.
  * `cutoff`: see publicationCutoff. Shared by the progress digest and the 附件5 summary, so both count the same way.
  */
-export function flagStages(today: string, cutoff: string | null, extra: Record<string, unknown> = {}): PipelineStage[] {
+export function flagStages(
+  today: string,
+  cutoff: string | null,
+  extra: Record<string, unknown> = {},
+  /** fields added in the second $addFields (after _checked … are known), for `extra` to use */
+  extraAddFields: Record<string, unknown> = {},
+): PipelineStage[] {
   const completed = { $in: ['$state', ['待公示', '待整改', '已公示']] };
   const closed = { $eq: ['$closure.status', 'confirmed'] };
   const checked = { $and: [completed, { $not: [closed] }] };
@@ -319,6 +325,7 @@ export function flagStages(today: string, cutoff: string | null, extra: Record<s
             },
           ],
         },
+        ...extraAddFields,
       },
     },
     {

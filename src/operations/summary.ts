@@ -27,14 +27,14 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
-import { itemCount } from '../domain/inspection';
+import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
 import { resultByLabel } from '../domain/results';
 import { extraRecords } from '../domain/visit';
 import { extraChecklistModel } from '../store/extraChecklist';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc } from '../store/draw';
 import { enterpriseModel } from '../store/enterprise';
-import { taskModel, type TaskDoc, type TaskState } from '../store/task';
+import { taskModel, type TaskState } from '../store/task';
 import {
   countsFromGroup,
   countyGroupStage,
@@ -240,9 +240,43 @@ interface PushedRow {
   caseNo?: string | null;
   caseDate?: string | null;
   transferTo?: string | null;
+  /** the inspection record is complete (closures not: they have no record) */
+  recordDone?: number | null;
+  /** the snapshot of the extra checklists and the answers to their steps (empty for a visit without them) */
+  extras?: ExtraChecklistSnapshot[] | null;
+  xAnswers?: Answer[] | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
+
+/** Every form has this many items (附件3 and 附件4: 9). */
+const FORM_ITEMS = itemCount('industrial');
+if (itemCount('food') !== FORM_ITEMS) throw new Error('附件3 and 附件4 are expected to have as many items');
+const FORMS = ['industrial', 'food'] as const;
+
+/** rec_<form>: a complete record of that form; ng_<form>_<k>: and its item k is 不符合 (needs `_ng`, the 不符合 items). */
+function itemFlags(): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const form of FORMS) {
+    const mine = { $and: ['$_checked', { $eq: ['$checklist', form] }] };
+    out[`rec_${form}`] = { $cond: [mine, 1, 0] };
+    for (let k = 1; k <= FORM_ITEMS; k++) out[`ng_${form}_${k}`] = { $cond: [{ $and: [mine, { $in: [k, '$_ng'] }] }, 1, 0] };
+  }
+  return out;
+}
+
+/** The 不符合 item numbers of a task, computed once per task before the flags. */
+const NG_ITEMS = {
+  _ng: {
+    $map: {
+      input: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $eq: ['$$a.verdict', '不符合'] } } },
+      as: 'a',
+      in: '$$a.item',
+    },
+  },
+};
+
+const ITEM_SUMS: Record<string, unknown> = Object.fromEntries(Object.keys(itemFlags()).map((k) => [k, { $sum: `$${k}` }]));
 
 /** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
 const DETAIL_FIELDS = {
@@ -259,6 +293,12 @@ const DETAIL_FIELDS = {
   caseNo: '$disposal.caseNo',
   caseDate: '$disposal.caseDate',
   transferTo: '$disposal.transferTo',
+  recordDone: { $cond: ['$_checked', 1, 0] },
+  extras: '$inspection.extras',
+  // only the extra checklists' answers (steps after the form's 9 items): nothing for a visit without them
+  xAnswers: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $gt: ['$$a.item', FORM_ITEMS] } } },
+  // 不符合项统计: the form's items answered 不符合, per form, on complete records
+  ...itemFlags(),
 };
 
 const PUSHED: Record<keyof PushedRow, string> = {
@@ -283,6 +323,9 @@ const PUSHED: Record<keyof PushedRow, string> = {
   caseNo: '$caseNo',
   caseDate: '$caseDate',
   transferTo: '$transferTo',
+  recordDone: '$recordDone',
+  extras: '$extras',
+  xAnswers: '$xAnswers',
 };
 
 export function detailOf(county: string, r: PushedRow): SummaryDetail {
@@ -319,28 +362,39 @@ export function detailOf(county: string, r: PushedRow): SummaryDetail {
 }
 
 /**
- * One pass over the tasks: $match → flags (plus the detail fields) → $group by county with the counts and a $push
- * of the county's rows. One document per county comes back (each far below 16 MB: a county has at most a few
- * thousand licence holders), so neither a $facet nor a second query over the tasks is needed.
+ * One pass over the tasks: $match → flags (plus the detail fields and the per-item flags) → $group by county with the
+ * counts, the per-item sums and a $push of the county's rows. One document per county comes back (each far below
+ * 16 MB: a county has at most a few thousand licence holders), so neither a $facet nor a second query over the tasks
+ * is needed: the 不符合项统计 comes from the sums, the 进一次门查多项事 from the pushed rows' extra answers.
  * Rows come back in the official county order, then by 抽取序号.
  */
 export async function countiesWithDetails(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
-): Promise<{ counties: CountyCounts[]; details: SummaryDetail[] }> {
+): Promise<{ counties: CountyCounts[]; details: SummaryDetail[]; items: Map<string, ItemCounts>; rowsByCounty: Map<string, PushedRow[]> }> {
   const groups = await taskModel(conn).aggregate<Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] }>([
     { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS),
-    countyGroupStage({ rows: { $push: PUSHED } }),
+    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
+    countyGroupStage({ rows: { $push: PUSHED }, ...ITEM_SUMS }),
   ]);
   const counties = orderCounties(groups.map(countsFromGroup), input.county);
   const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
+  const items = new Map<string, ItemCounts>();
+  for (const g of groups) {
+    const county = countsFromGroup(g).county;
+    const c = emptyItems(county);
+    for (const form of FORMS) {
+      c[form].records = Number(g[`rec_${form}`] ?? 0);
+      c[form].ng = c[form].ng.map((_, i) => Number(g[`ng_${form}_${i + 1}`] ?? 0));
+    }
+    items.set(county, c);
+  }
   const details: SummaryDetail[] = [];
   for (const c of counties) {
     const rows = [...(byCounty.get(c.county) ?? [])].sort((a, b) => a.no - b.no);
     for (const r of rows) details.push(detailOf(c.county, r));
   }
-  return { counties, details };
+  return { counties, details, items, rowsByCounty: byCounty };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -363,14 +417,12 @@ export async function summarize(
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
-  const [{ counties, details }, registered] = await Promise.all([
+  const [{ counties, details, items, rowsByCounty }, registered, lists] = await Promise.all([
     countiesWithDetails(conn, { campaignId: campaign._id, drawId: draw._id, today, county }),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
+    extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
   ]);
-  const [items, extras] = await Promise.all([
-    itemCounts(conn, { campaignId: campaign._id, drawId: draw._id, county }),
-    extraCounts(conn, { campaignId: campaign._id, drawId: draw._id, county }),
-  ]);
+  const extras = extraCounts(rowsByCounty, lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,
@@ -391,15 +443,6 @@ export async function summarize(
 
 // ---- 不符合项统计 and 进一次门查多项事 ---------------------------------------------------------------------------------
 
-/** Completed inspection records (closures left out): the records the item counts are about. */
-function recordsMatch(input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string }): Record<string, unknown> {
-  return {
-    ...liveTasksMatch(input.campaignId, input.drawId, input.county),
-    state: { $in: ['待公示', '待整改', '已公示'] },
-    'closure.status': { $ne: 'confirmed' },
-  };
-}
-
 function emptyItems(county: string): ItemCounts {
   return {
     county,
@@ -412,82 +455,41 @@ function emptyExtraRow(county: string, n: number): ExtraCounts['rows'][number] {
   return { county, records: 0, withFindings: 0, ngTotal: 0, ng: Array.from({ length: n }, () => 0) };
 }
 
-/** Per county: records of each form and the 不符合 of each of its items, counted in MongoDB ($unwind of the answers). */
-export async function itemCounts(
-  conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string },
-): Promise<Map<string, ItemCounts>> {
-  const n = { industrial: itemCount('industrial'), food: itemCount('food') };
-  const [out] = await taskModel(conn).aggregate<{
-    records: { _id: { county: string; checklist: 'industrial' | 'food' }; n: number }[];
-    ng: { _id: { county: string; checklist: 'industrial' | 'food'; item: number }; n: number }[];
-  }>([
-    { $match: recordsMatch(input) },
-    { $project: { county: '$enterprise.county', checklist: 1, answers: '$inspection.answers' } },
-    {
-      $facet: {
-        records: [{ $group: { _id: { county: '$county', checklist: '$checklist' }, n: { $sum: 1 } } }],
-        ng: [
-          { $unwind: '$answers' },
-          {
-            $match: {
-              'answers.verdict': '不符合',
-              $or: [
-                { checklist: 'industrial', 'answers.item': { $lte: n.industrial } },
-                { checklist: 'food', 'answers.item': { $lte: n.food } },
-              ],
-            },
-          },
-          { $group: { _id: { county: '$county', checklist: '$checklist', item: '$answers.item' }, n: { $sum: 1 } } },
-        ],
-      },
-    },
-  ]);
-  const map = new Map<string, ItemCounts>();
-  const get = (county: string) => map.get(county) ?? (map.set(county, emptyItems(county)), map.get(county)!);
-  for (const r of out?.records ?? []) get(r._id.county)[r._id.checklist].records = r.n;
-  for (const r of out?.ng ?? []) get(r._id.county)[r._id.checklist].ng[r._id.item - 1] = r.n;
-  return map;
-}
-
 /**
- * Per extra checklist (by name), per county: the completed records that carried it, those with a 不符合, and the
- * 不符合 of each item (by its 序号). Only tasks whose visit carried extra checklists are read.
+ * Per extra checklist (by name: the campaign's current lists first, then any other a visit carried), per county: the
+ * complete records that carried it, those with a 不符合, and the 不符合 of each item (by its 序号).
  */
-export async function extraCounts(
-  conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; county?: string },
-): Promise<ExtraCounts[]> {
-  const docs = await taskModel(conn)
-    .find(
-      { ...recordsMatch(input), 'inspection.extras.0': { $exists: true } },
-      { 'enterprise.county': 1, checklist: 1, 'inspection.extras': 1, 'inspection.answers': 1 },
-    )
-    .lean<TaskDoc[]>();
-  const current = await extraChecklistModel(conn).find({ campaignId: input.campaignId }).sort({ createdAt: 1, name: 1 }).lean();
+export function extraCounts(
+  rowsByCounty: ReadonlyMap<string, readonly PushedRow[]>,
+  current: readonly { name: string; items: { no: number; text: string }[] }[],
+): ExtraCounts[] {
   const lists = new Map<string, ExtraCounts>();
-  const listOf = (name: string, items: { no: number; text: string }[]) => {
+  const listOf = (name: string, items: readonly { no: number; text: string }[]) => {
     let l = lists.get(name);
     if (!l) lists.set(name, (l = { name, items: items.map((i) => ({ no: i.no, text: i.text })), rows: [] }));
     return l;
   };
   for (const c of current) listOf(c.name, c.items);
-  for (const t of docs) {
-    for (const x of extraRecords(t.checklist, t.inspection?.extras, t.inspection?.answers ?? [])) {
-      const list = listOf(x.name, x.items);
-      let row = list.rows.find((r) => r.county === t.enterprise.county);
-      if (!row) list.rows.push((row = emptyExtraRow(t.enterprise.county, list.items.length)));
-      row.records += 1;
-      let any = false;
-      for (const it of x.items) {
-        if (it.answer?.verdict !== '不符合') continue;
-        const idx = list.items.findIndex((i) => i.no === it.no);
-        if (idx < 0) continue;
-        row.ng[idx] = (row.ng[idx] ?? 0) + 1;
-        row.ngTotal += 1;
-        any = true;
+  for (const [county, rows] of rowsByCounty) {
+    for (const r of rows) {
+      if (!r.recordDone || !r.extras || r.extras.length === 0) continue;
+      const kind = r.category === '食品相关产品' ? 'food' : 'industrial';
+      for (const x of extraRecords(kind, r.extras, r.xAnswers ?? [])) {
+        const list = listOf(x.name, x.items);
+        let row = list.rows.find((e) => e.county === county);
+        if (!row) list.rows.push((row = emptyExtraRow(county, list.items.length)));
+        row.records += 1;
+        let any = false;
+        for (const it of x.items) {
+          if (it.answer?.verdict !== '不符合') continue;
+          const idx = list.items.findIndex((i) => i.no === it.no);
+          if (idx < 0) continue;
+          row.ng[idx] = (row.ng[idx] ?? 0) + 1;
+          row.ngTotal += 1;
+          any = true;
+        }
+        if (any) row.withFindings += 1;
       }
-      if (any) row.withFindings += 1;
     }
   }
   return [...lists.values()];
