@@ -245,6 +245,8 @@ interface PushedRow {
   /** the snapshot of the extra checklists and the answers to their steps (empty for a visit without them) */
   extras?: ExtraChecklistSnapshot[] | null;
   xAnswers?: Answer[] | null;
+  /** the step numbers answered 不符合 */
+  ng?: number[] | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
@@ -252,18 +254,6 @@ const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公�
 /** Every form has this many items (附件3 and 附件4: 9). */
 const FORM_ITEMS = itemCount('industrial');
 if (itemCount('food') !== FORM_ITEMS) throw new Error('附件3 and 附件4 are expected to have as many items');
-const FORMS = ['industrial', 'food'] as const;
-
-/** rec_<form>: a complete record of that form; ng_<form>_<k>: and its item k is 不符合 (needs `_ng`, the 不符合 items). */
-function itemFlags(): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const form of FORMS) {
-    const mine = { $and: ['$_checked', { $eq: ['$checklist', form] }] };
-    out[`rec_${form}`] = { $cond: [mine, 1, 0] };
-    for (let k = 1; k <= FORM_ITEMS; k++) out[`ng_${form}_${k}`] = { $cond: [{ $and: [mine, { $in: [k, '$_ng'] }] }, 1, 0] };
-  }
-  return out;
-}
 
 /** The 不符合 item numbers of a task, computed once per task before the flags. */
 const NG_ITEMS = {
@@ -275,8 +265,6 @@ const NG_ITEMS = {
     },
   },
 };
-
-const ITEM_SUMS: Record<string, unknown> = Object.fromEntries(Object.keys(itemFlags()).map((k) => [k, { $sum: `$${k}` }]));
 
 /** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
 const DETAIL_FIELDS = {
@@ -297,8 +285,8 @@ const DETAIL_FIELDS = {
   extras: '$inspection.extras',
   // only the extra checklists' answers (steps after the form's 9 items): nothing for a visit without them
   xAnswers: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $gt: ['$$a.item', FORM_ITEMS] } } },
-  // 不符合项统计: the form's items answered 不符合, per form, on complete records
-  ...itemFlags(),
+  // 不符合项统计: the items answered 不符合 (counted per form from the rows)
+  ng: '$_ng',
 };
 
 const PUSHED: Record<keyof PushedRow, string> = {
@@ -326,6 +314,7 @@ const PUSHED: Record<keyof PushedRow, string> = {
   recordDone: '$recordDone',
   extras: '$extras',
   xAnswers: '$xAnswers',
+  ng: '$ng',
 };
 
 export function detailOf(county: string, r: PushedRow): SummaryDetail {
@@ -375,17 +364,18 @@ export async function countiesWithDetails(
   const groups = await taskModel(conn).aggregate<Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] }>([
     { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
     ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
-    countyGroupStage({ rows: { $push: PUSHED }, ...ITEM_SUMS }),
+    countyGroupStage({ rows: { $push: PUSHED } }),
   ]);
   const counties = orderCounties(groups.map(countsFromGroup), input.county);
   const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
   const items = new Map<string, ItemCounts>();
-  for (const g of groups) {
-    const county = countsFromGroup(g).county;
+  for (const [county, rows] of byCounty) {
     const c = emptyItems(county);
-    for (const form of FORMS) {
-      c[form].records = Number(g[`rec_${form}`] ?? 0);
-      c[form].ng = c[form].ng.map((_, i) => Number(g[`ng_${form}_${i + 1}`] ?? 0));
+    for (const r of rows) {
+      if (!r.recordDone) continue;
+      const form = c[r.category === '食品相关产品' ? 'food' : 'industrial'];
+      form.records += 1;
+      for (const k of r.ng ?? []) if (k >= 1 && k <= FORM_ITEMS) form.ng[k - 1] = (form.ng[k - 1] ?? 0) + 1;
     }
     items.set(county, c);
   }
