@@ -33,8 +33,6 @@ export const EMSG = {
     `您不是“${name}”检查组成员，也不是${county}联络员、市局人员或领导，不能导出该企业的检查记录。`,
   voidTitle: '任务已作废',
   void: (name: string) => `“${name}”的检查任务已作废（抽取已重做），没有可导出的检查记录。`,
-  notSubmittedTitle: '检查记录尚未提交',
-  notSubmitted: (name: string, state: string) => `“${name}”的检查记录尚未提交（当前状态：${state}），提交后才能导出。`,
   doneTitle: '检查记录已导出',
   doneHead: (name: string, licenceNo: string, state: string) => `**${name}**\n许可证编号：${licenceNo}　状态：${state}`,
   doneFiles: (n: number) => `已发送 ${n} 个文件：`,
@@ -86,8 +84,6 @@ export function exportResultCard(outcome: ExportOutcome): CardJson {
       return refusal(EMSG.forbiddenTitle, EMSG.forbidden(md(outcome.task.enterprise.name), md(outcome.task.enterprise.county)));
     case 'void':
       return refusal(EMSG.voidTitle, EMSG.void(md(outcome.task.enterprise.name)));
-    case 'notSubmitted':
-      return refusal(EMSG.notSubmittedTitle, EMSG.notSubmitted(md(outcome.task.enterprise.name), outcome.task.state));
   }
 }
 

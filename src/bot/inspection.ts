@@ -9,7 +9,6 @@ import { extraCount, visitStep } from '../domain/visit';
 import type { CallbackResponse } from '../platform/events';
 import type { Refusal, OpResult } from '../operations/inspection/common';
 import { answerItem } from '../operations/inspection/answerItem';
-import { attachPhoto } from '../operations/inspection/attachPhoto';
 import { confirmSignature } from '../operations/inspection/confirmSignature';
 import { goBack } from '../operations/inspection/goBack';
 import { goForward } from '../operations/inspection/goForward';

@@ -28,7 +28,6 @@ import {
   parseDate,
 } from './calendar';
 import { addCalendarDays, charLength } from './inspection';
-import { CITY_BUREAU } from './types';
 
 export const PUBLICATION_WORKING_DAYS = 20;
 /** working days before the publication due date on which the responsible people are reminded */

@@ -83,8 +83,7 @@ export type ExportOutcome =
   | { ok: false; code: 'notFound'; query: string; scoped: boolean }
   | { ok: false; code: 'ambiguous'; query: string; candidates: Candidate[]; total: number }
   | { ok: false; code: 'forbidden'; task: TaskDoc }
-  | { ok: false; code: 'void'; task: TaskDoc }
-  | { ok: false; code: 'notSubmitted'; task: TaskDoc };
+  | { ok: false; code: 'void'; task: TaskDoc };
 
 /** States in which the checklist record has been submitted (the answers are frozen). */
 const SUBMITTED: readonly TaskState[] = ['待签字', '待公示', '待整改', '已公示'];

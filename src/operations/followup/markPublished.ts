@@ -21,7 +21,6 @@ import {
 import { staffModel } from '../../store/staff';
 import type { Publication, PublicationAmendment, TaskDoc } from '../../store/task';
 import {
-  audienceOf,
   loadTask,
   newPublication,
   refuse,

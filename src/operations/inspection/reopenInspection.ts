@@ -22,6 +22,8 @@ export async function reopenInspection(
   if (!isLeader(task.team, member.openId)) return refuse({ code: hasLeader(task.team) ? 'notLeader' : 'noLeader' });
   const rec = task.inspection;
   if (task.state === '已公示') return refuse({ code: 'published' }, task);
+  // a firm recorded as not inspectable has no checklist to reopen
+  if (task.closure && task.closure.status !== 'draft') return refuse({ code: 'closing' }, task);
   if (!rec || !REOPENABLE_STATES.includes(task.state) || rec.round !== input.round) return refuse({ code: 'stale' }, task);
   const reason = checkReopenReason(input.reason);
   if (!reason.ok) return refuse({ code: reason.error === 'required' ? 'reasonRequired' : 'reasonTooLong' });

@@ -9,7 +9,6 @@ import {
   answerFor,
   checkRepresentative,
   isLeader,
-  itemCount,
   outcomeOf,
   parseRectificationDays,
   type Signature,
