@@ -3,6 +3,7 @@
  * proposal is, and how long a photo intent lasts. See operations/closure/README.md for the flow.
  */
 import { charLength } from './inspection';
+import { withoutXmlInvalid } from './xmlSafe';
 import { CLOSURE_RESULTS, resultByCode, type ResultEntry } from './results';
 
 /** A task can be closed this way before its checklist was submitted. */
@@ -29,7 +30,7 @@ export function checkClosureInput(code: unknown, note: unknown): ClosureInputChe
   if (c === '') return { ok: false, error: 'reasonRequired' };
   const entry = resultByCode(c);
   if (!entry || !CLOSURE_RESULTS.includes(entry)) return { ok: false, error: 'badReason' };
-  const text = typeof note === 'string' ? note.replace(/\r\n?/g, '\n').trim() : '';
+  const text = typeof note === 'string' ? withoutXmlInvalid(note).replace(/\r\n?/g, '\n').trim() : '';
   if (text === '') return { ok: false, error: 'noteRequired' };
   const length = charLength(text);
   if (length > MAX_CLOSURE_NOTE_LENGTH) return { ok: false, error: 'noteTooLong', length };
@@ -37,7 +38,7 @@ export function checkClosureInput(code: unknown, note: unknown): ClosureInputChe
 }
 
 export function checkReturnReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: 'required' | 'tooLong' } {
-  const reason = typeof raw === 'string' ? raw.trim() : '';
+  const reason = typeof raw === 'string' ? withoutXmlInvalid(raw).trim() : '';
   if (reason === '') return { ok: false, error: 'required' };
   if (charLength(reason) > MAX_RETURN_REASON_LENGTH) return { ok: false, error: 'tooLong' };
   return { ok: true, reason };

@@ -4,6 +4,7 @@
  * 30 and 10 working days ahead. Pure; dates are YYYY-MM-DD (Asia/Shanghai).
  */
 import { charLength } from './inspection';
+import { withoutXmlInvalid } from './xmlSafe';
 import { workingDaysBetweenLenient } from './followup';
 
 export const MAX_WINDOW_REASON_LENGTH = 200;
@@ -19,7 +20,7 @@ export function windowPosition(today: string, from: string, to: string): WindowP
 }
 
 export function checkWindowReason(raw: unknown): { ok: true; reason: string } | { ok: false; error: 'required' | 'tooLong' } {
-  const reason = typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
+  const reason = typeof raw === 'string' ? withoutXmlInvalid(raw).replace(/\s+/g, ' ').trim() : '';
   if (reason === '') return { ok: false, error: 'required' };
   if (charLength(reason) > MAX_WINDOW_REASON_LENGTH) return { ok: false, error: 'tooLong' };
   return { ok: true, reason };

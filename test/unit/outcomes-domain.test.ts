@@ -37,6 +37,9 @@ describe('closure input', () => {
     expect(checkClosureInput('6', '字'.repeat(1001))).toEqual({ ok: false, error: 'noteTooLong', length: 1001 });
     expect(checkReturnReason('')).toEqual({ ok: false, error: 'required' });
     expect(checkReturnReason('补拍照片')).toEqual({ ok: true, reason: '补拍照片' });
+    // characters Word cannot hold are dropped, so the exported record stays valid
+    expect(checkClosureInput('6', '厂房\ufffe空置\u0007')).toMatchObject({ ok: true, note: '厂房空置' });
+    expect(checkWindowReason('停产\uffff检修')).toEqual({ ok: true, reason: '停产检修' });
   });
 });
 

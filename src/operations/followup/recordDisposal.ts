@@ -10,6 +10,7 @@
 import { shanghaiDate } from '../../domain/calendar';
 import { checkPublishedOn, type FollowUpActor } from '../../domain/followup';
 import { charLength } from '../../domain/inspection';
+import { withoutXmlInvalid } from '../../domain/xmlSafe';
 import { mayOnTask, type Actor } from '../../policies';
 import { staffModel } from '../../store/staff';
 import type { Disposal, DisposalKind, TaskDoc } from '../../store/task';
@@ -33,7 +34,7 @@ export interface DisposalInput {
 }
 
 function text(raw: unknown): string {
-  return typeof raw === 'string' ? raw.replace(/\s+/g, ' ').trim() : '';
+  return typeof raw === 'string' ? withoutXmlInvalid(raw).replace(/\s+/g, ' ').trim() : '';
 }
 
 export async function recordDisposal(deps: FollowUpDeps, input: DisposalInput): Promise<FollowUpResult> {
