@@ -7,6 +7,7 @@
  */
 import { addWorkingDays } from '../../src/domain/calendar';
 import { attachMedia } from '../../src/operations/inspection/attachMedia';
+import { mediaReply } from '../../src/bot/inspection';
 import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { inspectionDriver, PEOPLE, readTask, registerStaff } from '../support/fixtures';
@@ -201,6 +202,12 @@ it('a 组长 recording the closure confirms it in one step; someone outside the 
   expect(stored.state).toBe('待公示');
   expect(stored.closure).toMatchObject({ status: 'confirmed', code: '9', result: '注销', proposedBy: leader.openId, confirmedBy: leader.openId });
   expect(cardText(await d.cardTo(cityLiaison.openId, '无法检查 · 已确认', task.enterprise.name))).not.toContain('列入经营异常名录');
+});
+
+it('a document from a member with no closure or 签字页 pending is not kept, and the sender is told why', async () => {
+  const card = await mediaReply(deps(), { openId: expert.openId, kind: 'file', key: 'file_v3_0009', name: '说明.docx', messageId: 'om_doc_0009' });
+  expect(cardText(card)).toContain('文件未保存');
+  expect(cardText(card)).toContain('“无法正常检查”登记中');
 });
 
 it('a task already submitted cannot be closed this way', async () => {
