@@ -17,8 +17,12 @@ import { staffCells } from '../src/operations/writeSampleData';
 import { campaignModel } from '../src/store/campaign';
 import type { SeededRegistries } from '../test/support/registries';
 import { enterprisesCsv, holidays2027, xlsxBytes } from '../test/support/setupFiles';
+import type { TaskDoc } from '../src/store/task';
+import { demoClosure, demoExtraChecklist } from './demoOutcomes';
 
 const OUT_DIR = 'out';
+/** Monday 2024-05-06, 09:30 in 运城 */
+const DEMO_START = Date.parse('2024-05-06T01:30:00Z');
 
 function say(who: string, text: string): void {
   process.stdout.write(`\n【${who}】${text}\n`);
@@ -157,9 +161,12 @@ async function main(): Promise<void> {
   mkdirSync(OUT_DIR, { recursive: true });
   const started = Date.now();
   process.stdout.write('启动飞书模拟器、嵌入式数据库和机器人服务……\n');
-  // The administrator deployed once with ADMIN_OPEN_IDS naming 许小颖: she does the yearly set-up in chat.
+  // The demo plays the 2024 campaign in its own time: the clock starts on a working day inside the inspection
+  // window (2024-03-15 … 10-31; starting a visit outside it needs the 组长's reason) and runs at real speed.
+  const t0 = Date.now();
   const liaison = { name: '许小颖（市局联络员）', openId: DEMO_ADMIN.openId };
-  const h = await startHarness({ dbPrefix: 'demo', adminOpenIds: [liaison.openId] });
+  const h = await startHarness({ dbPrefix: 'demo', adminOpenIds: [liaison.openId], now: () => new Date(DEMO_START + (Date.now() - t0)) });
+    process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
   try {
     process.stdout.write(`机器人已启动（端口 ${h.service.port}，数据库：${h.mongo.kind === 'external' ? 'MONGODB_URI' : '内存中的 MongoDB 兼容服务器'}）。\n`);
     process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
@@ -275,6 +282,8 @@ async function main(): Promise<void> {
       process.stdout.write(`\n任务状态：${final?.state}；公示结果：${final?.publication?.result ?? ''}（${final?.publication?.publishedOn ?? ''}）。\n`);
     }
 
+    await demoOutcomes(h, tasks, reg);
+
     process.stdout.write('\n———— 文书导出与公示页 ————\n');
     const exporter = { name: `${lead.name}（组长）`, openId: lead.openId };
     const exported = await userSays(h, exporter, `/导出 ${task.enterprise.licenceNo}`);
@@ -318,6 +327,15 @@ async function main(): Promise<void> {
   } finally {
     await h.close();
   }
+}
+
+/** Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist. */
+async function demoOutcomes(h: Harness, tasks: TaskDoc[], reg: SeededRegistries): Promise<void> {
+  const io = { say, showCard, outDir: OUT_DIR };
+  const withOfficer = tasks.slice(1).find((t) => t.team.some((m) => m.role === '执法人员') && reg.countyLiaison(t.enterprise.county));
+  if (withOfficer) await demoClosure(h, io, withOfficer, reg);
+  const visit = tasks.slice(1).find((t) => t !== withOfficer && t.checklist === 'industrial');
+  if (visit) await demoExtraChecklist(h, io, visit);
 }
 
 main().catch((err: unknown) => {

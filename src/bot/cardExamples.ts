@@ -7,6 +7,8 @@
 import { CHECKLISTS } from '../domain/checklists';
 import { OPINION_SHEET_TITLE } from '../domain/inspection';
 import type { CardViews } from './cards';
+import { CLOSURE_RESULTS } from '../domain/results';
+import { CMSG } from './closureCards';
 import { FMSG } from './followupCards';
 import { IMSG } from './inspectionMessages';
 
@@ -337,6 +339,75 @@ export const CARD_EXAMPLES: CardExamples = {
           rows: [{ no: '1', issue: '成品库部分产品未标注生产许可证编号', done: '已在全部成品及合格证上补标生产许可证编号，现场核实无误' }],
         },
         note: FMSG.notePublished,
+      },
+    },
+  ],
+  closure: [
+    {
+      name: '无法正常检查：登记（带证据）',
+      view: {
+        summary: `${CMSG.titleDraft}：${ENTERPRISE}`,
+        title: CMSG.titleDraft,
+        subtitle: ENTERPRISE,
+        color: 'yellow',
+        banner: CMSG.intro,
+        facts: CMSG.facts(ENTERPRISE, '永济市', 'XK06-001-00123', '永济市城西工业园区 8 号'),
+        evidence: [CMSG.evidenceHeading(1, 1), CMSG.evidenceLine(CMSG.evidencePhoto, '王建国', '2026-05-06 10:12'), CMSG.evidenceLine(CMSG.evidenceFile('注销证明.pdf'), '王建国', '2026-05-06 10:20')].join('\n'),
+        draftForm: {
+          options: CLOSURE_RESULTS.map((r) => ({ text: r.hint ? `${r.label}（${r.hint}）` : r.label, value: r.code })),
+          placeholder: CMSG.placeholder,
+          button: CMSG.submit,
+          confirmTitle: CMSG.submitConfirmTitle,
+          confirmText: CMSG.submitConfirmText,
+          value: { a: 'close.submit', task: TASK },
+        },
+        buttons: [
+          { text: CMSG.back, type: 'default', value: { a: 'insp.start', task: TASK } },
+          { text: CMSG.cancel, type: 'danger', value: { a: 'close.cancel', task: TASK } },
+        ],
+        note: CMSG.noteDraft,
+      },
+    },
+    {
+      name: '无法正常检查：待组长确认',
+      view: {
+        summary: `${CMSG.titleProposed}：${ENTERPRISE}`,
+        title: CMSG.titleProposed,
+        subtitle: ENTERPRISE,
+        color: 'orange',
+        banner: CMSG.askBanner('王建国'),
+        facts: [
+          CMSG.facts(ENTERPRISE, '永济市', 'XK06-001-00123', '永济市城西工业园区 8 号'),
+          CMSG.reason('通过登记的住所（经营场所）无法联系'),
+          CMSG.note('5月6日上午到登记地址，厂房已出租给他人，电话无人接听'),
+          CMSG.proposedBy('王建国', '2026-05-06 10:25'),
+        ].join('\n'),
+        evidence: [CMSG.evidenceHeading(2, 0), CMSG.evidenceLine(CMSG.evidencePhoto, '王建国', '2026-05-06 10:12')].join('\n'),
+        decideForm: { confirm: { a: 'close.confirm', task: TASK }, return: { a: 'close.return', task: TASK }, confirmText: CMSG.decideConfirmText },
+        buttons: [],
+        note: CMSG.noteProposed,
+      },
+    },
+  ],
+  reasonForm: [
+    {
+      name: '检查时间外开始（组长）',
+      view: {
+        title: IMSG.windowTitle,
+        subtitle: ENTERPRISE,
+        color: 'orange',
+        paragraphs: [IMSG.windowText('2026-03-15', '2026-10-31'), IMSG.windowLeader],
+        form: {
+          name: 'window_form',
+          input: 'window_reason',
+          label: IMSG.windowReasonLabel,
+          placeholder: IMSG.windowReasonPlaceholder,
+          maxLength: 200,
+          button: IMSG.windowButton,
+          value: { a: 'insp.start', task: TASK },
+        },
+        buttons: [{ text: IMSG.closeButton, type: 'default', value: { a: 'close.open', task: TASK } }],
+        note: IMSG.windowNote,
       },
     },
   ],

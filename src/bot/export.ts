@@ -15,8 +15,10 @@ export const EMSG = {
   summary: '把某家企业的检查记录（附件1–4）以 Word 文件发到本会话',
   detail:
     '发送 /导出 加许可证编号或企业名称，例如：/导出 晋XK06-001-00123，或 /导出 河东电线（名称可只写一部分，须能唯一确定一家企业）。' +
-    '检查记录提交后可导出附件3/附件4《监督检查记录》；发现问题的还有附件1《意见汇总表》，县局确认整改后还有附件2《整改结果确认单》。' +
-    '检查组成员、企业所在县区的联络员、市局人员和领导可以导出。',
+    '检查前导出的是填好企业名称的空白附件3/附件4（及“进一次门，查多项事”的检查表），可打印带到现场；' +
+    '检查记录提交后可导出附件3/附件4《监督检查记录》和各检查表的记录；发现问题的还有附件1《意见汇总表》，县局确认整改后还有附件2《整改结果确认单》；' +
+    '无法正常检查的导出《无法正常检查情况记录》。签字栏留空，打印后手写签字。' +
+    '检查组成员、企业所在县区的联络员和领导、市局人员和领导可以导出。',
   badArgTitle: '参数有误',
   missingArg: `缺少参数“许可证编号或企业名称”。用法：${EXPORT_USAGE}`,
   tooLong: (n: number) => `参数“许可证编号或企业名称”过长（${n} 字，最多 ${MAX_QUERY_LENGTH} 字）。用法：${EXPORT_USAGE}`,
@@ -31,13 +33,16 @@ export const EMSG = {
     `您不是“${name}”检查组成员，也不是${county}联络员、市局人员或领导，不能导出该企业的检查记录。`,
   voidTitle: '任务已作废',
   void: (name: string) => `“${name}”的检查任务已作废（抽取已重做），没有可导出的检查记录。`,
-  notSubmittedTitle: '检查记录尚未提交',
-  notSubmitted: (name: string, state: string) => `“${name}”的检查记录尚未提交（当前状态：${state}），提交后才能导出。`,
   doneTitle: '检查记录已导出',
   doneHead: (name: string, licenceNo: string, state: string) => `**${name}**\n许可证编号：${licenceNo}　状态：${state}`,
   doneFiles: (n: number) => `已发送 ${n} 个文件：`,
   doneFile: (name: string, kb: string) => `- ${name}（${kb} KB）`,
-  doneNote: '文件由系统根据已保存的检查记录生成；纸质存档请打印后签字盖章。',
+  doneNote: '文件由系统根据已保存的记录生成；签字栏留空，请打印后由检查组和企业代表手写签字、企业盖章。已签字盖章的检查记录可在记录卡片上点“上传签字页”拍照上传。',
+  blankTitle: '空白检查表已导出',
+  blankNote: '检查尚未提交：发送的是已填好企业名称的空白检查表（含本专项“进一次门，查多项事”的检查表），可打印带到现场手写填写。',
+  notFoundScoped: '（只查找您有权导出的任务：本人所在检查组的任务，以及本县区的任务。）',
+  credit: (what: string) => `⚠️ 需后续处理：**${what}**`,
+  signaturePages: (n: number) => `签字页：已上传 ${n} 张（在飞书会话中查看原图）`,
 } as const;
 
 function refusal(title: string, text: string): CardJson {
@@ -47,21 +52,25 @@ function refusal(title: string, text: string): CardJson {
 export function exportResultCard(outcome: ExportOutcome): CardJson {
   if (outcome.ok) {
     const e = outcome.task.enterprise;
+    const extra = [
+      ...(outcome.credit ? [EMSG.credit(outcome.credit)] : []),
+      ...(outcome.signaturePages > 0 ? [EMSG.signaturePages(outcome.signaturePages)] : []),
+    ];
     return renderCard('report', {
-      title: EMSG.doneTitle,
-      color: 'green',
+      title: outcome.blank ? EMSG.blankTitle : EMSG.doneTitle,
+      color: outcome.credit ? 'orange' : 'green',
       sections: [
-        { text: EMSG.doneHead(md(e.name), md(e.licenceNo), outcome.task.state) },
+        { text: [EMSG.doneHead(md(e.name), md(e.licenceNo), outcome.task.state), ...extra].join('\n') },
         {
           text: [EMSG.doneFiles(outcome.files.length), ...outcome.files.map((f) => EMSG.doneFile(md(f.name), (f.size / 1024).toFixed(1)))].join('\n'),
         },
       ],
-      note: EMSG.doneNote,
+      note: outcome.blank ? EMSG.blankNote : EMSG.doneNote,
     });
   }
   switch (outcome.code) {
     case 'notFound':
-      return refusal(EMSG.notFoundTitle, EMSG.notFound(md(outcome.query)));
+      return refusal(EMSG.notFoundTitle, EMSG.notFound(md(outcome.query)) + (outcome.scoped ? EMSG.notFoundScoped : ''));
     case 'ambiguous': {
       const lines = outcome.candidates.map((c) => EMSG.candidate(md(c.name), md(c.licenceNo), md(c.county)));
       const more = outcome.total - outcome.candidates.length;
@@ -75,8 +84,6 @@ export function exportResultCard(outcome: ExportOutcome): CardJson {
       return refusal(EMSG.forbiddenTitle, EMSG.forbidden(md(outcome.task.enterprise.name), md(outcome.task.enterprise.county)));
     case 'void':
       return refusal(EMSG.voidTitle, EMSG.void(md(outcome.task.enterprise.name)));
-    case 'notSubmitted':
-      return refusal(EMSG.notSubmittedTitle, EMSG.notSubmitted(md(outcome.task.enterprise.name), outcome.task.state));
   }
 }
 

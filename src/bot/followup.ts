@@ -11,6 +11,7 @@ import { audienceOf, inFollowUp, type FollowUpRefusal, type FollowUpResult } fro
 import { confirmRectification } from '../operations/followup/confirmRectification';
 import { amendPublication, markPublished } from '../operations/followup/markPublished';
 import { viewFollowUp } from '../operations/followup/viewFollowUp';
+import { recordDisposal } from '../operations/followup/recordDisposal';
 import type { TaskDoc } from '../store/task';
 import { FMSG, followUpCard, type FollowUpBanner } from './followupCards';
 import { defineAction, type ActionContext, type ActionSpec } from './router';
@@ -39,6 +40,14 @@ function refusalToast(r: FollowUpRefusal): Toast {
       return { type: 'warning', content: FMSG.stale };
     case 'noFindings':
       return { type: 'info', content: FMSG.noFindings };
+    case 'disposed':
+      return { type: 'info', content: FMSG.disposed(r.kind) };
+    case 'notDisposer':
+      return { type: 'error', content: FMSG.notDisposer(r.county) };
+    case 'badDisposal':
+      return { type: 'error', content: FMSG.badDisposal(r.what) };
+    case 'alreadyDisposed':
+      return { type: 'info', content: FMSG.alreadyDisposed(r.kind) };
     case 'alreadyConfirmed':
       return { type: 'info', content: FMSG.alreadyConfirmed(r.byName, r.on) };
     case 'alreadyPublished':
@@ -82,7 +91,7 @@ async function answer<T extends object>(
     // Outsiders, bad input, a reopened or void record: the card stays as it is (the typed text too); otherwise it is
     // refreshed from the stored state (e.g. already confirmed or published by someone else).
     const task = result.task;
-    const show = task && inFollowUp(task) && !['notConfirmer', 'notPublisher', 'notInvolved'].includes(result.refusal.code);
+    const show = task && inFollowUp(task) && !['notConfirmer', 'notPublisher', 'notInvolved', 'notDisposer'].includes(result.refusal.code);
     return show ? { toast, card: await cardFor(ctx, task) } : { toast };
   }
   return { toast: ok(result.task, result as unknown as T), card: await cardFor(ctx, result.task, banner?.(result.task)) };
@@ -141,6 +150,23 @@ export function followUpActions(): ActionSpec[] {
           (task, r) => ({ type: 'success', content: FMSG.publishedOk(task.publication?.result ?? '', r.late) }),
           () => ({ kind: 'published' }),
         );
+      },
+    }),
+    defineAction({
+      name: 'fu.dispose',
+      schema: z.object({ a: z.literal('fu.dispose'), task: taskId, round }),
+      async handle(ctx, value) {
+        const result = await recordDisposal(ctx.deps, {
+          taskId: value.task,
+          actor: actorOf(ctx),
+          round: value.round,
+          kind: formValue(ctx, 'kind'),
+          caseNo: formValue(ctx, 'case_no'),
+          caseDate: formValue(ctx, 'case_date'),
+          transferTo: formValue(ctx, 'transfer_to'),
+          note: formValue(ctx, 'note'),
+        });
+        return answer(ctx, result, (task) => ({ type: 'success', content: FMSG.disposedOk(task.disposal?.kind ?? '') }), () => ({ kind: 'disposed' }));
       },
     }),
     defineAction({

@@ -21,12 +21,15 @@ import {
   RECTIFICATION_ESCALATE_EVERY,
   RECTIFICATION_OPINION,
   dueStatus,
+  mayConfirmRectification,
   mayPublish,
   publishedResultLabel,
   workingDaysBetweenLenient,
   type Reminder,
 } from '../domain/followup';
 import { calendarDataInfo } from '../domain/calendar';
+import { completionDateOf, isComplete, resultToPublish } from '../domain/outcome';
+import { resultByCode } from '../domain/results';
 import type { TaskDoc } from '../store/task';
 import { md, renderCard, type ButtonView, type CardJson, type HeaderColor, type TableView } from './cards';
 
@@ -46,6 +49,35 @@ export const FMSG = {
   titleConfirmed: '整改已确认（附件2）',
   titlePublished: '检查结果已公示',
   titleAmended: '公示结果已更新',
+  titleDisposed: (kind: string) => (kind === '立案' ? '发现问题已立案' : '发现问题已移交'),
+  bannerDisposed: (name: string, kind: string, detail: string) => `**${name}** 登记：${kind}（${detail}）。整改确认不再需要；请以“发现问题待后续处理”录入公示（已公示的无需更改）。`,
+  factDisposal: (kind: string, detail: string, on: string) => `**后续处置**：${kind}（${detail}），${on} 登记`,
+  caseDetail: (no: string, date: string) => `案件编号 ${no}，立案日期 ${date}`,
+  transferDetail: (to: string) => `移交 ${to}`,
+  factClosure: (label: string, on: string) => `**检查结论**：无法正常检查——${label}（${on} 组长确认）`,
+  factClosureNote: (note: string) => `**情况说明**：${note}`,
+  factCredit: (what: string) => `⚠️ **需后续处理**：${what}`,
+  disposeHeading: '**后续处置：立案或移交**（仅县局联络员；责令改正的请在上方确认整改）',
+  disposeKindLabel: '处置方式',
+  disposeCaseNoLabel: '案件编号（立案时必填）',
+  disposeCaseDateLabel: '立案日期（立案时必填）',
+  disposeToLabel: '移交单位（移交时必填）',
+  disposeNoteLabel: '说明（选填）',
+  disposeButton: '登记后续处置',
+  disposeConfirmTitle: '登记立案或移交？',
+  disposeConfirmText: '登记后不再需要整改确认（附件2），结果按“发现问题待后续处理”公示。',
+  notDisposer: (county: string) => `只有${county}的县局联络员可以登记立案或移交`,
+  disposed: (kind: string) => `该问题已${kind}，不需要再确认整改`,
+  alreadyDisposed: (kind: string) => `已登记为“${kind}”，无需重复登记`,
+  badDisposal: (what: string) =>
+    ({
+      kind: '请选择处置方式：立案或移交',
+      caseNo: '立案请填写案件编号（最多 50 字）',
+      caseDate: '立案请选择立案日期（不晚于今天，不早于检查完成日期）',
+      transferTo: '移交请填写移交单位（最多 100 字）',
+      note: '说明最多 500 字',
+    })[what] ?? '输入有误，请检查后重试',
+  disposedOk: (kind: string) => `已登记${kind}，整改提醒停止`,
   titleView: '整改与公示',
   titleRemindBefore: (left: number) => `公示提醒：还有 ${left} 个工作日`,
   titleRemindDue: '今天公示截止',
@@ -55,6 +87,10 @@ export const FMSG = {
 
   // banners
   bannerToPublish: '检查记录已完成，结论为**未发现问题**。请按“谁检查、谁录入”的原则，在公示截止日前将结果录入监管平台并公示，完成后在下方登记。',
+  bannerToPublishClosure: (label: string) =>
+    `企业无法正常检查，组长已确认，检查结果为**${label}**。请按“谁检查、谁录入”的原则，在公示截止日前将结果录入监管平台并公示，完成后在下方登记。`,
+  bannerToPublishDisposed: (kind: string) =>
+    `检查发现的问题已${kind}，不再需要整改确认。请在公示截止日前以“发现问题待后续处理”录入监管平台并公示，完成后在下方登记。`,
   bannerToRectify:
     '检查发现问题，意见汇总表（附件1）已送达。整改期限届满后，请县局到企业**现场确认**整改情况，在下方填写整改结果确认单（附件2）并上报市局；同时请在公示截止日前录入并公示。',
   bannerConfirmed: (name: string, on: string) => `**${name}** 已于 ${on} 现场确认企业完成整改（附件2），现上报市局。`,
@@ -189,6 +225,18 @@ export interface FollowUpTaskView {
   sections: string[];
   confirmTable?: TableView;
   confirmText?: string;
+  disposeForm?: {
+    heading: string;
+    kindLabel: string;
+    caseNoLabel: string;
+    caseDateLabel: string;
+    toLabel: string;
+    noteLabel: string;
+    button: string;
+    confirmTitle: string;
+    confirmText: string;
+    value: Value;
+  };
   rectifyForm?: {
     heading: string;
     items: { issue: string; name: string; label: string }[];
@@ -227,6 +275,7 @@ export type FollowUpBanner =
   | { kind: 'confirmed' }
   | { kind: 'published' }
   | { kind: 'amended' }
+  | { kind: 'disposed' }
   | { kind: 'reminder'; reminder: Reminder }
   | { kind: 'none' };
 
@@ -263,6 +312,8 @@ function headerOf(task: TaskDoc, banner: FollowUpBanner): { title: string; color
       return { title: FMSG.titlePublished, color: 'turquoise' };
     case 'amended':
       return { title: FMSG.titleAmended, color: 'turquoise' };
+    case 'disposed':
+      return { title: FMSG.titleDisposed(task.disposal?.kind ?? ''), color: 'orange' };
     case 'reminder': {
       const r = banner.reminder;
       if (r.kind === 'pub-d5' || r.kind === 'pub-d2') return { title: FMSG.titleRemindBefore(r.left), color: 'wathet' };
@@ -282,7 +333,9 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
   const lines: string[] = [];
   switch (banner.kind) {
     case 'toPublish':
-      lines.push(FMSG.bannerToPublish);
+      if (task.closure?.status === 'confirmed') lines.push(FMSG.bannerToPublishClosure(task.closure.result ?? ''));
+      else if (task.disposal) lines.push(FMSG.bannerToPublishDisposed(task.disposal.kind));
+      else lines.push(FMSG.bannerToPublish);
       break;
     case 'toRectify':
       lines.push(FMSG.bannerToRectify);
@@ -297,6 +350,9 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
       break;
     case 'amended':
       if (pub?.amended) lines.push(FMSG.bannerAmended(md(pub.amended.byName), pub.amended.on, pub.result ?? ''));
+      break;
+    case 'disposed':
+      if (task.disposal) lines.push(FMSG.bannerDisposed(md(task.disposal.byName), task.disposal.kind, disposalDetail(task)));
       break;
     case 'reminder': {
       const r = banner.reminder;
@@ -316,13 +372,29 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
+function disposalDetail(task: TaskDoc): string {
+  const d = task.disposal;
+  if (!d) return '';
+  return d.kind === '立案' ? FMSG.caseDetail(md(d.caseNo ?? ''), d.caseDate ?? '') : FMSG.transferDetail(md(d.transferTo ?? ''));
+}
+
 function factsText(task: TaskDoc, today: string): string {
   const rec = task.inspection;
   const pub = task.publication;
   const rect = rec?.rectification;
-  const result = rec?.result ?? '';
-  const lines = [FMSG.factResult(result, result === '发现问题' ? (rect?.items.length ?? 0) : 0, task.state)];
-  if (rec?.completionDate) lines.push(FMSG.factCompletion(rec.completionDate));
+  const closure = task.closure?.status === 'confirmed' ? task.closure : undefined;
+  const result = closure ? '' : (rec?.result ?? '');
+  const lines: string[] = [];
+  if (closure) {
+    lines.push(FMSG.factClosure(closure.result ?? '', closure.confirmedOn ?? ''));
+    if (closure.note) lines.push(FMSG.factClosureNote(md(clip(closure.note, 300))));
+    const credit = resultByCode(closure.code)?.credit;
+    if (credit) lines.push(FMSG.factCredit(credit));
+  } else {
+    lines.push(FMSG.factResult(result, result === '发现问题' ? (rect?.items.length ?? 0) : 0, task.state));
+  }
+  const completion = completionDateOf(task);
+  if (completion) lines.push(FMSG.factCompletion(completion));
   if (pub?.publishedOn) {
     if (pub.dueDate) lines.push(FMSG.factDuePublished(pub.dueDate));
   } else if (pub?.dueDate) lines.push(FMSG.factDue(pub.dueDate, statusText(pub.dueDate, today)));
@@ -330,9 +402,11 @@ function factsText(task: TaskDoc, today: string): string {
   if (result === '发现问题' && rect) {
     let line = FMSG.factRectification(rect.deadline, rect.days);
     if (task.rectificationCheck) line += FMSG.factRectConfirmed(task.rectificationCheck.confirmedOn);
+    else if (task.disposal) line = '';
     else if (today > rect.deadline) line += FMSG.factRectOverdue(workingDaysBetweenLenient(rect.deadline, today));
-    lines.push(line);
+    if (line) lines.push(line);
   }
+  if (task.disposal) lines.push(FMSG.factDisposal(task.disposal.kind, disposalDetail(task), task.disposal.on));
   return lines.join('\n');
 }
 
@@ -363,21 +437,22 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
   const { title, color } = headerOf(task, viewer.banner);
 
   const sections: string[] = [];
-  if (findings && !check) {
+  if (findings && !check && !task.disposal) {
     sections.push([FMSG.itemsHeading, ...rect.items.map((it, i) => FMSG.itemLine(i + 1, md(clip(it.record || it.content, ITEM_CHARS)), it.no))].join('\n'));
   }
   const published = publicationText(task);
   if (published) sections.push(published);
 
-  const canConfirm = viewer.audience.countyLiaisons.includes(viewer.openId) || viewer.audience.cityLiaisons.includes(viewer.openId);
+  const canConfirm = mayConfirmRectification(viewer.openId, viewer.audience.countyLiaisons);
   const canPublish = mayPublish(viewer.openId, task.team, viewer.audience.countyLiaisons);
-  const confirmable = findings && !check && (task.state === '待整改' || task.state === '已公示');
-  const publishable = (task.state === '待公示' || task.state === '待整改') && !pub?.publishedOn && rec?.completedAt !== undefined;
+  const confirmable = findings && !check && !task.disposal && (task.state === '待整改' || task.state === '已公示');
+  const disposable = confirmable && (task.state === '待整改' || pub?.result === '发现问题待后续处理');
+  const publishable = (task.state === '待公示' || task.state === '待整改') && !pub?.publishedOn && isComplete(task);
   const amendable = task.state === '已公示' && pub?.result === '发现问题待后续处理' && check !== undefined;
 
   let publishForm: FollowUpTaskView['publishForm'];
   if (canPublish && publishable) {
-    const label = publishedResultLabel(rec?.result, Boolean(check));
+    const label = resultToPublish(task)?.label ?? publishedResultLabel(rec?.result, Boolean(check));
     publishForm = {
       name: 'publish_form',
       intro: FMSG.publishIntro(label),
@@ -452,6 +527,21 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
             confirmTitle: FMSG.rectifyConfirmTitle,
             confirmText: FMSG.rectifyConfirmText,
             value: { a: 'fu.rectify', task: id, round },
+          }
+        : undefined,
+    disposeForm:
+      canConfirm && disposable
+        ? {
+            heading: FMSG.disposeHeading,
+            kindLabel: FMSG.disposeKindLabel,
+            caseNoLabel: FMSG.disposeCaseNoLabel,
+            caseDateLabel: FMSG.disposeCaseDateLabel,
+            toLabel: FMSG.disposeToLabel,
+            noteLabel: FMSG.disposeNoteLabel,
+            button: FMSG.disposeButton,
+            confirmTitle: FMSG.disposeConfirmTitle,
+            confirmText: FMSG.disposeConfirmText,
+            value: { a: 'fu.dispose', task: id, round },
           }
         : undefined,
     publishForm,

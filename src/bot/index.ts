@@ -1,4 +1,5 @@
 import type { BotHandlers } from '../platform/events';
+import { closureActions } from './closure';
 import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
 import { exportCommand } from './export';
 import { followUpActions } from './followup';
@@ -22,5 +23,6 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...progressActions());
   actions.push(...followUpActions());
   actions.push(...setupActions);
+  actions.push(...closureActions());
   return createRouter(deps, commands, actions, { ...inspectionHooks, ...setupHooks });
 }

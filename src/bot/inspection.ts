@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { itemCount, VERDICTS } from '../domain/inspection';
+import { extraCount, visitStep } from '../domain/visit';
 import type { CallbackResponse } from '../platform/events';
 import type { Refusal, OpResult } from '../operations/inspection/common';
 import { answerItem } from '../operations/inspection/answerItem';
-import { attachPhoto } from '../operations/inspection/attachPhoto';
 import { confirmSignature } from '../operations/inspection/confirmSignature';
 import { goBack } from '../operations/inspection/goBack';
 import { goForward } from '../operations/inspection/goForward';
@@ -19,14 +19,27 @@ import { startInspection } from '../operations/inspection/startInspection';
 import { submitInspection } from '../operations/inspection/submitInspection';
 import { unsignedMembers } from '../domain/inspection';
 import type { TaskDoc } from '../store/task';
-import { photoNotSavedCard, photoSavedCard, taskCard, tasksListCard } from './inspectionCards';
+import {
+  outsideWindowCard,
+  photoNotSavedCard,
+  photoSavedCard,
+  signaturePageRequestCard,
+  signaturePageSavedCard,
+  taskCard,
+  tasksListCard,
+} from './inspectionCards';
+import { attachMedia, type MediaInput } from '../operations/inspection/attachMedia';
+import { requestSignaturePages } from '../operations/inspection/requestSignaturePages';
+import { evidenceSavedCard } from './closureCards';
+import { renderCard, type CardJson } from './cards';
 import { IMSG } from './inspectionMessages';
 import { defineAction, type ActionContext, type ActionSpec, type CommandSpec, type RouterHooks } from './router';
 
 type Toast = NonNullable<CallbackResponse['toast']>;
 
 const taskId = z.string().regex(/^[0-9a-f]{24}$/);
-const item = z.number().int().min(1).max(20);
+/** a step of the visit: the form's 9 items and up to 60 extra-checklist items (domain/extraChecklists.ts) */
+const item = z.number().int().min(1).max(80);
 const version = z.number().int().min(0);
 const round = z.number().int().min(1);
 
@@ -74,6 +87,10 @@ function refusalToast(r: Refusal): Toast {
       return { type: 'warning', content: IMSG.notSigning };
     case 'alreadySigned':
       return { type: 'info', content: IMSG.alreadySigned };
+    case 'closing':
+      return { type: 'warning', content: IMSG.closing };
+    case 'outsideWindow':
+      return { type: 'warning', content: IMSG.outsideWindowToast(r.from, r.to) };
   }
 }
 
@@ -85,6 +102,9 @@ function answer<T extends object>(ctx: ActionContext, result: OpResult<T>, ok?: 
     const r = result.refusal;
     // A refused stale answer keeps its typed text in the refreshed form.
     const draft = r.code === 'stale' && r.item !== undefined && r.draft ? { item: r.item, record: r.draft } : undefined;
+    if (r.code === 'outsideWindow' && result.task) {
+      return { toast, card: { type: 'raw', data: outsideWindowCard(result.task, ctx.actor.openId, r.from, r.to) } };
+    }
     return result.task ? { toast, card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId, draft) } } : { toast };
   }
   const response: CallbackResponse = { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } };
@@ -107,9 +127,10 @@ export function inspectionActions(): ActionSpec[] {
       name: 'insp.start',
       schema: z.object({ a: z.literal('insp.start'), task: taskId }),
       async handle(ctx, value) {
-        const result = await startInspection(ctx.deps, { taskId: value.task, openId: ctx.actor.openId });
+        const reason = formText(ctx, 'window_reason');
+        const result = await startInspection(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, ...(reason !== undefined ? { reason } : {}) });
         return answer(ctx, result, (task, r) =>
-          r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist)) } : undefined,
+          r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist) + extraCount(task.inspection?.extras)) } : undefined,
         );
       },
     }),
@@ -125,12 +146,16 @@ export function inspectionActions(): ActionSpec[] {
           record: formText(ctx, 'record'),
           version: value.v,
         });
-        return answer(ctx, result, (_task, r) => ({ type: 'success', content: IMSG.saved(r.saved.item, r.saved.verdict) }));
+        return answer(ctx, result, (task, r) => {
+          const step = visitStep(task.checklist, task.inspection?.extras, r.saved.item);
+          const content = step?.part === 'extra' ? IMSG.savedExtra(step.source, step.no, r.saved.verdict) : IMSG.saved(r.saved.item, r.saved.verdict);
+          return { type: 'success', content };
+        });
       },
     }),
     defineAction({
       name: 'insp.back',
-      schema: z.object({ a: z.literal('insp.back'), task: taskId, item: z.number().int().min(1).max(21), v: version }),
+      schema: z.object({ a: z.literal('insp.back'), task: taskId, item: z.number().int().min(1).max(81), v: version }),
       async handle(ctx, value) {
         return answer(ctx, await goBack(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, from: value.item }));
       },
@@ -177,6 +202,15 @@ export function inspectionActions(): ActionSpec[] {
       },
     }),
     defineAction({
+      name: 'insp.sigpage',
+      schema: z.object({ a: z.literal('insp.sigpage'), task: taskId }),
+      async handle(ctx, value) {
+        const result = await requestSignaturePages(ctx.deps, { taskId: value.task, actor: ctx.actor });
+        if (!result.ok) return answer(ctx, result);
+        return { toast: { type: 'info', content: IMSG.signaturePageTitle }, card: { type: 'raw', data: signaturePageRequestCard(result.task, result.until) } };
+      },
+    }),
+    defineAction({
       name: 'insp.reopen',
       schema: z.object({ a: z.literal('insp.reopen'), task: taskId, round }),
       async handle(ctx, value) {
@@ -209,19 +243,33 @@ export function inspectionCommands(): CommandSpec[] {
   ];
 }
 
-/** Pictures from an inspector with an open checklist become evidence of the current item. */
+/**
+ * A picture or a document a member sent: closure evidence, a 签字页, or evidence of the current checklist item
+ * (operations/inspection/attachMedia.ts). Returns the card to answer with, or undefined when the sender has no
+ * task at all (the usual /帮助 pointer then). Documents: the file-message intake calls this with kind 'file'.
+ */
+export async function mediaReply(deps: Parameters<typeof attachMedia>[0], input: MediaInput): Promise<CardJson | undefined> {
+  const result = await attachMedia(deps, input);
+  if (result.purpose === 'closure' && result.ok) return evidenceSavedCard(result.task, result.count);
+  if (result.purpose === 'signature' && result.ok) return signaturePageSavedCard(result.task, result.count);
+  if (result.purpose === 'none') {
+    const text = result.reason === 'closureFull' ? IMSG.closureFull : IMSG.fileNotKept;
+    return renderCard('message', { title: IMSG.fileNotKeptTitle, color: 'orange', paragraphs: [text] });
+  }
+  if (result.purpose === 'item') {
+    if (result.ok) return photoSavedCard(result.task, result.photo.item, result.countForItem);
+    if (result.hasTasks) return photoNotSavedCard();
+  }
+  return undefined;
+}
+
+/** Pictures from a team member: see mediaReply. */
 export const inspectionHooks: RouterHooks = {
   async onImage(ctx) {
-    const result = await attachPhoto(ctx.deps, { openId: ctx.actor.openId, imageKey: ctx.imageKey, messageId: ctx.message.messageId });
-    if (result.ok) {
-      await ctx.reply(photoSavedCard(result.task, result.photo.item, result.countForItem));
-      return true;
-    }
-    if (result.hasTasks) {
-      await ctx.reply(photoNotSavedCard());
-      return true;
-    }
-    return false;
+    const card = await mediaReply(ctx.deps, { openId: ctx.actor.openId, kind: 'image', key: ctx.imageKey, messageId: ctx.message.messageId });
+    if (!card) return false;
+    await ctx.reply(card);
+    return true;
   },
 };
 

@@ -36,7 +36,9 @@ import {
   type ReopenEntry,
 } from '../domain/inspection';
 import { shanghaiDate } from '../domain/calendar';
+import { extraCount, visitStep, visitSteps } from '../domain/visit';
 import type { TaskDoc } from '../store/task';
+import { closureCard } from './closureCards';
 import { md, renderCard, type ButtonView, type CardJson, type HeaderColor } from './cards';
 import { dateTime } from './format';
 import { FMSG } from './followupCards';
@@ -141,21 +143,50 @@ function photosText(task: TaskDoc): string | undefined {
   return [IMSG.photosHeading(photos.length), ...lines].join('\n');
 }
 
+/** The form's items, then each extra checklist (进一次门，查多项事) under its own heading. */
 function itemLines(task: TaskDoc, recordChars: number, editable: boolean): InspectionRecordView['items'] {
   const rec = task.inspection!;
   const v = task.version;
-  return CHECKLISTS[task.checklist].items.map((item) => {
-    const a = answerFor(rec.answers, item.no);
-    const content = md(clip(item.content, CONTENT_CHARS));
-    const photos = rec.photos.filter((p) => p.item === item.no).length;
-    const lines = [a ? IMSG.itemLine(item.no, a.verdict, content) : IMSG.itemMissing(item.no, content)];
+  const out: InspectionRecordView['items'] = [];
+  let source = '';
+  for (const step of visitSteps(task.checklist, rec.extras)) {
+    if (step.part === 'extra' && step.source !== source) out.push({ text: IMSG.extraHeading(md(step.source)) });
+    source = step.source;
+    const a = answerFor(rec.answers, step.step);
+    const content = md(clip(step.content, CONTENT_CHARS));
+    const photos = rec.photos.filter((p) => p.item === step.step).length;
+    const lines = [a ? IMSG.itemLine(step.no, a.verdict, content) : IMSG.itemMissing(step.no, content)];
     if (a?.record) lines.push(IMSG.itemRecord(md(clip(a.record, recordChars))));
     if (photos > 0) lines.push(IMSG.itemPhotoCount(photos));
     const button: ButtonView | undefined = editable
-      ? { text: a ? IMSG.edit : IMSG.answerNow, type: a ? 'default' : 'primary', value: { a: 'insp.edit', task: id(task), item: item.no, v } }
+      ? { text: a ? IMSG.edit : IMSG.answerNow, type: a ? 'default' : 'primary', value: { a: 'insp.edit', task: id(task), item: step.step, v } }
       : undefined;
-    return { text: lines.join('\n'), button };
-  });
+    out.push({ text: lines.join('\n'), button });
+  }
+  return out;
+}
+
+/** The steps not answered yet: the form's item numbers, or `<extra checklist>#<序号>` (IMSG formats them). */
+function missingSteps(task: TaskDoc): (number | string)[] {
+  const rec = task.inspection!;
+  return visitSteps(task.checklist, rec.extras)
+    .filter((s) => !answerFor(rec.answers, s.step))
+    .map((s) => (s.part === 'form' ? s.no : `${s.source}#${s.no}`));
+}
+
+function closeButton(task: TaskDoc): ButtonView {
+  return { text: IMSG.closeButton, type: 'default', value: { a: 'close.open', task: id(task) } };
+}
+
+function signaturePageButton(task: TaskDoc): ButtonView {
+  return { text: IMSG.signaturePageButton, type: 'default', value: { a: 'insp.sigpage', task: id(task) } };
+}
+
+function signaturePagesText(task: TaskDoc): string | undefined {
+  const pages = task.inspection?.signaturePages ?? [];
+  if (pages.length === 0) return undefined;
+  const last = pages[pages.length - 1]!;
+  return IMSG.signaturePagesLine(pages.length, md(last.byName), dateTime(last.at));
 }
 
 function signaturesText(task: TaskDoc): string {
@@ -178,21 +209,26 @@ const STATE_COLORS: Record<string, HeaderColor> = { 待签字: 'wathet', 待公�
  */
 export function checklistItemCard(task: TaskDoc, draft?: { item: number; record: string }): CardJson {
   const rec = task.inspection!;
-  const n = itemCount(task.checklist);
+  const extra = extraCount(rec.extras);
+  const total = itemCount(task.checklist) + extra;
   const k = rec.cursor;
+  const step = visitStep(task.checklist, rec.extras, k);
   const a = answerFor(rec.answers, k);
   const photos = rec.photos.filter((p) => p.item === k).length;
   const base = { task: id(task), item: k, v: task.version };
   const nav: ButtonView[] = [];
   if (k > 1) nav.push({ text: IMSG.back, type: 'default', value: { a: 'insp.back', ...base } });
   if (a) nav.push({ text: IMSG.forward, type: 'default', value: { a: 'insp.next', ...base } });
+  nav.push(closeButton(task));
+  const answered = answeredCount(task.checklist, rec.answers, extra);
+  const extraStep = step?.part === 'extra';
   return renderCard('checklistItem', {
-    summary: `${task.enterprise.name} ${k}/${n}`,
+    summary: `${task.enterprise.name} ${k}/${total}`,
     title: task.enterprise.name,
-    subtitle: formTitle(task),
-    color: 'blue',
-    heading: IMSG.itemHeading(k, n, answeredCount(task.checklist, rec.answers)),
-    content: itemContent(task.checklist, k),
+    subtitle: extraStep ? IMSG.extraSubtitle(step.source) : formTitle(task),
+    color: extraStep ? 'turquoise' : 'blue',
+    heading: extraStep ? IMSG.extraItemHeading(md(step.source), step.no, step.of, answered, total) : IMSG.itemHeading(k, total, answered),
+    content: step ? step.content : itemContent(task.checklist, k),
     current: a ? IMSG.currentAnswer(a.verdict, md(a.byName), dateTime(a.at)) : undefined,
     photos: photos > 0 ? IMSG.itemPhotos(photos) : undefined,
     recordLabel: IMSG.recordLabel,
@@ -209,20 +245,21 @@ export function checklistItemCard(task: TaskDoc, draft?: { item: number; record:
 
 export function summaryCard(task: TaskDoc, viewer: string): CardJson {
   const rec = task.inspection!;
+  const extra = extraCount(rec.extras);
   const n = itemCount(task.checklist);
-  const done = allAnswered(task.checklist, rec.answers);
-  const result = outcomeOf(rec.answers);
-  const ng = rec.answers.filter((a) => a.verdict === '不符合').length;
-  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !answerFor(rec.answers, i));
+  const done = allAnswered(task.checklist, rec.answers, extra);
+  const result = outcomeOf(rec.answers, task.checklist);
+  const ng = rec.answers.filter((a) => a.item <= n && a.verdict === '不符合').length;
+  const missing = missingSteps(task);
   const leaderWithFindings = result === '发现问题' && isLeader(task.team, viewer);
   return renderCard('inspectionRecord', {
     summary: `${task.enterprise.name} 检查结果汇总`,
     title: task.enterprise.name,
     subtitle: formTitle(task),
     color: result === '发现问题' ? 'orange' : 'green',
-    intro: done ? IMSG.summaryIntroDone(n, result, ng) : IMSG.summaryIntroMissing(missing),
+    intro: done ? IMSG.summaryIntroDone(n + extra, result, ng) : IMSG.summaryIntroMissing(missing),
     items: itemLines(task, SUMMARY_RECORD_CHARS, true),
-    photos: photosText(task),
+    photos: [photosText(task), signaturePagesText(task)].filter((t) => t !== undefined).join('\n') || undefined,
     submitForm: done
       ? {
           representative: rec.representative,
@@ -230,7 +267,11 @@ export function summaryCard(task: TaskDoc, viewer: string): CardJson {
           value: { a: 'insp.submit', task: id(task), v: task.version },
         }
       : undefined,
-    buttons: [{ text: IMSG.back, type: 'default', value: { a: 'insp.back', task: id(task), item: summaryStep(task.checklist), v: task.version } }],
+    buttons: [
+      { text: IMSG.back, type: 'default', value: { a: 'insp.back', task: id(task), item: summaryStep(task.checklist, extra), v: task.version } },
+      signaturePageButton(task),
+      closeButton(task),
+    ],
     note: IMSG.summaryNote,
   });
 }
@@ -239,7 +280,7 @@ export function summaryCard(task: TaskDoc, viewer: string): CardJson {
 
 export function recordCard(task: TaskDoc, viewer: string, banner?: string): CardJson {
   const rec = task.inspection!;
-  const result = rec.result ?? outcomeOf(rec.answers);
+  const result = rec.result ?? outcomeOf(rec.answers, task.checklist);
   const submitter = memberOf(task.team, rec.submittedBy ?? '')?.name ?? '';
   const intro = [
     ...(banner ? [banner] : []),
@@ -265,7 +306,7 @@ export function recordCard(task: TaskDoc, viewer: string, banner?: string): Card
     color: STATE_COLORS[task.state] ?? 'blue',
     intro,
     items: itemLines(task, RECORD_VIEW_RECORD_CHARS, false),
-    photos: photosText(task),
+    photos: [photosText(task), signaturePagesText(task)].filter((t) => t !== undefined).join('\n') || undefined,
     status: signaturesText(task),
     signForm: mustSign
       ? {
@@ -274,7 +315,10 @@ export function recordCard(task: TaskDoc, viewer: string, banner?: string): Card
         }
       : undefined,
     reopenForm: leader && ['待签字', '待公示', '待整改'].includes(task.state) ? { value: { a: 'insp.reopen', task: id(task), round: rec.round } } : undefined,
-    buttons: followUpButton(task),
+    buttons: [
+      ...(followUpButton(task) ?? []),
+      ...(member && task.state !== '已公示' ? [signaturePageButton(task)] : []),
+    ],
     note: notes[task.state] ?? '',
   });
 }
@@ -340,6 +384,7 @@ export function taskCard(task: TaskDoc, viewer: string, draft?: { item: number; 
     return renderCard('message', { title: IMSG.voidTitle, color: 'grey', paragraphs: [IMSG.voidText(md(task.enterprise.name))] });
   }
   const rec = task.inspection;
+  if (task.closure && task.closure.status !== 'draft') return closureCard(task, viewer);
   if (!rec && task.state !== '待接收' && task.state !== '待检查') {
     return renderCard('message', { title: task.enterprise.name, color: 'grey', paragraphs: [IMSG.stateOnly(task.state)] });
   }
@@ -348,10 +393,12 @@ export function taskCard(task: TaskDoc, viewer: string, draft?: { item: number; 
       title: IMSG.notStartedTitle,
       color: 'blue',
       paragraphs: [IMSG.notStartedText(md(task.enterprise.name))],
-      buttons: [startButton(task, IMSG.start)],
+      buttons: [startButton(task, IMSG.start), closeButton(task)],
     });
   }
-  if (task.state === '检查中') return isSummary(task.checklist, rec.cursor) ? summaryCard(task, viewer) : checklistItemCard(task, draft);
+  if (task.state === '检查中') {
+    return isSummary(task.checklist, rec.cursor, extraCount(rec.extras)) ? summaryCard(task, viewer) : checklistItemCard(task, draft);
+  }
   return recordCard(task, viewer);
 }
 
@@ -403,4 +450,65 @@ export function photoSavedCard(task: TaskDoc, item: number, count: number): Card
 
 export function photoNotSavedCard(): CardJson {
   return renderCard('message', { title: IMSG.photoNotSavedTitle, color: 'orange', paragraphs: [IMSG.photoNotSaved] });
+}
+
+// ---- the inspection window, 签字页 ------------------------------------------------------------------------------------
+
+export interface ReasonFormView {
+  title: string;
+  subtitle?: string;
+  color: HeaderColor;
+  paragraphs: string[];
+  form?: { name: string; input: string; label: string; placeholder: string; maxLength: number; button: string; value: Value };
+  buttons?: ButtonView[];
+  note: string;
+}
+
+declare module './cards' {
+  interface CardViews {
+    reasonForm: ReasonFormView;
+  }
+}
+
+/** 开始检查 outside the campaign's window: the 组长 gives a reason (recorded); anyone else is told to ask the 组长. */
+export function outsideWindowCard(task: TaskDoc, viewer: string, from: string, to: string): CardJson {
+  const leader = isLeader(task.team, viewer);
+  const leaderName = task.team.find((m) => m.role === '组长')?.name;
+  return renderCard('reasonForm', {
+    title: IMSG.windowTitle,
+    subtitle: task.enterprise.name,
+    color: 'orange',
+    paragraphs: [IMSG.windowText(from, to), leader ? IMSG.windowLeader : IMSG.windowOthers(md(leaderName ?? ''))],
+    form: leader
+      ? {
+          name: 'window_form',
+          input: 'window_reason',
+          label: IMSG.windowReasonLabel,
+          placeholder: IMSG.windowReasonPlaceholder,
+          maxLength: 200,
+          button: IMSG.windowButton,
+          value: { a: 'insp.start', task: id(task) },
+        }
+      : undefined,
+    buttons: [closeButton(task)],
+    note: IMSG.windowNote,
+  });
+}
+
+export function signaturePageRequestCard(task: TaskDoc, until: Date): CardJson {
+  return renderCard('message', {
+    title: IMSG.signaturePageTitle,
+    color: 'wathet',
+    paragraphs: [IMSG.signaturePageText(md(task.enterprise.name), dateTime(until))],
+    buttons: [startButton(task, IMSG.viewRecord, 'default')],
+  });
+}
+
+export function signaturePageSavedCard(task: TaskDoc, count: number): CardJson {
+  return renderCard('message', {
+    title: IMSG.signaturePageSavedTitle,
+    color: 'green',
+    paragraphs: [IMSG.signaturePageSaved(md(task.enterprise.name), count)],
+    buttons: [startButton(task, IMSG.viewRecord, 'default')],
+  });
 }

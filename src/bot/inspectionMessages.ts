@@ -1,3 +1,22 @@
+/**
+ * The steps not answered: numbers are the form's items (第2、5项); a step of an extra checklist comes as
+ * `<name>#<序号>` (“<name>”第1、3项), grouped by checklist.
+ */
+function missingText(missing: readonly (number | string)[]): string {
+  const parts: string[] = [];
+  const form = missing.filter((m): m is number => typeof m === 'number');
+  if (form.length > 0) parts.push(`第${form.join('、')}项`);
+  const extras = new Map<string, string[]>();
+  for (const m of missing) {
+    if (typeof m !== 'string') continue;
+    const i = m.lastIndexOf('#');
+    const name = m.slice(0, i);
+    extras.set(name, [...(extras.get(name) ?? []), m.slice(i + 1)]);
+  }
+  for (const [name, nos] of extras) parts.push(`“${name}”第${nos.join('、')}项`);
+  return parts.join('、');
+}
+
 /** Every sentence of the inspection checklist (issue 4) in chat, in one place (Simplified Chinese, short for phones). */
 export const IMSG = {
   // ---- refusals (toasts) ------------------------------------------------------------------------------------
@@ -14,7 +33,7 @@ export const IMSG = {
   recordTooLong: (length: number) => `检查记录最多 1000 字，当前 ${length} 字，请精简后再提交`,
   representativeRequired: '请填写企业代表姓名后再提交',
   representativeTooLong: '企业代表姓名最多 40 字',
-  incomplete: (missing: readonly number[]) => `还有第${missing.join('、')}项未检查，请全部完成后再提交`,
+  incomplete: (missing: readonly (number | string)[]) => `还有${missingText(missing)}未检查，请全部完成后再提交`,
   badDays: '整改期限请填写 1–365 之间的整数天数，例如 15',
   notLeader: '只有本组组长可以重新打开检查',
   noLeader: '本组没有组长，无法重新打开，请联系市局联络员',
@@ -26,6 +45,7 @@ export const IMSG = {
   // ---- confirmations (toasts) -------------------------------------------------------------------------------
   started: (n: number) => `已开始检查，共 ${n} 项`,
   saved: (item: number, verdict: string) => `已保存第${item}项：${verdict}`,
+  savedExtra: (name: string, no: number, verdict: string) => `已保存“${name}”第${no}项：${verdict}`,
   submittedOk: (waiting: number) => (waiting > 0 ? `已提交，等待其他 ${waiting} 位成员确认签字` : '已提交，检查记录已完成'),
   signedOk: (waiting: number) => (waiting > 0 ? `已签字，还差 ${waiting} 位成员` : '已签字，检查记录已完成'),
   reopenedOk: '已重新打开，修改后请重新提交',
@@ -38,12 +58,38 @@ export const IMSG = {
   recordPlaceholder: '选“不符合”时必填；选“符合”可不填',
   back: '上一项',
   forward: '下一项',
-  itemHint: '点“符合”或“不符合”即保存本项并进入下一项。现场照片直接发给我，会附在当前项。',
+  itemHint: '点“符合”或“不符合”即保存本项并进入下一项。现场照片直接发给我，会附在当前项。企业无法正常检查（无法联系、停业、拒绝检查等）时点“无法正常检查”。',
+  extraHeading: (name: string) => `**进一次门，查多项事：${name}**`,
+  extraSubtitle: (name: string) => `进一次门，查多项事：${name}`,
+  extraItemHeading: (name: string, no: number, of: number, answered: number, total: number) =>
+    `**${name}** 第 ${no}/${of} 项　本次检查已记录 ${answered}/${total}`,
+  closeButton: '无法正常检查',
+  signaturePageButton: '上传签字页',
+  signaturePagesLine: (n: number, by: string, at: string) => `**签字页**：已上传 ${n} 张（最近：${by}，${at}）`,
+  signaturePageTitle: '请发送签字页',
+  signaturePageText: (name: string, until: string) =>
+    `请拍摄 **${name}** 已签字盖章的纸质文书（附件1、附件3/附件4 等）发给我。${until} 前发来的照片都作为签字页附在检查记录上。`,
+  signaturePageSavedTitle: '签字页已保存',
+  signaturePageSaved: (name: string, n: number) => `已作为 **${name}** 检查记录的签字页（共 ${n} 张）。`,
+  fileNotKept: '文件未保存：只有在“无法正常检查”登记中（作为证据）或点了“上传签字页”之后发来的文件才会保存。',
+  fileNotKeptTitle: '文件未保存',
+  closureFull: '证据已达 30 份上限，未再保存。',
+  closing: '已登记无法正常检查，等待组长确认；如需继续检查，请组长退回登记',
+  windowTitle: '不在检查时间内',
+  windowText: (from: string, to: string) => `本专项的检查时间为 **${from} 至 ${to}**（通知“检查时间”），今天不在其内。`,
+  windowLeader: '如确需今天检查，请填写原因后开始；原因记入检查记录，市局可查。',
+  windowOthers: (leader: string) => `需由组长${leader ? ` ${leader} ` : ''}填写原因后才能开始，请联系组长。企业无法正常检查的，可点“无法正常检查”登记。`,
+  windowReasonLabel: '在检查时间外开始检查的原因（组长填写）',
+  windowReasonPlaceholder: '例如：企业10月底停产检修，经市局同意提前检查',
+  windowButton: '说明原因并开始检查',
+  windowNote: '检查时间外开始的检查，原因和填写人会记入检查记录。',
+  outsideWindowToast: (from: string, to: string) => `今天不在检查时间（${from} 至 ${to}）内，需组长填写原因`,
+  windowRecorded: (reason: string, by: string) => `检查时间外开始：${reason}（${by}）`,
 
   // ---- summary / record card --------------------------------------------------------------------------------
   summaryIntroDone: (n: number, result: string, ng: number) =>
     `**${n} 项已全部检查**　结论：**${result}**${ng > 0 ? `（${ng} 项不符合）` : ''}\n请核对后填写企业代表姓名，提交检查结果。`,
-  summaryIntroMissing: (missing: readonly number[]) => `**还有第${missing.join('、')}项未检查**，完成后才能提交。`,
+  summaryIntroMissing: (missing: readonly (number | string)[]) => `**还有${missingText(missing)}未检查**，完成后才能提交。`,
   summaryNote: '提交后不能再修改（需组长重新打开）；其他成员会收到“确认签字”卡片。',
   itemLine: (no: number, verdict: string, content: string) => `**${no}. ${verdict}**　${content}`,
   itemMissing: (no: number, content: string) => `**${no}. 未检查**　${content}`,

@@ -6,6 +6,8 @@
  */
 import { lateness, type CountyCounts, type OverdueTask, type ProgressReport, type ReportScope } from '../operations/progress';
 import type { Summary } from '../operations/summary';
+import type { CountyReportStatus } from '../operations/countyReports';
+import { RESULT_DICTIONARY } from '../domain/results';
 import { md, renderCard, type ButtonView, type CardJson, type HeaderColor, type TableView } from './cards';
 import { dateTime, percent } from './format';
 
@@ -41,14 +43,32 @@ export function stateLine(c: CountyCounts): string {
     .join(' · ');
 }
 
+/** The results by the platform's dictionary (domain/results.ts), the non-zero ones, in dictionary order. */
+export function resultsLine(c: CountyCounts): string {
+  const parts = RESULT_DICTIONARY.filter((r) => (c.results[r.code] ?? 0) > 0).map((r) => `${r.short} ${c.results[r.code]}`);
+  return parts.length > 0 ? `检查结果：${parts.join(' · ')}` : '检查结果：暂无';
+}
+
 function overviewText(r: ProgressReport): string {
   const t = r.total;
-  return [
+  const lines = [
     `专项：${md(r.campaign.name)}（第${r.draw.attempt}次抽取）`,
-    `抽查企业 **${t.total}** 家：已检查 **${t.checked}**（${pct(t.checked, t.total)}），已公示 **${t.published}**（${pct(t.published, t.total)}）`,
-    `发现问题 ${t.problem} 家，已确认整改 ${t.rectified} 家`,
-    stateLine(t),
-  ].join('\n');
+    `抽查企业 **${t.total}** 家：已完成 **${t.checked}**（${pct(t.checked, t.total)}），已公示 **${t.published}**（${pct(t.published, t.total)}）`,
+    `发现问题 ${t.problem} 家：责令改正 ${t.ordered}（已确认整改 ${t.rectified}）· 立案 ${t.caseOpened} · 移交 ${t.transferred}`,
+    resultsLine(t),
+  ];
+  if (t.closed > 0) lines.push(`无法正常检查 ${t.closed} 家${t.credit > 0 ? `，其中需列入经营异常名录或信用跟进 ${red(t.credit)} 家` : ''}`);
+  lines.push(stateLine(t));
+  return lines.join('\n');
+}
+
+function countyReportsText(s: CountyReportStatus, today: string): string {
+  const sent = s.counties.filter((c) => c.latest);
+  const missing = s.counties.filter((c) => !c.latest).map((c) => c.county);
+  const lines = [`情况汇报（${s.due} 前上报）：已报 **${sent.length}/${s.counties.length}**`];
+  if (sent.length > 0) lines.push(`已报：${sent.map((c) => `${c.county}（${c.latest!.on}${c.latest!.late ? '，逾期' : ''}）`).join('、')}`);
+  if (missing.length > 0) lines.push(`${today > s.due ? '<font color=\'red\'>逾期未报</font>' : '未报'}：${missing.join('、')}`);
+  return lines.join('\n');
 }
 
 function overdueLines(items: readonly OverdueTask[], today: string, what: 'pub' | 'rect'): string[] {
@@ -116,6 +136,7 @@ export function progressCard(r: ProgressReport, opts: { digest?: boolean; at: Da
   ];
   if (r.scope.kind === 'city') {
     sections.push({ heading: PMSG.counties, text: '逾期公示：超过20个工作日未公示；逾期整改：超过整改期限未确认。', table: countyTable(r) });
+    if (r.countyReports) sections.push({ heading: '县区情况汇报', text: countyReportsText(r.countyReports, r.today) });
   }
   return renderCard('report', {
     title: opts.digest ? PMSG.digestTitle(r.today, name) : PMSG.progressTitle(name),

@@ -30,6 +30,8 @@ import { Outbox } from '../platform/outbox';
 import { outboxModel } from '../store/outbox';
 import { writeSampleData } from '../operations/writeSampleData';
 import { openDatabase } from '../store/database';
+import { formatChecklistReport, importChecklists, listChecklists, removeChecklist } from '../operations/checklists/importChecklists';
+import { countyReportStatus, recordCountyReport } from '../operations/countyReports';
 
 /** Where the CLI writes; tests pass buffers. */
 export interface CliIo {
@@ -352,6 +354,116 @@ const drawVerify: CliCommand = {
   },
 };
 
+function readInput(file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new CliError((err as NodeJS.ErrnoException).code === 'ENOENT' ? `找不到文件：${file}` : `无法读取文件 ${file}：${(err as Error).message}`);
+  }
+}
+
+const checklistImport: CliCommand = {
+  path: ['checklist', 'import'],
+  usage: 'checklist import <file.xlsx|file.csv> [--campaign <名称>] [--dry-run]',
+  summary: '导入“进一次门，查多项事”的检查表（列：检查表名称、序号、检查内容；同名检查表整表替换）',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' }, 'dry-run': { type: 'boolean' } }, allowPositionals: true });
+    if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const file = positionals[0] as string;
+    const data = readInput(file);
+    const report = await withDatabase(io, (conn) =>
+      importChecklists(conn, { fileName: file, data, campaignName: values.campaign, dryRun: values['dry-run'] === true, now: new Date() }),
+    );
+    const lines = formatChecklistReport(report);
+    if (!report.ok) {
+      // the problems, one per line, on stdout (as the registry imports list rejected rows); the reason on stderr
+      for (const l of lines.slice(1)) io.out(l);
+      throw new CliError(lines[0]!);
+    }
+    for (const l of lines) io.out(l);
+  },
+};
+
+const checklistList: CliCommand = {
+  path: ['checklist', 'list'],
+  usage: 'checklist list [--campaign <名称>]',
+  summary: '列出专项的“进一次门，查多项事”检查表',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
+    if (positionals.length > 0) throw new CliError(`用法：${this.usage}`);
+    const found = await withDatabase(io, (conn) => listChecklists(conn, values.campaign, new Date()));
+    if (!found) throw new CliError(values.campaign ? `没有名为“${values.campaign}”的专项` : '当前没有进行中的专项');
+    if (found.lists.length === 0) {
+      io.out(`专项“${found.campaign.name}”没有其他检查表；用 checklist import 导入。`);
+      return;
+    }
+    io.out(`专项“${found.campaign.name}”的检查表（按检查顺序，排在附件3/附件4 的 9 项之后）：`);
+    for (const l of found.lists) {
+      io.out(`  ${l.name}（${l.items.length} 项）`);
+      for (const i of l.items) io.out(`    ${i.no}. ${i.text}`);
+    }
+  },
+};
+
+const checklistRemove: CliCommand = {
+  path: ['checklist', 'remove'],
+  usage: 'checklist remove <检查表名称> [--campaign <名称>]',
+  summary: '删除专项的一张检查表（已开始的检查不受影响）',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
+    if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const name = positionals[0] as string;
+    const removed = await withDatabase(io, (conn) => removeChecklist(conn, values.campaign, name, new Date()));
+    if (removed === undefined) throw new CliError(values.campaign ? `没有名为“${values.campaign}”的专项` : '当前没有进行中的专项');
+    if (!removed) throw new CliError(`专项中没有名为“${name}”的检查表`);
+    io.out(`已删除检查表“${name}”。`);
+  },
+};
+
+const countyReportAdd: CliCommand = {
+  path: ['county-report', 'add'],
+  usage: 'county-report add <file> --county <县区> [--campaign <名称>] [--by <姓名>]',
+  summary: '登记县区上报的监督检查情况汇报（通知要求11月15日前上报）',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({
+      args,
+      options: { county: { type: 'string' }, campaign: { type: 'string' }, by: { type: 'string' } },
+      allowPositionals: true,
+    });
+    if (positionals.length !== 1 || !values.county) throw new CliError(`用法：${this.usage}`);
+    const file = positionals[0] as string;
+    const data = readInput(file);
+    const result = await withDatabase(io, (conn) =>
+      recordCountyReport(
+        { conn, now: () => new Date() },
+        { county: values.county, campaignName: values.campaign, fileName: path.basename(file), data, byName: values.by },
+      ),
+    );
+    if (!result.ok) throw new CliError(result.reason);
+    io.out(`已登记：${result.report.county}的情况汇报“${result.report.fileName}”（${result.report.on}，截止 ${result.due}${result.late ? '，已逾期' : ''}）`);
+  },
+};
+
+const countyReportList: CliCommand = {
+  path: ['county-report', 'list'],
+  usage: 'county-report list [--campaign <名称>]',
+  summary: '列出各县区情况汇报的上报情况',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
+    if (positionals.length > 0) throw new CliError(`用法：${this.usage}`);
+    const out = await withDatabase(io, async (conn) => {
+      const found = await listChecklists(conn, values.campaign, new Date());
+      return found ? { campaign: found.campaign, status: await countyReportStatus(conn, found.campaign) } : undefined;
+    });
+    if (!out) throw new CliError(values.campaign ? `没有名为“${values.campaign}”的专项` : '当前没有进行中的专项');
+    const sent = out.status.counties.filter((c) => c.latest);
+    io.out(`专项“${out.campaign.name}”情况汇报（截止 ${out.status.due}）：已报 ${sent.length}/${out.status.counties.length}`);
+    for (const c of out.status.counties) {
+      io.out(c.latest ? `  ${c.county}：${c.latest.on} ${c.latest.byName}“${c.latest.fileName}”${c.latest.late ? '（逾期）' : ''}` : `  ${c.county}：未报`);
+    }
+  },
+};
+
 export const COMMANDS: readonly CliCommand[] = [
   importEnterprisesCommand,
   importStaffCommand,
@@ -361,6 +473,11 @@ export const COMMANDS: readonly CliCommand[] = [
   calendarDue,
   calendarImport,
   sampleData,
+  checklistImport,
+  checklistList,
+  checklistRemove,
+  countyReportAdd,
+  countyReportList,
 ];
 
 function helpText(): string {

@@ -28,7 +28,6 @@ import {
   parseDate,
 } from './calendar';
 import { addCalendarDays, charLength } from './inspection';
-import { CITY_BUREAU } from './types';
 
 export const PUBLICATION_WORKING_DAYS = 20;
 /** working days before the publication due date on which the responsible people are reminded */
@@ -147,20 +146,25 @@ export interface FollowUpActor {
   county?: string;
 }
 
-/**
- * 附件2 on-site confirmation: a 联络员 of the enterprise's county (the county confirms on site and reports to the city
- * bureau, notice 二(二)), or of the city bureau.
+/*
+ * Who may confirm a rectification (附件2), record a 立案/移交 or the publication is decided by the policy table
+ * (src/policies.ts); the cards use the list-based forms below, which give the same answers (policies.test.ts).
  */
-export function mayConfirmRectification(actor: FollowUpActor, enterpriseCounty: string): boolean {
-  return actor.roles.includes('联络员') && (actor.county === enterpriseCounty || actor.county === CITY_BUREAU);
+
+/**
+ * 附件2 on-site confirmation, 立案 / 移交: a liaison responsible for the enterprise's county (`countyLiaisons`: the
+ * county's liaisons, or the city bureau's when the county has none; notice 二(二)).
+ */
+export function mayConfirmRectification(openId: string, countyLiaisons: readonly string[]): boolean {
+  return countyLiaisons.includes(openId);
 }
 
 /**
- * Recording the publication (谁检查、谁录入): a member of the team, or a liaison responsible for the enterprise's
- * county (`countyLiaisons`: the county's liaisons, or the city bureau's when the county has none).
+ * Recording the publication (谁检查、谁录入): an officer of the team (组长, 执法人员; not an expert), or a liaison
+ * responsible for the enterprise's county (`countyLiaisons` as above).
  */
-export function mayPublish(openId: string, team: readonly { openId: string }[], countyLiaisons: readonly string[]): boolean {
-  return team.some((m) => m.openId === openId) || countyLiaisons.includes(openId);
+export function mayPublish(openId: string, team: readonly { openId: string; role?: string }[], countyLiaisons: readonly string[]): boolean {
+  return team.some((m) => m.openId === openId && m.role !== '专家') || countyLiaisons.includes(openId);
 }
 
 // ---- input checks ------------------------------------------------------------------------------------------------
@@ -221,6 +225,8 @@ export interface FollowUpFacts {
   /** inspection.rectification.deadline (calendar days, 附件1) */
   rectificationDeadline?: string;
   rectificationConfirmed: boolean;
+  /** the county opened a case (立案) or transferred it (移交): no rectification to confirm */
+  disposed?: boolean;
 }
 
 export type ReminderKind = 'pub-d5' | 'pub-d2' | 'pub-due' | 'pub-overdue' | 'rect-due' | 'rect-overdue';
@@ -247,6 +253,7 @@ export function publicationPending(f: FollowUpFacts): boolean {
 export function rectificationPending(f: FollowUpFacts): boolean {
   return (
     f.result === '发现问题' &&
+    !f.disposed &&
     f.rectificationDeadline !== undefined &&
     !f.rectificationConfirmed &&
     (f.state === '待整改' || f.state === '已公示')

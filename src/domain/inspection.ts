@@ -124,6 +124,42 @@ export interface InspectionRecord {
   reopens: ReopenEntry[];
   /** when each member last worked on this checklist (open id → time): a photo goes to the member's latest one */
   lastActive?: Record<string, Date>;
+  /**
+   * The campaign's extra checklists (进一次门，查多项事) as they were when the visit started; their items follow the
+   * form's items in the same flow: steps n + 1 … n + m (domain/visit.ts).
+   */
+  extras?: ExtraChecklistSnapshot[];
+  /** photos of the signed and sealed paper forms (签字页) */
+  signaturePages?: SignaturePage[];
+  /** the visit started outside the campaign's inspection window: the 组长's reason */
+  outsideWindow?: OutsideWindow;
+}
+
+export interface ExtraChecklistSnapshot {
+  name: string;
+  items: { no: number; text: string }[];
+}
+
+/** A picture (or a scanned document) of the signed and sealed paper forms. */
+export interface SignaturePage {
+  kind: 'image' | 'file';
+  /** Feishu image_key or file_key */
+  key: string;
+  name?: string;
+  messageId: string;
+  by: string;
+  byName: string;
+  at: Date;
+}
+
+export interface OutsideWindow {
+  reason: string;
+  by: string;
+  byName: string;
+  at: Date;
+  /** the campaign's window at the time */
+  from: string;
+  to: string;
 }
 
 export interface TeamMember {
@@ -138,13 +174,16 @@ export function itemCount(kind: ChecklistKind): number {
   return CHECKLISTS[kind].items.length;
 }
 
-/** The cursor value of the summary. */
-export function summaryStep(kind: ChecklistKind): number {
-  return itemCount(kind) + 1;
+/**
+ * The cursor value of the summary. `extra`: the number of extra-checklist items of the visit (domain/visit.ts),
+ * which come after the form's items as steps n + 1 … n + extra.
+ */
+export function summaryStep(kind: ChecklistKind, extra = 0): number {
+  return itemCount(kind) + extra + 1;
 }
 
-export function isSummary(kind: ChecklistKind, cursor: number): boolean {
-  return cursor >= summaryStep(kind);
+export function isSummary(kind: ChecklistKind, cursor: number, extra = 0): boolean {
+  return cursor >= summaryStep(kind, extra);
 }
 
 export function itemContent(kind: ChecklistKind, item: number): string {
@@ -157,13 +196,13 @@ export function answerFor(answers: readonly Answer[], item: number): Answer | un
   return answers.find((a) => a.item === item);
 }
 
-export function answeredCount(kind: ChecklistKind, answers: readonly Answer[]): number {
-  const n = itemCount(kind);
+export function answeredCount(kind: ChecklistKind, answers: readonly Answer[], extra = 0): number {
+  const n = itemCount(kind) + extra;
   return new Set(answers.filter((a) => a.item >= 1 && a.item <= n).map((a) => a.item)).size;
 }
 
-export function allAnswered(kind: ChecklistKind, answers: readonly Answer[]): boolean {
-  return answeredCount(kind, answers) === itemCount(kind);
+export function allAnswered(kind: ChecklistKind, answers: readonly Answer[], extra = 0): boolean {
+  return answeredCount(kind, answers, extra) === itemCount(kind) + extra;
 }
 
 /** The answers with `answer` replacing any earlier answer of its item, in item order. */
@@ -172,19 +211,19 @@ export function withAnswer(answers: readonly Answer[], answer: Answer): Answer[]
 }
 
 /** Where the record goes after `item` was answered: the next unanswered item after it (wrapping), else the summary. */
-export function nextCursor(kind: ChecklistKind, answers: readonly Answer[], item: number): number {
-  const n = itemCount(kind);
+export function nextCursor(kind: ChecklistKind, answers: readonly Answer[], item: number, extra = 0): number {
+  const n = itemCount(kind) + extra;
   const answered = new Set(answers.map((a) => a.item));
   for (let step = 1; step <= n; step += 1) {
     const candidate = ((item - 1 + step) % n) + 1;
     if (!answered.has(candidate)) return candidate;
   }
-  return summaryStep(kind);
+  return summaryStep(kind, extra);
 }
 
 /** "上一项": one back (the summary goes back to the last item); item 1 stays. */
-export function previousCursor(kind: ChecklistKind, cursor: number): number {
-  if (isSummary(kind, cursor)) return itemCount(kind);
+export function previousCursor(kind: ChecklistKind, cursor: number, extra = 0): number {
+  if (isSummary(kind, cursor, extra)) return itemCount(kind) + extra;
   return Math.max(1, cursor - 1);
 }
 
@@ -278,14 +317,20 @@ export function distinctMembers<T extends TeamMember>(team: readonly T[]): T[] {
 
 // ---- outcome and 附件1 ---------------------------------------------------------------------------------------
 
-export function outcomeOf(answers: readonly Answer[]): InspectionResult {
-  return answers.some((a) => a.verdict === '不符合') ? '发现问题' : '未发现问题';
+/**
+ * The result of the form's items (附件3/附件4). The extra checklists' answers (items after the form's, see
+ * domain/visit.ts) do not change it: they are recorded and counted on their own.
+ */
+export function outcomeOf(answers: readonly Answer[], kind: ChecklistKind): InspectionResult {
+  const n = itemCount(kind);
+  return answers.some((a) => a.item <= n && a.verdict === '不符合') ? '发现问题' : '未发现问题';
 }
 
-/** The 整改意见 of 附件1: every 不符合 item with its 检查记录, in item order. */
+/** The 整改意见 of 附件1: every 不符合 item of the form with its 检查记录, in item order. */
 export function rectificationItems(kind: ChecklistKind, answers: readonly Answer[]): RectificationItem[] {
+  const n = itemCount(kind);
   return answers
-    .filter((a) => a.verdict === '不符合')
+    .filter((a) => a.item <= n && a.verdict === '不符合')
     .sort((x, y) => x.item - y.item)
     .map((a) => ({ no: a.item, content: itemContent(kind, a.item), record: a.record }));
 }
@@ -386,13 +431,15 @@ export interface TaskLike {
   state: string;
   checklist: ChecklistKind;
   team: readonly TeamMember[];
-  inspection?: Pick<InspectionRecord, 'answers' | 'signatures'> | null;
+  inspection?: Pick<InspectionRecord, 'answers' | 'signatures' | 'extras'> | null;
 }
 
 /** The state as people read it in /我的任务: 待接收, 待检查, 检查中 3/9, 待签字 1/3, 待整改 … */
 export function stateLabel(task: TaskLike): string {
   const rec = task.inspection;
-  if (task.state === '检查中') return `检查中 ${answeredCount(task.checklist, rec?.answers ?? [])}/${itemCount(task.checklist)}`;
+  const extra = (rec?.extras ?? []).reduce((n, x) => n + x.items.length, 0);
+  if (task.state === '检查中') return `检查中 ${answeredCount(task.checklist, rec?.answers ?? [], extra)}/${itemCount(task.checklist) + extra}`;
+  if (task.state === '待确认') return '无法检查·待组长确认';
   if (task.state === '待签字') {
     const members = distinctMembers(task.team).length;
     return `待签字 ${members - unsignedMembers(task.team, rec?.signatures ?? []).length}/${members}`;

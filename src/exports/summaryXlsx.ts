@@ -10,72 +10,27 @@
 import { PassThrough } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { stripRefused } from '../domain/textPolicy';
-import type { Summary, SummaryDetail, SummaryRow } from '../operations/summary';
+import type { Summary, SummaryRow } from '../operations/summary';
+import {
+  DETAIL_COLUMNS,
+  DETAIL_SHEET,
+  EXTRA_SHEET,
+  EXTRA_SHEET_NOTE,
+  ITEM_SHEET,
+  ITEM_SHEET_NOTE,
+  SUMMARY_COLUMNS,
+  summaryNotes,
+  type SummaryColumn,
+} from './summaryColumns';
 
-type Kind = 'int' | 'pct' | 'text';
-
-interface Column {
-  key: keyof SummaryRow;
-  title: string;
-  /** the group header above it (a column without one spans both header rows) */
-  group?: string;
-  width: number;
-  kind: Kind;
-}
-
-/** The 附件5 columns, left to right. */
-export const SUMMARY_COLUMNS: readonly Column[] = [
-  { key: 'index', title: '序号', width: 6, kind: 'int' },
-  { key: 'county', title: '县（市、区）', width: 13, kind: 'text' },
-  { key: 'registered', title: '获证企业数（家）', width: 10, kind: 'int' },
-  { key: 'sampled', title: '抽查企业数（家）', width: 10, kind: 'int' },
-  { key: 'sampleRatio', title: '抽查比例', width: 9, kind: 'pct' },
-  { key: 'checked', title: '已检查', group: '检查情况', width: 8, kind: 'int' },
-  { key: 'unfinished', title: '未完成检查', group: '检查情况', width: 8, kind: 'int' },
-  { key: 'completionRate', title: '检查完成率', group: '检查情况', width: 9, kind: 'pct' },
-  { key: 'noProblem', title: '未发现问题', group: '检查结果', width: 8, kind: 'int' },
-  { key: 'problem', title: '发现问题', group: '检查结果', width: 8, kind: 'int' },
-  { key: 'rectified', title: '已整改（确认）', group: '问题整改', width: 9, kind: 'int' },
-  { key: 'rectifying', title: '整改中', group: '问题整改', width: 8, kind: 'int' },
-  { key: 'rectOverdue', title: '其中：逾期未整改', group: '问题整改', width: 9, kind: 'int' },
-  { key: 'published', title: '已公示', group: '结果公示', width: 8, kind: 'int' },
-  { key: 'unpublished', title: '未公示', group: '结果公示', width: 8, kind: 'int' },
-  { key: 'pubOverdue', title: '其中：逾期未公示', group: '结果公示', width: 9, kind: 'int' },
-  { key: 'publicationRate', title: '公示率', group: '结果公示', width: 9, kind: 'pct' },
-  { key: 'note', title: '备注', width: 14, kind: 'text' },
-];
+export { SUMMARY_COLUMNS, DETAIL_SHEET, ITEM_SHEET, EXTRA_SHEET } from './summaryColumns';
 
 export const SUMMARY_SHEET = '汇总表';
-export const DETAIL_SHEET = '检查明细';
 /** Row numbers of the 汇总表 layout. */
 export const LAYOUT = { mark: 1, title: 2, campaign: 3, unit: 4, header1: 5, header2: 6, firstData: 7 } as const;
 
-export const SUMMARY_NOTES = [
-  '说明：1. 获证企业数：检查对象名录库中专项开始之日许可证仍在有效期内、抽取之日已获证的企业；抽查企业数：已确认抽取的检查任务（已作废的不计）；抽查比例＝抽查企业数÷获证企业数。',
-  '2. 已检查：检查记录已由检查组全体成员签字确认；检查完成率＝已检查÷抽查企业数。',
-  '3. 已整改（确认）：县局已现场确认整改结果（附件2）；逾期未整改：超过意见汇总表（附件1）规定的整改期限仍未确认。',
-  '4. 逾期未公示：自检查完成之日起20个工作日内未录入公示；公示率＝已公示÷抽查企业数（未公示的视为未完成）。',
-];
-
-const DETAIL_COLUMNS: readonly { key: keyof SummaryDetail | 'index'; title: string; width: number }[] = [
-  { key: 'index', title: '序号', width: 7 },
-  { key: 'county', title: '县（市、区）', width: 12 },
-  { key: 'no', title: '抽取序号', width: 8 },
-  { key: 'name', title: '企业名称', width: 34 },
-  { key: 'uscc', title: '统一社会信用代码', width: 21 },
-  { key: 'licenceNo', title: '许可证编号', width: 20 },
-  { key: 'product', title: '获证产品', width: 22 },
-  { key: 'category', title: '产品类别', width: 12 },
-  { key: 'riskClass', title: '信用风险等级', width: 8 },
-  { key: 'teamLeader', title: '检查组组长', width: 10 },
-  { key: 'state', title: '任务状态', width: 9 },
-  { key: 'completionDate', title: '检查完成日期', width: 12 },
-  { key: 'result', title: '检查结果', width: 11 },
-  { key: 'rectificationDeadline', title: '整改期限', width: 12 },
-  { key: 'rectificationConfirmedOn', title: '整改确认日期', width: 12 },
-  { key: 'publicationDue', title: '公示期限', width: 12 },
-  { key: 'publishedOn', title: '公示日期', width: 12 },
-];
+/** The 说明 lines under the table (from the column definitions, exports/summaryColumns.ts). */
+export const SUMMARY_NOTES = summaryNotes();
 
 const FONT = '宋体';
 const THIN: Partial<ExcelJS.Borders> = {
@@ -102,11 +57,44 @@ function textCell<T>(value: T): T | string {
   return typeof value === 'string' ? stripRefused(value) : value;
 }
 
-function cellValue(row: SummaryRow, col: Column): ExcelJS.CellValue {
-  const v = row[col.key];
-  if (v === undefined) return null;
-  if (v === null) return '—';
-  return textCell(v);
+/** The value of a count or text column of a row (formula columns are computed in `cellOf`). */
+function plainValue(row: SummaryRow, col: SummaryColumn): number | string | null {
+  const v = col.value?.(row);
+  return v === undefined ? null : textCell(v);
+}
+
+/** A row's cells: counts as numbers, derived columns as formulas with their cached values. */
+function rowCells(row: SummaryRow, r: number, letters: Map<string, string>): ExcelJS.CellValue[] {
+  const byKey = new Map<string, number | string | null>();
+  for (const c of SUMMARY_COLUMNS) if (c.value) byKey.set(c.key, plainValue(row, c));
+  const num = (key: string) => Number(byKey.get(key) ?? 0);
+  return SUMMARY_COLUMNS.map((c) => {
+    if (c.diff) {
+      const [a, b] = c.diff;
+      const result = num(a) - num(b);
+      byKey.set(c.key, result);
+      return { formula: `${letters.get(a)}${r}-${letters.get(b)}${r}`, result };
+    }
+    if (c.ratio) {
+      const [n, d] = c.ratio;
+      const result = num(d) > 0 ? num(n) / num(d) : '—';
+      return { formula: `IF(${letters.get(d)}${r}=0,"—",${letters.get(n)}${r}/${letters.get(d)}${r})`, result };
+    }
+    return plainValue(row, c);
+  });
+}
+
+/** The 合计 row: SUM formulas over the county rows for counts; the same ratio and difference formulas. */
+function totalCells(total: SummaryRow, r: number, first: number, last: number, letters: Map<string, string>): ExcelJS.CellValue[] {
+  const own = rowCells(total, r, letters);
+  return SUMMARY_COLUMNS.map((c, i) => {
+    if (c.key === 'index' || c.key === 'county') return i === 0 ? '合计' : null;
+    if (c.kind === 'int' && !c.diff) {
+      const L = letters.get(c.key)!;
+      return { formula: `SUM(${L}${first}:${L}${last})`, result: plainValue(total, c) as number };
+    }
+    return own[i] ?? null;
+  });
 }
 
 function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
@@ -114,7 +102,8 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
   const ws = wb.addWorksheet(SUMMARY_SHEET, {
     properties: { defaultRowHeight: 20 },
     pageSetup: {
-      paperSize: 9,
+      // 31 columns: A3 landscape, fitted to one page wide
+      paperSize: 8 as unknown as ExcelJS.PaperSize,
       orientation: 'landscape',
       fitToPage: true,
       fitToWidth: 1,
@@ -186,13 +175,17 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
     }
   }
 
+  const letters = new Map(SUMMARY_COLUMNS.map((c, i) => [c.key, ws.getColumn(i + 1).letter]));
   const body = [...s.rows, ...(s.total ? [s.total] : [])];
+  const first = LAYOUT.firstData;
+  const lastRow = LAYOUT.firstData + s.rows.length - 1;
   body.forEach((data, i) => {
     const row = ws.getRow(LAYOUT.firstData + i);
     const isTotal = s.total !== undefined && i === body.length - 1;
+    const values = isTotal ? totalCells(data, row.number, first, lastRow, letters) : rowCells(data, row.number, letters);
     SUMMARY_COLUMNS.forEach((c, j) => {
       const cell = row.getCell(j + 1);
-      cell.value = cellValue(data, c);
+      cell.value = values[j] ?? null;
       cell.font = { name: FONT, size: 10, bold: isTotal };
       cell.border = THIN;
       cell.alignment = { horizontal: c.kind === 'text' && c.key !== 'county' ? 'left' : 'center', vertical: 'middle', wrapText: true };
@@ -200,7 +193,6 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
       else if (c.kind === 'int') cell.numFmt = '0';
     });
     if (isTotal) {
-      row.getCell(1).value = '合计';
       ws.mergeCells(row.number, 1, row.number, 2);
       row.getCell(1).alignment = CENTER;
     }
@@ -214,7 +206,7 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
     cell.value = note;
     cell.font = { name: FONT, size: 9 };
     cell.alignment = { horizontal: 'left', vertical: 'middle', wrapText: true };
-    ws.getRow(r).height = 18;
+    ws.getRow(r).height = note.length > 90 ? 30 : 18;
     r += 1;
   }
   r += 1;
@@ -222,6 +214,137 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
   const sign = ws.getCell(r, 1);
   sign.value = textCell(`填报人：${s.preparedBy || '            '}        审核人：            联系电话：`);
   sign.font = { name: FONT, size: 11 };
+  ws.commit();
+}
+
+/** A small counting table: title row, header rows, one row per county, 合计 as SUM formulas, a 说明. */
+function countTable(
+  ws: ExcelJS.Worksheet,
+  start: number,
+  opts: {
+    title: string;
+    groups: { title: string; columns: string[] }[];
+    rows: { county: string; values: number[] }[];
+    withTotal: boolean;
+  },
+): number {
+  const n = 1 + opts.groups.reduce((k, g) => k + g.columns.length, 0);
+  ws.mergeCells(start, 1, start, n);
+  const t = ws.getCell(start, 1);
+  t.value = opts.title;
+  t.font = { name: FONT, size: 12, bold: true };
+  t.alignment = { horizontal: 'left', vertical: 'middle' };
+  const h1 = ws.getRow(start + 1);
+  const h2 = ws.getRow(start + 2);
+  h1.getCell(1).value = '县（市、区）';
+  ws.mergeCells(start + 1, 1, start + 2, 1);
+  let col = 2;
+  for (const g of opts.groups) {
+    h1.getCell(col).value = textCell(g.title);
+    if (g.columns.length > 1) ws.mergeCells(start + 1, col, start + 1, col + g.columns.length - 1);
+    g.columns.forEach((c, i) => (h2.getCell(col + i).value = c));
+    col += g.columns.length;
+  }
+  for (const r of [h1, h2]) {
+    for (let c = 1; c <= n; c++) {
+      const cell = r.getCell(c);
+      cell.font = { name: FONT, size: 10, bold: true };
+      cell.alignment = CENTER;
+      cell.fill = HEADER_FILL;
+      cell.border = THIN;
+    }
+  }
+  h2.height = 30;
+  const first = start + 3;
+  const body = [...opts.rows];
+  body.forEach((data, i) => {
+    const row = ws.getRow(first + i);
+    row.getCell(1).value = data.county;
+    data.values.forEach((v, j) => (row.getCell(j + 2).value = v));
+  });
+  let end = first + body.length;
+  if (opts.withTotal && body.length > 0) {
+    const row = ws.getRow(end);
+    row.getCell(1).value = '合计';
+    for (let c = 2; c <= n; c++) {
+      const L = ws.getColumn(c).letter;
+      const result = body.reduce((k, b) => k + (b.values[c - 2] ?? 0), 0);
+      row.getCell(c).value = { formula: `SUM(${L}${first}:${L}${end - 1})`, result };
+    }
+    end += 1;
+  }
+  for (let r = first; r < end; r++) {
+    const row = ws.getRow(r);
+    for (let c = 1; c <= n; c++) {
+      const cell = row.getCell(c);
+      cell.font = { name: FONT, size: 10, bold: opts.withTotal && r === end - 1 };
+      cell.border = THIN;
+      cell.alignment = { horizontal: 'center', vertical: 'middle' };
+      if (c > 1) cell.numFmt = '0';
+    }
+  }
+  return end;
+}
+
+function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+  const ws = wb.addWorksheet(ITEM_SHEET, {
+    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
+    views: [{ state: 'frozen', xSplit: 1, ySplit: 3 }],
+  });
+  const items = s.items ?? [];
+  const n3 = items[0]?.industrial.ng.length ?? 9;
+  const n4 = items[0]?.food.ng.length ?? 9;
+  ws.columns = [{ width: 13 }, ...Array.from({ length: 2 + n3 + n4 }, () => ({ width: 7 }))];
+  const numbers = (k: number) => Array.from({ length: k }, (_, i) => `第${i + 1}项`);
+  const end = countTable(ws as unknown as ExcelJS.Worksheet, 1, {
+    title: `${s.title}（不符合项统计，${s.scope.kind === 'county' ? s.scope.county : '全市'}）`,
+    groups: [
+      { title: '附件3 工业产品：不符合的企业数', columns: ['检查记录数', ...numbers(n3)] },
+      { title: '附件4 食品相关产品：不符合的企业数', columns: ['检查记录数', ...numbers(n4)] },
+    ],
+    rows: items.map((x) => ({ county: x.county, values: [x.industrial.records, ...x.industrial.ng, x.food.records, ...x.food.ng] })),
+    withTotal: s.scope.kind === 'city',
+  });
+  ws.mergeCells(end + 1, 1, end + 1, 3 + n3 + n4);
+  const note = ws.getCell(end + 1, 1);
+  note.value = ITEM_SHEET_NOTE;
+  note.font = { name: FONT, size: 9 };
+  note.alignment = { wrapText: true, vertical: 'middle' };
+  ws.getRow(end + 1).height = 30;
+  ws.commit();
+}
+
+function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+  const extras = s.extras ?? [];
+  const widest = Math.max(...extras.map((x) => x.items.length), 1);
+  const ws = wb.addWorksheet(EXTRA_SHEET, { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
+  ws.columns = [{ width: 13 }, { width: 9 }, { width: 10 }, { width: 9 }, ...Array.from({ length: widest }, () => ({ width: 7 }))];
+  let r = 1;
+  for (const x of extras) {
+    r = countTable(ws as unknown as ExcelJS.Worksheet, r, {
+      title: `${x.name}`,
+      groups: [
+        { title: '检查情况', columns: ['检查记录数', '发现不符合的企业数', '不符合项次'] },
+        { title: '各项不符合的企业数', columns: x.items.map((i) => `第${i.no}项`) },
+      ],
+      rows: x.rows.map((row) => ({ county: row.county, values: [row.records, row.withFindings, row.ngTotal, ...row.ng] })),
+      withTotal: s.scope.kind === 'city',
+    });
+    const items = x.items.map((i) => `${i.no}. ${i.text}`).join('\n');
+    ws.mergeCells(r, 1, r, 4 + Math.max(1, x.items.length));
+    const list = ws.getCell(r, 1);
+    list.value = textCell(`检查项：\n${items}`);
+    list.font = { name: FONT, size: 9 };
+    list.alignment = { wrapText: true, vertical: 'top' };
+    ws.getRow(r).height = Math.min(409, 14 * (x.items.length + 1));
+    r += 2;
+  }
+  ws.mergeCells(r, 1, r, 4 + widest);
+  const note = ws.getCell(r, 1);
+  note.value = EXTRA_SHEET_NOTE;
+  note.font = { name: FONT, size: 9 };
+  note.alignment = { wrapText: true, vertical: 'middle' };
+  ws.getRow(r).height = 30;
   ws.commit();
 }
 
@@ -252,7 +375,7 @@ function detailSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   ws.autoFilter = { from: { row: 2, column: 1 }, to: { row: 2, column: DETAIL_COLUMNS.length } };
   header.commit();
   s.details.forEach((d, i) => {
-    ws.addRow(DETAIL_COLUMNS.map((c) => (c.key === 'index' ? i + 1 : textCell(d[c.key])))).commit();
+    ws.addRow(DETAIL_COLUMNS.map((c) => (c.key === 'index' ? i + 1 : textCell((d as unknown as Record<string, string | number | undefined>)[c.key] ?? '')))).commit();
   });
   ws.commit();
 }
@@ -271,6 +394,8 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   wb.created = created;
   wb.modified = created;
   summarySheet(wb, s);
+  itemSheet(wb, s);
+  if ((s.extras ?? []).length > 0) extraSheet(wb, s);
   detailSheet(wb, s);
   await wb.commit();
   return Buffer.concat(chunks);

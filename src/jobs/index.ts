@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import type { Outbox } from '../platform/outbox';
 import { resumeDispatch } from '../operations/draw/confirmDraw';
 import { completeSignedRecords } from '../operations/inspection/completeSigned';
+import { campaignRemindersJob } from './campaignReminders';
 import { digestJob } from './digest';
 import { remindersJob } from './reminders';
 import type { JobSpec } from './scheduler';
@@ -15,7 +16,7 @@ export interface JobDeps {
 
 /** Every scheduled job of the service (digest, reminders …), declared once. */
 export function allJobs(deps: JobDeps): JobSpec[] {
-  return [digestJob(deps), remindersJob(deps), dispatchJob(deps), completeSignedJob(deps)];
+  return [digestJob(deps), remindersJob(deps), campaignRemindersJob(deps), dispatchJob(deps), completeSignedJob(deps)];
 }
 
 /** Finishes any confirmed draw whose dispatch stopped part-way (it runs after the confirm answer). */

@@ -4,10 +4,14 @@
  * - Finding the task: 许可证编号 exactly (letters case-insensitive), else 企业名称 exactly, else a unique partial
  *   name match. Matches are grouped by enterprise (许可证编号); several enterprises → refused with the candidates
  *   and their licence numbers; none → refused. Of an enterprise's tasks, the latest non-voided one is taken.
- * - Who may export: the task's team, the liaison (联络员) of the enterprise's county, 市局 staff, and 领导.
- *   (The candidate list of an ambiguous name shows enterprise names and licence numbers only: registry data, public.)
- * - Which forms: 附件3/附件4 once the record is submitted (else refused); 附件1 when the record found problems;
- *   附件2 when the county has confirmed the rectification.
+ * - Who may export (policies.ts exportRecords): the task's team, the liaison(s) and 领导 of the enterprise's county,
+ *   市局 staff (not experts) and 领导. Only those tasks are searched: the drawn list is not shown to anyone else (a
+ *   county liaison's partial name lists their own county's firms only).
+ * - Which forms: before the visit (待接收, 待检查, 检查中) the blank 附件3/附件4 with the firm's name, and the blank
+ *   extra checklists (进一次门，查多项事), to take along; once submitted, 附件3/附件4 filled in, each extra checklist's
+ *   own record, 附件1 when the record found problems, 附件2 when the county has confirmed the rectification; a firm
+ *   that could not be inspected: the 无法正常检查情况记录. Signature boxes stay blank for handwriting; the dates are the
+ *   inspection date.
  * - Delivery: each file through the outbox with the key `export:<task>:<form>:<request message>`, so a redelivered
  *   request sends nothing twice while a new /导出 sends again.
  */
@@ -16,7 +20,10 @@ import { shanghaiDate } from '../domain/calendar';
 import { CHECKLISTS } from '../domain/checklists';
 import { opinionSheet, outcomeOf, rectificationItems, OPINION_SHEET_TITLE } from '../domain/inspection';
 import {
+  closureRecordDocx,
+  CLOSURE_RECORD_TITLE,
   countyBureau,
+  extraRecordTitle,
   inspectionRecordDocx,
   opinionSheetDocx,
   rectificationConfirmationDocx,
@@ -25,7 +32,12 @@ import {
 } from '../exports/docx';
 import type { Logger } from '../logger';
 import type { Outbox, Recipient } from '../platform/outbox';
-import { isCityWide, type Actor } from '../policies';
+import { exportScopeFilter, mayOnTask, type Actor } from '../policies';
+import { currentResult } from '../domain/outcome';
+import { resultByCode } from '../domain/results';
+import { extraRecords } from '../domain/visit';
+import type { ExtraChecklistSnapshot } from '../domain/inspection';
+import { campaignExtras } from './checklists/campaignExtras';
 import { taskModel, type TaskDoc, type TaskState } from '../store/task';
 
 export interface ExportDeps {
@@ -39,10 +51,12 @@ export const MAX_QUERY_LENGTH = 100;
 /** An ambiguous name lists at most this many candidates. */
 export const MAX_CANDIDATES = 10;
 
-export type FormId = '附件1' | '附件2' | '附件3' | '附件4';
+export type FormId = '附件1' | '附件2' | '附件3' | '附件4' | '进一次门查多项事' | '无法检查';
 
 export interface ExportedFile {
   form: FormId;
+  /** distinguishes files of the same form (the extra checklists) in the outbox key */
+  key: string;
   title: string;
   name: string;
   size: number;
@@ -55,24 +69,30 @@ export interface Candidate {
 }
 
 export type ExportOutcome =
-  | { ok: true; task: TaskDoc; files: ExportedFile[] }
-  | { ok: false; code: 'notFound'; query: string }
+  | {
+      ok: true;
+      task: TaskDoc;
+      files: ExportedFile[];
+      /** blank forms to take along (the visit has not been submitted) */
+      blank: boolean;
+      /** the follow-up the result calls for (经营异常名录 / 信用), when it does */
+      credit?: string;
+      /** 签字页 photos attached to the record */
+      signaturePages: number;
+    }
+  | { ok: false; code: 'notFound'; query: string; scoped: boolean }
   | { ok: false; code: 'ambiguous'; query: string; candidates: Candidate[]; total: number }
   | { ok: false; code: 'forbidden'; task: TaskDoc }
-  | { ok: false; code: 'void'; task: TaskDoc }
-  | { ok: false; code: 'notSubmitted'; task: TaskDoc };
+  | { ok: false; code: 'void'; task: TaskDoc };
 
 /** States in which the checklist record has been submitted (the answers are frozen). */
 const SUBMITTED: readonly TaskState[] = ['待签字', '待公示', '待整改', '已公示'];
 
 // ---- who may export ------------------------------------------------------------------------------------------------
 
-/** The task's team, the liaison of the enterprise's county, 市局 staff and 领导. */
+/** policies.ts exportRecords (the county's liaison stands in for nobody here: no fallback cell applies). */
 export function mayExport(actor: Actor, task: Pick<TaskDoc, 'team' | 'enterprise'>): boolean {
-  if (task.team.some((m) => m.openId === actor.openId)) return true;
-  if (actor.roles.length === 0) return false;
-  if (isCityWide(actor)) return true;
-  return actor.roles.includes('联络员') && actor.county === task.enterprise.county;
+  return mayOnTask('exportRecords', actor, { team: task.team, county: task.enterprise.county, countyHasLiaison: true });
 }
 
 // ---- finding the task ------------------------------------------------------------------------------------------------
@@ -132,17 +152,19 @@ function grouped(tasks: readonly TaskDoc[]): FindResult {
   return { kind: 'ambiguous', candidates: candidates.slice(0, MAX_CANDIDATES), total: candidates.length };
 }
 
-export async function findTask(conn: Connection, rawQuery: string): Promise<FindResult> {
+/** Finds the task by licence number or name among the tasks `scope` allows (policies.ts exportScopeFilter). */
+export async function findTask(conn: Connection, rawQuery: string, scope: 'all' | Record<string, unknown> = 'all'): Promise<FindResult> {
   const query = normaliseQuery(rawQuery);
   if (query === '') return { kind: 'none' };
   const tasks = taskModel(conn);
+  const within = (filter: Record<string, unknown>) => (scope === 'all' ? filter : { $and: [filter, scope] });
   const byLicence = await tasks
-    .find({ 'enterprise.licenceNo': { $regex: `^${anyWidth(query)}$`, $options: 'i' } }, LIGHT)
+    .find(within({ 'enterprise.licenceNo': { $regex: `^${anyWidth(query)}$`, $options: 'i' } }), LIGHT)
     .lean<TaskDoc[]>();
   if (byLicence.length > 0) return grouped(byLicence);
-  const byName = await tasks.find({ 'enterprise.name': { $regex: `^${anyWidth(query)}$` } }, LIGHT).lean<TaskDoc[]>();
+  const byName = await tasks.find(within({ 'enterprise.name': { $regex: `^${anyWidth(query)}$` } }), LIGHT).lean<TaskDoc[]>();
   if (byName.length > 0) return grouped(byName);
-  const partial = await tasks.find({ 'enterprise.name': { $regex: anyWidth(query) } }, LIGHT).lean<TaskDoc[]>();
+  const partial = await tasks.find(within({ 'enterprise.name': { $regex: anyWidth(query) } }), LIGHT).lean<TaskDoc[]>();
   return grouped(partial);
 }
 
@@ -165,8 +187,51 @@ export function exportFileName(form: FormId, title: string, enterpriseName: stri
 
 export interface BuiltForm {
   form: FormId;
+  key: string;
   title: string;
   data: Buffer;
+}
+
+/** Blank forms to take along before the visit: 附件3/附件4 with the firm's name, and the extra checklists. */
+export async function buildBlankForms(task: TaskDoc, extras: readonly ExtraChecklistSnapshot[]): Promise<BuiltForm[]> {
+  const checklist = CHECKLISTS[task.checklist];
+  const name = task.enterprise.name;
+  const built: BuiltForm[] = [
+    { form: checklist.form, key: `${checklist.form}-blank`, title: `${checklist.title}（空白）`, data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [] }) },
+  ];
+  for (const [i, x] of extras.entries()) {
+    built.push({
+      form: '进一次门查多项事',
+      key: `extra${i + 1}-blank`,
+      title: `${extraRecordTitle(x.name)}（空白）`,
+      data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [], extra: { name: x.name, items: x.items } }),
+    });
+  }
+  return built;
+}
+
+/** The 无法正常检查情况记录 of a closed (or proposed) task. */
+export async function buildClosureForm(task: TaskDoc): Promise<BuiltForm> {
+  const c = task.closure!;
+  const e = task.enterprise;
+  const entry = resultByCode(c.code);
+  return {
+    form: '无法检查',
+    key: 'closure',
+    title: CLOSURE_RECORD_TITLE,
+    data: await closureRecordDocx({
+      enterprise: { name: e.name, licenceNo: e.licenceNo, uscc: e.uscc, county: e.county, address: e.address, product: e.product },
+      result: c.result ?? entry?.label ?? '',
+      code: c.code ?? '',
+      note: c.note ?? '',
+      evidence: c.evidence.map((x) => ({ kind: x.kind, name: x.name, byName: x.byName, at: shanghaiDate(new Date(x.at)) })),
+      credit: entry?.credit,
+      proposedByName: c.proposedByName,
+      proposedOn: c.proposedAt ? shanghaiDate(new Date(c.proposedAt)) : undefined,
+      confirmedByName: c.confirmedByName,
+      confirmedOn: c.confirmedOn,
+    }),
+  };
 }
 
 /** The forms that apply to a submitted task, built from its stored record. */
@@ -177,7 +242,7 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
   const e = task.enterprise;
   const built: BuiltForm[] = [];
 
-  const result = rec.result ?? outcomeOf(rec.answers);
+  const result = rec.result ?? outcomeOf(rec.answers, task.checklist);
   if (result === '发现问题') {
     let sheet: OpinionSheetDocxInput;
     if (rec.rectification) {
@@ -200,13 +265,19 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
       });
       sheet = { ...draft, days: undefined, date: undefined };
     }
-    built.push({ form: '附件1', title: OPINION_SHEET_TITLE, data: await opinionSheetDocx({ ...sheet, checklistForm: checklist.form }) });
+    built.push({
+      form: '附件1',
+      key: '附件1',
+      title: OPINION_SHEET_TITLE,
+      data: await opinionSheetDocx({ ...sheet, checklistForm: checklist.form, inspectionDate: rec.completionDate }),
+    });
   }
 
   const check = task.rectificationCheck;
   if (check) {
     built.push({
       form: '附件2',
+      key: '附件2',
       title: RECTIFICATION_CONFIRMATION_TITLE,
       data: await rectificationConfirmationDocx({
         enterpriseName: e.name,
@@ -222,16 +293,24 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
 
   built.push({
     form: checklist.form,
+    key: checklist.form,
     title: checklist.title,
-    data: await inspectionRecordDocx({
-      kind: task.checklist,
-      enterpriseName: e.name,
-      date: rec.completionDate,
-      answers: rec.answers,
-      signers: rec.signatures.map((s) => s.name),
-      representative: rec.representative,
-    }),
+    data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: e.name, date: rec.completionDate, answers: rec.answers }),
   });
+  for (const [i, x] of extraRecords(task.checklist, rec.extras, rec.answers).entries()) {
+    built.push({
+      form: '进一次门查多项事',
+      key: `extra${i + 1}`,
+      title: extraRecordTitle(x.name),
+      data: await inspectionRecordDocx({
+        kind: task.checklist,
+        enterpriseName: e.name,
+        date: rec.completionDate,
+        answers: x.items.flatMap((it) => (it.answer ? [{ item: it.no, verdict: it.answer.verdict, record: it.answer.record }] : [])),
+        extra: { name: x.name, items: x.items.map((it) => ({ no: it.no, text: it.text })) },
+      }),
+    });
+  }
   return built;
 }
 
@@ -242,21 +321,29 @@ export async function exportRecords(
   input: { actor: Actor; query: string; to: Recipient; requestId: string },
 ): Promise<ExportOutcome> {
   const query = normaliseQuery(input.query);
-  const found = await findTask(deps.conn, query);
-  if (found.kind === 'none') return { ok: false, code: 'notFound', query };
+  const scope = exportScopeFilter(input.actor);
+  const found = await findTask(deps.conn, query, scope);
+  if (found.kind === 'none') return { ok: false, code: 'notFound', query, scoped: scope !== 'all' };
   if (found.kind === 'ambiguous') return { ok: false, code: 'ambiguous', query, candidates: found.candidates, total: found.total };
   const task = found.task;
   if (!mayExport(input.actor, task)) return { ok: false, code: 'forbidden', task };
   if (task.state === '已作废') return { ok: false, code: 'void', task };
-  if (!task.inspection || !SUBMITTED.includes(task.state)) return { ok: false, code: 'notSubmitted', task };
 
-  const forms = await buildForms(task);
+  let forms: BuiltForm[];
+  let blank = false;
+  if (task.closure && task.closure.status !== 'draft') forms = [await buildClosureForm(task)];
+  else if (task.inspection && SUBMITTED.includes(task.state)) forms = await buildForms(task);
+  else {
+    blank = true;
+    forms = await buildBlankForms(task, task.inspection?.extras ?? (await campaignExtras(deps, task)));
+  }
   const files: ExportedFile[] = [];
   for (const f of forms) {
     const name = exportFileName(f.form, f.title, task.enterprise.name);
-    await deps.outbox.sendFile(`export:${String(task._id)}:${f.form}:${input.requestId}`, input.to, { name, type: 'doc', data: f.data });
-    files.push({ form: f.form, title: f.title, name, size: f.data.length });
+    await deps.outbox.sendFile(`export:${String(task._id)}:${f.key}:${input.requestId}`, input.to, { name, type: 'doc', data: f.data });
+    files.push({ form: f.form, key: f.key, title: f.title, name, size: f.data.length });
   }
-  deps.log.info({ taskId: String(task._id), openId: input.actor.openId, forms: files.map((f) => f.form) }, 'records exported');
-  return { ok: true, task, files };
+  deps.log.info({ taskId: String(task._id), openId: input.actor.openId, forms: files.map((f) => f.key) }, 'records exported');
+  const credit = currentResult(task)?.credit;
+  return { ok: true, task, files, blank, ...(credit ? { credit } : {}), signaturePages: task.inspection?.signaturePages?.length ?? 0 };
 }

@@ -24,6 +24,13 @@
  *   so the pipeline only compares strings; when the calendar has no data for the year it needs (chinese-days lacks
  *   next year's holidays until the State Council publishes them), only explicit due dates count.
  * - 未开始: state 待接收 or 待检查.
+ * - 无法检查 (closed): the team recorded that the firm could not be inspected and the 组长 confirmed it
+ *   (closure.status 'confirmed'); it counts as 已检查 (the task is done) but neither as 未发现问题 nor 发现问题.
+ * - 责令改正 / 立案 / 移交: among 发现问题, the county's follow-up (disposal); 责令改正 = no 立案/移交 recorded.
+ *   整改中 and 整改逾期 leave out 立案/移交 (there is no rectification to confirm).
+ * - Result (domain/results.ts): the published result when published, else the result the task would be published
+ *   with now (a closure's reason; 未发现问题; 发现问题经责令已改正 once confirmed; else 发现问题待后续处理); one count
+ *   per dictionary entry (`results`), and 信用跟进 = the results that call for a credit follow-up (无法联系, 不配合).
  *
  * The pipeline uses only $match, $addFields, $project, $facet, $group, $sort, $limit and the expression operators
  * $cond, $and, $or, $not, $in, $eq, $gt, $lt, $lte, $ifNull: the same on MongoDB 7 and on the test wire server.
@@ -31,12 +38,14 @@
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
 import { addCalendarDays } from '../domain/inspection';
+import { RESULT_CODES, RESULT_DICTIONARY, resultByCode, resultKey } from '../domain/results';
 import { YUNCHENG_COUNTIES } from '../domain/registryRows';
 import { isCityWide, type Actor } from '../policies';
 import { campaignModel, type CampaignDoc } from '../store/campaign';
 import { drawModel, type DrawDoc } from '../store/draw';
 import { taskModel, type TaskState } from '../store/task';
 import { findActiveCampaign } from './campaigns';
+import { countyReportStatus, type CountyReportStatus } from './countyReports';
 
 // ---- scope ------------------------------------------------------------------------------------------------------
 
@@ -61,7 +70,7 @@ export function narrowScope(scope: ReportScope, county: string | undefined): Rep
 // ---- counts -----------------------------------------------------------------------------------------------------
 
 /** The states a live task can be in, in workflow order. */
-export const OPEN_STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示'] as const satisfies readonly TaskState[];
+export const OPEN_STATES = ['待接收', '待检查', '检查中', '待签字', '待确认', '待整改', '待公示', '已公示'] as const satisfies readonly TaskState[];
 export type OpenState = (typeof OPEN_STATES)[number];
 
 /** ASCII keys for the states inside the pipeline. */
@@ -70,6 +79,7 @@ const STATE_KEYS: Record<OpenState, string> = {
   待检查: 's_toInspect',
   检查中: 's_inspecting',
   待签字: 's_signing',
+  待确认: 's_closing',
   待整改: 's_rectifying',
   待公示: 's_toPublish',
   已公示: 's_published',
@@ -86,8 +96,19 @@ const FLAG_KEYS = [
   'unpublished',
   'pubOverdue',
   'notStarted',
+  'closed',
+  'ordered',
+  'caseOpened',
+  'transferred',
+  'credit',
 ] as const;
-type FlagKey = (typeof FLAG_KEYS)[number];
+
+/** Per result of the dictionary (code → tasks), in RESULT_DICTIONARY order. */
+export type ResultCounts = Record<string, number>;
+
+function emptyResults(): ResultCounts {
+  return Object.fromEntries(RESULT_DICTIONARY.map((r) => [r.code, 0]));
+}
 
 export interface CountyCounts {
   county: string;
@@ -111,6 +132,16 @@ export interface CountyCounts {
   pubOverdue: number;
   /** 待接收 + 待检查 */
   notStarted: number;
+  /** 无法检查 (closure confirmed) */
+  closed: number;
+  /** among 发现问题: 责令改正 (no 立案/移交), 立案, 移交 */
+  ordered: number;
+  caseOpened: number;
+  transferred: number;
+  /** results calling for the 经营异常 / 信用 follow-up (无法联系, 不配合) */
+  credit: number;
+  /** tasks per dictionary result (published, or as it would be published now) */
+  results: ResultCounts;
 }
 
 export function emptyCounts(county: string): CountyCounts {
@@ -129,6 +160,12 @@ export function emptyCounts(county: string): CountyCounts {
     unpublished: 0,
     pubOverdue: 0,
     notStarted: 0,
+    closed: 0,
+    ordered: 0,
+    caseOpened: 0,
+    transferred: 0,
+    credit: 0,
+    results: emptyResults(),
   };
 }
 
@@ -139,6 +176,7 @@ export function sumCounts(rows: readonly CountyCounts[], county = '合计'): Cou
     total.total += r.total;
     for (const s of OPEN_STATES) total.byState[s] += r.byState[s];
     for (const k of FLAG_KEYS) total[k] += r[k];
+    for (const code of Object.keys(total.results)) total.results[code] = (total.results[code] ?? 0) + (r.results[code] ?? 0);
   }
   return total;
 }
@@ -224,9 +262,18 @@ export function liveTasksMatch(campaignId: Types.ObjectId, drawId: Types.ObjectI
  * Stages that turn each task into {county, state, flags…} (0/1) plus the `extra` projected fields.
  * `cutoff`: see publicationCutoff. Shared by the progress digest and the 附件5 summary, so both count the same way.
  */
-export function flagStages(today: string, cutoff: string | null, extra: Record<string, unknown> = {}): PipelineStage[] {
-  const checked = { $in: ['$state', ['待公示', '待整改', '已公示']] };
+export function flagStages(
+  today: string,
+  cutoff: string | null,
+  extra: Record<string, unknown> = {},
+  /** fields added in the second $addFields (after _checked … are known), for `extra` to use */
+  extraAddFields: Record<string, unknown> = {},
+): PipelineStage[] {
+  const completed = { $in: ['$state', ['待公示', '待整改', '已公示']] };
+  const closed = { $eq: ['$closure.status', 'confirmed'] };
+  const checked = { $and: [completed, { $not: [closed] }] };
   const confirmed = present('$rectificationCheck.confirmedOn');
+  const disposed = present('$disposal.kind');
   const published = { $or: [{ $eq: ['$state', '已公示'] }, present('$publication.publishedOn')] };
   const due = { $ifNull: ['$publication.dueDate', ''] };
   const pastDue = {
@@ -236,15 +283,49 @@ export function flagStages(today: string, cutoff: string | null, extra: Record<s
       cutoff === null ? false : { $lte: [{ $ifNull: ['$inspection.completionDate', '9999-12-31'] }, cutoff] },
     ],
   };
+  const label = (code: string) => resultByCode(code)!.label;
   return [
     {
       $addFields: {
+        _completed: completed,
+        _closed: closed,
         _checked: checked,
         _confirmed: confirmed,
+        _disposed: disposed,
         _published: published,
         _problem: {
           $and: [checked, { $or: [{ $eq: ['$inspection.result', '发现问题'] }, { $eq: ['$state', '待整改'] }, confirmed] }],
         },
+      },
+    },
+    {
+      $addFields: {
+        _result: {
+          $cond: [
+            { $and: ['$_published', present('$publication.result')] },
+            '$publication.result',
+            {
+              $cond: [
+                '$_closed',
+                { $ifNull: ['$closure.result', ''] },
+                {
+                  $cond: [
+                    '$_checked',
+                    {
+                      $cond: [
+                        '$_problem',
+                        { $cond: ['$_confirmed', label(RESULT_CODES.rectified), label(RESULT_CODES.pending)] },
+                        label(RESULT_CODES.noProblem),
+                      ],
+                    },
+                    '',
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+        ...extraAddFields,
       },
     },
     {
@@ -257,22 +338,30 @@ export function flagStages(today: string, cutoff: string | null, extra: Record<s
         completionDate: '$inspection.completionDate',
         dueDate: '$publication.dueDate',
         deadline: '$inspection.rectification.deadline',
-        checked: cond('$_checked'),
+        result: '$_result',
+        checked: cond('$_completed'),
         noProblem: cond({ $and: ['$_checked', { $not: ['$_problem'] }] }),
         problem: cond('$_problem'),
         rectified: cond({ $and: ['$_problem', '$_confirmed'] }),
-        rectifying: cond({ $and: ['$_problem', { $not: ['$_confirmed'] }] }),
+        rectifying: cond({ $and: ['$_problem', { $not: ['$_confirmed'] }, { $not: ['$_disposed'] }] }),
         rectOverdue: cond({
           $and: [
             '$_problem',
             { $not: ['$_confirmed'] },
+            { $not: ['$_disposed'] },
             { $lt: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, today] },
           ],
         }),
         published: cond('$_published'),
-        unpublished: cond({ $and: ['$_checked', { $not: ['$_published'] }] }),
-        pubOverdue: cond({ $and: ['$_checked', { $not: ['$_published'] }, pastDue] }),
+        unpublished: cond({ $and: ['$_completed', { $not: ['$_published'] }] }),
+        pubOverdue: cond({ $and: ['$_completed', { $not: ['$_published'] }, pastDue] }),
         notStarted: cond({ $in: ['$state', ['待接收', '待检查']] }),
+        closed: cond('$_closed'),
+        ordered: cond({ $and: ['$_problem', { $not: ['$_disposed'] }] }),
+        caseOpened: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '立案'] }] }),
+        transferred: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '移交'] }] }),
+        credit: cond({ $in: ['$_result', RESULT_DICTIONARY.filter((r) => r.credit).map((r) => r.label)] }),
+        ...Object.fromEntries(RESULT_DICTIONARY.map((r) => [resultKey(r.code), cond({ $eq: ['$_result', r.label] })])),
         ...extra,
       },
     },
@@ -284,6 +373,7 @@ export function countyGroupStage(extra: Record<string, unknown> = {}): PipelineS
   const group: Record<string, unknown> = { _id: '$county', total: { $sum: 1 }, ...extra };
   for (const s of OPEN_STATES) group[STATE_KEYS[s]] = { $sum: cond({ $eq: ['$state', s] }) };
   for (const k of FLAG_KEYS) group[k] = { $sum: `$${k}` };
+  for (const r of RESULT_DICTIONARY) group[resultKey(r.code)] = { $sum: `$${resultKey(r.code)}` };
   return { $group: group as PipelineStage.Group['$group'] };
 }
 
@@ -294,6 +384,7 @@ export function countsFromGroup(row: GroupRow): CountyCounts {
   c.total = row.total ?? 0;
   for (const s of OPEN_STATES) c.byState[s] = row[STATE_KEYS[s]] ?? 0;
   for (const k of FLAG_KEYS) c[k] = row[k] ?? 0;
+  for (const r of RESULT_DICTIONARY) c.results[r.code] = row[resultKey(r.code)] ?? 0;
   return c;
 }
 
@@ -328,6 +419,8 @@ export interface ProgressReport {
   /** the longest overdue first, at most `top` */
   overduePublications: OverdueTask[];
   overdueRectifications: OverdueTask[];
+  /** city scope: which counties have sent their 情况汇报 (due 11-15) */
+  countyReports?: CountyReportStatus;
 }
 
 export type ProgressRefusal = { ok: false; title: string; reason: string };
@@ -412,5 +505,6 @@ export async function compileProgress(
     scope: input.scope,
     top: input.top,
   });
-  return { ok: true, campaign: ctx.campaign, draw: ctx.draw, today, scope: input.scope, ...counts };
+  const countyReports = input.scope.kind === 'city' ? await countyReportStatus(conn, ctx.campaign) : undefined;
+  return { ok: true, campaign: ctx.campaign, draw: ctx.draw, today, scope: input.scope, ...counts, ...(countyReports ? { countyReports } : {}) };
 }

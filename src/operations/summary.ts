@@ -2,7 +2,8 @@
  * 附件5 《20xx年市级“双随机、一公开”监督检查情况汇总表》: compiled in MongoDB, sent as an .xlsx (exports/summaryXlsx.ts).
  *
  * The notice (运市监质监〔2024〕2号) only names the table: each county reports it to the city bureau by 11月15日, and
- * the city compiles the 通报 from them. Its columns are ours (the same definitions as operations/progress.ts):
+ * the city compiles the 通报 from them. Its columns are ours, defined in exports/summaryColumns.ts (the same
+ * definitions as operations/progress.ts); the first ones:
  *
  * | column | meaning |
  * |---|---|
@@ -26,6 +27,10 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
+import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
+import { resultByLabel } from '../domain/results';
+import { extraRecords } from '../domain/visit';
+import { extraChecklistModel } from '../store/extraChecklist';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc } from '../store/draw';
 import { enterpriseModel } from '../store/enterprise';
@@ -68,6 +73,16 @@ export interface SummaryRow {
   pubOverdue: number;
   publicationRate: number | null;
   note: string;
+  /** 无法检查 (closure confirmed) */
+  closed: number;
+  /** among 发现问题: 责令改正, 立案, 移交 */
+  ordered: number;
+  caseOpened: number;
+  transferred: number;
+  /** 需列入经营异常名录或信用跟进 */
+  credit: number;
+  /** tasks per dictionary result (code → n) */
+  results: Record<string, number>;
 }
 
 const ratio = (n: number, d: number): number | null => (d > 0 ? n / d : null);
@@ -92,6 +107,12 @@ export function summaryRow(c: CountyCounts, registered: number, index?: number):
     pubOverdue: c.pubOverdue,
     publicationRate: ratio(c.published, c.total),
     note: '',
+    closed: c.closed,
+    ordered: c.ordered,
+    caseOpened: c.caseOpened,
+    transferred: c.transferred,
+    credit: c.credit,
+    results: { ...c.results },
   };
 }
 
@@ -135,6 +156,27 @@ export interface SummaryDetail {
   rectificationConfirmedOn: string;
   publicationDue: string;
   publishedOn: string;
+  /** the result by the dictionary (published, or as it would be published now) and its code; '' before completion */
+  resultLabel?: string;
+  resultCode?: string;
+  /** 立案（案件编号，日期） / 移交（to whom） */
+  disposal?: string;
+  /** the credit follow-up the result calls for */
+  credit?: string;
+}
+
+/** 不符合项统计: one county's records of one form and the 不符合 count of each item (index 0 = item 1). */
+export interface ItemCounts {
+  county: string;
+  industrial: { records: number; ng: number[] };
+  food: { records: number; ng: number[] };
+}
+
+/** One extra checklist (进一次门，查多项事) counted per county. */
+export interface ExtraCounts {
+  name: string;
+  items: { no: number; text: string }[];
+  rows: { county: string; records: number; withFindings: number; ngTotal: number; ng: number[] }[];
 }
 
 export interface Summary {
@@ -151,6 +193,10 @@ export interface Summary {
   rows: SummaryRow[];
   total?: SummaryRow;
   details: SummaryDetail[];
+  /** 不符合项统计 (absent: not compiled) */
+  items?: ItemCounts[];
+  /** 进一次门查多项事 (absent or empty: the campaign has no extra checklist) */
+  extras?: ExtraCounts[];
 }
 
 /** 获证企业数 per county (see the module comment), counted in MongoDB. */
@@ -189,9 +235,36 @@ interface PushedRow {
   confirmedOn?: string | null;
   dueDate?: string | null;
   publishedOn?: string | null;
+  resultLabel?: string | null;
+  disposalKind?: string | null;
+  caseNo?: string | null;
+  caseDate?: string | null;
+  transferTo?: string | null;
+  /** the inspection record is complete (closures not: they have no record) */
+  recordDone?: number | null;
+  /** the snapshot of the extra checklists and the answers to their steps (empty for a visit without them) */
+  extras?: ExtraChecklistSnapshot[] | null;
+  xAnswers?: Answer[] | null;
+  /** the step numbers answered 不符合 */
+  ng?: number[] | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
+
+/** Every form has this many items (附件3 and 附件4: 9). */
+const FORM_ITEMS = itemCount('industrial');
+if (itemCount('food') !== FORM_ITEMS) throw new Error('附件3 and 附件4 are expected to have as many items');
+
+/** The 不符合 item numbers of a task, computed once per task before the flags. */
+const NG_ITEMS = {
+  _ng: {
+    $map: {
+      input: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $eq: ['$$a.verdict', '不符合'] } } },
+      as: 'a',
+      in: '$$a.item',
+    },
+  },
+};
 
 /** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
 const DETAIL_FIELDS = {
@@ -204,6 +277,16 @@ const DETAIL_FIELDS = {
   result: '$inspection.result',
   confirmedOn: '$rectificationCheck.confirmedOn',
   publishedOn: '$publication.publishedOn',
+  disposalKind: '$disposal.kind',
+  caseNo: '$disposal.caseNo',
+  caseDate: '$disposal.caseDate',
+  transferTo: '$disposal.transferTo',
+  recordDone: { $cond: ['$_checked', 1, 0] },
+  extras: '$inspection.extras',
+  // only the extra checklists' answers (steps after the form's 9 items): nothing for a visit without them
+  xAnswers: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $gt: ['$$a.item', FORM_ITEMS] } } },
+  // 不符合项统计: the items answered 不符合 (counted per form from the rows)
+  ng: '$_ng',
 };
 
 const PUSHED: Record<keyof PushedRow, string> = {
@@ -223,6 +306,15 @@ const PUSHED: Record<keyof PushedRow, string> = {
   confirmedOn: '$confirmedOn',
   dueDate: '$dueDate',
   publishedOn: '$publishedOn',
+  resultLabel: '$result',
+  disposalKind: '$disposalKind',
+  caseNo: '$caseNo',
+  caseDate: '$caseDate',
+  transferTo: '$transferTo',
+  recordDone: '$recordDone',
+  extras: '$extras',
+  xAnswers: '$xAnswers',
+  ng: '$ng',
 };
 
 export function detailOf(county: string, r: PushedRow): SummaryDetail {
@@ -246,32 +338,53 @@ export function detailOf(county: string, r: PushedRow): SummaryDetail {
     rectificationConfirmedOn: r.confirmedOn ?? '',
     publicationDue: checked ? (dueDateOf({ dueDate: r.dueDate ?? undefined, completionDate: completionDate || undefined }) ?? '') : '',
     publishedOn: r.publishedOn ?? '',
+    resultLabel: r.resultLabel ?? '',
+    resultCode: resultByLabel(r.resultLabel)?.code ?? '',
+    disposal:
+      r.disposalKind === '立案'
+        ? `立案（${r.caseNo ?? ''}，${r.caseDate ?? ''}）`
+        : r.disposalKind === '移交'
+          ? `移交（${r.transferTo ?? ''}）`
+          : '',
+    credit: resultByLabel(r.resultLabel)?.credit ?? '',
   };
 }
 
 /**
- * One pass over the tasks: $match → flags (plus the detail fields) → $group by county with the counts and a $push
- * of the county's rows. One document per county comes back (each far below 16 MB: a county has at most a few
- * thousand licence holders), so neither a $facet nor a second query over the tasks is needed.
+ * One pass over the tasks: $match → flags (plus the detail fields and the per-item flags) → $group by county with the
+ * counts, the per-item sums and a $push of the county's rows. One document per county comes back (each far below
+ * 16 MB: a county has at most a few thousand licence holders), so neither a $facet nor a second query over the tasks
+ * is needed: the 不符合项统计 comes from the sums, the 进一次门查多项事 from the pushed rows' extra answers.
  * Rows come back in the official county order, then by 抽取序号.
  */
 export async function countiesWithDetails(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
-): Promise<{ counties: CountyCounts[]; details: SummaryDetail[] }> {
+): Promise<{ counties: CountyCounts[]; details: SummaryDetail[]; items: Map<string, ItemCounts>; rowsByCounty: Map<string, PushedRow[]> }> {
   const groups = await taskModel(conn).aggregate<Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] }>([
     { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS),
+    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
     countyGroupStage({ rows: { $push: PUSHED } }),
   ]);
   const counties = orderCounties(groups.map(countsFromGroup), input.county);
   const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
+  const items = new Map<string, ItemCounts>();
+  for (const [county, rows] of byCounty) {
+    const c = emptyItems(county);
+    for (const r of rows) {
+      if (!r.recordDone) continue;
+      const form = c[r.category === '食品相关产品' ? 'food' : 'industrial'];
+      form.records += 1;
+      for (const k of r.ng ?? []) if (k >= 1 && k <= FORM_ITEMS) form.ng[k - 1] = (form.ng[k - 1] ?? 0) + 1;
+    }
+    items.set(county, c);
+  }
   const details: SummaryDetail[] = [];
   for (const c of counties) {
     const rows = [...(byCounty.get(c.county) ?? [])].sort((a, b) => a.no - b.no);
     for (const r of rows) details.push(detailOf(c.county, r));
   }
-  return { counties, details };
+  return { counties, details, items, rowsByCounty: byCounty };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -294,10 +407,12 @@ export async function summarize(
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
-  const [{ counties, details }, registered] = await Promise.all([
+  const [{ counties, details, items, rowsByCounty }, registered, lists] = await Promise.all([
     countiesWithDetails(conn, { campaignId: campaign._id, drawId: draw._id, today, county }),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
+    extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
   ]);
+  const extras = extraCounts(rowsByCounty, lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,
@@ -311,5 +426,61 @@ export async function summarize(
     rows,
     ...(total ? { total } : {}),
     details,
+    items: orderCounties(counties, county).map((c) => items.get(c.county) ?? emptyItems(c.county)),
+    extras: extras.map((x) => ({ ...x, rows: orderCounties(counties, county).map((c) => x.rows.find((r) => r.county === c.county) ?? emptyExtraRow(c.county, x.items.length)) })),
   };
+}
+
+// ---- 不符合项统计 and 进一次门查多项事 ---------------------------------------------------------------------------------
+
+function emptyItems(county: string): ItemCounts {
+  return {
+    county,
+    industrial: { records: 0, ng: Array.from({ length: itemCount('industrial') }, () => 0) },
+    food: { records: 0, ng: Array.from({ length: itemCount('food') }, () => 0) },
+  };
+}
+
+function emptyExtraRow(county: string, n: number): ExtraCounts['rows'][number] {
+  return { county, records: 0, withFindings: 0, ngTotal: 0, ng: Array.from({ length: n }, () => 0) };
+}
+
+/**
+ * Per extra checklist (by name: the campaign's current lists first, then any other a visit carried), per county: the
+ * complete records that carried it, those with a 不符合, and the 不符合 of each item (by its 序号).
+ */
+export function extraCounts(
+  rowsByCounty: ReadonlyMap<string, readonly PushedRow[]>,
+  current: readonly { name: string; items: { no: number; text: string }[] }[],
+): ExtraCounts[] {
+  const lists = new Map<string, ExtraCounts>();
+  const listOf = (name: string, items: readonly { no: number; text: string }[]) => {
+    let l = lists.get(name);
+    if (!l) lists.set(name, (l = { name, items: items.map((i) => ({ no: i.no, text: i.text })), rows: [] }));
+    return l;
+  };
+  for (const c of current) listOf(c.name, c.items);
+  for (const [county, rows] of rowsByCounty) {
+    for (const r of rows) {
+      if (!r.recordDone || !r.extras || r.extras.length === 0) continue;
+      const kind = r.category === '食品相关产品' ? 'food' : 'industrial';
+      for (const x of extraRecords(kind, r.extras, r.xAnswers ?? [])) {
+        const list = listOf(x.name, x.items);
+        let row = list.rows.find((e) => e.county === county);
+        if (!row) list.rows.push((row = emptyExtraRow(county, list.items.length)));
+        row.records += 1;
+        let any = false;
+        for (const it of x.items) {
+          if (it.answer?.verdict !== '不符合') continue;
+          const idx = list.items.findIndex((i) => i.no === it.no);
+          if (idx < 0) continue;
+          row.ng[idx] = (row.ng[idx] ?? 0) + 1;
+          row.ngTotal += 1;
+          any = true;
+        }
+        if (any) row.withFindings += 1;
+      }
+    }
+  }
+  return [...lists.values()];
 }

@@ -6,9 +6,10 @@ import type { InspectionRecord } from '../domain/inspection';
 /**
  * One inspection task: a drawn enterprise, its team, and (issue 4) the checklist record.
  * States, in order: 待接收 (the county has not received it) → 待检查 → 检查中 → 待签字 → 待公示 / 待整改 → 已公示;
- * 已作废 when a redraw superseded the draw it came from.
+ * 已作废 when a redraw superseded the draw it came from. 待确认: the team recorded that the firm could not be
+ * inspected (无法正常检查, `closure`) and the 组长 has yet to confirm; confirmed, the task goes to 待公示.
  */
-export const TASK_STATES = ['待接收', '待检查', '检查中', '待签字', '待公示', '待整改', '已公示', '已作废'] as const;
+export const TASK_STATES = ['待接收', '待检查', '检查中', '待签字', '待确认', '待公示', '待整改', '已公示', '已作废'] as const;
 export type TaskState = (typeof TASK_STATES)[number];
 
 export type TeamRoleName = '组长' | '执法人员' | '专家';
@@ -46,6 +47,12 @@ export interface Task {
   rectificationCheck?: RectificationCheck;
   /** publication of the result (一公开): due 20 working days after the completion date */
   publication?: Publication;
+  /** 无法正常检查: why the firm could not be inspected, with the evidence and the 组长's confirmation */
+  closure?: Closure;
+  /** what the county did about the findings when it is not (only) 责令改正: a case opened (立案) or a transfer (移交) */
+  disposal?: Disposal;
+  /** what the next picture a member sends is for (open id → purpose): closure evidence or the signed paper (签字页) */
+  photoIntent?: Record<string, PhotoIntent>;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -64,6 +71,74 @@ export interface RectificationCheck {
   confirmedOn: string;
   /** the confirmer's 单位 (附件2: “XX 市场监督管理局（盖章）”) */
   confirmedByUnit?: string;
+}
+
+/** A picture or a document a member sent to the bot as evidence. */
+export interface Evidence {
+  kind: 'image' | 'file';
+  /** Feishu image_key or file_key */
+  key: string;
+  /** file name (documents) */
+  name?: string;
+  messageId: string;
+  by: string;
+  byName: string;
+  at: Date;
+}
+
+export const CLOSURE_STATUSES = ['draft', 'proposed', 'confirmed'] as const;
+export type ClosureStatus = (typeof CLOSURE_STATUSES)[number];
+
+/** 无法正常检查 (see operations/closure/README.md). */
+export interface Closure {
+  status: ClosureStatus;
+  /** the result dictionary code chosen (domain/results.ts); absent while a draft */
+  code?: string;
+  /** its label, as it will be published */
+  result?: string;
+  /** 情况说明 */
+  note?: string;
+  evidence: Evidence[];
+  /** the state the task was in when the form was opened (a return or a cancel goes back to it) */
+  fromState: TaskState;
+  openedBy: string;
+  openedAt: Date;
+  proposedBy?: string;
+  proposedByName?: string;
+  proposedAt?: Date;
+  confirmedBy?: string;
+  confirmedByName?: string;
+  confirmedAt?: Date;
+  /** YYYY-MM-DD (Asia/Shanghai): the day the 组长 confirmed: the completion date (the 20-working-day clock) */
+  confirmedOn?: string;
+  /** proposals the 组长 sent back, with the reason */
+  returns: { by: string; byName: string; at: Date; reason: string }[];
+}
+
+export const DISPOSAL_KINDS = ['立案', '移交'] as const;
+export type DisposalKind = (typeof DISPOSAL_KINDS)[number];
+
+/** 发现问题的后续处置 other than 责令改正 (the 附件1/附件2 path). */
+export interface Disposal {
+  kind: DisposalKind;
+  /** 立案: the case number and the date the case was opened (YYYY-MM-DD) */
+  caseNo?: string;
+  caseDate?: string;
+  /** 移交: to whom */
+  transferTo?: string;
+  note?: string;
+  by: string;
+  byName: string;
+  at: Date;
+  /** YYYY-MM-DD (Asia/Shanghai) when recorded */
+  on: string;
+}
+
+export interface PhotoIntent {
+  purpose: 'closure' | 'signature';
+  at: Date;
+  /** the intent lapses after this time */
+  until: Date;
 }
 
 export interface Publication {
@@ -202,6 +277,70 @@ const inspectionSchema = new Schema<InspectionRecord>(
       default: [],
     },
     lastActive: { type: Map, of: Date },
+    extras: {
+      type: [
+        new Schema(
+          { name: String, items: { type: [new Schema({ no: Number, text: String }, { _id: false })], default: [] } },
+          { _id: false },
+        ),
+      ],
+      default: undefined,
+    },
+    signaturePages: {
+      type: [new Schema({ kind: String, key: String, name: String, messageId: String, by: String, byName: String, at: Date }, { _id: false })],
+      default: undefined,
+    },
+    outsideWindow: new Schema({ reason: String, by: String, byName: String, at: Date, from: String, to: String }, { _id: false }),
+  },
+  { _id: false },
+);
+
+const evidenceSchema = new Schema<Evidence>(
+  {
+    kind: { type: String, required: true, enum: ['image', 'file'] },
+    key: { type: String, required: true },
+    name: String,
+    messageId: { type: String, required: true },
+    by: { type: String, required: true },
+    byName: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const closureSchema = new Schema<Closure>(
+  {
+    status: { type: String, required: true, enum: CLOSURE_STATUSES },
+    code: String,
+    result: String,
+    note: String,
+    evidence: { type: [evidenceSchema], default: [] },
+    fromState: { type: String, required: true, enum: TASK_STATES },
+    openedBy: { type: String, required: true },
+    openedAt: { type: Date, required: true },
+    proposedBy: String,
+    proposedByName: String,
+    proposedAt: Date,
+    confirmedBy: String,
+    confirmedByName: String,
+    confirmedAt: Date,
+    confirmedOn: String,
+    returns: { type: [new Schema({ by: String, byName: String, at: Date, reason: String }, { _id: false })], default: [] },
+  },
+  { _id: false },
+);
+
+const disposalSchema = new Schema<Disposal>(
+  {
+    kind: { type: String, required: true, enum: DISPOSAL_KINDS },
+    caseNo: String,
+    caseDate: String,
+    transferTo: String,
+    note: String,
+    by: { type: String, required: true },
+    byName: { type: String, required: true },
+    at: { type: Date, required: true },
+    on: { type: String, required: true },
   },
   { _id: false },
 );
@@ -253,6 +392,9 @@ export const taskSchema = new Schema<Task>(
       },
       { _id: false },
     ),
+    closure: { type: closureSchema, required: false },
+    disposal: { type: disposalSchema, required: false },
+    photoIntent: { type: Map, of: new Schema<PhotoIntent>({ purpose: String, at: Date, until: Date }, { _id: false }) },
   },
   { timestamps: true, versionKey: false, collection: 'tasks' },
 );

@@ -13,6 +13,7 @@
  */
 import type Koa from 'koa';
 import type { Connection } from 'mongoose';
+import { RESULT_DICTIONARY, resultByLabel } from '../domain/results';
 import { taskModel, type TaskDoc } from '../store/task';
 
 export const PAGE_TITLE = '运城市市场监督管理局 工业产品生产许可证获证企业“双随机、一公开”监督检查结果公示';
@@ -210,8 +211,19 @@ export function renderPublicResults(all: readonly PublicResult[], rows: readonly
     content = `<table>${head}<tbody>\n${body}\n</tbody></table>`;
   }
   const scope = [f.year !== undefined ? `${f.year}年度` : '', f.county ?? ''].filter((s) => s !== '').join('，');
-  const count = all.length === 0 ? '' : `<p class="count">${escapeHtml(scope ? `${scope}：` : '')}共 ${rows.length} 条</p>`;
+  const count =
+    all.length === 0 ? '' : `<p class="count">${escapeHtml(scope ? `${scope}：` : '')}共 ${rows.length} 条${escapeHtml(resultCounts(rows))}</p>`;
   return layout(PAGE_TITLE, `${form}\n${count}\n${content}`);
+}
+
+/** “；其中 未发现问题 12 条，通过登记的住所（经营场所）无法联系 1 条” in the dictionary's order (domain/results.ts). */
+export function resultCounts(rows: readonly PublicResult[]): string {
+  const parts = RESULT_DICTIONARY.map((r) => [r.label, rows.filter((x) => resultByLabel(x.result)?.code === r.code).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([label, n]) => `${label} ${n} 条`);
+  const other = rows.filter((x) => !resultByLabel(x.result)).length;
+  if (other > 0) parts.push(`其他 ${other} 条`);
+  return parts.length > 0 ? `；其中${parts.join('，')}` : '';
 }
 
 export function renderBadRequest(message: string): string {

@@ -20,10 +20,11 @@ const { officer, expert, leader, liaison, cityLiaison, stranger } = PEOPLE;
 const DISTRICT_LEADER: Person = { openId: 'ou_boss00000000000000000000000001', name: '刘局长', roles: ['领导'], unit: '盐湖区市场监督管理局', county: '盐湖区' };
 const YANHU_LIAISON: Person = { openId: 'ou_liaison000000000000000000000h1', name: '钱敏', roles: ['联络员'], unit: '盐湖区市场监督管理局', county: '盐湖区' };
 const UNREGISTERED = 'ou_nobody00000000000000000000001';
+const XIAXIAN_LEADER: Person = { openId: 'ou_boss00000000000000000000000002', name: '夏局长', roles: ['领导'], unit: '夏县市场监督管理局', county: '夏县' };
 
 beforeAll(async () => {
   h = await startHarness({ dbPrefix: 'export' });
-  await registerStaff(conn(), [...Object.values(PEOPLE), DISTRICT_LEADER, YANHU_LIAISON]);
+  await registerStaff(conn(), [...Object.values(PEOPLE), DISTRICT_LEADER, YANHU_LIAISON, XIAXIAN_LEADER]);
 });
 
 afterAll(async () => {
@@ -165,7 +166,9 @@ it('a team member exports by 许可证编号: 附件1, 附件2 and 附件3 arriv
   expect(f3).toContain(e.name);
   expect(f3).toContain('2024年5月6日');
   for (const item of CHECKLISTS.industrial.items) expect(f3).toContain(item.content);
-  expect(f3).toContain('检查组成员签字：李明、张华、王建国');
+  // signature lines blank for handwriting (the paper is signed on site)
+  expect(f3).toMatch(/检查组成员签字：\n/);
+  for (const name of ['李明', '张华', '王建国']) expect(f3).not.toContain(name);
   expect(task.state).toBe('已公示');
 });
 
@@ -222,7 +225,8 @@ it('the real flow (food, findings, all signed) → the county liaison exports by
   for (const item of CHECKLISTS.food.items) expect(f4).toContain(item.content);
   expect(f4).toContain(r4);
   expect(f4).toContain(shanghaiDate(new Date()).replace(/^(\d{4})-0?(\d+)-0?(\d+)$/, '$1年$2月$3日'));
-  expect(f4).toContain('企业代表签字：钱厂长');
+  expect(f4).toMatch(/企业代表签字：\n/);
+  expect(f4).not.toContain('钱厂长');
   const f1 = await documentText(files.find((f) => f.file_name.startsWith('附件1'))!);
   expect(f1).toContain(`${r4}（附件4第4项）`);
   expect(f1).toContain('请于 20 日内完成');
@@ -277,15 +281,18 @@ it('a name or number that matches nothing is refused, naming what was searched',
   expect(text).toContain('用法：/导出 <许可证编号或企业名称>');
 });
 
-it('who may export: team, the county liaison, 市局 staff and 领导; others are refused with a reason', async () => {
+it('who may export: team, the county liaison and 领导, 市局 staff and 领导; others learn nothing about the task', async () => {
   const e = ent('盐湖区权限测试铸造有限公司', { county: '盐湖区' });
   await submitted(await createTask(conn(), { enterprise: e }));
 
+  // outside the scope the task is not searched at all: the drawn list is not disclosed (policies.ts)
   const refused = await ask(stranger.openId, `/导出 ${e.licenceNo}`);
-  expect(refused.text).toContain('没有权限');
-  expect(refused.text).toContain('盐湖区联络员');
+  expect(refused.text).toContain('未找到检查任务');
+  expect(refused.text).toContain('只查找您有权导出的任务');
   const otherCounty = await ask(liaison.openId, `/导出 ${e.licenceNo}`); // 永济市 liaison, enterprise in 盐湖区
-  expect(otherCounty.text).toContain('没有权限');
+  expect(otherCounty.text).toContain('未找到检查任务');
+  const otherLeader = await ask(XIAXIAN_LEADER.openId, `/导出 ${e.licenceNo}`); // a county 领导 of 夏县
+  expect(otherLeader.text).toContain('未找到检查任务');
   const nobody = await ask(UNREGISTERED, `/导出 ${e.licenceNo}`);
   expect(nobody.text).toContain('没有权限');
   await settle();
@@ -297,14 +304,18 @@ it('who may export: team, the county liaison, 市局 staff and 领导; others ar
   }
 });
 
-it('a record not yet submitted is refused: 检查记录尚未提交', async () => {
+it('a record not yet submitted: the blank 附件3 with the firm\'s name, to take along', async () => {
   const e = ent('运城市未提交橡胶有限公司');
   await createTask(conn(), { enterprise: e, state: '检查中' });
   const { text } = await ask(officer.openId, `/导出 ${e.licenceNo}`);
-  expect(text).toContain('检查记录尚未提交');
+  expect(text).toContain('空白检查表已导出');
   expect(text).toContain('检查中');
-  await settle();
-  expect(fileMessages(officer.openId)).toHaveLength(0);
+  const [file] = await filesTo(officer.openId, 1);
+  expect(file.file_name).toBe(`附件3-工业产品生产许可证获证企业监督检查记录（空白）-${e.name}.docx`);
+  const doc = await documentText(file);
+  expect(doc).toContain(`企业名称（盖章）：${e.name}`);
+  expect(doc).toContain('年　　月　　日');
+  expect(doc).not.toContain('☑');
 });
 
 it('no argument → the usage, naming the argument', async () => {

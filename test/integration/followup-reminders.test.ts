@@ -159,7 +159,7 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
   expect(await runOn('2026-10-10')).toEqual([]);
   expect(await runOn('2026-10-12')).toEqual(['赵丽: 整改待现场确认']); // day 4
   const reminder = sentTo(liaison.openId);
-  expect(d.buttons(reminder)).toEqual(['确认整改', '已录入并公示']);
+  expect(d.buttons(reminder)).toEqual(['确认整改', '登记后续处置', '已录入并公示']);
   expect(await runOn('2026-10-13')).toEqual(['刘科长: 逾期事项报告', '孙局长: 逾期事项报告', '许小颖: 逾期事项报告']); // day 5
   expect(cardText(sentTo(cityLiaison.openId))).toContain('整改确认');
 

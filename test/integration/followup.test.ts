@@ -83,7 +83,7 @@ it('findings: the county confirms the rectification (附件2), then the team pub
 
   // the county liaison and the 组长 get the follow-up card with the deadline; only the liaison may confirm
   const forLiaison = await d.cardTo(liaison.openId, '待整改：确认整改与结果公示', task.enterprise.name);
-  expect(d.buttons(forLiaison)).toEqual(['确认整改', '已录入并公示']);
+  expect(d.buttons(forLiaison)).toEqual(['确认整改', '登记后续处置', '已录入并公示']);
   const text = cardText(forLiaison);
   for (const s of [r3, r7, '**公示截止**：2026-03-30（还有 20 个工作日）', '**整改期限**：2026-03-17（附件1，15 天）', RECTIFICATION_OPINION]) expect(text).toContain(s);
   const forLeader = await d.cardTo(leader.openId, '待整改：确认整改与结果公示', task.enterprise.name);

@@ -65,8 +65,8 @@ it('submission freezes the answers, every other member confirms, and the record 
 
   const forExpert = await signCard(expert.openId, task);
   const forLeader = await signCard(leader.openId, task);
-  expect(d.buttons(forExpert)).toEqual(['确认签字']);
-  expect(d.buttons(forLeader)).toEqual(['确认签字', '重新打开检查']);
+  expect(d.buttons(forExpert)).toEqual(['确认签字', '上传签字页']);
+  expect(d.buttons(forLeader)).toEqual(['确认签字', '重新打开检查', '上传签字页']);
   expect(JSON.stringify(forLeader)).not.toContain('"name":"days"'); // no findings, no period
   expect(countTo(officer.openId, '请核对检查记录')).toBe(0);
 

@@ -155,7 +155,7 @@ describe('/进度', () => {
     const reply = await command(reg.countyLiaison(county)!.openId, '/进度');
     const text = cardText(reply.content);
     expect(text).toContain(`检查进度 · ${county}`);
-    expect(text).toContain(`抽查企业 **${e.total}** 家：已检查 **${e.checked}**`);
+    expect(text).toContain(`抽查企业 **${e.total}** 家：已完成 **${e.checked}**`);
     expect(text).toMatch(new RegExp(`逾期未公示 (<font color='red'>)?\\*\\*${e.pubOverdue}\\*\\*`));
     expect(text).toContain(`尚未开始检查 **${e.notStarted}** 家`);
     for (const name of e.overdueNames.slice(0, 5)) expect(text).toContain(name.replace(/[()（）]/g, (c) => (c === '(' || c === ')' ? `\\${c}` : c)));
@@ -169,7 +169,7 @@ describe('/进度', () => {
     const reply = await command(leader.openId, '/进度');
     const text = cardText(reply.content);
     expect(text).toContain('检查进度 · 全市');
-    expect(text).toContain(`抽查企业 **${sum('total')}** 家：已检查 **${sum('checked')}**`);
+    expect(text).toContain(`抽查企业 **${sum('total')}** 家：已完成 **${sum('checked')}**`);
     expect(text).not.toContain(voidedName);
     const rows = tableRows(reply.content);
     expect(rows.map((r) => r.county)).toEqual([...YUNCHENG_COUNTIES, '合计']);

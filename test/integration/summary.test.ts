@@ -173,19 +173,32 @@ async function fileTo(openId: string, nameIncludes: string): Promise<{ name: str
   return { name: file.file_name, wb };
 }
 
-const col = (key: string) => SUMMARY_COLUMNS.findIndex((c) => c.key === key) + 1;
+const col = (key: string) => {
+  const i = SUMMARY_COLUMNS.findIndex((c) => c.key === key);
+  if (i < 0) throw new Error(`no column ${key}`);
+  return i + 1;
+};
 const ratio = (n: number, d: number) => (d > 0 ? n / d : '—');
+
+/**
+ * A cell's value; a formula cell's cached result. (exceljs writes a cached 0 as <v>0</v> but reads it back as no
+ * result: a formula cell without one is 0.)
+ */
+function val(cell: ExcelJS.Cell): unknown {
+  const v = cell.value as unknown;
+  return v && typeof v === 'object' && 'formula' in (v as object) ? ((v as { result?: unknown }).result ?? 0) : v;
+}
 
 function expectRow(ws: ExcelJS.Worksheet, r: number, e: Row): void {
   const row = ws.getRow(r);
-  const v = (key: string) => row.getCell(col(key)).value;
+  const v = (key: string) => val(row.getCell(col(key)));
   expect({
     registered: v('registered'),
     sampled: v('sampled'),
     checked: v('checked'),
     unfinished: v('unfinished'),
-    noProblem: v('noProblem'),
-    problem: v('problem'),
+    noProblem: v('result:1'),
+    problem: v('ordered'),
     rectified: v('rectified'),
     rectifying: v('rectifying'),
     rectOverdue: v('rectOverdue'),
@@ -193,9 +206,16 @@ function expectRow(ws: ExcelJS.Worksheet, r: number, e: Row): void {
     unpublished: v('unpublished'),
     pubOverdue: v('pubOverdue'),
   }).toEqual({ ...e, unfinished: e.sampled - e.checked });
+  // every completed task has one result: 经责令已改正 (confirmed) or 待后续处理 (not yet) for those with findings
+  expect(v('result:E')).toBe(e.rectified);
+  expect(v('result:A')).toBe(e.problem - e.rectified);
+  expect(v('caseOpened')).toBe(0);
+  expect(v('transferred')).toBe(0);
   expect(v('sampleRatio')).toEqual(ratio(e.sampled, e.registered));
   expect(v('completionRate')).toEqual(ratio(e.checked, e.sampled));
   expect(v('publicationRate')).toEqual(ratio(e.published, e.sampled));
+  // derived columns are formulas over the same row
+  expect(row.getCell(col('unfinished')).formula).toBe(`${ws.getColumn(col('sampled')).letter}${r}-${ws.getColumn(col('checked')).letter}${r}`);
 }
 
 describe('/汇总', () => {
@@ -224,6 +244,9 @@ describe('/汇总', () => {
     const totalRow = LAYOUT.firstData + YUNCHENG_COUNTIES.length;
     expect(ws.getRow(totalRow).getCell(1).value).toBe('合计');
     expectRow(ws, totalRow, total);
+    // 合计 counts are SUM formulas over the county rows, their cached results as expected
+    const sampledL = ws.getColumn(col('sampled')).letter;
+    expect(ws.getRow(totalRow).getCell(col('sampled')).formula).toBe(`SUM(${sampledL}${LAYOUT.firstData}:${sampledL}${totalRow - 1})`);
     expect(total.pubOverdue).toBeGreaterThan(0);
     expect(total.rectOverdue).toBeGreaterThan(0);
 

@@ -36,6 +36,11 @@ function rows(xml: string): string[] {
   return (xml.match(/<w:tr[ >][\s\S]*?<\/w:tr>/g) ?? []).map((r) => text(r).trim().split('\n').join('|'));
 }
 
+/** Text of each cell of each table row. */
+function cells(xml: string): string[][] {
+  return (xml.match(/<w:tr[ >][\s\S]*?<\/w:tr>/g) ?? []).map((r) => (r.match(/<w:tc>[\s\S]*?<\/w:tc>/g) ?? []).map((c) => text(c).trim()));
+}
+
 /** Paragraph XML fragments containing `needle`. */
 function paragraphsWith(xml: string, needle: string): string[] {
   return (xml.match(/<w:p[ >][\s\S]*?<\/w:p>/g) ?? []).filter((p) => text(p).includes(needle));
@@ -66,14 +71,12 @@ describe('附件3 / 附件4 监督检查记录', () => {
     { item: 9, verdict: '符合' as const, record: '' },
   ];
 
-  it('附件3: title, date above the name, the nine item texts, ☑ at each conclusion, the records and the signatures', async () => {
+  it('附件3: title, date above the name, the nine item texts, ☑ at each conclusion, the records; signature lines blank', async () => {
     const buf = await inspectionRecordDocx({
       kind: 'industrial',
       enterpriseName: '运城市河东电线电缆有限公司',
       date: '2024-05-06',
       answers,
-      signers: ['李明', '张华', '王建国'],
-      representative: '孙经理',
     });
     expect(buf.subarray(0, 2).toString()).toBe('PK');
     const xml = await part(buf);
@@ -97,8 +100,10 @@ describe('附件3 / 附件4 监督检查记录', () => {
     });
     expect(all).toContain('合格证未标注许可证编号 <QS> & “标志”');
     expect(xml).toContain('&lt;QS&gt; &amp;');
-    expect(all).toContain('检查组成员签字：李明、张华、王建国');
-    expect(all).toContain('企业代表签字：孙经理');
+    // blank for handwriting: nothing after the labels, and no name anywhere
+    expect(all).toMatch(/检查组成员签字：\n/);
+    expect(all).toMatch(/企业代表签字：\n/);
+    for (const name of ['李明', '张华', '王建国', '孙经理']) expect(all).not.toContain(name);
     // fonts by name and the checkbox in a symbol font
     expect(xml).toContain('w:eastAsia="仿宋"');
     expect(xml).toContain('w:eastAsia="黑体"');
@@ -109,7 +114,7 @@ describe('附件3 / 附件4 监督检查记录', () => {
 
   it('附件4: the food checklist, the name before the date, empty boxes and blanks where nothing is recorded', async () => {
     const xml = await part(
-      await inspectionRecordDocx({ kind: 'food', enterpriseName: '永济市晋南食品包装有限公司', answers: [{ item: 4, verdict: '符合', record: '' }], signers: [] }),
+      await inspectionRecordDocx({ kind: 'food', enterpriseName: '永济市晋南食品包装有限公司', answers: [{ item: 4, verdict: '符合', record: '' }] }),
     );
     const all = text(xml);
     expect(all.startsWith('附件4\n')).toBe(true);
@@ -151,8 +156,8 @@ describe('附件1 意见汇总表', () => {
     dateOf: (d) => d.toISOString().slice(0, 10),
   });
 
-  it('carries the enterprise, the items, the period, the signatures, the date and the 注', async () => {
-    const xml = await part(await opinionSheetDocx({ ...sheet, checklistForm: '附件3' }));
+  it('carries the enterprise, the items, the period, blank signature boxes dated with the inspection date, and the 注', async () => {
+    const xml = await part(await opinionSheetDocx({ ...sheet, checklistForm: '附件3', inspectionDate: '2024-05-06' }));
     const all = text(xml);
     expectA4(xml);
     expect(all.startsWith('附件1\n')).toBe(true);
@@ -165,10 +170,9 @@ describe('附件1 意见汇总表', () => {
     expect(table[2]).toContain('1．新增挤出机一台，未向发证机关报告（附件3第2项）');
     expect(table[2]).toContain('2．合格证未标注许可证编号（附件3第5项）');
     expect(table[2]).toContain('请于 15 日内完成上述问题整改，整改结果报当地市场监督管理部门。');
-    expect(table[3]).toContain('检查组签字：李明、王建国');
-    expect(table[3]).toContain('2024年5月7日');
-    expect(table[3]).toContain('企业代表签字：孙经理');
-    expect(table[3]).toContain('（企业公章）');
+    // both boxes blank for handwriting, both dated with the inspection date
+    expect(table[3]).toBe('检查组签字：||2024年5月6日|企业代表签字：|（企业公章）|2024年5月6日');
+    for (const name of ['李明', '王建国', '孙经理']) expect(table[3]).not.toContain(name);
     expect(all).toContain('注:此表一式三份,企业与市、县市场监管局各一份。');
     expect(all.indexOf('请于 15 日内')).toBeLessThan(all.indexOf('注:此表'));
   });
@@ -196,7 +200,7 @@ describe('附件2 整改结果确认单', () => {
     bureau: countyBureau('永济市'),
   };
 
-  it('carries the enterprise, each line with its confirmation, the opinion, the seal line and the date', async () => {
+  it('carries the enterprise, each line with a blank signature box, the opinion, the seal line and the date', async () => {
     const buf = await rectificationConfirmationDocx(input);
     const xml = await part(buf);
     const all = text(xml);
@@ -207,8 +211,10 @@ describe('附件2 整改结果确认单', () => {
     expect(all).toContain('生产许可证编号：晋XK06-001-00123');
     const table = rows(xml);
     expect(table[0]).toBe('序号|需整改问题|完成整改情况|县局监管确认（签字）');
-    expect(table[1]).toBe('1|新增挤出机一台，未向发证机关报告|已向省局报告并备案|赵丽');
-    expect(table[2]).toBe('2|合格证未标注许可证编号|已重新印制合格证|赵丽');
+    // 县局监管确认（签字） blank: signed by hand
+    expect(cells(xml)[1]).toEqual(['1', '新增挤出机一台，未向发证机关报告', '已向省局报告并备案', '']);
+    expect(cells(xml)[2]).toEqual(['2', '合格证未标注许可证编号', '已重新印制合格证', '']);
+    expect(all).not.toContain('赵丽');
     expect(all).toContain(`对整改完成情况的确认意见：${input.opinion}`);
     expect(all).toContain('永济市市场监督管理局（盖章）');
     expect(all).toContain('2024年6月3日');

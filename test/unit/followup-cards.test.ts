@@ -131,12 +131,14 @@ describe('the follow-up card', () => {
     }
   });
 
-  it('待整改: the county liaison confirms and may publish, the city liaison confirms, the team publishes', () => {
+  it('待整改: the county liaison confirms, records 立案/移交 and may publish; the team\'s officers publish', () => {
     const t = task('待整改', { record: '检验设备超出检定周期' });
-    expect(buttons(view(t, liaison.openId))).toEqual(['确认整改', '已录入并公示']);
-    expect(buttons(view(t, cityLiaison.openId))).toEqual(['确认整改']);
+    expect(buttons(view(t, liaison.openId))).toEqual(['确认整改', '登记后续处置', '已录入并公示']);
+    // the county has its liaison: the city bureau's does not stand in (policies.ts)
+    expect(buttons(view(t, cityLiaison.openId))).toEqual([]);
     expect(buttons(view(t, leader.openId))).toEqual(['已录入并公示']);
-    expect(buttons(view(t, expert.openId))).toEqual(['已录入并公示']);
+    // experts do not record the publication (谁检查、谁录入: the officers)
+    expect(buttons(view(t, expert.openId))).toEqual([]);
     expect(buttons(view(t, stranger.openId))).toEqual([]);
     const card = view(t, liaison.openId);
     const confirm = findButtons(card).find((b) => b.text === '确认整改')!;
@@ -165,7 +167,7 @@ describe('the follow-up card', () => {
     expect(buttons(view(task('已公示', { findings: false, publication: published('未发现问题') }), liaison.openId))).toEqual([]);
     // published as 待后续处理, not yet confirmed: the county can still confirm; confirmed: update the published result
     const pending = task('已公示', { publication: published('发现问题待后续处理') });
-    expect(buttons(view(pending, liaison.openId))).toEqual(['确认整改']);
+    expect(buttons(view(pending, liaison.openId))).toEqual(['确认整改', '登记后续处置']);
     expect(buttons(view(pending, officer.openId))).toEqual([]);
     const confirmed = task('已公示', { publication: published('发现问题待后续处理'), check });
     expect(buttons(view(confirmed, officer.openId))).toEqual(['已更新公示结果']);
@@ -206,7 +208,7 @@ it('the inspection record card links to the follow-up and shows the deadline; th
   const t = task('待整改');
   const card = recordCard(t, officer.openId);
   expectValid(card);
-  expect(buttons(card)).toEqual(['整改与公示']);
+  expect(buttons(card)).toEqual(['整改与公示', '上传签字页']);
   expect(findButtons(card)[0].value).toEqual({ a: 'fu.view', task: String(t._id) });
   expect(cardText(card)).toContain('公示截止：2026-03-30');
   expect(buttons(recordCard(task('已公示', { publication: published('发现问题待后续处理') }), officer.openId))).toEqual(['公示情况']);

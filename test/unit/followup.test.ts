@@ -193,17 +193,18 @@ describe('published result label (fixed dictionary)', () => {
 
 describe('who may confirm and publish', () => {
   const county = '永济市';
-  it('confirmation: a liaison of the county or of the city bureau', () => {
-    expect(mayConfirmRectification({ openId: 'a', roles: ['联络员'], county }, county)).toBe(true);
-    expect(mayConfirmRectification({ openId: 'b', roles: ['联络员'], county: '市局' }, county)).toBe(true);
-    expect(mayConfirmRectification({ openId: 'c', roles: ['联络员'], county: '盐湖区' }, county)).toBe(false);
-    expect(mayConfirmRectification({ openId: 'd', roles: ['执法人员', '组长'], county }, county)).toBe(false);
-    expect(mayConfirmRectification({ openId: 'e', roles: [] }, county)).toBe(false);
+  it('confirmation: a liaison responsible for the county (the city bureau\'s only where the county has none)', () => {
+    // countyLiaisons is the county's own liaisons, or the city bureau's when it has none (countyLiaisons())
+    expect(mayConfirmRectification('a', ['a'])).toBe(true);
+    expect(mayConfirmRectification('b', ['a'])).toBe(false);
+    expect(mayConfirmRectification('city', ['city'])).toBe(true);
   });
 
-  it('publication: the team or the county liaisons (谁检查、谁录入)', () => {
-    const team = [{ openId: 'm1' }, { openId: 'm2' }];
+  it('publication: the team\'s officers or the county liaisons (谁检查、谁录入); not the team\'s expert', () => {
+    const team = [{ openId: 'm1', role: '组长' }, { openId: 'm2', role: '执法人员' }, { openId: 'm3', role: '专家' }];
+    expect(mayPublish('m1', team, ['l1'])).toBe(true);
     expect(mayPublish('m2', team, ['l1'])).toBe(true);
+    expect(mayPublish('m3', team, ['l1'])).toBe(false);
     expect(mayPublish('l1', team, ['l1'])).toBe(true);
     expect(mayPublish('x', team, ['l1'])).toBe(false);
   });

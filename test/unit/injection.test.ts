@@ -221,13 +221,12 @@ describe('cards show hostile text as text', () => {
   it('/导出 answers (found, not found, candidates)', () => {
     const t = hostileTask('待整改');
     expectInert(exportResultCard({ ok: true, task: t, files: [{ name: `${NAME}.docx`, size: 2048 }] } as never), [NAME]);
-    expectInert(exportResultCard({ ok: false, code: 'notFound', query: LINK }), [LINK]);
+    expectInert(exportResultCard({ ok: false, code: 'notFound', query: LINK, scoped: false }), [LINK]);
     expectInert(
       exportResultCard({ ok: false, code: 'ambiguous', query: '有限', total: 1, candidates: [{ name: NAME, licenceNo: FORMULA, county: '永济市' }] } as never),
       [NAME, FORMULA],
     );
     expectInert(exportResultCard({ ok: false, code: 'void', task: t }), [NAME]);
-    expectInert(exportResultCard({ ok: false, code: 'notSubmitted', task: t }), [NAME]);
     expectInert(exportResultCard({ ok: false, code: 'forbidden', task: t }), [NAME]);
   });
 
@@ -270,7 +269,7 @@ function expectWellFormed(xml: string): string {
 describe('Word forms carry hostile text as text', () => {
   it('附件3, 附件1 and 附件2 are well-formed and contain the text as typed', async () => {
     const a = answers();
-    const xml3 = await documentXml(await inspectionRecordDocx({ kind: 'industrial', enterpriseName: NAME, date: '2024-05-06', answers: a, signers: [PERSON], representative: PERSON }));
+    const xml3 = await documentXml(await inspectionRecordDocx({ kind: 'industrial', enterpriseName: NAME, date: '2024-05-06', answers: a }));
     const t3 = expectWellFormed(xml3);
     expect(t3).toContain(NAME);
     expect(t3).toContain(`${ENTITY_AT}${FONT}`);
@@ -299,7 +298,7 @@ describe('Word forms carry hostile text as text', () => {
 
   it('characters XML cannot hold, stored before the policy existed, are dropped so the file still opens', async () => {
     const xml = await documentXml(
-      await inspectionRecordDocx({ kind: 'industrial', enterpriseName: '运城\ufffe某\u0001公司\ud800', answers: [{ item: 1, verdict: '不符合', record: '记录\uffff内容' }], signers: [] }),
+      await inspectionRecordDocx({ kind: 'industrial', enterpriseName: '运城\ufffe某\u0001公司\ud800', answers: [{ item: 1, verdict: '不符合', record: '记录\uffff内容' }] }),
     );
     const text = expectWellFormed(xml);
     expect(text).toContain('运城某公司');
@@ -364,7 +363,10 @@ describe('the 附件5 workbook writes formula-looking text as text', () => {
     const detail = wb.getWorksheet(DETAIL_SHEET)!;
     const cells: ExcelJS.Cell[] = [];
     wb.eachSheet((ws) => ws.eachRow((row) => row.eachCell((c) => cells.push(c))));
-    expect(cells.filter((c) => c.type === ExcelJS.ValueType.Formula || c.formula !== undefined)).toEqual([]);
+    // The sheet's own formulas (totals, ratios) are built from cell references only; no user text ever becomes one.
+    const formulas = cells.filter((c) => c.type === ExcelJS.ValueType.Formula || c.formula !== undefined).map((c) => String(c.formula));
+    expect(formulas.length).toBeGreaterThan(0);
+    for (const f of formulas) expect(f).toMatch(/^(SUM\([A-Z]+\d+:[A-Z]+\d+\)|[A-Z]+\d+-[A-Z]+\d+|IF\([A-Z]+\d+=0,"—",[A-Z]+\d+\/[A-Z]+\d+\))$/);
     const texts = cells.filter((c) => typeof c.value === 'string').map((c) => c.value as string);
     for (const t of [FORMULA, '+1+1', '-2-2', '=A1', '@A1', '@SUM(1+1)*cmd|" /C calc"!A0']) {
       const cell = cells.find((c) => c.value === t);

@@ -118,11 +118,12 @@ describe.each(['industrial', 'food'] as const)('%s cards', (kind) => {
   it('shows each viewer only the buttons they may use', () => {
     const t = task(kind, '待签字', { answers: worst, round: 2, representative: '孙经理', signatures: signed.slice(1, 2) });
     const leader = findButtons(recordCard(t, PEOPLE.leader.openId)).map((b) => b.text);
-    expect(leader).toEqual(['确认签字', '重新打开检查']);
+    expect(leader).toEqual(['确认签字', '重新打开检查', '上传签字页']);
     const leaderSign = findButtons(recordCard(t, PEOPLE.leader.openId)).find((b) => b.text === '确认签字')!;
     expect(leaderSign.value).toEqual({ a: 'insp.sign', task: String(t._id), round: 2 });
-    expect(findButtons(recordCard(t, PEOPLE.officer.openId)).map((b) => b.text)).toEqual([]);
-    expect(findButtons(recordCard(t, PEOPLE.expert.openId)).map((b) => b.text)).toEqual(['确认签字']);
+    expect(findButtons(recordCard(t, PEOPLE.officer.openId)).map((b) => b.text)).toEqual(['上传签字页']);
+    expect(findButtons(recordCard(t, PEOPLE.expert.openId)).map((b) => b.text)).toEqual(['确认签字', '上传签字页']);
+    expect(findButtons(recordCard(t, PEOPLE.stranger.openId)).map((b) => b.text)).toEqual([]);
     // the period field goes to the 组长 only, and only with findings
     expect(JSON.stringify(recordCard(t, PEOPLE.leader.openId))).toContain('"name":"days"');
     expect(JSON.stringify(recordCard(t, PEOPLE.expert.openId))).not.toContain('"name":"days"');

@@ -89,8 +89,13 @@ describe('input', () => {
 
 describe('outcome and 附件1', () => {
   it('no 不符合 → 未发现问题, any 不符合 → 发现问题', () => {
-    expect(outcomeOf([1, 2, 3].map((i) => ans(i)))).toBe('未发现问题');
-    expect(outcomeOf([ans(1), ans(2, '不符合', 'x')])).toBe('发现问题');
+    expect(outcomeOf([1, 2, 3].map((i) => ans(i)), 'industrial')).toBe('未发现问题');
+    expect(outcomeOf([ans(1), ans(2, '不符合', 'x')], 'industrial')).toBe('发现问题');
+  });
+
+  it('the answers of the extra checklists (steps after the form) do not change the result', () => {
+    expect(outcomeOf([ans(9), ans(10, '不符合', '隐患：配电箱无防护')], 'industrial')).toBe('未发现问题');
+    expect(rectificationItems('industrial', [ans(3, '不符合', 'x'), ans(11, '不符合', 'y')]).map((r) => r.no)).toEqual([3]);
   });
 
   it('the rectification items are the 不符合 records, with the item text, in item order', () => {

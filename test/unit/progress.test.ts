@@ -156,7 +156,7 @@ describe('the counting pipeline', () => {
 
   it('counts states and flags per county', () => {
     expect(xia).toMatchObject({ total: 7, checked: 3, noProblem: 3, problem: 0, notStarted: 2, published: 0, unpublished: 3, pubOverdue: 2 });
-    expect(xia.byState).toEqual({ 待接收: 1, 待检查: 1, 检查中: 1, 待签字: 1, 待整改: 0, 待公示: 3, 已公示: 0 });
+    expect(xia.byState).toEqual({ 待接收: 1, 待检查: 1, 检查中: 1, 待签字: 1, 待确认: 0, 待整改: 0, 待公示: 3, 已公示: 0 });
     expect(jiang).toMatchObject({
       total: 4,
       checked: 4,
@@ -205,6 +205,6 @@ describe('the counting pipeline', () => {
     const county = cardText(countyCard);
     expect(county).toContain('检查进度日报 · 2024-09-10 · 夏县');
     expect(county).not.toContain('盐湖区');
-    expect(county).toContain('待接收 1 · 待检查 1 · 检查中 1 · 待签字 1 · 待整改 0 · 待公示 3 · 已公示 0');
+    expect(county).toContain('待接收 1 · 待检查 1 · 检查中 1 · 待签字 1 · 待确认 0 · 待整改 0 · 待公示 3 · 已公示 0');
   });
 });

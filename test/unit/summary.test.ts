@@ -128,19 +128,22 @@ describe('buildSummaryXlsx', () => {
     expect(xia.getCell(col('index')).value).toBe(1);
     expect(xia.getCell(col('county')).value).toBe('夏县');
     expect(xia.getCell(col('registered')).value).toBe(16);
-    expect(xia.getCell(col('sampleRatio')).value).toBe(0.25);
+    expect(xia.getCell(col('sampleRatio')).value).toEqual({ formula: 'IF(C7=0,"—",D7/C7)', result: 0.25 });
     expect(xia.getCell(col('sampleRatio')).numFmt).toBe('0.00%');
     expect(xia.getCell(col('pubOverdue')).value).toBe(1);
     expect(xia.getCell(col('rectOverdue')).value).toBe(1);
     const empty = ws.getRow(LAYOUT.firstData + 2);
-    expect(empty.getCell(col('sampleRatio')).value).toBe('—');
+    expect(empty.getCell(col('sampleRatio')).value).toEqual({ formula: 'IF(C9=0,"—",D9/C9)', result: '—' });
     const total = ws.getRow(LAYOUT.firstData + 3);
     expect(total.getCell(1).value).toBe('合计');
-    expect(total.getCell(col('sampled')).value).toBe(6);
-    expect(total.getCell(col('publicationRate')).value).toBe(0.5);
+    // 合计: SUM formulas with cached results; ratios as formulas of the 合计 row
+    expect(total.getCell(col('sampled')).value).toEqual({ formula: 'SUM(D7:D9)', result: 6 });
+    expect(total.getCell(col('publicationRate')).value).toMatchObject({ result: 0.5 });
     expect(total.getCell(col('sampled')).font?.bold).toBe(true);
     const after = ws.getRow(LAYOUT.firstData + 4).getCell(1).value;
     expect(String(after)).toMatch(/^说明/);
+    // the sheet says the column layout is the system's own
+    expect(String(after)).toContain('通知只列出附件5表名，未印制表样');
   });
 
   it('lists every task on the 检查明细 sheet', () => {

@@ -5,5 +5,6 @@ export {
   RECTIFICATION_CONFIRMATION_TITLE,
   type RectificationConfirmationDocxInput,
 } from './rectificationConfirmation';
-export { inspectionRecordDocx, type InspectionRecordDocxInput } from './inspectionRecord';
+export { extraRecordTitle, inspectionRecordDocx, type InspectionRecordDocxInput } from './inspectionRecord';
+export { closureRecordDocx, CLOSURE_RECORD_TITLE, type ClosureRecordDocxInput } from './closureRecord';
 export { countyBureau, chineseDate } from './styles';

@@ -14,11 +14,14 @@
  *   │    1．(检查记录)（附件3第2项）                     │
  *   │    请于 15 日内完成上述问题整改，整改结果报…。       │
  *   ├──────────────────────────┬───────────────────────┤
- *   │检查组签字：王建国、李明…    │企业代表签字：孙经理       │
+ *   │检查组签字：                │企业代表签字：             │
  *   │                           │（企业公章）             │
- *   │             2024年5月6日  │             年  月  日 │
+ *   │             2024年5月6日  │             2024年5月6日│
  *   └──────────────────────────┴───────────────────────┘
  *   注:此表一式三份,企业与市、县市场监管局各一份。
+ *
+ * The signature boxes stay blank: the team and the firm's representative sign the printed sheet by hand (and the
+ * firm seals it). Both dates are the inspection date (the sheet is issued and signed on site).
  */
 import type { Paragraph } from 'docx';
 import type { OpinionSheet } from '../../domain/inspection';
@@ -46,6 +49,8 @@ export type OpinionSheetDocxInput = Omit<OpinionSheet, 'days' | 'deadline' | 'cl
   date?: string;
   /** the checklist form the item numbers refer to (附件3 or 附件4) */
   checklistForm?: string;
+  /** YYYY-MM-DD: the inspection date, printed under both signature boxes (default: `date`) */
+  inspectionDate?: string;
 };
 
 const LABEL = 1500;
@@ -77,22 +82,22 @@ export async function opinionSheetDocx(input: OpinionSheetDocxInput): Promise<Bu
     para(`请于${days}日内完成上述问题整改，整改结果报当地市场监督管理部门。`, 'cell', { indentChars: 2, before: 6, line: 1.3 }),
   ];
 
-  const team = input.teamSignatures.map((s) => s.name).join('、');
+  const date = chineseDate(input.inspectionDate ?? input.date);
   const signatures = row(
     [
       cell(
         [
-          para([...runs('检查组签字：', 'cell', { bold: true }), ...runs(team, 'cell')], 'cell', { line: 1.3 }),
-          para('', 'cell', { before: 24 }),
-          para(chineseDate(input.date), 'cell', { align: 'right' }),
+          para(runs('检查组签字：', 'cell', { bold: true }), 'cell', { line: 1.3 }),
+          para('', 'cell', { before: 36 }),
+          para(date, 'cell', { align: 'right' }),
         ],
         { width: HALF, span: 2, vAlign: 'top' },
       ),
       cell(
         [
-          para([...runs('企业代表签字：', 'cell', { bold: true }), ...runs(input.representative.trim(), 'cell')], 'cell', { line: 1.3 }),
-          para('（企业公章）', 'cell', { align: 'center', before: 12 }),
-          para(chineseDate(undefined), 'cell', { align: 'right' }),
+          para(runs('企业代表签字：', 'cell', { bold: true }), 'cell', { line: 1.3 }),
+          para('（企业公章）', 'cell', { align: 'center', before: 24 }),
+          para(date, 'cell', { align: 'right' }),
         ],
         { width: CONTENT_WIDTH - HALF, span: 2, vAlign: 'top' },
       ),

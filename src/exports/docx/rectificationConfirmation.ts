@@ -10,11 +10,14 @@
  *   ┌────┬──────────────┬──────────────┬────────────┐
  *   │序号│需整改问题      │完成整改情况    │县局监管确认 │  header row repeated on every page
  *   │    │               │               │（签字）     │
- *   │ 1  │…              │…              │赵丽         │
+ *   │ 1  │…              │…              │(signed)     │
  *   └────┴──────────────┴──────────────┴────────────┘
  *   对整改完成情况的确认意见：…
  *                                   永济市市场监督管理局（盖章）
  *                                              2024年6月3日
+ *
+ * 县局监管确认（签字） stays blank: the county officer signs each line of the printed sheet by hand. The date is the
+ * day of the on-site confirmation.
  */
 import { PageNumber, TextRun } from 'docx';
 import {
@@ -71,7 +74,7 @@ export async function rectificationConfirmationDocx(input: RectificationConfirma
         cell([para(String(i + 1), 'cell', { align: 'center' })], { width: COLUMNS[0] }),
         cell([para(item.issue, 'cell', { align: 'both', line: 1.2 })], { width: COLUMNS[1] }),
         cell([para(item.done, 'cell', { align: 'both', line: 1.2 })], { width: COLUMNS[2] }),
-        cell([para(input.items.length > 0 ? (input.confirmedByName ?? '') : '', 'cell', { align: 'center' })], { width: COLUMNS[3] }),
+        cell([para('', 'cell', { align: 'center' })], { width: COLUMNS[3] }),
       ],
       { cantSplit: true, minHeight: 700 },
     ),

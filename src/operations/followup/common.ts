@@ -6,6 +6,7 @@ import type { Connection } from 'mongoose';
 import { shanghaiDate } from '../../domain/calendar';
 import { distinctMembers } from '../../domain/inspection';
 import { publicationDueDate, type FollowUpFacts } from '../../domain/followup';
+import { isComplete } from '../../domain/outcome';
 import { CITY_BUREAU } from '../../domain/types';
 import type { Logger } from '../../logger';
 import type { Outbox } from '../../platform/outbox';
@@ -30,6 +31,10 @@ export type FollowUpRefusal =
   | { code: 'notReady' }
   | { code: 'stale' }
   | { code: 'noFindings' }
+  | { code: 'disposed'; kind: string }
+  | { code: 'notDisposer'; county: string }
+  | { code: 'badDisposal'; what: string }
+  | { code: 'alreadyDisposed'; kind: string }
   | { code: 'alreadyConfirmed'; byName: string; on: string }
   | { code: 'alreadyPublished'; on: string; result: string }
   | { code: 'notAmendable' }
@@ -109,9 +114,9 @@ export const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
 
 // ---- facts and due date ----------------------------------------------------------------------------------------------
 
-/** Whether the record is complete and the task is in a follow-up state (待公示, 待整改, 已公示). */
+/** Whether the record is complete (or the closure confirmed) and the task is in a follow-up state (待公示, 待整改, 已公示). */
 export function inFollowUp(task: TaskDoc): boolean {
-  return task.inspection?.completedAt !== undefined && ['待公示', '待整改', '已公示'].includes(task.state);
+  return isComplete(task) && ['待公示', '待整改', '已公示'].includes(task.state);
 }
 
 export function factsOf(task: TaskDoc): FollowUpFacts {
@@ -122,6 +127,7 @@ export function factsOf(task: TaskDoc): FollowUpFacts {
     published: Boolean(task.publication?.publishedOn),
     rectificationDeadline: task.inspection?.rectification?.deadline,
     rectificationConfirmed: Boolean(task.rectificationCheck),
+    disposed: Boolean(task.disposal),
   };
 }
 

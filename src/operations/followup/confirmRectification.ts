@@ -1,7 +1,7 @@
 /**
  * 确认整改 (附件2 整改结果确认单): the county confirms on site that the enterprise rectified every 需整改问题 of the
  * 意见汇总表 (附件1) and reports to the city bureau (notice 二(二)).
- * - Who: a 联络员 of the enterprise's county, or of the city bureau (mayConfirmRectification).
+ * - Who: a 联络员 of the enterprise's county; the city bureau's only where the county has none (policies.ts).
  * - When: 待整改 (→ 待公示), or 已公示 with the result published as 发现问题待后续处理 (stays 已公示; the published result
  *   can then be updated, see markPublished.amendPublication). The card carries the submission round: a card from
  *   before a reopen is void.
@@ -9,7 +9,9 @@
  * - Then: the team, the city bureau's liaisons and the county liaison(s) get the confirmation (notify.ts).
  */
 import { shanghaiDate } from '../../domain/calendar';
-import { checkDone, checkOpinion, mayConfirmRectification, type FollowUpActor } from '../../domain/followup';
+import { checkDone, checkOpinion, type FollowUpActor } from '../../domain/followup';
+import { mayOnTask, type Actor } from '../../policies';
+import { taskContext } from '../taskContext';
 import { staffModel } from '../../store/staff';
 import type { RectificationCheck, TaskDoc } from '../../store/task';
 import { audienceOf, loadTask, refuse, tasks, type FollowUpDeps, type FollowUpResult } from './common';
@@ -21,7 +23,8 @@ export async function confirmRectification(
 ): Promise<FollowUpResult> {
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
-  if (!mayConfirmRectification(input.actor, task.enterprise.county)) return refuse({ code: 'notConfirmer', county: task.enterprise.county });
+  const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
+  if (!mayOnTask('confirmRectification', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notConfirmer', county: task.enterprise.county });
   const refused = checkState(task, input.round);
   if (refused) return refused;
   const rect = task.inspection!.rectification!;
@@ -74,6 +77,7 @@ function checkState(task: TaskDoc, round: number): ReturnType<typeof refuse> | u
   }
   if (!rec || rec.round !== round || !['待公示', '待整改', '已公示'].includes(task.state)) return refuse({ code: 'stale' }, task);
   if (rec.result !== '发现问题' || !rec.rectification) return refuse({ code: 'noFindings' }, task);
+  if (task.disposal) return refuse({ code: 'disposed', kind: task.disposal.kind }, task);
   if (task.state === '待公示') return refuse({ code: 'stale' }, task);
   return undefined;
 }

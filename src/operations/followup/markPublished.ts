@@ -8,10 +8,12 @@
  * - Then: the team and the county liaison(s) are told (notify.ts).
  */
 import { shanghaiDate } from '../../domain/calendar';
+import { completionDateOf, isComplete, resultToPublish } from '../../domain/outcome';
+import { mayOnTask, type Actor } from '../../policies';
+import { taskContext } from '../taskContext';
 import {
   checkPublishedOn,
   checkReference,
-  mayPublish,
   publishedResultLabel,
   workingDaysBetweenLenient,
   type FollowUpActor,
@@ -19,7 +21,6 @@ import {
 import { staffModel } from '../../store/staff';
 import type { Publication, PublicationAmendment, TaskDoc } from '../../store/task';
 import {
-  audienceOf,
   loadTask,
   newPublication,
   refuse,
@@ -51,8 +52,8 @@ async function nameOf(deps: FollowUpDeps, task: TaskDoc, openId: string): Promis
 async function loadForPublisher(deps: FollowUpDeps, input: PublishInput): Promise<{ ok: true; task: TaskDoc } | FollowUpRefused> {
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
-  const audience = await audienceOf(deps, task);
-  if (!mayPublish(input.actor.openId, task.team, audience.countyLiaisons)) return refuse({ code: 'notPublisher', county: task.enterprise.county });
+  const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
+  if (!mayOnTask('recordPublication', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notPublisher', county: task.enterprise.county });
   return { ok: true, task };
 }
 
@@ -67,14 +68,14 @@ export async function markPublished(deps: FollowUpDeps, input: PublishInput): Pr
     if (task.state === '已公示' && task.publication?.publishedOn) {
       return refuse({ code: 'alreadyPublished', on: task.publication.publishedOn, result: task.publication.result ?? '' }, task);
     }
-    if (!rec?.completedAt || !['待公示', '待整改'].includes(task.state)) return refuse({ code: 'notReady' }, task);
-    if (rec.round !== input.round) return refuse({ code: 'stale' }, task);
+    if (!isComplete(task) || !['待公示', '待整改'].includes(task.state)) return refuse({ code: 'notReady' }, task);
+    if ((rec?.round ?? 0) !== input.round) return refuse({ code: 'stale' }, task);
     // E.g. the rectification was confirmed while the card still said “发现问题待后续处理”: show the new label first.
     if (input.shownState && input.shownState !== task.state) return refuse({ code: 'stale' }, task);
 
     const now = deps.now();
     const today = shanghaiDate(now);
-    const completion = rec.completionDate ?? shanghaiDate(rec.completedAt);
+    const completion = completionDateOf(task) ?? shanghaiDate(rec?.completedAt ?? now);
     const date = checkPublishedOn(input.publishedOn, today, completion);
     if (!date.ok) {
       if (date.error === 'badDate') return refuse({ code: 'badDate' });
@@ -84,7 +85,7 @@ export async function markPublished(deps: FollowUpDeps, input: PublishInput): Pr
     const reference = checkReference(input.reference);
     if (!reference.ok) return refuse({ code: 'referenceTooLong', length: reference.length ?? 0 });
 
-    const base = task.publication ?? newPublication(rec.completionDate, now);
+    const base = task.publication ?? newPublication(completion, now);
     const publication: Publication = {
       dueDate: base.dueDate,
       ...(base.dueNote ? { dueNote: base.dueNote } : {}),
@@ -93,11 +94,11 @@ export async function markPublished(deps: FollowUpDeps, input: PublishInput): Pr
       publishedBy: input.actor.openId,
       publishedByName: await nameOf(deps, task, input.actor.openId),
       ...(reference.text ? { reference: reference.text } : {}),
-      result: publishedResultLabel(rec.result, Boolean(task.rectificationCheck)),
+      result: resultToPublish(task)!.label,
     };
     const updated = await tasks(deps)
       .findOneAndUpdate(
-        { _id: task._id, state: task.state, 'inspection.round': input.round, 'publication.publishedOn': { $exists: false } },
+        { _id: task._id, state: task.state, ...(rec ? { 'inspection.round': input.round } : {}), 'publication.publishedOn': { $exists: false } },
         { $set: { state: '已公示', publication }, $inc: { version: 1 } },
         { returnDocument: 'after' },
       )

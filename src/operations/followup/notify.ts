@@ -12,7 +12,7 @@
 import { shanghaiDate } from '../../domain/calendar';
 import { followUpCard, type FollowUpBanner } from '../../bot/followupCards';
 import type { TaskDoc } from '../../store/task';
-import { audienceOf, teamIds, teamLeads, unique, type Audience, type FollowUpDeps } from './common';
+import { audienceOf, inFollowUp, teamIds, teamLeads, unique, type Audience, type FollowUpDeps } from './common';
 
 async function send(
   deps: FollowUpDeps,
@@ -32,12 +32,12 @@ async function send(
 
 export async function enqueueFollowUp(deps: FollowUpDeps, task: TaskDoc, known?: Audience): Promise<void> {
   const rec = task.inspection;
-  if (!rec?.completedAt || !['待公示', '待整改', '已公示'].includes(task.state)) return;
+  if (!inFollowUp(task)) return;
   const audience = known ?? (await audienceOf(deps, task));
   const responsible = [...audience.countyLiaisons, ...teamLeads(task)];
   const everyone = [...teamIds(task), ...audience.countyLiaisons];
 
-  if (task.state === '待公示' && rec.result === '未发现问题') {
+  if (task.state === '待公示' && (rec?.result === '未发现问题' || task.closure?.status === 'confirmed' || task.disposal)) {
     await send(deps, task, audience, 'pub', responsible, { kind: 'toPublish' });
   }
   if (task.state === '待整改') {
@@ -47,6 +47,11 @@ export async function enqueueFollowUp(deps: FollowUpDeps, task: TaskDoc, known?:
   if (check) {
     const to = [...everyone, ...audience.cityLiaisons].filter((o) => o !== check.confirmedBy);
     await send(deps, task, audience, 'confirmed', to, { kind: 'confirmed' });
+  }
+  const disposal = task.disposal;
+  if (disposal) {
+    const to = [...everyone, ...audience.cityLiaisons].filter((o) => o !== disposal.by);
+    await send(deps, task, audience, 'disposed', to, { kind: 'disposed' });
   }
   const pub = task.publication;
   if (task.state === '已公示' && pub?.publishedOn) {

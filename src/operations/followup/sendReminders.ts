@@ -14,6 +14,7 @@
  * A rerun on the same day sends nothing new. One failing task is logged and does not stop the others.
  */
 import { shanghaiDate } from '../../domain/calendar';
+import { isComplete } from '../../domain/outcome';
 import {
   calendarCovers,
   dueReminders,
@@ -104,7 +105,7 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
 
   for (const task of open) {
     try {
-      if (!task.inspection?.completedAt) continue;
+      if (!isComplete(task)) continue;
       const facts = factsOf(task);
       if (publicationPending(facts) && !facts.dueDate) unknown.push(task);
       const reminders = dueReminders(facts, today);

@@ -13,6 +13,7 @@ import {
   type AnswerEvent,
   type Verdict,
 } from '../../domain/inspection';
+import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
 import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
@@ -66,7 +67,8 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
     at: deps.now(),
   };
   const event: AnswerEvent = { ...answer, baseVersion: input.version, outcome: 'saved' };
-  if (input.item < 1 || input.item > itemCount(task.checklist) || input.version !== task.version || rec.cursor !== input.item) {
+  const extra = extraCount(rec.extras);
+  if (input.item < 1 || input.item > itemCount(task.checklist) + extra || input.version !== task.version || rec.cursor !== input.item) {
     return refuseStale(deps, task, event);
   }
   const answers = withAnswer(rec.answers, answer);
@@ -76,7 +78,7 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
     {
       $set: {
         'inspection.answers': answers,
-        'inspection.cursor': nextCursor(task.checklist, answers, input.item),
+        'inspection.cursor': nextCursor(task.checklist, answers, input.item, extra),
         [activityPath(member.openId)]: answer.at,
       },
       $push: { 'inspection.history': event },

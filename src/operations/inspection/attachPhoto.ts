@@ -5,6 +5,7 @@
  * (a photo does not make anyone's card stale).
  */
 import { isSummary, memberOf, type Photo } from '../../domain/inspection';
+import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
 import { tasks, type InspectionDeps } from './common';
 
@@ -35,7 +36,7 @@ export async function attachPhoto(
   const member = memberOf(task.team, input.openId)!;
   const rec = task.inspection;
   const photo: Photo = {
-    item: isSummary(task.checklist, rec.cursor) ? 0 : rec.cursor,
+    item: isSummary(task.checklist, rec.cursor, extraCount(rec.extras)) ? 0 : rec.cursor,
     imageKey: input.imageKey,
     messageId: input.messageId,
     by: member.openId,

@@ -32,7 +32,9 @@ export type Refusal =
   | { code: 'badText'; message: string }
   | { code: 'representativeRequired' }
   | { code: 'representativeTooLong' }
-  | { code: 'incomplete'; missing: number[] }
+  | { code: 'incomplete'; missing: (number | string)[] }
+  | { code: 'closing' }
+  | { code: 'outsideWindow'; from: string; to: string; leader: boolean }
   | { code: 'badDays' }
   | { code: 'notLeader' }
   | { code: 'noLeader' }
@@ -86,6 +88,7 @@ export async function loadForMember(
 export function notOpen(task: TaskDoc): Refusal | undefined {
   if (task.state === '检查中' && task.inspection) return undefined;
   if (task.state === '已作废') return { code: 'void' };
+  if (task.state === '待确认' || task.closure?.status === 'confirmed') return { code: 'closing' };
   if (task.state === '已公示') return { code: 'published' };
   if (SUBMITTED_STATES.includes(task.state)) return { code: 'submitted' };
   return { code: 'notStarted' };

@@ -24,7 +24,7 @@ export async function confirmSignature(
   if (task.state !== '待签字') return refuse({ code: 'notSigning' }, task);
 
   let days: number | undefined;
-  if (outcomeOf(rec.answers) === '发现问题' && isLeader(task.team, member.openId)) {
+  if (outcomeOf(rec.answers, task.checklist) === '发现问题' && isLeader(task.team, member.openId)) {
     const parsed = parseRectificationDays(input.days);
     if (!parsed.ok) return refuse({ code: 'badDays' });
     days = parsed.days;

@@ -31,7 +31,7 @@ export async function liaisonsFor(deps: Pick<InspectionDeps, 'conn'>, county: st
 async function complete(deps: InspectionDeps, task: TaskDoc): Promise<TaskDoc> {
   const rec = task.inspection!;
   const now = deps.now();
-  const result = outcomeOf(rec.answers);
+  const result = outcomeOf(rec.answers, task.checklist);
   const filter = { state: '待签字', 'inspection.round': rec.round };
   // The 一公开 clock: 20 working days from the completion date (a new record replaces any earlier publication
   // data and 附件2 confirmation, e.g. after a reopen).

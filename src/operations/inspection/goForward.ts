@@ -1,5 +1,6 @@
 /** 下一项: one item forward without answering again; offered only on an item that already has an answer. */
 import { answerFor, summaryStep } from '../../domain/inspection';
+import { extraCount } from '../../domain/visit';
 import type { InspectionDeps, OpResult } from './common';
 import { moveCursor } from './navigate';
 
@@ -7,6 +8,6 @@ export function goForward(deps: InspectionDeps, input: { taskId: string; openId:
   return moveCursor(deps, input, (task) => {
     const rec = task.inspection!;
     if (rec.cursor !== input.from || !answerFor(rec.answers, input.from)) return undefined;
-    return Math.min(input.from + 1, summaryStep(task.checklist));
+    return Math.min(input.from + 1, summaryStep(task.checklist, extraCount(rec.extras)));
   });
 }

@@ -3,7 +3,7 @@ import { unsignedMembers } from '../../domain/inspection';
 import type { TaskDoc } from '../../store/task';
 import { tasks, type InspectionDeps } from './common';
 
-const ORDER: Record<string, number> = { 检查中: 0, 待签字: 1, 待检查: 2, 待接收: 3, 待整改: 4, 待公示: 5, 已公示: 6 };
+const ORDER: Record<string, number> = { 检查中: 0, 待签字: 1, 待确认: 2, 待检查: 3, 待接收: 4, 待整改: 5, 待公示: 6, 已公示: 7 };
 
 export const MY_TASKS_LIMIT = 20;
 

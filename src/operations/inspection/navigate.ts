@@ -1,5 +1,6 @@
 /** Moving the shared position without answering; the card's version must be current (else: stale, re-render). */
 import { summaryStep } from '../../domain/inspection';
+import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
 import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
@@ -15,7 +16,7 @@ export async function moveCursor(
   if (closed) return refuse(closed, task);
   if (input.version !== task.version) return refuse({ code: 'stale' }, task);
   const cursor = target(task);
-  if (cursor === undefined || cursor < 1 || cursor > summaryStep(task.checklist)) return refuse({ code: 'stale' }, task);
+  if (cursor === undefined || cursor < 1 || cursor > summaryStep(task.checklist, extraCount(task.inspection!.extras))) return refuse({ code: 'stale' }, task);
   if (cursor === task.inspection!.cursor) return { ok: true, task };
   const updated = await casUpdate(deps, task, { $set: { 'inspection.cursor': cursor, [activityPath(input.openId)]: deps.now() } }, { state: '检查中' });
   if (!updated) {

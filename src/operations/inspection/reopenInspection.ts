@@ -8,6 +8,7 @@
  */
 import { checkReopenReason, distinctMembers, hasLeader, isLeader, summaryStep, type ReopenEntry } from '../../domain/inspection';
 import { reopenNoticeCard } from '../../bot/inspectionCards';
+import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
 import { casUpdate, loadForMember, REOPENABLE_STATES, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
@@ -21,6 +22,8 @@ export async function reopenInspection(
   if (!isLeader(task.team, member.openId)) return refuse({ code: hasLeader(task.team) ? 'notLeader' : 'noLeader' });
   const rec = task.inspection;
   if (task.state === '已公示') return refuse({ code: 'published' }, task);
+  // a firm recorded as not inspectable has no checklist to reopen
+  if (task.closure && task.closure.status !== 'draft') return refuse({ code: 'closing' }, task);
   if (!rec || !REOPENABLE_STATES.includes(task.state) || rec.round !== input.round) return refuse({ code: 'stale' }, task);
   const reason = checkReopenReason(input.reason);
   if (!reason.ok) return refuse({ code: reason.error === 'required' ? 'reasonRequired' : 'reasonTooLong' });
@@ -37,7 +40,7 @@ export async function reopenInspection(
     deps,
     task,
     {
-      $set: { state: '检查中', 'inspection.cursor': summaryStep(task.checklist), 'inspection.signatures': [] },
+      $set: { state: '检查中', 'inspection.cursor': summaryStep(task.checklist, extraCount(rec.extras)), 'inspection.signatures': [] },
       $unset: {
         'inspection.completedAt': 1,
         'inspection.result': 1,

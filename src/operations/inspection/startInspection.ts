@@ -6,12 +6,14 @@
  * - later states → nothing changes; the caller shows the submitted record. Lost follow-up messages are re-queued.
  */
 import type { InspectionRecord } from '../../domain/inspection';
+import { campaignExtras } from '../checklists/campaignExtras';
 import { followUp } from './followUp';
+import { checkStartWindow } from './window';
 import { activityPath, casUpdate, loadForMember, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
 export async function startInspection(
   deps: InspectionDeps,
-  input: { taskId: string; openId: string },
+  input: { taskId: string; openId: string; /** 组长's reason to start outside the inspection window */ reason?: unknown },
 ): Promise<OpResult<{ started: boolean }>> {
   for (let attempt = 0; attempt < 3; attempt += 1) {
     const loaded = await loadForMember(deps, input.taskId, input.openId);
@@ -24,6 +26,9 @@ export async function startInspection(
     }
     if (task.state !== '待接收' && task.state !== '待检查') return { ok: true, task: await followUp(deps, task), started: false };
     const now = deps.now();
+    const window = await checkStartWindow(deps, task, input, now);
+    if (!window.ok) return refuse(window.refusal, task);
+    const extras = await campaignExtras(deps, task);
     const record: InspectionRecord = {
       startedAt: now,
       startedBy: input.openId,
@@ -36,6 +41,8 @@ export async function startInspection(
       signatures: [],
       reopens: [],
       lastActive: { [input.openId]: now },
+      ...(window.outsideWindow ? { outsideWindow: window.outsideWindow } : {}),
+      ...(extras.length > 0 ? { extras } : {}),
     };
     const updated = await casUpdate(deps, task, { $set: { state: '检查中', inspection: record } }, { state: task.state });
     if (updated) {

@@ -9,11 +9,11 @@ import {
   answerFor,
   checkRepresentative,
   isLeader,
-  itemCount,
   outcomeOf,
   parseRectificationDays,
   type Signature,
 } from '../../domain/inspection';
+import { extraCount, visitSteps } from '../../domain/visit';
 import { followUp } from './followUp';
 import { casUpdate, loadForMember, notOpen, refuse, type InspectionDeps, type OpResult } from './common';
 
@@ -36,11 +36,14 @@ export async function submitInspection(deps: InspectionDeps, input: SubmitInput)
   const rep = checkRepresentative(input.representative);
   if (!rep.ok) return refuse({ code: rep.error === 'required' ? 'representativeRequired' : 'representativeTooLong' });
   if (input.version !== task.version) return refuse({ code: 'stale' }, task);
-  if (!allAnswered(task.checklist, rec.answers)) {
-    const missing = Array.from({ length: itemCount(task.checklist) }, (_, i) => i + 1).filter((i) => !answerFor(rec.answers, i));
+  const extra = extraCount(rec.extras);
+  if (!allAnswered(task.checklist, rec.answers, extra)) {
+    const missing = visitSteps(task.checklist, rec.extras)
+      .filter((s) => !answerFor(rec.answers, s.step))
+      .map((s) => (s.part === 'form' ? s.no : `${s.source}#${s.no}`));
     return refuse({ code: 'incomplete', missing }, task);
   }
-  const findings = outcomeOf(rec.answers) === '发现问题';
+  const findings = outcomeOf(rec.answers, task.checklist) === '发现问题';
   let days: number | undefined;
   if (findings && isLeader(task.team, member.openId)) {
     const parsed = parseRectificationDays(input.days);
@@ -56,7 +59,7 @@ export async function submitInspection(deps: InspectionDeps, input: SubmitInput)
     'inspection.submittedBy': member.openId,
     'inspection.completionDate': shanghaiDate(now),
     'inspection.signatures': [signature],
-    'inspection.result': outcomeOf(rec.answers),
+    'inspection.result': outcomeOf(rec.answers, task.checklist),
   };
   const unset: Record<string, 1> = { 'inspection.completedAt': 1, 'inspection.rectification': 1 };
   if (days !== undefined) set['inspection.rectificationDays'] = days;

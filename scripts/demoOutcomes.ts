@@ -1,0 +1,134 @@
+/**
+ * The demo's outcome scenes (issue 10), kept apart from the rest of scripts/demo.ts: a firm that cannot be reached
+ * (无法联系, with a photo as evidence, confirmed by the 组长, published by the county, exported), and a visit that
+ * also covers an extra checklist loaded from a file (进一次门，查多项事).
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { runCli } from '../src/cli';
+import { cardText, findButtons } from '../src/sandbox/client';
+import type { SeededRegistries } from '../test/support/registries';
+import type { Harness } from '../test/support/harness';
+import { taskModel, type TaskDoc } from '../src/store/task';
+
+type Show = (card: unknown) => void;
+type Say = (who: string, text: string) => void;
+
+export interface DemoIo {
+  say: Say;
+  showCard: Show;
+  outDir: string;
+}
+
+async function assignment(h: Harness, openId: string, task: TaskDoc) {
+  return (await h.emulator.waitFor((m) => m.receive_id === openId && cardText(m.content).includes(task.enterprise.name) && findButtons(m.current).some((b) => b.text === '开始检查'), 30_000)).current;
+}
+
+async function click(h: Harness, io: DemoIo, who: { name: string; openId: string }, card: unknown, button: string, formValues?: Record<string, string>) {
+  io.say(who.name, `点击“${button}”${formValues ? `（${Object.values(formValues).filter((v) => v).join('；')}）` : ''}`);
+  const res = await h.feishu.clickButton(who.openId, card, button, formValues ? { formValues } : {});
+  if (res.clientError) throw new Error(`client error ${res.clientError.code}: ${res.clientError.msg}`);
+  if (res.toast) io.say('机器人', `（提示）${res.toast.content}`);
+  return res;
+}
+
+async function saveFiles(h: Harness, io: DemoIo, to: string, count: number, since: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const msgs = h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === to).slice(since);
+    if (msgs.length >= count || Date.now() > deadline) {
+      for (const m of msgs) {
+        const f = h.emulator.files().find((x) => x.file_key === (m.content as { file_key?: string }).file_key);
+        if (!f) continue;
+        const file = path.join(io.outDir, f.file_name);
+        writeFileSync(file, f.data);
+        io.say('机器人', `（文件）${f.file_name}，已保存到 ${file}`);
+      }
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const filesSoFar = (h: Harness, to: string) => h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === to).length;
+
+/** 无法正常检查：通过登记的住所（经营场所）无法联系. */
+export async function demoClosure(h: Harness, io: DemoIo, task: TaskDoc, reg: SeededRegistries): Promise<void> {
+  process.stdout.write('\n———— 无法正常检查：企业无法联系 ————\n');
+  const member = task.team.find((m) => m.role === '执法人员') ?? task.team[0]!;
+  const lead = task.team.find((m) => m.role === '组长')!;
+  const officer = { name: `${member.name}（${member.role}）`, openId: member.openId };
+  const leader = { name: `${lead.name}（组长）`, openId: lead.openId };
+  const started = await click(h, io, officer, await assignment(h, officer.openId, task), '开始检查');
+  const form = await click(h, io, officer, started.card, '无法正常检查');
+  io.showCard(form.card);
+  io.say(officer.name, '（发送一张现场照片：厂房大门紧锁，门口无企业标识）');
+  const key = h.emulator.storeUserResource('image', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+  const sent = await h.feishu.sendImage(officer.openId, key);
+  const saved = await h.emulator.waitFor((m) => m.root === sent.messageId, 10_000);
+  io.showCard(saved.current);
+  const note = '到登记的生产地址，厂房大门紧锁，无企业标识，邻近商户称企业已搬离；登记的联系电话为空号。';
+  await click(h, io, officer, form.card, '提交组长确认', { reason: '6', note });
+  const ask = await h.emulator.waitFor((m) => m.receive_id === leader.openId && cardText(m.content).includes('待组长确认') && cardText(m.content).includes(task.enterprise.name), 30_000);
+  io.say(`机器人 → ${leader.name}`, '（卡片）');
+  io.showCard(ask.current);
+  await click(h, io, leader, ask.current, '确认无法检查');
+  const county = reg.countyLiaison(task.enterprise.county);
+  if (county) {
+    const liaison = { name: `${county.name}（${task.enterprise.county}联络员）`, openId: county.openId };
+    const pub = await h.emulator.waitFor((m) => m.receive_id === liaison.openId && cardText(m.content).includes('检查结果待公示') && cardText(m.content).includes(task.enterprise.name), 30_000);
+    io.say(`机器人 → ${liaison.name}`, '（卡片）');
+    io.showCard(pub.current);
+    await click(h, io, liaison, pub.current, '已录入并公示', { reference: '国家企业信用信息公示系统' });
+    const before = filesSoFar(h, liaison.openId);
+    io.say(liaison.name, `/导出 ${task.enterprise.licenceNo}`);
+    const asked = await h.feishu.sendText(liaison.openId, `/导出 ${task.enterprise.licenceNo}`);
+    io.showCard((await h.emulator.waitFor((m) => m.root === asked.messageId, 10_000)).current);
+    await saveFiles(h, io, liaison.openId, 1, before);
+  }
+  const stored = await taskModel(h.service.db.connection).findById(task._id).lean<TaskDoc>();
+  process.stdout.write(`\n任务状态：${stored?.state}；检查结果：${stored?.publication?.result ?? stored?.closure?.result ?? ''}。\n`);
+}
+
+/** 进一次门，查多项事: an extra checklist loaded with the CLI, then a visit covering it after the 9 items. */
+export async function demoExtraChecklist(h: Harness, io: DemoIo, task: TaskDoc): Promise<void> {
+  process.stdout.write('\n———— 进一次门，查多项事：附加检查表 ————\n');
+  const csv = path.join(io.outDir, '附加检查表-零事故创建指导.csv');
+  writeFileSync(
+    csv,
+    '\uFEFF检查表名称,序号,检查内容\r\n' +
+      '工业产品质量安全“零事故”创建指导,1,是否制定“零事故”创建工作方案并明确责任人\r\n' +
+      '工业产品质量安全“零事故”创建指导,2,是否开展质量安全风险隐患自查并建立台账\r\n' +
+      '工业产品质量安全“零事故”创建指导,3,是否建立质量安全事故报告和应急处置制度\r\n',
+  );
+  io.say('市局联络员', `npm run cli -- checklist import ${csv}`);
+  await runCli(['checklist', 'import', csv], {
+    out: (l) => process.stdout.write(`    │ ${l}\n`),
+    err: (l) => process.stdout.write(`    │ ${l}\n`),
+    env: { MONGODB_URI: h.config.mongodbUri, SPOTCHECK_DATA_DIR: path.join(h.config.dataDir, 'cli') },
+  });
+  const lead = task.team.find((m) => m.role === '组长')!;
+  const leader = { name: `${lead.name}（组长）`, openId: lead.openId };
+  let card = (await click(h, io, leader, await assignment(h, leader.openId, task), '开始检查')).card;
+  for (let k = 1; k <= 9; k += 1) card = (await h.feishu.clickButton(leader.openId, card, '符合')).card;
+  io.say(leader.name, '附件3/附件4 的 9 项均“符合”');
+  io.say('机器人', '（第 10 项：附加检查表）');
+  io.showCard(card);
+  card = (await click(h, io, leader, card, '符合')).card;
+  card = (await click(h, io, leader, card, '不符合', { record: '未建立隐患自查台账，当场要求补建' })).card;
+  card = (await click(h, io, leader, card, '符合')).card;
+  io.say('机器人', '（汇总卡片）');
+  io.showCard(card);
+  await click(h, io, leader, card, '提交检查结果', { representative: '周厂长' });
+  for (const m of task.team.filter((x) => x.openId !== leader.openId)) {
+    const sign = await h.emulator.waitFor((x) => x.receive_id === m.openId && cardText(x.content).includes('请核对检查记录') && cardText(x.content).includes(task.enterprise.name), 30_000);
+    await click(h, io, { name: `${m.name}（${m.role}）`, openId: m.openId }, sign.current, '确认签字');
+  }
+  const before = filesSoFar(h, leader.openId);
+  io.say(leader.name, `/导出 ${task.enterprise.licenceNo}`);
+  const asked = await h.feishu.sendText(leader.openId, `/导出 ${task.enterprise.licenceNo}`);
+  io.showCard((await h.emulator.waitFor((m) => m.root === asked.messageId, 10_000)).current);
+  await saveFiles(h, io, leader.openId, 2, before);
+  const stored = await taskModel(h.service.db.connection).findById(task._id).lean<TaskDoc>();
+  process.stdout.write(`\n任务状态：${stored?.state}；检查结果：${stored?.inspection?.result ?? ''}（附加检查表的不符合项单独记录，不计入附件3的结果）。\n`);
+}

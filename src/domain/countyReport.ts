@@ -1,0 +1,58 @@
+/**
+ * The county's report to the city bureau (notice 四(四)): each county bureau sends its 监督检查情况汇报 and its 附件5
+ * 《情况汇总表》 by 11月15日 of the campaign year. Pure rules: the due date and the reminder days.
+ *
+ * Reminders (working days only; to the liaison(s) of each county that has not sent its 情况汇报):
+ * - 5 working days before the due date, and 1 working day before it (each once: thresholds, so a run missed on the
+ *   exact day is made up the next working day);
+ * - on the due date (when it is a working day);
+ * - after it, every working day until sent; the 市局联络员 get the list of counties still missing on overdue working
+ *   day 1 and then every 5th (1, 6, 11 …).
+ * For 2024 (11-15 a Friday): Fri 11-08, Thu 11-14, Fri 11-15, then from Mon 11-18 daily.
+ */
+import { isWorkingDayLenient, workingDaysBetweenLenient } from './followup';
+import { charLength } from './inspection';
+
+export const COUNTY_REPORT_DUE_MONTH_DAY = '11-15';
+export const COUNTY_REPORT_REMINDER_DAYS: readonly number[] = [5, 1];
+export const COUNTY_REPORT_ESCALATE_EVERY = 5;
+export const MAX_REPORT_FILE_NAME = 100;
+/** bytes stored in the database (larger files are kept by their Feishu file key only) */
+export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
+
+export function countyReportDue(year: number): string {
+  return `${year}-${COUNTY_REPORT_DUE_MONTH_DAY}`;
+}
+
+export type CountyReportReminderKind = 'rep-d5' | 'rep-d1' | 'rep-due' | 'rep-overdue';
+
+export interface CountyReportReminder {
+  kind: CountyReportReminderKind;
+  /** working days left (before) or overdue (after) */
+  days: number;
+  /** also report the missing counties to the city bureau today */
+  escalate: boolean;
+}
+
+/** The reminder due on `today` for a county that has not sent its report (the caller runs on working days only). */
+export function countyReportReminder(today: string, due: string): CountyReportReminder | undefined {
+  if (!isWorkingDayLenient(today)) return undefined;
+  if (today === due) return { kind: 'rep-due', days: 0, escalate: false };
+  if (today < due) {
+    const left = workingDaysBetweenLenient(today, due);
+    const [near, far] = [Math.min(...COUNTY_REPORT_REMINDER_DAYS), Math.max(...COUNTY_REPORT_REMINDER_DAYS)];
+    if (left <= near) return { kind: 'rep-d1', days: left, escalate: false };
+    if (left <= far) return { kind: 'rep-d5', days: left, escalate: false };
+    return undefined;
+  }
+  const overdue = workingDaysBetweenLenient(due, today);
+  if (overdue < 1) return undefined;
+  return { kind: 'rep-overdue', days: overdue, escalate: (overdue - 1) % COUNTY_REPORT_ESCALATE_EVERY === 0 };
+}
+
+export function checkReportFileName(raw: unknown): { ok: true; name: string } | { ok: false; error: string } {
+  const name = typeof raw === 'string' ? raw.replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim() : '';
+  if (name === '') return { ok: false, error: '缺少文件名' };
+  if (charLength(name) > MAX_REPORT_FILE_NAME) return { ok: false, error: `文件名最多 ${MAX_REPORT_FILE_NAME} 字` };
+  return { ok: true, name };
+}

@@ -1,0 +1,31 @@
+/**
+ * Starting a visit against the campaign's inspection window (domain/window.ts): inside → nothing to record; outside →
+ * refused unless the 组长 of the team gives a reason, which is recorded (`inspection.outsideWindow`). A task whose
+ * campaign cannot be found (fixtures) has no window.
+ */
+import { shanghaiDate } from '../../domain/calendar';
+import { isLeader, memberOf, type OutsideWindow } from '../../domain/inspection';
+import { checkWindowReason, windowPosition } from '../../domain/window';
+import { campaignModel } from '../../store/campaign';
+import type { TaskDoc } from '../../store/task';
+import type { InspectionDeps, Refusal } from './common';
+
+export type WindowCheck = { ok: true; outsideWindow?: OutsideWindow } | { ok: false; refusal: Refusal };
+
+export async function checkStartWindow(
+  deps: InspectionDeps,
+  task: TaskDoc,
+  input: { openId: string; reason?: unknown },
+  now: Date,
+): Promise<WindowCheck> {
+  const campaign = await campaignModel(deps.conn).findById(task.campaignId, { from: 1, to: 1 }).lean();
+  if (!campaign) return { ok: true };
+  if (windowPosition(shanghaiDate(now), campaign.from, campaign.to) === 'inside') return { ok: true };
+  const leader = isLeader(task.team, input.openId);
+  const outside: Refusal = { code: 'outsideWindow', from: campaign.from, to: campaign.to, leader };
+  if (!leader || input.reason === undefined) return { ok: false, refusal: outside };
+  const reason = checkWindowReason(input.reason);
+  if (!reason.ok) return { ok: false, refusal: reason.error === 'required' ? outside : { code: 'reasonTooLong' } };
+  const member = memberOf(task.team, input.openId)!;
+  return { ok: true, outsideWindow: { reason: reason.reason, by: member.openId, byName: member.name, at: now, from: campaign.from, to: campaign.to } };
+}
