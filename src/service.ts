@@ -11,6 +11,7 @@ import { startLongConnection, type LongConnection } from './platform/longConnect
 import { Outbox, type OutboxOptions } from './platform/outbox';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
+import { ensureIndexes } from './store/indexes';
 import { outboxModel } from './store/outbox';
 import { EventDeduper, processedEventModel } from './store/processedEvents';
 import { staffModel } from './store/staff';
@@ -31,13 +32,18 @@ export interface ServiceOptions {
   outbox?: OutboxOptions;
   /** the clock (tests and the demo move it) */
   now?: () => Date;
+  /** other cron expressions by job name (tests) */
+  cron?: Record<string, string>;
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
-  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: true });
+  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service' });
   const conn = db.connection;
+  await ensureIndexes(conn, log).catch(async (err: unknown) => {
+    await db.close().catch(() => undefined);
+    throw err;
+  });
   const models = { outbox: outboxModel(conn), processed: processedEventModel(conn), staff: staffModel(conn) };
-  await Promise.all(Object.values(models).map((m) => m.init()));
 
   const lark = config.lark;
   const client = lark ? createLarkClient(lark, log) : undefined;
@@ -76,7 +82,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   outbox.registerFileSource(DRAW_BUNDLE_SOURCE, (ref) => drawBundleFile(conn, ref));
   const resumed = await resumeDispatch(conn, outbox, now(), log);
   if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
-  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now);
+  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now, { cron: opts.cron });
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
   return {
