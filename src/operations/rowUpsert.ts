@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
+import { LONG_OPERATION } from '../store/timeouts';
 
 /**
  * The registry row is the unit of upsert: fields the row has are set, and the optional fields it lacks are removed
@@ -45,7 +46,10 @@ export async function upsertRows<Doc extends object, Row extends object>(
   if (dryRun) {
     const existing = new Set<unknown>();
     for (const part of chunks(rows.map((r) => r[key]))) {
-      const docs = await model.find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 }).lean<Record<string, unknown>[]>();
+      const docs = await model
+        .find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 })
+        .setOptions(LONG_OPERATION) // a batch of a large import
+        .lean<Record<string, unknown>[]>();
       for (const d of docs) existing.add(d[key]);
     }
     counts.updated = rows.filter((r) => existing.has(r[key])).length;
