@@ -52,6 +52,7 @@ describe('loadConfig', () => {
     [{ ...lark, LARK_DOMAIN: 'nonsense' }, 'LARK_DOMAIN'],
     [{ MONGODB_URI: 'postgres://x' }, 'MONGODB_URI'],
     [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
+    [{ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/spotcheck' }, 'LARK_APP_ID'],
   ])('refuses %p naming %s', (env, variable) => {
     const err = errorOf(env as Record<string, string>);
     expect(err.variable).toBe(variable);
