@@ -34,6 +34,8 @@ export interface ServiceOptions {
   now?: () => Date;
   /** other cron expressions by job name (tests) */
   cron?: Record<string, string>;
+  /** how long a callback may work before “正在处理” is answered (default: CALLBACK_DEADLINE_MS, below Feishu's 3 s) */
+  callbackDeadlineMs?: number;
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
@@ -56,6 +58,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         handlers: bot,
         log,
         lateCard: (eventId, messageId, card) => outbox.patchCard(`late:${eventId}`, messageId, card),
+        deadlineMs: opts.callbackDeadlineMs,
       })
     : undefined;
 

@@ -318,14 +318,31 @@ export class Outbox {
     return entry;
   }
 
-  private async throttle(rateKey: string): Promise<void> {
+  /**
+   * Waits for a slot every bucket allows; the returned function is called once the call has been answered, so
+   * the slot counts from then (see SlidingWindowLimiter.settle).
+   */
+  private async throttle(rateKey: string): Promise<() => void> {
     const buckets = [
       { key: rateKey, rule: PER_TARGET },
       { key: 'app:s', rule: APP_PER_SECOND },
       { key: 'app:m', rule: APP_PER_MINUTE },
     ];
-    const wait = this.limiter.reserve(buckets, Date.now());
+    const now = Date.now();
+    const wait = this.limiter.reserve(buckets, now);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const keys = buckets.map((b) => b.key);
+    return () => this.limiter.settle(keys, now + wait, Date.now());
+  }
+
+  /** One API call under the rate limits. */
+  private async limited<T>(rateKey: string, call: () => Promise<T>): Promise<T> {
+    const answered = await this.throttle(rateKey);
+    try {
+      return await call();
+    } finally {
+      answered();
+    }
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
@@ -347,27 +364,32 @@ export class Outbox {
   private async send(entry: OutboxEntry): Promise<string | undefined> {
     const client = this.client!;
     if (entry.kind === 'patch') {
-      await this.throttle(entry.rateKey);
-      ensureOk(await client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }));
+      ensureOk(
+        await this.limited(entry.rateKey, () =>
+          client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }),
+        ),
+      );
       return entry.targetMessageId;
     }
     if (entry.kind === 'reply') {
-      await this.throttle(entry.rateKey);
       const res = ensureOk(
-        await client.im.message.reply({
-          path: { message_id: entry.targetMessageId! },
-          data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
-        }),
+        await this.limited(entry.rateKey, () =>
+          client.im.message.reply({
+            path: { message_id: entry.targetMessageId! },
+            data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
+          }),
+        ),
       );
       return res.data?.message_id;
     }
     const content = entry.kind === 'file' ? JSON.stringify({ file_key: await this.upload(entry) }) : entry.content!;
-    await this.throttle(entry.rateKey);
     const res = ensureOk(
-      await client.im.message.create({
-        params: { receive_id_type: entry.receiveIdType! },
-        data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content, uuid: entry.uuid },
-      }),
+      await this.limited(entry.rateKey, () =>
+        client.im.message.create({
+          params: { receive_id_type: entry.receiveIdType! },
+          data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content, uuid: entry.uuid },
+        }),
+      ),
     );
     return res.data?.message_id;
   }
@@ -387,8 +409,9 @@ export class Outbox {
     if (data.length === 0 || data.length > MAX_FILE_BYTES) {
       throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
     }
-    await this.throttle('upload');
-    const res = await this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } });
+    const res = await this.limited('upload', () =>
+      this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+    );
     const fileKey = res?.file_key;
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
     await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });

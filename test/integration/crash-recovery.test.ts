@@ -14,7 +14,7 @@ import { drawModel, unpackBundle } from '../../src/store/draw';
 import { outboxModel } from '../../src/store/outbox';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
-import { TEST_APP, withDbName } from '../support/harness';
+import { TEST_APP, TEST_CALLBACK_DEADLINE_MS, withDbName } from '../support/harness';
 import { freePort, pathWithoutMongod, startServiceProcess, type ServiceProcess } from '../support/processes';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
@@ -67,7 +67,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-crash-')),
     // Claims of a killed process are taken over after the lease: short here, so the test does not wait a minute.
-    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, leaseMs: 3000 } }),
+    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, leaseMs: 3000 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
   };
   feishu = new SimulatedFeishu({
     botUrl: `http://127.0.0.1:${port}/lark/events`,
@@ -75,6 +75,8 @@ beforeAll(async () => {
     verificationToken: TEST_APP.verificationToken,
     appId: TEST_APP.appId,
     emulator,
+    callbackTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 5000,
+    hardTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 10_000,
   });
   await start();
 });

@@ -18,7 +18,7 @@ import { startService, type Service } from '../../src/service';
 import { drawModel } from '../../src/store/draw';
 import { DB_OPERATION_TIMEOUT_MS, LONG_OPERATION_TIMEOUT_MS } from '../../src/store/timeouts';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
-import { TEST_APP, withDbName } from '../support/harness';
+import { TEST_APP, TEST_CALLBACK_DEADLINE_MS, withDbName } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 import { hostPort, startTcpProxy, viaProxy, type TcpProxy } from '../support/tcpProxy';
 
@@ -44,7 +44,10 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-timeouts-')),
     logLevel: 'silent',
   };
-  service = await startService(config, createLogger('silent'), { outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 } });
+  service = await startService(config, createLogger('silent'), {
+    outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 },
+    callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS,
+  });
   service.db.connection.getClient().on('commandStarted', (e) => {
     commands.push({ name: e.commandName, collection: e.command[e.commandName], command: e.command });
   });
@@ -54,6 +57,8 @@ beforeAll(async () => {
     verificationToken: TEST_APP.verificationToken,
     appId: TEST_APP.appId,
     emulator,
+    callbackTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 5000,
+    hardTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 10_000,
   });
   reg = await seedRegistries(service.db.connection, { enterprises: 80 });
 });

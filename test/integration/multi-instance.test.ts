@@ -15,7 +15,7 @@ import { drawModel } from '../../src/store/draw';
 import { outboxModel } from '../../src/store/outbox';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
-import { TEST_APP, withDbName } from '../support/harness';
+import { TEST_APP, TEST_CALLBACK_DEADLINE_MS, withDbName } from '../support/harness';
 import { pathWithoutMongod, startServiceProcess, type ServiceProcess } from '../support/processes';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
@@ -40,6 +40,8 @@ function client(port: number): SimulatedFeishu {
     verificationToken: TEST_APP.verificationToken,
     appId: TEST_APP.appId,
     emulator,
+    callbackTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 5000,
+    hardTimeoutMs: TEST_CALLBACK_DEADLINE_MS + 10_000,
   });
 }
 
@@ -60,7 +62,7 @@ beforeAll(async () => {
     LARK_MODE: 'webhook',
     LOG_LEVEL: 'debug',
     SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `spotcheck-${name}-`)),
-    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ cron: EVERY_SECOND, outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 } }),
+    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ cron: EVERY_SECOND, outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
   });
   const entry = 'test/support/serviceProcess.ts';
   [a, b] = await Promise.all([startServiceProcess(env('a'), { entry }), startServiceProcess(env('b'), { entry })]);

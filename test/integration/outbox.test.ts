@@ -73,7 +73,8 @@ describe('outbox delivery', () => {
     await h.service.outbox.sendCard('dup:1', { openId: users[0] }, card('一次'));
     await h.service.outbox.sendCard('dup:1', { openId: users[0] }, card('一次'));
     await settled('dup:', 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await h.outboxIdle();
+    expect(await model().countDocuments({ key: 'dup:1' })).toBe(1);
     expect(h.emulator.messages()).toHaveLength(1);
   });
 
