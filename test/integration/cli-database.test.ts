@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
+import { runCli } from '../../src/cli';
 import { writeSampleData } from '../../src/operations/writeSampleData';
 import { pathWithoutMongod, runCliProcess, startServiceProcess, type ServiceProcess } from '../support/processes';
 
@@ -28,33 +29,45 @@ function bareEnv(dataDir: string): Record<string, string> {
 }
 
 describe('with no service, no MONGODB_URI and no mongod', () => {
-  it('refuses every command that needs the database, in one Chinese line, and writes nothing', async () => {
+  it('import refuses in one Chinese line, exits non-zero and writes nothing (the real CLI)', async () => {
     const dataDir = path.join(dir, 'data-none');
-    const commands = [
-      ['import', 'enterprises', enterprisesCsv()],
-      ['import', 'staff', staffXlsx()],
-      ['campaign', 'create', '--name', '试点', '--year', '2024', '--from', '2024-03-01', '--to', '2024-11-30', '--ratio', '0.25'],
-      ['campaign', 'list'],
-    ];
-    const runs = await Promise.all(commands.map((args) => runCliProcess(args, bareEnv(dataDir))));
-    for (const [i, run] of runs.entries()) {
-      const args = commands[i];
-      expect({ args, code: run.code }).toEqual({ args, code: 1 });
-      const lines = run.stderr.trim().split('\n');
-      expect(lines).toHaveLength(1);
-      expect(lines[0]).toContain('npm start');
-      expect(lines[0]).toContain('MONGODB_URI');
-      expect(lines[0]).toContain('未写入任何数据');
-      expect(run.stdout).toBe('');
-    }
+    const run = await runCliProcess(['import', 'enterprises', enterprisesCsv()], bareEnv(dataDir));
+    expect(run.code).toBe(1);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('npm start');
+    expect(lines[0]).toContain('MONGODB_URI');
+    expect(lines[0]).toContain('未写入任何数据');
+    expect(run.stdout).toBe('');
     // Nothing was created for a database: not even the data directory.
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it('every command that needs the database refuses the same way', async () => {
+    const dataDir = path.join(dir, 'data-none-2');
+    const commands = [
+      ['import', 'enterprises', enterprisesCsv()],
+      ['import', 'enterprises', enterprisesCsv(), '--dry-run'],
+      ['import', 'staff', staffXlsx()],
+      ['campaign', 'create', '--name', '试点', '--year', '2024', '--from', '2024-03-01', '--to', '2024-11-30', '--ratio', '0.25'],
+      ['campaign', 'list'],
+    ];
+    for (const args of commands) {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, { out: (l) => out.push(l), err: (l) => err.push(l), env: bareEnv(dataDir) });
+      expect({ args, code, out, err: err.length }).toEqual({ args, code: 1, out: [], err: 1 });
+      expect(err[0]).toContain('未写入任何数据');
+    }
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   it('still runs the commands that need no database', async () => {
-    const run = await runCliProcess(['calendar', 'due', '2024-09-27', '--days', '1'], bareEnv(path.join(dir, 'data-calendar')));
-    expect(run).toMatchObject({ code: 0, stderr: '' });
-    expect(run.stdout.trim()).toMatch(/^2024-\d\d-\d\d$/);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(['calendar', 'due', '2024-09-27', '--days', '1'], { out: (l) => out.push(l), err: (l) => err.push(l), env: bareEnv(path.join(dir, 'data-calendar')) });
+    expect({ code, err }).toEqual({ code: 0, err: [] });
+    expect(out[0]).toMatch(/^2024-\d\d-\d\d$/);
   });
 });
 
@@ -102,8 +115,9 @@ describe('with the service running on its embedded database', () => {
   it('refuses again once the service has stopped (its database went with it)', async () => {
     await service.stop();
     expect(existsSync(path.join(dataDir(), 'embedded-db.json'))).toBe(false);
-    const run = await runCliProcess(['campaign', 'list'], bareEnv(dataDir()));
-    expect(run.code).toBe(1);
-    expect(run.stderr).toContain('npm start');
+    const err: string[] = [];
+    const code = await runCli(['campaign', 'list'], { out: () => undefined, err: (l) => err.push(l), env: bareEnv(dataDir()) });
+    expect(code).toBe(1);
+    expect(err[0]).toContain('npm start');
   });
 });
