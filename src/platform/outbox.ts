@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Model } from 'mongoose';
 import type { Logger } from '../logger';
@@ -101,7 +100,8 @@ function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
  */
 export class Outbox {
   private readonly limiter = new SlidingWindowLimiter();
-  private readonly wake = new EventEmitter();
+  /** idle loops, oldest first: new work wakes one of them (waking all would send eight claims per message) */
+  private readonly sleepers: (() => void)[] = [];
   private readonly busy = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
@@ -127,7 +127,6 @@ export class Outbox {
       backoffBaseMs: opts.backoffBaseMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 5 * 60_000,
     };
-    this.wake.setMaxListeners(0);
   }
 
   // ---- enqueue ----------------------------------------------------------------------------------------------
@@ -198,7 +197,7 @@ export class Outbox {
       // Two concurrent upserts of one key: the other one won, which is what idempotency means.
       if (!isDuplicateKeyError(err)) throw err;
     }
-    this.wake.emit('wake');
+    this.wakeOne();
   }
 
   /** The message id Feishu gave a delivered entry (e.g. to patch that card later). */
@@ -221,7 +220,7 @@ export class Outbox {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake.emit('wake');
+    for (const wake of this.sleepers.splice(0)) wake();
     await Promise.all(this.loops);
     this.loops = [];
   }
@@ -271,12 +270,17 @@ export class Outbox {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake.off('wake', done);
+        const i = this.sleepers.indexOf(done);
+        if (i >= 0) this.sleepers.splice(i, 1);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake.once('wake', done);
+      this.sleepers.push(done);
     });
+  }
+
+  private wakeOne(): void {
+    this.sleepers.shift()?.();
   }
 
   private async refreshHotKeys(): Promise<void> {
@@ -443,6 +447,6 @@ export class Outbox {
       { $set: { nextAttemptAt: next } },
     );
     this.log.warn({ key: entry.key, attempts: entry.attempts, delayMs: Math.round(delay), error: failure.message }, 'outbox retry scheduled');
-    setTimeout(() => this.wake.emit('wake'), delay + 5).unref();
+    setTimeout(() => this.wakeOne(), delay + 5).unref();
   }
 }

@@ -31,7 +31,7 @@ function model() {
 }
 
 /** Waits until every entry with the key prefix is out of the queue (sent or failed). */
-async function settled(prefix: string, expected: number, timeoutMs = 20_000): Promise<void> {
+async function settled(prefix: string, expected: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const filter = { key: { $regex: `^${prefix}` } };
   for (;;) {

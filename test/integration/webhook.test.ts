@@ -30,7 +30,7 @@ beforeEach(() => h.emulator.reset());
 
 /** The bot's reply to one user message, as the emulator recorded it. */
 function replyTo(messageId: string) {
-  return h.emulator.waitFor((m) => m.root === messageId, 5000);
+  return h.emulator.waitFor((m) => m.root === messageId, 60_000);
 }
 
 async function counts() {
