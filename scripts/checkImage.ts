@@ -13,7 +13,7 @@
  * empty this machine's npm cache, which the replay's own `npm ci` uses to stay offline and fast). Any other
  * command the replay does not know fails it, so the replay is updated together with the Dockerfile.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -118,23 +118,23 @@ export interface ReplayReport {
   shipped: string[];
 }
 
-function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (s: string) => void): void {
+async function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (s: string) => void): Promise<void> {
   log(`$ ${[cmd, ...args].join(' ')}`);
-  const r = spawnSync(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) {
-    throw new Error(`“${[cmd, ...args].join(' ')}” failed (exit ${r.status ?? r.signal}) in ${cwd}:\n${(r.stdout ?? '').slice(-4000)}\n${(r.stderr ?? '').slice(-4000)}`);
+  const r = await runAsync(cmd, args, cwd, env, 20 * 60_000);
+  if (r.code !== 0) {
+    throw new Error(`“${[cmd, ...args].join(' ')}” failed (exit ${r.code}) in ${cwd}:\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-4000)}`);
   }
 }
 
 /** One `RUN` line, command by command (`a && b`), mapped onto the stage directory. */
-function runShell(
+async function runShell(
   shell: string,
   dir: string,
   workdir: string,
   env: Record<string, string>,
   report: ReplayReport,
   log: (s: string) => void,
-): void {
+): Promise<void> {
   const mapPath = (p: string) => (p.startsWith(`${workdir}/`) || p === workdir ? path.join(dir, path.relative(workdir, p)) : p);
   // npm keeps to this machine's cache: nothing is fetched that the lockfile's packages in the cache can provide.
   const npmEnv: NodeJS.ProcessEnv = {
@@ -156,28 +156,34 @@ function runShell(
       continue;
     }
     if (words[0] === 'npm' && (words[1] === 'ci' || words[1] === 'run')) {
-      run('npm', words.slice(1), dir, npmEnv, log);
+      await run('npm', words.slice(1), dir, npmEnv, log);
       continue;
     }
     if (words[0] === 'mkdir') {
-      run('mkdir', words.slice(1).map(mapPath), dir, npmEnv, log);
+      await run('mkdir', words.slice(1).map(mapPath), dir, npmEnv, log);
       continue;
     }
     throw new Error(`the image replay does not know how to run “${part}”: teach scripts/checkImage.ts`);
   }
 }
 
-/** Replays every stage; returns what the last stage (the image) holds and how to start it. */
-export function buildImage(opts: { dockerfile?: string; context?: string; workRoot?: string; log?: (s: string) => void } = {}): ReplayReport {
+/**
+ * Replays every stage; returns what the last stage (the image) holds and how to start it. Stages run side by side
+ * and `COPY --from` waits for the stage it names, as BuildKit does.
+ */
+export async function buildImage(
+  opts: { dockerfile?: string; context?: string; workRoot?: string; log?: (s: string) => void } = {},
+): Promise<ReplayReport> {
   const context = opts.context ?? ROOT;
   const log = opts.log ?? (() => undefined);
   const stages = parseDockerfile(readFileSync(opts.dockerfile ?? path.join(context, 'Dockerfile'), 'utf8'));
   const ignored = dockerignore(context);
   const workRoot = opts.workRoot ?? mkdtempSync(path.join(os.tmpdir(), 'spotcheck-image-'));
-  const stageDirs = new Map<string, { dir: string; workdir: string }>();
   const report: ReplayReport = { notReplayed: [], steps: [], runtimeDir: '', env: {}, cmd: [], exposed: [], shipped: [] };
+  const built = new Map<string, Promise<{ dir: string; workdir: string }>>();
+  const last = stages[stages.length - 1];
 
-  for (const stage of stages) {
+  const replay = async (stage: Stage, earlier: ReadonlyMap<string, Promise<{ dir: string; workdir: string }>>) => {
     const dir = path.join(workRoot, stage.name);
     mkdirSync(dir, { recursive: true });
     let workdir = '/';
@@ -188,7 +194,7 @@ export function buildImage(opts: { dockerfile?: string; context?: string; workRo
     const exposed: string[] = [];
     report.notReplayed.push(`FROM ${stage.base}: this machine's Node ${process.version} stands in for the base image`);
     for (const ins of stage.instructions) {
-      const started = Date.now();
+      let started = Date.now();
       switch (ins.op) {
         case 'WORKDIR':
           workdir = path.posix.resolve(workdir, ins.args);
@@ -225,8 +231,10 @@ export function buildImage(opts: { dockerfile?: string; context?: string; workRo
           for (const src of rest) {
             let srcPath: string;
             if (from) {
-              const other = stageDirs.get(from);
-              if (!other) throw new Error(`Dockerfile line ${ins.line}: COPY --from=${from}: no such stage before it`);
+              const pending = earlier.get(from);
+              if (!pending) throw new Error(`Dockerfile line ${ins.line}: COPY --from=${from}: no such stage before it`);
+              const other = await pending;
+              started = Date.now(); // the step's own time, not the wait for the other stage
               srcPath = path.join(other.dir, path.relative(other.workdir, path.posix.resolve(other.workdir, src)));
             } else {
               srcPath = path.join(context, src);
@@ -245,16 +253,22 @@ export function buildImage(opts: { dockerfile?: string; context?: string; workRo
           break;
         }
         case 'RUN':
-          runShell(ins.args, dir, workdir, env, report, log);
+          await runShell(ins.args, dir, workdir, env, report, log);
           break;
         default:
           throw new Error(`Dockerfile line ${ins.line}: the image replay does not know ${ins.op}: teach scripts/checkImage.ts`);
       }
       if (ins.op === 'RUN' || ins.op === 'COPY') report.steps.push({ stage: stage.name, what: `${ins.op} ${ins.args}`.slice(0, 80), ms: Date.now() - started });
     }
-    stageDirs.set(stage.name, { dir, workdir });
-    Object.assign(report, { runtimeDir: dir, env, cmd, healthcheck, user, exposed });
+    if (stage === last) Object.assign(report, { runtimeDir: dir, env, cmd, healthcheck, user, exposed });
+    return { dir, workdir };
+  };
+  for (const stage of stages) {
+    const promise = replay(stage, new Map(built));
+    promise.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    built.set(stage.name, promise);
   }
+  await Promise.all(built.values());
   report.shipped = listFiles(report.runtimeDir);
   return report;
 }
@@ -376,7 +390,7 @@ export async function checkImage(log: (s: string) => void = () => undefined): Pr
   const workRoot = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-image-'));
   try {
     const t0 = Date.now();
-    const report = buildImage({ workRoot, log });
+    const report = await buildImage({ workRoot, log });
     const buildMs = Date.now() - t0;
     const { startWireServer } = await import('../src/store/embedded');
     const { startLarkEmulator } = await import('../src/sandbox/emulator');
