@@ -39,10 +39,16 @@ export class IndexBuildError extends Error {
     readonly failure: unknown,
   ) {
     const reason = failure instanceof Error ? failure.message : String(failure);
-    const duplicate = (failure as { code?: unknown }).code === 11000;
+    const code = (failure as { code?: unknown }).code;
+    const hint =
+      code === 11000
+        ? '，因为集合中已有重复的数据，唯一性约束无法成立；请先查明并处理重复的记录，再启动服务'
+        : code === 85 || code === 86
+          ? '，因为库中已有定义不同的同名或同键索引（可能来自旧版本）；请确认后删除旧索引，再启动服务'
+          : '';
     super(
       `数据库索引建立失败：模型 ${model}（集合 ${collection}）的索引 ${index} 无法建立` +
-        (duplicate ? '，因为集合中已有重复的数据，唯一性约束无法成立；请先查明并处理重复的记录，再启动服务' : '') +
+        hint +
         `。原因：${reason} ` +
         `| Index build failed: model ${model} (collection ${collection}), index ${index}: ${reason}`,
     );
