@@ -26,7 +26,7 @@ function start(env: Record<string, string>, opts: { untilStdout?: RegExp; timeou
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, opts.timeoutMs ?? 20_000);
+    }, opts.timeoutMs ?? 90_000); // a bound for a loaded machine, not a speed target
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (opts.untilStdout?.test(stdout)) {
