@@ -145,6 +145,11 @@ export function loadConfig(env: Env = process.env): Config {
     };
   }
 
+  // In production a bot without its Feishu app would only pretend to run (the sandbox is for trying things out).
+  if (production && lark === undefined) {
+    throw new ConfigError('LARK_APP_ID', '生产环境（NODE_ENV=production）必须配置飞书应用：LARK_APP_ID、LARK_APP_SECRET、LARK_ENCRYPT_KEY、LARK_VERIFICATION_TOKEN');
+  }
+
   const logLevel = nonEmpty(env, 'LOG_LEVEL') ?? (env.NODE_ENV === 'test' ? 'silent' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `“${logLevel}”无效，应为 fatal、error、warn、info、debug、trace 或 silent`);

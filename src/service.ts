@@ -16,6 +16,7 @@ import { Outbox, type OutboxOptions } from './platform/outbox';
 import { platformTenantLookup, TenantGuard } from './platform/origin';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
+import { ensureIndexes } from './store/indexes';
 import { outboxModel } from './store/outbox';
 import { EventDeduper, processedEventModel } from './store/processedEvents';
 import { staffModel } from './store/staff';
@@ -38,13 +39,20 @@ export interface ServiceOptions {
   now?: () => Date;
   /** extra pages served by the web app (the sandbox, src/sandbox/start.ts); close() ends its open streams on stop */
   web?: { middleware: Koa.Middleware; close(): void };
+  /** other cron expressions by job name (tests) */
+  cron?: Record<string, string>;
+  /** how long a callback may work before “正在处理” is answered (default: CALLBACK_DEADLINE_MS, below Feishu's 3 s) */
+  callbackDeadlineMs?: number;
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
-  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: true });
+  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service' });
   const conn = db.connection;
+  await ensureIndexes(conn, log).catch(async (err: unknown) => {
+    await db.close().catch(() => undefined);
+    throw err;
+  });
   const models = { outbox: outboxModel(conn), processed: processedEventModel(conn), staff: staffModel(conn) };
-  await Promise.all(Object.values(models).map((m) => m.init()));
 
   // Imported holiday calendars (the years chinese-days lacks), kept in step in every instance.
   const calendarSync = await startCalendarSync(conn, log);
@@ -68,6 +76,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         handlers: bot,
         log,
         lateCard: (eventId, messageId, card) => outbox.patchCard(`late:${eventId}`, messageId, card),
+        deadlineMs: opts.callbackDeadlineMs,
       })
     : undefined;
 
@@ -98,7 +107,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   outbox.registerFileSource(DRAW_BUNDLE_SOURCE, (ref) => drawBundleFile(conn, ref));
   const resumed = await resumeDispatch(conn, outbox, now(), log);
   if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
-  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now);
+  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now, { cron: opts.cron });
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
   return {

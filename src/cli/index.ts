@@ -29,7 +29,9 @@ import { sha256Hex } from '../operations/setup/uploads';
 import { Outbox } from '../platform/outbox';
 import { outboxModel } from '../store/outbox';
 import { writeSampleData } from '../operations/writeSampleData';
-import { openDatabase } from '../store/database';
+import { DatabaseUnavailableError, openDatabase } from '../store/database';
+import { MongodError } from '../store/embedded/mongod';
+import { ensureIndexes, IndexBuildError } from '../store/indexes';
 import { formatChecklistReport, importChecklists, listChecklists, removeChecklist } from '../operations/checklists/importChecklists';
 import { countyReportStatus, recordCountyReport } from '../operations/countyReports';
 
@@ -138,8 +140,9 @@ const calendarImport: CliCommand = {
 
 /**
  * Runs `fn` on the database the service uses (docs/interfaces.md: MONGODB_URI, else the running service's embedded
- * database, else one started for this command) and closes it. Logs stay silent unless LOG_LEVEL is set, so that
- * stdout carries only the report.
+ * database, else a local mongod started for this command) and closes it. With none of these it refuses before
+ * anything is written: it never writes into a database that ends with the command. Logs stay silent unless
+ * LOG_LEVEL is set, so that stdout carries only the report.
  */
 async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>): Promise<T> {
   let config;
@@ -150,12 +153,26 @@ async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>):
     throw err;
   }
   const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
-  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, publish: false });
-  if (db.kind === 'wire-server') {
-    io.err('警告：未找到正在运行的服务，也没有 MONGODB_URI 和 mongod：本命令使用临时内存数据库，结束后数据即丢失。请先 npm start 或设置 MONGODB_URI。');
+  let db;
+  try {
+    db = await openDatabase({
+      mongodbUri: config.mongodbUri,
+      dataDir: config.dataDir,
+      log,
+      role: 'cli',
+      searchPath: io.env.PATH ?? '',
+      warn: (text) => io.err(text.trimEnd()),
+    });
+  } catch (err) {
+    if (err instanceof DatabaseUnavailableError || err instanceof MongodError) throw new CliError(err.message);
+    throw err;
   }
   try {
+    await ensureIndexes(db.connection, log);
     return await fn(db.connection);
+  } catch (err) {
+    if (err instanceof IndexBuildError) throw new CliError(err.message);
+    throw err;
   } finally {
     await db.close();
   }

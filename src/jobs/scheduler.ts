@@ -2,9 +2,13 @@ import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Connection } from 'mongoose';
 import type { Logger } from '../logger';
+import { claimSlot, finishSlot } from '../store/jobRun';
 import { acquireLease, releaseLease } from '../store/lease';
 
-/** A scheduled job: node-cron in Asia/Shanghai, each run under a lease lock in MongoDB. */
+/**
+ * A scheduled job: node-cron in Asia/Shanghai. With several service instances on one database, each scheduled
+ * slot runs once (the first instance to claim the slot runs it), and never two runs of one job at a time (a lease).
+ */
 export interface JobSpec {
   name: string;
   /** cron expression, Asia/Shanghai */
@@ -20,7 +24,18 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: Logger, now: () => Date): Scheduler {
+export interface SchedulerOptions {
+  /** other cron expressions by job name (tests run jobs every second: `* * * * * *`) */
+  cron?: Record<string, string>;
+}
+
+export function startScheduler(
+  conn: Connection,
+  jobs: readonly JobSpec[],
+  log: Logger,
+  now: () => Date,
+  opts: SchedulerOptions = {},
+): Scheduler {
   const byName = new Map(jobs.map((j) => [j.name, j]));
   // node-cron's own messages (e.g. a missed tick under load) go to our JSON log, not to the console.
   cron.setLogger({
@@ -31,26 +46,36 @@ export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: 
   });
   const running = new Set<Promise<unknown>>();
 
-  const runJob = async (job: JobSpec): Promise<boolean> => {
+  /** `slot`: the scheduled time of a cron tick (undefined for runNow). */
+  const runJob = async (job: JobSpec, slot?: Date): Promise<boolean> => {
     const at = now();
     // A holder per run: a second run (here or elsewhere) while one is going never proceeds.
     const holder = randomUUID();
+    const slotText = slot?.toISOString();
     try {
+      if (slot && !(await claimSlot(conn, job.name, slot, holder, at))) {
+        log.info({ job: job.name, slot: slotText }, 'job skipped: another instance runs this slot');
+        return false;
+      }
       if (!(await acquireLease(conn, `job:${job.name}`, holder, at, job.leaseMs ?? 10 * 60_000))) {
-        log.info({ job: job.name }, 'job skipped: a run holds the lease');
+        log.info({ job: job.name, slot: slotText }, 'job skipped: a run holds the lease');
+        if (slot) await finishSlot(conn, job.name, slot, 'skipped', now()).catch(() => undefined);
         return false;
       }
     } catch (err) {
-      log.error({ err, job: job.name }, 'job not run: the lease could not be taken');
+      log.error({ err, job: job.name, slot: slotText }, 'job not run: the slot or lease could not be taken');
       return false;
     }
+    let outcome: 'done' | 'failed' = 'done';
     try {
       await job.run(at);
-      log.info({ job: job.name }, 'job done');
+      log.info({ job: job.name, slot: slotText }, 'job done');
     } catch (err) {
-      log.error({ err, job: job.name }, 'job failed');
+      outcome = 'failed';
+      log.error({ err, job: job.name, slot: slotText }, 'job failed');
     } finally {
       await releaseLease(conn, `job:${job.name}`, holder).catch(() => undefined);
+      if (slot) await finishSlot(conn, job.name, slot, outcome, now()).catch(() => undefined);
     }
     return true;
   };
@@ -62,7 +87,11 @@ export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: 
   };
 
   const tasks: ScheduledTask[] = jobs.map((job) =>
-    cron.schedule(job.cron, () => track(runJob(job)), { timezone: 'Asia/Shanghai', name: job.name, noOverlap: true }),
+    cron.schedule(opts.cron?.[job.name] ?? job.cron, (ctx) => track(runJob(job, slotOf(ctx.date))), {
+      timezone: 'Asia/Shanghai',
+      name: job.name,
+      noOverlap: true,
+    }),
   );
 
   return {
@@ -76,4 +105,10 @@ export function startScheduler(conn: Connection, jobs: readonly JobSpec[], log: 
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/** The scheduled instant of a tick, to the second: the same on every instance that fires it. */
+function slotOf(date: Date | undefined): Date {
+  const t = (date ?? new Date()).getTime();
+  return new Date(t - (t % 1000));
 }

@@ -46,6 +46,7 @@ import { drawModel, type DrawDoc } from '../store/draw';
 import { taskModel, type TaskState } from '../store/task';
 import { findActiveCampaign } from './campaigns';
 import { countyReportStatus, type CountyReportStatus } from './countyReports';
+import { LONG_OPERATION } from '../store/timeouts';
 
 // ---- scope ------------------------------------------------------------------------------------------------------
 
@@ -439,7 +440,11 @@ export async function reportContext(
       ? { ok: false, title: '没有这个专项', reason: `没有名为“${campaignName}”的专项。不带“专项=”时查看当前年度的专项。` }
       : { ok: false, title: '暂无专项', reason: '当前没有进行中的专项，暂无检查进度。' };
   }
-  const draw = await drawModel(conn).findOne({ campaignId: campaign._id, status: 'confirmed' }).lean<DrawDoc>();
+  // The latest confirmed attempt: for a moment after a crash mid-redraw two attempts may both be 'confirmed'.
+  const draw = await drawModel(conn)
+    .findOne({ campaignId: campaign._id, status: 'confirmed' })
+    .sort({ attempt: -1 })
+    .lean<DrawDoc>();
   if (!draw) return { ok: false, title: '尚未抽取', reason: `“${campaign.name}”尚未确认抽取，还没有检查任务。` };
   return { ok: true, campaign, draw };
 }
@@ -471,7 +476,9 @@ export async function countProgress(
       },
     },
   ];
-  const [out] = await taskModel(conn).aggregate<{ counties: GroupRow[]; pub?: OverdueRow[]; rect?: OverdueRow[] }>(pipeline);
+  const [out] = await taskModel(conn)
+    .aggregate<{ counties: GroupRow[]; pub?: OverdueRow[]; rect?: OverdueRow[] }>(pipeline)
+    .option(LONG_OPERATION); // tens of thousands of tasks: longer than an ordinary operation may take
   const counties = orderCounties((out?.counties ?? []).map(countsFromGroup), county);
   const item = (r: OverdueRow, date: string | undefined): OverdueTask => ({
     no: r.no,

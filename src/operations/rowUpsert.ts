@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { AnyBulkWriteOperation, Model } from 'mongoose';
 import type { RowsValidator, SourceRow, ValidationResult } from '../domain/registryRows';
 import { yielder } from './yielder';
+import { LONG_OPERATION } from '../store/timeouts';
 
 /**
  * The registry row is the unit of upsert: fields the row has are set, and the optional fields it lacks are removed
@@ -76,7 +77,9 @@ export async function upsertRows<Doc extends object, Row extends object>(
     await batches.run(
       rows.map((r) => r[key]),
       async (part) => {
-        const docs = await model.find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 }).lean<Record<string, unknown>[]>();
+        const docs = await model.find({ [key]: { $in: part } } as never, { [key]: 1, _id: 0 })
+          .setOptions(LONG_OPERATION) // a batch of a large import
+          .lean<Record<string, unknown>[]>();
         for (const d of docs) existing.add(d[key]);
       },
     );

@@ -49,6 +49,7 @@ import {
   type ReportScope,
   sumCounts,
 } from './progress';
+import { LONG_OPERATION } from '../store/timeouts';
 
 export const CITY_UNIT = '运城市市场监督管理局';
 
@@ -213,7 +214,7 @@ export async function registeredCounts(
       },
     },
     { $group: { _id: '$county', n: { $sum: 1 } } },
-  ]);
+  ]).option(LONG_OPERATION); // the whole registry
   return new Map(rows.map((r) => [r._id, r.n]));
 }
 
@@ -365,7 +366,7 @@ export async function countiesWithDetails(
     { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
     ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
     countyGroupStage({ rows: { $push: PUSHED } }),
-  ]);
+  ]).option(LONG_OPERATION); // the 附件5 summary runs over up to tens of thousands of tasks
   const counties = orderCounties(groups.map(countsFromGroup), input.county);
   const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
   const items = new Map<string, ItemCounts>();

@@ -2,6 +2,9 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { z } from 'zod';
 import type { Logger } from '../logger';
 import type { EventDeduper } from '../store/processedEvents';
+import { databaseUnavailableMessage } from '../store/timeouts';
+
+const FAILED_TOAST = '处理失败，请稍后重试；如多次失败请联系联络员';
 
 /** An inbound chat message, as much as the bot needs of `im.message.receive_v1`. */
 export interface InboundMessage {
@@ -140,7 +143,12 @@ export function createEventDispatcher(opts: {
     }
     const e = parsed.data;
     const keys = [`event:${e.event_id}`];
-    if (!(await deduper.claim(keys, now()))) return {};
+    try {
+      if (!(await deduper.claim(keys, now()))) return {};
+    } catch (err) {
+      log.error({ err, eventId: e.event_id }, 'card action not handled: the event could not be claimed');
+      return { toast: { type: 'error', content: databaseUnavailableMessage(err) ?? FAILED_TOAST } };
+    }
     const action: CardAction = {
       eventId: e.event_id,
       operatorOpenId: e.operator.open_id,
@@ -165,7 +173,7 @@ export function createEventDispatcher(opts: {
     } catch (err) {
       await deduper.release(keys).catch(() => undefined);
       log.error({ err, eventId: e.event_id }, 'card action failed');
-      return { toast: { type: 'error', content: '处理失败，请稍后重试；如多次失败请联系联络员' } };
+      return { toast: { type: 'error', content: databaseUnavailableMessage(err) ?? FAILED_TOAST } };
     }
   };
 

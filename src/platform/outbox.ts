@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import type { Model } from 'mongoose';
 import type { Logger } from '../logger';
@@ -113,7 +112,8 @@ function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
  */
 export class Outbox {
   private readonly limiter = new SlidingWindowLimiter();
-  private readonly wake = new EventEmitter();
+  /** idle loops, oldest first: new work wakes one of them (waking all would send eight claims per message) */
+  private readonly sleepers: (() => void)[] = [];
   private readonly busy = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
@@ -142,7 +142,6 @@ export class Outbox {
       fitCard: opts.fitCard ?? ((card) => card),
     };
     this.fitsCards = opts.fitCard !== undefined;
-    this.wake.setMaxListeners(0);
   }
 
   // ---- enqueue ----------------------------------------------------------------------------------------------
@@ -222,7 +221,7 @@ export class Outbox {
       // Two concurrent upserts of one key: the other one won, which is what idempotency means.
       if (!isDuplicateKeyError(err)) throw err;
     }
-    this.wake.emit('wake');
+    this.wakeOne();
   }
 
   /** The message id Feishu gave a delivered entry (e.g. to patch that card later). */
@@ -245,7 +244,7 @@ export class Outbox {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.wake.emit('wake');
+    for (const wake of this.sleepers.splice(0)) wake();
     await Promise.all(this.loops);
     this.loops = [];
   }
@@ -295,12 +294,17 @@ export class Outbox {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        this.wake.off('wake', done);
+        const i = this.sleepers.indexOf(done);
+        if (i >= 0) this.sleepers.splice(i, 1);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.wake.once('wake', done);
+      this.sleepers.push(done);
     });
+  }
+
+  private wakeOne(): void {
+    this.sleepers.shift()?.();
   }
 
   private async refreshHotKeys(): Promise<void> {
@@ -342,14 +346,31 @@ export class Outbox {
     return entry;
   }
 
-  private async throttle(rateKey: string): Promise<void> {
+  /**
+   * Waits for a slot every bucket allows; the returned function is called once the call has been answered, so
+   * the slot counts from then (see SlidingWindowLimiter.settle).
+   */
+  private async throttle(rateKey: string): Promise<() => void> {
     const buckets = [
       { key: rateKey, rule: PER_TARGET },
       { key: 'app:s', rule: APP_PER_SECOND },
       { key: 'app:m', rule: APP_PER_MINUTE },
     ];
-    const wait = this.limiter.reserve(buckets, Date.now());
+    const now = Date.now();
+    const wait = this.limiter.reserve(buckets, now);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const keys = buckets.map((b) => b.key);
+    return () => this.limiter.settle(keys, now + wait, Date.now());
+  }
+
+  /** One API call under the rate limits. */
+  private async limited<T>(rateKey: string, call: () => Promise<T>): Promise<T> {
+    const answered = await this.throttle(rateKey);
+    try {
+      return await call();
+    } finally {
+      answered();
+    }
   }
 
   private async deliver(entry: OutboxEntry): Promise<void> {
@@ -371,27 +392,32 @@ export class Outbox {
   private async send(entry: OutboxEntry): Promise<string | undefined> {
     const client = this.client!;
     if (entry.kind === 'patch') {
-      await this.throttle(entry.rateKey);
-      ensureOk(await client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }));
+      ensureOk(
+        await this.limited(entry.rateKey, () =>
+          client.im.message.patch({ path: { message_id: entry.targetMessageId! }, data: { content: entry.content! } }),
+        ),
+      );
       return entry.targetMessageId;
     }
     if (entry.kind === 'reply') {
-      await this.throttle(entry.rateKey);
       const res = ensureOk(
-        await client.im.message.reply({
-          path: { message_id: entry.targetMessageId! },
-          data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
-        }),
+        await this.limited(entry.rateKey, () =>
+          client.im.message.reply({
+            path: { message_id: entry.targetMessageId! },
+            data: { msg_type: entry.msgType!, content: entry.content!, uuid: entry.uuid },
+          }),
+        ),
       );
       return res.data?.message_id;
     }
     const content = entry.kind === 'file' ? JSON.stringify({ file_key: await this.upload(entry) }) : entry.content!;
-    await this.throttle(entry.rateKey);
     const res = ensureOk(
-      await client.im.message.create({
-        params: { receive_id_type: entry.receiveIdType! },
-        data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content, uuid: entry.uuid },
-      }),
+      await this.limited(entry.rateKey, () =>
+        client.im.message.create({
+          params: { receive_id_type: entry.receiveIdType! },
+          data: { receive_id: entry.receiveId!, msg_type: entry.msgType!, content, uuid: entry.uuid },
+        }),
+      ),
     );
     return res.data?.message_id;
   }
@@ -411,8 +437,9 @@ export class Outbox {
     if (data.length === 0 || data.length > MAX_FILE_BYTES) {
       throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
     }
-    await this.throttle('upload');
-    const res = await this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } });
+    const res = await this.limited('upload', () =>
+      this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+    );
     const fileKey = res?.file_key;
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
     await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
@@ -446,7 +473,7 @@ export class Outbox {
       { $set: { nextAttemptAt: next } },
     );
     this.log.warn({ key: entry.key, attempts: entry.attempts, delayMs: Math.round(delay), error: failure.message }, 'outbox retry scheduled');
-    setTimeout(() => this.wake.emit('wake'), delay + 5).unref();
+    setTimeout(() => this.wakeOne(), delay + 5).unref();
   }
 
   /**
@@ -471,7 +498,7 @@ export class Outbox {
       { $set: { status: 'pending', content: replacement, nextAttemptAt: this.now(), lastError: failure.message }, $unset: { leaseUntil: 1 } },
     );
     this.log.warn({ key: entry.key, bytes, error: failure.message }, 'outbox: card refused as too long; the oversize card is sent instead');
-    this.wake.emit('wake');
+    this.wakeOne();
     return true;
   }
 }

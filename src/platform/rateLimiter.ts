@@ -45,6 +45,23 @@ export class SlidingWindowLimiter {
     return at - now;
   }
 
+  /**
+   * Moves a booking made for `booked` to `done`, the time the call's answer came back. The platform counts a call
+   * when it arrives, somewhere between the two; counting it at `done` keeps the next calls far enough from it
+   * even when the process was too busy to send it on time (a stalled event loop bunches sends together).
+   */
+  settle(keys: readonly string[], booked: number, done: number): void {
+    if (done <= booked) return;
+    for (const key of keys) {
+      const times = this.slots.get(key);
+      if (!times) continue;
+      const i = times.indexOf(booked);
+      if (i < 0) continue;
+      times[i] = done;
+      times.sort((a, b) => a - b);
+    }
+  }
+
   /** Forgets bookings that can no longer matter to a call made at or after `before + window`. */
   private prune(key: string, before: number): void {
     const times = this.slots.get(key);

@@ -1,9 +1,9 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../logger';
+import { findMongod, MongodError, processAlive, startMongod } from './embedded/mongod';
+import { CONNECTION_MAX_TIME_MS, timeoutOptions } from './timeouts';
 
 export type DatabaseKind = 'external' | 'mongod' | 'wire-server';
 
@@ -22,23 +22,70 @@ export const EMBEDDED_URI_FILE = 'embedded-db.json';
 interface EmbeddedInfo {
   uri: string;
   kind: DatabaseKind;
+  /** the service that published the file */
   pid: number;
+  /** the mongod it started, when kind is 'mongod' (adopted after a crash of the service) */
+  mongodPid?: number;
 }
 
 const DEFAULT_DB = 'spotcheck';
+
+/**
+ * The CLI found no database it could write durably: no MONGODB_URI, no running service of this checkout and no
+ * mongod to start. Its message is the one line the operator reads.
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor() {
+    super(
+      '找不到可用的数据库：未设置 MONGODB_URI，本机没有正在运行的服务，也没有安装 mongod，本命令未执行、未写入任何数据。' +
+        '请先在另一个终端运行 npm start 启动服务后重试，或设置 MONGODB_URI 指向数据库。',
+    );
+    this.name = 'DatabaseUnavailableError';
+  }
+}
 
 function hasDatabaseName(uri: string): boolean {
   const m = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(uri);
   return m !== null && m[1] !== '';
 }
 
+function setsWriteConcern(uri: string): boolean {
+  const q = uri.indexOf('?');
+  return q >= 0 && /(?:^|&)w=/.test(uri.slice(q + 1));
+}
+
+/** How long start-up keeps trying to reach the database before giving up (a container may start before it). */
+const STARTUP_CONNECT_MS = 30_000;
+
+/**
+ * Connects with the project's time limits (see ./timeouts). The first connection is retried for a while: at
+ * start-up the database may still be coming up.
+ */
 export async function connect(uri: string, kind: DatabaseKind, stop?: () => Promise<void>): Promise<Database> {
-  const connection = mongoose.createConnection(uri, {
-    dbName: hasDatabaseName(uri) ? undefined : DEFAULT_DB,
-    serverSelectionTimeoutMS: 10_000,
-    autoIndex: true,
-  });
-  await connection.asPromise();
+  const timeouts = timeoutOptions();
+  if (setsWriteConcern(uri)) delete timeouts.w; // the operator's own write concern wins; the wtimeout is kept
+  const deadline = Date.now() + STARTUP_CONNECT_MS;
+  let connection: mongoose.Connection;
+  for (;;) {
+    connection = mongoose.createConnection(uri, {
+      dbName: hasDatabaseName(uri) ? undefined : DEFAULT_DB,
+      ...timeouts,
+      // Indexes are built once, at start-up, and a failure stops the service (./indexes.ts): never in the background.
+      autoIndex: false,
+    });
+    try {
+      await connection.asPromise();
+      break;
+    } catch (err) {
+      await connection.close().catch(() => undefined);
+      if (Date.now() > deadline) {
+        if (stop) await stop();
+        throw err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  connection.set('maxTimeMS', CONNECTION_MAX_TIME_MS);
   return {
     uri,
     kind,
@@ -47,7 +94,15 @@ export async function connect(uri: string, kind: DatabaseKind, stop?: () => Prom
       try {
         const db = connection.db;
         if (!db || connection.readyState !== 1) return false;
-        await db.admin().command({ ping: 1 }, { timeoutMS: 2000 });
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('ping timed out')), CONNECTION_MAX_TIME_MS);
+        });
+        try {
+          await Promise.race([db.admin().command({ ping: 1 }), late]);
+        } finally {
+          clearTimeout(timer);
+        }
         return true;
       } catch {
         return false;
@@ -60,79 +115,65 @@ export async function connect(uri: string, kind: DatabaseKind, stop?: () => Prom
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function mongodAvailable(): boolean {
-  const r = spawnSync('mongod', ['--version'], { stdio: 'ignore' });
-  return r.status === 0;
-}
-
-async function startMongod(dataDir: string, log: Logger): Promise<{ uri: string; stop: () => Promise<void> }> {
-  const dbPath = path.resolve(dataDir, 'db');
-  mkdirSync(dbPath, { recursive: true });
-  const port = await freePort();
-  const child: ChildProcess = spawn('mongod', ['--dbpath', dbPath, '--port', String(port), '--bind_ip', '127.0.0.1'], {
-    stdio: 'ignore',
-  });
-  const uri = `mongodb://127.0.0.1:${port}/${DEFAULT_DB}`;
-  log.info({ port, dbPath }, 'started embedded mongod');
-  return {
-    uri,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** The embedded database of a running service of this checkout, if any. */
-export function readEmbeddedInfo(dataDir: string): EmbeddedInfo | undefined {
+/** The embedded-database file of this checkout, whoever wrote it (undefined when absent or damaged). */
+function readInfoFile(dataDir: string): EmbeddedInfo | undefined {
   const file = path.resolve(dataDir, EMBEDDED_URI_FILE);
   if (!existsSync(file)) return undefined;
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedInfo;
-    if (typeof info.uri === 'string' && typeof info.pid === 'number' && processAlive(info.pid)) return info;
+    if (typeof info.uri === 'string' && typeof info.pid === 'number') return info;
   } catch {
     /* a damaged file is treated as absent */
   }
   return undefined;
 }
 
+/** The embedded database of a running service of this checkout, if any. */
+export function readEmbeddedInfo(dataDir: string): EmbeddedInfo | undefined {
+  const info = readInfoFile(dataDir);
+  return info && processAlive(info.pid) ? info : undefined;
+}
+
+/** The in-memory fallback: the one place the wire server is started for production code. */
+async function startFallbackServer(): Promise<{ uri: string; stop: () => Promise<void> }> {
+  const { startWireServer } = await import('./embedded');
+  const srv = await startWireServer({ worker: true });
+  return { uri: `${srv.uri.replace(/\/$/, '')}/${DEFAULT_DB}`, stop: () => srv.close() };
+}
+
+function fallbackBanner(): string {
+  const banner = '!'.repeat(78);
+  return (
+    `${banner}\n警告：未设置 MONGODB_URI，本机也没有 mongod。\n` +
+    `已启动内存中的 MongoDB 兼容服务器（仅供试用）：服务重启后所有数据都会丢失！\n` +
+    `正式使用请设置 MONGODB_URI（例如 mongodb://127.0.0.1:27017/spotcheck），或安装 MongoDB（mongod 在 PATH 中即可，数据保存在 ./data/db）。\n` +
+    `${banner}\n`
+  );
+}
+
 /**
- * Opens the database the service (or the CLI) should use: MONGODB_URI when set; otherwise the embedded database
- * of this checkout — a running service's (found through ./data), else a real mongod when one is installed, else
- * the in-memory wire-compatible server, announced loudly since nothing survives a restart.
+ * Opens the database the service (role 'service') or the CLI (role 'cli') uses (docs/interfaces.md "Embedded
+ * database"):
+ * 1. MONGODB_URI when set;
+ * 2. otherwise the embedded database of a running service of this checkout, found through ./data;
+ * 3. otherwise a local mongod found on PATH, started with its data and log under ./data (kept across runs);
+ * 4. otherwise — the service only — the in-memory wire-compatible server, announced loudly since nothing survives
+ *    a restart. The CLI refuses instead (DatabaseUnavailableError): it never writes into a database that ends with
+ *    the command.
+ * The service publishes the URI of the database it started (2 finds it); the CLI never does.
  */
 export async function openDatabase(opts: {
   mongodbUri: string | undefined;
   dataDir: string;
   log: Logger;
-  /** the service publishes its embedded URI for the CLI; the CLI does not */
-  publish: boolean;
+  role: 'service' | 'cli';
+  /** PATH to look for mongod on (default: this process's) */
+  searchPath?: string;
+  /** where the loud notices go (default: stderr) */
+  warn?: (text: string) => void;
 }): Promise<Database> {
-  const { mongodbUri, dataDir, log } = opts;
+  const { mongodbUri, dataDir, log, role } = opts;
+  const warn = opts.warn ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
   if (mongodbUri) return connect(mongodbUri, 'external');
 
   const running = readEmbeddedInfo(dataDir);
@@ -141,32 +182,47 @@ export async function openDatabase(opts: {
     return connect(running.uri, running.kind);
   }
 
-  let started: { uri: string; kind: DatabaseKind; stop: () => Promise<void> };
-  if (mongodAvailable()) {
-    const m = await startMongod(dataDir, log);
-    started = { ...m, kind: 'mongod' };
+  let started: { uri: string; kind: DatabaseKind; mongodPid?: number; stop: () => Promise<void> };
+  const mongod = findMongod(opts.searchPath ?? process.env.PATH);
+  if (mongod) {
+    // A service of this checkout that died (SIGKILL) may have left its mongod running: take that one over.
+    const left = readInfoFile(dataDir);
+    const previous = left?.kind === 'mongod' && left.mongodPid ? { uri: left.uri.replace(/\/[^/]*$/, ''), pid: left.mongodPid } : undefined;
+    let m;
+    try {
+      m = await startMongod({
+        binary: mongod,
+        dataDir,
+        previous,
+        notice: (text) => {
+          log.warn({ notice: text }, 'embedded mongod');
+          warn(text);
+        },
+      });
+    } catch (err) {
+      if (err instanceof MongodError) log.error({ err: err.message }, 'embedded mongod did not start');
+      throw err;
+    }
+    log.info({ uri: m.uri, pid: m.pid, adopted: m.adopted, dataDir: path.resolve(dataDir) }, 'embedded mongod ready');
+    started = { uri: `${m.uri}/${DEFAULT_DB}`, kind: 'mongod', mongodPid: m.pid, stop: m.stop };
+  } else if (role === 'cli') {
+    throw new DatabaseUnavailableError();
   } else {
-    // Test support doubles as the offline fallback (docs/interfaces.md "Embedded database").
-    const { startWireServer } = await import('./embedded');
-    const srv = await startWireServer();
-    started = { uri: `${srv.uri.replace(/\/$/, '')}/${DEFAULT_DB}`, kind: 'wire-server', stop: () => srv.close() };
-    const banner = '!'.repeat(78);
-    process.stderr.write(
-      `${banner}\n警告：未设置 MONGODB_URI，本机也没有 mongod。\n` +
-        `已启动内存中的 MongoDB 兼容服务器（仅供试用）：服务重启后所有数据都会丢失！\n` +
-        `正式使用请设置 MONGODB_URI（例如 mongodb://127.0.0.1:27017/spotcheck）。\n${banner}\n`,
-    );
+    started = { ...(await startFallbackServer()), kind: 'wire-server' };
+    warn(fallbackBanner());
   }
 
+  const publish = role === 'service';
   const file = path.resolve(dataDir, EMBEDDED_URI_FILE);
   const stop = async () => {
-    if (opts.publish) rmSync(file, { force: true });
+    if (publish) rmSync(file, { force: true });
     await started.stop();
   };
   const db = await connect(started.uri, started.kind, stop);
-  if (opts.publish) {
+  if (publish) {
     mkdirSync(path.resolve(dataDir), { recursive: true });
     const info: EmbeddedInfo = { uri: started.uri, kind: started.kind, pid: process.pid };
+    if (started.mongodPid) info.mongodPid = started.mongodPid;
     writeFileSync(file, JSON.stringify(info), { mode: 0o600 });
   }
   return db;

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, type Enterprise } from '../domain/types';
+import { LONG_OPERATION } from './timeouts';
 
 /** 检查对象名录库: one document per enterprise, keyed by 统一社会信用代码 (the unit of upsert on import). */
 export interface EnterpriseDoc extends Enterprise {
@@ -32,7 +33,12 @@ export function enterpriseModel(conn: Connection): Model<EnterpriseDoc> {
 
 /** The registry rows as plain Enterprise values (no _id or timestamps), in 统一社会信用代码 order. */
 export async function loadEnterprises(conn: Connection): Promise<Enterprise[]> {
-  const docs = await enterpriseModel(conn).find({}, { _id: 0, createdAt: 0, updatedAt: 0 }).sort({ uscc: 1 }).lean();
+  // The whole registry (up to 100,000 rows, read by the draw): longer than an ordinary operation may take.
+  const docs = await enterpriseModel(conn)
+    .find({}, { _id: 0, createdAt: 0, updatedAt: 0 })
+    .sort({ uscc: 1 })
+    .setOptions(LONG_OPERATION)
+    .lean();
   return docs.map((d) => {
     const e: Enterprise = {
       uscc: d.uscc,

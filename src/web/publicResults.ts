@@ -15,6 +15,7 @@ import type Koa from 'koa';
 import type { Connection } from 'mongoose';
 import { RESULT_DICTIONARY, resultByLabel } from '../domain/results';
 import { taskModel, type TaskDoc } from '../store/task';
+import { LONG_OPERATION } from '../store/timeouts';
 
 export const PAGE_TITLE = '运城市市场监督管理局 工业产品生产许可证获证企业“双随机、一公开”监督检查结果公示';
 
@@ -98,6 +99,7 @@ export async function publishedResults(conn: Connection): Promise<PublicResult[]
       },
       { enterprise: 1, state: 1, 'inspection.completionDate': 1, 'inspection.result': 1, publication: 1 },
     )
+    .setOptions(LONG_OPERATION) // every published result of the year
     .lean<TaskDoc[]>();
   return docs
     .map(toPublicResult)

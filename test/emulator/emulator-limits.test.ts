@@ -120,7 +120,7 @@ describe('with rate limits (default)', () => {
   });
 
   test('waitFor resolves on a later message and rejects with a summary on timeout', async () => {
-    const waiting = emu.waitFor((m) => m.content.text === 'later', 2000);
+    const waiting = emu.waitFor((m) => m.content.text === 'later', 30_000);
     await send(USER, 'open_id', 'first');
     await send(USER, 'open_id', 'later');
     expect((await waiting).content).toEqual({ text: 'later' });

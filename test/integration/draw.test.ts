@@ -49,13 +49,13 @@ function tasks() {
 async function cardAfter(click: Awaited<ReturnType<Harness['feishu']['clickButton']>>, expected: string): Promise<unknown> {
   if (click.card) return click.card;
   expect(click.toast?.content).toContain('正在处理');
-  const patched = await h.emulator.waitFor((m) => m.message_id === click.messageId && cardText(m.current).includes(expected), 20_000);
+  const patched = await h.emulator.waitFor((m) => m.message_id === click.messageId && cardText(m.current).includes(expected), 120_000);
   return patched.current;
 }
 
 /** The dispatch runs after the confirm answer: wait until it has written everything. */
 async function dispatched(attempt: number): Promise<void> {
-  const deadline = Date.now() + 20_000;
+  const deadline = Date.now() + 120_000;
   while (!(await drawModel(h.service.db.connection).findOne({ attempt, status: 'confirmed', dispatchedAt: { $exists: true } }))) {
     if (Date.now() > deadline) throw new Error(`draw ${attempt} not dispatched`);
     await new Promise((r) => setTimeout(r, 50));
@@ -103,7 +103,7 @@ describe('/抽取', () => {
     const expectedAssignments = drawn.reduce((n, t) => n + t.team.length, 0);
     const counties = [...new Set(drawn.map((t) => t.enterprise.county))];
     const countyCards = counties.filter((c) => reg.countyLiaison(c)).length;
-    await h.emulator.waitFor(() => h.emulator.messages().length - before >= expectedAssignments + countyCards + 2, 30_000);
+    await h.emulator.waitFor(() => h.emulator.messages().length - before >= expectedAssignments + countyCards + 2, 120_000);
     const first = drawn[0];
     const leader = first.team.find((m) => m.role === '组长')!;
     const card = h.emulator.messagesTo(leader.openId).find((m) => cardText(m.content).includes(first.enterprise.name))!;
@@ -199,7 +199,7 @@ describe('/抽取', () => {
     const logBefore = await drawLogModel(conn).countDocuments();
 
     // The minutely schedule may hold the job's lease right now: run it as soon as it is free.
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + 120_000;
     while (!(await h.service.scheduler.runNow('dispatch'))) {
       if (Date.now() > deadline) throw new Error('the dispatch job never ran');
       await new Promise((r) => setTimeout(r, 100));

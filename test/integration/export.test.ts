@@ -94,14 +94,14 @@ async function submitted(
 async function ask(openId: string, text: string, opts: Parameters<Harness['feishu']['sendText']>[2] = {}) {
   const sent = await h.feishu.sendText(openId, text, opts);
   expect(sent.status).toBe(200);
-  const reply = await h.emulator.waitFor((m) => m.root === sent.messageId, 10_000);
+  const reply = await h.emulator.waitFor((m) => m.root === sent.messageId, 60_000);
   return { sent, reply, text: cardText(reply.current) };
 }
 
 const fileMessages = (to: string): SentMessage[] => h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === to);
 
 /** Waits until `n` file messages went to `to`, then returns the stored files they carry. */
-async function filesTo(to: string, n: number, timeoutMs = 10_000): Promise<StoredFile[]> {
+async function filesTo(to: string, n: number, timeoutMs = 60_000): Promise<StoredFile[]> {
   const until = Date.now() + timeoutMs;
   while (fileMessages(to).length < n) {
     if (Date.now() > until) throw new Error(`expected ${n} files to ${to}, got ${fileMessages(to).length}`);

@@ -18,7 +18,7 @@ import { enterpriseModel, loadEnterprises } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
 import { openTestDb, type TestDb } from '../support/db';
 
-jest.setTimeout(60_000);
+jest.setTimeout(120_000);
 
 let db: TestDb;
 let dir: string;

@@ -64,8 +64,6 @@ describe.each(['industrial', 'food'] as const)('a full walk of %s', (kind) => {
     expect(buttons.filter((b) => b === '修改')).toHaveLength(9);
     expect(buttons).toContain('提交检查结果');
     expect(stored.inspection!.history).toHaveLength(9);
-    // the callback answers came well within Feishu's 3 s
-    expect(opened.elapsedMs).toBeLessThan(3000);
   });
 });
 

@@ -46,13 +46,13 @@ describe('LARK_MODE=ws', () => {
     await h.feishu.deliver(sent.envelope);
     const messageId = (sent.envelope.event.message as { message_id: string }).message_id;
     await h.emulator.waitFor((m) => m.root === messageId);
-    await new Promise((r) => setTimeout(r, 400));
+    await h.outboxIdle();
     expect(h.emulator.messages().length).toBe(before + 1);
   });
 
   it('stops cleanly', async () => {
     await h.stopService();
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 60_000;
     while (h.emulator.wsConnected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(h.emulator.wsConnected()).toBe(false);
   });

@@ -31,7 +31,7 @@ function model() {
 }
 
 /** Waits until every entry with the key prefix is out of the queue (sent or failed). */
-async function settled(prefix: string, expected: number, timeoutMs = 20_000): Promise<void> {
+async function settled(prefix: string, expected: number, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const filter = { key: { $regex: `^${prefix}` } };
   for (;;) {
@@ -73,7 +73,8 @@ describe('outbox delivery', () => {
     await h.service.outbox.sendCard('dup:1', { openId: users[0] }, card('一次'));
     await h.service.outbox.sendCard('dup:1', { openId: users[0] }, card('一次'));
     await settled('dup:', 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await h.outboxIdle();
+    expect(await model().countDocuments({ key: 'dup:1' })).toBe(1);
     expect(h.emulator.messages()).toHaveLength(1);
   });
 

@@ -82,7 +82,7 @@ let voidedName = '';
 async function command(openId: string, text: string) {
   const sent = await h.feishu.sendText(openId, text);
   expect(sent.status).toBe(200);
-  return h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
+  return h.emulator.waitFor((m) => m.root === sent.messageId, 60_000);
 }
 
 function actorOf(s: SeededRegistries['cityLiaison']): Actor {

@@ -3,9 +3,12 @@ import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// `npm start` is `tsx src/main.ts`; tsx's loader inside one node process runs the same, and the pid we hold is the
+// service itself, so a kill on timeout leaves no orphan behind.
+const LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 interface Run {
   code: number | null;
@@ -17,7 +20,7 @@ interface Run {
 function start(env: Record<string, string>, opts: { untilStdout?: RegExp; timeoutMs?: number } = {}): Promise<Run & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-start-'));
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, ['src/main.ts'], {
+    const child = spawn(process.execPath, ['--import', LOADER, 'src/main.ts'], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', SPOTCHECK_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env },
     });
@@ -26,7 +29,7 @@ function start(env: Record<string, string>, opts: { untilStdout?: RegExp; timeou
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`timed out; stdout: ${stdout}; stderr: ${stderr}`));
-    }, opts.timeoutMs ?? 20_000);
+    }, opts.timeoutMs ?? 90_000); // a bound for a loaded machine, not a speed target
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       if (opts.untilStdout?.test(stdout)) {

@@ -159,7 +159,7 @@ afterAll(async () => {
 async function command(openId: string, text: string) {
   const sent = await h.feishu.sendText(openId, text);
   expect(sent.status).toBe(200);
-  return h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
+  return h.emulator.waitFor((m) => m.root === sent.messageId, 60_000);
 }
 
 async function fileTo(openId: string, nameIncludes: string): Promise<{ name: string; wb: ExcelJS.Workbook }> {

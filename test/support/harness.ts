@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Config, LarkConfig } from '../../src/config';
 import { createLogger, type Logger } from '../../src/logger';
 import type { OutboxOptions } from '../../src/platform/outbox';
+import { CALLBACK_DEADLINE_MS } from '../../src/platform/events';
 import { startService, type Service } from '../../src/service';
+import { outboxModel } from '../../src/store/outbox';
 import { testMongoUri, uniqueDbName, type TestMongo } from './db';
 import { SimulatedFeishu } from '../../src/sandbox/client';
 import { startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
@@ -39,8 +41,22 @@ export interface Harness {
   /** stop the service only */
   stopService(): Promise<void>;
   startServiceAgain(): Promise<void>;
+  /**
+   * Resolves once the outbox has nothing left to send (every entry sent or given up): after a webhook answered,
+   * everything its handling queued has then reached the emulator. Replaces “wait a little and see”.
+   */
+  outboxIdle(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Functional tests do not race the clock: the callback deadline (2.5 s in production, below Feishu's 3 s) and
+ * the simulated client's patience are generous here, so a busy machine cannot turn an answer into “正在处理”.
+ * What happens at the deadline is tested on its own (lateCard.test.ts) and speed is measured by `npm run bench`.
+ */
+export const TEST_CALLBACK_DEADLINE_MS = 20_000;
+/** How long Feishu waits for a callback's answer. */
+const FEISHU_CALLBACK_TIMEOUT_MS = 3000;
 
 export async function startHarness(
   opts: {
@@ -51,6 +67,9 @@ export async function startHarness(
     now?: () => Date;
     /** ADMIN_OPEN_IDS */
     adminOpenIds?: string[];
+    callbackDeadlineMs?: number;
+    /** Feishu's own timing (the bench): the service's 2.5 s deadline and the client's 3 s */
+    productionDeadlines?: boolean;
   } = {},
 ): Promise<Harness> {
   const mongo = await testMongoUri();
@@ -68,7 +87,9 @@ export async function startHarness(
   const log = createLogger(config.logLevel);
   // Fast retries keep tests short; the production defaults are tested in unit tests.
   const outboxOptions: OutboxOptions = { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, ...opts.outbox };
-  const serviceOptions = { outbox: outboxOptions, now: opts.now };
+  const callbackDeadlineMs = opts.productionDeadlines ? CALLBACK_DEADLINE_MS : (opts.callbackDeadlineMs ?? TEST_CALLBACK_DEADLINE_MS);
+  const clientTimeoutMs = opts.productionDeadlines ? FEISHU_CALLBACK_TIMEOUT_MS : callbackDeadlineMs + 5000;
+  const serviceOptions = { outbox: outboxOptions, now: opts.now, callbackDeadlineMs };
   let service: Service | undefined = await startService(config, log, serviceOptions);
   // Restarts reuse the port, so the simulated client keeps posting to the same URL.
   const port = service.port;
@@ -80,6 +101,8 @@ export async function startHarness(
     appId: TEST_APP.appId,
     emulator,
     transport: mode === 'ws' ? 'ws' : 'http',
+    callbackTimeoutMs: clientTimeoutMs,
+    hardTimeoutMs: Math.max(clientTimeoutMs + 5000, 10_000),
   });
 
   const harness: Harness = {
@@ -98,6 +121,14 @@ export async function startHarness(
     },
     async startServiceAgain() {
       service = await startService({ ...config, port }, log, serviceOptions);
+    },
+    async outboxIdle(timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      const model = outboxModel(harness.service.db.connection);
+      while ((await model.countDocuments({ status: { $in: ['pending', 'sending'] } })) > 0) {
+        if (Date.now() > deadline) throw new Error(`the outbox still had messages to send after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
     },
     async restart() {
       await harness.stopService();

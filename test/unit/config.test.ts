@@ -54,6 +54,7 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
     [{ ADMIN_OPEN_IDS: 'ou_abc,zhangsan' }, 'ADMIN_OPEN_IDS'],
     [{ ADMIN_OPEN_IDS: 'ou_abc;ou-def' }, 'ADMIN_OPEN_IDS'],
+    [{ NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/spotcheck' }, 'LARK_APP_ID'],
   ])('refuses %p naming %s', (env, variable) => {
     const err = errorOf(env as Record<string, string>);
     expect(err.variable).toBe(variable);

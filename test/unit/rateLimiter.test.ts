@@ -22,6 +22,19 @@ describe('SlidingWindowLimiter', () => {
     expect(delays.slice(10)).toEqual([2000, 2000]);
   });
 
+  it('counts a call from when it was answered, so calls sent late are not bunched with the next ones', () => {
+    const l = new SlidingWindowLimiter();
+    const buckets = [{ key: 'u1', rule }];
+    for (let i = 0; i < 5; i++) expect(l.reserve(buckets, 0)).toBe(0);
+    // The process was busy: the five calls went out, and were answered, only at 400 ms.
+    for (let i = 0; i < 5; i++) l.settle(['u1'], 0, 400);
+    // The platform saw them at up to 400 ms, so the sixth call may go at 1400 ms, not at 1000 ms.
+    expect(l.reserve(buckets, 500)).toBe(900);
+    // An answer that came back before its booked time changes nothing.
+    l.settle(['u1'], 1400, 1200);
+    expect(l.reserve(buckets, 1400)).toBe(0);
+  });
+
   it('keeps buckets independent but honours a shared app bucket', () => {
     const l = new SlidingWindowLimiter();
     const app = { limit: 8, windowMs: 1000 };

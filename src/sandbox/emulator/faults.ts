@@ -25,13 +25,33 @@ export interface FaultRule {
   receiveId?: string;
   /** How many matching requests get the fault (default 1; Infinity for all). */
   times?: number;
+  /**
+   * The share of matching requests that get the fault (default 1: all), chosen by a seeded pseudo-random draw so a
+   * run is reproducible; `times` counts only the requests that got it.
+   */
+  ratio?: number;
+  /** Seed of the `ratio` draw (default 1). */
+  seed?: number;
   action: FaultAction;
+}
+
+/** mulberry32: a small seeded generator, enough to spread faults reproducibly. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 interface ActiveRule {
   rule: FaultRule;
   pattern: RegExp;
   remaining: number;
+  draw?: () => number;
 }
 
 export interface FaultRequest {
@@ -54,7 +74,8 @@ export class FaultInjector {
 
   add(rules: FaultRule | readonly FaultRule[]): void {
     for (const rule of Array.isArray(rules) ? rules : [rules as FaultRule]) {
-      this.rules.push({ rule, pattern: compile(rule.path), remaining: rule.times ?? 1 });
+      const draw = rule.ratio !== undefined && rule.ratio < 1 ? seeded(rule.seed ?? 1) : undefined;
+      this.rules.push({ rule, pattern: compile(rule.path), remaining: rule.times ?? 1, draw });
     }
   }
 
@@ -74,7 +95,8 @@ export class FaultInjector {
         r.remaining > 0 &&
         (!r.rule.method || r.rule.method.toUpperCase() === req.method) &&
         r.pattern.test(req.path) &&
-        (!r.rule.receiveId || req.targets.includes(r.rule.receiveId)),
+        (!r.rule.receiveId || req.targets.includes(r.rule.receiveId)) &&
+        (!r.draw || r.draw() < (r.rule.ratio ?? 1)),
     );
     if (!hit) return undefined;
     hit.remaining -= 1;

@@ -75,9 +75,9 @@ export interface LarkEmulator {
   lastCardTo(receiveId: string): CardJson | undefined;
   files(): StoredFile[];
   images(): StoredImage[];
-  /** Resolve with the first message (sent or updated) matching; rejects after timeoutMs (default 5000). */
+  /** Resolve with the first message (sent or updated) matching; rejects after timeoutMs (default 20 s: a generous bound, not a speed target). */
   waitFor(predicate: (m: SentMessage) => boolean, timeoutMs?: number): Promise<SentMessage>;
-  /** Resolve with the first recorded request matching; rejects after timeoutMs (default 5000). */
+  /** Resolve with the first recorded request matching; rejects after timeoutMs (default 20 s). */
   waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
 
   /** All tokens issued so far answer 99991663 (HTTP 400) from now on; new ones can be fetched. */
@@ -396,14 +396,14 @@ class Emulator implements LarkEmulator, EmulatorCore {
     return [...this.store.images.values()];
   }
 
-  waitFor(predicate: (m: SentMessage) => boolean, timeoutMs = 5000): Promise<SentMessage> {
+  waitFor(predicate: (m: SentMessage) => boolean, timeoutMs = 20_000): Promise<SentMessage> {
     const describe = (): string =>
       this.store.messages.map((m) => `${m.msg_type} → ${m.receive_id}: ${JSON.stringify(m.current).slice(0, 120)}`).join('\n  ') || '(none)';
     return this.waitOn('change', () => this.store.messages.find(predicate), (m) => predicate(m), timeoutMs,
       () => `no matching message within ${timeoutMs} ms; messages so far:\n  ${describe()}`);
   }
 
-  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs = 5000): Promise<RecordedRequest> {
+  waitForRequest(predicate: (r: RecordedRequest) => boolean, timeoutMs = 20_000): Promise<RecordedRequest> {
     return this.waitOn('request', () => this.requests.find(predicate), predicate, timeoutMs,
       () => `no matching request within ${timeoutMs} ms (${this.requests.length} recorded)`);
   }

@@ -1,0 +1,86 @@
+/**
+ * The image builds and runs (scripts/checkImage.ts replays the Dockerfile without Docker): the build stage
+ * compiles, the runtime stage holds production dependencies only, and the container's command serves /healthz
+ * in production mode against a test database, its HEALTHCHECK passes, it answers Feishu's URL check, and the
+ * admin CLI runs. Also: what the image ships, and that docker-compose.yml and the CI workflow agree with it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { checkImage, listFiles, parseDockerfile, parseEnv, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+describe('Dockerfile parsing', () => {
+  it('reads stages, continuations and ENV the way Docker does', () => {
+    const stages = parseDockerfile('# c\nFROM node:20 AS build\nWORKDIR /app\nRUN a \\\n  && b\nFROM node:20 AS runtime\nENV A=1 \\\n    B="x y"\nCMD ["node", "x.js"]\n');
+    expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+    expect(stages[0].instructions[1]).toMatchObject({ op: 'RUN', args: 'a && b' });
+    expect(parseEnv(stages[1].instructions[0].args)).toEqual({ A: '1', B: 'x y' });
+  });
+});
+
+describe('the image, replayed', () => {
+  let report: ReplayReport;
+  let container: ContainerRun;
+  let files: string[] = [];
+
+  beforeAll(async () => {
+    ({ report, container } = await checkImage());
+  }, 600_000);
+
+  it('serves /healthz in production mode, passes its HEALTHCHECK and answers Feishu', () => {
+    expect(report.env.NODE_ENV).toBe('production');
+    expect(container.health).toEqual({ status: 200, body: JSON.stringify({ status: 'ok' }) });
+    expect(container.healthcheckExit).toBe(0);
+    expect(container.urlVerification).toBe(true);
+    // No loud warnings on the way up: production refuses the in-memory database instead.
+    expect(container.stderr).not.toContain('警告');
+  });
+
+  it('runs the admin CLI', () => {
+    expect(container.cliHelp.code).toBe(0);
+    expect(container.cliHelp.stdout).toContain('import enterprises');
+  });
+
+  it('ships what runs and nothing of the dev tools', () => {
+    // checkImage removes its work directory; the report keeps the listing it took while the image existed.
+    files = report.shipped;
+    expect(files).toContain('dist/src/main.js');
+    expect(files).toContain('dist/scripts/cli.js');
+    expect(files.some((f) => f.startsWith('cards/'))).toBe(true);
+    expect(files.filter((f) => /^dist\/(test|scripts\/(?!cli\.js))/.test(f) && !f.endsWith('.map'))).toEqual([]);
+    expect(files.filter((f) => /^node_modules\/(tsx|typescript|jest|ts-jest|esbuild)\//.test(f)).slice(0, 3)).toEqual([]);
+    expect(report.user).toBe('node');
+  });
+
+  it('names what it could not replay without Docker', () => {
+    expect(report.notReplayed.some((n) => n.startsWith('FROM node:20'))).toBe(true);
+    expect(report.notReplayed.some((n) => n.startsWith('USER node'))).toBe(true);
+  });
+});
+
+describe('compose file and CI workflow agree with the image', () => {
+  const compose = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const workflow = readFileSync(path.join(ROOT, '.github/workflows/test.yml'), 'utf8');
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const runtime = parseDockerfile(dockerfile).at(-1)!;
+  const exposed = runtime.instructions.filter((i) => i.op === 'EXPOSE').flatMap((i) => i.args.split(/\s+/));
+  const env = Object.assign({}, ...runtime.instructions.filter((i) => i.op === 'ENV').map((i) => parseEnv(i.args))) as Record<string, string>;
+
+  it('compose builds this Dockerfile, maps its port, and gives it every variable production requires', () => {
+    expect(compose).toMatch(/^\s+build: \.\s*$/m);
+    expect(exposed).toContain(env.PORT);
+    expect(compose).toContain(`:${env.PORT}"`);
+    for (const v of ['MONGODB_URI', 'LARK_APP_ID', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY', 'LARK_VERIFICATION_TOKEN']) expect(compose).toContain(`${v}:`);
+    expect(compose).toMatch(/condition: service_healthy/);
+  });
+
+  it('the workflow runs the tests on both databases and builds the image and checks /healthz', () => {
+    expect(workflow.match(/npm ci && npm test/g)).toHaveLength(2);
+    expect(workflow).toMatch(/docker compose up -d --build --wait/);
+    expect(workflow).toMatch(/curl -fsS http:\/\/127\.0\.0\.1:3000\/healthz/);
+    expect(workflow).toContain('node dist/scripts/cli.js --help');
+    expect(env.PORT).toBe('3000');
+    expect(existsSync(path.join(ROOT, '.dockerignore'))).toBe(true);
+  });
+});
