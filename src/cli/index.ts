@@ -22,7 +22,7 @@ import {
 } from '../operations/campaigns';
 import { formatEnterpriseReport, importEnterpriseRows } from '../operations/importEnterprises';
 import { formatStaffReport, importStaffRows } from '../operations/importStaff';
-import { formatOf, readCsv, readRegistryFile, readXlsx, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
+import { formatOf, readRegistryFile, readSheetData, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
 import { reloadCalendars } from '../operations/setup/calendarSync';
 import { importCalendarYear } from '../operations/setup/setupFiles';
 import { sha256Hex } from '../operations/setup/uploads';
@@ -81,8 +81,14 @@ const calendarDue: CliCommand = {
       if (err instanceof InvalidDateError) throw new CliError(err.message);
       throw err;
     }
-    // The years imported with `calendar import` (or in chat) are in the database.
-    await withDatabase(io, (conn) => reloadCalendars(conn));
+    // The years imported with `calendar import` (or in chat) are in the database. Reading needs no running
+    // service: without any database the built-in years still answer, and the note says which data was used.
+    try {
+      await withDatabase(io, (conn) => reloadCalendars(conn));
+    } catch (err) {
+      if (!(err instanceof CliError && err.cause instanceof DatabaseUnavailableError)) throw err;
+      io.err('提示：没有找到数据库（未启动服务、未设置 MONGODB_URI），只按内置的节假日数据计算，未包含用 calendar import 导入的年份。');
+    }
     io.out(compute());
   },
 };
@@ -100,7 +106,7 @@ const calendarImport: CliCommand = {
     try {
       const format = formatOf(file);
       data = await readFile(file);
-      rows = format === 'csv' ? readCsv(data) : await readXlsx(data);
+      rows = await readSheetData(data, format);
     } catch (err) {
       if (err instanceof RegistryFileError) throw new CliError(err.message);
       const code = (err as { code?: string }).code;
@@ -164,7 +170,7 @@ async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>):
       warn: (text) => io.err(text.trimEnd()),
     });
   } catch (err) {
-    if (err instanceof DatabaseUnavailableError || err instanceof MongodError) throw new CliError(err.message);
+    if (err instanceof DatabaseUnavailableError || err instanceof MongodError) throw new CliError(err.message, { cause: err });
     throw err;
   }
   try {

@@ -16,6 +16,7 @@ import { taskModel, type TaskDoc } from '../../src/store/task';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
 import { TEST_APP, TEST_CALLBACK_DEADLINE_MS, withDbName } from '../support/harness';
 import { freePort, pathWithoutMongod, startServiceProcess, type ServiceProcess } from '../support/processes';
+import { shanghaiDate } from '../../src/domain/calendar';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
 jest.setTimeout(300_000);
@@ -51,7 +52,9 @@ beforeAll(async () => {
   mongo = await testMongoUri();
   const uri = withDbName(mongo.uri, uniqueDbName('crash'));
   conn = await mongoose.createConnection(uri).asPromise();
-  reg = await seedRegistries(conn, { enterprises: 600 });
+  // The service runs on the real clock: a campaign of this year whose inspection window is open today.
+  const year = Number(shanghaiDate(new Date()).slice(0, 4));
+  reg = await seedRegistries(conn, { enterprises: 600, year, campaign: { from: `${year}-01-01`, to: `${year}-12-31` } });
   emulator = await startLarkEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret });
   const port = await freePort();
   env = {

@@ -1,3 +1,4 @@
+import { md } from '../../src/bot/cards';
 /** The sandbox's card renderer: Feishu's markdown subset, every component it knows, the unsupported box, click paths. */
 import { findButtons } from '../../src/sandbox/client';
 import { cardSummary, elementAt, renderCardHtml, UNSUPPORTED_CLASS } from '../../src/sandbox/render/cardHtml';
@@ -29,6 +30,18 @@ describe('markdown (Feishu subset)', () => {
   it('keeps what md() escaped as text (names with * _ [ ] are shown as typed)', () => {
     expect(markdownToHtml('企业\\*名称\\_甲\\[1\\] \\`x\\`')).toBe('<p>企业*名称_甲[1] `x`</p>');
     expect(markdownToHtml('a\\<b\\>c')).toBe('<p>a&lt;b&gt;c</p>');
+  });
+
+  it('shows character references (what md() writes) as the characters they name, and as text only', () => {
+    const typed = '**运城**[点此](https://e.example) <at id=all></at> （晋）XK13-002-00177 &lt;at id=all&gt;';
+    const html = markdownToHtml(md(typed));
+    for (const markup of ['<strong', '<a ', 'fc-at', '<at']) expect(html).not.toContain(markup);
+    const text = html
+      .replace(/^<p>|<\/p>$/g, '')
+      .replace(/&(#\d+|lt|gt|quot|amp);/g, (_m, r: string) =>
+        r[0] === '#' ? String.fromCodePoint(Number(r.slice(1))) : ({ lt: '<', gt: '>', quot: '"', amp: '&' } as Record<string, string>)[r]!);
+    expect(text).toBe(typed);
+    expect(markdownToHtml('&#0; &#xD800; &#99999999;')).not.toMatch(/&#(0|55296|99999999);/);
   });
 });
 

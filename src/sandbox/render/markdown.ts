@@ -39,6 +39,12 @@ function inline(source: string): string {
   // 1. backslash escapes and code spans are taken out first: nothing inside them is markup
   s = s.replace(/\\([\\`*_~[\]()<>#|!+\-.{}])/g, (_m, c: string) => keep(escapeHtml(c)));
   s = s.replace(/`([^`\n]+)`/g, (_m, code: string) => keep(`<code>${escapeHtml(code)}</code>`));
+  // character references show as the character they name, as in the Feishu client (the bot writes user text so)
+  s = s.replace(/&(#\d{1,7}|#x[0-9a-f]{1,6}|amp|lt|gt|quot|apos|nbsp);/gi, (m, ref: string) => {
+    if (ref[0] !== '#') return keep(m);
+    const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    return code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff) ? keep(`&#${code};`) : m;
+  });
   // 2. the tags Feishu knows; attributes are read, never copied
   const attr = (attrs: string, name: string): string | undefined =>
     new RegExp(`${name}\\s*=\\s*(?:'([^']*)'|"([^"]*)"|([^\\s>]+))`, 'i').exec(attrs)?.slice(1).find((v) => v !== undefined);
