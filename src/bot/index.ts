@@ -1,5 +1,5 @@
 import type { BotHandlers } from '../platform/events';
-import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
+import { drawCancelAction, drawCommand, drawConfirmAction, drawPageAction, drawReceiveAction } from './draw';
 import { exportCommand } from './export';
 import { followUpActions } from './followup';
 import { helpCommand, helpDetailAction } from './help';
@@ -15,7 +15,7 @@ export function createBot(deps: BotDeps): BotHandlers {
   commands.push(...inspectionCommands());
   commands.push(exportCommand);
   commands.push(...progressCommands());
-  const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
+  const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction, drawPageAction];
   actions.push(...inspectionActions());
   actions.push(...progressActions());
   actions.push(...followUpActions());
