@@ -63,7 +63,7 @@ function registryA(): { enterprises: Enterprise[]; staff: StaffInput[] } {
     firm(Y, 1, { county: '盐湖区', product: '电线电缆', category: '工业产品', riskClass: 'A' }),
     firm(Y, 2, { county: '盐湖区', product: '危险化学品', category: '工业产品', riskClass: 'A' }),
     firm(Y, 3, { county: '盐湖区', product: '危险化学品包装物及容器', category: '工业产品', riskClass: 'B' }),
-    firm(Y, 4, { county: '盐湖区', product: '食品用塑料包装容器工具等制品', category: '食品相关产品', riskClass: 'A' }),
+    firm(Y, 4, { county: '盐湖区', product: '食品用塑料包装、容器、工具等制品', category: '食品相关产品', riskClass: 'A' }),
     firm(Y, 5, { county: '盐湖区', product: '水泥、钢筋混凝土用热轧钢筋', category: '工业产品', riskClass: 'C' }),
     firm(J, 6, { county: '永济市', product: '复肥', category: '工业产品', riskClass: 'A' }),
     firm(J, 7, { county: '永济市', product: '压力锅', category: '食品相关产品', riskClass: 'B' }),

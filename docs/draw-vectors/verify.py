@@ -227,6 +227,12 @@ def parameters_problem(p):
 class Catalogue:
     def __init__(self, c):
         self.units, self.classes = {}, {}
+        self.compound = []
+        for x in c['units'] + c['classes']:
+            for a in x['aliases']:
+                if SEP.search(a):
+                    self.compound.append((a, x['name']))
+        self.compound.sort(key=lambda p: (-(len(p[0].encode('utf-16-be')) // 2), u16(p[0])))
         for u in c['units']:
             for n in [u['name']] + u['aliases']:
                 self.units[n] = (u['code'], u['class'])
@@ -236,6 +242,9 @@ class Catalogue:
 
     def resolve(self, text):
         tokens, classes = set(), set()
+        if isinstance(text, str):
+            for alias, name in self.compound:
+                text = text.replace(alias, name)
         for e in entries(text):
             if e in self.units:
                 code, cls = self.units[e]

@@ -116,6 +116,8 @@ export type CatalogueToken = { kind: 'class'; code: string } | { kind: 'unit'; c
 
 export interface CatalogueIndex {
   catalogue: Catalogue;
+  /** names and aliases that hold a separator, longest first, with the name they stand for */
+  compound: [string, string][];
   /** name or alias → token; a unit's name wins over a class of the same name (水泥, 电线电缆 …) */
   byName: Map<string, CatalogueToken>;
   classOf: Map<string, string>;
@@ -156,7 +158,13 @@ export function indexCatalogue(c: Catalogue): CatalogueIndex {
       else if (seen.kind === 'class' && seen.code !== k.code) throw new Error(`catalogue: “${name}” names two classes`);
     }
   }
-  return { catalogue: c, byName, classOf, className, unitName, hash: catalogueHash(c) };
+  const compound: [string, string][] = [];
+  for (const x of [...c.units, ...c.classes]) {
+    if (LIST_SEPARATORS.test(x.name)) throw new Error(`catalogue: the name “${x.name}” holds a list separator`);
+    for (const a of x.aliases) if (LIST_SEPARATORS.test(a)) compound.push([a, x.name]);
+  }
+  compound.sort((a, b) => b[0].length - a[0].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return { catalogue: c, compound, byName, classOf, className, unitName, hash: catalogueHash(c) };
 }
 
 let defaultIndex: CatalogueIndex | undefined;
@@ -178,12 +186,18 @@ export interface Resolution {
 
 const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Splits the text into entries and looks each up by exact name or alias (docs/draw-spec.md §5.1). */
+/**
+ * Looks the entries of a text up by exact name or alias (docs/draw-spec.md §5.1). Aliases that hold a separator (the
+ * official “食品用塑料包装、容器、工具等制品”) are first replaced, wherever they occur, by the name they stand for,
+ * longest first; then the text is split into entries.
+ */
 export function resolveProducts(text: string | null | undefined, index: CatalogueIndex = catalogueIndex()): Resolution {
   const tokens = new Set<string>();
   const classes = new Set<string>();
   const unknown: string[] = [];
-  for (const entry of listEntries(text)) {
+  let t = text;
+  if (typeof t === 'string') for (const [alias, name] of index.compound) if (t.includes(alias)) t = t.split(alias).join(name);
+  for (const entry of listEntries(t)) {
     const t = index.byName.get(entry);
     if (t === undefined) {
       if (!unknown.includes(entry)) unknown.push(entry);
