@@ -1,10 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { DrawBundle } from '../domain/bundle';
 import type { Commitment, HashedLogEntry, Parameters, PublicSource } from '../domain/draw2/model';
-import { chainEntry, GENESIS_HASH } from '../domain/hashChain';
 import { nextEntry } from '../domain/draw2/chain';
-import { binaryBytes } from './binary';
 import { isDuplicateKeyError } from './processedEvents';
 
 /**
@@ -131,79 +127,8 @@ export function drawModel(conn: Connection): Model<Draw> {
   return conn.models.Draw ?? conn.model<Draw>('Draw', drawSchema);
 }
 
-export function packBundle(bundle: DrawBundle): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify(bundle)));
-}
-
-export function unpackBundle(data: unknown): DrawBundle {
-  return JSON.parse(gunzipSync(binaryBytes(data)).toString('utf8')) as DrawBundle;
-}
-
-// ---- the tamper-evident draw log --------------------------------------------------------------------------------
-
-export type DrawLogKind = 'preview' | 'confirm' | 'abandon';
-
-export interface DrawLogEntry {
-  seq: number;
-  /** set for entries that must exist once (e.g. `confirm:<drawId>`): appending it again returns the first */
-  key?: string;
-  prevHash: string;
-  hash: string;
-  payload: Record<string, unknown>;
-  at: Date;
-}
-
-const logSchema = new Schema<DrawLogEntry>(
-  {
-    seq: { type: Number, required: true },
-    key: String,
-    prevHash: { type: String, required: true },
-    hash: { type: String, required: true },
-    payload: { type: Schema.Types.Mixed, required: true },
-    at: { type: Date, required: true },
-  },
-  { versionKey: false, collection: 'draw_log', minimize: false },
-);
-logSchema.index({ seq: 1 }, { unique: true });
-logSchema.index({ key: 1 }, { unique: true, sparse: true });
-
-export function drawLogModel(conn: Connection): Model<DrawLogEntry> {
-  return conn.models.DrawLogEntry ?? conn.model<DrawLogEntry>('DrawLogEntry', logSchema);
-}
-
-export async function lastLogHash(conn: Connection): Promise<string> {
-  const last = await drawLogModel(conn).findOne({}, { hash: 1 }).sort({ seq: -1 }).lean();
-  return last?.hash ?? GENESIS_HASH;
-}
-
-/**
- * Appends to the hash chain: each entry holds the previous entry's hash. Nothing is ever updated or deleted;
- * a concurrent append loses the unique `seq` race and retries on the new tail.
- */
-export async function appendDrawLog(
-  conn: Connection,
-  payload: Record<string, unknown>,
-  at: Date,
-  key?: string,
-): Promise<DrawLogEntry> {
-  const model = drawLogModel(conn);
-  for (let i = 0; i < 20; i++) {
-    if (key) {
-      const existing = await model.findOne({ key }).lean<DrawLogEntry>();
-      if (existing) return existing;
-    }
-    const last = await model.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
-    const entry = chainEntry(last ? { hash: last.hash } : null, payload);
-    const doc: DrawLogEntry = { seq: (last?.seq ?? 0) + 1, ...(key ? { key } : {}), prevHash: entry.prevHash, hash: entry.hash, payload, at };
-    try {
-      await model.create(doc);
-      return doc;
-    } catch (err) {
-      if (!isDuplicateKeyError(err)) throw err;
-    }
-  }
-  throw new Error('draw log append kept losing the race');
-}
+// spotcheck-draw/1 kept its log in the collection `draw_log` (one global chain); draws made since write to each
+// campaign's chain below (docs/draw-spec.md §8). The old collection is left as it is.
 
 // ---- spotcheck-draw/2: each campaign's hash chain (docs/draw-spec.md §8) ----------------------------------------
 

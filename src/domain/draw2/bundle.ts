@@ -69,7 +69,7 @@ export function bundleHashes(input: Pick<BundleInput, 'parameters' | 'catalogue'
     catalogue: input.parameters.catalogue.hash,
     commitment: commitmentHash(c),
     botValue: botValueHash(input.botValue),
-    result: resultHash(input.computed.result),
+    result: input.computed.resultHash,
   };
 }
 

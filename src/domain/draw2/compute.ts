@@ -5,7 +5,7 @@
 import { catalogueName, resolveProducts, type CatalogueIndex, type Resolution } from '../catalogue';
 import { computeCounts, STRATA, strataSizes, stratumIndex, stratumName } from './counts';
 import { personRef, tierOf } from './inputs';
-import { cmpText } from './jcs';
+import { cmpText, jcsHashSteps } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -32,6 +32,8 @@ export interface SelectedFirm {
 
 export interface Computed {
   result: Result;
+  /** SHA-256 of JCS(result) */
+  resultHash: string;
   selected: SelectedFirm[];
   details: Omit<BundleDetails, 'unknownValues'>;
 }
@@ -431,7 +433,8 @@ export function* computeSteps(
       return { no: s.no, uscc: sel.row.uscc, name: sel.row.name, role: s.role, blocking: s.blocking, reason: reasons.get(`${s.no}|${s.role}`) ?? '' };
     }),
   };
-  return { result, selected, details };
+  const resultHash = yield* jcsHashSteps(result);
+  return { result, resultHash, selected, details };
 }
 
 /** Registry values the catalogue does not know (§5.1), for the preview and the bundle's details. */

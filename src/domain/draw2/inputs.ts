@@ -143,14 +143,15 @@ export function populationProblems(rows: readonly PopulationRow[], campaignStart
 /** §2.1: SHA-256 of the JCS text of the population (an array of rows, in order). */
 export function* populationHashSteps(rows: readonly PopulationRow[]): Steps<string> {
   const h = createHash('sha256');
-  h.update('[');
   const keys = [...POPULATION_KEYS];
-  for (let i = 0; i < rows.length; i++) {
-    if (i % SLICE === 0) yield;
-    // Every value is a well-formed string, so JSON.stringify with the sorted key list writes the JCS text.
-    h.update(i === 0 ? JSON.stringify(rows[i], keys) : `,${JSON.stringify(rows[i], keys)}`, 'utf8');
+  // Every value is a well-formed string, so JSON.stringify of a slice with the sorted key list writes the JCS text of
+  // those rows; the slices are joined by commas.
+  for (let i = 0; i < rows.length; i += SLICE) {
+    yield;
+    const text = JSON.stringify(rows.slice(i, i + SLICE), keys);
+    h.update(i === 0 ? text.slice(0, -1) : `,${text.slice(1, -1)}`, 'utf8');
   }
-  h.update(']');
+  h.update(rows.length === 0 ? '[]' : ']');
   return h.digest('hex');
 }
 

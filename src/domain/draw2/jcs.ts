@@ -28,54 +28,83 @@ export function checkText(s: unknown, where: string): string {
   return s;
 }
 
-function write(value: unknown, out: string[], where: string): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Validates `value` and returns a copy whose objects have their members inserted in sorted order, so that
+ * JSON.stringify writes the canonical text. Sets `state.indexKeys` when a member name is an array index (JSON.stringify
+ * would write those first): then the slow writer is used.
+ */
+function sortedClone(value: unknown, where: string, state: { indexKeys: boolean }): unknown {
+  if (value === null) return null;
   switch (typeof value) {
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value;
     case 'number':
       if (!Number.isSafeInteger(value)) throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
-      out.push(String(value === 0 ? 0 : value)); // -0 is written 0
-      return;
+      return value === 0 ? 0 : value;
     case 'string':
-      out.push(JSON.stringify(checkText(value, where)));
-      return;
+      return checkText(value, where);
     case 'object':
       break;
     default:
       throw new CanonicalError(`${where}: unsupported ${typeof value}`);
   }
   if (Array.isArray(value)) {
-    out.push('[');
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out.push(',');
-      write(value[i], out, `${where}[${i}]`);
-    }
-    out.push(']');
-    return;
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedClone(value[i], where, state);
+    return out;
   }
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`${where}: only plain objects are allowed`);
   const record = value as Record<string, unknown>;
-  const keys = Object.keys(record).filter((k) => record[k] !== undefined);
+  const keys = Object.keys(record);
   keys.sort(); // default sort: UTF-16 code units
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    checkText(k, `${where}.<key>`);
+    if (k === '__proto__') throw new CanonicalError(`${where}: the member name __proto__ is not allowed`);
+    if (INDEX_KEY.test(k) && Number(k) <= 4294967294) state.indexKeys = true;
+    out[k] = sortedClone(v, where, state);
+  }
+  return out;
+}
+
+/** The slow writer (member names that are array indexes). */
+function write(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push('[');
+    value.forEach((v, i) => {
+      if (i > 0) out.push(',');
+      write(v, out);
+    });
+    out.push(']');
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
   out.push('{');
   keys.forEach((k, i) => {
     if (i > 0) out.push(',');
-    out.push(JSON.stringify(checkText(k, `${where}.<key>`)), ':');
-    write(record[k], out, `${where}.${k}`);
+    out.push(JSON.stringify(k), ':');
+    write(record[k], out);
   });
   out.push('}');
 }
 
 /** The canonical text of `value` (members whose value is `undefined` are left out, as JSON.stringify does). */
 export function jcs(value: unknown): string {
+  const state = { indexKeys: false };
+  const clone = sortedClone(value, '$', state);
+  if (!state.indexKeys) return JSON.stringify(clone);
   const out: string[] = [];
-  write(value, out, '$');
+  write(clone, out);
   return out.join('');
 }
 
@@ -103,4 +132,44 @@ export const ZERO_HASH = '0'.repeat(64);
 /** Code-unit order of two strings (JavaScript's default `<`). */
 export function cmpText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * SHA-256 of the canonical text of a value, computed in slices: arrays longer than `slice` items are written a slice at
+ * a time with a yield between (see steps.ts). Same hash as jcsHash(value).
+ */
+export function* jcsHashSteps(value: unknown, slice = 2048): Generator<void, string, void> {
+  const h = createHash('sha256');
+  yield* feed(value, h, slice);
+  return h.digest('hex');
+}
+
+function* feed(value: unknown, h: ReturnType<typeof createHash>, slice: number): Generator<void, void, void> {
+  if (Array.isArray(value) && value.length > slice) {
+    h.update('[');
+    for (let i = 0; i < value.length; i += slice) {
+      yield;
+      const part = jcs(value.slice(i, i + slice));
+      h.update(i === 0 ? part.slice(1, -1) : `,${part.slice(1, -1)}`, 'utf8');
+    }
+    h.update(']');
+    return;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    if (keys.some((k) => INDEX_KEY.test(k))) {
+      h.update(jcs(value), 'utf8');
+      return;
+    }
+    h.update('{');
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      h.update(`${i > 0 ? ',' : ''}${JSON.stringify(checkText(k, '$.<key>'))}:`, 'utf8');
+      yield* feed(record[k], h, slice);
+    }
+    h.update('}');
+    return;
+  }
+  h.update(jcs(value), 'utf8');
 }

@@ -4,7 +4,7 @@
  */
 import { catalogueIndex, type CatalogueIndex } from '../catalogue';
 import type { Enterprise } from '../types';
-import { buildBundles, resultHash } from './bundle';
+import { buildBundles } from './bundle';
 import { nextEntry } from './chain';
 import { computeSteps, unknownValues, type Computed } from './compute';
 import { exclusionsHash, personRef, populationHashSteps, splitRegistry, staffHash, staffRows, type StaffInput } from './inputs';
@@ -88,7 +88,7 @@ export function revealData(
     botValue,
     entropy,
     seed: computed.result.seed,
-    resultHash: resultHash(computed.result),
+    resultHash: computed.resultHash,
     by: personRef(byOpenId),
     supersedes,
   };

@@ -6,7 +6,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { catalogueIndex } from '../../domain/catalogue';
-import { buildBundles, resultHash } from '../../domain/draw2/bundle';
+import { buildBundles } from '../../domain/draw2/bundle';
 import { computeSteps, unknownValues, type Computed } from '../../domain/draw2/compute';
 import { personRef } from '../../domain/draw2/inputs';
 import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
@@ -164,7 +164,7 @@ export async function confirmDraw(
             status: 'confirmed',
             entropy: entropy.entropy,
             seed,
-            resultHash: resultHash(computed.result),
+            resultHash: computed.resultHash,
             confirmedBy: input.actor.openId,
             confirmedAt: now,
             confirmedSlot: `${String(campaign._id)}:${ALGORITHM}:${draw.attempt}`,

@@ -3,7 +3,7 @@ import { catalogueIndex, resolveProducts, CATALOGUE } from '../../../src/domain/
 import { computeSteps } from '../../../src/domain/draw2/compute';
 import { computeCounts } from '../../../src/domain/draw2/counts';
 import { buildParameters, personRef, staffRows, toPpm, type StaffInput } from '../../../src/domain/draw2/inputs';
-import { CanonicalError, jcs } from '../../../src/domain/draw2/jcs';
+import { CanonicalError, jcs, jcsHash, jcsHashSteps } from '../../../src/domain/draw2/jcs';
 import type { Parameters, PopulationRow } from '../../../src/domain/draw2/model';
 import { announcedInstant, entropyFor } from '../../../src/domain/draw2/seed';
 import { parseSourceText } from '../../../src/domain/draw2/sourceText';
@@ -36,6 +36,15 @@ describe('canonical JSON (§1)', () => {
     // U+1F600 is the surrogate pair D83D DE00, which sorts before U+FFFF in code units (not in code points).
     expect(jcs({ '\uffff': 1, '😀': 2 })).toBe('{"😀":2,"\uffff":1}');
     expect(jcs('a"b\\c\n\u0001/中')).toBe('"a\\"b\\\\c\\n\\u0001/中"');
+  });
+
+  it('orders member names that look like array indexes by code units too ("10" < "9" < "a")', () => {
+    expect(jcs({ a: 3, 9: 2, 10: 1 })).toBe('{"10":1,"9":2,"a":3}');
+  });
+
+  it('hashes large values in slices to the same hash', () => {
+    const big = { z: Array.from({ length: 5000 }, (_, i) => ({ no: i, s: `x${i}` })), a: { 7: 'seven', b: [1, 2] }, m: '中' };
+    expect(runSync(jcsHashSteps(big, 100))).toBe(jcsHash(big));
   });
 
   it('refuses fractions, unsafe integers, lone surrogates and non-plain objects', () => {
