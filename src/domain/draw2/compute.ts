@@ -42,18 +42,21 @@ export interface Computed {
 
 export function* selectSteps(population: readonly PopulationRow[], counts: Counts, seed: string): Steps<SelectedFirm[]> {
   const score = keyedScore(seed, 'select');
-  type Scored = { row: PopulationRow; score: string };
+  // `lead` is the first 13 hex digits of the score as a number: the same order as the text where they differ, and
+  // much cheaper to compare.
+  type Scored = { row: PopulationRow; score: string; lead: number };
   const groups: Scored[][] = STRATA.map(() => []);
   for (let i = 0; i < population.length; i++) {
     if (i % SLICE === 0) yield;
     const row = population[i] as PopulationRow;
-    groups[stratumIndex(row)]?.push({ row, score: score(row.uscc) });
+    const sc = score(row.uscc);
+    groups[stratumIndex(row)]?.push({ row, score: sc, lead: parseInt(sc.slice(0, 13), 16) });
   }
   const chosen: SelectedFirm[] = [];
   for (let s = 0; s < STRATA.length; s++) {
     yield;
     const group = groups[s] as Scored[];
-    group.sort((a, b) => cmpText(a.score, b.score) || cmpText(a.row.uscc, b.row.uscc));
+    group.sort((a, b) => a.lead - b.lead || cmpText(a.score, b.score) || cmpText(a.row.uscc, b.row.uscc));
     const take = (counts.strata[s] as { count: number }).count;
     for (let r = 0; r < take && r < group.length; r++) {
       const g = group[r] as Scored;
@@ -111,6 +114,9 @@ class Heap {
     return top;
   }
 }
+
+/** Teams formed between two yields (each takes a few HMACs). */
+const TEAM_SLICE = 256;
 
 function ceilDiv(a: number, b: number): number {
   return Math.floor((a + b - 1) / b);
@@ -271,9 +277,12 @@ export function* computeSteps(
 
   // Team order (§6.1).
   const orderMac = keyedScore(seed, 'team-order');
-  const order = firms.map((f, i) => ({ i, key: orderMac(f.sel.row.uscc), uscc: f.sel.row.uscc }));
+  const order = firms.map((f, i) => {
+    const key = orderMac(f.sel.row.uscc);
+    return { i, key, lead: parseInt(key.slice(0, 13), 16), uscc: f.sel.row.uscc };
+  });
   yield;
-  order.sort((a, b) => cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc));
+  order.sort((a, b) => a.lead - b.lead || cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc));
 
   const teams = new Array<ResultTeam>(T);
   const members = new Array<{ leader: number | null; officers: number[]; expert: number | null }>(T);
@@ -319,7 +328,7 @@ export function* computeSteps(
 
   let step = 0;
   for (const { i } of order) {
-    if (++step % SLICE === 0) yield;
+    if (++step % TEAM_SLICE === 0) yield;
     const f = firms[i]!;
     const no = f.sel.no;
     const team: number[] = [];
@@ -397,8 +406,11 @@ export function* computeSteps(
     const s = staff[i]!;
     return { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
   };
-  const details: Computed['details'] = {
-    selection: selected.map((s, i) => ({
+  const details: Computed['details'] = { selection: [], teams: [], shortages: [] };
+  for (let i = 0; i < selected.length; i++) {
+    if (i % SLICE === 0) yield;
+    const s = selected[i]!;
+    details.selection.push({
       no: s.no,
       uscc: s.row.uscc,
       name: s.row.name,
@@ -411,28 +423,28 @@ export function* computeSteps(
       rank: s.rank,
       score: s.score,
       catalogue: firms[i]!.res.tokens,
-    })),
-    teams: selected.map((s) => {
-      const m = members[s.no - 1]!;
-      return {
-        no: s.no,
-        uscc: s.row.uscc,
-        name: s.row.name,
-        county: s.row.county,
-        members: [
-          ...(m.leader === null ? [] : [member(m.leader, '组长')]),
-          ...m.officers.map((o) => member(o, '执法人员')),
-          ...(m.expert === null ? [] : [member(m.expert, '专家')]),
-        ],
-        expertLevel: teams[s.no - 1]!.expertLevel,
-        complete: !blockingNos.has(s.no),
-      };
-    }),
-    shortages: shortages.map((s) => {
-      const sel = selected[s.no - 1]!;
-      return { no: s.no, uscc: sel.row.uscc, name: sel.row.name, role: s.role, blocking: s.blocking, reason: reasons.get(`${s.no}|${s.role}`) ?? '' };
-    }),
-  };
+    });
+    const m = members[s.no - 1]!;
+    details.teams.push({
+      no: s.no,
+      uscc: s.row.uscc,
+      name: s.row.name,
+      county: s.row.county,
+      members: [
+        ...(m.leader === null ? [] : [member(m.leader, '组长')]),
+        ...m.officers.map((o) => member(o, '执法人员')),
+        ...(m.expert === null ? [] : [member(m.expert, '专家')]),
+      ],
+      expertLevel: teams[s.no - 1]!.expertLevel,
+      complete: !blockingNos.has(s.no),
+    });
+  }
+  yield;
+  for (const s of shortages) {
+    const sel = selected[s.no - 1]!;
+    details.shortages.push({ no: s.no, uscc: sel.row.uscc, name: sel.row.name, role: s.role, blocking: s.blocking, reason: reasons.get(`${s.no}|${s.role}`) ?? '' });
+  }
+  yield;
   const resultHash = yield* jcsHashSteps(result);
   return { result, resultHash, selected, details };
 }

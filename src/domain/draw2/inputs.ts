@@ -97,7 +97,10 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
     else exclusions.push(exclusionRow(e, 'duplicate'));
   }
   yield;
-  population.sort((a, b) => cmpText(a.uscc, b.uscc));
+  // Registries are read in code order (store/enterprise.ts): then there is nothing to sort.
+  let sorted = true;
+  for (let i = 1; i < population.length && sorted; i++) sorted = (population[i - 1] as PopulationRow).uscc < (population[i] as PopulationRow).uscc;
+  if (!sorted) population.sort((a, b) => cmpText(a.uscc, b.uscc));
   yield;
   for (let i = 0; i < population.length; i++) {
     if (i % SLICE === 0) yield;
