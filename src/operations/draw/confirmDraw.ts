@@ -22,7 +22,7 @@ import { isDuplicateKeyError } from '../../store/processedEvents';
 import { staffModel } from '../../store/staff';
 import { taskModel } from '../../store/task';
 import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
-import { dispatchDraw } from './dispatch';
+import { confirmedBefore, dispatchDraw } from './dispatch';
 import { gzJson, readGzJson } from './jsonSlices';
 import { runSliced } from './slices';
 
@@ -219,7 +219,9 @@ async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, dra
  */
 async function fence(conn: Connection, draw: DrawDoc): Promise<{ started: number; attempt: number }> {
   const tasks = taskModel(conn);
-  const others = await drawModel(conn).find({ campaignId: draw.campaignId, status: 'confirmed', _id: { $ne: draw._id } }).lean<DrawDoc[]>();
+  const others = (
+    await drawModel(conn).find({ campaignId: draw.campaignId, status: 'confirmed', _id: { $ne: draw._id } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>()
+  ).filter((o) => confirmedBefore(o, draw));
   for (const o of others) {
     await tasks.updateMany({ drawId: o._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
   }

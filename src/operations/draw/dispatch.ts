@@ -81,13 +81,23 @@ async function sendOrPark(
   }
 }
 
+/** Whether `a` was confirmed before `b` (by confirmation time; by attempt where a time is missing or equal). */
+export function confirmedBefore(a: DrawDoc, b: DrawDoc): boolean {
+  const ta = a.confirmedAt ? new Date(a.confirmedAt).getTime() : NaN;
+  const tb = b.confirmedAt ? new Date(b.confirmedAt).getTime() : NaN;
+  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return ta < tb;
+  return a.attempt < b.attempt;
+}
+
 /** The draws a confirmed redraw replaces: superseded, their voided tasks' teams told. */
 async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc): Promise<void> {
   const draws = drawModel(conn);
-  const earlier = await draws
-    .find({ campaignId: draw.campaignId, status: { $in: ['confirmed', 'superseded'] }, _id: { $ne: draw._id }, attempt: { $lt: draw.attempt } })
-    .sort({ confirmedAt: 1 })
-    .lean<DrawDoc[]>();
+  const earlier = (
+    await draws
+      .find({ campaignId: draw.campaignId, status: { $in: ['confirmed', 'superseded'] }, _id: { $ne: draw._id } })
+      .sort({ confirmedAt: 1 })
+      .lean<DrawDoc[]>()
+  ).filter((d) => confirmedBefore(d, draw));
   const tasks = taskModel(conn);
   for (const d of earlier) {
     if (d.status === 'confirmed') await draws.updateOne({ _id: d._id, status: 'confirmed' }, { $set: { status: 'superseded' } });
