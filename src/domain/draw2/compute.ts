@@ -333,7 +333,7 @@ export function* computeSteps(
     const no = f.sel.no;
     const team: number[] = [];
     const short = (role: SlotRole, needed: number, assigned: number, blocking: boolean): void => {
-      shortages.push({ no, role, needed, assigned, blocking });
+      shortages.push({ assigned, blocking, needed, no, role });
       reasons.set(`${no}|${role}`, explain(role, f, team));
     };
     const leader = pick(leaderHeap, loadLeader, capLeader, f, team);
@@ -376,11 +376,11 @@ export function* computeSteps(
     }
     members[no - 1] = { leader, officers: offs, expert };
     teams[no - 1] = {
-      no,
-      leader: leader === null ? null : refs[leader]!,
-      officers: offs.map((o) => refs[o]!),
       expert: expert === null ? null : refs[expert]!,
       expertLevel: level,
+      leader: leader === null ? null : refs[leader]!,
+      no,
+      officers: offs.map((o) => refs[o]!),
     };
   }
   yield;
@@ -390,14 +390,17 @@ export function* computeSteps(
   const expertCaps: Record<string, number> = {};
   for (const i of experts) expertCaps[refs[i]!] = capExpert.get(i)!;
 
+  // Members in canonical (sorted) order throughout: the canonical text is then JSON.stringify's (jcs.ts).
+  const sortedCaps: Record<string, number> = {};
+  for (const ref of Object.keys(expertCaps).sort()) sortedCaps[ref] = expertCaps[ref]!;
   const result: Result = {
     algorithm: ALGORITHM,
-    seed,
+    caps: { expert: sortedCaps, leader: capLeader, officer: capOfficer },
     counts,
+    seed,
     selection: selected.map((s) => ({ no: s.no, uscc: s.row.uscc })),
-    teams,
     shortages,
-    caps: { leader: capLeader, officer: capOfficer, expert: expertCaps },
+    teams,
   };
 
   // Details (not hashed): names and reasons for people to read.

@@ -77,15 +77,16 @@ export function computeCounts(sizes: readonly number[], p: Parameters): Counts {
     best.topUp += 1;
     total += 1;
   }
+  // Members in canonical (sorted) order: the canonical text is then JSON.stringify's (jcs.ts).
   const strata: StratumCount[] = rows.map((r) => ({
+    base: r.base,
     category: r.s.category,
+    count: r.base + r.topUp,
     riskClass: r.s.riskClass,
     size: r.size,
-    base: r.base,
     topUp: r.topUp,
-    count: r.base + r.topUp,
   }));
-  return { population: N, target, strata };
+  return { population: N, strata, target };
 }
 
 /** 250000 → '25%'; 333333 → '33.3333%'. */

@@ -98,8 +98,50 @@ function write(value: unknown, out: string[]): void {
   out.push('}');
 }
 
+/**
+ * Checks `value` without copying it; true when every object already has its members in sorted order, none of them
+ * `undefined` or an array index: then JSON.stringify(value) is the canonical text as it is.
+ */
+function inOrder(value: unknown, where: string): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'boolean':
+      return true;
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
+      return !Object.is(value, -0);
+    case 'string':
+      checkText(value, where);
+      return true;
+    case 'object':
+      break;
+    default:
+      throw new CanonicalError(`${where}: unsupported ${typeof value}`);
+  }
+  if (Array.isArray(value)) {
+    let ok = true;
+    for (let i = 0; i < value.length; i++) if (!inOrder(value[i], where)) ok = false;
+    return ok;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`${where}: only plain objects are allowed`);
+  const record = value as Record<string, unknown>;
+  let ok = true;
+  let prev: string | null = null;
+  for (const k in record) {
+    checkText(k, `${where}.<key>`);
+    if (k === '__proto__') throw new CanonicalError(`${where}: the member name __proto__ is not allowed`);
+    const v = record[k];
+    if (v === undefined || (prev !== null && !(prev < k)) || INDEX_KEY.test(k)) ok = false;
+    if (v !== undefined && !inOrder(v, where)) ok = false;
+    prev = k;
+  }
+  return ok;
+}
+
 /** The canonical text of `value` (members whose value is `undefined` are left out, as JSON.stringify does). */
 export function jcs(value: unknown): string {
+  if (inOrder(value, '$')) return JSON.stringify(value);
   const state = { indexKeys: false };
   const clone = sortedClone(value, '$', state);
   if (!state.indexKeys) return JSON.stringify(clone);
