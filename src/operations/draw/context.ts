@@ -5,9 +5,10 @@ import type { CampaignRef, Parameters } from '../../domain/draw2/model';
 import { prepareSteps, type Prepared } from '../../domain/draw2/session';
 import type { Actor } from '../../policies';
 import type { CampaignDoc } from '../../store/campaign';
-import { loadEnterprises } from '../../store/enterprise';
+import { enterpriseModel } from '../../store/enterprise';
+import type { Enterprise } from '../../domain/types';
 import { staffModel } from '../../store/staff';
-import { runSliced } from './slices';
+import { runSliced, yieldTurn } from './slices';
 
 /** A refusal the bot shows as it is: a short title and a reason that says what to do. */
 export interface Refusal {
@@ -47,12 +48,32 @@ export interface Registry extends Prepared {
 }
 
 /**
+ * The enterprise registry in code order, read in batches of 2,000 with a turn of the event loop between them (a
+ * single batch of 100,000 documents would hold the service while the driver decodes it).
+ */
+async function readEnterprises(conn: Connection): Promise<Enterprise[]> {
+  const out: Enterprise[] = [];
+  const cursor = enterpriseModel(conn)
+    .find({}, { _id: 0, createdAt: 0, updatedAt: 0 })
+    .sort({ uscc: 1 })
+    .batchSize(2000)
+    .lean<Enterprise[]>()
+    .cursor();
+  for await (const d of cursor) {
+    const e = d as unknown as Enterprise;
+    out.push(e);
+    if (out.length % 2000 === 0) await yieldTurn();
+  }
+  return out;
+}
+
+/**
  * The draw's inputs as the registries hold them now (docs/draw-spec.md §2), computed in slices so that a registry of
  * 100,000 enterprises does not hold the event loop.
  */
 export async function readRegistry(conn: Connection, campaign: CampaignDoc): Promise<Registry> {
   const parameters = campaignParameters(campaign);
-  const enterprises = await loadEnterprises(conn);
+  const enterprises = await readEnterprises(conn);
   const staffDocs = await staffModel(conn).find({}, { _id: 0, createdAt: 0, updatedAt: 0 }).lean();
   const people: StaffInput[] = staffDocs.map((s) => ({
     openId: s.openId,
