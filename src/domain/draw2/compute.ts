@@ -171,11 +171,10 @@ export function* computeSteps(
   for (const f of firms) for (const cls of f.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
   const supply = new Map<string, number>();
   for (const i of experts) for (const cls of expertRes.get(i)!.classes) supply.set(cls, (supply.get(cls) ?? 0) + 1);
-  const capExpert = new Map<number, number>();
+  const capExpert = new Array<number>(staff.length).fill(0);
   for (const i of experts) {
     const classes = expertRes.get(i)!.classes;
-    if (classes.length === 0) capExpert.set(i, 0);
-    else capExpert.set(i, Math.max(...classes.map((cls) => ceilDiv(demand.get(cls) ?? 0, supply.get(cls)!))) + slack);
+    capExpert[i] = classes.length === 0 ? 0 : Math.max(...classes.map((cls) => ceilDiv(demand.get(cls) ?? 0, supply.get(cls)!))) + slack;
   }
   yield;
 
@@ -194,7 +193,7 @@ export function* computeSteps(
   for (const i of leaders) leaderHeap.push({ idx: i, tier: tiers[i]!, load: 0, prio: macLeader(`0|${staff[i]!.openId}`) });
   for (const i of officers) {
     const e = { idx: i, tier: tiers[i]!, load: 0, prio: macOfficer(`0|${staff[i]!.openId}`) };
-    officerHeap.push(e);
+    if (k > c) officerHeap.push(e);
     if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
   }
 
@@ -226,7 +225,8 @@ export function* computeSteps(
     const load = ++loadOfficer[i]!;
     if (load < capOfficer) {
       const e = { idx: i, tier: tiers[i]!, load, prio: macOfficer(`${load}|${staff[i]!.openId}`) };
-      officerHeap.push(e);
+      // (the heap of all officers serves only the slots beyond the county ones)
+      if (k > c) officerHeap.push(e);
       if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
     }
   };
@@ -260,7 +260,7 @@ export function* computeSteps(
   const pickExpert = (list: readonly number[], f: Firm, team: readonly number[]): number | null => {
     let best: number | null = null;
     for (const i of list) {
-      if (loadExpert[i]! >= capExpert.get(i)!) continue;
+      if (loadExpert[i]! >= capExpert[i]!) continue;
       if (best !== null) {
         const a = loadExpert[i]!;
         const b = loadExpert[best]!;
@@ -299,7 +299,7 @@ export function* computeSteps(
       const all = [...cand.unit, ...cand.cls];
       const names = f.res.tokens.map((t) => catalogueName(t, index)).join('、');
       if (all.length === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
-      return `可匹配“${names}”的专家${all.length}人均不可用（${parts(all, loadExpert, (i) => capExpert.get(i)!)}）`;
+      return `可匹配“${names}”的专家${all.length}人均不可用（${parts(all, loadExpert, (i) => capExpert[i]!)}）`;
     }
     if (pool.length === 0) return `名录中没有${what}`;
     return `候选${what}${pool.length}人均不可用（${parts(pool, loads, () => cap)}）`;
@@ -388,7 +388,7 @@ export function* computeSteps(
   const roleOrder: Record<SlotRole, number> = { leader: 0, countyOfficer: 1, officer: 2, expert: 3 };
   shortages.sort((a, b) => a.no - b.no || roleOrder[a.role] - roleOrder[b.role]);
   const expertCaps: Record<string, number> = {};
-  for (const i of experts) expertCaps[refs[i]!] = capExpert.get(i)!;
+  for (const i of experts) expertCaps[refs[i]!] = capExpert[i]!;
 
   // Members in canonical (sorted) order throughout: the canonical text is then JSON.stringify's (jcs.ts).
   const sortedCaps: Record<string, number> = {};
@@ -405,9 +405,18 @@ export function* computeSteps(
 
   // Details (not hashed): names and reasons for people to read.
   const blockingNos = new Set(shortages.filter((s) => s.blocking).map((s) => s.no));
-  const member = (i: number, role: '组长' | '执法人员' | '专家') => {
-    const s = staff[i]!;
-    return { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
+  // One object per person and role, shared by the teams they serve in (same JSON, far fewer objects).
+  type Member = BundleDetails['teams'][number]['members'][number];
+  const memberCache = new Map<string, Member>();
+  const member = (i: number, role: '组长' | '执法人员' | '专家'): Member => {
+    const key = `${role}|${i}`;
+    let m = memberCache.get(key);
+    if (m === undefined) {
+      const s = staff[i]!;
+      m = { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
+      memberCache.set(key, m);
+    }
+    return m;
   };
   const details: Computed['details'] = { selection: [], teams: [], shortages: [] };
   for (let i = 0; i < selected.length; i++) {

@@ -7,7 +7,7 @@ import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
 import { isValidUscc } from '../uscc';
-import { checkText, cmpText, jcs, sha256Text } from './jcs';
+import { cmpText, isWellFormedText, jcs, sha256Text } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -29,15 +29,6 @@ export interface RegistrySplit {
   exclusions: ExclusionRow[];
 }
 
-function exclusionOf(e: Enterprise, campaignStart: string): ExclusionReason | null {
-  if (!isValidUscc(e.uscc)) return 'invalid-code';
-  if (!(PRODUCT_CATEGORIES as readonly string[]).includes(e.category)) return 'invalid-category';
-  if (!(RISK_CLASSES as readonly string[]).includes(e.riskClass)) return 'invalid-class';
-  if (typeof e.validTo !== 'string' || !isIsoDate(e.validTo)) return 'invalid-date';
-  if (e.validTo < campaignStart) return 'expired';
-  return null;
-}
-
 function exclusionRow(e: Enterprise, reason: ExclusionReason): ExclusionRow {
   return {
     uscc: String(e.uscc),
@@ -49,15 +40,16 @@ function exclusionRow(e: Enterprise, reason: ExclusionReason): ExclusionRow {
   };
 }
 
+/** A population row, its members in canonical (sorted) order (then JSON.stringify writes its canonical text). */
 export function populationRow(e: Pick<Enterprise, keyof PopulationRow>): PopulationRow {
   return {
-    uscc: e.uscc,
-    name: e.name,
-    licenceNo: e.licenceNo,
-    product: e.product,
     category: e.category,
-    riskClass: e.riskClass,
     county: e.county,
+    licenceNo: e.licenceNo,
+    name: e.name,
+    product: e.product,
+    riskClass: e.riskClass,
+    uscc: e.uscc,
     validTo: e.validTo,
   };
 }
@@ -75,49 +67,60 @@ export function sortExclusions(rows: ExclusionRow[]): ExclusionRow[] {
 export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart: string): Steps<RegistrySplit> {
   if (!isIsoDate(campaignStart)) throw new DrawError(`专项开始日期格式错误：${campaignStart}`);
   const exclusions: ExclusionRow[] = [];
-  const best = new Map<string, Enterprise>();
-  const candidates: Enterprise[] = [];
+  const candidates: { e: Enterprise; at: number }[] = [];
+  const dates = new Map<string, boolean>();
   for (let i = 0; i < enterprises.length; i++) {
     if (i % SLICE === 0) yield;
     const e = enterprises[i] as Enterprise;
-    const reason = exclusionOf(e, campaignStart);
-    if (reason !== null) {
-      exclusions.push(exclusionRow(e, reason));
-      continue;
+    let reason: ExclusionReason | null;
+    if (!isValidUscc(e.uscc)) reason = 'invalid-code';
+    else if (e.category !== '工业产品' && e.category !== '食品相关产品') reason = 'invalid-category';
+    else if (e.riskClass !== 'A' && e.riskClass !== 'B' && e.riskClass !== 'C' && e.riskClass !== 'D') reason = 'invalid-class';
+    else {
+      let valid = dates.get(e.validTo);
+      if (valid === undefined) {
+        valid = typeof e.validTo === 'string' && isIsoDate(e.validTo);
+        dates.set(e.validTo, valid);
+      }
+      reason = !valid ? 'invalid-date' : e.validTo < campaignStart ? 'expired' : null;
     }
-    candidates.push(e);
-    const kept = best.get(e.uscc);
-    if (kept === undefined || e.validTo > kept.validTo || (e.validTo === kept.validTo && e.licenceNo < kept.licenceNo)) best.set(e.uscc, e);
-  }
-  const population: PopulationRow[] = [];
-  for (let i = 0; i < candidates.length; i++) {
-    if (i % SLICE === 0) yield;
-    const e = candidates[i] as Enterprise;
-    if (best.get(e.uscc) === e) population.push(populationRow(e));
-    else exclusions.push(exclusionRow(e, 'duplicate'));
+    if (reason !== null) exclusions.push(exclusionRow(e, reason));
+    else candidates.push({ e, at: i });
   }
   yield;
-  // Registries are read in code order (store/enterprise.ts): then there is nothing to sort.
+  // One row per code: sort by code (registries come in code order, so this is a pass), then keep the best of each run:
+  // the latest 有效期止, then the smallest 许可证编号, then the earlier row.
   let sorted = true;
-  for (let i = 1; i < population.length && sorted; i++) sorted = (population[i - 1] as PopulationRow).uscc < (population[i] as PopulationRow).uscc;
-  if (!sorted) population.sort((a, b) => cmpText(a.uscc, b.uscc));
+  for (let i = 1; i < candidates.length && sorted; i++) sorted = candidates[i - 1]!.e.uscc <= candidates[i]!.e.uscc;
+  if (!sorted) candidates.sort((a, b) => cmpText(a.e.uscc, b.e.uscc) || a.at - b.at);
   yield;
-  for (let i = 0; i < population.length; i++) {
-    if (i % SLICE === 0) yield;
-    checkPopulationRow(population[i] as PopulationRow, i);
+  const population: PopulationRow[] = [];
+  for (let i = 0; i < candidates.length; ) {
+    if (population.length % SLICE === 0) yield;
+    let j = i + 1;
+    let best = candidates[i]!;
+    while (j < candidates.length && candidates[j]!.e.uscc === best.e.uscc) {
+      const c = candidates[j]!;
+      if (c.e.validTo > best.e.validTo || (c.e.validTo === best.e.validTo && c.e.licenceNo < best.e.licenceNo)) best = c;
+      j++;
+    }
+    for (let x = i; x < j; x++) if (candidates[x] !== best) exclusions.push(exclusionRow(candidates[x]!.e, 'duplicate'));
+    const row = populationRow(best.e);
+    checkPopulationRow(row, population.length);
+    population.push(row);
+    i = j;
   }
   return { population, exclusions: sortExclusions(exclusions) };
 }
 
 const TEXT_FIELDS = ['uscc', 'name', 'licenceNo', 'product', 'county', 'validTo'] as const;
+/** uscc and validTo are checked ASCII by then (a valid code, an ISO date) */
+const FREE_TEXT = ['name', 'licenceNo', 'product', 'county'] as const;
 
 function checkPopulationRow(r: PopulationRow, i: number): void {
-  for (const f of TEXT_FIELDS) {
-    try {
-      checkText(r[f], f);
-    } catch {
-      throw new DrawError(`第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`);
-    }
+  for (const f of FREE_TEXT) {
+    const v = r[f];
+    if (typeof v !== 'string' || !isWellFormedText(v)) throw new DrawError(`第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`);
   }
   if (r.county === '') throw new DrawError(`企业${r.uscc}缺少所属县区`);
 }
@@ -147,11 +150,16 @@ export function populationProblems(rows: readonly PopulationRow[], campaignStart
 export function* populationHashSteps(rows: readonly PopulationRow[]): Steps<string> {
   const h = createHash('sha256');
   const keys = [...POPULATION_KEYS];
-  // Every value is a well-formed string, so JSON.stringify of a slice with the sorted key list writes the JCS text of
-  // those rows; the slices are joined by commas.
+  // Every value is a well-formed string, so JSON.stringify of a slice writes the JCS text of those rows when each row
+  // has exactly the members of POPULATION_KEYS in that order (populationRow builds them so); otherwise the key list is
+  // given to JSON.stringify. The slices are joined by commas.
+  const fast = rows.every((r) => {
+    const k = Object.keys(r);
+    return k.length === keys.length && k.every((x, j) => x === keys[j]);
+  });
   for (let i = 0; i < rows.length; i += SLICE) {
     yield;
-    const text = JSON.stringify(rows.slice(i, i + SLICE), keys);
+    const text = fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys);
     h.update(i === 0 ? text.slice(0, -1) : `,${text.slice(1, -1)}`, 'utf8');
   }
   h.update(rows.length === 0 ? '[]' : ']');

@@ -14,12 +14,15 @@ export class CanonicalError extends TypeError {
   }
 }
 
-function isWellFormed(s: string): boolean {
-  // String.prototype.isWellFormed is ES2024 (Node 20); fall back to a regex that only matches lone surrogates.
-  const f = (s as unknown as { isWellFormed?: () => boolean }).isWellFormed;
-  if (typeof f === 'function') return f.call(s);
-  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NATIVE = typeof (String.prototype as unknown as { isWellFormed?: unknown }).isWellFormed === 'function';
+
+/** No lone surrogate (String.prototype.isWellFormed, ES2024, where Node has it). */
+export function isWellFormedText(s: string): boolean {
+  return NATIVE ? (s as unknown as { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(s);
 }
+
+const isWellFormed = isWellFormedText;
 
 /** Throws unless `s` is a string JCS can carry (no lone surrogates). */
 export function checkText(s: unknown, where: string): string {
