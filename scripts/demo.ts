@@ -9,6 +9,7 @@ import { cardText, findButtons } from '../src/sandbox/client';
 import { outboxModel } from '../src/store/outbox';
 import { startHarness, type Harness } from '../test/support/harness';
 import { drawModel } from '../src/store/draw';
+import { verifyV2 } from '../src/domain/draw2/verify';
 import { taskModel } from '../src/store/task';
 import { generateSampleData } from '../src/domain/sampleData';
 import { STAFF_HEADERS } from '../src/domain/registryRows';
@@ -193,12 +194,16 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
     }
     const tasks = await taskModel(h.service.db.connection).find().sort({ no: 1 }).lean();
-    const bundleMessage = await h.emulator.waitFor((m) => m.msg_type === 'file' && m.receive_id === city.openId, 30_000);
-    const bundleFile = h.emulator.files().find((f) => f.file_key === bundleMessage.content.file_key);
-    if (bundleFile) {
+    // Two files: the internal bundle (for the bureau and 纪检) and the one that may be published.
+    await h.emulator.waitFor(() => h.emulator.files().filter((f) => f.file_name.startsWith('抽取数据包')).length >= 2, 30_000);
+    for (const bundleFile of h.emulator.files().filter((f) => f.file_name.startsWith('抽取数据包'))) {
       const file = path.join(OUT_DIR, bundleFile.file_name);
       writeFileSync(file, bundleFile.data);
-      say('机器人', `（文件）${bundleFile.file_name}，已保存到 ${file}；可用 npm run cli -- draw verify ${file} 复核`);
+      const verdict = verifyV2(JSON.parse(bundleFile.data.toString('utf8')));
+      say(
+        '机器人',
+        `（文件）${bundleFile.file_name}，已保存到 ${file}；核验${verdict.ok ? '通过' : `不通过：${verdict.problems[0]?.rule}`}（npm run cli -- draw verify ${file}）`,
+      );
     }
 
     const county = tasks[0].enterprise.county;

@@ -411,4 +411,49 @@ export const CARD_EXAMPLES: CardExamples = {
       },
     },
   ],
+  drawPreview: [
+    {
+      name: '抽取预览（锁定公开来源）',
+      view: {
+        title: '抽取预览 · 第1次抽取',
+        color: 'blue',
+        sections: [
+          {
+            text:
+              '**2026年工业产品生产许可证获证企业“双随机、一公开”监督检查（示例）**（2026-03-15 至 2026-10-31）\n' +
+              '抽查比例：A类 20%、B类 25%、C类 50%、D类 100%；全市不低于 25%；每组由市局组长和县区执法人员组成（市、县两级）',
+          },
+          {
+            heading: '抽取总体',
+            text: '有效期内获证企业 **600** 家（另有3家许可证已到期或无效，不参加抽取）；按比例抽取 **163** 家（全市比例要求 150 家）。',
+            table: {
+              pageSize: 8,
+              columns: [
+                { name: 'stratum', title: '层（类别×风险）' },
+                { name: 'size', title: '企业数' },
+                { name: 'count', title: '抽取数' },
+              ],
+              rows: [
+                { stratum: '工业产品 · A', size: '210', count: '42' },
+                { stratum: '工业产品 · B', size: '180', count: '45' },
+                { stratum: '食品相关产品 · C', size: '40', count: '20' },
+              ],
+            },
+          },
+          {
+            heading: '承诺（已记入抽取日志，可核验）',
+            text:
+              '总体名单哈希：`3f5e0c2a…`\n人员名录哈希：`a91d44b0…`\n承诺哈希：`7c0be2f1…`\n' +
+              '系统已生成一个保密的随机值并只记录了它的哈希；确认时公开该随机值。',
+          },
+          { heading: '种子', text: '种子来源（已在日志中锁定）：中国福利彩票 3D 第2026065期开奖号码（3位数字）。开奖之后在下方填写开奖号码，再点击“确认抽取”；开奖之前确认会被拒绝。' },
+        ],
+        seedLabel: '开奖号码（3位数字）',
+        seedPlaceholder: '开奖后填写，例如 000',
+        confirm: { a: 'draw.confirm', draw: TASK },
+        buttons: [{ text: '取消', type: 'default', value: { a: 'draw.cancel', draw: TASK } }],
+        note: '确认后立即随机抽取企业、随机匹配检查组并派发任务；预览、确认、取消和作废都记入防篡改的抽取日志。',
+      },
+    },
+  ],
 };

@@ -1,6 +1,6 @@
 import type { BotHandlers } from '../platform/events';
 import { closureActions } from './closure';
-import { drawCancelAction, drawCommand, drawConfirmAction, drawReceiveAction } from './draw';
+import { drawCancelAction, drawCommand, drawConfirmAction, drawPageAction, drawReceiveAction } from './draw';
 import { exportCommand } from './export';
 import { followUpActions } from './followup';
 import { helpCommand, helpDetailAction } from './help';
@@ -18,7 +18,7 @@ export function createBot(deps: BotDeps): BotHandlers {
   commands.push(exportCommand);
   commands.push(...progressCommands());
   commands.push(...setupCommands);
-  const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction];
+  const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction, drawPageAction];
   actions.push(...inspectionActions());
   actions.push(...progressActions());
   actions.push(...followUpActions());

@@ -8,6 +8,9 @@ import { ConfigError, loadConfig } from '../config';
 import { addWorkingDays, builtInYear, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
 import { calendarDifferences, readCalendarRows } from '../domain/holidayCalendar';
 import { verifyBundle } from '../domain/bundle';
+import { describeSource, parseSourceText } from '../domain/draw2/sourceText';
+import { verifyV2 } from '../domain/draw2/verify';
+import { campaignModel } from '../store/campaign';
 import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
 import { createLogger } from '../logger';
 import {
@@ -351,7 +354,7 @@ const sampleData: CliCommand = {
 const drawVerify: CliCommand = {
   path: ['draw', 'verify'],
   usage: 'draw verify <bundle.json|bundle.json.gz>',
-  summary: '按公开的抽取数据包重新计算抽取结果，核对是否一致',
+  summary: '按抽取数据包重新计算抽取结果，核对是否一致（spotcheck-draw/1 与 /2；/2 的内部包与可公开包）',
   async run(args, io) {
     const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
@@ -365,13 +368,33 @@ const drawVerify: CliCommand = {
     } catch (err) {
       throw new CliError(`无法读取抽取数据包“${file}”：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : '不是有效的 JSON'}`);
     }
+    const algorithm = (bundle as { algorithm?: unknown } | null)?.algorithm;
+    if (algorithm === 'spotcheck-draw/2') {
+      const result = verifyV2(bundle);
+      if (!result.ok) {
+        for (const p of result.problems.slice(1)) io.out(`  · 规则 ${p.rule}：${p.message}`);
+        const first = result.problems[0];
+        throw new CliError(`核验不通过：规则 ${first?.rule ?? 'bundle.format'}：${first?.message ?? '数据包与重新计算的结果不一致'}`);
+      }
+      const b = bundle as { attempt: number; hashes: { result: string; commitment: string }; kind: string };
+      if (result.kind === 'public') {
+        io.out(`核验通过（可公开数据包）：第${b.attempt}次抽取，抽中${result.summary.selected}家企业；日志链、承诺、种子、结果哈希、各层抽取数和检查组构成均一致。`);
+        io.out('可公开数据包无法核对的内容（需用内部数据包）：');
+        for (const n of result.notChecked) io.out(`  · ${n}`);
+      } else {
+        io.out(`核验通过（内部数据包）：第${b.attempt}次抽取，抽中${result.summary.selected}家企业，企业、检查组与重新计算的结果完全一致，日志链完整。`);
+      }
+      io.out(`承诺哈希 ${b.hashes.commitment}`);
+      io.out(`结果哈希 ${b.hashes.result}`);
+      return;
+    }
     const result = verifyBundle(bundle);
     if (!result.ok) {
       for (const p of result.problems.slice(1)) io.out(`  · ${p}`);
       throw new CliError(`核验不通过：${result.problems[0] ?? '数据包与重新计算的结果不一致'}`);
     }
     const b = bundle as { attempt?: number; selection?: unknown[]; resultHash?: string; populationHash?: string };
-    io.out(`核验通过：第${b.attempt}次抽取，抽中${b.selection?.length ?? 0}家企业，与重新计算的结果完全一致。`);
+    io.out(`核验通过（spotcheck-draw/1）：第${b.attempt}次抽取，抽中${b.selection?.length ?? 0}家企业，与重新计算的结果完全一致。`);
     io.out(`总体名单哈希 ${b.populationHash}`);
     io.out(`结果哈希     ${b.resultHash}`);
   },
@@ -487,12 +510,55 @@ const countyReportList: CliCommand = {
   },
 };
 
+const drawSettings: CliCommand = {
+  path: ['draw', 'settings'],
+  usage:
+    'draw settings --campaign <专项名称> [--source <彩票及期号(位数)>[+<…>] --time <YYYY-MM-DDTHH:mm>] [--clear-source] [--public-names 姓名|化名]',
+  summary: '为专项锁定抽取的公开随机来源（开奖前预览、开奖后确认），或设定可公开数据包中检查人员显示姓名还是化名',
+  async run(args, io) {
+    const { positionals, values } = parseArgs({
+      args,
+      options: {
+        campaign: { type: 'string' },
+        source: { type: 'string' },
+        time: { type: 'string' },
+        'clear-source': { type: 'boolean' },
+        'public-names': { type: 'string' },
+      },
+      allowPositionals: true,
+    });
+    if (positionals.length > 0 || !values.campaign) throw new CliError(`用法：${this.usage}`);
+    const update: Record<string, unknown> = {};
+    if (values['clear-source']) update.drawSource = null;
+    if (values.source !== undefined || values.time !== undefined) {
+      if (values.source === undefined || values.time === undefined) throw new CliError('--source 与 --time 须同时给出');
+      const parsed = parseSourceText(values.source, values.time);
+      if (!parsed.ok) throw new CliError(parsed.reason);
+      update.drawSource = parsed.source;
+    }
+    if (values['public-names'] !== undefined) {
+      const v = values['public-names'].trim();
+      if (v !== '姓名' && v !== '化名') throw new CliError('--public-names 应为“姓名”或“化名”');
+      update.publicNames = v === '姓名' ? 'names' : 'pseudonyms';
+    }
+    if (Object.keys(update).length === 0) throw new CliError(`没有要修改的设置；用法：${this.usage}`);
+    const name = values.campaign;
+    const changed = await withDatabase(io, async (conn) =>
+      campaignModel(conn).findOneAndUpdate({ name, status: 'active' }, { $set: update }, { returnDocument: 'after' }).lean(),
+    );
+    if (!changed) throw new CliError(`没有名为“${name}”的进行中专项`);
+    const src = changed.drawSource;
+    io.out(`已更新专项“${changed.name}”：公开来源 ${src ? describeSource(src) : '未锁定'}；可公开数据包中检查人员显示${changed.publicNames === 'names' ? '姓名' : '化名'}。`);
+  },
+};
+
 export const COMMANDS: readonly CliCommand[] = [
   importEnterprisesCommand,
   importStaffCommand,
   campaignCreate,
   campaignList,
   drawVerify,
+  drawSettings,
   calendarDue,
   calendarImport,
   sampleData,

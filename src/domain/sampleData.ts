@@ -9,14 +9,16 @@
  *   counties; ~70% 工业产品, ~30% 食品相关产品; 信用风险等级 A 55% / B 30% / C 11% / D 4%.
  * - 统一社会信用代码: 91 (企业) + 行政区划代码 1408xx (运城开发区, which has no county code of its own: 140800)
  *   + a 9-character organisation code with its GB 11714 check character + the GB 32100 check character.
+ * - 获证产品: product units of the 工业产品生产许可证 catalogue (domain/catalogue.ts).
  * - 许可证编号: （晋）XK + 2-digit industry + 3-digit product + 5-digit serial, the form of 工业产品生产许可证
  *   numbers issued by the province; 食品相关产品 use the same form with industry 16. The industry/product codes here
  *   are illustrative, not the official catalogue.
  * - Licences run five years; ~4% expired during the previous year (out of the draw), ~3% expire during `year`
  *   (in the draw for a campaign that starts before).
  * - Staff: 市局 领导 (3), 组长 (12, 产品质量安全监督管理科; most also 执法人员), city 执法人员 (8, some 综合执法),
- *   one 联络员 for the city and one per county, 5–10 执法人员 per county (most 业务口 产品质量安全), 20 专家 whose
- *   专业领域 name a category and products (every product has an expert), and some 回避企业 entries that point at
+ *   one 联络员 for the city and one per county, 5–10 执法人员 per county (most 业务口 产品质量安全), 22 专家 whose
+ *   专业领域 name product units of the licence catalogue (every product has an expert; two experts name a whole
+ *   class), and some 回避企业 entries that point at
  *   enterprises of this data set. With the default draw (25%, A 20% / B 25% / C 50% / D 100% → about 170 teams of
  *   组长 + 执法人员) that is ~15 teams per 组长 and ~3 per 执法人员, also when county staff may not inspect their
  *   own county.
@@ -73,19 +75,27 @@ interface ProductInfo {
   weight: number;
 }
 
+/**
+ * 获证产品 as product units of the licence catalogue (domain/catalogue.ts), so that experts are matched by unit
+ * (docs/draw-spec.md §5).
+ */
 export const SAMPLE_PRODUCTS: readonly ProductInfo[] = [
   { product: '电线电缆', category: '工业产品', code: '06-001', trade: '电缆', weight: 9 },
-  { product: '危险化学品', category: '工业产品', code: '13-014', trade: '化工', weight: 8 },
-  { product: '化肥', category: '工业产品', code: '13-002', trade: '肥业', weight: 7 },
+  { product: '危险化学品无机产品', category: '工业产品', code: '13-014', trade: '化工', weight: 5 },
+  { product: '危险化学品有机产品', category: '工业产品', code: '13-015', trade: '化学', weight: 3 },
+  { product: '复肥', category: '工业产品', code: '13-002', trade: '肥业', weight: 5 },
+  { product: '磷肥', category: '工业产品', code: '13-003', trade: '磷业', weight: 2 },
   { product: '水泥', category: '工业产品', code: '08-001', trade: '水泥', weight: 6 },
-  { product: '建筑用钢筋', category: '工业产品', code: '05-001', trade: '钢铁', weight: 5 },
-  { product: '人造板', category: '工业产品', code: '22-001', trade: '木业', weight: 4 },
-  { product: '防爆电气', category: '工业产品', code: '06-014', trade: '防爆电气', weight: 4 },
+  { product: '钢筋混凝土用热轧钢筋', category: '工业产品', code: '05-001', trade: '钢铁', weight: 4 },
+  { product: '冷轧带肋钢筋', category: '工业产品', code: '05-002', trade: '线材', weight: 1 },
+  { product: '胶合板', category: '工业产品', code: '22-001', trade: '木业', weight: 3 },
+  { product: '细木工板', category: '工业产品', code: '22-002', trade: '板材', weight: 1 },
   { product: '危险化学品包装物及容器', category: '工业产品', code: '14-001', trade: '包装容器', weight: 3 },
-  { product: '建筑防水卷材', category: '工业产品', code: '08-006', trade: '防水材料', weight: 3 },
-  { product: '铝合金建筑型材', category: '工业产品', code: '04-003', trade: '铝业', weight: 3 },
-  { product: '食品用塑料包装容器工具', category: '食品相关产品', code: '16-204', trade: '塑料制品', weight: 10 },
-  { product: '食品用纸包装容器', category: '食品相关产品', code: '16-205', trade: '纸制品', weight: 6 },
+  { product: '钢丝绳', category: '工业产品', code: '05-010', trade: '钢绳', weight: 2 },
+  { product: '安全帽', category: '工业产品', code: '21-001', trade: '安全防护用品', weight: 2 },
+  { product: '瓶装液化石油气调压器', category: '工业产品', code: '18-001', trade: '燃气器具', weight: 1 },
+  { product: '食品用塑料包装容器工具等制品', category: '食品相关产品', code: '16-204', trade: '塑料制品', weight: 10 },
+  { product: '食品用纸包装容器等制品', category: '食品相关产品', code: '16-205', trade: '纸制品', weight: 6 },
   { product: '餐具洗涤剂', category: '食品相关产品', code: '16-301', trade: '日化', weight: 3 },
   { product: '压力锅', category: '食品相关产品', code: '16-401', trade: '炊具', weight: 2 },
   { product: '工业和商用电热食品加工设备', category: '食品相关产品', code: '16-402', trade: '食品机械', weight: 2 },
@@ -324,13 +334,16 @@ function generateStaff(rng: Rng, seed: number, enterprises: readonly Enterprise[
     for (let i = 0; i < officers; i++) add(['执法人员'], unit, county.name, { businessLine: rng.chance(0.8) ? QUALITY : ENFORCEMENT });
   }
 
-  // 专家: every product is named by at least one expert; both categories by several.
+  // 专家: every product unit is named by at least one expert (a second unit of the same category besides); two more
+  // name whole classes of the catalogue (危险化学品, 食品相关产品).
   const products = [...SAMPLE_PRODUCTS];
   for (let i = 0; i < 20; i++) {
     const first = products[i % products.length] as ProductInfo;
     const second = rng.pick(SAMPLE_PRODUCTS.filter((p) => p.category === first.category && p !== first));
-    add(['专家'], rng.pick(EXPERT_UNITS), CITY_BUREAU, { expertise: `${first.category}、${first.product}、${second.product}` });
+    add(['专家'], rng.pick(EXPERT_UNITS), CITY_BUREAU, { expertise: `${first.product}、${second.product}` });
   }
+  add(['专家'], rng.pick(EXPERT_UNITS), CITY_BUREAU, { expertise: '危险化学品' });
+  add(['专家'], rng.pick(EXPERT_UNITS), CITY_BUREAU, { expertise: '食品相关产品' });
 
   // 回避: some county officers avoid an enterprise of their own county (e.g. a former employer), some 组长 one anywhere.
   const byCounty = new Map<string, Enterprise[]>();

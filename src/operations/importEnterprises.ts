@@ -4,6 +4,7 @@
  * `dryRun` writes nothing and reports the same counts (inserted/updated predicted from the registry).
  */
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import { resolveProducts } from '../domain/catalogue';
 import { shanghaiDate } from '../domain/calendar';
 import {
   ENTERPRISE_SPEC,
@@ -44,6 +45,8 @@ export interface EnterpriseImportReport {
   rejected: RowRejection[];
   /** Imported rows whose licence expired before the active campaign's start: they will not be in its draw. */
   expiredBefore?: { campaign: { name: string; year: number; from: string }; enterprises: ExpiredLicence[] };
+  /** 获证产品 entries the licence catalogue does not know: those enterprises get no expert (docs/draw-spec.md §5.1) */
+  unknownProducts?: { line: number; value: string }[];
 }
 
 export function enterpriseUpsert(e: Enterprise): AnyBulkWriteOperation<EnterpriseDoc> {
@@ -60,6 +63,8 @@ export async function importEnterpriseRows(
   const imported = await upsertRows(enterpriseModel(conn), 'uscc', valid.map((v) => v.value), enterpriseUpsert, dryRun);
 
   const report: EnterpriseImportReport = { dryRun, total: rows.length, imported, rejected };
+  const unknownProducts = valid.flatMap((v) => resolveProducts(v.value.product).unknown.map((value) => ({ line: v.line, value })));
+  if (unknownProducts.length > 0) report.unknownProducts = unknownProducts;
   const campaign = await findActiveCampaign(conn, shanghaiDate(opts.now ?? new Date()));
   if (campaign !== null) {
     // Same rule as domain/population.ts: a licence ending before the campaign's first day is out of the draw.
@@ -74,6 +79,15 @@ export async function importEnterpriseRows(
 export async function importEnterprises(conn: Connection, file: string, opts: ImportOptions = {}): Promise<EnterpriseImportReport> {
   const content = await readRegistryFile(file, ENTERPRISE_SPEC);
   return { ...(await importEnterpriseRows(conn, content.rows, opts)), file, format: content.format };
+}
+
+/** Values the licence catalogue does not know, with their lines (at most 20 shown). */
+export function catalogueNotice(what: string, items: readonly { line: number; value: string }[], effect: string): string[] {
+  return [
+    `注意：以下${items.length}处${what}不在工业产品生产许可证产品目录中（${effect}；请按目录中的产品单元名称填写）：`,
+    ...items.slice(0, 20).map((u) => `  第${u.line}行：${u.value}`),
+    ...(items.length > 20 ? [`  ……其余${items.length - 20}处从略`] : []),
+  ];
 }
 
 /** Rejected rows as "第N行：原因". */
@@ -105,5 +119,6 @@ export function formatEnterpriseReport(r: EnterpriseImportReport): string[] {
       ...enterprises.map((e) => `  第${e.line}行：${e.name}（${e.uscc}，许可证${e.licenceNo}，有效期止${e.validTo}）`),
     );
   }
+  if (r.unknownProducts && r.unknownProducts.length > 0) lines.push(...catalogueNotice('获证产品', r.unknownProducts, '这些企业抽中后无法按产品目录匹配专家'));
   return lines;
 }

@@ -5,11 +5,12 @@
  * be imported before the enterprises.
  */
 import type { AnyBulkWriteOperation, Connection } from 'mongoose';
+import { resolveProducts } from '../domain/catalogue';
 import { STAFF_SPEC, staffValidator, type RowRejection, type SourceRow, type StaffHeader } from '../domain/registryRows';
 import { STAFF_ROLES, type Staff } from '../domain/types';
 import { enterpriseModel } from '../store/enterprise';
 import { staffModel, type StaffMember } from '../store/staff';
-import { countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
+import { catalogueNotice, countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
 import { rowUpsert, upsertRows, validateInTurns } from './rowUpsert';
 
@@ -24,6 +25,8 @@ export interface StaffImportReport {
   roles: Record<string, number>;
   /** 回避企业 codes not found in 检查对象名录库. */
   unknownAvoid: { line: number; uscc: string }[];
+  /** experts' 专业领域 entries the licence catalogue does not know: they never match (docs/draw-spec.md §5.1) */
+  unknownExpertise?: { line: number; value: string }[];
 }
 
 export function staffUpsert(s: Staff): AnyBulkWriteOperation<StaffMember> {
@@ -53,7 +56,11 @@ export async function importStaffRows(
   );
   const unknownAvoid = valid.flatMap((v) => v.value.avoid.filter((c) => !known.has(c)).map((uscc) => ({ line: v.line, uscc })));
 
-  return { dryRun, total: rows.length, imported, rejected, roles, unknownAvoid };
+  const unknownExpertise = valid
+    .filter((v) => v.value.roles.includes('专家'))
+    .flatMap((v) => resolveProducts(v.value.expertise).unknown.map((value) => ({ line: v.line, value })));
+
+  return { dryRun, total: rows.length, imported, rejected, roles, unknownAvoid, ...(unknownExpertise.length > 0 ? { unknownExpertise } : {}) };
 }
 
 export async function importStaff(conn: Connection, file: string, opts: ImportOptions = {}): Promise<StaffImportReport> {
@@ -78,5 +85,6 @@ export function formatStaffReport(r: StaffImportReport): string[] {
     );
     if (r.unknownAvoid.length > NOTICE_LIMIT) lines.push(`  ……其余${r.unknownAvoid.length - NOTICE_LIMIT}个从略`);
   }
+  if (r.unknownExpertise && r.unknownExpertise.length > 0) lines.push(...catalogueNotice('专家的专业领域', r.unknownExpertise, '不参与专家匹配'));
   return lines;
 }

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { PublicSource } from '../domain/draw2/model';
 import type { RiskClass } from '../domain/types';
 
 export type CampaignStatus = 'active' | 'closed';
@@ -16,6 +17,10 @@ export interface Campaign {
   /** County staff do not inspect enterprises of their own county. */
   excludeOwnCounty: boolean;
   status: CampaignStatus;
+  /** a public random source pinned for the draw (docs/draw-spec.md §3.2), set with `draw settings` */
+  drawSource?: PublicSource | null;
+  /** how officers appear in the public draw bundle: their names, or pseudonyms (the default) */
+  publicNames?: 'names' | 'pseudonyms';
   /**
    * Enforces "one active campaign per year" with a plain unique index: `active:<year>` while active,
    * `closed:<id>` once closed. Always present, so no sparse or partial index is needed.
@@ -43,6 +48,8 @@ const schema = new Schema<Campaign>(
     riskRatios: { A: ratio, B: ratio, C: ratio, D: ratio },
     excludeOwnCounty: { type: Boolean, required: true, default: true },
     status: { type: String, required: true, enum: ['active', 'closed'], default: 'active' },
+    drawSource: Schema.Types.Mixed,
+    publicNames: { type: String, enum: ['names', 'pseudonyms'] },
     slot: { type: String, required: true },
   },
   { timestamps: true, versionKey: false, collection: 'campaigns' },

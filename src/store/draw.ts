@@ -1,8 +1,6 @@
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { DrawBundle } from '../domain/bundle';
-import { chainEntry, GENESIS_HASH } from '../domain/hashChain';
-import { binaryBytes } from './binary';
+import type { Commitment, HashedLogEntry, Parameters, PublicSource } from '../domain/draw2/model';
+import { nextEntry } from '../domain/draw2/chain';
 import { isDuplicateKeyError } from './processedEvents';
 
 /**
@@ -17,19 +15,52 @@ export interface Draw {
   status: DrawStatus;
   requestedBy: string;
   requestedByName: string;
-  /** as announced: the liaison's public random number, or the one the bot generated */
-  entropy: string;
-  entropySource: 'liaison' | 'generated';
+  /** 'spotcheck-draw/2' for draws made since the commit-and-reveal draw (docs/draw-spec.md); absent: spotcheck-draw/1 */
+  algorithm?: string;
   /** required from attempt 2 on */
   reason?: string;
   populationHash: string;
   staffHash: string;
-  seed: string;
-  resultHash: string;
-  /** the log's tail hash when the preview was computed (the bundle's prevLogHash; it ties the bundle to the log) */
-  prevLogHash: string;
-  /** the whole published bundle, gzip-compressed JSON */
-  bundleGz: Buffer;
+  // ---- spotcheck-draw/2: the preview (commitment) -----------------------------------------------------------------
+  exclusionsHash?: string;
+  parametersHash?: string;
+  /** the commitment logged at preview (docs/draw-spec.md §3.1) and its hash */
+  commitment?: Commitment;
+  commitmentHash?: string;
+  parameters?: Parameters;
+  /** the pinned public source, or null */
+  source?: PublicSource | null;
+  /** the bot's random value: secret until the confirmation reveals it */
+  botValue?: string;
+  /** the 种子 typed with /抽取 (the preview card's input starts with it) */
+  proposedEntropy?: string;
+  /** seq of the commit entry in the campaign's log */
+  commitSeq?: number;
+  // ---- the confirmation (reveal) ------------------------------------------------------------------------------------
+  /** the public entropy as used (v1: the liaison's number or a generated one) */
+  entropy?: string;
+  seed?: string;
+  resultHash?: string;
+  /** v2: gzip JSON of the computed draw and its inputs, kept from the claim until the bundles are written */
+  coreGz?: Buffer;
+  /** v2: gzip JSON of what the dispatch needs (details.selection, details.teams, details.shortages) */
+  teamsGz?: Buffer;
+  /** v2: the redraw fence ran (unstarted tasks of the replaced draw voided, none started) */
+  fenced?: boolean;
+  /** v2: seq of the reveal entry */
+  revealSeq?: number;
+  /** the internal bundle, gzip-compressed JSON (v1: the one bundle) */
+  bundleGz?: Buffer;
+  /** v2: the public bundle, gzip-compressed JSON */
+  publicBundleGz?: Buffer;
+  /** counties and tasks of this draw, for cards (v2; avoids unpacking the bundle) */
+  summary?: { selected: number; teams: number; byCounty: { county: string; n: number }[]; shortages: number };
+  /** items the dispatch could not send, with why (the 市局联络员 is told; the resume job skips them) */
+  parked?: ParkedItem[];
+  // ---- spotcheck-draw/1 only ------------------------------------------------------------------------------------------
+  entropySource?: 'liaison' | 'generated';
+  /** the log's tail hash when the preview was computed (the bundle's prevLogHash) */
+  prevLogHash?: string;
   confirmedBy?: string;
   confirmedAt?: Date;
   /** `<campaignId>:<attempt>`, set on confirmation only: a unique index lets each attempt be confirmed once */
@@ -38,6 +69,13 @@ export interface Draw {
   dispatchedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface ParkedItem {
+  /** e.g. `assign:12`, `county:盐湖区`, `task:12` */
+  key: string;
+  reason: string;
+  at: Date;
 }
 
 export type DrawDoc = Draw & { _id: Types.ObjectId };
@@ -49,21 +87,38 @@ const drawSchema = new Schema<Draw>(
     status: { type: String, required: true, enum: ['previewed', 'confirmed', 'superseded', 'abandoned'] },
     requestedBy: { type: String, required: true },
     requestedByName: { type: String, required: true },
-    entropy: { type: String, required: true },
-    entropySource: { type: String, required: true, enum: ['liaison', 'generated'] },
+    algorithm: String,
     reason: String,
     populationHash: { type: String, required: true },
     staffHash: { type: String, required: true },
-    seed: { type: String, required: true },
-    resultHash: { type: String, required: true },
-    prevLogHash: { type: String, required: true },
-    bundleGz: { type: Buffer, required: true },
+    exclusionsHash: String,
+    parametersHash: String,
+    commitment: Schema.Types.Mixed,
+    commitmentHash: String,
+    parameters: Schema.Types.Mixed,
+    source: Schema.Types.Mixed,
+    botValue: String,
+    proposedEntropy: String,
+    commitSeq: Number,
+    entropy: String,
+    seed: String,
+    resultHash: String,
+    coreGz: Buffer,
+    teamsGz: Buffer,
+    fenced: Boolean,
+    revealSeq: Number,
+    bundleGz: Buffer,
+    publicBundleGz: Buffer,
+    summary: Schema.Types.Mixed,
+    parked: { type: [new Schema({ key: String, reason: String, at: Date }, { _id: false })], default: undefined },
+    entropySource: { type: String, enum: ['liaison', 'generated'] },
+    prevLogHash: String,
     confirmedBy: String,
     confirmedAt: Date,
     confirmedSlot: String,
     dispatchedAt: Date,
   },
-  { timestamps: true, versionKey: false, collection: 'draws' },
+  { timestamps: true, versionKey: false, collection: 'draws', minimize: false },
 );
 drawSchema.index({ campaignId: 1, status: 1 });
 drawSchema.index({ confirmedSlot: 1 }, { unique: true, sparse: true });
@@ -72,76 +127,77 @@ export function drawModel(conn: Connection): Model<Draw> {
   return conn.models.Draw ?? conn.model<Draw>('Draw', drawSchema);
 }
 
-export function packBundle(bundle: DrawBundle): Buffer {
-  return gzipSync(Buffer.from(JSON.stringify(bundle)));
-}
+// spotcheck-draw/1 kept its log in the collection `draw_log` (one global chain); draws made since write to each
+// campaign's chain below (docs/draw-spec.md §8). The old collection is left as it is.
 
-export function unpackBundle(data: unknown): DrawBundle {
-  return JSON.parse(gunzipSync(binaryBytes(data)).toString('utf8')) as DrawBundle;
-}
+// ---- spotcheck-draw/2: each campaign's hash chain (docs/draw-spec.md §8) ----------------------------------------
 
-// ---- the tamper-evident draw log --------------------------------------------------------------------------------
-
-export type DrawLogKind = 'preview' | 'confirm' | 'abandon';
-
-export interface DrawLogEntry {
+export interface ChainDoc {
+  campaignId: Types.ObjectId;
   seq: number;
-  /** set for entries that must exist once (e.g. `confirm:<drawId>`): appending it again returns the first */
+  /** set for entries that must exist once (`commit:<drawId>`, `reveal:<drawId>` …): appending it again returns the first */
   key?: string;
-  prevHash: string;
+  /** the entry as hashed (format, campaign, seq, prev, at, kind, data) */
+  entry: Omit<HashedLogEntry, 'hash'>;
   hash: string;
-  payload: Record<string, unknown>;
-  at: Date;
 }
 
-const logSchema = new Schema<DrawLogEntry>(
+const chainSchema = new Schema<ChainDoc>(
   {
+    campaignId: { type: Schema.Types.ObjectId, required: true },
     seq: { type: Number, required: true },
     key: String,
-    prevHash: { type: String, required: true },
+    entry: { type: Schema.Types.Mixed, required: true },
     hash: { type: String, required: true },
-    payload: { type: Schema.Types.Mixed, required: true },
-    at: { type: Date, required: true },
   },
-  { versionKey: false, collection: 'draw_log', minimize: false },
+  { versionKey: false, collection: 'draw_chain', minimize: false },
 );
-logSchema.index({ seq: 1 }, { unique: true });
-logSchema.index({ key: 1 }, { unique: true, sparse: true });
+chainSchema.index({ campaignId: 1, seq: 1 }, { unique: true });
+chainSchema.index({ key: 1 }, { unique: true, sparse: true });
 
-export function drawLogModel(conn: Connection): Model<DrawLogEntry> {
-  return conn.models.DrawLogEntry ?? conn.model<DrawLogEntry>('DrawLogEntry', logSchema);
+export function drawChainModel(conn: Connection): Model<ChainDoc> {
+  return conn.models.DrawChain ?? conn.model<ChainDoc>('DrawChain', chainSchema);
 }
 
-export async function lastLogHash(conn: Connection): Promise<string> {
-  const last = await drawLogModel(conn).findOne({}, { hash: 1 }).sort({ seq: -1 }).lean();
-  return last?.hash ?? GENESIS_HASH;
+function hashed(doc: Pick<ChainDoc, 'entry' | 'hash'>): HashedLogEntry {
+  return { ...(doc.entry as Omit<HashedLogEntry, 'hash'>), hash: doc.hash };
+}
+
+/** The campaign's chain in order, up to and including `uptoSeq` (all when absent). */
+export async function loadChain(conn: Connection, campaignId: Types.ObjectId, uptoSeq?: number): Promise<HashedLogEntry[]> {
+  const filter: Record<string, unknown> = { campaignId };
+  if (uptoSeq !== undefined) filter.seq = { $lte: uptoSeq };
+  const docs = await drawChainModel(conn).find(filter).sort({ seq: 1 }).lean<ChainDoc[]>();
+  return docs.map(hashed);
 }
 
 /**
- * Appends to the hash chain: each entry holds the previous entry's hash. Nothing is ever updated or deleted;
- * a concurrent append loses the unique `seq` race and retries on the new tail.
+ * Appends to the campaign's chain. Nothing is ever updated or deleted; a concurrent append loses the unique
+ * (campaign, seq) race and retries on the new tail. With a key, an entry already written is returned as it is.
  */
-export async function appendDrawLog(
+export async function appendChain(
   conn: Connection,
-  payload: Record<string, unknown>,
+  campaignId: Types.ObjectId,
+  kind: string,
+  data: Record<string, unknown>,
   at: Date,
   key?: string,
-): Promise<DrawLogEntry> {
-  const model = drawLogModel(conn);
-  for (let i = 0; i < 20; i++) {
+): Promise<HashedLogEntry> {
+  const model = drawChainModel(conn);
+  for (let i = 0; i < 50; i++) {
     if (key) {
-      const existing = await model.findOne({ key }).lean<DrawLogEntry>();
-      if (existing) return existing;
+      const existing = await model.findOne({ key }).lean<ChainDoc>();
+      if (existing) return hashed(existing);
     }
-    const last = await model.findOne({}, { seq: 1, hash: 1 }).sort({ seq: -1 }).lean();
-    const entry = chainEntry(last ? { hash: last.hash } : null, payload);
-    const doc: DrawLogEntry = { seq: (last?.seq ?? 0) + 1, ...(key ? { key } : {}), prevHash: entry.prevHash, hash: entry.hash, payload, at };
+    const last = await model.findOne({ campaignId }).sort({ seq: -1 }).lean<ChainDoc>();
+    const entry = nextEntry(last ? { seq: last.seq, hash: last.hash } : null, String(campaignId), at, kind, data);
+    const { hash, ...body } = entry;
     try {
-      await model.create(doc);
-      return doc;
+      await model.create({ campaignId, seq: entry.seq, ...(key ? { key } : {}), entry: body, hash });
+      return entry;
     } catch (err) {
       if (!isDuplicateKeyError(err)) throw err;
     }
   }
-  throw new Error('draw log append kept losing the race');
+  throw new Error('draw chain append kept losing the race');
 }

@@ -10,7 +10,7 @@ import type { Logger } from '../logger';
 import { calendarYearModel } from './calendarYear';
 import { campaignModel } from './campaign';
 import { countyReportModel } from './countyReport';
-import { drawLogModel, drawModel } from './draw';
+import { drawChainModel, drawModel } from './draw';
 import { enterpriseModel } from './enterprise';
 import { extraChecklistModel } from './extraChecklist';
 import { importLogModel } from './importLog';
@@ -28,7 +28,7 @@ export const MODEL_FACTORIES: readonly ((conn: Connection) => Model<never>)[] = 
   campaignModel,
   countyReportModel,
   drawModel,
-  drawLogModel,
+  drawChainModel,
   enterpriseModel,
   extraChecklistModel,
   importLogModel,

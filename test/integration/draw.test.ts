@@ -1,12 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canonicalPopulation, populationHash } from '../../src/domain/draw';
-import { eligiblePopulation } from '../../src/domain/population';
-import { verifyBundle, type DrawBundle } from '../../src/domain/bundle';
-import { verifyChain } from '../../src/domain/hashChain';
+import { chainProblems } from '../../src/domain/draw2/chain';
+import { buildParameters } from '../../src/domain/draw2/inputs';
+import type { InternalBundle, PublicBundle } from '../../src/domain/draw2/model';
+import { prepareSteps } from '../../src/domain/draw2/session';
+import { runSync } from '../../src/domain/draw2/steps';
+import { verifyV2 } from '../../src/domain/draw2/verify';
 import { runCli } from '../../src/cli';
-import { drawLogModel, drawModel } from '../../src/store/draw';
+import { drawChainModel, drawModel, loadChain } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
 import { cardText, findButtons } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
@@ -84,10 +86,19 @@ describe('/抽取', () => {
     const conn = h.service.db.connection;
     const preview = await command(reg.cityLiaison.openId, '/抽取 种子=2024031503');
     const text = cardText(preview.content);
-    const { eligible } = eligiblePopulation(reg.data.enterprises, reg.campaign.from);
-    expect(text).toContain(populationHash(canonicalPopulation(eligible)));
+    const params = buildParameters({ ...reg.campaign });
+    const prepared = runSync(prepareSteps(reg.data.enterprises, reg.data.staff, params));
+    const eligible = prepared.population;
+    expect(text).toContain(prepared.populationHash);
+    expect(text).toContain(prepared.staffHash);
     expect(text).toContain('2024031503');
     expect(findButtons(preview.content).map((b) => b.text)).toEqual(['确认抽取', '取消']);
+    // The commitment is in the log before anything is drawn; the secret value is not.
+    const chain = await loadChain(conn, reg.campaign._id);
+    expect(chain.map((e) => e.kind)).toEqual(['commit']);
+    const pending = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;
+    expect(JSON.stringify(chain)).not.toContain(pending.botValue!);
+    expect(text).not.toContain(pending.botValue!);
     // Nothing is dispatched before confirmation.
     expect(await tasks().countDocuments()).toBe(0);
     const before = h.emulator.messages().length;
@@ -114,6 +125,11 @@ describe('/抽取', () => {
       expect(names.size).toBe(t.team.length);
       expect(t.team.filter((m) => m.role === '组长')).toHaveLength(1);
       expect(t.team.filter((m) => m.role !== '专家').length).toBeGreaterThanOrEqual(2);
+      // 由市、县两级执法监管人员组成: a city 组长 and at least one county officer, not of the firm's own county.
+      expect(t.team.find((m) => m.role === '组长')!.county).toBe('市局');
+      const countyOfficers = t.team.filter((m) => m.role === '执法人员' && m.county !== '市局');
+      expect(countyOfficers.length).toBeGreaterThanOrEqual(1);
+      for (const m of countyOfficers) expect(m.county).not.toBe(t.enterprise.county);
       expect(t.state).toBe('待接收');
     }
 
@@ -123,30 +139,49 @@ describe('/抽取', () => {
     expect(await tasks().countDocuments()).toBe(drawn.length);
     expect(await drawModel(conn).countDocuments({ status: 'confirmed' })).toBe(1);
 
-    // The bundle sent as a file verifies, and fails with one enterprise swapped.
-    await h.emulator.waitFor((m) => m.msg_type === 'file');
-    const file = h.emulator.files().find((f) => f.file_name.endsWith('.json'))!;
-    const bundle = JSON.parse(file.data.toString('utf8')) as DrawBundle;
-    expect(verifyBundle(bundle).ok).toBe(true);
+    // Two files: the internal bundle and the public one; both verify, and the internal one fails with a firm swapped.
+    await h.emulator.waitFor(() => h.emulator.files().filter((f) => f.file_name.startsWith('抽取数据包')).length >= 2);
+    const internalFile = h.emulator.files().find((f) => f.file_name.startsWith('抽取数据包-内部'))!;
+    const publicFile = h.emulator.files().find((f) => f.file_name.startsWith('抽取数据包-可公开'))!;
+    const bundle = JSON.parse(internalFile.data.toString('utf8')) as InternalBundle;
+    const pub = JSON.parse(publicFile.data.toString('utf8')) as PublicBundle;
+    expect(verifyV2(bundle).problems).toEqual([]);
+    expect(verifyV2(pub).problems).toEqual([]);
+    expect(bundle.kind).toBe('internal');
+    expect(pub.kind).toBe('public');
+    // What may be published carries no credit-risk class and no open id.
+    // (only the per-stratum numbers, which the counts rule needs; firms are numbered by county and code)
+    for (const f of pub.firms) expect(Object.keys(f).sort()).toEqual(['county', 'licenceNo', 'name', 'no', 'uscc']);
+    expect(JSON.stringify(pub.log)).not.toMatch(/"riskClass"/);
+    expect(JSON.stringify(pub)).not.toContain(reg.cityLiaison.openId);
+    for (const t of drawn) for (const m of t.team) expect(JSON.stringify(pub)).not.toContain(m.openId);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
     const good = path.join(dir, 'good.json');
     writeFileSync(good, JSON.stringify(bundle));
     const ok = await cli(['draw', 'verify', good]);
     expect(ok.code).toBe(0);
-    expect(ok.out).toContain('核验通过');
-    const outsider = bundle.population.find((e) => !bundle.selection.some((s) => s.uscc === e.uscc) && e.category === bundle.selection[0].category && e.riskClass === bundle.selection[0].riskClass)!;
-    const swapped = JSON.parse(JSON.stringify(bundle)) as DrawBundle;
-    Object.assign(swapped.selection[0], { uscc: outsider.uscc, name: outsider.name, licenceNo: outsider.licenceNo });
+    expect(ok.out).toContain('核验通过（内部数据包）');
+    const goodPublic = path.join(dir, 'public.json');
+    writeFileSync(goodPublic, JSON.stringify(pub));
+    const okPublic = await cli(['draw', 'verify', goodPublic]);
+    expect(okPublic.code).toBe(0);
+    expect(okPublic.out).toContain('可公开数据包无法核对的内容');
+    const chosen = new Set(bundle.result.selection.map((s) => s.uscc));
+    const outsider = bundle.population.find((e) => !chosen.has(e.uscc))!;
+    const swapped = JSON.parse(JSON.stringify(bundle)) as InternalBundle;
+    swapped.result.selection[0]!.uscc = outsider.uscc;
     const bad = path.join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify(swapped));
     const fail = await cli(['draw', 'verify', bad]);
     expect(fail.code).not.toBe(0);
-    expect(fail.err).toContain('核验不通过');
+    expect(fail.err).toContain('核验不通过：规则');
 
-    // The log is a valid hash chain with the preview and the confirmation.
-    const log = await drawLogModel(conn).find().sort({ seq: 1 }).lean();
-    expect(log.map((e) => e.payload.kind)).toEqual(['preview', 'confirm']);
-    expect(verifyChain(log.map((e) => ({ prevHash: e.prevHash, hash: e.hash, payload: e.payload }))).ok).toBe(true);
+    // The log is a valid hash chain with the commitment and the reveal.
+    const log = await loadChain(conn, reg.campaign._id);
+    expect(log.map((e) => e.kind)).toEqual(['commit', 'reveal']);
+    expect(chainProblems(log, String(reg.campaign._id))).toEqual([]);
+    expect(log[1]!.data.botValue).toBe(bundle.reveal.botValue);
+    expect(log[1]!.data.entropy).toBe('2024031503');
   });
 
   it('lets a county liaison receive their county’s tasks, and nobody else', async () => {
@@ -181,9 +216,10 @@ describe('/抽取', () => {
     expect(await tasks().countDocuments({ _id: { $in: old.map((t) => t._id) }, state: '已作废' })).toBe(old.length);
     const member = old[0].team[0].openId;
     await h.emulator.waitFor((m) => m.receive_id === member && cardText(m.content).includes('任务已作废'));
-    const log = await drawLogModel(h.service.db.connection).find().sort({ seq: 1 }).lean();
-    expect(log.map((e) => e.payload.kind)).toEqual(['preview', 'confirm', 'preview', 'confirm']);
-    expect(log[2].payload.reason).toBe('两名执法人员调离');
+    const log = await loadChain(h.service.db.connection, reg.campaign._id);
+    expect(log.map((e) => e.kind)).toEqual(['commit', 'reveal', 'commit', 'reveal']);
+    expect(log[2]!.data.reason).toBe('两名执法人员调离');
+    expect(log[2]!.data.attempt).toBe(2);
   });
 
   it('a redraw whose dispatch was interrupted by a crash is finished by the dispatch job, logging once', async () => {
@@ -196,7 +232,7 @@ describe('/抽取', () => {
     await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
     await draws.updateOne({ _id: first._id }, { $set: { status: 'confirmed' } });
     await tasks().updateOne({ _id: firstTask._id }, { $set: { state: '待接收' } });
-    const logBefore = await drawLogModel(conn).countDocuments();
+    const logBefore = await drawChainModel(conn).countDocuments();
 
     // The minutely schedule may hold the job's lease right now: run it as soon as it is free.
     const deadline = Date.now() + 120_000;
@@ -207,7 +243,7 @@ describe('/抽取', () => {
     expect((await draws.findById(second._id).lean())?.dispatchedAt).toBeInstanceOf(Date);
     expect((await draws.findById(first._id).lean())?.status).toBe('superseded');
     expect((await tasks().findById(firstTask._id).lean())?.state).toBe('已作废');
-    expect(await drawLogModel(conn).countDocuments()).toBe(logBefore);
+    expect(await drawChainModel(conn).countDocuments()).toBe(logBefore);
     expect(await draws.countDocuments({ status: 'confirmed' })).toBe(1);
   });
 

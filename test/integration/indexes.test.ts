@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import mongoose, { Types } from 'mongoose';
 import { createLogger } from '../../src/logger';
-import { drawLogModel } from '../../src/store/draw';
+import { drawChainModel } from '../../src/store/draw';
 import { ensureIndexes, IndexBuildError, indexName } from '../../src/store/indexes';
 import { openTestDb, testMongoUri, uniqueDbName, type TestDb, type TestMongo } from '../support/db';
 import { withDbName } from '../support/harness';
@@ -50,8 +50,9 @@ describe('ensureIndexes', () => {
     }
     // Once built, the guarantee holds: a second seq 1 is refused.
     const at = new Date();
-    await drawLogModel(db.conn).create({ seq: 1, prevHash: 'a', hash: 'b', payload: {}, at });
-    await expect(drawLogModel(db.conn).create({ seq: 1, prevHash: 'b', hash: 'c', payload: {}, at })).rejects.toMatchObject({ code: 11000 });
+    const campaignId = new Types.ObjectId();
+    await drawChainModel(db.conn).create({ campaignId, seq: 1, entry: { kind: 'commit', at: at.toISOString() }, hash: 'b' });
+    await expect(drawChainModel(db.conn).create({ campaignId, seq: 1, entry: { kind: 'commit', at: at.toISOString() }, hash: 'c' })).rejects.toMatchObject({ code: 11000 });
     // Building again is a no-op.
     await ensureIndexes(db.conn, log);
   });
@@ -101,9 +102,10 @@ describe('the service', () => {
     const conn = await mongoose.createConnection(uri, { autoIndex: false }).asPromise();
     try {
       const at = new Date();
-      await conn.db!.collection('draw_log').insertMany([
-        { seq: 1, prevHash: '0'.repeat(64), hash: 'a'.repeat(64), payload: { kind: 'preview' }, at },
-        { seq: 1, prevHash: '0'.repeat(64), hash: 'b'.repeat(64), payload: { kind: 'preview' }, at },
+      const campaignId = new Types.ObjectId();
+      await conn.db!.collection('draw_chain').insertMany([
+        { campaignId, seq: 1, entry: { kind: 'commit', at }, hash: 'a'.repeat(64) },
+        { campaignId, seq: 1, entry: { kind: 'commit', at }, hash: 'b'.repeat(64) },
       ]);
 
       const service = await startServiceProcess({ MONGODB_URI: uri, PATH: pathWithoutMongod(), LOG_LEVEL: 'info' }, { waitHealthy: false });
@@ -111,14 +113,14 @@ describe('the service', () => {
       expect(exit.code).not.toBe(0);
       expect(exit.code).not.toBeNull();
       expect(service.stderr).toContain('启动失败');
-      expect(service.stderr).toContain('模型 DrawLogEntry（集合 draw_log）的索引 seq_1');
-      expect(service.stderr).toContain('Index build failed: model DrawLogEntry (collection draw_log), index seq_1');
+      expect(service.stderr).toContain('模型 DrawChain（集合 draw_chain）的索引 campaignId_1_seq_1');
+      expect(service.stderr).toContain('Index build failed: model DrawChain (collection draw_chain), index campaignId_1_seq_1');
       const fatal = service.logs().find((l) => l.msg === 'index build failed: the service does not start without it');
-      expect(fatal).toMatchObject({ model: 'DrawLogEntry', collection: 'draw_log', index: 'seq_1' });
+      expect(fatal).toMatchObject({ model: 'DrawChain', collection: 'draw_chain', index: 'campaignId_1_seq_1' });
       // It never served: nothing was listening on its port.
       expect(await fetch(`http://127.0.0.1:${service.port}/healthz`).then(() => 'answered', () => 'refused')).toBe('refused');
       // And the data it refused to run on is untouched: a third seq 1 was never written.
-      expect(await conn.db!.collection('draw_log').countDocuments({ seq: 1 })).toBe(2);
+      expect(await conn.db!.collection('draw_chain').countDocuments({ seq: 1 })).toBe(2);
     } finally {
       await conn.dropDatabase().catch(() => undefined);
       await conn.close();

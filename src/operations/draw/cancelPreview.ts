@@ -1,9 +1,9 @@
 import type { Connection, Types } from 'mongoose';
 import type { Actor } from '../../policies';
-import { appendDrawLog, drawModel, type DrawDoc } from '../../store/draw';
+import { appendChain, drawModel, type DrawDoc } from '../../store/draw';
 import { drawRefusal, refuse, type Refusal } from './context';
 
-/** The cancel button of a preview: the preview is abandoned (and logged); nothing is drawn. */
+/** The cancel button of a preview: the preview is abandoned (and a void entry logged); nothing is drawn. */
 export async function cancelPreview(
   conn: Connection,
   now: Date,
@@ -15,6 +15,15 @@ export async function cancelPreview(
     .findOneAndUpdate({ _id: input.drawId, status: 'previewed' }, { $set: { status: 'abandoned' } }, { returnDocument: 'after' })
     .lean<DrawDoc>();
   if (!draw) return refuse('无法取消', '这次预览已确认或已失效。');
-  await appendDrawLog(conn, { kind: 'abandon', drawId: String(draw._id), why: '联络员取消', by: input.actor.openId }, now);
+  if (draw.commitSeq !== undefined) {
+    await appendChain(
+      conn,
+      draw.campaignId,
+      'void',
+      { drawId: String(draw._id), attempt: draw.attempt, reason: 'cancelled', note: '联络员取消' },
+      now,
+      `void:${String(draw._id)}`,
+    );
+  }
   return { ok: true, draw };
 }

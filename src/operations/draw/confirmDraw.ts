@@ -1,26 +1,37 @@
+/**
+ * `确认抽取`: the reveal (docs/draw-spec.md §3.3). Refused before the pinned source's time; refused and voided when
+ * the registries or parameters changed since the commitment. Otherwise the draw is computed from the seed (the
+ * commitment, the bot's value revealed now, and the public 种子), claimed once, fenced against inspections of the
+ * draw it replaces, logged (reveal entry), packed into the internal and public bundles, and dispatched.
+ */
 import type { Connection, Types } from 'mongoose';
-import { checklistKindFor } from '../../domain/checklists';
-import type { DrawBundle } from '../../domain/bundle';
-import type { Team } from '../../domain/teams';
-import type { Enterprise } from '../../domain/types';
+import { catalogueIndex } from '../../domain/catalogue';
+import { buildBundles } from '../../domain/draw2/bundle';
+import { computeSteps, unknownValues, type Computed } from '../../domain/draw2/compute';
+import { personRef } from '../../domain/draw2/inputs';
+import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
+import { announcedInstant, deriveSeed, entropyFor } from '../../domain/draw2/seed';
+import { revealData } from '../../domain/draw2/session';
+import { announcedText, describeSource } from '../../domain/draw2/sourceText';
 import type { Outbox } from '../../platform/outbox';
 import type { Actor } from '../../policies';
-import { assignmentCard, countyTasksCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
-import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import type { Logger } from '../../logger';
-import { binaryBytes } from '../../store/binary';
-import { appendDrawLog, drawModel, unpackBundle, type DrawDoc } from '../../store/draw';
-import { enterpriseModel } from '../../store/enterprise';
+import { campaignModel, type CampaignDoc } from '../../store/campaign';
+import { appendChain, drawModel, loadChain, type DrawDoc } from '../../store/draw';
 import { isDuplicateKeyError } from '../../store/processedEvents';
 import { staffModel } from '../../store/staff';
-import { taskModel, type TaskDoc, type TeamSlot } from '../../store/task';
-import { drawRefusal, readRegistry, refuse, type Refusal } from './context';
+import { taskModel } from '../../store/task';
+import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
+import { confirmedBefore, dispatchDraw } from './dispatch';
+import { gzJson, readGzJson } from './jsonSlices';
+import { runSliced } from './slices';
+
+export { DRAW_BUNDLE_SOURCE, drawBundleFile } from './dispatch';
 
 export interface Confirmed {
   ok: true;
   draw: DrawDoc;
   campaign: CampaignDoc;
-  bundle: DrawBundle;
   /** true when this click found the draw already confirmed (a second click draws nothing) */
   already: boolean;
   /** counties whose task list could not be sent: nobody there is registered as 联络员 */
@@ -32,36 +43,26 @@ export interface Confirmed {
   dispatch: Promise<void>;
 }
 
+/** What a claimed draw keeps until its bundles are written (to finish after a crash). */
+interface Core {
+  population: PopulationRow[];
+  exclusions: ExclusionRow[];
+  staff: StaffRow[];
+  computed: Computed;
+  unknown: BundleDetails['unknownValues'];
+}
+
 /** Counties (of the given list) where no staff member holds the 联络员 role. */
-async function countiesWithoutLiaison(conn: Connection, counties: Iterable<string>): Promise<string[]> {
+export async function countiesWithoutLiaison(conn: Connection, counties: Iterable<string>): Promise<string[]> {
   const liaisons = new Set((await staffModel(conn).find({ roles: '联络员' }, { county: 1 }).lean()).map((l) => l.county));
   return [...new Set(counties)].filter((c) => !liaisons.has(c)).sort();
 }
 
-function teamSlots(team: Team): TeamSlot[] {
-  const slot = (m: { openId: string; name: string; unit: string; county: string }, role: TeamSlot['role']): TeamSlot => ({
-    openId: m.openId,
-    name: m.name,
-    role,
-    unit: m.unit,
-    county: m.county,
-  });
-  return [
-    ...(team.leader ? [slot(team.leader, '组长')] : []),
-    ...team.officers.map((m) => slot(m, '执法人员')),
-    ...(team.expert ? [slot(team.expert, '专家')] : []),
-  ];
-}
-
-/**
- * The confirm button of a preview: confirms it once (a second click, or a click on a replaced preview, draws
- * nothing), voids the tasks of the draw it replaces, logs the confirmation, and dispatches.
- */
 export async function confirmDraw(
   conn: Connection,
   outbox: Outbox,
   now: Date,
-  input: { actor: Actor; drawId: Types.ObjectId },
+  input: { actor: Actor; drawId: Types.ObjectId; entropy?: string },
 ): Promise<Confirmed | Refusal> {
   const denied = drawRefusal(input.actor);
   if (denied) return denied;
@@ -70,41 +71,106 @@ export async function confirmDraw(
   if (!draw) return refuse('预览不存在', '找不到这次预览，请重新发送 /抽取。');
   const campaign = await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>();
   if (!campaign) return refuse('专项不存在', '这次预览所属的专项已不存在，请重新发送 /抽取。');
-  if (draw.status === 'confirmed') {
-    // Dispatch is idempotent: finishing it here also repairs a confirmation interrupted by a crash.
-    const dispatch = draw.dispatchedAt ? Promise.resolve() : dispatchDraw(conn, outbox, now, draw._id).then(() => undefined);
-    return alreadyConfirmed(conn, draw, campaign, dispatch);
-  }
+  if (draw.status === 'confirmed') return alreadyConfirmed(conn, outbox, now, draw, campaign);
   if (draw.status !== 'previewed') {
-    return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请使用最新的预览，或重新发送 /抽取。');
+    return refuse('预览已失效', '这次预览已被新的预览取代、已取消或已作废，未进行抽取。请使用最新的预览，或重新发送 /抽取。');
   }
-
-  const registry = await readRegistry(conn, campaign);
-  if (registry.populationHash !== draw.populationHash || registry.staffHash !== draw.staffHash) {
-    await draws.updateOne({ _id: draw._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
-    await appendDrawLog(conn, { kind: 'abandon', drawId: String(draw._id), why: '预览后名录库发生变化', by: input.actor.openId }, now);
-    return refuse('名录库已变化', '预览之后检查对象名录库或人员名录发生了变化，这次预览已失效。请重新发送 /抽取，按最新名录预览。');
+  if (draw.algorithm !== ALGORITHM || draw.commitSeq === undefined || !draw.commitment || !draw.botValue || !draw.commitmentHash) {
+    return refuse('预览已失效', '这次预览没有完整记入抽取日志，不能确认。请重新发送 /抽取。');
   }
+  const commitment = draw.commitment as Commitment;
 
-  const previous = await draws.findOne({ campaignId: campaign._id, status: 'confirmed' }).lean<DrawDoc>();
-  if (previous) {
-    // Checked at preview too, but an inspection may have started since.
-    const started = await taskModel(conn).countDocuments({ drawId: previous._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
-    if (started > 0) {
-      return refuse('不能重新抽取', `预览之后，第${previous.attempt}次抽取的任务中已有${started}项开始检查，不能再重新抽取。这次预览未生效。`);
+  // A pinned source: not before its time, and the 种子 must be its value.
+  const source = commitment.source;
+  if (source !== null) {
+    const at = announcedInstant(source.announcedAt);
+    if (at !== null && now.getTime() < at.getTime()) {
+      return refuse(
+        '尚未开奖',
+        `本次抽取以${describeSource(source)}为种子。请在 ${announcedText(source.announcedAt)}（北京时间）开奖之后，在预览卡片上填写开奖号码再确认。`,
+      );
     }
   }
-  let confirmed: DrawDoc | null;
+  const entered = input.entropy ?? draw.proposedEntropy ?? '';
+  const entropy = entropyFor(source, entered);
+  if (!entropy.ok) return refuse('种子有误', `${entropy.reason}。请在预览卡片上填写后再确认。`);
+  if (source === null && entropy.entropy !== '' && !/^[\p{L}\p{N}._:+\-/]{1,64}$/u.test(entropy.entropy)) {
+    return refuse('种子有误', '“种子”应为1–64个字母、数字或 .-_:+/。');
+  }
+
+  // The registries and parameters must be what the preview committed to.
+  const registry = await readRegistry(conn, campaign);
+  const changed: string[] = [];
+  if (registry.populationHash !== commitment.populationHash) changed.push('检查对象名录库');
+  if (registry.exclusionsHash !== commitment.exclusionsHash) changed.push('名录库中到期或无效的企业');
+  if (registry.staffHash !== commitment.staffHash) changed.push('人员名录');
+  if (registry.parametersHash !== commitment.parametersHash) changed.push('专项的抽取参数');
+  if (changed.length > 0) {
+    const gone = await draws.updateOne({ _id: draw._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
+    if (gone.modifiedCount > 0) {
+      await appendChain(
+        conn,
+        campaign._id,
+        'void',
+        { drawId: String(draw._id), attempt: draw.attempt, reason: 'registry-changed', note: `预览之后${changed.join('、')}发生了变化` },
+        now,
+        `void:${String(draw._id)}`,
+      );
+    }
+    return refuse(
+      '预览已作废',
+      `预览之后${changed.join('、')}发生了变化，这次预览（第${draw.attempt}次抽取）已作废，未进行抽取，作废已记入抽取日志。请重新发送 /抽取，按最新名录预览。`,
+      draw.attempt,
+    );
+  }
+
+  const previous = await drawModel(conn).find({ campaignId: campaign._id, status: 'confirmed' }).sort({ attempt: -1 }).lean<DrawDoc[]>();
+  for (const p of previous) {
+    const started = await taskModel(conn).countDocuments({ drawId: p._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
+    if (started > 0) {
+      return refuse('不能重新抽取', `预览之后，第${p.attempt}次抽取的任务中已有${started}项开始检查，不能再重新抽取。这次预览未生效。`);
+    }
+  }
+
+  // The draw itself (in slices: a large registry must not hold the service).
+  const seed = deriveSeed(draw.commitmentHash, draw.botValue, entropy.entropy);
+  const index = catalogueIndex();
+  const computed = await runSliced(computeSteps(registry.population, registry.staff, registry.parameters, seed, index));
+  const core: Core = {
+    population: registry.population,
+    exclusions: registry.exclusions,
+    staff: registry.staff,
+    computed,
+    unknown: unknownValues(registry.population, registry.staff, index),
+  };
+  const byCounty = new Map<string, number>();
+  for (const s of computed.selected) byCounty.set(s.row.county, (byCounty.get(s.row.county) ?? 0) + 1);
+  const summary = {
+    selected: computed.selected.length,
+    teams: computed.result.teams.length,
+    byCounty: [...byCounty.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([county, n]) => ({ county, n })),
+    shortages: computed.result.shortages.length,
+  };
+  const teamsGz = await gzJson({ selection: computed.details.selection, teams: computed.details.teams, shortages: computed.details.shortages });
+  const coreGz = await gzJson(core);
+
+  let claimed: DrawDoc | null;
   try {
-    confirmed = await draws
+    claimed = await draws
       .findOneAndUpdate(
         { _id: draw._id, status: 'previewed' },
         {
           $set: {
             status: 'confirmed',
+            entropy: entropy.entropy,
+            seed,
+            resultHash: computed.resultHash,
             confirmedBy: input.actor.openId,
             confirmedAt: now,
-            confirmedSlot: `${String(campaign._id)}:${draw.attempt}`,
+            confirmedSlot: `${String(campaign._id)}:${ALGORITHM}:${draw.attempt}`,
+            coreGz,
+            teamsGz,
+            summary,
           },
         },
         { returnDocument: 'after' },
@@ -116,174 +182,173 @@ export async function confirmDraw(
     }
     throw err;
   }
-  if (!confirmed) {
+  if (!claimed) {
     // Lost a race with a second click on the same button: report what the winner did.
     const winner = await draws.findById(draw._id).lean<DrawDoc>();
-    if (winner?.status === 'confirmed') return alreadyConfirmed(conn, winner, campaign, Promise.resolve());
+    if (winner?.status === 'confirmed') return alreadyConfirmed(conn, outbox, now, winner, campaign);
     return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请重新发送 /抽取。');
   }
 
-  const bundle = unpackBundle(confirmed.bundleGz);
-  const missing = await countiesWithoutLiaison(conn, bundle.selection.map((s) => s.county));
-  const dispatch = dispatchDraw(conn, outbox, now, draw._id).then(() => undefined);
-  return { ok: true, draw: confirmed, campaign, bundle, already: false, countiesWithoutLiaison: missing, dispatch };
+  const finished = await finishConfirmation(conn, claimed, campaign, core);
+  if (!finished.ok) return finished;
+  const missing = await countiesWithoutLiaison(conn, summary.byCounty.map((c) => c.county));
+  const dispatch = dispatchDraw(conn, outbox, now, claimed._id).then(() => undefined);
+  return { ok: true, draw: finished.draw, campaign, already: false, countiesWithoutLiaison: missing, dispatch };
 }
 
-async function alreadyConfirmed(conn: Connection, draw: DrawDoc, campaign: CampaignDoc, dispatch: Promise<void>): Promise<Confirmed> {
-  const bundle = unpackBundle(draw.bundleGz);
-  const missing = await countiesWithoutLiaison(conn, bundle.selection.map((s) => s.county));
-  return { ok: true, draw, campaign, bundle, already: true, countiesWithoutLiaison: missing, dispatch };
-}
-
-/** The draws a confirmed redraw replaces: superseded, their tasks not yet started voided, their teams told. */
-async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc): Promise<string[]> {
-  const draws = drawModel(conn);
-  const earlier = await draws
-    .find({ campaignId: draw.campaignId, status: { $in: ['confirmed', 'superseded'] }, attempt: { $lt: draw.attempt } }, { _id: 1, status: 1 })
-    .lean();
-  const tasks = taskModel(conn);
-  for (const d of earlier) {
-    if (d.status === 'confirmed') await draws.updateOne({ _id: d._id, status: 'confirmed' }, { $set: { status: 'superseded' } });
-    await tasks.updateMany({ drawId: d._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
-    // Keyed messages: running this again after a crash tells nobody twice.
-    const voided = await tasks.find({ drawId: d._id, state: '已作废' }).lean<TaskDoc[]>();
-    for (const t of voided) {
-      for (const m of t.team) {
-        await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, voidedTaskCard(t, draw.reason ?? '重新抽取'));
-      }
-    }
+async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, draw: DrawDoc, campaign: CampaignDoc): Promise<Confirmed | Refusal> {
+  let current = draw;
+  if (draw.algorithm === ALGORITHM && !draw.bundleGz) {
+    // A confirmation interrupted part-way (crash): finish it now (idempotent).
+    const finished = await finishConfirmation(conn, draw, campaign);
+    if (!finished.ok) return finished;
+    current = finished.draw;
   }
-  return earlier.map((d) => String(d._id));
-}
-
-/** Bundles above this are sent gzip-compressed (Feishu takes files up to 30 MB). */
-const PLAIN_BUNDLE_MAX_BYTES = 20 * 1024 * 1024;
-
-/** The published bundle file of a draw, read at delivery (too large to copy into the outbox). */
-export async function drawBundleFile(conn: Connection, ref: string): Promise<Buffer> {
-  const [id, form] = ref.split(':');
-  const draw = await drawModel(conn).findById(id, { bundleGz: 1 }).lean<DrawDoc>();
-  if (!draw) throw new Error(`draw ${id} not found`);
-  const gz = binaryBytes(draw.bundleGz);
-  return form === 'gz' ? gz : Buffer.from(JSON.stringify(unpackBundle(gz)));
+  // Dispatch is idempotent: finishing it here also repairs a confirmation interrupted by a crash.
+  const dispatch = current.dispatchedAt ? Promise.resolve() : dispatchDraw(conn, outbox, now, current._id).then(() => undefined);
+  const counties = current.summary?.byCounty.map((c) => c.county) ?? [];
+  return { ok: true, draw: current, campaign, already: true, countiesWithoutLiaison: await countiesWithoutLiaison(conn, counties), dispatch };
 }
 
 /**
- * Writes the draw's tasks and queues every message. Idempotent (tasks upserted by draw and number, messages keyed),
- * so it can run again after a crash until `dispatchedAt` is set.
+ * The redraw fence (docs/draw-spec.md §11.2): voids the unstarted tasks of every other confirmed draw of the campaign,
+ * then counts their started tasks. Starting a task is a compare-and-set on its state (待接收/待检查 → 检查中), and so is
+ * the void: for each task exactly one of the two wins. If any task of a replaced draw was started meanwhile, the
+ * voids are undone and the new draw is withdrawn (the start wins); otherwise nothing of the old draws can start
+ * any more. Returns the number of started tasks found.
  */
-export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
-  const draws = drawModel(conn);
-  const draw = await draws.findById(drawId).lean<DrawDoc>();
-  if (!draw || draw.status !== 'confirmed') return [];
-  const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
-  const bundle = unpackBundle(draw.bundleGz);
-
-  // Everything below is idempotent, so a dispatch interrupted by a crash is finished by resumeDispatch.
-  const superseded = await supersedeEarlier(conn, outbox, draw);
-  await appendDrawLog(
-    conn,
-    {
-      kind: 'confirm',
-      drawId: String(draw._id),
-      campaign: campaign.name,
-      attempt: draw.attempt,
-      by: draw.confirmedBy ?? draw.requestedBy,
-      entropy: draw.entropy,
-      seed: draw.seed,
-      resultHash: draw.resultHash,
-      ...(superseded.length > 0 ? { supersedes: superseded.join(',') } : {}),
-      ...(draw.reason ? { reason: draw.reason } : {}),
-    },
-    draw.confirmedAt ?? now,
-    `confirm:${String(draw._id)}`,
-  );
-
-  const details = new Map<string, Enterprise>();
-  const rows = await enterpriseModel(conn)
-    .find({ uscc: { $in: bundle.selection.map((s) => s.uscc) } }, { _id: 0, createdAt: 0, updatedAt: 0 })
-    .lean<Enterprise[]>();
-  for (const e of rows) details.set(e.uscc, e);
-  const teamByNo = new Map(bundle.teams.map((t) => [t.no, t]));
-
+async function fence(conn: Connection, draw: DrawDoc): Promise<{ started: number; attempt: number }> {
   const tasks = taskModel(conn);
-  const ops = bundle.selection.map((s) => {
-    const e = details.get(s.uscc);
-    const enterprise: Enterprise = {
-      uscc: s.uscc,
-      name: s.name,
-      licenceNo: s.licenceNo,
-      product: s.product,
-      category: s.category,
-      riskClass: s.riskClass,
-      county: s.county,
-      validFrom: e?.validFrom ?? '',
-      validTo: e?.validTo ?? '',
-      address: e?.address ?? '',
-      ...(e?.contact ? { contact: e.contact } : {}),
-      ...(e?.phone ? { phone: e.phone } : {}),
-    };
-    return {
-      updateOne: {
-        filter: { drawId: draw._id, no: s.no },
-        update: {
-          $setOnInsert: {
-            campaignId: campaign._id,
-            drawId: draw._id,
-            no: s.no,
-            enterprise,
-            checklist: checklistKindFor(s.category),
-            team: teamSlots(teamByNo.get(s.no) as Team),
-            state: '待接收',
-            version: 0,
-          },
-        },
-        upsert: true,
-      },
-    };
-  });
-  if (ops.length > 0) await tasks.bulkWrite(ops, { ordered: false });
-  const all = await tasks.find({ drawId: draw._id }).sort({ no: 1 }).lean<TaskDoc[]>();
-
-  // County task lists, to every liaison of the county.
-  const liaisons = await staffModel(conn).find({ roles: '联络员' }, { openId: 1, county: 1 }).lean();
-  const byCounty = new Map<string, TaskDoc[]>();
-  for (const t of all) byCounty.set(t.enterprise.county, [...(byCounty.get(t.enterprise.county) ?? []), t]);
-  const liaisonCounties = new Set(liaisons.map((l) => l.county));
-  const missing = [...byCounty.keys()].filter((c) => !liaisonCounties.has(c)).sort();
-  for (const [county, countyTasks] of [...byCounty.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const recipients = liaisons.filter((l) => l.county === county);
-    const card = countyTasksCard({ draw, campaign, county, tasks: countyTasks });
-    for (const r of recipients) await outbox.sendCard(`draw:${String(draw._id)}:county:${county}:${r.openId}`, { openId: r.openId }, card);
+  const others = (
+    await drawModel(conn).find({ campaignId: draw.campaignId, status: 'confirmed', _id: { $ne: draw._id } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>()
+  ).filter((o) => confirmedBefore(o, draw));
+  for (const o of others) {
+    await tasks.updateMany({ drawId: o._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
   }
-
-  // Result card and the published bundle, to the liaison who confirmed.
-  const to = { openId: draw.confirmedBy ?? draw.requestedBy };
-  await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw, campaign, bundle, countiesWithoutLiaison: missing }));
-  const gz = Buffer.byteLength(JSON.stringify(bundle)) > PLAIN_BUNDLE_MAX_BYTES;
-  await outbox.sendFile(`draw:${String(draw._id)}:bundle`, to, {
-    name: `抽取数据包-${campaign.year}-第${draw.attempt}次-${draw.resultHash.slice(0, 8)}.json${gz ? '.gz' : ''}`,
-    type: 'stream',
-    source: { kind: DRAW_BUNDLE_SOURCE, ref: `${String(draw._id)}:${gz ? 'gz' : 'json'}` },
-  });
-
-  // One assignment card per task and member.
-  for (const t of all) {
-    const card = assignmentCard(t, campaign);
-    for (const m of t.team) await outbox.sendCard(`task:${String(t._id)}:assign:${m.openId}`, { openId: m.openId }, card);
+  for (const o of others) {
+    const started = await tasks.countDocuments({ drawId: o._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
+    if (started > 0) {
+      for (const x of others) {
+        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: true } }, { $set: { state: '待检查' }, $inc: { version: 1 } });
+        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: false } }, { $set: { state: '待接收' }, $inc: { version: 1 } });
+      }
+      return { started, attempt: o.attempt };
+    }
   }
-  await draws.updateOne({ _id: draw._id }, { $set: { dispatchedAt: now } });
-  return missing;
+  return { started: 0, attempt: 0 };
 }
 
-export const DRAW_BUNDLE_SOURCE = 'drawBundle';
+/**
+ * After the claim: the redraw fence, the reveal entry, the two bundles. Idempotent, so that the dispatch job can finish
+ * a confirmation a crash interrupted. `core` is the computed draw when the caller still has it.
+ */
+export async function finishConfirmation(
+  conn: Connection,
+  claimed: DrawDoc,
+  campaign: CampaignDoc,
+  core?: Core,
+): Promise<{ ok: true; draw: DrawDoc } | Refusal> {
+  const draws = drawModel(conn);
+  let draw = claimed;
+  if (!draw.fenced) {
+    const f = await fence(conn, draw);
+    if (f.started > 0) {
+      const withdrawn = await draws.updateOne(
+        { _id: draw._id, status: 'confirmed', revealSeq: { $exists: false } },
+        { $set: { status: 'abandoned' }, $unset: { confirmedSlot: 1, coreGz: 1, teamsGz: 1 } },
+      );
+      if (withdrawn.modifiedCount > 0) {
+        await appendChain(
+          conn,
+          draw.campaignId,
+          'void',
+          { drawId: String(draw._id), attempt: draw.attempt, reason: 'redraw-race', note: `确认时第${f.attempt}次抽取的任务中已有${f.started}项开始检查` },
+          new Date(),
+          `void:${String(draw._id)}`,
+        );
+      }
+      return refuse('不能重新抽取', `确认时，第${f.attempt}次抽取的任务中已有${f.started}项开始检查，不能再重新抽取。这次预览已作废，未进行抽取。`, draw.attempt);
+    }
+    draw = (await draws.findOneAndUpdate({ _id: draw._id }, { $set: { fenced: true } }, { returnDocument: 'after' }).lean<DrawDoc>()) as DrawDoc;
+  }
 
-/** After a restart: finish dispatching any confirmed draw whose dispatch was interrupted. */
+  const commitment = draw.commitment as Commitment;
+  const before = await loadChain(conn, draw.campaignId);
+  const supersedes = before.filter((e) => e.kind === 'reveal' && e.data.drawId !== String(draw._id)).map((e) => e.data.attempt as number);
+  let reveal: HashedLogEntry;
+  if (draw.revealSeq === undefined) {
+    let c = core;
+    if (c === undefined) c = await readGzJson<Core>(draw.coreGz);
+    const data = revealData(
+      String(draw._id),
+      commitment,
+      draw.commitSeq as number,
+      draw.botValue as string,
+      draw.entropy as string,
+      c.computed,
+      draw.confirmedBy ?? draw.requestedBy,
+      supersedes,
+    );
+    reveal = await appendChain(conn, draw.campaignId, 'reveal', { ...data }, draw.confirmedAt ?? new Date(), `reveal:${String(draw._id)}`);
+    draw = (await draws.findOneAndUpdate({ _id: draw._id }, { $set: { revealSeq: reveal.seq } }, { returnDocument: 'after' }).lean<DrawDoc>()) as DrawDoc;
+    core = c;
+  }
+  if (!draw.bundleGz) {
+    const c = core ?? (await readGzJson<Core>(draw.coreGz));
+    const log = await loadChain(conn, draw.campaignId, draw.revealSeq);
+    const bundles = buildBundles({
+      drawId: String(draw._id),
+      campaign: campaignRef(campaign),
+      attempt: draw.attempt,
+      parameters: draw.parameters!,
+      catalogue: catalogueIndex().catalogue,
+      population: c.population,
+      exclusions: c.exclusions,
+      staff: c.staff,
+      commitment,
+      botValue: draw.botValue as string,
+      entropy: draw.entropy as string,
+      computed: c.computed,
+      unknownValues: c.unknown,
+      log,
+      people: await peopleOf(conn, log),
+      names: campaign.publicNames ?? 'pseudonyms',
+    });
+    const bundleGz = await gzJson(bundles.internal);
+    const publicBundleGz = await gzJson(bundles.public);
+    draw = (await draws
+      .findOneAndUpdate({ _id: draw._id }, { $set: { bundleGz, publicBundleGz }, $unset: { coreGz: 1 } }, { returnDocument: 'after' })
+      .lean<DrawDoc>()) as DrawDoc;
+  }
+  return { ok: true, draw };
+}
+
+/** Everyone named by a `by` ref in the log, from the staff registry. */
+async function peopleOf(conn: Connection, log: readonly HashedLogEntry[]): Promise<Record<string, { openId: string; name: string }>> {
+  const wanted = new Set(log.map((e) => e.data.by).filter((x): x is string => typeof x === 'string'));
+  const out: Record<string, { openId: string; name: string }> = {};
+  for (const s of await staffModel(conn).find({}, { openId: 1, name: 1 }).lean()) {
+    const ref = personRef(s.openId);
+    if (wanted.has(ref)) out[ref] = { openId: s.openId, name: s.name };
+  }
+  return out;
+}
+
+/** After a restart: finish any confirmed draw whose confirmation or dispatch was interrupted. */
 export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date, log: Logger): Promise<number> {
-  const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }, { _id: 1 }).lean();
+  const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>();
   let resumed = 0;
   for (const d of pending) {
     try {
+      if (d.algorithm === ALGORITHM && !d.bundleGz) {
+        const campaign = await campaignModel(conn).findById(d.campaignId).lean<CampaignDoc>();
+        if (!campaign) continue;
+        const finished = await finishConfirmation(conn, d, campaign);
+        if (!finished.ok) {
+          log.warn({ drawId: String(d._id), reason: finished.reason }, 'interrupted confirmation withdrawn');
+          continue;
+        }
+      }
       await dispatchDraw(conn, outbox, now, d._id);
       resumed++;
     } catch (err) {

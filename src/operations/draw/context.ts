@@ -1,22 +1,26 @@
 import type { Connection } from 'mongoose';
-import { eligiblePopulation, type ExcludedEnterprise } from '../../domain/population';
-import { canonicalPopulation, populationHash } from '../../domain/draw';
-import { canonicalStaffList, staffHash, type StaffLike } from '../../domain/teams';
-import type { Enterprise } from '../../domain/types';
+import { catalogueIndex } from '../../domain/catalogue';
+import { buildParameters, type StaffInput } from '../../domain/draw2/inputs';
+import type { CampaignRef, Parameters } from '../../domain/draw2/model';
+import { prepareSteps, type Prepared } from '../../domain/draw2/session';
 import type { Actor } from '../../policies';
 import type { CampaignDoc } from '../../store/campaign';
-import { loadEnterprises } from '../../store/enterprise';
+import { enterpriseModel } from '../../store/enterprise';
+import type { Enterprise } from '../../domain/types';
 import { staffModel } from '../../store/staff';
+import { runSliced, yieldTurn } from './slices';
 
 /** A refusal the bot shows as it is: a short title and a reason that says what to do. */
 export interface Refusal {
   ok: false;
   title: string;
   reason: string;
+  /** set when the refusal voided a preview (its card should lose the confirm button) */
+  voidedAttempt?: number;
 }
 
-export function refuse(title: string, reason: string): Refusal {
-  return { ok: false, title, reason };
+export function refuse(title: string, reason: string, voidedAttempt?: number): Refusal {
+  return { ok: false, title, reason, ...(voidedAttempt !== undefined ? { voidedAttempt } : {}) };
 }
 
 /** Only city-bureau liaisons start and confirm draws; county liaisons receive their county's tasks. */
@@ -28,20 +32,52 @@ export function drawRefusal(actor: Actor): Refusal | undefined {
   return undefined;
 }
 
-export interface Registry {
-  eligible: Enterprise[];
-  excluded: ExcludedEnterprise[];
-  staff: StaffLike[];
-  populationHash: string;
-  staffHash: string;
+export function campaignRef(c: CampaignDoc): CampaignRef {
+  return { id: String(c._id), name: c.name, year: c.year };
 }
 
-/** The draw's inputs as the registries hold them now: the eligible population and the staff. */
+/** The draw parameters of a campaign (docs/draw-spec.md §2.4). */
+export function campaignParameters(c: CampaignDoc): Parameters {
+  return buildParameters({ from: c.from, ratio: c.ratio, riskRatios: c.riskRatios, excludeOwnCounty: c.excludeOwnCounty }, {}, catalogueIndex());
+}
+
+export interface Registry extends Prepared {
+  parameters: Parameters;
+  /** the staff registry as read (for people outside the draw roles, e.g. liaisons) */
+  people: StaffInput[];
+}
+
+/**
+ * The enterprise registry in code order, read in batches of 2,000 with a turn of the event loop between them (a
+ * single batch of 100,000 documents would hold the service while the driver decodes it).
+ */
+async function readEnterprises(conn: Connection): Promise<Enterprise[]> {
+  const out: Enterprise[] = [];
+  // No projection: the extra members are ignored (domain/draw2/inputs.ts reads only what it needs), and the embedded
+  // database answers a projected, sorted cursor much more slowly.
+  const cursor = enterpriseModel(conn)
+    .find({})
+    .sort({ uscc: 1 })
+    .batchSize(2000)
+    .lean<Enterprise[]>()
+    .cursor();
+  for await (const d of cursor) {
+    const e = d as unknown as Enterprise;
+    out.push(e);
+    if (out.length % 2000 === 0) await yieldTurn();
+  }
+  return out;
+}
+
+/**
+ * The draw's inputs as the registries hold them now (docs/draw-spec.md §2), computed in slices so that a registry of
+ * 100,000 enterprises does not hold the event loop.
+ */
 export async function readRegistry(conn: Connection, campaign: CampaignDoc): Promise<Registry> {
-  const enterprises = await loadEnterprises(conn);
-  const { eligible, excluded } = eligiblePopulation(enterprises, campaign.from);
+  const parameters = campaignParameters(campaign);
+  const enterprises = await readEnterprises(conn);
   const staffDocs = await staffModel(conn).find({}, { _id: 0, createdAt: 0, updatedAt: 0 }).lean();
-  const staff: StaffLike[] = staffDocs.map((s) => ({
+  const people: StaffInput[] = staffDocs.map((s) => ({
     openId: s.openId,
     name: s.name,
     roles: s.roles,
@@ -51,11 +87,6 @@ export async function readRegistry(conn: Connection, campaign: CampaignDoc): Pro
     expertise: s.expertise ?? null,
     avoid: s.avoid ?? [],
   }));
-  return {
-    eligible,
-    excluded,
-    staff,
-    populationHash: populationHash(canonicalPopulation(eligible)),
-    staffHash: staffHash(canonicalStaffList(staff)),
-  };
+  const prepared = await runSliced(prepareSteps(enterprises, people, parameters));
+  return { ...prepared, parameters, people };
 }

@@ -1,25 +1,40 @@
-import { createHash, randomBytes } from 'node:crypto';
+/**
+ * `/抽取`: the preview. Checks everything that does not depend on chance (the population, the counts, whether the
+ * staff can form the teams), draws the bot's secret random value and logs the commitment — the hashes of the
+ * population, the staff, the exclusions, the parameters and of that value, and the public source if one is pinned —
+ * in the campaign's hash chain (docs/draw-spec.md §3). Nothing of the outcome can be known before `确认`: it depends on
+ * the secret value, revealed only then.
+ */
 import type { Connection } from 'mongoose';
-import { buildBundle, type DrawBundle } from '../../domain/bundle';
+import { catalogueIndex } from '../../domain/catalogue';
+import { computeCounts, countNotes, strataSizes } from '../../domain/draw2/counts';
+import { unknownValues } from '../../domain/draw2/compute';
+import { DrawError, type Counts, type PublicSource } from '../../domain/draw2/model';
+import { staffingSteps, summarizeSteps, type PopulationSummary } from '../../domain/draw2/preview';
+import { announcedInstant, newBotValue } from '../../domain/draw2/seed';
+import { commitData, commitmentOf } from '../../domain/draw2/session';
+import { announcedText, describeSource, parseSourceText } from '../../domain/draw2/sourceText';
 import { shanghaiDate } from '../../domain/calendar';
-import { DrawInputError, summarizePopulation, type PopulationSummary } from '../../domain/draw';
-import type { ExcludedEnterprise } from '../../domain/population';
 import type { Actor } from '../../policies';
 import { campaignModel, type CampaignDoc } from '../../store/campaign';
-import { appendDrawLog, drawModel, lastLogHash, packBundle, type DrawDoc } from '../../store/draw';
+import { appendChain, drawModel, loadChain, type DrawDoc } from '../../store/draw';
 import { taskModel } from '../../store/task';
 import { findActiveCampaign } from '../campaigns';
-import { drawRefusal, readRegistry, refuse, type Refusal } from './context';
+import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
+import { runSliced } from './slices';
 
 export interface PreviewInput {
   actor: Actor;
   actorName: string;
   /** 专项=<名称> */
   campaignName?: string;
-  /** 种子=<公开随机数> */
+  /** 种子=<公开随机数> (not with a pinned source: its value is entered after the draw of the source) */
   entropy?: string;
   /** 理由=<原因>, required for a redraw */
   reason?: string;
+  /** 来源=<…> 开奖时间=<…>: a public source for this draw (else the campaign's, if any) */
+  sourceText?: string;
+  sourceTime?: string;
 }
 
 export interface Preview {
@@ -27,39 +42,40 @@ export interface Preview {
   draw: DrawDoc;
   campaign: CampaignDoc;
   summary: PopulationSummary;
-  bundle: DrawBundle;
-  excluded: ExcludedEnterprise[];
+  counts: Counts;
+  notes: string[];
+  excluded: number;
+  unknown: ReturnType<typeof unknownValues>;
   /** the confirmed draw this one would replace */
   replaces?: DrawDoc;
 }
 
-const ENTROPY = /^[\p{L}\p{N}._:+\-\/]{1,64}$/u;
+/** The 种子 a liaison may type: 1–64 letters, digits or . _ : + - / (a lottery result, a date-stamped number …). */
+export const ENTROPY = /^[\p{L}\p{N}._:+\-/]{1,64}$/u;
 
-/** Hides a generated seed until confirmation, while committing to it in the log. */
-export function entropyCommitment(entropy: string): string {
-  return createHash('sha256').update(entropy).digest('hex');
+/** The latest confirmed draw of a campaign. */
+export async function currentDraw(conn: Connection, campaignId: CampaignDoc['_id']): Promise<DrawDoc | null> {
+  return drawModel(conn).findOne({ campaignId, status: 'confirmed' }).sort({ attempt: -1, confirmedAt: -1 }).lean<DrawDoc>();
 }
 
-/**
- * `/抽取`: checks everything, computes the whole draw from the registries, stores it as a preview and logs it
- * (hash chain). Nothing is dispatched and nothing of the result is shown before confirmation; with a generated
- * seed only its hash is logged, so previewing again and again cannot be used to pick a result unseen.
- */
 export async function previewDraw(conn: Connection, now: Date, input: PreviewInput): Promise<Preview | Refusal> {
   const denied = drawRefusal(input.actor);
   if (denied) return denied;
   if (input.entropy !== undefined && !ENTROPY.test(input.entropy)) {
-    return refuse('参数有误', '“种子”应为公开可查的随机数（1–64 个字母、数字或 .-_:+/），例如当日福利彩票开奖号码：/抽取 种子=2024031503');
+    return refuse('参数有误', '“种子”应为公开可查的随机数（1–64 个字母、数字或 .-_:+/），例如：/抽取 种子=2024031503');
   }
   const reason = input.reason?.trim();
   if (reason !== undefined && (reason.length < 2 || reason.length > 200)) {
     return refuse('参数有误', '“理由”应为 2–200 个字，写明为什么需要重新抽取。');
   }
+  if ((input.sourceText === undefined) !== (input.sourceTime === undefined)) {
+    return refuse('参数有误', '“来源”和“开奖时间”须同时给出，例如：/抽取 来源=中国福利彩票3D第2024065期开奖号码(3位数字) 开奖时间=2024-03-15T21:15');
+  }
 
   const today = shanghaiDate(now);
   const campaigns = campaignModel(conn);
   const campaign = input.campaignName
-    ? await campaigns.findOne({ name: input.campaignName, status: 'active' }).lean<CampaignDoc>()
+    ? await campaigns.findOne({ name: input.campaignName, status: 'active' }).sort({ year: -1 }).lean<CampaignDoc>()
     : await findActiveCampaign(conn, today);
   if (!campaign) {
     return input.campaignName
@@ -67,8 +83,34 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
       : refuse('无法抽取', '当前没有进行中的专项。请管理员先创建：npm run cli -- campaign create --name … --year … --from … --to … --ratio 0.25');
   }
 
+  // The public source: given here, or pinned on the campaign; it must still be ahead of us.
+  let source: PublicSource | null = null;
+  if (input.sourceText !== undefined && input.sourceTime !== undefined) {
+    const parsed = parseSourceText(input.sourceText, input.sourceTime);
+    if (!parsed.ok) return refuse('参数有误', parsed.reason);
+    source = parsed.source;
+  } else if (campaign.drawSource) {
+    source = campaign.drawSource;
+  }
+  if (source !== null) {
+    const at = announcedInstant(source.announcedAt);
+    if (at === null || at.getTime() <= now.getTime()) {
+      return refuse(
+        '公开来源已开奖',
+        `${describeSource(source)}：开奖时间已过，不能再作为新的抽取的种子来源（预览必须在开奖之前）。` +
+          '请指定一个尚未开奖的来源：/抽取 来源=<彩票及期号>(位数) 开奖时间=YYYY-MM-DDTHH:mm',
+      );
+    }
+    if (input.entropy !== undefined) {
+      return refuse(
+        '参数有误',
+        `本次抽取以${describeSource(source)}为种子，开奖号码须在${announcedText(source.announcedAt)}开奖之后填写在预览卡片上，不能随 /抽取 提供。`,
+      );
+    }
+  }
+
   const draws = drawModel(conn);
-  const current = await draws.findOne({ campaignId: campaign._id, status: 'confirmed' }).lean<DrawDoc>();
+  const current = await currentDraw(conn, campaign._id);
   if (current && !reason) {
     return refuse(
       '已完成抽取',
@@ -86,93 +128,75 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     }
   }
 
-  const registry = await readRegistry(conn, campaign);
-  if (registry.eligible.length === 0) {
+  let registry;
+  try {
+    registry = await readRegistry(conn, campaign);
+  } catch (err) {
+    if (err instanceof DrawError) return refuse('无法抽取', err.message);
+    throw err;
+  }
+  if (registry.population.length === 0) {
     return refuse(
       '无法抽取',
-      registry.excluded.length > 0
-        ? `名录库中的${registry.excluded.length}家企业许可证均已在专项开始日（${campaign.from}）前到期，没有可抽取的企业。`
+      registry.exclusions.length > 0
+        ? `名录库中的${registry.exclusions.length}家企业许可证均已在专项开始日（${campaign.from}）前到期或无效，没有可抽取的企业。`
         : '检查对象名录库是空的。请先导入：npm run cli -- import enterprises <文件>',
     );
   }
-
-  const entropy = input.entropy ?? randomBytes(16).toString('hex');
-  const attempt = (current?.attempt ?? 0) + 1;
-  let bundle: DrawBundle;
-  try {
-    bundle = buildBundle({
-      enterprises: registry.eligible,
-      staff: registry.staff,
-      parameters: {
-        riskRatios: campaign.riskRatios,
-        campaignRatio: campaign.ratio,
-        teamRules: { excludeOwnCounty: campaign.excludeOwnCounty },
-      },
-      entropy,
-      attempt,
-      prevLogHash: await lastLogHash(conn),
-    });
-  } catch (err) {
-    if (err instanceof DrawInputError) return refuse('无法抽取', err.message);
-    throw err;
-  }
-  if (!bundle.complete) {
-    const lines = bundle.shortages.slice(0, 8).map((s) => `· 第${s.no}号 ${s.name}（${s.county}）：${s.reason}`);
-    const more = bundle.shortages.length > 8 ? `\n……共${bundle.shortages.length}处不足` : '';
+  const counts = computeCounts(strataSizes(registry.population), registry.parameters);
+  const staffing = await runSliced(staffingSteps(registry.population, registry.staff, registry.parameters, counts));
+  if (staffing.length > 0) {
+    const lines = staffing.slice(0, 8).map((s) => `· ${s.message}`);
+    const more = staffing.length > 8 ? `\n……共${staffing.length}处不足` : '';
     return refuse('检查人员不足，无法组成检查组', `${lines.join('\n')}${more}\n请补充人员名录（npm run cli -- import staff <文件>）后重新发送 /抽取。`);
   }
+  const summary = await runSliced(summarizeSteps(registry.population, counts));
 
-  // A newer preview replaces older ones: their confirm buttons stop working.
-  const stale = await draws.find({ campaignId: campaign._id, status: 'previewed' }, { _id: 1 }).lean();
-  if (stale.length > 0) {
-    await draws.updateMany({ _id: { $in: stale.map((d) => d._id) } }, { $set: { status: 'abandoned' } });
-    for (const d of stale) {
-      await appendDrawLog(conn, { kind: 'abandon', drawId: String(d._id), why: '被新的预览取代', by: input.actor.openId }, now);
+  // A newer preview replaces older ones: their confirm buttons stop working (and the log says so).
+  const stale = await draws.find({ campaignId: campaign._id, status: 'previewed' }).sort({ createdAt: 1 }).lean<DrawDoc[]>();
+  for (const d of stale) {
+    const gone = await draws.updateOne({ _id: d._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
+    if (gone.modifiedCount > 0 && d.commitSeq !== undefined) {
+      await appendChain(conn, campaign._id, 'void', { drawId: String(d._id), attempt: d.attempt, reason: 'replaced', note: '被新的预览取代' }, now, `void:${String(d._id)}`);
     }
   }
 
+  const chain = await loadChain(conn, campaign._id);
+  const attempt = chain.filter((e) => e.kind === 'reveal').length + 1;
+  const botValue = newBotValue();
+  const commitment = commitmentOf(registry, campaignRef(campaign), attempt, botValue, source);
   const created = await draws.create({
     campaignId: campaign._id,
     attempt,
     status: 'previewed',
     requestedBy: input.actor.openId,
     requestedByName: input.actorName,
-    entropy,
-    entropySource: input.entropy ? 'liaison' : 'generated',
+    algorithm: commitment.algorithm,
     ...(reason ? { reason } : {}),
-    populationHash: bundle.populationHash,
-    staffHash: bundle.staffHash,
-    seed: bundle.seed,
-    resultHash: bundle.resultHash,
-    prevLogHash: bundle.prevLogHash ?? '',
-    bundleGz: packBundle(bundle),
+    populationHash: registry.populationHash,
+    staffHash: registry.staffHash,
+    exclusionsHash: registry.exclusionsHash,
+    parametersHash: registry.parametersHash,
+    commitment,
+    parameters: registry.parameters,
+    source,
+    botValue,
+    ...(input.entropy !== undefined ? { proposedEntropy: input.entropy } : {}),
   });
-  await appendDrawLog(
-    conn,
-    {
-      kind: 'preview',
-      drawId: String(created._id),
-      campaign: campaign.name,
-      attempt,
-      by: input.actor.openId,
-      populationHash: bundle.populationHash,
-      staffHash: bundle.staffHash,
-      entropySource: input.entropy ? 'liaison' : 'generated',
-      // A liaison's public number is public; a generated one stays hidden until confirmation.
-      ...(input.entropy ? { entropy } : { entropyCommitment: entropyCommitment(entropy) }),
-      resultHash: bundle.resultHash,
-      ...(reason ? { reason } : {}),
-    },
-    now,
-  );
-  const draw = (await draws.findById(created._id).lean<DrawDoc>()) as DrawDoc;
+  const data = commitData(String(created._id), commitment, registry.parameters, input.actor.openId, reason ?? null);
+  const entry = await appendChain(conn, campaign._id, 'commit', { ...data }, now, `commit:${String(created._id)}`);
+  const draw = (await draws
+    .findOneAndUpdate({ _id: created._id }, { $set: { commitSeq: entry.seq, commitmentHash: data.commitmentHash } }, { returnDocument: 'after' })
+    .lean<DrawDoc>()) as DrawDoc;
   return {
     ok: true,
     draw,
     campaign,
-    summary: summarizePopulation(registry.eligible, bundle.counts),
-    bundle,
-    excluded: registry.excluded,
+    summary,
+    counts,
+    notes: countNotes(counts, registry.parameters),
+    excluded: registry.exclusions.length,
+    unknown: unknownValues(registry.population, registry.staff, catalogueIndex()),
     ...(current ? { replaces: current } : {}),
   };
 }

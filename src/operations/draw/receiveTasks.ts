@@ -29,3 +29,18 @@ export async function receiveCountyTasks(
   const all = await tasks.find({ drawId: draw._id, 'enterprise.county': input.county }).sort({ no: 1 }).lean<TaskDoc[]>();
   return { ok: true, received: res.modifiedCount, draw, campaign, tasks: all };
 }
+
+/** A page of a county's task list (上一页/下一页): the county's liaisons and the 市局联络员 may turn pages. */
+export async function countyTasksPage(
+  conn: Connection,
+  input: { actor: Actor; drawId: Types.ObjectId; county: string },
+): Promise<{ ok: true; draw: DrawDoc; campaign: CampaignDoc; tasks: TaskDoc[] } | Refusal> {
+  if (!input.actor.roles.includes('联络员') || (input.actor.county !== input.county && input.actor.county !== '市局')) {
+    return refuse('无法查看', `只有${input.county}的联络员和市局联络员可以查看本县区的检查任务清单。`);
+  }
+  const draw = await drawModel(conn).findById(input.drawId).lean<DrawDoc>();
+  if (!draw) return refuse('清单不存在', '找不到这批任务，请以最新派发的任务清单为准。');
+  const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
+  const tasks = await taskModel(conn).find({ drawId: draw._id, 'enterprise.county': input.county }).sort({ no: 1 }).lean<TaskDoc[]>();
+  return { ok: true, draw, campaign, tasks };
+}

@@ -13,6 +13,13 @@ export const COUNTIES = [
 const INDUSTRIAL_PRODUCTS = ['电线电缆', '危险化学品', '化肥', '建筑用钢筋', '水泥', '人造板', '特种劳动防护用品'];
 const FOOD_PRODUCTS = ['食品用塑料包装容器工具等制品', '食品用纸包装容器等制品', '餐具洗涤剂', '复合膜袋'];
 const EXPERTISE = ['工业产品', '食品相关产品', '电线电缆', '危险化学品', '塑料', '化肥', '水泥、建筑用钢筋', '纸包装'];
+/** With `catalogue: true`: 获证产品 and 专业领域 from the licence catalogue (domain/catalogue.ts), one unknown value each. */
+const CATALOGUE_INDUSTRIAL = ['电线电缆', '危险化学品无机产品', '危险化学品有机产品', '复肥', '磷肥', '钢筋混凝土用热轧钢筋', '水泥', '胶合板', '钢丝绳', '特种劳动防护用品'];
+const CATALOGUE_FOOD = ['食品用塑料包装容器工具等制品', '食品用纸包装容器等制品', '餐具洗涤剂', '压力锅', '复合膜袋'];
+const CATALOGUE_EXPERTISE = [
+  '电线电缆', '危险化学品', '危险化学品无机产品、危险化学品有机产品', '复肥、磷肥', '水泥、钢筋混凝土用热轧钢筋', '胶合板、钢丝绳',
+  '食品相关产品', '食品用塑料包装容器工具等制品', '食品用纸包装容器等制品、餐具洗涤剂', '压力锅', '塑料',
+];
 const LINES = ['产品质量安全', '产品质量安全监管', '食品安全', '综合执法', undefined];
 
 export function prngFor(label: string): HmacPrng {
@@ -34,6 +41,8 @@ export interface RegistryOptions {
   foodShare?: number;
   avoidPerPerson?: number;
   counties?: readonly string[];
+  /** products and fields named as in the licence catalogue */
+  catalogue?: boolean;
 }
 
 function weighted<T>(prng: HmacPrng, items: readonly T[], weights: readonly number[]): T {
@@ -61,7 +70,11 @@ export function makeEnterprises(prng: HmacPrng, n: number, opts: Partial<Registr
       uscc,
       name: `运城测试企业${i}有限公司`,
       licenceNo: `${category === '工业产品' ? '晋XK' : '晋SC'}${String(100000 + i)}`,
-      product: prng.pick(category === '工业产品' ? INDUSTRIAL_PRODUCTS : FOOD_PRODUCTS),
+      product: prng.pick(
+        opts.catalogue
+          ? category === '工业产品' ? CATALOGUE_INDUSTRIAL : CATALOGUE_FOOD
+          : category === '工业产品' ? INDUSTRIAL_PRODUCTS : FOOD_PRODUCTS,
+      ),
       category,
       validFrom: '2022-01-01',
       validTo: '2027-01-01',
@@ -106,7 +119,7 @@ export function makeStaff(prng: HmacPrng, n: number, enterprises: readonly Enter
       avoid,
     };
     if (line !== undefined) person.businessLine = line;
-    if (roles.includes('专家')) person.expertise = prng.pick(EXPERTISE);
+    if (roles.includes('专家')) person.expertise = prng.pick(opts.catalogue ? CATALOGUE_EXPERTISE : EXPERTISE);
     out.push(person);
   }
   return out;

@@ -1,0 +1,490 @@
+/**
+ * §5–§7: the selection (first random) and the teams (second random) from the seed, and the result they make.
+ * Deterministic and pure; a generator so that long runs can yield (steps.ts).
+ */
+import { catalogueName, resolveProducts, type CatalogueIndex, type Resolution } from '../catalogue';
+import { computeCounts, STRATA, strataSizes, stratumIndex, stratumName } from './counts';
+import { personRef, tierOf } from './inputs';
+import { cmpText, jcsHashSteps } from './jcs';
+import {
+  ALGORITHM,
+  CITY,
+  type BundleDetails,
+  type Counts,
+  type Parameters,
+  type PopulationRow,
+  type Result,
+  type ResultTeam,
+  type Shortage,
+  type SlotRole,
+  type StaffRow,
+} from './model';
+import { keyedScore } from './seed';
+import { SLICE, type Steps } from './steps';
+
+export interface SelectedFirm {
+  row: PopulationRow;
+  no: number;
+  stratum: string;
+  rank: number;
+  score: string;
+}
+
+export interface Computed {
+  result: Result;
+  /** SHA-256 of JCS(result) */
+  resultHash: string;
+  selected: SelectedFirm[];
+  details: Omit<BundleDetails, 'unknownValues'>;
+}
+
+// ---- selection (§5) ----------------------------------------------------------------------------------------------
+
+export function* selectSteps(population: readonly PopulationRow[], counts: Counts, seed: string): Steps<SelectedFirm[]> {
+  const score = keyedScore(seed, 'select');
+  // `lead` is the first 13 hex digits of the score as a number: the same order as the text where they differ, and
+  // much cheaper to compare.
+  type Scored = { row: PopulationRow; score: string; lead: number };
+  const groups: Scored[][] = STRATA.map(() => []);
+  for (let i = 0; i < population.length; i++) {
+    if (i % SLICE === 0) yield;
+    const row = population[i] as PopulationRow;
+    const sc = score(row.uscc);
+    groups[stratumIndex(row)]?.push({ row, score: sc, lead: parseInt(sc.slice(0, 13), 16) });
+  }
+  const chosen: SelectedFirm[] = [];
+  for (let s = 0; s < STRATA.length; s++) {
+    yield;
+    const group = groups[s] as Scored[];
+    group.sort((a, b) => a.lead - b.lead || cmpText(a.score, b.score) || cmpText(a.row.uscc, b.row.uscc));
+    const take = (counts.strata[s] as { count: number }).count;
+    for (let r = 0; r < take && r < group.length; r++) {
+      const g = group[r] as Scored;
+      chosen.push({ row: g.row, no: 0, stratum: stratumName(STRATA[s]!), rank: r + 1, score: g.score });
+    }
+  }
+  yield;
+  chosen.sort((a, b) => cmpText(a.row.county, b.row.county) || cmpText(a.row.uscc, b.row.uscc));
+  chosen.forEach((c, i) => (c.no = i + 1));
+  return chosen;
+}
+
+// ---- teams (§6) ---------------------------------------------------------------------------------------------------
+
+interface Entry {
+  idx: number;
+  tier: number;
+  load: number;
+  prio: string;
+}
+
+class Heap {
+  private readonly a: Entry[] = [];
+  constructor(private readonly less: (x: Entry, y: Entry) => boolean) {}
+  push(e: Entry): void {
+    const a = this.a;
+    a.push(e);
+    let i = a.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.less(a[i]!, a[p]!)) break;
+      [a[i], a[p]] = [a[p]!, a[i]!];
+      i = p;
+    }
+  }
+  pop(): Entry | undefined {
+    const a = this.a;
+    if (a.length === 0) return undefined;
+    const top = a[0]!;
+    const last = a.pop()!;
+    if (a.length > 0) {
+      a[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
+        if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
+        if (m === i) break;
+        [a[i], a[m]] = [a[m]!, a[i]!];
+        i = m;
+      }
+    }
+    return top;
+  }
+}
+
+/** Teams formed between two yields (each takes a few HMACs). */
+const TEAM_SLICE = 256;
+
+function ceilDiv(a: number, b: number): number {
+  return Math.floor((a + b - 1) / b);
+}
+
+interface Firm {
+  sel: SelectedFirm;
+  res: Resolution;
+}
+
+export function* computeSteps(
+  population: readonly PopulationRow[],
+  staff: readonly StaffRow[],
+  p: Parameters,
+  seed: string,
+  index: CatalogueIndex,
+): Steps<Computed> {
+  const counts = computeCounts(strataSizes(population), p);
+  yield;
+  const selected = yield* selectSteps(population, counts, seed);
+
+  // Inputs of the teams.
+  const k = p.team.officers;
+  const c = p.team.countyOfficers;
+  const T = selected.length;
+  const refs = staff.map((s) => personRef(s.openId));
+  const avoid = staff.map((s) => new Set(s.avoid));
+  const tiers = staff.map((s) => tierOf(s, p));
+  const byProduct = new Map<string, Resolution>();
+  const firms: Firm[] = selected.map((sel) => {
+    let res = byProduct.get(sel.row.product);
+    if (res === undefined) {
+      res = resolveProducts(sel.row.product, index);
+      byProduct.set(sel.row.product, res);
+    }
+    return { sel, res };
+  });
+  const leaders = staff.flatMap((s, i) => (s.roles.includes('组长') && s.county === CITY ? [i] : []));
+  const officers = staff.flatMap((s, i) => (s.roles.includes('执法人员') ? [i] : []));
+  const countyOfficers = officers.filter((i) => staff[i]!.county !== CITY);
+  const experts = p.team.expertMode === 'none' ? [] : staff.flatMap((s, i) => (s.roles.includes('专家') ? [i] : []));
+  const expertRes = new Map<number, Resolution>(experts.map((i) => [i, resolveProducts(staff[i]!.expertise, index)]));
+
+  // Caps (§6.3).
+  const slack = p.team.workloadSlack;
+  const capLeader = leaders.length === 0 ? 0 : ceilDiv(T, leaders.length) + slack;
+  const capOfficer =
+    officers.length === 0
+      ? 0
+      : Math.max(ceilDiv(T * k, officers.length), countyOfficers.length === 0 ? 0 : ceilDiv(T * c, countyOfficers.length)) + slack;
+  const demand = new Map<string, number>();
+  for (const f of firms) for (const cls of f.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
+  const supply = new Map<string, number>();
+  for (const i of experts) for (const cls of expertRes.get(i)!.classes) supply.set(cls, (supply.get(cls) ?? 0) + 1);
+  const capExpert = new Array<number>(staff.length).fill(0);
+  for (const i of experts) {
+    const classes = expertRes.get(i)!.classes;
+    capExpert[i] = classes.length === 0 ? 0 : Math.max(...classes.map((cls) => ceilDiv(demand.get(cls) ?? 0, supply.get(cls)!))) + slack;
+  }
+  yield;
+
+  // Loads and scores.
+  const loadLeader = new Array<number>(staff.length).fill(0);
+  const loadOfficer = new Array<number>(staff.length).fill(0);
+  const loadExpert = new Array<number>(staff.length).fill(0);
+  const macLeader = keyedScore(seed, 'leader');
+  const macOfficer = keyedScore(seed, 'officer');
+  const macExpert = keyedScore(seed, 'expert');
+  const less = (x: Entry, y: Entry): boolean =>
+    x.tier !== y.tier ? x.tier < y.tier : x.load !== y.load ? x.load < y.load : x.prio !== y.prio ? x.prio < y.prio : staff[x.idx]!.openId < staff[y.idx]!.openId;
+  const leaderHeap = new Heap(less);
+  const countyHeap = new Heap(less);
+  const officerHeap = new Heap(less);
+  for (const i of leaders) leaderHeap.push({ idx: i, tier: tiers[i]!, load: 0, prio: macLeader(`0|${staff[i]!.openId}`) });
+  for (const i of officers) {
+    const e = { idx: i, tier: tiers[i]!, load: 0, prio: macOfficer(`0|${staff[i]!.openId}`) };
+    if (k > c) officerHeap.push(e);
+    if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
+  }
+
+  const ownCounty = (i: number, county: string): boolean => p.team.excludeOwnCounty && staff[i]!.county !== CITY && staff[i]!.county === county;
+  const eligible = (i: number, f: Firm, team: readonly number[]): boolean =>
+    !team.includes(i) && !avoid[i]!.has(f.sel.row.uscc) && !ownCounty(i, f.sel.row.county);
+
+  const pick = (heap: Heap, loads: number[], cap: number, f: Firm, team: readonly number[]): number | null => {
+    const aside: Entry[] = [];
+    let chosen: number | null = null;
+    for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
+      if (e.load !== loads[e.idx] || e.load >= cap) continue; // stale, or full
+      if (!eligible(e.idx, f, team)) {
+        aside.push(e);
+        continue;
+      }
+      chosen = e.idx;
+      break;
+    }
+    for (const e of aside) heap.push(e);
+    return chosen;
+  };
+  const took = (i: number, role: 'leader' | 'officer'): void => {
+    if (role === 'leader') {
+      const load = ++loadLeader[i]!;
+      if (load < capLeader) leaderHeap.push({ idx: i, tier: tiers[i]!, load, prio: macLeader(`${load}|${staff[i]!.openId}`) });
+      return;
+    }
+    const load = ++loadOfficer[i]!;
+    if (load < capOfficer) {
+      const e = { idx: i, tier: tiers[i]!, load, prio: macOfficer(`${load}|${staff[i]!.openId}`) };
+      // (the heap of all officers serves only the slots beyond the county ones)
+      if (k > c) officerHeap.push(e);
+      if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
+    }
+  };
+
+  const expertCandidates = new Map<string, { unit: number[]; cls: number[] }>();
+  const candidatesFor = (f: Firm): { unit: number[]; cls: number[] } => {
+    const key = `${f.res.tokens.join(',')}|${f.res.classes.join(',')}`;
+    let found = expertCandidates.get(key);
+    if (found === undefined) {
+      const unit: number[] = [];
+      const cls: number[] = [];
+      for (const i of experts) {
+        const r = expertRes.get(i)!;
+        if (r.tokens.some((t) => f.res.tokens.includes(t))) unit.push(i);
+        else if (r.classes.some((x) => f.res.classes.includes(x))) cls.push(i);
+      }
+      found = { unit, cls };
+      expertCandidates.set(key, found);
+    }
+    return found;
+  };
+  const prioExpert = new Map<number, { load: number; prio: string }>();
+  const expertPrio = (i: number): string => {
+    const load = loadExpert[i]!;
+    const cached = prioExpert.get(i);
+    if (cached !== undefined && cached.load === load) return cached.prio;
+    const prio = macExpert(`${load}|${staff[i]!.openId}`);
+    prioExpert.set(i, { load, prio });
+    return prio;
+  };
+  const pickExpert = (list: readonly number[], f: Firm, team: readonly number[]): number | null => {
+    let best: number | null = null;
+    for (const i of list) {
+      if (loadExpert[i]! >= capExpert[i]!) continue;
+      if (best !== null) {
+        const a = loadExpert[i]!;
+        const b = loadExpert[best]!;
+        if (a > b) continue;
+        if (a === b) {
+          const o = cmpText(expertPrio(i), expertPrio(best)) || cmpText(staff[i]!.openId, staff[best]!.openId);
+          if (o > 0) continue;
+        }
+      }
+      if (eligible(i, f, team)) best = i;
+    }
+    return best;
+  };
+
+  // Team order (§6.1).
+  const orderMac = keyedScore(seed, 'team-order');
+  const order = firms.map((f, i) => {
+    const key = orderMac(f.sel.row.uscc);
+    return { i, key, lead: parseInt(key.slice(0, 13), 16), uscc: f.sel.row.uscc };
+  });
+  yield;
+  order.sort((a, b) => a.lead - b.lead || cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc));
+
+  const teams = new Array<ResultTeam>(T);
+  const members = new Array<{ leader: number | null; officers: number[]; expert: number | null }>(T);
+  const shortages: Shortage[] = [];
+  const reasons = new Map<string, string>();
+  const explain = (role: SlotRole, f: Firm, team: readonly number[]): string => {
+    const pool = role === 'leader' ? leaders : role === 'countyOfficer' ? countyOfficers : role === 'officer' ? officers : [];
+    const loads = role === 'leader' ? loadLeader : loadOfficer;
+    const cap = role === 'leader' ? capLeader : capOfficer;
+    const what = role === 'leader' ? '市局组长' : role === 'countyOfficer' ? '县区执法人员' : '执法人员';
+    if (role === 'expert') {
+      if (f.res.tokens.length === 0) return `获证产品“${f.sel.row.product}”不在产品目录中，无法匹配专家`;
+      const cand = candidatesFor(f);
+      const all = [...cand.unit, ...cand.cls];
+      const names = f.res.tokens.map((t) => catalogueName(t, index)).join('、');
+      if (all.length === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
+      return `可匹配“${names}”的专家${all.length}人均不可用（${parts(all, loadExpert, (i) => capExpert[i]!)}）`;
+    }
+    if (pool.length === 0) return `名录中没有${what}`;
+    return `候选${what}${pool.length}人均不可用（${parts(pool, loads, () => cap)}）`;
+
+    function parts(list: readonly number[], ld: number[], capOf: (i: number) => number): string {
+      let avoided = 0;
+      let county = 0;
+      let twice = 0;
+      let busy = 0;
+      for (const i of list) {
+        if (team.includes(i)) twice++;
+        else if (avoid[i]!.has(f.sel.row.uscc)) avoided++;
+        else if (ownCounty(i, f.sel.row.county)) county++;
+        else if (ld[i]! >= capOf(i)) busy++;
+      }
+      return [
+        avoided > 0 ? `回避本企业${avoided}人` : '',
+        county > 0 ? `本县区人员${county}人` : '',
+        twice > 0 ? `已在本组${twice}人` : '',
+        busy > 0 ? `已达工作量上限${busy}人` : '',
+      ]
+        .filter((x) => x !== '')
+        .join('，');
+    }
+  };
+
+  let step = 0;
+  for (const { i } of order) {
+    if (++step % TEAM_SLICE === 0) yield;
+    const f = firms[i]!;
+    const no = f.sel.no;
+    const team: number[] = [];
+    const short = (role: SlotRole, needed: number, assigned: number, blocking: boolean): void => {
+      shortages.push({ assigned, blocking, needed, no, role });
+      reasons.set(`${no}|${role}`, explain(role, f, team));
+    };
+    const leader = pick(leaderHeap, loadLeader, capLeader, f, team);
+    if (leader !== null) {
+      team.push(leader);
+      took(leader, 'leader');
+    } else short('leader', 1, 0, true);
+    const offs: number[] = [];
+    for (let j = 0; j < c; j++) {
+      const o = pick(countyHeap, loadOfficer, capOfficer, f, team);
+      if (o === null) break;
+      offs.push(o);
+      team.push(o);
+      took(o, 'officer');
+    }
+    if (offs.length < c) short('countyOfficer', c, offs.length, true);
+    const countyDone = offs.length;
+    for (let j = 0; j < k - c; j++) {
+      const o = pick(officerHeap, loadOfficer, capOfficer, f, team);
+      if (o === null) break;
+      offs.push(o);
+      team.push(o);
+      took(o, 'officer');
+    }
+    if (offs.length - countyDone < k - c) short('officer', k - c, offs.length - countyDone, true);
+    let expert: number | null = null;
+    let level: 'unit' | 'class' | null = null;
+    if (p.team.expertMode !== 'none') {
+      const cand = candidatesFor(f);
+      expert = pickExpert(cand.unit, f, team);
+      if (expert !== null) level = 'unit';
+      else {
+        expert = pickExpert(cand.cls, f, team);
+        if (expert !== null) level = 'class';
+      }
+      if (expert !== null) {
+        team.push(expert);
+        loadExpert[expert]! += 1;
+      } else short('expert', 1, 0, p.team.expertMode === 'required');
+    }
+    members[no - 1] = { leader, officers: offs, expert };
+    teams[no - 1] = {
+      expert: expert === null ? null : refs[expert]!,
+      expertLevel: level,
+      leader: leader === null ? null : refs[leader]!,
+      no,
+      officers: offs.map((o) => refs[o]!),
+    };
+  }
+  yield;
+
+  const roleOrder: Record<SlotRole, number> = { leader: 0, countyOfficer: 1, officer: 2, expert: 3 };
+  shortages.sort((a, b) => a.no - b.no || roleOrder[a.role] - roleOrder[b.role]);
+  const expertCaps: Record<string, number> = {};
+  for (const i of experts) expertCaps[refs[i]!] = capExpert[i]!;
+
+  // Members in canonical (sorted) order throughout: the canonical text is then JSON.stringify's (jcs.ts).
+  const sortedCaps: Record<string, number> = {};
+  for (const ref of Object.keys(expertCaps).sort()) sortedCaps[ref] = expertCaps[ref]!;
+  const result: Result = {
+    algorithm: ALGORITHM,
+    caps: { expert: sortedCaps, leader: capLeader, officer: capOfficer },
+    counts,
+    seed,
+    selection: selected.map((s) => ({ no: s.no, uscc: s.row.uscc })),
+    shortages,
+    teams,
+  };
+
+  // Details (not hashed): names and reasons for people to read.
+  const blockingNos = new Set(shortages.filter((s) => s.blocking).map((s) => s.no));
+  // One object per person and role, shared by the teams they serve in (same JSON, far fewer objects).
+  type Member = BundleDetails['teams'][number]['members'][number];
+  const memberCache = new Map<string, Member>();
+  const member = (i: number, role: '组长' | '执法人员' | '专家'): Member => {
+    const key = `${role}|${i}`;
+    let m = memberCache.get(key);
+    if (m === undefined) {
+      const s = staff[i]!;
+      m = { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
+      memberCache.set(key, m);
+    }
+    return m;
+  };
+  const details: Computed['details'] = { selection: [], teams: [], shortages: [] };
+  for (let i = 0; i < selected.length; i++) {
+    if (i % SLICE === 0) yield;
+    const s = selected[i]!;
+    details.selection.push({
+      no: s.no,
+      uscc: s.row.uscc,
+      name: s.row.name,
+      licenceNo: s.row.licenceNo,
+      county: s.row.county,
+      product: s.row.product,
+      category: s.row.category,
+      riskClass: s.row.riskClass,
+      stratum: s.stratum,
+      rank: s.rank,
+      score: s.score,
+      catalogue: firms[i]!.res.tokens,
+    });
+    const m = members[s.no - 1]!;
+    details.teams.push({
+      no: s.no,
+      uscc: s.row.uscc,
+      name: s.row.name,
+      county: s.row.county,
+      members: [
+        ...(m.leader === null ? [] : [member(m.leader, '组长')]),
+        ...m.officers.map((o) => member(o, '执法人员')),
+        ...(m.expert === null ? [] : [member(m.expert, '专家')]),
+      ],
+      expertLevel: teams[s.no - 1]!.expertLevel,
+      complete: !blockingNos.has(s.no),
+    });
+  }
+  yield;
+  for (const s of shortages) {
+    const sel = selected[s.no - 1]!;
+    details.shortages.push({ no: s.no, uscc: sel.row.uscc, name: sel.row.name, role: s.role, blocking: s.blocking, reason: reasons.get(`${s.no}|${s.role}`) ?? '' });
+  }
+  yield;
+  const resultHash = yield* jcsHashSteps(result);
+  return { result, resultHash, selected, details };
+}
+
+/** Registry values the catalogue does not know (§5.1), for the preview and the bundle's details. */
+export function unknownValues(
+  population: readonly Pick<PopulationRow, 'product'>[],
+  staff: readonly Pick<StaffRow, 'roles' | 'expertise'>[],
+  index: CatalogueIndex,
+): BundleDetails['unknownValues'] {
+  const products = new Map<string, number>();
+  const cache = new Map<string, string[]>();
+  for (const e of population) {
+    let unknown = cache.get(e.product);
+    if (unknown === undefined) {
+      unknown = resolveProducts(e.product, index).unknown;
+      cache.set(e.product, unknown);
+    }
+    for (const u of unknown) products.set(u, (products.get(u) ?? 0) + 1);
+  }
+  const expertise = new Map<string, number>();
+  for (const s of staff) {
+    if (!s.roles.includes('专家')) continue;
+    for (const u of resolveProducts(s.expertise, index).unknown) expertise.set(u, (expertise.get(u) ?? 0) + 1);
+  }
+  const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1] || cmpText(a[0], b[0]));
+  return {
+    products: sorted(products).map(([value, firms]) => ({ value, firms })),
+    expertise: sorted(expertise).map(([value, people]) => ({ value, people })),
+  };
+}

@@ -1,0 +1,327 @@
+/**
+ * The inputs of a draw as docs/draw-spec.md §2 defines them: the population and its exclusions (from the enterprise
+ * registry), the staff rows, the parameters, person refs, and their hashes.
+ */
+import { createHash } from 'node:crypto';
+import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
+import { isIsoDate } from '../population';
+import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
+import { isValidUscc } from '../uscc';
+import { cmpText, isWellFormedText, jcs, sha256Text } from './jcs';
+import {
+  ALGORITHM,
+  CITY,
+  DrawError,
+  POPULATION_KEYS,
+  type ExclusionReason,
+  type ExclusionRow,
+  type ExpertMode,
+  type Parameters,
+  type PopulationRow,
+  type StaffRow,
+} from './model';
+import { SLICE, type Steps } from './steps';
+
+// ---- population ---------------------------------------------------------------------------------------------------
+
+export interface RegistrySplit {
+  population: PopulationRow[];
+  exclusions: ExclusionRow[];
+}
+
+function exclusionRow(e: Enterprise, reason: ExclusionReason): ExclusionRow {
+  return {
+    uscc: String(e.uscc),
+    licenceNo: String(e.licenceNo),
+    category: String(e.category),
+    riskClass: String(e.riskClass),
+    validTo: String(e.validTo),
+    reason,
+  };
+}
+
+/** A population row, its members in canonical (sorted) order (then JSON.stringify writes its canonical text). */
+export function populationRow(e: Pick<Enterprise, keyof PopulationRow>): PopulationRow {
+  return {
+    category: e.category,
+    county: e.county,
+    licenceNo: e.licenceNo,
+    name: e.name,
+    product: e.product,
+    riskClass: e.riskClass,
+    uscc: e.uscc,
+    validTo: e.validTo,
+  };
+}
+
+/** Exclusions in canonical order: by uscc, then licenceNo, then reason (code units). */
+export function sortExclusions(rows: ExclusionRow[]): ExclusionRow[] {
+  return rows.sort((a, b) => cmpText(a.uscc, b.uscc) || cmpText(a.licenceNo, b.licenceNo) || cmpText(a.reason, b.reason));
+}
+
+/**
+ * §2.1–2.2: the rules of eligibility, in this order: invalid code, category, class, date; expired (有效期止 before the
+ * campaign start); then one row per code (the latest 有效期止, then the smallest 许可证编号; the others 'duplicate').
+ * The population is sorted by uscc.
+ */
+export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart: string): Steps<RegistrySplit> {
+  if (!isIsoDate(campaignStart)) throw new DrawError(`专项开始日期格式错误：${campaignStart}`);
+  const exclusions: ExclusionRow[] = [];
+  const candidates: { e: Enterprise; at: number }[] = [];
+  const dates = new Map<string, boolean>();
+  for (let i = 0; i < enterprises.length; i++) {
+    if (i % SLICE === 0) yield;
+    const e = enterprises[i] as Enterprise;
+    let reason: ExclusionReason | null;
+    if (!isValidUscc(e.uscc)) reason = 'invalid-code';
+    else if (e.category !== '工业产品' && e.category !== '食品相关产品') reason = 'invalid-category';
+    else if (e.riskClass !== 'A' && e.riskClass !== 'B' && e.riskClass !== 'C' && e.riskClass !== 'D') reason = 'invalid-class';
+    else {
+      let valid = dates.get(e.validTo);
+      if (valid === undefined) {
+        valid = typeof e.validTo === 'string' && isIsoDate(e.validTo);
+        dates.set(e.validTo, valid);
+      }
+      reason = !valid ? 'invalid-date' : e.validTo < campaignStart ? 'expired' : null;
+    }
+    if (reason !== null) exclusions.push(exclusionRow(e, reason));
+    else candidates.push({ e, at: i });
+  }
+  yield;
+  // One row per code: sort by code (registries come in code order, so this is a pass), then keep the best of each run:
+  // the latest 有效期止, then the smallest 许可证编号, then the earlier row.
+  let sorted = true;
+  for (let i = 1; i < candidates.length && sorted; i++) sorted = candidates[i - 1]!.e.uscc <= candidates[i]!.e.uscc;
+  if (!sorted) candidates.sort((a, b) => cmpText(a.e.uscc, b.e.uscc) || a.at - b.at);
+  yield;
+  const population: PopulationRow[] = [];
+  for (let i = 0; i < candidates.length; ) {
+    if (population.length % SLICE === 0) yield;
+    let j = i + 1;
+    let best = candidates[i]!;
+    while (j < candidates.length && candidates[j]!.e.uscc === best.e.uscc) {
+      const c = candidates[j]!;
+      if (c.e.validTo > best.e.validTo || (c.e.validTo === best.e.validTo && c.e.licenceNo < best.e.licenceNo)) best = c;
+      j++;
+    }
+    for (let x = i; x < j; x++) if (candidates[x] !== best) exclusions.push(exclusionRow(candidates[x]!.e, 'duplicate'));
+    const row = populationRow(best.e);
+    checkPopulationRow(row, population.length);
+    population.push(row);
+    i = j;
+  }
+  return { population, exclusions: sortExclusions(exclusions) };
+}
+
+const TEXT_FIELDS = ['uscc', 'name', 'licenceNo', 'product', 'county', 'validTo'] as const;
+/** uscc and validTo are checked ASCII by then (a valid code, an ISO date) */
+const FREE_TEXT = ['name', 'licenceNo', 'product', 'county'] as const;
+
+function checkPopulationRow(r: PopulationRow, i: number): void {
+  for (const f of FREE_TEXT) {
+    const v = r[f];
+    if (typeof v !== 'string' || !isWellFormedText(v)) throw new DrawError(`第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`);
+  }
+  if (r.county === '') throw new DrawError(`企业${r.uscc}缺少所属县区`);
+}
+
+/** Problems of a population as a verifier sees it (§2.1): invalid rows, order, duplicates, expired licences. */
+export function populationProblems(rows: readonly PopulationRow[], campaignStart: string): string[] {
+  const problems: string[] = [];
+  rows.forEach((r, i) => {
+    const n = i + 1;
+    if (r === null || typeof r !== 'object') {
+      problems.push(`第${n}行不是对象`);
+      return;
+    }
+    for (const f of TEXT_FIELDS) if (typeof r[f] !== 'string') problems.push(`第${n}行缺少${f}`);
+    if (typeof r.uscc === 'string' && !isValidUscc(r.uscc)) problems.push(`第${n}行统一社会信用代码无效：${r.uscc}`);
+    if (!(PRODUCT_CATEGORIES as readonly string[]).includes(r.category)) problems.push(`第${n}行产品类别无效`);
+    if (!(RISK_CLASSES as readonly string[]).includes(r.riskClass)) problems.push(`第${n}行信用风险等级无效`);
+    if (typeof r.validTo === 'string' && (!isIsoDate(r.validTo) || r.validTo < campaignStart)) {
+      problems.push(`第${n}行（${r.uscc}）许可证有效期止${r.validTo}早于专项开始日${campaignStart}，不应参加抽取`);
+    }
+    if (i > 0 && !(cmpText((rows[i - 1] as PopulationRow).uscc, r.uscc) < 0)) problems.push(`第${n}行未按统一社会信用代码严格递增排列`);
+  });
+  return problems;
+}
+
+/** §2.1: SHA-256 of the JCS text of the population (an array of rows, in order). */
+export function* populationHashSteps(rows: readonly PopulationRow[]): Steps<string> {
+  const h = createHash('sha256');
+  const keys = [...POPULATION_KEYS];
+  // Every value is a well-formed string, so JSON.stringify of a slice writes the JCS text of those rows when each row
+  // has exactly the members of POPULATION_KEYS in that order (populationRow builds them so); otherwise the key list is
+  // given to JSON.stringify. The slices are joined by commas.
+  const fast = rows.every((r) => {
+    const k = Object.keys(r);
+    return k.length === keys.length && k.every((x, j) => x === keys[j]);
+  });
+  for (let i = 0; i < rows.length; i += SLICE) {
+    yield;
+    const text = fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys);
+    h.update(i === 0 ? text.slice(0, -1) : `,${text.slice(1, -1)}`, 'utf8');
+  }
+  h.update(rows.length === 0 ? '[]' : ']');
+  return h.digest('hex');
+}
+
+export function exclusionsHash(rows: readonly ExclusionRow[]): string {
+  return sha256Text(jcs(rows));
+}
+
+// ---- staff ------------------------------------------------------------------------------------------------------
+
+export interface StaffInput {
+  openId: string;
+  name: string;
+  roles: readonly StaffRole[];
+  unit: string;
+  county: string;
+  businessLine?: string | null;
+  expertise?: string | null;
+  avoid: readonly string[];
+}
+
+const DRAW_ROLES: readonly StaffRole[] = ['组长', '执法人员', '专家'];
+
+function optionalText(v: string | null | undefined): string | null {
+  return typeof v === 'string' && v.trim() !== '' ? v : null;
+}
+
+/**
+ * §2.3: people holding 组长, 执法人员 or 专家; roles in the fixed order 组长, 执法人员, 专家, 联络员, 领导; empty 业务口 and
+ * 专业领域 become null; 回避 codes de-duplicated and sorted; rows sorted by openId. Duplicate openIds are refused.
+ */
+export function staffRows(staff: readonly StaffInput[]): StaffRow[] {
+  const out: StaffRow[] = [];
+  for (const s of staff) {
+    if (typeof s.openId !== 'string' || s.openId === '') throw new DrawError(`人员“${s.name}”缺少飞书OpenID`);
+    for (const role of s.roles) if (!STAFF_ROLES.includes(role)) throw new DrawError(`人员“${s.name}”的角色“${String(role)}”无效`);
+    if (!s.roles.some((r) => DRAW_ROLES.includes(r))) continue;
+    if (typeof s.county !== 'string' || s.county === '') throw new DrawError(`人员“${s.name}”缺少所属县区`);
+    out.push({
+      openId: s.openId,
+      name: s.name,
+      roles: STAFF_ROLES.filter((r) => s.roles.includes(r)),
+      unit: s.unit,
+      county: s.county,
+      businessLine: optionalText(s.businessLine),
+      expertise: optionalText(s.expertise),
+      avoid: [...new Set(s.avoid)].sort(cmpText),
+    });
+  }
+  out.sort((a, b) => cmpText(a.openId, b.openId));
+  for (let i = 1; i < out.length; i++) {
+    if ((out[i] as StaffRow).openId === (out[i - 1] as StaffRow).openId) {
+      throw new DrawError(`人员名录中飞书OpenID重复：${(out[i] as StaffRow).openId}`);
+    }
+  }
+  return out;
+}
+
+export function staffHash(rows: readonly StaffRow[]): string {
+  return sha256Text(jcs(rows));
+}
+
+/** §2.5: a person's ref, the first 16 hex digits of SHA-256("spotcheck-draw/2|person|" + openId). */
+export function personRef(openId: string): string {
+  return sha256Text(`${ALGORITHM}|person|${openId}`).slice(0, 16);
+}
+
+// ---- parameters -------------------------------------------------------------------------------------------------
+
+const PPM = 1_000_000;
+
+/** A ratio (0..1, at most 6 decimals) as exact parts per million. */
+export function toPpm(ratio: number, what: string): number {
+  if (typeof ratio !== 'number' || !Number.isFinite(ratio) || ratio <= 0 || ratio > 1) {
+    throw new DrawError(`${what}应为大于0且不超过1的数，实际为${String(ratio)}`);
+  }
+  const ppm = Math.round(ratio * PPM);
+  if (Math.abs(ppm - ratio * PPM) > 1e-6) throw new DrawError(`${what}最多保留6位小数，实际为${ratio}`);
+  return ppm;
+}
+
+export interface CampaignDrawSettings {
+  from: string;
+  ratio: number;
+  riskRatios: Record<RiskClass, number>;
+  excludeOwnCounty: boolean;
+}
+
+export interface TeamSettings {
+  officers?: number;
+  countyOfficers?: number;
+  preferredBusinessLine?: string | null;
+  workloadSlack?: number;
+  expertMode?: ExpertMode;
+}
+
+export const DEFAULT_TEAM = Object.freeze({
+  officers: 1,
+  countyOfficers: 1,
+  preferredBusinessLine: '产品质量安全',
+  workloadSlack: 1,
+  expertMode: 'whenMatching' as ExpertMode,
+});
+
+export function buildParameters(c: CampaignDrawSettings, team: TeamSettings = {}, index: CatalogueIndex = catalogueIndex()): Parameters {
+  const officers = team.officers ?? DEFAULT_TEAM.officers;
+  const countyOfficers = team.countyOfficers ?? DEFAULT_TEAM.countyOfficers;
+  const p: Parameters = {
+    campaignStart: c.from,
+    ratiosPpm: {
+      campaign: toPpm(c.ratio, '全市抽查比例'),
+      A: toPpm(c.riskRatios.A, 'A类抽查比例'),
+      B: toPpm(c.riskRatios.B, 'B类抽查比例'),
+      C: toPpm(c.riskRatios.C, 'C类抽查比例'),
+      D: toPpm(c.riskRatios.D, 'D类抽查比例'),
+    },
+    team: {
+      officers,
+      countyOfficers,
+      excludeOwnCounty: c.excludeOwnCounty,
+      preferredBusinessLine: team.preferredBusinessLine === undefined ? DEFAULT_TEAM.preferredBusinessLine : team.preferredBusinessLine,
+      workloadSlack: team.workloadSlack ?? DEFAULT_TEAM.workloadSlack,
+      expertMode: team.expertMode ?? DEFAULT_TEAM.expertMode,
+    },
+    catalogue: { version: index.catalogue.version, hash: index.hash },
+  };
+  const problem = parameterProblem(p);
+  if (problem !== null) throw new DrawError(problem);
+  return p;
+}
+
+const isInt = (v: unknown, lo: number, hi: number): boolean => Number.isSafeInteger(v) && (v as number) >= lo && (v as number) <= hi;
+
+/** Why parameters are not valid (§2.4), or null. */
+export function parameterProblem(p: Parameters): string | null {
+  if (p === null || typeof p !== 'object') return '抽取参数缺失';
+  if (typeof p.campaignStart !== 'string' || !isIsoDate(p.campaignStart)) return '专项开始日期无效';
+  const r = p.ratiosPpm;
+  if (r === null || typeof r !== 'object') return '抽查比例缺失';
+  for (const k of ['campaign', 'A', 'B', 'C', 'D'] as const) if (!isInt(r[k], 1, PPM)) return `抽查比例${k}应为1到1000000之间的整数（百万分之一）`;
+  const t = p.team;
+  if (t === null || typeof t !== 'object') return '组队规则缺失';
+  if (!isInt(t.officers, 1, 10)) return '每组执法人员数应为1到10之间的整数';
+  if (!isInt(t.countyOfficers, 1, t.officers)) return '每组县区执法人员数应为1到每组执法人员数之间的整数';
+  if (typeof t.excludeOwnCounty !== 'boolean') return '本县区回避规则应为是或否';
+  if (t.preferredBusinessLine !== null && (typeof t.preferredBusinessLine !== 'string' || t.preferredBusinessLine === '')) return '优先业务口无效';
+  if (!isInt(t.workloadSlack, 0, 100)) return '工作量上限余量应为0到100之间的整数';
+  if (!['none', 'whenMatching', 'required'].includes(t.expertMode)) return '专家规则无效';
+  if (p.catalogue === null || typeof p.catalogue !== 'object' || typeof p.catalogue.version !== 'string' || typeof p.catalogue.hash !== 'string') {
+    return '产品目录版本缺失';
+  }
+  return null;
+}
+
+/** §6.2: the tier of a person for the leader and officer slots (0 = preferred business line). */
+export function tierOf(s: StaffRow, p: Parameters): number {
+  const line = p.team.preferredBusinessLine;
+  return line !== null && listEntries(s.businessLine).includes(line) ? 0 : 1;
+}
+
+export function isCityStaff(s: { county: string }): boolean {
+  return s.county === CITY;
+}

@@ -1,0 +1,220 @@
+/**
+ * Canonical JSON of spotcheck-draw/2 (docs/draw-spec.md §1): RFC 8785 (JCS) restricted to values without
+ * fractions. Accepted: null, true, false, integers with |n| ≤ 2^53 − 1, well-formed strings (no lone surrogates),
+ * arrays and plain objects. Object members are sorted by the UTF-16 code units of their names; no white space;
+ * strings are written as ECMAScript's JSON.stringify writes them (RFC 8785 §3.2.2.2). Hashes are SHA-256 over the
+ * UTF-8 bytes of that text, written as lowercase hex.
+ */
+import { createHash } from 'node:crypto';
+
+export class CanonicalError extends TypeError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CanonicalError';
+  }
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const NATIVE = typeof (String.prototype as unknown as { isWellFormed?: unknown }).isWellFormed === 'function';
+
+/** No lone surrogate (String.prototype.isWellFormed, ES2024, where Node has it). */
+export function isWellFormedText(s: string): boolean {
+  return NATIVE ? (s as unknown as { isWellFormed(): boolean }).isWellFormed() : !LONE_SURROGATE.test(s);
+}
+
+const isWellFormed = isWellFormedText;
+
+/** Throws unless `s` is a string JCS can carry (no lone surrogates). */
+export function checkText(s: unknown, where: string): string {
+  if (typeof s !== 'string') throw new CanonicalError(`${where}: not a string`);
+  if (!isWellFormed(s)) throw new CanonicalError(`${where}: lone surrogate in text`);
+  return s;
+}
+
+const INDEX_KEY = /^(?:0|[1-9]\d{0,9})$/;
+
+/**
+ * Validates `value` and returns a copy whose objects have their members inserted in sorted order, so that
+ * JSON.stringify writes the canonical text. Sets `state.indexKeys` when a member name is an array index (JSON.stringify
+ * would write those first): then the slow writer is used.
+ */
+function sortedClone(value: unknown, where: string, state: { indexKeys: boolean }): unknown {
+  if (value === null) return null;
+  switch (typeof value) {
+    case 'boolean':
+      return value;
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
+      return value === 0 ? 0 : value;
+    case 'string':
+      return checkText(value, where);
+    case 'object':
+      break;
+    default:
+      throw new CanonicalError(`${where}: unsupported ${typeof value}`);
+  }
+  if (Array.isArray(value)) {
+    const out = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = sortedClone(value[i], where, state);
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`${where}: only plain objects are allowed`);
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record);
+  keys.sort(); // default sort: UTF-16 code units
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const v = record[k];
+    if (v === undefined) continue;
+    checkText(k, `${where}.<key>`);
+    if (k === '__proto__') throw new CanonicalError(`${where}: the member name __proto__ is not allowed`);
+    if (INDEX_KEY.test(k) && Number(k) <= 4294967294) state.indexKeys = true;
+    out[k] = sortedClone(v, where, state);
+  }
+  return out;
+}
+
+/** The slow writer (member names that are array indexes). */
+function write(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push('[');
+    value.forEach((v, i) => {
+      if (i > 0) out.push(',');
+      write(v, out);
+    });
+    out.push(']');
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  out.push('{');
+  keys.forEach((k, i) => {
+    if (i > 0) out.push(',');
+    out.push(JSON.stringify(k), ':');
+    write(record[k], out);
+  });
+  out.push('}');
+}
+
+/**
+ * Checks `value` without copying it; true when every object already has its members in sorted order, none of them
+ * `undefined` or an array index: then JSON.stringify(value) is the canonical text as it is.
+ */
+function inOrder(value: unknown, where: string): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'boolean':
+      return true;
+    case 'number':
+      if (!Number.isSafeInteger(value)) throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
+      return !Object.is(value, -0);
+    case 'string':
+      checkText(value, where);
+      return true;
+    case 'object':
+      break;
+    default:
+      throw new CanonicalError(`${where}: unsupported ${typeof value}`);
+  }
+  if (Array.isArray(value)) {
+    let ok = true;
+    for (let i = 0; i < value.length; i++) if (!inOrder(value[i], where)) ok = false;
+    return ok;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new CanonicalError(`${where}: only plain objects are allowed`);
+  const record = value as Record<string, unknown>;
+  let ok = true;
+  let prev: string | null = null;
+  for (const k in record) {
+    checkText(k, `${where}.<key>`);
+    if (k === '__proto__') throw new CanonicalError(`${where}: the member name __proto__ is not allowed`);
+    const v = record[k];
+    if (v === undefined || (prev !== null && !(prev < k)) || INDEX_KEY.test(k)) ok = false;
+    if (v !== undefined && !inOrder(v, where)) ok = false;
+    prev = k;
+  }
+  return ok;
+}
+
+/** The canonical text of `value` (members whose value is `undefined` are left out, as JSON.stringify does). */
+export function jcs(value: unknown): string {
+  if (inOrder(value, '$')) return JSON.stringify(value);
+  const state = { indexKeys: false };
+  const clone = sortedClone(value, '$', state);
+  if (!state.indexKeys) return JSON.stringify(clone);
+  const out: string[] = [];
+  write(clone, out);
+  return out.join('');
+}
+
+export function sha256Text(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+export function sha256Bytes(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** SHA-256 of the canonical text of `value`, hex. */
+export function jcsHash(value: unknown): string {
+  return sha256Text(jcs(value));
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+export function isHex64(v: unknown): v is string {
+  return typeof v === 'string' && HEX64.test(v);
+}
+
+export const ZERO_HASH = '0'.repeat(64);
+
+/** Code-unit order of two strings (JavaScript's default `<`). */
+export function cmpText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * SHA-256 of the canonical text of a value, computed in slices: arrays longer than `slice` items are written a slice at
+ * a time with a yield between (see steps.ts). Same hash as jcsHash(value).
+ */
+export function* jcsHashSteps(value: unknown, slice = 2048): Generator<void, string, void> {
+  const h = createHash('sha256');
+  yield* feed(value, h, slice);
+  return h.digest('hex');
+}
+
+function* feed(value: unknown, h: ReturnType<typeof createHash>, slice: number): Generator<void, void, void> {
+  if (Array.isArray(value) && value.length > slice) {
+    h.update('[');
+    for (let i = 0; i < value.length; i += slice) {
+      yield;
+      const part = jcs(value.slice(i, i + slice));
+      h.update(i === 0 ? part.slice(1, -1) : `,${part.slice(1, -1)}`, 'utf8');
+    }
+    h.update(']');
+    return;
+  }
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    const record = value as Record<string, unknown>;
+    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
+    if (keys.some((k) => INDEX_KEY.test(k))) {
+      h.update(jcs(value), 'utf8');
+      return;
+    }
+    h.update('{');
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      h.update(`${i > 0 ? ',' : ''}${JSON.stringify(checkText(k, '$.<key>'))}:`, 'utf8');
+      yield* feed(record[k], h, slice);
+    }
+    h.update('}');
+    return;
+  }
+  h.update(jcs(value), 'utf8');
+}

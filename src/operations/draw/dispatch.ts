@@ -1,0 +1,266 @@
+/**
+ * Dispatch of a confirmed draw: tasks written, the draws it replaces superseded, county task lists, the result card
+ * and the two bundle files, one assignment card per team member. Idempotent (tasks upserted by draw and number,
+ * messages keyed), so it can run again after a crash until `dispatchedAt` is set.
+ *
+ * One bad item never stops the rest: an item that cannot be written or sent (a task document the database refuses, a
+ * card over Feishu's 30 KB, a team left incomplete by a shortage) is parked on the draw with its reason, the 市局联络员
+ * who confirmed is told, and the dispatch goes on; the resume job skips parked items.
+ */
+import type { Connection, Types } from 'mongoose';
+import { checklistKindFor } from '../../domain/checklists';
+import { ALGORITHM, type BundleDetails } from '../../domain/draw2/model';
+import type { Enterprise } from '../../domain/types';
+import type { Card, Outbox } from '../../platform/outbox';
+import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
+import { campaignModel, type CampaignDoc } from '../../store/campaign';
+import { binaryBytes } from '../../store/binary';
+import { drawModel, type DrawDoc, type ParkedItem } from '../../store/draw';
+import { enterpriseModel } from '../../store/enterprise';
+import { staffModel } from '../../store/staff';
+import { taskModel, type TaskDoc, type TeamSlot } from '../../store/task';
+import { gunzipAsync, readGzJson } from './jsonSlices';
+import { yieldTurn } from './slices';
+
+export const DRAW_BUNDLE_SOURCE = 'drawBundle';
+
+type Dispatchable = Pick<BundleDetails, 'selection' | 'teams' | 'shortages'>;
+
+/** The bundle file of a draw, read at delivery (too large to copy into the outbox): `<drawId>:<internal|public>`. */
+export async function drawBundleFile(conn: Connection, ref: string): Promise<Buffer> {
+  const [id, form] = ref.split(':');
+  const draw = await drawModel(conn).findById(id, { bundleGz: 1, publicBundleGz: 1 }).lean<DrawDoc>();
+  if (!draw) throw new Error(`draw ${id} not found`);
+  const gz = form === 'public' ? draw.publicBundleGz : draw.bundleGz;
+  if (!gz) throw new Error(`draw ${id} has no ${form} bundle`);
+  return gunzipAsync(binaryBytes(gz));
+}
+
+/** The county lists and assignment cards name the draw's tasks; a task is sent once its slot list is known. */
+function slotsOf(team: Dispatchable['teams'][number]): TeamSlot[] {
+  return team.members.map((m) => ({ openId: m.openId, name: m.name, role: m.role, unit: m.unit, county: m.county }));
+}
+
+async function park(conn: Connection, outbox: Outbox, draw: DrawDoc, campaign: CampaignDoc, key: string, reason: string, now: Date): Promise<void> {
+  const item: ParkedItem = { key, reason, at: now };
+  const res = await drawModel(conn).updateOne({ _id: draw._id, 'parked.key': { $ne: key } }, { $push: { parked: item } });
+  if (res.modifiedCount === 0) return;
+  const to = { openId: draw.confirmedBy ?? draw.requestedBy };
+  try {
+    await outbox.sendCard(`draw:${String(draw._id)}:parked:${key}`, to, parkedCard(draw, campaign, item));
+  } catch {
+    // The park itself is recorded on the draw (and shown in the result card); a notice that cannot be queued is not
+    // a reason to stop the dispatch.
+  }
+}
+
+/** Sends a card unless it is parked or too large (then parks it). */
+async function sendOrPark(
+  conn: Connection,
+  outbox: Outbox,
+  ctx: { draw: DrawDoc; campaign: CampaignDoc; parked: Set<string>; now: Date },
+  parkKey: string,
+  sends: { key: string; openId: string }[],
+  card: Card,
+  what: string,
+): Promise<void> {
+  if (ctx.parked.has(parkKey)) return;
+  if (!cardFits(card)) {
+    ctx.parked.add(parkKey);
+    await park(conn, outbox, ctx.draw, ctx.campaign, parkKey, `${what}超过飞书卡片30KB的上限，未能发送（例如企业名称过长）。请核实名录中的数据后线下通知。`, ctx.now);
+    return;
+  }
+  for (const s of sends) {
+    try {
+      await outbox.sendCard(s.key, { openId: s.openId }, card);
+    } catch (err) {
+      ctx.parked.add(parkKey);
+      await park(conn, outbox, ctx.draw, ctx.campaign, parkKey, `${what}无法写入发送队列：${err instanceof Error ? err.message.slice(0, 200) : String(err)}`, ctx.now);
+      return;
+    }
+  }
+}
+
+/** Whether `a` was confirmed before `b` (by confirmation time; by attempt where a time is missing or equal). */
+export function confirmedBefore(a: DrawDoc, b: DrawDoc): boolean {
+  const ta = a.confirmedAt ? new Date(a.confirmedAt).getTime() : NaN;
+  const tb = b.confirmedAt ? new Date(b.confirmedAt).getTime() : NaN;
+  if (Number.isFinite(ta) && Number.isFinite(tb) && ta !== tb) return ta < tb;
+  return a.attempt < b.attempt;
+}
+
+/** The draws a confirmed redraw replaces: superseded, their voided tasks' teams told. */
+async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc): Promise<void> {
+  const draws = drawModel(conn);
+  const earlier = (
+    await draws
+      .find({ campaignId: draw.campaignId, status: { $in: ['confirmed', 'superseded'] }, _id: { $ne: draw._id } })
+      .sort({ confirmedAt: 1 })
+      .lean<DrawDoc[]>()
+  ).filter((d) => confirmedBefore(d, draw));
+  const tasks = taskModel(conn);
+  for (const d of earlier) {
+    if (d.status === 'confirmed') await draws.updateOne({ _id: d._id, status: 'confirmed' }, { $set: { status: 'superseded' } });
+    // Already voided by the fence (confirmDraw.ts); repeated here for draws confirmed before the fence existed.
+    await tasks.updateMany({ drawId: d._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
+    const voided = await tasks.find({ drawId: d._id, state: '已作废' }).sort({ no: 1 }).lean<TaskDoc[]>();
+    for (const t of voided) {
+      for (const m of t.team) {
+        try {
+          await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, voidedTaskCard(t, draw.reason ?? '重新抽取'));
+        } catch {
+          // keyed: the next run tries again
+        }
+      }
+    }
+  }
+}
+
+export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
+  const draws = drawModel(conn);
+  const draw = await draws.findById(drawId).lean<DrawDoc>();
+  if (!draw || draw.status !== 'confirmed') return [];
+  if (draw.algorithm !== ALGORITHM || !draw.teamsGz || !draw.bundleGz) {
+    if (draw.algorithm !== ALGORITHM) await draws.updateOne({ _id: draw._id }, { $set: { dispatchedAt: now } });
+    return [];
+  }
+  const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
+  const data = await readGzJson<Dispatchable>(draw.teamsGz);
+  const parked = new Set((draw.parked ?? []).map((p) => p.key));
+  const ctx = { draw, campaign, parked, now };
+
+  await supersedeEarlier(conn, outbox, draw);
+
+  // Tasks: one per drawn enterprise (ordered: false, so one refused document does not stop the others).
+  const details = new Map<string, Enterprise>();
+  const codes = data.selection.map((s) => s.uscc);
+  for (let i = 0; i < codes.length; i += 1000) {
+    const rows = await enterpriseModel(conn).find({ uscc: { $in: codes.slice(i, i + 1000) } }, { _id: 0, createdAt: 0, updatedAt: 0 }).lean<Enterprise[]>();
+    for (const e of rows) details.set(e.uscc, e);
+  }
+  const blocking = new Map<number, string[]>();
+  for (const s of data.shortages) if (s.blocking) blocking.set(s.no, [...(blocking.get(s.no) ?? []), s.reason]);
+  const tasks = taskModel(conn);
+  const teamByNo = new Map(data.teams.map((t) => [t.no, t]));
+  const todo = data.selection.filter((s) => !parked.has(`task:${s.no}`));
+  for (let i = 0; i < todo.length; i += 500) {
+    const batch = todo.slice(i, i + 500);
+    const ops = batch.map((s) => {
+      const e = details.get(s.uscc);
+      const enterprise: Enterprise = {
+        uscc: s.uscc,
+        name: s.name,
+        licenceNo: s.licenceNo,
+        product: s.product,
+        category: s.category,
+        riskClass: s.riskClass,
+        county: s.county,
+        validFrom: e?.validFrom ?? '',
+        validTo: e?.validTo ?? '',
+        address: e?.address ?? '',
+        ...(e?.contact ? { contact: e.contact } : {}),
+        ...(e?.phone ? { phone: e.phone } : {}),
+      };
+      return {
+        updateOne: {
+          filter: { drawId: draw._id, no: s.no },
+          update: {
+            $setOnInsert: {
+              campaignId: campaign._id,
+              drawId: draw._id,
+              no: s.no,
+              enterprise,
+              checklist: checklistKindFor(enterprise.category),
+              team: slotsOf(teamByNo.get(s.no)!),
+              state: '待接收',
+              version: 0,
+            },
+          },
+          upsert: true,
+        },
+      };
+    });
+    try {
+      await tasks.bulkWrite(ops, { ordered: false });
+    } catch (err) {
+      const failed = (err as { writeErrors?: { index?: number; err?: { index?: number; errmsg?: string }; errmsg?: string }[] }).writeErrors;
+      if (!Array.isArray(failed) || failed.length === 0) throw err;
+      for (const w of failed) {
+        const index = w.index ?? w.err?.index;
+        const s = index === undefined ? undefined : batch[index];
+        if (s === undefined) continue;
+        const key = `task:${s.no}`;
+        parked.add(key);
+        await park(conn, outbox, draw, campaign, key, `第${s.no}号（${s.uscc}）的检查任务无法写入数据库：${(w.errmsg ?? w.err?.errmsg ?? '').slice(0, 200)}`, now);
+      }
+    }
+    await yieldTurn();
+  }
+  const all = await tasks.find({ drawId: draw._id }).sort({ no: 1 }).lean<TaskDoc[]>();
+
+  // County task lists (first page; the buttons page through), to every liaison of the county.
+  const liaisons = await staffModel(conn).find({ roles: '联络员' }, { openId: 1, county: 1 }).sort({ openId: 1 }).lean();
+  const byCounty = new Map<string, TaskDoc[]>();
+  for (const t of all) {
+    const list = byCounty.get(t.enterprise.county);
+    if (list) list.push(t);
+    else byCounty.set(t.enterprise.county, [t]);
+  }
+  const liaisonCounties = new Set(liaisons.map((l) => l.county));
+  const missing = [...byCounty.keys()].filter((c) => !liaisonCounties.has(c)).sort();
+  for (const [county, countyTasks] of [...byCounty.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const recipients = liaisons.filter((l) => l.county === county);
+    if (recipients.length === 0) continue;
+    const card = countyTasksCard({ draw, campaign, county, tasks: countyTasks, page: 0 });
+    await sendOrPark(
+      conn,
+      outbox,
+      ctx,
+      `county:${county}`,
+      recipients.map((r) => ({ key: `draw:${String(draw._id)}:county:${county}:${r.openId}`, openId: r.openId })),
+      card,
+      `${county}的检查任务清单`,
+    );
+  }
+
+  // Result card and the two bundle files, to the liaison who confirmed.
+  const to = { openId: draw.confirmedBy ?? draw.requestedBy };
+  const latest = (await draws.findById(draw._id).lean<DrawDoc>()) ?? draw;
+  await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw: latest, campaign, countiesWithoutLiaison: missing }));
+  const base = `${campaign.year}-第${draw.attempt}次-${(draw.resultHash ?? '').slice(0, 8)}`;
+  await outbox.sendFile(`draw:${String(draw._id)}:bundle`, to, {
+    name: `抽取数据包-内部-${base}.json`,
+    type: 'stream',
+    source: { kind: DRAW_BUNDLE_SOURCE, ref: `${String(draw._id)}:internal` },
+  });
+  await outbox.sendFile(`draw:${String(draw._id)}:public`, to, {
+    name: `抽取数据包-可公开-${base}.json`,
+    type: 'stream',
+    source: { kind: DRAW_BUNDLE_SOURCE, ref: `${String(draw._id)}:public` },
+  });
+
+  // One assignment card per task and member; teams a shortage left incomplete are parked for the liaison.
+  for (const t of all) {
+    const key = `assign:${t.no}`;
+    if (parked.has(key)) continue;
+    const short = blocking.get(t.no);
+    if (short !== undefined) {
+      parked.add(key);
+      await park(conn, outbox, draw, campaign, key, `第${t.no}号（${t.enterprise.uscc}）的检查组缺员：${short.join('；')}。任务未派发，请补充人员后处理。`, now);
+      continue;
+    }
+    const card = assignmentCard(t, campaign);
+    await sendOrPark(
+      conn,
+      outbox,
+      ctx,
+      key,
+      t.team.map((m) => ({ key: `task:${String(t._id)}:assign:${m.openId}`, openId: m.openId })),
+      card,
+      `第${t.no}号检查任务的派发卡片`,
+    );
+    if (t.no % 200 === 0) await yieldTurn();
+  }
+  await draws.updateOne({ _id: draw._id }, { $set: { dispatchedAt: now } });
+  return missing;
+}
