@@ -102,7 +102,20 @@ export function oversizeCard(card: CardJson, bytes: number): CardJson {
   const raw = typeof header?.title?.content === 'string' ? header.title.content : '';
   const head = [...raw.slice(0, 82)];
   const title = head.length > 40 ? `${head.slice(0, 40).join('')}…` : raw || MSG.oversizeTitle;
-  return render('message', { title, color: 'orange', paragraphs: [MSG.oversizeText(Math.ceil(bytes / 1024)), MSG.oversizeHint] });
+  const short = render('message', { title, color: 'orange', paragraphs: [MSG.oversizeText(Math.ceil(bytes / 1024)), MSG.oversizeHint] });
+  STAND_INS.add(short);
+  return short;
+}
+
+/** The short cards renderCard gave instead of one that was too large. */
+const STAND_INS = new WeakSet<CardJson>();
+
+/**
+ * Whether `card` is the short stand-in renderCard returned for a card over Feishu's limit. Callers for whom the
+ * stand-in is no use (the draw's dispatch: a task card without its buttons) park the item instead.
+ */
+export function isOversizeStandIn(card: CardJson): boolean {
+  return STAND_INS.has(card);
 }
 
 function render<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {

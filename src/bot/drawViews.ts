@@ -10,7 +10,7 @@ import { describeSource } from '../domain/draw2/sourceText';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc, ParkedItem } from '../store/draw';
 import type { TaskDoc } from '../store/task';
-import { md, renderCard, type ButtonView, type CardJson, type HeaderColor, type TableView } from './cards';
+import { isOversizeStandIn, md, renderCard, type ButtonView, type CardJson, type HeaderColor, type TableView } from './cards';
 import { dateTime, percent } from './format';
 
 /** The preview card: report sections, the 种子 form and a cancel button (cards/drawPreview.hbs). */
@@ -49,8 +49,9 @@ export function cell(text: string, max: number): string {
 /** Feishu refuses cards over 30 KB (230025); a little margin for the envelope. */
 export const CARD_LIMIT_BYTES = 30 * 1024 - 256;
 
+/** Whether the card can go out as it is: within the limit, and not the short stand-in for one that was not. */
 export function cardFits(card: CardJson): boolean {
-  return Buffer.byteLength(JSON.stringify(card), 'utf8') <= CARD_LIMIT_BYTES;
+  return !isOversizeStandIn(card) && Buffer.byteLength(JSON.stringify(card), 'utf8') <= CARD_LIMIT_BYTES;
 }
 
 export function refusalCard(title: string, reason: string): CardJson {

@@ -168,11 +168,13 @@ browserIt('the yearly path at a phone’s width (390 px), then on a desktop', as
   expect(await result.textContent()).toContain('任务已派发');
   await phone.card('抽取结果'); // still in place, same message
   // the draw's public bundle arrives as a file message that downloads from the page
-  const file = phone.page.locator('.msg-file a.file', { hasText: '抽取数据包' }).last();
+  const file = phone.page.locator('.msg-file a.file', { hasText: '抽取数据包-可公开' }).last();
   await file.waitFor({ timeout: 60_000 });
   const bundle = await phone.page.request.get(new URL((await file.getAttribute('href'))!, stack.url).href);
   expect(bundle.status()).toBe(200);
-  expect(JSON.parse(await bundle.text())).toHaveProperty('populationHash');
+  const published = JSON.parse(await bundle.text()) as { kind?: string; hashes?: { population?: string } };
+  expect(published.kind).toBe('public');
+  expect(published.hashes?.population).toMatch(/^[0-9a-f]{64}$/);
 
   const first = await waitForTask([]);
   await inspect(phone, first, '成品库部分产品未标注生产许可证编号', { photo: true, refusal: false });

@@ -141,7 +141,8 @@ describe('SIGKILL mid-dispatch of a draw of 500+ cards', () => {
     const byUuid = new Map<string, number>();
     for (const m of emulator.messages()) if (m.uuid) byUuid.set(m.uuid, (byUuid.get(m.uuid) ?? 0) + 1);
     expect(entries.filter((e) => byUuid.get(e.uuid) !== 1).map((e) => e.key)).toEqual([]);
-    expect(emulator.files().filter((f) => f.file_name.startsWith('抽取数据包'))).toHaveLength(1);
+    // one internal and one public bundle, each uploaded once
+    expect(emulator.files().filter((f) => f.file_name.startsWith('抽取数据包')).map((f) => f.file_name.split('-')[1]).sort()).toEqual(['内部', '可公开']);
     expect(kills).toHaveLength(2);
   });
 });

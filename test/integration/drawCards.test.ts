@@ -3,6 +3,7 @@
  * (each page under 30 KB, 上一页/下一页 reach every row, 接收 works from any page), and text a user typed is echoed as
  * text (markdown links, <at …> and its HTML-entity form stay inert).
  */
+import * as lark from '@larksuiteoapi/node-sdk';
 import { Types } from 'mongoose';
 import { countyTasksCard, COUNTY_PAGE_ROWS } from '../../src/bot/drawViews';
 import { cardText, findButtons } from '../../src/sandbox/client';
@@ -10,7 +11,7 @@ import { campaignModel, type CampaignDoc } from '../../src/store/campaign';
 import { drawModel, type DrawDoc } from '../../src/store/draw';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
-import { startHarness, type Harness } from '../support/harness';
+import { startHarness, TEST_APP, type Harness } from '../support/harness';
 import { createCampaign } from '../../src/operations/campaigns';
 
 let h: Harness;
@@ -101,57 +102,69 @@ describe('a county with 1,000 drawn firms', () => {
     expect(await taskModel(conn()).countDocuments({ drawId: draw._id, state: '待检查' })).toBe(1000);
   });
 
-  it('without paging the same list would be refused by Feishu (230025)', async () => {
+  it('without paging the same list would be refused by Feishu (230025); through the outbox it arrives only as a stand-in', async () => {
     const tasks = await taskModel(conn()).find({ drawId: draw._id }).sort({ no: 1 }).lean<TaskDoc[]>();
     const one = countyTasksCard({ draw, campaign, county: COUNTY, tasks, page: 0 }) as { body: { elements: { tag: string; rows?: unknown[] }[] } };
     const table = one.body.elements.find((e) => e.tag === 'table')!;
     table.rows = tasks.map((t) => ({ no: String(t.no), name: t.enterprise.name, licence: t.enterprise.licenceNo, leader: '组长', state: t.state }));
+    expect(Buffer.byteLength(JSON.stringify(one))).toBeGreaterThan(30 * 1024);
+
+    // Straight to the platform with the SDK: refused.
+    const client = new lark.Client({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret, domain: h.emulator.url, cache: new lark.DefaultCache() });
+    const answer = (await client.im.message
+      .create({ params: { receive_id_type: 'open_id' }, data: { receive_id: OTHER.openId, msg_type: 'interactive', content: JSON.stringify(one) } })
+      .catch((err: { response?: { data?: unknown } }) => err.response?.data)) as { code?: number } | undefined;
+    expect(answer?.code).toBe(230025);
+
+    // Through the outbox: measured when queued, the short stand-in goes out instead of a refusal.
     await h.service.outbox.sendCard('test:county-list-unpaged', { openId: OTHER.openId }, one);
-    const deadline = Date.now() + 30_000;
-    let status: string | undefined;
-    while (Date.now() < deadline) {
-      const entry = await conn().collection('outbox').findOne({ key: 'test:county-list-unpaged' });
-      status = entry?.status as string | undefined;
-      if (status === 'failed') {
-        expect(String(entry?.lastError)).toContain('230025');
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    expect(status).toBe('failed');
+    const sent = await h.emulator.waitFor((m) => m.receive_id === OTHER.openId && cardText(m.current).includes('30 KB'), 30_000);
+    expect(cardText(sent.current)).toContain('内容');
   });
 });
 
 describe('user text in draw cards is text', () => {
-  async function reply(text: string): Promise<string> {
+  /** The card's markdown as sent, and the text a person sees (character references decoded, as the client does). */
+  async function reply(text: string): Promise<{ md: string; seen: string }> {
     const sent = await h.feishu.sendText(CITY.openId, text);
     const messageId = (sent.envelope.event.message as { message_id: string }).message_id;
     const m = await h.emulator.waitFor((x) => x.root === messageId);
-    return (m.content as { body: { elements: { content?: string }[] } }).body.elements.map((e) => e.content ?? '').join('\n');
+    const md = (m.content as { body: { elements: { content?: string }[] } }).body.elements.map((e) => e.content ?? '').join('\n');
+    return { md, seen: cardText(m.content) };
+  }
+
+  /** Nothing the client would read as a link, a mention or an entity that turns into one. */
+  function expectInert(md: string): void {
+    expect(md).not.toMatch(/\]\(https?:/);
+    expect(md).not.toMatch(/<at/i);
+    expect(md).not.toMatch(/&lt;at/i);
   }
 
   it('echoed arguments: a markdown link, <at id=all> and its entity form are escaped', async () => {
-    const md = await reply('/抽取 [点此领取](https://evil.example/x) &lt;at_id=all&gt;&lt;/at&gt; <at_id=all></at>');
-    expect(md).toContain('\\[点此领取\\]\\(https://evil.example/x\\)');
-    expect(md).not.toContain('[点此领取](https://');
-    expect(md).toContain('&amp;lt;at\\_id');
-    expect(md).not.toMatch(/(^|[^;])&lt;at/);
-    expect(md).toContain('\\<at\\_id');
+    const typed = '[点此领取](https://evil.example/x) &lt;at_id=all&gt;&lt;/at&gt; <at_id=all></at>';
+    const { md, seen } = await reply(`/抽取 ${typed}`);
+    expectInert(md);
+    expect(seen).toContain('[点此领取](https://evil.example/x)');
+    expect(seen).toContain('&lt;at_id');
+    expect(seen).toContain('<at_id');
   });
 
   it('an unknown campaign name is echoed escaped', async () => {
-    const md = await reply('/抽取 专项=[奖](https://evil.example)<at_id=all>&lt;at');
-    expect(md).toContain('没有名为“\\[奖\\]\\(https://evil.example\\)\\<at\\_id=all\\>&amp;lt;at”');
+    const { md, seen } = await reply('/抽取 专项=[奖](https://evil.example)<at_id=all>&lt;at');
+    expectInert(md);
+    expect(seen).toContain('没有名为“[奖](https://evil.example)<at_id=all>&lt;at”');
   });
 
   it('campaign names in cards are escaped too', async () => {
     await campaignModel(conn()).updateMany({}, { $set: { status: 'closed', slot: `closed:${String(new Types.ObjectId())}` } });
-    const { campaign } = await createCampaign(conn(), { name: '专项[点我](https://evil.example)&lt;at id=all&gt;', year: 2025, from: '2025-03-15', to: '2025-10-31', ratio: 0.25 });
+    const name = '专项[点我](https://evil.example)&lt;at id=all&gt;';
+    const { campaign } = await createCampaign(conn(), { name, year: 2025, from: '2025-03-15', to: '2025-10-31', ratio: 0.25 });
     await drawModel(conn()).create({
       campaignId: campaign._id, attempt: 1, status: 'confirmed', requestedBy: CITY.openId, requestedByName: CITY.name,
       algorithm: 'spotcheck-draw/2', populationHash: 'p', staffHash: 's', confirmedAt: new Date(), dispatchedAt: new Date(),
     });
-    const md = await reply('/抽取');
-    expect(md).toContain('专项\\[点我\\]\\(https://evil.example\\)&amp;lt;at id=all&amp;gt;');
+    const { md, seen } = await reply('/抽取');
+    expectInert(md);
+    expect(seen).toContain(name);
   });
 });

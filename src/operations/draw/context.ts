@@ -5,6 +5,7 @@ import type { CampaignRef, Parameters } from '../../domain/draw2/model';
 import { prepareSteps, type Prepared } from '../../domain/draw2/session';
 import type { Actor } from '../../policies';
 import type { CampaignDoc } from '../../store/campaign';
+import { LONG_OPERATION } from '../../store/timeouts';
 import { enterpriseModel } from '../../store/enterprise';
 import type { Enterprise } from '../../domain/types';
 import { staffModel } from '../../store/staff';
@@ -58,6 +59,7 @@ async function readEnterprises(conn: Connection): Promise<Enterprise[]> {
   const cursor = enterpriseModel(conn)
     .find({})
     .sort({ uscc: 1 })
+    .setOptions(LONG_OPERATION) // the whole registry: a long job's own limit (store/timeouts.ts)
     .batchSize(2000)
     .lean<Enterprise[]>()
     .cursor();

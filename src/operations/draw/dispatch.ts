@@ -16,6 +16,7 @@ import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, void
 import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import { binaryBytes } from '../../store/binary';
 import { drawModel, type DrawDoc, type ParkedItem } from '../../store/draw';
+import { LONG_OPERATION } from '../../store/timeouts';
 import { enterpriseModel } from '../../store/enterprise';
 import { staffModel } from '../../store/staff';
 import { taskModel, type TaskDoc, type TeamSlot } from '../../store/task';
@@ -135,7 +136,10 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   const details = new Map<string, Enterprise>();
   const codes = data.selection.map((s) => s.uscc);
   for (let i = 0; i < codes.length; i += 1000) {
-    const rows = await enterpriseModel(conn).find({ uscc: { $in: codes.slice(i, i + 1000) } }, { _id: 0, createdAt: 0, updatedAt: 0 }).lean<Enterprise[]>();
+    const rows = await enterpriseModel(conn)
+      .find({ uscc: { $in: codes.slice(i, i + 1000) } }, { _id: 0, createdAt: 0, updatedAt: 0 })
+      .setOptions(LONG_OPERATION)
+      .lean<Enterprise[]>();
     for (const e of rows) details.set(e.uscc, e);
   }
   const blocking = new Map<number, string[]>();
