@@ -54,7 +54,9 @@ export async function keepUpload(
   if (found) return { upload: found, existing: true, superseded: [] };
   const id = new Types.ObjectId();
   const chunks = Math.max(1, Math.ceil(input.data.length / CHUNK_BYTES));
-  const expiresAt = new Date(now.getTime() + UPLOAD_RETENTION_MS);
+  // The database's TTL monitor deletes by its own clock, not by the service's (which tests and the demo move):
+  // counted from the wall clock, a preview's bytes live a week whatever day the service thinks it is.
+  const expiresAt = new Date(Date.now() + UPLOAD_RETENTION_MS);
   const chunkModel = setupUploadChunkModel(conn);
   for (let n = 0; n < chunks; n++) {
     await chunkModel.create({ upload: id, n, data: input.data.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES), expiresAt });
