@@ -320,8 +320,10 @@ const importCommand: CommandSpec = {
   names: ['导入', 'import'],
   audience: 'setup',
   usage: '/导入',
-  summary: '查看如何发送名录库和节假日安排文件',
-  detail: '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）。我先给出试运行预览，点击“确认导入”后才写入。',
+  summary: '查看如何发送名录库、节假日安排和附加检查表文件',
+  detail:
+    '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）、附加检查表（检查表名称,序号,检查内容）。' +
+    '我先给出试运行预览，点击“确认导入”后才写入。',
   async handle(ctx) {
     await ctx.reply(importHelpCard());
   },
