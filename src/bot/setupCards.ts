@@ -87,6 +87,7 @@ export function fileRefusedCard(fileName: string, refusal: ReadRefusal): CardJso
   const title = SETUP_MSG.refusedTitle(fileName);
   switch (refusal.code) {
     case 'format':
+      return setupMessageCard(title, [md(refusal.message), '没有导入任何内容。可以发送的文件：', acceptedKinds().map((k) => `- ${k}`).join('\n')]);
     case 'unreadable':
       return setupMessageCard(title, [md(refusal.message), '没有导入任何内容。']);
     case 'incomplete':

@@ -241,6 +241,17 @@ describe('extra checklists sent by the 市局联络员 (进一次门，查多项
     expect(await importLogModel(conn()).countDocuments()).toBe(logBefore);
     for (const name of ['补充一', '补充二', '补充三']) await removeChecklist(conn(), undefined, name, now());
   });
+
+  it('a document the 市局联络员 sends (not a set-up file) is answered with the kinds that can be sent, without a download', async () => {
+    const before = await uploadsAndLog();
+    const { reply, messageId } = await sendFile(cityLiaison.openId, '情况汇报.pdf', Buffer.from('%PDF-1.4'));
+    const text = cardText(reply.content);
+    expect(text).toContain('无法识别的文件类型“.pdf”');
+    expect(text).toContain('附加检查表（进一次门，查多项事）：检查表名称、序号、检查内容');
+    expect(text).toContain('节假日安排：日期,类型');
+    expect(downloads(messageId)).toHaveLength(0);
+    expect(await uploadsAndLog()).toEqual(before);
+  });
 });
 
 describe('a county’s 情况汇报 sent by its liaison', () => {
