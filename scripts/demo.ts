@@ -19,7 +19,7 @@ import { campaignModel } from '../src/store/campaign';
 import type { SeededRegistries } from '../test/support/registries';
 import { enterprisesCsv, holidays2027, xlsxBytes } from '../test/support/setupFiles';
 import type { TaskDoc } from '../src/store/task';
-import { demoClosure, demoExtraChecklist } from './demoOutcomes';
+import { demoClosure, demoCountyReport, demoExtraChecklist } from './demoOutcomes';
 
 const OUT_DIR = 'out';
 /** Monday 2024-05-06, 09:30 in 运城 */
@@ -334,13 +334,20 @@ async function main(): Promise<void> {
   }
 }
 
-/** Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist. */
+/**
+ * Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist the
+ * 市局联络员 sent in chat, and a county's 情况汇报 sent in chat by its liaison.
+ */
 async function demoOutcomes(h: Harness, tasks: TaskDoc[], reg: SeededRegistries): Promise<void> {
   const io = { say, showCard, outDir: OUT_DIR };
+  const city = { name: `${reg.cityLiaison.name}（市局联络员）`, openId: reg.cityLiaison.openId };
   const withOfficer = tasks.slice(1).find((t) => t.team.some((m) => m.role === '执法人员') && reg.countyLiaison(t.enterprise.county));
   if (withOfficer) await demoClosure(h, io, withOfficer, reg);
   const visit = tasks.slice(1).find((t) => t !== withOfficer && t.checklist === 'industrial');
-  if (visit) await demoExtraChecklist(h, io, visit);
+  if (visit) await demoExtraChecklist(h, io, visit, city);
+  const county = tasks[0]?.enterprise.county;
+  const countyLiaison = county ? reg.countyLiaison(county) : undefined;
+  if (county && countyLiaison) await demoCountyReport(h, io, county, { name: `${countyLiaison.name}（${county}联络员）`, openId: countyLiaison.openId }, city);
 }
 
 main().catch((err: unknown) => {

@@ -7,7 +7,8 @@ import { helpCommand, helpDetailAction } from './help';
 import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
 import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
-import { setupActions, setupCommands, setupHooks } from './setup';
+import { setupActions, setupCommands } from './setup';
+import { fileIntakeActions, fileIntakeHooks } from './fileIntake';
 
 /** The bot's chat surface: every command and card action, declared once. */
 export function createBot(deps: BotDeps): BotHandlers {
@@ -24,5 +25,6 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...followUpActions());
   actions.push(...setupActions);
   actions.push(...closureActions());
-  return createRouter(deps, commands, actions, { ...inspectionHooks, ...setupHooks });
+  actions.push(...fileIntakeActions);
+  return createRouter(deps, commands, actions, { ...inspectionHooks, ...fileIntakeHooks });
 }
