@@ -167,7 +167,6 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const liaison = { name: '许小颖（市局联络员）', openId: DEMO_ADMIN.openId };
   const h = await startHarness({ dbPrefix: 'demo', adminOpenIds: [liaison.openId], now: () => new Date(DEMO_START + (Date.now() - t0)) });
-    process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
   try {
     process.stdout.write(`机器人已启动（端口 ${h.service.port}，数据库：${h.mongo.kind === 'external' ? 'MONGODB_URI' : '内存中的 MongoDB 兼容服务器'}）。\n`);
     process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
