@@ -8,6 +8,7 @@ import { inspectionActions, inspectionCommands, inspectionHooks } from './inspec
 import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
 import { setupActions, setupCommands, setupHooks } from './setup';
+import { platformDrawActions } from './platformDraw';
 
 /** The bot's chat surface: every command and card action, declared once. */
 export function createBot(deps: BotDeps): BotHandlers {
@@ -23,6 +24,7 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...progressActions());
   actions.push(...followUpActions());
   actions.push(...setupActions);
+  actions.push(...platformDrawActions);
   actions.push(...closureActions());
   return createRouter(deps, commands, actions, { ...inspectionHooks, ...setupHooks });
 }

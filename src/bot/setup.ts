@@ -1,7 +1,8 @@
 /**
  * The yearly set-up in chat (docs/interfaces.md "Set-up in chat"), for a 市局联络员 or an administrator listed in
  * ADMIN_OPEN_IDS (policies.ts maySetUp):
- * - a file sent in the 1:1 chat (registries, holiday calendar) → a dry-run preview card → `确认导入` / `取消`;
+ * - a file sent in the 1:1 chat (registries, holiday calendar, the platform's draw) → a dry-run preview card →
+ *   `确认导入` / `取消` (the platform's draw is confirmed by its own action: bot/platformDraw.ts);
  * - `/专项` lists campaigns; `/专项 新建 …` previews one → `确认创建`;
  * - `/导入` explains which files to send.
  */
@@ -27,6 +28,7 @@ import type { StaffMember } from '../store/staff';
 import type { SetupUploadDoc } from '../store/setupUpload';
 import type { CallbackResponse } from '../platform/events';
 import { md } from './cards';
+import { platformPreviewCard } from './platformDrawCards';
 import { defineAction, roleList, type ActionContext, type CommandSpec, type RouterHooks } from './router';
 import {
   calendarPreviewCard,
@@ -90,12 +92,19 @@ export const setupHooks: Pick<RouterHooks, 'onFile'> = {
       return true;
     }
     const data = download.data;
-    const received = await receiveSetupFile(ctx.deps, { messageId: ctx.message.messageId, fileName, data, by: senderOf(ctx.actor, ctx.staff) });
+    const received = await receiveSetupFile(ctx.deps, {
+      messageId: ctx.message.messageId,
+      fileName,
+      data,
+      by: senderOf(ctx.actor, ctx.staff),
+      actor: ctx.actor,
+    });
     if (!received.ok) {
       await ctx.reply(fileRefusedCard(fileName, received.refusal));
       return true;
     }
     if (received.kind === 'calendar') await ctx.reply(calendarPreviewCard(fileName, data.length, received.preview, received.upload));
+    else if (received.kind === 'platformDraw') await ctx.reply(platformPreviewCard(fileName, data.length, received.preview, received.upload));
     else await ctx.reply(registryPreviewCard(fileName, data.length, received.outcome, received.upload));
     await closeSuperseded(ctx, received.superseded);
     return true;
@@ -321,7 +330,9 @@ const importCommand: CommandSpec = {
   audience: 'setup',
   usage: '/导入',
   summary: '查看如何发送名录库和节假日安排文件',
-  detail: '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）。我先给出试运行预览，点击“确认导入”后才写入。',
+  detail:
+    '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）、国家监管平台导出的抽取结果（统一社会信用代码、企业名称、检查人员）。' +
+    '我先给出试运行预览，点击“确认导入”后才写入；抽取结果导入后即按检查组派发任务。',
   async handle(ctx) {
     await ctx.reply(importHelpCard());
   },

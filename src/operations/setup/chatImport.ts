@@ -20,6 +20,8 @@ import {
   type RegistryOutcome,
   type SetupDeps,
 } from './setupFiles';
+import type { Actor } from '../../policies';
+import { receivePlatformDraw, type PlatformReceived } from './platformDraw';
 import { cancelUpload, claimUpload, finishUpload, keepUpload, releaseUpload, sha256Hex, type ClaimRefusal } from './uploads';
 
 export interface Sender {
@@ -30,14 +32,17 @@ export interface Sender {
 export type Received =
   | { ok: false; refusal: ReadRefusal }
   | { ok: true; kind: 'enterprises' | 'staff'; outcome: RegistryOutcome; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] }
-  | { ok: true; kind: 'calendar'; preview: CalendarPreview; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] };
+  | { ok: true; kind: 'calendar'; preview: CalendarPreview; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] }
+  | PlatformReceived;
 
 export async function receiveSetupFile(
   deps: SetupDeps,
-  input: { messageId: string; fileName: string; data: Buffer; by: Sender },
+  input: { messageId: string; fileName: string; data: Buffer; by: Sender; actor: Actor },
 ): Promise<Received> {
   const read = await readSetupFile(input.fileName, input.data);
   if (!read.ok) return read;
+  // The platform's draw is confirmed through its own action (it needs the actor and, for a redraw, a reason).
+  if (read.kind === 'platformDraw') return receivePlatformDraw(deps, { ...input, sheet: read.sheet });
   const keep = (kind: 'enterprises' | 'staff' | 'calendar') =>
     keepUpload(deps.conn, { messageId: input.messageId, kind, fileName: input.fileName, data: input.data, by: input.by.openId, byName: input.by.name }, deps.now());
   if (read.kind === 'calendar') {
@@ -70,7 +75,7 @@ export async function confirmSetupUpload(deps: SetupDeps, input: { uploadId: Typ
   const { upload, data } = claim;
   try {
     const read = await readSetupFile(upload.fileName, data);
-    if (!read.ok || read.kind !== upload.kind) {
+    if (!read.ok || read.kind !== upload.kind || read.kind === 'platformDraw') {
       await releaseUpload(deps.conn, upload._id);
       return { ok: false, why: 'changed', upload };
     }
