@@ -20,8 +20,8 @@ describe('which set-up file a header row belongs to', () => {
     expect(e).toMatchObject({ kind: 'incomplete', title: '检查对象名录库' });
   });
 
-  it('does not recognise anything else, such as the platform’s draw result (not accepted yet)', () => {
-    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'unknown' });
+  it('recognises the platform’s draw result, and nothing else', () => {
+    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'platformDraw' });
     expect(recogniseHeader(['名称', '数量'])).toEqual({ kind: 'unknown' });
     expect(recogniseHeader([])).toEqual({ kind: 'unknown' });
     // every column of two kinds at once: ambiguous, so not guessed
@@ -30,6 +30,7 @@ describe('which set-up file a header row belongs to', () => {
       expect.stringMatching(/^检查对象名录库：企业名称、统一社会信用代码/),
       expect.stringMatching(/^执法检查人员名录库：姓名、飞书OpenID/),
       '节假日安排：日期,类型',
+      expect.stringMatching(/^监管平台抽取结果（国家“双随机、一公开”监管平台导出）：统一社会信用代码、企业名称、检查人员/),
     ]);
   });
 });
