@@ -42,7 +42,9 @@ export const platformImportAction = defineAction({
     outcome.dispatch.catch((err: unknown) => ctx.deps.log.error({ err, drawId: String(outcome.draw._id) }, 'platform draw dispatch failed; it will be resumed'));
     ctx.deps.log.info({ drawId: String(outcome.draw._id), attempt: outcome.draw.attempt, openId: ctx.actor.openId }, 'platform draw imported');
     return {
-      toast: { type: 'success', content: '已导入监管平台的抽取结果，正在派发任务' },
+      toast: outcome.already
+        ? { type: 'info', content: '这份文件已经导入过了，不会重复导入' }
+        : { type: 'success', content: '已导入监管平台的抽取结果，正在派发任务' },
       card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, countiesWithoutLiaison: outcome.countiesWithoutLiaison }) },
     };
   },

@@ -15,9 +15,7 @@ import { chainProblems } from '../../src/domain/draw2/chain';
 import { personRef } from '../../src/domain/draw2/inputs';
 import type { PlatformInternalBundle, PlatformPublicBundle } from '../../src/domain/draw2/platform';
 import { OPINION_SHEET_TITLE } from '../../src/domain/inspection';
-import type { Staff } from '../../src/domain/types';
 import { usccCheckChar } from '../../src/domain/uscc';
-import type { OutCell } from '../../src/operations/registryFile';
 import { cardText, findButtons, type ClickResult } from '../../src/sandbox/client';
 import type { SentMessage } from '../../src/sandbox/emulator';
 import { drawModel, loadChain, type DrawDoc } from '../../src/store/draw';
@@ -28,10 +26,10 @@ import { taskModel, type TaskDoc } from '../../src/store/task';
 import { inspectionDriver } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
-import { csvBytes, xlsxBytes } from '../support/setupFiles';
+import { countyOfficers, platformCsv, platformPlan, platformXlsx, type PlannedRow } from '../support/platformFiles';
+import { csvBytes } from '../support/setupFiles';
 
 const ADMIN = 'ou_admin00000000000000000000000001';
-const HEADERS = ['序号', '任务编号', '统一社会信用代码', '企业名称', '检查事项', '检查人员', '组长'];
 
 let h: Harness;
 let reg: SeededRegistries;
@@ -51,45 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
-
-// ---- the platform's file ---------------------------------------------------------------------------------------
-
-interface PlannedRow {
-  taskNo: string;
-  uscc: string;
-  name: string;
-  inspectors: string[];
-  leader?: string;
-}
-
-const leaders = () => reg.data.staff.filter((s) => s.roles.includes('组长'));
-const countyOfficers = () => reg.data.staff.filter((s) => s.roles.includes('执法人员') && s.county !== '市局');
-const experts = () => reg.data.staff.filter((s) => s.roles.includes('专家'));
-
-/**
- * A draw as the platform would make it: `n` firms from `offset` on, each with a city 组长, a county officer of
- * another county who need not avoid it, and (every third firm) an expert; 组长 column filled on every other row.
- */
-function plan(n: number, offset = 0): PlannedRow[] {
-  const rows: PlannedRow[] = [];
-  const firms = reg.data.enterprises.filter((e) => e.validTo >= reg.campaign.from);
-  for (let i = 0; i < n; i++) {
-    const e = firms[offset + i]!;
-    const free = (s: Staff) => !s.avoid.includes(e.uscc);
-    const leader = leaders().filter(free)[i % leaders().length]!;
-    const officer = countyOfficers().filter((s) => free(s) && s.county !== e.county)[i]!;
-    const names = [officer.name, leader.name, ...(i % 3 === 0 ? [experts().filter(free)[i]!.name] : [])];
-    rows.push({ taskNo: `SJ${YEAR}-${String(offset + i + 1).padStart(4, '0')}`, uscc: e.uscc, name: e.name, inspectors: names, ...(i % 2 === 0 ? { leader: leader.name } : {}) });
-  }
-  return rows;
-}
-
-function cells(rows: readonly PlannedRow[]): OutCell[][] {
-  return rows.map((r, i) => [String(i + 1), r.taskNo, r.uscc, r.name, '工业产品生产许可证获证企业监督检查', r.inspectors.join('、'), r.leader ?? '']);
-}
-
-const platformXlsx = (rows: readonly PlannedRow[]) => xlsxBytes('抽查结果', HEADERS, cells(rows));
-const platformCsv = (rows: readonly PlannedRow[]) => csvBytes(HEADERS, cells(rows));
 
 // ---- chat --------------------------------------------------------------------------------------------------------
 
@@ -144,7 +103,7 @@ describe('who may import the platform’s draw', () => {
   it('a county liaison or an officer is told who may, and the file is not even downloaded', async () => {
     const county = reg.countyLiaison('盐湖区')!;
     for (const who of [county.openId, reg.officer.openId]) {
-      const reply = await sendFile(who, '抽查结果.xlsx', await platformXlsx(plan(3)));
+      const reply = await sendFile(who, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 3)));
       expect(cardText(reply.content)).toContain('没有权限');
     }
     expect(h.emulator.requests.filter((r) => r.path.includes('/resources/'))).toHaveLength(0);
@@ -152,7 +111,7 @@ describe('who may import the platform’s draw', () => {
   });
 
   it('an administrator (ADMIN_OPEN_IDS) sees the preview but may not import a draw: that is the 市局联络员’s, as /抽取', async () => {
-    const reply = await sendFile(ADMIN, '抽查结果.xlsx', await platformXlsx(plan(3)));
+    const reply = await sendFile(ADMIN, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 3)));
     const text = cardText(reply.content);
     expect(text).toContain('无法导入 · 监管平台抽取结果');
     expect(text).toContain('只有市局联络员可以导入抽取结果（与 /抽取 相同）');
@@ -168,15 +127,15 @@ describe('who may import the platform’s draw', () => {
 describe('problems, by line', () => {
   it('an unknown code, an unknown name, an ambiguous name and a 组长 who is not one are refused: listed by line, no button, nothing stored', async () => {
     // a second person of an existing name (a namesake in another county)
-    const namesake = countyOfficers().find((s) => s.county === '河津市')!;
+    const namesake = countyOfficers(reg).find((s) => s.county === '河津市')!;
     const twin = { ...namesake, openId: 'ou_twin0000000000000000000000001', county: '夏县', unit: '夏县市场监督管理局', avoid: [] };
     await staffModel(conn()).create(twin);
-    const rows = plan(6);
+    const rows = platformPlan(reg, 6);
     const unknownCode = `91140800MA0K99999${usccCheckChar('91140800MA0K99999')}`;
     rows[1] = { ...rows[1]!, uscc: unknownCode, name: '不存在的企业' };
     rows[2] = { ...rows[2]!, inspectors: [...rows[2]!.inspectors, '查无此人'] };
     rows[3] = { ...rows[3]!, inspectors: [namesake.name, rows[3]!.inspectors[1]!] };
-    const notLeader = countyOfficers()[0]!;
+    const notLeader = countyOfficers(reg)[0]!;
     rows[4] = { ...rows[4]!, leader: notLeader.name, inspectors: [notLeader.name, ...rows[4]!.inspectors.slice(1)] };
     rows[5] = { ...rows[5]!, name: `${rows[5]!.name}（原名）` }; // a warning only
     const reply = await sendFile(reg.cityLiaison.openId, '抽查结果.csv', await platformCsv(rows));
@@ -218,7 +177,7 @@ describe('a platform draw imported from chat', () => {
   let preview: SentMessage;
 
   it('previews: rows, firms by county, teams, warnings, and what confirming does (attempt 1, replacing nothing)', async () => {
-    first = plan(8);
+    first = platformPlan(reg, 8);
     first[7] = { ...first[7]!, name: `${first[7]!.name}（平台登记名）` };
     bytes = await platformXlsx(first);
     preview = await sendFile(reg.cityLiaison.openId, `${YEAR}年抽查结果.xlsx`, bytes);
@@ -369,7 +328,7 @@ describe('a second platform file replaces the first under the redraw rules', () 
   let second: PlannedRow[];
 
   it('the preview says it replaces attempt 1 and asks for a reason; a stale preview is refused when a registry changed', async () => {
-    second = plan(6, 20);
+    second = platformPlan(reg, 6, 20);
     // a preview, then a change to a team member's unit: the preview no longer holds
     const stale = await sendFile(reg.cityLiaison.openId, '抽查结果-更正.xlsx', await platformXlsx(second));
     const staleText = cardText(stale.content);
@@ -480,7 +439,7 @@ describe('a second platform file replaces the first under the redraw rules', () 
   });
 
   it('once a task has started, a third file cannot replace the draw (as /抽取 理由=… could not)', async () => {
-    const reply = await sendFile(reg.cityLiaison.openId, '抽查结果-再次.xlsx', await platformXlsx(plan(4, 40)));
+    const reply = await sendFile(reg.cityLiaison.openId, '抽查结果-再次.xlsx', await platformXlsx(platformPlan(reg, 4, 40)));
     const text = cardText(reply.content);
     expect(text).toContain('无法导入 · 监管平台抽取结果');
     expect(text).toMatch(/第2次抽取的任务中已有1项开始检查，不能再以平台结果替换/);

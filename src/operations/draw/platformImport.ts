@@ -18,7 +18,7 @@ import {
   type PlatformOutcome,
 } from '../../domain/draw2/platform';
 import type { Actor } from '../../policies';
-import { type CampaignDoc } from '../../store/campaign';
+import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import { appendChain, drawModel, loadChain, type DrawDoc } from '../../store/draw';
 import { isDuplicateKeyError } from '../../store/processedEvents';
 import { campaignRef, drawRefusal, refuse, type Refusal } from './context';
@@ -56,12 +56,8 @@ export async function importPlatformDraw(
   if (denied) return denied;
   const draws = drawModel(conn);
   const { campaign } = input;
-  const existing = await draws.findOne({ 'platform.uploadId': input.uploadId }).lean<DrawDoc>();
-  if (existing) {
-    if (existing.status !== 'confirmed') return refuse('没有导入', '这份文件的导入已被撤回（确认时已有任务开始检查）。');
-    const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishPlatformImport(conn, existing, campaign);
-    return finished.ok ? { ok: true, draw: finished.draw, already: true } : finished;
-  }
+  const existing = await existingPlatformImport(conn, input.uploadId);
+  if (existing !== null) return existing.ok ? { ok: true, draw: existing.draw, already: true } : existing;
 
   // A pending preview of /抽取 can no longer be confirmed: this import is the campaign's draw now.
   const stale = await draws.find({ campaignId: campaign._id, status: 'previewed' }).sort({ createdAt: 1 }).lean<DrawDoc[]>();
@@ -127,6 +123,25 @@ export async function importPlatformDraw(
   }
   const finished = await finishPlatformImport(conn, draw, campaign, core);
   return finished.ok ? { ok: true, draw: finished.draw, already: false } : finished;
+}
+
+/**
+ * The draw an earlier confirmation of this upload made (finished now if a crash interrupted it), or null: a click after
+ * an interrupted import never makes a second draw.
+ */
+export async function existingPlatformImport(
+  conn: Connection,
+  uploadId: Types.ObjectId,
+): Promise<{ ok: true; draw: DrawDoc; campaign: CampaignDoc } | Refusal | null> {
+  const existing = await drawModel(conn).findOne({ 'platform.uploadId': uploadId }).lean<DrawDoc>();
+  if (!existing) return null;
+  if (existing.status !== 'confirmed' && existing.status !== 'superseded') {
+    return refuse('没有导入', '这份文件的导入已被撤回：确认时已有任务开始检查。');
+  }
+  const campaign = await campaignModel(conn).findById(existing.campaignId).lean<CampaignDoc>();
+  if (!campaign) return refuse('专项不存在', '这份文件导入的专项已不存在。');
+  const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishPlatformImport(conn, existing, campaign);
+  return finished.ok ? { ok: true, draw: finished.draw, campaign } : finished;
 }
 
 /**

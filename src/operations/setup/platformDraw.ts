@@ -34,7 +34,7 @@ import { findActiveCampaign } from '../campaigns';
 import { countiesWithoutLiaison } from '../draw/confirmDraw';
 import { drawRefusal } from '../draw/context';
 import { dispatchDraw } from '../draw/dispatch';
-import { importPlatformDraw } from '../draw/platformImport';
+import { existingPlatformImport, importPlatformDraw } from '../draw/platformImport';
 import { currentDraw } from '../draw/previewDraw';
 import type { SheetRow } from '../registryFile';
 import { readSetupFile, type SetupDeps } from './setupFiles';
@@ -178,7 +178,6 @@ export type PlatformConfirmed =
       upload: SetupUploadDoc;
       draw: DrawDoc;
       campaign: CampaignDoc;
-      preview: PlatformPreview;
       countiesWithoutLiaison: string[];
       /** the dispatch runs after the answer (idempotent; resumed after a crash) */
       dispatch: Promise<void>;
@@ -202,6 +201,48 @@ function problemLines(problems: readonly LineProblem[], max: number): string {
   return shown.join('；') + (problems.length > max ? `；……共${problems.length}处` : '');
 }
 
+/** The import is in: the import log (once per upload), the upload done, the dispatch started. */
+async function finishImport(
+  deps: SetupDeps,
+  input: {
+    upload: SetupUploadDoc;
+    data: Buffer;
+    draw: DrawDoc;
+    campaign: CampaignDoc;
+    already: boolean;
+    rows: number | null;
+    warnings: number | null;
+    by: { openId: string; name: string };
+  },
+): Promise<PlatformConfirmed> {
+  const { upload, draw } = input;
+  const counts: Record<string, number> = {
+    ...(input.rows !== null ? { rows: input.rows } : {}),
+    firms: draw.summary?.selected ?? 0,
+    teams: draw.summary?.teams ?? 0,
+    ...(input.warnings !== null ? { warnings: input.warnings } : {}),
+    attempt: draw.attempt,
+  };
+  const logged = await importLogModel(deps.conn).exists({ kind: 'platformDraw', sha256: upload.sha256, 'counts.attempt': draw.attempt });
+  if (!logged) {
+    await importLogModel(deps.conn).create({
+      kind: 'platformDraw',
+      fileName: upload.fileName,
+      size: input.data.length,
+      sha256: upload.sha256,
+      source: 'chat',
+      by: input.by.openId,
+      byName: input.by.name,
+      at: deps.now(),
+      counts,
+    });
+  }
+  const done = await finishUpload(deps.conn, upload._id, { result: counts, by: input.by.openId, byName: input.by.name }, deps.now());
+  const missing = await countiesWithoutLiaison(deps.conn, (draw.summary?.byCounty ?? []).map((c) => c.county));
+  const dispatch = draw.dispatchedAt ? Promise.resolve() : dispatchDraw(deps.conn, deps.outbox, deps.now(), draw._id).then(() => undefined);
+  return { ok: true, already: input.already, upload: done, draw, campaign: input.campaign, countiesWithoutLiaison: missing, dispatch };
+}
+
 export const REDRAW_REASON = /^[\s\S]{2,200}$/u;
 
 export async function confirmPlatformDraw(
@@ -217,6 +258,15 @@ export async function confirmPlatformDraw(
   }
   const { upload, data } = claim;
   try {
+    // An earlier click whose import a crash interrupted: finish that one (the dispatch job may have already).
+    const earlier = await existingPlatformImport(deps.conn, upload._id);
+    if (earlier !== null) {
+      if (!earlier.ok) {
+        const refused = await refuseUpload(deps, upload._id, input.by);
+        return { ok: false, why: 'refused', title: earlier.title, reason: earlier.reason, closed: true, upload: refused ?? upload };
+      }
+      return finishImport(deps, { upload, data, draw: earlier.draw, campaign: earlier.campaign, already: true, rows: null, warnings: null, by: input.by });
+    }
     const read = await readSetupFile(upload.fileName, data);
     if (!read.ok || read.kind !== 'platformDraw') {
       const refused = await refuseUpload(deps, upload._id, input.by);
@@ -265,31 +315,16 @@ export async function confirmPlatformDraw(
       const refused = await refuseUpload(deps, upload._id, input.by);
       return { ok: false, why: 'refused', title: imported.title, reason: imported.reason, closed: true, upload: refused ?? upload };
     }
-    const { draw } = imported;
-    const counts = {
+    return finishImport(deps, {
+      upload,
+      data,
+      draw: imported.draw,
+      campaign: preview.campaign,
+      already: imported.already,
       rows: preview.match.rows,
-      firms: draw.summary?.selected ?? 0,
-      teams: draw.summary?.teams ?? 0,
       warnings: preview.match.warnings.length,
-      attempt: draw.attempt,
-    };
-    if (!imported.already) {
-      await importLogModel(deps.conn).create({
-        kind: 'platformDraw',
-        fileName: upload.fileName,
-        size: data.length,
-        sha256: upload.sha256,
-        source: 'chat',
-        by: input.by.openId,
-        byName: input.by.name,
-        at: deps.now(),
-        counts,
-      });
-    }
-    const done = await finishUpload(deps.conn, upload._id, { result: counts, by: input.by.openId, byName: input.by.name }, deps.now());
-    const missing = await countiesWithoutLiaison(deps.conn, (draw.summary?.byCounty ?? []).map((c) => c.county));
-    const dispatch = dispatchDraw(deps.conn, deps.outbox, deps.now(), draw._id).then(() => undefined);
-    return { ok: true, already: imported.already, upload: done, draw, campaign: preview.campaign, preview, countiesWithoutLiaison: missing, dispatch };
+      by: input.by,
+    });
   } catch (err) {
     await releaseUpload(deps.conn, upload._id).catch(() => undefined);
     throw err;
