@@ -169,6 +169,20 @@ describe('problems, by line', () => {
   });
 });
 
+describe('取消', () => {
+  it('drops the preview: the card says so, nothing is imported, a later click is refused', async () => {
+    const reply = await sendFile(reg.cityLiaison.openId, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 2)));
+    expect(buttons(reply.content)).toEqual(['确认导入', '取消']);
+    const cancel = await h.feishu.clickButton(reg.cityLiaison.openId, reply.current, '取消');
+    expect(cancel.toast).toEqual({ type: 'info', content: '已取消，没有导入' });
+    expect(cardText(cancel.card)).toContain('预览已失效 · 监管平台抽取结果');
+    expect(buttons(cancel.card)).toEqual([]);
+    const late = await h.feishu.clickButton(reg.cityLiaison.openId, reply.content, '确认导入', { messageId: reply.message_id });
+    expect(late.toast?.content).toBe('这份预览已取消；如需导入请重新发送文件');
+    await nothingImported();
+  });
+});
+
 // ---- the draw --------------------------------------------------------------------------------------------------
 
 describe('a platform draw imported from chat', () => {
