@@ -9,6 +9,7 @@ import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
 import { setupActions, setupCommands } from './setup';
 import { fileIntakeActions, fileIntakeHooks } from './fileIntake';
+import { platformDrawActions } from './platformDraw';
 
 /** The bot's chat surface: every command and card action, declared once. */
 export function createBot(deps: BotDeps): BotHandlers {
@@ -24,6 +25,7 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...progressActions());
   actions.push(...followUpActions());
   actions.push(...setupActions);
+  actions.push(...platformDrawActions);
   actions.push(...closureActions());
   actions.push(...fileIntakeActions);
   return createRouter(deps, commands, actions, { ...inspectionHooks, ...fileIntakeHooks });

@@ -1,8 +1,9 @@
 /**
  * The yearly set-up in chat (docs/interfaces.md "Set-up in chat"), for a 市局联络员 or an administrator listed in
  * ADMIN_OPEN_IDS (policies.ts maySetUp):
- * - a file sent in the 1:1 chat (registries, holiday calendar, extra checklists; routed here by bot/fileIntake.ts)
- *   → a dry-run preview card → `确认导入` / `取消`;
+ * - a file sent in the 1:1 chat (registries, holiday calendar, extra checklists, the platform's draw; routed here by
+ *   bot/fileIntake.ts) → a dry-run preview card → `确认导入` / `取消` (the platform's draw is confirmed by its own
+ *   action: bot/platformDraw.ts);
  * - `/专项` lists campaigns; `/专项 新建 …` previews one → `确认创建`;
  * - `/导入` explains which files to send.
  */
@@ -28,6 +29,7 @@ import type { SetupUploadDoc } from '../store/setupUpload';
 import type { CallbackResponse } from '../platform/events';
 import { md, type CardJson } from './cards';
 import { downloadFile } from './fileDownload';
+import { platformPreviewCard } from './platformDrawCards';
 import { defineAction, roleList, type ActionContext, type CommandSpec, type FileContext } from './router';
 import {
   calendarPreviewCard,
@@ -91,6 +93,7 @@ export async function setupFile(ctx: FileContext, fileName: string): Promise<voi
     return;
   }
   if (received.kind === 'calendar') await ctx.reply(calendarPreviewCard(fileName, data.length, received.preview, received.upload));
+  else if (received.kind === 'platformDraw') await ctx.reply(platformPreviewCard(fileName, data.length, received.preview, received.upload));
   else if (received.kind === 'checklists') await ctx.reply(checklistPreviewCard(fileName, data.length, received.report, received.upload));
   else await ctx.reply(registryPreviewCard(fileName, data.length, received.outcome, received.upload));
   await closeSuperseded(ctx, received.superseded);
@@ -320,10 +323,10 @@ const importCommand: CommandSpec = {
   names: ['导入', 'import'],
   audience: 'setup',
   usage: '/导入',
-  summary: '查看如何发送名录库、节假日安排和附加检查表文件',
+  summary: '查看如何发送名录库、节假日安排、附加检查表和监管平台抽取结果文件',
   detail:
-    '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）、附加检查表（检查表名称,序号,检查内容）。' +
-    '我先给出试运行预览，点击“确认导入”后才写入。',
+    '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）、附加检查表（检查表名称,序号,检查内容）、国家监管平台导出的抽取结果（统一社会信用代码、企业名称、检查人员）。' +
+    '我先给出试运行预览，点击“确认导入”后才写入；抽取结果导入后即按检查组派发任务。',
   async handle(ctx) {
     await ctx.reply(importHelpCard());
   },

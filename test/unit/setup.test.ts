@@ -22,8 +22,8 @@ describe('which set-up file a header row belongs to', () => {
     expect(recogniseHeader(['检查表名称', '序号', '内容'])).toEqual({ kind: 'incomplete', title: '附加检查表', error: expect.stringContaining('检查表文件缺少列：检查内容') });
   });
 
-  it('does not recognise anything else, such as the platform’s draw result (not accepted yet)', () => {
-    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'unknown' });
+  it('recognises the platform’s draw result, and nothing else', () => {
+    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'platformDraw' });
     expect(recogniseHeader(['名称', '数量'])).toEqual({ kind: 'unknown' });
     expect(recogniseHeader([])).toEqual({ kind: 'unknown' });
     // every column of two kinds at once: ambiguous, so not guessed
@@ -33,6 +33,7 @@ describe('which set-up file a header row belongs to', () => {
       expect.stringMatching(/^执法检查人员名录库：姓名、飞书OpenID/),
       '节假日安排：日期,类型',
       '附加检查表（进一次门，查多项事）：检查表名称、序号、检查内容',
+      expect.stringMatching(/^监管平台抽取结果（国家“双随机、一公开”监管平台导出）：统一社会信用代码、企业名称、检查人员/),
     ]);
   });
 });

@@ -27,6 +27,7 @@ import {
   type RegistryOutcome,
   type SetupDeps,
 } from './setupFiles';
+import { receivePlatformDraw, type PlatformReceived } from './platformDraw';
 import { cancelUpload, claimUpload, finishUpload, keepUpload, releaseUpload, sha256Hex, type ClaimRefusal } from './uploads';
 
 export interface Sender {
@@ -54,7 +55,8 @@ export type Received =
   | { ok: false; refusal: ReadRefusal }
   | { ok: true; kind: 'enterprises' | 'staff'; outcome: RegistryOutcome; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] }
   | { ok: true; kind: 'calendar'; preview: CalendarPreview; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] }
-  | { ok: true; kind: 'checklists'; report: ChecklistImportReport; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] };
+  | { ok: true; kind: 'checklists'; report: ChecklistImportReport; upload?: SetupUploadDoc; superseded: SetupUploadDoc[] }
+  | PlatformReceived;
 
 export async function receiveSetupFile(
   deps: SetupDeps,
@@ -62,6 +64,8 @@ export async function receiveSetupFile(
 ): Promise<Received> {
   const read = await readSetupFile(input.fileName, input.data);
   if (!read.ok) return read;
+  // The platform's draw is confirmed through its own action (it needs the actor and, for a redraw, a reason).
+  if (read.kind === 'platformDraw') return receivePlatformDraw(deps, { ...input, actor: input.by.actor, sheet: read.sheet });
   const keep = (kind: 'enterprises' | 'staff' | 'calendar' | 'checklists', campaignId?: Types.ObjectId) =>
     keepUpload(
       deps.conn,
@@ -109,7 +113,7 @@ export async function confirmSetupUpload(deps: SetupDeps, input: { uploadId: Typ
   const { upload, data } = claim;
   try {
     const read = await readSetupFile(upload.fileName, data);
-    if (!read.ok || read.kind !== upload.kind) {
+    if (!read.ok || read.kind !== upload.kind || read.kind === 'platformDraw') {
       await releaseUpload(deps.conn, upload._id);
       return { ok: false, why: 'changed', upload };
     }
