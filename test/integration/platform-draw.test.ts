@@ -100,13 +100,17 @@ async function nothingImported(): Promise<void> {
 // ---- who may -----------------------------------------------------------------------------------------------------
 
 describe('who may import the platform’s draw', () => {
-  it('a county liaison or an officer is told who may, and the file is not even downloaded', async () => {
+  it('a county liaison is told only the 市局联络员 may import it; an officer is told who may send what and the file is not even downloaded', async () => {
     const county = reg.countyLiaison('盐湖区')!;
-    for (const who of [county.openId, reg.officer.openId]) {
-      const reply = await sendFile(who, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 3)));
-      expect(cardText(reply.content)).toContain('没有权限');
-    }
-    expect(h.emulator.requests.filter((r) => r.path.includes('/resources/'))).toHaveLength(0);
+    // A county liaison's file may be the county's 情况汇报, so it is read (its header row tells what it is) and refused.
+    const fromCounty = cardText((await sendFile(county.openId, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 3)))).content);
+    expect(fromCounty).toContain('是监管平台抽取结果文件：只有**市局联络员**可以导入');
+    expect(fromCounty).not.toContain('确认上报');
+    const downloads = () => h.emulator.requests.filter((r) => r.path.includes('/resources/')).length;
+    const before = downloads();
+    const fromOfficer = cardText((await sendFile(reg.officer.openId, '抽查结果.xlsx', await platformXlsx(platformPlan(reg, 3)))).content);
+    expect(fromOfficer).toContain('没有权限');
+    expect(downloads()).toBe(before);
     await nothingImported();
   });
 
