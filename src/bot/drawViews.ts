@@ -192,6 +192,8 @@ export interface ResultView {
   draw: DrawDoc;
   campaign: CampaignDoc;
   countiesWithoutLiaison: string[];
+  /** who confirmed the draw (operations/draw/confirmer.ts): not always who asked for the preview */
+  confirmedByName: string;
 }
 
 export function resultCard(v: ResultView): CardJson {
@@ -210,7 +212,7 @@ export function resultCard(v: ResultView): CardJson {
       {
         text:
           `${campaignLine(campaign)}\n已抽取 **${s.selected}** 家企业，组成 ${s.teams} 个检查组，任务已派发。` +
-          `\n确认人：${safe(draw.requestedByName)}　确认时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
+          `\n确认人：${safe(v.confirmedByName)}　确认时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
         table: {
           pageSize: 10,
           columns: [
