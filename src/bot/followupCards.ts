@@ -66,7 +66,12 @@ export const FMSG = {
   disposeButton: '登记后续处置',
   disposeConfirmTitle: '登记立案或移交？',
   disposeConfirmText: '登记后不再需要整改确认（附件2），结果按“发现问题待后续处理”公示。',
-  notDisposer: (county: string) => `只有${county}的县局联络员可以登记立案或移交`,
+  // The refusals say who may, exactly as src/policies.ts decides: the firm's county (notice 二(二): the county bureau
+  // confirms the rectification on site, 附件2 “县局监管确认”); the 市局联络员 only where that county has no 联络员.
+  notDisposer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `只有${countyUnit(county)}的联络员可以登记立案或移交`
+      : `${county}没有登记联络员，立案或移交由市局联络员代为登记`,
   disposed: (kind: string) => `该问题已${kind}，不需要再确认整改`,
   alreadyDisposed: (kind: string) => `已登记为“${kind}”，无需重复登记`,
   badDisposal: (what: string) =>
@@ -164,8 +169,12 @@ export const FMSG = {
   // toasts
   notFound: '找不到该检查任务，请联系市局联络员',
   void: '该任务已作废（抽取已重做），无需整改或公示',
-  notConfirmer: (county: string) => `只有${countyUnit(county)}的联络员（或市局联络员）可以确认整改`,
-  notPublisher: (county: string) => `按“谁检查、谁录入”，只有本检查组成员或${countyUnit(county)}的联络员可以登记公示`,
+  notConfirmer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `整改由${countyUnit(county)}到企业现场核实后确认（附件2），只有${countyUnit(county)}的联络员可以确认整改`
+      : `${county}没有登记联络员，整改由市局联络员核实后代为确认（附件2）`,
+  notPublisher: (county: string, countyHasLiaison: boolean) =>
+    `按“谁检查、谁录入”，只有本检查组的组长、执法人员或${countyHasLiaison ? `${countyUnit(county)}的联络员` : '市局联络员（该县区没有登记联络员）'}可以登记公示`,
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
   notReady: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示',
   stale: '检查记录已重新提交，这张卡片已失效，已刷新为最新状态',
