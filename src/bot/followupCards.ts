@@ -213,12 +213,15 @@ export const FMSG = {
 
   // calendar warning
   calTitle: '节假日日历需要更新',
-  calIntro: (version: string, first: number, last: number) =>
-    `当前日历数据（chinese-days ${version}）只包含 ${first}–${last} 年的法定节假日安排。`,
+  calIntro: (first: number, last: number) => `目前系统中只有 ${first}–${last} 年的法定节假日安排。`,
   calToday: (today: string) => `今天（${today}）所在年份没有日历数据，提醒暂按周一至周五估算工作日。`,
   calTasks: (n: number) => `以下 ${n} 项检查的公示截止日期暂无法确定，公示提醒暂停：`,
   calTask: (name: string, county: string, completion: string, note: string) => `**${name}**（${county}，${completion} 完成）${note}`,
-  calAction: '请在国务院办公厅发布节假日安排后升级 chinese-days（或补充该年数据）并重启服务，截止日期会自动补算，提醒随即恢复。',
+  // Sent to the 市局联络员, who imports the year in chat (bot/fileIntake.ts, kind 节假日安排; docs/interfaces.md).
+  calAction:
+    '国务院办公厅公布该年放假安排后，请在与我的单聊中把该年的**节假日安排**文件发给我（.csv 或 .xlsx；第1行表头为“日期,类型”，' +
+    '每行一个与平常作息不同的日期，类型“休”为放假的工作日、“班”为调休上班的周末；一个文件是一整年），预览无误后点“确认导入”。' +
+    '导入后“待定”的公示截止日期自动补算并通知相关人员，提醒随即恢复。',
   calMore: (n: number) => `另有 ${n} 项未列出。`,
 } as const;
 
@@ -609,7 +612,7 @@ const CALENDAR_TASKS = 30;
 
 export function calendarWarningCard(unknown: readonly TaskDoc[], today: string, todayEstimated: boolean): CardJson {
   const info = calendarDataInfo();
-  const paragraphs = [FMSG.calIntro(info.version, info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
+  const paragraphs = [FMSG.calIntro(info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
   if (todayEstimated) paragraphs.push(FMSG.calToday(today));
   const sections: { text: string }[] = [{ text: paragraphs.join('\n') }];
   if (unknown.length > 0) {
