@@ -66,7 +66,12 @@ export const FMSG = {
   disposeButton: '登记后续处置',
   disposeConfirmTitle: '登记立案或移交？',
   disposeConfirmText: '登记后不再需要整改确认（附件2），结果按“发现问题待后续处理”公示。',
-  notDisposer: (county: string) => `只有${county}的县局联络员可以登记立案或移交`,
+  // The refusals say who may, exactly as src/policies.ts decides: the firm's county (notice 二(二): the county bureau
+  // confirms the rectification on site, 附件2 “县局监管确认”); the 市局联络员 only where that county has no 联络员.
+  notDisposer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `只有${countyUnit(county)}的联络员可以登记立案或移交`
+      : `${county}没有登记联络员，立案或移交由市局联络员代为登记`,
   disposed: (kind: string) => `该问题已${kind}，不需要再确认整改`,
   alreadyDisposed: (kind: string) => `已登记为“${kind}”，无需重复登记`,
   badDisposal: (what: string) =>
@@ -164,8 +169,12 @@ export const FMSG = {
   // toasts
   notFound: '找不到该检查任务，请联系市局联络员',
   void: '该任务已作废（抽取已重做），无需整改或公示',
-  notConfirmer: (county: string) => `只有${countyUnit(county)}的联络员（或市局联络员）可以确认整改`,
-  notPublisher: (county: string) => `按“谁检查、谁录入”，只有本检查组成员或${countyUnit(county)}的联络员可以登记公示`,
+  notConfirmer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `整改由${countyUnit(county)}到企业现场核实后确认（附件2），只有${countyUnit(county)}的联络员可以确认整改`
+      : `${county}没有登记联络员，整改由市局联络员核实后代为确认（附件2）`,
+  notPublisher: (county: string, countyHasLiaison: boolean) =>
+    `按“谁检查、谁录入”，只有本检查组的组长、执法人员或${countyHasLiaison ? `${countyUnit(county)}的联络员` : '市局联络员（该县区没有登记联络员）'}可以登记公示`,
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
   notReady: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示',
   stale: '检查记录已重新提交，这张卡片已失效，已刷新为最新状态',
@@ -204,12 +213,15 @@ export const FMSG = {
 
   // calendar warning
   calTitle: '节假日日历需要更新',
-  calIntro: (version: string, first: number, last: number) =>
-    `当前日历数据（chinese-days ${version}）只包含 ${first}–${last} 年的法定节假日安排。`,
+  calIntro: (first: number, last: number) => `目前系统中只有 ${first}–${last} 年的法定节假日安排。`,
   calToday: (today: string) => `今天（${today}）所在年份没有日历数据，提醒暂按周一至周五估算工作日。`,
   calTasks: (n: number) => `以下 ${n} 项检查的公示截止日期暂无法确定，公示提醒暂停：`,
   calTask: (name: string, county: string, completion: string, note: string) => `**${name}**（${county}，${completion} 完成）${note}`,
-  calAction: '请在国务院办公厅发布节假日安排后升级 chinese-days（或补充该年数据）并重启服务，截止日期会自动补算，提醒随即恢复。',
+  // Sent to the 市局联络员, who imports the year in chat (bot/fileIntake.ts, kind 节假日安排; docs/interfaces.md).
+  calAction:
+    '国务院办公厅公布该年放假安排后，请在与我的单聊中把该年的**节假日安排**文件发给我（.csv 或 .xlsx；第1行表头为“日期,类型”，' +
+    '每行一个与平常作息不同的日期，类型“休”为放假的工作日、“班”为调休上班的周末；一个文件是一整年），预览无误后点“确认导入”。' +
+    '导入后“待定”的公示截止日期自动补算并通知相关人员，提醒随即恢复。',
   calMore: (n: number) => `另有 ${n} 项未列出。`,
 } as const;
 
@@ -600,7 +612,7 @@ const CALENDAR_TASKS = 30;
 
 export function calendarWarningCard(unknown: readonly TaskDoc[], today: string, todayEstimated: boolean): CardJson {
   const info = calendarDataInfo();
-  const paragraphs = [FMSG.calIntro(info.version, info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
+  const paragraphs = [FMSG.calIntro(info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
   if (todayEstimated) paragraphs.push(FMSG.calToday(today));
   const sections: { text: string }[] = [{ text: paragraphs.join('\n') }];
   if (unknown.length > 0) {

@@ -25,14 +25,15 @@ export interface FollowUpDeps {
 export type FollowUpRefusal =
   | { code: 'notFound' }
   | { code: 'void' }
-  | { code: 'notConfirmer'; county: string }
-  | { code: 'notPublisher'; county: string }
+  /** countyHasLiaison: whether the firm's county has a 联络员 (else the 市局联络员 stands in, src/policies.ts) */
+  | { code: 'notConfirmer'; county: string; countyHasLiaison: boolean }
+  | { code: 'notPublisher'; county: string; countyHasLiaison: boolean }
   | { code: 'notInvolved' }
   | { code: 'notReady' }
   | { code: 'stale' }
   | { code: 'noFindings' }
   | { code: 'disposed'; kind: string }
-  | { code: 'notDisposer'; county: string }
+  | { code: 'notDisposer'; county: string; countyHasLiaison: boolean }
   | { code: 'badDisposal'; what: string }
   | { code: 'alreadyDisposed'; kind: string }
   | { code: 'alreadyConfirmed'; byName: string; on: string }

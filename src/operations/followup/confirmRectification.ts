@@ -24,7 +24,8 @@ export async function confirmRectification(
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
   const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
-  if (!mayOnTask('confirmRectification', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notConfirmer', county: task.enterprise.county });
+  const ctx = await taskContext(deps.conn, task);
+  if (!mayOnTask('confirmRectification', actor, ctx)) return refuse({ code: 'notConfirmer', county: ctx.county, countyHasLiaison: ctx.countyHasLiaison });
   const refused = checkState(task, input.round);
   if (refused) return refused;
   const rect = task.inspection!.rectification!;
