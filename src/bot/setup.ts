@@ -283,7 +283,8 @@ export const campaignCreateAction = defineAction({
   name: 'campaign.create',
   schema: z.object({
     a: z.literal('campaign.create'),
-    n: z.string().min(1).max(100),
+    // ≤ 100 characters (code points) is checked by createCampaign's text policy; 100 of them may be 200 UTF-16 units
+    n: z.string().min(1).max(200),
     y: z.number().int().min(2000).max(2100),
     f: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     t: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

@@ -49,7 +49,8 @@ export async function sendCampaignReminders(deps: CampaignReminderDeps, now: Dat
   const campaigns = await campaignModel(deps.conn).find({ status: 'active' }).sort({ year: -1 }).lean<CampaignDoc[]>();
   for (const campaign of campaigns) {
     try {
-      const draw = await drawModel(deps.conn).findOne({ campaignId: campaign._id, status: 'confirmed' }, { _id: 1 }).lean();
+      // The latest confirmed attempt: for a moment after a crash mid-redraw two attempts may both be 'confirmed'.
+      const draw = await drawModel(deps.conn).findOne({ campaignId: campaign._id, status: 'confirmed' }, { _id: 1 }).sort({ attempt: -1 }).lean();
       if (!draw) continue;
       run.window += await windowReminders(deps, campaign, draw._id, today);
       const sent = await reportReminders(deps, campaign, today);
