@@ -606,7 +606,7 @@ export function calendarWarningCard(unknown: readonly TaskDoc[], today: string, 
   if (unknown.length > 0) {
     const lines = unknown
       .slice(0, CALENDAR_TASKS)
-      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, t.inspection?.completionDate ?? '', t.publication?.dueNote ?? '')}`);
+      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, completionDateOf(t) ?? '', t.publication?.dueNote ?? '')}`);
     if (unknown.length > CALENDAR_TASKS) lines.push(FMSG.calMore(unknown.length - CALENDAR_TASKS));
     sections.push({ text: [FMSG.calTasks(unknown.length), ...lines].join('\n') });
   }

@@ -119,6 +119,12 @@ export function inFollowUp(task: TaskDoc): boolean {
   return isComplete(task) && ['待公示', '待整改', '已公示'].includes(task.state);
 }
 
+/**
+ * The query form of isComplete's first half: a completed record or a confirmed closure (无法正常检查). Both start the
+ * 20-working-day publication clock, on completionDateOf(task) (domain/outcome.ts); a closure has no inspection record.
+ */
+export const COMPLETED_FILTER = { $or: [{ 'inspection.completedAt': { $exists: true } }, { 'closure.status': 'confirmed' as const }] };
+
 export function factsOf(task: TaskDoc): FollowUpFacts {
   return {
     state: task.state,

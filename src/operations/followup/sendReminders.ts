@@ -14,7 +14,7 @@
  * A rerun on the same day sends nothing new. One failing task is logged and does not stop the others.
  */
 import { shanghaiDate } from '../../domain/calendar';
-import { isComplete } from '../../domain/outcome';
+import { completionDateOf, isComplete } from '../../domain/outcome';
 import {
   calendarCovers,
   dueReminders,
@@ -29,6 +29,7 @@ import { staffModel } from '../../store/staff';
 import type { TaskDoc } from '../../store/task';
 import {
   cityLiaisons,
+  COMPLETED_FILTER,
   countyLiaisons,
   factsOf,
   leaders,
@@ -57,13 +58,14 @@ async function fillDueDates(deps: FollowUpDeps, now: Date): Promise<number> {
   const open = await tasks(deps)
     .find({
       state: { $in: ['待公示', '待整改'] },
-      'inspection.completedAt': { $exists: true },
-      $or: [{ publication: { $exists: false } }, { 'publication.dueDate': '' }],
+      $and: [COMPLETED_FILTER, { $or: [{ publication: { $exists: false } }, { 'publication.dueDate': '' }] }],
     })
+    .sort({ _id: 1 })
     .lean<TaskDoc[]>();
   let filled = 0;
   for (const task of open) {
-    const next = newPublication(task.inspection?.completionDate, now);
+    // a record's completion date, or the day the 组长 confirmed a closure (无法正常检查)
+    const next = newPublication(completionDateOf(task), now);
     if (task.publication && !next.dueDate) continue; // still unknown
     const res = await tasks(deps).updateOne(
       { _id: task._id, 'publication.publishedOn': { $exists: false } },
