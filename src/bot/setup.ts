@@ -134,7 +134,7 @@ export const setupImportAction = defineAction({
         card: { type: 'raw', data: calendarResultCard(outcome.upload, outcome.imported) },
       };
     }
-    return { toast: { type: 'success', content: '已导入' }, card: { type: 'raw', data: registryResultCard(outcome.upload, outcome.outcome) } };
+    return { toast: { type: 'success', content: '已导入' }, card: { type: 'raw', data: registryResultCard(outcome.upload, outcome.outcome, outcome.handedOver) } };
   },
 });
 

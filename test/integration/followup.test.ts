@@ -97,7 +97,7 @@ it('findings: the county confirms the rectification (附件2), then the team pub
   const done = { done_1: '已更换检定合格的天平，见检定证书', done_2: '已任命质量安全员并制定风险管控清单' };
   at('2026-03-18T02:00:00Z');
   const other = await d.click(otherLiaison.openId, forLiaison, '确认整改', done);
-  expect(other.toast).toEqual({ type: 'error', content: '只有永济市市场监管局的联络员（或市局联络员）可以确认整改' });
+  expect(other.toast).toEqual({ type: 'error', content: '只有永济市市场监管局的联络员可以确认整改（市局不代为确认）' });
   expect(other.card).toBeUndefined();
   const member = await d.click(officer.openId, forLiaison, '确认整改', done);
   expect(member.toast?.content).toContain('只有永济市市场监管局的联络员');

@@ -18,7 +18,7 @@ import { enterprise, PEOPLE, submittedRecord, TEAM } from '../support/fixtures';
 const at = new Date('2026-03-02T02:00:00Z');
 const LONG = '记'.repeat(1000);
 const { leader, officer, expert, liaison, cityLiaison, stranger } = PEOPLE;
-const audience = { countyLiaisons: [liaison.openId], cityLiaisons: [cityLiaison.openId] };
+const audience = { countyLiaisons: [liaison.openId], cityLiaisons: [cityLiaison.openId], countyHasLiaison: true };
 
 function expectValid(card: CardJson): void {
   const check = validateCard(card);

@@ -30,7 +30,7 @@ import type { TaskDoc } from '../../store/task';
 import {
   cityLiaisons,
   COMPLETED_FILTER,
-  countyLiaisons,
+  countyLiaisonsOf,
   factsOf,
   leaders,
   newPublication,
@@ -101,7 +101,7 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
     .lean<TaskDoc[]>();
 
   const city = await cityLiaisons(deps);
-  const byCounty = new Map<string, string[]>();
+  const byCounty = new Map<string, { openIds: string[]; own: boolean }>();
   const escalated: { task: TaskDoc; reminder: Reminder; responsible: string[] }[] = [];
   const unknown: TaskDoc[] = [];
 
@@ -113,8 +113,9 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
       const reminders = dueReminders(facts, today);
       if (reminders.length === 0) continue;
       const county = task.enterprise.county;
-      if (!byCounty.has(county)) byCounty.set(county, await countyLiaisons(deps, county));
-      const audience: Audience = { countyLiaisons: byCounty.get(county)!, cityLiaisons: city };
+      if (!byCounty.has(county)) byCounty.set(county, await countyLiaisonsOf(deps, county));
+      const liaisons = byCounty.get(county)!;
+      const audience: Audience = { countyLiaisons: liaisons.openIds, cityLiaisons: city, countyHasLiaison: liaisons.own };
       for (const r of reminders) {
         const responsible = unique(r.subject === 'publication' ? [...audience.countyLiaisons, ...teamLeads(task)] : audience.countyLiaisons);
         if (r.escalate) escalated.push({ task, reminder: r, responsible });
