@@ -9,7 +9,7 @@ import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { inspectionDriver, PEOPLE, readTask, registerStaff, type Card, type Person } from '../support/fixtures';
-import { campaignWithDraw, cellValue, filesTo, settle, taskIn, workbook } from '../support/outcomes';
+import { campaignWithDraw, cellValue, expectFormulasCached, filesTo, settle, taskIn, workbook } from '../support/outcomes';
 import type { TaskDoc } from '../../src/store/task';
 
 let h: Harness;
@@ -119,7 +119,9 @@ it('移交 after the result was published as 发现问题待后续处理; 附件
   const sent = await h.feishu.sendText(head.openId, '/汇总');
   await h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
   const [file] = await filesTo(h, head.openId, 1);
-  const ws = (await workbook(file.data)).getWorksheet(SUMMARY_SHEET)!;
+  const wb = await workbook(file.data);
+  expect(await expectFormulasCached(file.data, wb)).toBeGreaterThan(0);
+  const ws = wb.getWorksheet(SUMMARY_SHEET)!;
   const col = (key: string) => SUMMARY_COLUMNS.findIndex((c) => c.key === key) + 1;
   const row = ws.getRow(LAYOUT.firstData + YUNCHENG_COUNTIES.indexOf('永济市'));
   expect(row.getCell(2).value).toBe('永济市');
