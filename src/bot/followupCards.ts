@@ -22,6 +22,7 @@ import {
   RECTIFICATION_OPINION,
   dueStatus,
   mayConfirmRectification,
+  mayDispose,
   mayPublish,
   publishedResultLabel,
   workingDaysBetweenLenient,
@@ -46,6 +47,7 @@ export const FMSG = {
   // titles
   titleToPublish: '检查结果待公示',
   titleToRectify: '待整改：确认整改与结果公示',
+  titleHandover: '待您确认整改（附件2）',
   titleConfirmed: '整改已确认（附件2）',
   titlePublished: '检查结果已公示',
   titleAmended: '公示结果已更新',
@@ -98,6 +100,11 @@ export const FMSG = {
     `检查发现的问题已${kind}，不再需要整改确认。请在公示截止日前以“发现问题待后续处理”录入监管平台并公示，完成后在下方登记。`,
   bannerToRectify:
     '检查发现问题，意见汇总表（附件1）已送达。整改期限届满后，请县局到企业**现场确认**整改情况，在下方填写整改结果确认单（附件2）并上报市局；同时请在公示截止日前录入并公示。',
+  bannerHandover: (county: string) =>
+    `您已登记为**${county}**的联络员。该企业检查发现问题，整改情况尚待县区联络员**现场确认**（此前${county}没有登记联络员，无人可以确认）。请到企业现场确认后，在下方填写整改结果确认单（附件2）并上报市局。`,
+  noCountyLiaison: (county: string) =>
+    `⚠️ **${county}在执法检查人员名录库中没有登记联络员，整改结果确认单（附件2）暂时无人可以填写。**确认单只能由企业所在县区的联络员到现场确认后填写，市局联络员不能代为确认。` +
+    `请市局联络员在执法检查人员名录库中添加${county}的联络员（角色“联络员”，所属县区“${county}”）并导入；导入后，这张卡片会发给新登记的联络员，由其确认整改。`,
   bannerConfirmed: (name: string, on: string) => `**${name}** 已于 ${on} 现场确认企业完成整改（附件2），现上报市局。`,
   bannerConfirmedToPublish: '请在公示截止日前录入监管平台并公示，公示结果为“发现问题经责令已改正”。',
   bannerConfirmedToAmend: '该结果此前已公示为“发现问题待后续处理”。请在监管平台更新为“发现问题经责令已改正”，完成后在下方登记。',
@@ -141,7 +148,7 @@ export const FMSG = {
   pubAmended: (from: string, on: string, name: string) => `原公示结果“${from}”已于 ${on} 更新（${name}登记）`,
 
   // forms
-  rectifyHeading: '**填写整改结果确认单（附件2）**　仅县局（或市局）联络员',
+  rectifyHeading: '**填写整改结果确认单（附件2）**　仅企业所在县区的联络员',
   rectifyIssue: (i: number, issue: string) => `**${i}. 需整改问题**：${issue}`,
   rectifyDoneLabel: (i: number) => `第 ${i} 项 完成整改情况`,
   rectifyDonePlaceholder: '现场核实的整改情况，例如：已更换检定合格的天平，见检定证书',
@@ -172,7 +179,7 @@ export const FMSG = {
   notConfirmer: (county: string, countyHasLiaison: boolean) =>
     countyHasLiaison
       ? `整改由${countyUnit(county)}到企业现场核实后确认（附件2），只有${countyUnit(county)}的联络员可以确认整改`
-      : `${county}没有登记联络员，整改由市局联络员核实后代为确认（附件2）`,
+      : `${county}没有登记联络员：整改须由${countyUnit(county)}的联络员到企业现场核实后确认（附件2），市局不代为确认。请在执法检查人员名录库中登记该县区的联络员`,
   notPublisher: (county: string, countyHasLiaison: boolean) =>
     `按“谁检查、谁录入”，只有本检查组的组长、执法人员或${countyHasLiaison ? `${countyUnit(county)}的联络员` : '市局联络员（该县区没有登记联络员）'}可以登记公示`,
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
@@ -284,6 +291,8 @@ declare module './cards' {
 export type FollowUpBanner =
   | { kind: 'toPublish' }
   | { kind: 'toRectify' }
+  /** a liaison newly registered for the county: the tasks waiting for their 附件2 (operations/followup/handOver.ts) */
+  | { kind: 'handover' }
   | { kind: 'confirmed' }
   | { kind: 'published' }
   | { kind: 'amended' }
@@ -293,8 +302,11 @@ export type FollowUpBanner =
 
 export interface FollowUpViewer {
   openId: string;
-  /** countyLiaisons: may confirm and publish; cityLiaisons: may confirm */
-  audience: { countyLiaisons: readonly string[]; cityLiaisons: readonly string[] };
+  /**
+   * countyLiaisons: may publish and record 立案/移交 (the city bureau's where the county has none); they confirm a
+   * rectification (附件2) only when they are the county's own (countyHasLiaison)
+   */
+  audience: { countyLiaisons: readonly string[]; cityLiaisons: readonly string[]; countyHasLiaison: boolean };
   /** YYYY-MM-DD (Asia/Shanghai) */
   today: string;
   banner: FollowUpBanner;
@@ -318,6 +330,8 @@ function headerOf(task: TaskDoc, banner: FollowUpBanner): { title: string; color
       return { title: FMSG.titleToPublish, color: 'blue' };
     case 'toRectify':
       return { title: FMSG.titleToRectify, color: 'orange' };
+    case 'handover':
+      return { title: FMSG.titleHandover, color: 'orange' };
     case 'confirmed':
       return { title: FMSG.titleConfirmed, color: 'green' };
     case 'published':
@@ -351,6 +365,9 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
       break;
     case 'toRectify':
       lines.push(FMSG.bannerToRectify);
+      break;
+    case 'handover':
+      lines.push(FMSG.bannerHandover(md(task.enterprise.county)));
       break;
     case 'confirmed':
       if (check) lines.push(FMSG.bannerConfirmed(md(check.confirmedByName), check.confirmedOn));
@@ -455,12 +472,15 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
   const published = publicationText(task);
   if (published) sections.push(published);
 
-  const canConfirm = mayConfirmRectification(viewer.openId, viewer.audience.countyLiaisons);
+  const canConfirm = mayConfirmRectification(viewer.openId, viewer.audience.countyHasLiaison ? viewer.audience.countyLiaisons : []);
+  const canDispose = mayDispose(viewer.openId, viewer.audience.countyLiaisons);
   const canPublish = mayPublish(viewer.openId, task.team, viewer.audience.countyLiaisons);
   const confirmable = findings && !check && !task.disposal && (task.state === '待整改' || task.state === '已公示');
   const disposable = confirmable && (task.state === '待整改' || pub?.result === '发现问题待后续处理');
   const publishable = (task.state === '待公示' || task.state === '待整改') && !pub?.publishedOn && isComplete(task);
   const amendable = task.state === '已公示' && pub?.result === '发现问题待后续处理' && check !== undefined;
+  // Nobody can confirm this rectification until the county has a 联络员: everyone who sees the card is told so.
+  if (confirmable && !viewer.audience.countyHasLiaison) sections.push(FMSG.noCountyLiaison(md(task.enterprise.county)));
 
   let publishForm: FollowUpTaskView['publishForm'];
   if (canPublish && publishable) {
@@ -542,7 +562,7 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
           }
         : undefined,
     disposeForm:
-      canConfirm && disposable
+      canDispose && disposable
         ? {
             heading: FMSG.disposeHeading,
             kindLabel: FMSG.disposeKindLabel,
@@ -618,7 +638,7 @@ export function calendarWarningCard(unknown: readonly TaskDoc[], today: string, 
   if (unknown.length > 0) {
     const lines = unknown
       .slice(0, CALENDAR_TASKS)
-      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, t.inspection?.completionDate ?? '', t.publication?.dueNote ?? '')}`);
+      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, completionDateOf(t) ?? '', t.publication?.dueNote ?? '')}`);
     if (unknown.length > CALENDAR_TASKS) lines.push(FMSG.calMore(unknown.length - CALENDAR_TASKS));
     sections.push({ text: [FMSG.calTasks(unknown.length), ...lines].join('\n') });
   }

@@ -152,10 +152,15 @@ export interface FollowUpActor {
  */
 
 /**
- * 附件2 on-site confirmation, 立案 / 移交: a liaison responsible for the enterprise's county (`countyLiaisons`: the
- * county's liaisons, or the city bureau's when the county has none; notice 二(二)).
+ * 附件2 on-site confirmation: a liaison of the enterprise's own county (`ownCountyLiaisons`: empty when the county
+ * has none — the city bureau does not stand in; notice 二(二)). 立案 / 移交 and the publication: see mayDispose.
  */
-export function mayConfirmRectification(openId: string, countyLiaisons: readonly string[]): boolean {
+export function mayConfirmRectification(openId: string, ownCountyLiaisons: readonly string[]): boolean {
+  return ownCountyLiaisons.includes(openId);
+}
+
+/** 立案 / 移交: a liaison responsible for the enterprise's county (`countyLiaisons`: its own, or the city bureau's when it has none). */
+export function mayDispose(openId: string, countyLiaisons: readonly string[]): boolean {
   return countyLiaisons.includes(openId);
 }
 

@@ -276,6 +276,8 @@ const DETAIL_FIELDS = {
   teamNames: '$team.name',
   teamRoles: '$team.role',
   result: '$inspection.result',
+  // the dictionary result (flagStages' `_result`: a closure's reason, 待后续处理/经责令已改正, …), not the record's
+  resultLabel: '$_result',
   confirmedOn: '$rectificationCheck.confirmedOn',
   publishedOn: '$publication.publishedOn',
   disposalKind: '$disposal.kind',
@@ -307,7 +309,7 @@ const PUSHED: Record<keyof PushedRow, string> = {
   confirmedOn: '$confirmedOn',
   dueDate: '$dueDate',
   publishedOn: '$publishedOn',
-  resultLabel: '$result',
+  resultLabel: '$resultLabel',
   disposalKind: '$disposalKind',
   caseNo: '$caseNo',
   caseDate: '$caseDate',
