@@ -21,7 +21,7 @@ import {
   type PlatformPublicBundle,
 } from '../../../src/domain/draw2/platform';
 import type { MatchedFirm } from '../../../src/domain/platformDraw';
-import { hasPython, pythonRules, runPython } from './python';
+import { pythonDescribe, pythonRules, runPython } from './python';
 
 const CAMPAIGN = { id: '665f1c2ab4d0e8a1c9f3a7d2', name: '2024年专项', year: 2024 };
 const FILE = { name: '平台抽取结果.xlsx', size: 2048, sha256: 'a'.repeat(64) };
@@ -202,7 +202,7 @@ describe('verification', () => {
   });
 });
 
-(hasPython ? describe : describe.skip)('the independent verifier (docs/draw-vectors/verify.py) agrees', () => {
+pythonDescribe('the independent verifier (docs/draw-vectors/verify.py) agrees', () => {
   it('passes the bundles as made; fails a changed selection line, file hash, log entry and a redraw without reason', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'platform-py-'));
     try {

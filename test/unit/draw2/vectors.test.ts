@@ -13,9 +13,7 @@ import { runSync } from '../../../src/domain/draw2/steps';
 import { verifyV2 } from '../../../src/domain/draw2/verify';
 import { makeRegistry } from '../draw/generate';
 
-import { hasPython, runPython } from './python';
-
-const withPython = hasPython ? it : it.skip;
+import { pythonIt as withPython, runPython } from './python';
 
 describe('test vectors (docs/draw-vectors)', () => {
   const vectors = buildVectors();
