@@ -53,6 +53,8 @@ function person(n: number, roles: StaffInput['roles'], county: string, over: Par
 const CAMPAIGN: CampaignRef = { id: '66f0000000000000000000a1', name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查（示例）', year: 2024 };
 const LIAISON = { openId: 'ou_vectorliaison', name: '市局联络员' };
 const BOT = (n: number): string => `${n}`.repeat(64).slice(0, 64).replace(/[^0-9a-f]/g, 'a');
+/** a vector's blind (§3.1): "b1b1…", "b2b2…" */
+const BLIND = (n: number): string => `b${n}`.repeat(64).slice(0, 64);
 
 /** Registry of the first two vectors: 3 counties, both categories, every class, an expired and a duplicate licence. */
 function registryA(): { enterprises: Enterprise[]; staff: StaffInput[] } {
@@ -116,8 +118,9 @@ export interface Vector {
 
 function intermediate(d: SimulatedDraw, p: Parameters): Record<string, unknown> {
   const seed = d.computed.result.seed;
-  const select = keyedScore(seed, 'select');
-  const order = keyedScore(seed, 'team-order');
+  const blind = d.prepared.blind;
+  const select = keyedScore(seed, 'select', blind);
+  const order = keyedScore(seed, 'team-order', blind);
   const chosen = new Map(d.computed.selected.map((s) => [s.row.uscc, s]));
   return {
     population: d.prepared.population,
@@ -128,7 +131,7 @@ function intermediate(d: SimulatedDraw, p: Parameters): Record<string, unknown> 
     commitment: d.commitment,
     commitmentHash: commitmentHash(d.commitment),
     seed,
-    keys: Object.fromEntries((['select', 'team-order', 'leader', 'officer', 'expert'] as const).map((l) => [l, derivedKey(seed, l)])),
+    keys: Object.fromEntries((['select', 'team-order', 'leader', 'officer', 'expert'] as const).map((l) => [l, derivedKey(seed, l, blind)])),
     selectionScores: STRATA.map((s) => ({
       stratum: stratumName(s),
       firms: d.prepared.population
@@ -161,6 +164,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff: reg.staff,
       botValue: BOT(1),
+      blind: BLIND(1),
       entropy: '2024031503',
       liaison: LIAISON,
       commitAt: t('2024-03-14T01:00:00.000Z'),
@@ -188,6 +192,7 @@ export function buildVectors(): Vector[] {
         enterprises: reg.enterprises,
         staff: reg.staff,
         botValue: BOT(2),
+        blind: BLIND(2),
         entropy: '',
         liaison: LIAISON,
         commitAt: t('2024-03-14T01:00:00.000Z'),
@@ -195,7 +200,7 @@ export function buildVectors(): Vector[] {
       }),
     );
     const log: HashedLogEntry[] = [...first.log];
-    const prepared = runSync(prepareSteps(reg.enterprises, reg.staff, p));
+    const prepared = runSync(prepareSteps(reg.enterprises, reg.staff, p, BLIND(3)));
     const cancelled = commitmentOf(prepared, CAMPAIGN, 2, BOT(3), null);
     const c = nextEntry(log.at(-1)!, CAMPAIGN.id, t('2024-03-15T02:00:00.000Z'), 'commit', {
       ...commitData('66f0000000000000000000c2', cancelled, p, LIAISON.openId, '一名组长调离'),
@@ -218,6 +223,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff: reg.staff,
       botValue: BOT(4),
+      blind: BLIND(4),
       entropy: '065/24065',
       source,
       reason: '一名组长调离，重新抽取',
@@ -257,6 +263,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff,
       botValue: BOT(5),
+      blind: BLIND(5),
       entropy: 'abc.123',
       liaison: LIAISON,
       commitAt: t('2024-03-14T01:00:00.000Z'),

@@ -7,7 +7,7 @@
  */
 import type { MatchedFirm, MemberRole } from '../platformDraw';
 import type { ProductCategory, RiskClass } from '../types';
-import { chainProblems, isConfirmedDrawEntry, redrawReasonProblems, type RuleProblem } from './chain';
+import { chainProblems, isConfirmedDrawEntry, logEntryProblems, peopleProblems, redrawReasonProblems, type RuleProblem } from './chain';
 import { personRef } from './inputs';
 import { cmpText, isHex64, jcs, jcsHash } from './jcs';
 import { BUNDLE_FORMAT, CITY, type CampaignRef, type HashedLogEntry, type PublicMember } from './model';
@@ -336,6 +336,7 @@ export function verifyPlatform(bundle: unknown, fileBytesSha256?: string): Platf
 
   // ---- the log ---------------------------------------------------------------------------------------------------
   problems.push(...chainProblems(log, campaign.id));
+  problems.push(...logEntryProblems(log));
   const idx = log.findIndex((e) => isRecord(e) && e.kind === PLATFORM_LOG_KIND && isRecord(e.data) && e.data.drawId === b.drawId);
   const entry = idx >= 0 ? (log[idx]!.data as unknown as PlatformEntryData) : null;
   if (entry === null) add('draw.platform', '日志中没有这次导入（监管平台抽取结果）的记录');
@@ -403,6 +404,7 @@ export function verifyPlatform(bundle: unknown, fileBytesSha256?: string): Platf
   }
 
   const ib = b as unknown as PlatformInternalBundle;
+  peopleProblems(ib, log, add);
   const dSel = ib.details.selection.map((s) => ({ no: s.no, uscc: s.uscc, licenceNo: s.licenceNo, taskNo: s.taskNo ?? null }));
   const dTeams = ib.details.teams.map((t) => ({
     no: t.no,

@@ -72,6 +72,33 @@ function make(opts: { before?: HashedLogEntry[]; reason?: string | null; names?:
   return { outcome, log, ...bundles };
 }
 
+/** An earlier confirmed draw of the bot in the chain: its commit and its reveal, with the members §8.2 gives them. */
+function earlierDraw(): HashedLogEntry[] {
+  const commitment = { algorithm: 'spotcheck-draw/2', attempt: 1 };
+  const commit = nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T01:00:00.000Z'), 'commit', {
+    attempt: 1,
+    by: personRef(LIAISON),
+    commitment,
+    commitmentHash: jcsHash(commitment),
+    drawId: 'd0',
+    parameters: {},
+    reason: null,
+  });
+  const reveal = nextEntry(commit, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', {
+    attempt: 1,
+    botValue: '1'.repeat(64),
+    by: personRef(LIAISON),
+    commitSeq: 1,
+    commitmentHash: jcsHash(commitment),
+    drawId: 'd0',
+    entropy: '',
+    resultHash: '3'.repeat(64),
+    seed: '2'.repeat(64),
+    supersedes: [],
+  });
+  return [commit, reveal];
+}
+
 const clone = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const rules = (b: unknown, sha?: string) => verifyPlatform(b, sha).problems.map((p) => p.rule);
 
@@ -172,19 +199,19 @@ describe('verification', () => {
   });
 
   it('an edited log entry fails chain.hash; a dropped one chain.link / chain.seq', () => {
-    const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+    const before = earlierDraw();
     const { internal } = make({ before, reason: '以平台抽取结果为准' });
     expect(verifyPlatform(internal).problems).toEqual([]);
     const edited = clone(internal);
-    (edited.log[1]!.data as { firms: number }).firms = 2;
+    (edited.log[2]!.data as { firms: number }).firms = 2;
     expect(rules(edited)).toEqual(expect.arrayContaining(['chain.hash', 'result.hash']));
     const dropped = clone(internal);
-    dropped.log.splice(0, 1);
-    expect(rules(dropped)).toEqual(expect.arrayContaining(['chain.link', 'chain.seq', 'attempt']));
+    dropped.log.splice(0, 2); // the earlier draw's commit and reveal
+    expect(rules(dropped)).toEqual(expect.arrayContaining(['chain.link', 'chain.seq', 'attempt', 'reveal.supersedes']));
   });
 
   it('counts earlier confirmed draws of either kind for the attempt, and a redraw needs its reason', () => {
-    const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+    const before = earlierDraw();
     const { internal } = make({ before, reason: null });
     expect(internal.attempt).toBe(2);
     expect(rules(internal)).toEqual(['attempt.reason']);
@@ -228,7 +255,7 @@ pythonDescribe('the independent verifier (docs/draw-vectors/verify.py) agrees', 
         expect(r.code).not.toBe(0);
         expect(pythonRules(r.out)).toContain(rule);
       }
-      const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+      const before = earlierDraw();
       const noReason = runPython([write('noreason.json', make({ before, reason: null }).internal)]);
       expect(pythonRules(noReason.out)).toEqual(['attempt.reason']);
       const withReason = runPython([write('reason.json', make({ before, reason: '以平台抽取结果为准' }).internal)]);
