@@ -101,11 +101,61 @@ function registryA(): { enterprises: Enterprise[]; staff: StaffInput[] } {
   return { enterprises, staff };
 }
 
-function params(over: { campaign?: number; team?: Parameters['team'] extends infer T ? Partial<T> : never } = {}): Parameters {
+function params(
+  over: { campaign?: number; risk?: { A: number; B: number; C: number; D: number }; team?: Parameters['team'] extends infer T ? Partial<T> : never } = {},
+): Parameters {
   return buildParameters(
-    { from: '2024-03-15', ratio: over.campaign ?? 0.6, riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 }, excludeOwnCounty: true },
+    { from: '2024-03-15', ratio: over.campaign ?? 0.6, riskRatios: over.risk ?? { A: 0.2, B: 0.25, C: 0.5, D: 1 }, excludeOwnCounty: true },
     over.team ?? {},
   );
+}
+
+/**
+ * Registry of the tie-break vector (v04): two firms in each of the eight strata (so every top-up is decided by the
+ * top-up order), a firm registered three times (equal 有效期止 with a larger and an equal 许可证编号), 电线电缆 firms for
+ * four experts of one product unit on two business lines, and city and county 执法人员 for the extra officer slot.
+ */
+function registryTies(): { enterprises: Enterprise[]; staff: StaffInput[] } {
+  const Y = '140802'; // 盐湖区
+  const J = '140881'; // 永济市
+  const H = '140882'; // 河津市
+  const counties: [string, string][] = [
+    [Y, '盐湖区'],
+    [J, '永济市'],
+    [H, '河津市'],
+  ];
+  const enterprises: Enterprise[] = [];
+  let serial = 100;
+  for (const category of ['工业产品', '食品相关产品'] as const) {
+    for (const riskClass of ['A', 'B', 'C', 'D'] as const) {
+      for (let i = 0; i < 2; i++) {
+        serial++;
+        const [region, county] = counties[serial % 3]!;
+        const product = category === '工业产品' ? '电线电缆' : '食品用纸包装容器等制品';
+        enterprises.push(firm(region, serial, { county, product, category, riskClass }));
+      }
+    }
+  }
+  // Firm 101 three times with one 有效期止: the smallest 许可证编号 stays (registry row 2); of two rows equal in both,
+  // the earlier (row 2, not row 3, which has another name).
+  const dup = enterprises[0]!;
+  enterprises.splice(0, 1, { ...dup, licenceNo: '（晋）XK00-000-00900' }, { ...dup }, { ...dup, name: '测试企业101有限公司（重复登记）' });
+  const staff: StaffInput[] = [
+    person(21, ['组长'], '市局'),
+    person(22, ['组长'], '市局', { businessLine: '综合执法' }),
+    person(23, ['执法人员'], '市局'),
+    person(24, ['执法人员'], '市局', { businessLine: '综合执法' }),
+    person(25, ['执法人员'], '盐湖区'),
+    person(26, ['执法人员'], '永济市'),
+    person(27, ['执法人员'], '河津市'),
+    person(28, ['执法人员'], '河津市', { businessLine: '综合执法' }),
+    person(31, ['专家'], '市局', { expertise: '电线电缆' }),
+    person(32, ['专家'], '市局', { expertise: '电线电缆' }),
+    person(33, ['专家'], '市局', { expertise: '电线电缆', businessLine: '综合执法' }),
+    person(34, ['专家'], '市局', { expertise: '电线电缆', businessLine: '综合执法' }),
+    person(14, ['联络员'], '市局', { openId: LIAISON.openId, name: LIAISON.name }),
+  ];
+  return { enterprises, staff };
 }
 
 export interface Vector {
@@ -273,6 +323,35 @@ export function buildVectors(): Vector[] {
     vectors.push({
       name: 'v03-shortages',
       description: '人员不足：每组2名执法人员（其中1名县区人员）、必须配专家、工作量无余量；出现组长、县区执法人员、执法人员、专家各类缺员。',
+      inputs: { ...input, commitAt: input.commitAt.toISOString(), revealAt: input.revealAt.toISOString(), source: null },
+      intermediate: intermediate(d, p),
+      bundles: { internal: d.internal, public: d.public },
+    });
+  }
+  // 4. The tie-breaks: top-up order, duplicate licences, the expert key (no tier), the extra officer pool.
+  {
+    const reg = registryTies();
+    const p = params({ campaign: 0.65, risk: { A: 0.2, B: 0.2, C: 0.2, D: 0.2 }, team: { officers: 2, countyOfficers: 1 } });
+    const input = {
+      drawId: '66f0000000000000000000e1',
+      campaign: { ...CAMPAIGN, id: '66f0000000000000000000a4' },
+      parameters: p,
+      enterprises: reg.enterprises,
+      staff: reg.staff,
+      botValue: BOT(6),
+      blind: BLIND(6),
+      entropy: 'ties',
+      liaison: LIAISON,
+      commitAt: t('2024-03-14T01:00:00.000Z'),
+      revealAt: t('2024-03-14T01:03:00.000Z'),
+    };
+    const d = runSync(simulateSteps(input));
+    vectors.push({
+      name: 'v04-tie-breaks',
+      description:
+        '平局与取舍规则：8个分层各2家企业、各类比例均为20%、全市比例65%，逐家补足的3家依次给工业产品D、食品相关产品D、工业产品C（补足顺序）；' +
+        '同一企业登记3次且有效期止相同，保留许可证编号较小者、编号也相同时保留登记在前者；4名同一产品单元的专家分属两个业务口（专家不按业务口分先后）；' +
+        '每组2名执法人员，第2名从全部执法人员（市局和县区）中选。',
       inputs: { ...input, commitAt: input.commitAt.toISOString(), revealAt: input.revealAt.toISOString(), source: null },
       intermediate: intermediate(d, p),
       bundles: { internal: d.internal, public: d.public },

@@ -14,6 +14,7 @@ Exit status 0 when everything matches; otherwise each failure is printed with it
 import hashlib
 import hmac
 import json
+import os
 import re
 import sys
 from datetime import datetime, timezone, timedelta
@@ -31,6 +32,9 @@ CLASSES = ['A', 'B', 'C', 'D']
 ROLE_ORDER = ['组长', '执法人员', '专家', '联络员', '领导']
 ZERO = '0' * 64
 MAX_SAFE = 2 ** 53 - 1
+# For the project's test that the vectors pin every tie-break (test/unit/draw2/vectors.test.ts) only: changes one rule
+# of the spec, so that the test can show a vector then fails. Unset in any real use.
+MUTATE = os.environ.get('SPOTCHECK_DRAW_MUTATE', '')
 
 
 # ---- §1 encodings ------------------------------------------------------------------------------------------------
@@ -180,6 +184,11 @@ def split_registry(rows, start):
             candidates.append(r)
             k = best.get(r['uscc'])
             if k is None or r['validTo'] > k['validTo'] or (r['validTo'] == k['validTo'] and u16(r['licenceNo']) < u16(k['licenceNo'])):
+                if not (MUTATE == 'duplicate-licence' and k is not None and r['validTo'] == k['validTo']):
+                    best[r['uscc']] = r
+            elif MUTATE == 'duplicate-licence' and r['validTo'] == k['validTo'] and u16(r['licenceNo']) > u16(k['licenceNo']):
+                best[r['uscc']] = r
+            elif MUTATE == 'duplicate-order' and r['validTo'] == k['validTo'] and r['licenceNo'] == k['licenceNo']:
                 best[r['uscc']] = r
     population = []
     for r in candidates:
@@ -304,6 +313,10 @@ def key(seed_hex, label, blind):
 
 STRATA = [(c, r) for c in CATEGORIES for r in CLASSES]
 TOP_UP = [(c, r) for r in reversed(CLASSES) for c in CATEGORIES]
+if MUTATE == 'topup-class':
+    TOP_UP = [(c, r) for r in CLASSES for c in CATEGORIES]
+elif MUTATE == 'topup-category':
+    TOP_UP = [(c, r) for r in reversed(CLASSES) for c in reversed(CATEGORIES)]
 
 
 def counts_from_sizes(sizes, p):
@@ -419,7 +432,8 @@ def compute(population, staff, p, seed, catalogue, blind):
             shortages.append({'no': n, 'role': 'countyOfficer', 'needed': cc, 'assigned': len(officers), 'blocking': True})
         county_done = len(officers)
         for _ in range(k - cc):
-            o = choose(O, f, team, load_o, lambda i: cap_o, k_officer, True)
+            pool = Oc if MUTATE == 'extra-pool-county' else [i for i in O if staff[i]['county'] == CITY] if MUTATE == 'extra-pool-city' else O
+            o = choose(pool, f, team, load_o, lambda i: cap_o, k_officer, True)
             if o is None:
                 break
             officers.append(o)
@@ -432,10 +446,10 @@ def compute(population, staff, p, seed, catalogue, blind):
             ft, fc = firm_res[f['uscc']]
             unit = [i for i in X if exp_res[i][0] & ft]
             cls = [i for i in X if not (exp_res[i][0] & ft) and (exp_res[i][1] & fc)]
-            expert = choose(unit, f, team, load_x, lambda i: cap_x[i], k_expert, False)
+            expert = choose(unit, f, team, load_x, lambda i: cap_x[i], k_expert, MUTATE == 'expert-tier')
             level = 'unit' if expert is not None else None
             if expert is None:
-                expert = choose(cls, f, team, load_x, lambda i: cap_x[i], k_expert, False)
+                expert = choose(cls, f, team, load_x, lambda i: cap_x[i], k_expert, MUTATE == 'expert-tier')
                 level = 'class' if expert is not None else None
             if expert is None:
                 shortages.append({'no': n, 'role': 'expert', 'needed': 1, 'assigned': 0, 'blocking': team_p['expertMode'] == 'required'})
