@@ -140,15 +140,18 @@ function registryTies(): { enterprises: Enterprise[]; staff: StaffInput[] } {
   // the earlier (row 2, not row 3, which has another name).
   const dup = enterprises[0]!;
   enterprises.splice(0, 1, { ...dup, licenceNo: '（晋）XK00-000-00900' }, { ...dup }, { ...dup, name: '测试企业101有限公司（重复登记）' });
+  // Missing values are written as "" in the exclusion row (§2.2): no 信用风险等级, no 有效期止.
+  enterprises.push({ ...firm(J, 120, { county: '永济市', product: '电线电缆', category: '工业产品', riskClass: 'A' }), riskClass: undefined, validTo: null } as unknown as Enterprise);
   const staff: StaffInput[] = [
     person(21, ['组长'], '市局'),
     person(22, ['组长'], '市局', { businessLine: '综合执法' }),
     person(23, ['执法人员'], '市局'),
-    person(24, ['执法人员'], '市局', { businessLine: '综合执法' }),
+    // 业务口 of white space only is null (U+FEFF is white space, §1); U+0085 is not (Python's str.strip would say it is)
+    person(24, ['执法人员'], '市局', { businessLine: '\ufeff\u3000' }),
     person(25, ['执法人员'], '盐湖区'),
     person(26, ['执法人员'], '永济市'),
     person(27, ['执法人员'], '河津市'),
-    person(28, ['执法人员'], '河津市', { businessLine: '综合执法' }),
+    person(28, ['执法人员'], '河津市', { businessLine: '\u0085' }),
     person(31, ['专家'], '市局', { expertise: '电线电缆' }),
     person(32, ['专家'], '市局', { expertise: '电线电缆' }),
     person(33, ['专家'], '市局', { expertise: '电线电缆', businessLine: '综合执法' }),
@@ -351,7 +354,8 @@ export function buildVectors(): Vector[] {
       description:
         '平局与取舍规则：8个分层各2家企业、各类比例均为20%、全市比例65%，逐家补足的3家依次给工业产品D、食品相关产品D、工业产品C（补足顺序）；' +
         '同一企业登记3次且有效期止相同，保留许可证编号较小者、编号也相同时保留登记在前者；4名同一产品单元的专家分属两个业务口（专家不按业务口分先后）；' +
-        '每组2名执法人员，第2名从全部执法人员（市局和县区）中选。',
+        '每组2名执法人员，第2名从全部执法人员（市局和县区）中选；缺少信用风险等级和有效期止的企业在排除名单中写为空文本；' +
+        '业务口仅含空白（U+FEFF、U+3000）记为null，U+0085不是空白。',
       inputs: { ...input, commitAt: input.commitAt.toISOString(), revealAt: input.revealAt.toISOString(), source: null },
       intermediate: intermediate(d, p),
       bundles: { internal: d.internal, public: d.public },

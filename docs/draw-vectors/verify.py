@@ -121,7 +121,7 @@ WS = '\t\n\x0b\x0c\r \u00a0\u1680' + ''.join(chr(c) for c in range(0x2000, 0x200
 
 
 def trim(s):
-    return s.strip(WS)
+    return s.strip() if MUTATE == 'whitespace' else s.strip(WS)
 
 
 def is_hex64(v):
@@ -164,7 +164,7 @@ def split_registry(rows, start):
 
     def text(v):
         # §2.2: a missing value (absent, null, not text) is written as the empty text
-        return v if isinstance(v, str) else ''
+        return str(v) if MUTATE == 'missing-text' else v if isinstance(v, str) else ''
 
     def ex(r, reason):
         return {'uscc': text(r.get('uscc')), 'licenceNo': text(r.get('licenceNo')), 'category': text(r.get('category')),

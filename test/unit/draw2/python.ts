@@ -41,6 +41,13 @@ export function runPython(files: string[]): { code: number; out: string } {
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
+/** The verifier with one rule of the spec changed (verify.py's SPOTCHECK_DRAW_MUTATE), to show a vector pins that rule. */
+export function runPythonMutated(files: string[], mutation: string): { code: number; out: string } {
+  requirePython();
+  const r = spawnSync(PYTHON, [VERIFY_PY, ...files], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, SPOTCHECK_DRAW_MUTATE: mutation } });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+
 /** The rule names the Python verifier printed. */
 export function pythonRules(out: string): string[] {
   return [...out.matchAll(/rule ([a-z.]+):/g)].map((m) => m[1] as string);
