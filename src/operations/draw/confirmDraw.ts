@@ -181,7 +181,20 @@ export async function confirmDraw(
       .lean<DrawDoc>();
   } catch (err) {
     if (isDuplicateKeyError(err)) {
-      return refuse('已有抽取被确认', `本专项的第${draw.attempt}次抽取已由他人确认，这次预览未生效。发送 /进度 查看情况。`);
+      // Another preview of the same attempt (two /抽取 at once) was confirmed first: this one can never be confirmed,
+      // so it is voided like any preview that will never be (docs/draw-spec.md §8.2), not left dangling in the log.
+      const gone = await draws.updateOne({ _id: draw._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
+      if (gone.modifiedCount > 0) {
+        await appendChain(
+          conn,
+          campaign._id,
+          'void',
+          { drawId: String(draw._id), attempt: draw.attempt, reason: 'replaced', note: `本专项的第${draw.attempt}次抽取已由另一次预览确认` },
+          now,
+          `void:${String(draw._id)}`,
+        );
+      }
+      return refuse('已有抽取被确认', `本专项的第${draw.attempt}次抽取已由他人确认，这次预览已作废，未进行抽取。发送 /进度 查看情况。`, draw.attempt);
     }
     throw err;
   }
