@@ -56,6 +56,12 @@ async function dispatched(drawId: Types.ObjectId): Promise<DrawDoc> {
   }
 }
 
+async function publicPage(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${h.service.port}/public/results`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
 function liaisonActor(): Actor {
   return { openId: reg.cityLiaison.openId, roles: reg.cityLiaison.roles, county: reg.cityLiaison.county };
 }
@@ -75,6 +81,15 @@ describe('a pinned public source: commit first, confirm after the draw with its 
     expect(text).toContain('中国福利彩票3D第2024065期开奖号码');
     expect(text).toContain('2024-03-15 21:15');
     expect(findButtons(preview.content).map((b) => b.text)).toEqual(['确认抽取', '取消']);
+    // The commitment is public at once on the 一公开 page, with the source and its time, before any result exists.
+    const pending = (await drawModel(conn()).findOne({ status: 'previewed' }).lean<DrawDoc>())!;
+    const before = await publicPage();
+    expect(before).toContain(pending.commitmentHash!);
+    expect(before).toContain('中国福利彩票3D第2024065期开奖号码');
+    expect(before).toContain('2024-03-15 21:15');
+    expect(before).toContain('待确认（结果尚未产生）');
+    expect(before).not.toContain(pending.botValue!);
+    expect(before).not.toContain(pending.blind!);
 
     clock = new Date('2024-03-15T12:00:00.000Z'); // 20:00 Beijing: not drawn yet
     const early = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取', { formValues: { seed: '123' } });
@@ -97,6 +112,11 @@ describe('a pinned public source: commit first, confirm after the draw with its 
     expect(verifyV2(bundle).problems).toEqual([]);
     expect(bundle.source?.announcedAt).toBe('2024-03-15T21:15+08:00');
     expect(bundle.reveal.entropy).toBe('123');
+    // The page now shows the confirmation and the result hash beside the commitment it announced.
+    const after = await publicPage();
+    expect(after).toContain(bundle.hashes.commitment);
+    expect(after).toContain(bundle.hashes.result);
+    expect(after).toContain('已确认 2024-03-15 21:20');
   });
 
   it('refuses a preview whose source has already been drawn', async () => {
