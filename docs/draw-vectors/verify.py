@@ -685,12 +685,26 @@ def verify_platform_bundle(b):
         P.check(jcs(firms) == jcs(selection), 'public.firms', 'the public firms differ from the selection')
         members = b.get('members') or {}
         P.check(all(m.get('ref') in members for t in teams for m in t.get('members') or []), 'public.firms', 'a member has no public name')
+        if e is not None and 'publicHash' in e:
+            listing = {'firms': b.get('firms'), 'members': members, 'names': b.get('names')}
+            P.check(Hv(listing) == e['publicHash'] and b.get('names') == e.get('names'), 'public.hash', 'the public listing differs from the logged hash')
         return P
     check_people(P, b, log)
     d = b.get('details') or {}
     d_sel = [{'no': x['no'], 'uscc': x['uscc'], 'licenceNo': x['licenceNo'], 'taskNo': x.get('taskNo')} for x in d.get('selection', [])]
     d_teams = [{'no': t['no'], 'members': [{'ref': ref(m['openId']), 'role': m['role']} for m in t.get('members', [])]} for t in d.get('teams', [])]
     P.check(jcs(d_sel) == jcs(selection) and jcs(d_teams) == jcs(teams), 'details.render', 'the readable details differ from the result')
+    if e is not None and 'publicHash' in e:
+        names = e.get('names')
+        firms = [{'county': x['county'], 'licenceNo': x['licenceNo'], 'name': x['name'], 'no': x['no'], 'taskNo': x.get('taskNo'), 'uscc': x['uscc']}
+                 for x in d.get('selection', [])]
+        members = {}
+        for t in d.get('teams', []):
+            for m in t.get('members', []):
+                r = ref(m['openId'])
+                if r not in members:
+                    members[r] = {'display': m['name'] if names == 'names' else pseudonym(r), 'level': CITY if m['county'] == CITY else '县区', 'unit': m['unit']}
+        P.check(Hv({'firms': firms, 'members': members, 'names': names}) == e['publicHash'], 'public.hash', 'the listing rebuilt from the details differs from the logged hash')
     return P
 
 

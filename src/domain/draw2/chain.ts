@@ -181,6 +181,10 @@ export function logEntryProblems(entries: readonly unknown[]): RuleProblem[] {
       need('selectionHash', isHex64);
       need('teamsHash', isHex64);
       need('supersedes', (v) => Array.isArray(v) && v.every((x) => isInt(x, 1)));
+      if (d.publicHash !== undefined || d.names !== undefined) {
+        need('publicHash', isHex64);
+        need('names', (v) => v === 'names' || v === 'pseudonyms');
+      }
     }
     if (bad.length > 0) {
       add('chain.kind', `第${n}条日志（${kind}）的内容缺少字段或格式错误：${bad.join('、')}`);

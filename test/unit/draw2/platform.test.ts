@@ -14,6 +14,7 @@ import {
   buildPlatformBundles,
   PLATFORM_RANDOMNESS,
   platformEntryData,
+  platformListing,
   platformOutcome,
   platformVerifiedLines,
   verifyPlatform,
@@ -56,6 +57,7 @@ function make(opts: { before?: HashedLogEntry[]; reason?: string | null; names?:
     reason: opts.reason ?? null,
     outcome,
     supersedes: log.filter((e) => e.kind === 'reveal').map((e) => e.data.attempt as number),
+    listing: platformListing(outcome.details, opts.names ?? 'pseudonyms'),
   });
   log.push(nextEntry(log.at(-1) ?? null, CAMPAIGN.id, new Date('2024-03-20T02:00:00.000Z'), 'platform', { ...data }));
   const bundles = buildPlatformBundles({
@@ -142,6 +144,8 @@ describe('the result of a matched file', () => {
       source: '平台',
       supersedes: [],
       teamsHash: outcome.teamsHash,
+      names: 'pseudonyms',
+      publicHash: jcsHash({ firms: make().public.firms, members: make().public.members, names: 'pseudonyms' }),
     });
     expect(JSON.stringify(log)).not.toContain('ou_');
   });
@@ -177,10 +181,32 @@ describe('verification', () => {
     b.result.selection[1]!.uscc = '91140800MA0K000041';
     expect(rules(b)).toContain('result.hash');
     const p = clone(pub);
-    p.firms[0]!.name = '另一家企业'; // names are outside the hashes: still fine
-    expect(rules(p)).toEqual([]);
     p.firms[0]!.uscc = '91140800MA0K000041';
-    expect(rules(p)).toEqual(['public.firms']);
+    expect(rules(p)).toEqual(['public.firms', 'public.hash']);
+  });
+
+  it('every display field of the public bundle is covered by the listing hash logged in the platform entry', () => {
+    const { internal, public: pub } = make();
+    const ref = Object.keys(pub.members)[0]!;
+    const edits: ((b: PlatformPublicBundle) => void)[] = [
+      (b) => void (b.firms[0]!.name = '另一家企业'),
+      (b) => void (b.firms[0]!.county = '夏县'),
+      (b) => void (b.firms[0]!.licenceNo = 'XK-99'),
+      (b) => void (b.firms[0]!.taskNo = 'T-9'),
+      (b) => void (b.members[ref]!.display = '张三'),
+      (b) => void (b.members[ref]!.unit = '某局'),
+      (b) => void (b.members[ref]!.level = b.members[ref]!.level === '市局' ? '县区' : '市局'),
+      (b) => void (b.names = 'names'),
+    ];
+    for (const edit of edits) {
+      const p = clone(pub);
+      edit(p);
+      expect(rules(p)).toContain('public.hash');
+    }
+    // The internal bundle rebuilds the listing from its details: a changed unit there fails too.
+    const i = clone(internal);
+    i.details.teams[0]!.members[0]!.unit = '某局';
+    expect(rules(i)).toContain('public.hash');
   });
 
   it('a moved team member fails result.hash; a team without its 组长 fails teams.structure too', () => {
@@ -255,6 +281,16 @@ pythonDescribe('the independent verifier (docs/draw-vectors/verify.py) agrees', 
         expect(r.code).not.toBe(0);
         expect(pythonRules(r.out)).toContain(rule);
       }
+      // A changed display field of the public bundle, and one of the internal details, fail public.hash.
+      const renamed = clone(pub);
+      renamed.firms[0]!.name = '另一家企业';
+      expect(pythonRules(runPython([write('renamed.json', renamed)]).out)).toContain('public.hash');
+      const unit = clone(internal);
+      unit.details.teams[0]!.members[0]!.unit = '某局';
+      expect(pythonRules(runPython([write('unit.json', unit)]).out)).toContain('public.hash');
+      const dropped = clone(internal);
+      dropped.people = {};
+      expect(pythonRules(runPython([write('people.json', dropped)]).out)).toContain('people.refs');
       const before = earlierDraw();
       const noReason = runPython([write('noreason.json', make({ before, reason: null }).internal)]);
       expect(pythonRules(noReason.out)).toEqual(['attempt.reason']);
