@@ -15,6 +15,7 @@ import { cardText, findButtons } from '../../src/sandbox/client';
 import { appendChain, drawModel, loadChain, type DrawDoc } from '../../src/store/draw';
 import { chainProblems, logEntryProblems } from '../../src/domain/draw2/chain';
 import { commitData } from '../../src/domain/draw2/session';
+import { personRef } from '../../src/domain/draw2/inputs';
 import { readGzJson } from '../../src/operations/draw/jsonSlices';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
@@ -345,6 +346,24 @@ describe('two previews of one attempt confirmed at once (two /抽取 that raced)
     // The winner's bundle verifies (its log ends at its reveal).
     const winner = (await drawModel(conn()).findOne({ _id: { $in: [a._id, twin._id] }, status: 'confirmed' }).lean<DrawDoc>())!;
     const bundle = await readGzJson<InternalBundle>(winner.bundleGz);
+    expect(verifyV2(bundle).problems).toEqual([]);
+  }, 120_000);
+});
+
+describe('the people of a bundle', () => {
+  it('a liaison no longer in the staff registry is still in the internal bundle’s people (from the draws), so people.refs holds', async () => {
+    const confirmed = await drawModel(conn()).countDocuments({ campaignId: reg.campaign._id, status: 'confirmed' });
+    const p = await previewDraw(conn(), clock, { actor: liaisonActor(), actorName: reg.cityLiaison.name, ...(confirmed > 0 ? { reason: '人员名录调整' } : {}) });
+    if (!p.ok) throw new Error(p.reason);
+    // The liaison holds no draw role, so leaving the registry changes no committed hash.
+    await staffModel(conn()).deleteOne({ openId: reg.cityLiaison.openId });
+    const outcome = await confirmDraw(conn(), h.service.outbox, clock, { actor: liaisonActor(), drawId: p.draw._id });
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) await outcome.dispatch;
+    const draw = (await drawModel(conn()).findById(p.draw._id).lean<DrawDoc>())!;
+    const bundle = await readGzJson<InternalBundle>(draw.bundleGz);
+    const ref = personRef(reg.cityLiaison.openId);
+    expect(bundle.people[ref]).toEqual({ openId: reg.cityLiaison.openId, name: reg.cityLiaison.name });
     expect(verifyV2(bundle).problems).toEqual([]);
   }, 120_000);
 });
