@@ -87,7 +87,9 @@ describe('/抽取', () => {
     const preview = await command(reg.cityLiaison.openId, '/抽取 种子=2024031503');
     const text = cardText(preview.content);
     const params = buildParameters({ ...reg.campaign });
-    const prepared = runSync(prepareSteps(reg.data.enterprises, reg.data.staff, params));
+    const previewed = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;
+    // The registry hashes are keyed with the draw's secret blind (docs/draw-spec.md §3.1).
+    const prepared = runSync(prepareSteps(reg.data.enterprises, reg.data.staff, params, previewed.blind!));
     const eligible = prepared.population;
     expect(text).toContain(prepared.populationHash);
     expect(text).toContain(prepared.staffHash);
@@ -99,6 +101,9 @@ describe('/抽取', () => {
     const pending = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;
     expect(JSON.stringify(chain)).not.toContain(pending.botValue!);
     expect(text).not.toContain(pending.botValue!);
+    expect(pending.blind).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(chain)).not.toContain(pending.blind!);
+    expect(text).not.toContain(pending.blind!);
     // Nothing is dispatched before confirmation.
     expect(await tasks().countDocuments()).toBe(0);
     const before = h.emulator.messages().length;

@@ -11,7 +11,7 @@ import { computeCounts, countNotes, strataSizes } from '../../domain/draw2/count
 import { unknownValues } from '../../domain/draw2/compute';
 import { DrawError, type Counts, type PublicSource } from '../../domain/draw2/model';
 import { staffingSteps, summarizeSteps, type PopulationSummary } from '../../domain/draw2/preview';
-import { announcedInstant, newBotValue } from '../../domain/draw2/seed';
+import { announcedInstant, newBlind, newBotValue } from '../../domain/draw2/seed';
 import { nextAttempt } from '../../domain/draw2/chain';
 import { commitData, commitmentOf } from '../../domain/draw2/session';
 import { announcedText, describeSource, parseSourceText } from '../../domain/draw2/sourceText';
@@ -129,9 +129,11 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     }
   }
 
+  // The blind keys the registry hashes of the commitment (docs/draw-spec.md §3.1); secret like the bot value.
+  const blind = newBlind();
   let registry;
   try {
-    registry = await readRegistry(conn, campaign);
+    registry = await readRegistry(conn, campaign, blind);
   } catch (err) {
     if (err instanceof DrawError) return refuse('无法抽取', err.message);
     throw err;
@@ -182,6 +184,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     parameters: registry.parameters,
     source,
     botValue,
+    blind,
     ...(input.entropy !== undefined ? { proposedEntropy: input.entropy } : {}),
   });
   const data = commitData(String(created._id), commitment, registry.parameters, input.actor.openId, reason ?? null);
