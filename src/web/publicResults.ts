@@ -15,6 +15,7 @@
  */
 import type Koa from 'koa';
 import type { Connection } from 'mongoose';
+import { completionDateOf } from '../domain/outcome';
 import { RESULT_DICTIONARY, resultByLabel } from '../domain/results';
 import { taskModel, type TaskDoc } from '../store/task';
 import { drawRecords, renderDrawRecords, type PublicDrawRecord } from './drawRecords';
@@ -86,7 +87,8 @@ export function toPublicResult(t: TaskDoc): PublicResult {
     licenceNo: t.enterprise.licenceNo,
     product: t.enterprise.product,
     county: t.enterprise.county,
-    inspectedOn: t.inspection?.completionDate ?? '',
+    // a closed task (无法联系 / 不配合 …) has no checklist record: its date is the closure's confirmation
+    inspectedOn: completionDateOf(t) ?? '',
     result: t.publication?.result?.trim() || t.inspection?.result || '',
     publishedOn: t.publication?.publishedOn ?? '',
   };
@@ -100,7 +102,7 @@ export async function publishedResults(conn: Connection): Promise<PublicResult[]
         state: { $ne: '已作废' },
         $or: [{ state: '已公示' }, { 'publication.publishedOn': { $exists: true, $nin: [null, ''] } }],
       },
-      { enterprise: 1, state: 1, 'inspection.completionDate': 1, 'inspection.result': 1, publication: 1 },
+      { enterprise: 1, state: 1, 'inspection.completionDate': 1, 'inspection.result': 1, 'closure.status': 1, 'closure.confirmedOn': 1, publication: 1 },
     )
     .setOptions(LONG_OPERATION) // every published result of the year
     .lean<TaskDoc[]>();

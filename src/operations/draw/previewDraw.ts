@@ -81,7 +81,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
   if (!campaign) {
     return input.campaignName
       ? refuse('无法抽取', `没有名为“${input.campaignName}”的进行中专项。不带“专项=”时使用当前年度的专项。`)
-      : refuse('无法抽取', '当前没有进行中的专项。请管理员先创建：npm run cli -- campaign create --name … --year … --from … --to … --ratio 0.25');
+      : refuse('无法抽取', '当前没有进行中的专项。请市局联络员先在聊天中发送 /专项 新建 名称=… 年度=… 开始=… 结束=… 比例=0.25 创建本年度专项（预览后点“确认创建”），再发送 /抽取。');
   }
 
   // The public source: given here, or pinned on the campaign; it must still be ahead of us.
