@@ -233,10 +233,11 @@ describe('/抽取', () => {
     const second = (await draws.findOne({ attempt: 2 }).lean())!;
     const first = (await draws.findOne({ attempt: 1 }).lean())!;
     const firstTask = (await tasks().findOne({ drawId: first._id }).lean())!;
-    // As if the process died right after the confirmation was written.
-    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
+    // As if the process died right after the confirmation was written. The undispatched mark goes last: the minutely
+    // dispatch job acts on it, and running between these writes it would find the old draw's state half put back.
     await draws.updateOne({ _id: first._id }, { $set: { status: 'confirmed' } });
     await tasks().updateOne({ _id: firstTask._id }, { $set: { state: '待接收' } });
+    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
     const logBefore = await drawChainModel(conn).countDocuments();
 
     // The minutely schedule may hold the job's lease right now: run it as soon as it is free.
