@@ -61,7 +61,13 @@ const STARTUP_CONNECT_MS = 30_000;
  * Connects with the project's time limits (see ./timeouts). The first connection is retried for a while: at
  * start-up the database may still be coming up.
  */
-export async function connect(uri: string, kind: DatabaseKind, stop?: () => Promise<void>): Promise<Database> {
+export async function connect(
+  uri: string,
+  kind: DatabaseKind,
+  stop?: () => Promise<void>,
+  /** command monitoring for the bench probe (platform/benchProbe.ts); never in production */
+  opts: { monitorCommands?: boolean } = {},
+): Promise<Database> {
   const timeouts = timeoutOptions();
   if (setsWriteConcern(uri)) delete timeouts.w; // the operator's own write concern wins; the wtimeout is kept
   const deadline = Date.now() + STARTUP_CONNECT_MS;
@@ -72,6 +78,7 @@ export async function connect(uri: string, kind: DatabaseKind, stop?: () => Prom
       ...timeouts,
       // Indexes are built once, at start-up, and a failure stops the service (./indexes.ts): never in the background.
       autoIndex: false,
+      ...(opts.monitorCommands ? { monitorCommands: true } : {}),
     });
     try {
       await connection.asPromise();
@@ -171,15 +178,18 @@ export async function openDatabase(opts: {
   searchPath?: string;
   /** where the loud notices go (default: stderr) */
   warn?: (text: string) => void;
+  /** the bench probe counts commands (platform/benchProbe.ts) */
+  monitorCommands?: boolean;
 }): Promise<Database> {
   const { mongodbUri, dataDir, log, role } = opts;
   const warn = opts.warn ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
-  if (mongodbUri) return connect(mongodbUri, 'external');
+  const monitor = { monitorCommands: opts.monitorCommands === true };
+  if (mongodbUri) return connect(mongodbUri, 'external', undefined, monitor);
 
   const running = readEmbeddedInfo(dataDir);
   if (running) {
     log.info({ kind: running.kind }, 'using the embedded database of the running service');
-    return connect(running.uri, running.kind);
+    return connect(running.uri, running.kind, undefined, monitor);
   }
 
   let started: { uri: string; kind: DatabaseKind; mongodPid?: number; stop: () => Promise<void> };
@@ -218,7 +228,7 @@ export async function openDatabase(opts: {
     if (publish) rmSync(file, { force: true });
     await started.stop();
   };
-  const db = await connect(started.uri, started.kind, stop);
+  const db = await connect(started.uri, started.kind, stop, monitor);
   if (publish) {
     mkdirSync(path.resolve(dataDir), { recursive: true });
     const info: EmbeddedInfo = { uri: started.uri, kind: started.kind, pid: process.pid };
