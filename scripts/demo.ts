@@ -19,7 +19,7 @@ import { campaignModel } from '../src/store/campaign';
 import type { SeededRegistries } from '../test/support/registries';
 import { enterprisesCsv, holidays2027, xlsxBytes } from '../test/support/setupFiles';
 import type { TaskDoc } from '../src/store/task';
-import { demoClosure, demoExtraChecklist } from './demoOutcomes';
+import { demoClosure, demoCountyReport, demoExtraChecklist } from './demoOutcomes';
 
 const OUT_DIR = 'out';
 /** Monday 2024-05-06, 09:30 in 运城 */
@@ -167,7 +167,6 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const liaison = { name: '许小颖（市局联络员）', openId: DEMO_ADMIN.openId };
   const h = await startHarness({ dbPrefix: 'demo', adminOpenIds: [liaison.openId], now: () => new Date(DEMO_START + (Date.now() - t0)) });
-    process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
   try {
     process.stdout.write(`机器人已启动（端口 ${h.service.port}，数据库：${h.mongo.kind === 'external' ? 'MONGODB_URI' : '内存中的 MongoDB 兼容服务器'}）。\n`);
     process.stdout.write(`部署时在 ADMIN_OPEN_IDS 中登记了市局联络员许小颖：名录库还是空的，她也能在飞书里完成年度准备工作。\n`);
@@ -334,13 +333,20 @@ async function main(): Promise<void> {
   }
 }
 
-/** Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist. */
+/**
+ * Issue 10's scenes (scripts/demoOutcomes.ts): a firm that cannot be reached, a visit with an extra checklist the
+ * 市局联络员 sent in chat, and a county's 情况汇报 sent in chat by its liaison.
+ */
 async function demoOutcomes(h: Harness, tasks: TaskDoc[], reg: SeededRegistries): Promise<void> {
   const io = { say, showCard, outDir: OUT_DIR };
+  const city = { name: `${reg.cityLiaison.name}（市局联络员）`, openId: reg.cityLiaison.openId };
   const withOfficer = tasks.slice(1).find((t) => t.team.some((m) => m.role === '执法人员') && reg.countyLiaison(t.enterprise.county));
   if (withOfficer) await demoClosure(h, io, withOfficer, reg);
   const visit = tasks.slice(1).find((t) => t !== withOfficer && t.checklist === 'industrial');
-  if (visit) await demoExtraChecklist(h, io, visit);
+  if (visit) await demoExtraChecklist(h, io, visit, city);
+  const county = tasks[0]?.enterprise.county;
+  const countyLiaison = county ? reg.countyLiaison(county) : undefined;
+  if (county && countyLiaison) await demoCountyReport(h, io, county, { name: `${countyLiaison.name}（${county}联络员）`, openId: countyLiaison.openId }, city);
 }
 
 main().catch((err: unknown) => {

@@ -1,11 +1,11 @@
 /**
  * The demo's outcome scenes (issue 10), kept apart from the rest of scripts/demo.ts: a firm that cannot be reached
- * (无法联系, with a photo as evidence, confirmed by the 组长, published by the county, exported), and a visit that
- * also covers an extra checklist loaded from a file (进一次门，查多项事).
+ * (无法联系, with a photo as evidence, confirmed by the 组长, published by the county, exported), a visit that also
+ * covers an extra checklist the 市局联络员 sent in chat (进一次门，查多项事), and a county's 情况汇报 sent in chat.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { runCli } from '../src/cli';
+import { Document, Packer, Paragraph } from 'docx';
 import { cardText, findButtons } from '../src/sandbox/client';
 import type { SeededRegistries } from '../test/support/registries';
 import type { Harness } from '../test/support/harness';
@@ -90,23 +90,39 @@ export async function demoClosure(h: Harness, io: DemoIo, task: TaskDoc, reg: Se
   process.stdout.write(`\n任务状态：${stored?.state}；检查结果：${stored?.publication?.result ?? stored?.closure?.result ?? ''}。\n`);
 }
 
-/** 进一次门，查多项事: an extra checklist loaded with the CLI, then a visit covering it after the 9 items. */
-export async function demoExtraChecklist(h: Harness, io: DemoIo, task: TaskDoc): Promise<void> {
-  process.stdout.write('\n———— 进一次门，查多项事：附加检查表 ————\n');
-  const csv = path.join(io.outDir, '附加检查表-零事故创建指导.csv');
-  writeFileSync(
-    csv,
+/** A person of the demo as the chat shows them. */
+export interface DemoPerson {
+  name: string;
+  openId: string;
+}
+
+/** A user sends a file in the 1:1 chat; the bot's answer (a card replying to it) is shown and returned. */
+async function sendsFile(h: Harness, io: DemoIo, who: DemoPerson, fileName: string, bytes: Buffer) {
+  io.say(who.name, `（发送文件）${fileName}，${(bytes.length / 1024).toFixed(1)} KB`);
+  const sent = await h.feishu.sendFile(who.openId, fileName, bytes);
+  if (sent.status !== 200) throw new Error(`webhook answered ${sent.status}`);
+  const reply = await h.emulator.waitFor((m) => m.root === sent.messageId, 30_000);
+  io.say('机器人', '（卡片）');
+  io.showCard(reply.current);
+  return reply.current;
+}
+
+/**
+ * 进一次门，查多项事: the 市局联络员 sends a file of extra checklists in chat (previewed, then confirmed), and a visit
+ * covers them after the 9 items.
+ */
+export async function demoExtraChecklist(h: Harness, io: DemoIo, task: TaskDoc, cityLiaison: DemoPerson): Promise<void> {
+  process.stdout.write('\n———— 进一次门，查多项事：附加检查表（市局联络员在聊天中发送） ————\n');
+  const csv =
     '\uFEFF检查表名称,序号,检查内容\r\n' +
-      '工业产品质量安全“零事故”创建指导,1,是否制定“零事故”创建工作方案并明确责任人\r\n' +
-      '工业产品质量安全“零事故”创建指导,2,是否开展质量安全风险隐患自查并建立台账\r\n' +
-      '工业产品质量安全“零事故”创建指导,3,是否建立质量安全事故报告和应急处置制度\r\n',
-  );
-  io.say('市局联络员', `npm run cli -- checklist import ${csv}`);
-  await runCli(['checklist', 'import', csv], {
-    out: (l) => process.stdout.write(`    │ ${l}\n`),
-    err: (l) => process.stdout.write(`    │ ${l}\n`),
-    env: { MONGODB_URI: h.config.mongodbUri, SPOTCHECK_DATA_DIR: path.join(h.config.dataDir, 'cli') },
-  });
+    '工业产品质量安全“零事故”创建指导,1,是否制定“零事故”创建工作方案并明确责任人\r\n' +
+    '工业产品质量安全“零事故”创建指导,2,是否开展质量安全风险隐患自查并建立台账\r\n' +
+    '工业产品质量安全“零事故”创建指导,3,是否建立质量安全事故报告和应急处置制度\r\n';
+  const preview = await sendsFile(h, io, cityLiaison, '附加检查表-零事故创建指导.csv', Buffer.from(csv, 'utf8'));
+  const imported = await click(h, io, cityLiaison, preview, '确认导入');
+  const result = imported.card ?? (await h.emulator.waitFor((m) => m.message_id === imported.messageId && cardText(m.current).includes('已导入'), 60_000)).current;
+  io.say('机器人', '（卡片原地更新）');
+  io.showCard(result);
   const lead = task.team.find((m) => m.role === '组长')!;
   const leader = { name: `${lead.name}（组长）`, openId: lead.openId };
   let card = (await click(h, io, leader, await assignment(h, leader.openId, task), '开始检查')).card;
@@ -131,4 +147,44 @@ export async function demoExtraChecklist(h: Harness, io: DemoIo, task: TaskDoc):
   await saveFiles(h, io, leader.openId, 2, before);
   const stored = await taskModel(h.service.db.connection).findById(task._id).lean<TaskDoc>();
   process.stdout.write(`\n任务状态：${stored?.state}；检查结果：${stored?.inspection?.result ?? ''}（附加检查表的不符合项单独记录，不计入附件3的结果）。\n`);
+}
+
+/** A small real Word file, as a county would send. */
+async function reportDocx(county: string): Promise<Buffer> {
+  const doc = new Document({
+    sections: [
+      {
+        children: [
+          new Paragraph(`${county}市场监督管理局`),
+          new Paragraph('关于2024年工业产品生产许可证获证企业“双随机、一公开”监督检查工作情况的汇报'),
+          new Paragraph('一、基本情况：按照运市监质监〔2024〕2号通知要求，我局对抽中的企业开展了监督检查……'),
+          new Paragraph('二、发现的问题及处置情况……'),
+          new Paragraph('三、下一步工作打算……'),
+        ],
+      },
+    ],
+  });
+  return Buffer.from(await Packer.toBuffer(doc));
+}
+
+/**
+ * The county's 情况汇报 (due 11-15): its liaison sends the file in chat, confirms it on the bot's question card; the
+ * 市局联络员 is told and sees it in /进度.
+ */
+export async function demoCountyReport(h: Harness, io: DemoIo, county: string, liaison: DemoPerson, cityLiaison: DemoPerson): Promise<void> {
+  process.stdout.write(`\n———— 县区情况汇报：${county}联络员在聊天中上报 ————\n`);
+  const fileName = `${county}2024年“双随机、一公开”监督检查情况汇报.docx`;
+  const question = await sendsFile(h, io, liaison, fileName, await reportDocx(county));
+  const sent = await click(h, io, liaison, question, '确认上报');
+  const result = sent.card ?? (await h.emulator.waitFor((m) => m.message_id === sent.messageId && cardText(m.current).includes('已上报'), 60_000)).current;
+  io.say('机器人', '（卡片原地更新）');
+  io.showCard(result);
+  const told = await h.emulator.waitFor((m) => m.receive_id === cityLiaison.openId && cardText(m.content).includes(`情况汇报已上报：${county}`), 30_000);
+  io.say(`机器人 → ${cityLiaison.name}`, '（卡片）');
+  io.showCard(told.current);
+  io.say(cityLiaison.name, '/进度');
+  const asked = await h.feishu.sendText(cityLiaison.openId, '/进度');
+  const progress = await h.emulator.waitFor((m) => m.root === asked.messageId, 30_000);
+  const line = cardText(progress.current).split('\n').find((l) => l.includes('情况汇报') && l.includes('已报'));
+  io.say('机器人', `（进度卡片）……${line ?? ''}……`);
 }

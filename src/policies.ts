@@ -201,9 +201,9 @@ export function mayOnTask(action: TaskAction, actor: Actor, ctx: TaskContext): b
 
 // ---- actions not about one task ------------------------------------------------------------------------------------
 
-/** 进一次门，查多项事: loading extra checklists into a campaign (chat; the CLI is the operator's). */
+/** 进一次门，查多项事: loading extra checklists into a campaign (chat, as the rest of the set-up; the CLI is the operator's). */
 export function mayImportChecklists(actor: Actor): boolean {
-  return actor.roles.includes('联络员') && actor.county === CITY_BUREAU;
+  return maySetUp(actor);
 }
 
 /** The county's 情况汇报 (due 11-15): a liaison of that county. */

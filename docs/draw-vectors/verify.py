@@ -6,7 +6,9 @@ An independent verifier of spotcheck-draw/2, written from docs/draw-spec.md alon
 
 Each FILE is either a test vector (docs/draw-vectors/*.json: the registries, the inputs, every intermediate value and
 both bundles) or a bundle the bot sent (internal or public). For a vector, every intermediate value is recomputed from
-the registry rows and compared, then both bundles are verified. For a bundle, the rules of §10 are checked.
+the registry rows and compared, then both bundles are verified. For a bundle, the rules of §10 are checked; a bundle
+of a draw imported from the national platform (platform-import/1, §14) is checked by the rules of §14.5 only: its
+randomness came from the platform and cannot be recomputed.
 Exit status 0 when everything matches; otherwise each failure is printed with its rule.
 """
 import hashlib
@@ -17,6 +19,10 @@ import sys
 from datetime import datetime, timezone, timedelta
 
 ALG = 'spotcheck-draw/2'
+PLATFORM_ALG = 'platform-import/1'
+PLATFORM_SOURCE = '平台'
+# the entries that record a confirmed draw; a draw's attempt is 1 + their number before it (§8.3)
+CONFIRMED = ('reveal', 'platform')
 LOG_FORMAT = 'spotcheck-draw-log/1'
 BUNDLE_FORMAT = 'spotcheck-draw-bundle'
 CITY = '市局'
@@ -454,7 +460,99 @@ class Problems:
             self.add(rule, message)
 
 
+def check_chain(P, log, campaign_id):
+    """chain.* (§10)."""
+    if not isinstance(log, list) or not log:
+        P.add('chain.format', 'the bundle has no log')
+        return
+    prev = ZERO
+    for i, e in enumerate(log):
+        n = i + 1
+        if not isinstance(e, dict) or e.get('format') != LOG_FORMAT or not isinstance(e.get('data'), dict):
+            P.add('chain.format', 'entry %d malformed' % n)
+            prev = e.get('hash', '') if isinstance(e, dict) else ''
+            continue
+        P.check(e['campaign'] == campaign_id, 'chain.campaign', 'entry %d belongs to another campaign' % n)
+        P.check(e['seq'] == n, 'chain.seq', 'entry %d has seq %s' % (n, e['seq']))
+        P.check(e['prev'] == prev, 'chain.link', 'entry %d does not link to entry %d' % (n, n - 1))
+        P.check(entry_hash(e) == e.get('hash'), 'chain.hash', 'entry %d has a wrong hash' % n)
+        prev = e.get('hash', '')
+
+
+def check_reasons(P, log):
+    """attempt.reason: every commit and every platform entry of attempt >= 2 (a redraw) has a reason."""
+    for i, e in enumerate(log):
+        if not isinstance(e, dict) or not isinstance(e.get('data'), dict):
+            continue
+        if e.get('kind') in ('commit', 'platform') and isinstance(e['data'].get('attempt'), int) and e['data']['attempt'] >= 2:
+            P.check(isinstance(e['data'].get('reason'), str) and e['data']['reason'].strip() != '', 'attempt.reason', 'entry %d: a redraw without a reason' % (i + 1))
+
+
+def verify_platform_bundle(b):
+    """§14.5: a draw imported from the national platform. Only the bundle's own hashes and the log can be checked."""
+    P = Problems()
+    kind = b.get('kind')
+    if kind not in ('internal', 'public'):
+        P.add('bundle.format', 'kind must be internal or public')
+        return P
+    try:
+        draw_id, campaign, log, R, hashes, f = b['drawId'], b['campaign'], b['log'], b['result'], b['hashes'], b['file']
+        selection, teams = R['selection'], R['teams']
+        P.check(b['source'] == PLATFORM_SOURCE and R['algorithm'] == PLATFORM_ALG, 'bundle.format', 'source or algorithm differs')
+    except (KeyError, TypeError) as e:
+        P.add('bundle.format', 'missing member %s' % e)
+        return P
+    check_chain(P, log, campaign['id'])
+    pi = next((i for i, e in enumerate(log) if isinstance(e, dict) and e.get('kind') == 'platform' and isinstance(e.get('data'), dict) and e['data'].get('drawId') == draw_id), None)
+    P.check(pi is not None, 'draw.platform', 'no platform entry for the draw')
+    e = log[pi]['data'] if pi is not None else None
+    if e is not None:
+        P.check(pi == len(log) - 1, 'draw.platform', 'the platform entry must end the log')
+        before = sum(1 for x in log[:pi] if x.get('kind') in CONFIRMED)
+        P.check(e.get('attempt') == before + 1, 'attempt', 'the log makes this attempt %d, the entry says %s' % (before + 1, e.get('attempt')))
+        P.check(b.get('attempt') == e.get('attempt'), 'attempt', 'the bundle attempt differs from the log')
+        P.check(e.get('source') == PLATFORM_SOURCE and e.get('algorithm') == PLATFORM_ALG, 'draw.platform', 'the entry names another source')
+        P.check(e.get('reason') == b.get('reason'), 'draw.platform', 'the reason differs from the log')
+    check_reasons(P, log)
+
+    P.check(f.get('sha256') == hashes.get('file') == R.get('file'), 'file.hash', 'the file hash differs within the bundle')
+    if e is not None:
+        P.check(jcs(e.get('file')) == jcs({'name': f.get('name'), 'size': f.get('size'), 'sha256': f.get('sha256')}), 'file.hash', 'the file differs from the logged one')
+    sh, th, rh = Hv(selection), Hv(teams), Hv(R)
+    P.check(sh == hashes.get('selection') and (e is None or e.get('selectionHash') == sh), 'result.hash', 'the selection hash differs from the log')
+    P.check(th == hashes.get('teams') and (e is None or e.get('teamsHash') == th), 'result.hash', 'the teams hash differs from the log')
+    P.check(rh == hashes.get('result') and (e is None or e.get('resultHash') == rh), 'result.hash', 'the result hash differs from the log')
+    if e is not None:
+        P.check(e.get('firms') == len(selection), 'result.hash', 'the logged number of firms differs')
+
+    codes = set()
+    for i, s in enumerate(selection):
+        P.check(s.get('no') == i + 1 and s.get('uscc') not in codes, 'teams.structure', 'selection %d: wrong number or a firm twice' % (i + 1))
+        codes.add(s.get('uscc'))
+    P.check(len(teams) == len(selection), 'teams.structure', 'one team per firm')
+    for i, t in enumerate(teams):
+        members = t.get('members') or []
+        refs = [m.get('ref') for m in members]
+        ok = t.get('no') == i + 1 and len(set(refs)) == len(refs) and members and members[0].get('role') == '组长' \
+            and sum(1 for m in members if m.get('role') == '组长') == 1 and all(m.get('role') in ('组长', '执法人员', '专家') for m in members)
+        P.check(ok, 'teams.structure', 'team %d: one 组长 first, nobody twice' % (i + 1))
+
+    if kind == 'public':
+        firms = [{'no': x['no'], 'uscc': x['uscc'], 'licenceNo': x['licenceNo'], 'taskNo': x.get('taskNo')} for x in b.get('firms', [])]
+        P.check(jcs(firms) == jcs(selection), 'public.firms', 'the public firms differ from the selection')
+        members = b.get('members') or {}
+        P.check(all(m.get('ref') in members for t in teams for m in t.get('members') or []), 'public.firms', 'a member has no public name')
+        return P
+    d = b.get('details') or {}
+    d_sel = [{'no': x['no'], 'uscc': x['uscc'], 'licenceNo': x['licenceNo'], 'taskNo': x.get('taskNo')} for x in d.get('selection', [])]
+    d_teams = [{'no': t['no'], 'members': [{'ref': ref(m['openId']), 'role': m['role']} for m in t.get('members', [])]} for t in d.get('teams', [])]
+    P.check(jcs(d_sel) == jcs(selection) and jcs(d_teams) == jcs(teams), 'details.render', 'the readable details differ from the result')
+    return P
+
+
 def verify_bundle(b):
+    if isinstance(b, dict) and b.get('format') == BUNDLE_FORMAT and b.get('algorithm') == PLATFORM_ALG:
+        return verify_platform_bundle(b)
     P = Problems()
     if not isinstance(b, dict) or b.get('format') != BUNDLE_FORMAT or b.get('algorithm') != ALG or b.get('kind') not in ('internal', 'public'):
         P.add('bundle.format', 'not a spotcheck-draw/2 bundle')
@@ -467,19 +565,7 @@ def verify_bundle(b):
         P.add('bundle.format', 'missing member %s' % e)
         return P
 
-    # chain
-    prev = ZERO
-    for i, e in enumerate(log):
-        n = i + 1
-        if not isinstance(e, dict) or e.get('format') != LOG_FORMAT or not isinstance(e.get('data'), dict):
-            P.add('chain.format', 'entry %d malformed' % n)
-            prev = e.get('hash', '') if isinstance(e, dict) else ''
-            continue
-        P.check(e['campaign'] == campaign['id'], 'chain.campaign', 'entry %d belongs to another campaign' % n)
-        P.check(e['seq'] == n, 'chain.seq', 'entry %d has seq %s' % (n, e['seq']))
-        P.check(e['prev'] == prev, 'chain.link', 'entry %d does not link to entry %d' % (n, n - 1))
-        P.check(entry_hash(e) == e.get('hash'), 'chain.hash', 'entry %d has a wrong hash' % n)
-        prev = e.get('hash', '')
+    check_chain(P, log, campaign['id'])
     ci = next((i for i, e in enumerate(log) if e.get('kind') == 'commit' and e['data'].get('drawId') == draw_id), None)
     ri = next((i for i, e in enumerate(log) if e.get('kind') == 'reveal' and e['data'].get('drawId') == draw_id), None)
     P.check(ci is not None, 'draw.commit', 'no commit entry for the draw')
@@ -491,14 +577,12 @@ def verify_bundle(b):
         P.check(not any(e['kind'] == 'void' and e['data'].get('drawId') == draw_id for e in log[ci + 1:ri]), 'draw.reveal', 'voided before the reveal')
         P.check(reveal['commitSeq'] == log[ci]['seq'], 'draw.reveal', 'commitSeq does not point to the commit')
     if commit is not None:
-        reveals = sum(1 for e in log[:ci] if e['kind'] == 'reveal')
+        reveals = sum(1 for e in log[:ci] if e['kind'] in CONFIRMED)
         P.check(commit['attempt'] == reveals + 1, 'attempt', 'the log makes this attempt %d, the commit says %s' % (reveals + 1, commit['attempt']))
         P.check(b['attempt'] == commit['attempt'] and C.get('attempt') == commit['attempt'], 'attempt', 'the bundle or commitment attempt differs from the log')
         if reveal is not None:
             P.check(reveal['attempt'] == commit['attempt'], 'attempt', 'reveal attempt differs')
-    for i, e in enumerate(log):
-        if e.get('kind') == 'commit' and isinstance(e['data'].get('attempt'), int) and e['data']['attempt'] >= 2:
-            P.check(isinstance(e['data'].get('reason'), str) and e['data']['reason'].strip() != '', 'attempt.reason', 'entry %d: a redraw without a reason' % (i + 1))
+    check_reasons(P, log)
 
     # commitment, parameters, source
     pp = parameters_problem(p)
@@ -650,7 +734,7 @@ def verify_vector(v):
     P.check(Hv(exc) == hashes['exclusions'], 'vector.hash', 'exclusions hash')
     P.check(Hv(p) == hashes['parameters'], 'vector.hash', 'parameters hash')
     log_before = mid.get('logBefore') or []
-    attempt = sum(1 for e in log_before if e['kind'] == 'reveal') + 1
+    attempt = sum(1 for e in log_before if e['kind'] in CONFIRMED) + 1
     commitment = {
         'algorithm': ALG, 'campaign': inp['campaign'], 'attempt': attempt, 'populationHash': Hv(pop), 'populationSize': len(pop),
         'staffHash': Hv(staff), 'exclusionsHash': Hv(exc), 'parametersHash': Hv(p),

@@ -11,6 +11,7 @@ import { CLOSURE_RESULTS } from '../domain/results';
 import { CMSG } from './closureCards';
 import { FMSG } from './followupCards';
 import { IMSG } from './inspectionMessages';
+import { PLATFORM_MSG } from './platformDrawCards';
 
 export type CardExamples = { [K in keyof CardViews]: readonly { name: string; view: CardViews[K] }[] };
 
@@ -408,6 +409,33 @@ export const CARD_EXAMPLES: CardExamples = {
         },
         buttons: [{ text: IMSG.closeButton, type: 'default', value: { a: 'close.open', task: TASK } }],
         note: IMSG.windowNote,
+      },
+    },
+    {
+      name: '监管平台抽取结果预览（替换已有抽取，须填写理由）',
+      view: {
+        title: '导入预览 · 监管平台抽取结果',
+        color: 'orange',
+        paragraphs: [
+          '文件：**2026年抽查结果.xlsx**（38.2 KB）\n专项：**2026年工业产品生产许可证获证企业“双随机、一公开”监督检查（示例）**（2026-03-15 至 2026-10-31）\n' +
+            '共读取 **152** 行：匹配企业 **152** 家，组成 **152** 个检查组（涉及检查人员 61 人）；有问题 **0** 处，提示 2 处。试运行，尚未写入。',
+          '**各县区匹配的企业**\n临猗县 9 家、万荣县 6 家、垣曲县 4 家、夏县 6 家、新绛县 10 家、永济市 14 家、河津市 17 家、盐湖区 27 家',
+          '**提示（共 2 处，不影响导入）**\n- 第12行：企业名称与名录库不同：文件为“运城市瑞丰电缆厂”，名录库为“运城市瑞丰电缆有限公司（示例）”（按统一社会信用代码匹配，以名录库为准）\n' +
+            '- 第40行：检查组只有1名执法人员（执法检查应有两名以上执法人员）',
+          '**确认导入后**\n作为来源为“平台”的抽取（第2次抽取）记入本专项的防篡改抽取日志（文件 SHA-256 3f1c9a0b7e2d4c11…、导入人、抽中企业和检查组的哈希），' +
+            '并与 /抽取 一样派发。\n⚠️ 本专项已有第1次抽取（来源：系统随机抽取），确认导入即重新抽取：第1次抽取中尚未开始的 150 项任务作废，并通知相关人员。请在下面填写理由。',
+        ],
+        form: {
+          name: 'platform_form',
+          input: 'redraw_reason',
+          label: PLATFORM_MSG.reasonLabel,
+          placeholder: PLATFORM_MSG.reasonPlaceholder,
+          maxLength: 200,
+          button: PLATFORM_MSG.confirm,
+          value: { a: 'platform.import', u: TASK, s: '3f1c9a0b7e2d4c11' },
+        },
+        buttons: [{ text: PLATFORM_MSG.cancel, type: 'default', value: { a: 'setup.cancel', u: TASK } }],
+        note: '企业按统一社会信用代码匹配检查对象名录库，检查人员按姓名匹配人员名录。本次抽取的随机性来自国家“双随机、一公开”监管平台，本系统无法复算。',
       },
     },
   ],

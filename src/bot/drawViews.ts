@@ -6,6 +6,7 @@ import { CHECKLISTS } from '../domain/checklists';
 import { catalogueName } from '../domain/catalogue';
 import type { Counts } from '../domain/draw2/model';
 import type { PopulationSummary } from '../domain/draw2/preview';
+import { PLATFORM_ALGORITHM, PLATFORM_RANDOMNESS } from '../domain/draw2/platform';
 import { describeSource } from '../domain/draw2/sourceText';
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc, ParkedItem } from '../store/draw';
@@ -194,6 +195,7 @@ export interface ResultView {
 }
 
 export function resultCard(v: ResultView): CardJson {
+  if (v.draw.algorithm === PLATFORM_ALGORITHM) return platformResultCard(v);
   const { draw, campaign } = v;
   const s = draw.summary ?? { selected: 0, teams: 0, byCounty: [], shortages: 0 };
   const missing = v.countiesWithoutLiaison.length
@@ -230,6 +232,45 @@ export function resultCard(v: ResultView): CardJson {
       '随后发送两个文件：“抽取数据包-内部”含企业信用风险等级、人员OpenID和回避名单，仅供市局和纪检部门核验，不得公开；' +
       '“抽取数据包-可公开”只含抽中企业、各层数量、检查人员姓名或化名和全部哈希，可以公开发布。' +
       '两者都可用 npm run cli -- draw verify <文件> 复核（算法见 docs/draw-spec.md）。',
+  });
+}
+
+/** The result of a draw imported from the national platform (docs/draw-spec.md §14): no seed, no bot value. */
+function platformResultCard(v: ResultView): CardJson {
+  const { draw, campaign } = v;
+  const s = draw.summary ?? { selected: 0, teams: 0, byCounty: [], shortages: 0 };
+  const missing = v.countiesWithoutLiaison.length
+    ? `\n⚠️ 以下县区没有登记联络员，任务清单无法在线送达，请线下通知：${v.countiesWithoutLiaison.map(safe).join('、')}`
+    : '';
+  const parked = draw.parked?.length ? `\n⚠️ ${draw.parked.length}项未能派发（已逐项另行通知）。` : '';
+  const file = draw.platform;
+  return renderCard('report', {
+    title: `抽取结果 · ${attemptLabel(draw.attempt)}（监管平台）`,
+    color: 'green',
+    sections: [
+      {
+        text:
+          `${campaignLine(campaign)}\n已导入国家“双随机、一公开”监管平台的抽取结果：**${s.selected}** 家企业，${s.teams} 个检查组，任务已派发。` +
+          `\n导入人：${safe(draw.requestedByName)}　导入时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
+        table: {
+          pageSize: 10,
+          columns: [
+            { name: 'county', title: '县区' },
+            { name: 'n', title: '抽中企业' },
+          ],
+          rows: s.byCounty.slice(0, 60).map((c) => ({ county: cell(c.county, 20), n: String(c.n) })),
+        },
+      },
+      {
+        heading: '核验信息',
+        text:
+          `来源：平台（${PLATFORM_ALGORITHM}）\n导入文件：${safe(cell(file?.fileName ?? '', 80))}\n文件 SHA-256：\`${file?.sha256 ?? ''}\`\n` +
+          `结果哈希：\`${draw.resultHash ?? ''}\`${draw.reason ? `\n重新抽取理由：${safe(draw.reason)}` : ''}`,
+      },
+    ],
+    note:
+      `${PLATFORM_RANDOMNESS}随后发送两个文件：“抽取数据包-内部”含企业信用风险等级和人员OpenID，仅供市局和纪检部门核验，不得公开；` +
+      '“抽取数据包-可公开”可以公开发布。两者都可用 npm run cli -- draw verify <文件> 复核（格式见 docs/draw-spec.md 第14节）。',
   });
 }
 

@@ -7,7 +7,9 @@ import { helpCommand, helpDetailAction } from './help';
 import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
 import { progressActions, progressCommands } from './progress';
 import { createRouter, type ActionSpec, type BotDeps, type CommandSpec } from './router';
-import { setupActions, setupCommands, setupHooks } from './setup';
+import { setupActions, setupCommands } from './setup';
+import { fileIntakeActions, fileIntakeHooks } from './fileIntake';
+import { platformDrawActions } from './platformDraw';
 
 /** The bot's chat surface: every command and card action, declared once. */
 export function createBot(deps: BotDeps): BotHandlers {
@@ -23,6 +25,8 @@ export function createBot(deps: BotDeps): BotHandlers {
   actions.push(...progressActions());
   actions.push(...followUpActions());
   actions.push(...setupActions);
+  actions.push(...platformDrawActions);
   actions.push(...closureActions());
-  return createRouter(deps, commands, actions, { ...inspectionHooks, ...setupHooks });
+  actions.push(...fileIntakeActions);
+  return createRouter(deps, commands, actions, { ...inspectionHooks, ...fileIntakeHooks });
 }

@@ -28,7 +28,7 @@ import {
   taskCard,
   tasksListCard,
 } from './inspectionCards';
-import { attachMedia, type MediaInput } from '../operations/inspection/attachMedia';
+import { attachMedia, type MediaInput, type MediaResult } from '../operations/inspection/attachMedia';
 import { requestSignaturePages } from '../operations/inspection/requestSignaturePages';
 import { evidenceSavedCard } from './closureCards';
 import { renderCard, type CardJson } from './cards';
@@ -249,7 +249,11 @@ export function inspectionCommands(): CommandSpec[] {
  * task at all (the usual /帮助 pointer then). Documents: the file-message intake calls this with kind 'file'.
  */
 export async function mediaReply(deps: Parameters<typeof attachMedia>[0], input: MediaInput): Promise<CardJson | undefined> {
-  const result = await attachMedia(deps, input);
+  return mediaCard(await attachMedia(deps, input));
+}
+
+/** The card that answers a picture or document, from what attachMedia did with it (see mediaReply). */
+export function mediaCard(result: MediaResult): CardJson | undefined {
   if (result.purpose === 'closure' && result.ok) return evidenceSavedCard(result.task, result.count);
   if (result.purpose === 'signature' && result.ok) return signaturePageSavedCard(result.task, result.count);
   if (result.purpose === 'none') {

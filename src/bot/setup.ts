@@ -1,7 +1,9 @@
 /**
  * The yearly set-up in chat (docs/interfaces.md "Set-up in chat"), for a 市局联络员 or an administrator listed in
  * ADMIN_OPEN_IDS (policies.ts maySetUp):
- * - a file sent in the 1:1 chat (registries, holiday calendar) → a dry-run preview card → `确认导入` / `取消`;
+ * - a file sent in the 1:1 chat (registries, holiday calendar, extra checklists, the platform's draw; routed here by
+ *   bot/fileIntake.ts) → a dry-run preview card → `确认导入` / `取消` (the platform's draw is confirmed by its own
+ *   action: bot/platformDraw.ts);
  * - `/专项` lists campaigns; `/专项 新建 …` previews one → `确认创建`;
  * - `/导入` explains which files to send.
  */
@@ -20,14 +22,15 @@ import {
 } from '../operations/campaigns';
 import { activeCampaignOfYear, campaignPopulation } from '../operations/setup/campaignPreview';
 import { cancelSetupUpload, confirmSetupUpload, receiveSetupFile, type Sender } from '../operations/setup/chatImport';
-import { MAX_SETUP_FILE_BYTES } from '../operations/setup/setupFiles';
 import { formatOf, RegistryFileError } from '../operations/registryFile';
 import { maySetUp, type Actor } from '../policies';
 import type { StaffMember } from '../store/staff';
 import type { SetupUploadDoc } from '../store/setupUpload';
 import type { CallbackResponse } from '../platform/events';
-import { md } from './cards';
-import { defineAction, roleList, type ActionContext, type CommandSpec, type RouterHooks } from './router';
+import { md, type CardJson } from './cards';
+import { downloadFile } from './fileDownload';
+import { platformPreviewCard } from './platformDrawCards';
+import { defineAction, roleList, type ActionContext, type CommandSpec, type FileContext } from './router';
 import {
   calendarPreviewCard,
   calendarResultCard,
@@ -35,9 +38,12 @@ import {
   campaignCreatedCard,
   campaignListCard,
   campaignPreviewCard,
+  checklistPreviewCard,
+  checklistResultCard,
   closedPreviewCard,
   fileRefusedCard,
   importHelpCard,
+  notImportedCard,
   registryPreviewCard,
   registryResultCard,
   SETUP_MSG,
@@ -45,64 +51,58 @@ import {
 } from './setupCards';
 
 function senderOf(actor: Actor, staff: StaffMember | null): Sender {
-  return { openId: actor.openId, name: staff?.name ?? (actor.admin ? '系统管理员' : actor.openId) };
+  return { openId: actor.openId, name: staff?.name ?? (actor.admin ? '系统管理员' : actor.openId), actor };
 }
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/).transform((s) => new Types.ObjectId(s));
 
 // ---- files ---------------------------------------------------------------------------------------------------------
 
-/** The preview card of an older file that a newer one superseded is updated in place, so that no dead button stays. */
-async function closeSuperseded(ctx: { deps: ActionContext['deps'] }, superseded: readonly SetupUploadDoc[]): Promise<void> {
+/**
+ * The preview card of an older file that a newer one superseded is updated in place, so that no dead button stays
+ * (`card`: the closed card to show; the set-up's by default).
+ */
+export async function closeSuperseded(
+  ctx: { deps: ActionContext['deps'] },
+  superseded: readonly SetupUploadDoc[],
+  card: (old: SetupUploadDoc) => CardJson = (old) => closedPreviewCard(old, 'superseded'),
+): Promise<void> {
   for (const old of superseded) {
     const cardMessageId = await ctx.deps.outbox.deliveredMessageId(`reply:${old.messageId}:0`);
-    if (cardMessageId) await ctx.deps.outbox.patchCard(`setup:superseded:${String(old._id)}`, cardMessageId, closedPreviewCard(old, 'superseded'));
+    if (cardMessageId) await ctx.deps.outbox.patchCard(`setup:superseded:${String(old._id)}`, cardMessageId, card(old));
   }
 }
 
-export const setupHooks: Pick<RouterHooks, 'onFile'> = {
-  async onFile(ctx) {
-    // Files shared in a group are not addressed to the bot (it cannot be @-mentioned in a file message).
-    if (ctx.message.chatType !== 'p2p') return true;
-    const fileName = ctx.fileName.trim() || '（没有文件名）';
-    if (!maySetUp(ctx.actor)) {
-      await ctx.reply(setupMessageCard(SETUP_MSG.notAllowedTitle, [SETUP_MSG.notAllowed]));
-      return true;
-    }
-    try {
-      formatOf(fileName);
-    } catch (err) {
-      if (!(err instanceof RegistryFileError)) throw err;
-      await ctx.reply(fileRefusedCard(fileName, { code: 'format', message: err.message }));
-      return true;
-    }
-    if (!ctx.deps.files) {
-      await ctx.reply(setupMessageCard(SETUP_MSG.refusedTitle(fileName), [SETUP_MSG.noDownloads]));
-      return true;
-    }
-    const download = await ctx.deps.files.download(ctx.message.messageId, ctx.fileKey, MAX_SETUP_FILE_BYTES);
-    if (!download.ok) {
-      const text =
-        download.reason === 'tooLarge'
-          ? SETUP_MSG.tooLarge((download.bytes / 1024 / 1024).toFixed(1))
-          : SETUP_MSG.downloadFailed(download.code !== undefined ? `错误码 ${download.code}` : '网络错误');
-      await ctx.reply(setupMessageCard(SETUP_MSG.refusedTitle(fileName), [text]));
-      return true;
-    }
-    const data = download.data;
-    const received = await receiveSetupFile(ctx.deps, { messageId: ctx.message.messageId, fileName, data, by: senderOf(ctx.actor, ctx.staff) });
-    if (!received.ok) {
-      await ctx.reply(fileRefusedCard(fileName, received.refusal));
-      return true;
-    }
-    if (received.kind === 'calendar') await ctx.reply(calendarPreviewCard(fileName, data.length, received.preview, received.upload));
-    else await ctx.reply(registryPreviewCard(fileName, data.length, received.outcome, received.upload));
-    await closeSuperseded(ctx, received.superseded);
-    return true;
-  },
-};
+/**
+ * A file from someone who may do the set-up (bot/fileIntake.ts decides who gets here): recognised by its header row
+ * and answered with a dry-run preview card (`确认导入` / `取消`) or the reason it cannot be imported.
+ */
+export async function setupFile(ctx: FileContext, fileName: string): Promise<void> {
+  try {
+    formatOf(fileName);
+  } catch (err) {
+    if (!(err instanceof RegistryFileError)) throw err;
+    await ctx.reply(fileRefusedCard(fileName, { code: 'format', message: err.message }));
+    return;
+  }
+  const data = await downloadFile(ctx, SETUP_MSG.refusedTitle(fileName));
+  if (!data) return;
+  const received = await receiveSetupFile(ctx.deps, { messageId: ctx.message.messageId, fileName, data, by: senderOf(ctx.actor, ctx.staff) });
+  if (!received.ok) {
+    await ctx.reply(fileRefusedCard(fileName, received.refusal));
+    return;
+  }
+  if (received.kind === 'calendar') await ctx.reply(calendarPreviewCard(fileName, data.length, received.preview, received.upload));
+  else if (received.kind === 'platformDraw') await ctx.reply(platformPreviewCard(fileName, data.length, received.preview, received.upload));
+  else if (received.kind === 'checklists') await ctx.reply(checklistPreviewCard(fileName, data.length, received.report, received.upload));
+  else await ctx.reply(registryPreviewCard(fileName, data.length, received.outcome, received.upload));
+  await closeSuperseded(ctx, received.superseded);
+}
 
-function refusedClick(why: string, upload: SetupUploadDoc | undefined): CallbackResponse {
+function refusedClick(why: string, upload: SetupUploadDoc | undefined, reason?: readonly string[]): CallbackResponse {
+  if (upload && why === 'changed' && reason && reason.length > 0) {
+    return { toast: { type: 'error', content: '没有导入：文件已不能按预览导入' }, card: { type: 'raw', data: notImportedCard(upload, reason) } };
+  }
   const toastText = SETUP_MSG.staleToast[why as keyof typeof SETUP_MSG.staleToast] ?? SETUP_MSG.staleToast.missing;
   const type = why === 'imported' || why === 'importing' ? 'info' : 'error';
   if (upload && (why === 'imported' || why === 'cancelled' || why === 'superseded' || why === 'expired')) {
@@ -124,7 +124,10 @@ export const setupImportAction = defineAction({
   async handle(ctx, value) {
     if (!maySetUp(ctx.actor)) return notAllowedToast();
     const outcome = await confirmSetupUpload(ctx.deps, { uploadId: value.u, by: senderOf(ctx.actor, ctx.staff) });
-    if (!outcome.ok) return refusedClick(outcome.why, outcome.upload);
+    if (!outcome.ok) return refusedClick(outcome.why, outcome.upload, outcome.reason);
+    if (outcome.kind === 'checklists') {
+      return { toast: { type: 'success', content: '检查表已导入' }, card: { type: 'raw', data: checklistResultCard(outcome.upload, outcome.report) } };
+    }
     if (outcome.kind === 'calendar') {
       return {
         toast: { type: 'success', content: `已导入${outcome.imported.calendar.year}年节假日安排` },
@@ -320,8 +323,10 @@ const importCommand: CommandSpec = {
   names: ['导入', 'import'],
   audience: 'setup',
   usage: '/导入',
-  summary: '查看如何发送名录库和节假日安排文件',
-  detail: '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）。我先给出试运行预览，点击“确认导入”后才写入。',
+  summary: '查看如何发送名录库、节假日安排、附加检查表和监管平台抽取结果文件',
+  detail:
+    '在单聊中直接把 .xlsx 或 .csv 文件发给我：检查对象名录库、执法检查人员名录库、节假日安排（日期,类型）、附加检查表（检查表名称,序号,检查内容）、国家监管平台导出的抽取结果（统一社会信用代码、企业名称、检查人员）。' +
+    '我先给出试运行预览，点击“确认导入”后才写入；抽取结果导入后即按检查组派发任务。',
   async handle(ctx) {
     await ctx.reply(importHelpCard());
   },

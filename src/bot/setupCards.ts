@@ -9,8 +9,9 @@ import { RISK_CLASSES } from '../domain/types';
 import type { CampaignSettings } from '../operations/campaigns';
 import type { CampaignPopulation } from '../operations/setup/campaignPreview';
 import type { CalendarImport, CalendarPreview, ReadRefusal, RegistryOutcome } from '../operations/setup/setupFiles';
+import { formatChecklistReport, type ChecklistImportReport } from '../operations/checklists/importChecklists';
 import type { CampaignDoc } from '../store/campaign';
-import type { SetupUploadDoc } from '../store/setupUpload';
+import type { SetupUploadDoc, UploadKind } from '../store/setupUpload';
 import { md, renderCard, type ButtonView, type CardJson, type ReportView } from './cards';
 import { dateTime, percent, shortHash } from './format';
 
@@ -20,9 +21,6 @@ const REASON_CHARS = 160;
 const CARD_BUDGET_BYTES = 27_000;
 
 export const SETUP_MSG = {
-  notAllowedTitle: '没有权限',
-  notAllowed: '只有**市局联络员**（及系统管理员）可以向我发送文件，导入检查对象名录库、执法检查人员名录库和节假日安排。如需导入，请把文件交给市局联络员。',
-  groupFile: '请在与我的单聊中发送文件。',
   refusedTitle: (fileName: string) => `无法导入：${fileName}`,
   tooLarge: (mb: string) => `文件大于 20 MB（至少 ${mb} MB），没有读取。请删去无关的工作表、列或格式后重新发送，或拆成几个文件分别发送。`,
   downloadFailed: (detail: string) => `没能从飞书下载这个文件（${detail}），没有导入任何内容。请稍后重新发送。`,
@@ -89,6 +87,7 @@ export function fileRefusedCard(fileName: string, refusal: ReadRefusal): CardJso
   const title = SETUP_MSG.refusedTitle(fileName);
   switch (refusal.code) {
     case 'format':
+      return setupMessageCard(title, [md(refusal.message), '没有导入任何内容。可以发送的文件：', acceptedKinds().map((k) => `- ${k}`).join('\n')]);
     case 'unreadable':
       return setupMessageCard(title, [md(refusal.message), '没有导入任何内容。']);
     case 'incomplete':
@@ -260,10 +259,79 @@ export function calendarResultCard(upload: SetupUploadDoc, imported: CalendarImp
   });
 }
 
+// ---- extra checklists (进一次门，查多项事) -----------------------------------------------------------------------------
+
+/** formatChecklistReport's lines (the CLI prints the same) as card markdown: indented lines become list items. */
+function checklistLines(r: ChecklistImportReport, max: number): string {
+  const lines = formatChecklistReport(r);
+  const [head, ...rest] = lines;
+  const listed = rest.filter((l) => l.startsWith('  ')).map((l) => md(l.trim()));
+  const after = rest.filter((l) => !l.startsWith('  ')).map(md);
+  return [md(head ?? ''), listText(limit(listed, max), (n) => `……另有 ${n} 行未列出`), ...after].filter((x) => x !== '').join('\n');
+}
+
+/** Every item of the lists in the file, so that the liaison sees what the inspectors will be asked. */
+function checklistItems(r: Extract<ChecklistImportReport, { ok: true }>, max: number): ReportView['sections'] {
+  return r.lists.map((l) => ({
+    heading: `${md(l.name)}（${l.items.length} 项）`,
+    text: listText(limit(l.items.map((i) => `${i.no}. ${md(clip(i.text))}`), max), (n) => `……另有 ${n} 项未列出`),
+  }));
+}
+
+export function checklistPreviewCard(fileName: string, size: number, r: ChecklistImportReport, upload: SetupUploadDoc | undefined): CardJson {
+  const title = SETUP_KIND_TITLES.checklists;
+  if (!r.ok || !upload) {
+    return fitReport((max) => ({
+      title: `无法导入 · ${title}`,
+      color: 'orange',
+      sections: [
+        { text: `文件：**${md(fileName)}**（${sizeText(size)}）\n${checklistLines(r, max)}` },
+        { text: '文件中任何一行有错，整个文件都不导入。请按上面的原因修改后重新发送。' },
+      ],
+    }));
+  }
+  return fitReport((max) => ({
+    title: `导入预览 · ${title}`,
+    color: 'blue',
+    sections: [{ text: `文件：**${md(fileName)}**（${sizeText(size)}）\n试运行，尚未写入。\n${checklistLines(r, max)}` }, ...checklistItems(r, max)],
+    note:
+      `点击“确认导入”按这份文件（SHA-256 ${shortHash(upload.sha256)}…）导入专项“${md(r.campaign.name)}”：同名检查表整表替换。` +
+      '之后再发送检查表文件，本预览即失效。',
+    buttons: uploadButtons(upload),
+  }));
+}
+
+export function checklistResultCard(upload: SetupUploadDoc, r: ChecklistImportReport): CardJson {
+  return fitReport((max) => ({
+    title: `已导入 · ${SETUP_KIND_TITLES.checklists}`,
+    color: 'green',
+    sections: [{ text: `文件：**${md(upload.fileName)}**\n${checklistLines(r, max)}` }],
+    note: `导入人：${md(upload.doneByName ?? '')}，${upload.doneAt ? dateTime(upload.doneAt) : ''}；文件 SHA-256 ${upload.sha256}，已记入导入记录。`,
+  }));
+}
+
+/** A preview that previewed well but cannot be imported now: why, and what to do. */
+export function notImportedCard(upload: SetupUploadDoc, reason: readonly string[]): CardJson {
+  return fitReport((max) => ({
+    title: `没有导入 · ${uploadTitle(upload.kind)}`,
+    color: 'orange',
+    sections: [
+      { text: `文件：**${md(upload.fileName)}**` },
+      { text: listText(limit(reason.map((l) => md(clip(l))), max), (n) => `……另有 ${n} 处问题未列出`) },
+      { text: '请按上面的原因修改后重新发送文件。' },
+    ],
+  }));
+}
+
 // ---- previews that can no longer be confirmed -------------------------------------------------------------------
 
+/** The name of what an upload holds. */
+export function uploadTitle(kind: UploadKind): string {
+  return kind === 'countyReport' ? '情况汇报' : SETUP_KIND_TITLES[kind];
+}
+
 export function closedPreviewCard(upload: SetupUploadDoc, why: 'cancelled' | 'superseded' | 'imported' | 'expired'): CardJson {
-  const title = SETUP_KIND_TITLES[upload.kind];
+  const title = uploadTitle(upload.kind);
   const text = {
     cancelled: `已取消，没有导入。${upload.doneByName ? `（${md(upload.doneByName)}${upload.doneAt ? `，${dateTime(upload.doneAt)}` : ''}）` : ''}`,
     superseded: '之后又发送了同类文件，这份预览已失效，没有导入。请在最新的预览卡片上确认。',
@@ -401,7 +469,12 @@ export function importHelpCard(): CardJson {
         heading: '节假日安排',
         text: '国务院办公厅公布下一年放假安排后，把该年的安排做成一个文件发给我：每行一个与平常作息不同的日期，类型“休”为放假的工作日、“班”为调休上班的周末。导入后，“待定”的公示截止日期会自动补算并通知相关人员。',
       },
+      {
+        heading: '附加检查表（进一次门，查多项事）',
+        text: '每行一个检查项，同一“检查表名称”的行组成一张表，按“序号”排列；导入到当前进行中的专项（请先新建专项），同名检查表整表替换。此后开始的检查在附件3/附件4 的 9 项之后逐项检查这些项目。',
+      },
       { heading: '专项', text: `发送 /专项 查看专项；新建：${CAMPAIGN_USAGE}` },
+      { heading: '其他人发来的文件', text: '县区联络员发来的文件，确认后作为本县区的情况汇报上报；检查组成员点“无法正常检查”或“上传签字页”后发来的文件，作为证据或签字页保存。' },
     ],
   });
 }

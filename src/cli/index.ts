@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,6 +11,13 @@ import { calendarDifferences, readCalendarRows } from '../domain/holidayCalendar
 import { verifyBundle } from '../domain/bundle';
 import { describeSource, parseSourceText } from '../domain/draw2/sourceText';
 import { verifyV2 } from '../domain/draw2/verify';
+import {
+  PLATFORM_ALGORITHM,
+  PLATFORM_RANDOMNESS,
+  platformVerifiedLines,
+  verifyPlatform,
+  type PlatformInternalBundle,
+} from '../domain/draw2/platform';
 import { campaignModel } from '../store/campaign';
 import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
 import { createLogger } from '../logger';
@@ -353,10 +361,10 @@ const sampleData: CliCommand = {
 
 const drawVerify: CliCommand = {
   path: ['draw', 'verify'],
-  usage: 'draw verify <bundle.json|bundle.json.gz>',
-  summary: '按抽取数据包重新计算抽取结果，核对是否一致（spotcheck-draw/1 与 /2；/2 的内部包与可公开包）',
+  usage: 'draw verify <bundle.json|bundle.json.gz> [--file <监管平台导出的原文件>]',
+  summary: '按抽取数据包重新计算抽取结果，核对是否一致（spotcheck-draw/1 与 /2；/2 的内部包与可公开包；监管平台抽取结果的导入只核对哈希和日志链）',
   async run(args, io) {
-    const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
+    const { positionals, values } = parseArgs({ args, options: { file: { type: 'string' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
     const file = positionals[0] as string;
     let bundle: unknown;
@@ -369,6 +377,22 @@ const drawVerify: CliCommand = {
       throw new CliError(`无法读取抽取数据包“${file}”：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : '不是有效的 JSON'}`);
     }
     const algorithm = (bundle as { algorithm?: unknown } | null)?.algorithm;
+    if (values.file !== undefined && algorithm !== PLATFORM_ALGORITHM) {
+      throw new CliError('--file 只用于监管平台抽取结果的数据包（核对平台导出的原文件）');
+    }
+    if (algorithm === PLATFORM_ALGORITHM) {
+      const fileSha = values.file === undefined ? undefined : createHash('sha256').update(readInput(values.file)).digest('hex');
+      const result = verifyPlatform(bundle, fileSha);
+      if (!result.ok) {
+        for (const p of result.problems.slice(1)) io.out(`  · 规则 ${p.rule}：${p.message}`);
+        const first = result.problems[0];
+        io.out(`说明：${PLATFORM_RANDOMNESS}`);
+        throw new CliError(`核验不通过：规则 ${first?.rule ?? 'bundle.format'}：${first?.message ?? '数据包与日志记录不一致'}`);
+      }
+      for (const line of platformVerifiedLines(result, bundle as PlatformInternalBundle)) io.out(line);
+      if (fileSha !== undefined) io.out(`给出的原文件与数据包记录的导入文件一致（SHA-256 ${fileSha}）。`);
+      return;
+    }
     if (algorithm === 'spotcheck-draw/2') {
       const result = verifyV2(bundle);
       if (!result.ok) {

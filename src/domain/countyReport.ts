@@ -56,3 +56,40 @@ export function checkReportFileName(raw: unknown): { ok: true; name: string } | 
   if (charLength(name) > MAX_REPORT_FILE_NAME) return { ok: false, error: `文件名最多 ${MAX_REPORT_FILE_NAME} 字` };
   return { ok: true, name };
 }
+
+/**
+ * The documents a county liaison may send as its 情况汇报 in chat (the report itself, its 附件5, a scan, or both in an
+ * archive), at most 20 MB like every file the bot reads. By extension, lower case, without the dot.
+ */
+export const REPORT_FILE_TYPES: readonly { ext: string; what: string }[] = [
+  { ext: 'doc', what: 'Word' },
+  { ext: 'docx', what: 'Word' },
+  { ext: 'wps', what: 'WPS 文字' },
+  { ext: 'rtf', what: 'RTF' },
+  { ext: 'odt', what: 'OpenDocument 文本' },
+  { ext: 'pdf', what: 'PDF' },
+  { ext: 'ofd', what: 'OFD 版式文件' },
+  { ext: 'xls', what: 'Excel' },
+  { ext: 'xlsx', what: 'Excel' },
+  { ext: 'et', what: 'WPS 表格' },
+  { ext: 'ods', what: 'OpenDocument 表格' },
+  { ext: 'csv', what: 'CSV' },
+  { ext: 'zip', what: '压缩包' },
+  { ext: 'rar', what: '压缩包' },
+  { ext: '7z', what: '压缩包' },
+];
+
+/** The accepted types as one line, for the answer to a file of another type. */
+export const REPORT_FILE_TYPES_TEXT = REPORT_FILE_TYPES.map((t) => `.${t.ext}`).join(' ');
+
+/** The extension of a file name (lower case, without the dot), or '' when it has none. */
+export function fileExtension(name: string): string {
+  const m = /\.([A-Za-z0-9]{1,8})$/.exec(name.trim());
+  return m ? m[1]!.toLowerCase() : '';
+}
+
+/** Whether a file of this name may be sent as a 情况汇报. */
+export function isReportFileType(name: string): boolean {
+  const ext = fileExtension(name);
+  return REPORT_FILE_TYPES.some((t) => t.ext === ext);
+}

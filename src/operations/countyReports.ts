@@ -37,6 +37,8 @@ export interface CountyReportInput {
   fileName: unknown;
   data?: Uint8Array;
   fileKey?: string;
+  /** chat: the message that carried the file */
+  messageId?: string;
   /** CLI: who is recorded as the sender (default 命令行) */
   byName?: string;
 }
@@ -79,6 +81,7 @@ export async function recordCountyReport(deps: CountyReportDeps, input: CountyRe
     county,
     fileName: name.name,
     ...(input.fileKey ? { fileKey: input.fileKey } : {}),
+    ...(input.messageId ? { messageId: input.messageId } : {}),
     ...(keepBytes ? { data: Buffer.from(input.data!) } : {}),
     ...(input.data ? { size: input.data.length } : {}),
     by,

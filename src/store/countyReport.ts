@@ -7,6 +7,8 @@ export interface CountyReportDoc {
   fileName: string;
   /** the Feishu file key, when it came through the chat */
   fileKey?: string;
+  /** the chat message that carried it (with the file key, the platform's message resource API gives the file) */
+  messageId?: string;
   /** the file's bytes, when not too large (see domain/countyReport.ts) */
   data?: Buffer;
   size?: number;
@@ -25,6 +27,7 @@ const schema = new Schema<CountyReportDoc>(
     county: { type: String, required: true },
     fileName: { type: String, required: true },
     fileKey: String,
+    messageId: String,
     data: Buffer,
     size: Number,
     by: { type: String, required: true },

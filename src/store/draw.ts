@@ -15,7 +15,11 @@ export interface Draw {
   status: DrawStatus;
   requestedBy: string;
   requestedByName: string;
-  /** 'spotcheck-draw/2' for draws made since the commit-and-reveal draw (docs/draw-spec.md); absent: spotcheck-draw/1 */
+  /**
+   * 'spotcheck-draw/2' for draws made since the commit-and-reveal draw (docs/draw-spec.md); absent: spotcheck-draw/1;
+   * 'platform-import/1' for a draw made on the national platform and imported (§14: source “平台”; no commitment, no
+   * seed; `populationHash` and `staffHash` hold the hashes of its selection and of its teams)
+   */
   algorithm?: string;
   /** required from attempt 2 on */
   reason?: string;
@@ -47,7 +51,7 @@ export interface Draw {
   teamsGz?: Buffer;
   /** v2: the redraw fence ran (unstarted tasks of the replaced draw voided, none started) */
   fenced?: boolean;
-  /** v2: seq of the reveal entry */
+  /** v2: seq of the reveal entry (platform-import/1: of the `platform` entry) */
   revealSeq?: number;
   /** the internal bundle, gzip-compressed JSON (v1: the one bundle) */
   bundleGz?: Buffer;
@@ -57,6 +61,8 @@ export interface Draw {
   summary?: { selected: number; teams: number; byCounty: { county: string; n: number }[]; shortages: number };
   /** items the dispatch could not send, with why (the 市局联络员 is told; the resume job skips them) */
   parked?: ParkedItem[];
+  /** platform-import/1: the file imported (its upload, so that an interrupted import is finished, never repeated) */
+  platform?: PlatformImport;
   // ---- spotcheck-draw/1 only ------------------------------------------------------------------------------------------
   entropySource?: 'liaison' | 'generated';
   /** the log's tail hash when the preview was computed (the bundle's prevLogHash) */
@@ -69,6 +75,15 @@ export interface Draw {
   dispatchedAt?: Date;
   createdAt: Date;
   updatedAt: Date;
+}
+
+export interface PlatformImport {
+  uploadId: Types.ObjectId;
+  fileName: string;
+  size: number;
+  sha256: string;
+  selectionHash: string;
+  teamsHash: string;
 }
 
 export interface ParkedItem {
@@ -111,6 +126,7 @@ const drawSchema = new Schema<Draw>(
     publicBundleGz: Buffer,
     summary: Schema.Types.Mixed,
     parked: { type: [new Schema({ key: String, reason: String, at: Date }, { _id: false })], default: undefined },
+    platform: Schema.Types.Mixed,
     entropySource: { type: String, enum: ['liaison', 'generated'] },
     prevLogHash: String,
     confirmedBy: String,

@@ -1,5 +1,6 @@
 /**
- * Files sent to the bot for the yearly set-up (docs/interfaces.md "Set-up in chat"): one document per file message,
+ * Files sent to the bot for the yearly set-up (docs/interfaces.md "Set-up in chat"), and a county's 情况汇报 waiting
+ * for its liaison's 确认上报 (bot/fileIntake.ts): one document per file message,
  * its bytes in chunks beside it, so that `确认导入` imports exactly the file that was previewed (its SHA-256 is checked
  * at the confirm). The bytes are kept in chunks of at most CHUNK_BYTES (well under MongoDB's 16 MB document limit;
  * files are at most 20 MB), and forgotten once the preview is imported, cancelled or superseded, or after a week.
@@ -8,6 +9,10 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { SETUP_FILE_KINDS, type SetupFileKind } from '../domain/setupFiles';
 
 export type { SetupFileKind };
+
+/** The set-up kinds (recognised by the header row), and a county liaison's 情况汇报 (any document). */
+export const UPLOAD_KINDS = [...SETUP_FILE_KINDS, 'countyReport'] as const;
+export type UploadKind = (typeof UPLOAD_KINDS)[number];
 
 /**
  * previewed → importing → imported; previewed → cancelled; previewed → superseded (a newer file of the same kind was
@@ -18,8 +23,14 @@ export type SetupUploadStatus = 'previewed' | 'importing' | 'imported' | 'cancel
 export interface SetupUpload {
   /** the Feishu message that carried the file (unique: a redelivered event finds its upload again) */
   messageId: string;
-  kind: SetupFileKind;
+  kind: UploadKind;
   fileName: string;
+  /** the Feishu file key of the message (kept with the 情况汇报) */
+  fileKey?: string;
+  /** 情况汇报: the sender's county (a newer file of the same county supersedes an older one) */
+  county?: string;
+  /** 附加检查表 and 情况汇报: the campaign the preview was made for (the confirm refuses another one) */
+  campaignId?: Types.ObjectId;
   size: number;
   /** hex SHA-256 of the bytes */
   sha256: string;
@@ -54,8 +65,11 @@ export const UPLOAD_RETENTION_MS = 7 * 24 * 3600_000;
 const uploadSchema = new Schema<SetupUpload>(
   {
     messageId: { type: String, required: true },
-    kind: { type: String, required: true, enum: SETUP_FILE_KINDS },
+    kind: { type: String, required: true, enum: UPLOAD_KINDS },
     fileName: { type: String, required: true },
+    fileKey: String,
+    county: String,
+    campaignId: Schema.Types.ObjectId,
     size: { type: Number, required: true },
     sha256: { type: String, required: true },
     chunks: { type: Number, required: true },

@@ -252,7 +252,12 @@ describe('bad files: refused with a reason, nothing changed', () => {
 
   it.each<[string, string, () => Promise<Buffer> | Buffer, string[]]>([
     ['not a registry', 'list.csv', () => Buffer.from('名称,数量\r\n甲,1\r\n'), ['无法识别的文件', '检查对象名录库：企业名称', '执法检查人员名录库：姓名', '节假日安排：日期,类型']],
-    ['a platform draw (not accepted yet)', 'draw.csv', () => Buffer.from('统一社会信用代码,企业名称,检查人员\r\n91140800MA0K000001,甲,张三\r\n'), ['无法识别的文件']],
+    [
+      'a platform draw that matches nothing',
+      'draw.csv',
+      () => Buffer.from('统一社会信用代码,企业名称,检查人员\r\n91140800MA0K000001,甲,张三\r\n'),
+      ['无法导入 · 监管平台抽取结果', '第2行：统一社会信用代码校验位错误（应为8）', '“张三”不在执法检查人员名录库中'],
+    ],
     ['an empty file', 'empty.csv', () => Buffer.from('\uFEFF\r\n\r\n'), ['文件是空的']],
     ['a registry without rows', 'header.csv', () => csvBytes(STAFF_HEADERS, []), ['无法导入 · 执法检查人员名录库', '共读取 **0** 行']],
     ['a registry missing a column', 'staff.csv', () => csvBytes(STAFF_HEADERS.filter((x) => x !== '角色'), []), ['缺少必需的列：角色']],

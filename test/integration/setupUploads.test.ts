@@ -72,3 +72,23 @@ test('a newer file of the same kind supersedes the older preview, not one of ano
   expect(await cancelUpload(db.conn, other._id, { openId: by.by, name: by.byName }, now)).toMatchObject({ ok: false, why: 'cancelled' });
   expect((await claimUpload(db.conn, newer.upload._id, now)).ok).toBe(true);
 });
+
+test('a 情况汇报 supersedes only the older question of the same county', async () => {
+  const report = (messageId: string, county: string) =>
+    keepUpload(db.conn, { messageId, kind: 'countyReport', fileName: 'r.docx', data: Buffer.from(county), county, ...by }, now);
+  const yongji = (await report('om_r1', '永济市')).upload;
+  const yanhu = await report('om_r2', '盐湖区');
+  expect(yanhu.superseded).toEqual([]);
+  const yongjiAgain = await report('om_r3', '永济市');
+  expect(yongjiAgain.superseded.map((u) => String(u._id))).toEqual([String(yongji._id)]);
+  expect((await claimUpload(db.conn, yanhu.upload._id, now)).ok).toBe(true);
+});
+
+test('the bytes of a preview are kept a week by the wall clock (the database’s TTL), whatever day the service thinks it is', async () => {
+  const past = new Date('2024-05-06T02:00:00Z');
+  const kept = await keepUpload(db.conn, { messageId: 'om_past', kind: 'staff', fileName: 's.csv', data: Buffer.from('x'), ...by }, past);
+  const [chunk] = await setupUploadChunkModel(db.conn).find({ upload: kept.upload._id }).lean();
+  const week = 7 * 24 * 3600_000;
+  expect(chunk!.expiresAt.getTime()).toBeGreaterThan(Date.now() + week - 60_000);
+  expect(chunk!.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + week);
+});

@@ -1,7 +1,7 @@
 /** The pure rules of issue 10: the result dictionary, closures, outcomes, the visit's steps, the window, county reports, extra checklists. */
 import { checkClosureInput, checkReturnReason } from '../../src/domain/closure';
 import { checkCampaignTotals, mapChecklistHeaders, parseChecklistRows } from '../../src/domain/extraChecklists';
-import { countyReportDue, countyReportReminder } from '../../src/domain/countyReport';
+import { countyReportDue, countyReportReminder, fileExtension, isReportFileType } from '../../src/domain/countyReport';
 import { completionDateOf, currentResult, isComplete, resultToPublish } from '../../src/domain/outcome';
 import { CLOSURE_RESULTS, RESULT_DICTIONARY, resultByCode, resultByLabel } from '../../src/domain/results';
 import { extraCount, extraRecords, visitStep, visitSteps } from '../../src/domain/visit';
@@ -125,6 +125,17 @@ describe('the county report (due 11-15)', () => {
       { kind: 'rep-overdue', days: 2, escalate: false },
       { kind: 'rep-overdue', days: 6, escalate: true },
     ]);
+  });
+
+  it('takes documents, sheets and archives as the report; not programs, pictures or files without a type', () => {
+    for (const name of ['汇报.doc', '汇报.DOCX', '汇报.wps', '汇报.pdf', '汇报.ofd', '附件5.xlsx', '附件5.et', '材料.zip', '材料.7z', ' a.b.Pdf ']) {
+      expect([name, isReportFileType(name)]).toEqual([name, true]);
+    }
+    for (const name of ['setup.exe', '照片.jpg', '汇报', '汇报.', '.pdf.lnk', '汇报.docx.exe']) {
+      expect([name, isReportFileType(name)]).toEqual([name, false]);
+    }
+    expect(fileExtension('情况汇报.PDF')).toBe('pdf');
+    expect(fileExtension('无扩展名')).toBe('');
   });
 });
 

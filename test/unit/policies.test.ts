@@ -119,8 +119,10 @@ describe('the list-based forms the cards use agree with the table', () => {
 });
 
 describe('actions not about one task', () => {
-  it('extra checklists: a 市局联络员 only', () => {
+  it('extra checklists: a 市局联络员 only, and an administrator of ADMIN_OPEN_IDS (as the rest of the set-up)', () => {
     expect(SUBJECTS.filter((s) => mayImportChecklists(PERSON[s]))).toEqual(['cityLiaison']);
+    expect(mayImportChecklists({ openId: 'ou_admin', roles: [], admin: true })).toBe(true);
+    expect(mayImportChecklists({ ...PERSON.countyLiaison, admin: false })).toBe(false);
   });
 
   it('the 情况汇报: a liaison of that county only', () => {

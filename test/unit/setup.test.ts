@@ -11,6 +11,7 @@ describe('which set-up file a header row belongs to', () => {
     expect(recogniseHeader([...ENTERPRISE_HEADERS].reverse())).toEqual({ kind: 'enterprises' });
     expect(recogniseHeader(['\uFEFF姓名', ' 飞书 OpenID ', '角色', '单位', '所属县区', '备注'])).toEqual({ kind: 'staff' });
     expect(recogniseHeader(['日期', '类型', '备注'])).toEqual({ kind: 'calendar' });
+    expect(recogniseHeader(['\uFEFF序号', '检查表名称', ' 检查内容 ', '备注'])).toEqual({ kind: 'checklists' });
   });
 
   it('names the missing columns of a file that is clearly one registry', () => {
@@ -18,10 +19,11 @@ describe('which set-up file a header row belongs to', () => {
     expect(r).toEqual({ kind: 'incomplete', title: '执法检查人员名录库', error: expect.stringContaining('缺少必需的列：单位') });
     const e = recogniseHeader(['企业名称', '统一社会信用代码', '许可证编号']);
     expect(e).toMatchObject({ kind: 'incomplete', title: '检查对象名录库' });
+    expect(recogniseHeader(['检查表名称', '序号', '内容'])).toEqual({ kind: 'incomplete', title: '附加检查表', error: expect.stringContaining('检查表文件缺少列：检查内容') });
   });
 
-  it('does not recognise anything else, such as the platform’s draw result (not accepted yet)', () => {
-    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'unknown' });
+  it('recognises the platform’s draw result, and nothing else', () => {
+    expect(recogniseHeader(['统一社会信用代码', '企业名称', '检查人员', '组长'])).toEqual({ kind: 'platformDraw' });
     expect(recogniseHeader(['名称', '数量'])).toEqual({ kind: 'unknown' });
     expect(recogniseHeader([])).toEqual({ kind: 'unknown' });
     // every column of two kinds at once: ambiguous, so not guessed
@@ -30,6 +32,8 @@ describe('which set-up file a header row belongs to', () => {
       expect.stringMatching(/^检查对象名录库：企业名称、统一社会信用代码/),
       expect.stringMatching(/^执法检查人员名录库：姓名、飞书OpenID/),
       '节假日安排：日期,类型',
+      '附加检查表（进一次门，查多项事）：检查表名称、序号、检查内容',
+      expect.stringMatching(/^监管平台抽取结果（国家“双随机、一公开”监管平台导出）：统一社会信用代码、企业名称、检查人员/),
     ]);
   });
 });

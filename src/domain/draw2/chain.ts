@@ -29,6 +29,21 @@ export function nextEntry(
   return { ...entry, hash: logEntryHash(entry) };
 }
 
+/**
+ * The kinds of entry that record a confirmed draw: `reveal` (a draw of the bot, §3.3) and `platform` (a draw made on
+ * the national platform and imported, §14). A draw's attempt is 1 + the number of these before it (§8.3).
+ */
+export const CONFIRMED_DRAW_KINDS: readonly string[] = ['reveal', 'platform'];
+
+export function isConfirmedDrawEntry(e: { kind?: unknown }): boolean {
+  return typeof e.kind === 'string' && CONFIRMED_DRAW_KINDS.includes(e.kind);
+}
+
+/** The attempt of a draw whose first entry would follow `entries` (§8.3). */
+export function nextAttempt(entries: readonly { kind?: unknown }[]): number {
+  return entries.filter(isConfirmedDrawEntry).length + 1;
+}
+
 export interface RuleProblem {
   /** e.g. 'chain.link' (docs/draw-spec.md §10 lists every rule) */
   rule: string;
@@ -67,6 +82,20 @@ export function chainProblems(entries: unknown, campaign: string): RuleProblem[]
     }
     if (!isHex64(raw.hash) || recomputed !== raw.hash) problems.push({ rule: 'chain.hash', message: `第${n}条日志的哈希不正确（日志内容被修改过）` });
     prevHash = typeof raw.hash === 'string' ? raw.hash : '';
+  });
+  return problems;
+}
+
+/** attempt.reason (§8.3, §10): every `commit` and every `platform` entry of attempt ≥ 2 (a redraw) has a reason. */
+export function redrawReasonProblems(entries: readonly unknown[]): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  entries.forEach((e, i) => {
+    if (!isRecord(e) || (e.kind !== 'commit' && e.kind !== 'platform') || !isRecord(e.data)) return;
+    const { attempt, reason } = e.data;
+    if (typeof attempt === 'number' && Number.isSafeInteger(attempt) && attempt >= 2 && (typeof reason !== 'string' || reason.trim() === '')) {
+      const what = e.kind === 'commit' ? '的预览' : '，监管平台抽取结果的导入';
+      problems.push({ rule: 'attempt.reason', message: `第${i + 1}条日志（第${attempt}次抽取${what}）没有写明重新抽取的理由` });
+    }
   });
   return problems;
 }

@@ -5,7 +5,7 @@
 import { catalogueIndex, type CatalogueIndex } from '../catalogue';
 import type { Enterprise } from '../types';
 import { buildBundles } from './bundle';
-import { nextEntry } from './chain';
+import { isConfirmedDrawEntry, nextAttempt, nextEntry } from './chain';
 import { computeSteps, unknownValues, type Computed } from './compute';
 import { exclusionsHash, personRef, populationHashSteps, splitRegistry, staffHash, staffRows, type StaffInput } from './inputs';
 import { jcsHash } from './jcs';
@@ -127,7 +127,7 @@ export function* simulateSteps(input: SimulateInput): Steps<SimulatedDraw> {
   const index = input.index ?? catalogueIndex();
   const prepared = yield* prepareSteps(input.enterprises, input.staff, input.parameters);
   const log = [...(input.logBefore ?? [])];
-  const attempt = log.filter((e) => e.kind === 'reveal').length + 1;
+  const attempt = nextAttempt(log);
   const commitment = commitmentOf(prepared, input.campaign, attempt, input.botValue, input.source ?? null);
   const commit = nextEntry(log.at(-1) ?? null, input.campaign.id, input.commitAt, 'commit', {
     ...commitData(input.drawId, commitment, input.parameters, input.liaison.openId, input.reason ?? null),
@@ -135,7 +135,7 @@ export function* simulateSteps(input: SimulateInput): Steps<SimulatedDraw> {
   log.push(commit);
   const seed = deriveSeed(commitmentHash(commitment), input.botValue, input.entropy);
   const computed = yield* computeSteps(prepared.population, prepared.staff, input.parameters, seed, index);
-  const supersedes = log.filter((e) => e.kind === 'reveal').map((e) => e.data.attempt as number);
+  const supersedes = log.filter(isConfirmedDrawEntry).map((e) => e.data.attempt as number);
   const reveal = nextEntry(commit, input.campaign.id, input.revealAt, 'reveal', {
     ...revealData(input.drawId, commitment, commit.seq, input.botValue, input.entropy, computed, input.liaison.openId, supersedes),
   });

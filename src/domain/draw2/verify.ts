@@ -7,7 +7,7 @@ import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES } from '../types';
 import { isValidUscc } from '../uscc';
 import { resultHash } from './bundle';
-import { chainProblems, type RuleProblem } from './chain';
+import { chainProblems, isConfirmedDrawEntry, redrawReasonProblems, type RuleProblem } from './chain';
 import { computeSteps } from './compute';
 import { computeCounts, stratumName, STRATA } from './counts';
 import { exclusionsHash, parameterProblem, personRef, populationHashSteps, populationProblems, staffHash } from './inputs';
@@ -136,7 +136,7 @@ export function verifyV2(bundle: unknown): Verification {
     if (reveal.commitSeq !== log[commitIdx]!.seq) add('draw.reveal', '确认记录指向的预览记录序号不符');
   }
   if (commit !== null) {
-    const reveals = log.slice(0, commitIdx).filter((e) => e.kind === 'reveal').length;
+    const reveals = log.slice(0, commitIdx).filter(isConfirmedDrawEntry).length;
     if (commit.attempt !== reveals + 1) {
       add('attempt', `日志中这次预览之前有${reveals}次确认的抽取，本次应为第${reveals + 1}次，记录为第${String(commit.attempt)}次`);
     }
@@ -144,13 +144,7 @@ export function verifyV2(bundle: unknown): Verification {
     if (C.attempt !== commit.attempt) add('attempt', `承诺中的抽取次数（${String(C.attempt)}）与日志不符`);
     if (reveal !== null && reveal.attempt !== commit.attempt) add('attempt', '确认记录的抽取次数与预览记录不符');
   }
-  log.forEach((e, i) => {
-    if (e.kind !== 'commit' || !isRecord(e.data)) return;
-    const d = e.data as unknown as CommitData;
-    if (Number.isSafeInteger(d.attempt) && d.attempt >= 2 && (typeof d.reason !== 'string' || d.reason.trim() === '')) {
-      add('attempt.reason', `第${i + 1}条日志（第${d.attempt}次抽取的预览）没有写明重新抽取的理由`);
-    }
-  });
+  problems.push(...redrawReasonProblems(log));
 
   // ---- commitment, parameters, source --------------------------------------------------------------------------
   const pp = parameterProblem(b.parameters);

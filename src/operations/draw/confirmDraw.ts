@@ -7,8 +7,8 @@
 import type { Connection, Types } from 'mongoose';
 import { catalogueIndex } from '../../domain/catalogue';
 import { buildBundles } from '../../domain/draw2/bundle';
+import { isConfirmedDrawEntry } from '../../domain/draw2/chain';
 import { computeSteps, unknownValues, type Computed } from '../../domain/draw2/compute';
-import { personRef } from '../../domain/draw2/inputs';
 import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
 import { announcedInstant, deriveSeed, entropyFor } from '../../domain/draw2/seed';
 import { revealData } from '../../domain/draw2/session';
@@ -22,7 +22,10 @@ import { isDuplicateKeyError } from '../../store/processedEvents';
 import { staffModel } from '../../store/staff';
 import { taskModel } from '../../store/task';
 import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
-import { confirmedBefore, dispatchDraw } from './dispatch';
+import { dispatchDraw } from './dispatch';
+import { fence, peopleOf } from './fence';
+import { finishPlatformImport } from './platformImport';
+import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
 import { gzJson, readGzJson } from './jsonSlices';
 import { runSliced } from './slices';
 
@@ -211,34 +214,6 @@ async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, dra
 }
 
 /**
- * The redraw fence (docs/draw-spec.md §11.2): voids the unstarted tasks of every other confirmed draw of the campaign,
- * then counts their started tasks. Starting a task is a compare-and-set on its state (待接收/待检查 → 检查中), and so is
- * the void: for each task exactly one of the two wins. If any task of a replaced draw was started meanwhile, the
- * voids are undone and the new draw is withdrawn (the start wins); otherwise nothing of the old draws can start
- * any more. Returns the number of started tasks found.
- */
-async function fence(conn: Connection, draw: DrawDoc): Promise<{ started: number; attempt: number }> {
-  const tasks = taskModel(conn);
-  const others = (
-    await drawModel(conn).find({ campaignId: draw.campaignId, status: 'confirmed', _id: { $ne: draw._id } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>()
-  ).filter((o) => confirmedBefore(o, draw));
-  for (const o of others) {
-    await tasks.updateMany({ drawId: o._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
-  }
-  for (const o of others) {
-    const started = await tasks.countDocuments({ drawId: o._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
-    if (started > 0) {
-      for (const x of others) {
-        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: true } }, { $set: { state: '待检查' }, $inc: { version: 1 } });
-        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: false } }, { $set: { state: '待接收' }, $inc: { version: 1 } });
-      }
-      return { started, attempt: o.attempt };
-    }
-  }
-  return { started: 0, attempt: 0 };
-}
-
-/**
  * After the claim: the redraw fence, the reveal entry, the two bundles. Idempotent, so that the dispatch job can finish
  * a confirmation a crash interrupted. `core` is the computed draw when the caller still has it.
  */
@@ -274,7 +249,7 @@ export async function finishConfirmation(
 
   const commitment = draw.commitment as Commitment;
   const before = await loadChain(conn, draw.campaignId);
-  const supersedes = before.filter((e) => e.kind === 'reveal' && e.data.drawId !== String(draw._id)).map((e) => e.data.attempt as number);
+  const supersedes = before.filter((e) => isConfirmedDrawEntry(e) && e.data.drawId !== String(draw._id)).map((e) => e.data.attempt as number);
   let reveal: HashedLogEntry;
   if (draw.revealSeq === undefined) {
     let c = core;
@@ -323,27 +298,16 @@ export async function finishConfirmation(
   return { ok: true, draw };
 }
 
-/** Everyone named by a `by` ref in the log, from the staff registry. */
-async function peopleOf(conn: Connection, log: readonly HashedLogEntry[]): Promise<Record<string, { openId: string; name: string }>> {
-  const wanted = new Set(log.map((e) => e.data.by).filter((x): x is string => typeof x === 'string'));
-  const out: Record<string, { openId: string; name: string }> = {};
-  for (const s of await staffModel(conn).find({}, { openId: 1, name: 1 }).lean()) {
-    const ref = personRef(s.openId);
-    if (wanted.has(ref)) out[ref] = { openId: s.openId, name: s.name };
-  }
-  return out;
-}
-
 /** After a restart: finish any confirmed draw whose confirmation or dispatch was interrupted. */
 export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date, log: Logger): Promise<number> {
   const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>();
   let resumed = 0;
   for (const d of pending) {
     try {
-      if (d.algorithm === ALGORITHM && !d.bundleGz) {
+      if ((d.algorithm === ALGORITHM || d.algorithm === PLATFORM_ALGORITHM) && !d.bundleGz) {
         const campaign = await campaignModel(conn).findById(d.campaignId).lean<CampaignDoc>();
         if (!campaign) continue;
-        const finished = await finishConfirmation(conn, d, campaign);
+        const finished = d.algorithm === PLATFORM_ALGORITHM ? await finishPlatformImport(conn, d, campaign) : await finishConfirmation(conn, d, campaign);
         if (!finished.ok) {
           log.warn({ drawId: String(d._id), reason: finished.reason }, 'interrupted confirmation withdrawn');
           continue;

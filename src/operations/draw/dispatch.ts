@@ -10,6 +10,7 @@
 import type { Connection, Types } from 'mongoose';
 import { checklistKindFor } from '../../domain/checklists';
 import { ALGORITHM, type BundleDetails } from '../../domain/draw2/model';
+import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
 import type { Enterprise } from '../../domain/types';
 import type { Card, Outbox } from '../../platform/outbox';
 import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
@@ -25,7 +26,18 @@ import { yieldTurn } from './slices';
 
 export const DRAW_BUNDLE_SOURCE = 'drawBundle';
 
-type Dispatchable = Pick<BundleDetails, 'selection' | 'teams' | 'shortages'>;
+/**
+ * What the dispatch reads from `teamsGz`: the details of a draw of the bot (spotcheck-draw/2) or of one imported from
+ * the national platform (platform-import/1) alike.
+ */
+export interface Dispatchable {
+  selection: Pick<BundleDetails['selection'][number], 'no' | 'uscc' | 'name' | 'licenceNo' | 'county' | 'product' | 'category' | 'riskClass'>[];
+  teams: Pick<BundleDetails['teams'][number], 'no' | 'members'>[];
+  shortages: Pick<BundleDetails['shortages'][number], 'no' | 'blocking' | 'reason'>[];
+}
+
+/** The algorithms whose draws this module dispatches. */
+const DISPATCHED: readonly string[] = [ALGORITHM, PLATFORM_ALGORITHM];
 
 /** The bundle file of a draw, read at delivery (too large to copy into the outbox): `<drawId>:<internal|public>`. */
 export async function drawBundleFile(conn: Connection, ref: string): Promise<Buffer> {
@@ -121,8 +133,9 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   const draws = drawModel(conn);
   const draw = await draws.findById(drawId).lean<DrawDoc>();
   if (!draw || draw.status !== 'confirmed') return [];
-  if (draw.algorithm !== ALGORITHM || !draw.teamsGz || !draw.bundleGz) {
-    if (draw.algorithm !== ALGORITHM) await draws.updateOne({ _id: draw._id }, { $set: { dispatchedAt: now } });
+  const dispatched = draw.algorithm !== undefined && DISPATCHED.includes(draw.algorithm);
+  if (!dispatched || !draw.teamsGz || !draw.bundleGz) {
+    if (!dispatched) await draws.updateOne({ _id: draw._id }, { $set: { dispatchedAt: now } });
     return [];
   }
   const campaign = (await campaignModel(conn).findById(draw.campaignId).lean<CampaignDoc>()) as CampaignDoc;
@@ -231,7 +244,7 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   const to = { openId: draw.confirmedBy ?? draw.requestedBy };
   const latest = (await draws.findById(draw._id).lean<DrawDoc>()) ?? draw;
   await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw: latest, campaign, countiesWithoutLiaison: missing }));
-  const base = `${campaign.year}-第${draw.attempt}次-${(draw.resultHash ?? '').slice(0, 8)}`;
+  const base = `${campaign.year}-第${draw.attempt}次${draw.algorithm === PLATFORM_ALGORITHM ? '-平台' : ''}-${(draw.resultHash ?? '').slice(0, 8)}`;
   await outbox.sendFile(`draw:${String(draw._id)}:bundle`, to, {
     name: `抽取数据包-内部-${base}.json`,
     type: 'stream',

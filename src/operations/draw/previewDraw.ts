@@ -12,6 +12,7 @@ import { unknownValues } from '../../domain/draw2/compute';
 import { DrawError, type Counts, type PublicSource } from '../../domain/draw2/model';
 import { staffingSteps, summarizeSteps, type PopulationSummary } from '../../domain/draw2/preview';
 import { announcedInstant, newBotValue } from '../../domain/draw2/seed';
+import { nextAttempt } from '../../domain/draw2/chain';
 import { commitData, commitmentOf } from '../../domain/draw2/session';
 import { announcedText, describeSource, parseSourceText } from '../../domain/draw2/sourceText';
 import { shanghaiDate } from '../../domain/calendar';
@@ -162,7 +163,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
   }
 
   const chain = await loadChain(conn, campaign._id);
-  const attempt = chain.filter((e) => e.kind === 'reveal').length + 1;
+  const attempt = nextAttempt(chain);
   const botValue = newBotValue();
   const commitment = commitmentOf(registry, campaignRef(campaign), attempt, botValue, source);
   const created = await draws.create({

@@ -97,3 +97,8 @@ async function keepForIntent(deps: InspectionDeps, task: TaskDoc, input: MediaIn
   deps.log.info({ taskId: String(task._id), openId: input.openId, messageId: input.messageId }, '签字页 attached');
   return { ok: true, purpose: 'signature', task: current, count: current.inspection?.signaturePages?.length ?? 0 };
 }
+
+/** Whether someone is on the team of a task still in progress (not published, not void): a file they send gets told what files are for. */
+export async function hasOpenTask(deps: Pick<InspectionDeps, 'conn'>, openId: string): Promise<boolean> {
+  return (await tasks(deps).exists({ 'team.openId': openId, state: { $nin: ['已公示', '已作废'] } })) !== null;
+}

@@ -230,9 +230,10 @@ export async function importCalendarYear(
 
 // ---- the import log --------------------------------------------------------------------------------------------
 
+/** A registry or a file of extra checklists imported from chat, in the import log. */
 export async function logRegistryImport(
   conn: Connection,
-  input: { kind: 'enterprises' | 'staff'; fileName: string; data: Buffer; by: string; byName: string; counts: Record<string, number> },
+  input: { kind: 'enterprises' | 'staff' | 'checklists'; fileName: string; data: Buffer; by: string; byName: string; counts: Record<string, number> },
   now: Date,
 ): Promise<ImportLogDoc> {
   const doc = await importLogModel(conn).create({

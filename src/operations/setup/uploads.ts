@@ -11,8 +11,8 @@ import {
   setupUploadChunkModel,
   setupUploadModel,
   UPLOAD_RETENTION_MS,
-  type SetupFileKind,
   type SetupUploadDoc,
+  type UploadKind,
 } from '../../store/setupUpload';
 
 /** How long an import may run before a click may take it over (the instance doing it died). */
@@ -30,10 +30,23 @@ export interface KeptUpload {
   superseded: SetupUploadDoc[];
 }
 
-/** Stores a previewed file (bytes in chunks first, then the document) and supersedes older previews of its kind. */
+/**
+ * Stores a previewed file (bytes in chunks first, then the document) and supersedes older previews of its kind
+ * (of a 情况汇报: of the same county only).
+ */
 export async function keepUpload(
   conn: Connection,
-  input: { messageId: string; kind: SetupFileKind; fileName: string; data: Buffer; by: string; byName: string },
+  input: {
+    messageId: string;
+    kind: UploadKind;
+    fileName: string;
+    data: Buffer;
+    by: string;
+    byName: string;
+    fileKey?: string;
+    county?: string;
+    campaignId?: Types.ObjectId;
+  },
   now: Date,
 ): Promise<KeptUpload> {
   const uploads = setupUploadModel(conn);
@@ -41,7 +54,9 @@ export async function keepUpload(
   if (found) return { upload: found, existing: true, superseded: [] };
   const id = new Types.ObjectId();
   const chunks = Math.max(1, Math.ceil(input.data.length / CHUNK_BYTES));
-  const expiresAt = new Date(now.getTime() + UPLOAD_RETENTION_MS);
+  // The database's TTL monitor deletes by its own clock, not by the service's (which tests and the demo move):
+  // counted from the wall clock, a preview's bytes live a week whatever day the service thinks it is.
+  const expiresAt = new Date(Date.now() + UPLOAD_RETENTION_MS);
   const chunkModel = setupUploadChunkModel(conn);
   for (let n = 0; n < chunks; n++) {
     await chunkModel.create({ upload: id, n, data: input.data.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES), expiresAt });
@@ -52,6 +67,9 @@ export async function keepUpload(
       messageId: input.messageId,
       kind: input.kind,
       fileName: input.fileName,
+      ...(input.fileKey ? { fileKey: input.fileKey } : {}),
+      ...(input.county ? { county: input.county } : {}),
+      ...(input.campaignId ? { campaignId: input.campaignId } : {}),
       size: input.data.length,
       sha256: sha256Hex(input.data),
       chunks,
@@ -68,7 +86,7 @@ export async function keepUpload(
   }
   const superseded = await uploads
     // Older = a smaller ObjectId (created first): two files sent at once never supersede each other both ways.
-    .find({ kind: input.kind, status: 'previewed', _id: { $lt: id } })
+    .find({ kind: input.kind, status: 'previewed', _id: { $lt: id }, ...(input.county ? { county: input.county } : {}) })
     .lean<SetupUploadDoc[]>();
   for (const old of superseded) {
     const res = await uploads.updateOne({ _id: old._id, status: 'previewed' }, { $set: { status: 'superseded' } });

@@ -1,0 +1,50 @@
+/**
+ * What every confirmed draw goes through, whether the bot drew it (confirmDraw.ts) or it was imported from the
+ * national platform (platformImport.ts): the redraw fence, and the people a bundle names.
+ */
+import type { Connection } from 'mongoose';
+import { personRef } from '../../domain/draw2/inputs';
+import type { HashedLogEntry } from '../../domain/draw2/model';
+import { drawModel, type DrawDoc } from '../../store/draw';
+import { staffModel } from '../../store/staff';
+import { taskModel } from '../../store/task';
+import { confirmedBefore } from './dispatch';
+
+/**
+ * The redraw fence (docs/draw-spec.md §11.2): voids the unstarted tasks of every other confirmed draw of the campaign,
+ * then counts their started tasks. Starting a task is a compare-and-set on its state (待接收/待检查 → 检查中), and so is
+ * the void: for each task exactly one of the two wins. If any task of a replaced draw was started meanwhile, the
+ * voids are undone and the new draw is withdrawn (the start wins); otherwise nothing of the old draws can start
+ * any more. Returns the number of started tasks found.
+ */
+export async function fence(conn: Connection, draw: DrawDoc): Promise<{ started: number; attempt: number }> {
+  const tasks = taskModel(conn);
+  const others = (
+    await drawModel(conn).find({ campaignId: draw.campaignId, status: 'confirmed', _id: { $ne: draw._id } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>()
+  ).filter((o) => confirmedBefore(o, draw));
+  for (const o of others) {
+    await tasks.updateMany({ drawId: o._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
+  }
+  for (const o of others) {
+    const started = await tasks.countDocuments({ drawId: o._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
+    if (started > 0) {
+      for (const x of others) {
+        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: true } }, { $set: { state: '待检查' }, $inc: { version: 1 } });
+        await tasks.updateMany({ drawId: x._id, state: '已作废', received: { $exists: false } }, { $set: { state: '待接收' }, $inc: { version: 1 } });
+      }
+      return { started, attempt: o.attempt };
+    }
+  }
+  return { started: 0, attempt: 0 };
+}
+
+/** Everyone named by a `by` ref in the log, from the staff registry. */
+export async function peopleOf(conn: Connection, log: readonly HashedLogEntry[]): Promise<Record<string, { openId: string; name: string }>> {
+  const wanted = new Set(log.map((e) => e.data.by).filter((x): x is string => typeof x === 'string'));
+  const out: Record<string, { openId: string; name: string }> = {};
+  for (const s of await staffModel(conn).find({}, { openId: 1, name: 1 }).lean()) {
+    const ref = personRef(s.openId);
+    if (wanted.has(ref)) out[ref] = { openId: s.openId, name: s.name };
+  }
+  return out;
+}
