@@ -47,7 +47,7 @@ export interface ServiceOptions {
 }
 
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
-  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service', monitorCommands: config.benchProbe });
+  const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service' });
   const conn = db.connection;
   // npm run bench only (SPOTCHECK_BENCH=1, refused in production): CPU, memory and commands per callback
   const probe = config.benchProbe ? new BenchProbe() : undefined;

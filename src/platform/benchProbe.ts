@@ -1,7 +1,7 @@
 /**
  * What `npm run bench` reads from the service's own process (scripts/bench/): CPU time, peak RSS, the event loop's
- * delay, and the database commands each webhook request sent (the driver's command monitoring, attributed to the
- * request through AsyncLocalStorage). It exists only with SPOTCHECK_BENCH=1 outside production (config.ts refuses
+ * delay, and the database commands each webhook request sent (the driver's connection pool events, attributed to
+ * the request through AsyncLocalStorage). It exists only with SPOTCHECK_BENCH=1 outside production (config.ts refuses
  * the variable in production); without it nothing here is loaded into the request path.
  *
  * - GET /debug/bench: the figures since the last reset (JSON, see BenchFigures);
@@ -34,8 +34,8 @@ export interface BenchFigures {
   lateCommands: number;
   /** database commands not caused by a request (outbox, jobs, heartbeats are not commands) */
   backgroundCommands: number;
-  /** command name → count, all sources */
-  byCommand: Record<string, number>;
+  /** database commands in the window, all sources */
+  commands: number;
   /** event-loop delay (monitorEventLoopDelay, 10 ms resolution) */
   loopDelayMaxMs: number;
   loopDelayP99Ms: number;
@@ -54,16 +54,21 @@ export class BenchProbe {
   private requestCommands = 0;
   private lateCommands = 0;
   private backgroundCommands = 0;
-  private byCommand = new Map<string, number>();
+  private commands = 0;
 
   constructor() {
     this.loop.enable();
   }
 
-  /** Counts the commands of a connection opened with `monitorCommands: true` (store/database.ts). */
+  /**
+   * Counts the commands of a connection: each command checks a connection out of the driver's pool, and the pool
+   * announces it (connectionCheckOutStarted, always emitted, synchronously in the caller's async context). The
+   * driver's command monitoring (monitorCommands) would name the commands, but it copies every command and
+   * deserializes every reply a second time: it would add its own cost to the CPU figures.
+   */
   watch(conn: Connection): void {
-    conn.getClient().on('commandStarted', (e: { commandName: string }) => {
-      this.byCommand.set(e.commandName, (this.byCommand.get(e.commandName) ?? 0) + 1);
+    conn.getClient().on('connectionCheckOutStarted', () => {
+      this.commands++;
       const scope = this.als.getStore();
       if (!scope) this.backgroundCommands++;
       else if (scope.answered) this.lateCommands++;
@@ -78,7 +83,7 @@ export class BenchProbe {
     this.requestCommands = 0;
     this.lateCommands = 0;
     this.backgroundCommands = 0;
-    this.byCommand = new Map();
+    this.commands = 0;
     this.loop.reset();
   }
 
@@ -94,7 +99,7 @@ export class BenchProbe {
       requestCommands: this.requestCommands,
       lateCommands: this.lateCommands,
       backgroundCommands: this.backgroundCommands,
-      byCommand: Object.fromEntries(this.byCommand),
+      commands: this.commands,
       loopDelayMaxMs: this.loop.max / 1e6,
       loopDelayP99Ms: this.loop.percentile(99) / 1e6,
       rssMb: mb(mem.rss),

@@ -61,13 +61,7 @@ const STARTUP_CONNECT_MS = 30_000;
  * Connects with the project's time limits (see ./timeouts). The first connection is retried for a while: at
  * start-up the database may still be coming up.
  */
-export async function connect(
-  uri: string,
-  kind: DatabaseKind,
-  stop?: () => Promise<void>,
-  /** command monitoring for the bench probe (platform/benchProbe.ts); never in production */
-  opts: { monitorCommands?: boolean } = {},
-): Promise<Database> {
+export async function connect(uri: string, kind: DatabaseKind, stop?: () => Promise<void>): Promise<Database> {
   const timeouts = timeoutOptions();
   if (setsWriteConcern(uri)) delete timeouts.w; // the operator's own write concern wins; the wtimeout is kept
   const deadline = Date.now() + STARTUP_CONNECT_MS;
@@ -78,7 +72,6 @@ export async function connect(
       ...timeouts,
       // Indexes are built once, at start-up, and a failure stops the service (./indexes.ts): never in the background.
       autoIndex: false,
-      ...(opts.monitorCommands ? { monitorCommands: true } : {}),
     });
     try {
       await connection.asPromise();
@@ -178,18 +171,15 @@ export async function openDatabase(opts: {
   searchPath?: string;
   /** where the loud notices go (default: stderr) */
   warn?: (text: string) => void;
-  /** the bench probe counts commands (platform/benchProbe.ts) */
-  monitorCommands?: boolean;
 }): Promise<Database> {
   const { mongodbUri, dataDir, log, role } = opts;
   const warn = opts.warn ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
-  const monitor = { monitorCommands: opts.monitorCommands === true };
-  if (mongodbUri) return connect(mongodbUri, 'external', undefined, monitor);
+  if (mongodbUri) return connect(mongodbUri, 'external');
 
   const running = readEmbeddedInfo(dataDir);
   if (running) {
     log.info({ kind: running.kind }, 'using the embedded database of the running service');
-    return connect(running.uri, running.kind, undefined, monitor);
+    return connect(running.uri, running.kind);
   }
 
   let started: { uri: string; kind: DatabaseKind; mongodPid?: number; stop: () => Promise<void> };
@@ -228,7 +218,7 @@ export async function openDatabase(opts: {
     if (publish) rmSync(file, { force: true });
     await started.stop();
   };
-  const db = await connect(started.uri, started.kind, stop, monitor);
+  const db = await connect(started.uri, started.kind, stop);
   if (publish) {
     mkdirSync(path.resolve(dataDir), { recursive: true });
     const info: EmbeddedInfo = { uri: started.uri, kind: started.kind, pid: process.pid };
