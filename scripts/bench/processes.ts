@@ -45,7 +45,8 @@ export function startChild(
   const logFile = path.join(opts.runDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
-    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.runDir, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : []),
+    // one directory per process: each thread (tsx's loader runs in one) writes a profile of its own
+    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.runDir, 'profiles', name)}`] : []),
     '--import',
     LOADER,
     entry,

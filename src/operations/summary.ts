@@ -220,7 +220,7 @@ export async function registeredCounts(
 }
 
 /** A task's row as the detail cursor returns it (missing fields may be absent or null). */
-interface PushedRow {
+export interface PushedRow {
   no: number;
   state: TaskState;
   name: string;
@@ -258,7 +258,7 @@ const FORM_ITEMS = itemCount('industrial');
 if (itemCount('food') !== FORM_ITEMS) throw new Error('附件3 and 附件4 are expected to have as many items');
 
 /** The 不符合 item numbers of a task, computed once per task before the flags. */
-const NG_ITEMS = {
+export const NG_ITEMS = {
   _ng: {
     $map: {
       input: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $eq: ['$$a.verdict', '不符合'] } } },
@@ -269,7 +269,7 @@ const NG_ITEMS = {
 };
 
 /** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
-const DETAIL_FIELDS = {
+export const DETAIL_FIELDS = {
   uscc: '$enterprise.uscc',
   product: '$enterprise.product',
   category: '$enterprise.category',
@@ -291,7 +291,8 @@ const DETAIL_FIELDS = {
   ng: '$_ng',
 };
 
-const PUSHED: Record<keyof PushedRow, string> = {
+/** The detail row's fields from the flagged task (exported for the tests, which rebuild the per-task computation). */
+export const PUSHED: Record<keyof PushedRow, string> = {
   no: '$no',
   state: '$state',
   name: '$name',
@@ -442,8 +443,14 @@ export async function summaryDetails(
     }
   }
   const details: SummaryDetail[] = [];
-  for (const c of input.counties) for (const d of byCounty.get(c.county) ?? []) details.push(d);
-  return { details, withExtras };
+  // both in the official county order (the extra checklists' rows follow it too)
+  const extrasInOrder = new Map<string, PushedRow[]>();
+  for (const c of input.counties) {
+    for (const d of byCounty.get(c.county) ?? []) details.push(d);
+    const x = withExtras.get(c.county);
+    if (x) extrasInOrder.set(c.county, x);
+  }
+  return { details, withExtras: extrasInOrder };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
