@@ -9,8 +9,9 @@
  * - the baseline: a decrypt-only server (bench/baselineServer.ts), under the same load in the same run;
  * - this process: the Feishu emulator and the load generator (simulated clients, bench/callbacks.ts).
  *
- * `npm run bench -- draw` runs the draw figures only (nothing written); `-- --profile` writes CPU profiles of the
- * service and the database process (node --cpu-prof) into the run directory it prints.
+ * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
+ * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
+ * thread) into the run directory it prints.
  * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, for experiments only: the
  * figures in the README are from the defaults.
  */
@@ -252,45 +253,65 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   ];
 }
 
+/** What a measurement may use: the processes (started once, on first use) and the seeded 附件5 data. */
+interface Context {
+  profile: boolean;
+  stack(): Promise<Stack>;
+  /** the campaign with 80,000 enterprises and 20,000 tasks, seeded once (bench/summary.ts) */
+  seeded(): Promise<Awaited<ReturnType<typeof seedSummaryData>>>;
+}
+
+/**
+ * The measurements, in the order they run. `npm run bench -- <name> …` runs only the named ones (and writes no
+ * bench-results.json). To add one, add an entry: a measurement that needs processes of its own (e.g. several
+ * services) starts and stops them itself and ignores the context.
+ */
+const MEASUREMENTS: { name: string; run(ctx: Context): Promise<Result[]> }[] = [
+  { name: 'draw', run: async () => [...(await benchDraw()), ...(await benchDrawService())] },
+  // first of those using the stack, while nothing else has been sent: the limits' windows are empty
+  { name: 'outbox', run: async (ctx) => benchOutbox((await ctx.stack()).conn, (await ctx.stack()).emulator) },
+  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), (await ctx.seeded()) !== undefined) },
+  { name: 'summary', run: async (ctx) => benchSummary((await ctx.stack()).conn, await ctx.seeded()) },
+];
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const profile = args.includes('--profile');
   const only = args.filter((a) => !a.startsWith('--'));
-  const wants = (part: string) => only.length === 0 || only.includes(part);
+  const unknown = only.filter((a) => !MEASUREMENTS.some((m) => m.name === a));
+  if (unknown.length > 0) throw new Error(`unknown measurement ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
   const results: Result[] = [];
   const load = os.loadavg();
-  if (wants('draw')) {
-    say('draw …');
-    results.push(...(await benchDraw()));
-    results.push(...(await benchDrawService()));
-  }
-  if (only.length === 1 && only[0] === 'draw') {
-    for (const r of results) say(`${r.name}  ${r.value} ${r.unit}`);
-    return;
-  }
-  const s = await startStack(profile);
-  say(`run directory (logs${profile ? ', profiles' : ''}): ${s.runDir}`);
+  let stack: Promise<Stack> | undefined;
+  let seeded: ReturnType<Context['seeded']> | undefined;
+  const ctx: Context = {
+    profile,
+    stack: () =>
+      (stack ??= startStack(profile).then((s) => {
+        say(`run directory (logs${profile ? ', profiles' : ''}): ${s.runDir}`);
+        return s;
+      })),
+    seeded: () =>
+      (seeded ??= ctx.stack().then((s) => {
+        say('seeding 80,000 enterprises and 20,000 tasks …');
+        return seedSummaryData(s.conn);
+      })),
+  };
   try {
-    // first, while nothing else has been sent: the limits' windows are empty
-    if (wants('outbox')) {
-      say('outbox …');
-      results.push(...(await benchOutbox(s.conn, s.emulator)));
+    for (const m of MEASUREMENTS) {
+      if (only.length > 0 && !only.includes(m.name)) continue;
+      say(`${m.name} …`);
+      results.push(...(await m.run(ctx)));
     }
-    let seeded;
-    if (wants('summary') || wants('callbacks')) {
-      say('seeding 80,000 enterprises and 20,000 tasks …');
-      seeded = await seedSummaryData(s.conn);
-    }
-    if (wants('callbacks')) {
-      say('callbacks …');
-      results.push(...(await benchCallbacks(s, seeded !== undefined)));
-    }
-    if (wants('summary') && seeded) {
-      say('summary …');
-      results.push(...(await benchSummary(s.conn, seeded)));
-    }
+    const s = stack ? await stack : undefined;
     const report = {
-      machine: { cpus: os.cpus().length, node: process.version, mongo: s.mongo, loadavg: { before: load.map((x) => round(x, 2)), after: os.loadavg().map((x) => round(x, 2)) } },
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        mongo: s?.mongo ?? 'wire-server',
+        // the machine is shared: its load before and after the run, for reading the figures
+        loadavg: { before: load.map((x) => round(x, 2)), after: os.loadavg().map((x) => round(x, 2)) },
+      },
       command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
       results,
     };
@@ -301,7 +322,7 @@ async function main(): Promise<void> {
     say(`\nload average before: ${load.map((x) => x.toFixed(2)).join(' ')}, after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     if (only.length === 0) say('bench-results.json written');
   } finally {
-    await s.close();
+    if (stack) await (await stack).close();
   }
 }
 
