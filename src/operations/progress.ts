@@ -383,8 +383,11 @@ export function countyGroupStage(extra: Record<string, unknown> = {}): PipelineS
 
 type GroupRow = { _id: string | null; total: number } & Record<string, number>;
 
+/** The county of tasks whose enterprise names none. */
+export const UNNAMED_COUNTY = '（未注明县区）';
+
 export function countsFromGroup(row: GroupRow): CountyCounts {
-  const c = emptyCounts(row._id ?? '（未注明县区）');
+  const c = emptyCounts(row._id ?? UNNAMED_COUNTY);
   c.total = row.total ?? 0;
   for (const s of OPEN_STATES) c.byState[s] = row[STATE_KEYS[s]] ?? 0;
   for (const k of FLAG_KEYS) c[k] = row[k] ?? 0;
