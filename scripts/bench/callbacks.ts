@@ -44,17 +44,7 @@ export function inspectors(n: number): Inspector[] {
   return Array.from({ length: n }, (_, i) => ({ openId: `ou_benchinspector${String(i).padStart(17, '0')}`, name: `检查员${i}` }));
 }
 
-/** mulberry32 */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 as prng } from '../../src/domain/prng';
 
 /** The staff records of the inspectors (and whoever else the bench needs), once per run. */
 export async function seedStaff(conn: Connection, people: Inspector[]): Promise<void> {

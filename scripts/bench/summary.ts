@@ -16,22 +16,13 @@ import { drawModel, type DrawDoc } from '../../src/store/draw';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { taskModel } from '../../src/store/task';
 import type { Result } from './results';
+import { mulberry32 } from '../../src/domain/prng';
 
 const TASKS = 20_000;
 const ENTERPRISES = 80_000;
 const BATCH = 2_000;
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示'] as const;
 const STATE_WEIGHTS = [0.04, 0.08, 0.06, 0.04, 0.1, 0.18, 0.5];

@@ -33,6 +33,7 @@ import {
   type SummaryDetail,
 } from '../../src/operations/summary';
 import { taskModel } from '../../src/store/task';
+import { mulberry32 } from '../../src/domain/prng';
 
 const TASKS = 3000;
 const TODAY = '2024-11-15';
@@ -40,16 +41,7 @@ const COUNTIES = ['盐湖区', '永济市', '河津市', '夏县', '绛县'];
 const STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示', '待确认', '已作废'];
 const RESULTS = ['未发现问题', '发现问题'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function day(rnd: () => number): string {
   const d = new Date(Date.UTC(2024, 3, 1) + Math.floor(rnd() * 240) * 86_400_000);
