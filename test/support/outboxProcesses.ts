@@ -137,6 +137,30 @@ export function limitBoundSeconds(perReceiver: number[]): number {
   return last / 1000;
 }
 
+/**
+ * The same bound for messages that become available over time (a dispatch queues them as it goes): each message in
+ * the order it was queued, not before it was queued, at the earliest instant every window allows. Returns seconds
+ * from the first release to the last send.
+ */
+export function streamBoundSeconds(messages: { receiver: string; release: number }[]): number {
+  const sorted = [...messages].sort((a, b) => a.release - b.release);
+  if (sorted.length === 0) return 0;
+  const start = sorted[0]!.release;
+  const app: number[] = [];
+  const byReceiver = new Map<string, number[]>();
+  const need = (times: number[], limit: number, windowMs: number) => (times.length >= limit ? times[times.length - limit]! + windowMs : 0);
+  let last = start;
+  for (const m of sorted) {
+    const mine = byReceiver.get(m.receiver) ?? [];
+    const t = Math.max(last, m.release, need(app, MessageLimits.perAppSecond, 1000), need(app, MessageLimits.perAppMinute, 60_000), need(mine, MessageLimits.perTargetSecond, 1000));
+    app.push(t);
+    mine.push(t);
+    byReceiver.set(m.receiver, mine);
+    last = t;
+  }
+  return (last - start) / 1000;
+}
+
 /** The most instants in any window (t − windowMs, t]. */
 export function peakInWindow(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
