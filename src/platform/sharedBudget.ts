@@ -114,7 +114,8 @@ interface Waiter {
 export class SharedBudget {
   private readonly waiters: Waiter[] = [];
   private readonly settlements: { booked: number; done: number }[] = [];
-  private pumping = false;
+  /** the booking loop while it runs (one per process) */
+  private pumping: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   /** the document as this process last wrote or read it (a write with a stale version is refused and re-read) */
   private cached: (BudgetState & { v: number }) | undefined;
@@ -159,12 +160,19 @@ export class SharedBudget {
   async flush(): Promise<void> {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = undefined;
-    if (this.settlements.length > 0) await this.pump();
+    while (this.settlements.length > 0 || this.pumping) await (this.pumping ?? this.pump());
   }
 
-  private async pump(): Promise<void> {
-    if (this.pumping) return;
-    this.pumping = true;
+  private pump(): Promise<void> {
+    this.pumping ??= this.run().finally(() => {
+      this.pumping = undefined;
+      // Asked for between the loop's last look and now: go round again.
+      if (this.waiters.length > 0 || this.settlements.length > 0) void this.pump();
+    });
+    return this.pumping;
+  }
+
+  private async run(): Promise<void> {
     try {
       while (this.waiters.length > 0 || this.settlements.length > 0) {
         const wait = await this.bookOnce();
@@ -177,8 +185,6 @@ export class SharedBudget {
       this.cached = undefined;
       this.settlements.length = 0;
       for (const w of this.waiters.splice(0)) w.reject(err);
-    } finally {
-      this.pumping = false;
     }
   }
 
