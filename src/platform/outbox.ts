@@ -385,7 +385,7 @@ export class Outbox {
    * app's shared budget; the returned function is called once the call has been answered, so both count it from
    * then (SlidingWindowLimiter.settle, SharedBudget.settle).
    */
-  private async throttle(rateKey: string): Promise<() => void> {
+  private async throttle(rateKey: string, leased: boolean): Promise<() => void> {
     const buckets = [{ key: rateKey, rule: PER_TARGET }];
     const now = Date.now();
     const wait = this.limiter.reserve(buckets, now);
@@ -397,7 +397,7 @@ export class Outbox {
     if (until > 0) await new Promise((r) => setTimeout(r, until));
     // A long wait may have brought the lease near its end: renew it, or leave the target to its new holder. (A
     // call not made leaves its slots booked: stricter, never looser.)
-    if (!this.leases.maySend(rateKey) && !(await this.leases.hold(rateKey))) throw new TargetElsewhere(rateKey);
+    if (leased && !this.leases.maySend(rateKey) && !(await this.leases.hold(rateKey))) throw new TargetElsewhere(rateKey);
     return () => {
       const done = Date.now();
       this.limiter.settle(keys, booked, done);
@@ -405,9 +405,12 @@ export class Outbox {
     };
   }
 
-  /** One API call under the rate limits. */
-  private async limited<T>(rateKey: string, call: () => Promise<T>): Promise<T> {
-    const answered = await this.throttle(rateKey);
+  /**
+   * One API call under the rate limits. `leased`: the target is a receiver (or a message) whose lease this process
+   * must hold; uploads have no receiver, and each process paces its own (they draw on the app's budget all the same).
+   */
+  private async limited<T>(rateKey: string, call: () => Promise<T>, leased = true): Promise<T> {
+    const answered = await this.throttle(rateKey, leased);
     try {
       return await call();
     } finally {
@@ -483,8 +486,10 @@ export class Outbox {
     if (data.length === 0 || data.length > MAX_FILE_BYTES) {
       throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
     }
-    const res = await this.limited('upload', () =>
-      this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+    const res = await this.limited(
+      'upload',
+      () => this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+      false,
     );
     const fileKey = res?.file_key;
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
