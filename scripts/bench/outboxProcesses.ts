@@ -102,6 +102,7 @@ export async function benchOutboxProcesses(opts: OutboxProcessesOptions = {}): P
         { name: `outbox_peak_per_s${suffix}`, value: figures.peakPerSecond, unit: 'messages' },
       );
       if (n > 1) results.push({ name: `outbox_least_process_share${suffix}`, value: round(Math.min(...byProcess) / Math.max(1, total), 3), unit: 'ratio' });
+      progress(`  ${n}: ${round(seconds, 2)} s for a bound of ${round(figures.boundSeconds, 2)} s (×${round(seconds / figures.boundSeconds, 3)}), ${figures.rateLimited} × 230020, ${figures.duplicates} duplicates, delivered per process ${byProcess.join('/')}`);
     }
   } finally {
     await db.close();

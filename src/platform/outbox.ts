@@ -159,7 +159,8 @@ export class Outbox {
     };
     this.fitsCards = opts.fitCard !== undefined;
     this.budget = new SharedBudget(rateBudgetModel(model.db), APP_BUDGET_ID, APP_LIMITS, log);
-    this.leases = new TargetLeases(targetLeaseModel(model.db));
+    // A dead process's targets wait for its leases as its claimed entries wait for theirs: not longer than 10 s.
+    this.leases = new TargetLeases(targetLeaseModel(model.db), { holdMs: Math.min(10_000, Math.max(4000, this.opts.leaseMs)) });
   }
 
   // ---- enqueue ----------------------------------------------------------------------------------------------

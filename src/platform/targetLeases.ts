@@ -41,8 +41,8 @@ export class TargetLeases {
     opts: TargetLeaseOptions = {},
   ) {
     this.holdMs = opts.holdMs ?? 10_000;
-    this.renewBelowMs = opts.renewBelowMs ?? 3000;
     this.quietMs = opts.quietMs ?? 1500;
+    this.renewBelowMs = opts.renewBelowMs ?? Math.max(this.quietMs + 500, this.holdMs * 0.3);
     this.now = opts.now ?? Date.now;
     if (this.renewBelowMs <= this.quietMs || this.holdMs <= this.renewBelowMs) {
       throw new Error('target leases: need holdMs > renewBelowMs > quietMs');

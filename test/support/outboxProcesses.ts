@@ -4,6 +4,7 @@
  * scripts/bench/outboxProcesses.ts).
  */
 import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { startWireServer } from '../../src/store/embedded';
@@ -23,12 +24,32 @@ export async function sharedDatabase(): Promise<{ uri: string; kind: 'external' 
   return { uri: server.uri, kind: 'wire-server', close: () => server.close() };
 }
 
+/** `n` different free ports (held open together while chosen, so parallel starts never pick the same one). */
+async function distinctPorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<net.Server>((resolve, reject) => {
+          const s = net.createServer();
+          s.on('error', reject);
+          s.listen(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+}
+
 /** Starts `n` service processes (the real service: test/support/serviceProcess.ts) on `uri`, against the emulator. */
 export async function startInstances(
   n: number,
   opts: { uri: string; emulator: LarkEmulator; name: string; cron?: Record<string, string>; logLevel?: string },
 ): Promise<ServiceProcess[]> {
+  const ports = await distinctPorts(n);
   const env = (i: number): Record<string, string> => ({
+    PORT: String(ports[i]),
     PATH: pathWithoutMongod(),
     MONGODB_URI: opts.uri,
     LARK_APP_ID: TEST_APP.appId,
