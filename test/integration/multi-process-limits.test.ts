@@ -116,7 +116,7 @@ async function dispatchThrough(n: number): Promise<Run> {
     await until('the outbox is drained', async () => (await outbox.countDocuments({ status: { $in: ['pending', 'sending'] } })) === 0, 300_000);
 
     const queued = await outbox
-      .find({ createdAt: { $gte: clickedAt }, kind: { $in: ['send', 'reply', 'file'] } }, { key: 1, uuid: 1, status: 1, createdAt: 1, rateKey: 1 })
+      .find({ createdAt: { $gte: clickedAt }, kind: { $in: ['send', 'reply', 'file'] }, key: { $not: /^burst:/ } }, { key: 1, uuid: 1, status: 1, createdAt: 1, rateKey: 1 })
       .lean<Pick<OutboxEntry, 'key' | 'uuid' | 'status' | 'createdAt' | 'rateKey'>[]>();
     const known = new Set((await outbox.find({}, { uuid: 1 }).lean<Pick<OutboxEntry, 'uuid'>[]>()).map((e) => e.uuid));
     const accepted = new Map<string, number>();
