@@ -1,232 +1,329 @@
 /**
  * npm run bench: speed and delivery figures (never in the unit tests). Prints a table and writes
- * bench-results.json: {machine: {cpus, node, mongo}, results: [{name, value, unit}]}.
+ * bench-results.json: {machine: {cpus, node, mongo, load}, results: [{name, value, unit}]}.
+ *
+ * Processes, so that each figure is the cost of what it names:
+ * - the database: MONGODB_URI when set, else the embedded wire server in a process of its own (bench/dbServer.ts);
+ * - the service: `node --import tsx src/main.ts` (what `npm start` runs), configured by its environment against
+ *   the database and the emulator, with SPOTCHECK_BENCH=1 (platform/benchProbe.ts: CPU, memory, commands);
+ * - the baseline: a decrypt-only server (bench/baselineServer.ts), under the same load in the same run;
+ * - this process: the Feishu emulator and the load generator (simulated clients, bench/callbacks.ts).
+ *
+ * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
+ * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
+ * thread) into the run directory it prints.
+ * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, for experiments only: the
+ * figures in the README are from the defaults.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { buildParameters } from '../src/domain/draw2/inputs';
-import { simulateSteps } from '../src/domain/draw2/session';
-import { runSync } from '../src/domain/draw2/steps';
-import { runSliced } from '../src/operations/draw/slices';
-import { confirmDraw } from '../src/operations/draw/confirmDraw';
-import { previewDraw } from '../src/operations/draw/previewDraw';
-import { createCampaign } from '../src/operations/campaigns';
-import { enterpriseUpsert } from '../src/operations/importEnterprises';
-import { staffUpsert } from '../src/operations/importStaff';
-import { generateSampleData } from '../src/domain/sampleData';
-import { enterpriseModel } from '../src/store/enterprise';
+import mongoose from 'mongoose';
+import { startLarkEmulator, type LarkEmulator } from '../src/sandbox/emulator';
+import { SimulatedFeishu } from '../src/sandbox/client';
 import { staffModel } from '../src/store/staff';
-import { DEFAULT_RISK_RATIOS } from '../src/operations/campaigns';
-import { outboxModel } from '../src/store/outbox';
-import { startHarness, type Harness } from '../test/support/harness';
-import { makeRegistry } from '../test/unit/draw/generate';
-import { benchCallbacks } from './benchCallbacks';
-import { benchSummary } from './benchSummary';
+import { ensureIndexes } from '../src/store/indexes';
+import { createLogger } from '../src/logger';
+import { uniqueDbName } from '../test/support/db';
+import { withDbName } from '../test/support/harness';
+import {
+  BENCH_APP,
+  inspectors,
+  ITEMS,
+  percentile,
+  prepareWalks,
+  probe,
+  prng,
+  resetProbe,
+  runBaseline,
+  runWalks,
+  seedStaff,
+  seedTasks,
+  storedAnswers,
+  thinkTimes,
+  type PhaseResult,
+  type Walk,
+} from './bench/callbacks';
+import { benchDraw, benchDrawService } from './bench/draw';
+import { benchOutbox } from './bench/outbox';
+import { freePort, startChild, waitForLine, waitHealthy, type Child } from './bench/processes';
+import { round, type Result } from './bench/results';
+import { benchSummary, seedSummaryData } from './bench/summary';
 
-export interface Result {
-  name: string;
-  value: number;
-  unit: string;
+export type { Result } from './bench/results';
+
+const INSPECTORS = Number(process.env.BENCH_INSPECTORS ?? 200);
+const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? '250-750').split('-').map(Number) as [number, number];
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
 }
 
-function round(x: number, digits = 3): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
+/** Phase results as figures, with `prefix` for the names. */
+function latencyFigures(prefix: string, r: PhaseResult): Result[] {
+  return [
+    { name: `${prefix}_count`, value: r.latencies.length, unit: 'callbacks' },
+    { name: `${prefix}_p50_ms`, value: round(percentile(r.latencies, 50), 1), unit: 'ms' },
+    { name: `${prefix}_p99_ms`, value: round(percentile(r.latencies, 99), 1), unit: 'ms' },
+    { name: `${prefix}_max_ms`, value: round(Math.max(...r.latencies), 1), unit: 'ms' },
+    { name: `${prefix}_errors`, value: r.errors, unit: 'responses' },
+  ];
 }
 
-/**
- * The draw (spotcheck-draw/2: registries → population, hashes, commitment, seed, counts, selection, teams, result hash,
- * log entries and both bundles) for 100,000 enterprises and 2,000 staff; median of 3. Then the same draw run in slices
- * as the service runs it, with a probe measuring the longest time the event loop was held.
- */
-async function benchDraw(): Promise<Result[]> {
-  const { enterprises, staff } = makeRegistry('bench-draw', { enterprises: 100_000, staff: 2_000, catalogue: true });
-  // As the service reads them (store/enterprise.ts): in code order.
-  enterprises.sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
-  const parameters = buildParameters({ from: '2024-03-15', ratio: 0.25, riskRatios: { ...DEFAULT_RISK_RATIOS }, excludeOwnCounty: true });
-  const input = (i: number) => ({
-    drawId: `bench-${i}`,
-    campaign: { id: 'bench', name: '基准', year: 2024 },
-    parameters,
-    enterprises,
-    staff,
-    botValue: `${i}`.repeat(64).slice(0, 64),
-    entropy: `bench-${i}`,
-    liaison: { openId: 'ou_bench', name: '基准' },
-    commitAt: new Date('2024-03-14T00:00:00Z'),
-    revealAt: new Date('2024-03-14T00:01:00Z'),
+interface Stack {
+  runDir: string;
+  dbUri: string;
+  mongo: string;
+  conn: mongoose.Connection;
+  emulator: LarkEmulator;
+  service: Child;
+  serviceUrl: string;
+  baseline: Child;
+  baselineUrl: string;
+  feishu: SimulatedFeishu;
+  close(): Promise<void>;
+}
+
+async function startStack(profile: boolean): Promise<Stack> {
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-bench-'));
+  const children: Child[] = [];
+  let external = process.env.MONGODB_URI;
+  let database: Child | undefined;
+  if (!external) {
+    database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile });
+    children.push(database);
+    external = (await waitForLine<{ uri: string }>(database, 'uri')).uri;
+  }
+  const dbUri = withDbName(external, uniqueDbName('bench'));
+  const conn = await mongoose.createConnection(dbUri).asPromise();
+  await ensureIndexes(conn, createLogger('silent'));
+  let mongo = 'wire-server';
+  if (!database) mongo = String((await conn.db!.admin().command({ buildInfo: 1 })).version);
+
+  const emulator = await startLarkEmulator({ appId: BENCH_APP.appId, appSecret: BENCH_APP.appSecret });
+  const servicePort = await freePort();
+  const service = startChild(
+    'service',
+    'src/main.ts',
+    {
+      PORT: String(servicePort),
+      MONGODB_URI: dbUri,
+      LARK_APP_ID: BENCH_APP.appId,
+      LARK_APP_SECRET: BENCH_APP.appSecret,
+      LARK_ENCRYPT_KEY: BENCH_APP.encryptKey,
+      LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken,
+      LARK_DOMAIN: emulator.url,
+      LARK_MODE: 'webhook',
+      LOG_LEVEL: 'info',
+      NODE_ENV: 'development',
+      SPOTCHECK_BENCH: '1',
+      SPOTCHECK_DATA_DIR: path.join(runDir, 'data'),
+    },
+    { runDir, profile },
+  );
+  children.push(service);
+  const serviceUrl = `http://127.0.0.1:${servicePort}`;
+  await waitHealthy(service, `${serviceUrl}/healthz`);
+
+  const baselinePort = await freePort();
+  const baseline = startChild(
+    'baseline',
+    'scripts/bench/baselineServer.ts',
+    { PORT: String(baselinePort), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
+    { runDir },
+  );
+  children.push(baseline);
+  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+  await waitHealthy(baseline, `${baselineUrl}/debug/bench`);
+
+  const feishu = new SimulatedFeishu({
+    botUrl: `${serviceUrl}/lark/events`,
+    encryptKey: BENCH_APP.encryptKey,
+    verificationToken: BENCH_APP.verificationToken,
+    appId: BENCH_APP.appId,
+    emulator,
+    callbackTimeoutMs: 3000,
+    hardTimeoutMs: 10_000,
   });
-  const times: number[] = [];
-  const cpu: number[] = [];
-  let drawn = 0;
-  for (let i = 0; i < 3; i++) {
+  return {
+    runDir,
+    dbUri,
+    mongo,
+    conn,
+    emulator,
+    service,
+    serviceUrl,
+    baseline,
+    baselineUrl,
+    feishu,
+    async close() {
+      await conn.dropDatabase().catch(() => undefined);
+      await conn.close();
+      // the service first (it writes its CPU profile on exit), then the rest
+      for (const c of children.reverse()) await c.stop();
+      await emulator.close();
+    },
+  };
+}
+
+/** 200 inspectors' walks, the baseline under the same schedule, then the walks again beside a /汇总. */
+async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[]> {
+  const people = inspectors(INSPECTORS);
+  const leader = { openId: 'ou_benchleader0000000000000000001', name: '基准领导' };
+  await seedStaff(s.conn, people);
+  await staffModel(s.conn).create({ openId: leader.openId, name: leader.name, roles: ['领导'], unit: '运城市市场监督管理局', county: '市局', avoid: [] });
+  const rnd = prng(20250301);
+  const walksOf = async (phase: string): Promise<{ walks: Walk[]; taskIds: mongoose.Types.ObjectId[] }> => {
+    const taskIds = await seedTasks(s.conn, people, phase);
+    const walks = people.map((inspector, i) => ({
+      inspector,
+      taskId: String(taskIds[i]),
+      think: thinkTimes(rnd, 1 + ITEMS, THINK_MIN, THINK_MAX),
+      envelopes: [],
+    }));
+    await prepareWalks(s.feishu, s.emulator, walks);
+    return { walks, taskIds };
+  };
+
+  // A: the walks alone
+  say(`  ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms …`);
+  const a = await walksOf('A');
+  await resetProbe(s.serviceUrl);
+  const phaseA = await runWalks(s.feishu, a.walks);
+  const svcA = await probe(s.serviceUrl);
+  const storedA = await storedAnswers(s.conn, a.taskIds);
+
+  // the baseline: the same clicks on the same schedule
+  say('  baseline …');
+  await resetProbe(s.baselineUrl);
+  const base = await runBaseline(`${s.baselineUrl}/lark/events`, a.walks);
+  const baseFig = await probe(s.baselineUrl);
+
+  // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
+  const results: Result[] = [];
+  if (summarySeeded) {
+    say('  again, beside /汇总 …');
+    const b = await walksOf('B');
+    await resetProbe(s.serviceUrl);
     const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const d = runSync(simulateSteps(input(i)));
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1e6);
-    times.push((performance.now() - t0) / 1000);
-    drawn = d.computed.result.selection.length;
-    if (d.computed.result.shortages.some((s) => s.blocking)) throw new Error('bench draw has blocking shortages');
+    const asked = await s.feishu.sendText(leader.openId, '/汇总');
+    const file = s.emulator
+      .waitFor((m) => m.receive_id === leader.openId && m.msg_type === 'file', 600_000)
+      .then(() => (performance.now() - t0) / 1000);
+    const phaseB = await runWalks(s.feishu, b.walks);
+    const summarySeconds = await file;
+    const svcB = await probe(s.serviceUrl);
+    const storedB = await storedAnswers(s.conn, b.taskIds);
+    if (asked.status !== 200) phaseB.errors++;
+    results.push(
+      ...latencyFigures('callback_beside_summary', phaseB),
+      { name: 'lost_answers_beside_summary', value: Math.max(0, phaseB.acknowledged - storedB), unit: 'answers' },
+      { name: 'summary_chat_s', value: round(summarySeconds, 2), unit: 's' },
+      { name: 'service_loop_delay_beside_summary_ms', value: round(svcB.loopDelayMaxMs, 1), unit: 'ms' },
+    );
+    if (phaseB.errorSamples.length > 0) say(`  errors beside /汇总: ${phaseB.errorSamples.join(' | ')}`);
   }
-  times.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  // The longest single step in CPU time (what a slice costs whatever the machine's load; GC threads included).
-  let longestStep = 0;
-  const steps = simulateSteps(input(8));
-  for (;;) {
-    const c0 = process.cpuUsage();
-    const r = steps.next();
-    const c = process.cpuUsage(c0);
-    longestStep = Math.max(longestStep, (c.user + c.system) / 1000);
-    if (r.done) break;
-  }
-  // The longest hold of the event loop while the service computes such a draw in slices (operations/draw/slices.ts).
-  let last = performance.now();
-  let longest = 0;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  const t0 = performance.now();
-  await runSliced(simulateSteps(input(9)));
-  const sliced = (performance.now() - t0) / 1000;
-  clearInterval(probe);
+
+  const answers = phaseA.answerCommands;
+  const cpuPerCallback = (svcA.cpuUserMs + svcA.cpuSystemMs) / svcA.requests;
+  const baseCpu = (baseFig.cpuUserMs + baseFig.cpuSystemMs) / Math.max(1, baseFig.requests);
+  const finalService = await probe(s.serviceUrl);
+  const finalBase = await probe(s.baselineUrl);
+  if (phaseA.errorSamples.length > 0) say(`  errors: ${phaseA.errorSamples.join(' | ')}`);
   return [
-    { name: 'draw_100k_s', value: round(times[1] as number), unit: 's' },
-    { name: 'draw_100k_cpu_s', value: round(cpu[1] as number), unit: 's' },
-    { name: 'draw_100k_selected', value: drawn, unit: 'enterprises' },
-    { name: 'draw_100k_longest_step_cpu_ms', value: round(longestStep, 1), unit: 'ms' },
-    { name: 'draw_100k_sliced_s', value: round(sliced), unit: 's' },
-    { name: 'draw_100k_longest_block_ms', value: round(longest, 1), unit: 'ms' },
+    { name: 'callback_inspectors', value: INSPECTORS, unit: 'inspectors' },
+    ...latencyFigures('callback', phaseA),
+    { name: 'callback_answer_p99_ms', value: round(percentile(phaseA.answerLatencies, 99), 1), unit: 'ms' },
+    { name: 'callback_rate_per_s', value: round(phaseA.latencies.length / phaseA.seconds, 1), unit: 'callbacks/s' },
+    { name: 'lost_answers', value: Math.max(0, phaseA.acknowledged - storedA), unit: 'answers' },
+    { name: 'callback_cpu_ms', value: round(cpuPerCallback, 2), unit: 'ms' },
+    { name: 'callback_db_roundtrips', value: round(answers.reduce((n, x) => n + x, 0) / Math.max(1, answers.length), 2), unit: 'commands' },
+    { name: 'callback_db_roundtrips_max', value: Math.max(0, ...answers), unit: 'commands' },
+    { name: 'callback_db_late_commands', value: round(svcA.lateCommands / Math.max(1, svcA.requests), 2), unit: 'commands' },
+    { name: 'service_loop_delay_max_ms', value: round(svcA.loopDelayMaxMs, 1), unit: 'ms' },
+    { name: 'baseline_p50_ms', value: round(percentile(base.latencies, 50), 1), unit: 'ms' },
+    { name: 'baseline_p99_ms', value: round(percentile(base.latencies, 99), 1), unit: 'ms' },
+    { name: 'baseline_errors', value: base.errors, unit: 'responses' },
+    { name: 'callback_p99_vs_baseline', value: round(percentile(phaseA.latencies, 99) / percentile(base.latencies, 99), 2), unit: 'ratio' },
+    { name: 'baseline_cpu_ms', value: round(baseCpu, 2), unit: 'ms' },
+    ...results,
+    { name: 'service_rss_mb', value: finalService.maxRssMb, unit: 'MB' },
+    { name: 'baseline_rss_mb', value: finalBase.maxRssMb, unit: 'MB' },
   ];
 }
 
-/**
- * The outbox against the emulator's real limits: 600 cards to 40 users (15 each) plus 100 to one busy user.
- * The bound is what the limits allow: max(total / 50 per second, per-user count / 5 per second).
- */
-async function benchOutbox(h: Harness): Promise<Result[]> {
-  h.emulator.reset();
-  const users = Array.from({ length: 40 }, (_, i) => `ou_bench${String(i).padStart(27, '0')}`);
-  const busy = 'ou_benchbusy000000000000000000000';
-  const card = (text: string) => ({ schema: '2.0', body: { elements: [{ tag: 'markdown', content: text }] } });
-  // Queue everything first, then time the delivery alone.
-  await h.service.outbox.stop();
-  let total = 0;
-  for (let round = 0; round < 15; round++) {
-    for (const u of users) await h.service.outbox.sendCard(`bench:${u}:${round}`, { openId: u }, card(`${round}`)), total++;
-  }
-  for (let i = 0; i < 100; i++) await h.service.outbox.sendCard(`bench:busy:${i}`, { openId: busy }, card(`${i}`)), total++;
-  const model = outboxModel(h.service.db.connection);
-  const t0 = performance.now();
-  h.service.outbox.start();
-  for (;;) {
-    const open = await model.countDocuments({ key: /^bench:/, status: { $in: ['pending', 'sending'] } });
-    if (open === 0) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const bound = Math.max(total / 50, 100 / 5);
-  const byUuid = new Map<string, number>();
-  for (const m of h.emulator.messages()) byUuid.set(m.uuid ?? m.message_id, (byUuid.get(m.uuid ?? m.message_id) ?? 0) + 1);
-  const delivered = h.emulator.messages().length;
-  return [
-    { name: 'outbox_messages', value: total, unit: 'messages' },
-    { name: 'outbox_delivered', value: delivered, unit: 'messages' },
-    { name: 'outbox_seconds', value: round(seconds, 2), unit: 's' },
-    { name: 'outbox_time_vs_bound', value: round(seconds / bound, 2), unit: 'ratio' },
-    { name: 'outbox_duplicates', value: [...byUuid.values()].filter((n) => n > 1).length + Math.max(0, delivered - total), unit: 'messages' },
-    { name: 'outbox_rate_limited', value: h.emulator.rateLimited.total, unit: 'responses' },
-  ];
+/** What a measurement may use: the processes (started once, on first use) and the seeded 附件5 data. */
+interface Context {
+  profile: boolean;
+  stack(): Promise<Stack>;
+  /** the campaign with 80,000 enterprises and 20,000 tasks, seeded once (bench/summary.ts) */
+  seeded(): Promise<Awaited<ReturnType<typeof seedSummaryData>>>;
 }
 
 /**
- * The draw as the service runs it: /抽取 (preview) and 确认 (up to its answer; the dispatch is not timed) over 12,000
- * enterprises through the operations and the database, with a probe measuring the longest time the event loop was
- * held (the in-process database included).
+ * The measurements, in the order they run. `npm run bench -- <name> …` runs only the named ones (and writes no
+ * bench-results.json). To add one, add an entry: a measurement that needs processes of its own (e.g. several
+ * services) starts and stops them itself and ignores the context.
  */
-async function benchDrawService(): Promise<Result[]> {
-  const h = await startHarness({ dbPrefix: 'benchdraw' });
-  try {
-    const conn = h.service.db.connection;
-    const data = generateSampleData({ year: 2024, enterprises: 12_000, seed: 7 });
-    await enterpriseModel(conn).bulkWrite(data.enterprises.map(enterpriseUpsert));
-    await staffModel(conn).bulkWrite(data.staff.map(staffUpsert));
-    await createCampaign(conn, { name: '基准专项', year: 2024, from: '2024-03-15', to: '2024-10-31', ratio: 0.25 });
-    const liaison = data.staff.find((x) => x.roles.includes('联络员') && x.county === '市局')!;
-    const actor = { openId: liaison.openId, roles: liaison.roles, county: liaison.county };
-    const measure = async <T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; longest: number }> => {
-      let last = performance.now();
-      let longest = 0;
-      const probe = setInterval(() => {
-        const now = performance.now();
-        longest = Math.max(longest, now - last);
-        last = now;
-      }, 1);
-      const t0 = performance.now();
-      const value = await fn();
-      const seconds = (performance.now() - t0) / 1000;
-      clearInterval(probe);
-      return { value, seconds, longest };
-    };
-    const now = new Date('2024-03-14T02:00:00Z');
-    const preview = await measure(() => previewDraw(conn, now, { actor, actorName: liaison.name }));
-    if (!preview.value.ok) throw new Error(`bench preview refused: ${preview.value.reason}`);
-    const drawId = preview.value.draw._id;
-    await h.service.outbox.stop();
-    const confirm = await measure(async () => {
-      const c = await confirmDraw(conn, h.service.outbox, now, { actor, drawId });
-      if (!c.ok) throw new Error(`bench confirm refused: ${c.reason}`);
-      return c;
-    });
-    await confirm.value.dispatch.catch(() => undefined);
-    return [
-      { name: 'draw_preview_12k_s', value: round(preview.seconds, 2), unit: 's' },
-      { name: 'draw_preview_12k_longest_block_ms', value: round(preview.longest, 1), unit: 'ms' },
-      { name: 'draw_confirm_12k_s', value: round(confirm.seconds, 2), unit: 's' },
-      { name: 'draw_confirm_12k_longest_block_ms', value: round(confirm.longest, 1), unit: 'ms' },
-    ];
-  } finally {
-    await h.close();
-  }
-}
+const MEASUREMENTS: { name: string; run(ctx: Context): Promise<Result[]> }[] = [
+  { name: 'draw', run: async () => [...(await benchDraw()), ...(await benchDrawService())] },
+  // first of those using the stack, while nothing else has been sent: the limits' windows are empty
+  { name: 'outbox', run: async (ctx) => benchOutbox((await ctx.stack()).conn, (await ctx.stack()).emulator) },
+  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), (await ctx.seeded()) !== undefined) },
+  { name: 'summary', run: async (ctx) => benchSummary((await ctx.stack()).conn, await ctx.seeded()) },
+];
 
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const profile = args.includes('--profile');
+  const only = args.filter((a) => !a.startsWith('--'));
+  const unknown = only.filter((a) => !MEASUREMENTS.some((m) => m.name === a));
+  if (unknown.length > 0) throw new Error(`unknown measurement ${unknown.join(', ')}; known: ${MEASUREMENTS.map((m) => m.name).join(', ')}`);
   const results: Result[] = [];
-  process.stdout.write('draw …\n');
-  results.push(...(await benchDraw()));
-  results.push(...(await benchDrawService()));
-  if (process.argv[2] === 'draw') {
-    // `npm run bench -- draw`: the draw figures only (nothing written)
-    for (const r of results) process.stdout.write(`${r.name}  ${r.value} ${r.unit}\n`);
-    return;
-  }
-  // Feishu's own timing: a callback slower than 3 s counts as an error here.
-  const h = await startHarness({ dbPrefix: 'bench', productionDeadlines: true });
-  let mongo = 'wire-server';
+  const load = os.loadavg();
+  let stack: Promise<Stack> | undefined;
+  let seeded: ReturnType<Context['seeded']> | undefined;
+  const ctx: Context = {
+    profile,
+    stack: () =>
+      (stack ??= startStack(profile).then((s) => {
+        say(`run directory (logs${profile ? ', profiles' : ''}): ${s.runDir}`);
+        return s;
+      })),
+    seeded: () =>
+      (seeded ??= ctx.stack().then((s) => {
+        say('seeding 80,000 enterprises and 20,000 tasks …');
+        return seedSummaryData(s.conn);
+      })),
+  };
   try {
-    if (h.mongo.kind === 'external') {
-      const info = await h.service.db.connection.db!.admin().command({ buildInfo: 1 });
-      mongo = String(info.version);
+    for (const m of MEASUREMENTS) {
+      if (only.length > 0 && !only.includes(m.name)) continue;
+      say(`${m.name} …`);
+      results.push(...(await m.run(ctx)));
     }
-    process.stdout.write('callbacks …\n');
-    results.push(...(await benchCallbacks(h)));
-    process.stdout.write('outbox …\n');
-    results.push(...(await benchOutbox(h)));
-    process.stdout.write('summary …\n');
-    results.push(...(await benchSummary(h)));
+    const s = stack ? await stack : undefined;
+    const report = {
+      machine: {
+        cpus: os.cpus().length,
+        node: process.version,
+        mongo: s?.mongo ?? 'wire-server',
+        // the machine is shared: its load before and after the run, for reading the figures
+        loadavg: { before: load.map((x) => round(x, 2)), after: os.loadavg().map((x) => round(x, 2)) },
+      },
+      command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
+      results,
+    };
+    if (only.length === 0) writeFileSync('bench-results.json', `${JSON.stringify(report, null, 2)}\n`);
+    const width = Math.max(...results.map((r) => r.name.length));
+    say(`\n${'name'.padEnd(width)}  value`);
+    for (const r of results) say(`${r.name.padEnd(width)}  ${r.value} ${r.unit}`);
+    say(`\nload average before: ${load.map((x) => x.toFixed(2)).join(' ')}, after: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    if (only.length === 0) say('bench-results.json written');
   } finally {
-    await h.close();
+    if (stack) await (await stack).close();
   }
-  const report = { machine: { cpus: os.cpus().length, node: process.version, mongo }, results };
-  writeFileSync('bench-results.json', `${JSON.stringify(report, null, 2)}\n`);
-  const width = Math.max(...results.map((r) => r.name.length));
-  process.stdout.write(`\n${'name'.padEnd(width)}  value\n`);
-  for (const r of results) process.stdout.write(`${r.name.padEnd(width)}  ${r.value} ${r.unit}\n`);
-  process.stdout.write('\nbench-results.json written\n');
 }
 
 main().catch((err: unknown) => {

@@ -12,23 +12,14 @@
 import { performance } from 'node:perf_hooks';
 import mongoose, { Types } from 'mongoose';
 import { startWireServer } from '../src/store/embedded';
+import { mulberry32 } from '../src/domain/prng';
 
 const DOCS = 20_000;
 const BATCH = 2_000;
 const COUNTIES = ['盐湖区', '永济市', '河津市', '临猗县', '万荣县', '闻喜县', '稷山县', '新绛县', '绛县', '垣曲县', '夏县', '平陆县', '芮城县', '开发区'];
 const STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示'];
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);

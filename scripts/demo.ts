@@ -20,6 +20,7 @@ import type { SeededRegistries } from '../test/support/registries';
 import { enterprisesCsv, holidays2027, xlsxBytes } from '../test/support/setupFiles';
 import type { TaskDoc } from '../src/store/task';
 import { demoClosure, demoCountyReport, demoExtraChecklist } from './demoOutcomes';
+import { fileMessagesTo, waitForBotFiles } from './demoFiles';
 
 const OUT_DIR = 'out';
 /** Monday 2024-05-06, 09:30 in 运城 */
@@ -61,16 +62,6 @@ function cardLines(card: unknown): string[] {
 
 function showCard(card: unknown): void {
   for (const l of cardLines(card)) process.stdout.write(`    │ ${l}\n`);
-}
-
-/** Files the bot uploaded that match, once at least `count` of them are there. */
-async function waitForFiles(h: Harness, match: (f: { file_name: string }) => boolean, count: number) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const files = h.emulator.files().filter(match);
-    if (files.length >= count || Date.now() > deadline) return files;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function botReplyTo(h: Harness, messageId: string) {
@@ -290,9 +281,10 @@ async function main(): Promise<void> {
 
     process.stdout.write('\n———— 文书导出与公示页 ————\n');
     const exporter = { name: `${lead.name}（组长）`, openId: lead.openId };
-    const exported = await userSays(h, exporter, `/导出 ${task.enterprise.licenceNo}`);
-    void exported;
-    const docs = await waitForFiles(h, (f) => f.file_name.endsWith('.docx'), 3);
+    const exportMark = fileMessagesTo(h.emulator, exporter.openId);
+    await userSays(h, exporter, `/导出 ${task.enterprise.licenceNo}`);
+    // 附件1–3 of this task, as the bot generated and sent them to the 组长 (not files users uploaded, not earlier exports)
+    const docs = await waitForBotFiles(h.emulator, exporter.openId, exportMark, 3, (f) => f.file_name.endsWith('.docx'));
     for (const f of docs) {
       const file = path.join(OUT_DIR, f.file_name);
       writeFileSync(file, f.data);
@@ -303,8 +295,10 @@ async function main(): Promise<void> {
     if (leaderStaff) {
       const leaderUser = { name: `${leaderStaff.name}（局领导）`, openId: leaderStaff.openId };
       await userSays(h, leaderUser, '/进度');
+      const summaryMark = fileMessagesTo(h.emulator, leaderUser.openId);
       await userSays(h, leaderUser, '/汇总');
-      const [sheet] = await waitForFiles(h, (f) => f.file_name.endsWith('.xlsx'), 1);
+      // the 附件5 summary the bot generated for the 领导 (the store also holds the staff registry a user sent as .xlsx)
+      const [sheet] = await waitForBotFiles(h.emulator, leaderUser.openId, summaryMark, 1, (f) => f.file_name.startsWith('附件5') && f.file_name.endsWith('.xlsx'));
       if (sheet) {
         const file = path.join(OUT_DIR, sheet.file_name);
         writeFileSync(file, sheet.data);

@@ -10,6 +10,7 @@ import { cardText, findButtons } from '../src/sandbox/client';
 import type { SeededRegistries } from '../test/support/registries';
 import type { Harness } from '../test/support/harness';
 import { taskModel, type TaskDoc } from '../src/store/task';
+import { fileMessagesTo, waitForBotFiles } from './demoFiles';
 
 type Show = (card: unknown) => void;
 type Say = (who: string, text: string) => void;
@@ -32,25 +33,16 @@ async function click(h: Harness, io: DemoIo, who: { name: string; openId: string
   return res;
 }
 
+/** Save what the bot sent `to` (at least `count` files after the mark `since`) under out/. */
 async function saveFiles(h: Harness, io: DemoIo, to: string, count: number, since: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const msgs = h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === to).slice(since);
-    if (msgs.length >= count || Date.now() > deadline) {
-      for (const m of msgs) {
-        const f = h.emulator.files().find((x) => x.file_key === (m.content as { file_key?: string }).file_key);
-        if (!f) continue;
-        const file = path.join(io.outDir, f.file_name);
-        writeFileSync(file, f.data);
-        io.say('机器人', `（文件）${f.file_name}，已保存到 ${file}`);
-      }
-      return;
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  for (const f of await waitForBotFiles(h.emulator, to, since, count)) {
+    const file = path.join(io.outDir, f.file_name);
+    writeFileSync(file, f.data);
+    io.say('机器人', `（文件）${f.file_name}，已保存到 ${file}`);
   }
 }
 
-const filesSoFar = (h: Harness, to: string) => h.emulator.messages().filter((m) => m.msg_type === 'file' && m.receive_id === to).length;
+const filesSoFar = (h: Harness, to: string) => fileMessagesTo(h.emulator, to);
 
 /** 无法正常检查：通过登记的住所（经营场所）无法联系. */
 export async function demoClosure(h: Harness, io: DemoIo, task: TaskDoc, reg: SeededRegistries): Promise<void> {

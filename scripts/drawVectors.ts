@@ -53,6 +53,8 @@ function person(n: number, roles: StaffInput['roles'], county: string, over: Par
 const CAMPAIGN: CampaignRef = { id: '66f0000000000000000000a1', name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查（示例）', year: 2024 };
 const LIAISON = { openId: 'ou_vectorliaison', name: '市局联络员' };
 const BOT = (n: number): string => `${n}`.repeat(64).slice(0, 64).replace(/[^0-9a-f]/g, 'a');
+/** a vector's blind (§3.1): "b1b1…", "b2b2…" */
+const BLIND = (n: number): string => `b${n}`.repeat(64).slice(0, 64);
 
 /** Registry of the first two vectors: 3 counties, both categories, every class, an expired and a duplicate licence. */
 function registryA(): { enterprises: Enterprise[]; staff: StaffInput[] } {
@@ -99,11 +101,64 @@ function registryA(): { enterprises: Enterprise[]; staff: StaffInput[] } {
   return { enterprises, staff };
 }
 
-function params(over: { campaign?: number; team?: Parameters['team'] extends infer T ? Partial<T> : never } = {}): Parameters {
+function params(
+  over: { campaign?: number; risk?: { A: number; B: number; C: number; D: number }; team?: Parameters['team'] extends infer T ? Partial<T> : never } = {},
+): Parameters {
   return buildParameters(
-    { from: '2024-03-15', ratio: over.campaign ?? 0.6, riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 }, excludeOwnCounty: true },
+    { from: '2024-03-15', ratio: over.campaign ?? 0.6, riskRatios: over.risk ?? { A: 0.2, B: 0.25, C: 0.5, D: 1 }, excludeOwnCounty: true },
     over.team ?? {},
   );
+}
+
+/**
+ * Registry of the tie-break vector (v04): two firms in each of the eight strata (so every top-up is decided by the
+ * top-up order), a firm registered three times (equal 有效期止 with a larger and an equal 许可证编号), 电线电缆 firms for
+ * four experts of one product unit on two business lines, and city and county 执法人员 for the extra officer slot.
+ */
+function registryTies(): { enterprises: Enterprise[]; staff: StaffInput[] } {
+  const Y = '140802'; // 盐湖区
+  const J = '140881'; // 永济市
+  const H = '140882'; // 河津市
+  const counties: [string, string][] = [
+    [Y, '盐湖区'],
+    [J, '永济市'],
+    [H, '河津市'],
+  ];
+  const enterprises: Enterprise[] = [];
+  let serial = 100;
+  for (const category of ['工业产品', '食品相关产品'] as const) {
+    for (const riskClass of ['A', 'B', 'C', 'D'] as const) {
+      for (let i = 0; i < 2; i++) {
+        serial++;
+        const [region, county] = counties[serial % 3]!;
+        const product = category === '工业产品' ? '电线电缆' : '食品用纸包装容器等制品';
+        enterprises.push(firm(region, serial, { county, product, category, riskClass }));
+      }
+    }
+  }
+  // Firm 101 three times with one 有效期止: the smallest 许可证编号 stays (registry row 2); of two rows equal in both,
+  // the earlier (row 2, not row 3, which has another name).
+  const dup = enterprises[0]!;
+  enterprises.splice(0, 1, { ...dup, licenceNo: '（晋）XK00-000-00900' }, { ...dup }, { ...dup, name: '测试企业101有限公司（重复登记）' });
+  // Missing values are written as "" in the exclusion row (§2.2): no 信用风险等级, no 有效期止.
+  enterprises.push({ ...firm(J, 120, { county: '永济市', product: '电线电缆', category: '工业产品', riskClass: 'A' }), riskClass: undefined, validTo: null } as unknown as Enterprise);
+  const staff: StaffInput[] = [
+    person(21, ['组长'], '市局'),
+    person(22, ['组长'], '市局', { businessLine: '综合执法' }),
+    person(23, ['执法人员'], '市局'),
+    // 业务口 of white space only is null (U+FEFF is white space, §1); U+0085 is not (Python's str.strip would say it is)
+    person(24, ['执法人员'], '市局', { businessLine: '\ufeff\u3000' }),
+    person(25, ['执法人员'], '盐湖区'),
+    person(26, ['执法人员'], '永济市'),
+    person(27, ['执法人员'], '河津市'),
+    person(28, ['执法人员'], '河津市', { businessLine: '\u0085' }),
+    person(31, ['专家'], '市局', { expertise: '电线电缆' }),
+    person(32, ['专家'], '市局', { expertise: '电线电缆' }),
+    person(33, ['专家'], '市局', { expertise: '电线电缆', businessLine: '综合执法' }),
+    person(34, ['专家'], '市局', { expertise: '电线电缆', businessLine: '综合执法' }),
+    person(14, ['联络员'], '市局', { openId: LIAISON.openId, name: LIAISON.name }),
+  ];
+  return { enterprises, staff };
 }
 
 export interface Vector {
@@ -116,8 +171,9 @@ export interface Vector {
 
 function intermediate(d: SimulatedDraw, p: Parameters): Record<string, unknown> {
   const seed = d.computed.result.seed;
-  const select = keyedScore(seed, 'select');
-  const order = keyedScore(seed, 'team-order');
+  const blind = d.prepared.blind;
+  const select = keyedScore(seed, 'select', blind);
+  const order = keyedScore(seed, 'team-order', blind);
   const chosen = new Map(d.computed.selected.map((s) => [s.row.uscc, s]));
   return {
     population: d.prepared.population,
@@ -128,7 +184,7 @@ function intermediate(d: SimulatedDraw, p: Parameters): Record<string, unknown> 
     commitment: d.commitment,
     commitmentHash: commitmentHash(d.commitment),
     seed,
-    keys: Object.fromEntries((['select', 'team-order', 'leader', 'officer', 'expert'] as const).map((l) => [l, derivedKey(seed, l)])),
+    keys: Object.fromEntries((['select', 'team-order', 'leader', 'officer', 'expert'] as const).map((l) => [l, derivedKey(seed, l, blind)])),
     selectionScores: STRATA.map((s) => ({
       stratum: stratumName(s),
       firms: d.prepared.population
@@ -161,6 +217,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff: reg.staff,
       botValue: BOT(1),
+      blind: BLIND(1),
       entropy: '2024031503',
       liaison: LIAISON,
       commitAt: t('2024-03-14T01:00:00.000Z'),
@@ -188,6 +245,7 @@ export function buildVectors(): Vector[] {
         enterprises: reg.enterprises,
         staff: reg.staff,
         botValue: BOT(2),
+        blind: BLIND(2),
         entropy: '',
         liaison: LIAISON,
         commitAt: t('2024-03-14T01:00:00.000Z'),
@@ -195,7 +253,7 @@ export function buildVectors(): Vector[] {
       }),
     );
     const log: HashedLogEntry[] = [...first.log];
-    const prepared = runSync(prepareSteps(reg.enterprises, reg.staff, p));
+    const prepared = runSync(prepareSteps(reg.enterprises, reg.staff, p, BLIND(3)));
     const cancelled = commitmentOf(prepared, CAMPAIGN, 2, BOT(3), null);
     const c = nextEntry(log.at(-1)!, CAMPAIGN.id, t('2024-03-15T02:00:00.000Z'), 'commit', {
       ...commitData('66f0000000000000000000c2', cancelled, p, LIAISON.openId, '一名组长调离'),
@@ -218,6 +276,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff: reg.staff,
       botValue: BOT(4),
+      blind: BLIND(4),
       entropy: '065/24065',
       source,
       reason: '一名组长调离，重新抽取',
@@ -257,6 +316,7 @@ export function buildVectors(): Vector[] {
       enterprises: reg.enterprises,
       staff,
       botValue: BOT(5),
+      blind: BLIND(5),
       entropy: 'abc.123',
       liaison: LIAISON,
       commitAt: t('2024-03-14T01:00:00.000Z'),
@@ -266,6 +326,36 @@ export function buildVectors(): Vector[] {
     vectors.push({
       name: 'v03-shortages',
       description: '人员不足：每组2名执法人员（其中1名县区人员）、必须配专家、工作量无余量；出现组长、县区执法人员、执法人员、专家各类缺员。',
+      inputs: { ...input, commitAt: input.commitAt.toISOString(), revealAt: input.revealAt.toISOString(), source: null },
+      intermediate: intermediate(d, p),
+      bundles: { internal: d.internal, public: d.public },
+    });
+  }
+  // 4. The tie-breaks: top-up order, duplicate licences, the expert key (no tier), the extra officer pool.
+  {
+    const reg = registryTies();
+    const p = params({ campaign: 0.65, risk: { A: 0.2, B: 0.2, C: 0.2, D: 0.2 }, team: { officers: 2, countyOfficers: 1 } });
+    const input = {
+      drawId: '66f0000000000000000000e1',
+      campaign: { ...CAMPAIGN, id: '66f0000000000000000000a4' },
+      parameters: p,
+      enterprises: reg.enterprises,
+      staff: reg.staff,
+      botValue: BOT(6),
+      blind: BLIND(6),
+      entropy: 'ties',
+      liaison: LIAISON,
+      commitAt: t('2024-03-14T01:00:00.000Z'),
+      revealAt: t('2024-03-14T01:03:00.000Z'),
+    };
+    const d = runSync(simulateSteps(input));
+    vectors.push({
+      name: 'v04-tie-breaks',
+      description:
+        '平局与取舍规则：8个分层各2家企业、各类比例均为20%、全市比例65%，逐家补足的3家依次给工业产品D、食品相关产品D、工业产品C（补足顺序）；' +
+        '同一企业登记3次且有效期止相同，保留许可证编号较小者、编号也相同时保留登记在前者；4名同一产品单元的专家分属两个业务口（专家不按业务口分先后）；' +
+        '每组2名执法人员，第2名从全部执法人员（市局和县区）中选；缺少信用风险等级和有效期止的企业在排除名单中写为空文本；' +
+        '业务口仅含空白（U+FEFF、U+3000）记为null，U+0085不是空白。',
       inputs: { ...input, commitAt: input.commitAt.toISOString(), revealAt: input.revealAt.toISOString(), source: null },
       intermediate: intermediate(d, p),
       bundles: { internal: d.internal, public: d.public },

@@ -40,6 +40,11 @@ export interface Config {
    * besides anyone the staff registry names. Optional; loadConfig always sets it.
    */
   adminOpenIds?: readonly string[];
+  /**
+   * SPOTCHECK_BENCH=1: the figures `npm run bench` reads from this process (platform/benchProbe.ts). Refused in
+   * production. Optional; loadConfig always sets it.
+   */
+  benchProbe?: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -155,5 +160,9 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `“${logLevel}”无效，应为 fatal、error、warn、info、debug、trace 或 silent`);
   }
   const adminOpenIds = parseAdminOpenIds(nonEmpty(env, 'ADMIN_OPEN_IDS'));
-  return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel, adminOpenIds };
+  const bench = nonEmpty(env, 'SPOTCHECK_BENCH');
+  if (bench !== undefined && bench !== '0' && bench !== '1') throw new ConfigError('SPOTCHECK_BENCH', `“${bench}”无效，应为 1（开启基准测试探针）或 0`);
+  const benchProbe = bench === '1';
+  if (benchProbe && production) throw new ConfigError('SPOTCHECK_BENCH', '基准测试探针只用于 npm run bench，生产环境（NODE_ENV=production）不得开启');
+  return { port, production, mongodbUri, lark, dataDir: nonEmpty(env, 'SPOTCHECK_DATA_DIR') ?? 'data', logLevel, adminOpenIds, benchProbe };
 }

@@ -144,7 +144,8 @@ export const POLICY: Readonly<Record<TaskAction, Readonly<Record<Subject, Rule>>
   proposeClosure: /*   */ [T, T, T, F, F, F, F, F, F, F, F, F],
   confirmClosure: /*   */ [T, F, F, F, F, 'ifTeamHasNoLeader', F, F, F, F, F, F],
   uploadSignaturePage: [T, T, T, F, F, F, F, F, F, F, F, F],
-  confirmRectification: [F, F, F, T, F, 'ifCountyHasNoLiaison', F, F, F, F, F, F],
+  // 附件2 is the county's on-site confirmation: no stand-in (a county without a 联络员 is told to register one).
+  confirmRectification: [F, F, F, T, F, F, F, F, F, F, F, F],
   recordDisposal: /*   */ [F, F, F, T, F, 'ifCountyHasNoLiaison', F, F, F, F, F, F],
   recordPublication: /**/ [T, T, F, T, F, 'ifCountyHasNoLiaison', F, F, F, F, F, F],
   viewFollowUp: /*     */ [T, T, T, T, F, T, T, T, F, T, F, F],

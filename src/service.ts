@@ -13,6 +13,7 @@ import { createMessageFileSource } from './platform/messageFiles';
 import { startCalendarSync } from './operations/setup/calendarSync';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
 import { Outbox, type OutboxOptions } from './platform/outbox';
+import { BenchProbe } from './platform/benchProbe';
 import { platformTenantLookup, TenantGuard } from './platform/origin';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
@@ -48,6 +49,9 @@ export interface ServiceOptions {
 export async function startService(config: Config, log: Logger, opts: ServiceOptions = {}): Promise<Service> {
   const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service' });
   const conn = db.connection;
+  // npm run bench only (SPOTCHECK_BENCH=1, refused in production): CPU, memory and commands per callback
+  const probe = config.benchProbe ? new BenchProbe() : undefined;
+  probe?.watch(conn);
   await ensureIndexes(conn, log).catch(async (err: unknown) => {
     await db.close().catch(() => undefined);
     throw err;
@@ -92,6 +96,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
         ? larkWebhook({ encryptKey: lark.encryptKey, verificationToken: lark.verificationToken, appId: lark.appId, tenant, dispatcher, log })
         : undefined,
     extra: opts.web?.middleware,
+    probe: probe?.middleware(),
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = web.listen(config.port, () => resolve(s));

@@ -14,6 +14,7 @@ Exit status 0 when everything matches; otherwise each failure is printed with it
 import hashlib
 import hmac
 import json
+import os
 import re
 import sys
 from datetime import datetime, timezone, timedelta
@@ -31,6 +32,9 @@ CLASSES = ['A', 'B', 'C', 'D']
 ROLE_ORDER = ['组长', '执法人员', '专家', '联络员', '领导']
 ZERO = '0' * 64
 MAX_SAFE = 2 ** 53 - 1
+# For the project's test that the vectors pin every tie-break (test/unit/draw2/vectors.test.ts) only: changes one rule
+# of the spec, so that the test can show a vector then fails. Unset in any real use.
+MUTATE = os.environ.get('SPOTCHECK_DRAW_MUTATE', '')
 
 
 # ---- §1 encodings ------------------------------------------------------------------------------------------------
@@ -105,6 +109,25 @@ def hmac_hex(key, message):
     return hmac.new(key, message.encode('utf-8'), hashlib.sha256).hexdigest()
 
 
+def Hk(blind, value):
+    """§2: a registry list's hash: HMAC keyed with the blind's 32 bytes over JCS(value); without a blind (§12.1) SHA-256."""
+    if blind is None:
+        return Hv(value)
+    return hmac.new(bytes.fromhex(blind), jcs(value).encode('utf-8'), hashlib.sha256).hexdigest()
+
+
+# §1 white space: what ECMAScript's trim removes (not Python's str.strip, which differs)
+WS = '\t\n\x0b\x0c\r \u00a0\u1680' + ''.join(chr(c) for c in range(0x2000, 0x200b)) + '\u2028\u2029\u202f\u205f\u3000\ufeff'
+
+
+def trim(s):
+    return s.strip() if MUTATE == 'whitespace' else s.strip(WS)
+
+
+def is_hex64(v):
+    return isinstance(v, str) and re.fullmatch('[0-9a-f]{64}', v) is not None
+
+
 def ceil_div(a, b):
     return (a + b - 1) // b
 
@@ -139,17 +162,21 @@ def split_registry(rows, start):
     """§2.1–2.2: population and exclusions from registry rows."""
     exclusions, candidates, best = [], [], {}
 
+    def text(v):
+        # §2.2: a missing value (absent, null, not text) is written as the empty text
+        return str(v) if MUTATE == 'missing-text' else v if isinstance(v, str) else ''
+
     def ex(r, reason):
-        return {'uscc': str(r['uscc']), 'licenceNo': str(r['licenceNo']), 'category': str(r['category']),
-                'riskClass': str(r['riskClass']), 'validTo': str(r['validTo']), 'reason': reason}
+        return {'uscc': text(r.get('uscc')), 'licenceNo': text(r.get('licenceNo')), 'category': text(r.get('category')),
+                'riskClass': text(r.get('riskClass')), 'validTo': text(r.get('validTo')), 'reason': reason}
     for r in rows:
-        if not valid_uscc(r['uscc']):
+        if not valid_uscc(r.get('uscc')):
             exclusions.append(ex(r, 'invalid-code'))
-        elif r['category'] not in CATEGORIES:
+        elif r.get('category') not in CATEGORIES:
             exclusions.append(ex(r, 'invalid-category'))
-        elif r['riskClass'] not in CLASSES:
+        elif r.get('riskClass') not in CLASSES:
             exclusions.append(ex(r, 'invalid-class'))
-        elif not valid_date(r['validTo']):
+        elif not valid_date(r.get('validTo')):
             exclusions.append(ex(r, 'invalid-date'))
         elif r['validTo'] < start:
             exclusions.append(ex(r, 'expired'))
@@ -157,6 +184,11 @@ def split_registry(rows, start):
             candidates.append(r)
             k = best.get(r['uscc'])
             if k is None or r['validTo'] > k['validTo'] or (r['validTo'] == k['validTo'] and u16(r['licenceNo']) < u16(k['licenceNo'])):
+                if not (MUTATE == 'duplicate-licence' and k is not None and r['validTo'] == k['validTo']):
+                    best[r['uscc']] = r
+            elif MUTATE == 'duplicate-licence' and r['validTo'] == k['validTo'] and u16(r['licenceNo']) > u16(k['licenceNo']):
+                best[r['uscc']] = r
+            elif MUTATE == 'duplicate-order' and r['validTo'] == k['validTo'] and r['licenceNo'] == k['licenceNo']:
                 best[r['uscc']] = r
     population = []
     for r in candidates:
@@ -176,9 +208,12 @@ def staff_rows(people):
         if not any(r in s['roles'] for r in ('组长', '执法人员', '专家')):
             continue
         def opt(v):
-            return v if isinstance(v, str) and v.strip() != '' else None
-        out.append({'openId': s['openId'], 'name': s['name'], 'roles': [r for r in ROLE_ORDER if r in s['roles']],
-                    'unit': s['unit'], 'county': s['county'], 'businessLine': opt(s.get('businessLine')),
+            return v if isinstance(v, str) and trim(v) != '' else None
+
+        def text(v):
+            return v if isinstance(v, str) else ''
+        out.append({'openId': s['openId'], 'name': text(s.get('name')), 'roles': [r for r in ROLE_ORDER if r in s['roles']],
+                    'unit': text(s.get('unit')), 'county': s['county'], 'businessLine': opt(s.get('businessLine')),
                     'expertise': opt(s.get('expertise')), 'avoid': sorted(set(s.get('avoid') or []), key=u16)})
     out.sort(key=lambda r: u16(r['openId']))
     return out
@@ -268,14 +303,20 @@ def derive_seed(commitment_hash, bot_value, entropy):
     return Hv({'algorithm': ALG, 'botValue': bot_value, 'commitment': commitment_hash, 'entropy': entropy})
 
 
-def key(seed_hex, label):
-    return hmac.new(bytes.fromhex(seed_hex), (ALG + '|' + label).encode('utf-8'), hashlib.sha256).digest()
+def key(seed_hex, label, blind):
+    """K(label) = HMAC(seed bytes, "spotcheck-draw/2|" + label + "|" + blind hex); without a blind (§12.1) no suffix."""
+    msg = ALG + '|' + label + ('' if blind is None else '|' + blind)
+    return hmac.new(bytes.fromhex(seed_hex), msg.encode('utf-8'), hashlib.sha256).digest()
 
 
 # ---- §4 counts -----------------------------------------------------------------------------------------------------
 
 STRATA = [(c, r) for c in CATEGORIES for r in CLASSES]
 TOP_UP = [(c, r) for r in reversed(CLASSES) for c in CATEGORIES]
+if MUTATE == 'topup-class':
+    TOP_UP = [(c, r) for r in CLASSES for c in CATEGORIES]
+elif MUTATE == 'topup-category':
+    TOP_UP = [(c, r) for r in reversed(CLASSES) for c in reversed(CATEGORIES)]
 
 
 def counts_from_sizes(sizes, p):
@@ -308,11 +349,11 @@ def counts_from_sizes(sizes, p):
 
 # ---- §5–§7 the draw ------------------------------------------------------------------------------------------------
 
-def compute(population, staff, p, seed, catalogue):
+def compute(population, staff, p, seed, catalogue, blind):
     """Returns (result, details) where details hold the scores for the vectors."""
     sizes = [sum(1 for r in population if (r['category'], r['riskClass']) == s) for s in STRATA]
     counts = counts_from_sizes(sizes, p)
-    k_select = key(seed, 'select')
+    k_select = key(seed, 'select', blind)
     scores = {r['uscc']: hmac_hex(k_select, r['uscc']) for r in population}
     selected, ranks = [], {}
     for i, s in enumerate(STRATA):
@@ -348,7 +389,7 @@ def compute(population, staff, p, seed, catalogue):
     cap_x = {i: (max(ceil_div(demand.get(c, 0), supply[c]) for c in exp_res[i][1]) + slack) if exp_res[i][1] else 0 for i in X}
 
     load_l, load_o, load_x = [0] * len(staff), [0] * len(staff), [0] * len(staff)
-    k_order, k_leader, k_officer, k_expert = (key(seed, x) for x in ('team-order', 'leader', 'officer', 'expert'))
+    k_order, k_leader, k_officer, k_expert = (key(seed, x, blind) for x in ('team-order', 'leader', 'officer', 'expert'))
     order = sorted(selected, key=lambda r: (hmac_hex(k_order, r['uscc']), u16(r['uscc'])))
     own = team_p['excludeOwnCounty']
 
@@ -391,7 +432,8 @@ def compute(population, staff, p, seed, catalogue):
             shortages.append({'no': n, 'role': 'countyOfficer', 'needed': cc, 'assigned': len(officers), 'blocking': True})
         county_done = len(officers)
         for _ in range(k - cc):
-            o = choose(O, f, team, load_o, lambda i: cap_o, k_officer, True)
+            pool = Oc if MUTATE == 'extra-pool-county' else [i for i in O if staff[i]['county'] == CITY] if MUTATE == 'extra-pool-city' else O
+            o = choose(pool, f, team, load_o, lambda i: cap_o, k_officer, True)
             if o is None:
                 break
             officers.append(o)
@@ -404,10 +446,10 @@ def compute(population, staff, p, seed, catalogue):
             ft, fc = firm_res[f['uscc']]
             unit = [i for i in X if exp_res[i][0] & ft]
             cls = [i for i in X if not (exp_res[i][0] & ft) and (exp_res[i][1] & fc)]
-            expert = choose(unit, f, team, load_x, lambda i: cap_x[i], k_expert, False)
+            expert = choose(unit, f, team, load_x, lambda i: cap_x[i], k_expert, MUTATE == 'expert-tier')
             level = 'unit' if expert is not None else None
             if expert is None:
-                expert = choose(cls, f, team, load_x, lambda i: cap_x[i], k_expert, False)
+                expert = choose(cls, f, team, load_x, lambda i: cap_x[i], k_expert, MUTATE == 'expert-tier')
                 level = 'class' if expert is not None else None
             if expert is None:
                 shortages.append({'no': n, 'role': 'expert', 'needed': 1, 'assigned': 0, 'blocking': team_p['expertMode'] == 'required'})
@@ -488,6 +530,106 @@ def check_reasons(P, log):
             P.check(isinstance(e['data'].get('reason'), str) and e['data']['reason'].strip() != '', 'attempt.reason', 'entry %d: a redraw without a reason' % (i + 1))
 
 
+KINDS = ('commit', 'void', 'reveal', 'platform')
+VOID_REASONS = ('cancelled', 'replaced', 'registry-changed', 'redraw-race')
+REF = re.compile('[0-9a-f]{16}')
+
+
+def is_int(v, low):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low
+
+
+def check_entries(P, log):
+    """chain.kind, attempt, log.by, reveal.supersedes (§10): each entry by its kind."""
+    commits, revealed, confirmed = {}, set(), []
+    for i, e in enumerate(log):
+        n = i + 1
+        if not isinstance(e, dict) or not isinstance(e.get('data'), dict):
+            continue
+        d, kind = e['data'], e.get('kind')
+        if kind not in KINDS:
+            P.add('chain.kind', 'entry %d has the unknown kind %r' % (n, kind))
+            continue
+        need = [('drawId', lambda v: isinstance(v, str) and v != ''), ('attempt', lambda v: is_int(v, 1))]
+        if kind in ('commit', 'reveal', 'platform'):
+            P.check(isinstance(d.get('by'), str) and REF.fullmatch(d['by']) is not None, 'log.by', 'entry %d: by is not a person ref' % n)
+        text_or_null = lambda v: v is None or isinstance(v, str)
+        ints = lambda v: isinstance(v, list) and all(is_int(x, 1) for x in v)
+        if kind == 'commit':
+            need += [('reason', text_or_null), ('commitment', lambda v: isinstance(v, dict)), ('parameters', lambda v: isinstance(v, dict)),
+                     ('commitmentHash', is_hex64)]
+        elif kind == 'void':
+            need += [('reason', lambda v: v in VOID_REASONS), ('note', lambda v: isinstance(v, str))]
+        elif kind == 'reveal':
+            need += [('commitSeq', lambda v: is_int(v, 1)), ('commitmentHash', is_hex64), ('botValue', is_hex64),
+                     ('entropy', lambda v: isinstance(v, str)), ('seed', is_hex64), ('resultHash', is_hex64), ('supersedes', ints)]
+            if 'publicHash' in d or 'names' in d:
+                need += [('publicHash', is_hex64), ('names', lambda v: v in ('names', 'pseudonyms'))]
+        else:
+            need += [('algorithm', lambda v: v == PLATFORM_ALG), ('source', lambda v: v == PLATFORM_SOURCE), ('reason', text_or_null),
+                     ('file', lambda v: isinstance(v, dict) and isinstance(v.get('name'), str) and is_int(v.get('size'), 0) and is_hex64(v.get('sha256'))),
+                     ('firms', lambda v: is_int(v, 0)), ('resultHash', is_hex64), ('selectionHash', is_hex64), ('teamsHash', is_hex64),
+                     ('supersedes', ints)]
+        bad = [f for f, ok in need if not ok(d.get(f))]
+        if kind == 'commit' and not bad:
+            if Hv(d['commitment']) != d['commitmentHash']:
+                bad.append('commitmentHash')
+            if d['commitment'].get('attempt') != d['attempt']:
+                bad.append('commitment.attempt')
+        if bad:
+            P.add('chain.kind', 'entry %d (%s): missing or malformed %s' % (n, kind, ', '.join(bad)))
+            continue
+        draw_id, attempt = d['drawId'], d['attempt']
+        if kind in ('commit', 'platform'):
+            P.check(attempt == len(confirmed) + 1, 'attempt', 'entry %d: %d confirmed draws before it, attempt %s' % (n, len(confirmed), attempt))
+            if kind == 'commit':
+                commits[draw_id] = (e.get('seq'), attempt, d['commitmentHash'])
+        if kind in ('void', 'reveal'):
+            c = commits.get(draw_id)
+            if c is None:
+                P.add('chain.kind', 'entry %d (%s) has no earlier commit of its draw' % (n, kind))
+            else:
+                P.check(c[1] == attempt, 'attempt', 'entry %d (%s): attempt differs from its commit' % (n, kind))
+                P.check(draw_id not in revealed, 'chain.kind', 'entry %d (%s): the draw was already revealed' % (n, kind))
+                if kind == 'reveal':
+                    P.check(d['commitSeq'] == c[0] and d['commitmentHash'] == c[2], 'chain.kind', 'entry %d: the reveal names another commit' % n)
+        if kind in ('reveal', 'platform'):
+            P.check(d['supersedes'] == confirmed, 'reveal.supersedes', 'entry %d: supersedes %s, the confirmed draws before it are %s' % (n, d['supersedes'], confirmed))
+            confirmed.append(attempt)
+            if kind == 'reveal':
+                revealed.add(draw_id)
+
+
+def check_people(P, b, log):
+    """people.refs (§9.1): everyone the log names by a ref is in `people`, each under the ref of its open id."""
+    people = b.get('people') if isinstance(b.get('people'), dict) else {}
+    for r, x in people.items():
+        P.check(isinstance(x, dict) and isinstance(x.get('openId'), str) and isinstance(x.get('name'), str) and ref(x['openId']) == r,
+                'people.refs', 'people[%s] is not the ref of its open id' % r)
+    named = {e['data']['by'] for e in log if isinstance(e, dict) and isinstance(e.get('data'), dict) and isinstance(e['data'].get('by'), str)}
+    missing = sorted(r for r in named if r not in people)
+    P.check(not missing, 'people.refs', 'the log names %s, not in people' % ', '.join(missing))
+
+
+def pseudonym(r):
+    return '检查人员' + r[:6].upper()
+
+
+def public_listing(R, population, staff, names):
+    """§9.2: the public bundle's firms and members, rebuilt from the population and the staff."""
+    rows = {r['uscc']: r for r in population}
+    firms = [{'county': rows[s['uscc']]['county'], 'licenceNo': rows[s['uscc']]['licenceNo'], 'name': rows[s['uscc']]['name'],
+              'no': s['no'], 'uscc': s['uscc']} for s in R['selection']]
+    by_ref = {ref(s['openId']): s for s in staff}
+    members = {}
+    for t in R['teams']:
+        for r in [t['leader']] + t['officers'] + [t['expert']]:
+            if r is not None:
+                s = by_ref[r]
+                members[r] = {'display': s['name'] if names == 'names' else pseudonym(r), 'level': CITY if s['county'] == CITY else '县区', 'unit': s['unit']}
+    return {'firms': firms, 'members': members, 'names': names}
+
+
 def verify_platform_bundle(b):
     """§14.5: a draw imported from the national platform. Only the bundle's own hashes and the log can be checked."""
     P = Problems()
@@ -503,6 +645,7 @@ def verify_platform_bundle(b):
         P.add('bundle.format', 'missing member %s' % e)
         return P
     check_chain(P, log, campaign['id'])
+    check_entries(P, log)
     pi = next((i for i, e in enumerate(log) if isinstance(e, dict) and e.get('kind') == 'platform' and isinstance(e.get('data'), dict) and e['data'].get('drawId') == draw_id), None)
     P.check(pi is not None, 'draw.platform', 'no platform entry for the draw')
     e = log[pi]['data'] if pi is not None else None
@@ -542,11 +685,26 @@ def verify_platform_bundle(b):
         P.check(jcs(firms) == jcs(selection), 'public.firms', 'the public firms differ from the selection')
         members = b.get('members') or {}
         P.check(all(m.get('ref') in members for t in teams for m in t.get('members') or []), 'public.firms', 'a member has no public name')
+        if e is not None and 'publicHash' in e:
+            listing = {'firms': b.get('firms'), 'members': members, 'names': b.get('names')}
+            P.check(Hv(listing) == e['publicHash'] and b.get('names') == e.get('names'), 'public.hash', 'the public listing differs from the logged hash')
         return P
+    check_people(P, b, log)
     d = b.get('details') or {}
     d_sel = [{'no': x['no'], 'uscc': x['uscc'], 'licenceNo': x['licenceNo'], 'taskNo': x.get('taskNo')} for x in d.get('selection', [])]
     d_teams = [{'no': t['no'], 'members': [{'ref': ref(m['openId']), 'role': m['role']} for m in t.get('members', [])]} for t in d.get('teams', [])]
     P.check(jcs(d_sel) == jcs(selection) and jcs(d_teams) == jcs(teams), 'details.render', 'the readable details differ from the result')
+    if e is not None and 'publicHash' in e:
+        names = e.get('names')
+        firms = [{'county': x['county'], 'licenceNo': x['licenceNo'], 'name': x['name'], 'no': x['no'], 'taskNo': x.get('taskNo'), 'uscc': x['uscc']}
+                 for x in d.get('selection', [])]
+        members = {}
+        for t in d.get('teams', []):
+            for m in t.get('members', []):
+                r = ref(m['openId'])
+                if r not in members:
+                    members[r] = {'display': m['name'] if names == 'names' else pseudonym(r), 'level': CITY if m['county'] == CITY else '县区', 'unit': m['unit']}
+        P.check(Hv({'firms': firms, 'members': members, 'names': names}) == e['publicHash'], 'public.hash', 'the listing rebuilt from the details differs from the logged hash')
     return P
 
 
@@ -565,7 +723,9 @@ def verify_bundle(b):
         P.add('bundle.format', 'missing member %s' % e)
         return P
 
+    blinded = isinstance(C, dict) and 'blindHash' in C  # §3.1; without it a bundle made before the blind (§12.1)
     check_chain(P, log, campaign['id'])
+    check_entries(P, log)
     ci = next((i for i, e in enumerate(log) if e.get('kind') == 'commit' and e['data'].get('drawId') == draw_id), None)
     ri = next((i for i, e in enumerate(log) if e.get('kind') == 'reveal' and e['data'].get('drawId') == draw_id), None)
     P.check(ci is not None, 'draw.commit', 'no commit entry for the draw')
@@ -577,8 +737,6 @@ def verify_bundle(b):
         P.check(not any(e['kind'] == 'void' and e['data'].get('drawId') == draw_id for e in log[ci + 1:ri]), 'draw.reveal', 'voided before the reveal')
         P.check(reveal['commitSeq'] == log[ci]['seq'], 'draw.reveal', 'commitSeq does not point to the commit')
     if commit is not None:
-        reveals = sum(1 for e in log[:ci] if e['kind'] in CONFIRMED)
-        P.check(commit['attempt'] == reveals + 1, 'attempt', 'the log makes this attempt %d, the commit says %s' % (reveals + 1, commit['attempt']))
         P.check(b['attempt'] == commit['attempt'] and C.get('attempt') == commit['attempt'], 'attempt', 'the bundle or commitment attempt differs from the log')
         if reveal is not None:
             P.check(reveal['attempt'] == commit['attempt'], 'attempt', 'reveal attempt differs')
@@ -605,7 +763,7 @@ def verify_bundle(b):
             P.check(parse_utc(log[ci]['at']) < at, 'source.time', 'the commitment is not before the source time')
             P.check(parse_utc(log[ri]['at']) >= at, 'source.time', 'the reveal is before the source time')
         vals = reveal_b['entropy'].split('/')
-        ok = len(vals) == len(src['parts']) and all(v != '' and (part['pattern'] is None or re.fullmatch(part['pattern'], v)) for v, part in zip(vals, src['parts']))
+        ok = len(vals) == len(src['parts']) and all(v != '' and trim(v) == v and (part['pattern'] is None or re.fullmatch(part['pattern'], v)) for v, part in zip(vals, src['parts']))
         P.check(ok, 'source.time', 'the entropy is not the source values joined by "/"')
 
     # reveal and seed
@@ -623,6 +781,15 @@ def verify_bundle(b):
     P.check(r_hash == hashes.get('result'), 'result.hash', 'the result hash differs (the result was changed)')
     if reveal is not None:
         P.check(reveal['resultHash'] == r_hash, 'result.hash', 'the result is not the one the reveal logged')
+
+    # the public listing's hash (§9.2)
+    if blinded:
+        P.check(is_hex64(C.get('blindHash')), 'blind.hash', 'blindHash malformed')
+        if reveal is not None:
+            P.check(is_hex64(reveal.get('publicHash')) and reveal.get('names') in ('names', 'pseudonyms'), 'public.hash', 'the reveal logs no public listing hash')
+            P.check(hashes.get('public') == reveal.get('publicHash'), 'public.hash', 'hashes.public differs from the logged one')
+    elif reveal is not None:
+        P.check('publicHash' not in reveal, 'public.hash', 'a public listing hash without a blind')
 
     # counts
     strata = R['counts']['strata']
@@ -667,9 +834,21 @@ def verify_bundle(b):
 
     if kind == 'public':
         P.check([{'no': f['no'], 'uscc': f['uscc']} for f in b['firms']] == R['selection'], 'public.firms', 'the firms list differs from the selection')
+        refs = {x for t in R['teams'] for x in [t['leader']] + t['officers'] + [t['expert']] if x is not None}
+        P.check(set(b['members'].keys()) == refs, 'public.firms', 'the members listed are not the team members')
+        if blinded and reveal is not None:
+            listing = {'firms': b['firms'], 'members': b['members'], 'names': b.get('names')}
+            P.check(Hv(listing) == reveal.get('publicHash'), 'public.hash', 'the public listing (names, licences, counties, members) differs from the logged hash')
+            P.check(b.get('names') == reveal.get('names'), 'public.hash', 'names or pseudonyms differs from the log')
         return P
 
     # internal: inputs and the whole recomputation
+    blind = b.get('blind') if blinded else None
+    if blinded:
+        P.check(is_hex64(blind) and hashlib.sha256(bytes.fromhex(blind)).hexdigest() == C.get('blindHash'), 'blind.hash', 'the blind does not match its committed hash')
+        if not is_hex64(blind):
+            return P
+    check_people(P, b, log)
     cat = b['catalogue']
     P.check(catalogue_hash(cat) == p['catalogue']['hash'] == hashes.get('catalogue'), 'catalogue.hash', 'catalogue hash differs')
     pop = b['population']
@@ -679,15 +858,15 @@ def verify_bundle(b):
         P.check(ok, 'population.rows', 'row %d invalid or expired' % (i + 1))
         if i > 0:
             P.check(u16(pop[i - 1]['uscc']) < u16(r['uscc']), 'population.rows', 'row %d out of order' % (i + 1))
-    P.check(Hv(pop) == C.get('populationHash') == hashes.get('population') and len(pop) == C.get('populationSize'), 'population.hash', 'population hash differs')
-    P.check(Hv(b['staff']) == C.get('staffHash') == hashes.get('staff'), 'staff.hash', 'staff hash differs')
-    P.check(Hv(b['exclusions']) == C.get('exclusionsHash') == hashes.get('exclusions'), 'exclusions.hash', 'exclusions hash differs')
+    P.check(Hk(blind, pop) == C.get('populationHash') == hashes.get('population') and len(pop) == C.get('populationSize'), 'population.hash', 'population hash differs')
+    P.check(Hk(blind, b['staff']) == C.get('staffHash') == hashes.get('staff'), 'staff.hash', 'staff hash differs')
+    P.check(Hk(blind, b['exclusions']) == C.get('exclusionsHash') == hashes.get('exclusions'), 'exclusions.hash', 'exclusions hash differs')
     kept = {r['uscc']: r for r in pop}
     for x in b['exclusions']:
         reason = x['reason']
         ok = {
             'expired': lambda: x['validTo'] < start,
-            'duplicate': lambda: x['uscc'] in kept and (kept[x['uscc']]['validTo'] > x['validTo'] or (kept[x['uscc']]['validTo'] == x['validTo'] and u16(kept[x['uscc']]['licenceNo']) < u16(x['licenceNo']))),
+            'duplicate': lambda: x['uscc'] in kept and (kept[x['uscc']]['validTo'] > x['validTo'] or (kept[x['uscc']]['validTo'] == x['validTo'] and u16(kept[x['uscc']]['licenceNo']) <= u16(x['licenceNo']))),
             'invalid-code': lambda: not valid_uscc(x['uscc']),
             'invalid-category': lambda: x['category'] not in CATEGORIES,
             'invalid-class': lambda: x['riskClass'] not in CLASSES,
@@ -696,7 +875,7 @@ def verify_bundle(b):
         P.check(ok, 'exclusions.rows', 'exclusion of %s (%s) does not hold' % (x['uscc'], reason))
     if pp is not None or any(r == 'population.rows' for r, _ in P.items):
         return P
-    want, _ = compute(pop, b['staff'], p, b['seed'], Catalogue(cat))
+    want, _ = compute(pop, b['staff'], p, b['seed'], Catalogue(cat), blind)
     P.check(jcs(want['counts']) == jcs(R['counts']), 'counts.recompute', 'counts differ from the population')
     if jcs(want['selection']) != jcs(R['selection']):
         for i in range(max(len(want['selection']), len(R['selection']))):
@@ -712,6 +891,12 @@ def verify_bundle(b):
             P.add('teams.recompute', 'team %d differs (%s)' % (i + 1, ', '.join(what) or 'team'))
     P.check(jcs(want['shortages']) == jcs(R['shortages']), 'shortages.recompute', 'shortages differ')
     P.check(jcs(want['caps']) == jcs(R['caps']), 'caps.recompute', 'caps differ')
+    if blinded and reveal is not None and reveal.get('names') in ('names', 'pseudonyms'):
+        try:
+            rebuilt = Hv(public_listing(R, pop, b['staff'], reveal['names']))
+        except KeyError:
+            rebuilt = ''
+        P.check(rebuilt == reveal.get('publicHash'), 'public.hash', 'the public listing rebuilt from the registries differs from the logged hash')
     return P
 
 
@@ -729,25 +914,28 @@ def verify_vector(v):
     P.check(staff == mid['staff'], 'vector.staff', 'staff rows')
     P.check({s['openId']: ref(s['openId']) for s in staff} == mid['refs'], 'vector.refs', 'person refs')
     hashes = mid['hashes']
-    P.check(Hv(pop) == hashes['population'], 'vector.hash', 'population hash')
-    P.check(Hv(staff) == hashes['staff'], 'vector.hash', 'staff hash')
-    P.check(Hv(exc) == hashes['exclusions'], 'vector.hash', 'exclusions hash')
+    blind = inp['blind']
+    P.check(Hk(blind, pop) == hashes['population'], 'vector.hash', 'population hash')
+    P.check(Hk(blind, staff) == hashes['staff'], 'vector.hash', 'staff hash')
+    P.check(Hk(blind, exc) == hashes['exclusions'], 'vector.hash', 'exclusions hash')
     P.check(Hv(p) == hashes['parameters'], 'vector.hash', 'parameters hash')
     log_before = mid.get('logBefore') or []
     attempt = sum(1 for e in log_before if e['kind'] in CONFIRMED) + 1
     commitment = {
-        'algorithm': ALG, 'campaign': inp['campaign'], 'attempt': attempt, 'populationHash': Hv(pop), 'populationSize': len(pop),
-        'staffHash': Hv(staff), 'exclusionsHash': Hv(exc), 'parametersHash': Hv(p),
+        'algorithm': ALG, 'campaign': inp['campaign'], 'attempt': attempt, 'populationHash': Hk(blind, pop), 'populationSize': len(pop),
+        'staffHash': Hk(blind, staff), 'exclusionsHash': Hk(blind, exc), 'parametersHash': Hv(p),
         'botValueHash': hashlib.sha256(bytes.fromhex(inp['botValue'])).hexdigest(), 'source': inp.get('source'),
     }
+    if blind is not None:
+        commitment['blindHash'] = hashlib.sha256(bytes.fromhex(blind)).hexdigest()
     P.check(jcs(commitment) == jcs(mid['commitment']), 'vector.commitment', 'commitment')
     c_hash = Hv(commitment)
     P.check(c_hash == mid['commitmentHash'] == hashes['commitment'], 'vector.commitment', 'commitment hash')
     seed = derive_seed(c_hash, inp['botValue'], inp['entropy'])
     P.check(seed == mid['seed'], 'vector.seed', 'seed')
     for label, value in mid['keys'].items():
-        P.check(key(seed, label).hex() == value, 'vector.keys', 'K(%s)' % label)
-    result, extra = compute(pop, staff, p, seed, Catalogue(cat))
+        P.check(key(seed, label, blind).hex() == value, 'vector.keys', 'K(%s)' % label)
+    result, extra = compute(pop, staff, p, seed, Catalogue(cat), blind)
     for group in mid['selectionScores']:
         for f in group['firms']:
             P.check(extra['scores'][f['uscc']] == f['score'] and extra['ranks'].get(f['uscc']) == f['rank'], 'vector.scores', 'score or rank of %s' % f['uscc'])

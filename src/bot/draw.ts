@@ -4,6 +4,7 @@ import { cancelPreview } from '../operations/draw/cancelPreview';
 import { confirmDraw } from '../operations/draw/confirmDraw';
 import { previewDraw } from '../operations/draw/previewDraw';
 import { countyTasksPage, receiveCountyTasks } from '../operations/draw/receiveTasks';
+import { confirmerName } from '../operations/draw/confirmer';
 import { cancelledPreviewCard, countyTasksCard, previewCard, refusalCard, resultCard, voidedPreviewCard } from './drawViews';
 import { defineAction, type CommandSpec } from './router';
 
@@ -75,7 +76,7 @@ export const drawConfirmAction = defineAction({
     outcome.dispatch.catch((err: unknown) => ctx.deps.log.error({ err, drawId: String(value.draw) }, 'draw dispatch failed; it will be resumed'));
     return {
       toast: { type: outcome.already ? 'info' : 'success', content: outcome.already ? '已确认过，不会重复抽取' : '抽取完成，正在派发任务' },
-      card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, countiesWithoutLiaison: outcome.countiesWithoutLiaison }) },
+      card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, countiesWithoutLiaison: outcome.countiesWithoutLiaison, confirmedByName: await confirmerName(ctx.deps.conn, outcome.draw) }) },
     };
   },
 });

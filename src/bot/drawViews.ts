@@ -192,16 +192,37 @@ export interface ResultView {
   draw: DrawDoc;
   campaign: CampaignDoc;
   countiesWithoutLiaison: string[];
+  /** who confirmed the draw (operations/draw/confirmer.ts): not always who asked for the preview */
+  confirmedByName: string;
 }
 
-export function resultCard(v: ResultView): CardJson {
-  if (v.draw.algorithm === PLATFORM_ALGORITHM) return platformResultCard(v);
-  const { draw, campaign } = v;
+/** What both result cards say of the dispatch: the summary, counties without a liaison, items parked. */
+function dispatchFacts(v: ResultView) {
+  const { draw } = v;
   const s = draw.summary ?? { selected: 0, teams: 0, byCounty: [], shortages: 0 };
   const missing = v.countiesWithoutLiaison.length
     ? `\n⚠️ 以下县区没有登记联络员，任务清单无法在线送达，请线下通知：${v.countiesWithoutLiaison.map(safe).join('、')}`
     : '';
   const parked = draw.parked?.length ? `\n⚠️ ${draw.parked.length}项未能派发（已逐项另行通知）。` : '';
+  return { s, missing, parked };
+}
+
+/** Drawn firms per county (the first 60 counties; a city has 14). */
+function byCountyTable(byCounty: readonly { county: string; n: number }[]): TableView {
+  return {
+    pageSize: 10,
+    columns: [
+      { name: 'county', title: '县区' },
+      { name: 'n', title: '抽中企业' },
+    ],
+    rows: byCounty.slice(0, 60).map((c) => ({ county: cell(c.county, 20), n: String(c.n) })),
+  };
+}
+
+export function resultCard(v: ResultView): CardJson {
+  if (v.draw.algorithm === PLATFORM_ALGORITHM) return platformResultCard(v);
+  const { draw, campaign } = v;
+  const { s, missing, parked } = dispatchFacts(v);
   const entropy = draw.entropy ? safe(draw.entropy) : '（未填写）';
   return renderCard('report', {
     title: `抽取结果 · ${attemptLabel(draw.attempt)}`,
@@ -210,15 +231,8 @@ export function resultCard(v: ResultView): CardJson {
       {
         text:
           `${campaignLine(campaign)}\n已抽取 **${s.selected}** 家企业，组成 ${s.teams} 个检查组，任务已派发。` +
-          `\n确认人：${safe(draw.requestedByName)}　确认时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
-        table: {
-          pageSize: 10,
-          columns: [
-            { name: 'county', title: '县区' },
-            { name: 'n', title: '抽中企业' },
-          ],
-          rows: s.byCounty.slice(0, 60).map((c) => ({ county: cell(c.county, 20), n: String(c.n) })),
-        },
+          `\n确认人：${safe(v.confirmedByName)}　确认时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
+        table: byCountyTable(s.byCounty),
       },
       {
         heading: '核验信息',
@@ -238,11 +252,7 @@ export function resultCard(v: ResultView): CardJson {
 /** The result of a draw imported from the national platform (docs/draw-spec.md §14): no seed, no bot value. */
 function platformResultCard(v: ResultView): CardJson {
   const { draw, campaign } = v;
-  const s = draw.summary ?? { selected: 0, teams: 0, byCounty: [], shortages: 0 };
-  const missing = v.countiesWithoutLiaison.length
-    ? `\n⚠️ 以下县区没有登记联络员，任务清单无法在线送达，请线下通知：${v.countiesWithoutLiaison.map(safe).join('、')}`
-    : '';
-  const parked = draw.parked?.length ? `\n⚠️ ${draw.parked.length}项未能派发（已逐项另行通知）。` : '';
+  const { s, missing, parked } = dispatchFacts(v);
   const file = draw.platform;
   return renderCard('report', {
     title: `抽取结果 · ${attemptLabel(draw.attempt)}（监管平台）`,
@@ -252,14 +262,7 @@ function platformResultCard(v: ResultView): CardJson {
         text:
           `${campaignLine(campaign)}\n已导入国家“双随机、一公开”监管平台的抽取结果：**${s.selected}** 家企业，${s.teams} 个检查组，任务已派发。` +
           `\n导入人：${safe(draw.requestedByName)}　导入时间：${draw.confirmedAt ? dateTime(draw.confirmedAt) : ''}${missing}${parked}`,
-        table: {
-          pageSize: 10,
-          columns: [
-            { name: 'county', title: '县区' },
-            { name: 'n', title: '抽中企业' },
-          ],
-          rows: s.byCounty.slice(0, 60).map((c) => ({ county: cell(c.county, 20), n: String(c.n) })),
-        },
+        table: byCountyTable(s.byCounty),
       },
       {
         heading: '核验信息',

@@ -28,6 +28,8 @@ export const FILE_MSG = {
     '- **签字页**：先在汇总卡片或检查记录卡片上点“上传签字页”，30 分钟内发送签字盖章页的照片或扫描件（如 PDF）。',
   ].join('\n'),
   memberPhotos: '检查项的现场照片，请在逐项检查时以**图片**发送，保存为当前检查项的证据。',
+  memberSetup:
+    '名录库、节假日安排、附加检查表和监管平台的抽取结果（.xlsx 或 .csv）只能由**市局联络员**（及系统管理员）发送导入；如需导入，请把文件交给市局联络员。',
   reportRefusedTitle: (fileName: string) => `无法上报：${fileName}`,
   reportFileType: `县区联络员发给我的文件作为本县区的监督检查情况汇报上报市局，这个文件的类型不在其中。请发送以下类型的文件（不超过 20 MB）：${REPORT_FILE_TYPES_TEXT}。`,
   reportEmpty: '文件是空的（0 字节），没有上报。',
@@ -65,9 +67,11 @@ export function setupKindRefusedCard(fileName: string, title: string): CardJson 
   return renderCard('message', { title: FILE_MSG.notAllowedTitle, color: 'orange', paragraphs: [FILE_MSG.setupKind(md(fileName), title), FILE_MSG.setupKindReport] });
 }
 
-/** A team member's file with nothing waiting for one. */
-export function memberFileCard(fileName: string): CardJson {
-  return renderCard('message', { title: FILE_MSG.memberTitle, color: 'orange', paragraphs: [FILE_MSG.member(md(fileName)), FILE_MSG.memberWays, FILE_MSG.memberPhotos] });
+/** A team member's file with nothing waiting for one; a spreadsheet may be a set-up file: who imports those. */
+export function memberFileCard(fileName: string, spreadsheet = false): CardJson {
+  const paragraphs = [FILE_MSG.member(md(fileName)), FILE_MSG.memberWays, FILE_MSG.memberPhotos];
+  if (spreadsheet) paragraphs.push(FILE_MSG.memberSetup);
+  return renderCard('message', { title: FILE_MSG.memberTitle, color: 'orange', paragraphs });
 }
 
 export function reportRefusedCard(fileName: string, text: string): CardJson {

@@ -29,9 +29,9 @@ function refusalToast(r: FollowUpRefusal): Toast {
     case 'void':
       return { type: 'warning', content: FMSG.void };
     case 'notConfirmer':
-      return { type: 'error', content: FMSG.notConfirmer(r.county) };
+      return { type: 'error', content: FMSG.notConfirmer(r.county, r.countyHasLiaison) };
     case 'notPublisher':
-      return { type: 'error', content: FMSG.notPublisher(r.county) };
+      return { type: 'error', content: FMSG.notPublisher(r.county, r.countyHasLiaison) };
     case 'notInvolved':
       return { type: 'error', content: FMSG.notInvolved };
     case 'notReady':
@@ -43,7 +43,7 @@ function refusalToast(r: FollowUpRefusal): Toast {
     case 'disposed':
       return { type: 'info', content: FMSG.disposed(r.kind) };
     case 'notDisposer':
-      return { type: 'error', content: FMSG.notDisposer(r.county) };
+      return { type: 'error', content: FMSG.notDisposer(r.county, r.countyHasLiaison) };
     case 'badDisposal':
       return { type: 'error', content: FMSG.badDisposal(r.what) };
     case 'alreadyDisposed':

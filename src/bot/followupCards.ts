@@ -22,6 +22,7 @@ import {
   RECTIFICATION_OPINION,
   dueStatus,
   mayConfirmRectification,
+  mayDispose,
   mayPublish,
   publishedResultLabel,
   workingDaysBetweenLenient,
@@ -46,6 +47,7 @@ export const FMSG = {
   // titles
   titleToPublish: '检查结果待公示',
   titleToRectify: '待整改：确认整改与结果公示',
+  titleHandover: '待您确认整改（附件2）',
   titleConfirmed: '整改已确认（附件2）',
   titlePublished: '检查结果已公示',
   titleAmended: '公示结果已更新',
@@ -66,7 +68,12 @@ export const FMSG = {
   disposeButton: '登记后续处置',
   disposeConfirmTitle: '登记立案或移交？',
   disposeConfirmText: '登记后不再需要整改确认（附件2），结果按“发现问题待后续处理”公示。',
-  notDisposer: (county: string) => `只有${county}的县局联络员可以登记立案或移交`,
+  // The refusals say who may, exactly as src/policies.ts decides: the firm's county (notice 二(二): the county bureau
+  // confirms the rectification on site, 附件2 “县局监管确认”); the 市局联络员 only where that county has no 联络员.
+  notDisposer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `只有${countyUnit(county)}的联络员可以登记立案或移交`
+      : `${county}没有登记联络员，立案或移交由市局联络员代为登记`,
   disposed: (kind: string) => `该问题已${kind}，不需要再确认整改`,
   alreadyDisposed: (kind: string) => `已登记为“${kind}”，无需重复登记`,
   badDisposal: (what: string) =>
@@ -93,6 +100,11 @@ export const FMSG = {
     `检查发现的问题已${kind}，不再需要整改确认。请在公示截止日前以“发现问题待后续处理”录入监管平台并公示，完成后在下方登记。`,
   bannerToRectify:
     '检查发现问题，意见汇总表（附件1）已送达。整改期限届满后，请县局到企业**现场确认**整改情况，在下方填写整改结果确认单（附件2）并上报市局；同时请在公示截止日前录入并公示。',
+  bannerHandover: (county: string) =>
+    `您已登记为**${county}**的联络员。该企业检查发现问题，整改情况尚待县区联络员**现场确认**（此前${county}没有登记联络员，无人可以确认）。请到企业现场确认后，在下方填写整改结果确认单（附件2）并上报市局。`,
+  noCountyLiaison: (county: string) =>
+    `⚠️ **${county}在执法检查人员名录库中没有登记联络员，整改结果确认单（附件2）暂时无人可以填写。**确认单只能由企业所在县区的联络员到现场确认后填写，市局联络员不能代为确认。` +
+    `请市局联络员在执法检查人员名录库中添加${county}的联络员（角色“联络员”，所属县区“${county}”）并导入；导入后，这张卡片会发给新登记的联络员，由其确认整改。`,
   bannerConfirmed: (name: string, on: string) => `**${name}** 已于 ${on} 现场确认企业完成整改（附件2），现上报市局。`,
   bannerConfirmedToPublish: '请在公示截止日前录入监管平台并公示，公示结果为“发现问题经责令已改正”。',
   bannerConfirmedToAmend: '该结果此前已公示为“发现问题待后续处理”。请在监管平台更新为“发现问题经责令已改正”，完成后在下方登记。',
@@ -136,7 +148,7 @@ export const FMSG = {
   pubAmended: (from: string, on: string, name: string) => `原公示结果“${from}”已于 ${on} 更新（${name}登记）`,
 
   // forms
-  rectifyHeading: '**填写整改结果确认单（附件2）**　仅县局（或市局）联络员',
+  rectifyHeading: '**填写整改结果确认单（附件2）**　仅企业所在县区的联络员',
   rectifyIssue: (i: number, issue: string) => `**${i}. 需整改问题**：${issue}`,
   rectifyDoneLabel: (i: number) => `第 ${i} 项 完成整改情况`,
   rectifyDonePlaceholder: '现场核实的整改情况，例如：已更换检定合格的天平，见检定证书',
@@ -164,8 +176,12 @@ export const FMSG = {
   // toasts
   notFound: '找不到该检查任务，请联系市局联络员',
   void: '该任务已作废（抽取已重做），无需整改或公示',
-  notConfirmer: (county: string) => `只有${countyUnit(county)}的联络员（或市局联络员）可以确认整改`,
-  notPublisher: (county: string) => `按“谁检查、谁录入”，只有本检查组成员或${countyUnit(county)}的联络员可以登记公示`,
+  notConfirmer: (county: string, countyHasLiaison: boolean) =>
+    countyHasLiaison
+      ? `整改由${countyUnit(county)}到企业现场核实后确认（附件2），只有${countyUnit(county)}的联络员可以确认整改`
+      : `${county}没有登记联络员：整改须由${countyUnit(county)}的联络员到企业现场核实后确认（附件2），市局不代为确认。请在执法检查人员名录库中登记该县区的联络员`,
+  notPublisher: (county: string, countyHasLiaison: boolean) =>
+    `按“谁检查、谁录入”，只有本检查组的组长、执法人员或${countyHasLiaison ? `${countyUnit(county)}的联络员` : '市局联络员（该县区没有登记联络员）'}可以登记公示`,
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
   notReady: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示',
   stale: '检查记录已重新提交，这张卡片已失效，已刷新为最新状态',
@@ -204,12 +220,15 @@ export const FMSG = {
 
   // calendar warning
   calTitle: '节假日日历需要更新',
-  calIntro: (version: string, first: number, last: number) =>
-    `当前日历数据（chinese-days ${version}）只包含 ${first}–${last} 年的法定节假日安排。`,
+  calIntro: (first: number, last: number) => `目前系统中只有 ${first}–${last} 年的法定节假日安排。`,
   calToday: (today: string) => `今天（${today}）所在年份没有日历数据，提醒暂按周一至周五估算工作日。`,
   calTasks: (n: number) => `以下 ${n} 项检查的公示截止日期暂无法确定，公示提醒暂停：`,
   calTask: (name: string, county: string, completion: string, note: string) => `**${name}**（${county}，${completion} 完成）${note}`,
-  calAction: '请在国务院办公厅发布节假日安排后升级 chinese-days（或补充该年数据）并重启服务，截止日期会自动补算，提醒随即恢复。',
+  // Sent to the 市局联络员, who imports the year in chat (bot/fileIntake.ts, kind 节假日安排; docs/interfaces.md).
+  calAction:
+    '国务院办公厅公布该年放假安排后，请在与我的单聊中把该年的**节假日安排**文件发给我（.csv 或 .xlsx；第1行表头为“日期,类型”，' +
+    '每行一个与平常作息不同的日期，类型“休”为放假的工作日、“班”为调休上班的周末；一个文件是一整年），预览无误后点“确认导入”。' +
+    '导入后“待定”的公示截止日期自动补算并通知相关人员，提醒随即恢复。',
   calMore: (n: number) => `另有 ${n} 项未列出。`,
 } as const;
 
@@ -272,6 +291,8 @@ declare module './cards' {
 export type FollowUpBanner =
   | { kind: 'toPublish' }
   | { kind: 'toRectify' }
+  /** a liaison newly registered for the county: the tasks waiting for their 附件2 (operations/followup/handOver.ts) */
+  | { kind: 'handover' }
   | { kind: 'confirmed' }
   | { kind: 'published' }
   | { kind: 'amended' }
@@ -281,8 +302,11 @@ export type FollowUpBanner =
 
 export interface FollowUpViewer {
   openId: string;
-  /** countyLiaisons: may confirm and publish; cityLiaisons: may confirm */
-  audience: { countyLiaisons: readonly string[]; cityLiaisons: readonly string[] };
+  /**
+   * countyLiaisons: may publish and record 立案/移交 (the city bureau's where the county has none); they confirm a
+   * rectification (附件2) only when they are the county's own (countyHasLiaison)
+   */
+  audience: { countyLiaisons: readonly string[]; cityLiaisons: readonly string[]; countyHasLiaison: boolean };
   /** YYYY-MM-DD (Asia/Shanghai) */
   today: string;
   banner: FollowUpBanner;
@@ -306,6 +330,8 @@ function headerOf(task: TaskDoc, banner: FollowUpBanner): { title: string; color
       return { title: FMSG.titleToPublish, color: 'blue' };
     case 'toRectify':
       return { title: FMSG.titleToRectify, color: 'orange' };
+    case 'handover':
+      return { title: FMSG.titleHandover, color: 'orange' };
     case 'confirmed':
       return { title: FMSG.titleConfirmed, color: 'green' };
     case 'published':
@@ -339,6 +365,9 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
       break;
     case 'toRectify':
       lines.push(FMSG.bannerToRectify);
+      break;
+    case 'handover':
+      lines.push(FMSG.bannerHandover(md(task.enterprise.county)));
       break;
     case 'confirmed':
       if (check) lines.push(FMSG.bannerConfirmed(md(check.confirmedByName), check.confirmedOn));
@@ -443,12 +472,15 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
   const published = publicationText(task);
   if (published) sections.push(published);
 
-  const canConfirm = mayConfirmRectification(viewer.openId, viewer.audience.countyLiaisons);
+  const canConfirm = mayConfirmRectification(viewer.openId, viewer.audience.countyHasLiaison ? viewer.audience.countyLiaisons : []);
+  const canDispose = mayDispose(viewer.openId, viewer.audience.countyLiaisons);
   const canPublish = mayPublish(viewer.openId, task.team, viewer.audience.countyLiaisons);
   const confirmable = findings && !check && !task.disposal && (task.state === '待整改' || task.state === '已公示');
   const disposable = confirmable && (task.state === '待整改' || pub?.result === '发现问题待后续处理');
   const publishable = (task.state === '待公示' || task.state === '待整改') && !pub?.publishedOn && isComplete(task);
   const amendable = task.state === '已公示' && pub?.result === '发现问题待后续处理' && check !== undefined;
+  // Nobody can confirm this rectification until the county has a 联络员: everyone who sees the card is told so.
+  if (confirmable && !viewer.audience.countyHasLiaison) sections.push(FMSG.noCountyLiaison(md(task.enterprise.county)));
 
   let publishForm: FollowUpTaskView['publishForm'];
   if (canPublish && publishable) {
@@ -530,7 +562,7 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
           }
         : undefined,
     disposeForm:
-      canConfirm && disposable
+      canDispose && disposable
         ? {
             heading: FMSG.disposeHeading,
             kindLabel: FMSG.disposeKindLabel,
@@ -600,13 +632,13 @@ const CALENDAR_TASKS = 30;
 
 export function calendarWarningCard(unknown: readonly TaskDoc[], today: string, todayEstimated: boolean): CardJson {
   const info = calendarDataInfo();
-  const paragraphs = [FMSG.calIntro(info.version, info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
+  const paragraphs = [FMSG.calIntro(info.years[0] ?? 0, info.years[info.years.length - 1] ?? 0)];
   if (todayEstimated) paragraphs.push(FMSG.calToday(today));
   const sections: { text: string }[] = [{ text: paragraphs.join('\n') }];
   if (unknown.length > 0) {
     const lines = unknown
       .slice(0, CALENDAR_TASKS)
-      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, t.inspection?.completionDate ?? '', t.publication?.dueNote ?? '')}`);
+      .map((t) => `- ${FMSG.calTask(md(t.enterprise.name), t.enterprise.county, completionDateOf(t) ?? '', t.publication?.dueNote ?? '')}`);
     if (unknown.length > CALENDAR_TASKS) lines.push(FMSG.calMore(unknown.length - CALENDAR_TASKS));
     sections.push({ text: [FMSG.calTasks(unknown.length), ...lines].join('\n') });
   }

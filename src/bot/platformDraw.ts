@@ -5,6 +5,7 @@
  */
 import { Types } from 'mongoose';
 import { z } from 'zod';
+import { confirmerName } from '../operations/draw/confirmer';
 import { confirmPlatformDraw } from '../operations/setup/platformDraw';
 import type { CallbackResponse } from '../platform/events';
 import { resultCard } from './drawViews';
@@ -45,7 +46,7 @@ export const platformImportAction = defineAction({
       toast: outcome.already
         ? { type: 'info', content: '这份文件已经导入过了，不会重复导入' }
         : { type: 'success', content: '已导入监管平台的抽取结果，正在派发任务' },
-      card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, countiesWithoutLiaison: outcome.countiesWithoutLiaison }) },
+      card: { type: 'raw', data: resultCard({ draw: outcome.draw, campaign: outcome.campaign, countiesWithoutLiaison: outcome.countiesWithoutLiaison, confirmedByName: await confirmerName(ctx.deps.conn, outcome.draw) }) },
     };
   },
 });

@@ -77,7 +77,7 @@ export async function closeSuperseded(
  * A file from someone who may do the set-up (bot/fileIntake.ts decides who gets here): recognised by its header row
  * and answered with a dry-run preview card (`确认导入` / `取消`) or the reason it cannot be imported.
  */
-export async function setupFile(ctx: FileContext, fileName: string): Promise<void> {
+export async function setupFile(ctx: FileContext, fileName: string, downloaded?: Buffer): Promise<void> {
   try {
     formatOf(fileName);
   } catch (err) {
@@ -85,7 +85,7 @@ export async function setupFile(ctx: FileContext, fileName: string): Promise<voi
     await ctx.reply(fileRefusedCard(fileName, { code: 'format', message: err.message }));
     return;
   }
-  const data = await downloadFile(ctx, SETUP_MSG.refusedTitle(fileName));
+  const data = downloaded ?? (await downloadFile(ctx, SETUP_MSG.refusedTitle(fileName)));
   if (!data) return;
   const received = await receiveSetupFile(ctx.deps, { messageId: ctx.message.messageId, fileName, data, by: senderOf(ctx.actor, ctx.staff) });
   if (!received.ok) {
@@ -134,7 +134,7 @@ export const setupImportAction = defineAction({
         card: { type: 'raw', data: calendarResultCard(outcome.upload, outcome.imported) },
       };
     }
-    return { toast: { type: 'success', content: '已导入' }, card: { type: 'raw', data: registryResultCard(outcome.upload, outcome.outcome) } };
+    return { toast: { type: 'success', content: '已导入' }, card: { type: 'raw', data: registryResultCard(outcome.upload, outcome.outcome, outcome.handedOver) } };
   },
 });
 
@@ -283,7 +283,8 @@ export const campaignCreateAction = defineAction({
   name: 'campaign.create',
   schema: z.object({
     a: z.literal('campaign.create'),
-    n: z.string().min(1).max(100),
+    // ≤ 100 characters (code points) is checked by createCampaign's text policy; 100 of them may be 200 UTF-16 units
+    n: z.string().min(1).max(200),
     y: z.number().int().min(2000).max(2100),
     f: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
     t: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),

@@ -7,6 +7,7 @@ import type { CalendarYear } from '../domain/calendar';
 import { acceptedKinds, SETUP_KIND_TITLES } from '../domain/setupFiles';
 import { RISK_CLASSES } from '../domain/types';
 import type { CampaignSettings } from '../operations/campaigns';
+import type { HandOverRun } from '../operations/followup/handOver';
 import type { CampaignPopulation } from '../operations/setup/campaignPreview';
 import type { CalendarImport, CalendarPreview, ReadRefusal, RegistryOutcome } from '../operations/setup/setupFiles';
 import { formatChecklistReport, type ChecklistImportReport } from '../operations/checklists/importChecklists';
@@ -158,8 +159,14 @@ export function registryPreviewCard(fileName: string, size: number, o: RegistryO
   }));
 }
 
-export function registryResultCard(upload: SetupUploadDoc, o: RegistryOutcome): CardJson {
+/** What the newly registered county liaisons were sent (operations/followup/handOver.ts). */
+export function handOverLine(h: HandOverRun): string {
+  return `新登记的县区联络员 ${h.liaisons} 人：已把本县区待确认整改（附件2）的任务卡片共 **${h.cards}** 张发给他们。`;
+}
+
+export function registryResultCard(upload: SetupUploadDoc, o: RegistryOutcome, handedOver?: HandOverRun): CardJson {
   const d = o.diff;
+  const handOverText = handedOver && handedOver.cards > 0 ? [{ text: handOverLine(handedOver) }] : [];
   return fitReport((max) => ({
     title: `已导入 · ${SETUP_KIND_TITLES[o.kind]}`,
     color: 'green',
@@ -169,6 +176,7 @@ export function registryResultCard(upload: SetupUploadDoc, o: RegistryOutcome): 
           `文件：**${md(upload.fileName)}**\n已写入名录库：新增 **${d.inserted}**、更新 **${d.updated}**、无变化 **${d.unchanged}**；` +
           `有问题未导入 **${o.rejected.length}** 行。`,
       },
+      ...handOverText,
       ...registrySections(o, max),
     ],
     note: `导入人：${md(upload.doneByName ?? '')}，${upload.doneAt ? dateTime(upload.doneAt) : ''}；文件 SHA-256 ${upload.sha256}，已记入导入记录。`,

@@ -32,6 +32,7 @@ import {
   type CampaignInput,
 } from '../operations/campaigns';
 import { formatEnterpriseReport, importEnterpriseRows } from '../operations/importEnterprises';
+import { countyLiaisonKeys, handOverToNewLiaisons } from '../operations/followup/handOver';
 import { formatStaffReport, importStaffRows } from '../operations/importStaff';
 import { formatOf, readRegistryFile, readSheetData, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
 import { reloadCalendars } from '../operations/setup/calendarSync';
@@ -229,8 +230,16 @@ const importStaffCommand: CliCommand = {
   async run(args, io) {
     const { file, dryRun } = oneFile(args, this.usage);
     const content = await readRegistry(file, STAFF_SPEC);
-    const report = await withDatabase(io, (conn) => importStaffRows(conn, content.rows, { dryRun }));
+    const { report, handedOver } = await withDatabase(io, async (conn) => {
+      const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
+      const deps = { conn, outbox: new Outbox(outboxModel(conn), undefined, undefined, log), log, now: () => new Date() };
+      const before = dryRun ? undefined : await countyLiaisonKeys(deps);
+      const imported = await importStaffRows(conn, content.rows, { dryRun });
+      // Notices are queued; the running service's outbox delivers them.
+      return { report: imported, handedOver: before ? await handOverToNewLiaisons(deps, before) : undefined };
+    });
     for (const line of formatStaffReport({ ...report, file, format: content.format })) io.out(line);
+    if (handedOver && handedOver.cards > 0) io.out(`新登记的县区联络员${handedOver.liaisons}人：已把本县区待确认整改（附件2）的任务卡片共${handedOver.cards}张排队发送（消息由运行中的服务发送）`);
   },
 };
 

@@ -5,11 +5,17 @@
  * Reminders (working days only; to the liaison(s) of each county that has not sent its 情况汇报):
  * - 5 working days before the due date, and 1 working day before it (each once: thresholds, so a run missed on the
  *   exact day is made up the next working day);
- * - on the due date (when it is a working day);
+ * - on the due date; when it is not a working day (2025-11-15 is a Saturday, 2026-11-15 a Sunday), on the last
+ *   working day before it instead, saying so: that is the last day a county bureau can still send it, and the D−5 and
+ *   D−1 reminders count back from that day. Nobody is reminded on the rest day itself (the job runs on working days);
+ *   a 调休 Saturday is a working day and gets the reminder as a weekday does;
  * - after it, every working day until sent; the 市局联络员 get the list of counties still missing on overdue working
  *   day 1 and then every 5th (1, 6, 11 …).
  * For 2024 (11-15 a Friday): Fri 11-08, Thu 11-14, Fri 11-15, then from Mon 11-18 daily.
+ * For 2025 (11-15 a Saturday): Fri 11-07, Thu 11-13, Fri 11-14 (the last working day), then from Mon 11-17 daily.
+ * For 2026 (11-15 a Sunday): Fri 11-06, Thu 11-12, Fri 11-13 (the last working day), then from Mon 11-16 daily.
  */
+import { weekdayOf } from './calendar';
 import { isWorkingDayLenient, workingDaysBetweenLenient } from './followup';
 import { charLength } from './inspection';
 
@@ -32,19 +38,38 @@ export interface CountyReportReminder {
   days: number;
   /** also report the missing counties to the city bureau today */
   escalate: boolean;
+  /** rep-due on the last working day before a due date that is a rest day: the due date's weekday, 0 = Sunday … 6 */
+  dueOnRestDay?: number;
+}
+
+function previousDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const t = new Date(0);
+  t.setUTCFullYear(y!, m! - 1, d! - 1);
+  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
+}
+
+/** The last working day on or before the due date: the due date itself, or the working day before a weekend or holiday. */
+export function countyReportLastWorkingDay(due: string): string {
+  let day = due;
+  // a rest period is at most a few weeks long (the longest holiday is 8 days); the bound only guards the loop
+  for (let i = 0; i < 31 && !isWorkingDayLenient(day); i += 1) day = previousDay(day);
+  return day;
 }
 
 /** The reminder due on `today` for a county that has not sent its report (the caller runs on working days only). */
 export function countyReportReminder(today: string, due: string): CountyReportReminder | undefined {
   if (!isWorkingDayLenient(today)) return undefined;
-  if (today === due) return { kind: 'rep-due', days: 0, escalate: false };
-  if (today < due) {
-    const left = workingDaysBetweenLenient(today, due);
+  const last = countyReportLastWorkingDay(due);
+  if (today === last) return last === due ? { kind: 'rep-due', days: 0, escalate: false } : { kind: 'rep-due', days: 0, escalate: false, dueOnRestDay: weekdayOf(due) };
+  if (today < last) {
+    const left = workingDaysBetweenLenient(today, last);
     const [near, far] = [Math.min(...COUNTY_REPORT_REMINDER_DAYS), Math.max(...COUNTY_REPORT_REMINDER_DAYS)];
     if (left <= near) return { kind: 'rep-d1', days: left, escalate: false };
     if (left <= far) return { kind: 'rep-d5', days: left, escalate: false };
     return undefined;
   }
+  // today is a working day after `last`, so after the due date too (the days between are rest days)
   const overdue = workingDaysBetweenLenient(due, today);
   if (overdue < 1) return undefined;
   return { kind: 'rep-overdue', days: overdue, escalate: (overdue - 1) % COUNTY_REPORT_ESCALATE_EVERY === 0 };

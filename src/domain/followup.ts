@@ -15,7 +15,7 @@
  * - Rectification (附件1 deadline, calendar days): on the deadline day itself (when it is a working day) and then,
  *   while not confirmed on site, on overdue working day 1 and every 3rd (1, 4, 7 …) to the county liaison(s);
  *   escalated to the city bureau from overdue working day 5, every 5th (5, 10, 15 …).
- * - Published result (dictionary, domain.md §2.6; never free text): 未发现问题; 发现问题经责令已改正 once the county
+ * - Published result (dictionary, docs/domain.md §2.6 and domain/results.ts; never free text): 未发现问题; 发现问题经责令已改正 once the county
  *   confirmed the rectification; 发现问题待后续处理 when published before that (allowed: the 20-working-day clock can
  *   run out before a 15-day rectification and its on-site confirmation). Such a publication can later be updated to
  *   发现问题经责令已改正 once the rectification is confirmed.
@@ -152,10 +152,15 @@ export interface FollowUpActor {
  */
 
 /**
- * 附件2 on-site confirmation, 立案 / 移交: a liaison responsible for the enterprise's county (`countyLiaisons`: the
- * county's liaisons, or the city bureau's when the county has none; notice 二(二)).
+ * 附件2 on-site confirmation: a liaison of the enterprise's own county (`ownCountyLiaisons`: empty when the county
+ * has none — the city bureau does not stand in; notice 二(二)). 立案 / 移交 and the publication: see mayDispose.
  */
-export function mayConfirmRectification(openId: string, countyLiaisons: readonly string[]): boolean {
+export function mayConfirmRectification(openId: string, ownCountyLiaisons: readonly string[]): boolean {
+  return ownCountyLiaisons.includes(openId);
+}
+
+/** 立案 / 移交: a liaison responsible for the enterprise's county (`countyLiaisons`: its own, or the city bureau's when it has none). */
+export function mayDispose(openId: string, countyLiaisons: readonly string[]): boolean {
   return countyLiaisons.includes(openId);
 }
 

@@ -26,6 +26,7 @@
 import { createHash } from 'node:crypto';
 import { CITY_BUREAU, STAFF_ROLES, type Enterprise, type ProductCategory, type RiskClass, type Staff, type StaffRole } from './types';
 import { usccCheckChar, USCC_CHARSET } from './uscc';
+import { mulberry32 } from './prng';
 
 export interface SampleDataOptions {
   /** PRNG seed (default 2024). */
@@ -113,17 +114,7 @@ const ROADS = ['工业园区', '经济开发区', '创业大道', '兴业路', '
 const SURNAMES = '王李张刘杨赵陈郭薛卫畅柴贾董任吉梁裴段侯史樊宁孙';
 const GIVEN = '建国志强海军丽娟晓明红霞文杰俊峰永刚玉兰晋平泽宇思远欣怡浩然雅琴国栋立新卫东秀英';
 
-/** mulberry32: small, fast, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 class Rng {
   private readonly next: () => number;

@@ -5,8 +5,9 @@
  *    and to the 市局联络员 (all of them); key window:<campaign>:<threshold>:<recipient> (each threshold once, made up the
  *    next working day when a run is missed).
  * 2. The county's 情况汇报 and 附件5 (domain/countyReport.ts, due 11-15): each county liaison whose county has not sent
- *    its report, on D−5, D−1, D and every working day after; the 市局联络员 get the list of counties still missing on
- *    overdue working day 1 and every 5th after. Keys report:<campaign>:<kind>:<open id> for D−5 and D−1 (thresholds),
+ *    its report, on D−5, D−1, D (when D is a rest day: the last working day before it, and D−5, D−1 count back from
+ *    that day) and every working day after; the 市局联络员 get the list of counties still missing on overdue working
+ *    day 1 and every 5th after. Keys report:<campaign>:<kind>:<open id> for D−5 and D−1 (thresholds),
  *    report:<campaign>:<kind>:<day>:<open id> otherwise; report:esc:<campaign>:<day>:<open id>.
  * Only campaigns with a confirmed draw. A rerun the same day sends nothing new.
  */
@@ -48,7 +49,8 @@ export async function sendCampaignReminders(deps: CampaignReminderDeps, now: Dat
   const campaigns = await campaignModel(deps.conn).find({ status: 'active' }).sort({ year: -1 }).lean<CampaignDoc[]>();
   for (const campaign of campaigns) {
     try {
-      const draw = await drawModel(deps.conn).findOne({ campaignId: campaign._id, status: 'confirmed' }, { _id: 1 }).lean();
+      // The latest confirmed attempt: for a moment after a crash mid-redraw two attempts may both be 'confirmed'.
+      const draw = await drawModel(deps.conn).findOne({ campaignId: campaign._id, status: 'confirmed' }, { _id: 1 }).sort({ attempt: -1 }).lean();
       if (!draw) continue;
       run.window += await windowReminders(deps, campaign, draw._id, today);
       const sent = await reportReminders(deps, campaign, today);
@@ -103,7 +105,7 @@ async function reportReminders(deps: CampaignReminderDeps, campaign: CampaignDoc
     const own = await staffModel(deps.conn).find({ roles: '联络员', county }, { openId: 1 }).sort({ openId: 1 }).lean();
     for (const { openId } of own) {
       const key = r.kind === 'rep-d5' || r.kind === 'rep-d1' ? `report:${String(campaign._id)}:${r.kind}:${openId}` : `report:${String(campaign._id)}:${r.kind}:${today}:${openId}`;
-      await deps.outbox.sendCard(key, { openId }, countyReportReminderCard(county, due, r.kind, r.days));
+      await deps.outbox.sendCard(key, { openId }, countyReportReminderCard(county, due, r));
       reports += 1;
     }
   }

@@ -12,6 +12,7 @@ import type { Connection } from 'mongoose';
 import { parseDate } from '../domain/calendar';
 import { isIsoDate } from '../domain/population';
 import { RISK_CLASSES, type RiskClass } from '../domain/types';
+import { checkText } from '../domain/textPolicy';
 import { activeSlot, campaignModel, type CampaignDoc } from '../store/campaign';
 
 export class CampaignError extends Error {
@@ -94,9 +95,12 @@ export function ratioBelowMinimum(ratio: number): string {
 
 /** Validates and completes a campaign; throws CampaignError (Chinese). */
 export function validateCampaign(input: CampaignInput): { settings: CampaignSettings } {
-  const name = (input.name ?? '').trim();
+  // The text policy of every field from outside (domain/textPolicy.ts): length in characters, no character a card,
+  // a Word form or the public page cannot hold. Here, so the CLI, the chat command and its confirm button all hold it.
+  const checked = checkText('campaignName', input.name ?? '');
+  if (!checked.ok) throw new CampaignError(checked.message);
+  const name = checked.text;
   if (name === '') throw new CampaignError('专项名称不能为空');
-  if (name.length > 100) throw new CampaignError('专项名称过长（不超过100字）');
   const year = input.year;
   if (!Number.isSafeInteger(year) || year < 2000 || year > 2100) throw new CampaignError(`年度应为四位年份，收到“${String(year)}”`);
   const date = (value: string, what: string): string => {

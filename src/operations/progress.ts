@@ -19,7 +19,8 @@
  *   整改逾期: 整改中 and `inspection.rectification.deadline` < today.
  * - 已公示: state 已公示 or `publication.publishedOn` set; 未公示: 已检查 and not 已公示;
  *   逾期未公示: 未公示 and its due date < today — `publication.dueDate` when the task has one, otherwise 20 working
- *   days after `inspection.completionDate` (运市监质监〔2024〕2号: 自任务完成之日起20个工作日内公示). The fallback is
+ *   days after the completion date (`inspection.completionDate`; a confirmed closure's `closure.confirmedOn`)
+ *   (运市监质监〔2024〕2号: 自任务完成之日起20个工作日内公示). The fallback is
  *   expressed as a completion-date cutoff computed here (the latest completion date whose due date is already past),
  *   so the pipeline only compares strings; when the calendar has no data for the year it needs (chinese-days lacks
  *   next year's holidays until the State Council publishes them), only explicit due dates count.
@@ -277,11 +278,13 @@ export function flagStages(
   const disposed = present('$disposal.kind');
   const published = { $or: [{ $eq: ['$state', '已公示'] }, present('$publication.publishedOn')] };
   const due = { $ifNull: ['$publication.dueDate', ''] };
+  // completionDateOf (domain/outcome.ts): a confirmed closure's clock runs from the 组长's confirmation
+  const completion = { $cond: [closed, '$closure.confirmedOn', '$inspection.completionDate'] };
   const pastDue = {
     $cond: [
       { $gt: [due, ''] },
       { $lt: [due, today] },
-      cutoff === null ? false : { $lte: [{ $ifNull: ['$inspection.completionDate', '9999-12-31'] }, cutoff] },
+      cutoff === null ? false : { $lte: [{ $ifNull: [completion, '9999-12-31'] }, cutoff] },
     ],
   };
   const label = (code: string) => resultByCode(code)!.label;
@@ -336,7 +339,7 @@ export function flagStages(
         no: 1,
         name: '$enterprise.name',
         licenceNo: '$enterprise.licenceNo',
-        completionDate: '$inspection.completionDate',
+        completionDate: completion,
         dueDate: '$publication.dueDate',
         deadline: '$inspection.rectification.deadline',
         result: '$_result',
@@ -380,8 +383,11 @@ export function countyGroupStage(extra: Record<string, unknown> = {}): PipelineS
 
 type GroupRow = { _id: string | null; total: number } & Record<string, number>;
 
+/** The county of tasks whose enterprise names none. */
+export const UNNAMED_COUNTY = '（未注明县区）';
+
 export function countsFromGroup(row: GroupRow): CountyCounts {
-  const c = emptyCounts(row._id ?? '（未注明县区）');
+  const c = emptyCounts(row._id ?? UNNAMED_COUNTY);
   c.total = row.total ?? 0;
   for (const s of OPEN_STATES) c.byState[s] = row[STATE_KEYS[s]] ?? 0;
   for (const k of FLAG_KEYS) c[k] = row[k] ?? 0;

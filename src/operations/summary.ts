@@ -48,6 +48,7 @@ import {
   type ProgressRefusal,
   type ReportScope,
   sumCounts,
+  UNNAMED_COUNTY,
 } from './progress';
 import { LONG_OPERATION } from '../store/timeouts';
 
@@ -218,8 +219,8 @@ export async function registeredCounts(
   return new Map(rows.map((r) => [r._id, r.n]));
 }
 
-/** A task as pushed into its county's group (missing fields may be absent or null). */
-interface PushedRow {
+/** A task's row as the detail cursor returns it (missing fields may be absent or null). */
+export interface PushedRow {
   no: number;
   state: TaskState;
   name: string;
@@ -257,7 +258,7 @@ const FORM_ITEMS = itemCount('industrial');
 if (itemCount('food') !== FORM_ITEMS) throw new Error('附件3 and 附件4 are expected to have as many items');
 
 /** The 不符合 item numbers of a task, computed once per task before the flags. */
-const NG_ITEMS = {
+export const NG_ITEMS = {
   _ng: {
     $map: {
       input: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $eq: ['$$a.verdict', '不符合'] } } },
@@ -268,7 +269,7 @@ const NG_ITEMS = {
 };
 
 /** Fields the 检查明细 rows need, added to the flag projection (the others are projected there already). */
-const DETAIL_FIELDS = {
+export const DETAIL_FIELDS = {
   uscc: '$enterprise.uscc',
   product: '$enterprise.product',
   category: '$enterprise.category',
@@ -276,6 +277,8 @@ const DETAIL_FIELDS = {
   teamNames: '$team.name',
   teamRoles: '$team.role',
   result: '$inspection.result',
+  // the dictionary result (flagStages' `_result`: a closure's reason, 待后续处理/经责令已改正, …), not the record's
+  resultLabel: '$_result',
   confirmedOn: '$rectificationCheck.confirmedOn',
   publishedOn: '$publication.publishedOn',
   disposalKind: '$disposal.kind',
@@ -290,7 +293,8 @@ const DETAIL_FIELDS = {
   ng: '$_ng',
 };
 
-const PUSHED: Record<keyof PushedRow, string> = {
+/** The detail row's fields from the flagged task (exported for the tests, which rebuild the per-task computation). */
+export const PUSHED: Record<keyof PushedRow, string> = {
   no: '$no',
   state: '$state',
   name: '$name',
@@ -307,7 +311,7 @@ const PUSHED: Record<keyof PushedRow, string> = {
   confirmedOn: '$confirmedOn',
   dueDate: '$dueDate',
   publishedOn: '$publishedOn',
-  resultLabel: '$result',
+  resultLabel: '$resultLabel',
   disposalKind: '$disposalKind',
   caseNo: '$caseNo',
   caseDate: '$caseDate',
@@ -351,41 +355,104 @@ export function detailOf(county: string, r: PushedRow): SummaryDetail {
   };
 }
 
+/** Per form, the flags the 不符合项统计 adds up: a complete record of that form, and its item k answered 不符合. */
+const FOOD = '食品相关产品';
+const ITEM_FLAGS: Record<string, unknown> = (() => {
+  const out: Record<string, unknown> = {};
+  const isFood = { $eq: ['$enterprise.category', FOOD] };
+  for (const [form, which] of [['i', { $not: [isFood] }], ['f', isFood]] as const) {
+    const record = { $and: ['$_checked', which] };
+    out[`rec_${form}`] = { $cond: [record, 1, 0] };
+    for (let k = 1; k <= FORM_ITEMS; k++) out[`ng_${form}${k}`] = { $cond: [{ $and: [record, { $in: [k, '$_ng'] }] }, 1, 0] };
+  }
+  return out;
+})();
+
+/** The accumulators of ITEM_FLAGS in the county $group. */
+const ITEM_SUMS = Object.fromEntries(Object.keys(ITEM_FLAGS).map((k) => [k, { $sum: `$${k}` }]));
+
+type ItemGroupRow = Record<string, number>;
+
+function itemsFromGroup(county: string, row: ItemGroupRow): ItemCounts {
+  const c = emptyItems(county);
+  for (const [form, key] of [['industrial', 'i'], ['food', 'f']] as const) {
+    c[form].records = row[`rec_${key}`] ?? 0;
+    c[form].ng = Array.from({ length: FORM_ITEMS }, (_, k) => row[`ng_${key}${k + 1}`] ?? 0);
+  }
+  return c;
+}
+
 /**
- * One pass over the tasks: $match → flags (plus the detail fields and the per-item flags) → $group by county with the
- * counts, the per-item sums and a $push of the county's rows. One document per county comes back (each far below
- * 16 MB: a county has at most a few thousand licence holders), so neither a $facet nor a second query over the tasks
- * is needed: the 不符合项统计 comes from the sums, the 进一次门查多项事 from the pushed rows' extra answers.
- * Rows come back in the official county order, then by 抽取序号.
+ * The counts per county and the 不符合项统计, from one pipeline: $match → flags (and per-form item flags) →
+ * $group by county. Only the per-county documents come back (one per county), never a document per task.
  */
-export async function countiesWithDetails(
+export async function summaryCounts(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
-): Promise<{ counties: CountyCounts[]; details: SummaryDetail[]; items: Map<string, ItemCounts>; rowsByCounty: Map<string, PushedRow[]> }> {
-  const groups = await taskModel(conn).aggregate<Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] }>([
-    { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-    ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
-    countyGroupStage({ rows: { $push: PUSHED } }),
-  ]).option(LONG_OPERATION); // the 附件5 summary runs over up to tens of thousands of tasks
-  const counties = orderCounties(groups.map(countsFromGroup), input.county);
-  const byCounty = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
+): Promise<{ counties: CountyCounts[]; items: Map<string, ItemCounts> }> {
+  const groups = await taskModel(conn)
+    .aggregate<Parameters<typeof countsFromGroup>[0] & ItemGroupRow>([
+      { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
+      ...flagStages(input.today, publicationCutoff(input.today), ITEM_FLAGS, NG_ITEMS),
+      countyGroupStage(ITEM_SUMS),
+    ])
+    .option(LONG_OPERATION); // the 附件5 summary runs over up to tens of thousands of tasks
   const items = new Map<string, ItemCounts>();
-  for (const [county, rows] of byCounty) {
-    const c = emptyItems(county);
-    for (const r of rows) {
-      if (!r.recordDone) continue;
-      const form = c[r.category === '食品相关产品' ? 'food' : 'industrial'];
-      form.records += 1;
-      for (const k of r.ng ?? []) if (k >= 1 && k <= FORM_ITEMS) form.ng[k - 1] = (form.ng[k - 1] ?? 0) + 1;
+  const counties = orderCounties(
+    groups.map((g) => {
+      const c = countsFromGroup(g);
+      items.set(c.county, itemsFromGroup(c.county, g));
+      return c;
+    }),
+    input.county,
+  );
+  return { counties, items };
+}
+
+/** Rows of the detail cursor come in batches of this many (each batch a short turn of the event loop). */
+const DETAIL_BATCH = 1000;
+
+/**
+ * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor in batches, in the official
+ * county order, then by 抽取序号; and the rows carrying extra checklists, for the 进一次门查多项事 counts.
+ */
+export async function summaryDetails(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
+): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
+  const project: Record<string, unknown> = { _id: 0, county: 1 };
+  for (const k of Object.keys(PUSHED)) project[k] = PUSHED[k as keyof PushedRow];
+  const cursor = taskModel(conn)
+    .aggregate<PushedRow & { county?: string | null }>([
+      { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
+      ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
+      { $project: project },
+      { $sort: { no: 1 } },
+    ])
+    .option(LONG_OPERATION)
+    .cursor({ batchSize: DETAIL_BATCH });
+  const byCounty = new Map<string, SummaryDetail[]>();
+  const withExtras = new Map<string, PushedRow[]>();
+  for await (const r of cursor) {
+    const county = r.county ?? UNNAMED_COUNTY;
+    let list = byCounty.get(county);
+    if (!list) byCounty.set(county, (list = []));
+    list.push(detailOf(county, r));
+    if (r.recordDone && r.extras && r.extras.length > 0) {
+      let x = withExtras.get(county);
+      if (!x) withExtras.set(county, (x = []));
+      x.push(r);
     }
-    items.set(county, c);
   }
   const details: SummaryDetail[] = [];
-  for (const c of counties) {
-    const rows = [...(byCounty.get(c.county) ?? [])].sort((a, b) => a.no - b.no);
-    for (const r of rows) details.push(detailOf(c.county, r));
+  // both in the official county order (the extra checklists' rows follow it too)
+  const extrasInOrder = new Map<string, PushedRow[]>();
+  for (const c of input.counties) {
+    for (const d of byCounty.get(c.county) ?? []) details.push(d);
+    const x = withExtras.get(c.county);
+    if (x) extrasInOrder.set(c.county, x);
   }
-  return { counties, details, items, rowsByCounty: byCounty };
+  return { details, withExtras: extrasInOrder };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -408,12 +475,14 @@ export async function summarize(
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
-  const [{ counties, details, items, rowsByCounty }, registered, lists] = await Promise.all([
-    countiesWithDetails(conn, { campaignId: campaign._id, drawId: draw._id, today, county }),
+  const which = { campaignId: campaign._id, drawId: draw._id, today, county };
+  const [{ counties, items }, registered, lists] = await Promise.all([
+    summaryCounts(conn, which),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
     extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
   ]);
-  const extras = extraCounts(rowsByCounty, lists);
+  const { details, withExtras } = await summaryDetails(conn, { ...which, counties });
+  const extras = extraCounts(withExtras, lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,

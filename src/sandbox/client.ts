@@ -6,6 +6,7 @@
  */
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { checkVersionChange, type CardViolation } from '../../src/sandbox/emulator/card-validator';
 import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from '../../src/sandbox/emulator/ids';
 import { WsAckError } from '../../src/sandbox/emulator/ws-gateway';
@@ -58,7 +59,10 @@ export interface DeliveryResult {
   status: number;
   /** Parsed JSON when possible, else the text ('' for an empty body). */
   body: unknown;
+  /** from posting the request to the end of the answer (fractional milliseconds) */
   elapsedMs: number;
+  /** the answer's HTTP headers (http transport) */
+  headers?: http.IncomingHttpHeaders;
 }
 
 export interface SendResult extends DeliveryResult {
@@ -338,7 +342,12 @@ function collectFormValue(form: Obj, formValues: Record<string, string | string[
 // ------------------------------------------------------------------------------------------------------------------
 // transport
 
-function post(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<{ status: number; text: string }> {
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+  timeoutMs: number,
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => req.destroy(new Error(`the bot did not answer ${url} within ${timeoutMs} ms`)), timeoutMs);
     const req = http.request(url, {
@@ -350,7 +359,7 @@ function post(url: string, body: string, headers: Record<string, string>, timeou
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers });
       });
       res.on('error', reject);
     });
@@ -531,9 +540,9 @@ export class SimulatedFeishu {
       headers['x-lark-request-nonce'] = nonce;
       headers['x-lark-signature'] = opts.tamperSignature ? signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) : signature;
     }
-    const started = Date.now();
+    const started = performance.now();
     const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000);
-    return { status: res.status, body: parseText(res.text), elapsedMs: Date.now() - started };
+    return { status: res.status, body: parseText(res.text), elapsedMs: performance.now() - started, headers: res.headers };
   }
 
   // -- card interaction ----------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Logger } from '../logger';
-import { findMongod, MongodError, processAlive, startMongod } from './embedded/mongod';
+import { findMongod, MongodError, pingable, processAlive, startMongod } from './embedded/mongod';
 import { CONNECTION_MAX_TIME_MS, timeoutOptions } from './timeouts';
 
 export type DatabaseKind = 'external' | 'mongod' | 'wire-server';
@@ -128,10 +128,34 @@ function readInfoFile(dataDir: string): EmbeddedInfo | undefined {
   return undefined;
 }
 
-/** The embedded database of a running service of this checkout, if any. */
-export function readEmbeddedInfo(dataDir: string): EmbeddedInfo | undefined {
+/**
+ * How long the recorded database may take to answer a ping before the file is judged stale. A live service's
+ * database answers in milliseconds; a dead port is refused at once but the driver keeps retrying until this ends.
+ */
+export const EMBEDDED_PING_MS = 3000;
+
+/**
+ * The embedded database of a running service of this checkout, if any. The file outlives a SIGKILL or a power
+ * loss, and after a reboot its pid often belongs to another process: a live pid alone proves nothing, so the
+ * recorded URI must also answer a ping. `stale` says why a file that is present was not trusted.
+ */
+export async function readEmbeddedInfo(
+  dataDir: string,
+  pingMs = EMBEDDED_PING_MS,
+): Promise<{ running?: EmbeddedInfo; stale?: { info: EmbeddedInfo; reason: string; answered?: false } }> {
   const info = readInfoFile(dataDir);
-  return info && processAlive(info.pid) ? info : undefined;
+  if (!info) return {};
+  if (!processAlive(info.pid)) return { stale: { info, reason: `process ${info.pid} is not running` } };
+  if (!(await pingable(info.uri, pingMs))) {
+    const reason = `process ${info.pid} is running but ${redactUri(info.uri)} does not answer within ${pingMs} ms`;
+    return { stale: { info, reason, answered: false } };
+  }
+  return { running: info };
+}
+
+/** The URI without credentials, for logs. */
+function redactUri(uri: string): string {
+  return uri.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 /** The in-memory fallback: the one place the wire server is started for production code. */
@@ -176,10 +200,17 @@ export async function openDatabase(opts: {
   const warn = opts.warn ?? ((text: string) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`));
   if (mongodbUri) return connect(mongodbUri, 'external');
 
-  const running = readEmbeddedInfo(dataDir);
+  const { running, stale } = await readEmbeddedInfo(dataDir);
   if (running) {
     log.info({ kind: running.kind }, 'using the embedded database of the running service');
     return connect(running.uri, running.kind);
+  }
+  // A file left by a service that died (SIGKILL, power loss). The service removes it and goes on — unless the
+  // service is gone but the file records its mongod, which step 3 may take over (the file is rewritten on
+  // success either way); the CLI only reads it.
+  if (stale && role === 'service' && !(stale.info.kind === 'mongod' && !stale.answered)) {
+    log.warn({ file: path.resolve(dataDir, EMBEDDED_URI_FILE), reason: stale.reason }, 'removing a stale embedded-database file');
+    rmSync(path.resolve(dataDir, EMBEDDED_URI_FILE), { force: true });
   }
 
   let started: { uri: string; kind: DatabaseKind; mongodPid?: number; stop: () => Promise<void> };

@@ -36,6 +36,11 @@ export interface Draw {
   source?: PublicSource | null;
   /** the bot's random value: secret until the confirmation reveals it */
   botValue?: string;
+  /**
+   * the draw's blind (docs/draw-spec.md §3.1): keys the registry hashes and the draw's keys; never published (the
+   * internal bundle carries it)
+   */
+  blind?: string;
   /** the 种子 typed with /抽取 (the preview card's input starts with it) */
   proposedEntropy?: string;
   /** seq of the commit entry in the campaign's log */
@@ -113,6 +118,7 @@ const drawSchema = new Schema<Draw>(
     parameters: Schema.Types.Mixed,
     source: Schema.Types.Mixed,
     botValue: String,
+    blind: String,
     proposedEntropy: String,
     commitSeq: Number,
     entropy: String,

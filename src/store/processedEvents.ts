@@ -48,7 +48,9 @@ export class EventDeduper {
     const claimed: string[] = [];
     for (const key of keys) {
       try {
-        await this.model.create({ _id: key, at: now, done: false, until });
+        // the driver's insert (the document is already what the schema describes): one command, without building
+        // and validating a mongoose document on every webhook request
+        await this.model.collection.insertOne({ _id: key, at: now, done: false, until } as unknown as Record<string, unknown>);
         claimed.push(key);
       } catch (err) {
         if (!isDuplicateKeyError(err)) {

@@ -11,6 +11,8 @@ export interface WebDeps {
   publicResults?: (ctx: Koa.Context) => Promise<void>;
   /** pages of their own (the sandbox, only in sandbox mode); what they do not handle falls through */
   extra?: Koa.Middleware;
+  /** the bench probe (platform/benchProbe.ts), only with SPOTCHECK_BENCH=1 */
+  probe?: Koa.Middleware;
 }
 
 export function createWebApp(deps: WebDeps): Koa {
@@ -57,6 +59,7 @@ export function createWebApp(deps: WebDeps): Koa {
     if (err.code === 'EPIPE' || err.code === 'ECONNRESET') deps.log.debug({ path: ctx?.path, code: err.code }, 'client went away');
     else deps.log.error({ err, path: ctx?.path }, 'http error');
   });
+  if (deps.probe) app.use(deps.probe);
   if (deps.extra) app.use(deps.extra);
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -10,11 +10,15 @@
  *   a malformed value is answered 400 with a Chinese message. Empty values mean “all” (the filter form sends them).
  * - Sorted by 公示日期, newest first, then 企业名称.
  * - Every value is HTML-escaped.
+ * - Below the results, the draw records (web/drawRecords.ts): each draw's commitment hash from the moment it is
+ *   committed, its public source and announced time, then its confirmation and result hash (or its void).
  */
 import type Koa from 'koa';
 import type { Connection } from 'mongoose';
+import { completionDateOf } from '../domain/outcome';
 import { RESULT_DICTIONARY, resultByLabel } from '../domain/results';
 import { taskModel, type TaskDoc } from '../store/task';
+import { drawRecords, renderDrawRecords, type PublicDrawRecord } from './drawRecords';
 import { LONG_OPERATION } from '../store/timeouts';
 
 export const PAGE_TITLE = '运城市市场监督管理局 工业产品生产许可证获证企业“双随机、一公开”监督检查结果公示';
@@ -83,7 +87,8 @@ export function toPublicResult(t: TaskDoc): PublicResult {
     licenceNo: t.enterprise.licenceNo,
     product: t.enterprise.product,
     county: t.enterprise.county,
-    inspectedOn: t.inspection?.completionDate ?? '',
+    // a closed task (无法联系 / 不配合 …) has no checklist record: its date is the closure's confirmation
+    inspectedOn: completionDateOf(t) ?? '',
     result: t.publication?.result?.trim() || t.inspection?.result || '',
     publishedOn: t.publication?.publishedOn ?? '',
   };
@@ -97,7 +102,7 @@ export async function publishedResults(conn: Connection): Promise<PublicResult[]
         state: { $ne: '已作废' },
         $or: [{ state: '已公示' }, { 'publication.publishedOn': { $exists: true, $nin: [null, ''] } }],
       },
-      { enterprise: 1, state: 1, 'inspection.completionDate': 1, 'inspection.result': 1, publication: 1 },
+      { enterprise: 1, state: 1, 'inspection.completionDate': 1, 'inspection.result': 1, 'closure.status': 1, 'closure.confirmedOn': 1, publication: 1 },
     )
     .setOptions(LONG_OPERATION) // every published result of the year
     .lean<TaskDoc[]>();
@@ -147,6 +152,8 @@ table{width:100%;border-collapse:collapse;background:#fff;font-size:14px}
 th,td{border:1px solid #dee0e3;padding:8px;text-align:left;vertical-align:top}
 th{background:#f0f1f2;white-space:nowrap}
 td.code{font-family:Consolas,"Courier New",monospace;word-break:break-all}
+section.draws{margin-top:24px}
+section.draws h2{font-size:17px;margin:0 0 4px}
 footer{max-width:1200px;margin:0 auto;padding:0 16px 24px;color:#8f959e;font-size:12px}
 @media (max-width:720px){
  header h1{font-size:17px}
@@ -184,8 +191,11 @@ ${body}
 `;
 }
 
-/** The page: `all` gives the filter choices (years and counties with published results), `rows` what is shown. */
-export function renderPublicResults(all: readonly PublicResult[], rows: readonly PublicResult[], f: PublicFilters): string {
+/**
+ * The page: `all` gives the filter choices (years and counties with published results), `rows` what is shown, `draws`
+ * the draw records (commitments before their results).
+ */
+export function renderPublicResults(all: readonly PublicResult[], rows: readonly PublicResult[], f: PublicFilters, draws: readonly PublicDrawRecord[] = []): string {
   const years = [...new Set(all.map(yearOf).filter((y): y is number => y !== undefined))].sort((a, b) => b - a).map(String);
   if (f.year !== undefined && !years.includes(String(f.year))) years.unshift(String(f.year));
   const counties = [...new Set(all.map((r) => r.county))].sort((a, b) => a.localeCompare(b, 'zh-CN'));
@@ -215,7 +225,7 @@ export function renderPublicResults(all: readonly PublicResult[], rows: readonly
   const scope = [f.year !== undefined ? `${f.year}年度` : '', f.county ?? ''].filter((s) => s !== '').join('，');
   const count =
     all.length === 0 ? '' : `<p class="count">${escapeHtml(scope ? `${scope}：` : '')}共 ${rows.length} 条${escapeHtml(resultCounts(rows))}</p>`;
-  return layout(PAGE_TITLE, `${form}\n${count}\n${content}`);
+  return layout(PAGE_TITLE, `${form}\n${count}\n${content}\n${renderDrawRecords(draws)}`);
 }
 
 /** “；其中 未发现问题 12 条，通过登记的住所（经营场所）无法联系 1 条” in the dictionary's order (domain/results.ts). */
@@ -251,9 +261,10 @@ export function publicResultsHandler(conn: Connection): (ctx: Koa.Context) => Pr
     }
     const all = await publishedResults(conn);
     const rows = applyFilters(all, parsed.filters);
+    const draws = await drawRecords(conn, parsed.filters.year);
     ctx.status = 200;
     ctx.type = 'text/html; charset=utf-8';
     ctx.set('Cache-Control', 'public, max-age=60');
-    ctx.body = renderPublicResults(all, rows, parsed.filters);
+    ctx.body = renderPublicResults(all, rows, parsed.filters, draws);
   };
 }

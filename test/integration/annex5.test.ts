@@ -6,14 +6,15 @@
  */
 import { CHECKLISTS, type ChecklistKind } from '../../src/domain/checklists';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
-import { currentResult, isComplete, isClosed } from '../../src/domain/outcome';
+import { completionDateOf, currentResult, isComplete, isClosed } from '../../src/domain/outcome';
 import { RESULT_DICTIONARY } from '../../src/domain/results';
 import { extraRecords } from '../../src/domain/visit';
-import { EXTRA_SHEET, ITEM_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
+import { DETAIL_COLUMNS } from '../../src/exports/summaryColumns';
+import { DETAIL_SHEET, EXTRA_SHEET, ITEM_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { startHarness, type Harness } from '../support/harness';
 import { PEOPLE, registerStaff, type Person } from '../support/fixtures';
-import { campaignWithDraw, cellValue, filesTo, taskIn, workbook } from '../support/outcomes';
+import { campaignWithDraw, cellValue, expectFormulasCached, filesTo, taskIn, workbook } from '../support/outcomes';
 import type ExcelJS from 'exceljs';
 
 const NOW = new Date('2024-11-15T02:00:00Z');
@@ -109,6 +110,8 @@ it('every count of 附件5 equals the count computed from the stored tasks', asy
   await h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
   const [file] = await filesTo(h, head.openId, 1);
   const wb = await workbook(file.data);
+  // the counts below are read with cellValue, which cannot tell a missing cached value from 0: the XML can
+  expect(await expectFormulasCached(file.data, wb)).toBeGreaterThan(100);
   const tasks = await taskModel(conn()).find({ drawId: ctx.draw._id, state: { $ne: '已作废' } }).lean<TaskDoc[]>();
 
   // 汇总表
@@ -157,6 +160,25 @@ it('every count of 附件5 equals the count computed from the stored tasks', asy
   };
   for (const county of ['盐湖区', '永济市', '夏县', '绛县']) expect([county, byCounty.get(county)]).toEqual([county, expectedRow(tasks.filter((t) => t.enterprise.county === county))]);
   expect(byCounty.get('合计')).toEqual(expectedRow(tasks));
+
+  // 检查明细: one row per task, its dictionary result (code, label, credit follow-up) as the domain rules give it;
+  // a closure's 完成日期 is the 组长's confirmation (completionDateOf), like its publication clock
+  const detail = wb.getWorksheet(DETAIL_SHEET)!;
+  const dcol = (key: string) => DETAIL_COLUMNS.findIndex((c) => c.key === key) + 1;
+  const rowsByName = new Map<string, ExcelJS.Row>();
+  detail.eachRow((row, r) => {
+    if (r > 2) rowsByName.set(String(row.getCell(dcol('name')).value), row);
+  });
+  expect(rowsByName.size).toBe(tasks.length);
+  const text = (row: ExcelJS.Row, key: string) => String(row.getCell(dcol(key)).value ?? '');
+  for (const t of tasks) {
+    const row = rowsByName.get(t.enterprise.name)!;
+    const r = currentResult(t);
+    expect([t.enterprise.name, text(row, 'resultCode'), text(row, 'resultLabel'), text(row, 'credit')]).toEqual([t.enterprise.name, r?.code ?? '', r?.label ?? '', r?.credit ?? '']);
+    expect([t.enterprise.name, text(row, 'completionDate')]).toEqual([t.enterprise.name, isComplete(t) ? completionDateOf(t) : '']);
+  }
+  const closedRows = tasks.filter((t) => isClosed(t)).map((t) => `${text(rowsByName.get(t.enterprise.name)!, 'completionDate')}|${text(rowsByName.get(t.enterprise.name)!, 'publicationDue')}`);
+  expect(closedRows).toEqual(Array.from({ length: RESULT_DICTIONARY.filter((x) => x.closure).length + 1 }, () => '2024-09-03|2024-10-09'));
 
   // 进一次门查多项事
   const extra = wb.getWorksheet(EXTRA_SHEET)!;

@@ -3,7 +3,7 @@
  * the inspection window closes (30 and 10 working days ahead), and the county's 情况汇报 due 11-15 on the right
  * working days; `recordCountyReport` (plain inputs, and the CLI) and what the 市局 sees in /进度.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliIo } from '../../src/cli';
@@ -36,8 +36,12 @@ beforeAll(async () => {
   Object.assign(names, { a: a.enterprise.name, b: b.enterprise.name, c: c.enterprise.name });
 });
 
+/** the CLI's files (a report that came on paper), removed at the end */
+const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
+
 afterAll(async () => {
   await h.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const titleOf = (card: Card) => String(((card.header as Card).title as Card).content);
@@ -119,7 +123,6 @@ it('who may send a report, and what the 市局 sees in /进度; the CLI records 
   expect(await recordCountyReport(deps, { actor: { openId: liaison.openId, roles: ['联络员'], county: '永济市' }, fileName: 'a.docx' })).toEqual({ ok: false, reason: '没有收到文件内容' });
 
   // the CLI (an operator recording a report that came on paper or by mail)
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'report-'));
   const file = path.join(dir, '永济市情况汇报.pdf');
   writeFileSync(file, '%PDF-1.4 report');
   const out: string[] = [];

@@ -16,6 +16,8 @@ import { writeEnterpriseCsv, writeEnterpriseXlsx, writeZipBomb } from '../suppor
 
 const ROOT = path.resolve(__dirname, '../..');
 const MB = 1024 * 1024;
+/** Half of the bomb's 1 GB (see the first zip-bomb test). */
+const BOMB_RSS_BOUND = 512 * MB;
 
 interface Run {
   code: number | null;
@@ -102,7 +104,10 @@ test('a zip bomb (1 GB sheet declared in the central directory) is refused in on
   const run = await runCli(['import', 'enterprises', file, '--dry-run'], 128);
   expectOneChineseLine(run, /^Excel 文件的部件“xl\/worksheets\/sheet1\.xml”解压后有 1024 MB，超过单个部件 200 MB 的上限/);
   record('zipBomb', run);
-  expect(run.maxRssBytes).toBeLessThan(300 * MB);
+  // Inflating the sheet would hold 1 GB outside the V8 heap (Buffers), so the bound is on the whole process. Quiet, the
+  // CLI peaks near 160 MB (tsx's compiled modules included); on a loaded machine lazier GC has taken it past 300 MB,
+  // hence a bound that still catches any inflation of the sheet but not the machine's load.
+  expect(run.maxRssBytes).toBeLessThan(BOMB_RSS_BOUND);
 }, 120_000);
 
 test('a zip bomb that lies about its size is refused when inflating passes the declared size', async () => {
@@ -111,7 +116,7 @@ test('a zip bomb that lies about its size is refused when inflating passes the d
   const run = await runCli(['import', 'enterprises', file, '--dry-run'], 128);
   expectOneChineseLine(run, /^Excel 文件的部件“xl\/worksheets\/sheet1\.xml”实际内容与声明的大小不符/);
   record('lyingZipBomb', run);
-  expect(run.maxRssBytes).toBeLessThan(300 * MB);
+  expect(run.maxRssBytes).toBeLessThan(BOMB_RSS_BOUND);
 }, 120_000);
 
 test('100,001 data rows are refused in one line within a 256 MB heap', async () => {

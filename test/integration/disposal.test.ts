@@ -9,7 +9,7 @@ import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { inspectionDriver, PEOPLE, readTask, registerStaff, type Card, type Person } from '../support/fixtures';
-import { campaignWithDraw, cellValue, filesTo, settle, taskIn, workbook } from '../support/outcomes';
+import { campaignWithDraw, cellValue, expectFormulasCached, filesTo, settle, taskIn, workbook } from '../support/outcomes';
 import type { TaskDoc } from '../../src/store/task';
 
 let h: Harness;
@@ -64,7 +64,7 @@ it('立案: the county liaison records the case number and date; the city bureau
     { conn: conn(), outbox: h.service.outbox, log: h.log, now },
     { taskId: String(caseTask._id), actor: { openId: cityLiaison.openId, roles: ['联络员'], county: '市局' }, round: 1, kind: '立案', caseNo: 'x', caseDate: '2024-05-06' },
   );
-  expect(city).toMatchObject({ ok: false, refusal: { code: 'notDisposer' } });
+  expect(city).toMatchObject({ ok: false, refusal: { code: 'notDisposer', county: '永济市', countyHasLiaison: true } });
 
   const ok = await d.click(liaison.openId, card, '登记后续处置', { kind: '立案', case_no: '永市监立字〔2024〕12号', case_date: '2024-05-06 +0800', note: '涉嫌使用超期计量器具' });
   expect(ok.toast).toEqual({ type: 'success', content: '已登记立案，整改提醒停止' });
@@ -119,7 +119,9 @@ it('移交 after the result was published as 发现问题待后续处理; 附件
   const sent = await h.feishu.sendText(head.openId, '/汇总');
   await h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
   const [file] = await filesTo(h, head.openId, 1);
-  const ws = (await workbook(file.data)).getWorksheet(SUMMARY_SHEET)!;
+  const wb = await workbook(file.data);
+  expect(await expectFormulasCached(file.data, wb)).toBeGreaterThan(0);
+  const ws = wb.getWorksheet(SUMMARY_SHEET)!;
   const col = (key: string) => SUMMARY_COLUMNS.findIndex((c) => c.key === key) + 1;
   const row = ws.getRow(LAYOUT.firstData + YUNCHENG_COUNTIES.indexOf('永济市'));
   expect(row.getCell(2).value).toBe('永济市');
@@ -135,4 +137,28 @@ it('移交 after the result was published as 发现问题待后续处理; 附件
   const total = ws.getRow(LAYOUT.firstData + YUNCHENG_COUNTIES.length);
   expect(cellValue(total.getCell(col('caseOpened')))).toBe(1);
   expect(total.getCell(col('caseOpened')).formula).toMatch(/^SUM\(/);
+});
+
+it('a county without a liaison: the refusals say who may; the 市局联络员 stands in for 立案/移交 and 公示 but not for 附件2', async () => {
+  const task = await withFindings();
+  const card = await d.cardTo(liaison.openId, '待整改：确认整改与结果公示', task.enterprise.name);
+  // the firm turns out to be in 夏县, where nobody is registered as 联络员 (the registry's 所属县区 was corrected)
+  await h.service.db.connection.collection('tasks').updateOne({ _id: task._id }, { $set: { 'enterprise.county': '夏县' } });
+  const done = { done_1: '已更换检定合格的天平' };
+  const refused = await d.click(liaison.openId, card, '确认整改', done);
+  const noConfirmer =
+    '夏县没有登记联络员：整改须由夏县市场监管局的联络员到企业现场核实后确认（附件2），市局不代为确认。请在执法检查人员名录库中登记该县区的联络员';
+  expect(refused.toast).toEqual({ type: 'error', content: noConfirmer });
+  const notDisposer = await d.click(liaison.openId, card, '登记后续处置', { kind: '移交', transfer_to: '市局稽查支队' });
+  expect(notDisposer.toast).toEqual({ type: 'error', content: '夏县没有登记联络员，立案或移交由市局联络员代为登记' });
+  const notPublisher = await d.click(liaison.openId, card, '已录入并公示', {});
+  expect(notPublisher.toast).toEqual({ type: 'error', content: '按“谁检查、谁录入”，只有本检查组的组长、执法人员或市局联络员（该县区没有登记联络员）可以登记公示' });
+  expect((await readTask(conn(), task._id)).state).toBe('待整改');
+
+  // Only a liaison of the firm's county confirms 附件2 (they verify on site): the 市局联络员 is refused too.
+  const byCity = await d.click(cityLiaison.openId, card, '确认整改', done);
+  expect(byCity.toast).toEqual({ type: 'error', content: noConfirmer });
+  const after = await readTask(conn(), task._id);
+  expect(after.state).toBe('待整改');
+  expect(after.rectificationCheck?.confirmedBy).toBeUndefined();
 });

@@ -87,7 +87,9 @@ describe('/抽取', () => {
     const preview = await command(reg.cityLiaison.openId, '/抽取 种子=2024031503');
     const text = cardText(preview.content);
     const params = buildParameters({ ...reg.campaign });
-    const prepared = runSync(prepareSteps(reg.data.enterprises, reg.data.staff, params));
+    const previewed = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;
+    // The registry hashes are keyed with the draw's secret blind (docs/draw-spec.md §3.1).
+    const prepared = runSync(prepareSteps(reg.data.enterprises, reg.data.staff, params, previewed.blind!));
     const eligible = prepared.population;
     expect(text).toContain(prepared.populationHash);
     expect(text).toContain(prepared.staffHash);
@@ -99,6 +101,9 @@ describe('/抽取', () => {
     const pending = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;
     expect(JSON.stringify(chain)).not.toContain(pending.botValue!);
     expect(text).not.toContain(pending.botValue!);
+    expect(pending.blind).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(chain)).not.toContain(pending.blind!);
+    expect(text).not.toContain(pending.blind!);
     // Nothing is dispatched before confirmation.
     expect(await tasks().countDocuments()).toBe(0);
     const before = h.emulator.messages().length;
@@ -228,10 +233,11 @@ describe('/抽取', () => {
     const second = (await draws.findOne({ attempt: 2 }).lean())!;
     const first = (await draws.findOne({ attempt: 1 }).lean())!;
     const firstTask = (await tasks().findOne({ drawId: first._id }).lean())!;
-    // As if the process died right after the confirmation was written.
-    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
+    // As if the process died right after the confirmation was written. The undispatched mark goes last: the minutely
+    // dispatch job acts on it, and running between these writes it would find the old draw's state half put back.
     await draws.updateOne({ _id: first._id }, { $set: { status: 'confirmed' } });
     await tasks().updateOne({ _id: firstTask._id }, { $set: { state: '待接收' } });
+    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
     const logBefore = await drawChainModel(conn).countDocuments();
 
     // The minutely schedule may hold the job's lease right now: run it as soon as it is free.

@@ -12,7 +12,11 @@ import type { InternalBundle } from '../../src/domain/draw2/model';
 import { verifyV2 } from '../../src/domain/draw2/verify';
 import type { Actor } from '../../src/policies';
 import { cardText, findButtons } from '../../src/sandbox/client';
-import { drawModel, loadChain, type DrawDoc } from '../../src/store/draw';
+import { appendChain, drawModel, loadChain, type DrawDoc } from '../../src/store/draw';
+import { chainProblems, logEntryProblems } from '../../src/domain/draw2/chain';
+import { commitData } from '../../src/domain/draw2/session';
+import { personRef } from '../../src/domain/draw2/inputs';
+import { readGzJson } from '../../src/operations/draw/jsonSlices';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
@@ -53,6 +57,12 @@ async function dispatched(drawId: Types.ObjectId): Promise<DrawDoc> {
   }
 }
 
+async function publicPage(): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${h.service.port}/public/results`);
+  expect(res.status).toBe(200);
+  return res.text();
+}
+
 function liaisonActor(): Actor {
   return { openId: reg.cityLiaison.openId, roles: reg.cityLiaison.roles, county: reg.cityLiaison.county };
 }
@@ -72,6 +82,15 @@ describe('a pinned public source: commit first, confirm after the draw with its 
     expect(text).toContain('中国福利彩票3D第2024065期开奖号码');
     expect(text).toContain('2024-03-15 21:15');
     expect(findButtons(preview.content).map((b) => b.text)).toEqual(['确认抽取', '取消']);
+    // The commitment is public at once on the 一公开 page, with the source and its time, before any result exists.
+    const pending = (await drawModel(conn()).findOne({ status: 'previewed' }).lean<DrawDoc>())!;
+    const before = await publicPage();
+    expect(before).toContain(pending.commitmentHash!);
+    expect(before).toContain('中国福利彩票3D第2024065期开奖号码');
+    expect(before).toContain('2024-03-15 21:15');
+    expect(before).toContain('待确认（结果尚未产生）');
+    expect(before).not.toContain(pending.botValue!);
+    expect(before).not.toContain(pending.blind!);
 
     clock = new Date('2024-03-15T12:00:00.000Z'); // 20:00 Beijing: not drawn yet
     const early = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取', { formValues: { seed: '123' } });
@@ -94,6 +113,11 @@ describe('a pinned public source: commit first, confirm after the draw with its 
     expect(verifyV2(bundle).problems).toEqual([]);
     expect(bundle.source?.announcedAt).toBe('2024-03-15T21:15+08:00');
     expect(bundle.reveal.entropy).toBe('123');
+    // The page now shows the confirmation and the result hash beside the commitment it announced.
+    const after = await publicPage();
+    expect(after).toContain(bundle.hashes.commitment);
+    expect(after).toContain(bundle.hashes.result);
+    expect(after).toContain('已确认 2024-03-15 21:20');
   });
 
   it('refuses a preview whose source has already been drawn', async () => {
@@ -265,4 +289,81 @@ describe('the redraw race: a start between the preview and the confirmation', ()
       expect(underSuperseded).toBe(0);
     }
   }, 240_000);
+});
+
+describe('two previews of one attempt confirmed at once (two /抽取 that raced)', () => {
+  it('one confirm wins; the other preview is voided in the chain (not left dangling), and the chain stays valid', async () => {
+    const confirmed = await drawModel(conn()).countDocuments({ campaignId: reg.campaign._id, status: 'confirmed' });
+    const p = await previewDraw(conn(), clock, { actor: liaisonActor(), actorName: reg.cityLiaison.name, ...(confirmed > 0 ? { reason: '并发确认' } : {}) });
+    if (!p.ok) throw new Error(p.reason);
+    const a = p.draw;
+    // The twin a concurrent /抽取 would have made (it ran before either had abandoned the other): the same attempt, its
+    // own draw and commit entry.
+    const twin = await drawModel(conn()).create({
+      campaignId: a.campaignId,
+      attempt: a.attempt,
+      status: 'previewed',
+      requestedBy: a.requestedBy,
+      requestedByName: a.requestedByName,
+      algorithm: a.algorithm,
+      reason: a.reason,
+      populationHash: a.populationHash,
+      staffHash: a.staffHash,
+      exclusionsHash: a.exclusionsHash,
+      parametersHash: a.parametersHash,
+      commitment: a.commitment,
+      parameters: a.parameters,
+      source: a.source,
+      botValue: a.botValue,
+      blind: a.blind,
+    });
+    const data = commitData(String(twin._id), a.commitment!, a.parameters!, reg.cityLiaison.openId, a.reason ?? null);
+    const entry = await appendChain(conn(), a.campaignId, 'commit', { ...data }, clock, `commit:${String(twin._id)}`);
+    await drawModel(conn()).updateOne({ _id: twin._id }, { $set: { commitSeq: entry.seq, commitmentHash: data.commitmentHash } });
+
+    const outcomes = await Promise.all(
+      [a._id, twin._id].map((drawId) => confirmDraw(conn(), h.service.outbox, clock, { actor: liaisonActor(), drawId })),
+    );
+    const won = outcomes.filter((o) => o.ok);
+    const lost = outcomes.filter((o) => !o.ok);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    const loser = outcomes[0]!.ok ? twin._id : a._id;
+    const refusal = lost[0]!;
+    if (!refusal.ok) {
+      expect(refusal.title).toBe('已有抽取被确认');
+      expect(refusal.reason).toContain('已作废');
+      expect(refusal.voidedAttempt).toBe(a.attempt); // the card loses its confirm button
+    }
+    if (won[0]!.ok) await won[0]!.dispatch;
+    expect((await drawModel(conn()).findById(loser).lean())!.status).toBe('abandoned');
+    const chain = await loadChain(conn(), a.campaignId);
+    const voids = chain.filter((e) => e.kind === 'void' && e.data.drawId === String(loser));
+    expect(voids).toHaveLength(1);
+    expect(voids[0]!.data).toMatchObject({ attempt: a.attempt, reason: 'replaced' });
+    expect(chainProblems(chain, String(a.campaignId))).toEqual([]);
+    expect(logEntryProblems(chain)).toEqual([]);
+    // The winner's bundle verifies (its log ends at its reveal).
+    const winner = (await drawModel(conn()).findOne({ _id: { $in: [a._id, twin._id] }, status: 'confirmed' }).lean<DrawDoc>())!;
+    const bundle = await readGzJson<InternalBundle>(winner.bundleGz);
+    expect(verifyV2(bundle).problems).toEqual([]);
+  }, 120_000);
+});
+
+describe('the people of a bundle', () => {
+  it('a liaison no longer in the staff registry is still in the internal bundle’s people (from the draws), so people.refs holds', async () => {
+    const confirmed = await drawModel(conn()).countDocuments({ campaignId: reg.campaign._id, status: 'confirmed' });
+    const p = await previewDraw(conn(), clock, { actor: liaisonActor(), actorName: reg.cityLiaison.name, ...(confirmed > 0 ? { reason: '人员名录调整' } : {}) });
+    if (!p.ok) throw new Error(p.reason);
+    // The liaison holds no draw role, so leaving the registry changes no committed hash.
+    await staffModel(conn()).deleteOne({ openId: reg.cityLiaison.openId });
+    const outcome = await confirmDraw(conn(), h.service.outbox, clock, { actor: liaisonActor(), drawId: p.draw._id });
+    expect(outcome.ok).toBe(true);
+    if (outcome.ok) await outcome.dispatch;
+    const draw = (await drawModel(conn()).findById(p.draw._id).lean<DrawDoc>())!;
+    const bundle = await readGzJson<InternalBundle>(draw.bundleGz);
+    const ref = personRef(reg.cityLiaison.openId);
+    expect(bundle.people[ref]).toEqual({ openId: reg.cityLiaison.openId, name: reg.cityLiaison.name });
+    expect(verifyV2(bundle).problems).toEqual([]);
+  }, 120_000);
 });

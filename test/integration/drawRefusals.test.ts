@@ -28,7 +28,9 @@ async function draw(text = '/抽取'): Promise<string> {
 
 describe('/抽取 refusals, each with what to do', () => {
   it('no active campaign', async () => {
-    expect(await draw()).toContain('没有进行中的专项');
+    const text = await draw();
+    expect(text).toContain('没有进行中的专项');
+    expect(text).toContain('/专项 新建');
   });
 
   it('an unknown campaign name', async () => {

@@ -402,7 +402,52 @@ describe('closure evidence and 签字页 sent as documents; what a team member w
     expect(text).toContain('先在检查卡片上点“无法正常检查”');
     expect(text).toContain('先在汇总卡片或检查记录卡片上点“上传签字页”');
     expect(text).toContain('以**图片**发送');
+    expect(text).not.toContain('名录库');
     expect(downloads(messageId)).toHaveLength(0);
+  });
+
+  it('a team member’s .xlsx or .csv is told also that only the 市局联络员 imports registries, calendars, checklists and platform draws', async () => {
+    for (const name of ['人员名录.xlsx', '节假日.CSV']) {
+      const { reply, messageId } = await sendFile(expert.openId, name, Buffer.from('姓名,飞书OpenID\r\n'));
+      const text = cardText(reply.content);
+      expect(text).toContain('文件未保存');
+      expect(text).toContain(`您发来的文件“${name}”没有保存`);
+      expect(text).toContain('先在检查卡片上点“无法正常检查”');
+      expect(text).toContain('名录库、节假日安排、附加检查表和监管平台的抽取结果（.xlsx 或 .csv）只能由**市局联络员**（及系统管理员）发送导入');
+      expect(buttons(reply.content)).toEqual([]);
+      expect(downloads(messageId)).toHaveLength(0);
+    }
+  });
+
+  it('a 市局联络员 on a team who opened 无法正常检查: a registry goes to the set-up, other files stay evidence', async () => {
+    const team = [slot(leader), slot(cityLiaison, '执法人员'), slot(expert)];
+    const task = await taskIn(conn(), ctx, { team });
+    const item = (await d.click(cityLiaison.openId, await d.assignmentCard(cityLiaison.openId, task), '开始检查')).card!;
+    await d.click(cityLiaison.openId, item, '无法正常检查');
+    const before = await uploadsAndLog();
+
+    // a staff registry: previewed for import (downloaded once), not kept as the firm's evidence
+    const registry = await sendFile(cityLiaison.openId, '人员名录.csv', await staffCsv(generateSampleData({ year: 2024, enterprises: 5, seed: 5 }).staff.slice(0, 2)));
+    expect(cardText(registry.reply.content)).toContain('导入预览 · 执法检查人员名录库');
+    expect(buttons(registry.reply.content)).toEqual(['确认导入', '取消']);
+    expect(downloads(registry.messageId)).toHaveLength(1);
+    expect((await readTask(conn(), task._id)).closure!.evidence).toEqual([]);
+    // a registry with a column missing is still a registry: the set-up names what is missing
+    const partial = await sendFile(cityLiaison.openId, '名录.csv', Buffer.from('姓名,飞书OpenID,单位\r\n张三,ou_x,县局\r\n'));
+    expect(cardText(partial.reply.content)).toContain('缺少必需的列');
+    expect((await readTask(conn(), task._id)).closure!.evidence).toEqual([]);
+    await h.feishu.clickButton(cityLiaison.openId, registry.reply.current, '取消');
+
+    // a spreadsheet that is no set-up file, and a PDF: the closure's evidence, as for anyone on the team
+    const sheet = await sendFile(cityLiaison.openId, '企业停产说明.csv', Buffer.from('日期,说明\r\n2024-05-06,停产\r\n'));
+    expect(cardText(sheet.reply.content)).toContain(`已作为 **${task.enterprise.name}** 无法检查登记的证据（共 1 份）`);
+    const pdf = await sendFile(cityLiaison.openId, '注销证明.pdf', Buffer.from('%PDF-1.4 注销'));
+    expect(cardText(pdf.reply.content)).toContain('（共 2 份）');
+    expect(downloads(pdf.messageId)).toHaveLength(0);
+    expect((await readTask(conn(), task._id)).closure!.evidence.map((e) => e.name)).toEqual(['企业停产说明.csv', '注销证明.pdf']);
+    const after = await uploadsAndLog();
+    expect(after).toEqual({ ...before, uploads: after.uploads, chunks: after.chunks }); // only the cancelled preview's upload
+    expect(after.uploads).toBe(before.uploads + 1);
   });
 
   it('anyone else (registered or not) is told who may send what, and nothing is read', async () => {

@@ -208,7 +208,11 @@ it('a due date beyond the calendar data: unknown with a note, no crash, the city
   const warning = cardText(sentTo(cityLiaison.openId));
   expect(warning).toContain('以下 1 项检查的公示截止日期暂无法确定');
   expect(warning).toContain('永济市丙化工有限公司');
-  expect(warning).toContain('升级 chinese-days');
+  // what the 市局联络员 can do: send the year's calendar in chat (not upgrade a library or restart a service)
+  expect(warning).toContain('请在与我的单聊中把该年的**节假日安排**文件发给我');
+  expect(warning).toContain('第1行表头为“日期,类型”');
+  expect(warning).toContain('点“确认导入”');
+  expect(warning).not.toMatch(/chinese-days|升级|重启/);
   expect((await readTask(conn(), legacy._id)).publication).toEqual({ dueDate: '2026-12-29' });
   expect(await runOn('2026-12-16')).toEqual([]);
   expect(await runOn('2026-12-18')).toEqual([]); // same week

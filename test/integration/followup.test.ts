@@ -97,8 +97,13 @@ it('findings: the county confirms the rectification (附件2), then the team pub
   const done = { done_1: '已更换检定合格的天平，见检定证书', done_2: '已任命质量安全员并制定风险管控清单' };
   at('2026-03-18T02:00:00Z');
   const other = await d.click(otherLiaison.openId, forLiaison, '确认整改', done);
-  expect(other.toast).toEqual({ type: 'error', content: '只有永济市市场监管局的联络员（或市局联络员）可以确认整改' });
+  const onlyCounty = '整改由永济市市场监管局到企业现场核实后确认（附件2），只有永济市市场监管局的联络员可以确认整改';
+  expect(other.toast).toEqual({ type: 'error', content: onlyCounty });
   expect(other.card).toBeUndefined();
+  // the county has its own liaison: the 市局联络员 may not confirm (src/policies.ts), and the refusal does not say so
+  const city = await d.click(cityLiaison.openId, forLiaison, '确认整改', done);
+  expect(city.toast).toEqual({ type: 'error', content: onlyCounty });
+  expect(city.toast?.content).not.toContain('市局联络员');
   const member = await d.click(officer.openId, forLiaison, '确认整改', done);
   expect(member.toast?.content).toContain('只有永济市市场监管局的联络员');
   const blank = await d.click(liaison.openId, forLiaison, '确认整改', { ...done, done_2: '   ' });
@@ -143,7 +148,7 @@ it('findings: the county confirms the rectification (附件2), then the team pub
   const early = await d.click(officer.openId, forOfficer, '已录入并公示', { published_on: '2026-02-27' });
   expect(early.toast).toEqual({ type: 'error', content: '公示日期不能早于检查完成日期（2026-03-02），请选择实际公示的日期' });
   const outsider = await d.click(cityLiaison.openId, forOfficer, '已录入并公示', {});
-  expect(outsider.toast).toEqual({ type: 'error', content: '按“谁检查、谁录入”，只有本检查组成员或永济市市场监管局的联络员可以登记公示' });
+  expect(outsider.toast).toEqual({ type: 'error', content: '按“谁检查、谁录入”，只有本检查组的组长、执法人员或永济市市场监管局的联络员可以登记公示' });
   expect((await readTask(conn(), task._id)).state).toBe('待公示');
 
   const pub = await d.click(officer.openId, forOfficer, '已录入并公示', { published_on: '2026-03-19', reference: '国家企业信用信息公示系统' });

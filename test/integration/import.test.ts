@@ -8,7 +8,7 @@ import { eligiblePopulation } from '../../src/domain/population';
 import { ENTERPRISE_HEADERS, STAFF_HEADERS } from '../../src/domain/registryRows';
 import { checkStaffing } from '../../src/domain/teams';
 import { usccCheckChar } from '../../src/domain/uscc';
-import { CampaignError, createCampaign, findActiveCampaign, listCampaigns } from '../../src/operations/campaigns';
+import { CampaignError, createCampaign, findActiveCampaign, listCampaigns, validateCampaign } from '../../src/operations/campaigns';
 import { importEnterprises } from '../../src/operations/importEnterprises';
 import { importStaff } from '../../src/operations/importStaff';
 import { RegistryFileError } from '../../src/operations/registryFile';
@@ -339,9 +339,25 @@ describe('campaigns', () => {
     [{ ratio: 1.5 }, '全市抽查比例应为大于0且不超过1的数'],
     [{ riskRatios: { A: 0 } }, 'A类抽查比例应为大于0且不超过1的数'],
     [{ name: ' ' }, '专项名称不能为空'],
+    // the text policy (domain/textPolicy.ts), also behind the chat's 确认创建 button
+    [{ name: '专项\uFFFE\u202E名称\u0007' }, '专项名称第3个字符是无法保存的不可见字符（U+FFFE），请删除该字符后重新提交'],
+    [{ name: '专项\u202E名称' }, '专项名称第3个字符是无法保存的不可见字符（U+202E）'],
+    [{ name: '专项名称\u0007' }, '专项名称第5个字符是无法保存的不可见字符（U+0007）'],
+    [{ name: '专'.repeat(101) }, '专项名称最多100个字，当前101个字，请精简后重新提交'],
   ])('refuses %j', async (over, reason) => {
     const input = { name: '专项', year: 2025, from: '2025-03-01', to: '2025-11-30', ratio: 0.25, ...over };
     await expect(createCampaign(db.conn, input)).rejects.toThrow(reason);
+  });
+
+  it('counts the name in characters, not UTF-16 units, and keeps it on one line', async () => {
+    const rare = '𠮷'.repeat(100); // 100 characters outside the BMP: 200 UTF-16 units
+    const { campaign } = await createCampaign(db.conn, { name: rare, year: 2040, from: '2040-03-01', to: '2040-11-30', ratio: 0.25 });
+    expect(campaign.name).toBe(rare);
+    expect(validateCampaign({ name: ' 2041年\n专项\t试点 ', year: 2041, from: '2041-03-01', to: '2041-11-30', ratio: 0.25 }).settings.name).toBe('2041年 专项 试点');
+    await expect(createCampaign(db.conn, { name: `${rare}𠮷`, year: 2041, from: '2041-03-01', to: '2041-11-30', ratio: 0.25 })).rejects.toThrow(
+      '专项名称最多100个字，当前101个字',
+    );
+    expect(await campaignModel(db.conn).countDocuments({ year: 2041 })).toBe(0);
   });
 });
 
@@ -473,6 +489,10 @@ describe('CLI', () => {
     const badRisk = await cli('campaign', 'create', '--name', 'x', '--year', '2032', '--from', '2032-03-01', '--to', '2032-11-30', '--ratio', '0.3', '--risk-ratios', 'E=1');
     expect(badRisk.code).toBe(1);
     expect(badRisk.err[0]).toContain('--risk-ratios 中的“E=1”无法识别');
+
+    // The text policy holds on the command line as in chat: one Chinese line, nothing created.
+    const control = await cli('campaign', 'create', '--name', '专项\uFFFE\u202E名称\u0007', '--year', '2033', '--from', '2033-03-01', '--to', '2033-11-30', '--ratio', '0.3');
+    expect(control).toMatchObject({ code: 1, out: [], err: ['专项名称第3个字符是无法保存的不可见字符（U+FFFE），请删除该字符后重新提交'] });
 
     const list = await cli('campaign', 'list');
     expect(list.code).toBe(0);

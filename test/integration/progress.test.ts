@@ -21,8 +21,19 @@ let h: Harness;
 let reg: SeededRegistries;
 const conn = () => h.service.db.connection;
 
-type Kind = 'received' | 'toInspect' | 'inspecting' | 'signing' | 'pubOverdue' | 'pubPending' | 'rectOverdue' | 'rectConfirmed' | 'published';
-const KINDS: Kind[] = ['received', 'toInspect', 'inspecting', 'signing', 'pubOverdue', 'pubPending', 'rectOverdue', 'rectConfirmed', 'published'];
+type Kind = 'received' | 'toInspect' | 'inspecting' | 'signing' | 'pubOverdue' | 'pubPending' | 'rectOverdue' | 'rectConfirmed' | 'published' | 'closed';
+const KINDS: Kind[] = ['received', 'toInspect', 'inspecting', 'signing', 'pubOverdue', 'pubPending', 'rectOverdue', 'rectConfirmed', 'published', 'closed'];
+/** the result (dictionary short form, domain/results.ts) each completed kind has: written out here, not computed */
+const RESULT_OF: Partial<Record<Kind, string>> = {
+  pubOverdue: '未发现问题',
+  pubPending: '未发现问题',
+  published: '未发现问题',
+  rectConfirmed: '经责令已改正',
+  rectOverdue: '待后续处理',
+  closed: '无法联系',
+};
+/** tasks per result, city-wide */
+const results = new Map<string, number>();
 
 function inspection(completionDate: string, result: string, deadline?: string) {
   return {
@@ -62,6 +73,12 @@ const SET: Record<Kind, Record<string, unknown>> = {
     state: '已公示',
     inspection: inspection('2024-07-15', '未发现问题'),
     publication: { dueDate: '2024-08-12', publishedOn: '2024-08-01', result: '未发现问题' },
+  },
+  // 无法正常检查 (无法联系), confirmed by the 组长 on 2024-09-02: done, not yet due
+  closed: {
+    state: '待公示',
+    closure: { status: 'confirmed', code: '6', result: '通过登记的住所（经营场所）无法联系', note: '无法联系', evidence: [], fromState: '待检查', confirmedOn: '2024-09-02', returns: [] },
+    publication: { dueDate: '2024-09-30' },
   },
 };
 
@@ -115,7 +132,9 @@ beforeAll(async () => {
     const e = expected.get(county) ?? { total: 0, checked: 0, published: 0, pubOverdue: 0, rectOverdue: 0, notStarted: 0, names: [], overdueNames: [] };
     e.total += 1;
     e.names.push(t.enterprise.name);
-    if (['pubOverdue', 'pubPending', 'rectOverdue', 'rectConfirmed', 'published'].includes(kind)) e.checked += 1;
+    if (['pubOverdue', 'pubPending', 'rectOverdue', 'rectConfirmed', 'published', 'closed'].includes(kind)) e.checked += 1;
+    const result = RESULT_OF[kind];
+    if (result) results.set(result, (results.get(result) ?? 0) + 1);
     if (kind === 'published') e.published += 1;
     if (kind === 'pubOverdue') {
       e.pubOverdue += 1;
@@ -229,6 +248,11 @@ describe('the digest job', () => {
     const card = digestsTo(recipients[0]!.openId)[0]!.content;
     expect(tableRows(card).map((r) => r.county)).toEqual([...YUNCHENG_COUNTIES, '合计']);
     expect(cardText(card)).toContain(`逾期未公示 <font color='red'>**${sum('pubOverdue')}**</font> 家`);
+    // the results by the platform's dictionary, in dictionary order, each count from the plan above
+    const order = ['未发现问题', '经责令已改正', '待后续处理', '无法联系'];
+    expect(order.every((r) => (results.get(r) ?? 0) > 0)).toBe(true);
+    expect(cardText(card)).toContain(`检查结果：${order.map((r) => `${r} ${results.get(r)}`).join(' · ')}\n`);
+    expect(cardText(card)).toContain(`无法正常检查 ${results.get('无法联系')} 家，其中需列入经营异常名录或信用跟进 <font color='red'>**${results.get('无法联系')}**</font> 家`);
   });
 
   it('the digest card’s button sends the clicker the 附件5 file', async () => {

@@ -15,24 +15,31 @@ import { calendarYearModel } from '../../src/store/calendarYear';
 import { importLogModel } from '../../src/store/importLog';
 import { setupUploadModel } from '../../src/store/setupUpload';
 import { taskModel, type TaskDoc } from '../../src/store/task';
-import { createTask, PEOPLE, readTask, registerStaff, submittedRecord } from '../support/fixtures';
+import { sendReminders } from '../../src/operations/followup/sendReminders';
+import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff, submittedRecord } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
+import { campaignWithDraw, taskIn } from '../support/outcomes';
 import { holidays2027 } from '../support/setupFiles';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 let h: Harness;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-calendar-'));
 const { cityLiaison, liaison, leader, officer, stranger } = PEOPLE;
+/** The service's clock: the real time unless a test sets it (moving a millisecond per reading while set). */
+let clock: Date | undefined;
+let ticks = 0;
+const now = (): Date => (clock ? new Date(clock.getTime() + ++ticks) : new Date());
 
 beforeAll(async () => {
-  h = await startHarness({ dbPrefix: 'setup_calendar' });
+  h = await startHarness({ dbPrefix: 'setup_calendar', now });
   await registerStaff(h.service.db.connection);
 });
 
 afterAll(async () => {
   await h.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const conn = () => h.service.db.connection;
@@ -50,6 +57,33 @@ async function completedTask(name: string, completionDate: string): Promise<Task
   });
   await taskModel(conn()).updateOne({ _id: task._id }, { $set: { state: '待公示', inspection, publication: newPublication(completionDate, at) } });
   return readTask(conn(), task._id);
+}
+
+/**
+ * 无法正常检查 through the chat with the clock at `on` (10:00 in 运城): an officer records 无法联系 with a photo as
+ * evidence, the 组长 confirms. A closure has no inspection record: its clock runs from the confirmation.
+ */
+async function closedInChat(name: string, on: string): Promise<TaskDoc> {
+  clock = new Date(`${on}T02:00:00Z`);
+  try {
+    const ctx = await campaignWithDraw(conn(), { year: 2026, from: '2026-03-15', to: '2026-12-31' });
+    const task = await taskIn(conn(), ctx, { enterprise: { name, county: '永济市' } });
+    const d = inspectionDriver(h);
+    const item = (await d.open(officer.openId, task)).card!;
+    await d.click(officer.openId, item, '无法正常检查');
+    const image = h.emulator.storeUserResource('image', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    const sent = await h.feishu.sendImage(officer.openId, image);
+    const saved = await h.emulator.waitFor((m) => m.root === sent.messageId, 30_000);
+    expect(cardText(saved.current)).toContain('证据已保存');
+    const form = (await d.click(officer.openId, saved.current, '返回登记')).card!;
+    const note = '12月18日到登记的生产地址，厂房已空置，联系人电话停机。';
+    expect((await d.click(officer.openId, form, '提交组长确认', { reason: '6', note })).toast?.type).toBe('success');
+    const ask = await d.cardTo(leader.openId, '无法检查 · 待组长确认', name);
+    expect((await d.click(leader.openId, ask, '确认无法检查')).toast?.type).toBe('success');
+    return await readTask(conn(), task._id);
+  } finally {
+    clock = undefined;
+  }
 }
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -75,11 +109,27 @@ const amended2027 = (): Buffer => Buffer.from(`${holidays2027().toString('utf8')
 
 describe('a 2027 calendar', () => {
   let first: TaskDoc;
+  let closed: TaskDoc;
 
   it('is missing at first: due dates running into 2027 are “待定”, calendar due fails', async () => {
     expect(isYearCovered(2027)).toBe(false);
     first = await completedTask('永济市甲电缆有限公司（示例）', '2026-12-15');
     expect(first.publication).toEqual({ dueDate: '', dueNote: expect.stringContaining('日历数据缺少2027年') });
+    // a firm closed as 无法联系 (no inspection record): its due date is “待定” as well
+    closed = await closedInChat('永济市丙化工有限公司（示例）', '2026-12-18');
+    expect(closed.inspection?.completedAt).toBeUndefined();
+    expect(closed).toMatchObject({ state: '待公示', closure: { status: 'confirmed', confirmedOn: '2026-12-18' } });
+    expect(closed.publication).toEqual({ dueDate: '', dueNote: expect.stringContaining('日历数据缺少2027年') });
+
+    // the reminders job cannot fill them yet; the 市局联络员's weekly warning lists both with their completion dates
+    const run = await sendReminders({ conn: conn(), outbox: h.service.outbox, log: h.log, now }, new Date('2026-12-21T01:00:00Z'));
+    expect(run).toMatchObject({ working: true, dueDatesFilled: 0, unknownDueDates: 2 });
+    expect((await readTask(conn(), closed._id)).publication?.dueDate).toBe('');
+    const warning = cardText(
+      (await h.emulator.waitFor((m) => m.receive_id === cityLiaison.openId && cardText(m.current).startsWith('节假日日历需要更新'), 30_000)).current,
+    );
+    expect(warning).toContain('**永济市甲电缆有限公司（示例）**（永济市，2026-12-15 完成）');
+    expect(warning).toContain('**永济市丙化工有限公司（示例）**（永济市，2026-12-18 完成）');
     const due = await cli('calendar', 'due', '2026-12-15');
     expect(due.code).toBe(1);
     expect(due.err.at(-1)).toContain('日历数据缺少2027年的法定节假日安排');
@@ -117,7 +167,7 @@ describe('a 2027 calendar', () => {
     expect(preview).toContain('导入预览 · 2027年节假日安排');
     expect(preview).toContain('休（放假的工作日）**18** 天：01-01、02-05、02-08');
     expect(preview).toContain('班（调休上班的周末）**5** 天：01-31、02-20、05-08、09-26、10-09');
-    expect(preview).toContain('确认后将重新计算 **1** 项“待定”的公示截止日期');
+    expect(preview).toContain('确认后将重新计算 **2** 项“待定”的公示截止日期');
     expect(isYearCovered(2027)).toBe(false); // a preview changes nothing
 
     const click = await h.feishu.clickButton(cityLiaison.openId, reply.current, '确认导入');
@@ -125,7 +175,7 @@ describe('a 2027 calendar', () => {
     const card = click.card ?? (await h.emulator.waitFor((m) => m.message_id === click.messageId && cardText(m.current).includes('已导入'), 30_000)).current;
     const result = cardText(card);
     expect(result).toContain('已导入 · 2027年节假日安排');
-    expect(result).toContain('已重新计算 **1** 项“待定”的公示截止日期，并通知了 2 人');
+    expect(result).toContain('已重新计算 **2** 项“待定”的公示截止日期，并通知了 2 人');
 
     // stored (for every instance and the CLI), logged, and used
     const stored = await calendarYearModel(conn()).findOne({ year: 2027 }).lean();
@@ -134,12 +184,14 @@ describe('a 2027 calendar', () => {
     expect(await importLogModel(conn()).findOne({ kind: 'calendar' }).lean()).toMatchObject({
       year: 2027,
       by: cityLiaison.openId,
-      counts: { rest: 18, work: 5, dueDatesFilled: 1, notified: 2 },
+      counts: { rest: 18, work: 5, dueDatesFilled: 2, notified: 2 },
     });
     expect(isYearCovered(2027)).toBe(true);
     // 2026-12-15 + 20 working days: 2027-01-01 is a holiday in this arrangement, so one day later than Monday–Friday
     expect(addWorkingDays('2026-12-15', 20)).toBe('2027-01-13');
     expect((await readTask(conn(), first._id)).publication).toEqual({ dueDate: '2027-01-13' });
+    // the closure: 20 working days from the 组长's confirmation (2026-12-18, a Friday) is 2027-01-18
+    expect((await readTask(conn(), closed._id)).publication).toEqual({ dueDate: '2027-01-18' });
 
     // the county liaison and the 组长 (they publish the result) are told the date
     for (const person of [liaison, leader]) {
@@ -147,6 +199,9 @@ describe('a 2027 calendar', () => {
       expect(notice).toContain('公示截止日期已确定');
       expect(notice).toContain('永济市甲电缆有限公司（示例）');
       expect(notice).toContain('检查完成 2026-12-15');
+      const closure = cardText((await dueNotice(person.openId, '2027-01-18')).current);
+      expect(closure).toContain('永济市丙化工有限公司（示例）');
+      expect(closure).toContain('检查完成 2026-12-18');
     }
 
     // a second click: refused, nothing imported twice
@@ -189,6 +244,14 @@ describe('a 2027 calendar', () => {
     await dueNotice(liaison.openId, '2027-01-21');
     await dueNotice(leader.openId, '2027-01-21');
     expect(await importLogModel(conn()).countDocuments({ kind: 'calendar', source: 'cli' })).toBe(1);
+  });
+
+  it('the reminders job fills a closure’s “待定” due date too, from the 组长’s confirmation', async () => {
+    // as the service stores it when the year was unknown (the job fills what an import left, e.g. a failed notice)
+    await taskModel(conn()).updateOne({ _id: closed._id }, { $set: { publication: { dueDate: '', dueNote: '日历数据缺少2027年的法定节假日安排……' } } });
+    const run = await sendReminders({ conn: conn(), outbox: h.service.outbox, log: h.log, now }, new Date('2027-01-04T01:00:00Z'));
+    expect(run).toMatchObject({ working: true, estimated: false, dueDatesFilled: 1, unknownDueDates: 0 });
+    expect((await readTask(conn(), closed._id)).publication).toEqual({ dueDate: '2027-01-18' });
   });
 
   it('the CLI refuses a bad file with its problems and stores nothing', async () => {

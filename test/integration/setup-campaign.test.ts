@@ -62,6 +62,7 @@ describe('/专项', () => {
     ['/专项 新建 名称=甲 年度=2027 开始=2026-12-01 结束=2027-11-30 比例=0.3', '专项起止日期应在2027年内'],
     ['/专项 新建 名称=甲 年度=2027 开始=2027-03-01 结束=2027-11-30 比例=0.3 分类比例=E=1', '分类比例 中的“E=1”无法识别'],
     ['/专项 新建 名称=甲 年度=2027 开始=2027-03-01 结束=2027-11-30 比例=0.3 范围=全市', '不认识参数“范围”'],
+    [`/专项 新建 名称=${'专'.repeat(101)} 年度=2027 开始=2027-03-01 结束=2027-11-30 比例=0.3`, '参数“名称”：专项名称最多100个字，当前101个字'],
   ])('%s → names the argument and the accepted form', async (text, expected) => {
     const reply = cardText((await say(cityLiaison.openId, text)).content);
     expect(reply).toContain(expected);
@@ -102,6 +103,21 @@ describe('/专项', () => {
     const list = cardText((await say(ADMIN, '/专项')).content);
     expect(list).toContain('共 1 个专项');
     expect(list).toContain(`2027年“${NAME}”**（进行中）2027-03-01 至 2027-11-30`);
+  });
+
+  it('a name holding a character the text policy refuses (U+202E) is refused at the chat edge; nothing is created', async () => {
+    const reply = cardText((await say(cityLiaison.openId, '/专项 新建 名称=专项\u202E名称 年度=2027 开始=2027-03-01 结束=2027-11-30 比例=0.3')).content);
+    expect(reply).toContain('消息第13个字符是无法保存的不可见字符（U+202E），请删除该字符后重新发送');
+    expect(await campaignModel(conn()).countDocuments({ year: 2027, name: /名称/ })).toBe(0);
+  });
+
+  it('a name of 100 characters outside the BMP (200 UTF-16 units) is previewed and created', async () => {
+    const rare = '𠮷'.repeat(100);
+    const preview = await say(cityLiaison.openId, `/专项 新建 名称=${rare} 年度=2029 开始=2029-03-01 结束=2029-11-30 比例=0.25`);
+    expect(cardText(preview.content)).toContain(`**2029年“${rare}”**`);
+    const click = await h.feishu.clickButton(cityLiaison.openId, preview.current, '确认创建');
+    expect(click.toast).toEqual({ type: 'success', content: '专项已创建' });
+    expect((await campaignModel(conn()).findOne({ year: 2029 }).lean())?.name).toBe(rare);
   });
 
   it('a name may contain spaces; a preview clicked after another campaign took the year is refused', async () => {

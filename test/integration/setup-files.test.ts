@@ -4,6 +4,9 @@
  * nothing changed.
  */
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ENTERPRISE_HEADERS, STAFF_HEADERS } from '../../src/domain/registryRows';
 import { generateSampleData } from '../../src/domain/sampleData';
 import { usccCheckChar } from '../../src/domain/uscc';
@@ -18,6 +21,7 @@ import { processedEventModel } from '../../src/store/processedEvents';
 import { setupUploadChunkModel, setupUploadModel } from '../../src/store/setupUpload';
 import { staffModel } from '../../src/store/staff';
 import { startHarness, type Harness } from '../support/harness';
+import { writeZipBomb } from '../support/hostileFiles';
 import { csvBytes, enterprisesCsv, enterprisesXlsx, staffCsv } from '../support/setupFiles';
 
 const ADMIN = 'ou_admin00000000000000000000000001';
@@ -247,6 +251,30 @@ describe('registries sent as files', () => {
   });
 });
 
+/** writeZipBomb's .xlsx as bytes (1 GB inflated from about 1 MB). */
+async function zipBomb(opts: { lie?: boolean }): Promise<Buffer> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-bomb-'));
+  try {
+    const file = path.join(dir, 'bomb.xlsx');
+    const { bytes, inflated } = await writeZipBomb(file, { gigabytes: 1, ...opts });
+    expect(bytes).toBeLessThan(2 * 1024 * 1024);
+    expect(inflated).toBeGreaterThan(1000 * 1024 * 1024);
+    return readFileSync(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A staff CSV with `rows` short data rows (the required columns only). */
+function manyStaffRows(rows: number): Buffer {
+  const lines = ['姓名,飞书OpenID,角色,单位,所属县区'];
+  for (let i = 1; i <= rows; i++) lines.push(`人员${i},ou_${String(i).padStart(8, '0')},执法人员,县局,夏县`);
+  const bytes = Buffer.from(`${lines.join('\r\n')}\r\n`);
+  expect(bytes.length).toBeGreaterThan(3 * 1024 * 1024);
+  expect(bytes.length).toBeLessThan(20 * 1024 * 1024);
+  return bytes;
+}
+
 describe('bad files: refused with a reason, nothing changed', () => {
   const gbkHeader = Buffer.from([0xc6, 0xf3, 0xd2, 0xb5, 0xc3, 0xfb, 0xb3, 0xc6, 0x2c, 0x31, 0x0d, 0x0a]); // “企业名称,1” in GBK
 
@@ -266,6 +294,12 @@ describe('bad files: refused with a reason, nothing changed', () => {
     ['not a spreadsheet at all', 'photo.jpg', () => Buffer.from([0xff, 0xd8, 0xff, 0x00]), ['无法识别的文件类型“.jpg”']],
     ['a broken .xlsx', 'broken.xlsx', () => Buffer.from('PK this is not a zip'), ['不是有效的 Excel（.xlsx）文件', '另存为']],
     ['a file over 20 MB', 'huge.csv', () => Buffer.concat([Buffer.from('姓名,飞书OpenID\r\n'), Buffer.alloc(21 * 1024 * 1024, 0x41)]), ['大于 20 MB']],
+    // an .xlsx of about 1 MB whose worksheet inflates to 1 GB: refused from the sizes in the zip, before inflating
+    ['a zip bomb', 'bomb.xlsx', () => zipBomb({}), ['Excel 文件的部件“xl/worksheets/sheet1.xml”解压后有 1024 MB，超过单个部件 200 MB 的上限']],
+    // the same whose headers lie about the size: refused once inflating passes the declared size
+    ['a zip bomb that lies about its size', 'liar.xlsx', () => zipBomb({ lie: true }), ['Excel 文件的部件“xl/worksheets/sheet1.xml”实际内容与声明的大小不符']],
+    // 100,001 short staff rows: about 4 MB, under the 20 MB limit, refused by the row limit
+    ['more than 100,000 rows', 'staff-100001.csv', () => manyStaffRows(100_001), ['文件超过100000行数据（读到第100001行时已停止）；每次最多导入100000行，请拆分为多个文件分别导入']],
   ])('%s', async (_what, name, bytes, expected) => {
     const before = await snapshot();
     const { reply } = await sendFile(cityLiaison.openId, name, await bytes());

@@ -10,6 +10,7 @@ import { DETAIL_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/
 import { drawModel } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
 import { cardText } from '../../src/sandbox/client';
+import { expectFormulasCached } from '../support/outcomes';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
@@ -170,6 +171,8 @@ async function fileTo(openId: string, nameIncludes: string): Promise<{ name: str
   const file = h.emulator.files().find((f) => f.file_key === (msg.content as { file_key: string }).file_key)!;
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.load(file.data as never);
+  // every formula cell carries its cached value in the sheet XML (`val` below cannot tell a missing one from 0)
+  expect(await expectFormulasCached(file.data, wb)).toBeGreaterThan(0);
   return { name: file.file_name, wb };
 }
 

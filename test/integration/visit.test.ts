@@ -14,7 +14,7 @@ import { extraChecklistModel } from '../../src/store/extraChecklist';
 import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
 import { inspectionDriver, PEOPLE, readTask, registerStaff, type Card, type Person } from '../support/fixtures';
-import { campaignWithDraw, cellValue, documentXml, filesTo, settle, tableCells, taskIn, workbook, xmlText } from '../support/outcomes';
+import { campaignWithDraw, cellValue, documentXml, expectFormulasCached, filesTo, settle, tableCells, taskIn, workbook, xmlText } from '../support/outcomes';
 
 let h: Harness;
 let d: ReturnType<typeof inspectionDriver>;
@@ -193,6 +193,7 @@ describe('one visit, several checklists', () => {
     await h.emulator.waitFor((m) => m.root === sent.messageId, 20_000);
     const [file] = await filesTo(h, head.openId, 1);
     const wb = await workbook(file.data);
+    expect(await expectFormulasCached(file.data, wb)).toBeGreaterThan(0);
     const extra = wb.getWorksheet(EXTRA_SHEET)!;
     const cells: string[] = [];
     extra.eachRow((row) => cells.push((row.values as unknown[]).slice(1).map((v) => String(cellValue({ value: v } as never) ?? '')).join('|')));

@@ -2,7 +2,7 @@
  * The whole service, for integration tests and the demo: a database (MONGODB_URI or the wire server), the Feishu
  * emulator, the real service configured against both, and a simulated Feishu client posting to its webhook.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, LarkConfig } from '../../src/config';
@@ -142,6 +142,7 @@ export async function startHarness(
       }
       await emulator.close();
       await mongo.close();
+      rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
   return harness;

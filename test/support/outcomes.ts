@@ -140,3 +140,66 @@ export async function settle(h: Harness): Promise<void> {
   }
   throw new Error('the outbox did not settle');
 }
+
+// ---- formula cells as written --------------------------------------------------------------------------------------
+
+const xmlAttr = (tag: string, name: string): string | undefined => {
+  const m = new RegExp(`\\s${name.replace(':', '\\:')}="([^"]*)"`).exec(tag);
+  return m ? decode(m[1]!) : undefined;
+};
+
+/**
+ * Every formula cell of every sheet as the .xlsx holds it (xl/worksheets/sheetN.xml, found through xl/workbook.xml
+ * and its relationships): sheet name → cell address → the cached value (`<v>`), undefined when there is none.
+ * exceljs reads a cached 0 back as no result, so only the XML tells a missing cached value from a 0.
+ */
+export async function cachedFormulaValues(data: Uint8Array): Promise<Map<string, Map<string, string | undefined>>> {
+  const zip = await JSZip.loadAsync(data);
+  const read = async (p: string): Promise<string> => {
+    const f = zip.file(p);
+    if (!f) throw new Error(`${p} is missing from the workbook`);
+    return f.async('string');
+  };
+  const rels = await read('xl/_rels/workbook.xml.rels');
+  const targets = new Map((rels.match(/<Relationship\b[^>]*>/g) ?? []).map((t) => [xmlAttr(t, 'Id'), xmlAttr(t, 'Target')]));
+  const out = new Map<string, Map<string, string | undefined>>();
+  for (const tag of (await read('xl/workbook.xml')).match(/<sheet\b[^>]*>/g) ?? []) {
+    const name = xmlAttr(tag, 'name')!;
+    const target = targets.get(xmlAttr(tag, 'r:id'))!;
+    const xml = await read(target.startsWith('/') ? target.slice(1) : `xl/${target}`);
+    const cells = new Map<string, string | undefined>();
+    for (const m of xml.matchAll(/<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g)) {
+      const inner = m[2] ?? '';
+      if (!/<f[\s>/]/.test(inner)) continue;
+      const v = /<v>([\s\S]*?)<\/v>/.exec(inner);
+      cells.set(xmlAttr(`<c ${m[1]}>`, 'r')!, v ? decode(v[1]!) : undefined);
+    }
+    out.set(name, cells);
+  }
+  return out;
+}
+
+/**
+ * Every formula cell exceljs reads has a cached value in the XML, equal to what cellValue gives (so the comparisons
+ * made with cellValue are comparisons with the cached values); and the XML has no formula cell exceljs missed.
+ * Returns how many formula cells were checked.
+ */
+export async function expectFormulasCached(data: Uint8Array, wb: ExcelJS.Workbook): Promise<number> {
+  const raw = await cachedFormulaValues(data);
+  let n = 0;
+  wb.eachSheet((ws) => {
+    const cells = raw.get(ws.name) ?? new Map<string, string | undefined>();
+    const seen: string[] = [];
+    ws.eachRow({ includeEmpty: false }, (row) =>
+      row.eachCell({ includeEmpty: false }, (cell) => {
+        if (cell.type !== ExcelJS.ValueType.Formula) return;
+        seen.push(cell.address);
+        expect([ws.name, cell.address, cells.has(cell.address), cells.get(cell.address) !== undefined]).toEqual([ws.name, cell.address, true, true]);
+        expect([ws.name, cell.address, cells.get(cell.address)]).toEqual([ws.name, cell.address, String(cellValue(cell))]);
+      }),
+    );
+    expect([ws.name, [...cells.keys()].sort()]).toEqual([ws.name, seen.sort()]);
+    n += seen.length;
+  });
+  return n;
+}

@@ -5,15 +5,31 @@ export interface TcpProxy {
   port: number;
   /** Drops every connection and refuses new ones from now on. */
   cut(): void;
+  /**
+   * A server that stops answering (hung, or a network that drops packets silently): every connection stays open,
+   * new ones are accepted, and nothing is forwarded either way from now on.
+   */
+  freeze(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let open = true;
+  let frozen = false;
+  const pairs = new Set<[net.Socket, net.Socket]>();
   const server = net.createServer((client) => {
     if (!open) return client.destroy();
+    if (frozen) {
+      sockets.add(client);
+      client.on('close', () => sockets.delete(client));
+      client.on('error', () => undefined);
+      return; // accepted, never answered
+    }
     const upstream = net.connect(target.port, target.host);
+    const pair: [net.Socket, net.Socket] = [client, upstream];
+    pairs.add(pair);
+    client.on('close', () => pairs.delete(pair));
     for (const s of [client, upstream]) {
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
@@ -29,6 +45,15 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
     port,
+    freeze() {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     cut() {
       open = false;
       server.close();

@@ -75,4 +75,14 @@ describe('loadConfig', () => {
       '环境变量 ADMIN_OPEN_IDS 配置错误：“张三”不是飞书 open_id（应为 ou_ 加字母或数字，多个以逗号分隔）',
     );
   });
+
+  it('reads SPOTCHECK_BENCH (the bench probe): 1 or 0, never in production', () => {
+    expect(loadConfig({}).benchProbe).toBe(false);
+    expect(loadConfig({ SPOTCHECK_BENCH: '1' }).benchProbe).toBe(true);
+    expect(loadConfig({ SPOTCHECK_BENCH: '0' }).benchProbe).toBe(false);
+    expect(errorOf({ SPOTCHECK_BENCH: 'yes' }).message).toContain('SPOTCHECK_BENCH');
+    const prod = { NODE_ENV: 'production', MONGODB_URI: 'mongodb://db:27017/spotcheck', ...lark };
+    expect(loadConfig(prod).benchProbe).toBe(false);
+    expect(errorOf({ ...prod, SPOTCHECK_BENCH: '1' }).message).toContain('生产环境');
+  });
 });

@@ -18,7 +18,7 @@ import { enterprise, PEOPLE, submittedRecord, TEAM } from '../support/fixtures';
 const at = new Date('2026-03-02T02:00:00Z');
 const LONG = '记'.repeat(1000);
 const { leader, officer, expert, liaison, cityLiaison, stranger } = PEOPLE;
-const audience = { countyLiaisons: [liaison.openId], cityLiaisons: [cityLiaison.openId] };
+const audience = { countyLiaisons: [liaison.openId], cityLiaisons: [cityLiaison.openId], countyHasLiaison: true };
 
 function expectValid(card: CardJson): void {
   const check = validateCard(card);
@@ -108,6 +108,7 @@ describe('the follow-up card', () => {
     { kind: 'none' },
     { kind: 'toPublish' },
     { kind: 'toRectify' },
+    { kind: 'handover' },
     { kind: 'confirmed' },
     { kind: 'published' },
     { kind: 'amended' },
@@ -129,6 +130,23 @@ describe('the follow-up card', () => {
         for (const who of [leader, officer, expert, liaison, cityLiaison, stranger]) expectValid(view(t, who.openId, banner));
       }
     }
+  });
+
+  it('a county without a 联络员: valid everywhere; the 市局联络员 stand in for 立案/移交 and the publication, not for 附件2, and everyone is told', () => {
+    const none = { countyLiaisons: [cityLiaison.openId], cityLiaisons: [cityLiaison.openId], countyHasLiaison: false };
+    const seen = (t: TaskDoc, openId: string, banner: FollowUpBanner = { kind: 'none' }) => followUpCard(t, { openId, audience: none, today: '2026-03-10', banner });
+    for (const t of tasks) {
+      for (const banner of banners) {
+        for (const who of [leader, officer, expert, liaison, cityLiaison, stranger]) expectValid(seen(t, who.openId, banner));
+      }
+    }
+    const t = task('待整改', { record: '检验设备超出检定周期' });
+    expect(buttons(seen(t, cityLiaison.openId))).toEqual(['登记后续处置', '已录入并公示']);
+    expect(buttons(seen(t, leader.openId))).toEqual(['已录入并公示']);
+    for (const who of [cityLiaison, leader, officer]) expect(cardText(seen(t, who.openId))).toContain('永济市在执法检查人员名录库中没有登记联络员');
+    // nothing to confirm: no notice
+    expect(cardText(seen(task('待公示', { findings: false }), cityLiaison.openId))).not.toContain('没有登记联络员');
+    expect(cardText(seen(task('待公示', { check }), cityLiaison.openId))).not.toContain('没有登记联络员');
   });
 
   it('待整改: the county liaison confirms, records 立案/移交 and may publish; the team\'s officers publish', () => {

@@ -190,7 +190,7 @@ describe('cards show hostile text as text', () => {
       for (const state of ['待整改', '待公示', '已公示'] as const) {
         const card = followUpCard(hostileTask(state), {
           openId: who.openId,
-          audience: { countyLiaisons: [PEOPLE.liaison.openId], cityLiaisons: [PEOPLE.cityLiaison.openId] },
+          audience: { countyLiaisons: [PEOPLE.liaison.openId], cityLiaisons: [PEOPLE.cityLiaison.openId], countyHasLiaison: true },
           today: '2024-05-20',
           banner: { kind: 'confirmed' },
         });

@@ -1,7 +1,7 @@
 /** The pure rules of issue 10: the result dictionary, closures, outcomes, the visit's steps, the window, county reports, extra checklists. */
 import { checkClosureInput, checkReturnReason } from '../../src/domain/closure';
 import { checkCampaignTotals, mapChecklistHeaders, parseChecklistRows } from '../../src/domain/extraChecklists';
-import { countyReportDue, countyReportReminder, fileExtension, isReportFileType } from '../../src/domain/countyReport';
+import { countyReportDue, countyReportLastWorkingDay, countyReportReminder, fileExtension, isReportFileType } from '../../src/domain/countyReport';
 import { completionDateOf, currentResult, isComplete, resultToPublish } from '../../src/domain/outcome';
 import { CLOSURE_RESULTS, RESULT_DICTIONARY, resultByCode, resultByLabel } from '../../src/domain/results';
 import { extraCount, extraRecords, visitStep, visitSteps } from '../../src/domain/visit';
@@ -124,6 +124,31 @@ describe('the county report (due 11-15)', () => {
       { kind: 'rep-overdue', days: 1, escalate: true },
       { kind: 'rep-overdue', days: 2, escalate: false },
       { kind: 'rep-overdue', days: 6, escalate: true },
+    ]);
+  });
+
+  it('when 11-15 is a rest day, D is the last working day before it (2025: Saturday, 2026: Sunday)', () => {
+    const run = (year: number, days: string[]) => days.map((d) => [d, countyReportReminder(d, countyReportDue(year))]);
+    expect(countyReportLastWorkingDay('2024-11-15')).toBe('2024-11-15');
+    expect(countyReportLastWorkingDay('2025-11-15')).toBe('2025-11-14');
+    expect(countyReportLastWorkingDay('2026-11-15')).toBe('2026-11-13');
+    expect(run(2025, ['2025-11-06', '2025-11-07', '2025-11-13', '2025-11-14', '2025-11-15', '2025-11-17', '2025-11-24'])).toEqual([
+      ['2025-11-06', undefined],
+      ['2025-11-07', { kind: 'rep-d5', days: 5, escalate: false }],
+      ['2025-11-13', { kind: 'rep-d1', days: 1, escalate: false }],
+      ['2025-11-14', { kind: 'rep-due', days: 0, escalate: false, dueOnRestDay: 6 }],
+      ['2025-11-15', undefined], // Saturday
+      ['2025-11-17', { kind: 'rep-overdue', days: 1, escalate: true }],
+      ['2025-11-24', { kind: 'rep-overdue', days: 6, escalate: true }],
+    ]);
+    expect(run(2026, ['2026-11-05', '2026-11-06', '2026-11-12', '2026-11-13', '2026-11-14', '2026-11-15', '2026-11-16'])).toEqual([
+      ['2026-11-05', undefined],
+      ['2026-11-06', { kind: 'rep-d5', days: 5, escalate: false }],
+      ['2026-11-12', { kind: 'rep-d1', days: 1, escalate: false }],
+      ['2026-11-13', { kind: 'rep-due', days: 0, escalate: false, dueOnRestDay: 0 }],
+      ['2026-11-14', undefined],
+      ['2026-11-15', undefined],
+      ['2026-11-16', { kind: 'rep-overdue', days: 1, escalate: true }],
     ]);
   });
 

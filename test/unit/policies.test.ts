@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { mayConfirmRectification, mayPublish } from '../../src/domain/followup';
+import { mayConfirmRectification, mayDispose, mayPublish } from '../../src/domain/followup';
 import {
   exportScopeFilter,
   mayImportChecklists,
@@ -79,13 +79,19 @@ it('a 市局 组长 on the team is also 市局 staff (who may see every task)', 
 });
 
 describe('stand-in cells', () => {
-  it('the 市局联络员 confirms a rectification, records a 立案/移交 or the publication only where the county has no liaison', () => {
+  it('the 市局联络员 records a 立案/移交 or the publication only where the county has no liaison', () => {
     const none = { ...ctx, countyHasLiaison: false };
-    for (const action of ['confirmRectification', 'recordDisposal', 'recordPublication'] as const) {
+    for (const action of ['recordDisposal', 'recordPublication'] as const) {
       expect(POLICY[action].cityLiaison).toBe('ifCountyHasNoLiaison');
       expect(mayOnTask(action, PERSON.cityLiaison, ctx)).toBe(false);
       expect(mayOnTask(action, PERSON.cityLiaison, none)).toBe(true);
     }
+  });
+
+  it('a rectification (附件2) is confirmed by a liaison of the firm’s county only: the 市局联络员 never stands in', () => {
+    const none = { ...ctx, countyHasLiaison: false };
+    expect(POLICY.confirmRectification.cityLiaison).toBe(false);
+    for (const s of SUBJECTS) expect([s, mayOnTask('confirmRectification', PERSON[s], none)]).toEqual([s, s === 'countyLiaison']);
   });
 
   it('the 市局联络员 confirms a closure only for a team without a 组长', () => {
@@ -109,12 +115,20 @@ describe('the list-based forms the cards use agree with the table', () => {
     }
   });
 
-  it('confirmation: the county liaisons (the city bureau\'s where the county has none)', () => {
+  it('confirmation: the county\'s own liaisons (none where the county has none)', () => {
     for (const s of SUBJECTS) {
       expect([s, mayConfirmRectification(PERSON[s].openId, [PERSON.countyLiaison.openId])]).toEqual([s, mayOnTask('confirmRectification', PERSON[s], ctx)]);
     }
     const none = { ...ctx, countyHasLiaison: false };
-    expect(mayConfirmRectification(PERSON.cityLiaison.openId, [PERSON.cityLiaison.openId])).toBe(mayOnTask('confirmRectification', PERSON.cityLiaison, none));
+    expect(mayConfirmRectification(PERSON.cityLiaison.openId, [])).toBe(mayOnTask('confirmRectification', PERSON.cityLiaison, none));
+  });
+
+  it('立案/移交: the county liaisons (the city bureau\'s where the county has none)', () => {
+    for (const s of SUBJECTS) {
+      expect([s, mayDispose(PERSON[s].openId, [PERSON.countyLiaison.openId])]).toEqual([s, mayOnTask('recordDisposal', PERSON[s], ctx)]);
+    }
+    const none = { ...ctx, countyHasLiaison: false };
+    expect(mayDispose(PERSON.cityLiaison.openId, [PERSON.cityLiaison.openId])).toBe(mayOnTask('recordDisposal', PERSON.cityLiaison, none));
   });
 });
 

@@ -9,18 +9,9 @@ import { Aggregator, ProcessingMode, Query } from 'mingo';
 import { Collection } from '../../src/store/embedded/collection';
 import { Engine, readOnlyPipeline } from '../../src/store/embedded/engine';
 import { plainCopy, type Document } from '../../src/store/embedded/values';
+import { mulberry32 } from '../../src/domain/prng';
 
-/** mulberry32 */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const IDS = [new ObjectId(), new ObjectId(), new ObjectId()];
 const DATES = [new Date(0), new Date(86_400_000), new Date(2 * 86_400_000)];

@@ -20,7 +20,9 @@ import {
   type Parameters,
   type PopulationRow,
   type PublicBundle,
+  type PublicListing,
   type PublicMember,
+  type Result,
   type StaffRow,
 } from './model';
 import { botValueHash, commitmentHash } from './seed';
@@ -31,8 +33,9 @@ export const HOW_TO_VERIFY_INTERNAL =
   '算法见 docs/draw-spec.md（spotcheck-draw/2），docs/draw-vectors/verify.py 为独立实现。';
 
 export const HOW_TO_VERIFY_PUBLIC =
-  '公开数据包（可公开发布：抽中企业、各层企业数与抽取数、检查人员姓名或化名、全部哈希和抽取日志链，不含企业信用风险等级和人员OpenID）。' +
-  '核验：npm run cli -- draw verify <本文件>，可核对日志链、承诺先于开奖、种子、结果哈希、各层抽取数和检查组构成；' +
+  '公开数据包（可公开发布：抽中企业、各层企业数与抽取数、检查人员姓名或化名、全部哈希和抽取日志链；不含任何企业的信用风险等级、' +
+  '选取分值和人员OpenID，名录哈希加了不公开的盲值，无法据此推算企业的风险等级）。' +
+  '核验：npm run cli -- draw verify <本文件>，可核对日志链、承诺先于开奖、种子、结果哈希、各层抽取数、检查组构成和公开名单的哈希；' +
   '抽中哪些企业、由谁检查需用内部数据包重算。算法见 docs/draw-spec.md（spotcheck-draw/2）。';
 
 export interface BundleInput {
@@ -52,29 +55,69 @@ export interface BundleInput {
   log: HashedLogEntry[];
   /** everyone named by `by` in the log */
   people: Record<string, { openId: string; name: string }>;
-  names: 'names' | 'pseudonyms';
+  /** the draw's blind (§3.1); null only to rebuild a bundle made before the blind (§12.1) */
+  blind: string | null;
+  /** the public listing as the reveal logged it (publicListing below) */
+  listing: PublicListing;
 }
 
 export function resultHash(result: unknown): string {
   return sha256Text(jcs(result));
 }
 
-export function bundleHashes(input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed'>): BundleHashes {
+export function bundleHashes(
+  input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed' | 'blind' | 'listing'>,
+): BundleHashes {
   const c = input.commitment;
   return {
     population: c.populationHash,
-    staff: staffHash(input.staff),
-    exclusions: exclusionsHash(input.exclusions),
+    staff: staffHash(input.staff, input.blind),
+    exclusions: exclusionsHash(input.exclusions, input.blind),
     parameters: jcsHash(input.parameters),
     catalogue: input.parameters.catalogue.hash,
     commitment: commitmentHash(c),
     botValue: botValueHash(input.botValue),
     result: input.computed.resultHash,
+    ...(input.blind === null ? {} : { public: publicHash(input.listing) }),
   };
 }
 
 export function pseudonym(ref: string): string {
   return `检查人员${ref.slice(0, 6).toUpperCase()}`;
+}
+
+/**
+ * §9.2: what the public bundle lists besides the result — each selected firm's registry name, licence and county (by
+ * `no`), and for everyone in a team their display name (name or pseudonym), unit and level. Built from the committed
+ * population and staff, so the internal bundle rebuilds it; its hash is logged in the reveal.
+ */
+export function publicListing(
+  result: Pick<Result, 'selection' | 'teams'>,
+  population: readonly PopulationRow[],
+  staff: readonly StaffRow[],
+  names: 'names' | 'pseudonyms',
+): PublicListing {
+  const rows = new Map(population.map((r) => [r.uscc, r]));
+  const firms = result.selection.map((s) => {
+    const r = rows.get(s.uscc);
+    if (r === undefined) throw new Error(`selected firm ${s.uscc} is not in the population`);
+    return { county: r.county, licenceNo: r.licenceNo, name: r.name, no: s.no, uscc: s.uscc };
+  });
+  const byRef = new Map(staff.map((s) => [personRef(s.openId), s]));
+  const refs = new Set<string>();
+  for (const t of result.teams) for (const ref of [t.leader, ...t.officers, t.expert]) if (ref !== null) refs.add(ref);
+  const members: Record<string, PublicMember> = {};
+  for (const ref of [...refs].sort()) {
+    const s = byRef.get(ref);
+    if (s === undefined) throw new Error(`team member ${ref} is not in the staff`);
+    members[ref] = { display: names === 'names' ? s.name : pseudonym(ref), level: s.county === CITY ? '市局' : '县区', unit: s.unit };
+  }
+  return { firms, members, names };
+}
+
+/** §9.2: publicHash = H(JCS({"firms", "members", "names"})). */
+export function publicHash(l: PublicListing): string {
+  return jcsHash({ firms: l.firms, members: l.members, names: l.names });
 }
 
 export function buildBundles(input: BundleInput): { internal: InternalBundle; public: PublicBundle } {
@@ -97,6 +140,7 @@ export function buildBundles(input: BundleInput): { internal: InternalBundle; pu
   const internal: InternalBundle = {
     ...common,
     kind: 'internal',
+    ...(input.blind === null ? {} : { blind: input.blind }),
     catalogue: input.catalogue,
     population: input.population,
     exclusions: input.exclusions,
@@ -105,22 +149,12 @@ export function buildBundles(input: BundleInput): { internal: InternalBundle; pu
     details: { ...input.computed.details, unknownValues: input.unknownValues },
     howToVerify: HOW_TO_VERIFY_INTERNAL,
   };
-  const byRef = new Map(input.staff.map((s) => [personRef(s.openId), s]));
-  const members: Record<string, PublicMember> = {};
-  for (const t of input.computed.result.teams) {
-    for (const ref of [t.leader, ...t.officers, t.expert]) {
-      if (ref === null || members[ref] !== undefined) continue;
-      const s = byRef.get(ref);
-      if (!s) continue;
-      members[ref] = { display: input.names === 'names' ? s.name : pseudonym(ref), unit: s.unit, level: s.county === CITY ? '市局' : '县区' };
-    }
-  }
   const pub: PublicBundle = {
     ...common,
     kind: 'public',
-    firms: input.computed.selected.map((s) => ({ no: s.no, uscc: s.row.uscc, name: s.row.name, licenceNo: s.row.licenceNo, county: s.row.county })),
-    members,
-    names: input.names,
+    firms: input.listing.firms,
+    members: input.listing.members,
+    names: input.listing.names,
     howToVerify: HOW_TO_VERIFY_PUBLIC,
   };
   return { internal, public: pub };

@@ -40,8 +40,8 @@ export interface Computed {
 
 // ---- selection (§5) ----------------------------------------------------------------------------------------------
 
-export function* selectSteps(population: readonly PopulationRow[], counts: Counts, seed: string): Steps<SelectedFirm[]> {
-  const score = keyedScore(seed, 'select');
+export function* selectSteps(population: readonly PopulationRow[], counts: Counts, seed: string, blind: string | null): Steps<SelectedFirm[]> {
+  const score = keyedScore(seed, 'select', blind);
   // `lead` is the first 13 hex digits of the score as a number: the same order as the text where they differ, and
   // much cheaper to compare.
   type Scored = { row: PopulationRow; score: string; lead: number };
@@ -133,10 +133,12 @@ export function* computeSteps(
   p: Parameters,
   seed: string,
   index: CatalogueIndex,
+  /** the draw's blind (§3.1); null for a bundle made before the blind (§12.1) */
+  blind: string | null,
 ): Steps<Computed> {
   const counts = computeCounts(strataSizes(population), p);
   yield;
-  const selected = yield* selectSteps(population, counts, seed);
+  const selected = yield* selectSteps(population, counts, seed, blind);
 
   // Inputs of the teams.
   const k = p.team.officers;
@@ -182,9 +184,9 @@ export function* computeSteps(
   const loadLeader = new Array<number>(staff.length).fill(0);
   const loadOfficer = new Array<number>(staff.length).fill(0);
   const loadExpert = new Array<number>(staff.length).fill(0);
-  const macLeader = keyedScore(seed, 'leader');
-  const macOfficer = keyedScore(seed, 'officer');
-  const macExpert = keyedScore(seed, 'expert');
+  const macLeader = keyedScore(seed, 'leader', blind);
+  const macOfficer = keyedScore(seed, 'officer', blind);
+  const macExpert = keyedScore(seed, 'expert', blind);
   const less = (x: Entry, y: Entry): boolean =>
     x.tier !== y.tier ? x.tier < y.tier : x.load !== y.load ? x.load < y.load : x.prio !== y.prio ? x.prio < y.prio : staff[x.idx]!.openId < staff[y.idx]!.openId;
   const leaderHeap = new Heap(less);
@@ -276,7 +278,7 @@ export function* computeSteps(
   };
 
   // Team order (§6.1).
-  const orderMac = keyedScore(seed, 'team-order');
+  const orderMac = keyedScore(seed, 'team-order', blind);
   const order = firms.map((f, i) => {
     const key = orderMac(f.sel.row.uscc);
     return { i, key, lead: parseInt(key.slice(0, 13), 16), uscc: f.sel.row.uscc };

@@ -2,12 +2,11 @@
  * The inputs of a draw as docs/draw-spec.md §2 defines them: the population and its exclusions (from the enterprise
  * registry), the staff rows, the parameters, person refs, and their hashes.
  */
-import { createHash } from 'node:crypto';
 import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
 import { isValidUscc } from '../uscc';
-import { cmpText, isWellFormedText, jcs, sha256Text } from './jcs';
+import { cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -29,13 +28,18 @@ export interface RegistrySplit {
   exclusions: ExclusionRow[];
 }
 
+/** §2.2: a registry value as text — the text itself; a missing value (absent, null, or anything not text) is "". */
+export function registryText(v: unknown): string {
+  return typeof v === 'string' ? v : '';
+}
+
 function exclusionRow(e: Enterprise, reason: ExclusionReason): ExclusionRow {
   return {
-    uscc: String(e.uscc),
-    licenceNo: String(e.licenceNo),
-    category: String(e.category),
-    riskClass: String(e.riskClass),
-    validTo: String(e.validTo),
+    uscc: registryText(e.uscc),
+    licenceNo: registryText(e.licenceNo),
+    category: registryText(e.category),
+    riskClass: registryText(e.riskClass),
+    validTo: registryText(e.validTo),
     reason,
   };
 }
@@ -146,9 +150,12 @@ export function populationProblems(rows: readonly PopulationRow[], campaignStart
   return problems;
 }
 
-/** §2.1: SHA-256 of the JCS text of the population (an array of rows, in order). */
-export function* populationHashSteps(rows: readonly PopulationRow[]): Steps<string> {
-  const h = createHash('sha256');
+/**
+ * §2.1: the hash of the JCS text of the population (an array of rows, in order): HMAC-SHA256 keyed with the blind
+ * (§3.1); `blind` null: plain SHA-256 (bundles made before the blind, §12.1).
+ */
+export function* populationHashSteps(rows: readonly PopulationRow[], blindHex: string | null): Steps<string> {
+  const h = keyedHasher(blindHex);
   const keys = [...POPULATION_KEYS];
   // Every value is a well-formed string, so JSON.stringify of a slice writes the JCS text of those rows when each row
   // has exactly the members of POPULATION_KEYS in that order (populationRow builds them so); otherwise the key list is
@@ -166,8 +173,9 @@ export function* populationHashSteps(rows: readonly PopulationRow[]): Steps<stri
   return h.digest('hex');
 }
 
-export function exclusionsHash(rows: readonly ExclusionRow[]): string {
-  return sha256Text(jcs(rows));
+/** §2.2: HMAC-SHA256 keyed with the blind of JCS(exclusions) (plain SHA-256 without a blind, §12.1). */
+export function exclusionsHash(rows: readonly ExclusionRow[], blindHex: string | null): string {
+  return keyedTextHash(blindHex, jcs(rows));
 }
 
 // ---- staff ------------------------------------------------------------------------------------------------------
@@ -186,7 +194,7 @@ export interface StaffInput {
 const DRAW_ROLES: readonly StaffRole[] = ['组长', '执法人员', '专家'];
 
 function optionalText(v: string | null | undefined): string | null {
-  return typeof v === 'string' && v.trim() !== '' ? v : null;
+  return typeof v === 'string' && !isBlank(v) ? v : null;
 }
 
 /**
@@ -202,9 +210,9 @@ export function staffRows(staff: readonly StaffInput[]): StaffRow[] {
     if (typeof s.county !== 'string' || s.county === '') throw new DrawError(`人员“${s.name}”缺少所属县区`);
     out.push({
       openId: s.openId,
-      name: s.name,
+      name: registryText(s.name),
       roles: STAFF_ROLES.filter((r) => s.roles.includes(r)),
-      unit: s.unit,
+      unit: registryText(s.unit),
       county: s.county,
       businessLine: optionalText(s.businessLine),
       expertise: optionalText(s.expertise),
@@ -220,8 +228,9 @@ export function staffRows(staff: readonly StaffInput[]): StaffRow[] {
   return out;
 }
 
-export function staffHash(rows: readonly StaffRow[]): string {
-  return sha256Text(jcs(rows));
+/** §2.3: HMAC-SHA256 keyed with the blind of JCS(staff) (plain SHA-256 without a blind, §12.1). */
+export function staffHash(rows: readonly StaffRow[], blindHex: string | null): string {
+  return keyedTextHash(blindHex, jcs(rows));
 }
 
 /** §2.5: a person's ref, the first 16 hex digits of SHA-256("spotcheck-draw/2|person|" + openId). */

@@ -5,7 +5,7 @@
  * strings are written as ECMAScript's JSON.stringify writes them (RFC 8785 §3.2.2.2). Hashes are SHA-256 over the
  * UTF-8 bytes of that text, written as lowercase hex.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export class CanonicalError extends TypeError {
   constructor(message: string) {
@@ -166,6 +166,23 @@ export function jcsHash(value: unknown): string {
   return sha256Text(jcs(value));
 }
 
+/**
+ * The hash of a registry list (docs/draw-spec.md §2): HMAC-SHA256 keyed with the 32 raw bytes of the draw's blind (§3.1)
+ * over the UTF-8 text, hex; without a blind (bundles made before the blind, §12.1) plain SHA-256.
+ */
+export function keyedTextHash(blindHex: string | null, text: string): string {
+  if (blindHex === null) return sha256Text(text);
+  if (!isHex64(blindHex)) throw new CanonicalError('blind: 64 lowercase hex digits expected');
+  return createHmac('sha256', Buffer.from(blindHex, 'hex')).update(text, 'utf8').digest('hex');
+}
+
+/** A hash object as `keyedTextHash` computes it, to feed in slices. */
+export function keyedHasher(blindHex: string | null): { update(text: string, enc?: 'utf8'): unknown; digest(enc: 'hex'): string } {
+  if (blindHex === null) return createHash('sha256');
+  if (!isHex64(blindHex)) throw new CanonicalError('blind: 64 lowercase hex digits expected');
+  return createHmac('sha256', Buffer.from(blindHex, 'hex'));
+}
+
 const HEX64 = /^[0-9a-f]{64}$/;
 
 export function isHex64(v: unknown): v is string {
@@ -173,6 +190,24 @@ export function isHex64(v: unknown): v is string {
 }
 
 export const ZERO_HASH = '0'.repeat(64);
+
+/**
+ * White space (docs/draw-spec.md §1): exactly U+0009–U+000D, U+0020, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029,
+ * U+202F, U+205F, U+3000, U+FEFF — what ECMAScript's String.prototype.trim removes, written out so that another language
+ * removes the same (Python's str.strip differs: it also strips U+001C–U+001F and U+0085 and keeps U+FEFF).
+ */
+const WS = '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const TRIM = new RegExp(`^[${WS}]+|[${WS}]+$`, 'g');
+
+/** `s` without leading and trailing white space (§1). */
+export function trimSpace(s: string): string {
+  return s.replace(TRIM, '');
+}
+
+/** True when `s` is empty or only white space (§1). */
+export function isBlank(s: string): boolean {
+  return trimSpace(s) === '';
+}
 
 /** Code-unit order of two strings (JavaScript's default `<`). */
 export function cmpText(a: string, b: string): number {
@@ -183,13 +218,13 @@ export function cmpText(a: string, b: string): number {
  * SHA-256 of the canonical text of a value, computed in slices: arrays longer than `slice` items are written a slice at
  * a time with a yield between (see steps.ts). Same hash as jcsHash(value).
  */
-export function* jcsHashSteps(value: unknown, slice = 2048): Generator<void, string, void> {
-  const h = createHash('sha256');
+export function* jcsHashSteps(value: unknown, slice = 2048, blindHex: string | null = null): Generator<void, string, void> {
+  const h = keyedHasher(blindHex);
   yield* feed(value, h, slice);
   return h.digest('hex');
 }
 
-function* feed(value: unknown, h: ReturnType<typeof createHash>, slice: number): Generator<void, void, void> {
+function* feed(value: unknown, h: ReturnType<typeof keyedHasher>, slice: number): Generator<void, void, void> {
   if (Array.isArray(value) && value.length > slice) {
     h.update('[');
     for (let i = 0; i < value.length; i += slice) {

@@ -108,6 +108,8 @@ export interface Commitment {
   exclusionsHash: string;
   parametersHash: string;
   botValueHash: string;
+  /** SHA-256 of the blind's 32 raw bytes (§3.1); absent in bundles made before the blind (§12.1) */
+  blindHash?: string;
   source: PublicSource | null;
 }
 
@@ -194,9 +196,15 @@ export interface RevealData {
   resultHash: string;
   by: string;
   supersedes: number[];
+  /** §9.2: H(JCS({firms, members, names})) of the public bundle's listing (absent before the blind, §12.1) */
+  publicHash?: string;
+  /** §9.2: whether the public listing shows names or pseudonyms */
+  names?: 'names' | 'pseudonyms';
 }
 
-export type VoidReason = 'cancelled' | 'replaced' | 'registry-changed' | 'redraw-race' | 'dispatch-refused';
+export type VoidReason = 'cancelled' | 'replaced' | 'registry-changed' | 'redraw-race';
+
+export const VOID_REASONS: readonly VoidReason[] = ['cancelled', 'replaced', 'registry-changed', 'redraw-race'];
 
 export interface VoidData {
   drawId: string;
@@ -216,6 +224,8 @@ export interface BundleHashes {
   commitment: string;
   botValue: string;
   result: string;
+  /** §9.2: the public listing's hash, as the reveal logged it (absent before the blind, §12.1) */
+  public?: string;
 }
 
 interface BundleCommon {
@@ -266,6 +276,8 @@ export interface BundleDetails {
 
 export interface InternalBundle extends BundleCommon {
   kind: 'internal';
+  /** the draw's blind (§3.1), 64 hex; absent in bundles made before the blind (§12.1). Never published. */
+  blind?: string;
   catalogue: Catalogue;
   population: PopulationRow[];
   exclusions: ExclusionRow[];
@@ -282,11 +294,23 @@ export interface PublicMember {
   level: '市局' | '县区';
 }
 
-export interface PublicBundle extends BundleCommon {
-  kind: 'public';
-  firms: { no: number; uscc: string; name: string; licenceNo: string; county: string }[];
+export interface PublicFirm {
+  no: number;
+  uscc: string;
+  name: string;
+  licenceNo: string;
+  county: string;
+}
+
+/** What the public bundle lists besides the result (§9.2); its hash is logged in the reveal. */
+export interface PublicListing {
+  firms: PublicFirm[];
   members: Record<string, PublicMember>;
   names: 'names' | 'pseudonyms';
+}
+
+export interface PublicBundle extends BundleCommon, PublicListing {
+  kind: 'public';
 }
 
 export type Bundle = InternalBundle | PublicBundle;

@@ -7,7 +7,7 @@
  */
 import type { MatchedFirm, MemberRole } from '../platformDraw';
 import type { ProductCategory, RiskClass } from '../types';
-import { chainProblems, isConfirmedDrawEntry, redrawReasonProblems, type RuleProblem } from './chain';
+import { chainProblems, isConfirmedDrawEntry, logEntryProblems, peopleProblems, redrawReasonProblems, type RuleProblem } from './chain';
 import { personRef } from './inputs';
 import { cmpText, isHex64, jcs, jcsHash } from './jcs';
 import { BUNDLE_FORMAT, CITY, type CampaignRef, type HashedLogEntry, type PublicMember } from './model';
@@ -123,6 +123,35 @@ export interface PlatformEntryData {
   source: typeof PLATFORM_SOURCE;
   supersedes: number[];
   teamsHash: string;
+  /** §14.4: H(JCS({firms, members, names})) of the public bundle's listing (absent in imports made before it) */
+  publicHash?: string;
+  names?: 'names' | 'pseudonyms';
+}
+
+/** What the public bundle of an import lists (§14.4); its hash is logged in the `platform` entry. */
+export interface PlatformListing {
+  firms: { county: string; licenceNo: string; name: string; no: number; taskNo: string | null; uscc: string }[];
+  members: Record<string, PublicMember>;
+  names: 'names' | 'pseudonyms';
+}
+
+/** §14.4: the public listing of an import, from its details (registry names, licences, counties; members). */
+export function platformListing(details: Pick<PlatformDetails, 'selection' | 'teams'>, names: 'names' | 'pseudonyms'): PlatformListing {
+  const firms = details.selection.map((s) => ({ county: s.county, licenceNo: s.licenceNo, name: s.name, no: s.no, taskNo: s.taskNo ?? null, uscc: s.uscc }));
+  const found = new Map<string, PublicMember>();
+  for (const t of details.teams) {
+    for (const m of t.members) {
+      if (found.has(m.ref)) continue;
+      found.set(m.ref, { display: names === 'names' ? m.name : `检查人员${m.ref.slice(0, 6).toUpperCase()}`, level: m.county === CITY ? '市局' : '县区', unit: m.unit });
+    }
+  }
+  const members: Record<string, PublicMember> = {};
+  for (const ref of [...found.keys()].sort()) members[ref] = found.get(ref)!;
+  return { firms, members, names };
+}
+
+export function platformListingHash(l: PlatformListing): string {
+  return jcsHash({ firms: l.firms, members: l.members, names: l.names });
 }
 
 export function platformEntryData(input: {
@@ -133,8 +162,12 @@ export function platformEntryData(input: {
   reason: string | null;
   outcome: Pick<PlatformOutcome, 'result' | 'resultHash' | 'selectionHash' | 'teamsHash'>;
   supersedes: number[];
+  /** the public listing (§14.4), its hash logged */
+  listing: PlatformListing;
 }): PlatformEntryData {
   return {
+    publicHash: platformListingHash(input.listing),
+    names: input.listing.names,
     algorithm: PLATFORM_ALGORITHM,
     attempt: input.attempt,
     by: personRef(input.byOpenId),
@@ -199,6 +232,7 @@ export function buildPlatformBundles(input: {
   outcome: PlatformOutcome;
   log: HashedLogEntry[];
   people: Record<string, { openId: string; name: string }>;
+  /** names or pseudonyms, as the `platform` entry logged it */
   names: 'names' | 'pseudonyms';
 }): { internal: PlatformInternalBundle; public: PlatformPublicBundle } {
   const o = input.outcome;
@@ -216,25 +250,15 @@ export function buildPlatformBundles(input: {
     hashes: { file: input.file.sha256, selection: o.selectionHash, teams: o.teamsHash, result: o.resultHash },
     log: input.log,
   } as const;
-  const members: Record<string, PublicMember> = {};
-  for (const t of o.details.teams) {
-    for (const m of t.members) {
-      if (members[m.ref] !== undefined) continue;
-      members[m.ref] = {
-        display: input.names === 'names' ? m.name : `检查人员${m.ref.slice(0, 6).toUpperCase()}`,
-        unit: m.unit,
-        level: m.county === CITY ? '市局' : '县区',
-      };
-    }
-  }
+  const listing = platformListing(o.details, input.names);
   return {
     internal: { ...common, kind: 'internal', details: o.details, people: input.people, howToVerify: PLATFORM_HOW_TO_VERIFY_INTERNAL },
     public: {
       ...common,
       kind: 'public',
-      firms: o.details.selection.map((s) => ({ no: s.no, uscc: s.uscc, name: s.name, licenceNo: s.licenceNo, county: s.county, taskNo: s.taskNo })),
-      members,
-      names: input.names,
+      firms: listing.firms,
+      members: listing.members,
+      names: listing.names,
       howToVerify: PLATFORM_HOW_TO_VERIFY_PUBLIC,
     },
   };
@@ -336,6 +360,7 @@ export function verifyPlatform(bundle: unknown, fileBytesSha256?: string): Platf
 
   // ---- the log ---------------------------------------------------------------------------------------------------
   problems.push(...chainProblems(log, campaign.id));
+  problems.push(...logEntryProblems(log));
   const idx = log.findIndex((e) => isRecord(e) && e.kind === PLATFORM_LOG_KIND && isRecord(e.data) && e.data.drawId === b.drawId);
   const entry = idx >= 0 ? (log[idx]!.data as unknown as PlatformEntryData) : null;
   if (entry === null) add('draw.platform', '日志中没有这次导入（监管平台抽取结果）的记录');
@@ -399,10 +424,21 @@ export function verifyPlatform(bundle: unknown, fileBytesSha256?: string): Platf
     if (!same(firms, R.selection)) add('public.firms', '公开的抽中企业名单与结果中的不一致');
     const missingMembers = R.teams.flatMap((t) => t.members.map((m) => m.ref)).filter((ref) => !isRecord(pub.members[ref]));
     if (missingMembers.length > 0) add('public.firms', `${missingMembers.length}名检查组成员没有公开的姓名或化名`);
+    if (entry !== null && entry.publicHash !== undefined) {
+      let h = '';
+      try {
+        h = platformListingHash({ firms: pub.firms as PlatformListing['firms'], members: pub.members, names: pub.names });
+      } catch {
+        h = '';
+      }
+      if (h !== entry.publicHash) add('public.hash', '公开名单（企业名称、许可证编号、县区、任务编号、人员姓名或化名、单位、层级）的哈希与日志中导入时记录的不符（名单被改动过）');
+      if (pub.names !== entry.names) add('public.hash', '公开名单显示姓名还是化名，与日志中导入时记录的不符');
+    }
     return out(kind);
   }
 
   const ib = b as unknown as PlatformInternalBundle;
+  peopleProblems(ib, log, add);
   const dSel = ib.details.selection.map((s) => ({ no: s.no, uscc: s.uscc, licenceNo: s.licenceNo, taskNo: s.taskNo ?? null }));
   const dTeams = ib.details.teams.map((t) => ({
     no: t.no,
@@ -410,6 +446,15 @@ export function verifyPlatform(bundle: unknown, fileBytesSha256?: string): Platf
   }));
   if (!same(dSel, R.selection) || !same(dTeams, R.teams)) {
     add('details.render', '数据包中供阅读的明细（企业、组员及其OpenID）与抽取结果不一致');
+  }
+  if (entry !== null && entry.publicHash !== undefined && (entry.names === 'names' || entry.names === 'pseudonyms')) {
+    let h = '';
+    try {
+      h = platformListingHash(platformListing(ib.details, entry.names));
+    } catch {
+      h = '';
+    }
+    if (h !== entry.publicHash) add('public.hash', '按明细重建的公开名单的哈希与日志中导入时记录的不符');
   }
   return out(kind);
 }

@@ -3,7 +3,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hmacSha256Hex, hmacWithHexKey } from '../canonical';
-import { isHex64, jcs, sha256Bytes, sha256Text } from './jcs';
+import { isHex64, jcs, sha256Bytes, sha256Text, trimSpace } from './jcs';
 import { ALGORITHM, DrawError, type Commitment, type PublicSource } from './model';
 
 /** 32 fresh random bytes, hex: the bot's secret value of a preview. */
@@ -17,6 +17,17 @@ export function botValueHash(botValueHex: string): string {
   return sha256Bytes(Buffer.from(botValueHex, 'hex'));
 }
 
+/**
+ * 32 fresh random bytes, hex: the draw's blind (§3.1). Secret at the preview like the bot value, but never published:
+ * it keys the registry hashes and the draw's keys, so that the public bundle (which reveals the seed) lets nobody
+ * recompute selection scores or test guesses of the registry (and so of credit-risk classes). The internal bundle
+ * carries it.
+ */
+export const newBlind = newBotValue;
+
+/** SHA-256 of the blind's 32 raw bytes. */
+export const blindHash = botValueHash;
+
 export function commitmentHash(c: Commitment): string {
   return sha256Text(jcs(c));
 }
@@ -28,14 +39,18 @@ export function deriveSeed(commitmentHashHex: string, botValueHex: string, entro
 
 export type KeyLabel = 'select' | 'team-order' | 'leader' | 'officer' | 'expert';
 
-/** K(label) = HMAC-SHA256(key = the 32 seed bytes, message = "spotcheck-draw/2|" + label), hex. */
-export function derivedKey(seedHex: string, label: KeyLabel): string {
-  return hmacSha256Hex(seedHex, `${ALGORITHM}|${label}`);
+/**
+ * K(label) = HMAC-SHA256(key = the 32 seed bytes, message = "spotcheck-draw/2|" + label + "|" + blind hex), hex (§3.3).
+ * `blind` null: a bundle made before the blind (§12.1), message "spotcheck-draw/2|" + label.
+ */
+export function derivedKey(seedHex: string, label: KeyLabel, blindHex: string | null): string {
+  if (blindHex !== null && !isHex64(blindHex)) throw new DrawError('盲值格式错误');
+  return hmacSha256Hex(seedHex, blindHex === null ? `${ALGORITHM}|${label}` : `${ALGORITHM}|${label}|${blindHex}`);
 }
 
 /** HMAC-SHA256 keyed with K(label): a function of a UTF-8 message, hex out. */
-export function keyedScore(seedHex: string, label: KeyLabel): (message: string) => string {
-  return hmacWithHexKey(derivedKey(seedHex, label));
+export function keyedScore(seedHex: string, label: KeyLabel, blindHex: string | null): (message: string) => string {
+  return hmacWithHexKey(derivedKey(seedHex, label, blindHex));
 }
 
 // ---- the public source ------------------------------------------------------------------------------------------
@@ -76,10 +91,10 @@ export function sourceProblem(s: PublicSource): string | null {
  * Returns the entropy or a Chinese reason.
  */
 export function entropyFor(source: PublicSource | null, entered: string): { ok: true; entropy: string } | { ok: false; reason: string } {
-  const text = entered.trim();
+  const text = trimSpace(entered);
   if (text.length > 200) return { ok: false, reason: '种子过长（最多200个字符）' };
   if (source === null) return { ok: true, entropy: text };
-  const values = text === '' ? [] : text.split('/').map((v) => v.trim());
+  const values = text === '' ? [] : text.split('/').map(trimSpace);
   if (values.length !== source.parts.length) {
     return {
       ok: false,

@@ -4,11 +4,11 @@
  */
 import { catalogueIndex, type CatalogueIndex } from '../catalogue';
 import type { Enterprise } from '../types';
-import { buildBundles } from './bundle';
+import { buildBundles, publicHash, publicListing } from './bundle';
 import { isConfirmedDrawEntry, nextAttempt, nextEntry } from './chain';
 import { computeSteps, unknownValues, type Computed } from './compute';
 import { exclusionsHash, personRef, populationHashSteps, splitRegistry, staffHash, staffRows, type StaffInput } from './inputs';
-import { jcsHash } from './jcs';
+import { jcsHash, sha256Text } from './jcs';
 import type {
   CampaignRef,
   CommitData,
@@ -19,14 +19,17 @@ import type {
   Parameters,
   PopulationRow,
   PublicBundle,
+  PublicListing,
   PublicSource,
   RevealData,
   StaffRow,
 } from './model';
-import { botValueHash, commitmentFor, commitmentHash, deriveSeed } from './seed';
+import { blindHash, botValueHash, commitmentFor, commitmentHash, deriveSeed } from './seed';
 import type { Steps } from './steps';
 
 export interface Prepared {
+  /** the blind the registry hashes are keyed with (§3.1); null: unkeyed (§12.1) */
+  blind: string | null;
   population: PopulationRow[];
   exclusions: ExclusionRow[];
   staff: StaffRow[];
@@ -36,18 +39,19 @@ export interface Prepared {
   parametersHash: string;
 }
 
-/** The inputs of a preview from the registries (§2). */
-export function* prepareSteps(enterprises: readonly Enterprise[], staff: readonly StaffInput[], p: Parameters): Steps<Prepared> {
+/** The inputs of a preview from the registries (§2), their hashes keyed with the draw's blind (§3.1). */
+export function* prepareSteps(enterprises: readonly Enterprise[], staff: readonly StaffInput[], p: Parameters, blind: string | null): Steps<Prepared> {
   const split = yield* splitRegistry(enterprises, p.campaignStart);
-  const populationHash = yield* populationHashSteps(split.population);
+  const populationHash = yield* populationHashSteps(split.population, blind);
   const rows = staffRows(staff);
   return {
+    blind,
     population: split.population,
     exclusions: split.exclusions,
     staff: rows,
     populationHash,
-    staffHash: staffHash(rows),
-    exclusionsHash: exclusionsHash(split.exclusions),
+    staffHash: staffHash(rows, blind),
+    exclusionsHash: exclusionsHash(split.exclusions, blind),
     parametersHash: jcsHash(p),
   };
 }
@@ -62,6 +66,7 @@ export function commitmentOf(prep: Prepared, campaign: CampaignRef, attempt: num
     exclusionsHash: prep.exclusionsHash,
     parametersHash: prep.parametersHash,
     botValueHash: botValueHash(botValue),
+    ...(prep.blind === null ? {} : { blindHash: blindHash(prep.blind) }),
     source,
   });
 }
@@ -79,8 +84,11 @@ export function revealData(
   computed: Computed,
   byOpenId: string,
   supersedes: number[],
+  /** the public listing (§9.2); null only for a draw made before the blind (§12.1) */
+  listing: PublicListing | null,
 ): RevealData {
   return {
+    ...(listing === null ? {} : { publicHash: publicHash(listing), names: listing.names }),
     drawId,
     attempt: commitment.attempt,
     commitSeq,
@@ -110,6 +118,11 @@ export interface SimulateInput {
   enterprises: readonly Enterprise[];
   staff: readonly StaffInput[];
   botValue: string;
+  /**
+   * the draw's blind (§3.1); null makes a bundle as before the blind (§12.1, for tests of old bundles); absent: one
+   * derived from the bot value (simulations only — the bot draws its blind from the random source)
+   */
+  blind?: string | null;
   entropy: string;
   source?: PublicSource | null;
   liaison: { openId: string; name: string };
@@ -123,9 +136,10 @@ export interface SimulateInput {
 }
 
 /** Preview, commit, reveal and both bundles, as a confirmed draw would leave them. */
-export function* simulateSteps(input: SimulateInput): Steps<SimulatedDraw> {
+export function* simulateSteps(given: SimulateInput): Steps<SimulatedDraw> {
+  const input = { ...given, blind: given.blind === undefined ? sha256Text(`simulated-blind|${given.botValue}`) : given.blind };
   const index = input.index ?? catalogueIndex();
-  const prepared = yield* prepareSteps(input.enterprises, input.staff, input.parameters);
+  const prepared = yield* prepareSteps(input.enterprises, input.staff, input.parameters, input.blind);
   const log = [...(input.logBefore ?? [])];
   const attempt = nextAttempt(log);
   const commitment = commitmentOf(prepared, input.campaign, attempt, input.botValue, input.source ?? null);
@@ -134,10 +148,11 @@ export function* simulateSteps(input: SimulateInput): Steps<SimulatedDraw> {
   });
   log.push(commit);
   const seed = deriveSeed(commitmentHash(commitment), input.botValue, input.entropy);
-  const computed = yield* computeSteps(prepared.population, prepared.staff, input.parameters, seed, index);
+  const computed = yield* computeSteps(prepared.population, prepared.staff, input.parameters, seed, index, input.blind);
   const supersedes = log.filter(isConfirmedDrawEntry).map((e) => e.data.attempt as number);
+  const listing = publicListing(computed.result, prepared.population, prepared.staff, input.names ?? 'pseudonyms');
   const reveal = nextEntry(commit, input.campaign.id, input.revealAt, 'reveal', {
-    ...revealData(input.drawId, commitment, commit.seq, input.botValue, input.entropy, computed, input.liaison.openId, supersedes),
+    ...revealData(input.drawId, commitment, commit.seq, input.botValue, input.entropy, computed, input.liaison.openId, supersedes, input.blind === null ? null : listing),
   });
   log.push(reveal);
   const bundles = buildBundles({
@@ -156,7 +171,8 @@ export function* simulateSteps(input: SimulateInput): Steps<SimulatedDraw> {
     unknownValues: unknownValues(prepared.population, prepared.staff, index),
     log,
     people: { [personRef(input.liaison.openId)]: { openId: input.liaison.openId, name: input.liaison.name } },
-    names: input.names ?? 'pseudonyms',
+    blind: input.blind,
+    listing,
   });
   return { prepared, commitment, computed, log, internal: bundles.internal, public: bundles.public };
 }

@@ -6,8 +6,8 @@ import { catalogueHash, indexCatalogue, type Catalogue } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES } from '../types';
 import { isValidUscc } from '../uscc';
-import { resultHash } from './bundle';
-import { chainProblems, isConfirmedDrawEntry, redrawReasonProblems, type RuleProblem } from './chain';
+import { publicHash, publicListing, resultHash } from './bundle';
+import { chainProblems, logEntryProblems, peopleProblems, redrawReasonProblems, type RuleProblem } from './chain';
 import { computeSteps } from './compute';
 import { computeCounts, stratumName, STRATA } from './counts';
 import { exclusionsHash, parameterProblem, personRef, populationHashSteps, populationProblems, staffHash } from './inputs';
@@ -21,12 +21,13 @@ import {
   type Commitment,
   type HashedLogEntry,
   type InternalBundle,
+  type PopulationRow,
   type PublicBundle,
   type Result,
   type RevealData,
   type StaffRow,
 } from './model';
-import { announcedInstant, botValueHash, commitmentHash, deriveSeed, entropyFor, sourceProblem } from './seed';
+import { announcedInstant, blindHash, botValueHash, commitmentHash, deriveSeed, entropyFor, sourceProblem } from './seed';
 import { runSync } from './steps';
 
 export interface Verification {
@@ -53,10 +54,11 @@ function same(a: unknown, b: unknown): boolean {
 }
 
 export const PUBLIC_NOT_CHECKED = [
-  '抽中的是哪些企业（需要内部数据包中的企业名录及其信用风险等级）',
+  '抽中的是哪些企业（需要内部数据包中的企业名录及其信用风险等级，以及不公开的盲值）',
   '检查组由哪些人组成（需要内部数据包中的人员名录、回避名单和专业领域）',
   '名录哈希、人员哈希、排除名单哈希与名录内容是否一致',
   '到期企业是否被正确排除',
+  '公开名单中的企业名称、许可证编号、县区和人员单位与名录是否一致（公开数据包只能核对其哈希与日志一致）',
 ];
 
 export function verifyV2(bundle: unknown): Verification {
@@ -102,14 +104,19 @@ export function verifyV2(bundle: unknown): Verification {
   need('result', (v) => isRecord(v) && isRecord(v.counts) && Array.isArray(v.selection) && Array.isArray(v.teams) && Array.isArray(v.shortages) && isRecord(v.caps));
   need('hashes', isRecord);
   need('log', Array.isArray);
+  // A commitment with a blindHash is of the current form (§3.1); without one, a bundle made before the blind (§12.1).
+  const blinded = isRecord(bundle.commitment) && bundle.commitment.blindHash !== undefined;
   if (kind === 'internal') {
     need('catalogue', isRecord);
     need('population', Array.isArray);
     need('exclusions', Array.isArray);
     need('staff', Array.isArray);
+    need('people', isRecord);
+    if (blinded) need('blind', isHex64);
   } else {
     need('firms', Array.isArray);
     need('members', isRecord);
+    need('names', (v) => v === 'names' || v === 'pseudonyms');
   }
   if (missing.length > 0) {
     add('bundle.format', `数据包缺少字段或字段格式错误：${missing.join('、')}`);
@@ -121,6 +128,7 @@ export function verifyV2(bundle: unknown): Verification {
 
   // ---- the log -------------------------------------------------------------------------------------------------
   problems.push(...chainProblems(b.log, b.campaign.id));
+  problems.push(...logEntryProblems(b.log));
   const log = b.log as HashedLogEntry[];
   const commitIdx = log.findIndex((e) => isRecord(e) && e.kind === 'commit' && isRecord(e.data) && e.data.drawId === b.drawId);
   const revealIdx = log.findIndex((e) => isRecord(e) && e.kind === 'reveal' && isRecord(e.data) && e.data.drawId === b.drawId);
@@ -136,10 +144,7 @@ export function verifyV2(bundle: unknown): Verification {
     if (reveal.commitSeq !== log[commitIdx]!.seq) add('draw.reveal', '确认记录指向的预览记录序号不符');
   }
   if (commit !== null) {
-    const reveals = log.slice(0, commitIdx).filter(isConfirmedDrawEntry).length;
-    if (commit.attempt !== reveals + 1) {
-      add('attempt', `日志中这次预览之前有${reveals}次确认的抽取，本次应为第${reveals + 1}次，记录为第${String(commit.attempt)}次`);
-    }
+    // (that the commit's attempt is 1 + the confirmed draws before it: logEntryProblems, for every commit)
     if (b.attempt !== commit.attempt) add('attempt', `数据包声明为第${b.attempt}次抽取，日志记录为第${String(commit.attempt)}次`);
     if (C.attempt !== commit.attempt) add('attempt', `承诺中的抽取次数（${String(C.attempt)}）与日志不符`);
     if (reveal !== null && reveal.attempt !== commit.attempt) add('attempt', '确认记录的抽取次数与预览记录不符');
@@ -212,6 +217,13 @@ export function verifyV2(bundle: unknown): Verification {
   if (rHash !== b.hashes.result) add('result.hash', '结果的哈希与数据包中的结果哈希不符（结果在生成后被改动过）');
   if (reveal !== null && reveal.resultHash !== rHash) add('result.hash', '结果的哈希与日志中确认时记录的结果哈希不符');
 
+  // ---- the public listing's hash (§9.2) ---------------------------------------------------------------------------
+  if (blinded) {
+    if (!isHex64(C.blindHash)) add('blind.hash', '承诺中的盲值哈希格式错误');
+    if (reveal !== null && (reveal.publicHash === undefined || reveal.names === undefined)) add('public.hash', '确认记录中没有公开名单的哈希');
+    if (reveal !== null && b.hashes.public !== reveal.publicHash) add('public.hash', '数据包中的公开名单哈希与日志中确认时记录的不符');
+  } else if (reveal !== null && reveal.publicHash !== undefined) add('public.hash', '承诺中没有盲值哈希，确认记录却有公开名单哈希');
+
   // ---- counts (both kinds: from the strata sizes) ---------------------------------------------------------------
   const strata = Array.isArray(R.counts.strata) ? R.counts.strata : [];
   if (pp === null && strata.length === 8) {
@@ -244,14 +256,38 @@ export function verifyV2(bundle: unknown): Verification {
   const notChecked: string[] = [];
   if (kind === 'public') {
     const pub = b as PublicBundle;
-    const firms = pub.firms.map((f) => ({ no: f.no, uscc: f.uscc }));
+    const firms = pub.firms.map((f) => (isRecord(f) ? { no: f.no, uscc: f.uscc } : null));
     if (!same(firms, R.selection)) add('public.firms', '公开的抽中企业名单与结果中的不一致');
+    const refs = new Set(R.teams.flatMap((t) => [t.leader, ...t.officers, t.expert]).filter((x): x is string => typeof x === 'string'));
+    const listed = Object.keys(pub.members);
+    if (listed.length !== refs.size || listed.some((r) => !refs.has(r))) add('public.firms', '公开的检查人员名单与检查组成员不一致');
+    if (blinded && reveal !== null) {
+      let h = '';
+      try {
+        h = publicHash({ firms: pub.firms, members: pub.members, names: pub.names });
+      } catch {
+        h = '';
+      }
+      if (h !== reveal.publicHash) add('public.hash', '公开名单（企业名称、许可证编号、县区、人员姓名或化名、单位、层级）的哈希与日志中确认时记录的不符（名单被改动过）');
+      if (pub.names !== reveal.names) add('public.hash', '公开名单显示姓名还是化名，与日志中确认时记录的不符');
+    }
     notChecked.push(...PUBLIC_NOT_CHECKED);
     return out(kind, notChecked);
   }
 
   // ---- internal: the inputs and the whole recomputation ---------------------------------------------------------
   const ib = b as InternalBundle;
+  const blind = blinded ? (ib.blind as string) : null;
+  if (blind !== null) {
+    let h = '';
+    try {
+      h = blindHash(blind);
+    } catch {
+      h = '';
+    }
+    if (h !== C.blindHash) add('blind.hash', '数据包中的盲值与预览时承诺的盲值哈希不符');
+  }
+  peopleProblems(ib, log, add);
   let catHash = '';
   try {
     catHash = catalogueHash(ib.catalogue as Catalogue);
@@ -263,7 +299,7 @@ export function verifyV2(bundle: unknown): Verification {
   for (const p of popProblems.slice(0, MAX_ITEMS)) add('population.rows', p);
   let popHash = '';
   try {
-    popHash = runSync(populationHashSteps(ib.population));
+    popHash = runSync(populationHashSteps(ib.population, blind));
   } catch {
     popHash = '';
   }
@@ -271,14 +307,14 @@ export function verifyV2(bundle: unknown): Verification {
   if (ib.population.length !== C.populationSize) add('population.hash', '企业名录的家数与承诺不符');
   let sHash = '';
   try {
-    sHash = staffHash(ib.staff);
+    sHash = staffHash(ib.staff, blind);
   } catch {
     sHash = '';
   }
   if (sHash !== C.staffHash || sHash !== b.hashes.staff) add('staff.hash', '人员名录的哈希与预览时承诺的不符（人员名录被改动过）');
   let eHash = '';
   try {
-    eHash = exclusionsHash(ib.exclusions);
+    eHash = exclusionsHash(ib.exclusions, blind);
   } catch {
     eHash = '';
   }
@@ -290,7 +326,7 @@ export function verifyV2(bundle: unknown): Verification {
   }
   let rebuilt;
   try {
-    rebuilt = runSync(computeSteps(ib.population, ib.staff, b.parameters, b.seed, indexCatalogue(ib.catalogue)));
+    rebuilt = runSync(computeSteps(ib.population, ib.staff, b.parameters, b.seed, indexCatalogue(ib.catalogue), blind));
   } catch (e) {
     add('teams.recompute', `无法按数据包内的输入重算：${e instanceof Error ? e.message : String(e)}`);
     return out(kind);
@@ -328,6 +364,15 @@ export function verifyV2(bundle: unknown): Verification {
   if (!same(W.shortages, R.shortages)) add('shortages.recompute', '缺员情况与重算不一致');
   if (!same(W.caps, R.caps)) add('caps.recompute', '工作量上限与重算不一致');
   if (items > MAX_ITEMS) add('teams.recompute', `……另有${items - MAX_ITEMS}处不一致`);
+  if (blinded && reveal !== null && (reveal.names === 'names' || reveal.names === 'pseudonyms')) {
+    let h = '';
+    try {
+      h = publicHash(publicListing(R, ib.population as PopulationRow[], ib.staff, reveal.names));
+    } catch {
+      h = '';
+    }
+    if (h !== reveal.publicHash) add('public.hash', '按名录重建的公开名单（企业名称、许可证编号、县区、人员姓名或化名、单位、层级）的哈希与日志中确认时记录的不符');
+  }
   const details = ib.details;
   if (!isRecord(details) || !same(details.selection, rebuilt.details.selection) || !same(details.teams, rebuilt.details.teams)) {
     add('details.render', '数据包中供阅读的明细（企业名称、组员姓名等）与重算结果不一致');
@@ -398,7 +443,7 @@ function exclusionProblems(b: InternalBundle, add: (rule: string, message: strin
         break;
       case 'duplicate': {
         const kept = inPopulation.get(x.uscc);
-        ok = kept !== undefined && (kept.validTo > x.validTo || (kept.validTo === x.validTo && kept.licenceNo < x.licenceNo));
+        ok = kept !== undefined && (kept.validTo > x.validTo || (kept.validTo === x.validTo && kept.licenceNo <= x.licenceNo));
         break;
       }
       case 'invalid-code':

@@ -6,7 +6,7 @@
  */
 import type { Connection, Types } from 'mongoose';
 import { catalogueIndex } from '../../domain/catalogue';
-import { buildBundles } from '../../domain/draw2/bundle';
+import { buildBundles, publicListing } from '../../domain/draw2/bundle';
 import { isConfirmedDrawEntry } from '../../domain/draw2/chain';
 import { computeSteps, unknownValues, type Computed } from '../../domain/draw2/compute';
 import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
@@ -78,7 +78,7 @@ export async function confirmDraw(
   if (draw.status !== 'previewed') {
     return refuse('预览已失效', '这次预览已被新的预览取代、已取消或已作废，未进行抽取。请使用最新的预览，或重新发送 /抽取。');
   }
-  if (draw.algorithm !== ALGORITHM || draw.commitSeq === undefined || !draw.commitment || !draw.botValue || !draw.commitmentHash) {
+  if (draw.algorithm !== ALGORITHM || draw.commitSeq === undefined || !draw.commitment || !draw.botValue || !draw.blind || !draw.commitmentHash) {
     return refuse('预览已失效', '这次预览没有完整记入抽取日志，不能确认。请重新发送 /抽取。');
   }
   const commitment = draw.commitment as Commitment;
@@ -102,7 +102,7 @@ export async function confirmDraw(
   }
 
   // The registries and parameters must be what the preview committed to.
-  const registry = await readRegistry(conn, campaign);
+  const registry = await readRegistry(conn, campaign, draw.blind);
   const changed: string[] = [];
   if (registry.populationHash !== commitment.populationHash) changed.push('检查对象名录库');
   if (registry.exclusionsHash !== commitment.exclusionsHash) changed.push('名录库中到期或无效的企业');
@@ -138,7 +138,7 @@ export async function confirmDraw(
   // The draw itself (in slices: a large registry must not hold the service).
   const seed = deriveSeed(draw.commitmentHash, draw.botValue, entropy.entropy);
   const index = catalogueIndex();
-  const computed = await runSliced(computeSteps(registry.population, registry.staff, registry.parameters, seed, index));
+  const computed = await runSliced(computeSteps(registry.population, registry.staff, registry.parameters, seed, index, draw.blind));
   const core: Core = {
     population: registry.population,
     exclusions: registry.exclusions,
@@ -181,7 +181,20 @@ export async function confirmDraw(
       .lean<DrawDoc>();
   } catch (err) {
     if (isDuplicateKeyError(err)) {
-      return refuse('已有抽取被确认', `本专项的第${draw.attempt}次抽取已由他人确认，这次预览未生效。发送 /进度 查看情况。`);
+      // Another preview of the same attempt (two /抽取 at once) was confirmed first: this one can never be confirmed,
+      // so it is voided like any preview that will never be (docs/draw-spec.md §8.2), not left dangling in the log.
+      const gone = await draws.updateOne({ _id: draw._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
+      if (gone.modifiedCount > 0) {
+        await appendChain(
+          conn,
+          campaign._id,
+          'void',
+          { drawId: String(draw._id), attempt: draw.attempt, reason: 'replaced', note: `本专项的第${draw.attempt}次抽取已由另一次预览确认` },
+          now,
+          `void:${String(draw._id)}`,
+        );
+      }
+      return refuse('已有抽取被确认', `本专项的第${draw.attempt}次抽取已由他人确认，这次预览已作废，未进行抽取。发送 /进度 查看情况。`, draw.attempt);
     }
     throw err;
   }
@@ -254,6 +267,8 @@ export async function finishConfirmation(
   if (draw.revealSeq === undefined) {
     let c = core;
     if (c === undefined) c = await readGzJson<Core>(draw.coreGz);
+    // The public listing (names or pseudonyms as the campaign says now) is fixed by its hash in the reveal (§9.2).
+    const listing = publicListing(c.computed.result, c.population, c.staff, campaign.publicNames ?? 'pseudonyms');
     const data = revealData(
       String(draw._id),
       commitment,
@@ -263,6 +278,8 @@ export async function finishConfirmation(
       c.computed,
       draw.confirmedBy ?? draw.requestedBy,
       supersedes,
+      // (a draw claimed before the blind existed, finished after an upgrade, logs no listing: §12.1)
+      draw.blind ? listing : null,
     );
     reveal = await appendChain(conn, draw.campaignId, 'reveal', { ...data }, draw.confirmedAt ?? new Date(), `reveal:${String(draw._id)}`);
     draw = (await draws.findOneAndUpdate({ _id: draw._id }, { $set: { revealSeq: reveal.seq } }, { returnDocument: 'after' }).lean<DrawDoc>()) as DrawDoc;
@@ -271,6 +288,9 @@ export async function finishConfirmation(
   if (!draw.bundleGz) {
     const c = core ?? (await readGzJson<Core>(draw.coreGz));
     const log = await loadChain(conn, draw.campaignId, draw.revealSeq);
+    // The listing as the reveal logged it: its names setting is the one hashed there, whatever the campaign says now.
+    const logged = log.at(-1)?.data.names;
+    const names = logged === 'names' || logged === 'pseudonyms' ? logged : (campaign.publicNames ?? 'pseudonyms');
     const bundles = buildBundles({
       drawId: String(draw._id),
       campaign: campaignRef(campaign),
@@ -287,7 +307,8 @@ export async function finishConfirmation(
       unknownValues: c.unknown,
       log,
       people: await peopleOf(conn, log),
-      names: campaign.publicNames ?? 'pseudonyms',
+      blind: draw.blind ?? null,
+      listing: publicListing(c.computed.result, c.population, c.staff, names),
     });
     const bundleGz = await gzJson(bundles.internal);
     const publicBundleGz = await gzJson(bundles.public);

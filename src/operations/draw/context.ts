@@ -72,10 +72,10 @@ async function readEnterprises(conn: Connection): Promise<Enterprise[]> {
 }
 
 /**
- * The draw's inputs as the registries hold them now (docs/draw-spec.md §2), computed in slices so that a registry of
- * 100,000 enterprises does not hold the event loop.
+ * The draw's inputs as the registries hold them now (docs/draw-spec.md §2), their hashes keyed with the draw's blind
+ * (§3.1), computed in slices so that a registry of 100,000 enterprises does not hold the event loop.
  */
-export async function readRegistry(conn: Connection, campaign: CampaignDoc): Promise<Registry> {
+export async function readRegistry(conn: Connection, campaign: CampaignDoc, blind: string): Promise<Registry> {
   const parameters = campaignParameters(campaign);
   const enterprises = await readEnterprises(conn);
   const staffDocs = await staffModel(conn).find({}, { _id: 0, createdAt: 0, updatedAt: 0 }).lean();
@@ -89,6 +89,6 @@ export async function readRegistry(conn: Connection, campaign: CampaignDoc): Pro
     expertise: s.expertise ?? null,
     avoid: s.avoid ?? [],
   }));
-  const prepared = await runSliced(prepareSteps(enterprises, people, parameters));
+  const prepared = await runSliced(prepareSteps(enterprises, people, parameters, blind));
   return { ...prepared, parameters, people };
 }

@@ -21,6 +21,7 @@ import { LONG_OPERATION } from '../../store/timeouts';
 import { enterpriseModel } from '../../store/enterprise';
 import { staffModel } from '../../store/staff';
 import { taskModel, type TaskDoc, type TeamSlot } from '../../store/task';
+import { confirmerName } from './confirmer';
 import { gunzipAsync, readGzJson } from './jsonSlices';
 import { yieldTurn } from './slices';
 
@@ -243,7 +244,7 @@ export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, 
   // Result card and the two bundle files, to the liaison who confirmed.
   const to = { openId: draw.confirmedBy ?? draw.requestedBy };
   const latest = (await draws.findById(draw._id).lean<DrawDoc>()) ?? draw;
-  await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw: latest, campaign, countiesWithoutLiaison: missing }));
+  await outbox.sendCard(`draw:${String(draw._id)}:result`, to, resultCard({ draw: latest, campaign, countiesWithoutLiaison: missing, confirmedByName: await confirmerName(conn, latest) }));
   const base = `${campaign.year}-第${draw.attempt}次${draw.algorithm === PLATFORM_ALGORITHM ? '-平台' : ''}-${(draw.resultHash ?? '').slice(0, 8)}`;
   await outbox.sendFile(`draw:${String(draw._id)}:bundle`, to, {
     name: `抽取数据包-内部-${base}.json`,

@@ -2,7 +2,7 @@
  * What every confirmed draw goes through, whether the bot drew it (confirmDraw.ts) or it was imported from the
  * national platform (platformImport.ts): the redraw fence, and the people a bundle names.
  */
-import type { Connection } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { personRef } from '../../domain/draw2/inputs';
 import type { HashedLogEntry } from '../../domain/draw2/model';
 import { drawModel, type DrawDoc } from '../../store/draw';
@@ -38,13 +38,31 @@ export async function fence(conn: Connection, draw: DrawDoc): Promise<{ started:
   return { started: 0, attempt: 0 };
 }
 
-/** Everyone named by a `by` ref in the log, from the staff registry. */
+/**
+ * Everyone named by a `by` ref in the log (docs/draw-spec.md §9.1: the verifier's rule `people.refs` wants them all):
+ * from the staff registry, else from the campaign's draws (who previewed and who confirmed them: someone who left the
+ * registry, or a set-up administrator of ADMIN_OPEN_IDS who was never in it), the name empty when none is known.
+ */
 export async function peopleOf(conn: Connection, log: readonly HashedLogEntry[]): Promise<Record<string, { openId: string; name: string }>> {
   const wanted = new Set(log.map((e) => e.data.by).filter((x): x is string => typeof x === 'string'));
-  const out: Record<string, { openId: string; name: string }> = {};
+  const found = new Map<string, { openId: string; name: string }>();
   for (const s of await staffModel(conn).find({}, { openId: 1, name: 1 }).lean()) {
     const ref = personRef(s.openId);
-    if (wanted.has(ref)) out[ref] = { openId: s.openId, name: s.name };
+    if (wanted.has(ref)) found.set(ref, { openId: s.openId, name: s.name });
   }
+  const campaignId = log[0]?.campaign;
+  if (found.size < wanted.size && campaignId !== undefined && Types.ObjectId.isValid(campaignId)) {
+    const draws = await drawModel(conn)
+      .find({ campaignId: new Types.ObjectId(campaignId) }, { requestedBy: 1, requestedByName: 1, confirmedBy: 1 })
+      .sort({ createdAt: 1 })
+      .lean<Pick<DrawDoc, 'requestedBy' | 'requestedByName' | 'confirmedBy'>[]>();
+    const names = new Map(draws.map((d) => [d.requestedBy, d.requestedByName]));
+    for (const openId of draws.flatMap((d) => [d.requestedBy, d.confirmedBy ?? ''])) {
+      const ref = openId === '' ? '' : personRef(openId);
+      if (wanted.has(ref) && !found.has(ref)) found.set(ref, { openId, name: names.get(openId) ?? '' });
+    }
+  }
+  const out: Record<string, { openId: string; name: string }> = {};
+  for (const ref of [...found.keys()].sort()) out[ref] = found.get(ref)!;
   return out;
 }

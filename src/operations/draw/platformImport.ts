@@ -13,6 +13,7 @@ import {
   buildPlatformBundles,
   PLATFORM_ALGORITHM,
   PLATFORM_LOG_KIND,
+  platformListing,
   platformEntryData,
   type PlatformFile,
   type PlatformOutcome,
@@ -184,6 +185,7 @@ export async function finishPlatformImport(
       reason: draw.reason ?? null,
       outcome: c.outcome,
       supersedes,
+      listing: platformListing(c.outcome.details, campaign.publicNames ?? 'pseudonyms'),
     });
     const entry = await appendChain(conn, draw.campaignId, PLATFORM_LOG_KIND, { ...data }, draw.confirmedAt ?? new Date(), `platform:${String(draw._id)}`);
     draw = (await draws.findOneAndUpdate({ _id: draw._id }, { $set: { revealSeq: entry.seq } }, { returnDocument: 'after' }).lean<DrawDoc>()) as DrawDoc;
@@ -191,6 +193,7 @@ export async function finishPlatformImport(
   if (!draw.bundleGz) {
     c ??= await readGzJson<PlatformCore>(draw.coreGz);
     const log = await loadChain(conn, draw.campaignId, draw.revealSeq);
+    const logged = log.at(-1)?.data.names;
     const bundles = buildPlatformBundles({
       drawId: String(draw._id),
       campaign: campaignRef(campaign),
@@ -200,7 +203,8 @@ export async function finishPlatformImport(
       outcome: c.outcome,
       log,
       people: await peopleOf(conn, log),
-      names: campaign.publicNames ?? 'pseudonyms',
+      // as the entry logged it (its hash covers the listing), whatever the campaign says now
+      names: logged === 'names' || logged === 'pseudonyms' ? logged : (campaign.publicNames ?? 'pseudonyms'),
     });
     const bundleGz = await gzJson(bundles.internal);
     const publicBundleGz = await gzJson(bundles.public);

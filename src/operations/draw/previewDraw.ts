@@ -11,7 +11,7 @@ import { computeCounts, countNotes, strataSizes } from '../../domain/draw2/count
 import { unknownValues } from '../../domain/draw2/compute';
 import { DrawError, type Counts, type PublicSource } from '../../domain/draw2/model';
 import { staffingSteps, summarizeSteps, type PopulationSummary } from '../../domain/draw2/preview';
-import { announcedInstant, newBotValue } from '../../domain/draw2/seed';
+import { announcedInstant, newBlind, newBotValue } from '../../domain/draw2/seed';
 import { nextAttempt } from '../../domain/draw2/chain';
 import { commitData, commitmentOf } from '../../domain/draw2/session';
 import { announcedText, describeSource, parseSourceText } from '../../domain/draw2/sourceText';
@@ -81,7 +81,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
   if (!campaign) {
     return input.campaignName
       ? refuse('无法抽取', `没有名为“${input.campaignName}”的进行中专项。不带“专项=”时使用当前年度的专项。`)
-      : refuse('无法抽取', '当前没有进行中的专项。请管理员先创建：npm run cli -- campaign create --name … --year … --from … --to … --ratio 0.25');
+      : refuse('无法抽取', '当前没有进行中的专项。请市局联络员先在聊天中发送 /专项 新建 名称=… 年度=… 开始=… 结束=… 比例=0.25 创建本年度专项（预览后点“确认创建”），再发送 /抽取。');
   }
 
   // The public source: given here, or pinned on the campaign; it must still be ahead of us.
@@ -129,9 +129,11 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     }
   }
 
+  // The blind keys the registry hashes of the commitment (docs/draw-spec.md §3.1); secret like the bot value.
+  const blind = newBlind();
   let registry;
   try {
-    registry = await readRegistry(conn, campaign);
+    registry = await readRegistry(conn, campaign, blind);
   } catch (err) {
     if (err instanceof DrawError) return refuse('无法抽取', err.message);
     throw err;
@@ -182,6 +184,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     parameters: registry.parameters,
     source,
     botValue,
+    blind,
     ...(input.entropy !== undefined ? { proposedEntropy: input.entropy } : {}),
   });
   const data = commitData(String(created._id), commitment, registry.parameters, input.actor.openId, reason ?? null);

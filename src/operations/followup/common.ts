@@ -25,14 +25,15 @@ export interface FollowUpDeps {
 export type FollowUpRefusal =
   | { code: 'notFound' }
   | { code: 'void' }
-  | { code: 'notConfirmer'; county: string }
-  | { code: 'notPublisher'; county: string }
+  /** countyHasLiaison: whether the firm's county has a 联络员 (else the 市局联络员 stands in, src/policies.ts) */
+  | { code: 'notConfirmer'; county: string; countyHasLiaison: boolean }
+  | { code: 'notPublisher'; county: string; countyHasLiaison: boolean }
   | { code: 'notInvolved' }
   | { code: 'notReady' }
   | { code: 'stale' }
   | { code: 'noFindings' }
   | { code: 'disposed'; kind: string }
-  | { code: 'notDisposer'; county: string }
+  | { code: 'notDisposer'; county: string; countyHasLiaison: boolean }
   | { code: 'badDisposal'; what: string }
   | { code: 'alreadyDisposed'; kind: string }
   | { code: 'alreadyConfirmed'; byName: string; on: string }
@@ -65,12 +66,20 @@ export async function loadTask(deps: Pick<FollowUpDeps, 'conn'>, id: string): Pr
 
 // ---- people ---------------------------------------------------------------------------------------------------------
 
-/** The liaison(s) responsible for a county: its own 联络员, or the city bureau's when the county has none. */
-export async function countyLiaisons(deps: Pick<FollowUpDeps, 'conn'>, county: string): Promise<string[]> {
+/**
+ * The liaison(s) responsible for a county: its own 联络员, or the city bureau's when the county has none (`own`
+ * false: they stand in for the publication and 立案/移交, not for the 附件2 confirmation).
+ */
+export async function countyLiaisonsOf(deps: Pick<FollowUpDeps, 'conn'>, county: string): Promise<{ openIds: string[]; own: boolean }> {
   const staff = staffModel(deps.conn);
   const local = await staff.find({ roles: '联络员', county }, { openId: 1 }).sort({ openId: 1 }).lean();
   const found = local.length > 0 ? local : await staff.find({ roles: '联络员', county: CITY_BUREAU }, { openId: 1 }).sort({ openId: 1 }).lean();
-  return found.map((s) => s.openId);
+  return { openIds: found.map((s) => s.openId), own: local.length > 0 };
+}
+
+/** The liaison(s) responsible for a county: its own 联络员, or the city bureau's when the county has none. */
+export async function countyLiaisons(deps: Pick<FollowUpDeps, 'conn'>, county: string): Promise<string[]> {
+  return (await countyLiaisonsOf(deps, county)).openIds;
 }
 
 export async function cityLiaisons(deps: Pick<FollowUpDeps, 'conn'>): Promise<string[]> {
@@ -99,15 +108,17 @@ export function teamIds(task: Pick<TaskDoc, 'team'>): string[] {
 
 /** Who around a task may do what; cards show each viewer only what these lists allow. */
 export interface Audience {
-  /** the county's liaisons (or the city bureau's when the county has none): confirm, publish */
+  /** the county's liaisons (or the city bureau's when the county has none): publish, 立案/移交 */
   countyLiaisons: string[];
-  /** the city bureau's liaisons: confirm rectifications, receive the 附件2 report and escalations */
+  /** the city bureau's liaisons: receive the 附件2 report and escalations */
   cityLiaisons: string[];
+  /** whether `countyLiaisons` are the county's own: only they confirm a rectification (附件2) */
+  countyHasLiaison: boolean;
 }
 
 export async function audienceOf(deps: Pick<FollowUpDeps, 'conn'>, task: Pick<TaskDoc, 'enterprise'>): Promise<Audience> {
-  const [county, city] = await Promise.all([countyLiaisons(deps, task.enterprise.county), cityLiaisons(deps)]);
-  return { countyLiaisons: county, cityLiaisons: city };
+  const [county, city] = await Promise.all([countyLiaisonsOf(deps, task.enterprise.county), cityLiaisons(deps)]);
+  return { countyLiaisons: county.openIds, cityLiaisons: city, countyHasLiaison: county.own };
 }
 
 export const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
@@ -118,6 +129,12 @@ export const unique = (ids: readonly string[]): string[] => [...new Set(ids)];
 export function inFollowUp(task: TaskDoc): boolean {
   return isComplete(task) && ['待公示', '待整改', '已公示'].includes(task.state);
 }
+
+/**
+ * The query form of isComplete's first half: a completed record or a confirmed closure (无法正常检查). Both start the
+ * 20-working-day publication clock, on completionDateOf(task) (domain/outcome.ts); a closure has no inspection record.
+ */
+export const COMPLETED_FILTER = { $or: [{ 'inspection.completedAt': { $exists: true } }, { 'closure.status': 'confirmed' as const }] };
 
 export function factsOf(task: TaskDoc): FollowUpFacts {
   return {

@@ -1,7 +1,8 @@
 /**
  * 确认整改 (附件2 整改结果确认单): the county confirms on site that the enterprise rectified every 需整改问题 of the
  * 意见汇总表 (附件1) and reports to the city bureau (notice 二(二)).
- * - Who: a 联络员 of the enterprise's county; the city bureau's only where the county has none (policies.ts).
+ * - Who: a 联络员 of the enterprise's county, never the city bureau's (policies.ts). A county without one: the cards
+ *   say so (bot/followupCards.ts noCountyLiaison) and the liaison registered later gets them (handOver.ts).
  * - When: 待整改 (→ 待公示), or 已公示 with the result published as 发现问题待后续处理 (stays 已公示; the published result
  *   can then be updated, see markPublished.amendPublication). The card carries the submission round: a card from
  *   before a reopen is void.
@@ -24,7 +25,8 @@ export async function confirmRectification(
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
   const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
-  if (!mayOnTask('confirmRectification', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notConfirmer', county: task.enterprise.county });
+  const ctx = await taskContext(deps.conn, task);
+  if (!mayOnTask('confirmRectification', actor, ctx)) return refuse({ code: 'notConfirmer', county: ctx.county, countyHasLiaison: ctx.countyHasLiaison });
   const refused = checkState(task, input.round);
   if (refused) return refused;
   const rect = task.inspection!.rectification!;

@@ -53,7 +53,8 @@ async function loadForPublisher(deps: FollowUpDeps, input: PublishInput): Promis
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
   const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
-  if (!mayOnTask('recordPublication', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notPublisher', county: task.enterprise.county });
+  const ctx = await taskContext(deps.conn, task);
+  if (!mayOnTask('recordPublication', actor, ctx)) return refuse({ code: 'notPublisher', county: ctx.county, countyHasLiaison: ctx.countyHasLiaison });
   return { ok: true, task };
 }
 

@@ -41,7 +41,8 @@ export async function recordDisposal(deps: FollowUpDeps, input: DisposalInput): 
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
   const actor = { openId: input.actor.openId, roles: input.actor.roles as Actor['roles'], county: input.actor.county };
-  if (!mayOnTask('recordDisposal', actor, await taskContext(deps.conn, task))) return refuse({ code: 'notDisposer', county: task.enterprise.county });
+  const ctx = await taskContext(deps.conn, task);
+  if (!mayOnTask('recordDisposal', actor, ctx)) return refuse({ code: 'notDisposer', county: ctx.county, countyHasLiaison: ctx.countyHasLiaison });
   if (task.state === '已作废') return refuse({ code: 'void' }, task);
   const rec = task.inspection;
   if (task.disposal) return refuse({ code: 'alreadyDisposed', kind: task.disposal.kind }, task);

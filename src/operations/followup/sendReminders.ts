@@ -14,7 +14,7 @@
  * A rerun on the same day sends nothing new. One failing task is logged and does not stop the others.
  */
 import { shanghaiDate } from '../../domain/calendar';
-import { isComplete } from '../../domain/outcome';
+import { completionDateOf, isComplete } from '../../domain/outcome';
 import {
   calendarCovers,
   dueReminders,
@@ -29,7 +29,8 @@ import { staffModel } from '../../store/staff';
 import type { TaskDoc } from '../../store/task';
 import {
   cityLiaisons,
-  countyLiaisons,
+  COMPLETED_FILTER,
+  countyLiaisonsOf,
   factsOf,
   leaders,
   newPublication,
@@ -57,13 +58,14 @@ async function fillDueDates(deps: FollowUpDeps, now: Date): Promise<number> {
   const open = await tasks(deps)
     .find({
       state: { $in: ['待公示', '待整改'] },
-      'inspection.completedAt': { $exists: true },
-      $or: [{ publication: { $exists: false } }, { 'publication.dueDate': '' }],
+      $and: [COMPLETED_FILTER, { $or: [{ publication: { $exists: false } }, { 'publication.dueDate': '' }] }],
     })
+    .sort({ _id: 1 })
     .lean<TaskDoc[]>();
   let filled = 0;
   for (const task of open) {
-    const next = newPublication(task.inspection?.completionDate, now);
+    // a record's completion date, or the day the 组长 confirmed a closure (无法正常检查)
+    const next = newPublication(completionDateOf(task), now);
     if (task.publication && !next.dueDate) continue; // still unknown
     const res = await tasks(deps).updateOne(
       { _id: task._id, 'publication.publishedOn': { $exists: false } },
@@ -99,7 +101,7 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
     .lean<TaskDoc[]>();
 
   const city = await cityLiaisons(deps);
-  const byCounty = new Map<string, string[]>();
+  const byCounty = new Map<string, { openIds: string[]; own: boolean }>();
   const escalated: { task: TaskDoc; reminder: Reminder; responsible: string[] }[] = [];
   const unknown: TaskDoc[] = [];
 
@@ -111,8 +113,9 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
       const reminders = dueReminders(facts, today);
       if (reminders.length === 0) continue;
       const county = task.enterprise.county;
-      if (!byCounty.has(county)) byCounty.set(county, await countyLiaisons(deps, county));
-      const audience: Audience = { countyLiaisons: byCounty.get(county)!, cityLiaisons: city };
+      if (!byCounty.has(county)) byCounty.set(county, await countyLiaisonsOf(deps, county));
+      const liaisons = byCounty.get(county)!;
+      const audience: Audience = { countyLiaisons: liaisons.openIds, cityLiaisons: city, countyHasLiaison: liaisons.own };
       for (const r of reminders) {
         const responsible = unique(r.subject === 'publication' ? [...audience.countyLiaisons, ...teamLeads(task)] : audience.countyLiaisons);
         if (r.escalate) escalated.push({ task, reminder: r, responsible });

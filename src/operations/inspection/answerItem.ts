@@ -6,6 +6,7 @@
 import {
   answerFor,
   checkRecord,
+  memberOf,
   itemCount,
   nextCursor,
   withAnswer,
@@ -14,8 +15,9 @@ import {
   type Verdict,
 } from '../../domain/inspection';
 import { extraCount } from '../../domain/visit';
-import type { TaskDoc } from '../../store/task';
+import type { TaskDoc, TeamSlot } from '../../store/task';
 import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
+import { recallTask } from './taskCache';
 
 export interface AnswerInput {
   taskId: string;
@@ -46,6 +48,20 @@ async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEve
 }
 
 export async function answerItem(deps: InspectionDeps, input: AnswerInput): Promise<OpResult<{ saved: Answer }>> {
+  // The copy this process wrote at the card's version, if any (taskCache.ts): only the plain case, a member
+  // answering the open item, is taken from it, and its write also requires what was checked on the copy.
+  const recalled = recallTask(deps.conn, input.taskId, input.version);
+  if (recalled) {
+    const member = memberOf(recalled.team, input.openId);
+    const rec = recalled.inspection;
+    if (member && !notOpen(recalled) && rec && rec.cursor === input.item && input.item >= 1 && input.item <= itemCount(recalled.checklist) + extraCount(rec.extras)) {
+      const check = checkRecord(input.verdict, input.record);
+      if (check.ok) {
+        const saved = await save(deps, recalled, member, input, check.record, { 'team.openId': member.openId, 'inspection.cursor': input.item });
+        if (saved) return saved;
+      }
+    }
+  }
   const loaded = await loadForMember(deps, input.taskId, input.openId);
   if (!loaded.ok) return loaded;
   const { task, member } = loaded;
@@ -58,19 +74,33 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
     if (check.error === 'recordInvalid') return refuse({ code: 'badText', message: check.message });
     return refuse(check.error === 'recordRequired' ? { code: 'recordRequired' } : { code: 'recordTooLong', length: check.length });
   }
-  const answer: Answer = {
-    item: input.item,
-    verdict: input.verdict,
-    record: check.record,
-    by: member.openId,
-    byName: member.name,
-    at: deps.now(),
-  };
-  const event: AnswerEvent = { ...answer, baseVersion: input.version, outcome: 'saved' };
   const extra = extraCount(rec.extras);
   if (input.item < 1 || input.item > itemCount(task.checklist) + extra || input.version !== task.version || rec.cursor !== input.item) {
-    return refuseStale(deps, task, event);
+    return refuseStale(deps, task, answerEvent(deps, member, input, check.record));
   }
+  const saved = await save(deps, task, member, input, check.record);
+  if (saved) return saved;
+  const fresh = await tasks(deps).findById(task._id).lean<TaskDoc>();
+  return refuseStale(deps, fresh ?? task, answerEvent(deps, member, input, check.record));
+}
+
+function answerEvent(deps: InspectionDeps, member: TeamSlot, input: AnswerInput, record: string): AnswerEvent {
+  const answer: Answer = { item: input.item, verdict: input.verdict, record, by: member.openId, byName: member.name, at: deps.now() };
+  return { ...answer, baseVersion: input.version, outcome: 'saved' };
+}
+
+/** Stores the answer if the task is still at `task.version` (and matches `also`); null when it moved on. */
+async function save(
+  deps: InspectionDeps,
+  task: TaskDoc,
+  member: TeamSlot,
+  input: AnswerInput,
+  record: string,
+  also: Record<string, unknown> = {},
+): Promise<OpResult<{ saved: Answer }> | null> {
+  const rec = task.inspection!;
+  const event = answerEvent(deps, member, input, record);
+  const { baseVersion: _b, outcome: _o, ...answer } = event;
   const answers = withAnswer(rec.answers, answer);
   const updated = await casUpdate(
     deps,
@@ -78,17 +108,14 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
     {
       $set: {
         'inspection.answers': answers,
-        'inspection.cursor': nextCursor(task.checklist, answers, input.item, extra),
+        'inspection.cursor': nextCursor(task.checklist, answers, input.item, extraCount(rec.extras)),
         [activityPath(member.openId)]: answer.at,
       },
       $push: { 'inspection.history': event },
     },
-    { state: '检查中' },
+    { state: '检查中', ...also },
   );
-  if (!updated) {
-    const fresh = await tasks(deps).findById(task._id).lean<TaskDoc>();
-    return refuseStale(deps, fresh ?? task, event);
-  }
+  if (!updated) return null;
   deps.log.info({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
   return { ok: true, task: updated, saved: answer };
 }

@@ -102,3 +102,12 @@ async function keepForIntent(deps: InspectionDeps, task: TaskDoc, input: MediaIn
 export async function hasOpenTask(deps: Pick<InspectionDeps, 'conn'>, openId: string): Promise<boolean> {
   return (await tasks(deps).exists({ 'team.openId': openId, state: { $nin: ['已公示', '已作废'] } })) !== null;
 }
+
+/**
+ * Whether someone has pressed 无法正常检查 or 上传签字页 and the intent has not run out: the next file may be meant for
+ * it. A gate only (attachMedia decides, also weighing later checklist work).
+ */
+export async function hasMediaIntent(deps: Pick<InspectionDeps, 'conn' | 'now'>, openId: string): Promise<boolean> {
+  if (!/^[A-Za-z0-9_-]+$/.test(openId)) return false;
+  return (await tasks(deps).exists({ 'team.openId': openId, [`photoIntent.${openId}.until`]: { $gt: deps.now() } })) !== null;
+}

@@ -8,6 +8,7 @@ import { memberOf } from '../../domain/inspection';
 import type { Logger } from '../../logger';
 import type { Outbox } from '../../platform/outbox';
 import { taskModel, type Task, type TaskDoc, type TaskState, type TeamSlot } from '../../store/task';
+import { forgetTask, rememberTask } from './taskCache';
 
 /** BotDeps fits this shape; so do the CLI, jobs and the demo. */
 export interface InspectionDeps {
@@ -105,7 +106,11 @@ export async function casUpdate(
   extraFilter: Record<string, unknown> = {},
 ): Promise<TaskDoc | null> {
   const inc = { ...((update.$inc as Record<string, number> | undefined) ?? {}), version: 1 };
-  return tasks(deps)
+  const updated = await tasks(deps)
     .findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, { ...update, $inc: inc }, { returnDocument: 'after' })
     .lean<TaskDoc>();
+  // the next answer to this version may start from it (taskCache.ts)
+  if (updated) rememberTask(deps.conn, updated);
+  else forgetTask(deps.conn, String(task._id));
+  return updated;
 }

@@ -12,6 +12,7 @@ import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import type { SetupUploadDoc } from '../../store/setupUpload';
 import { findActiveCampaign } from '../campaigns';
 import { importChecklists, type ChecklistImportReport } from '../checklists/importChecklists';
+import { countyLiaisonKeys, handOverToNewLiaisons, type HandOverRun } from '../followup/handOver';
 import {
   fileFailure,
   importCalendarYear,
@@ -104,7 +105,8 @@ export type Confirmed =
   /** `reason`: why a file that previewed well cannot be imported now (e.g. the campaign's checklists changed) */
   | { ok: false; why: ClaimRefusal | 'changed'; upload?: SetupUploadDoc; reason?: string[] }
   | { ok: true; kind: 'checklists'; upload: SetupUploadDoc; report: ChecklistReportOk }
-  | { ok: true; kind: 'enterprises' | 'staff'; upload: SetupUploadDoc; outcome: RegistryOutcome }
+  /** `handedOver`: a staff registry that registered county liaisons: the tasks waiting for their 附件2 were sent to them */
+  | { ok: true; kind: 'enterprises' | 'staff'; upload: SetupUploadDoc; outcome: RegistryOutcome; handedOver?: HandOverRun }
   | { ok: true; kind: 'calendar'; upload: SetupUploadDoc; imported: CalendarImport };
 
 export async function confirmSetupUpload(deps: SetupDeps, input: { uploadId: Types.ObjectId; by: Sender }): Promise<Confirmed> {
@@ -141,11 +143,13 @@ export async function confirmSetupUpload(deps: SetupDeps, input: { uploadId: Typ
       return { ok: true, kind: 'calendar', upload: done, imported };
     }
     if (read.kind === 'checklists') return await confirmChecklists(deps, upload, data, input.by);
+    const liaisonsBefore = read.kind === 'staff' ? await countyLiaisonKeys(deps) : undefined;
     const outcome = await runRegistry(deps, read.kind, read.sheet, false);
     const counts = registryCounts(outcome);
     await logRegistryImport(deps.conn, { kind: read.kind, fileName: upload.fileName, data, by: input.by.openId, byName: input.by.name, counts }, deps.now());
     const done = await finishUpload(deps.conn, upload._id, { result: counts, by: input.by.openId, byName: input.by.name }, deps.now());
-    return { ok: true, kind: read.kind, upload: done, outcome };
+    const handedOver = liaisonsBefore ? await handOverToNewLiaisons(deps, liaisonsBefore) : undefined;
+    return { ok: true, kind: read.kind, upload: done, outcome, ...(handedOver ? { handedOver } : {}) };
   } catch (err) {
     await releaseUpload(deps.conn, upload._id).catch(() => undefined);
     throw err;

@@ -1,14 +1,16 @@
 /**
  * After a holiday calendar is imported: every publication due date stored as “待定” (`publication.dueDate` '', set
- * when a record was completed while the calendar lacked a year the 20-working-day count needs) is computed again,
+ * when a record was completed — or a closure confirmed — while the calendar lacked a year the 20-working-day count
+ * needs) is computed again from the task's completion date (completionDateOf),
  * and the people waiting on it — the county's liaison(s) and the team's 组长, who publish the result — are told the
  * new date: one card per person listing their tasks. Dates that still cannot be computed stay “待定”.
  * A due date is filled only where it is still '' (the reminders job may fill it too; whoever fills it announces it).
  */
 import { addWorkingDaysLenient, PUBLICATION_WORKING_DAYS } from '../../domain/followup';
+import { completionDateOf } from '../../domain/outcome';
 import { dueDatesSetCard, type DueDateSetRow } from '../../bot/setupCards';
 import { taskModel, type TaskDoc, type TaskState } from '../../store/task';
-import { countyLiaisons, newPublication, teamLeads, unique, type FollowUpDeps } from '../followup/common';
+import { COMPLETED_FILTER, countyLiaisons, newPublication, teamLeads, unique, type FollowUpDeps } from '../followup/common';
 
 export interface PendingDueDatesRun {
   filled: number;
@@ -18,7 +20,7 @@ export interface PendingDueDatesRun {
 
 const PENDING = {
   state: { $in: ['待公示', '待整改'] as TaskState[] },
-  'inspection.completedAt': { $exists: true },
+  ...COMPLETED_FILTER,
   'publication.dueDate': '',
   'publication.publishedOn': { $exists: false },
 };
@@ -31,7 +33,7 @@ function pendingTasks(deps: Pick<FollowUpDeps, 'conn'>) {
 export async function pendingDueDatesTouching(deps: Pick<FollowUpDeps, 'conn'>, year: number): Promise<number> {
   const tasks = await pendingTasks(deps);
   return tasks.filter((t) => {
-    const done = t.inspection?.completionDate;
+    const done = completionDateOf(t);
     if (!done) return false;
     const end = Number(addWorkingDaysLenient(done, PUBLICATION_WORKING_DAYS).slice(0, 4));
     return Number(done.slice(0, 4)) <= year && year <= end;
@@ -47,7 +49,12 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Prom
   const filled: { task: TaskDoc; dueDate: string }[] = [];
   let stillPending = 0;
   for (const task of await pendingTasks(deps)) {
-    const next = newPublication(task.inspection?.completionDate, now);
+    const done = completionDateOf(task);
+    if (!done) {
+      stillPending += 1; // not expected: a completed task always has its date
+      continue;
+    }
+    const next = newPublication(done, now);
     if (!next.dueDate) {
       stillPending += 1;
       continue;
@@ -68,7 +75,7 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Prom
       enterprise: task.enterprise.name,
       county,
       licenceNo: task.enterprise.licenceNo,
-      completionDate: task.inspection?.completionDate ?? '',
+      completionDate: completionDateOf(task) ?? '',
       dueDate,
     };
     for (const openId of unique([...liaisonsOf.get(county)!, ...teamLeads(task)])) {

@@ -89,6 +89,16 @@ export async function readSetupFile(fileName: string, data: Buffer): Promise<Rea
   return { ok: true, kind: recognised.kind, sheet };
 }
 
+/**
+ * Whether a file is meant for the set-up: a spreadsheet whose header row is a set-up kind, complete or with columns
+ * missing (a registry that lacks a column is still a registry). Used to keep such a file from being taken as a
+ * closure's evidence or a 签字页 (bot/fileIntake.ts).
+ */
+export async function isSetupFile(fileName: string, data: Buffer): Promise<boolean> {
+  const read = await readSetupFile(fileName, data);
+  return read.ok || read.refusal.code === 'incomplete';
+}
+
 // ---- registries --------------------------------------------------------------------------------------------------
 
 const ENTERPRISE_FIELDS: readonly (keyof Enterprise & string)[] = [

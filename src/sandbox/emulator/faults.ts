@@ -1,5 +1,6 @@
 /** Fault injection: rules that make matching requests fail (or wait) a given number of times. */
 import { ApiError, Codes, Messages } from './errors';
+import { mulberry32 } from '../../domain/prng';
 
 export type FaultAction =
   /** Gateway failure: HTTP 500/502/503 with a JSON body. */
@@ -35,17 +36,7 @@ export interface FaultRule {
   action: FaultAction;
 }
 
-/** mulberry32: a small seeded generator, enough to spread faults reproducibly. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = mulberry32;
 
 interface ActiveRule {
   rule: FaultRule;

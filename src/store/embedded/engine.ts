@@ -2,6 +2,7 @@
 import { BSON, Long } from 'bson';
 import { Aggregator, ProcessingMode, Query } from 'mingo';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
+import { compilePipeline, Unsupported } from './pipeline';
 import { applyUpdate, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
   CommandError,
@@ -158,6 +159,8 @@ export class Engine {
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly cursors = new Map<string, Cursor>();
   private nextCursorId = BigInt(1 + Math.floor(Math.random() * 2 ** 30));
+  /** pipelines run by the compiled code (pipeline.ts) rather than mingo, for tests */
+  compiledRuns = 0;
 
   private readonly commands: Record<string, (c: Cmd) => Document> = {
     hello: (c) => this.hello(c),
@@ -535,7 +538,30 @@ export class Engine {
       return n > 0 ? [{ _id: counting.id, [counting.field]: n }] : [];
     }
 
-    const slots: Iterable<Slot> = leading ? this.query(c, leading) : (coll?.slots ?? []);
+    const slots: Slot[] = leading ? this.query(c, leading) : [...(coll?.slots ?? [])];
+    let out: Document[] | undefined;
+    // compiled (pipeline.ts) where every stage and expression is one it compiles; mingo otherwise, or when the
+    // compiled code meets a value it does not handle exactly
+    const compiled = compilePipeline(rest);
+    if (compiled) {
+      try {
+        out = compiled(coll ? coll.plainViews(slots) : []);
+        this.compiledRuns++;
+      } catch (e) {
+        if (!(e instanceof Unsupported)) throw e;
+        this.log(`aggregate: ${e.message}; the pipeline runs in mingo`);
+      }
+    }
+    out ??= this.runInMingo(c, coll, slots, rest);
+    // documents that still carry a stored _id get that document's number types back (retype builds fresh objects)
+    return out.map((d) => {
+      const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
+      return idFirst(retype(d, shadow) as Document);
+    });
+  }
+
+  /** The pipeline in mingo: on the stored plain views when no stage changes its input, else on fresh copies. */
+  private runInMingo(c: Cmd, coll: Collection | undefined, slots: Slot[], rest: Document[]): Document[] {
     const colls = this.collections(c.db);
     const readOnly = readOnlyPipeline(rest);
     const input = coll ? (readOnly ? coll.plainViews(slots) : coll.plainCopies(slots)) : [];
@@ -547,12 +573,7 @@ export class Engine {
         return readOnly ? other.plainViews() : other.plainCopies();
       },
     });
-    const out = aggregator.run(input) as Document[];
-    // documents that still carry a stored _id get that document's number types back (retype builds fresh objects)
-    return out.map((d) => {
-      const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
-      return idFirst(retype(d, shadow) as Document);
-    });
+    return aggregator.run(input) as Document[];
   }
 
   private distinct(c: Cmd): Document {

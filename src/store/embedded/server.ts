@@ -26,6 +26,8 @@ export interface WireServer {
   uri: string;
   port: number;
   close(): Promise<void>;
+  /** the engine itself, in this thread only (not with `worker`): for tests that look at how it answered */
+  engine?: Engine;
 }
 
 const SWEEP_MS = 1000;
@@ -188,6 +190,7 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
   return {
     uri: `mongodb://${host.includes(':') ? `[${host}]` : host}:${port}/`,
     port,
+    engine,
     close: () =>
       new Promise<void>((resolve) => {
         clearInterval(timer);

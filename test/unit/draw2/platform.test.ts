@@ -14,6 +14,7 @@ import {
   buildPlatformBundles,
   PLATFORM_RANDOMNESS,
   platformEntryData,
+  platformListing,
   platformOutcome,
   platformVerifiedLines,
   verifyPlatform,
@@ -21,7 +22,7 @@ import {
   type PlatformPublicBundle,
 } from '../../../src/domain/draw2/platform';
 import type { MatchedFirm } from '../../../src/domain/platformDraw';
-import { hasPython, pythonRules, runPython } from './python';
+import { pythonDescribe, pythonRules, runPython } from './python';
 
 const CAMPAIGN = { id: '665f1c2ab4d0e8a1c9f3a7d2', name: '2024年专项', year: 2024 };
 const FILE = { name: '平台抽取结果.xlsx', size: 2048, sha256: 'a'.repeat(64) };
@@ -56,6 +57,7 @@ function make(opts: { before?: HashedLogEntry[]; reason?: string | null; names?:
     reason: opts.reason ?? null,
     outcome,
     supersedes: log.filter((e) => e.kind === 'reveal').map((e) => e.data.attempt as number),
+    listing: platformListing(outcome.details, opts.names ?? 'pseudonyms'),
   });
   log.push(nextEntry(log.at(-1) ?? null, CAMPAIGN.id, new Date('2024-03-20T02:00:00.000Z'), 'platform', { ...data }));
   const bundles = buildPlatformBundles({
@@ -70,6 +72,33 @@ function make(opts: { before?: HashedLogEntry[]; reason?: string | null; names?:
     names: opts.names ?? 'pseudonyms',
   });
   return { outcome, log, ...bundles };
+}
+
+/** An earlier confirmed draw of the bot in the chain: its commit and its reveal, with the members §8.2 gives them. */
+function earlierDraw(): HashedLogEntry[] {
+  const commitment = { algorithm: 'spotcheck-draw/2', attempt: 1 };
+  const commit = nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T01:00:00.000Z'), 'commit', {
+    attempt: 1,
+    by: personRef(LIAISON),
+    commitment,
+    commitmentHash: jcsHash(commitment),
+    drawId: 'd0',
+    parameters: {},
+    reason: null,
+  });
+  const reveal = nextEntry(commit, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', {
+    attempt: 1,
+    botValue: '1'.repeat(64),
+    by: personRef(LIAISON),
+    commitSeq: 1,
+    commitmentHash: jcsHash(commitment),
+    drawId: 'd0',
+    entropy: '',
+    resultHash: '3'.repeat(64),
+    seed: '2'.repeat(64),
+    supersedes: [],
+  });
+  return [commit, reveal];
 }
 
 const clone = <T,>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -115,6 +144,8 @@ describe('the result of a matched file', () => {
       source: '平台',
       supersedes: [],
       teamsHash: outcome.teamsHash,
+      names: 'pseudonyms',
+      publicHash: jcsHash({ firms: make().public.firms, members: make().public.members, names: 'pseudonyms' }),
     });
     expect(JSON.stringify(log)).not.toContain('ou_');
   });
@@ -150,10 +181,32 @@ describe('verification', () => {
     b.result.selection[1]!.uscc = '91140800MA0K000041';
     expect(rules(b)).toContain('result.hash');
     const p = clone(pub);
-    p.firms[0]!.name = '另一家企业'; // names are outside the hashes: still fine
-    expect(rules(p)).toEqual([]);
     p.firms[0]!.uscc = '91140800MA0K000041';
-    expect(rules(p)).toEqual(['public.firms']);
+    expect(rules(p)).toEqual(['public.firms', 'public.hash']);
+  });
+
+  it('every display field of the public bundle is covered by the listing hash logged in the platform entry', () => {
+    const { internal, public: pub } = make();
+    const ref = Object.keys(pub.members)[0]!;
+    const edits: ((b: PlatformPublicBundle) => void)[] = [
+      (b) => void (b.firms[0]!.name = '另一家企业'),
+      (b) => void (b.firms[0]!.county = '夏县'),
+      (b) => void (b.firms[0]!.licenceNo = 'XK-99'),
+      (b) => void (b.firms[0]!.taskNo = 'T-9'),
+      (b) => void (b.members[ref]!.display = '张三'),
+      (b) => void (b.members[ref]!.unit = '某局'),
+      (b) => void (b.members[ref]!.level = b.members[ref]!.level === '市局' ? '县区' : '市局'),
+      (b) => void (b.names = 'names'),
+    ];
+    for (const edit of edits) {
+      const p = clone(pub);
+      edit(p);
+      expect(rules(p)).toContain('public.hash');
+    }
+    // The internal bundle rebuilds the listing from its details: a changed unit there fails too.
+    const i = clone(internal);
+    i.details.teams[0]!.members[0]!.unit = '某局';
+    expect(rules(i)).toContain('public.hash');
   });
 
   it('a moved team member fails result.hash; a team without its 组长 fails teams.structure too', () => {
@@ -172,19 +225,19 @@ describe('verification', () => {
   });
 
   it('an edited log entry fails chain.hash; a dropped one chain.link / chain.seq', () => {
-    const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+    const before = earlierDraw();
     const { internal } = make({ before, reason: '以平台抽取结果为准' });
     expect(verifyPlatform(internal).problems).toEqual([]);
     const edited = clone(internal);
-    (edited.log[1]!.data as { firms: number }).firms = 2;
+    (edited.log[2]!.data as { firms: number }).firms = 2;
     expect(rules(edited)).toEqual(expect.arrayContaining(['chain.hash', 'result.hash']));
     const dropped = clone(internal);
-    dropped.log.splice(0, 1);
-    expect(rules(dropped)).toEqual(expect.arrayContaining(['chain.link', 'chain.seq', 'attempt']));
+    dropped.log.splice(0, 2); // the earlier draw's commit and reveal
+    expect(rules(dropped)).toEqual(expect.arrayContaining(['chain.link', 'chain.seq', 'attempt', 'reveal.supersedes']));
   });
 
   it('counts earlier confirmed draws of either kind for the attempt, and a redraw needs its reason', () => {
-    const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+    const before = earlierDraw();
     const { internal } = make({ before, reason: null });
     expect(internal.attempt).toBe(2);
     expect(rules(internal)).toEqual(['attempt.reason']);
@@ -202,7 +255,7 @@ describe('verification', () => {
   });
 });
 
-(hasPython ? describe : describe.skip)('the independent verifier (docs/draw-vectors/verify.py) agrees', () => {
+pythonDescribe('the independent verifier (docs/draw-vectors/verify.py) agrees', () => {
   it('passes the bundles as made; fails a changed selection line, file hash, log entry and a redraw without reason', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'platform-py-'));
     try {
@@ -228,7 +281,17 @@ describe('verification', () => {
         expect(r.code).not.toBe(0);
         expect(pythonRules(r.out)).toContain(rule);
       }
-      const before = [nextEntry(null, CAMPAIGN.id, new Date('2024-03-16T02:00:00.000Z'), 'reveal', { drawId: 'd0', attempt: 1 })];
+      // A changed display field of the public bundle, and one of the internal details, fail public.hash.
+      const renamed = clone(pub);
+      renamed.firms[0]!.name = '另一家企业';
+      expect(pythonRules(runPython([write('renamed.json', renamed)]).out)).toContain('public.hash');
+      const unit = clone(internal);
+      unit.details.teams[0]!.members[0]!.unit = '某局';
+      expect(pythonRules(runPython([write('unit.json', unit)]).out)).toContain('public.hash');
+      const dropped = clone(internal);
+      dropped.people = {};
+      expect(pythonRules(runPython([write('people.json', dropped)]).out)).toContain('people.refs');
+      const before = earlierDraw();
       const noReason = runPython([write('noreason.json', make({ before, reason: null }).internal)]);
       expect(pythonRules(noReason.out)).toEqual(['attempt.reason']);
       const withReason = runPython([write('reason.json', make({ before, reason: '以平台抽取结果为准' }).internal)]);

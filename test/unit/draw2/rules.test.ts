@@ -107,7 +107,8 @@ describe('catalogue (§5.1)', () => {
 
 describe('teams (§6)', () => {
   const seed = 'ab'.repeat(32);
-  const run = (population: PopulationRow[], staff: StaffInput[], p: Parameters) => runSync(computeSteps(population, staffRows(staff), p, seed, index));
+  const blind = 'ef'.repeat(32);
+  const run = (population: PopulationRow[], staff: StaffInput[], p: Parameters) => runSync(computeSteps(population, staffRows(staff), p, seed, index, blind));
 
   it('a 危险化学品 firm gets the 危险化学品 expert, not the 包装物及容器 one (who matches nothing there)', () => {
     const population = [1, 2, 3].map((n) => row(n, { product: '危险化学品', riskClass: 'D' }));
@@ -206,9 +207,9 @@ describe('teams (§6)', () => {
     const population = Array.from({ length: 40 }, (_, i) => row(i + 1, { riskClass: i % 4 === 0 ? 'D' : 'A', county: i % 2 ? '盐湖区' : '永济市' }));
     const staff = [person('l1', ['组长'], '市局'), person('l2', ['组长'], '市局'), person('o1', ['执法人员'], '河津市'), person('o2', ['执法人员'], '夏县')];
     const p = params();
-    const a = runSync(computeSteps(population, staffRows(staff), p, seed, index));
-    const b = runSync(computeSteps(population, staffRows(staff), p, seed, index));
-    const c = runSync(computeSteps(population, staffRows(staff), p, 'cd'.repeat(32), index));
+    const a = runSync(computeSteps(population, staffRows(staff), p, seed, index, blind));
+    const b = runSync(computeSteps(population, staffRows(staff), p, seed, index, blind));
+    const c = runSync(computeSteps(population, staffRows(staff), p, 'cd'.repeat(32), index, blind));
     expect(jcs(a.result)).toBe(jcs(b.result));
     expect(jcs(a.result.selection)).not.toBe(jcs(c.result.selection));
   });

@@ -12,7 +12,7 @@ import { jcsHash } from '../../../src/domain/draw2/jcs';
 import { verifyV2 } from '../../../src/domain/draw2/verify';
 import { runCli } from '../../../src/cli';
 import { clone, rehashChain, rehashCommitment, rehashResult } from './forge';
-import { hasPython, pythonRules, runPython } from './python';
+import { pythonRules, runPython, runPythonTests } from './python';
 
 const vectors = buildVectors();
 const first = vectors[0]!;
@@ -33,7 +33,7 @@ async function cliVerify(b: unknown, name: string): Promise<{ code: number; err:
 }
 
 function pyRules(b: unknown, name: string): string[] | null {
-  if (!hasPython) return null;
+  if (!runPythonTests) return null;
   const file = path.join(dir, `${name}-py.json`);
   writeFileSync(file, JSON.stringify(b));
   const r = runPython([file]);

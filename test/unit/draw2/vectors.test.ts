@@ -13,9 +13,7 @@ import { runSync } from '../../../src/domain/draw2/steps';
 import { verifyV2 } from '../../../src/domain/draw2/verify';
 import { makeRegistry } from '../draw/generate';
 
-import { hasPython, runPython } from './python';
-
-const withPython = hasPython ? it : it.skip;
+import { pythonIt as withPython, runPython, runPythonMutated } from './python';
 
 describe('test vectors (docs/draw-vectors)', () => {
   const vectors = buildVectors();
@@ -35,7 +33,7 @@ describe('test vectors (docs/draw-vectors)', () => {
   });
 
   it('cover what the spec asks vectors to show', () => {
-    const [first, redraw, short] = vectors as [(typeof vectors)[0], (typeof vectors)[0], (typeof vectors)[0]];
+    const [first, redraw, short] = vectors as [(typeof vectors)[0], (typeof vectors)[0], (typeof vectors)[0], (typeof vectors)[0]];
     const counts = first.intermediate.counts as { strata: { topUp: number }[] };
     expect(counts.strata.some((s) => s.topUp > 0)).toBe(true);
     const levels = (first.intermediate.result as { teams: { expertLevel: string | null }[] }).teams.map((t) => t.expertLevel);
@@ -46,6 +44,68 @@ describe('test vectors (docs/draw-vectors)', () => {
     expect((redraw.inputs.source as { parts: unknown[] }).parts).toHaveLength(2);
     const roles = new Set((short.intermediate.result as { shortages: { role: string }[] }).shortages.map((s) => s.role));
     expect(roles).toEqual(new Set(['leader', 'countyOfficer', 'officer', 'expert']));
+  });
+
+  describe('v04 pins the tie-breaks (a vector must change when the rule changes)', () => {
+    const ties = vectors.find((v) => v.name === 'v04-tie-breaks')!;
+    type Mid = {
+      counts: { strata: { category: string; riskClass: string; size: number; topUp: number }[] };
+      exclusions: { uscc: string; licenceNo: string; validTo: string; riskClass: string; reason: string }[];
+      population: { uscc: string; licenceNo: string; name: string }[];
+      staff: { openId: string; county: string; roles: string[]; businessLine: string | null; expertise: string | null }[];
+      refs: Record<string, string>;
+      parameters: { team: { preferredBusinessLine: string } };
+      result: { teams: { officers: string[]; expert: string | null }[] };
+    };
+    const mid = ties.intermediate as unknown as Mid;
+    const byRef = new Map(mid.staff.map((s) => [mid.refs[s.openId]!, s]));
+
+    it('the top-up: equal sizes everywhere, so the three top-ups go by the order D, C, … with 工业产品 first', () => {
+      expect(new Set(mid.counts.strata.map((s) => s.size))).toEqual(new Set([2]));
+      expect(mid.counts.strata.filter((s) => s.topUp > 0).map((s) => `${s.category}${s.riskClass}`)).toEqual(['工业产品C', '工业产品D', '食品相关产品D']);
+    });
+
+    it('duplicate licences: equal 有效期止 keeps the smaller 许可证编号, equal both the earlier row', () => {
+      const dups = mid.exclusions.filter((x) => x.reason === 'duplicate');
+      expect(dups).toHaveLength(2);
+      const kept = mid.population.find((r) => r.uscc === dups[0]!.uscc)!;
+      expect(dups.every((d) => d.validTo === '2026-01-01')).toBe(true);
+      expect(dups.map((d) => d.licenceNo).sort()).toEqual([kept.licenceNo, '（晋）XK00-000-00900'].sort());
+      expect(kept.name).toBe('测试企业101有限公司');
+      // a missing 信用风险等级 and 有效期止 are written as empty text
+      expect(mid.exclusions.find((x) => x.reason === 'invalid-class')).toMatchObject({ riskClass: '', validTo: '' });
+    });
+
+    it('experts of one unit on both business lines serve (no tier for experts); extra officers come from city and county', () => {
+      const line = mid.parameters.team.preferredBusinessLine;
+      const experts = new Set(mid.result.teams.map((t) => t.expert).filter((x): x is string => x !== null));
+      const tiers = new Set([...experts].map((r) => (byRef.get(r)!.businessLine === line ? 0 : 1)));
+      expect(tiers).toEqual(new Set([0, 1]));
+      const extra = new Set(mid.result.teams.map((t) => byRef.get(t.officers[1]!)!.county === '市局'));
+      expect(extra).toEqual(new Set([true, false]));
+      // white space (§1): U+FEFF and U+3000 only is null; U+0085 is not white space
+      expect(mid.staff.find((s) => s.openId === 'ou_vector0024')!.businessLine).toBeNull();
+      expect(mid.staff.find((s) => s.openId === 'ou_vector0028')!.businessLine).toBe('\u0085');
+    });
+
+    withPython.each([
+      ['topup-class', 'the top-up order by class reversed'],
+      ['topup-category', '食品相关产品 before 工业产品 in the top-up'],
+      ['duplicate-licence', 'the larger 许可证编号 kept'],
+      ['duplicate-order', 'the later of two equal rows kept'],
+      ['expert-tier', 'the business line in the expert key'],
+      ['extra-pool-county', 'extra officer slots from county staff only'],
+      ['extra-pool-city', 'extra officer slots from city staff only'],
+      ['whitespace', "Python's str.strip for white space"],
+      ['missing-text', 'missing values written as str(None)'],
+    ])('the Python verifier with %s (%s) rejects v04', (mutation) => {
+      const file = path.join(VECTOR_DIR, 'v04-tie-breaks.json');
+      expect(runPython([file]).code).toBe(0);
+      const r = runPythonMutated([file], mutation);
+      expect(r.out).toContain('FAIL vector');
+      expect(r.out).toMatch(/rule vector\./);
+      expect(r.code).not.toBe(0);
+    });
   });
 
   withPython('the independent Python verifier recomputes every vector', () => {

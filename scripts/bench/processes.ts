@@ -1,0 +1,112 @@
+/**
+ * The bench's processes: the database (the wire server in a process of its own, or MONGODB_URI), the service
+ * (`node --import tsx src/main.ts`, as `npm start` runs it, with SPOTCHECK_BENCH=1) and the decrypt-only baseline
+ * server. The emulator and the load generator stay in the bench's own process. Each child writes its output to a
+ * file under the run directory, so the bench never spends its CPU reading logs.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const ROOT = path.resolve(__dirname, '../..');
+const LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+export interface Child {
+  name: string;
+  child: ChildProcess;
+  /** the file its stdout and stderr go to */
+  logFile: string;
+  log(): string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Starts `node [--cpu-prof] --import tsx <entry>` with `env` added to this process's environment. */
+export function startChild(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  opts: { runDir: string; profile?: boolean },
+): Child {
+  mkdirSync(opts.runDir, { recursive: true });
+  const logFile = path.join(opts.runDir, `${name}.log`);
+  const fd = openSync(logFile, 'w');
+  const args = [
+    // one directory per process: each thread (tsx's loader runs in one) writes a profile of its own
+    ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.runDir, 'profiles', name)}`] : []),
+    '--import',
+    LOADER,
+    entry,
+  ];
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+  closeSync(fd);
+  let ended = false;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => (ended = true));
+  return {
+    name,
+    child,
+    logFile,
+    log: () => readFileSync(logFile, 'utf8'),
+    async stop(graceMs = 30_000) {
+      if (ended) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Waits until GET `url` answers 200 (the child must stay alive meanwhile). */
+export async function waitHealthy(c: Child, url: string, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (c.child.exitCode !== null || c.child.signalCode !== null) throw new Error(`${c.name} exited before it was ready:\n${c.log().slice(-3000)}`);
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${c.name} not ready in time:\n${c.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Waits for the first line of the child's output that parses as JSON and has `key`. */
+export async function waitForLine<T>(c: Child, key: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const line of c.log().split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if (key in parsed) return parsed as T;
+      } catch {
+        /* a line being written */
+      }
+    }
+    if (c.child.exitCode !== null) throw new Error(`${c.name} exited:\n${c.log().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`${c.name}: no “${key}” line in time:\n${c.log().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function getJson<T>(url: string, method: 'GET' | 'POST' = 'GET'): Promise<T> {
+  const res = await fetch(url, { method });
+  if (res.status !== 200) throw new Error(`${method} ${url}: HTTP ${res.status}`);
+  return (await res.json()) as T;
+}

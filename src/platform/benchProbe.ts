@@ -1,0 +1,132 @@
+/**
+ * What `npm run bench` reads from the service's own process (scripts/bench/): CPU time, peak RSS, the event loop's
+ * delay, and the database commands each webhook request sent (the driver's connection pool events, attributed to
+ * the request through AsyncLocalStorage). It exists only with SPOTCHECK_BENCH=1 outside production (config.ts refuses
+ * the variable in production); without it nothing here is loaded into the request path.
+ *
+ * - GET /debug/bench: the figures since the last reset (JSON, see BenchFigures);
+ * - POST /debug/bench/reset: starts a new measurement window;
+ * - every answer to POST /lark/events carries `x-bench-db-commands`: the commands that request sent before its
+ *   answer (commands it causes afterwards are counted in `lateCommands`).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
+import type Koa from 'koa';
+import type { Connection } from 'mongoose';
+
+export const BENCH_COMMANDS_HEADER = 'x-bench-db-commands';
+
+interface RequestScope {
+  commands: number;
+  answered: boolean;
+}
+
+export interface BenchFigures {
+  /** since the last reset */
+  seconds: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** POST /lark/events requests answered in the window */
+  requests: number;
+  /** database commands sent by those requests before their answers */
+  requestCommands: number;
+  /** database commands a request caused after its answer (work that goes on) */
+  lateCommands: number;
+  /** database commands not caused by a request (outbox, jobs, heartbeats are not commands) */
+  backgroundCommands: number;
+  /** database commands in the window, all sources */
+  commands: number;
+  /** event-loop delay (monitorEventLoopDelay, 10 ms resolution) */
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  rssMb: number;
+  /** peak resident set size of the process since it started */
+  maxRssMb: number;
+  heapUsedMb: number;
+}
+
+export class BenchProbe {
+  private readonly als = new AsyncLocalStorage<RequestScope>();
+  private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private startedAt = performance.now();
+  private cpu = process.cpuUsage();
+  private requests = 0;
+  private requestCommands = 0;
+  private lateCommands = 0;
+  private backgroundCommands = 0;
+  private commands = 0;
+
+  constructor() {
+    this.loop.enable();
+  }
+
+  /**
+   * Counts the commands of a connection: each command checks a connection out of the driver's pool, and the pool
+   * announces it (connectionCheckOutStarted, always emitted, synchronously in the caller's async context). The
+   * driver's command monitoring (monitorCommands) would name the commands, but it copies every command and
+   * deserializes every reply a second time: it would add its own cost to the CPU figures.
+   */
+  watch(conn: Connection): void {
+    conn.getClient().on('connectionCheckOutStarted', () => {
+      this.commands++;
+      const scope = this.als.getStore();
+      if (!scope) this.backgroundCommands++;
+      else if (scope.answered) this.lateCommands++;
+      else scope.commands++;
+    });
+  }
+
+  reset(): void {
+    this.startedAt = performance.now();
+    this.cpu = process.cpuUsage();
+    this.requests = 0;
+    this.requestCommands = 0;
+    this.lateCommands = 0;
+    this.backgroundCommands = 0;
+    this.commands = 0;
+    this.loop.reset();
+  }
+
+  figures(): BenchFigures {
+    const cpu = process.cpuUsage(this.cpu);
+    const mem = process.memoryUsage();
+    const mb = (bytes: number) => Math.round((bytes / 1024 / 1024) * 10) / 10;
+    return {
+      seconds: (performance.now() - this.startedAt) / 1000,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      requests: this.requests,
+      requestCommands: this.requestCommands,
+      lateCommands: this.lateCommands,
+      backgroundCommands: this.backgroundCommands,
+      commands: this.commands,
+      loopDelayMaxMs: this.loop.max / 1e6,
+      loopDelayP99Ms: this.loop.percentile(99) / 1e6,
+      rssMb: mb(mem.rss),
+      maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+      heapUsedMb: mb(mem.heapUsed),
+    };
+  }
+
+  /** Koa middleware: the two /debug/bench routes, and the attribution of commands to webhook requests. */
+  middleware(): Koa.Middleware {
+    return async (ctx, next) => {
+      if (ctx.path === '/debug/bench' && ctx.method === 'GET') {
+        ctx.body = this.figures();
+        return;
+      }
+      if (ctx.path === '/debug/bench/reset' && ctx.method === 'POST') {
+        this.reset();
+        ctx.body = { reset: true };
+        return;
+      }
+      if (ctx.path !== '/lark/events') return next();
+      const scope: RequestScope = { commands: 0, answered: false };
+      await this.als.run(scope, next);
+      scope.answered = true;
+      this.requests++;
+      this.requestCommands += scope.commands;
+      ctx.set(BENCH_COMMANDS_HEADER, String(scope.commands));
+    };
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * The 附件5 aggregation in the database (operations/summary.ts): the per-county counts and the 不符合项统计 from one
+ * $group pipeline, the 检查明细 rows from a cursor, must equal the previous per-task computation (every task's row
+ * pushed into its county's group and added up in the service) on a generated dataset with every state, both forms,
+ * random 不符合 items, extra checklists, closures, disposals and tasks without a county. The reference runs in mingo
+ * (the interpreter the embedded database used before), the pipelines under test in the embedded database, whose
+ * compiled code (store/embedded/pipeline.ts) must be what answered them.
+ */
+import mongoose, { Types, type Connection } from 'mongoose';
+import { Aggregator } from 'mingo';
+import { startWireServer, type WireServer } from '../../src/store/embedded';
+import { compilePipeline } from '../../src/store/embedded/pipeline';
+import {
+  countsFromGroup,
+  countyGroupStage,
+  flagStages,
+  liveTasksMatch,
+  orderCounties,
+  publicationCutoff,
+  UNNAMED_COUNTY,
+  type CountyCounts,
+} from '../../src/operations/progress';
+import {
+  detailOf,
+  DETAIL_FIELDS,
+  extraCounts,
+  NG_ITEMS,
+  PUSHED,
+  summaryCounts,
+  summaryDetails,
+  type ItemCounts,
+  type PushedRow,
+  type SummaryDetail,
+} from '../../src/operations/summary';
+import { taskModel } from '../../src/store/task';
+import { mulberry32 } from '../../src/domain/prng';
+
+const TASKS = 3000;
+const TODAY = '2024-11-15';
+const COUNTIES = ['盐湖区', '永济市', '河津市', '夏县', '绛县'];
+const STATES = ['待接收', '待检查', '检查中', '待签字', '待整改', '待公示', '已公示', '待确认', '已作废'];
+const RESULTS = ['未发现问题', '发现问题'];
+
+const prng = mulberry32;
+
+function day(rnd: () => number): string {
+  const d = new Date(Date.UTC(2024, 3, 1) + Math.floor(rnd() * 240) * 86_400_000);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+function generate(campaignId: Types.ObjectId, drawId: Types.ObjectId, otherDraw: Types.ObjectId): Record<string, unknown>[] {
+  const rnd = prng(11);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < TASKS; i++) {
+    const food = rnd() < 0.35;
+    const state = pick(STATES);
+    const enterprise: Record<string, unknown> = {
+      uscc: `91GEN${String(i).padStart(13, '0')}`,
+      name: `生成企业${i}（示例）`,
+      licenceNo: `（晋）XK-${i}`,
+      product: food ? '食品用纸包装' : '电线电缆',
+      category: food ? '食品相关产品' : '工业产品',
+      riskClass: pick(['A', 'B', 'C', 'D']),
+    };
+    if (rnd() > 0.03) enterprise.county = pick(COUNTIES);
+    const task: Record<string, unknown> = {
+      campaignId,
+      drawId: rnd() < 0.05 ? otherDraw : drawId,
+      no: TASKS - i, // inserted out of 抽取序号 order
+      enterprise,
+      checklist: food ? 'food' : 'industrial',
+      team: [
+        { openId: `ou_l${i % 7}`, name: `组长${i % 7}`, role: '组长', unit: '市局', county: '市局' },
+        { openId: `ou_o${i % 13}`, name: `执法${i % 13}`, role: '执法人员', unit: '县局', county: pick(COUNTIES) },
+      ],
+      state,
+      version: 3,
+    };
+    if (!['待接收', '待检查'].includes(state) || rnd() < 0.1) {
+      const extras = rnd() < 0.3 ? [{ name: pick(['电动自行车', '燃气灶具']), items: [{ no: 1, text: '一' }, { no: 2, text: '二' }] }] : undefined;
+      const steps = 9 + (extras ? 2 : 0);
+      const answers = [];
+      for (let k = 1; k <= steps; k++) {
+        if (rnd() < 0.05) continue; // an item not answered
+        answers.push({ item: k, verdict: rnd() < 0.12 ? '不符合' : '符合', record: '', by: 'ou_x', byName: '某', at: new Date(0) });
+      }
+      const completed = ['待整改', '待公示', '已公示', '待确认'].includes(state);
+      const completionDate = day(rnd);
+      task.inspection = {
+        cursor: steps + 1,
+        answers,
+        history: [],
+        round: 1,
+        ...(extras ? { extras } : {}),
+        ...(completed || rnd() < 0.1 ? { completionDate, result: pick(RESULTS) } : {}),
+        ...(rnd() < 0.4 ? { rectification: { days: 15, deadline: day(rnd) } } : {}),
+      };
+    }
+    if (rnd() < 0.3) task.rectificationCheck = { confirmedOn: rnd() < 0.9 ? day(rnd) : '' };
+    if (rnd() < 0.4) task.publication = { dueDate: day(rnd), ...(rnd() < 0.5 ? { publishedOn: day(rnd), result: pick(['未发现问题', '责令整改']) } : {}) };
+    if (rnd() < 0.1) task.disposal = { kind: pick(['立案', '移交']), caseNo: `案${i}`, caseDate: day(rnd), transferTo: rnd() < 0.5 ? '某局' : null };
+    if (rnd() < 0.08) task.closure = { status: pick(['confirmed', 'pending']), result: pick(['企业已注销', '']) };
+    out.push(task);
+  }
+  return out;
+}
+
+let server: WireServer;
+let conn: Connection;
+const campaignId = new Types.ObjectId();
+const drawId = new Types.ObjectId();
+const otherDraw = new Types.ObjectId();
+/** The stored tasks, freshly read (mingo's stages may change the documents they are given). */
+const fresh = () => taskModel(conn).collection.find({}).toArray() as Promise<Record<string, unknown>[]>;
+
+beforeAll(async () => {
+  server = await startWireServer();
+  conn = await mongoose.createConnection(server.uri, { dbName: 'summary_pipeline' }).asPromise();
+  await taskModel(conn).collection.insertMany(generate(campaignId, drawId, otherDraw));
+});
+afterAll(async () => {
+  await conn.close();
+  await server.close();
+});
+
+/** The previous computation: every task's row pushed into its county's group, then added up in the service. */
+async function reference(county?: string): Promise<{ counties: CountyCounts[]; items: Map<string, ItemCounts>; details: SummaryDetail[]; rows: Map<string, PushedRow[]> }> {
+  const pipeline = [
+    { $match: liveTasksMatch(campaignId, drawId, county) },
+    ...flagStages(TODAY, publicationCutoff(TODAY), DETAIL_FIELDS, NG_ITEMS),
+    countyGroupStage({ rows: { $push: PUSHED } }),
+  ];
+  const groups = new Aggregator(pipeline as Record<string, unknown>[]).run(await fresh()) as (Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] })[];
+  const counties = orderCounties(groups.map(countsFromGroup), county);
+  const grouped = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
+  // in the official county order, as the summary shows them
+  const rows = new Map(counties.map((c) => [c.county, grouped.get(c.county) ?? []]));
+  const items = new Map<string, ItemCounts>();
+  for (const [c, list] of grouped) {
+    const counts: ItemCounts = { county: c, industrial: { records: 0, ng: Array(9).fill(0) }, food: { records: 0, ng: Array(9).fill(0) } } as ItemCounts;
+    for (const r of list) {
+      if (!r.recordDone) continue;
+      const form = counts[r.category === '食品相关产品' ? 'food' : 'industrial'];
+      form.records += 1;
+      for (const k of r.ng ?? []) if (k >= 1 && k <= 9) form.ng[k - 1] = (form.ng[k - 1] ?? 0) + 1;
+    }
+    items.set(c, counts);
+  }
+  const details: SummaryDetail[] = [];
+  for (const c of counties) for (const r of [...(rows.get(c.county) ?? [])].sort((a, b) => a.no - b.no)) details.push(detailOf(c.county, r));
+  return { counties, items, details, rows };
+}
+
+describe.each([undefined, '永济市'])('the summary of %s', (county) => {
+  it('counts per county and per item as the per-task computation does, compiled in the database', async () => {
+    const ref = await reference(county);
+    const before = server.engine!.compiledRuns;
+    const got = await summaryCounts(conn, { campaignId, drawId, today: TODAY, county });
+    expect(server.engine!.compiledRuns).toBeGreaterThan(before);
+    expect(got.counties).toEqual(ref.counties);
+    expect(got.counties.reduce((n, c) => n + c.total, 0)).toBeGreaterThan(county ? 300 : 2000);
+    expect(new Map([...got.items].sort())).toEqual(new Map([...ref.items].sort()));
+    // the dataset exercises what it should: 不符合 items on both forms, tasks without a county
+    const all = [...got.items.values()];
+    expect(all.some((c) => c.food.ng.some((n) => n > 0))).toBe(true);
+    expect(all.some((c) => c.industrial.ng.some((n) => n > 0))).toBe(true);
+    if (!county) expect(got.counties.map((c) => c.county)).toContain(UNNAMED_COUNTY);
+  });
+
+  it('lists the 检查明细 rows and the extra checklists as the per-task computation does', async () => {
+    const ref = await reference(county);
+    const counts = await summaryCounts(conn, { campaignId, drawId, today: TODAY, county });
+    const before = server.engine!.compiledRuns;
+    const got = await summaryDetails(conn, { campaignId, drawId, today: TODAY, county, counties: counts.counties });
+    expect(server.engine!.compiledRuns).toBeGreaterThan(before);
+    expect(got.details).toEqual(ref.details);
+    const lists = [{ name: '电动自行车', items: [{ no: 1, text: '一' }, { no: 2, text: '二' }] }];
+    const extras = extraCounts(got.withExtras, lists);
+    expect(extras).toEqual(extraCounts(ref.rows, lists));
+    expect(extras.flatMap((l) => l.rows).reduce((n, r) => n + r.records, 0)).toBeGreaterThan(0);
+  });
+});
+
+it('the compiled pipeline equals mingo on the progress pipeline (flags and county group)', async () => {
+  const pipeline = [{ $match: liveTasksMatch(campaignId, drawId) }, ...flagStages(TODAY, publicationCutoff(TODAY)), countyGroupStage(), { $sort: { _id: 1 } }];
+  const run = compilePipeline(pipeline as unknown[]);
+  expect(run).toBeDefined();
+  const compiled = run!(await fresh());
+  const interpreted = new Aggregator(pipeline as Record<string, unknown>[]).run(await fresh());
+  expect(compiled.length).toBeGreaterThan(3);
+  expect(compiled).toEqual(interpreted);
+});
