@@ -47,6 +47,7 @@ import {
 } from './bench/callbacks';
 import { benchDraw, benchDrawService } from './bench/draw';
 import { benchOutbox } from './bench/outbox';
+import { benchOutboxProcesses } from './bench/outboxProcesses';
 import { freePort, startChild, waitForLine, waitHealthy, type Child } from './bench/processes';
 import { round, type Result } from './bench/results';
 import { benchSummary, seedSummaryData } from './bench/summary';
@@ -272,6 +273,8 @@ const MEASUREMENTS: { name: string; run(ctx: Context): Promise<Result[]> }[] = [
   { name: 'outbox', run: async (ctx) => benchOutbox((await ctx.stack()).conn, (await ctx.stack()).emulator) },
   { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), (await ctx.seeded()) !== undefined) },
   { name: 'summary', run: async (ctx) => benchSummary((await ctx.stack()).conn, await ctx.seeded()) },
+  // the same 2,000 cards to 400 users through two service processes sharing the app's limits (outbox_*_2proc)
+  { name: 'outboxProcesses', run: async () => benchOutboxProcesses({ processes: [2] }) },
 ];
 
 async function main(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Model } from 'mongoose';
 import type { Logger } from '../logger';
 import { binaryBytes } from '../store/binary';
 import { isDuplicateKeyError } from '../store/processedEvents';
+import { rateBudgetModel, targetLeaseModel } from '../store/rateLimits';
 import {
   uuidForKey,
   type FileType,
@@ -12,16 +13,24 @@ import {
 } from '../store/outbox';
 import { invalidateTenantToken } from './larkClient';
 import { SlidingWindowLimiter, type WindowRule } from './rateLimiter';
+import { SharedBudget, type BudgetRules } from './sharedBudget';
+import { TargetLeases } from './targetLeases';
 
 /** Where a message goes. */
 export type Recipient = { openId: string } | { chatId: string };
 
 export type Card = Record<string, unknown>;
 
-// Platform limits (docs/feishu.md §8), with a small margin for clock and network jitter.
+// Platform limits (docs/feishu.md §8), with a small margin for clock and network jitter. Per target: counted
+// here, by the one process holding the target's lease (targetLeases.ts); per app: counted in the database, for
+// every process together (sharedBudget.ts).
 const PER_TARGET: WindowRule = { limit: 5, windowMs: 1050 };
-const APP_PER_SECOND: WindowRule = { limit: 50, windowMs: 1050 };
-const APP_PER_MINUTE: WindowRule = { limit: 1000, windowMs: 61_000 };
+const APP_LIMITS: BudgetRules = {
+  burst: { limit: 50, windowMs: 1050 },
+  sustained: { limit: 1000, windowMs: 61_000 },
+};
+/** The shared budget's document: every message API (create, reply, patch) and uploads count in one budget. */
+const APP_BUDGET_ID = 'im';
 
 const RETRYABLE_CODES = new Set([230020, 99991400]);
 /** Feishu's limit on a message's content (cards: 30 KB; docs/feishu-cards.md §8) and its refusal code. */
@@ -47,6 +56,9 @@ export interface OutboxOptions {
    */
   fitCard?: (card: Card, bytes: number) => Card;
 }
+
+/** Another process took the target's lease while this one waited for a slot: the entry goes back, untried. */
+class TargetElsewhere extends Error {}
 
 function recipientFields(to: Recipient): { receiveIdType: ReceiveIdType; receiveId: string; rateKey: string } {
   return 'openId' in to
@@ -123,6 +135,10 @@ export class Outbox {
   private readonly opts: Required<OutboxOptions>;
   private readonly fitsCards: boolean;
   private readonly fileSources = new Map<string, (ref: string) => Promise<Buffer>>();
+  /** the app-wide limits, shared with every process on this database */
+  readonly budget: SharedBudget;
+  /** which process sends to which target */
+  readonly leases: TargetLeases;
 
   constructor(
     private readonly model: Model<OutboxEntry>,
@@ -142,6 +158,9 @@ export class Outbox {
       fitCard: opts.fitCard ?? ((card) => card),
     };
     this.fitsCards = opts.fitCard !== undefined;
+    this.budget = new SharedBudget(rateBudgetModel(model.db), APP_BUDGET_ID, APP_LIMITS, log);
+    // A dead process's targets wait for its leases as its claimed entries wait for theirs: not longer than 10 s.
+    this.leases = new TargetLeases(targetLeaseModel(model.db), { holdMs: Math.min(10_000, Math.max(4000, this.opts.leaseMs)) });
   }
 
   // ---- enqueue ----------------------------------------------------------------------------------------------
@@ -247,6 +266,10 @@ export class Outbox {
     for (const wake of this.sleepers.splice(0)) wake();
     await Promise.all(this.loops);
     this.loops = [];
+    // Another instance may take over this one's targets a moment from now, and counts what it sent.
+    await this.budget.flush().catch((err: unknown) => this.log.warn({ err }, 'outbox: settling the send budget failed'));
+    await this.leases.releaseAll().catch((err: unknown) => this.log.warn({ err }, 'outbox: releasing target leases failed'));
+    this.log.info({ budget: this.budget.stats, leases: this.leases.stats }, 'outbox stopped');
   }
 
   /** Counts by status (health, digest, tests). */
@@ -264,7 +287,7 @@ export class Outbox {
         if (index < 2) {
           await this.refreshHotKeys();
           for (const key of this.hotKeys) {
-            if (this.busy.has(key)) continue;
+            if (this.busy.has(key) || this.leases.isHeldElsewhere(key)) continue;
             entry = await this.claim([key]);
             if (entry) break;
           }
@@ -278,6 +301,11 @@ export class Outbox {
         continue;
       }
       try {
+        // Another process sends to this target for now: the entry goes back and waits for it (or its lease's end).
+        if (!(await this.leases.hold(entry.rateKey))) {
+          await this.handBack(entry);
+          continue;
+        }
         await this.deliver(entry);
       } catch (err) {
         // A database error while recording the outcome: the lease expires and the entry is taken again
@@ -310,6 +338,8 @@ export class Outbox {
   private async refreshHotKeys(): Promise<void> {
     if (Date.now() - this.hotRefreshedAt < 1000) return;
     this.hotRefreshedAt = Date.now();
+    this.leases.prune();
+    await this.leases.refresh();
     const rows = await this.model.aggregate<{ _id: string; n: number }>([
       { $match: { status: 'pending' } },
       { $group: { _id: '$rateKey', n: { $sum: 1 } } },
@@ -322,7 +352,7 @@ export class Outbox {
 
   private async claim(only?: string[]): Promise<OutboxEntry | null> {
     const now = this.now();
-    const busy = [...this.busy];
+    const busy = [...this.busy, ...this.leases.heldElsewhere()];
     const entry = await this.model
       .findOneAndUpdate(
         {
@@ -339,33 +369,49 @@ export class Outbox {
     if (!entry) return null;
     if (this.busy.has(entry.rateKey)) {
       // Another loop claimed the same target in the meantime: hand it back untouched.
-      await this.model.updateOne({ _id: entry._id }, { $set: { status: 'pending' }, $inc: { attempts: -1 } });
+      await this.handBack(entry);
       return null;
     }
     this.busy.add(entry.rateKey);
     return entry;
   }
 
-  /**
-   * Waits for a slot every bucket allows; the returned function is called once the call has been answered, so
-   * the slot counts from then (see SlidingWindowLimiter.settle).
-   */
-  private async throttle(rateKey: string): Promise<() => void> {
-    const buckets = [
-      { key: rateKey, rule: PER_TARGET },
-      { key: 'app:s', rule: APP_PER_SECOND },
-      { key: 'app:m', rule: APP_PER_MINUTE },
-    ];
-    const now = Date.now();
-    const wait = this.limiter.reserve(buckets, now);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const keys = buckets.map((b) => b.key);
-    return () => this.limiter.settle(keys, now + wait, Date.now());
+  /** Puts a claimed entry back as it was (this attempt does not count). */
+  private async handBack(entry: OutboxEntry): Promise<void> {
+    await this.model.updateOne({ _id: entry._id }, { $set: { status: 'pending' }, $inc: { attempts: -1 }, $unset: { leaseUntil: 1 } });
   }
 
-  /** One API call under the rate limits. */
-  private async limited<T>(rateKey: string, call: () => Promise<T>): Promise<T> {
-    const answered = await this.throttle(rateKey);
+  /**
+   * Waits for the target's slot (this process's limiter: it holds the target's lease), then for a grant of the
+   * app's shared budget; the returned function is called once the call has been answered, so both count it from
+   * then (SlidingWindowLimiter.settle, SharedBudget.settle).
+   */
+  private async throttle(rateKey: string, leased: boolean): Promise<() => void> {
+    const buckets = [{ key: rateKey, rule: PER_TARGET }];
+    const now = Date.now();
+    const wait = this.limiter.reserve(buckets, now);
+    const keys = [rateKey];
+    const booked = now + wait;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const grant = await this.budget.take();
+    const until = grant - Date.now();
+    if (until > 0) await new Promise((r) => setTimeout(r, until));
+    // A long wait may have brought the lease near its end: renew it, or leave the target to its new holder. (A
+    // call not made leaves its slots booked: stricter, never looser.)
+    if (leased && !this.leases.maySend(rateKey) && !(await this.leases.hold(rateKey))) throw new TargetElsewhere(rateKey);
+    return () => {
+      const done = Date.now();
+      this.limiter.settle(keys, booked, done);
+      this.budget.settle(grant, done);
+    };
+  }
+
+  /**
+   * One API call under the rate limits. `leased`: the target is a receiver (or a message) whose lease this process
+   * must hold; uploads have no receiver, and each process paces its own (they draw on the app's budget all the same).
+   */
+  private async limited<T>(rateKey: string, call: () => Promise<T>, leased = true): Promise<T> {
+    const answered = await this.throttle(rateKey, leased);
     try {
       return await call();
     } finally {
@@ -378,6 +424,10 @@ export class Outbox {
     try {
       messageId = await this.send(entry);
     } catch (err) {
+      if (err instanceof TargetElsewhere) {
+        await this.handBack(entry);
+        return;
+      }
       await this.failed(entry, err);
       return;
     }
@@ -437,8 +487,10 @@ export class Outbox {
     if (data.length === 0 || data.length > MAX_FILE_BYTES) {
       throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
     }
-    const res = await this.limited('upload', () =>
-      this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+    const res = await this.limited(
+      'upload',
+      () => this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
+      false,
     );
     const fileKey = res?.file_key;
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');

@@ -18,6 +18,7 @@ import { jobRunModel } from './jobRun';
 import { leaseModel } from './lease';
 import { outboxModel } from './outbox';
 import { processedEventModel } from './processedEvents';
+import { rateBudgetModel, targetLeaseModel } from './rateLimits';
 import { setupUploadChunkModel, setupUploadModel } from './setupUpload';
 import { staffModel } from './staff';
 import { taskModel } from './task';
@@ -36,6 +37,8 @@ export const MODEL_FACTORIES: readonly ((conn: Connection) => Model<never>)[] = 
   leaseModel,
   outboxModel,
   processedEventModel,
+  rateBudgetModel,
+  targetLeaseModel,
   setupUploadModel,
   setupUploadChunkModel,
   staffModel,

@@ -374,7 +374,9 @@ describe('a second platform file replaces the first under the redraw rules', () 
     expect(short.toast?.content).toContain('请在卡片上填写2–200字的理由');
     expect(short.card).toBeUndefined();
     const newer = await sendFile(reg.cityLiaison.openId, '抽查结果-更正2.xlsx', await platformXlsx(second));
-    // the older card was closed in place (no dead button); a click on it as first shown is refused
+    // the older card was closed in place (no dead button); a click on it as first shown is refused. (The update of
+    // the older card and the newer preview go to different targets: either may reach Feishu first.)
+    await h.emulator.waitFor((m) => m.message_id === preview.message_id && cardText(m.current).includes('这份预览已失效'), 60_000);
     expect(buttons(preview.current)).toEqual([]);
     expect(cardText(preview.current)).toContain('之后又发送了同类文件，这份预览已失效');
     const old = await h.feishu.clickButton(reg.cityLiaison.openId, preview.content, '确认导入', {
