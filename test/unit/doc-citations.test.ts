@@ -45,11 +45,12 @@ function citations(): Citation[] {
   return found;
 }
 
+/** Headings, and the bold lead-ins of list items (`- **Several instances.** …`), which the docs also use as sections. */
 function headingsOf(doc: string): string[] {
-  return readFileSync(join(ROOT, 'docs', doc), 'utf8')
-    .split('\n')
-    .filter((l) => /^#{1,6}\s/.test(l))
-    .map((l) => l.replace(/^#{1,6}\s+/, '').trim());
+  const lines = readFileSync(join(ROOT, 'docs', doc), 'utf8').split('\n');
+  const headings = lines.filter((l) => /^#{1,6}\s/.test(l)).map((l) => l.replace(/^#{1,6}\s+/, '').trim());
+  const leadIns = lines.map((l) => /^\s*[-*]\s+\*\*([^*]+?)\.?\*\*/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+  return [...headings, ...leadIns];
 }
 
 /** `## 3. Commitment…`, `### 3.2 A pinned…`, `## §3 …` all carry section 3 / 3.2. */
