@@ -23,7 +23,7 @@ import { staffModel } from '../../store/staff';
 import { taskModel } from '../../store/task';
 import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
 import { dispatchDraw } from './dispatch';
-import { fence, peopleOf } from './fence';
+import { fence, peopleOf, withdrawFenced } from './fence';
 import { finishPlatformImport } from './platformImport';
 import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
 import { gzJson, readGzJson } from './jsonSlices';
@@ -241,11 +241,7 @@ export async function finishConfirmation(
   if (!draw.fenced) {
     const f = await fence(conn, draw);
     if (f.started > 0) {
-      const withdrawn = await draws.updateOne(
-        { _id: draw._id, status: 'confirmed', revealSeq: { $exists: false } },
-        { $set: { status: 'abandoned' }, $unset: { confirmedSlot: 1, coreGz: 1, teamsGz: 1 } },
-      );
-      if (withdrawn.modifiedCount > 0) {
+      if (await withdrawFenced(conn, draw)) {
         await appendChain(
           conn,
           draw.campaignId,

@@ -39,6 +39,18 @@ export async function fence(conn: Connection, draw: DrawDoc): Promise<{ started:
 }
 
 /**
+ * The fence found a started task: the new draw is withdrawn (abandoned, its slot and results dropped), provided its
+ * chain entry was not written yet. Returns whether this call withdrew it (false: already withdrawn, or logged).
+ */
+export async function withdrawFenced(conn: Connection, draw: DrawDoc): Promise<boolean> {
+  const withdrawn = await drawModel(conn).updateOne(
+    { _id: draw._id, status: 'confirmed', revealSeq: { $exists: false } },
+    { $set: { status: 'abandoned' }, $unset: { confirmedSlot: 1, coreGz: 1, teamsGz: 1 } },
+  );
+  return withdrawn.modifiedCount > 0;
+}
+
+/**
  * Everyone named by a `by` ref in the log (docs/draw-spec.md §9.1: the verifier's rule `people.refs` wants them all):
  * from the staff registry, else from the campaign's draws (who previewed and who confirmed them: someone who left the
  * registry, or a set-up administrator of ADMIN_OPEN_IDS who was never in it), the name empty when none is known.

@@ -23,7 +23,7 @@ import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import { appendChain, drawModel, loadChain, type DrawDoc } from '../../store/draw';
 import { isDuplicateKeyError } from '../../store/processedEvents';
 import { campaignRef, drawRefusal, refuse, type Refusal } from './context';
-import { fence, peopleOf } from './fence';
+import { fence, peopleOf, withdrawFenced } from './fence';
 import { gzJson, readGzJson } from './jsonSlices';
 
 /** What an import keeps on its draw document until the bundles are written. */
@@ -161,10 +161,7 @@ export async function finishPlatformImport(
     const f = await fence(conn, draw);
     if (f.started > 0) {
       // Nothing was logged for this import yet (the entry follows the fence): withdrawing it leaves no trace to void.
-      await draws.updateOne(
-        { _id: draw._id, status: 'confirmed', revealSeq: { $exists: false } },
-        { $set: { status: 'abandoned' }, $unset: { confirmedSlot: 1, coreGz: 1, teamsGz: 1 } },
-      );
+      await withdrawFenced(conn, draw);
       return refuse(
         '不能以平台结果替换',
         `确认时，第${f.attempt}次抽取的任务中已有${f.started}项开始检查，不能再替换（与 /抽取 重新抽取的规则相同）。这份文件没有导入。`,
