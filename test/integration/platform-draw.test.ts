@@ -266,6 +266,9 @@ describe('a platform draw imported from chat', () => {
     const counties = [...new Set(tasks.map((t) => t.enterprise.county))];
     const expected = tasks.reduce((n, t) => n + t.team.length, 0) + counties.filter((c) => reg.countyLiaison(c)).length + 1;
     await h.emulator.waitFor(() => h.emulator.messages().length - before >= expected, 120_000);
+    // The count above includes other messages (updates, files) that may come first: wait for each member's card too.
+    const hasCard = (openId: string, name: string) => h.emulator.messagesTo(openId).some((x) => cardText(x.content).includes(`检查任务 · ${name}`));
+    await h.emulator.waitFor(() => tasks.every((t) => t.team.every((m) => hasCard(m.openId, t.enterprise.name))), 120_000);
     for (const county of counties) {
       const liaison = reg.countyLiaison(county);
       if (!liaison) continue;
