@@ -25,6 +25,7 @@ import {
   mayDispose,
   mayPublish,
   publishedResultLabel,
+  periodEnd,
   workingDaysBetweenLenient,
   type Reminder,
 } from '../domain/followup';
@@ -89,6 +90,7 @@ export const FMSG = {
   titleRemindBefore: (left: number) => `公示提醒：还有 ${left} 个工作日`,
   titleRemindDue: '今天公示截止',
   titleRemindOverdue: (n: number) => `公示已逾期 ${n} 个工作日`,
+  titleRectBefore: (left: number) => `整改期限提醒：还有 ${left} 个工作日`,
   titleRectDue: '整改期限今天到期',
   titleRectOverdue: '整改待现场确认',
 
@@ -115,9 +117,12 @@ export const FMSG = {
   bannerRemindDue: (due: string) => `⏰ **今天（${due}）是公示截止日。**请今天内录入监管平台并公示，完成后在下方登记。`,
   bannerRemindOverdue: (n: number, due: string) => `⚠️ 公示截止日 ${due} 已过，**已逾期 ${n} 个工作日**。请尽快录入监管平台并公示，完成后在下方登记。`,
   bannerRemindUnconfirmed: '整改尚未确认：确认整改后公示结果为“发现问题经责令已改正”；如截止前无法确认，可先以“发现问题待后续处理”公示，整改确认后再更新。',
+  bannerRectBefore: (left: number, deadline: string) =>
+    `⏰ 距整改期限还有 **${left} 个工作日**（${deadline}）。请提前安排期限届满后到企业**现场确认**整改情况，确认后在下方填写整改结果确认单（附件2）。`,
   bannerRectDue: (deadline: string) => `⏰ 整改期限今天（${deadline}）到期。请安排到企业**现场确认**整改情况，确认后在下方填写整改结果确认单（附件2）。`,
   bannerRectOverdue: (n: number, deadline: string) =>
     `⚠️ 整改期限 ${deadline} 已过 **${n} 个工作日**，尚未确认整改情况。请到企业**现场确认**后填写下方确认单（附件2）；企业未按期整改的，请依法处理并报市局。`,
+  bannerRectExtended: (stated: string, deadline: string) => `附件1 所写期限 ${stated} 是休息日，期限顺延至其后第一个工作日 ${deadline}。`,
   bannerEscalated: '逾期情况已同时报告市局。',
   bannerDueUnknown: (note: string) => `⚠️ ${note}`,
 
@@ -345,6 +350,7 @@ function headerOf(task: TaskDoc, banner: FollowUpBanner): { title: string; color
       if (r.kind === 'pub-d5' || r.kind === 'pub-d2') return { title: FMSG.titleRemindBefore(r.left), color: 'wathet' };
       if (r.kind === 'pub-due') return { title: FMSG.titleRemindDue, color: 'orange' };
       if (r.kind === 'pub-overdue') return { title: FMSG.titleRemindOverdue(r.overdue), color: 'red' };
+      if (r.kind === 'rect-d2') return { title: FMSG.titleRectBefore(r.left), color: 'wathet' };
       if (r.kind === 'rect-due') return { title: FMSG.titleRectDue, color: 'orange' };
       return { title: FMSG.titleRectOverdue, color: 'red' };
     }
@@ -388,8 +394,10 @@ function bannerText(task: TaskDoc, banner: FollowUpBanner): string | undefined {
       if (r.kind === 'pub-d5' || r.kind === 'pub-d2') lines.push(FMSG.bannerRemindBefore(r.left, r.deadline));
       else if (r.kind === 'pub-due') lines.push(FMSG.bannerRemindDue(r.deadline));
       else if (r.kind === 'pub-overdue') lines.push(FMSG.bannerRemindOverdue(r.overdue, r.deadline));
+      else if (r.kind === 'rect-d2') lines.push(FMSG.bannerRectBefore(r.left, r.deadline));
       else if (r.kind === 'rect-due') lines.push(FMSG.bannerRectDue(r.deadline));
       else lines.push(FMSG.bannerRectOverdue(r.overdue, r.deadline));
+      if (r.statedDeadline) lines.push(FMSG.bannerRectExtended(r.statedDeadline, r.deadline));
       if (r.subject === 'publication' && task.state === '待整改') lines.push(FMSG.bannerRemindUnconfirmed);
       if (r.escalate) lines.push(FMSG.bannerEscalated);
       break;
@@ -432,7 +440,7 @@ function factsText(task: TaskDoc, today: string): string {
     let line = FMSG.factRectification(rect.deadline, rect.days);
     if (task.rectificationCheck) line += FMSG.factRectConfirmed(task.rectificationCheck.confirmedOn);
     else if (task.disposal) line = '';
-    else if (today > rect.deadline) line += FMSG.factRectOverdue(workingDaysBetweenLenient(rect.deadline, today));
+    else if (today > periodEnd(rect.deadline)) line += FMSG.factRectOverdue(workingDaysBetweenLenient(periodEnd(rect.deadline), today));
     if (line) lines.push(line);
   }
   if (task.disposal) lines.push(FMSG.factDisposal(task.disposal.kind, disposalDetail(task), task.disposal.on));

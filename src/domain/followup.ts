@@ -34,6 +34,8 @@ export const PUBLICATION_WORKING_DAYS = 20;
 export const PUBLICATION_REMINDER_DAYS: readonly number[] = [5, 2];
 /** overdue publication: escalate on overdue working day 1, then every this many working days */
 export const PUBLICATION_ESCALATE_EVERY = 5;
+/** working days before the rectification deadline on which the county is reminded to plan the on-site visit */
+export const RECTIFICATION_REMINDER_DAYS = 2;
 /** overdue rectification confirmation: remind the county on overdue working day 1, then every this many */
 export const RECTIFICATION_REMIND_EVERY = 3;
 /** overdue rectification confirmation: escalate from this overdue working day on … */
@@ -93,6 +95,18 @@ export function workingDaysBetweenLenient(from: string, to: string): number {
     if (isWorkingDayLenient(day)) count += 1;
   }
   return count;
+}
+
+/**
+ * The day a period ends on: `date` itself when it is a working day, else the next working day (lenient as above) —
+ * a period whose last day is a rest day ends on the first working day after it (docs/domain.md §2.7). Deadlines are
+ * stored that way already (inspection.ts rectificationDeadline); this covers one stored while the calendar lacked
+ * its year, or a day an imported calendar later made a holiday.
+ */
+export function periodEnd(date: string): string {
+  let day = parseDate(date);
+  while (!isWorkingDayLenient(day)) day = addCalendarDays(day, 1);
+  return day;
 }
 
 /** The n-th working day after `date`, lenient as above. */
@@ -234,13 +248,15 @@ export interface FollowUpFacts {
   disposed?: boolean;
 }
 
-export type ReminderKind = 'pub-d5' | 'pub-d2' | 'pub-due' | 'pub-overdue' | 'rect-due' | 'rect-overdue';
+export type ReminderKind = 'pub-d5' | 'pub-d2' | 'pub-due' | 'pub-overdue' | 'rect-d2' | 'rect-due' | 'rect-overdue';
 
 export interface Reminder {
   kind: ReminderKind;
   subject: 'publication' | 'rectification';
-  /** the deadline concerned (publication due date or rectification deadline) */
+  /** the deadline concerned (publication due date or rectification deadline; for the latter the working day it ends on) */
   deadline: string;
+  /** a rectification deadline stored on a rest day (set while the calendar lacked its year): the day on 附件1 */
+  statedDeadline?: string;
   /** working days left (before the deadline) */
   left: number;
   /** working days overdue (after the deadline) */
@@ -289,11 +305,16 @@ export function dueReminders(f: FollowUpFacts, today: string): Reminder[] {
     }
   }
   if (rectificationPending(f)) {
-    const deadline = f.rectificationDeadline!;
-    const base = { subject: 'rectification' as const, deadline, left: 0, overdue: 0 };
-    if (today === deadline) {
+    const stated = f.rectificationDeadline!;
+    const deadline = periodEnd(stated);
+    const base = { subject: 'rectification' as const, deadline, ...(deadline !== stated ? { statedDeadline: stated } : {}), left: 0, overdue: 0 };
+    if (today < deadline) {
+      const left = workingDaysBetweenLenient(today, deadline);
+      // a threshold, as for the publication: the caller keys it by the deadline, so it goes once
+      if (left <= RECTIFICATION_REMINDER_DAYS) out.push({ ...base, kind: 'rect-d2', left, remind: true, escalate: false });
+    } else if (today === deadline) {
       out.push({ ...base, kind: 'rect-due', remind: true, escalate: false });
-    } else if (today > deadline) {
+    } else {
       const o = workingDaysBetweenLenient(deadline, today);
       const remind = o >= 1 && (o - 1) % RECTIFICATION_REMIND_EVERY === 0;
       const escalate = o >= RECTIFICATION_ESCALATE_AFTER && (o - RECTIFICATION_ESCALATE_AFTER) % RECTIFICATION_ESCALATE_EVERY === 0;

@@ -152,24 +152,31 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
     rectificationDeadline: '2026-10-05',
     publication: { dueDate: '2026-11-20' },
   });
+  expect(await runOn('2026-09-28')).toEqual([]); // 3 working days left (09-29, 09-30, then 10-08)
+  expect(await runOn('2026-09-29')).toEqual(['赵丽: 整改期限提醒：还有 2 个工作日']);
+  expect(cardText(sentTo(liaison.openId))).toContain('距整改期限还有 **2 个工作日**（2026-10-08）');
+  expect(await runOn('2026-09-30')).toEqual([]); // the D−2 threshold reminds once
   expect(await runOn('2026-10-05')).toEqual([]); // holiday
-  expect(await runOn('2026-10-08')).toEqual(['赵丽: 整改待现场确认']); // overdue working day 1
-  expect(cardText(sentTo(liaison.openId))).toContain('整改期限 2026-10-05 已过 **1 个工作日**');
-  expect(await runOn('2026-10-09')).toEqual([]);
-  expect(await runOn('2026-10-10')).toEqual([]);
-  expect(await runOn('2026-10-12')).toEqual(['赵丽: 整改待现场确认']); // day 4
+  // the period ends on the first working day after the holiday, and the card says why
+  expect(await runOn('2026-10-08')).toEqual(['赵丽: 整改期限今天到期']);
+  expect(cardText(sentTo(liaison.openId))).toContain('附件1 所写期限 2026-10-05 是休息日，期限顺延至其后第一个工作日 2026-10-08');
+  expect(await runOn('2026-10-09')).toEqual(['赵丽: 整改待现场确认']); // overdue working day 1
+  expect(cardText(sentTo(liaison.openId))).toContain('整改期限 2026-10-08 已过 **1 个工作日**');
+  expect(await runOn('2026-10-10')).toEqual([]); // a Saturday worked (调休): day 2
+  expect(await runOn('2026-10-12')).toEqual([]);
+  expect(await runOn('2026-10-13')).toEqual(['赵丽: 整改待现场确认']); // day 4
   const reminder = sentTo(liaison.openId);
   expect(d.buttons(reminder)).toEqual(['确认整改', '登记后续处置', '已录入并公示']);
-  expect(await runOn('2026-10-13')).toEqual(['刘科长: 逾期事项报告', '孙局长: 逾期事项报告', '许小颖: 逾期事项报告']); // day 5
+  expect(await runOn('2026-10-14')).toEqual(['刘科长: 逾期事项报告', '孙局长: 逾期事项报告', '许小颖: 逾期事项报告']); // day 5
   expect(cardText(sentTo(cityLiaison.openId))).toContain('整改确认');
 
   // confirming from the reminder card stops them
-  clock = new Date('2026-10-13T06:00:00Z');
+  clock = new Date('2026-10-14T06:00:00Z');
   const ok = await d.click(liaison.openId, reminder, '确认整改', { done_1: '已送检天平并取得检定证书' });
   expect(ok.toast?.type).toBe('success');
   expect((await readTask(conn(), task._id)).state).toBe('待公示');
   await settle();
-  expect(await runOn('2026-10-15')).toEqual([]); // day 7: nothing, confirmed
+  expect(await runOn('2026-10-16')).toEqual([]); // day 7: nothing, confirmed
 
   // the card as shown before the confirmation promised “发现问题待后续处理”: that click is stale and refreshed …
   const old = await d.click(liaison.openId, reminder, '已录入并公示', {});
@@ -178,7 +185,7 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
   // … and the card after the confirmation publishes with the confirmed label
   const pub = await d.click(liaison.openId, ok.card!, '已录入并公示', {});
   expect(pub.toast).toEqual({ type: 'success', content: '已登记公示：发现问题经责令已改正' });
-  expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2026-10-15', result: '发现问题经责令已改正' });
+  expect((await readTask(conn(), task._id)).publication).toMatchObject({ publishedOn: '2026-10-16', result: '发现问题经责令已改正' });
 });
 
 it('a due date beyond the calendar data: unknown with a note, no crash, the city liaison told once a week', async () => {

@@ -92,7 +92,7 @@ const reminder = (kind: Reminder['kind'], extra: Partial<Reminder> = {}): Remind
   kind,
   subject: kind.startsWith('pub') ? 'publication' : 'rectification',
   deadline: '2026-03-30',
-  left: kind === 'pub-d5' ? 5 : kind === 'pub-d2' ? 2 : 0,
+  left: kind === 'pub-d5' ? 5 : kind === 'pub-d2' || kind === 'rect-d2' ? 2 : 0,
   overdue: kind.endsWith('overdue') ? 1 : 0,
   remind: true,
   escalate: kind.endsWith('overdue'),
@@ -112,7 +112,7 @@ describe('the follow-up card', () => {
     { kind: 'confirmed' },
     { kind: 'published' },
     { kind: 'amended' },
-    ...(['pub-d5', 'pub-d2', 'pub-due', 'pub-overdue', 'rect-due', 'rect-overdue'] as const).map((k) => ({ kind: 'reminder' as const, reminder: reminder(k) })),
+    ...(['pub-d5', 'pub-d2', 'pub-due', 'pub-overdue', 'rect-d2', 'rect-due', 'rect-overdue'] as const).map((k) => ({ kind: 'reminder' as const, reminder: reminder(k) })),
   ];
   const tasks = [
     task('待公示', { findings: false }),
@@ -206,6 +206,14 @@ describe('the follow-up card', () => {
     const overdue = cardText(view(t, liaison.openId, { kind: 'reminder', reminder: reminder('pub-overdue', { overdue: 3 }) }));
     expect(overdue).toContain('公示已逾期 3 个工作日');
     expect(overdue).toContain('逾期情况已同时报告市局');
+    const rect = task('待整改');
+    const before = cardText(view(rect, liaison.openId, { kind: 'reminder', reminder: reminder('rect-d2') }));
+    expect(before).toContain('整改期限提醒：还有 2 个工作日');
+    expect(before).toContain('距整改期限还有 **2 个工作日**（2026-03-30）');
+    expect(before).not.toContain('顺延');
+    const extended = cardText(view(rect, liaison.openId, { kind: 'reminder', reminder: reminder('rect-due', { statedDeadline: '2026-03-28' }) }));
+    expect(extended).toContain('整改期限今天（2026-03-30）到期');
+    expect(extended).toContain('附件1 所写期限 2026-03-28 是休息日，期限顺延至其后第一个工作日 2026-03-30');
   });
 });
 

@@ -21,6 +21,7 @@ import {
   publicationDueDate,
   publishedResultLabel,
   RECTIFICATION_OPINION,
+  periodEnd,
   workingDaysBetweenLenient,
   type FollowUpFacts,
 } from '../../src/domain/followup';
@@ -28,7 +29,7 @@ import {
 /** Every day from `from` to `to` (inclusive) with the reminders due that day, as "date kind[+esc]" lines. */
 /**
  * What reaches people day by day when the job runs on every day in [from, to] except `missed`: the D−5 and D−2
- * thresholds are sent once each (keyed by due date, as sendReminders does), everything else once per day.
+ * thresholds are sent once each (keyed by the deadline, as sendReminders does), everything else once per day.
  */
 function schedule(facts: FollowUpFacts, from: string, to: string, missed: readonly string[] = []): string[] {
   const out: string[] = [];
@@ -36,7 +37,7 @@ function schedule(facts: FollowUpFacts, from: string, to: string, missed: readon
   for (let day = from; day <= to; day = addCalendarDays(day, 1)) {
     if (missed.includes(day)) continue;
     for (const r of dueReminders(facts, day)) {
-      if (r.kind === 'pub-d5' || r.kind === 'pub-d2') {
+      if (r.kind === 'pub-d5' || r.kind === 'pub-d2' || r.kind === 'rect-d2') {
         if (sentThresholds.has(r.kind)) continue;
         sentThresholds.add(r.kind);
       }
@@ -159,8 +160,9 @@ describe('rectification reminders: the 附件2 confirmation', () => {
     ...extra,
   });
 
-  it('deadline day, then overdue day 1, 4, 7 … to the county, escalated on 5, 10 …', () => {
+  it('2 working days before, the deadline day, then overdue day 1, 4, 7 … to the county, escalated on 5, 10 …', () => {
     expect(schedule(open('2024-10-14'), '2024-10-01', '2024-10-29')).toEqual([
+      '2024-10-11 rect-d2', // 2024-10-12 (a Saturday) is a 调休 working day
       '2024-10-14 rect-due',
       '2024-10-15 rect-overdue',
       '2024-10-18 rect-overdue',
@@ -170,8 +172,24 @@ describe('rectification reminders: the 附件2 confirmation', () => {
     ]);
   });
 
-  it('a deadline on a holiday: the first reminder is the first working day after it (国庆 2024)', () => {
-    expect(schedule(open('2024-10-05'), '2024-10-01', '2024-10-11')).toEqual(['2024-10-08 rect-overdue', '2024-10-11 rect-overdue']);
+  it('a deadline stored on a holiday ends on the first working day after it (国庆 2024), naming both days', () => {
+    expect(schedule(open('2024-10-05'), '2024-09-26', '2024-10-11')).toEqual([
+      '2024-09-29 rect-d2', // a Sunday worked (调休); 09-30 and 10-08 are the two working days left
+      '2024-10-08 rect-due',
+      '2024-10-09 rect-overdue',
+    ]);
+    expect(dueReminders(open('2024-10-05'), '2024-10-08')).toEqual([
+      { kind: 'rect-due', subject: 'rectification', deadline: '2024-10-08', statedDeadline: '2024-10-05', left: 0, overdue: 0, remind: true, escalate: false },
+    ]);
+    expect(dueReminders(open('2024-10-05'), '2024-10-09')[0]).toMatchObject({ kind: 'rect-overdue', deadline: '2024-10-08', overdue: 1 });
+    expect(periodEnd('2024-10-05')).toBe('2024-10-08');
+    expect(periodEnd('2024-10-12')).toBe('2024-10-12'); // a Saturday worked: the period ends that day
+    expect(periodEnd('2024-10-13')).toBe('2024-10-14');
+  });
+
+  it('the D−2 reminder is a threshold: a missed run is made up by the next working day, once', () => {
+    expect(schedule(open('2024-10-14'), '2024-10-01', '2024-10-14', ['2024-10-11'])).toEqual(['2024-10-12 rect-d2', '2024-10-14 rect-due']);
+    expect(dueReminders(open('2024-10-14'), '2024-10-10')).toEqual([]); // 3 working days left: nothing yet
   });
 
   it('continues after a publication as 发现问题待后续处理, stops once confirmed or without findings', () => {

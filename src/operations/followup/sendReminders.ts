@@ -3,9 +3,9 @@
  * 1. fills in publication due dates still missing or unknown (a record completed while the calendar lacked a year,
  *    or before this code existed) — once the calendar data is updated, the reminders resume by themselves;
  * 2. for each open task, the reminders of domain/followup.ts dueReminders (D−5, D−2, due day, overdue daily for the
- *    publication; the rectification deadline day and overdue every 3rd working day for the 附件2 confirmation), each
+ *    publication; D−2, the rectification deadline day and overdue every 3rd working day for the 附件2 confirmation), each
  *    a card with the same forms as the original, to the county liaison(s) (and the 组长 for the publication);
- *    key fu:rem:<task>:<kind>:<day>:<recipient> (for the D−5 and D−2 thresholds <due date> instead of <day>, so a
+ *    key fu:rem:<task>:<kind>:<day>:<recipient> (for the D−5 and D−2 thresholds <deadline> instead of <day>, so a
  *    run missed at 09:00 is made up the next working day and each threshold still reminds once);
  * 3. one report per city-bureau recipient per day listing the escalated tasks (市局 联络员 and 领导 see all; a county's
  *    领导 sees that county's); key fu:esc:<day>:<recipient>;
@@ -22,6 +22,7 @@ import {
   isWorkingDayLenient,
   publicationPending,
   type Reminder,
+  type ReminderKind,
 } from '../../domain/followup';
 import { calendarWarningCard, escalationCard, followUpCard, type EscalationRow } from '../../bot/followupCards';
 import { CITY_BUREAU } from '../../domain/types';
@@ -40,6 +41,9 @@ import {
   type Audience,
   type FollowUpDeps,
 } from './common';
+
+/** reminders before a deadline: keyed by the deadline, so each threshold reminds once whichever day it goes */
+const BEFORE_DEADLINE: ReadonlySet<ReminderKind> = new Set<ReminderKind>(['pub-d5', 'pub-d2', 'rect-d2']);
 
 export interface ReminderRun {
   today: string;
@@ -122,8 +126,8 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
         if (!r.remind) continue;
         for (const openId of responsible) {
           await deps.outbox.sendCard(
-            // Before the due date, one reminder per threshold (D−5, D−2) whichever day it goes; after, one a day.
-            `fu:rem:${String(task._id)}:${r.kind}:${r.kind === 'pub-d5' || r.kind === 'pub-d2' ? r.deadline : today}:${openId}`,
+            // Before the deadline, one reminder per threshold (D−5, D−2) whichever day it goes; after, one a day.
+            `fu:rem:${String(task._id)}:${r.kind}:${BEFORE_DEADLINE.has(r.kind) ? r.deadline : today}:${openId}`,
             { openId },
             followUpCard(task, { openId, audience, today, banner: { kind: 'reminder', reminder: r } }),
           );
