@@ -7,4 +7,6 @@ module.exports = {
   // A bound, not a speed target: a loaded CI machine must not fail a slow but correct test.
   testTimeout: 120_000,
   maxWorkers: 2,
+  // The slowest files first, also on a fresh clone without Jest's cache of durations.
+  testSequencer: '<rootDir>/test/support/sequencer.js',
 };

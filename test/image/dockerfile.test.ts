@@ -4,9 +4,10 @@
  * in production mode against a test database, its HEALTHCHECK passes, it answers Feishu's URL check, and the
  * admin CLI runs. Also: what the image ships, and that docker-compose.yml and the CI workflow agree with it.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { checkImage, listFiles, parseDockerfile, parseEnv, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
+import { checkImage, listFiles, parseDockerfile, parseEnv, reusableNodeModules, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -23,6 +24,55 @@ describe('Dockerfile parsing', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
     expect(stages[0].instructions[1]).toMatchObject({ op: 'RUN', args: 'a && b' });
     expect(parseEnv(stages[1].instructions[0].args)).toEqual({ A: '1', B: 'x y' });
+  });
+});
+
+describe('a full npm ci replayed by the project’s own node_modules, only when that is what npm ci would install', () => {
+  const pkg = (name: string, version: string) => ({ version, resolved: `https://registry.npmjs.org/${name}/-/${name}-${version}.tgz`, integrity: `sha512-${name}${version}` });
+  const lock = {
+    name: 'x',
+    lockfileVersion: 3,
+    packages: {
+      '': { name: 'x', dependencies: { a: '^1.0.0' } },
+      'node_modules/a': pkg('a', '1.0.0'),
+      'node_modules/b': { ...pkg('b', '2.0.0'), dev: true },
+      'node_modules/c-other-platform': { ...pkg('c', '3.0.0'), optional: true },
+    },
+  };
+  const installed = { name: 'x', lockfileVersion: 3, packages: { 'node_modules/a': lock.packages['node_modules/a'], 'node_modules/b': lock.packages['node_modules/b'] } };
+  let root: string;
+  function setUp(opts: { stageLock?: unknown; installed?: unknown } = {}): { context: string; stage: string } {
+    const context = mkdtempSync(path.join(root, 'context-'));
+    const stage = mkdtempSync(path.join(root, 'stage-'));
+    for (const dir of [context, stage]) writeFileSync(path.join(dir, 'package.json'), '{"name":"x"}\n');
+    writeFileSync(path.join(context, 'package-lock.json'), JSON.stringify(lock));
+    writeFileSync(path.join(stage, 'package-lock.json'), JSON.stringify(opts.stageLock ?? lock));
+    mkdirSync(path.join(context, 'node_modules'));
+    if (opts.installed !== null) writeFileSync(path.join(context, 'node_modules/.package-lock.json'), JSON.stringify(opts.installed ?? installed));
+    return { context, stage };
+  }
+  beforeAll(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-reuse-'));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('reuses the tree installed from the same lockfile (an optional package of another platform may be missing)', () => {
+    const { context, stage } = setUp();
+    expect(reusableNodeModules(context, stage)).toEqual({ ok: true, path: path.join(context, 'node_modules'), packages: 2 });
+  });
+
+  it('installs when the lockfile differs, a package is missing, at another version or not in the lockfile, or nothing is installed', () => {
+    const bumped = { ...lock, packages: { ...lock.packages, 'node_modules/a': pkg('a', '1.0.1') } };
+    let s = setUp({ stageLock: bumped });
+    expect(reusableNodeModules(s.context, s.stage)).toEqual({ ok: false, why: 'package-lock.json differs from the project\'s' });
+    s = setUp({ installed: { packages: { 'node_modules/a': lock.packages['node_modules/a'] } } });
+    expect(reusableNodeModules(s.context, s.stage)).toEqual({ ok: false, why: 'node_modules/b is not installed' });
+    s = setUp({ installed: { packages: { ...installed.packages, 'node_modules/a': pkg('a', '1.0.1') } } });
+    expect(reusableNodeModules(s.context, s.stage)).toEqual({ ok: false, why: 'node_modules/a is installed at another version' });
+    s = setUp({ installed: { packages: { ...installed.packages, 'node_modules/d': pkg('d', '1.0.0') } } });
+    expect(reusableNodeModules(s.context, s.stage)).toEqual({ ok: false, why: 'node_modules/d is installed but not in package-lock.json' });
+    s = setUp({ installed: null });
+    expect(reusableNodeModules(s.context, s.stage)).toEqual({ ok: false, why: 'the project has no installed node_modules' });
   });
 });
 
@@ -63,6 +113,15 @@ describe('the image, replayed', () => {
   it('names what it could not replay without Docker', () => {
     expect(report.notReplayed.some((n) => n.startsWith('FROM node:20'))).toBe(true);
     expect(report.notReplayed.some((n) => n.startsWith('USER node'))).toBe(true);
+  });
+
+  it('builds with the dependencies of package-lock.json: the project’s tree when npm ci installed it, else installed', () => {
+    const reused = report.notReplayed.some((n) => n.startsWith('RUN npm ci: the project'));
+    const build = report.steps.filter((st) => st.stage === 'build').map((st) => st.what);
+    // Either way the build stage's `npm ci` is a step of the replay, and the runtime stage installed on its own.
+    expect(build).toContain('RUN npm ci');
+    expect(report.steps.some((st) => st.stage === 'runtime' && st.what.startsWith('RUN npm ci --omit=dev'))).toBe(true);
+    if (process.env.CI) expect(reused).toBe(true); // .ci/run has just run `npm ci` in the clone
   });
 });
 

@@ -9,6 +9,7 @@
 import os from 'node:os';
 import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
+import mongoose from 'mongoose';
 import type { Document } from 'mongodb';
 import type { Config } from '../../src/config';
 import { createLogger } from '../../src/logger';
@@ -30,6 +31,7 @@ let emulator: LarkEmulator;
 let service: Service;
 let feishu: SimulatedFeishu;
 let reg: SeededRegistries;
+let dbName: string;
 const commands: { name: string; collection: unknown; command: Document }[] = [];
 
 beforeAll(async () => {
@@ -39,7 +41,7 @@ beforeAll(async () => {
   const config: Config = {
     port: 0,
     production: false,
-    mongodbUri: viaProxy(withDbName(mongo.uri, uniqueDbName('timeouts')), proxy.port, 'monitorCommands=true'),
+    mongodbUri: viaProxy(withDbName(mongo.uri, (dbName = uniqueDbName('timeouts'))), proxy.port, 'monitorCommands=true'),
     lark: { ...TEST_APP, domain: emulator.url, mode: 'webhook' },
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-timeouts-')),
     logLevel: 'silent',
@@ -64,8 +66,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await service?.db.connection.dropDatabase().catch(() => undefined);
   await service?.stop().catch(() => undefined);
+  // The proxy is cut by the last test: the database is dropped over a connection of its own, not waited for through it.
+  if (dbName) {
+    const direct = await mongoose.createConnection(withDbName(mongo.uri, dbName), { serverSelectionTimeoutMS: 5000 }).asPromise();
+    await direct.dropDatabase().catch(() => undefined);
+    await direct.close();
+  }
   await emulator?.close();
   await proxy?.close();
   await mongo?.close();

@@ -1,8 +1,8 @@
 /**
  * Feishu's message limits belong to the app, not to a process (docs/architecture.md "Several instances"): two and
  * three real service processes (test/support/serviceProcess.ts, as `npm start` runs the service) share one
- * database. First a burst: 400 cards queued at once, due at once, which every process rushes at. Then a 市局联络员
- * asks one of them for a draw and confirms it through another; the dispatch (≥ 500 messages) is delivered by all of
+ * database. First a burst: 150 cards queued at once, due at once, which every process rushes at. Then a 市局联络员
+ * asks one of them for a draw and confirms it through another; the dispatch (≥ 250 messages) is delivered by all of
  * them together. The emulator enforces the limits for the app as a whole (50 messages a second and 1,000 a minute,
  * 5 a second per receiver) and answers 230020 beyond them.
  *
@@ -27,8 +27,16 @@ import { seedRegistries } from '../support/registries';
 
 jest.setTimeout(600_000);
 
-/** Enough enterprises for a draw whose dispatch sends more than 500 messages. */
-const ENTERPRISES = 640;
+/**
+ * Enough enterprises for a draw whose dispatch sends at least 250 messages: five seconds' worth of the app's 50 a
+ * second. The loads are sized to fail without the shared limits, not to be long. With limits counted per process, n
+ * processes would send up to n × 50 messages a second: every second of a load that keeps all of them busy draws
+ * about (n − 1) × 50 answers 230020, far beyond the 1% allowed (2 of 250, 1 of the burst's 150). Measured on this
+ * test with the app's budget counted per process (each process's own sliding window of 50 a second): burst 58 and 50
+ * answers 230020, dispatch 161 and 224 (2 and 3 processes); with the shared budget: 0.
+ */
+const ENTERPRISES = 320;
+const MIN_DISPATCH = 250;
 
 let db: Awaited<ReturnType<typeof sharedDatabase>>;
 
@@ -40,8 +48,8 @@ afterAll(async () => {
   await db?.close();
 });
 
-/** A burst queued all at once before the draw (the bench's case, smaller): 80 users, 5 cards each. */
-const BURST_USERS = 80;
+/** A burst queued all at once before the draw (the bench's case, smaller): 30 users, 5 cards each (3 s at 50/s). */
+const BURST_USERS = 30;
 const BURST_PER_USER = 5;
 
 interface Burst {
@@ -209,7 +217,7 @@ describe('the platform limits hold for the app across service processes', () => 
     expect(run.burst.figures.rateLimited).toBeLessThanOrEqual(Math.floor(BURST_USERS * BURST_PER_USER * 0.01));
     expect(run.burst.figures.peakPerSecond).toBeLessThanOrEqual(50);
     // The draw's dispatch:
-    expect(run.entries).toBeGreaterThanOrEqual(500);
+    expect(run.entries).toBeGreaterThanOrEqual(MIN_DISPATCH);
     expect(run.notSent).toEqual([]);
     expect(run.notOnce).toEqual([]);
     expect(run.strangers).toBe(0);

@@ -1,0 +1,67 @@
+/**
+ * Jest's order of test files: the slowest first, so that on two workers no long file starts last and runs alone
+ * while the other worker idles.
+ *
+ * Jest already does this from its cache of last run's durations, but a fresh clone (CI) has no cache: it then
+ * orders by file size, which starts the image replay or the multi-process test minutes into the run. The seconds
+ * below were measured (`npx jest --json --outputFile=…`, each file's end − start, two workers) and only their order
+ * matters; files not listed follow, by Jest's own order (cached duration, else size). Refresh the list when a file
+ * becomes slow (test/unit/sequencer.test.ts checks that every file named still exists).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const path = require('node:path');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const Sequencer = require('@jest/test-sequencer').default;
+
+/** seconds per file, relative to the repository */
+const SLOW = {
+  'test/integration/draw2.test.ts': 64,
+  'test/integration/crash-recovery.test.ts': 55,
+  'test/integration/multi-process-limits.test.ts': 40,
+  'test/image/dockerfile.test.ts': 30,
+  'test/integration/cli-hostile-files.test.ts': 32,
+  'test/browser/sandbox.test.ts': 29,
+  'test/integration/stale-embedded-file.test.ts': 24,
+  'test/integration/db-timeouts.test.ts': 10,
+  'test/wire/summaryPipeline.test.ts': 20,
+  'test/integration/embedded-mongod.test.ts': 20,
+  'test/integration/progress.test.ts': 17,
+  'test/integration/cli-database.test.ts': 17,
+  'test/integration/startup.test.ts': 16,
+  'test/integration/platform-draw.test.ts': 13,
+  'test/integration/followup-reminders.test.ts': 13,
+  'test/integration/multi-instance.test.ts': 13,
+  'test/unit/draw2/publication.test.ts': 13,
+  'test/unit/draw2/vectors.test.ts': 13,
+  'test/integration/file-intake.test.ts': 12,
+  'test/unit/draw2/tamper.test.ts': 12,
+  'test/integration/latest-confirmed-draw.test.ts': 12,
+  'test/integration/flaky-feishu.test.ts': 12,
+  'test/unit/draw2/platform.test.ts': 11,
+  'test/integration/disposal.test.ts': 11,
+  'test/integration/drawCards.test.ts': 11,
+  'test/integration/outbox.test.ts': 11,
+  'test/integration/draw.test.ts': 10,
+  'test/integration/export.test.ts': 9,
+  'test/integration/visit.test.ts': 9,
+  'test/integration/db-unanswering.test.ts': 9,
+  'test/integration/setup-files.test.ts': 8,
+  'test/integration/sandbox-start.test.ts': 8,
+};
+
+class SlowFirstSequencer extends Sequencer {
+  sort(tests) {
+    // Jest's order first (failed first, then cached durations or size); it also records each test's duration.
+    const ordered = super.sort(tests);
+    const seconds = (test) => SLOW[path.relative(test.context.config.rootDir, test.path).split(path.sep).join('/')] ?? 0;
+    const failed = (test) => this.hasFailed(test);
+    // Array.prototype.sort is stable: unlisted files keep Jest's order among themselves.
+    return ordered
+      .map((test, i) => ({ test, i }))
+      .sort((a, b) => Number(failed(b.test)) - Number(failed(a.test)) || seconds(b.test) - seconds(a.test) || a.i - b.i)
+      .map(({ test }) => test);
+  }
+}
+
+module.exports = SlowFirstSequencer;
+module.exports.SLOW = SLOW;
