@@ -11,7 +11,6 @@ import { runCli } from '../../src/cli';
 import { drawChainModel, drawModel, loadChain } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
 import { cardText, findButtons } from '../../src/sandbox/client';
-import { shanghaiDate } from '../../src/domain/calendar';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
@@ -19,11 +18,7 @@ let h: Harness;
 let reg: SeededRegistries;
 
 beforeAll(async () => {
-  // The service's clock runs from 10:00 Shanghai of today: on the real clock the redraw cases failed in the
-  // evening (from about 21:00 Shanghai: confirmed drawings no longer superseded), a test that depended on the hour.
-  const anchor = new Date(`${shanghaiDate(new Date())}T10:00:00+08:00`).getTime();
-  const startedAt = Date.now();
-  h = await startHarness({ dbPrefix: 'draw', now: () => new Date(anchor + (Date.now() - startedAt)) });
+  h = await startHarness({ dbPrefix: 'draw' });
   reg = await seedRegistries(h.service.db.connection, { enterprises: 120 });
 });
 
