@@ -6,7 +6,7 @@ import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
 import { isValidUscc } from '../uscc';
-import { cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
+import { arrayItemsFeeder, cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -164,10 +164,10 @@ export function* populationHashSteps(rows: readonly PopulationRow[], blindHex: s
     const k = Object.keys(r);
     return k.length === keys.length && k.every((x, j) => x === keys[j]);
   });
+  const items = arrayItemsFeeder(h);
   for (let i = 0; i < rows.length; i += SLICE) {
     yield;
-    const text = fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys);
-    h.update(i === 0 ? text.slice(0, -1) : `,${text.slice(1, -1)}`, 'utf8');
+    items(fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys), i === 0);
   }
   h.update(rows.length === 0 ? '[]' : ']');
   return h.digest('hex');
