@@ -474,16 +474,23 @@ export function* computeSteps(
   const blockingNos = new Set(shortages.filter((s) => s.blocking).map((s) => s.no));
   // One object per person and role, shared by the teams they serve in (same JSON, far fewer objects).
   type Member = BundleDetails['teams'][number]['members'][number];
-  const memberCache = new Map<string, Member>();
+  const memberCache: Record<'组长' | '执法人员' | '专家', (Member | undefined)[]> = { 组长: [], 执法人员: [], 专家: [] };
   const member = (i: number, role: '组长' | '执法人员' | '专家'): Member => {
-    const key = `${role}|${i}`;
-    let m = memberCache.get(key);
+    const cache = memberCache[role];
+    let m = cache[i];
     if (m === undefined) {
       const s = staff[i]!;
       m = { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
-      memberCache.set(key, m);
+      cache[i] = m;
     }
     return m;
+  };
+  const teamMembers = (m: { leader: number | null; officers: number[]; expert: number | null }): Member[] => {
+    const out: Member[] = [];
+    if (m.leader !== null) out.push(member(m.leader, '组长'));
+    for (const o of m.officers) out.push(member(o, '执法人员'));
+    if (m.expert !== null) out.push(member(m.expert, '专家'));
+    return out;
   };
   const details: Computed['details'] = { selection: [], teams: [], shortages: [] };
   for (let i = 0; i < selected.length; i++) {
@@ -509,11 +516,7 @@ export function* computeSteps(
       uscc: s.row.uscc,
       name: s.row.name,
       county: s.row.county,
-      members: [
-        ...(m.leader === null ? [] : [member(m.leader, '组长')]),
-        ...m.officers.map((o) => member(o, '执法人员')),
-        ...(m.expert === null ? [] : [member(m.expert, '专家')]),
-      ],
+      members: teamMembers(m),
       expertLevel: teams[s.no - 1]!.expertLevel,
       complete: !blockingNos.has(s.no),
     });

@@ -166,7 +166,8 @@ export class HmacSha256 {
     W[8] = 0x80000000 | 0;
     for (let i = 9; i < 15; i++) W[i] = 0;
     W[15] = 96 * 8;
-    out.set(this.outer, at);
+    const o = this.outer;
+    for (let i = 0; i < 8; i++) out[at + i] = o[i]!;
     compress(out, at);
   }
 
