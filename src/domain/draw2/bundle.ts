@@ -59,6 +59,8 @@ export interface BundleInput {
   blind: string | null;
   /** the public listing as the reveal logged it (publicListing below) */
   listing: PublicListing;
+  /** publicHash(listing) where the caller already computed it for the reveal (the same value; computed when absent) */
+  listingHash?: string;
 }
 
 export function resultHash(result: unknown): string {
@@ -66,7 +68,7 @@ export function resultHash(result: unknown): string {
 }
 
 export function bundleHashes(
-  input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed' | 'blind' | 'listing'>,
+  input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed' | 'blind' | 'listing' | 'listingHash'>,
 ): BundleHashes {
   const c = input.commitment;
   return {
@@ -78,7 +80,7 @@ export function bundleHashes(
     commitment: commitmentHash(c),
     botValue: botValueHash(input.botValue),
     result: input.computed.resultHash,
-    ...(input.blind === null ? {} : { public: publicHash(input.listing) }),
+    ...(input.blind === null ? {} : { public: input.listingHash ?? publicHash(input.listing) }),
   };
 }
 
