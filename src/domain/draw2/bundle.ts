@@ -59,6 +59,8 @@ export interface BundleInput {
   blind: string | null;
   /** the public listing as the reveal logged it (publicListing below) */
   listing: PublicListing;
+  /** publicHash(listing) where the caller already computed it for the reveal (the same value; computed when absent) */
+  listingHash?: string;
 }
 
 export function resultHash(result: unknown): string {
@@ -66,7 +68,7 @@ export function resultHash(result: unknown): string {
 }
 
 export function bundleHashes(
-  input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed' | 'blind' | 'listing'>,
+  input: Pick<BundleInput, 'parameters' | 'catalogue' | 'exclusions' | 'staff' | 'commitment' | 'botValue' | 'computed' | 'blind' | 'listing' | 'listingHash'>,
 ): BundleHashes {
   const c = input.commitment;
   return {
@@ -78,7 +80,7 @@ export function bundleHashes(
     commitment: commitmentHash(c),
     botValue: botValueHash(input.botValue),
     result: input.computed.resultHash,
-    ...(input.blind === null ? {} : { public: publicHash(input.listing) }),
+    ...(input.blind === null ? {} : { public: input.listingHash ?? publicHash(input.listing) }),
   };
 }
 
@@ -97,9 +99,9 @@ export function publicListing(
   staff: readonly StaffRow[],
   names: 'names' | 'pseudonyms',
 ): PublicListing {
-  const rows = new Map(population.map((r) => [r.uscc, r]));
+  const find = rowFinder(population);
   const firms = result.selection.map((s) => {
-    const r = rows.get(s.uscc);
+    const r = find(s.uscc);
     if (r === undefined) throw new Error(`selected firm ${s.uscc} is not in the population`);
     return { county: r.county, licenceNo: r.licenceNo, name: r.name, no: s.no, uscc: s.uscc };
   });
@@ -113,6 +115,32 @@ export function publicListing(
     members[ref] = { display: names === 'names' ? s.name : pseudonym(ref), level: s.county === CITY ? '市局' : '县区', unit: s.unit };
   }
   return { firms, members, names };
+}
+
+/**
+ * The population row of a code. A population in strictly increasing code order (as splitRegistry makes it) is
+ * searched by halves; any other (a bundle under verification) goes through a map of its codes, the last row of a
+ * code winning, as before.
+ */
+function rowFinder(population: readonly PopulationRow[]): (uscc: string) => PopulationRow | undefined {
+  let increasing = true;
+  for (let i = 1; i < population.length && increasing; i++) increasing = population[i - 1]!.uscc < population[i]!.uscc;
+  if (increasing && population.every((r) => typeof r.uscc === 'string')) {
+    return (uscc) => {
+      let lo = 0;
+      let hi = population.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const code = population[mid]!.uscc;
+        if (code === uscc) return population[mid];
+        if (code < uscc) lo = mid + 1;
+        else hi = mid - 1;
+      }
+      return undefined;
+    };
+  }
+  const rows = new Map(population.map((r) => [r.uscc, r]));
+  return (uscc) => rows.get(uscc);
 }
 
 /** §9.2: publicHash = H(JCS({"firms", "members", "names"})). */

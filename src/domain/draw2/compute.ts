@@ -19,7 +19,8 @@ import {
   type SlotRole,
   type StaffRow,
 } from './model';
-import { keyedScore } from './seed';
+import { compareWords, wordsHex, type HmacSha256 } from './hmac';
+import { keyedMac } from './seed';
 import { SLICE, type Steps } from './steps';
 
 export interface SelectedFirm {
@@ -41,32 +42,56 @@ export interface Computed {
 // ---- selection (§5) ----------------------------------------------------------------------------------------------
 
 export function* selectSteps(population: readonly PopulationRow[], counts: Counts, seed: string, blind: string | null): Steps<SelectedFirm[]> {
-  const score = keyedScore(seed, 'select', blind);
-  // `lead` is the first 13 hex digits of the score as a number: the same order as the text where they differ, and
-  // much cheaper to compare.
-  type Scored = { row: PopulationRow; score: string; lead: number };
-  const groups: Scored[][] = STRATA.map(() => []);
-  for (let i = 0; i < population.length; i++) {
+  const mac = keyedMac(seed, 'select', blind);
+  const n = population.length;
+  // Each row's score as 8 words (hmac.ts; hex only for the rows chosen), and `lead`, its first 13 hex digits as a
+  // number: the same order as the text where they differ, and much cheaper to compare.
+  const words = new Int32Array(n * 8);
+  const lead = new Float64Array(n);
+  const groups: number[][] = STRATA.map(() => []);
+  for (let i = 0; i < n; i++) {
     if (i % SLICE === 0) yield;
     const row = population[i] as PopulationRow;
-    const sc = score(row.uscc);
-    groups[stratumIndex(row)]?.push({ row, score: sc, lead: parseInt(sc.slice(0, 13), 16) });
+    mac.macInto(row.uscc, words, i * 8);
+    lead[i] = leadOf(words, i * 8);
+    groups[stratumIndex(row)]?.push(i);
   }
-  const chosen: SelectedFirm[] = [];
+  // Code order of the rows: their index where the population is in strictly increasing code order (as splitRegistry
+  // makes it; a bundle under verification may not be).
+  let increasing = true;
+  for (let i = 1; i < n && increasing; i++) increasing = (population[i - 1] as PopulationRow).uscc < (population[i] as PopulationRow).uscc;
+  const byCode = increasing ? (a: number, b: number) => a - b : (a: number, b: number) => cmpText(population[a]!.uscc, population[b]!.uscc);
+  const chosen: number[] = [];
+  const rank = new Int32Array(n);
+  const stratum = new Int8Array(n);
   for (let s = 0; s < STRATA.length; s++) {
     yield;
-    const group = groups[s] as Scored[];
-    group.sort((a, b) => a.lead - b.lead || cmpText(a.score, b.score) || cmpText(a.row.uscc, b.row.uscc));
+    const group = groups[s] as number[];
+    group.sort((a, b) => lead[a]! - lead[b]! || compareWords(words, a * 8, words, b * 8) || byCode(a, b));
     const take = (counts.strata[s] as { count: number }).count;
     for (let r = 0; r < take && r < group.length; r++) {
-      const g = group[r] as Scored;
-      chosen.push({ row: g.row, no: 0, stratum: stratumName(STRATA[s]!), rank: r + 1, score: g.score });
+      const i = group[r] as number;
+      chosen.push(i);
+      rank[i] = r + 1;
+      stratum[i] = s;
     }
   }
   yield;
-  chosen.sort((a, b) => cmpText(a.row.county, b.row.county) || cmpText(a.row.uscc, b.row.uscc));
-  chosen.forEach((c, i) => (c.no = i + 1));
-  return chosen;
+  // By county, then code: counties ranked once (code-unit order).
+  if (chosen.every((i) => typeof population[i]!.county === 'string')) {
+    const counties = [...new Set(chosen.map((i) => population[i]!.county))].sort(cmpText);
+    const countyRank = new Map(counties.map((c, r) => [c, r]));
+    const cr = new Int32Array(n);
+    for (const i of chosen) cr[i] = countyRank.get(population[i]!.county)!;
+    chosen.sort((a, b) => cr[a]! - cr[b]! || byCode(a, b));
+  } else chosen.sort((a, b) => cmpText(population[a]!.county, population[b]!.county) || byCode(a, b));
+  const names = STRATA.map(stratumName);
+  const out = new Array<SelectedFirm>(chosen.length);
+  for (let k = 0; k < chosen.length; k++) {
+    const i = chosen[k] as number;
+    out[k] = { row: population[i] as PopulationRow, no: k + 1, stratum: names[stratum[i]!]!, rank: rank[i]!, score: wordsHex(words, i * 8) };
+  }
+  return out;
 }
 
 // ---- teams (§6) ---------------------------------------------------------------------------------------------------
@@ -76,6 +101,15 @@ interface Entry {
   tier: number;
   load: number;
   prio: string;
+  /** tier × 2^32 + load: (tier, load) in one number */
+  tl: number;
+  /** the first 13 hex digits of prio as a number (hmac.ts): prio's order where they differ */
+  lead: number;
+}
+
+/** The first 13 hex digits of the 8 words at `at` as a number. */
+function leadOf(words: Int32Array, at: number): number {
+  return (words[at]! >>> 0) * 0x100000 + (words[at + 1]! >>> 12);
 }
 
 class Heap {
@@ -125,6 +159,8 @@ function ceilDiv(a: number, b: number): number {
 interface Firm {
   sel: SelectedFirm;
   res: Resolution;
+  /** the firm's county as a number (countyId in computeSteps) */
+  county: number;
 }
 
 export function* computeSteps(
@@ -154,7 +190,7 @@ export function* computeSteps(
       res = resolveProducts(sel.row.product, index);
       byProduct.set(sel.row.product, res);
     }
-    return { sel, res };
+    return { sel, res, county: -1 };
   });
   const leaders = staff.flatMap((s, i) => (s.roles.includes('组长') && s.county === CITY ? [i] : []));
   const officers = staff.flatMap((s, i) => (s.roles.includes('执法人员') ? [i] : []));
@@ -184,24 +220,52 @@ export function* computeSteps(
   const loadLeader = new Array<number>(staff.length).fill(0);
   const loadOfficer = new Array<number>(staff.length).fill(0);
   const loadExpert = new Array<number>(staff.length).fill(0);
-  const macLeader = keyedScore(seed, 'leader', blind);
-  const macOfficer = keyedScore(seed, 'officer', blind);
-  const macExpert = keyedScore(seed, 'expert', blind);
+  const macLeader = keyedMac(seed, 'leader', blind);
+  const macOfficer = keyedMac(seed, 'officer', blind);
+  const macExpert = keyedMac(seed, 'expert', blind);
+  const mw = new Int32Array(8);
+  /** An entry of a heap: priority = HMAC(K(role), load + "|" + openId) (§6.2). */
+  const entry = (mac: HmacSha256, i: number, load: number): Entry => {
+    mac.macInto(`${load}|${staff[i]!.openId}`, mw, 0);
+    return { idx: i, tier: tiers[i]!, load, prio: wordsHex(mw, 0), tl: tiers[i]! * 0x100000000 + load, lead: leadOf(mw, 0) };
+  };
+  // Order: tier, load, priority, openId (numbers first; the texts only where the numbers tie).
   const less = (x: Entry, y: Entry): boolean =>
-    x.tier !== y.tier ? x.tier < y.tier : x.load !== y.load ? x.load < y.load : x.prio !== y.prio ? x.prio < y.prio : staff[x.idx]!.openId < staff[y.idx]!.openId;
+    x.tl !== y.tl
+      ? x.tl < y.tl
+      : x.lead !== y.lead
+        ? x.lead < y.lead
+        : x.prio !== y.prio
+          ? x.prio < y.prio
+          : staff[x.idx]!.openId < staff[y.idx]!.openId;
   const leaderHeap = new Heap(less);
   const countyHeap = new Heap(less);
   const officerHeap = new Heap(less);
-  for (const i of leaders) leaderHeap.push({ idx: i, tier: tiers[i]!, load: 0, prio: macLeader(`0|${staff[i]!.openId}`) });
+  for (const i of leaders) leaderHeap.push(entry(macLeader, i, 0));
   for (const i of officers) {
-    const e = { idx: i, tier: tiers[i]!, load: 0, prio: macOfficer(`0|${staff[i]!.openId}`) };
+    const e = entry(macOfficer, i, 0);
     if (k > c) officerHeap.push(e);
     if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
   }
 
   const ownCounty = (i: number, county: string): boolean => p.team.excludeOwnCounty && staff[i]!.county !== CITY && staff[i]!.county === county;
-  const eligible = (i: number, f: Firm, team: readonly number[]): boolean =>
-    !team.includes(i) && !avoid[i]!.has(f.sel.row.uscc) && !ownCounty(i, f.sel.row.county);
+  // The same test as ownCounty with numbers: each county a number; a person's -1 when never excluded for it.
+  const countyIds = new Map<string, number>();
+  const countyId = (county: string): number => {
+    let id = countyIds.get(county);
+    if (id === undefined) countyIds.set(county, (id = countyIds.size));
+    return id;
+  };
+  const staffCounty = staff.map((s) => (p.team.excludeOwnCounty && s.county !== CITY ? countyId(s.county) : -1));
+  const avoidOf = avoid.map((a) => (a.size === 0 ? null : a));
+  for (const f of firms) f.county = countyId(f.sel.row.county);
+  const eligible = (i: number, f: Firm, team: readonly number[]): boolean => {
+    if (team.includes(i)) return false;
+    const a = avoidOf[i]!;
+    if (a !== null && a.has(f.sel.row.uscc)) return false;
+    const sc = staffCounty[i]!;
+    return sc < 0 || sc !== f.county;
+  };
 
   const pick = (heap: Heap, loads: number[], cap: number, f: Firm, team: readonly number[]): number | null => {
     const aside: Entry[] = [];
@@ -221,12 +285,12 @@ export function* computeSteps(
   const took = (i: number, role: 'leader' | 'officer'): void => {
     if (role === 'leader') {
       const load = ++loadLeader[i]!;
-      if (load < capLeader) leaderHeap.push({ idx: i, tier: tiers[i]!, load, prio: macLeader(`${load}|${staff[i]!.openId}`) });
+      if (load < capLeader) leaderHeap.push(entry(macLeader, i, load));
       return;
     }
     const load = ++loadOfficer[i]!;
     if (load < capOfficer) {
-      const e = { idx: i, tier: tiers[i]!, load, prio: macOfficer(`${load}|${staff[i]!.openId}`) };
+      const e = entry(macOfficer, i, load);
       // (the heap of all officers serves only the slots beyond the county ones)
       if (k > c) officerHeap.push(e);
       if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
@@ -250,14 +314,13 @@ export function* computeSteps(
     }
     return found;
   };
-  const prioExpert = new Map<number, { load: number; prio: string }>();
-  const expertPrio = (i: number): string => {
+  // Each expert's priority at their current load, computed when first needed.
+  const prioExpert = new Array<Entry | undefined>(staff.length);
+  const expertPrio = (i: number): Entry => {
     const load = loadExpert[i]!;
-    const cached = prioExpert.get(i);
-    if (cached !== undefined && cached.load === load) return cached.prio;
-    const prio = macExpert(`${load}|${staff[i]!.openId}`);
-    prioExpert.set(i, { load, prio });
-    return prio;
+    let e = prioExpert[i];
+    if (e === undefined || e.load !== load) prioExpert[i] = e = entry(macExpert, i, load);
+    return e;
   };
   const pickExpert = (list: readonly number[], f: Firm, team: readonly number[]): number | null => {
     let best: number | null = null;
@@ -268,7 +331,9 @@ export function* computeSteps(
         const b = loadExpert[best]!;
         if (a > b) continue;
         if (a === b) {
-          const o = cmpText(expertPrio(i), expertPrio(best)) || cmpText(staff[i]!.openId, staff[best]!.openId);
+          const x = expertPrio(i);
+          const y = expertPrio(best);
+          const o = x.lead !== y.lead ? x.lead - y.lead : cmpText(x.prio, y.prio) || cmpText(staff[i]!.openId, staff[best]!.openId);
           if (o > 0) continue;
         }
       }
@@ -278,10 +343,10 @@ export function* computeSteps(
   };
 
   // Team order (§6.1).
-  const orderMac = keyedScore(seed, 'team-order', blind);
+  const orderMac = keyedMac(seed, 'team-order', blind);
   const order = firms.map((f, i) => {
-    const key = orderMac(f.sel.row.uscc);
-    return { i, key, lead: parseInt(key.slice(0, 13), 16), uscc: f.sel.row.uscc };
+    orderMac.macInto(f.sel.row.uscc, mw, 0);
+    return { i, key: wordsHex(mw, 0), lead: leadOf(mw, 0), uscc: f.sel.row.uscc };
   });
   yield;
   order.sort((a, b) => a.lead - b.lead || cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc));
@@ -409,16 +474,23 @@ export function* computeSteps(
   const blockingNos = new Set(shortages.filter((s) => s.blocking).map((s) => s.no));
   // One object per person and role, shared by the teams they serve in (same JSON, far fewer objects).
   type Member = BundleDetails['teams'][number]['members'][number];
-  const memberCache = new Map<string, Member>();
+  const memberCache: Record<'组长' | '执法人员' | '专家', (Member | undefined)[]> = { 组长: [], 执法人员: [], 专家: [] };
   const member = (i: number, role: '组长' | '执法人员' | '专家'): Member => {
-    const key = `${role}|${i}`;
-    let m = memberCache.get(key);
+    const cache = memberCache[role];
+    let m = cache[i];
     if (m === undefined) {
       const s = staff[i]!;
       m = { role, ref: refs[i]!, openId: s.openId, name: s.name, unit: s.unit, county: s.county };
-      memberCache.set(key, m);
+      cache[i] = m;
     }
     return m;
+  };
+  const teamMembers = (m: { leader: number | null; officers: number[]; expert: number | null }): Member[] => {
+    const out: Member[] = [];
+    if (m.leader !== null) out.push(member(m.leader, '组长'));
+    for (const o of m.officers) out.push(member(o, '执法人员'));
+    if (m.expert !== null) out.push(member(m.expert, '专家'));
+    return out;
   };
   const details: Computed['details'] = { selection: [], teams: [], shortages: [] };
   for (let i = 0; i < selected.length; i++) {
@@ -444,11 +516,7 @@ export function* computeSteps(
       uscc: s.row.uscc,
       name: s.row.name,
       county: s.row.county,
-      members: [
-        ...(m.leader === null ? [] : [member(m.leader, '组长')]),
-        ...m.officers.map((o) => member(o, '执法人员')),
-        ...(m.expert === null ? [] : [member(m.expert, '专家')]),
-      ],
+      members: teamMembers(m),
       expertLevel: teams[s.no - 1]!.expertLevel,
       complete: !blockingNos.has(s.no),
     });

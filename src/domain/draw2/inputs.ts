@@ -6,7 +6,7 @@ import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
 import { isValidUscc } from '../uscc';
-import { cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
+import { arrayItemsFeeder, cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -71,7 +71,11 @@ export function sortExclusions(rows: ExclusionRow[]): ExclusionRow[] {
 export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart: string): Steps<RegistrySplit> {
   if (!isIsoDate(campaignStart)) throw new DrawError(`专项开始日期格式错误：${campaignStart}`);
   const exclusions: ExclusionRow[] = [];
-  const candidates: { e: Enterprise; at: number }[] = [];
+  /** the eligible rows, by index */
+  const eligible: number[] = [];
+  /** whether their codes strictly increase (registries come in code order): then each code has one row */
+  let increasing = true;
+  let prev: string | null = null;
   const dates = new Map<string, boolean>();
   for (let i = 0; i < enterprises.length; i++) {
     if (i % SLICE === 0) yield;
@@ -89,16 +93,30 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
       reason = !valid ? 'invalid-date' : e.validTo < campaignStart ? 'expired' : null;
     }
     if (reason !== null) exclusions.push(exclusionRow(e, reason));
-    else candidates.push({ e, at: i });
+    else {
+      if (prev !== null && !(prev < e.uscc)) increasing = false;
+      prev = e.uscc;
+      eligible.push(i);
+    }
   }
   yield;
-  // One row per code: sort by code (registries come in code order, so this is a pass), then keep the best of each run:
-  // the latest 有效期止, then the smallest 许可证编号, then the earlier row.
+  const population: PopulationRow[] = [];
+  if (increasing) {
+    for (const i of eligible) {
+      if (population.length % SLICE === 0) yield;
+      const row = populationRow(enterprises[i] as Enterprise);
+      checkPopulationRow(row, population.length);
+      population.push(row);
+    }
+    return { population, exclusions: sortExclusions(exclusions) };
+  }
+  // One row per code: sort by code, then keep the best of each run: the latest 有效期止, then the smallest 许可证编号,
+  // then the earlier row.
+  const candidates = eligible.map((at) => ({ e: enterprises[at] as Enterprise, at }));
   let sorted = true;
   for (let i = 1; i < candidates.length && sorted; i++) sorted = candidates[i - 1]!.e.uscc <= candidates[i]!.e.uscc;
   if (!sorted) candidates.sort((a, b) => cmpText(a.e.uscc, b.e.uscc) || a.at - b.at);
   yield;
-  const population: PopulationRow[] = [];
   for (let i = 0; i < candidates.length; ) {
     if (population.length % SLICE === 0) yield;
     let j = i + 1;
@@ -164,10 +182,10 @@ export function* populationHashSteps(rows: readonly PopulationRow[], blindHex: s
     const k = Object.keys(r);
     return k.length === keys.length && k.every((x, j) => x === keys[j]);
   });
+  const items = arrayItemsFeeder(h);
   for (let i = 0; i < rows.length; i += SLICE) {
     yield;
-    const text = fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys);
-    h.update(i === 0 ? text.slice(0, -1) : `,${text.slice(1, -1)}`, 'utf8');
+    items(fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys), i === 0);
   }
   h.update(rows.length === 0 ? '[]' : ']');
   return h.digest('hex');

@@ -2,7 +2,8 @@
  * §3: commitment, reveal, seed and the derived keys.
  */
 import { randomBytes } from 'node:crypto';
-import { hmacSha256Hex, hmacWithHexKey } from '../canonical';
+import { hmacSha256Hex } from '../canonical';
+import { HmacSha256 } from './hmac';
 import { isHex64, jcs, sha256Bytes, sha256Text, trimSpace } from './jcs';
 import { ALGORITHM, DrawError, type Commitment, type PublicSource } from './model';
 
@@ -50,7 +51,13 @@ export function derivedKey(seedHex: string, label: KeyLabel, blindHex: string | 
 
 /** HMAC-SHA256 keyed with K(label): a function of a UTF-8 message, hex out. */
 export function keyedScore(seedHex: string, label: KeyLabel, blindHex: string | null): (message: string) => string {
-  return hmacWithHexKey(derivedKey(seedHex, label, blindHex));
+  const mac = keyedMac(seedHex, label, blindHex);
+  return (message) => mac.hex(message);
+}
+
+/** HMAC-SHA256 keyed with K(label), for results read as words (hmac.ts). */
+export function keyedMac(seedHex: string, label: KeyLabel, blindHex: string | null): HmacSha256 {
+  return new HmacSha256(Buffer.from(derivedKey(seedHex, label, blindHex), 'hex'));
 }
 
 // ---- the public source ------------------------------------------------------------------------------------------

@@ -173,6 +173,7 @@ export function* simulateSteps(given: SimulateInput): Steps<SimulatedDraw> {
     people: { [personRef(input.liaison.openId)]: { openId: input.liaison.openId, name: input.liaison.name } },
     blind: input.blind,
     listing,
+    ...(typeof reveal.data.publicHash === 'string' ? { listingHash: reveal.data.publicHash } : {}),
   });
   return { prepared, commitment, computed, log, internal: bundles.internal, public: bundles.public };
 }
