@@ -233,6 +233,14 @@ describe('/抽取', () => {
     const second = (await draws.findOne({ attempt: 2 }).lean())!;
     const first = (await draws.findOne({ attempt: 1 }).lean())!;
     const firstTask = (await tasks().findOne({ drawId: first._id }).lean())!;
+    // The minutely dispatch job may have picked up the redraw while its confirmation was still dispatching it (it
+    // resumes any confirmed draw not yet marked dispatched) and may still be finishing: a run that ends after the
+    // writes below would mark the redraw dispatched again and hide the state this test sets up. Wait until the job
+    // is free (runNow refuses while a run holds its lease); a run that starts later reads the state whole.
+    for (const deadline = Date.now() + 120_000; !(await h.service.scheduler.runNow('dispatch')); ) {
+      if (Date.now() > deadline) throw new Error('the dispatch job stayed busy');
+      await new Promise((r) => setTimeout(r, 100));
+    }
     // As if the process died right after the confirmation was written. The undispatched mark goes last: the minutely
     // dispatch job acts on it, and running between these writes it would find the old draw's state half put back.
     await draws.updateOne({ _id: first._id }, { $set: { status: 'confirmed' } });
