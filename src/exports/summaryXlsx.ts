@@ -100,7 +100,7 @@ function totalCells(total: SummaryRow, r: number, first: number, last: number, l
   });
 }
 
-function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const n = SUMMARY_COLUMNS.length;
   const ws = wb.addWorksheet(SUMMARY_SHEET, {
     properties: { defaultRowHeight: 20 },
@@ -201,6 +201,12 @@ function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void 
     }
     row.height = 20;
   });
+  // the rows so far written out a few at a time (each styled cell costs exceljs a style lookup)
+  const tick = yielder(8);
+  for (let r = 1; r < LAYOUT.firstData + body.length; r++) {
+    ws.getRow(r).commit();
+    await tick();
+  }
 
   let r = LAYOUT.firstData + body.length;
   for (const note of SUMMARY_NOTES) {
@@ -503,10 +509,16 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   wb.subject = textCell(s.campaign.name);
   wb.created = created;
   wb.modified = created;
-  summarySheet(wb, s);
+  // each sheet in a turn of its own (the event loop runs between them)
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  await summarySheet(wb, s);
+  await turn();
   itemSheet(wb, s);
+  await turn();
   if ((s.extras ?? []).length > 0) extraSheet(wb, s);
+  await turn();
   const detailPart = detailSheet(wb, s);
+  await turn();
   await wb.commit();
   return withDetailRows(Buffer.concat(chunks), s, detailPart, created);
 }
