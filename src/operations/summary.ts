@@ -426,13 +426,12 @@ export async function summaryDetails(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
-  const project: Record<string, unknown> = { _id: 0, county: 1 };
-  for (const k of Object.keys(PUSHED)) project[k] = PUSHED[k as keyof PushedRow];
+  // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
+  // counts are summaryCounts' business
   const cursor = taskModel(conn)
     .aggregate<PushedRow & { county?: string | null }>([
       { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-      ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
-      { $project: project },
+      ...flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false }),
       { $sort: { no: 1 } },
     ])
     .option(LONG_OPERATION)
