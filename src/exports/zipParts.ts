@@ -8,6 +8,7 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 
+// zlib.crc32: Node 20.15 and later (package.json engines)
 const deflateRaw = promisify(zlib.deflateRaw);
 const inflateRaw = promisify(zlib.inflateRaw);
 
