@@ -270,6 +270,8 @@ export function flagStages(
   extra: Record<string, unknown> = {},
   /** fields added in the second $addFields (after _checked … are known), for `extra` to use */
   extraAddFields: Record<string, unknown> = {},
+  /** false: the task's fields and `extra` only, without the 0/1 flags (rows that are not counted) */
+  opts: { flags?: boolean } = {},
 ): PipelineStage[] {
   const completed = { $in: ['$state', ['待公示', '待整改', '已公示']] };
   const closed = { $eq: ['$closure.status', 'confirmed'] };
@@ -288,6 +290,7 @@ export function flagStages(
     ],
   };
   const label = (code: string) => resultByCode(code)!.label;
+  const flagFields = opts.flags === false ? {} : flagProjection(today, pastDue);
   return [
     {
       $addFields: {
@@ -343,33 +346,40 @@ export function flagStages(
         dueDate: '$publication.dueDate',
         deadline: '$inspection.rectification.deadline',
         result: '$_result',
-        checked: cond('$_completed'),
-        noProblem: cond({ $and: ['$_checked', { $not: ['$_problem'] }] }),
-        problem: cond('$_problem'),
-        rectified: cond({ $and: ['$_problem', '$_confirmed'] }),
-        rectifying: cond({ $and: ['$_problem', { $not: ['$_confirmed'] }, { $not: ['$_disposed'] }] }),
-        rectOverdue: cond({
-          $and: [
-            '$_problem',
-            { $not: ['$_confirmed'] },
-            { $not: ['$_disposed'] },
-            { $lt: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, today] },
-          ],
-        }),
-        published: cond('$_published'),
-        unpublished: cond({ $and: ['$_completed', { $not: ['$_published'] }] }),
-        pubOverdue: cond({ $and: ['$_completed', { $not: ['$_published'] }, pastDue] }),
-        notStarted: cond({ $in: ['$state', ['待接收', '待检查']] }),
-        closed: cond('$_closed'),
-        ordered: cond({ $and: ['$_problem', { $not: ['$_disposed'] }] }),
-        caseOpened: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '立案'] }] }),
-        transferred: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '移交'] }] }),
-        credit: cond({ $in: ['$_result', RESULT_DICTIONARY.filter((r) => r.credit).map((r) => r.label)] }),
-        ...Object.fromEntries(RESULT_DICTIONARY.map((r) => [resultKey(r.code), cond({ $eq: ['$_result', r.label] })])),
+        ...(opts.flags === false ? {} : flagFields),
         ...extra,
       },
     },
   ];
+}
+
+/** The 0/1 flags flagStages' $project computes from its $addFields (see the module comment for their meaning). */
+function flagProjection(today: string, pastDue: unknown): Record<string, unknown> {
+  return {
+    checked: cond('$_completed'),
+    noProblem: cond({ $and: ['$_checked', { $not: ['$_problem'] }] }),
+    problem: cond('$_problem'),
+    rectified: cond({ $and: ['$_problem', '$_confirmed'] }),
+    rectifying: cond({ $and: ['$_problem', { $not: ['$_confirmed'] }, { $not: ['$_disposed'] }] }),
+    rectOverdue: cond({
+      $and: [
+        '$_problem',
+        { $not: ['$_confirmed'] },
+        { $not: ['$_disposed'] },
+        { $lt: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, today] },
+      ],
+    }),
+    published: cond('$_published'),
+    unpublished: cond({ $and: ['$_completed', { $not: ['$_published'] }] }),
+    pubOverdue: cond({ $and: ['$_completed', { $not: ['$_published'] }, pastDue] }),
+    notStarted: cond({ $in: ['$state', ['待接收', '待检查']] }),
+    closed: cond('$_closed'),
+    ordered: cond({ $and: ['$_problem', { $not: ['$_disposed'] }] }),
+    caseOpened: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '立案'] }] }),
+    transferred: cond({ $and: ['$_problem', { $eq: ['$disposal.kind', '移交'] }] }),
+    credit: cond({ $in: ['$_result', RESULT_DICTIONARY.filter((r) => r.credit).map((r) => r.label)] }),
+    ...Object.fromEntries(RESULT_DICTIONARY.map((r) => [resultKey(r.code), cond({ $eq: ['$_result', r.label] })])),
+  };
 }
 
 /** $group of flagged tasks by county; `extra` adds accumulators (e.g. a $push of the rows). */

@@ -51,6 +51,7 @@ import {
   UNNAMED_COUNTY,
 } from './progress';
 import { LONG_OPERATION } from '../store/timeouts';
+import { yielder } from './yielder';
 
 export const CITY_UNIT = '运城市市场监督管理局';
 
@@ -229,8 +230,8 @@ export interface PushedRow {
   product: string;
   category: string;
   riskClass: string;
-  teamNames?: string[] | null;
-  teamRoles?: string[] | null;
+  /** the names of the team's 组长 (one) */
+  teamLeader?: (string | null)[] | null;
   completionDate?: string | null;
   result?: string | null;
   deadline?: string | null;
@@ -247,8 +248,6 @@ export interface PushedRow {
   /** the snapshot of the extra checklists and the answers to their steps (empty for a visit without them) */
   extras?: ExtraChecklistSnapshot[] | null;
   xAnswers?: Answer[] | null;
-  /** the step numbers answered 不符合 */
-  ng?: number[] | null;
 }
 
 const CHECKED: ReadonlySet<string> = new Set(['待公示', '待整改', '已公示']);
@@ -274,8 +273,8 @@ export const DETAIL_FIELDS = {
   product: '$enterprise.product',
   category: '$enterprise.category',
   riskClass: '$enterprise.riskClass',
-  teamNames: '$team.name',
-  teamRoles: '$team.role',
+  // the 组长's name only (not the whole team)
+  teamLeader: { $map: { input: { $filter: { input: { $ifNull: ['$team', []] }, as: 't', cond: { $eq: ['$$t.role', '组长'] } } }, as: 't', in: '$$t.name' } },
   result: '$inspection.result',
   // the dictionary result (flagStages' `_result`: a closure's reason, 待后续处理/经责令已改正, …), not the record's
   resultLabel: '$_result',
@@ -289,8 +288,6 @@ export const DETAIL_FIELDS = {
   extras: '$inspection.extras',
   // only the extra checklists' answers (steps after the form's 9 items): nothing for a visit without them
   xAnswers: { $filter: { input: { $ifNull: ['$inspection.answers', []] }, as: 'a', cond: { $gt: ['$$a.item', FORM_ITEMS] } } },
-  // 不符合项统计: the items answered 不符合 (counted per form from the rows)
-  ng: '$_ng',
 };
 
 /** The detail row's fields from the flagged task (exported for the tests, which rebuild the per-task computation). */
@@ -303,8 +300,7 @@ export const PUSHED: Record<keyof PushedRow, string> = {
   product: '$product',
   category: '$category',
   riskClass: '$riskClass',
-  teamNames: '$teamNames',
-  teamRoles: '$teamRoles',
+  teamLeader: '$teamLeader',
   completionDate: '$completionDate',
   result: '$result',
   deadline: '$deadline',
@@ -319,13 +315,23 @@ export const PUSHED: Record<keyof PushedRow, string> = {
   recordDone: '$recordDone',
   extras: '$extras',
   xAnswers: '$xAnswers',
-  ng: '$ng',
 };
 
-export function detailOf(county: string, r: PushedRow): SummaryDetail {
+/** dueDateOf per completion date, remembered (a few hundred dates for 20,000 tasks): the calendar walk once each. */
+export function dueDates(): (dueDate: string | null | undefined, completionDate: string) => string {
+  const byCompletion = new Map<string, string>();
+  return (dueDate, completionDate) => {
+    if (dueDate) return dueDate;
+    let due = byCompletion.get(completionDate);
+    if (due === undefined) byCompletion.set(completionDate, (due = dueDateOf({ completionDate: completionDate || undefined }) ?? ''));
+    return due;
+  };
+}
+
+export function detailOf(county: string, r: PushedRow, dueOf = dueDates()): SummaryDetail {
   const checked = CHECKED.has(r.state);
   const completionDate = r.completionDate ?? '';
-  const leader = (r.teamRoles ?? []).indexOf('组长');
+  const result = resultByLabel(r.resultLabel);
   return {
     county,
     no: r.no,
@@ -335,23 +341,23 @@ export function detailOf(county: string, r: PushedRow): SummaryDetail {
     product: r.product,
     category: r.category,
     riskClass: r.riskClass,
-    teamLeader: leader >= 0 ? (r.teamNames?.[leader] ?? '') : '',
+    teamLeader: r.teamLeader?.[0] ?? '',
     state: r.state,
     completionDate: checked ? completionDate : '',
     result: checked ? (r.result ?? '') : '',
     rectificationDeadline: checked ? (r.deadline ?? '') : '',
     rectificationConfirmedOn: r.confirmedOn ?? '',
-    publicationDue: checked ? (dueDateOf({ dueDate: r.dueDate ?? undefined, completionDate: completionDate || undefined }) ?? '') : '',
+    publicationDue: checked ? dueOf(r.dueDate, completionDate) : '',
     publishedOn: r.publishedOn ?? '',
     resultLabel: r.resultLabel ?? '',
-    resultCode: resultByLabel(r.resultLabel)?.code ?? '',
+    resultCode: result?.code ?? '',
     disposal:
       r.disposalKind === '立案'
         ? `立案（${r.caseNo ?? ''}，${r.caseDate ?? ''}）`
         : r.disposalKind === '移交'
           ? `移交（${r.transferTo ?? ''}）`
           : '',
-    credit: resultByLabel(r.resultLabel)?.credit ?? '',
+    credit: result?.credit ?? '',
   };
 }
 
@@ -420,24 +426,27 @@ export async function summaryDetails(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
-  const project: Record<string, unknown> = { _id: 0, county: 1 };
-  for (const k of Object.keys(PUSHED)) project[k] = PUSHED[k as keyof PushedRow];
+  // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
+  // counts are summaryCounts' business
   const cursor = taskModel(conn)
     .aggregate<PushedRow & { county?: string | null }>([
       { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-      ...flagStages(input.today, publicationCutoff(input.today), DETAIL_FIELDS, NG_ITEMS),
-      { $project: project },
+      ...flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false }),
       { $sort: { no: 1 } },
     ])
     .option(LONG_OPERATION)
     .cursor({ batchSize: DETAIL_BATCH });
   const byCounty = new Map<string, SummaryDetail[]>();
   const withExtras = new Map<string, PushedRow[]>();
+  const dueOf = dueDates();
+  // the rows of a batch arrive without any I/O between them: the event loop gets a turn every few milliseconds
+  const tick = yielder(8);
   for await (const r of cursor) {
     const county = r.county ?? UNNAMED_COUNTY;
     let list = byCounty.get(county);
     if (!list) byCounty.set(county, (list = []));
-    list.push(detailOf(county, r));
+    list.push(detailOf(county, r, dueOf));
+    await tick();
     if (r.recordDone && r.extras && r.extras.length > 0) {
       let x = withExtras.get(county);
       if (!x) withExtras.set(county, (x = []));

@@ -158,6 +158,35 @@ describe('buildSummaryXlsx', () => {
   });
 });
 
+describe('the 检查明细 rows written by hand', () => {
+  it('read back as exactly the values given: XML-special text, white space, line breaks, empty cells, 1,500 rows', async () => {
+    const base = summary();
+    const odd = ['A&B <公司> "甲" \'乙\'', '  前后有空格  ', '第一行\n第二行', '', '夏县瑞丰电缆有限公司（示例）', '&amp; 不是实体'];
+    const details: SummaryDetail[] = Array.from({ length: 1500 }, (_, i) => ({
+      ...base.details[0]!,
+      no: i + 1,
+      name: odd[i % odd.length]!,
+      teamLeader: i % 2 === 0 ? '王建国' : odd[(i + 1) % odd.length]!,
+    }));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await buildSummaryXlsx({ ...base, details })) as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(ws.rowCount).toBe(2 + details.length);
+    for (const i of [0, 1, 2, 3, 4, 5, 777, 1499]) {
+      const row = ws.getRow(3 + i);
+      expect(row.getCell(1).value).toBe(i + 1);
+      expect(row.getCell(3).value).toBe(i + 1);
+      expect(row.getCell(2).value).toBe('夏县');
+      expect(row.getCell(4).value).toBe(details[i]!.name);
+      expect(row.getCell(10).value).toBe(details[i]!.teamLeader);
+      // the sheet's own header is still there, above the rows
+      expect(ws.getRow(2).getCell(4).value).toBe('企业名称');
+    }
+    // the other sheets are exceljs's own, untouched
+    expect(wb.getWorksheet(SUMMARY_SHEET)!.getCell(`A${LAYOUT.mark}`).value).toBe('附件5');
+  });
+});
+
 it('the reply card is valid Card JSON 2.0', () => {
   const card = summaryCard(summary());
   expect(validateCard(card)).toMatchObject({ ok: true });

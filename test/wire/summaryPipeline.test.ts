@@ -128,10 +128,10 @@ afterAll(async () => {
 async function reference(county?: string): Promise<{ counties: CountyCounts[]; items: Map<string, ItemCounts>; details: SummaryDetail[]; rows: Map<string, PushedRow[]> }> {
   const pipeline = [
     { $match: liveTasksMatch(campaignId, drawId, county) },
-    ...flagStages(TODAY, publicationCutoff(TODAY), DETAIL_FIELDS, NG_ITEMS),
-    countyGroupStage({ rows: { $push: PUSHED } }),
+    ...flagStages(TODAY, publicationCutoff(TODAY), { ...DETAIL_FIELDS, ng: '$_ng' }, NG_ITEMS),
+    countyGroupStage({ rows: { $push: { ...PUSHED, ng: '$ng' } } }),
   ];
-  const groups = new Aggregator(pipeline as Record<string, unknown>[]).run(await fresh()) as (Parameters<typeof countsFromGroup>[0] & { rows: PushedRow[] })[];
+  const groups = new Aggregator(pipeline as Record<string, unknown>[]).run(await fresh()) as (Parameters<typeof countsFromGroup>[0] & { rows: (PushedRow & { ng?: number[] })[] })[];
   const counties = orderCounties(groups.map(countsFromGroup), county);
   const grouped = new Map(groups.map((g) => [countsFromGroup(g).county, g.rows]));
   // in the official county order, as the summary shows them

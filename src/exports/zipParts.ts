@@ -1,0 +1,121 @@
+/**
+ * The parts of a .zip package (an .xlsx is one), read and written again with some parts replaced: enough of the
+ * ZIP format (APPNOTE 6.3: local headers, central directory, end record; stored or deflated entries, no ZIP64, no
+ * encryption) for exports/summaryXlsx.ts to put a sheet it wrote itself into the workbook exceljs wrote. Parts
+ * left alone keep their compressed bytes; a replaced part is deflated on libuv's thread pool (zlib's async
+ * deflateRaw), so compressing megabytes of XML never holds the event loop.
+ */
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+// zlib.crc32: Node 20.15 and later (package.json engines)
+const deflateRaw = promisify(zlib.deflateRaw);
+const inflateRaw = promisify(zlib.inflateRaw);
+
+export interface ZipPart {
+  name: string;
+  /** 0 stored, 8 deflated */
+  method: number;
+  crc: number;
+  size: number;
+  /** the bytes as stored in the package (compressed with `method`) */
+  stored: Buffer;
+}
+
+const LOCAL = 0x04034b50;
+const CENTRAL = 0x02014b50;
+const END = 0x06054b50;
+
+/** The parts of a package, in their central directory's order. */
+export function readZip(zip: Buffer): ZipPart[] {
+  let end = -1;
+  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
+    if (zip.readUInt32LE(i) === END) {
+      end = i;
+      break;
+    }
+  }
+  if (end < 0) throw new Error('not a zip package (no end of central directory)');
+  const count = zip.readUInt16LE(end + 10);
+  let p = zip.readUInt32LE(end + 16);
+  const parts: ZipPart[] = [];
+  for (let n = 0; n < count; n++) {
+    if (zip.readUInt32LE(p) !== CENTRAL) throw new Error('zip package: bad central directory');
+    const flags = zip.readUInt16LE(p + 8);
+    if (flags & 1) throw new Error('zip package: encrypted part');
+    const method = zip.readUInt16LE(p + 10);
+    const crc = zip.readUInt32LE(p + 16);
+    const compressed = zip.readUInt32LE(p + 20);
+    const size = zip.readUInt32LE(p + 24);
+    const nameLen = zip.readUInt16LE(p + 28);
+    const extraLen = zip.readUInt16LE(p + 30);
+    const commentLen = zip.readUInt16LE(p + 32);
+    const offset = zip.readUInt32LE(p + 42);
+    const name = zip.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
+    if (zip.readUInt32LE(offset) !== LOCAL) throw new Error(`zip package: bad local header of ${name}`);
+    const data = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
+    parts.push({ name, method, crc, size, stored: zip.subarray(data, data + compressed) });
+    p += 46 + nameLen + extraLen + commentLen;
+  }
+  return parts;
+}
+
+/** A part's content. */
+export async function partContent(part: ZipPart): Promise<Buffer> {
+  if (part.method === 0) return part.stored;
+  if (part.method === 8) return inflateRaw(part.stored);
+  throw new Error(`zip package: compression method ${part.method} of ${part.name}`);
+}
+
+/** A part with new content, deflated off the event loop. */
+export async function deflatedPart(name: string, content: Buffer): Promise<ZipPart> {
+  return { name, method: 8, crc: zlib.crc32(content), size: content.length, stored: await deflateRaw(content) };
+}
+
+/** The package of `parts`, in that order, every part dated `date` (local time, as ZIP stores it). */
+export function writeZip(parts: readonly ZipPart[], date: Date): Buffer {
+  const dosTime = (date.getHours() << 11) | (date.getMinutes() << 5) | (date.getSeconds() >> 1);
+  const dosDate = (Math.max(0, date.getFullYear() - 1980) << 9) | ((date.getMonth() + 1) << 5) | date.getDate();
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const part of parts) {
+    const name = Buffer.from(part.name, 'utf8');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
+    local.writeUInt16LE(0x800, 6); // names in UTF-8
+    local.writeUInt16LE(part.method, 8);
+    local.writeUInt16LE(dosTime, 10);
+    local.writeUInt16LE(dosDate, 12);
+    local.writeUInt32LE(part.crc >>> 0, 14);
+    local.writeUInt32LE(part.stored.length, 18);
+    local.writeUInt32LE(part.size, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(CENTRAL, 0);
+    dir.writeUInt16LE(20, 4); // made by: 2.0, MS-DOS attributes
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt16LE(0x800, 8);
+    dir.writeUInt16LE(part.method, 10);
+    dir.writeUInt16LE(dosTime, 12);
+    dir.writeUInt16LE(dosDate, 14);
+    dir.writeUInt32LE(part.crc >>> 0, 16);
+    dir.writeUInt32LE(part.stored.length, 20);
+    dir.writeUInt32LE(part.size, 24);
+    dir.writeUInt16LE(name.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    chunks.push(local, name, part.stored);
+    central.push(dir, name);
+    offset += local.length + name.length + part.stored.length;
+  }
+  const dirSize = central.reduce((n, b) => n + b.length, 0);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(END, 0);
+  end.writeUInt16LE(parts.length, 8);
+  end.writeUInt16LE(parts.length, 10);
+  end.writeUInt32LE(dirSize, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...chunks, ...central, end]);
+}
