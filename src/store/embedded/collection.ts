@@ -3,8 +3,9 @@
  * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
  */
 import { ObjectId } from 'bson';
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
+import { newQuery, projector } from './mingo';
 import {
   CommandError,
   MISSING,
@@ -66,7 +67,7 @@ interface IndexKey {
 }
 
 export function compileQuery(filter: Document): Query {
-  return new Query(filter, {});
+  return newQuery(filter);
 }
 
 function defaultIndexName(key: Document): string {
@@ -136,7 +137,7 @@ export class Collection {
     if (sorted) {
       const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
       // mingo's cursor returns the very objects it was given (no cloning by default)
-      const order = new Query({}, {}).find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+      const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
       out = order.map((p) => bySlot.get(p) as Slot);
     }
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
