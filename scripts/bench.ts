@@ -48,7 +48,8 @@ import {
 import { benchDraw, benchDrawService } from './bench/draw';
 import { benchOutbox } from './bench/outbox';
 import { benchOutboxProcesses } from './bench/outboxProcesses';
-import { freePort, startChild, waitForLine, waitHealthy, type Child } from './bench/processes';
+import type { DbFigures } from './bench/dbServer';
+import { freePort, getJson, startChild, waitForLine, waitHealthy, type Child } from './bench/processes';
 import { round, type Result } from './bench/results';
 import { benchSummary, seedSummaryData } from './bench/summary';
 
@@ -82,6 +83,8 @@ interface Stack {
   serviceUrl: string;
   baseline: Child;
   baselineUrl: string;
+  /** the embedded database process's probe (bench/dbServer.ts), when the bench started it */
+  dbProbeUrl?: string;
   feishu: SimulatedFeishu;
   close(): Promise<void>;
 }
@@ -91,10 +94,11 @@ async function startStack(profile: boolean): Promise<Stack> {
   const children: Child[] = [];
   let external = process.env.MONGODB_URI;
   let database: Child | undefined;
+  let dbProbeUrl: string | undefined;
   if (!external) {
     database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile });
     children.push(database);
-    external = (await waitForLine<{ uri: string }>(database, 'uri')).uri;
+    ({ uri: external, probe: dbProbeUrl } = await waitForLine<{ uri: string; probe: string }>(database, 'uri'));
   }
   const dbUri = withDbName(external, uniqueDbName('bench'));
   const conn = await mongoose.createConnection(dbUri).asPromise();
@@ -157,6 +161,7 @@ async function startStack(profile: boolean): Promise<Stack> {
     serviceUrl,
     baseline,
     baselineUrl,
+    dbProbeUrl,
     feishu,
     async close() {
       await conn.dropDatabase().catch(() => undefined);
@@ -191,8 +196,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   say(`  ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms …`);
   const a = await walksOf('A');
   await resetProbe(s.serviceUrl);
+  if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
   const phaseA = await runWalks(s.feishu, a.walks);
   const svcA = await probe(s.serviceUrl);
+  const dbA = s.dbProbeUrl ? await getJson<DbFigures>(s.dbProbeUrl) : undefined;
   const storedA = await storedAnswers(s.conn, a.taskIds);
 
   // the baseline: the same clicks on the same schedule
@@ -241,6 +248,13 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'callback_cpu_ms', value: round(cpuPerCallback, 2), unit: 'ms' },
     { name: 'callback_db_roundtrips', value: round(answers.reduce((n, x) => n + x, 0) / Math.max(1, answers.length), 2), unit: 'commands' },
     { name: 'callback_db_roundtrips_max', value: Math.max(0, ...answers), unit: 'commands' },
+    // the embedded database process's own CPU (bench/dbServer.ts) over the same window, per callback and per command
+    ...(dbA
+      ? [
+          { name: 'db_cpu_ms_per_callback', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / svcA.requests, 2), unit: 'ms' },
+          { name: 'db_cpu_ms_per_command', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / Math.max(1, dbA.commands), 3), unit: 'ms' },
+        ]
+      : []),
     { name: 'callback_db_late_commands', value: round(svcA.lateCommands / Math.max(1, svcA.requests), 2), unit: 'commands' },
     { name: 'service_loop_delay_max_ms', value: round(svcA.loopDelayMaxMs, 1), unit: 'ms' },
     { name: 'baseline_p50_ms', value: round(percentile(base.latencies, 50), 1), unit: 'ms' },

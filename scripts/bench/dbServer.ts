@@ -1,13 +1,81 @@
 /**
  * The bench's database process: the embedded wire server (src/store/embedded) in a process of its own, as a
- * separate mongod would be. Prints one JSON line {"uri": …} once it listens; stops on SIGTERM.
+ * separate mongod would be. Prints one JSON line {"uri": …, "probe": …} once it listens; stops on SIGTERM.
+ *
+ * `probe` is a small HTTP endpoint of this process's own figures, so the bench can tell the database's CPU per
+ * callback apart from the service's: GET <probe> → DbFigures since the last reset, POST <probe>/reset starts a new
+ * window.
+ *
+ * With BENCH_DB_RECORD=<dir>, every command is also written (its exact-typed body as BSON, one document after the
+ * other) to <dir>/window-<n>.bson, a new window at each probe reset, so a run's database work can be replayed and
+ * profiled offline without the rest of the stack: `tsx scripts/bench/dbReplay.ts <dir>`.
  */
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { BSON } from 'bson';
 import { startWireServer } from '../../src/store/embedded';
+
+/** What GET <probe> answers. */
+export interface DbFigures {
+  seconds: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  /** commands the engine ran in the window */
+  commands: number;
+  maxRssMb: number;
+}
 
 async function main(): Promise<void> {
   const server = await startWireServer({ port: Number(process.env.BENCH_DB_PORT ?? 0) });
-  process.stdout.write(`${JSON.stringify({ uri: server.uri, pid: process.pid })}\n`);
+  const engine = server.engine;
+  if (!engine) throw new Error('the bench database runs the engine in this thread');
+  const recordDir = process.env.BENCH_DB_RECORD;
+  let recordFd: number | undefined;
+  let windowNo = 0;
+  const nextWindow = () => {
+    if (!recordDir) return;
+    if (recordFd !== undefined) closeSync(recordFd);
+    mkdirSync(recordDir, { recursive: true });
+    recordFd = openSync(path.join(recordDir, `window-${windowNo++}.bson`), 'w');
+  };
+  if (recordDir) {
+    nextWindow();
+    const run = engine.run.bind(engine);
+    engine.run = (body, typed, ctx) => {
+      if (recordFd !== undefined) writeSync(recordFd, BSON.serialize(typed));
+      return run(body, typed, ctx);
+    };
+  }
+  let since = { at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun };
+  const figures = (): DbFigures => {
+    const cpu = process.cpuUsage(since.cpu);
+    return {
+      seconds: (performance.now() - since.at) / 1000,
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      commands: engine.commandsRun - since.commands,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  };
+  const probe = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/reset') {
+      since = { at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun };
+      nextWindow();
+    }
+    else if (req.method !== 'GET' || req.url !== '/') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(figures()));
+  });
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const address = probe.address();
+  const probeUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  process.stdout.write(`${JSON.stringify({ uri: server.uri, probe: probeUrl, pid: process.pid })}\n`);
   const stop = () => {
+    probe.close();
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),

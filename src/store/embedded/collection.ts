@@ -3,8 +3,9 @@
  * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
  */
 import { ObjectId } from 'bson';
-import { Query } from 'mingo';
+import type { Query } from 'mingo';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
+import { newQuery, projector } from './mingo';
 import {
   CommandError,
   MISSING,
@@ -38,6 +39,56 @@ export interface QueryStats {
   scans: number;
   /** queries answered from a lookup map */
   lookups: number;
+  /** documents the TTL expiry looked at (only those whose date came due) */
+  ttlExamined: number;
+}
+
+/** A document's date under a TTL index: the document expires once `t` (ms) is older than expireAfterSeconds. */
+interface Due {
+  t: number;
+  slot: Slot;
+}
+
+/**
+ * A binary min-heap of the dates under a TTL index, so that expiry reads only the documents whose date came due,
+ * never the whole collection. Entries are not removed when a document changes or goes: expiry re-reads a popped
+ * document's current dates and skips entries of documents no longer stored (a changed date got an entry of its own).
+ */
+class DueHeap {
+  private readonly a: Due[] = [];
+
+  push(d: Due): void {
+    const a = this.a;
+    a.push(d);
+    for (let i = a.length - 1; i > 0; ) {
+      const up = (i - 1) >> 1;
+      if (a[up].t <= a[i].t) break;
+      [a[up], a[i]] = [a[i], a[up]];
+      i = up;
+    }
+  }
+
+  /** The earliest entry, if it is at or before `limit`, taken off the heap. */
+  popDue(limit: number): Due | undefined {
+    const a = this.a;
+    if (a.length === 0 || a[0].t > limit) return undefined;
+    const top = a[0];
+    const last = a.pop() as Due;
+    if (a.length > 0) {
+      a[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < a.length && a[l].t < a[m].t) m = l;
+        if (r < a.length && a[r].t < a[m].t) m = r;
+        if (m === i) break;
+        [a[m], a[i]] = [a[i], a[m]];
+        i = m;
+      }
+    }
+    return top;
+  }
 }
 
 export interface QueryOptions {
@@ -56,6 +107,8 @@ interface Index {
   sparse: boolean;
   partial?: Query;
   ttlSeconds?: number;
+  /** TTL indexes only: the documents' dates, earliest first */
+  due?: DueHeap;
   /** unique indexes only: key string -> the document holding it */
   owners?: Map<string, Slot>;
 }
@@ -65,8 +118,15 @@ interface IndexKey {
   values: unknown[];
 }
 
+/** The dates (ms) a TTL index on `path` sees in a document version (MongoDB expires on the earliest). */
+function ttlDates(v: Version, path: string): number[] {
+  const out: number[] = [];
+  for (const x of pathValues(v.typed, path)) if (x instanceof Date && !Number.isNaN(x.getTime())) out.push(x.getTime());
+  return out;
+}
+
 export function compileQuery(filter: Document): Query {
-  return new Query(filter, {});
+  return newQuery(filter);
 }
 
 function defaultIndexName(key: Document): string {
@@ -88,7 +148,7 @@ function optionsKey(spec: Document): string {
 export class Collection {
   readonly slots = new Set<Slot>();
   readonly indexes: Index[] = [];
-  readonly stats: QueryStats = { examined: 0, keysExamined: 0, scans: 0, lookups: 0 };
+  readonly stats: QueryStats = { examined: 0, keysExamined: 0, scans: 0, lookups: 0, ttlExamined: 0 };
   /** lookup maps by field path (lookup.ts) */
   private readonly fields = new Map<string, FieldIndex<Slot>>();
   private nextSeq = 0;
@@ -136,7 +196,7 @@ export class Collection {
     if (sorted) {
       const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
       // mingo's cursor returns the very objects it was given (no cloning by default)
-      const order = new Query({}, {}).find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+      const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
       out = order.map((p) => bySlot.get(p) as Slot);
     }
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
@@ -196,6 +256,7 @@ export class Collection {
     this.slots.add(slot);
     this.own(keys, slot, true);
     for (const f of this.fields.values()) f.add(slot);
+    this.scheduleExpiry(slot, undefined);
     return slot;
   }
 
@@ -210,6 +271,7 @@ export class Collection {
     slot.v = v;
     this.own(keys, slot, true);
     for (const f of this.fields.values()) f.update(slot, old.plain, v.plain);
+    this.scheduleExpiry(slot, old);
     return true;
   }
 
@@ -253,6 +315,7 @@ export class Collection {
       sparse: !!spec.sparse,
       partial: isObject(spec.partialFilterExpression) ? compileQuery(spec.partialFilterExpression) : undefined,
       ttlSeconds: ttl,
+      due: ttl !== undefined && Object.keys(spec.key as Document).length === 1 ? new DueHeap() : undefined,
       owners: unique ? new Map() : undefined,
     };
   }
@@ -292,6 +355,7 @@ export class Collection {
         }
       }
     }
+    if (idx.due) for (const slot of this.slots) for (const t of ttlDates(slot.v, idx.fields[0])) idx.due.push({ t, slot });
     this.indexes.push(idx);
     this.useFields(idx);
     return true;
@@ -309,17 +373,30 @@ export class Collection {
     return this.indexes.find((i) => keyString(i.spec.key) === keyString(key))?.name;
   }
 
-  /** Deletes documents whose TTL-indexed date is older than expireAfterSeconds, at most every `minIntervalMs`. */
+  /**
+   * Deletes documents whose TTL-indexed date is older than expireAfterSeconds, at most every `minIntervalMs`. Only
+   * documents whose date came due are read (the index's heap), however large the collection.
+   */
   sweepTtl(now: number, minIntervalMs = 0): void {
     if (now - this.sweptAt < minIntervalMs) return;
     this.sweptAt = now;
     for (const idx of this.indexes) {
-      if (idx.ttlSeconds === undefined || idx.fields.length !== 1) continue;
+      if (!idx.due || idx.ttlSeconds === undefined) continue;
       const limit = now - idx.ttlSeconds * 1000;
-      for (const slot of [...this.slots]) {
-        const dates = pathValues(slot.v.typed, idx.fields[0]).filter((x): x is Date => x instanceof Date);
-        if (dates.some((d) => d.getTime() <= limit)) this.remove(slot);
+      for (let d = idx.due.popDue(limit); d; d = idx.due.popDue(limit)) {
+        if (!this.slots.has(d.slot)) continue; // removed meanwhile
+        this.stats.ttlExamined++;
+        if (ttlDates(d.slot.v, idx.fields[0]).some((t) => t <= limit)) this.remove(d.slot);
       }
+    }
+  }
+
+  /** Puts the dates of a new or changed document on the TTL heaps (unchanged dates are already there). */
+  private scheduleExpiry(slot: Slot, old: Version | undefined): void {
+    for (const idx of this.indexes) {
+      if (!idx.due) continue;
+      const before = old ? ttlDates(old, idx.fields[0]) : [];
+      for (const t of ttlDates(slot.v, idx.fields[0])) if (!before.includes(t)) idx.due.push({ t, slot });
     }
   }
 

@@ -1,6 +1,7 @@
 /** Update semantics on top of mingo: operator, replacement and pipeline updates, $setOnInsert and upsert seeding. */
 import { ObjectId } from 'bson';
-import { Aggregator, ProcessingMode, update as mingoUpdate } from 'mingo';
+import { Aggregator, ProcessingMode } from 'mingo';
+import { mingoUpdate } from './mingo';
 import { checkAgainstDocument, parseOperators, type ParsedOperators } from './updateRules';
 import {
   CommandError,
@@ -69,10 +70,18 @@ function immutableId(): CommandError {
   return new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
 }
 
-/** mingo's update with its errors mapped to MongoDB's codes. */
+/** Whether an operator names a path through the positional `$` (the only use mingo's updater has for the query). */
+function positional(modifier: Document): boolean {
+  return Object.values(modifier).some((fields) => isObject(fields) && Object.keys(fields).some((p) => p.split('.').includes('$')));
+}
+
+/**
+ * mingo's update with its errors mapped to MongoDB's codes. The query `q` (which the document is known to match) is
+ * handed over only for a positional `$`: otherwise mingo would compile it and test the document again for nothing.
+ */
 function runUpdate(doc: Document, modifier: Document, arrayFilters?: Document[], q?: Document): void {
   try {
-    mingoUpdate(doc, modifier, arrayFilters, q);
+    mingoUpdate(doc, modifier, arrayFilters, q && positional(modifier) ? q : undefined);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     if (msg.includes("immutable field '_id'")) throw immutableId();

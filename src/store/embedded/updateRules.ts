@@ -28,7 +28,7 @@
  * - `$` without an array match in the query (and on upsert).. 2 BadValue
  * - a top-level `$`-prefixed field created by an operator ... 52 DollarPrefixedFieldName (storage_validation.cpp)
  */
-import { Query } from 'mingo';
+import { newQuery } from './mingo';
 import { CommandError, bsonType, formatValue, isObject, numKind, type Document } from './values';
 
 export const UPDATE_OPERATORS = new Set([
@@ -152,8 +152,9 @@ function checkPath(path: string, identifiers: Set<string>, used: Set<string>): s
 
 /** Checks the argument of one operator on one path, as the update node's init() does. */
 function checkArgument(op: string, path: string, value: unknown): void {
-  const shown = `{${element(path, value)}}`;
   if ((op === '$inc' || op === '$mul') && numKind(value) === undefined && bsonType(value) !== 'Decimal128') {
+    // the value is formatted only for the message (formatting every argument of every update cost more than the checks)
+    const shown = `{${element(path, value)}}`;
     throw new CommandError(14, 'TypeMismatch', `Cannot ${op === '$inc' ? 'increment' : 'multiply'} with non-numeric argument: ${shown}`);
   }
   if (op === '$push' && isObject(value) && '$each' in value && !Array.isArray(value.$each)) {
@@ -248,7 +249,7 @@ function positionalIndex(arr: unknown[], selector: string, ctx: DocumentContext)
   const conditions: Document = {};
   for (const [k, v] of Object.entries(q)) if (k === selector || k.startsWith(`${selector}.`)) conditions[k] = v;
   if (Object.keys(conditions).length === 0) throw positionalNotFound();
-  const test = new Query(conditions, {});
+  const test = newQuery(conditions);
   const i = arr.findIndex((e) => test.test({ [selector]: [e] }));
   if (i < 0) throw positionalNotFound();
   return i;
@@ -257,7 +258,7 @@ function positionalIndex(arr: unknown[], selector: string, ctx: DocumentContext)
 function arrayFilterMatches(id: string, el: unknown, ctx: DocumentContext): boolean {
   if (id === '') return true;
   const filters = (ctx.arrayFilters ?? []).filter((f) => isObject(f) && filterIdentifier(f) === id);
-  return filters.every((f) => new Query(f, {}).test({ [id]: el }));
+  return filters.every((f) => newQuery(f).test({ [id]: el }));
 }
 
 /** The path does not exist from `parts[i]` on; `typedEl` is the deepest existing value (named `name`). */
