@@ -74,7 +74,8 @@ export class EventDeduper {
   }
 
   async complete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.model.updateMany({ _id: { $in: keys } }, { $set: { done: true }, $unset: { until: 1 } });
+    // the driver's update (keys are strings, the values plain): no casting against the schema on every event
+    if (keys.length > 0) await this.model.collection.updateMany({ _id: { $in: keys } } as Record<string, unknown>, { $set: { done: true }, $unset: { until: 1 } });
   }
 
   async release(keys: string[]): Promise<void> {
