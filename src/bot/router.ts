@@ -228,8 +228,12 @@ export function createRouter(
       // A team action's handler sees only the open id (TeamActionContext): the roles here are never read.
       const { actor, staff } =
         spec.decidesBy === 'team' ? { actor: { openId: action.operatorOpenId, roles: [] }, staff: null } : await loadActor(deps, action.operatorOpenId);
-      deps.log.info({ action: spec.name, openId: actor.openId }, 'card action');
-      return spec.handle({ actor, staff, action, deps }, value.data);
+      const res = await spec.handle({ actor, staff, action, deps }, value.data);
+      // One line per click, once handled: the validated value (our own button's: ids, item, version, verdict; no
+      // form text) and how it was answered (the toast's type: success, or why not). A handler that throws is
+      // logged by the dispatcher (platform/events.ts).
+      deps.log.info({ action: spec.name, openId: actor.openId, value: value.data as unknown, toast: res.toast?.type }, 'card action');
+      return res;
     },
   };
 }

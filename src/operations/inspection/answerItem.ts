@@ -117,6 +117,8 @@ async function save(
     { state: '检查中', ...also },
   );
   if (!updated) return null;
-  deps.log.info({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
+  // debug: the click's own line (bot/router.ts 'card action') already names the task, the item and the verdict,
+  // and the stored history keeps every answer with who and when
+  deps.log.debug({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
   return { ok: true, task: updated, saved: answer };
 }
