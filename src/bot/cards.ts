@@ -118,21 +118,30 @@ export function isOversizeStandIn(card: CardJson): boolean {
   return STAND_INS.has(card);
 }
 
-function render<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
+/** The card and the template's text it was parsed from (the text is never smaller than the compact JSON). */
+function renderText<K extends keyof CardViews>(name: K, view: CardViews[K]): { card: CardJson; text: string } {
   engine ??= createEngine(findCardsDir());
   const template = engine.get(name);
   if (!template) throw new Error(`no card template “${name}”`);
   const text = template(view);
   try {
-    return JSON.parse(text) as CardJson;
+    return { card: JSON.parse(text) as CardJson, text };
   } catch (err) {
     throw new Error(`card template “${name}” produced invalid JSON: ${(err as Error).message}`);
   }
 }
 
+function render<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
+  return renderText(name, view).card;
+}
+
 /** Renders a card; one that would be over Feishu's 30 KB comes out as `oversizeCard` instead. */
 export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
-  const card = render(name, view);
+  const { card, text } = renderText(name, view);
+  // The template's text is the card's JSON with layout whitespace and the same escapes ({{json}} is
+  // JSON.stringify), so its UTF-8 size bounds the compact size from above: within the limit, the card is too.
+  // Only a text over the limit is measured exactly (no second serialisation of every card).
+  if (Buffer.byteLength(text, 'utf8') <= CARD_MAX_BYTES) return card;
   const bytes = cardBytes(card);
   return bytes > CARD_MAX_BYTES ? oversizeCard(card, bytes) : card;
 }

@@ -33,7 +33,7 @@ import { requestSignaturePages } from '../operations/inspection/requestSignature
 import { evidenceSavedCard } from './closureCards';
 import { renderCard, type CardJson } from './cards';
 import { IMSG } from './inspectionMessages';
-import { defineAction, type ActionContext, type ActionSpec, type CommandSpec, type RouterHooks } from './router';
+import { defineAction, defineTeamAction, type ActionSpec, type CommandSpec, type RouterHooks, type TeamActionContext } from './router';
 
 type Toast = NonNullable<CallbackResponse['toast']>;
 
@@ -95,7 +95,7 @@ function refusalToast(r: Refusal): Toast {
 }
 
 /** The callback answer: the card of the stored state (when the refusal carries it) and a toast. */
-function answer<T extends object>(ctx: ActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
+function answer<T extends object>(ctx: TeamActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
   if (!result.ok) {
     const toast = refusalToast(result.refusal);
     // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
@@ -113,7 +113,7 @@ function answer<T extends object>(ctx: ActionContext, result: OpResult<T>, ok?: 
   return response;
 }
 
-function formText(ctx: ActionContext, name: string): unknown {
+function formText(ctx: TeamActionContext, name: string): unknown {
   return ctx.action.formValue?.[name];
 }
 
@@ -123,7 +123,7 @@ function waitingSigners(task: TaskDoc): number {
 
 export function inspectionActions(): ActionSpec[] {
   return [
-    defineAction({
+    defineTeamAction({
       name: 'insp.start',
       schema: z.object({ a: z.literal('insp.start'), task: taskId }),
       async handle(ctx, value) {
@@ -134,7 +134,7 @@ export function inspectionActions(): ActionSpec[] {
         );
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.answer',
       schema: z.object({ a: z.literal('insp.answer'), task: taskId, item, v: version, verdict: z.enum(VERDICTS) }),
       async handle(ctx, value) {
@@ -153,28 +153,28 @@ export function inspectionActions(): ActionSpec[] {
         });
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.back',
       schema: z.object({ a: z.literal('insp.back'), task: taskId, item: z.number().int().min(1).max(81), v: version }),
       async handle(ctx, value) {
         return answer(ctx, await goBack(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, from: value.item }));
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.next',
       schema: z.object({ a: z.literal('insp.next'), task: taskId, item, v: version }),
       async handle(ctx, value) {
         return answer(ctx, await goForward(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, from: value.item }));
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.edit',
       schema: z.object({ a: z.literal('insp.edit'), task: taskId, item, v: version }),
       async handle(ctx, value) {
         return answer(ctx, await openItem(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, version: value.v, item: value.item }));
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.submit',
       schema: z.object({ a: z.literal('insp.submit'), task: taskId, v: version }),
       async handle(ctx, value) {
@@ -188,7 +188,7 @@ export function inspectionActions(): ActionSpec[] {
         return answer(ctx, result, (task) => ({ type: 'success', content: IMSG.submittedOk(waitingSigners(task)) }));
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.sign',
       schema: z.object({ a: z.literal('insp.sign'), task: taskId, round }),
       async handle(ctx, value) {
@@ -210,7 +210,7 @@ export function inspectionActions(): ActionSpec[] {
         return { toast: { type: 'info', content: IMSG.signaturePageTitle }, card: { type: 'raw', data: signaturePageRequestCard(result.task, result.until) } };
       },
     }),
-    defineAction({
+    defineTeamAction({
       name: 'insp.reopen',
       schema: z.object({ a: z.literal('insp.reopen'), task: taskId, round }),
       async handle(ctx, value) {

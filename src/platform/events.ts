@@ -157,10 +157,18 @@ export function createEventDispatcher(opts: {
       messageId: e.context?.open_message_id,
       chatId: e.context?.open_chat_id,
     };
-    const work = handlers.onCardAction(action).then(async (res) => {
-      await deduper.complete(keys);
-      return res;
-    });
+    const work = handlers.onCardAction(action);
+    // Marked handled once the handler is done (with the other marks of the next 20 ms, in one write), without holding
+    // the answer for that write. Until the mark lands the
+    // claim (done false, `until` 10 s ahead) already makes a redelivery a duplicate; a process dying between the
+    // answer and the mark leaves a claim that expires, and only then could a redelivery take the event over — but
+    // Feishu redelivers a callback only when it got no answer, and this one was answered (a death before the answer
+    // is as before: no answer, the claim expires, the redelivery handles it). A mark that fails is logged; the
+    // answer the user got stays true (docs/architecture.md, "A card click, end to end").
+    void work.then(
+      () => deduper.completeSoon(keys).catch((err: unknown) => log.error({ err, eventId: e.event_id }, 'card action handled but not marked as handled')),
+      () => undefined,
+    );
     try {
       const outcome = await withDeadline(work, deadline);
       if (outcome.done) return outcome.value;

@@ -40,7 +40,14 @@ export function isDuplicateKeyError(err: unknown): boolean {
  * mid-handling loses nothing. `complete` marks the keys handled; `release` undoes a claim after a failure so the
  * next delivery tries again.
  */
+/** Marks of handled card callbacks wait this long to be written together (completeSoon). */
+const MARK_BATCH_MS = 20;
+const MARK_BATCH_MAX = 100;
+
 export class EventDeduper {
+  private pending: { keys: string[]; done: () => void; failed: (err: unknown) => void }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(private readonly model: Model<ProcessedEvent>) {}
 
   async claim(keys: string[], now: Date): Promise<boolean> {
@@ -74,7 +81,34 @@ export class EventDeduper {
   }
 
   async complete(keys: string[]): Promise<void> {
-    if (keys.length > 0) await this.model.updateMany({ _id: { $in: keys } }, { $set: { done: true }, $unset: { until: 1 } });
+    // the driver's update (keys are strings, the values plain): no casting against the schema on every event
+    if (keys.length > 0) await this.model.collection.updateMany({ _id: { $in: keys } } as Record<string, unknown>, { $set: { done: true }, $unset: { until: 1 } });
+  }
+
+  /**
+   * `complete`, written within MARK_BATCH_MS together with the other marks that came meanwhile: one command for
+   * many events. For marks written after the answer (platform/events.ts, card callbacks): the claim protects the
+   * event until the mark lands, so a few milliseconds more change nothing of what a redelivery finds.
+   */
+  completeSoon(keys: string[]): Promise<void> {
+    if (keys.length === 0) return Promise.resolve();
+    return new Promise<void>((done, failed) => {
+      this.pending.push({ keys, done, failed });
+      if (this.pending.length >= MARK_BATCH_MAX) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), MARK_BATCH_MS);
+    });
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    this.complete(batch.flatMap((b) => b.keys)).then(
+      () => batch.forEach((b) => b.done()),
+      (err: unknown) => batch.forEach((b) => b.failed(err)),
+    );
   }
 
   async release(keys: string[]): Promise<void> {

@@ -16,7 +16,7 @@ import {
 } from '../../domain/inspection';
 import { extraCount } from '../../domain/visit';
 import type { TaskDoc, TeamSlot } from '../../store/task';
-import { activityPath, casUpdate, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
+import { activityPath, casUpdateStored, loadForMember, notOpen, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 import { recallTask } from './taskCache';
 
 export interface AnswerInput {
@@ -102,7 +102,8 @@ async function save(
   const event = answerEvent(deps, member, input, record);
   const { baseVersion: _b, outcome: _o, ...answer } = event;
   const answers = withAnswer(rec.answers, answer);
-  const updated = await casUpdate(
+  // answers and the event are plain values in the schema's shape (domain/inspection.ts): stored as they are
+  const updated = await casUpdateStored(
     deps,
     task,
     {
@@ -116,6 +117,8 @@ async function save(
     { state: '检查中', ...also },
   );
   if (!updated) return null;
-  deps.log.info({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
+  // debug: the click's own line (bot/router.ts 'card action') already names the task, the item and the verdict,
+  // and the stored history keeps every answer with who and when
+  deps.log.debug({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
   return { ok: true, task: updated, saved: answer };
 }

@@ -2,7 +2,7 @@
  * What the inspection operations share: their dependencies, their refusals, loading a task and the
  * compare-and-set update every change goes through ({_id, version} → version + 1).
  */
-import { Types, type Connection, type UpdateQuery } from 'mongoose';
+import { Types, type Connection, type mongo, type UpdateQuery } from 'mongoose';
 import type { Answer } from '../../domain/inspection';
 import { memberOf } from '../../domain/inspection';
 import type { Logger } from '../../logger';
@@ -110,6 +110,27 @@ export async function casUpdate(
     .findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, { ...update, $inc: inc }, { returnDocument: 'after' })
     .lean<TaskDoc>();
   // the next answer to this version may start from it (taskCache.ts)
+  if (updated) rememberTask(deps.conn, updated);
+  else forgetTask(deps.conn, String(task._id));
+  return updated;
+}
+
+/**
+ * casUpdate for an update whose values are already stored as they are (plain strings, numbers, Dates, arrays of
+ * plain objects in the schema's shape, e.g. answers built by domain/inspection.ts): the driver's findOneAndUpdate,
+ * without mongoose casting the update against the schema on every click. It does what mongoose would add (the
+ * `updatedAt` timestamp); the filter, the version increment and the cache are casUpdate's.
+ */
+export async function casUpdateStored(
+  deps: Pick<InspectionDeps, 'conn'>,
+  task: TaskDoc,
+  update: { $set: Record<string, unknown>; $push?: Record<string, unknown> },
+  extraFilter: Record<string, unknown> = {},
+): Promise<TaskDoc | null> {
+  const write = { ...update, $set: { ...update.$set, updatedAt: new Date() }, $inc: { version: 1 } } as mongo.UpdateFilter<mongo.Document>;
+  const updated = (await tasks(deps).collection.findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, write, {
+    returnDocument: 'after',
+  })) as unknown as TaskDoc | null;
   if (updated) rememberTask(deps.conn, updated);
   else forgetTask(deps.conn, String(task._id));
   return updated;
