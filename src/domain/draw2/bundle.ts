@@ -107,7 +107,11 @@ export function publicListing(
   });
   const byRef = new Map(staff.map((s) => [personRef(s.openId), s]));
   const refs = new Set<string>();
-  for (const t of result.teams) for (const ref of [t.leader, ...t.officers, t.expert]) if (ref !== null) refs.add(ref);
+  for (const t of result.teams) {
+    if (t.leader !== null) refs.add(t.leader);
+    for (const ref of t.officers) refs.add(ref);
+    if (t.expert !== null) refs.add(t.expert);
+  }
   const members: Record<string, PublicMember> = {};
   for (const ref of [...refs].sort()) {
     const s = byRef.get(ref);

@@ -100,7 +100,8 @@ interface Entry {
   idx: number;
   tier: number;
   load: number;
-  prio: string;
+  /** the priority's 8 words (hmac.ts): compared as its hex text would be, without making the text */
+  prio: Int32Array;
   /** tier × 2^32 + load: (tier, load) in one number */
   tl: number;
   /** the first 13 hex digits of prio as a number (hmac.ts): prio's order where they differ */
@@ -227,17 +228,15 @@ export function* computeSteps(
   /** An entry of a heap: priority = HMAC(K(role), load + "|" + openId) (§6.2). */
   const entry = (mac: HmacSha256, i: number, load: number): Entry => {
     mac.macInto(`${load}|${staff[i]!.openId}`, mw, 0);
-    return { idx: i, tier: tiers[i]!, load, prio: wordsHex(mw, 0), tl: tiers[i]! * 0x100000000 + load, lead: leadOf(mw, 0) };
+    return { idx: i, tier: tiers[i]!, load, prio: mw.slice(0, 8), tl: tiers[i]! * 0x100000000 + load, lead: leadOf(mw, 0) };
   };
   // Order: tier, load, priority, openId (numbers first; the texts only where the numbers tie).
-  const less = (x: Entry, y: Entry): boolean =>
-    x.tl !== y.tl
-      ? x.tl < y.tl
-      : x.lead !== y.lead
-        ? x.lead < y.lead
-        : x.prio !== y.prio
-          ? x.prio < y.prio
-          : staff[x.idx]!.openId < staff[y.idx]!.openId;
+  const less = (x: Entry, y: Entry): boolean => {
+    if (x.tl !== y.tl) return x.tl < y.tl;
+    if (x.lead !== y.lead) return x.lead < y.lead;
+    const o = compareWords(x.prio, 0, y.prio, 0);
+    return o !== 0 ? o < 0 : staff[x.idx]!.openId < staff[y.idx]!.openId;
+  };
   const leaderHeap = new Heap(less);
   const countyHeap = new Heap(less);
   const officerHeap = new Heap(less);
@@ -333,7 +332,7 @@ export function* computeSteps(
         if (a === b) {
           const x = expertPrio(i);
           const y = expertPrio(best);
-          const o = x.lead !== y.lead ? x.lead - y.lead : cmpText(x.prio, y.prio) || cmpText(staff[i]!.openId, staff[best]!.openId);
+          const o = x.lead !== y.lead ? x.lead - y.lead : compareWords(x.prio, 0, y.prio, 0) || cmpText(staff[i]!.openId, staff[best]!.openId);
           if (o > 0) continue;
         }
       }
@@ -344,12 +343,14 @@ export function* computeSteps(
 
   // Team order (§6.1).
   const orderMac = keyedMac(seed, 'team-order', blind);
+  // Each firm's key as 8 words at i × 8 (its hex text's order, compareWords), and its first 13 hex digits as a number.
+  const orderWords = new Int32Array(firms.length * 8);
   const order = firms.map((f, i) => {
-    orderMac.macInto(f.sel.row.uscc, mw, 0);
-    return { i, key: wordsHex(mw, 0), lead: leadOf(mw, 0), uscc: f.sel.row.uscc };
+    orderMac.macInto(f.sel.row.uscc, orderWords, i * 8);
+    return { i, lead: leadOf(orderWords, i * 8), uscc: f.sel.row.uscc };
   });
   yield;
-  order.sort((a, b) => a.lead - b.lead || cmpText(a.key, b.key) || cmpText(a.uscc, b.uscc));
+  order.sort((a, b) => a.lead - b.lead || compareWords(orderWords, a.i * 8, orderWords, b.i * 8) || cmpText(a.uscc, b.uscc));
 
   const teams = new Array<ResultTeam>(T);
   const members = new Array<{ leader: number | null; officers: number[]; expert: number | null }>(T);

@@ -9,7 +9,7 @@ import { catalogueIndex } from '../../domain/catalogue';
 import { buildBundles, publicListing } from '../../domain/draw2/bundle';
 import { isConfirmedDrawEntry } from '../../domain/draw2/chain';
 import { computeSteps, unknownValues, type Computed } from '../../domain/draw2/compute';
-import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
+import { ALGORITHM, type BundleDetails, type Commitment, type ExclusionRow, type HashedLogEntry, type PublicListing, type PopulationRow, type StaffRow } from '../../domain/draw2/model';
 import { announcedInstant, deriveSeed, entropyFor } from '../../domain/draw2/seed';
 import { revealData } from '../../domain/draw2/session';
 import { announcedText, describeSource } from '../../domain/draw2/sourceText';
@@ -260,11 +260,15 @@ export async function finishConfirmation(
   const before = await loadChain(conn, draw.campaignId);
   const supersedes = before.filter((e) => isConfirmedDrawEntry(e) && e.data.drawId !== String(draw._id)).map((e) => e.data.attempt as number);
   let reveal: HashedLogEntry;
+  // The listing built for the reveal, reused for the bundles when its names setting is the one logged.
+  let built: { names: 'names' | 'pseudonyms'; listing: PublicListing } | undefined;
   if (draw.revealSeq === undefined) {
     let c = core;
     if (c === undefined) c = await readGzJson<Core>(draw.coreGz);
     // The public listing (names or pseudonyms as the campaign says now) is fixed by its hash in the reveal (§9.2).
-    const listing = publicListing(c.computed.result, c.population, c.staff, campaign.publicNames ?? 'pseudonyms');
+    const listingNames = campaign.publicNames ?? 'pseudonyms';
+    const listing = publicListing(c.computed.result, c.population, c.staff, listingNames);
+    built = { names: listingNames, listing };
     const data = revealData(
       String(draw._id),
       commitment,
@@ -287,6 +291,8 @@ export async function finishConfirmation(
     // The listing as the reveal logged it: its names setting is the one hashed there, whatever the campaign says now.
     const logged = log.at(-1)?.data.names;
     const names = logged === 'names' || logged === 'pseudonyms' ? logged : (campaign.publicNames ?? 'pseudonyms');
+    // The reveal logged publicHash(listing) (§9.2): the bundle's commitment section takes it rather than hashing again.
+    const loggedHash = log.at(-1)?.data.publicHash;
     const bundles = buildBundles({
       drawId: String(draw._id),
       campaign: campaignRef(campaign),
@@ -304,7 +310,8 @@ export async function finishConfirmation(
       log,
       people: await peopleOf(conn, log),
       blind: draw.blind ?? null,
-      listing: publicListing(c.computed.result, c.population, c.staff, names),
+      listing: built !== undefined && built.names === names ? built.listing : publicListing(c.computed.result, c.population, c.staff, names),
+      ...(typeof loggedHash === 'string' ? { listingHash: loggedHash } : {}),
     });
     const bundleGz = await gzJson(bundles.internal);
     const publicBundleGz = await gzJson(bundles.public);
