@@ -176,6 +176,19 @@ export class Collection {
     // without a sort, the first skip+limit matches in natural order are all that is needed
     const enough = !sorted && opts.limit ? skip + opts.limit : Infinity;
     let out: Slot[] = [];
+    if (sorted && opts.limit) {
+      const cands = p ? candidates(p) : [...this.slots];
+      const first = this.firstMatches(cands, q, p?.covered === true, opts.sort as Document, skip + opts.limit);
+      if (first) {
+        if (p) this.stats.lookups++;
+        else this.stats.scans++;
+        if (p) this.stats.keysExamined += cands.length;
+        out = first;
+        const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
+        const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+        return order.map((d) => bySlot.get(d) as Slot).slice(skip, skip + opts.limit);
+      }
+    }
     if (p) {
       this.stats.lookups++;
       const cands = candidates(p);
@@ -200,6 +213,55 @@ export class Collection {
       out = order.map((p) => bySlot.get(p) as Slot);
     }
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
+  }
+
+  /**
+   * A sort with a limit: the candidates ordered by the sort's first key alone (read from each candidate like an index
+   * key, no filter test), then tested in that order until `enough` matched and the next candidate's first key differs
+   * from the last match's. Those matches, put back in natural order, contain the first `enough` of the full sort (every
+   * match sorting before them has a smaller first key, every tie on it is among them), so sorting just them the way a
+   * full sort would (mingo, natural order for full ties) gives the same documents in the same order. Only when every
+   * candidate's first sort key is a valid Date, or every one a finite number (no arrays, no missing, no mixed types,
+   * whose BSON order this does not reproduce); otherwise undefined and the caller sorts every match.
+   */
+  private firstMatches(cands: Slot[], q: Query, covered: boolean, sort: Document, enough: number): Slot[] | undefined {
+    const [field, dirValue] = Object.entries(sort)[0];
+    const dir = numValue(dirValue);
+    if ((dir !== 1 && dir !== -1) || !lookupPath(field)) return undefined;
+    const parts = field.split('.');
+    const keyed: { k: number; s: Slot }[] = [];
+    let kind: 'date' | 'number' | undefined;
+    for (const s of cands) {
+      let v: unknown = s.v.plain;
+      for (const part of parts) {
+        if (!isObject(v) || Array.isArray(v)) return undefined;
+        v = v[part];
+      }
+      let k: number;
+      if (v instanceof Date && kind !== 'number') {
+        kind = 'date';
+        k = v.getTime();
+        if (Number.isNaN(k)) return undefined;
+      } else if (typeof v === 'number' && Number.isFinite(v) && kind !== 'date') {
+        kind = 'number';
+        k = v;
+      } else {
+        return undefined;
+      }
+      keyed.push({ k: dir * k, s });
+    }
+    keyed.sort((a, b) => a.k - b.k || a.s.seq - b.s.seq);
+    const out: Slot[] = [];
+    let lastKey = NaN;
+    for (const { k, s } of keyed) {
+      if (out.length >= enough && k !== lastKey) break;
+      this.stats.examined++;
+      if (covered || q.test(s.v.plain)) {
+        out.push(s);
+        lastKey = k;
+      }
+    }
+    return out.sort((a, b) => a.seq - b.seq);
   }
 
   /** How many documents match; a covered lookup (or an empty filter) reads no document. */
