@@ -7,6 +7,7 @@
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { readCentralDirectory } from '../operations/zipGuard';
 
 // zlib.crc32: Node 20.15 and later (package.json engines)
 const deflateRaw = promisify(zlib.deflateRaw);
@@ -22,42 +23,21 @@ export interface ZipPart {
   stored: Buffer;
 }
 
+/** far more than a workbook of ours has (about 15) */
+const MAX_PARTS = 10_000;
 const LOCAL = 0x04034b50;
 const CENTRAL = 0x02014b50;
 const END = 0x06054b50;
 
-/** The parts of a package, in their central directory's order. */
+/** The parts of a package, in their central directory's order (read and checked by operations/zipGuard.ts). */
 export function readZip(zip: Buffer): ZipPart[] {
-  let end = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 22 - 0xffff); i--) {
-    if (zip.readUInt32LE(i) === END) {
-      end = i;
-      break;
-    }
-  }
-  if (end < 0) throw new Error('not a zip package (no end of central directory)');
-  const count = zip.readUInt16LE(end + 10);
-  let p = zip.readUInt32LE(end + 16);
-  const parts: ZipPart[] = [];
-  for (let n = 0; n < count; n++) {
-    if (zip.readUInt32LE(p) !== CENTRAL) throw new Error('zip package: bad central directory');
-    const flags = zip.readUInt16LE(p + 8);
-    if (flags & 1) throw new Error('zip package: encrypted part');
-    const method = zip.readUInt16LE(p + 10);
-    const crc = zip.readUInt32LE(p + 16);
-    const compressed = zip.readUInt32LE(p + 20);
-    const size = zip.readUInt32LE(p + 24);
-    const nameLen = zip.readUInt16LE(p + 28);
-    const extraLen = zip.readUInt16LE(p + 30);
-    const commentLen = zip.readUInt16LE(p + 32);
-    const offset = zip.readUInt32LE(p + 42);
-    const name = zip.toString(flags & 0x800 ? 'utf8' : 'latin1', p + 46, p + 46 + nameLen);
-    if (zip.readUInt32LE(offset) !== LOCAL) throw new Error(`zip package: bad local header of ${name}`);
-    const data = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
-    parts.push({ name, method, crc, size, stored: zip.subarray(data, data + compressed) });
-    p += 46 + nameLen + extraLen + commentLen;
-  }
-  return parts;
+  return readCentralDirectory(zip, MAX_PARTS).map((e) => ({
+    name: e.name,
+    method: e.method,
+    crc: e.crc,
+    size: e.uncompressedSize,
+    stored: zip.subarray(e.dataStart, e.dataStart + e.compressedSize),
+  }));
 }
 
 /** A part's content. */

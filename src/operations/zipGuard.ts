@@ -36,6 +36,8 @@ export interface ZipLimits {
 export interface ZipEntry {
   name: string;
   method: number;
+  /** CRC-32 of the uncompressed content, as the central directory states it */
+  crc: number;
   flags: number;
   compressedSize: number;
   uncompressedSize: number;
@@ -93,6 +95,7 @@ export function readCentralDirectory(buf: Buffer, maxEntries: number): ZipEntry[
     if (p + 46 > eocd || buf.readUInt32LE(p) !== SIG_CENTRAL) throw corrupt('zip 目录损坏');
     const flags = buf.readUInt16LE(p + 8);
     const method = buf.readUInt16LE(p + 10);
+    const crc = buf.readUInt32LE(p + 16);
     const compressedSize = buf.readUInt32LE(p + 20);
     const uncompressedSize = buf.readUInt32LE(p + 24);
     const nameLen = buf.readUInt16LE(p + 28);
@@ -106,7 +109,7 @@ export function readCentralDirectory(buf: Buffer, maxEntries: number): ZipEntry[
     }
     if (flags & 0x0001) throw new ZipRefusal('Excel 文件已加密；请取消密码后重新保存再导入');
     if (method !== 0 && method !== 8) throw corrupt(`不支持的压缩方式（${method}）`);
-    entries.push({ name, method, flags, compressedSize, uncompressedSize, localOffset, end: 0, dataStart: 0 });
+    entries.push({ name, method, crc, flags, compressedSize, uncompressedSize, localOffset, end: 0, dataStart: 0 });
     p += 46 + nameLen + extraLen + commentLen;
   }
   checkLayout(buf, entries, cdOffset);
