@@ -21,9 +21,9 @@
  */
 import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../test/support/processes';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -337,17 +337,6 @@ export function listFiles(dir: string, prefix = ''): string[] {
     const rel = prefix ? `${prefix}/${name}` : name;
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? listFiles(full, rel) : [rel];
-  });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
   });
 }
 

@@ -16,6 +16,24 @@ import { startHarness } from '../../test/support/harness';
 import { makeRegistry } from '../../test/unit/draw/generate';
 import { round, type Result } from './results';
 
+/** Runs `fn`, timing it and the longest time the event loop was held meanwhile (a 1 ms interval's lateness). */
+async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; longest: number }> {
+  let last = performance.now();
+  let longest = 0;
+  const probe = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  const t0 = performance.now();
+  try {
+    const value = await fn();
+    return { value, seconds: (performance.now() - t0) / 1000, longest };
+  } finally {
+    clearInterval(probe);
+  }
+}
+
 /**
  * The draw (spotcheck-draw/2: registries → population, hashes, commitment, seed, counts, selection, teams, result hash,
  * log entries and both bundles) for 100,000 enterprises and 2,000 staff; median of 3. Then the same draw run in slices
@@ -64,17 +82,7 @@ export async function benchDraw(): Promise<Result[]> {
     if (r.done) break;
   }
   // The longest hold of the event loop while the service computes such a draw in slices (operations/draw/slices.ts).
-  let last = performance.now();
-  let longest = 0;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  const t0 = performance.now();
-  await runSliced(simulateSteps(input(9)));
-  const sliced = (performance.now() - t0) / 1000;
-  clearInterval(probe);
+  const { seconds: sliced, longest } = await measure(() => runSliced(simulateSteps(input(9))));
   return [
     { name: 'draw_100k_s', value: round(times[1] as number), unit: 's' },
     { name: 'draw_100k_cpu_s', value: round(cpu[1] as number), unit: 's' },
@@ -100,20 +108,6 @@ export async function benchDrawService(): Promise<Result[]> {
     await createCampaign(conn, { name: '基准专项', year: 2024, from: '2024-03-15', to: '2024-10-31', ratio: 0.25 });
     const liaison = data.staff.find((x) => x.roles.includes('联络员') && x.county === '市局')!;
     const actor = { openId: liaison.openId, roles: liaison.roles, county: liaison.county };
-    const measure = async <T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; longest: number }> => {
-      let last = performance.now();
-      let longest = 0;
-      const probe = setInterval(() => {
-        const now = performance.now();
-        longest = Math.max(longest, now - last);
-        last = now;
-      }, 1);
-      const t0 = performance.now();
-      const value = await fn();
-      const seconds = (performance.now() - t0) / 1000;
-      clearInterval(probe);
-      return { value, seconds, longest };
-    };
     const now = new Date('2024-03-14T02:00:00Z');
     const preview = await measure(() => previewDraw(conn, now, { actor, actorName: liaison.name }));
     if (!preview.value.ok) throw new Error(`bench preview refused: ${preview.value.reason}`);
