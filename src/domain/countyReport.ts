@@ -16,7 +16,7 @@
  * For 2026 (11-15 a Sunday): Fri 11-06, Thu 11-12, Fri 11-13 (the last working day), then from Mon 11-16 daily.
  */
 import { weekdayOf } from './calendar';
-import { isWorkingDayLenient, workingDaysBetweenLenient } from './followup';
+import { isWorkingDayLenient, workingDayOnOrBefore, workingDaysBetweenLenient } from './followup';
 import { charLength } from './inspection';
 
 export const COUNTY_REPORT_DUE_MONTH_DAY = '11-15';
@@ -42,19 +42,9 @@ export interface CountyReportReminder {
   dueOnRestDay?: number;
 }
 
-function previousDay(date: string): string {
-  const [y, m, d] = date.split('-').map(Number);
-  const t = new Date(0);
-  t.setUTCFullYear(y!, m! - 1, d! - 1);
-  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
-}
-
 /** The last working day on or before the due date: the due date itself, or the working day before a weekend or holiday. */
 export function countyReportLastWorkingDay(due: string): string {
-  let day = due;
-  // a rest period is at most a few weeks long (the longest holiday is 8 days); the bound only guards the loop
-  for (let i = 0; i < 31 && !isWorkingDayLenient(day); i += 1) day = previousDay(day);
-  return day;
+  return workingDayOnOrBefore(due);
 }
 
 /** The reminder due on `today` for a county that has not sent its report (the caller runs on working days only). */

@@ -109,6 +109,31 @@ export function periodEnd(date: string): string {
   return day;
 }
 
+/**
+ * The latest stored rectification deadline that is overdue on `today`: a deadline is overdue when the working day
+ * its period ends on (periodEnd) is before today, which holds exactly when the deadline is on or before the last
+ * working day before today (lenient as above). For counting in a query (progress.ts) without calling periodEnd per task.
+ */
+export function rectificationOverdueCutoff(today: string): string {
+  return workingDayOnOrBefore(dayBefore(today));
+}
+
+/** `date` when it is a working day, else the last working day before it (lenient as above). */
+export function workingDayOnOrBefore(date: string): string {
+  let day = parseDate(date);
+  // a rest period is at most a few weeks long (the longest holiday is 8 days); the bound only guards the loop
+  for (let i = 0; i < 31 && !isWorkingDayLenient(day); i += 1) day = dayBefore(day);
+  return day;
+}
+
+/** The calendar day before `date` (YYYY-MM-DD). */
+export function dayBefore(date: string): string {
+  const [y, m, d] = parseDate(date).split('-').map(Number) as [number, number, number];
+  const t = new Date(0);
+  t.setUTCFullYear(y, m - 1, d - 1);
+  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
+}
+
 /** The n-th working day after `date`, lenient as above. */
 export function addWorkingDaysLenient(date: string, n: number): string {
   let day = parseDate(date);

@@ -16,7 +16,7 @@
  * - 已检查: the record is complete (every member signed): state 待公示, 待整改 or 已公示. A reopened record is not.
  * - 发现问题: 已检查 and (result 发现问题, or state 待整改, or a rectification confirmed); 未发现问题: the other 已检查.
  * - 已整改（确认）: 发现问题 with `rectificationCheck.confirmedOn`; 整改中: 发现问题 without it;
- *   整改逾期: 整改中 and `inspection.rectification.deadline` < today.
+ *   整改逾期: 整改中 and the working day `inspection.rectification.deadline` ends on (followup.ts periodEnd) < today.
  * - 已公示: state 已公示 or `publication.publishedOn` set; 未公示: 已检查 and not 已公示;
  *   逾期未公示: 未公示 and its due date < today — `publication.dueDate` when the task has one, otherwise 20 working
  *   days after the completion date (`inspection.completionDate`; a confirmed closure's `closure.confirmedOn`)
@@ -38,6 +38,7 @@
  */
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
+import { dayBefore, rectificationOverdueCutoff } from '../domain/followup';
 import { addCalendarDays } from '../domain/inspection';
 import { RESULT_CODES, RESULT_DICTIONARY, resultByCode, resultKey } from '../domain/results';
 import { YUNCHENG_COUNTIES } from '../domain/registryRows';
@@ -208,20 +209,13 @@ export function publicationCutoff(today: string, workingDays = 20): string | nul
     let d = addCalendarDays(today, 0);
     for (let i = 0; i < 400; i++) {
       if (addWorkingDays(d, workingDays) < today) return d;
-      d = previousDay(d);
+      d = dayBefore(d);
     }
     return null;
   } catch (err) {
     if (err instanceof CalendarDataMissingError) return null;
     throw err;
   }
-}
-
-function previousDay(date: string): string {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  const t = new Date(0);
-  t.setUTCFullYear(y, m - 1, d - 1);
-  return `${String(t.getUTCFullYear()).padStart(4, '0')}-${String(t.getUTCMonth() + 1).padStart(2, '0')}-${String(t.getUTCDate()).padStart(2, '0')}`;
 }
 
 /** The publication due date of a task: the stored one, else 20 working days after completion (undefined if unknown). */
@@ -290,7 +284,7 @@ export function flagStages(
     ],
   };
   const label = (code: string) => resultByCode(code)!.label;
-  const flagFields = opts.flags === false ? {} : flagProjection(today, pastDue);
+  const flagFields = opts.flags === false ? {} : flagProjection(pastDue, rectificationOverdueCutoff(today));
   return [
     {
       $addFields: {
@@ -354,7 +348,7 @@ export function flagStages(
 }
 
 /** The 0/1 flags flagStages' $project computes from its $addFields (see the module comment for their meaning). */
-function flagProjection(today: string, pastDue: unknown): Record<string, unknown> {
+function flagProjection(pastDue: unknown, rectCutoff: string): Record<string, unknown> {
   return {
     checked: cond('$_completed'),
     noProblem: cond({ $and: ['$_checked', { $not: ['$_problem'] }] }),
@@ -366,7 +360,7 @@ function flagProjection(today: string, pastDue: unknown): Record<string, unknown
         '$_problem',
         { $not: ['$_confirmed'] },
         { $not: ['$_disposed'] },
-        { $lt: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, today] },
+        { $lte: [{ $ifNull: ['$inspection.rectification.deadline', '9999-12-31'] }, rectCutoff] },
       ],
     }),
     published: cond('$_published'),

@@ -6,6 +6,8 @@ import { Aggregator } from 'mingo';
 import { Types } from 'mongoose';
 import { progressCard } from '../../src/bot/progressCards';
 import { addWorkingDays } from '../../src/domain/calendar';
+import { periodEnd, rectificationOverdueCutoff } from '../../src/domain/followup';
+import { addCalendarDays } from '../../src/domain/inspection';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { isDigestDay } from '../../src/jobs/digest';
 import {
@@ -178,6 +180,26 @@ describe('the counting pipeline', () => {
       task('夏县', '待公示', { ...done('2099-01-05', '未发现问题'), publication: { dueDate: '2099-02-01' } }),
     ]) as never[];
     expect(countsFromGroup(out[0]!)).toMatchObject({ checked: 2, pubOverdue: 1 });
+  });
+
+  it('整改逾期 agrees with the reminders: a deadline on a rest day is overdue only after the working day it ends on', () => {
+    // 国庆 2024: 10-01…10-07 rest, 10-08 the first working day after; a deadline stored on 10-05 ends on 10-08
+    // (followup.ts periodEnd). Counted for every day around the holiday, against the reminders' own rule.
+    const open = task('绛县', '待整改', done('2024-09-20', '发现问题', { rectification: { deadline: '2024-10-05' } }));
+    const onTime = task('绛县', '待整改', done('2024-09-20', '发现问题', { rectification: { deadline: '2024-09-30' } }));
+    const counted: Record<string, number> = {};
+    for (let day = '2024-09-29'; day <= '2024-10-10'; day = addCalendarDays(day, 1)) {
+      const out = new Aggregator([...flagStages(day, publicationCutoff(day)), countyGroupStage()] as never).run([open, onTime]) as never[];
+      counted[day] = countsFromGroup(out[0]!).rectOverdue;
+      const expected = [periodEnd('2024-10-05'), periodEnd('2024-09-30')].filter((end) => end < day).length;
+      expect(counted[day]).toBe(expected);
+    }
+    expect(counted['2024-10-01']).toBe(1); // 09-30's period has ended
+    expect(counted['2024-10-08']).toBe(1); // the rest-day deadline runs to the end of 10-08
+    expect(counted['2024-10-09']).toBe(2);
+    expect(rectificationOverdueCutoff('2024-10-09')).toBe('2024-10-08');
+    expect(rectificationOverdueCutoff('2024-10-08')).toBe('2024-09-30');
+    expect(rectificationOverdueCutoff('2024-10-14')).toBe('2024-10-12'); // a 调休 Saturday is a working day
   });
 
   it('renders a city card with every county and 合计, and a county card without the table', () => {
