@@ -8,6 +8,9 @@ import { prepareSteps } from '../../src/domain/draw2/session';
 import { runSync } from '../../src/domain/draw2/steps';
 import { verifyV2 } from '../../src/domain/draw2/verify';
 import { runCli } from '../../src/cli';
+import { createLogger } from '../../src/logger';
+import { resumeDispatch } from '../../src/operations/draw/confirmDraw';
+import { dispatchDraw, dispatchRunning } from '../../src/operations/draw/dispatch';
 import { drawChainModel, drawModel, loadChain } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
 import { cardText, findButtons } from '../../src/sandbox/client';
@@ -259,6 +262,35 @@ describe('/抽取', () => {
     expect((await tasks().findById(firstTask._id).lean())?.state).toBe('已作废');
     expect(await drawChainModel(conn).countDocuments()).toBe(logBefore);
     expect(await draws.countDocuments({ status: 'confirmed' })).toBe(1);
+  });
+
+  it('a dispatch job run during a draw\'s running dispatch leaves the draw to it (one dispatch at a time per draw)', async () => {
+    const conn = h.service.db.connection;
+    const draws = drawModel(conn);
+    const second = (await draws.findOne({ attempt: 2, status: 'confirmed' }).lean())!;
+    await draws.updateOne({ _id: second._id }, { $unset: { dispatchedAt: 1 } });
+    // An outbox that holds the dispatch at its first card until the test lets it go.
+    let reached!: () => void;
+    const atGate = new Promise<void>((r) => (reached = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = Object.create(h.service.outbox) as typeof h.service.outbox;
+    held.sendCard = async (...args: Parameters<typeof h.service.outbox.sendCard>) => {
+      reached();
+      await gate;
+      return h.service.outbox.sendCard(...args);
+    };
+    const first = dispatchDraw(conn, held, new Date(), second._id);
+    expect(dispatchDraw(conn, held, new Date(), second._id)).toBe(first); // a second call joins the running one
+    await atGate;
+    expect(dispatchRunning(conn, second._id)).toBe(true);
+    // what the minutely job does: the draw is confirmed and not yet dispatched, but its dispatch is running here
+    expect(await resumeDispatch(conn, h.service.outbox, new Date(), createLogger('silent'))).toBe(0);
+    expect((await draws.findById(second._id).lean())?.dispatchedAt).toBeUndefined();
+    release();
+    await first;
+    expect((await draws.findById(second._id).lean())?.dispatchedAt).toBeInstanceOf(Date);
+    expect(dispatchRunning(conn, second._id)).toBe(false);
   });
 
   it('a stale preview cannot be confirmed after a newer one', async () => {

@@ -22,7 +22,7 @@ import { isDuplicateKeyError } from '../../store/processedEvents';
 import { staffModel } from '../../store/staff';
 import { taskModel } from '../../store/task';
 import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
-import { dispatchDraw } from './dispatch';
+import { dispatchDraw, dispatchRunning } from './dispatch';
 import { fence, peopleOf, withdrawFenced } from './fence';
 import { finishPlatformImport } from './platformImport';
 import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
@@ -327,6 +327,8 @@ export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date
   const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>();
   let resumed = 0;
   for (const d of pending) {
+    // the confirm's own dispatch is still running in this process (dispatch.ts dispatchRunning)
+    if (dispatchRunning(conn, d._id)) continue;
     try {
       if ((d.algorithm === ALGORITHM || d.algorithm === PLATFORM_ALGORITHM) && !d.bundleGz) {
         const campaign = await campaignModel(conn).findById(d.campaignId).lean<CampaignDoc>();

@@ -130,7 +130,34 @@ async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc)
   }
 }
 
-export async function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
+/**
+ * Dispatches running in this process, per connection and draw. The confirm starts a draw's dispatch and answers; the
+ * minutely dispatch job (jobs/index.ts) looks for confirmed draws not yet dispatched and would otherwise start a
+ * second, concurrent dispatch of the same draw. That is safe (every write and send is keyed) but doubles the work
+ * of a large draw while the first is still running. A second call joins the running one instead; the job skips it.
+ * A dispatch in another instance, or one a crash cut off, is not in this map: the keys keep those once-only.
+ */
+const running = new WeakMap<Connection, Map<string, Promise<string[]>>>();
+
+/** A dispatch of this draw is running in this process. */
+export function dispatchRunning(conn: Connection, drawId: Types.ObjectId): boolean {
+  return running.get(conn)?.has(String(drawId)) ?? false;
+}
+
+export function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
+  let perConn = running.get(conn);
+  if (!perConn) running.set(conn, (perConn = new Map()));
+  const key = String(drawId);
+  const inFlight = perConn.get(key);
+  if (inFlight) return inFlight;
+  const started = runDispatch(conn, outbox, now, drawId).finally(() => {
+    if (perConn.get(key) === started) perConn.delete(key);
+  });
+  perConn.set(key, started);
+  return started;
+}
+
+async function runDispatch(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
   const draws = drawModel(conn);
   const draw = await draws.findById(drawId).lean<DrawDoc>();
   if (!draw || draw.status !== 'confirmed') return [];
