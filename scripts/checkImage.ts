@@ -13,14 +13,16 @@
  * empty this machine's npm cache, which the replay's own `npm ci` uses to stay offline and fast). Any other
  * command the replay does not know fails it, so the replay is updated together with the Dockerfile.
  *
- * One step is done by a shortcut that gives the same result, and says so in the report: a full `npm ci` (the
- * build stage's) links the project's node_modules when that tree was installed from the same package.json and
- * package-lock.json (reusableNodeModules checks npm's record of it package by package); otherwise it installs.
- * The runtime stage's `npm ci --omit=dev` always installs, in its own directory: the image must start with the
- * production dependencies alone.
+ * Two steps are done by a shortcut that gives the same result, and say so in the report, when the project's
+ * node_modules was installed from the same package.json and package-lock.json (reusableNodeModules checks npm's
+ * record of it package by package); otherwise npm installs. A full `npm ci` (the build stage's) links that tree.
+ * The runtime stage's `npm ci --omit=dev` gets, in its own directory, exactly the packages of the lockfile that are
+ * not marked dev, linked from that tree file by file (productionTree): the image starts with the production
+ * dependencies alone, as with npm (same files, `.bin` links and npm's record of the tree), without installing
+ * 300 packages again (about fourteen CPU-seconds).
  */
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/support/processes';
@@ -122,6 +124,8 @@ export interface ReplayReport {
   exposed: string[];
   /** every file of the last stage (relative), listed once it is built */
   shipped: string[];
+  /** the packages npm's record of the last stage's node_modules names (node_modules/.package-lock.json) */
+  installedPackages: string[];
 }
 
 async function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (s: string) => void): Promise<void> {
@@ -170,6 +174,58 @@ export function reusableNodeModules(context: string, stageDir: string): { ok: tr
   return { ok: true, path: modules, packages: Object.keys(installed).length };
 }
 
+/**
+ * What `npm ci --omit=dev` installs, built from the project's node_modules when that tree is what a full `npm ci`
+ * of the same lockfile installs (reusableNodeModules): npm reifies the lockfile's tree and leaves out every package
+ * it marks `dev` (reachable only through devDependencies; `devOptional` ones stay unless optional packages are
+ * omitted too), so the production tree is exactly the lockfile's other packages, each at its path. Each package's
+ * files are hard-linked (or copied where links fail) without its nested node_modules, which are packages of their
+ * own; the `.bin` links npm makes for them and npm's record of the tree (node_modules/.package-lock.json) are
+ * written as npm writes them. No dev package can reach the directory: only the lockfile's non-dev paths are taken.
+ */
+export function productionTree(context: string, stageDir: string): { ok: true; packages: number } | { ok: false; why: string } {
+  const reused = reusableNodeModules(context, stageDir);
+  if (!reused.ok) return reused;
+  const lock = JSON.parse(readFileSync(path.join(stageDir, 'package-lock.json'), 'utf8')) as { name?: string; version?: string; lockfileVersion?: number; packages: Record<string, LockEntry & { bin?: Record<string, string> }> };
+  const installed = (JSON.parse(readFileSync(path.join(reused.path, '.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> }).packages;
+  const kept: Record<string, unknown> = {};
+  let count = 0;
+  for (const [rel, entry] of Object.entries(lock.packages)) {
+    if (rel === '' || entry.dev || !installed[rel]) continue; // not installed: an optional package of another platform, as npm skips it
+    linkTree(path.join(context, rel), path.join(stageDir, rel));
+    kept[rel] = installed[rel];
+    count += 1;
+    for (const [name, target] of Object.entries(entry.bin ?? {})) {
+      const binDir = path.join(stageDir, path.dirname(rel), '.bin');
+      mkdirSync(binDir, { recursive: true });
+      symlinkSync(path.relative(binDir, path.join(stageDir, rel, target)), path.join(binDir, name));
+    }
+  }
+  mkdirSync(path.join(stageDir, 'node_modules'), { recursive: true });
+  writeFileSync(path.join(stageDir, 'node_modules/.package-lock.json'), `${JSON.stringify({ name: lock.name, version: lock.version, lockfileVersion: lock.lockfileVersion, requires: true, packages: kept }, null, 2)}\n`);
+  return { ok: true, packages: count };
+}
+
+/** A package's directory `from` → `to`: files hard-linked (copied across devices), symlinks kept, its own nested node_modules left out. */
+function linkTree(from: string, to: string, packageRoot = true): void {
+  mkdirSync(to, { recursive: true });
+  for (const name of readdirSync(from)) {
+    if (packageRoot && name === 'node_modules') continue;
+    const src = path.join(from, name);
+    const dst = path.join(to, name);
+    const st = lstatSync(src);
+    if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+    else if (st.isDirectory()) linkTree(src, dst, false);
+    else {
+      try {
+        linkSync(src, dst);
+      } catch {
+        copyFileSync(src, dst);
+      }
+    }
+  }
+}
+
 /** One `RUN` line, command by command (`a && b`), mapped onto the stage directory. */
 async function runShell(
   shell: string,
@@ -213,6 +269,17 @@ async function runShell(
       }
       log(`(${reused.why}: installing)`);
     }
+    if (words[0] === 'npm' && words[1] === 'ci' && words.length === 3 && words[2] === '--omit=dev') {
+      // The production tree: the lockfile's non-dev packages, from the project's tree when that was installed from
+      // the same lockfile (productionTree); otherwise npm installs it (ten CPU-seconds, and the disk).
+      const tree = productionTree(context, dir);
+      if (tree.ok) {
+        report.notReplayed.push(`RUN ${part}: the lockfile's ${tree.packages} production packages are linked from the project's node_modules, installed from the same package-lock.json, instead of installed again`);
+        log(`$ ${part}  (the project's node_modules: the ${tree.packages} packages package-lock.json does not mark dev)`);
+        continue;
+      }
+      log(`(${tree.why}: installing)`);
+    }
     if (words[0] === 'npm' && (words[1] === 'ci' || words[1] === 'run')) {
       await run('npm', words.slice(1), dir, npmEnv, log);
       continue;
@@ -237,7 +304,7 @@ export async function buildImage(
   const stages = parseDockerfile(readFileSync(opts.dockerfile ?? path.join(context, 'Dockerfile'), 'utf8'));
   const ignored = dockerignore(context);
   const workRoot = opts.workRoot ?? mkdtempSync(path.join(os.tmpdir(), 'spotcheck-image-'));
-  const report: ReplayReport = { notReplayed: [], steps: [], runtimeDir: '', env: {}, cmd: [], exposed: [], shipped: [] };
+  const report: ReplayReport = { notReplayed: [], steps: [], runtimeDir: '', env: {}, cmd: [], exposed: [], shipped: [], installedPackages: [] };
   const built = new Map<string, Promise<{ dir: string; workdir: string }>>();
   const last = stages[stages.length - 1];
 
@@ -328,6 +395,8 @@ export async function buildImage(
   }
   await Promise.all(built.values());
   report.shipped = listFiles(report.runtimeDir);
+  const record = path.join(report.runtimeDir, 'node_modules/.package-lock.json');
+  if (existsSync(record)) report.installedPackages = Object.keys((JSON.parse(readFileSync(record, 'utf8')) as { packages?: Record<string, unknown> }).packages ?? {});
   return report;
 }
 

@@ -21,7 +21,8 @@ if (!haveBrowser && process.env.CI !== 'true') {
 }
 const browserIt = haveBrowser || process.env.CI === 'true' ? it : it.skip;
 
-jest.setTimeout(180_000);
+// A bound for a loaded machine (the whole path took over 180 s with the load at 15 on two cores), not a speed target.
+jest.setTimeout(360_000);
 
 let stack: SandboxStack;
 let chromium: Awaited<ReturnType<typeof launchChromium>>;
@@ -191,7 +192,7 @@ browserIt('the yearly path at a phone’s width (390 px), then on a desktop', as
 
 /** The dispatch runs after the confirm answer: wait until the tasks are there. */
 async function waitForTask(except: string[]): Promise<TaskDoc> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       return await pickTask(except);

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkImage, listFiles, parseDockerfile, parseEnv, reusableNodeModules, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
+import { checkImage, listFiles, parseDockerfile, parseEnv, productionTree, reusableNodeModules, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -59,6 +59,29 @@ describe('a full npm ci replayed by the project’s own node_modules, only when 
   it('reuses the tree installed from the same lockfile (an optional package of another platform may be missing)', () => {
     const { context, stage } = setUp();
     expect(reusableNodeModules(context, stage)).toEqual({ ok: true, path: path.join(context, 'node_modules'), packages: 2 });
+  });
+
+  it('npm ci --omit=dev from that tree: the lockfile’s non-dev packages with their .bin links and nested packages, no dev package', () => {
+    const withBin = { ...lock, packages: { ...lock.packages, 'node_modules/a': { ...lock.packages['node_modules/a'], bin: { acli: 'bin/a.js' } }, 'node_modules/a/node_modules/b': { ...pkg('b', '1.0.0'), dev: true }, 'node_modules/a/node_modules/d': pkg('d', '1.0.0') } };
+    const installedAll = { ...installed, packages: { ...withBin.packages } as Record<string, unknown> };
+    delete installedAll.packages[''];
+    delete installedAll.packages['node_modules/c-other-platform'];
+    const { context, stage } = setUp({ stageLock: withBin, installed: installedAll });
+    writeFileSync(path.join(context, 'package-lock.json'), JSON.stringify(withBin));
+    for (const [dir, file] of [['a', 'index.js'], ['a/bin', 'a.js'], ['b', 'index.js'], ['a/node_modules/b', 'index.js'], ['a/node_modules/d', 'index.js'], ['a/test/node_modules', 'fixture.js']]) {
+      mkdirSync(path.join(context, 'node_modules', dir), { recursive: true });
+      writeFileSync(path.join(context, 'node_modules', dir, file), `// ${dir}/${file}\n`);
+    }
+    expect(productionTree(context, stage)).toEqual({ ok: true, packages: 2 });
+    expect(listFiles(path.join(stage, 'node_modules')).sort()).toEqual(
+      ['.bin/acli', '.package-lock.json', 'a/bin/a.js', 'a/index.js', 'a/node_modules/d/index.js', 'a/test/node_modules/fixture.js'].sort(),
+    );
+    expect(readFileSync(path.join(stage, 'node_modules/.bin/acli'), 'utf8')).toBe('// a/bin/a.js\n');
+    const record = JSON.parse(readFileSync(path.join(stage, 'node_modules/.package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    expect(Object.keys(record.packages).sort()).toEqual(['node_modules/a', 'node_modules/a/node_modules/d']);
+    // another lockfile: npm installs instead
+    const other = setUp({ stageLock: { ...lock, name: 'y' } });
+    expect(productionTree(other.context, other.stage)).toEqual({ ok: false, why: 'package-lock.json differs from the project\'s' });
   });
 
   it('installs when the lockfile differs, a package is missing, at another version or not in the lockfile, or nothing is installed', () => {
@@ -121,6 +144,16 @@ describe('the image, replayed', () => {
     // Either way the build stage's `npm ci` is a step of the replay, and the runtime stage installed on its own.
     expect(build).toContain('RUN npm ci');
     expect(report.steps.some((st) => st.stage === 'runtime' && st.what.startsWith('RUN npm ci --omit=dev'))).toBe(true);
+    // the runtime stage's tree holds exactly the lockfile's production packages, whichever way it was made
+    const lock = JSON.parse(readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean; optional?: boolean }> };
+    const record = report.installedPackages;
+    expect(report.shipped).toContain('node_modules/.package-lock.json');
+    const wanted = Object.entries(lock.packages).filter(([rel, e]) => rel !== '' && !e.dev && !e.optional).map(([rel]) => rel);
+    expect(wanted.length).toBeGreaterThan(100);
+    expect(wanted.filter((rel) => !record.includes(rel))).toEqual([]);
+    expect(record.filter((rel) => lock.packages[rel] === undefined || lock.packages[rel]!.dev === true)).toEqual([]);
+    // the same tree makes both shortcuts, or neither
+    expect(report.notReplayed.some((n) => n.startsWith('RUN npm ci --omit=dev: the lockfile'))).toBe(reused);
     if (process.env.CI) expect(reused).toBe(true); // .ci/run has just run `npm ci` in the clone
   });
 });

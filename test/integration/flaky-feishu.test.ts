@@ -9,7 +9,8 @@ import { taskModel, type TaskDoc } from '../../src/store/task';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
-jest.setTimeout(180_000);
+// Bounds for a loaded machine, not speed targets (the storm's retries back off up to a second each).
+jest.setTimeout(420_000);
 
 let h: Harness;
 let reg: SeededRegistries;
@@ -25,11 +26,12 @@ afterAll(async () => {
   await h.close();
 });
 
-async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 150_000): Promise<void> {
+/** Polls `condition` every 200 ms (each poll is a query the busy service must answer too). */
+async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 300_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 

@@ -238,7 +238,8 @@ describe('the digest job', () => {
     expect(await h.service.scheduler.runNow('digest')).toBe(true);
     for (const r of recipients) await h.emulator.waitFor((m) => m.receive_id === r.openId && cardText(m.content).includes('检查进度日报 · 2024-09-10'), 20_000);
     expect(await h.service.scheduler.runNow('digest')).toBe(true);
-    await new Promise((r) => setTimeout(r, 500));
+    // the second run has queued whatever it queues (runNow resolves after the job): wait until all of it is sent
+    await h.outboxIdle();
     const outbox = await outboxModel(conn()).countDocuments({ key: /^digest:/ });
     expect(outbox).toBe(recipients.length);
     for (const r of recipients) expect(digestsTo(r.openId)).toHaveLength(1);

@@ -4,6 +4,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { ConfigError, loadConfig } from '../../src/config';
 
 const ROOT = path.resolve(__dirname, '../..');
 // `npm start` is `tsx src/main.ts`; tsx's loader inside one node process runs the same, and the pid we hold is the
@@ -67,14 +68,33 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The refusals, one per variable: what main.ts prints (the ConfigError's message, one line) before it exits 1. */
+const REFUSALS: [Record<string, string>, string][] = [
+  [{ PORT: 'abc' }, 'PORT'],
+  [{ PORT: '99999' }, 'PORT'],
+  [{ LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's' }, 'LARK_ENCRYPT_KEY'],
+  [{ LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's', LARK_ENCRYPT_KEY: 'k', LARK_VERIFICATION_TOKEN: 't', LARK_MODE: 'x' }, 'LARK_MODE'],
+  [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
+];
+
 describe('npm start', () => {
-  it.each([
-    [{ PORT: 'abc' }, 'PORT'],
-    [{ PORT: '99999' }, 'PORT'],
-    [{ LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's' }, 'LARK_ENCRYPT_KEY'],
-    [{ LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 's', LARK_ENCRYPT_KEY: 'k', LARK_VERIFICATION_TOKEN: 't', LARK_MODE: 'x' }, 'LARK_MODE'],
-    [{ NODE_ENV: 'production' }, 'MONGODB_URI'],
-  ])('exits non-zero naming the variable for %p', async (env, variable) => {
+  // Each refusal is decided by loadConfig, before anything starts: checked here for every case, in this process.
+  // main.ts turns any ConfigError into its message on stderr and exit 1: that path is run as a process below, for
+  // the first and the last case (a process costs seconds of CPU to load the service's modules; every case takes the
+  // same path once loadConfig has thrown).
+  it.each(REFUSALS)('loadConfig refuses %p naming the variable, in one line', (env, variable) => {
+    let thrown: unknown;
+    try {
+      loadConfig({ PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', ...env });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    expect((thrown as ConfigError).message).toContain(variable);
+    expect((thrown as ConfigError).message.split('\n')).toHaveLength(1);
+  });
+
+  it.each([REFUSALS[0]!, REFUSALS.at(-1)!])('exits non-zero naming the variable for %p', async (env, variable) => {
     const run = await start(env);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(variable);

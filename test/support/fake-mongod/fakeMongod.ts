@@ -10,7 +10,6 @@
  */
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startWireServer } from '../../../src/store/embedded';
 
 const args = process.argv.slice(2);
 if (args.includes('--version')) {
@@ -39,6 +38,8 @@ if (process.env.FAKE_MONGOD_FAIL === '1') {
 writeFileSync(lock, `${process.pid}\n`);
 
 void (async () => {
+  // Loaded only now: `--version` and a failing start exit without the database engine's modules.
+  const { startWireServer } = await import('../../../src/store/embedded');
   await new Promise((r) => setTimeout(r, Number(process.env.FAKE_MONGOD_DELAY_MS ?? 300)));
   const server = await startWireServer({ port });
   log('Waiting for connections');
