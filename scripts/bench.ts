@@ -73,6 +73,36 @@ function latencyFigures(prefix: string, r: PhaseResult): Result[] {
   ];
 }
 
+/** The first second of a phase: the 开始检查 clicks (think 250–750 ms) and the first answers after them. */
+const BURST_MS = 1000;
+
+/**
+ * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
+ * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
+ */
+function splitFigures(prefix: string, r: PhaseResult): Result[] {
+  const burst = r.latencies.filter((_, i) => r.sentAtMs[i]! < BURST_MS);
+  const after = r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
+  const bySecond = new Map<number, number[]>();
+  r.latencies.forEach((l, i) => {
+    const s = Math.floor(r.sentAtMs[i]! / 1000);
+    bySecond.set(s, [...(bySecond.get(s) ?? []), l]);
+  });
+  say(
+    `  ${prefix} p99 by second sent: ${[...bySecond.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, ls]) => `${s}s:${Math.round(percentile(ls, 99))}(${ls.length})`)
+      .join(' ')}`,
+  );
+  return [
+    { name: `${prefix}_start_p50_ms`, value: round(percentile(r.startLatencies, 50), 1), unit: 'ms' },
+    { name: `${prefix}_start_p99_ms`, value: round(percentile(r.startLatencies, 99), 1), unit: 'ms' },
+    { name: `${prefix}_burst_p99_ms`, value: round(percentile(burst, 99), 1), unit: 'ms' },
+    { name: `${prefix}_burst_count`, value: burst.length, unit: 'callbacks' },
+    { name: `${prefix}_after_burst_p99_ms`, value: round(percentile(after, 99), 1), unit: 'ms' },
+  ];
+}
+
 interface Stack {
   runDir: string;
   dbUri: string;
@@ -226,6 +256,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     if (asked.status !== 200) phaseB.errors++;
     results.push(
       ...latencyFigures('callback_beside_summary', phaseB),
+      ...splitFigures('callback_beside_summary', phaseB),
       { name: 'lost_answers_beside_summary', value: Math.max(0, phaseB.acknowledged - storedB), unit: 'answers' },
       { name: 'summary_chat_s', value: round(summarySeconds, 2), unit: 's' },
       { name: 'service_loop_delay_beside_summary_ms', value: round(svcB.loopDelayMaxMs, 1), unit: 'ms' },
@@ -243,11 +274,17 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'callback_inspectors', value: INSPECTORS, unit: 'inspectors' },
     ...latencyFigures('callback', phaseA),
     { name: 'callback_answer_p99_ms', value: round(percentile(phaseA.answerLatencies, 99), 1), unit: 'ms' },
+    ...splitFigures('callback', phaseA),
     { name: 'callback_rate_per_s', value: round(phaseA.latencies.length / phaseA.seconds, 1), unit: 'callbacks/s' },
     { name: 'lost_answers', value: Math.max(0, phaseA.acknowledged - storedA), unit: 'answers' },
     { name: 'callback_cpu_ms', value: round(cpuPerCallback, 2), unit: 'ms' },
     { name: 'callback_db_roundtrips', value: round(answers.reduce((n, x) => n + x, 0) / Math.max(1, answers.length), 2), unit: 'commands' },
     { name: 'callback_db_roundtrips_max', value: Math.max(0, ...answers), unit: 'commands' },
+    {
+      name: 'callback_start_db_roundtrips',
+      value: round(phaseA.startCommands.reduce((n, x) => n + x, 0) / Math.max(1, phaseA.startCommands.length), 2),
+      unit: 'commands',
+    },
     // the embedded database process's own CPU (bench/dbServer.ts) over the same window, per callback and per command
     ...(dbA
       ? [

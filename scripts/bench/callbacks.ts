@@ -90,11 +90,17 @@ export interface PhaseResult {
   latencies: number[];
   /** latencies of item answers only */
   answerLatencies: number[];
+  /** latencies of the 开始检查 clicks only */
+  startLatencies: number[];
+  /** when each callback of `latencies` was sent, in ms since the phase began (same order) */
+  sentAtMs: number[];
   errors: number;
   errorSamples: string[];
   acknowledged: number;
   /** database commands of each item answer before its answer (x-bench-db-commands) */
   answerCommands: number[];
+  /** the same for each 开始检查 */
+  startCommands: number[];
   seconds: number;
 }
 
@@ -105,22 +111,39 @@ export function thinkTimes(rnd: () => number, clicks: number, min: number, max: 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Set-up requests in flight at once: the set-up is not timed, and on a loaded machine 200 at once may time out. */
+const SETUP_CONCURRENCY = 20;
+
 /** Set-up (not timed): every inspector sends /我的任务 and waits for the list with the task to start. */
 export async function prepareWalks(feishu: SimulatedFeishu, emulator: LarkEmulator, walks: Walk[]): Promise<void> {
-  await Promise.all(
-    walks.map(async (w) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < walks.length) {
+      const w = walks[next++]!;
       const sent = await feishu.sendText(w.inspector.openId, '/我的任务');
       if (sent.status !== 200) throw new Error(`/我的任务 answered HTTP ${sent.status}`);
       const reply = await emulator.waitFor((m) => m.root === sent.messageId, 120_000);
       w.card = reply.current;
       w.messageId = reply.message_id;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SETUP_CONCURRENCY, walks.length) }, worker));
 }
 
 /** All walks at once; each click after its think time. */
 export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<PhaseResult> {
-  const result: PhaseResult = { latencies: [], answerLatencies: [], errors: 0, errorSamples: [], acknowledged: 0, answerCommands: [], seconds: 0 };
+  const result: PhaseResult = {
+    latencies: [],
+    answerLatencies: [],
+    startLatencies: [],
+    sentAtMs: [],
+    errors: 0,
+    errorSamples: [],
+    acknowledged: 0,
+    answerCommands: [],
+    startCommands: [],
+    seconds: 0,
+  };
   const fail = (why: string) => {
     result.errors++;
     if (result.errorSamples.length < 5) result.errorSamples.push(why);
@@ -131,9 +154,14 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<
       const openId = w.inspector.openId;
       let click = 0;
       await sleep(w.think[click++]!);
+      const startSent = performance.now() - t0;
       const start = await feishu.clickButton(openId, w.card, (b) => (b.value as { task?: string } | undefined)?.task === w.taskId, { messageId: w.messageId });
       w.envelopes.push(start.envelope);
       result.latencies.push(start.elapsedMs);
+      result.sentAtMs.push(startSent);
+      result.startLatencies.push(start.elapsedMs);
+      const startCommands = Number(start.headers?.[BENCH_COMMANDS_HEADER]);
+      if (Number.isFinite(startCommands)) result.startCommands.push(startCommands);
       if (start.status !== 200 || start.clientError || !start.card || start.toast?.type !== 'success') {
         fail(`start: ${start.status} ${JSON.stringify(start.clientError ?? start.toast ?? start.body).slice(0, 200)}`);
         return;
@@ -143,9 +171,11 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<
         await sleep(w.think[click++]!);
         const verdict = item % 4 === 0 ? '不符合' : '符合';
         const formValues = { record: verdict === '不符合' ? `第${item}项现场发现的问题（压测）` : '' };
+        const sent = performance.now() - t0;
         const res = await feishu.clickButton(openId, card, verdict, { formValues, messageId: w.messageId });
         w.envelopes.push(res.envelope);
         result.latencies.push(res.elapsedMs);
+        result.sentAtMs.push(sent);
         result.answerLatencies.push(res.elapsedMs);
         const commands = Number(res.headers?.[BENCH_COMMANDS_HEADER]);
         if (Number.isFinite(commands)) result.answerCommands.push(commands);
