@@ -12,8 +12,9 @@
  * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
  * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
  * thread) into the run directory it prints.
- * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, for experiments only: the
- * figures in the README are from the defaults.
+ * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, and BENCH_BESIDE_SUMMARY=0 leaves out
+ * the callbacks' second phase beside /汇总, for experiments only: the figures in the README are from the defaults.
+ * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -57,6 +58,9 @@ export type { Result } from './bench/results';
 
 const INSPECTORS = Number(process.env.BENCH_INSPECTORS ?? 200);
 const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? '250-750').split('-').map(Number) as [number, number];
+/** BENCH_BESIDE_SUMMARY=0: no second phase beside /汇总 (and no 20,000 tasks seeded for it), for experiments only */
+const BESIDE_SUMMARY = process.env.BENCH_BESIDE_SUMMARY !== '0';
+const PROFILE = process.argv.includes('--profile');
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -227,7 +231,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const a = await walksOf('A');
   await resetProbe(s.serviceUrl);
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
+  const windowStart = process.hrtime.bigint() / 1000n;
   const phaseA = await runWalks(s.feishu, a.walks);
+  // the same monotonic clock as the profiles' sample times (µs): for reading a --profile of this phase alone
+  if (PROFILE) say(`  walks' window for the profiles (monotonic µs): ${windowStart}-${process.hrtime.bigint() / 1000n}`);
   const svcA = await probe(s.serviceUrl);
   const dbA = s.dbProbeUrl ? await getJson<DbFigures>(s.dbProbeUrl) : undefined;
   const storedA = await storedAnswers(s.conn, a.taskIds);
@@ -240,7 +247,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
 
   // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
   const results: Result[] = [];
-  if (summarySeeded) {
+  if (summarySeeded && BESIDE_SUMMARY) {
     say('  again, beside /汇总 …');
     const b = await walksOf('B');
     await resetProbe(s.serviceUrl);
@@ -322,7 +329,7 @@ const MEASUREMENTS: { name: string; run(ctx: Context): Promise<Result[]> }[] = [
   { name: 'draw', run: async () => [...(await benchDraw()), ...(await benchDrawService())] },
   // first of those using the stack, while nothing else has been sent: the limits' windows are empty
   { name: 'outbox', run: async (ctx) => benchOutbox((await ctx.stack()).conn, (await ctx.stack()).emulator) },
-  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), (await ctx.seeded()) !== undefined) },
+  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), BESIDE_SUMMARY && (await ctx.seeded()) !== undefined) },
   { name: 'summary', run: async (ctx) => benchSummary((await ctx.stack()).conn, await ctx.seeded()) },
   // the same 2,000 cards to 400 users through two service processes sharing the app's limits (outbox_*_2proc)
   { name: 'outboxProcesses', run: async () => benchOutboxProcesses({ processes: [2] }) },

@@ -16,6 +16,8 @@ import { CHECKLISTS } from '../../src/domain/checklists';
 import { BENCH_COMMANDS_HEADER, type BenchFigures } from '../../src/platform/benchProbe';
 import type { LarkEmulator } from '../../src/sandbox/emulator';
 import { SimulatedFeishu, findButtons, type EventEnvelope } from '../../src/sandbox/client';
+import { shanghaiDate } from '../../src/domain/calendar';
+import { campaignModel } from '../../src/store/campaign';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { enterprise } from '../../test/support/fixtures';
@@ -53,9 +55,27 @@ export async function seedStaff(conn: Connection, people: Inspector[]): Promise<
   );
 }
 
-/** One task (待检查) per inspector, each the inspector's own, so no answer conflicts with another. */
+/** One task (待检查) per inspector, each the inspector's own, so no answer conflicts with another; their campaign. */
 export async function seedTasks(conn: Connection, people: Inspector[], phase: string): Promise<Types.ObjectId[]> {
+  // their campaign, its inspection window open today (开始检查 checks it); closed, so that the year's active campaign
+  // (the summary's, bench/summary.ts) stays the only active one
   const campaignId = new Types.ObjectId();
+  const now = new Date();
+  const year = Number(shanghaiDate(now).slice(0, 4));
+  await campaignModel(conn).collection.insertOne({
+    _id: campaignId,
+    name: `基准测试专项（检查员${phase}）`,
+    year,
+    from: `${year}-01-01`,
+    to: `${year}-12-31`,
+    ratio: 0.25,
+    riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 },
+    excludeOwnCounty: true,
+    status: 'closed',
+    slot: `closed:${String(campaignId)}`,
+    createdAt: now,
+    updatedAt: now,
+  });
   const drawId = new Types.ObjectId();
   const docs = people.map((p, i) => {
     const kind = i % 2 === 0 ? 'industrial' : 'food';
