@@ -13,7 +13,7 @@
  * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
  * thread) into the run directory it prints.
  * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, and BENCH_BESIDE_SUMMARY=0 leaves out
- * the callbacks' second phase beside /汇总, for experiments only: the figures in the README are from the defaults.
+ * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, for experiments only: the figures in the README are from the defaults.
  * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -60,6 +60,8 @@ const INSPECTORS = Number(process.env.BENCH_INSPECTORS ?? 200);
 const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? '250-750').split('-').map(Number) as [number, number];
 /** BENCH_BESIDE_SUMMARY=0: no second phase beside /汇总 (and no 20,000 tasks seeded for it), for experiments only */
 const BESIDE_SUMMARY = process.env.BENCH_BESIDE_SUMMARY !== '0';
+/** BENCH_ANSWERS=0: the inspectors only click 开始检查 (the start's own cost), for experiments only */
+const ANSWERS = Number(process.env.BENCH_ANSWERS ?? ITEMS);
 const PROFILE = process.argv.includes('--profile');
 
 function say(text: string): void {
@@ -232,7 +234,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   await resetProbe(s.serviceUrl);
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
   const windowStart = process.hrtime.bigint() / 1000n;
-  const phaseA = await runWalks(s.feishu, a.walks);
+  const phaseA = await runWalks(s.feishu, a.walks, ANSWERS);
   // the same monotonic clock as the profiles' sample times (µs): for reading a --profile of this phase alone
   if (PROFILE) say(`  walks' window for the profiles (monotonic µs): ${windowStart}-${process.hrtime.bigint() / 1000n}`);
   const svcA = await probe(s.serviceUrl);
