@@ -5,6 +5,7 @@
  * campaign), that the driver stores exactly what mongoose would have cast from the record, the refusals, and the
  * commands a start sends. The window's refusals and the 组长's reason through the webhook: visit.test.ts.
  */
+import type { Document } from 'mongodb';
 import { Types } from 'mongoose';
 import { createLogger } from '../../src/logger';
 import { campaignExtras } from '../../src/operations/checklists/campaignExtras';
@@ -15,11 +16,13 @@ import type { Outbox } from '../../src/platform/outbox';
 import { campaignModel } from '../../src/store/campaign';
 import { extraChecklistModel } from '../../src/store/extraChecklist';
 import { taskModel, type TaskDoc } from '../../src/store/task';
+import { DB_OPERATION_TIMEOUT_MS, timeoutOptions } from '../../src/store/timeouts';
 import { openTestDb, type TestDb } from '../support/db';
 import { PEOPLE } from '../support/fixtures';
 import { campaignWithDraw, taskIn } from '../support/outcomes';
 
 let db: TestDb;
+const sent: { name: string; command: Document }[] = [];
 let ctx: Awaited<ReturnType<typeof campaignWithDraw>>;
 let clock = new Date('2024-05-06T02:00:00Z');
 const { leader, officer } = PEOPLE;
@@ -54,7 +57,9 @@ const ZERO = '工业产品质量安全“零事故”创建指导';
 const HAZARD = '重点工业产品质量安全隐患排查';
 
 beforeAll(async () => {
-  db = await openTestDb('start_inspection');
+  // the service's connection options (write concern), and the commands as sent
+  db = await openTestDb('start_inspection', { ...timeoutOptions(), monitorCommands: true });
+  db.conn.getClient().on('commandStarted', (e) => sent.push({ name: e.commandName, command: e.command }));
   ctx = await campaignWithDraw(db.conn);
   // the models' index builds done, so that the commands counted below are the starts' own
   await Promise.all([taskModel(db.conn).init(), extraChecklistModel(db.conn).init(), campaignModel(db.conn).init()]);
@@ -119,8 +124,13 @@ describe('the one read of a start', () => {
 describe('a start', () => {
   it('stores through the driver exactly what mongoose would cast from the record, in one read and one write', async () => {
     const task = await taskIn(db.conn, ctx, { state: '待接收' });
+    sent.length = 0;
     const { value: result, commands } = await commandsOf(() => startInspection(deps(), { taskId: String(task._id), openId: officer.openId }));
     expect(commands).toBe(2);
+    // both within the callback's limits (store/timeouts.ts): the read limit on each, the write concern on the write
+    expect(sent.map((c) => c.name)).toEqual(['aggregate', 'findAndModify']);
+    for (const c of sent) expect(c.command.maxTimeMS).toBe(DB_OPERATION_TIMEOUT_MS);
+    expect(sent[1]!.command.writeConcern).toEqual({ w: 'majority', wtimeout: DB_OPERATION_TIMEOUT_MS });
     expect(result).toMatchObject({ ok: true, started: true });
     const stored = await raw(task._id);
     expect(stored.state).toBe('检查中');

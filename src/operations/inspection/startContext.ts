@@ -13,6 +13,7 @@ import type { ExtraChecklistSnapshot } from '../../domain/inspection';
 import { campaignModel } from '../../store/campaign';
 import { extraChecklistModel, type ExtraChecklistDoc } from '../../store/extraChecklist';
 import type { TaskDoc } from '../../store/task';
+import { CONNECTION_MAX_TIME_MS } from '../../store/timeouts';
 import { tasks, type InspectionDeps } from './common';
 
 /** A campaign's inspection window (YYYY-MM-DD, both inclusive). */
@@ -37,13 +38,13 @@ type Joined = TaskDoc & { [CAMPAIGN]?: { from?: unknown; to?: unknown }[]; [EXTR
 /** The task `id` with its campaign's window and extra checklists, or null when there is no such task. */
 export async function loadForStart(deps: Pick<InspectionDeps, 'conn'>, id: string): Promise<StartContext | null> {
   if (!Types.ObjectId.isValid(id)) return null;
-  const [joined] = (await tasks(deps)
-    .collection.aggregate([
-      { $match: { _id: new Types.ObjectId(id) } },
-      { $lookup: { from: campaignModel(deps.conn).collection.collectionName, localField: 'campaignId', foreignField: '_id', as: CAMPAIGN } },
-      { $lookup: { from: extraChecklistModel(deps.conn).collection.collectionName, localField: 'campaignId', foreignField: 'campaignId', as: EXTRAS } },
-    ])
-    .toArray()) as Joined[];
+  const pipeline = [
+    { $match: { _id: new Types.ObjectId(id) } },
+    { $lookup: { from: campaignModel(deps.conn).collection.collectionName, localField: 'campaignId', foreignField: '_id', as: CAMPAIGN } },
+    { $lookup: { from: extraChecklistModel(deps.conn).collection.collectionName, localField: 'campaignId', foreignField: 'campaignId', as: EXTRAS } },
+  ];
+  // the connection's read limit, which mongoose adds to its own queries and the driver does not (store/timeouts.ts)
+  const [joined] = (await tasks(deps).collection.aggregate(pipeline, { maxTimeMS: CONNECTION_MAX_TIME_MS }).toArray()) as Joined[];
   if (!joined) return null;
   const { [CAMPAIGN]: campaigns = [], [EXTRAS]: lists = [], ...task } = joined;
   const campaign = campaigns[0];
