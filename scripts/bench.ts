@@ -12,8 +12,9 @@
  * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
  * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
  * thread) into the run directory it prints.
- * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, for experiments only: the
- * figures in the README are from the defaults.
+ * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, and BENCH_BESIDE_SUMMARY=0 leaves out
+ * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, for experiments only: the figures in the README are from the defaults.
+ * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -57,6 +58,11 @@ export type { Result } from './bench/results';
 
 const INSPECTORS = Number(process.env.BENCH_INSPECTORS ?? 200);
 const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? '250-750').split('-').map(Number) as [number, number];
+/** BENCH_BESIDE_SUMMARY=0: no second phase beside /汇总 (and no 20,000 tasks seeded for it), for experiments only */
+const BESIDE_SUMMARY = process.env.BENCH_BESIDE_SUMMARY !== '0';
+/** BENCH_ANSWERS=0: the inspectors only click 开始检查 (the start's own cost), for experiments only */
+const ANSWERS = Number(process.env.BENCH_ANSWERS ?? ITEMS);
+const PROFILE = process.argv.includes('--profile');
 
 function say(text: string): void {
   process.stdout.write(`${text}\n`);
@@ -70,6 +76,36 @@ function latencyFigures(prefix: string, r: PhaseResult): Result[] {
     { name: `${prefix}_p99_ms`, value: round(percentile(r.latencies, 99), 1), unit: 'ms' },
     { name: `${prefix}_max_ms`, value: round(Math.max(...r.latencies), 1), unit: 'ms' },
     { name: `${prefix}_errors`, value: r.errors, unit: 'responses' },
+  ];
+}
+
+/** The first second of a phase: the 开始检查 clicks (think 250–750 ms) and the first answers after them. */
+const BURST_MS = 1000;
+
+/**
+ * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
+ * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
+ */
+function splitFigures(prefix: string, r: PhaseResult): Result[] {
+  const burst = r.latencies.filter((_, i) => r.sentAtMs[i]! < BURST_MS);
+  const after = r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
+  const bySecond = new Map<number, number[]>();
+  r.latencies.forEach((l, i) => {
+    const s = Math.floor(r.sentAtMs[i]! / 1000);
+    bySecond.set(s, [...(bySecond.get(s) ?? []), l]);
+  });
+  say(
+    `  ${prefix} p99 by second sent: ${[...bySecond.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([s, ls]) => `${s}s:${Math.round(percentile(ls, 99))}(${ls.length})`)
+      .join(' ')}`,
+  );
+  return [
+    { name: `${prefix}_start_p50_ms`, value: round(percentile(r.startLatencies, 50), 1), unit: 'ms' },
+    { name: `${prefix}_start_p99_ms`, value: round(percentile(r.startLatencies, 99), 1), unit: 'ms' },
+    { name: `${prefix}_burst_p99_ms`, value: round(percentile(burst, 99), 1), unit: 'ms' },
+    { name: `${prefix}_burst_count`, value: burst.length, unit: 'callbacks' },
+    { name: `${prefix}_after_burst_p99_ms`, value: round(percentile(after, 99), 1), unit: 'ms' },
   ];
 }
 
@@ -197,7 +233,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const a = await walksOf('A');
   await resetProbe(s.serviceUrl);
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
-  const phaseA = await runWalks(s.feishu, a.walks);
+  const windowStart = process.hrtime.bigint() / 1000n;
+  const phaseA = await runWalks(s.feishu, a.walks, ANSWERS);
+  // the same monotonic clock as the profiles' sample times (µs): for reading a --profile of this phase alone
+  if (PROFILE) say(`  walks' window for the profiles (monotonic µs): ${windowStart}-${process.hrtime.bigint() / 1000n}`);
   const svcA = await probe(s.serviceUrl);
   const dbA = s.dbProbeUrl ? await getJson<DbFigures>(s.dbProbeUrl) : undefined;
   const storedA = await storedAnswers(s.conn, a.taskIds);
@@ -210,7 +249,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
 
   // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
   const results: Result[] = [];
-  if (summarySeeded) {
+  if (summarySeeded && BESIDE_SUMMARY) {
     say('  again, beside /汇总 …');
     const b = await walksOf('B');
     await resetProbe(s.serviceUrl);
@@ -226,6 +265,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     if (asked.status !== 200) phaseB.errors++;
     results.push(
       ...latencyFigures('callback_beside_summary', phaseB),
+      ...splitFigures('callback_beside_summary', phaseB),
       { name: 'lost_answers_beside_summary', value: Math.max(0, phaseB.acknowledged - storedB), unit: 'answers' },
       { name: 'summary_chat_s', value: round(summarySeconds, 2), unit: 's' },
       { name: 'service_loop_delay_beside_summary_ms', value: round(svcB.loopDelayMaxMs, 1), unit: 'ms' },
@@ -243,11 +283,17 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'callback_inspectors', value: INSPECTORS, unit: 'inspectors' },
     ...latencyFigures('callback', phaseA),
     { name: 'callback_answer_p99_ms', value: round(percentile(phaseA.answerLatencies, 99), 1), unit: 'ms' },
+    ...splitFigures('callback', phaseA),
     { name: 'callback_rate_per_s', value: round(phaseA.latencies.length / phaseA.seconds, 1), unit: 'callbacks/s' },
     { name: 'lost_answers', value: Math.max(0, phaseA.acknowledged - storedA), unit: 'answers' },
     { name: 'callback_cpu_ms', value: round(cpuPerCallback, 2), unit: 'ms' },
     { name: 'callback_db_roundtrips', value: round(answers.reduce((n, x) => n + x, 0) / Math.max(1, answers.length), 2), unit: 'commands' },
     { name: 'callback_db_roundtrips_max', value: Math.max(0, ...answers), unit: 'commands' },
+    {
+      name: 'callback_start_db_roundtrips',
+      value: round(phaseA.startCommands.reduce((n, x) => n + x, 0) / Math.max(1, phaseA.startCommands.length), 2),
+      unit: 'commands',
+    },
     // the embedded database process's own CPU (bench/dbServer.ts) over the same window, per callback and per command
     ...(dbA
       ? [
@@ -285,7 +331,7 @@ const MEASUREMENTS: { name: string; run(ctx: Context): Promise<Result[]> }[] = [
   { name: 'draw', run: async () => [...(await benchDraw()), ...(await benchDrawService())] },
   // first of those using the stack, while nothing else has been sent: the limits' windows are empty
   { name: 'outbox', run: async (ctx) => benchOutbox((await ctx.stack()).conn, (await ctx.stack()).emulator) },
-  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), (await ctx.seeded()) !== undefined) },
+  { name: 'callbacks', run: async (ctx) => benchCallbacks(await ctx.stack(), BESIDE_SUMMARY && (await ctx.seeded()) !== undefined) },
   { name: 'summary', run: async (ctx) => benchSummary((await ctx.stack()).conn, await ctx.seeded()) },
   // the same 2,000 cards to 400 users through two service processes sharing the app's limits (outbox_*_2proc)
   { name: 'outboxProcesses', run: async () => benchOutboxProcesses({ processes: [2] }) },

@@ -16,6 +16,8 @@ import { CHECKLISTS } from '../../src/domain/checklists';
 import { BENCH_COMMANDS_HEADER, type BenchFigures } from '../../src/platform/benchProbe';
 import type { LarkEmulator } from '../../src/sandbox/emulator';
 import { SimulatedFeishu, findButtons, type EventEnvelope } from '../../src/sandbox/client';
+import { shanghaiDate } from '../../src/domain/calendar';
+import { campaignModel } from '../../src/store/campaign';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { enterprise } from '../../test/support/fixtures';
@@ -53,9 +55,27 @@ export async function seedStaff(conn: Connection, people: Inspector[]): Promise<
   );
 }
 
-/** One task (待检查) per inspector, each the inspector's own, so no answer conflicts with another. */
+/** One task (待检查) per inspector, each the inspector's own, so no answer conflicts with another; their campaign. */
 export async function seedTasks(conn: Connection, people: Inspector[], phase: string): Promise<Types.ObjectId[]> {
+  // their campaign, its inspection window open today (开始检查 checks it); closed, so that the year's active campaign
+  // (the summary's, bench/summary.ts) stays the only active one
   const campaignId = new Types.ObjectId();
+  const now = new Date();
+  const year = Number(shanghaiDate(now).slice(0, 4));
+  await campaignModel(conn).collection.insertOne({
+    _id: campaignId,
+    name: `基准测试专项（检查员${phase}）`,
+    year,
+    from: `${year}-01-01`,
+    to: `${year}-12-31`,
+    ratio: 0.25,
+    riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 },
+    excludeOwnCounty: true,
+    status: 'closed',
+    slot: `closed:${String(campaignId)}`,
+    createdAt: now,
+    updatedAt: now,
+  });
   const drawId = new Types.ObjectId();
   const docs = people.map((p, i) => {
     const kind = i % 2 === 0 ? 'industrial' : 'food';
@@ -90,11 +110,17 @@ export interface PhaseResult {
   latencies: number[];
   /** latencies of item answers only */
   answerLatencies: number[];
+  /** latencies of the 开始检查 clicks only */
+  startLatencies: number[];
+  /** when each callback of `latencies` was sent, in ms since the phase began (same order) */
+  sentAtMs: number[];
   errors: number;
   errorSamples: string[];
   acknowledged: number;
   /** database commands of each item answer before its answer (x-bench-db-commands) */
   answerCommands: number[];
+  /** the same for each 开始检查 */
+  startCommands: number[];
   seconds: number;
 }
 
@@ -105,22 +131,42 @@ export function thinkTimes(rnd: () => number, clicks: number, min: number, max: 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Set-up requests in flight at once: the set-up is not timed, and on a loaded machine 200 at once may time out. */
+const SETUP_CONCURRENCY = 20;
+
 /** Set-up (not timed): every inspector sends /我的任务 and waits for the list with the task to start. */
 export async function prepareWalks(feishu: SimulatedFeishu, emulator: LarkEmulator, walks: Walk[]): Promise<void> {
-  await Promise.all(
-    walks.map(async (w) => {
+  let next = 0;
+  const worker = async () => {
+    while (next < walks.length) {
+      const w = walks[next++]!;
       const sent = await feishu.sendText(w.inspector.openId, '/我的任务');
       if (sent.status !== 200) throw new Error(`/我的任务 answered HTTP ${sent.status}`);
       const reply = await emulator.waitFor((m) => m.root === sent.messageId, 120_000);
       w.card = reply.current;
       w.messageId = reply.message_id;
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SETUP_CONCURRENCY, walks.length) }, worker));
 }
 
-/** All walks at once; each click after its think time. */
-export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<PhaseResult> {
-  const result: PhaseResult = { latencies: [], answerLatencies: [], errors: 0, errorSamples: [], acknowledged: 0, answerCommands: [], seconds: 0 };
+/**
+ * All walks at once; each click after its think time. `answers` (all ITEMS unless an experiment says otherwise, e.g.
+ * 0 to measure the 开始检查 clicks alone) is how many items each inspector answers.
+ */
+export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers = ITEMS): Promise<PhaseResult> {
+  const result: PhaseResult = {
+    latencies: [],
+    answerLatencies: [],
+    startLatencies: [],
+    sentAtMs: [],
+    errors: 0,
+    errorSamples: [],
+    acknowledged: 0,
+    answerCommands: [],
+    startCommands: [],
+    seconds: 0,
+  };
   const fail = (why: string) => {
     result.errors++;
     if (result.errorSamples.length < 5) result.errorSamples.push(why);
@@ -131,21 +177,28 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<
       const openId = w.inspector.openId;
       let click = 0;
       await sleep(w.think[click++]!);
+      const startSent = performance.now() - t0;
       const start = await feishu.clickButton(openId, w.card, (b) => (b.value as { task?: string } | undefined)?.task === w.taskId, { messageId: w.messageId });
       w.envelopes.push(start.envelope);
       result.latencies.push(start.elapsedMs);
+      result.sentAtMs.push(startSent);
+      result.startLatencies.push(start.elapsedMs);
+      const startCommands = Number(start.headers?.[BENCH_COMMANDS_HEADER]);
+      if (Number.isFinite(startCommands)) result.startCommands.push(startCommands);
       if (start.status !== 200 || start.clientError || !start.card || start.toast?.type !== 'success') {
         fail(`start: ${start.status} ${JSON.stringify(start.clientError ?? start.toast ?? start.body).slice(0, 200)}`);
         return;
       }
       let card: unknown = start.card;
-      for (let item = 1; item <= ITEMS; item++) {
+      for (let item = 1; item <= Math.min(answers, ITEMS); item++) {
         await sleep(w.think[click++]!);
         const verdict = item % 4 === 0 ? '不符合' : '符合';
         const formValues = { record: verdict === '不符合' ? `第${item}项现场发现的问题（压测）` : '' };
+        const sent = performance.now() - t0;
         const res = await feishu.clickButton(openId, card, verdict, { formValues, messageId: w.messageId });
         w.envelopes.push(res.envelope);
         result.latencies.push(res.elapsedMs);
+        result.sentAtMs.push(sent);
         result.answerLatencies.push(res.elapsedMs);
         const commands = Number(res.headers?.[BENCH_COMMANDS_HEADER]);
         if (Number.isFinite(commands)) result.answerCommands.push(commands);
@@ -158,7 +211,7 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[]): Promise<
         card = res.card;
       }
       // the last answer's card is the record's summary: no item left to answer
-      if (findButtons(card).some((b) => b.text === '符合')) fail('the checklist did not end after nine answers');
+      if (answers >= ITEMS && findButtons(card).some((b) => b.text === '符合')) fail('the checklist did not end after nine answers');
     }),
   );
   result.seconds = (performance.now() - t0) / 1000;

@@ -3,8 +3,10 @@ import type { ExtraChecklistSnapshot } from '../../domain/inspection';
 import { extraChecklistModel } from '../../store/extraChecklist';
 import type { TaskDoc } from '../../store/task';
 import type { InspectionDeps } from '../inspection/common';
+import { extrasSnapshot } from '../inspection/startContext';
 
 export async function campaignExtras(deps: Pick<InspectionDeps, 'conn'>, task: Pick<TaskDoc, 'campaignId'>): Promise<ExtraChecklistSnapshot[]> {
+  // 开始检查 reads the same lists with the task, in one command (inspection/startContext.ts), in the same order
   const lists = await extraChecklistModel(deps.conn).find({ campaignId: task.campaignId }).sort({ createdAt: 1, name: 1 }).lean();
-  return lists.map((l) => ({ name: l.name, items: l.items.map((i) => ({ no: i.no, text: i.text })) }));
+  return extrasSnapshot(lists);
 }

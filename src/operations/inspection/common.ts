@@ -8,6 +8,7 @@ import { memberOf } from '../../domain/inspection';
 import type { Logger } from '../../logger';
 import type { Outbox } from '../../platform/outbox';
 import { taskModel, type Task, type TaskDoc, type TaskState, type TeamSlot } from '../../store/task';
+import { CONNECTION_MAX_TIME_MS } from '../../store/timeouts';
 import { forgetTask, rememberTask } from './taskCache';
 
 /** BotDeps fits this shape; so do the CLI, jobs and the demo. */
@@ -128,8 +129,11 @@ export async function casUpdateStored(
   extraFilter: Record<string, unknown> = {},
 ): Promise<TaskDoc | null> {
   const write = { ...update, $set: { ...update.$set, updatedAt: new Date() }, $inc: { version: 1 } } as mongo.UpdateFilter<mongo.Document>;
+  // the connection's read limit, which mongoose adds to its own queries and the driver does not (store/timeouts.ts);
+  // the write concern comes with the client
   const updated = (await tasks(deps).collection.findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, write, {
     returnDocument: 'after',
+    maxTimeMS: CONNECTION_MAX_TIME_MS,
   })) as unknown as TaskDoc | null;
   if (updated) rememberTask(deps.conn, updated);
   else forgetTask(deps.conn, String(task._id));

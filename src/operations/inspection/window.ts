@@ -1,24 +1,23 @@
 /**
  * Starting a visit against the campaign's inspection window (domain/window.ts): inside → nothing to record; outside →
  * refused unless the 组长 of the team gives a reason, which is recorded (`inspection.outsideWindow`). A task whose
- * campaign cannot be found (fixtures) has no window.
+ * campaign cannot be found (fixtures) has no window. The window is read with the task (startContext.ts).
  */
 import { shanghaiDate } from '../../domain/calendar';
 import { isLeader, memberOf, type OutsideWindow } from '../../domain/inspection';
 import { checkWindowReason, windowPosition } from '../../domain/window';
-import { campaignModel } from '../../store/campaign';
 import type { TaskDoc } from '../../store/task';
-import type { InspectionDeps, Refusal } from './common';
+import type { Refusal } from './common';
+import type { CampaignWindow } from './startContext';
 
 export type WindowCheck = { ok: true; outsideWindow?: OutsideWindow } | { ok: false; refusal: Refusal };
 
-export async function checkStartWindow(
-  deps: InspectionDeps,
-  task: TaskDoc,
+export function checkStartWindow(
+  campaign: CampaignWindow | undefined,
+  task: Pick<TaskDoc, 'team'>,
   input: { openId: string; reason?: unknown },
   now: Date,
-): Promise<WindowCheck> {
-  const campaign = await campaignModel(deps.conn).findById(task.campaignId, { from: 1, to: 1 }).lean();
+): WindowCheck {
   if (!campaign) return { ok: true };
   if (windowPosition(shanghaiDate(now), campaign.from, campaign.to) === 'inside') return { ok: true };
   const leader = isLeader(task.team, input.openId);
