@@ -62,6 +62,8 @@ const [THINK_MIN, THINK_MAX] = (process.env.BENCH_THINK_MS ?? '250-750').split('
 const BESIDE_SUMMARY = process.env.BENCH_BESIDE_SUMMARY !== '0';
 /** BENCH_ANSWERS=0: the inspectors only click 开始检查 (the start's own cost), for experiments only */
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? ITEMS);
+/** inspectors whose walks measure the database commands per callback (with the probe's attribution on) */
+const CALIBRATION = Math.min(20, INSPECTORS);
 const PROFILE = process.argv.includes('--profile');
 
 function say(text: string): void {
@@ -216,9 +218,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   await seedStaff(s.conn, people);
   await staffModel(s.conn).create({ openId: leader.openId, name: leader.name, roles: ['领导'], unit: '运城市市场监督管理局', county: '市局', avoid: [] });
   const rnd = prng(20250301);
-  const walksOf = async (phase: string): Promise<{ walks: Walk[]; taskIds: mongoose.Types.ObjectId[] }> => {
-    const taskIds = await seedTasks(s.conn, people, phase);
-    const walks = people.map((inspector, i) => ({
+  const walksOf = async (phase: string, who = people): Promise<{ walks: Walk[]; taskIds: mongoose.Types.ObjectId[] }> => {
+    const taskIds = await seedTasks(s.conn, who, phase);
+    const walks = who.map((inspector, i) => ({
       inspector,
       taskId: String(taskIds[i]),
       think: thinkTimes(rnd, 1 + ITEMS, THINK_MIN, THINK_MAX),
@@ -231,7 +233,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // A: the walks alone
   say(`  ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms …`);
   const a = await walksOf('A');
-  await resetProbe(s.serviceUrl);
+  // the service's CPU is measured without attributing commands to requests (platform/benchProbe.ts: its
+  // AsyncLocalStorage costs CPU of its own); the commands per callback come from the calibration walks below
+  await resetProbe(s.serviceUrl, { attribute: false });
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
   const windowStart = process.hrtime.bigint() / 1000n;
   const phaseA = await runWalks(s.feishu, a.walks, ANSWERS);
@@ -240,6 +244,16 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const svcA = await probe(s.serviceUrl);
   const dbA = s.dbProbeUrl ? await getJson<DbFigures>(s.dbProbeUrl) : undefined;
   const storedA = await storedAnswers(s.conn, a.taskIds);
+
+  // calibration: the database commands of each callback before its answer, attributed by the probe, over the first
+  // CALIBRATION inspectors walking new tasks (the same walk, the same code path, not timed)
+  say(`  commands per callback: ${CALIBRATION} inspectors' walks with attribution …`);
+  const calibrationWalks = await walksOf('C', people.slice(0, CALIBRATION));
+  await resetProbe(s.serviceUrl);
+  const calibration = await runWalks(s.feishu, calibrationWalks.walks, ANSWERS);
+  const svcC = await probe(s.serviceUrl);
+  const lostC = Math.max(0, calibration.acknowledged - (await storedAnswers(s.conn, calibrationWalks.taskIds)));
+  if (calibration.errorSamples.length > 0) say(`  calibration errors: ${calibration.errorSamples.join(' | ')}`);
 
   // the baseline: the same clicks on the same schedule
   say('  baseline …');
@@ -252,7 +266,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   if (summarySeeded && BESIDE_SUMMARY) {
     say('  again, beside /汇总 …');
     const b = await walksOf('B');
-    await resetProbe(s.serviceUrl);
+    await resetProbe(s.serviceUrl, { attribute: false });
     const t0 = performance.now();
     const asked = await s.feishu.sendText(leader.openId, '/汇总');
     const file = s.emulator
@@ -273,7 +287,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     if (phaseB.errorSamples.length > 0) say(`  errors beside /汇总: ${phaseB.errorSamples.join(' | ')}`);
   }
 
-  const answers = phaseA.answerCommands;
+  const answers = calibration.answerCommands;
   const cpuPerCallback = (svcA.cpuUserMs + svcA.cpuSystemMs) / svcA.requests;
   const baseCpu = (baseFig.cpuUserMs + baseFig.cpuSystemMs) / Math.max(1, baseFig.requests);
   const finalService = await probe(s.serviceUrl);
@@ -285,13 +299,14 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'callback_answer_p99_ms', value: round(percentile(phaseA.answerLatencies, 99), 1), unit: 'ms' },
     ...splitFigures('callback', phaseA),
     { name: 'callback_rate_per_s', value: round(phaseA.latencies.length / phaseA.seconds, 1), unit: 'callbacks/s' },
-    { name: 'lost_answers', value: Math.max(0, phaseA.acknowledged - storedA), unit: 'answers' },
+    { name: 'lost_answers', value: Math.max(0, phaseA.acknowledged - storedA) + lostC, unit: 'answers' },
+    { name: 'callback_calibration_errors', value: calibration.errors, unit: 'responses' },
     { name: 'callback_cpu_ms', value: round(cpuPerCallback, 2), unit: 'ms' },
     { name: 'callback_db_roundtrips', value: round(answers.reduce((n, x) => n + x, 0) / Math.max(1, answers.length), 2), unit: 'commands' },
     { name: 'callback_db_roundtrips_max', value: Math.max(0, ...answers), unit: 'commands' },
     {
       name: 'callback_start_db_roundtrips',
-      value: round(phaseA.startCommands.reduce((n, x) => n + x, 0) / Math.max(1, phaseA.startCommands.length), 2),
+      value: round(calibration.startCommands.reduce((n, x) => n + x, 0) / Math.max(1, calibration.startCommands.length), 2),
       unit: 'commands',
     },
     // the embedded database process's own CPU (bench/dbServer.ts) over the same window, per callback and per command
@@ -301,7 +316,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
           { name: 'db_cpu_ms_per_command', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / Math.max(1, dbA.commands), 3), unit: 'ms' },
         ]
       : []),
-    { name: 'callback_db_late_commands', value: round(svcA.lateCommands / Math.max(1, svcA.requests), 2), unit: 'commands' },
+    { name: 'callback_db_late_commands', value: round(svcC.lateCommands / Math.max(1, svcC.requests), 2), unit: 'commands' },
     { name: 'service_loop_delay_max_ms', value: round(svcA.loopDelayMaxMs, 1), unit: 'ms' },
     { name: 'baseline_p50_ms', value: round(percentile(base.latencies, 50), 1), unit: 'ms' },
     { name: 'baseline_p99_ms', value: round(percentile(base.latencies, 99), 1), unit: 'ms' },

@@ -259,6 +259,7 @@ export async function probe(url: string): Promise<BenchFigures> {
   return getJson<BenchFigures>(`${url}/debug/bench`);
 }
 
-export async function resetProbe(url: string): Promise<void> {
-  await getJson(`${url}/debug/bench/reset`, 'POST');
+/** A new measurement window in the service (platform/benchProbe.ts); `attribute` false: commands not attributed to requests. */
+export async function resetProbe(url: string, opts: { attribute?: boolean } = {}): Promise<void> {
+  await getJson(`${url}/debug/bench/reset${opts.attribute === false ? '?attribute=0' : ''}`, 'POST');
 }

@@ -5,9 +5,11 @@
  * the variable in production); without it nothing here is loaded into the request path.
  *
  * - GET /debug/bench: the figures since the last reset (JSON, see BenchFigures);
- * - POST /debug/bench/reset: starts a new measurement window;
- * - every answer to POST /lark/events carries `x-bench-db-commands`: the commands that request sent before its
- *   answer (commands it causes afterwards are counted in `lateCommands`).
+ * - POST /debug/bench/reset: starts a new measurement window; `?attribute=0` counts commands without attributing
+ *   them to requests. AsyncLocalStorage (Node 20: promise hooks on every promise in the process) costs CPU of its
+ *   own, so the bench measures the service's CPU in a window without it and the commands per request in another;
+ * - while attributing, every answer to POST /lark/events carries `x-bench-db-commands`: the commands that request
+ *   sent before its answer (commands it causes afterwards are counted in `lateCommands`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
@@ -55,6 +57,7 @@ export class BenchProbe {
   private lateCommands = 0;
   private backgroundCommands = 0;
   private commands = 0;
+  private attribute = true;
 
   constructor() {
     this.loop.enable();
@@ -76,7 +79,10 @@ export class BenchProbe {
     });
   }
 
-  reset(): void {
+  /** A new window; `attribute` false: no AsyncLocalStorage in it (its hooks are switched off). */
+  reset(attribute = true): void {
+    this.attribute = attribute;
+    if (!attribute) this.als.disable();
     this.startedAt = performance.now();
     this.cpu = process.cpuUsage();
     this.requests = 0;
@@ -116,11 +122,17 @@ export class BenchProbe {
         return;
       }
       if (ctx.path === '/debug/bench/reset' && ctx.method === 'POST') {
-        this.reset();
-        ctx.body = { reset: true };
+        const attribute = ctx.query.attribute !== '0';
+        this.reset(attribute);
+        ctx.body = { reset: true, attribute };
         return;
       }
       if (ctx.path !== '/lark/events') return next();
+      if (!this.attribute) {
+        await next();
+        this.requests++;
+        return;
+      }
       const scope: RequestScope = { commands: 0, answered: false };
       await this.als.run(scope, next);
       scope.answered = true;
