@@ -3,9 +3,9 @@
  * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
  */
 import { ObjectId } from 'bson';
-import type { Query } from 'mingo';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
-import { newQuery, projector } from './mingo';
+import { compileMatcher, type Matcher } from './match';
+import { projector } from './mingo';
 import {
   CommandError,
   MISSING,
@@ -105,7 +105,7 @@ interface Index {
   fields: string[];
   unique: boolean;
   sparse: boolean;
-  partial?: Query;
+  partial?: Matcher;
   ttlSeconds?: number;
   /** TTL indexes only: the documents' dates, earliest first */
   due?: DueHeap;
@@ -125,8 +125,9 @@ function ttlDates(v: Version, path: string): number[] {
   return out;
 }
 
-export function compileQuery(filter: Document): Query {
-  return newQuery(filter);
+/** A compiled, validated filter (match.ts: a tree for the common shapes, mingo for the rest). */
+export function compileQuery(filter: Document): Matcher {
+  return compileMatcher(filter);
 }
 
 function defaultIndexName(key: Document): string {
@@ -224,7 +225,7 @@ export class Collection {
    * candidate's first sort key is a valid Date, or every one a finite number (no arrays, no missing, no mixed types,
    * whose BSON order this does not reproduce); otherwise undefined and the caller sorts every match.
    */
-  private firstMatches(cands: Slot[], q: Query, covered: boolean, sort: Document, enough: number): Slot[] | undefined {
+  private firstMatches(cands: Slot[], q: Matcher, covered: boolean, sort: Document, enough: number): Slot[] | undefined {
     const [field, dirValue] = Object.entries(sort)[0];
     const dir = numValue(dirValue);
     if ((dir !== 1 && dir !== -1) || !lookupPath(field)) return undefined;
