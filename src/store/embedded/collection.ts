@@ -125,6 +125,12 @@ function ttlDates(v: Version, path: string): number[] {
   return out;
 }
 
+/** The top-level field of a dotted path. */
+function rootOf(path: string): string {
+  const dot = path.indexOf('.');
+  return dot < 0 ? path : path.slice(0, dot);
+}
+
 /** A compiled, validated filter (match.ts: a tree for the common shapes, mingo for the rest). */
 export function compileQuery(filter: Document): Matcher {
   return compileMatcher(filter);
@@ -323,18 +329,23 @@ export class Collection {
     return slot;
   }
 
-  /** Stores a new version; returns false when nothing changed (byte-identical). */
-  replace(slot: Slot, doc: Document): boolean {
+  /**
+   * Stores a new version; returns false when nothing changed (byte-identical). `touched`: the only top-level fields
+   * that can differ from the stored version (an operator update's, update.ts touchedFields); the indexes, lookup maps
+   * and TTL heaps of other fields keep their entries untouched. Undefined: any field may have changed.
+   */
+  replace(slot: Slot, doc: Document, touched?: Set<string>): boolean {
     const v = makeVersion(doc);
     if (v.raw.equals(slot.v.raw)) return false;
-    const keys = this.uniqueKeys(v);
+    const affected = touched ? (idx: Index) => idx.partial !== undefined || idx.fields.some((f) => touched.has(rootOf(f))) : undefined;
+    const keys = this.uniqueKeys(v, affected);
     this.checkUnique(keys, slot);
-    this.own(this.uniqueKeys(slot.v), slot, false);
+    this.own(this.uniqueKeys(slot.v, affected), slot, false);
     const old = slot.v;
     slot.v = v;
     this.own(keys, slot, true);
-    for (const f of this.fields.values()) f.update(slot, old.plain, v.plain);
-    this.scheduleExpiry(slot, old);
+    for (const f of this.fields.values()) if (!touched || touched.has(rootOf(f.path))) f.update(slot, old.plain, v.plain);
+    this.scheduleExpiry(slot, old, affected);
     return true;
   }
 
@@ -455,9 +466,9 @@ export class Collection {
   }
 
   /** Puts the dates of a new or changed document on the TTL heaps (unchanged dates are already there). */
-  private scheduleExpiry(slot: Slot, old: Version | undefined): void {
+  private scheduleExpiry(slot: Slot, old: Version | undefined, affected?: (idx: Index) => boolean): void {
     for (const idx of this.indexes) {
-      if (!idx.due) continue;
+      if (!idx.due || (affected && !affected(idx))) continue;
       const before = old ? ttlDates(old, idx.fields[0]) : [];
       for (const t of ttlDates(slot.v, idx.fields[0])) if (!before.includes(t)) idx.due.push({ t, slot });
     }
@@ -482,9 +493,9 @@ export class Collection {
     return [...out.values()];
   }
 
-  private uniqueKeys(v: Version): Map<Index, IndexKey[]> {
+  private uniqueKeys(v: Version, affected?: (idx: Index) => boolean): Map<Index, IndexKey[]> {
     const out = new Map<Index, IndexKey[]>();
-    for (const idx of this.indexes) if (idx.owners) out.set(idx, this.indexKeys(idx, v));
+    for (const idx of this.indexes) if (idx.owners && (!affected || affected(idx))) out.set(idx, this.indexKeys(idx, v));
     return out;
   }
 
