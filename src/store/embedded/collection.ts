@@ -5,7 +5,7 @@
 import { ObjectId } from 'bson';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
 import { compileMatcher, type Matcher } from './match';
-import { projector } from './mingo';
+import { sorter } from './mingo';
 import {
   CommandError,
   MISSING,
@@ -192,7 +192,7 @@ export class Collection {
         if (p) this.stats.keysExamined += cands.length;
         out = first;
         const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
-        const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+        const order = sorter().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
         return order.map((d) => bySlot.get(d) as Slot).slice(skip, skip + opts.limit);
       }
     }
@@ -216,7 +216,7 @@ export class Collection {
     if (sorted) {
       const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
       // mingo's cursor returns the very objects it was given (no cloning by default)
-      const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+      const order = sorter().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
       out = order.map((p) => bySlot.get(p) as Slot);
     }
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
@@ -361,7 +361,7 @@ export class Collection {
       if (!lookupPath(path)) continue;
       let f = this.fields.get(path);
       if (!f) {
-        f = new FieldIndex<Slot>(path);
+        f = new FieldIndex<Slot>(path, () => this.slots);
         for (const s of this.slots) f.add(s);
         this.fields.set(path, f);
       }

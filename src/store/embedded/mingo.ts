@@ -59,6 +59,15 @@ export function projector(): IndexQuery {
 }
 
 /**
+ * The query that only sorts (`sorter().find(docs).sort(spec).all()`), built once: a sort reads no operator and no
+ * variable ($$NOW and the like belong to projections), so one instance serves every call.
+ */
+const SORTER = new Query({}, { context: QUERY_ONLY });
+export function sorter(): IndexQuery {
+  return SORTER;
+}
+
+/**
  * mingo's options class (ComputeOptions), which its index does not export: a query operator receives an instance, so
  * one made-up operator, run once here, hands it over. An instance passed where mingo takes options is used as it is
  * (`ComputeOptions.init` shares its context) rather than rebuilt with a copy of every operator table.
