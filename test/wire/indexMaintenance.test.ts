@@ -45,7 +45,7 @@ describe('index maintenance on update', () => {
     const coll = () => (engine as unknown as { dbs: Map<string, Map<string, { slots: Set<{ v: { plain: Document } }>; query(f: Document): { v: { plain: Document } }[] }>> }).dbs.get(DB)!.get('c')!;
     let refused = 0;
     let applied = 0;
-    for (let step = 0; step < 200; step++) {
+    for (let step = 0; step < 150; step++) {
       const id = int(45);
       const field = pick(['u', 'w', 'n.a', 'n.b', 'p', 'flag', 'other', 'n']);
       const value: unknown =
@@ -67,7 +67,7 @@ describe('index maintenance on update', () => {
       const all = [...coll().slots].map((s) => s.v.plain);
       // lookups equal scans, on every indexed path
       for (const path of ['_id', 'u', 'w', 'n.a', 'n.b', 'p']) {
-        for (const v of [...VALUES, '1', '2', '3', 'x', id]) {
+        for (const v of [pick(VALUES), pick(VALUES), pick(['1', '2', '3', 'x']), id]) {
           const f = { [path]: v };
           const q = newQuery(f);
           const want = all.filter((d) => q.test(d)).map((d) => d._id as number);
@@ -93,7 +93,7 @@ describe('index maintenance on update', () => {
         if (!r2.writeErrors) run(engine, { delete: 'c', deletes: [{ q: { _id: 'probe' }, limit: 1 }] });
       }
     }
-    expect(applied).toBeGreaterThan(80);
-    expect(refused).toBeGreaterThan(5);
+    expect(applied).toBeGreaterThan(60);
+    expect(refused).toBeGreaterThan(3);
   });
 });
