@@ -81,6 +81,8 @@ const schema = new Schema<OutboxEntry>(
 );
 schema.index({ key: 1 }, { unique: true });
 schema.index({ status: 1, nextAttemptAt: 1 });
+// the claim's branch on expired leases (status "sending", leaseUntil before now) reads only those entries
+schema.index({ status: 1, leaseUntil: 1 });
 
 export function outboxModel(conn: Connection): Model<OutboxEntry> {
   return conn.models.OutboxEntry ?? conn.model<OutboxEntry>('OutboxEntry', schema);

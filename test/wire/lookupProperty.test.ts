@@ -39,7 +39,12 @@ function gen(rnd: () => number) {
   const path = () => pick(['a', 'b.c', 'tags', 'n', 'b']);
   const condition = (): Document => {
     const p = path();
-    switch (Math.floor(rnd() * 9)) {
+    switch (Math.floor(rnd() * 11)) {
+      case 9:
+        // ranges on indexed paths (the ordered dates and numbers of lookup.ts), over arrays, sub-documents, mixed types
+        return { [p]: rnd() < 0.5 ? { $lt: pick(DATES) } : { $gte: pick(DATES), $lte: pick(DATES) } };
+      case 10:
+        return { [p]: rnd() < 0.5 ? { $gt: Math.floor(rnd() * 3) } : { $gte: 1, $lt: 3 } };
       case 0:
         return { [p]: { $eq: scalar() } };
       case 1:

@@ -3,9 +3,9 @@
  * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
  */
 import { ObjectId } from 'bson';
-import type { Query } from 'mingo';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
-import { newQuery, projector } from './mingo';
+import { compileMatcher, type Matcher } from './match';
+import { sorter } from './mingo';
 import {
   CommandError,
   MISSING,
@@ -105,7 +105,7 @@ interface Index {
   fields: string[];
   unique: boolean;
   sparse: boolean;
-  partial?: Query;
+  partial?: Matcher;
   ttlSeconds?: number;
   /** TTL indexes only: the documents' dates, earliest first */
   due?: DueHeap;
@@ -125,8 +125,15 @@ function ttlDates(v: Version, path: string): number[] {
   return out;
 }
 
-export function compileQuery(filter: Document): Query {
-  return newQuery(filter);
+/** The top-level field of a dotted path. */
+function rootOf(path: string): string {
+  const dot = path.indexOf('.');
+  return dot < 0 ? path : path.slice(0, dot);
+}
+
+/** A compiled, validated filter (match.ts: a tree for the common shapes, mingo for the rest). */
+export function compileQuery(filter: Document): Matcher {
+  return compileMatcher(filter);
 }
 
 function defaultIndexName(key: Document): string {
@@ -185,7 +192,7 @@ export class Collection {
         if (p) this.stats.keysExamined += cands.length;
         out = first;
         const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
-        const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+        const order = sorter().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
         return order.map((d) => bySlot.get(d) as Slot).slice(skip, skip + opts.limit);
       }
     }
@@ -209,7 +216,7 @@ export class Collection {
     if (sorted) {
       const bySlot = new Map(out.map((s) => [s.v.plain, s] as const));
       // mingo's cursor returns the very objects it was given (no cloning by default)
-      const order = projector().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
+      const order = sorter().find<Document>(out.map((s) => s.v.plain)).sort(opts.sort as Document).all();
       out = order.map((p) => bySlot.get(p) as Slot);
     }
     return out.slice(skip, opts.limit ? skip + opts.limit : undefined);
@@ -224,7 +231,7 @@ export class Collection {
    * candidate's first sort key is a valid Date, or every one a finite number (no arrays, no missing, no mixed types,
    * whose BSON order this does not reproduce); otherwise undefined and the caller sorts every match.
    */
-  private firstMatches(cands: Slot[], q: Query, covered: boolean, sort: Document, enough: number): Slot[] | undefined {
+  private firstMatches(cands: Slot[], q: Matcher, covered: boolean, sort: Document, enough: number): Slot[] | undefined {
     const [field, dirValue] = Object.entries(sort)[0];
     const dir = numValue(dirValue);
     if ((dir !== 1 && dir !== -1) || !lookupPath(field)) return undefined;
@@ -322,18 +329,23 @@ export class Collection {
     return slot;
   }
 
-  /** Stores a new version; returns false when nothing changed (byte-identical). */
-  replace(slot: Slot, doc: Document): boolean {
+  /**
+   * Stores a new version; returns false when nothing changed (byte-identical). `touched`: the only top-level fields
+   * that can differ from the stored version (an operator update's, update.ts touchedFields); the indexes, lookup maps
+   * and TTL heaps of other fields keep their entries untouched. Undefined: any field may have changed.
+   */
+  replace(slot: Slot, doc: Document, touched?: Set<string>): boolean {
     const v = makeVersion(doc);
     if (v.raw.equals(slot.v.raw)) return false;
-    const keys = this.uniqueKeys(v);
+    const affected = touched ? (idx: Index) => idx.partial !== undefined || idx.fields.some((f) => touched.has(rootOf(f))) : undefined;
+    const keys = this.uniqueKeys(v, affected);
     this.checkUnique(keys, slot);
-    this.own(this.uniqueKeys(slot.v), slot, false);
+    this.own(this.uniqueKeys(slot.v, affected), slot, false);
     const old = slot.v;
     slot.v = v;
     this.own(keys, slot, true);
-    for (const f of this.fields.values()) f.update(slot, old.plain, v.plain);
-    this.scheduleExpiry(slot, old);
+    for (const f of this.fields.values()) if (!touched || touched.has(rootOf(f.path))) f.update(slot, old.plain, v.plain);
+    this.scheduleExpiry(slot, old, affected);
     return true;
   }
 
@@ -349,7 +361,7 @@ export class Collection {
       if (!lookupPath(path)) continue;
       let f = this.fields.get(path);
       if (!f) {
-        f = new FieldIndex<Slot>(path);
+        f = new FieldIndex<Slot>(path, () => this.slots);
         for (const s of this.slots) f.add(s);
         this.fields.set(path, f);
       }
@@ -454,9 +466,9 @@ export class Collection {
   }
 
   /** Puts the dates of a new or changed document on the TTL heaps (unchanged dates are already there). */
-  private scheduleExpiry(slot: Slot, old: Version | undefined): void {
+  private scheduleExpiry(slot: Slot, old: Version | undefined, affected?: (idx: Index) => boolean): void {
     for (const idx of this.indexes) {
-      if (!idx.due) continue;
+      if (!idx.due || (affected && !affected(idx))) continue;
       const before = old ? ttlDates(old, idx.fields[0]) : [];
       for (const t of ttlDates(slot.v, idx.fields[0])) if (!before.includes(t)) idx.due.push({ t, slot });
     }
@@ -481,9 +493,9 @@ export class Collection {
     return [...out.values()];
   }
 
-  private uniqueKeys(v: Version): Map<Index, IndexKey[]> {
+  private uniqueKeys(v: Version, affected?: (idx: Index) => boolean): Map<Index, IndexKey[]> {
     const out = new Map<Index, IndexKey[]>();
-    for (const idx of this.indexes) if (idx.owners) out.set(idx, this.indexKeys(idx, v));
+    for (const idx of this.indexes) if (idx.owners && (!affected || affected(idx))) out.set(idx, this.indexKeys(idx, v));
     return out;
   }
 

@@ -4,7 +4,7 @@ import { Aggregator, ProcessingMode } from 'mingo';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { projector } from './mingo';
 import { compilePipeline, Unsupported } from './pipeline';
-import { applyUpdate, updateKind, upsertDocument, type UpdateSpec } from './update';
+import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
   CommandError,
   MISSING,
@@ -442,7 +442,7 @@ export class Engine {
         }
         const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
         for (const slot of matched) {
-          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed, slot.v.plain, false))) nModified++;
+          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed, slot.v.plain, false), touchedFields(spec))) nModified++;
           n++;
         }
         if (matched.length === 0 && st.upsert === true) {
@@ -678,7 +678,7 @@ export class Engine {
     }
     if (found) {
       const before = found.v;
-      this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false));
+      this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false), touchedFields(spec));
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(body.new === true ? found.v : before, body.fields) };
     }
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };

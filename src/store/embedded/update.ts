@@ -140,13 +140,15 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   }
 
   let doc: Document;
+  let touched: Set<string> | undefined;
   if (parsed.kind === 'pipeline') {
     const out = new Aggregator(spec.u as Document[], { processingMode: ProcessingMode.CLONE_INPUT }).run([plainCopy(plain)]);
     doc = (out[0] as Document | undefined) ?? {};
     if (doc._id === undefined) doc = { _id: plain._id, ...doc };
   } else {
     checkAgainstDocument(parsed.ops, { typed, plain, query: spec.q, arrayFilters: spec.arrayFilters, inserting });
-    doc = plainCopy(plain);
+    touched = touchedFields(spec);
+    doc = copyTouched(plain, touched as Set<string>);
     const ops = spec.u as Document;
     const modifier: Document = {};
     for (const [op, operand] of Object.entries(ops)) {
@@ -158,7 +160,42 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
     if (inserting && onInsert && Object.keys(onInsert).length > 0) runUpdate(doc, { $set: onInsert });
   }
   if (keyString(doc._id) !== keyString(plain._id)) throw immutableId();
-  return retype(doc, typed, typeHints(spec.uTyped)) as Document;
+  const hints = typeHints(spec.uTyped);
+  if (!touched) return retype(doc, typed, hints) as Document;
+  // fields the update does not name are the stored typed values (what retype would rebuild from them)
+  const out: Document = {};
+  for (const k of Object.keys(doc)) {
+    const v: unknown = doc[k];
+    if (v === undefined) continue;
+    out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k) : typed[k];
+  }
+  return out;
+}
+
+/**
+ * The top-level fields an operator update can change: the first part of every path it names (a $rename's source
+ * included). Undefined for a replacement or a pipeline, which may change any field.
+ */
+export function touchedFields(spec: UpdateSpec): Set<string> | undefined {
+  const parsed = parseUpdate(spec);
+  if (parsed.kind !== 'operators') return undefined;
+  const out = new Set<string>();
+  for (const p of parsed.ops.paths) {
+    out.add(p.parts[0]);
+    if (p.renameFrom) out.add(p.renameFrom[0]);
+  }
+  return out;
+}
+
+/**
+ * The working copy mingo's update changes in place: a new top-level object whose touched fields are fresh plain copies
+ * (through BSON, as a copy of the whole document would be) and whose other fields are the stored (frozen) values,
+ * which the update does not reach.
+ */
+function copyTouched(plain: Document, touched: Set<string>): Document {
+  const out: Document = {};
+  for (const k of Object.keys(plain)) out[k] = touched.has(k) ? plainCopy({ v: plain[k] }).v : plain[k];
+  return out;
 }
 
 /** The document an upsert inserts: the filter's equality conditions, then the update. */
