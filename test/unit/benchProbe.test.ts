@@ -1,0 +1,55 @@
+/**
+ * The bench's probe in the service (src/platform/benchProbe.ts): commands attributed to the webhook request that sent
+ * them while attributing, and only counted (no AsyncLocalStorage) in a window reset with `?attribute=0`.
+ */
+import { EventEmitter } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import type { Connection } from 'mongoose';
+import { BENCH_COMMANDS_HEADER, BenchProbe, type BenchFigures } from '../../src/platform/benchProbe';
+
+describe('bench probe', () => {
+  const client = new EventEmitter();
+  const probe = new BenchProbe();
+  probe.watch({ getClient: () => client } as unknown as Connection);
+  const app = new Koa();
+  app.use(probe.middleware());
+  // a webhook request that sends two commands before its answer and one after
+  app.use(async (ctx) => {
+    client.emit('connectionCheckOutStarted');
+    await new Promise((r) => setImmediate(r));
+    client.emit('connectionCheckOutStarted');
+    setTimeout(() => client.emit('connectionCheckOutStarted'), 5);
+    ctx.body = 'ok';
+  });
+  const server = app.listen(0, '127.0.0.1');
+  const url = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  beforeAll(() => new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r()))));
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  async function window(query: string): Promise<{ header: string | null; figures: BenchFigures }> {
+    await fetch(`${url()}/debug/bench/reset${query}`, { method: 'POST' });
+    const res = await fetch(`${url()}/lark/events`, { method: 'POST' });
+    await res.text();
+    await new Promise((r) => setTimeout(r, 30));
+    client.emit('connectionCheckOutStarted'); // background: no request
+    const figures = (await (await fetch(`${url()}/debug/bench`)).json()) as BenchFigures;
+    return { header: res.headers.get(BENCH_COMMANDS_HEADER), figures };
+  }
+
+  it('attributes each command to the request that sent it, before or after its answer', async () => {
+    const { header, figures } = await window('');
+    expect(header).toBe('2');
+    expect(figures).toMatchObject({ requests: 1, requestCommands: 2, lateCommands: 1, backgroundCommands: 1, commands: 4 });
+  });
+
+  it('with ?attribute=0 only counts: no header, every command background, the requests still counted', async () => {
+    const { header, figures } = await window('?attribute=0');
+    expect(header).toBeNull();
+    expect(figures).toMatchObject({ requests: 1, requestCommands: 0, lateCommands: 0, backgroundCommands: 4, commands: 4 });
+    // and attributing again after it
+    const again = await window('');
+    expect(again.header).toBe('2');
+    expect(again.figures).toMatchObject({ requestCommands: 2, lateCommands: 1, backgroundCommands: 1 });
+  });
+});
