@@ -1092,6 +1092,9 @@ function fusedRun(stages: readonly unknown[]): Stage {
   });
 }
 
+/** Runs compiled as one stage so far (the tests check the fused code is what they compare). */
+export const fusionStats = { runs: 0 };
+
 /** The stages chained: returns a function opening a fresh run (its head sink). */
 function compileStages(stages: unknown[], opts: { fuse?: boolean } = {}): () => Sink {
   const compiled: Stage[] = [];
@@ -1100,6 +1103,7 @@ function compileStages(stages: unknown[], opts: { fuse?: boolean } = {}): () => 
     if (end - i >= 2) {
       try {
         compiled.push(fusedRun(stages.slice(i, end)));
+        fusionStats.runs++;
         i = end;
         continue;
       } catch (e) {
