@@ -481,7 +481,8 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   const sheetXml = (await partContent(parts[sheet]!)).toString('utf8');
   const end = sheetXml.indexOf('</sheetData>');
   if (end < 0) throw new Error(`${sheetPart} has no sheetData`);
-  const newSheet = Buffer.concat([Buffer.from(sheetXml.slice(0, end), 'utf8'), rows, Buffer.from(sheetXml.slice(end), 'utf8')]);
+  // in three pieces, deflated one after the other (deflatedPart): the rows' megabytes are not copied again
+  const newSheet = [Buffer.from(sheetXml.slice(0, end), 'utf8'), rows, Buffer.from(sheetXml.slice(end), 'utf8')];
   // the new items in chunks of a few hundred, each a buffer at once (one string of them all would be megabytes)
   const tick = yielder(8);
   const total = count + added.length;
@@ -496,8 +497,7 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
     await tick();
   }
   sstChunks.push(Buffer.from(sstXml.slice(close), 'utf8'));
-  const newSst = Buffer.concat(sstChunks);
-  const [sheetOut, sstOut] = await Promise.all([deflatedPart(sheetPart, newSheet), deflatedPart('xl/sharedStrings.xml', newSst)]);
+  const [sheetOut, sstOut] = await Promise.all([deflatedPart(sheetPart, newSheet), deflatedPart('xl/sharedStrings.xml', sstChunks)]);
   parts[sheet] = sheetOut;
   parts[sst] = sstOut;
   return writeZip(parts, created);
