@@ -10,7 +10,7 @@
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { deflatedPart, partContent, readZip, writeZip } from './zipParts';
 import { stripRefused } from '../domain/textPolicy';
 import type { Summary, SummaryRow } from '../operations/summary';
@@ -27,6 +27,13 @@ import {
 } from './summaryColumns';
 
 export { SUMMARY_COLUMNS, DETAIL_SHEET, ITEM_SHEET, EXTRA_SHEET } from './summaryColumns';
+
+/**
+ * exceljs, loaded when the first workbook is built, not when the service starts (loading it costs about a third of
+ * a CPU-second, which every start paid whether or not anyone asked for 附件5).
+ */
+let excel: Promise<typeof ExcelJS> | undefined;
+const loadExcel = (): Promise<typeof ExcelJS> => (excel ??= import('exceljs').then((m) => m.default));
 
 export const SUMMARY_SHEET = '汇总表';
 /** Row numbers of the 汇总表 layout. */
@@ -474,7 +481,8 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   const sheetXml = (await partContent(parts[sheet]!)).toString('utf8');
   const end = sheetXml.indexOf('</sheetData>');
   if (end < 0) throw new Error(`${sheetPart} has no sheetData`);
-  const newSheet = Buffer.concat([Buffer.from(sheetXml.slice(0, end), 'utf8'), rows, Buffer.from(sheetXml.slice(end), 'utf8')]);
+  // in three pieces, deflated one after the other (deflatedPart): the rows' megabytes are not copied again
+  const newSheet = [Buffer.from(sheetXml.slice(0, end), 'utf8'), rows, Buffer.from(sheetXml.slice(end), 'utf8')];
   // the new items in chunks of a few hundred, each a buffer at once (one string of them all would be megabytes)
   const tick = yielder(8);
   const total = count + added.length;
@@ -489,8 +497,7 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
     await tick();
   }
   sstChunks.push(Buffer.from(sstXml.slice(close), 'utf8'));
-  const newSst = Buffer.concat(sstChunks);
-  const [sheetOut, sstOut] = await Promise.all([deflatedPart(sheetPart, newSheet), deflatedPart('xl/sharedStrings.xml', newSst)]);
+  const [sheetOut, sstOut] = await Promise.all([deflatedPart(sheetPart, newSheet), deflatedPart('xl/sharedStrings.xml', sstChunks)]);
   parts[sheet] = sheetOut;
   parts[sst] = sstOut;
   return writeZip(parts, created);
@@ -502,7 +509,8 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   const created = new Date(`${s.today}T00:00:00+08:00`);
-  const wb = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
+  const Excel = await loadExcel();
+  const wb = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
   wb.creator = textCell(s.unit);
   wb.lastModifiedBy = textCell(s.unit);
   wb.title = textCell(s.title);

@@ -47,9 +47,29 @@ export async function partContent(part: ZipPart): Promise<Buffer> {
   throw new Error(`zip package: compression method ${part.method} of ${part.name}`);
 }
 
-/** A part with new content, deflated off the event loop. */
-export async function deflatedPart(name: string, content: Buffer): Promise<ZipPart> {
-  return { name, method: 8, crc: zlib.crc32(content), size: content.length, stored: await deflateRaw(content) };
+/**
+ * A part with new content, deflated off the event loop. The content may come in pieces (written one after the
+ * other): a sheet of megabytes is never copied into one buffer first (a copy that held the event loop for a tenth
+ * of a second).
+ */
+export async function deflatedPart(name: string, content: Buffer | readonly Buffer[]): Promise<ZipPart> {
+  if (Buffer.isBuffer(content)) return { name, method: 8, crc: zlib.crc32(content), size: content.length, stored: await deflateRaw(content) };
+  let crc = 0;
+  let size = 0;
+  for (const piece of content) {
+    crc = zlib.crc32(piece, crc);
+    size += piece.length;
+  }
+  const stored = await new Promise<Buffer>((resolve, reject) => {
+    const out: Buffer[] = [];
+    const z = zlib.createDeflateRaw();
+    z.on('data', (c: Buffer) => out.push(c));
+    z.on('error', reject);
+    z.on('end', () => resolve(Buffer.concat(out)));
+    for (const piece of content) z.write(piece);
+    z.end();
+  });
+  return { name, method: 8, crc, size, stored };
 }
 
 /** The package of `parts`, in that order, every part dated `date` (local time, as ZIP stores it). */

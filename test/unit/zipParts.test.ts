@@ -19,6 +19,17 @@ describe('zipParts', () => {
     expect(writeZip(back, new Date(2024, 10, 15, 9, 30, 0)).equals(zip)).toBe(true);
   });
 
+  it('deflates a part given in pieces as the same content, size and CRC as the pieces joined', async () => {
+    const pieces = [Buffer.from('<worksheet><sheetData>'), Buffer.from('<row>检查明细</row>'.repeat(20000), 'utf8'), Buffer.alloc(0), Buffer.from('</sheetData></worksheet>')];
+    const joined = Buffer.concat(pieces);
+    const part = await deflatedPart('sheet.xml', pieces);
+    const whole = await deflatedPart('sheet.xml', joined);
+    expect({ crc: part.crc, size: part.size, method: part.method }).toEqual({ crc: whole.crc, size: whole.size, method: 8 });
+    expect((await partContent(part)).equals(joined)).toBe(true);
+    const back = readZip(writeZip([part], new Date(2024, 10, 15)));
+    expect((await partContent(back[0]!)).equals(joined)).toBe(true);
+  });
+
   it('refuses what is not a package', () => {
     expect(() => readZip(Buffer.from('not a zip at all, just text'))).toThrow(ZipRefusal);
   });

@@ -556,10 +556,13 @@ export class Engine {
         this.log(`aggregate: ${e.message}; the pipeline runs in mingo`);
       }
     }
+    const fromCompiled = out !== undefined;
     out ??= this.runInMingo(c, coll, slots, rest);
-    // documents that still carry a stored _id get that document's number types back (retype builds fresh objects)
+    // documents that still carry a stored _id get that document's number types back (retype builds fresh objects);
+    // without one, retype would only copy a compiled pipeline's output (which holds no undefined): sent as it is
     return out.map((d) => {
       const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
+      if (shadow === undefined && fromCompiled) return idFirst(d);
       return idFirst(retype(d, shadow) as Document);
     });
   }

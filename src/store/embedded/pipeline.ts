@@ -23,7 +23,12 @@
  * runs the whole pipeline in mingo instead. Nothing here ever changes its input documents (the stored, frozen views).
  */
 import { Query } from 'mingo';
-import { bsonType, isObject, type Document } from './values';
+import { bsonType as bsonTypeOf, isObject as isObjectOf, type Document } from './values';
+
+// Each use of an imported binding is a property read of the module's exports (a getter call, under tsx): the two
+// helpers the per-document code calls most, read once.
+const isObject: typeof isObjectOf = isObjectOf;
+const bsonType: typeof bsonTypeOf = bsonTypeOf;
 
 /** A value the compiled code does not handle exactly: the caller runs the pipeline in mingo instead. */
 export class Unsupported extends Error {}
@@ -145,7 +150,12 @@ function compareObjects(a: Document, b: Document): number {
   return ka.length - kb.length;
 }
 
-const equal = (a: unknown, b: unknown) => compareValues(a, b) === 0;
+function equal(a: unknown, b: unknown): boolean {
+  // numbers and strings (the usual case) without the type ranks; NaN equals NaN (compareValues)
+  if (typeof a === 'number' && typeof b === 'number') return a === b || (a !== a && b !== b);
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  return compareValues(a, b) === 0;
+}
 
 /** A key under which values MongoDB finds equal are one ($group, $addToSet). */
 function groupKey(v: unknown): string {
@@ -190,6 +200,36 @@ export function truthy(v: unknown): boolean {
 /** Not compiled: the pipeline is left to mingo. */
 class NotCompiled extends Error {}
 
+/** A run of stages that cannot be fused (fusedRun): its stages are compiled one by one instead. */
+class CannotFuse extends Error {}
+
+/**
+ * Where a top-level field's value is, inside a fused run (fusedRun): in slot n of the document's slots, the input
+ * document's own field ('doc'), or nowhere ('missing', a field a $project left out).
+ */
+type Binding = number | 'doc' | 'missing';
+
+interface Scope {
+  bind: Map<string, Binding>;
+  /** the binding of every field not in `bind` */
+  rest: 'doc' | 'missing';
+  /** the slots of the document going through the run */
+  ref: { s: unknown[] };
+}
+
+/** The scope expressions are being compiled in (set by fusedRun while it compiles; compile is synchronous). */
+let scope: Scope | undefined;
+
+function inScope<T>(s: Scope, f: () => T): T {
+  const prev = scope;
+  scope = s;
+  try {
+    return f();
+  } finally {
+    scope = prev;
+  }
+}
+
 /**
  * A document's own field. Stored values are never functions, so a function read here is Object.prototype's (a field
  * the document does not have); `__proto__`, the one inherited property that is not a function, is looked up apart.
@@ -203,6 +243,15 @@ function own(doc: Document, k: string): unknown {
 function fieldPath(path: string): Expr {
   const segs = path.split('.');
   if (segs.some((s) => s === '' || s.startsWith('$'))) throw new NotCompiled(`field path $${path}`);
+  if (scope) {
+    // inside a fused run: a field an earlier stage of the run set (or left out) is read from the run's slots
+    const b = scope.bind.get(segs[0]!) ?? scope.rest;
+    if (b === 'missing') return () => undefined;
+    if (typeof b === 'number') {
+      const ref = scope.ref;
+      return segs.length === 1 ? () => ref.s[b] : () => walkPath(ref.s[b], segs, 1);
+    }
+  }
   if (segs.length === 1) {
     const k = segs[0]!;
     return (doc) => own(doc, k);
@@ -237,7 +286,11 @@ function variable(ref: string): Expr {
   const [name, ...rest] = ref.split('.');
   if (name === undefined || name === '') throw new NotCompiled('empty variable');
   let base: Expr;
-  if (name === 'ROOT' || name === 'CURRENT') base = (doc) => doc;
+  if (name === 'ROOT' || name === 'CURRENT') {
+    // the whole document of a stage inside a fused run is never built
+    if (scope) throw new CannotFuse(`$$${name}`);
+    base = (doc) => doc;
+  }
   else if (name === 'REMOVE') {
     if (rest.length > 0) throw new NotCompiled('$$REMOVE with a path');
     return () => REMOVE;
@@ -306,7 +359,8 @@ const OPERATORS: Record<string, (spec: unknown) => Expr> = {
       const arr = list(d, v);
       if (!Array.isArray(arr)) throw new Unsupported('$in needs an array');
       const value = x(d, v);
-      return arr.some((el) => equal(el, value));
+      for (let i = 0; i < arr.length; i++) if (equal(arr[i], value)) return true;
+      return false;
     };
   },
   $ifNull: (spec) => {
@@ -340,11 +394,16 @@ const OPERATORS: Record<string, (spec: unknown) => Expr> = {
       const arr = input(d, v);
       if (arr === undefined || arr === null) return null;
       if (!Array.isArray(arr)) throw new Unsupported('$map input is not an array');
-      return arr.map((el) => {
-        const out = body(d, { ...v, [name]: el });
+      // one scope object per call, its variable set to each element in turn (expressions never keep `vars`)
+      const inner: Record<string, unknown> = { ...v, [name]: undefined };
+      const out: unknown[] = new Array(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        inner[name] = arr[i];
+        const x = body(d, inner);
         // a missing result becomes null in the array (ExpressionMap)
-        return out === undefined ? null : out;
-      });
+        out[i] = x === undefined ? null : x;
+      }
+      return out;
     };
   },
   $filter: (spec) => {
@@ -359,7 +418,13 @@ const OPERATORS: Record<string, (spec: unknown) => Expr> = {
       const arr = input(d, v);
       if (arr === undefined || arr === null) return null;
       if (!Array.isArray(arr)) throw new Unsupported('$filter input is not an array');
-      return arr.filter((el) => truthy(cond(d, { ...v, [name]: el })));
+      const inner: Record<string, unknown> = { ...v, [name]: undefined };
+      const out: unknown[] = [];
+      for (let i = 0; i < arr.length; i++) {
+        inner[name] = arr[i];
+        if (truthy(cond(d, inner))) out.push(arr[i]);
+      }
+      return out;
     };
   },
   $size: (spec) => {
@@ -726,16 +791,20 @@ function sort(spec: unknown): Stage {
     if (path === '' || path.split('.').some((s) => s === '' || s.startsWith('$'))) throw new NotCompiled('$sort path');
     return { get: fieldPath(path), dir };
   });
+  const nKeys = keys.length;
   return blocking((docs) => {
-    const rows = docs.map((doc) => ({
-      doc,
-      keys: keys.map((k) => {
-        const v = k.get(doc, undefined);
+    const rows: { doc: Document; keys: unknown[] }[] = new Array(docs.length);
+    for (let r = 0; r < docs.length; r++) {
+      const doc = docs[r]!;
+      const values: unknown[] = new Array(nKeys);
+      for (let i = 0; i < nKeys; i++) {
+        const v = keys[i]!.get(doc, undefined);
         // sort keys of arrays use their smallest or largest element: not handled here
         if (Array.isArray(v)) throw new Unsupported('array in a sort key');
-        return v === undefined ? null : v;
-      }),
-    }));
+        values[i] = v === undefined ? null : v;
+      }
+      rows[r] = { doc, keys: values };
+    }
     rows.sort((a, b) => {
       for (let i = 0; i < keys.length; i++) {
         const c = compareValues(a.keys[i], b.keys[i]);
@@ -829,11 +898,11 @@ function replaceRoot(expr: unknown): Stage {
   });
 }
 
-function facet(spec: unknown): Stage {
+function facet(spec: unknown, facetOpts: { fuse?: boolean }): Stage {
   if (!isObject(spec) || Object.keys(spec).length === 0) throw new NotCompiled('$facet');
   const subs = Object.entries(spec).map(([name, p]) => {
     if (!Array.isArray(p) || name.includes('.') || name.startsWith('$')) throw new NotCompiled('$facet');
-    return [name, compileStages(p)] as const;
+    return [name, compileStages(p, facetOpts)] as const;
   });
   return (next) => {
     const heads = subs.map(([name, open]) => [name, open()] as const);
@@ -851,7 +920,7 @@ function facet(spec: unknown): Stage {
   };
 }
 
-function compileStage(stage: unknown): Stage {
+function compileStage(stage: unknown, opts: { fuse?: boolean } = {}): Stage {
   if (!isObject(stage) || Object.keys(stage).length !== 1) throw new NotCompiled('stage');
   const name = Object.keys(stage)[0]!;
   const spec = stage[name];
@@ -874,7 +943,7 @@ function compileStage(stage: unknown): Stage {
     case '$count':
       return count(spec);
     case '$facet':
-      return facet(spec);
+      return facet(spec, opts);
     case '$unwind':
       return unwind(spec);
     case '$replaceRoot':
@@ -887,9 +956,163 @@ function compileStage(stage: unknown): Stage {
   }
 }
 
+// ---- fused runs ---------------------------------------------------------------------------------------------------
+//
+// $addFields copies the whole document to add a field, and $project builds a document that the next stage only
+// reads a few fields of: for the 附件5 pipelines ($addFields, $addFields, $project with some sixty flags, $group)
+// those copies were most of the work. A run of stages
+//
+//     $addFields / $set (any number), then optionally one $project (inclusion), then optionally one $group
+//
+// is compiled as one stage: each field a stage of the run computes goes to a slot of the document (an array), and
+// the expressions of the later stages read it from there (compiled in the run's Scope) instead of from a copy of
+// the document. The run ends by building exactly the document the unfused stages would have built (the last
+// $addFields or $project: same fields, same values, same order), or, when it ends in $group, without building
+// any: the $group reads its keys and accumulator arguments through the same scope.
+// Not fused (compiled stage by stage instead, CannotFuse): $$ROOT / $$CURRENT in the run (the stage's whole input
+// document is never built), a field named __proto__, an exclusion $project, and a $project building its document
+// (no $group after it) that includes a field an $addFields of the run set (its place in the order would differ).
+
+const stageName = (stage: unknown): string | undefined =>
+  isObject(stage) && Object.keys(stage).length === 1 ? Object.keys(stage)[0] : undefined;
+const isAddFields = (stage: unknown) => stageName(stage) === '$addFields' || stageName(stage) === '$set';
+
+/** The end (exclusive) of the run that could be fused from `i`: $addFields*, $project?, $group?. */
+function runEnd(stages: readonly unknown[], i: number): number {
+  let j = i;
+  while (j < stages.length && isAddFields(stages[j])) j++;
+  if (j < stages.length && stageName(stages[j]) === '$project') j++;
+  if (j < stages.length && stageName(stages[j]) === '$group') j++;
+  return j;
+}
+
+/** A $project's fields as project() reads them. */
+function projectionOf(spec: unknown): { include: Set<string>; computed: [string, unknown][] } {
+  const s = plainKeys(spec, '$project');
+  const include = new Set<string>();
+  const computed: [string, unknown][] = [];
+  let idMode: 'default' | 'include' | 'exclude' = 'default';
+  for (const [k, v] of Object.entries(s)) {
+    const flag = typeof v === 'boolean' ? v : typeof v === 'number' ? v !== 0 : undefined;
+    if (k === '_id' && flag !== undefined) idMode = flag ? 'include' : 'exclude';
+    else if (flag === true) include.add(k);
+    else if (flag === false) throw new CannotFuse('exclusion $project');
+    else computed.push([k, v]);
+  }
+  if (include.size === 0 && computed.length === 0) throw new CannotFuse('exclusion $project');
+  if (idMode !== 'exclude' && !computed.some(([k]) => k === '_id')) include.add('_id');
+  return { include, computed };
+}
+
+/** The stages of a run (runEnd) as one stage; throws CannotFuse (see above) or NotCompiled as the stages would. */
+function fusedRun(stages: readonly unknown[]): Stage {
+  const ref: Scope['ref'] = { s: [] };
+  let sc: Scope = { bind: new Map(), rest: 'doc', ref };
+  /** the computations, in order: each fills its slot */
+  const steps: { slot: number; expr: Expr }[] = [];
+  /** what the $addFields set, in order (to build their document) */
+  const assigned: { name: string; slot: number }[] = [];
+  let i = 0;
+  for (; i < stages.length && isAddFields(stages[i]); i++) {
+    const stage = stages[i] as Document;
+    const entries = Object.entries(plainKeys(stage[stageName(stage)!], '$addFields'));
+    if (entries.some(([k]) => k === '__proto__')) throw new CannotFuse('__proto__');
+    // all the stage's expressions read the stage's input
+    const exprs = inScope(sc, () => entries.map(([, v]) => compile(v)));
+    entries.forEach(([k], j) => {
+      const slot = steps.length;
+      steps.push({ slot, expr: exprs[j]! });
+      assigned.push({ name: k, slot });
+      sc.bind.set(k, slot);
+    });
+  }
+  let tail: Stage | undefined;
+  if (i < stages.length && stageName(stages[i]) === '$project') {
+    const spec = (stages[i] as Document).$project;
+    const { include, computed } = projectionOf(spec);
+    if (include.has('__proto__') || computed.some(([k]) => k === '__proto__')) throw new CannotFuse('__proto__');
+    if (i + 1 < stages.length) {
+      // a $group follows: the projected document is never built, only its fields' bindings
+      const exprs = inScope(sc, () => computed.map(([, v]) => compile(v)));
+      const next: Scope = { bind: new Map(), rest: 'missing', ref };
+      for (const k of include) next.bind.set(k, sc.bind.get(k) ?? sc.rest);
+      computed.forEach(([k], j) => {
+        const slot = steps.length;
+        steps.push({ slot, expr: exprs[j]! });
+        next.bind.set(k, slot);
+      });
+      sc = next;
+    } else {
+      // the $project builds its document from the input document's fields (in its order) and its computed ones
+      for (const k of include) if (sc.bind.has(k)) throw new CannotFuse(`$project of ${k}, set in the run`);
+      tail = inScope(sc, () => project(spec));
+    }
+    i++;
+  }
+  if (i < stages.length && stageName(stages[i]) === '$group') {
+    const spec = (stages[i] as Document).$group;
+    tail = inScope(sc, () => group(spec));
+    i++;
+  }
+  if (i !== stages.length) throw new Error('fusedRun: not a run');
+  const n = steps.length;
+  const fill = (doc: Document) => {
+    const s: unknown[] = new Array(n);
+    ref.s = s;
+    for (let j = 0; j < n; j++) {
+      const x = steps[j]!.expr(doc, undefined);
+      s[j] = x === REMOVE ? undefined : x;
+    }
+  };
+  if (tail) {
+    const last = tail;
+    return (next) => {
+      const sink = last(next);
+      return {
+        push(doc) {
+          fill(doc);
+          sink.push(doc);
+        },
+        end: () => sink.end(),
+      };
+    };
+  }
+  // only $addFields: their document, as they build it one after the other
+  return perDocument((doc) => {
+    fill(doc);
+    const s = ref.s;
+    const row: Document = { ...doc };
+    for (let j = 0; j < assigned.length; j++) {
+      const a = assigned[j]!;
+      const x = s[a.slot];
+      if (x === undefined) delete row[a.name];
+      else row[a.name] = x;
+    }
+    return row;
+  });
+}
+
+/** Runs compiled as one stage so far (the tests check the fused code is what they compare). */
+export const fusionStats = { runs: 0 };
+
 /** The stages chained: returns a function opening a fresh run (its head sink). */
-function compileStages(stages: unknown[]): () => Sink {
-  const compiled = stages.map(compileStage);
+function compileStages(stages: unknown[], opts: { fuse?: boolean } = {}): () => Sink {
+  const compiled: Stage[] = [];
+  for (let i = 0; i < stages.length; ) {
+    const end = opts.fuse === false ? i : runEnd(stages, i);
+    if (end - i >= 2) {
+      try {
+        compiled.push(fusedRun(stages.slice(i, end)));
+        fusionStats.runs++;
+        i = end;
+        continue;
+      } catch (e) {
+        if (!(e instanceof CannotFuse)) throw e;
+      }
+    }
+    compiled.push(compileStage(stages[i], opts));
+    i++;
+  }
   return () => compiled.reduceRight<Sink>((next, stage) => stage(next), collector());
 }
 
@@ -897,10 +1120,14 @@ function compileStages(stages: unknown[]): () => Sink {
  * The pipeline as a function of its input documents, or undefined when it uses anything not compiled here. The
  * function throws Unsupported for values it does not handle exactly; it never changes its input.
  */
-export function compilePipeline(stages: unknown[]): ((docs: readonly Document[]) => Document[]) | undefined {
+export function compilePipeline(
+  stages: unknown[],
+  /** fuse: false compiles every stage alone (for the tests comparing fused runs with their stages) */
+  opts: { fuse?: boolean } = {},
+): ((docs: readonly Document[]) => Document[]) | undefined {
   let open: () => Sink;
   try {
-    open = compileStages(stages);
+    open = compileStages(stages, opts);
   } catch (e) {
     if (e instanceof NotCompiled) return undefined;
     throw e;
