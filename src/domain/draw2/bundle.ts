@@ -5,7 +5,7 @@
 import type { Catalogue } from '../catalogue';
 import type { Computed } from './compute';
 import { exclusionsHash, personRef, staffHash } from './inputs';
-import { jcsHash, sha256Text, jcs } from './jcs';
+import { jcsHash } from './jcs';
 import {
   ALGORITHM,
   BUNDLE_FORMAT,
@@ -64,7 +64,7 @@ export interface BundleInput {
 }
 
 export function resultHash(result: unknown): string {
-  return sha256Text(jcs(result));
+  return jcsHash(result);
 }
 
 export function bundleHashes(
