@@ -78,6 +78,10 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
   let increasing = true;
   let prev: string | null = null;
   const dates = new Map<string, boolean>();
+  // The population rows, built in the same pass while the codes increase and the rows are valid (each registry row
+  // read once); otherwise built after it as before.
+  let population: PopulationRow[] = [];
+  let built = true;
   for (let i = 0; i < enterprises.length; i++) {
     if (i % SLICE === 0) yield;
     const e = enterprises[i] as Enterprise;
@@ -98,10 +102,16 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
       if (prev !== null && !(prev < e.uscc)) increasing = false;
       prev = e.uscc;
       eligible.push(i);
+      if (built) {
+        const row = increasing ? populationRow(e) : null;
+        if (row !== null && populationRowProblem(row, population.length) === null) population.push(row);
+        else built = false;
+      }
     }
   }
   yield;
-  const population: PopulationRow[] = [];
+  if (increasing && built) return { population, exclusions: sortExclusions(exclusions) };
+  population = [];
   if (increasing) {
     for (const i of eligible) {
       if (population.length % SLICE === 0) yield;
@@ -141,11 +151,17 @@ const TEXT_FIELDS = ['uscc', 'name', 'licenceNo', 'product', 'county', 'validTo'
 const FREE_TEXT = ['name', 'licenceNo', 'product', 'county'] as const;
 
 function checkPopulationRow(r: PopulationRow, i: number): void {
+  const problem = populationRowProblem(r, i);
+  if (problem !== null) throw new DrawError(problem);
+}
+
+function populationRowProblem(r: PopulationRow, i: number): string | null {
   for (const f of FREE_TEXT) {
     const v = r[f];
-    if (typeof v !== 'string' || !isWellFormedText(v)) throw new DrawError(`第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`);
+    if (typeof v !== 'string' || !isWellFormedText(v)) return `第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`;
   }
-  if (r.county === '') throw new DrawError(`企业${r.uscc}缺少所属县区`);
+  if (r.county === '') return `企业${r.uscc}缺少所属县区`;
+  return null;
 }
 
 /** Problems of a population as a verifier sees it (§2.1): invalid rows, order, duplicates, expired licences. */
