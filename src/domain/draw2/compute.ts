@@ -297,7 +297,11 @@ export function* computeSteps(
   };
 
   const expertCandidates = new Map<string, { unit: number[]; cls: number[] }>();
+  // (by resolution too: firms of one product share theirs, byProduct above)
+  const candidatesByRes = new Map<Resolution, { unit: number[]; cls: number[] }>();
   const candidatesFor = (f: Firm): { unit: number[]; cls: number[] } => {
+    const known = candidatesByRes.get(f.res);
+    if (known !== undefined) return known;
     const key = `${f.res.tokens.join(',')}|${f.res.classes.join(',')}`;
     let found = expertCandidates.get(key);
     if (found === undefined) {
@@ -311,6 +315,7 @@ export function* computeSteps(
       found = { unit, cls };
       expertCandidates.set(key, found);
     }
+    candidatesByRes.set(f.res, found);
     return found;
   };
   // Each expert's priority at their current load, computed when first needed.
@@ -321,24 +326,40 @@ export function* computeSteps(
     if (e === undefined || e.load !== load) prioExpert[i] = e = entry(macExpert, i, load);
     return e;
   };
+  // Each candidate list as a heap by (load, priority, openId), kept lazily: an entry behind its expert's load goes back
+  // in at the current load (a key only grows), one at or above the cap leaves (loads only grow). The top entry that is
+  // current is then the smallest key of the list, as a scan of the whole list would find it.
+  const lessExpert = (x: Entry, y: Entry): boolean => {
+    if (x.load !== y.load) return x.load < y.load;
+    if (x.lead !== y.lead) return x.lead < y.lead;
+    const o = compareWords(x.prio, 0, y.prio, 0);
+    return o !== 0 ? o < 0 : staff[x.idx]!.openId < staff[y.idx]!.openId;
+  };
+  const expertHeaps = new Map<readonly number[], Heap>();
   const pickExpert = (list: readonly number[], f: Firm, team: readonly number[]): number | null => {
-    let best: number | null = null;
-    for (const i of list) {
-      if (loadExpert[i]! >= capExpert[i]!) continue;
-      if (best !== null) {
-        const a = loadExpert[i]!;
-        const b = loadExpert[best]!;
-        if (a > b) continue;
-        if (a === b) {
-          const x = expertPrio(i);
-          const y = expertPrio(best);
-          const o = x.lead !== y.lead ? x.lead - y.lead : compareWords(x.prio, 0, y.prio, 0) || cmpText(staff[i]!.openId, staff[best]!.openId);
-          if (o > 0) continue;
-        }
-      }
-      if (eligible(i, f, team)) best = i;
+    let heap = expertHeaps.get(list);
+    if (heap === undefined) {
+      heap = new Heap(lessExpert);
+      for (const i of list) heap.push(expertPrio(i));
+      expertHeaps.set(list, heap);
     }
-    return best;
+    const aside: Entry[] = [];
+    let chosen: number | null = null;
+    for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
+      const load = loadExpert[e.idx]!;
+      if (load >= capExpert[e.idx]!) continue; // full
+      if (e.load !== load) {
+        heap.push(expertPrio(e.idx)); // behind
+        continue;
+      }
+      aside.push(e); // (the chosen one too: behind once its load grows)
+      if (eligible(e.idx, f, team)) {
+        chosen = e.idx;
+        break;
+      }
+    }
+    for (const e of aside) heap.push(e);
+    return chosen;
   };
 
   // Team order (§6.1).

@@ -132,6 +132,15 @@ export class HmacSha256 {
    */
   macInto(message: string, out: Int32Array, at: number): void {
     const n = message.length;
+    if (n <= 55 && this.asciiBlock(message)) {
+      // One block, loaded straight into W: the inner hash, then the outer.
+      const s = this.state;
+      const inner = this.inner;
+      for (let i = 0; i < 8; i++) s[i] = inner[i]!;
+      compress(s, 0);
+      this.finish(s, out, at);
+      return;
+    }
     let buf = this.buf;
     if (buf.length < 3 * n + 72) buf = this.buf = new Uint8Array(3 * n + 72);
     let len = 0;
@@ -161,7 +170,28 @@ export class HmacSha256 {
       loadBlock(buf, b * 64);
       compress(s, 0);
     }
-    // Outer: the 32 digest bytes, 0x80, zeros, the bit length of 96 bytes.
+    this.finish(s, out, at);
+  }
+
+  /**
+   * W[0..15] = the padded single block of an ASCII message of at most 55 characters (its bytes, 0x80, zeros, the bit
+   * length of key block + message); false (W undefined) when the message is not ASCII.
+   */
+  private asciiBlock(message: string): boolean {
+    const n = message.length;
+    for (let i = 0; i < 16; i++) W[i] = 0;
+    for (let i = 0; i < n; i++) {
+      const c = message.charCodeAt(i);
+      if (c >= 0x80) return false;
+      W[i >> 2] = W[i >> 2]! | (c << (24 - 8 * (i & 3)));
+    }
+    W[n >> 2] = W[n >> 2]! | (0x80 << (24 - 8 * (n & 3)));
+    W[15] = (64 + n) * 8;
+    return true;
+  }
+
+  /** The outer hash of the inner digest `s`: the 32 digest bytes, 0x80, zeros, the bit length of 96 bytes. */
+  private finish(s: Int32Array, out: Int32Array, at: number): void {
     for (let i = 0; i < 8; i++) W[i] = s[i]!;
     W[8] = 0x80000000 | 0;
     for (let i = 9; i < 15; i++) W[i] = 0;

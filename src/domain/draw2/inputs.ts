@@ -6,7 +6,8 @@ import { catalogueIndex, listEntries, type CatalogueIndex } from '../catalogue';
 import { isIsoDate } from '../population';
 import { PRODUCT_CATEGORIES, RISK_CLASSES, STAFF_ROLES, type Enterprise, type RiskClass, type StaffRole } from '../types';
 import { isValidUscc } from '../uscc';
-import { arrayItemsFeeder, cmpText, isBlank, isWellFormedText, jcs, keyedHasher, keyedTextHash, sha256Text } from './jcs';
+import { CanonicalWriter } from './canonicalBytes';
+import { arrayItemsFeeder, cmpText, isBlank, isWellFormedText, keyedHasher, keyedValueHash, sha256Text } from './jcs';
 import {
   ALGORITHM,
   CITY,
@@ -77,6 +78,10 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
   let increasing = true;
   let prev: string | null = null;
   const dates = new Map<string, boolean>();
+  // The population rows, built in the same pass while the codes increase and the rows are valid (each registry row
+  // read once); otherwise built after it as before.
+  let population: PopulationRow[] = [];
+  let built = true;
   for (let i = 0; i < enterprises.length; i++) {
     if (i % SLICE === 0) yield;
     const e = enterprises[i] as Enterprise;
@@ -97,10 +102,16 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
       if (prev !== null && !(prev < e.uscc)) increasing = false;
       prev = e.uscc;
       eligible.push(i);
+      if (built) {
+        const row = increasing ? populationRow(e) : null;
+        if (row !== null && populationRowProblem(row, population.length) === null) population.push(row);
+        else built = false;
+      }
     }
   }
   yield;
-  const population: PopulationRow[] = [];
+  if (increasing && built) return { population, exclusions: sortExclusions(exclusions) };
+  population = [];
   if (increasing) {
     for (const i of eligible) {
       if (population.length % SLICE === 0) yield;
@@ -140,11 +151,17 @@ const TEXT_FIELDS = ['uscc', 'name', 'licenceNo', 'product', 'county', 'validTo'
 const FREE_TEXT = ['name', 'licenceNo', 'product', 'county'] as const;
 
 function checkPopulationRow(r: PopulationRow, i: number): void {
+  const problem = populationRowProblem(r, i);
+  if (problem !== null) throw new DrawError(problem);
+}
+
+function populationRowProblem(r: PopulationRow, i: number): string | null {
   for (const f of FREE_TEXT) {
     const v = r[f];
-    if (typeof v !== 'string' || !isWellFormedText(v)) throw new DrawError(`第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`);
+    if (typeof v !== 'string' || !isWellFormedText(v)) return `第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`;
   }
-  if (r.county === '') throw new DrawError(`企业${r.uscc}缺少所属县区`);
+  if (r.county === '') return `企业${r.uscc}缺少所属县区`;
+  return null;
 }
 
 /** Problems of a population as a verifier sees it (§2.1): invalid rows, order, duplicates, expired licences. */
@@ -168,32 +185,91 @@ export function populationProblems(rows: readonly PopulationRow[], campaignStart
   return problems;
 }
 
+/** `{"category":`, `,"county":`, … : what precedes each value of a population row in its canonical text. */
+const ROW_PARTS = POPULATION_KEYS.map((k, j) => Buffer.from(`${j === 0 ? '{' : ','}${JSON.stringify(k)}:`, 'utf8'));
+
 /**
  * §2.1: the hash of the JCS text of the population (an array of rows, in order): HMAC-SHA256 keyed with the blind
  * (§3.1); `blind` null: plain SHA-256 (bundles made before the blind, §12.1).
+ *
+ * The text is what JSON.stringify writes for the rows when each row has exactly the members of POPULATION_KEYS in that
+ * order (populationRow builds them so; otherwise the key list is given to JSON.stringify): for rows whose values are all
+ * text, written here straight as UTF-8 into the hash (canonicalBytes.ts: the same bytes, lone surrogates escaped as
+ * JSON.stringify escapes them); any other row as JSON.stringify's text of it.
  */
 export function* populationHashSteps(rows: readonly PopulationRow[], blindHex: string | null): Steps<string> {
   const h = keyedHasher(blindHex);
   const keys = [...POPULATION_KEYS];
-  // Every value is a well-formed string, so JSON.stringify of a slice writes the JCS text of those rows when each row
-  // has exactly the members of POPULATION_KEYS in that order (populationRow builds them so); otherwise the key list is
-  // given to JSON.stringify. The slices are joined by commas.
   const fast = rows.every((r) => {
-    const k = Object.keys(r);
-    return k.length === keys.length && k.every((x, j) => x === keys[j]);
+    if (r === null || typeof r !== 'object') return Object.keys(r).length < 0; // (throws for null, as before)
+    let j = 0;
+    for (const k in r) if (!Object.prototype.hasOwnProperty.call(r, k) || k !== keys[j++]) return false;
+    return j === keys.length;
   });
-  const items = arrayItemsFeeder(h);
-  for (let i = 0; i < rows.length; i += SLICE) {
-    yield;
-    items(fast ? JSON.stringify(rows.slice(i, i + SLICE)) : JSON.stringify(rows.slice(i, i + SLICE), keys), i === 0);
+  if (!fast) {
+    // Not the rows populationRow builds (a bundle under verification): JSON.stringify with the key list, as before.
+    const items = arrayItemsFeeder(h);
+    for (let i = 0; i < rows.length; i += SLICE) {
+      yield;
+      items(JSON.stringify(rows.slice(i, i + SLICE), keys), i === 0);
+    }
+    h.update(rows.length === 0 ? '[]' : ']');
+    return h.digest('hex');
   }
-  h.update(rows.length === 0 ? '[]' : ']');
+  const w = new CanonicalWriter((b) => h.update(b));
+  w.byte(0x5b);
+  const parts = ROW_PARTS;
+  for (let i = 0; i < rows.length; i++) {
+    if (i % SLICE === 0) yield;
+    if (i > 0) w.byte(0x2c);
+    const r = rows[i] as PopulationRow;
+    const v0 = r.category;
+    const v1 = r.county;
+    const v2 = r.licenceNo;
+    const v3 = r.name;
+    const v4 = r.product;
+    const v5 = r.riskClass;
+    const v6 = r.uscc;
+    const v7 = r.validTo;
+    if (
+      typeof v0 !== 'string' ||
+      typeof v1 !== 'string' ||
+      typeof v2 !== 'string' ||
+      typeof v3 !== 'string' ||
+      typeof v4 !== 'string' ||
+      typeof v5 !== 'string' ||
+      typeof v6 !== 'string' ||
+      typeof v7 !== 'string'
+    ) {
+      w.jsonText(JSON.stringify(r));
+      continue;
+    }
+    w.bytes(parts[0]!);
+    w.string(v0, '$', true);
+    w.bytes(parts[1]!);
+    w.string(v1, '$', true);
+    w.bytes(parts[2]!);
+    w.string(v2, '$', true);
+    w.bytes(parts[3]!);
+    w.string(v3, '$', true);
+    w.bytes(parts[4]!);
+    w.string(v4, '$', true);
+    w.bytes(parts[5]!);
+    w.string(v5, '$', true);
+    w.bytes(parts[6]!);
+    w.string(v6, '$', true);
+    w.bytes(parts[7]!);
+    w.string(v7, '$', true);
+    w.byte(0x7d);
+  }
+  w.byte(0x5d);
+  w.flush();
   return h.digest('hex');
 }
 
 /** §2.2: HMAC-SHA256 keyed with the blind of JCS(exclusions) (plain SHA-256 without a blind, §12.1). */
 export function exclusionsHash(rows: readonly ExclusionRow[], blindHex: string | null): string {
-  return keyedTextHash(blindHex, jcs(rows));
+  return keyedValueHash(blindHex, rows);
 }
 
 // ---- staff ------------------------------------------------------------------------------------------------------
@@ -248,7 +324,7 @@ export function staffRows(staff: readonly StaffInput[]): StaffRow[] {
 
 /** §2.3: HMAC-SHA256 keyed with the blind of JCS(staff) (plain SHA-256 without a blind, §12.1). */
 export function staffHash(rows: readonly StaffRow[], blindHex: string | null): string {
-  return keyedTextHash(blindHex, jcs(rows));
+  return keyedValueHash(blindHex, rows);
 }
 
 /** §2.5: a person's ref, the first 16 hex digits of SHA-256("spotcheck-draw/2|person|" + openId). */

@@ -6,13 +6,9 @@
  * UTF-8 bytes of that text, written as lowercase hex.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { CanonicalError, CanonicalWriter, canonicalKeys } from './canonicalBytes';
 
-export class CanonicalError extends TypeError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'CanonicalError';
-  }
-}
+export { CanonicalError };
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const NATIVE = typeof (String.prototype as unknown as { isWellFormed?: unknown }).isWellFormed === 'function';
@@ -161,9 +157,22 @@ export function sha256Bytes(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** SHA-256 of the canonical text of `value`, hex. */
+/** SHA-256 of the canonical text of `value`, hex (its bytes written straight into the hash: canonicalBytes.ts). */
 export function jcsHash(value: unknown): string {
-  return sha256Text(jcs(value));
+  const h = createHash('sha256');
+  const w = new CanonicalWriter((b) => h.update(b));
+  w.value(value, '$');
+  w.flush();
+  return h.digest('hex');
+}
+
+/** keyedTextHash(blindHex, jcs(value)) without making the text (canonicalBytes.ts). */
+export function keyedValueHash(blindHex: string | null, value: unknown): string {
+  const h = keyedHasher(blindHex);
+  const w = new CanonicalWriter((b) => h.update(b));
+  w.value(value, '$');
+  w.flush();
+  return h.digest('hex');
 }
 
 /**
@@ -220,7 +229,9 @@ export function cmpText(a: string, b: string): number {
  */
 export function* jcsHashSteps(value: unknown, slice = 2048, blindHex: string | null = null): Generator<void, string, void> {
   const h = keyedHasher(blindHex);
-  yield* feed(value, h, slice);
+  const w = new CanonicalWriter((b) => h.update(b));
+  yield* feed(value, w, slice);
+  w.flush();
   return h.digest('hex');
 }
 
@@ -243,31 +254,32 @@ export function arrayItemsFeeder(h: ReturnType<typeof keyedHasher>): (text: stri
   };
 }
 
-function* feed(value: unknown, h: ReturnType<typeof keyedHasher>, slice: number): Generator<void, void, void> {
+function* feed(value: unknown, w: CanonicalWriter, slice: number): Generator<void, void, void> {
   if (Array.isArray(value) && value.length > slice) {
-    const items = arrayItemsFeeder(h);
-    for (let i = 0; i < value.length; i += slice) {
-      yield;
-      items(jcs(value.slice(i, i + slice)), i === 0);
+    w.byte(0x5b);
+    for (let i = 0; i < value.length; i++) {
+      if (i % slice === 0) yield;
+      if (i > 0) w.byte(0x2c);
+      w.value(value[i], '$');
     }
-    h.update(']');
+    w.byte(0x5d);
     return;
   }
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const record = value as Record<string, unknown>;
-    const keys = Object.keys(record).filter((k) => record[k] !== undefined).sort();
-    if (keys.some((k) => INDEX_KEY.test(k))) {
-      h.update(jcs(value), 'utf8');
-      return;
+    w.byte(0x7b);
+    let first = true;
+    for (const k of canonicalKeys(record, '$')) {
+      const v = record[k];
+      if (v === undefined) continue;
+      if (!first) w.byte(0x2c);
+      first = false;
+      w.string(k, '$.<key>');
+      w.byte(0x3a);
+      yield* feed(v, w, slice);
     }
-    h.update('{');
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as string;
-      h.update(`${i > 0 ? ',' : ''}${JSON.stringify(checkText(k, '$.<key>'))}:`, 'utf8');
-      yield* feed(record[k], h, slice);
-    }
-    h.update('}');
+    w.byte(0x7d);
     return;
   }
-  h.update(jcs(value), 'utf8');
+  w.value(value, '$');
 }
