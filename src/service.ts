@@ -73,10 +73,11 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     adminOpenIds: new Set(config.adminOpenIds ?? []),
     files: client && lark ? createMessageFileSource(client, lark.appId, log) : undefined,
   });
-  const dispatcher = lark
+  const deduper = lark ? new EventDeduper(models.processed) : undefined;
+  const dispatcher = lark && deduper
     ? createEventDispatcher({
         encryptKey: lark.encryptKey,
-        deduper: new EventDeduper(models.processed),
+        deduper,
         handlers: bot,
         log,
         lateCard: (eventId, messageId, card) => outbox.patchCard(`late:${eventId}`, messageId, card),
@@ -129,6 +130,8 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      // the handled marks of the last clicks, still waiting for their batch (store/processedEvents.ts drain)
+      await deduper?.drain();
       await outbox.stop();
       await db.close();
     },

@@ -47,6 +47,7 @@ const MARK_BATCH_MAX = 100;
 export class EventDeduper {
   private pending: { keys: string[]; done: () => void; failed: (err: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private readonly writing = new Set<Promise<void>>();
 
   constructor(private readonly model: Model<ProcessedEvent>) {}
 
@@ -105,10 +106,22 @@ export class EventDeduper {
     const batch = this.pending;
     this.pending = [];
     if (batch.length === 0) return;
-    this.complete(batch.flatMap((b) => b.keys)).then(
+    const written = this.complete(batch.flatMap((b) => b.keys)).then(
       () => batch.forEach((b) => b.done()),
       (err: unknown) => batch.forEach((b) => b.failed(err)),
     );
+    this.writing.add(written);
+    void written.finally(() => this.writing.delete(written));
+  }
+
+  /**
+   * Writes the marks still waiting for their batch and waits for those being written: the service's stop calls it
+   * after the HTTP server has closed and before the database does, so no handled click is left unmarked by a
+   * shutdown (a redelivery would otherwise wait for its claim to expire).
+   */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.all([...this.writing]);
   }
 
   async release(keys: string[]): Promise<void> {

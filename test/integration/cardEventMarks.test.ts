@@ -68,3 +68,16 @@ it('marks every handled click done, answers redeliveries as duplicates, and rele
   expect(failed.toast?.type).toBe('error');
   await until(async () => (await processed.exists({ _id: 'event:ev_mark_fail' })) === null);
 });
+
+it('drain writes the marks still waiting for their batch at once (the service stops only after them)', async () => {
+  const processed = processedEventModel(db.conn);
+  const deduper = new EventDeduper(processed);
+  const keys = Array.from({ length: 5 }, (_, i) => `event:ev_drain_${i}`);
+  for (const key of keys) expect(await deduper.claim([key], new Date())).toBe(true);
+  const marked = deduper.completeSoon(keys);
+  // in the same turn as the marks: nothing written yet, the batch waits for its timer
+  await deduper.drain();
+  expect(await processed.countDocuments({ _id: { $in: keys }, done: true })).toBe(keys.length);
+  await marked;
+  await deduper.drain(); // nothing left: resolves at once
+});
