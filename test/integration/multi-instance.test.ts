@@ -62,7 +62,7 @@ beforeAll(async () => {
     LARK_MODE: 'webhook',
     LOG_LEVEL: 'debug',
     SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `spotcheck-${name}-`)),
-    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ cron: EVERY_SECOND, outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
+    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ cron: EVERY_SECOND, outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
   });
   const entry = 'test/support/serviceProcess.ts';
   [a, b] = await Promise.all([startServiceProcess(env('a'), { entry }), startServiceProcess(env('b'), { entry })]);
