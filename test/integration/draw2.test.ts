@@ -50,8 +50,9 @@ async function command(openId: string, text: string) {
 async function dispatched(drawId: Types.ObjectId): Promise<DrawDoc> {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const d = await drawModel(conn()).findById(drawId).lean<DrawDoc>();
-    if (d?.dispatchedAt) return d;
+    // Polled with a projection: the whole document carries the draw's compressed bundles.
+    const d = await drawModel(conn()).findById(drawId, { dispatchedAt: 1 }).lean<DrawDoc>();
+    if (d?.dispatchedAt) return (await drawModel(conn()).findById(drawId).lean<DrawDoc>())!;
     if (Date.now() > deadline) throw new Error('not dispatched');
     await new Promise((r) => setTimeout(r, 50));
   }
