@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config';
+import { preloadHeavyModules } from './heavyModules';
 import { createLogger } from './logger';
 import { isSandbox, prepareSandbox, sandboxUrl } from './sandbox/start';
 import { startService } from './service';
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
   // The sandbox page's address is the first thing said (docs/interfaces.md "HTTP").
   if (isSandbox(config)) process.stdout.write(`${sandboxUrl(config.port)}  ← 在浏览器中打开，本地试用机器人（未配置飞书应用）\n`);
   const log = createLogger(config.logLevel);
+  // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
+  preloadHeavyModules();
   const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
   const service = await startService(sandbox?.config ?? config, log, sandbox?.serviceOptions);
   sandbox?.attach(service);

@@ -43,8 +43,17 @@ export function safe(text: string): string {
 
 /** A table cell of at most `max` characters (code points), with “…” when cut. */
 export function cell(text: string, max: number): string {
-  const chars = Array.from(text);
-  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+  if (text.length <= max) return text; // never more code points than UTF-16 units
+  // Walks at most max + 1 code points: a hostile 10 MB name costs no more than a short one.
+  let count = 0;
+  let end = 0;
+  let cut = 0;
+  for (const ch of text) {
+    if (++count === max) cut = end;
+    if (count > max) return `${text.slice(0, cut)}…`;
+    end += ch.length;
+  }
+  return text;
 }
 
 /** Feishu refuses cards over 30 KB (230025); a little margin for the envelope. */

@@ -5,7 +5,6 @@
  * router, explains the refusal; people not in the staff registry are refused by the router.
  */
 import { z } from 'zod';
-import { buildSummaryXlsx } from '../exports/summaryXlsx';
 import { compileProgress, narrowScope, reportScope, type ReportScope } from '../operations/progress';
 import { CITY_UNIT, compileSummary } from '../operations/summary';
 import type { Recipient } from '../platform/outbox';
@@ -80,6 +79,8 @@ async function buildSummaryFile(
     preparedBy: staff?.name ?? '',
   });
   if (!summary.ok) return summary;
+  // exceljs loads on the first /汇总, not at service start (src/heavyModules.ts)
+  const { buildSummaryXlsx } = await import('../exports/summaryXlsx');
   const data = await buildSummaryXlsx(summary);
   return { ...summary, data };
 }

@@ -39,7 +39,7 @@ import { stat, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { createInflateRaw } from 'node:zlib';
-import ExcelJS from 'exceljs';
+import type * as ExcelJS from 'exceljs';
 import {
   mapHeaders,
   rowRecord,
@@ -48,6 +48,7 @@ import {
 } from '../domain/registryRows';
 import { checkDeclaredSizes, readCentralDirectory, ZipRefusal, type ZipEntry, type ZipLimits } from './zipGuard';
 import { yielder } from './yielder';
+import { exceljs } from '../heavyModules';
 
 /** A file-level failure (unreadable, wrong format, missing header, over a limit); the message is one Chinese line. */
 export class RegistryFileError extends Error {
@@ -470,7 +471,7 @@ export async function readXlsx(data: Uint8Array, opts?: ReadOptions): Promise<Sh
 
   const collector = new RowCollector(limits);
   const tick = yielder();
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([]), {
+  const reader = new (exceljs().stream.xlsx.WorkbookReader)(Readable.from([]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
     styles: 'cache',
@@ -616,7 +617,7 @@ export async function writeXlsx(
   headers: readonly string[],
   rows: readonly OutCell[][],
 ): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
+  const workbook = new (exceljs().Workbook)();
   const sheet = workbook.addWorksheet(sheetName);
   sheet.addRow([...headers]).font = { bold: true };
   for (const r of rows) {

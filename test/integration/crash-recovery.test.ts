@@ -70,7 +70,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-crash-')),
     // Claims of a killed process are taken over after the lease: short here, so the test does not wait a minute.
-    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100, leaseMs: 3000 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
+    SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400, leaseMs: 3000 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
   };
   feishu = new SimulatedFeishu({
     botUrl: `http://127.0.0.1:${port}/lark/events`,

@@ -47,7 +47,7 @@ beforeAll(async () => {
     logLevel: 'silent',
   };
   service = await startService(config, createLogger('silent'), {
-    outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 100 },
+    outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400 },
     callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS,
   });
   service.db.connection.getClient().on('commandStarted', (e) => {
