@@ -11,6 +11,7 @@
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
 import type ExcelJS from 'exceljs';
+import { exceljs } from '../heavyModules';
 import { deflatedPart, partContent, readZip, writeZip } from './zipParts';
 import { stripRefused } from '../domain/textPolicy';
 import type { Summary, SummaryRow } from '../operations/summary';
@@ -28,12 +29,6 @@ import {
 
 export { SUMMARY_COLUMNS, DETAIL_SHEET, ITEM_SHEET, EXTRA_SHEET } from './summaryColumns';
 
-/**
- * exceljs, loaded when the first workbook is built, not when the service starts (loading it costs about a third of
- * a CPU-second, which every start paid whether or not anyone asked for 附件5).
- */
-let excel: Promise<typeof ExcelJS> | undefined;
-const loadExcel = (): Promise<typeof ExcelJS> => (excel ??= import('exceljs').then((m) => m.default));
 
 export const SUMMARY_SHEET = '汇总表';
 /** Row numbers of the 汇总表 layout. */
@@ -509,7 +504,8 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
   const created = new Date(`${s.today}T00:00:00+08:00`);
-  const Excel = await loadExcel();
+  // loaded when the first workbook is built, not when the service starts (heavyModules.ts)
+  const Excel = exceljs();
   const wb = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: true });
   wb.creator = textCell(s.unit);
   wb.lastModifiedBy = textCell(s.unit);
