@@ -63,7 +63,7 @@ const BESIDE_SUMMARY = process.env.BENCH_BESIDE_SUMMARY !== '0';
 /** BENCH_ANSWERS=0: the inspectors only click 开始检查 (the start's own cost), for experiments only */
 const ANSWERS = Number(process.env.BENCH_ANSWERS ?? ITEMS);
 /** inspectors whose walks measure the database commands per callback (with the probe's attribution on) */
-const CALIBRATION = Math.min(20, INSPECTORS);
+const CALIBRATION = Math.min(50, INSPECTORS);
 const PROFILE = process.argv.includes('--profile');
 
 function say(text: string): void {
@@ -230,11 +230,24 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     return { walks, taskIds };
   };
 
+  // Calibration, which is also the warm-up: the first CALIBRATION inspectors walk a checklist of their own first
+  // (not timed). The probe attributes each callback's database commands to it (callback_db_roundtrips …). And the
+  // service is measured as it runs, not as it starts: a service answers callbacks all day, while the walks were the
+  // first callbacks of this process (modules loaded on first use, code not yet optimised). The baseline server gets
+  // the same clicks before its own run.
+  say(`  commands per callback, and warm-up: ${CALIBRATION} inspectors' walks with attribution …`);
+  const calibrationWalks = await walksOf('C', people.slice(0, CALIBRATION));
+  await resetProbe(s.serviceUrl);
+  const calibration = await runWalks(s.feishu, calibrationWalks.walks, ANSWERS);
+  const svcC = await probe(s.serviceUrl);
+  const lostC = Math.max(0, calibration.acknowledged - (await storedAnswers(s.conn, calibrationWalks.taskIds)));
+  if (calibration.errorSamples.length > 0) say(`  calibration errors: ${calibration.errorSamples.join(' | ')}`);
+
   // A: the walks alone
   say(`  ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms …`);
   const a = await walksOf('A');
   // the service's CPU is measured without attributing commands to requests (platform/benchProbe.ts: its
-  // AsyncLocalStorage costs CPU of its own); the commands per callback come from the calibration walks below
+  // AsyncLocalStorage costs CPU of its own); the commands per callback come from the calibration walks above
   await resetProbe(s.serviceUrl, { attribute: false });
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
   const windowStart = process.hrtime.bigint() / 1000n;
@@ -245,18 +258,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const dbA = s.dbProbeUrl ? await getJson<DbFigures>(s.dbProbeUrl) : undefined;
   const storedA = await storedAnswers(s.conn, a.taskIds);
 
-  // calibration: the database commands of each callback before its answer, attributed by the probe, over the first
-  // CALIBRATION inspectors walking new tasks (the same walk, the same code path, not timed)
-  say(`  commands per callback: ${CALIBRATION} inspectors' walks with attribution …`);
-  const calibrationWalks = await walksOf('C', people.slice(0, CALIBRATION));
-  await resetProbe(s.serviceUrl);
-  const calibration = await runWalks(s.feishu, calibrationWalks.walks, ANSWERS);
-  const svcC = await probe(s.serviceUrl);
-  const lostC = Math.max(0, calibration.acknowledged - (await storedAnswers(s.conn, calibrationWalks.taskIds)));
-  if (calibration.errorSamples.length > 0) say(`  calibration errors: ${calibration.errorSamples.join(' | ')}`);
-
   // the baseline: the same clicks on the same schedule
   say('  baseline …');
+  await runBaseline(`${s.baselineUrl}/lark/events`, calibrationWalks.walks); // its warm-up: the calibration's clicks
   await resetProbe(s.baselineUrl);
   const base = await runBaseline(`${s.baselineUrl}/lark/events`, a.walks);
   const baseFig = await probe(s.baselineUrl);
