@@ -89,8 +89,13 @@ export class SandboxPage {
     const id = await card.getAttribute('data-message-id');
     const version = Number(await card.getAttribute('data-version'));
     await this.button(card, text).click();
-    const next = this.page.locator(`.msg[data-message-id="${id}"][data-version="${version + 1}"]`);
-    await next.waitFor({ timeout: WAIT_MS });
+    // any later version: the callback's own card and a patch sent right after it can both land before we look, and
+    // waiting for exactly version + 1 would then never end (evaluated in the page, which re-renders the message)
+    await this.page.waitForFunction(
+      `Number(document.querySelector('.msg[data-message-id="${id}"]')?.getAttribute('data-version')) > ${version}`,
+      undefined,
+      { timeout: WAIT_MS },
+    );
     return this.page.locator(`.msg[data-message-id="${id}"]`);
   }
 
