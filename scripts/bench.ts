@@ -94,7 +94,9 @@ function splitFigures(prefix: string, r: PhaseResult): Result[] {
   const bySecond = new Map<number, number[]>();
   r.latencies.forEach((l, i) => {
     const s = Math.floor(r.sentAtMs[i]! / 1000);
-    bySecond.set(s, [...(bySecond.get(s) ?? []), l]);
+    const list = bySecond.get(s);
+    if (list) list.push(l);
+    else bySecond.set(s, [l]);
   });
   say(
     `  ${prefix} p99 by second sent: ${[...bySecond.entries()]

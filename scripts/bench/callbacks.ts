@@ -16,12 +16,11 @@ import { CHECKLISTS } from '../../src/domain/checklists';
 import { BENCH_COMMANDS_HEADER, type BenchFigures } from '../../src/platform/benchProbe';
 import type { LarkEmulator } from '../../src/sandbox/emulator';
 import { SimulatedFeishu, findButtons, type EventEnvelope } from '../../src/sandbox/client';
-import { shanghaiDate } from '../../src/domain/calendar';
-import { campaignModel } from '../../src/store/campaign';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { enterprise } from '../../test/support/fixtures';
 import { getJson } from './processes';
+import { insertBenchCampaign } from './summary';
 
 export const BENCH_APP = {
   appId: 'cli_a1b2c3d4e5f6a7b8',
@@ -59,23 +58,7 @@ export async function seedStaff(conn: Connection, people: Inspector[]): Promise<
 export async function seedTasks(conn: Connection, people: Inspector[], phase: string): Promise<Types.ObjectId[]> {
   // their campaign, its inspection window open today (开始检查 checks it); closed, so that the year's active campaign
   // (the summary's, bench/summary.ts) stays the only active one
-  const campaignId = new Types.ObjectId();
-  const now = new Date();
-  const year = Number(shanghaiDate(now).slice(0, 4));
-  await campaignModel(conn).collection.insertOne({
-    _id: campaignId,
-    name: `基准测试专项（检查员${phase}）`,
-    year,
-    from: `${year}-01-01`,
-    to: `${year}-12-31`,
-    ratio: 0.25,
-    riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 },
-    excludeOwnCounty: true,
-    status: 'closed',
-    slot: `closed:${String(campaignId)}`,
-    createdAt: now,
-    updatedAt: now,
-  });
+  const campaignId = (await insertBenchCampaign(conn, `基准测试专项（检查员${phase}）`, 'closed'))._id;
   const drawId = new Types.ObjectId();
   const docs = people.map((p, i) => {
     const kind = i % 2 === 0 ? 'industrial' : 'food';

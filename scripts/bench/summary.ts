@@ -44,28 +44,38 @@ async function insertInBatches(model: { collection: { insertMany(docs: Record<st
   for (let i = 0; i < docs.length; i += BATCH) await model.collection.insertMany(docs.slice(i, i + BATCH), { ordered: false });
 }
 
-/** The campaign, its confirmed draw, 80,000 enterprises and 20,000 tasks, inserted into `conn`'s database. */
-export async function seedSummaryData(conn: Connection): Promise<{ campaign: CampaignDoc; draw: DrawDoc }> {
-  const rnd = prng(20241115);
-  const now = new Date();
-  const campaignId = new Types.ObjectId();
-  // the active campaign of this year, open today
+/**
+ * A campaign of this year whose inspection window (the whole year) is open today, inserted as stored: `active` holds
+ * the year's one active slot; a `closed` one has a slot of its own, so that several can exist beside the active one.
+ */
+export async function insertBenchCampaign(conn: Connection, name: string, status: 'active' | 'closed', now = new Date()): Promise<CampaignDoc> {
+  const _id = new Types.ObjectId();
   const year = Number(shanghaiDate(now).slice(0, 4));
   const campaign: CampaignDoc = {
-    _id: campaignId,
-    name: '基准测试专项（2万项任务）',
+    _id,
+    name,
     year,
     from: `${year}-01-01`,
     to: `${year}-12-31`,
     ratio: 0.25,
     riskRatios: { A: 0.2, B: 0.25, C: 0.5, D: 1 },
     excludeOwnCounty: true,
-    status: 'active',
-    slot: activeSlot(year),
+    status,
+    slot: status === 'active' ? activeSlot(year) : `closed:${String(_id)}`,
     createdAt: now,
     updatedAt: now,
   };
   await campaignModel(conn).collection.insertOne(campaign);
+  return campaign;
+}
+
+/** The campaign, its confirmed draw, 80,000 enterprises and 20,000 tasks, inserted into `conn`'s database. */
+export async function seedSummaryData(conn: Connection): Promise<{ campaign: CampaignDoc; draw: DrawDoc }> {
+  const rnd = prng(20241115);
+  const now = new Date();
+  // the active campaign of this year, open today
+  const campaign = await insertBenchCampaign(conn, '基准测试专项（2万项任务）', 'active', now);
+  const campaignId = campaign._id;
   const drawId = new Types.ObjectId();
   const draw: DrawDoc = {
     _id: drawId,

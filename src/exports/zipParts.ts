@@ -7,7 +7,7 @@
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { readCentralDirectory } from '../operations/zipGuard';
+import { readCentralDirectory, SIG_CENTRAL, SIG_EOCD, SIG_LOCAL } from '../operations/zipGuard';
 
 // zlib.crc32: Node 20.15 and later (package.json engines)
 const deflateRaw = promisify(zlib.deflateRaw);
@@ -25,9 +25,6 @@ export interface ZipPart {
 
 /** far more than a workbook of ours has (about 15) */
 const MAX_PARTS = 10_000;
-const LOCAL = 0x04034b50;
-const CENTRAL = 0x02014b50;
-const END = 0x06054b50;
 
 /** The parts of a package, in their central directory's order (read and checked by operations/zipGuard.ts). */
 export function readZip(zip: Buffer): ZipPart[] {
@@ -82,7 +79,7 @@ export function writeZip(parts: readonly ZipPart[], date: Date): Buffer {
   for (const part of parts) {
     const name = Buffer.from(part.name, 'utf8');
     const local = Buffer.alloc(30);
-    local.writeUInt32LE(LOCAL, 0);
+    local.writeUInt32LE(SIG_LOCAL, 0);
     local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
     local.writeUInt16LE(0x800, 6); // names in UTF-8
     local.writeUInt16LE(part.method, 8);
@@ -94,7 +91,7 @@ export function writeZip(parts: readonly ZipPart[], date: Date): Buffer {
     local.writeUInt16LE(name.length, 26);
     local.writeUInt16LE(0, 28);
     const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(CENTRAL, 0);
+    dir.writeUInt32LE(SIG_CENTRAL, 0);
     dir.writeUInt16LE(20, 4); // made by: 2.0, MS-DOS attributes
     dir.writeUInt16LE(20, 6);
     dir.writeUInt16LE(0x800, 8);
@@ -112,7 +109,7 @@ export function writeZip(parts: readonly ZipPart[], date: Date): Buffer {
   }
   const dirSize = central.reduce((n, b) => n + b.length, 0);
   const end = Buffer.alloc(22);
-  end.writeUInt32LE(END, 0);
+  end.writeUInt32LE(SIG_EOCD, 0);
   end.writeUInt16LE(parts.length, 8);
   end.writeUInt16LE(parts.length, 10);
   end.writeUInt32LE(dirSize, 12);

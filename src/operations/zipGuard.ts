@@ -48,9 +48,10 @@ export interface ZipEntry {
   dataStart: number;
 }
 
-const SIG_LOCAL = 0x04034b50;
-const SIG_CENTRAL = 0x02014b50;
-const SIG_EOCD = 0x06054b50;
+/** ZIP record signatures (APPNOTE 4.3): local file header, central directory header, end of central directory */
+export const SIG_LOCAL = 0x04034b50;
+export const SIG_CENTRAL = 0x02014b50;
+export const SIG_EOCD = 0x06054b50;
 const SIG_DESCRIPTOR = 0x08074b50;
 const MB = 1024 * 1024;
 
