@@ -1,9 +1,16 @@
-/** Type checking runs once in `npm run typecheck`; jest only transpiles. */
+/**
+ * Type checking runs once in `npm run typecheck` (beside jest in `npm test`); jest only transpiles, with swc: on a
+ * fresh clone (no transform cache) TypeScript's own transpiler spent ≈ 10 CPU-seconds on the project's files, swc
+ * under one. swc's CommonJS exports are getters, so tests replace a module's function with `jest.mock` (the module
+ * as a whole), never `jest.spyOn` on its exports.
+ */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }],
+  },
   // A bound, not a speed target: a loaded CI machine must not fail a slow but correct test.
   testTimeout: 120_000,
   maxWorkers: 2,

@@ -24,6 +24,13 @@ import { usccCheckChar } from '../../src/domain/uscc';
 import { startHarness, type Harness } from '../support/harness';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
+// runSliced, replaced module-wide by a mock that runs the real one unless a case says otherwise (jest.config.js: the
+// transform's exports cannot be spied on one by one).
+jest.mock('../../src/operations/draw/slices', () => {
+  const actual = jest.requireActual<typeof import('../../src/operations/draw/slices')>('../../src/operations/draw/slices');
+  return { ...actual, runSliced: jest.fn(actual.runSliced) };
+});
+
 // Bounds, not speed targets (see dispatched()).
 jest.setTimeout(300_000);
 
@@ -226,9 +233,9 @@ describe('the redraw race: a start between the preview and the confirmation', ()
   it('a start landing after the confirm’s checks but before its fence wins: the redraw is withdrawn, nothing is voided', async () => {
     const { preview, task, member, current } = await setup('a');
     let started: Awaited<ReturnType<typeof startInspection>> | undefined;
-    const real = slices.runSliced;
+    const real = jest.requireActual<typeof slices>('../../src/operations/draw/slices').runSliced;
     let calls = 0;
-    const spy = jest.spyOn(slices, 'runSliced').mockImplementation(async (steps, ms) => {
+    const spy = jest.mocked(slices.runSliced).mockImplementation(async (steps, ms) => {
       const out = await real(steps, ms);
       // Call 1 reads the registries, call 2 computes the draw: the checks are done, the claim and the fence come next.
       // The team member presses 开始检查 now.
@@ -241,7 +248,7 @@ describe('the redraw race: a start between the preview and the confirmation', ()
       expect(outcome.ok).toBe(false);
       if (!outcome.ok) expect(outcome.reason).toContain('已有1项开始检查');
     } finally {
-      spy.mockRestore();
+      spy.mockImplementation(real);
     }
     expect((await taskModel(conn()).findById(task._id).lean())!.state).toBe('检查中');
     expect(await taskModel(conn()).countDocuments({ drawId: current._id, state: '已作废' })).toBe(0);

@@ -14,6 +14,13 @@ import { startHarness, type Harness } from '../support/harness';
 import { platformPlan, platformXlsx } from '../support/platformFiles';
 import { seedRegistries, type SeededRegistries } from '../support/registries';
 
+// The fence, replaced module-wide by a mock that runs the real one unless told otherwise (jest.config.js: the
+// transform's exports cannot be spied on one by one).
+jest.mock('../../src/operations/draw/fence', () => {
+  const actual = jest.requireActual<typeof import('../../src/operations/draw/fence')>('../../src/operations/draw/fence');
+  return { ...actual, fence: jest.fn(actual.fence) };
+});
+
 const YEAR = Number(shanghaiDate(new Date()).slice(0, 4));
 let h: Harness;
 let reg: SeededRegistries;
@@ -35,7 +42,7 @@ it('the dispatch job finishes an interrupted import once; a second click answers
   expect(findButtons(preview.content).map((b) => b.text)).toEqual(['确认导入', '取消']);
 
   // The process “dies” right after the draw document is written: the fence never runs.
-  const crash = jest.spyOn(fenceModule, 'fence').mockRejectedValueOnce(new Error('simulated crash'));
+  const crash = jest.mocked(fenceModule.fence).mockRejectedValueOnce(new Error('simulated crash'));
   const failed = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认导入');
   expect(failed.toast?.type).toBe('error');
   expect(crash).toHaveBeenCalledTimes(1);

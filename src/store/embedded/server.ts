@@ -54,7 +54,7 @@ const CLOSE_TIMEOUT_MS = 5000;
 
 /**
  * Compiled (dist/…/server.js): the worker runs the sibling worker.js. From TypeScript sources (tsx in development,
- * ts-jest in tests), it registers tsx's CommonJS hook first, then loads worker.ts.
+ * jest’s swc transform in tests), it registers tsx's CommonJS hook first, then loads worker.ts.
  */
 function spawnWorker(config: WorkerConfig): Worker {
   if (path.extname(__filename) === '.js') return new Worker(path.join(__dirname, 'worker.js'), { workerData: config });
