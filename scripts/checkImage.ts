@@ -23,6 +23,7 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../test/support/processes';
@@ -126,6 +127,8 @@ export interface ReplayReport {
   shipped: string[];
   /** the packages npm's record of the last stage's node_modules names (node_modules/.package-lock.json) */
   installedPackages: string[];
+  /** every `require("…")` of the image's dist/ that does not resolve inside the image (unresolvedRequires) */
+  unresolved: string[];
 }
 
 async function run(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, log: (s: string) => void): Promise<void> {
@@ -304,7 +307,7 @@ export async function buildImage(
   const stages = parseDockerfile(readFileSync(opts.dockerfile ?? path.join(context, 'Dockerfile'), 'utf8'));
   const ignored = dockerignore(context);
   const workRoot = opts.workRoot ?? mkdtempSync(path.join(os.tmpdir(), 'spotcheck-image-'));
-  const report: ReplayReport = { notReplayed: [], steps: [], runtimeDir: '', env: {}, cmd: [], exposed: [], shipped: [], installedPackages: [] };
+  const report: ReplayReport = { notReplayed: [], steps: [], runtimeDir: '', env: {}, cmd: [], exposed: [], shipped: [], installedPackages: [], unresolved: [] };
   const built = new Map<string, Promise<{ dir: string; workdir: string }>>();
   const last = stages[stages.length - 1];
 
@@ -397,7 +400,35 @@ export async function buildImage(
   report.shipped = listFiles(report.runtimeDir);
   const record = path.join(report.runtimeDir, 'node_modules/.package-lock.json');
   if (existsSync(record)) report.installedPackages = Object.keys((JSON.parse(readFileSync(record, 'utf8')) as { packages?: Record<string, unknown> }).packages ?? {});
+  if (existsSync(path.join(report.runtimeDir, 'dist'))) report.unresolved = unresolvedRequires(report.runtimeDir);
   return report;
+}
+
+/**
+ * Every `require("…")` with a literal name in the JavaScript under `<imageDir>/dist` (tsc writes each import,
+ * `export … from` and `import()` as one) that Node could not resolve from that file inside the image: a relative
+ * path to a file the build did not emit (a source outside the build's `include`, e.g. test/ or a dev script), or
+ * a package the image's node_modules lacks (a devDependency, which the build stage had). Built-in modules are
+ * fine. As `file: name` pairs; empty when the image holds everything its code names. Whether a require runs at
+ * start-up or only for one command does not matter: each is checked.
+ */
+export function unresolvedRequires(imageDir: string): string[] {
+  const missing: string[] = [];
+  for (const rel of listFiles(path.join(imageDir, 'dist'))) {
+    if (!rel.endsWith('.js')) continue;
+    const file = path.join(imageDir, 'dist', rel);
+    const resolve = createRequire(file).resolve; // Node's own resolution from that file (also under jest)
+    for (const m of readFileSync(file, 'utf8').matchAll(/\brequire\((["'])([^"'\n]+)\1\)/g)) {
+      const name = m[2];
+      if (isBuiltin(name)) continue;
+      try {
+        resolve(name);
+      } catch {
+        missing.push(`dist/${rel}: ${name}`);
+      }
+    }
+  }
+  return missing;
 }
 
 /** Every file under `dir`, relative, for checks on what the image ships. */

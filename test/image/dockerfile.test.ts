@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkImage, listFiles, parseDockerfile, parseEnv, productionTree, reusableNodeModules, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
+import { checkImage, listFiles, parseDockerfile, parseEnv, productionTree, reusableNodeModules, unresolvedRequires, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -24,6 +24,26 @@ describe('Dockerfile parsing', () => {
     expect(stages.map((s) => s.name)).toEqual(['build', 'runtime']);
     expect(stages[0].instructions[1]).toMatchObject({ op: 'RUN', args: 'a && b' });
     expect(parseEnv(stages[1].instructions[0].args)).toEqual({ A: '1', B: 'x y' });
+  });
+});
+
+describe('what the built code requires, resolved inside the image', () => {
+  it('names each require of a file the build did not emit or a package the image lacks, nothing else', () => {
+    const image = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-requires-'));
+    try {
+      const put = (rel: string, text: string) => {
+        mkdirSync(path.dirname(path.join(image, rel)), { recursive: true });
+        writeFileSync(path.join(image, rel), text);
+      };
+      put('node_modules/present/index.js', '');
+      put('dist/src/b.js', '');
+      put('dist/src/dir/index.js', '');
+      put('dist/src/a.js', ['require("node:fs")', 'require("path")', 'require("./b")', 'require("./dir")', 'require("present")', 'require("../../test/unit/draw/generate")', "require('devonly')", 'require(name)'].join(';\n'));
+      put('dist/src/a.js.map', 'require("not-code")');
+      expect(unresolvedRequires(image)).toEqual(['dist/src/a.js: ../../test/unit/draw/generate', 'dist/src/a.js: devonly']);
+    } finally {
+      rmSync(image, { recursive: true, force: true });
+    }
   });
 });
 
@@ -130,6 +150,9 @@ describe('the image, replayed', () => {
     expect(files.some((f) => f.startsWith('cards/'))).toBe(true);
     expect(files.filter((f) => /^dist\/(test|scripts\/(?!cli\.js))/.test(f) && !f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => /^node_modules\/(tsx|typescript|jest|ts-jest|esbuild)\//.test(f)).slice(0, 3)).toEqual([]);
+    // the build does not follow imports (tsconfig.build.json): every require of the built code resolves in the image
+    expect(files.filter((f) => f.startsWith('dist/') && f.endsWith('.js')).length).toBeGreaterThan(100);
+    expect(report.unresolved).toEqual([]);
     expect(report.user).toBe('node');
   });
 

@@ -175,7 +175,8 @@ function postText(content: Record<string, unknown>): string {
   return [post.title, ...lines].filter((l) => l).join('\n');
 }
 
-function chatEntry(e: ConversationEntry, emulator: LarkEmulator): ChatEntry {
+/** `withHtml` false: a card's text line only (the people list shows that; rendering the card is the costly part). */
+function chatEntry(e: ConversationEntry, emulator: LarkEmulator, withHtml = true): ChatEntry {
   if (e.from === 'user') {
     const m = e.message;
     const base = { id: m.message_id, from: 'user' as const, at: m.createdAt };
@@ -196,7 +197,7 @@ function chatEntry(e: ConversationEntry, emulator: LarkEmulator): ChatEntry {
     case 'post':
       return { ...base, kind: 'text', text: postText(m.current) };
     case 'interactive':
-      return { ...base, kind: 'card', text: cardSummary(m.current), html: renderCardHtml(m.current), version: m.updates.length, updated: m.updates.length > 0 };
+      return { ...base, kind: 'card', text: cardSummary(m.current), html: withHtml ? renderCardHtml(m.current) : undefined, version: m.updates.length, updated: m.updates.length > 0 };
     case 'image':
       return { ...base, kind: 'image', text: '[图片]', imageKey: String(m.current.image_key) };
     case 'file': {
@@ -236,7 +237,7 @@ export function sandboxConsole(deps: SandboxConsoleDeps): SandboxConsole {
     const lastEntry = conv[conv.length - 1];
     return {
       unread: conv.filter((e) => e.from === 'bot' && e.message.createdAt > since).length,
-      last: lastEntry ? chatEntry(lastEntry, emulator) : undefined,
+      last: lastEntry ? chatEntry(lastEntry, emulator, false) : undefined,
     };
   }
 
