@@ -17,6 +17,7 @@
  * into private directories and the first rename wins.
  */
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -62,16 +63,18 @@ function sourceHash(): string {
   return h.digest('hex').slice(0, 16);
 }
 
+/** Once per test file: the sources do not change while it runs. */
 let built: string | undefined;
 
 /** The directory holding every entry compiled from the current sources (built on first use). */
 export function compiledDir(): string {
+  if (built) return built;
   const hash = sourceHash();
   const dir = path.join(ROOT, 'node_modules', `.spotcheck-spawn-${hash}`);
-  if (built === dir || existsSync(path.join(dir, 'complete'))) return (built = dir);
+  if (existsSync(path.join(dir, 'complete'))) return (built = dir);
   const tmp = mkdtempSync(path.join(ROOT, 'node_modules', '.spotcheck-spawn-tmp-'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const esbuild = require('esbuild') as typeof import('esbuild');
+  // esbuild as tsx has it (tsx compiles with it; it is no dependency of ours of its own)
+  const esbuild = createRequire(require.resolve('tsx/package.json'))('esbuild') as typeof import('esbuild');
   esbuild.buildSync({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([name, file]) => [name, path.join(ROOT, file)])),
