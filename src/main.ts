@@ -1,8 +1,5 @@
 import { ConfigError, loadConfig, type Config } from './config';
-import { preloadHeavyModules } from './heavyModules';
-import { createLogger } from './logger';
-import { isSandbox, prepareSandbox, sandboxUrl } from './sandbox/start';
-import { startService } from './service';
+import { isSandbox, sandboxUrl } from './sandbox/mode';
 
 function sandboxGuide(config: Config, sandbox: boolean): string {
   return [
@@ -36,6 +33,13 @@ async function main(): Promise<void> {
   }
   // The sandbox page's address is the first thing said (docs/interfaces.md "HTTP").
   if (isSandbox(config)) process.stdout.write(`${sandboxUrl(config.port)}  ← 在浏览器中打开，本地试用机器人（未配置飞书应用）\n`);
+  // The service's modules load only now: a refused configuration exits without them (in a second, not several).
+  const [{ createLogger }, { preloadHeavyModules }, { prepareSandbox }, { startService }] = await Promise.all([
+    import('./logger'),
+    import('./heavyModules'),
+    import('./sandbox/start'),
+    import('./service'),
+  ]);
   const log = createLogger(config.logLevel);
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
   preloadHeavyModules();

@@ -5,47 +5,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { Connection } from 'mongoose';
-import { ConfigError, loadConfig } from '../config';
-import { addWorkingDays, builtInYear, CalendarDataMissingError, InvalidDateError, parseDate, shanghaiDate } from '../domain/calendar';
-import { calendarDifferences, readCalendarRows } from '../domain/holidayCalendar';
-import { verifyBundle } from '../domain/bundle';
-import { describeSource, parseSourceText } from '../domain/draw2/sourceText';
-import { verifyV2 } from '../domain/draw2/verify';
-import {
-  PLATFORM_ALGORITHM,
-  PLATFORM_RANDOMNESS,
-  platformVerifiedLines,
-  verifyPlatform,
-  type PlatformInternalBundle,
-} from '../domain/draw2/platform';
-import { campaignModel } from '../store/campaign';
-import { ENTERPRISE_SPEC, STAFF_SPEC, type RegistrySpec } from '../domain/registryRows';
-import { createLogger } from '../logger';
-import {
-  CampaignError,
-  createCampaign,
-  listCampaigns,
-  parseRatio,
-  parseRiskRatios,
-  percentText,
-  validateCampaign,
-  type CampaignInput,
-} from '../operations/campaigns';
-import { formatEnterpriseReport, importEnterpriseRows } from '../operations/importEnterprises';
-import { countyLiaisonKeys, handOverToNewLiaisons } from '../operations/followup/handOver';
-import { formatStaffReport, importStaffRows } from '../operations/importStaff';
-import { formatOf, readRegistryFile, readSheetData, RegistryFileError, type RegistryFileContent } from '../operations/registryFile';
-import { reloadCalendars } from '../operations/setup/calendarSync';
-import { importCalendarYear } from '../operations/setup/setupFiles';
-import { sha256Hex } from '../operations/setup/uploads';
-import { Outbox } from '../platform/outbox';
-import { outboxModel } from '../store/outbox';
-import { writeSampleData } from '../operations/writeSampleData';
-import { DatabaseUnavailableError, openDatabase } from '../store/database';
-import { MongodError } from '../store/embedded/mongod';
-import { ensureIndexes, IndexBuildError } from '../store/indexes';
-import { formatChecklistReport, importChecklists, listChecklists, removeChecklist } from '../operations/checklists/importChecklists';
-import { countyReportStatus, recordCountyReport } from '../operations/countyReports';
+import type { PlatformInternalBundle } from '../domain/draw2/platform';
+import type { RegistrySpec } from '../domain/registryRows';
+import type { CampaignInput } from '../operations/campaigns';
+import type { RegistryFileContent } from '../operations/registryFile';
+
+// Each command imports what it needs when it runs: `--help`, a usage error or `draw verify` does not load the
+// database driver, the Feishu SDK or the spreadsheet libraries (seconds of CPU at every start of the CLI).
 
 /** Where the CLI writes; tests pass buffers. */
 export interface CliIo {
@@ -79,6 +45,7 @@ const calendarDue: CliCommand = {
     const { positionals, values } = parseArgs({ args, options: { days: { type: 'string' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError('用法：calendar due <YYYY-MM-DD> [--days 20]');
     const days = intOption(values.days, 'days', 20);
+    const { addWorkingDays, CalendarDataMissingError, InvalidDateError, parseDate } = await import('../domain/calendar');
     const compute = () => {
       try {
         return addWorkingDays(parseDate(positionals[0]), days);
@@ -96,8 +63,10 @@ const calendarDue: CliCommand = {
     // The years imported with `calendar import` (or in chat) are in the database. Reading needs no running
     // service: without any database the built-in years still answer, and the note says which data was used.
     try {
+      const { reloadCalendars } = await import('../operations/setup/calendarSync');
       await withDatabase(io, (conn) => reloadCalendars(conn));
     } catch (err) {
+      const { DatabaseUnavailableError } = await import('../store/database');
       if (!(err instanceof CliError && err.cause instanceof DatabaseUnavailableError)) throw err;
       io.err('提示：没有找到数据库（未启动服务、未设置 MONGODB_URI），只按内置的节假日数据计算，未包含用 calendar import 导入的年份。');
     }
@@ -113,6 +82,9 @@ const calendarImport: CliCommand = {
     const { positionals } = parseArgs({ args, options: {}, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
     const file = positionals[0] as string;
+    const { formatOf, readSheetData, RegistryFileError } = await import('../operations/registryFile');
+    const { calendarDifferences, readCalendarRows } = await import('../domain/holidayCalendar');
+    const { builtInYear } = await import('../domain/calendar');
     let data: Buffer;
     let rows;
     try {
@@ -133,6 +105,13 @@ const calendarImport: CliCommand = {
     }
     const calendar = result.calendar;
     const builtIn = builtInYear(calendar.year);
+    const [{ createLogger }, { Outbox }, { outboxModel }, { importCalendarYear }, { sha256Hex }] = await Promise.all([
+      import('../logger'),
+      import('../platform/outbox'),
+      import('../store/outbox'),
+      import('../operations/setup/setupFiles'),
+      import('../operations/setup/uploads'),
+    ]);
     const imported = await withDatabase(io, (conn) => {
       const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
       // Notices are queued; the running service's outbox delivers them.
@@ -163,6 +142,8 @@ const calendarImport: CliCommand = {
  * LOG_LEVEL is set, so that stdout carries only the report.
  */
 async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>): Promise<T> {
+  const [{ ConfigError, loadConfig }, { createLogger }, { DatabaseUnavailableError, openDatabase }, { MongodError }, { ensureIndexes, IndexBuildError }] =
+    await Promise.all([import('../config'), import('../logger'), import('../store/database'), import('../store/embedded/mongod'), import('../store/indexes')]);
   let config;
   try {
     config = loadConfig(io.env);
@@ -197,6 +178,7 @@ async function withDatabase<T>(io: CliIo, fn: (conn: Connection) => Promise<T>):
 }
 
 async function readRegistry<H extends string>(file: string, spec: RegistrySpec<H>): Promise<RegistryFileContent<H>> {
+  const { readRegistryFile, RegistryFileError } = await import('../operations/registryFile');
   try {
     return await readRegistryFile(file, spec);
   } catch (err) {
@@ -217,6 +199,10 @@ const importEnterprisesCommand: CliCommand = {
   summary: '导入检查对象名录库（按统一社会信用代码新增或更新；--dry-run 只检查不写入）',
   async run(args, io) {
     const { file, dryRun } = oneFile(args, this.usage);
+    const [{ ENTERPRISE_SPEC }, { formatEnterpriseReport, importEnterpriseRows }] = await Promise.all([
+      import('../domain/registryRows'),
+      import('../operations/importEnterprises'),
+    ]);
     const content = await readRegistry(file, ENTERPRISE_SPEC);
     const report = await withDatabase(io, (conn) => importEnterpriseRows(conn, content.rows, { dryRun }));
     for (const line of formatEnterpriseReport({ ...report, file, format: content.format })) io.out(line);
@@ -229,6 +215,15 @@ const importStaffCommand: CliCommand = {
   summary: '导入执法检查人员名录库和专家库（按飞书OpenID新增或更新；--dry-run 只检查不写入）',
   async run(args, io) {
     const { file, dryRun } = oneFile(args, this.usage);
+    const [{ STAFF_SPEC }, { createLogger }, { Outbox }, { outboxModel }, { countyLiaisonKeys, handOverToNewLiaisons }, { formatStaffReport, importStaffRows }] =
+      await Promise.all([
+        import('../domain/registryRows'),
+        import('../logger'),
+        import('../platform/outbox'),
+        import('../store/outbox'),
+        import('../operations/followup/handOver'),
+        import('../operations/importStaff'),
+      ]);
     const content = await readRegistry(file, STAFF_SPEC);
     const { report, handedOver } = await withDatabase(io, async (conn) => {
       const log = createLogger(io.env.LOG_LEVEL?.trim() || 'silent');
@@ -243,11 +238,14 @@ const importStaffCommand: CliCommand = {
   },
 };
 
-function campaignError<T>(fn: () => T): T {
+type Campaigns = typeof import('../operations/campaigns');
+
+/** Runs `fn`, turning the campaign rules' refusals (CampaignError) into the CLI's one line. */
+function campaignError<T>(campaigns: Campaigns, fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof CampaignError) throw new CliError(err.message);
+    if (err instanceof campaigns.CampaignError) throw new CliError(err.message);
     throw err;
   }
 }
@@ -272,6 +270,8 @@ const campaignCreate: CliCommand = {
       allowPositionals: true,
     });
     if (positionals.length > 0) throw new CliError(`多余的参数“${positionals.join(' ')}”；用法：${this.usage}`);
+    const campaigns = await import('../operations/campaigns');
+    const { parseRatio, parseRiskRatios, validateCampaign, createCampaign, CampaignError } = campaigns;
     const required = (name: 'name' | 'year' | 'from' | 'to' | 'ratio'): string => {
       const v = values[name];
       if (v === undefined || v.trim() === '') throw new CliError(`缺少参数 --${name}；用法：${this.usage}`);
@@ -279,7 +279,7 @@ const campaignCreate: CliCommand = {
     };
     const yearText = required('year').trim();
     if (!/^\d{4}$/.test(yearText)) throw new CliError(`参数 --year 应为四位年份，收到“${yearText}”`);
-    const input: CampaignInput = campaignError(() => ({
+    const input: CampaignInput = campaignError(campaigns, () => ({
       name: required('name'),
       year: Number(yearText),
       from: required('from'),
@@ -288,7 +288,7 @@ const campaignCreate: CliCommand = {
       riskRatios: values['risk-ratios'] === undefined ? undefined : parseRiskRatios(values['risk-ratios']),
       excludeOwnCounty: values['allow-own-county'] !== true,
     }));
-    campaignError(() => validateCampaign(input));
+    campaignError(campaigns, () => validateCampaign(input));
     const { campaign } = await withDatabase(io, async (conn) => {
       try {
         return await createCampaign(conn, input);
@@ -297,7 +297,7 @@ const campaignCreate: CliCommand = {
         throw err;
       }
     });
-    io.out(`已创建专项：${describeCampaign(campaign)}`);
+    io.out(`已创建专项：${describeCampaign(campaign, campaigns.percentText)}`);
   },
 };
 
@@ -312,7 +312,7 @@ interface CampaignView {
   status: string;
 }
 
-function describeCampaign(c: CampaignView): string {
+function describeCampaign(c: CampaignView, percentText: Campaigns['percentText']): string {
   const classes = (['A', 'B', 'C', 'D'] as const).map((rc) => `${rc}类${percentText(c.riskRatios[rc])}`).join('、');
   return [
     `${c.year}年“${c.name}”（${c.status === 'active' ? '进行中' : '已结束'}）`,
@@ -329,13 +329,14 @@ const campaignList: CliCommand = {
   summary: '列出全部专项',
   async run(args, io) {
     if (args.length > 0) throw new CliError(`用法：${this.usage}`);
+    const { listCampaigns, percentText } = await import('../operations/campaigns');
     const campaigns = await withDatabase(io, (conn) => listCampaigns(conn));
     if (campaigns.length === 0) {
       io.out('尚未创建专项；使用 campaign create 创建。');
       return;
     }
     io.out(`共${campaigns.length}个专项：`);
-    for (const c of campaigns) io.out(`  ${describeCampaign(c)}`);
+    for (const c of campaigns) io.out(`  ${describeCampaign(c, percentText)}`);
   },
 };
 
@@ -350,6 +351,7 @@ const sampleData: CliCommand = {
       allowPositionals: true,
     });
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
+    const [{ shanghaiDate }, { writeSampleData }] = await Promise.all([import('../domain/calendar'), import('../operations/writeSampleData')]);
     const yearText = values.year ?? shanghaiDate(new Date()).slice(0, 4);
     if (!/^\d{4}$/.test(yearText)) throw new CliError(`参数 --year 应为四位年份，收到“${yearText}”`);
     const seed = intOption(values.seed, 'seed', 2024);
@@ -386,6 +388,7 @@ const drawVerify: CliCommand = {
       throw new CliError(`无法读取抽取数据包“${file}”：${(err as NodeJS.ErrnoException).code === 'ENOENT' ? '文件不存在' : '不是有效的 JSON'}`);
     }
     const algorithm = (bundle as { algorithm?: unknown } | null)?.algorithm;
+    const { PLATFORM_ALGORITHM, PLATFORM_RANDOMNESS, platformVerifiedLines, verifyPlatform } = await import('../domain/draw2/platform');
     if (values.file !== undefined && algorithm !== PLATFORM_ALGORITHM) {
       throw new CliError('--file 只用于监管平台抽取结果的数据包（核对平台导出的原文件）');
     }
@@ -403,6 +406,7 @@ const drawVerify: CliCommand = {
       return;
     }
     if (algorithm === 'spotcheck-draw/2') {
+      const { verifyV2 } = await import('../domain/draw2/verify');
       const result = verifyV2(bundle);
       if (!result.ok) {
         for (const p of result.problems.slice(1)) io.out(`  · 规则 ${p.rule}：${p.message}`);
@@ -421,6 +425,7 @@ const drawVerify: CliCommand = {
       io.out(`结果哈希 ${b.hashes.result}`);
       return;
     }
+    const { verifyBundle } = await import('../domain/bundle');
     const result = verifyBundle(bundle);
     if (!result.ok) {
       for (const p of result.problems.slice(1)) io.out(`  · ${p}`);
@@ -450,6 +455,7 @@ const checklistImport: CliCommand = {
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
     const file = positionals[0] as string;
     const data = readInput(file);
+    const { formatChecklistReport, importChecklists } = await import('../operations/checklists/importChecklists');
     const report = await withDatabase(io, (conn) =>
       importChecklists(conn, { fileName: file, data, campaignName: values.campaign, dryRun: values['dry-run'] === true, now: new Date() }),
     );
@@ -470,6 +476,7 @@ const checklistList: CliCommand = {
   async run(args, io) {
     const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
     if (positionals.length > 0) throw new CliError(`用法：${this.usage}`);
+    const { listChecklists } = await import('../operations/checklists/importChecklists');
     const found = await withDatabase(io, (conn) => listChecklists(conn, values.campaign, new Date()));
     if (!found) throw new CliError(values.campaign ? `没有名为“${values.campaign}”的专项` : '当前没有进行中的专项');
     if (found.lists.length === 0) {
@@ -492,6 +499,7 @@ const checklistRemove: CliCommand = {
     const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
     if (positionals.length !== 1) throw new CliError(`用法：${this.usage}`);
     const name = positionals[0] as string;
+    const { removeChecklist } = await import('../operations/checklists/importChecklists');
     const removed = await withDatabase(io, (conn) => removeChecklist(conn, values.campaign, name, new Date()));
     if (removed === undefined) throw new CliError(values.campaign ? `没有名为“${values.campaign}”的专项` : '当前没有进行中的专项');
     if (!removed) throw new CliError(`专项中没有名为“${name}”的检查表`);
@@ -512,6 +520,7 @@ const countyReportAdd: CliCommand = {
     if (positionals.length !== 1 || !values.county) throw new CliError(`用法：${this.usage}`);
     const file = positionals[0] as string;
     const data = readInput(file);
+    const { recordCountyReport } = await import('../operations/countyReports');
     const result = await withDatabase(io, (conn) =>
       recordCountyReport(
         { conn, now: () => new Date() },
@@ -530,6 +539,10 @@ const countyReportList: CliCommand = {
   async run(args, io) {
     const { positionals, values } = parseArgs({ args, options: { campaign: { type: 'string' } }, allowPositionals: true });
     if (positionals.length > 0) throw new CliError(`用法：${this.usage}`);
+    const [{ listChecklists }, { countyReportStatus }] = await Promise.all([
+      import('../operations/checklists/importChecklists'),
+      import('../operations/countyReports'),
+    ]);
     const out = await withDatabase(io, async (conn) => {
       const found = await listChecklists(conn, values.campaign, new Date());
       return found ? { campaign: found.campaign, status: await countyReportStatus(conn, found.campaign) } : undefined;
@@ -561,6 +574,7 @@ const drawSettings: CliCommand = {
       allowPositionals: true,
     });
     if (positionals.length > 0 || !values.campaign) throw new CliError(`用法：${this.usage}`);
+    const [{ describeSource, parseSourceText }, { campaignModel }] = await Promise.all([import('../domain/draw2/sourceText'), import('../store/campaign')]);
     const update: Record<string, unknown> = {};
     if (values['clear-source']) update.drawSource = null;
     if (values.source !== undefined || values.time !== undefined) {

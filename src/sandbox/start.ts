@@ -17,14 +17,9 @@ import { SimulatedFeishu } from './client';
 import { sandboxConsole, type SandboxConsole } from './console/server';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
 
-/** Sandbox only without a Feishu app and never in production. */
-export function isSandbox(config: Config): boolean {
-  return config.lark === undefined && !config.production;
-}
+import { isSandbox, sandboxUrl } from './mode';
 
-export function sandboxUrl(port: number): string {
-  return `http://127.0.0.1:${port}/sandbox`;
-}
+export { isSandbox, sandboxUrl };
 
 /** A fresh app identity for the emulated tenant: nothing of it is a secret of any real app. */
 export function generatedApp(): Omit<LarkConfig, 'domain' | 'mode'> {

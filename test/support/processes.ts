@@ -2,17 +2,17 @@
  * The real service and the real CLI as child processes, the way an operator runs them (`npm start`, `npm run cli`),
  * for tests about processes: several instances, SIGKILL, refusal to start, the CLI finding the service's database.
  *
- * TypeScript runs through tsx's loader inside one node process (`node --import tsx src/main.ts`), so the pid we
- * hold is the service itself: a SIGKILL kills the service, not a wrapper that would leave it running.
+ * The entries run as one node process each, compiled ahead of time (test/support/compiledEntries.ts: the same code
+ * without tsx's per-module cost at every start), so the pid we hold is the service itself: a SIGKILL kills the
+ * service, not a wrapper that would leave it running. `npm start` through tsx is test/integration/startup.test.ts's.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { findMongod } from '../../src/store/embedded/mongod';
+import { compiledEntry, compiledFor } from './compiledEntries';
 
 export const ROOT = path.resolve(__dirname, '../..');
-const LOADER = pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
 
 /** PATH without any directory that holds a mongod (so "no mongod installed" holds on any machine). */
 export function pathWithoutMongod(pathVar = process.env.PATH ?? ''): string {
@@ -57,7 +57,10 @@ export async function startServiceProcess(
   opts: { entry?: string; waitHealthy?: boolean; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const child = spawn(process.execPath, ['--import', LOADER, opts.entry ?? 'src/main.ts'], {
+  const entry = opts.entry ?? 'src/main.ts';
+  const compiled = compiledFor(entry);
+  if (!compiled) throw new Error(`no compiled entry for ${entry} (test/support/compiledEntries.ts)`);
+  const child = spawn(process.execPath, [compiled], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -128,7 +131,7 @@ export interface CliRun {
 /** Runs `npm run cli -- <args>`'s entry with exactly `env`. */
 export function runCliProcess(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', LOADER, 'scripts/cli.ts', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [compiledEntry('cli'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -1,5 +1,6 @@
 import { execFileSync } from 'child_process';
 import { join } from 'path';
+import { compiledEntry } from '../support/compiledEntries';
 
 import {
   addWorkingDays,
@@ -78,11 +79,14 @@ const OFFICIAL: Record<number, { holidays: Set<string>; workdays: Set<string> }>
   },
 };
 
-/** Runs a snippet in a fresh Node process with the given TZ (jest's sandbox cannot change the TZ); tsx/cjs loads the .ts module. */
+/**
+ * Runs a snippet in a fresh Node process with the given TZ (jest's sandbox cannot change the TZ). The module is
+ * src/domain/calendar.ts compiled ahead of time (test/support/compiledEntries.ts), so a process costs no tsx start-up.
+ */
 function runWithTz(tz: string, body: string): unknown {
-  const modulePath = JSON.stringify(join(__dirname, '..', '..', 'src', 'domain', 'calendar.ts'));
+  const modulePath = JSON.stringify(compiledEntry('calendar'));
   const script = `const c = require(${modulePath}); const out = (() => { ${body} })(); process.stdout.write(JSON.stringify(out));`;
-  const stdout = execFileSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+  const stdout = execFileSync(process.execPath, ['-e', script], {
     cwd: join(__dirname, '..', '..'),
     env: { ...process.env, TZ: tz },
     encoding: 'utf8',
