@@ -37,7 +37,7 @@ const ENTRIES = {
 
 export type CompiledEntry = keyof typeof ENTRIES;
 
-/** Every file whose content goes into a build (all of src, the entries, and the compiler settings). */
+/** Every file whose content goes into a build (all of src and test/support, the entries, the compiler settings). */
 function inputs(): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
@@ -48,7 +48,9 @@ function inputs(): string[] {
     }
   };
   walk('src');
-  files.push(...Object.values(ENTRIES).filter((f) => !f.startsWith('src/')), 'tsconfig.json', 'package.json');
+  // the test entries import test/support's other files (serviceProcess → its helpers)
+  walk('test/support');
+  files.push(...Object.values(ENTRIES).filter((f) => !f.startsWith('src/') && !f.startsWith('test/support/')), 'tsconfig.json', 'package.json');
   return files.sort();
 }
 
