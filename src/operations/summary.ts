@@ -317,6 +317,21 @@ export const PUSHED: Record<keyof PushedRow, string> = {
   xAnswers: '$xAnswers',
 };
 
+/**
+ * The detail cursor's row: PUSHED's fields and the county, as one array of values in this order (missing ones as
+ * null). The driver decodes an array's elements without reading a key for each: a third of the cost of the same
+ * row as a document.
+ */
+const ROW_FIELDS = [...(Object.keys(PUSHED) as (keyof PushedRow)[]), 'county'] as const;
+const ROW_STAGE = { $project: { _id: 0, r: ROW_FIELDS.map((k) => `$${k}`) } };
+
+/** A row of the detail cursor as a PushedRow (with its county). */
+function rowOf(values: readonly unknown[]): PushedRow & { county?: string | null } {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < ROW_FIELDS.length; i++) row[ROW_FIELDS[i]!] = values[i];
+  return row as unknown as PushedRow & { county?: string | null };
+}
+
 /** dueDateOf per completion date, remembered (a few hundred dates for 20,000 tasks): the calendar walk once each. */
 export function dueDates(): (dueDate: string | null | undefined, completionDate: string) => string {
   const byCompletion = new Map<string, string>();
@@ -420,6 +435,8 @@ export async function summaryCounts(
  * event loop (a few milliseconds for 500 rows; 1000 took twice that, beside the callbacks).
  */
 const DETAIL_BATCH = 500;
+/** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
+const DETAIL_SLICE = 50;
 
 /**
  * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor in batches, in the official
@@ -431,30 +448,41 @@ export async function summaryDetails(
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
   // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
   // counts are summaryCounts' business
-  const cursor = taskModel(conn)
-    .aggregate<PushedRow & { county?: string | null }>([
+  // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
+  // of promises per row)
+  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
+    [
       { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
       ...flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false }),
       { $sort: { no: 1 } },
-    ])
-    .option(LONG_OPERATION)
-    .cursor({ batchSize: DETAIL_BATCH });
+      ROW_STAGE,
+    ],
+    { ...LONG_OPERATION, batchSize: DETAIL_BATCH },
+  );
   const byCounty = new Map<string, SummaryDetail[]>();
   const withExtras = new Map<string, PushedRow[]>();
   const dueOf = dueDates();
   // the rows of a batch arrive without any I/O between them: the event loop gets a turn every few milliseconds
   const tick = yielder(8);
-  for await (const r of cursor) {
-    const county = r.county ?? UNNAMED_COUNTY;
-    let list = byCounty.get(county);
-    if (!list) byCounty.set(county, (list = []));
-    list.push(detailOf(county, r, dueOf));
-    await tick();
-    if (r.recordDone && r.extras && r.extras.length > 0) {
-      let x = withExtras.get(county);
-      if (!x) withExtras.set(county, (x = []));
-      x.push(r);
+  try {
+    // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time
+    while (await cursor.hasNext()) {
+      for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
+        const r = rowOf(sent.r);
+        const county = r.county ?? UNNAMED_COUNTY;
+        let list = byCounty.get(county);
+        if (!list) byCounty.set(county, (list = []));
+        list.push(detailOf(county, r, dueOf));
+        if (r.recordDone && r.extras && r.extras.length > 0) {
+          let x = withExtras.get(county);
+          if (!x) withExtras.set(county, (x = []));
+          x.push(r);
+        }
+      }
+      await tick();
     }
+  } finally {
+    await cursor.close();
   }
   const details: SummaryDetail[] = [];
   // both in the official county order (the extra checklists' rows follow it too)
