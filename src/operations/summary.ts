@@ -378,11 +378,13 @@ export function detailOf(county: string, r: PushedRow, dueOf = dueDates()): Summ
 
 /** Per form, the flags the 不符合项统计 adds up: a complete record of that form, and its item k answered 不符合. */
 const FOOD = '食品相关产品';
+const isFood = { $eq: ['$enterprise.category', FOOD] };
+/** A complete record of each form, decided once per task (with NG_ITEMS, before the flags that use it). */
+const RECORD_FIELDS = { _rec_i: { $and: ['$_checked', { $not: [isFood] }] }, _rec_f: { $and: ['$_checked', isFood] } };
 const ITEM_FLAGS: Record<string, unknown> = (() => {
   const out: Record<string, unknown> = {};
-  const isFood = { $eq: ['$enterprise.category', FOOD] };
-  for (const [form, which] of [['i', { $not: [isFood] }], ['f', isFood]] as const) {
-    const record = { $and: ['$_checked', which] };
+  for (const form of ['i', 'f'] as const) {
+    const record = `$_rec_${form}`;
     out[`rec_${form}`] = { $cond: [record, 1, 0] };
     for (let k = 1; k <= FORM_ITEMS; k++) out[`ng_${form}${k}`] = { $cond: [{ $and: [record, { $in: [k, '$_ng'] }] }, 1, 0] };
   }
@@ -414,7 +416,7 @@ export async function summaryCounts(
   const groups = await taskModel(conn)
     .aggregate<Parameters<typeof countsFromGroup>[0] & ItemGroupRow>([
       { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-      ...flagStages(input.today, publicationCutoff(input.today), ITEM_FLAGS, NG_ITEMS),
+      ...flagStages(input.today, publicationCutoff(input.today), ITEM_FLAGS, { ...NG_ITEMS, ...RECORD_FIELDS }),
       countyGroupStage(ITEM_SUMS),
     ])
     .option(LONG_OPERATION); // the 附件5 summary runs over up to tens of thousands of tasks
