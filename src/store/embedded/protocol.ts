@@ -120,6 +120,14 @@ function parseQuery(msg: Buffer, requestId: number): Request {
 
 /** The reply to `req`: OP_REPLY for OP_QUERY, otherwise OP_MSG with one kind-0 section. */
 export function encodeReply(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): Buffer {
+  return Buffer.concat(encodeReplyParts(req, doc, requestId));
+}
+
+/**
+ * encodeReply as its header and its document, to be written one after the other (the server corks the socket for
+ * them): a batch's megabytes are not copied once more only to put 21 bytes in front of them.
+ */
+export function encodeReplyParts(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): [Buffer, Buffer] {
   const payload = serialize(doc);
   const legacy = req.opCode === OP_QUERY;
   const head = Buffer.alloc(legacy ? 36 : 21);
@@ -133,5 +141,5 @@ export function encodeReply(req: Pick<Request, 'opCode' | 'requestId'>, doc: Doc
   } else {
     head.writeInt32LE(OP_MSG, 12); // flagBits 0 and section kind 0 are already zero
   }
-  return Buffer.concat([head, payload]);
+  return [head, payload];
 }

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Engine } from './engine';
-import { encodeReply, parseRequest, peekRequest, splitMessages } from './protocol';
+import { encodeReplyParts, parseRequest, peekRequest, splitMessages } from './protocol';
 import type { Document } from './values';
 
 export interface WireServerOptions {
@@ -114,7 +114,7 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
   let replyId = 0;
 
   /** Runs one framed message; returns the reply bytes, or undefined when none is due. */
-  function handle(msg: Buffer, connectionId: number): Buffer | undefined {
+  function handle(msg: Buffer, connectionId: number): [Buffer, Buffer] | undefined {
     const head = peekRequest(msg);
     let reply: Document;
     try {
@@ -126,10 +126,10 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
     }
     if (head.moreToCome) return undefined;
     try {
-      return encodeReply(head, reply, ++replyId);
+      return encodeReplyParts(head, reply, ++replyId);
     } catch (e) {
       const errmsg = `reply could not be encoded: ${message(e)}`;
-      return encodeReply(head, { ok: 0, errmsg, code: 10334, codeName: 'BSONObjectTooLarge' }, replyId);
+      return encodeReplyParts(head, { ok: 0, errmsg, code: 10334, codeName: 'BSONObjectTooLarge' }, replyId);
     }
   }
 
@@ -158,8 +158,14 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
         return;
       }
       for (const msg of messages) {
-        const bytes = handle(msg, connectionId);
-        if (bytes) socket.write(bytes);
+        const parts = handle(msg, connectionId);
+        if (parts) {
+          // header and document in one write of the socket (writev)
+          socket.cork();
+          socket.write(parts[0]);
+          socket.write(parts[1]);
+          socket.uncork();
+        }
       }
     });
     socket.on('error', (e) => log(`connection ${connectionId}: ${e.message}`));

@@ -31,7 +31,9 @@ export interface Version {
 }
 
 export function serialize(doc: Document): Buffer {
-  return Buffer.from(BSON.serialize(doc, { ignoreUndefined: true }));
+  const bytes = BSON.serialize(doc, { ignoreUndefined: true });
+  // under Node, bson returns a fresh Buffer of its own: used as it is, not copied again
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. */
