@@ -77,7 +77,7 @@ describe('a county with 1,000 drawn firms', () => {
       for (const r of table.rows!) {
         expect(seen.has(r.no)).toBe(false);
         seen.add(r.no);
-        // every column as the task has it (the page turns read only the fields the list shows)
+        // every column as the task has it, on every page
         const t = byNo.get(Number(r.no))!;
         expect(r).toEqual({ no: String(t.no), name: cell(t.enterprise.name, 40), licence: cell(t.enterprise.licenceNo, 30), leader: cell(t.team[0]!.name, 12), state: '待接收' });
       }
