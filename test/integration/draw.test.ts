@@ -22,7 +22,9 @@ let reg: SeededRegistries;
 
 beforeAll(async () => {
   h = await startHarness({ dbPrefix: 'draw' });
-  reg = await seedRegistries(h.service.db.connection, { enterprises: 120 });
+  // 60 firms (a quarter or more drawn, class D always) give teams in most counties: enough for every team rule
+  // below. Each task costs a card per member and, after the redraw, a void card per member.
+  reg = await seedRegistries(h.service.db.connection, { enterprises: 60 });
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@
  */
 import * as lark from '@larksuiteoapi/node-sdk';
 import { Types } from 'mongoose';
-import { countyTasksCard, COUNTY_PAGE_ROWS } from '../../src/bot/drawViews';
+import { cell, countyTasksCard, COUNTY_PAGE_ROWS } from '../../src/bot/drawViews';
 import { cardText, findButtons } from '../../src/sandbox/client';
 import { campaignModel, type CampaignDoc } from '../../src/store/campaign';
 import { drawModel, type DrawDoc } from '../../src/store/draw';
@@ -59,6 +59,7 @@ describe('a county with 1,000 drawn firms', () => {
 
   it('is paged: every page under 30 KB and accepted by Feishu; 下一页/上一页 reach every row once', async () => {
     const tasks = await taskModel(conn()).find({ drawId: draw._id }).sort({ no: 1 }).lean<TaskDoc[]>();
+    const byNo = new Map(tasks.map((t) => [t.no, t]));
     await h.service.outbox.sendCard('test:county-list', { openId: LIAISON.openId }, countyTasksCard({ draw, campaign, county: COUNTY, tasks, page: 0 }));
     const sent = await h.emulator.waitFor((m) => m.receive_id === LIAISON.openId && cardText(m.content).includes('检查任务'), 30_000);
     let card: unknown = sent.current;
@@ -71,10 +72,14 @@ describe('a county with 1,000 drawn firms', () => {
       expect(buttons.includes('上一页')).toBe(page > 1);
       expect(buttons.includes('下一页')).toBe(page < pages);
       expect(buttons).toContain('接收');
-      const table = (card as { body: { elements: { tag: string; rows?: { no: string }[] }[] } }).body.elements.find((e) => e.tag === 'table')!;
+      type Row = { no: string; name: string; licence: string; leader: string; state: string };
+      const table = (card as { body: { elements: { tag: string; rows?: Row[] }[] } }).body.elements.find((e) => e.tag === 'table')!;
       for (const r of table.rows!) {
         expect(seen.has(r.no)).toBe(false);
         seen.add(r.no);
+        // every column as the task has it, on every page
+        const t = byNo.get(Number(r.no))!;
+        expect(r).toEqual({ no: String(t.no), name: cell(t.enterprise.name, 40), licence: cell(t.enterprise.licenceNo, 30), leader: cell(t.team[0]!.name, 12), state: '待接收' });
       }
       if (page < pages) {
         const click = await h.feishu.clickButton(LIAISON.openId, card, '下一页');

@@ -41,8 +41,11 @@ async function draw(reason?: string): Promise<Types.ObjectId> {
 }
 
 beforeAll(async () => {
-  h = await startHarness({ dbPrefix: 'latest_draw', now: () => clock });
-  reg = await seedRegistries(conn(), { enterprises: 60, seed: 5 });
+  // No outbox worker: what these cases check is which draw a lookup takes, never a delivered card (the reminders
+  // case reads the queued entries). Delivering the two dispatches' cards would be most of this file's work.
+  h = await startHarness({ dbPrefix: 'latest_draw', now: () => clock, outbox: { concurrency: 0 } });
+  // 30 firms: two draws of about ten tasks each; the cases need some tasks per attempt, not many.
+  reg = await seedRegistries(conn(), { enterprises: 30, seed: 5 });
   const first = await draw();
   ids = { first, second: await draw('两名执法人员调离') };
   const attempts = await drawModel(conn()).find({ _id: { $in: [ids.first, ids.second] } }, { attempt: 1, status: 1 }).lean<DrawDoc[]>();

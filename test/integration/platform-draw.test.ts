@@ -267,8 +267,19 @@ describe('a platform draw imported from chat', () => {
     const expected = tasks.reduce((n, t) => n + t.team.length, 0) + counties.filter((c) => reg.countyLiaison(c)).length + 1;
     await h.emulator.waitFor(() => h.emulator.messages().length - before >= expected, 120_000);
     // The count above includes other messages (updates, files) that may come first: wait for each member's card too.
-    const hasCard = (openId: string, name: string) => h.emulator.messagesTo(openId).some((x) => cardText(x.content).includes(`检查任务 · ${name}`));
-    await h.emulator.waitFor(() => tasks.every((t) => t.team.every((m) => hasCard(m.openId, t.enterprise.name))), 120_000);
+    // Each message is read once, as it arrives, against the cards still missing (not every message on every change).
+    const missing = new Map<string, Set<string>>(); // open id → names of the firms whose card it has not had yet
+    for (const t of tasks) for (const m of t.team) missing.set(m.openId, (missing.get(m.openId) ?? new Set()).add(t.enterprise.name));
+    await h.emulator.waitFor((x) => {
+      for (const to of new Set([x.receive_id, x.chat_id])) {
+        const names = missing.get(to);
+        if (!names) continue;
+        const text = cardText(x.content);
+        for (const name of [...names]) if (text.includes(`检查任务 · ${name}`)) names.delete(name);
+        if (names.size === 0) missing.delete(to);
+      }
+      return missing.size === 0;
+    }, 120_000);
     for (const county of counties) {
       const liaison = reg.countyLiaison(county);
       if (!liaison) continue;

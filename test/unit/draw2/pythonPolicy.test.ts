@@ -24,7 +24,6 @@ function probe(ci: boolean): { code: number; out: string } {
       '**/pythonPolicy.probe.ts',
       '--maxWorkers=1',
       '--ci',
-      '--no-cache',
     ],
     { cwd: ROOT, env, encoding: 'utf8', timeout: 110_000 },
   );
