@@ -19,17 +19,8 @@ import type { Connection } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { CHECKLISTS } from '../domain/checklists';
 import { opinionSheet, outcomeOf, rectificationItems, OPINION_SHEET_TITLE } from '../domain/inspection';
-import {
-  closureRecordDocx,
-  CLOSURE_RECORD_TITLE,
-  countyBureau,
-  extraRecordTitle,
-  inspectionRecordDocx,
-  opinionSheetDocx,
-  rectificationConfirmationDocx,
-  RECTIFICATION_CONFIRMATION_TITLE,
-  type OpinionSheetDocxInput,
-} from '../exports/docx';
+import type { OpinionSheetDocxInput } from '../exports/docx';
+import { docxForms } from '../heavyModules';
 import type { Logger } from '../logger';
 import type { Outbox, Recipient } from '../platform/outbox';
 import { exportScopeFilter, mayOnTask, type Actor } from '../policies';
@@ -194,17 +185,18 @@ export interface BuiltForm {
 
 /** Blank forms to take along before the visit: 附件3/附件4 with the firm's name, and the extra checklists. */
 export async function buildBlankForms(task: TaskDoc, extras: readonly ExtraChecklistSnapshot[]): Promise<BuiltForm[]> {
+  const docx = docxForms();
   const checklist = CHECKLISTS[task.checklist];
   const name = task.enterprise.name;
   const built: BuiltForm[] = [
-    { form: checklist.form, key: `${checklist.form}-blank`, title: `${checklist.title}（空白）`, data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [] }) },
+    { form: checklist.form, key: `${checklist.form}-blank`, title: `${checklist.title}（空白）`, data: await docx.inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [] }) },
   ];
   for (const [i, x] of extras.entries()) {
     built.push({
       form: '进一次门查多项事',
       key: `extra${i + 1}-blank`,
-      title: `${extraRecordTitle(x.name)}（空白）`,
-      data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [], extra: { name: x.name, items: x.items } }),
+      title: `${docx.extraRecordTitle(x.name)}（空白）`,
+      data: await docx.inspectionRecordDocx({ kind: task.checklist, enterpriseName: name, answers: [], extra: { name: x.name, items: x.items } }),
     });
   }
   return built;
@@ -212,14 +204,15 @@ export async function buildBlankForms(task: TaskDoc, extras: readonly ExtraCheck
 
 /** The 无法正常检查情况记录 of a closed (or proposed) task. */
 export async function buildClosureForm(task: TaskDoc): Promise<BuiltForm> {
+  const docx = docxForms();
   const c = task.closure!;
   const e = task.enterprise;
   const entry = resultByCode(c.code);
   return {
     form: '无法检查',
     key: 'closure',
-    title: CLOSURE_RECORD_TITLE,
-    data: await closureRecordDocx({
+    title: docx.CLOSURE_RECORD_TITLE,
+    data: await docx.closureRecordDocx({
       enterprise: { name: e.name, licenceNo: e.licenceNo, uscc: e.uscc, county: e.county, address: e.address, product: e.product },
       result: c.result ?? entry?.label ?? '',
       code: c.code ?? '',
@@ -236,6 +229,7 @@ export async function buildClosureForm(task: TaskDoc): Promise<BuiltForm> {
 
 /** The forms that apply to a submitted task, built from its stored record. */
 export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
+  const docx = docxForms();
   const rec = task.inspection;
   if (!rec) return [];
   const checklist = CHECKLISTS[task.checklist];
@@ -269,7 +263,7 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
       form: '附件1',
       key: '附件1',
       title: OPINION_SHEET_TITLE,
-      data: await opinionSheetDocx({ ...sheet, checklistForm: checklist.form, inspectionDate: rec.completionDate }),
+      data: await docx.opinionSheetDocx({ ...sheet, checklistForm: checklist.form, inspectionDate: rec.completionDate }),
     });
   }
 
@@ -278,15 +272,15 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
     built.push({
       form: '附件2',
       key: '附件2',
-      title: RECTIFICATION_CONFIRMATION_TITLE,
-      data: await rectificationConfirmationDocx({
+      title: docx.RECTIFICATION_CONFIRMATION_TITLE,
+      data: await docx.rectificationConfirmationDocx({
         enterpriseName: e.name,
         licenceNo: e.licenceNo,
         items: (check.items ?? []).map((i) => ({ no: i.no, issue: i.issue ?? '', done: i.done ?? '' })),
         opinion: check.opinion ?? '',
         confirmedByName: check.confirmedByName,
         confirmedOn: check.confirmedOn,
-        bureau: countyBureau(e.county),
+        bureau: docx.countyBureau(e.county),
       }),
     });
   }
@@ -295,14 +289,14 @@ export async function buildForms(task: TaskDoc): Promise<BuiltForm[]> {
     form: checklist.form,
     key: checklist.form,
     title: checklist.title,
-    data: await inspectionRecordDocx({ kind: task.checklist, enterpriseName: e.name, date: rec.completionDate, answers: rec.answers }),
+    data: await docx.inspectionRecordDocx({ kind: task.checklist, enterpriseName: e.name, date: rec.completionDate, answers: rec.answers }),
   });
   for (const [i, x] of extraRecords(task.checklist, rec.extras, rec.answers).entries()) {
     built.push({
       form: '进一次门查多项事',
       key: `extra${i + 1}`,
-      title: extraRecordTitle(x.name),
-      data: await inspectionRecordDocx({
+      title: docx.extraRecordTitle(x.name),
+      data: await docx.inspectionRecordDocx({
         kind: task.checklist,
         enterpriseName: e.name,
         date: rec.completionDate,

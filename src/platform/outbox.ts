@@ -57,6 +57,18 @@ export interface OutboxOptions {
   fitCard?: (card: Card, bytes: number) => Card;
 }
 
+/**
+ * Why a sleeping loop woke: its poll timer, work this process announced (an enqueue, a retry coming due, stop), or
+ * another loop that found work by looking.
+ */
+type Wake = 'timer' | 'announced' | 'chain';
+
+interface Sleeper {
+  /** the poller (or a loop backing off after a database error): it wakes by itself */
+  timed: boolean;
+  wake(reason: Wake): void;
+}
+
 /** Another process took the target's lease while this one waited for a slot: the entry goes back, untried. */
 class TargetElsewhere extends Error {}
 
@@ -125,7 +137,13 @@ function ensureOk<T extends { code?: number; msg?: string }>(res: T): T {
 export class Outbox {
   private readonly limiter = new SlidingWindowLimiter();
   /** idle loops, oldest first: new work wakes one of them (waking all would send eight claims per message) */
-  private readonly sleepers: (() => void)[] = [];
+  private readonly sleepers: Sleeper[] = [];
+  /**
+   * Whether an idle loop is polling (on a pollMs timer). One poller is enough: the work this process creates wakes a
+   * loop itself (enqueue, a retry coming due), so polling only finds what it does not announce (another process's
+   * entries, expired leases, targets another process let go), and the other idle loops wait to be woken.
+   */
+  private polling = false;
   private readonly busy = new Set<string>();
   private running = false;
   private loops: Promise<void>[] = [];
@@ -263,7 +281,7 @@ export class Outbox {
 
   async stop(): Promise<void> {
     this.running = false;
-    for (const wake of this.sleepers.splice(0)) wake();
+    for (const sleeper of [...this.sleepers]) sleeper.wake('announced');
     await Promise.all(this.loops);
     this.loops = [];
     // Another instance may take over this one's targets a moment from now, and counts what it sent.
@@ -279,6 +297,7 @@ export class Outbox {
   }
 
   private async loop(index: number): Promise<void> {
+    let woken: Wake | 'work' = 'timer';
     while (this.running) {
       let entry: OutboxEntry | null = null;
       try {
@@ -297,9 +316,14 @@ export class Outbox {
         this.log.error({ err, loop: index }, 'outbox claim failed');
       }
       if (!entry) {
-        await this.sleep(this.opts.pollMs);
+        woken = await this.idle();
         continue;
       }
+      // Work found by looking rather than announced (a poll, or a loop this chain woke): there may be more of it (a
+      // batch written by another process, leases expired together), so another idle loop looks too, until one finds
+      // nothing. Announced work wakes a loop per entry itself.
+      if (woken === 'timer' || woken === 'chain') this.wakeOne('chain');
+      woken = 'work';
       try {
         // Another process sends to this target for now: the entry goes back and waits for it (or its lease's end).
         if (!(await this.leases.hold(entry.rateKey))) {
@@ -312,27 +336,44 @@ export class Outbox {
         // (create/reply carry the same uuid, so Feishu never shows it twice).
         this.log.error({ err, key: entry.key }, 'outbox could not record a delivery outcome');
         await this.sleep(this.opts.pollMs);
+        woken = 'timer';
       } finally {
         this.busy.delete(entry.rateKey);
       }
     }
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** An idle loop: the poller when there is none (woken by its timer at the latest), else it waits to be woken. */
+  private async idle(): Promise<Wake> {
+    if (this.polling) return this.sleep(undefined);
+    this.polling = true;
+    try {
+      return await this.sleep(this.opts.pollMs);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  /** Sleeps until woken, or until `ms` have passed (no limit: until woken). */
+  private sleep(ms: number | undefined): Promise<Wake> {
     return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        const i = this.sleepers.indexOf(done);
-        if (i >= 0) this.sleepers.splice(i, 1);
-        resolve();
+      const sleeper: Sleeper = {
+        timed: ms !== undefined,
+        wake: (reason) => {
+          if (timer) clearTimeout(timer);
+          const i = this.sleepers.indexOf(sleeper);
+          if (i >= 0) this.sleepers.splice(i, 1);
+          resolve(reason);
+        },
       };
-      const timer = setTimeout(done, ms);
-      this.sleepers.push(done);
+      const timer = ms === undefined ? undefined : setTimeout(() => sleeper.wake('timer'), ms);
+      this.sleepers.push(sleeper);
     });
   }
 
-  private wakeOne(): void {
-    this.sleepers.shift()?.();
+  /** Wakes the loop idle longest, the poller last (it keeps polling while another loop can take the work). */
+  private wakeOne(reason: Wake = 'announced'): void {
+    (this.sleepers.find((s) => !s.timed) ?? this.sleepers[0])?.wake(reason);
   }
 
   private async refreshHotKeys(): Promise<void> {

@@ -86,9 +86,8 @@ export async function startHarness(
   };
   const log = createLogger(config.logLevel);
   // Fast retries keep tests short; the production defaults are tested in unit tests. An enqueue wakes a sending
-  // loop at once, so pollMs only bounds how late a retry or an expired lease is seen; each of the outbox's loops
-  // polls on its own (8 loops: a due retry is seen within ≈ pollMs / 8). At 100 ms an idle service spent a fifth of
-  // a core on polls (80 claims a second through the wire server), in every test file that starts one.
+  // loop at once and a retry wakes one when it comes due, so pollMs only bounds how late work nobody announced (an
+  // expired lease, another process's entries) is seen; one idle loop polls, the others wait to be woken.
   const outboxOptions: OutboxOptions = { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400, ...opts.outbox };
   const callbackDeadlineMs = opts.productionDeadlines ? CALLBACK_DEADLINE_MS : (opts.callbackDeadlineMs ?? TEST_CALLBACK_DEADLINE_MS);
   const clientTimeoutMs = opts.productionDeadlines ? FEISHU_CALLBACK_TIMEOUT_MS : callbackDeadlineMs + 5000;

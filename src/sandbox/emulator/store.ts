@@ -36,6 +36,29 @@ export class TokenRegistry {
   }
 }
 
+/**
+ * The contents the store holds (each message's content as sent, its updates and its current content). They are never
+ * changed in place (an update replaces `current`), so what is derived from one — its JSON here, a card's text and
+ * buttons in the simulated client — can be kept with it: tests scan every message on each wait.
+ */
+const storedContents = new WeakSet<object>();
+const jsonOfStored = new WeakMap<object, string>();
+
+/** Whether `value` is content the store holds (see storedContents). */
+export function isStoredContent(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && storedContents.has(value);
+}
+
+function jsonOf(value: unknown): string {
+  if (!isStoredContent(value)) return JSON.stringify(value);
+  let json = jsonOfStored.get(value);
+  if (json === undefined) {
+    json = JSON.stringify(value);
+    jsonOfStored.set(value, json);
+  }
+  return json;
+}
+
 export class EmulatorStore {
   readonly messages: SentMessage[] = [];
   readonly inbound = new Map<string, InboundMessage>();
@@ -54,6 +77,8 @@ export class EmulatorStore {
   }
 
   addMessage(msg: SentMessage): void {
+    storedContents.add(msg.content);
+    storedContents.add(msg.current);
     this.messages.push(msg);
     this.byId.set(msg.message_id, msg);
     if (msg.uuid) this.uuids.set(msg.uuid, { messageId: msg.message_id, at: msg.createdAt });
@@ -61,6 +86,7 @@ export class EmulatorStore {
   }
 
   updateMessage(msg: SentMessage, content: JsonObject, via: UpdateVia, at: number): void {
+    storedContents.add(content);
     msg.updates.push(content);
     msg.updateLog.push({ via, at });
     msg.current = content;
@@ -93,8 +119,8 @@ export class EmulatorStore {
     const interactive = this.messages.filter((m) => m.msg_type === 'interactive');
     const same = interactive.find((m) => m.current === card);
     if (same) return same;
-    const json = JSON.stringify(card);
-    const equal = interactive.filter((m) => JSON.stringify(m.current) === json);
+    const json = jsonOf(card);
+    const equal = interactive.filter((m) => jsonOf(m.current) === json);
     return equal.reverse().find((m) => viewer !== undefined && m.receive_id === viewer) ?? equal[0];
   }
 

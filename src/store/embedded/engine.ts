@@ -1,8 +1,7 @@
 /** Databases, cursors and the command set a mongoose / mongodb-driver client uses. */
 import { BSON, Long } from 'bson';
-import { Aggregator, ProcessingMode } from 'mingo';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
-import { projector } from './mingo';
+import { mingoIndex, projector } from './mingo';
 import { compilePipeline, Unsupported } from './pipeline';
 import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
@@ -62,7 +61,7 @@ function project(v: Version, projection: unknown): Document {
   if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
     throw new CommandError(2, 'BadValue', 'positional projection is not supported by the embedded wire server');
   }
-  const out = projector().find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
+  const out = projector(projection).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
   return idFirst(retype(out, v.typed) as Document);
 }
 
@@ -572,6 +571,7 @@ export class Engine {
     const colls = this.collections(c.db);
     const readOnly = readOnlyPipeline(rest);
     const input = coll ? (readOnly ? coll.plainViews(slots) : coll.plainCopies(slots)) : [];
+    const { Aggregator, ProcessingMode } = mingoIndex();
     const aggregator = new Aggregator(rest, {
       processingMode: ProcessingMode.CLONE_OFF,
       collectionResolver: (name: string) => {

@@ -6,7 +6,8 @@
  * (or another operator that evaluates expressions); projections and sorts get the full set, as mingo's index would;
  * updates start from an empty context, to which mingo's updater adds the operators it needs itself.
  */
-import { Context, type Query as IndexQuery } from 'mingo';
+import type * as MingoIndex from 'mingo';
+import type { Context, Query as IndexQuery } from 'mingo';
 import { isObject, type Document } from './values';
 
 /*
@@ -15,6 +16,7 @@ import { isObject, type Document } from './values';
  */
 type OperatorTable = Record<string, unknown>;
 /* eslint-disable @typescript-eslint/no-require-imports */
+const { Context: ContextClass } = require('mingo/core') as { Context: typeof MingoIndex.Context };
 const { Query } = require('mingo/query') as { Query: new (condition: Document, options: { context: Context }) => IndexQuery };
 const { update } = require('mingo/updater') as {
   update(obj: Document, modifier: Document, arrayFilters?: Document[], condition?: Document, options?: { queryOptions: { context: Context } }): string[];
@@ -25,18 +27,37 @@ type UpdateOperator = (expr: Document, arrayFilters: Document[], options: unknow
 const UPDATE_OPERATORS = require('mingo/operators/update') as Record<string, UpdateOperator | undefined>;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** What mingo's index module gives every Query and Aggregator. */
+/*
+ * Loading: the query operators and the updater (≈ 85 of mingo's modules) are what every command needs; the
+ * expression, pipeline, accumulator, window and projection operators (≈ 210 more, with mingo's index that wraps them)
+ * load when a command first needs them: a filter that evaluates expressions, a projection with operators or
+ * computed fields, a pipeline the compiled code (pipeline.ts) does not run, a pipeline update. Loading all of them
+ * cost about a third of a CPU-second in every process (and every test file) that starts the wire server.
+ */
+type ContextConfig = Parameters<typeof ContextClass.init>[0];
 const queryOperators = table('mingo/operators/query');
-const FULL = Context.init({
-  accumulator: table('mingo/operators/accumulator'),
-  expression: table('mingo/operators/expression'),
-  pipeline: table('mingo/operators/pipeline'),
-  projection: table('mingo/operators/projection'),
-  query: queryOperators,
-  window: table('mingo/operators/window'),
-} as Parameters<typeof Context.init>[0]);
-const QUERY_ONLY = Context.init({ query: queryOperators } as Parameters<typeof Context.init>[0]);
-const EMPTY = Context.init();
+let full: Context | undefined;
+/** What mingo's index module gives every Query and Aggregator (loaded on first use). */
+function fullContext(): Context {
+  full ??= ContextClass.init({
+    accumulator: table('mingo/operators/accumulator'),
+    expression: table('mingo/operators/expression'),
+    pipeline: table('mingo/operators/pipeline'),
+    projection: table('mingo/operators/projection'),
+    query: queryOperators,
+    window: table('mingo/operators/window'),
+  } as ContextConfig);
+  return full;
+}
+const QUERY_ONLY = ContextClass.init({ query: queryOperators } as ContextConfig);
+const EMPTY = ContextClass.init();
+
+let index: typeof MingoIndex | undefined;
+/** mingo's index module (its Aggregator and ProcessingMode), loaded on first use. */
+export function mingoIndex(): typeof MingoIndex {
+  index ??= require('mingo') as typeof MingoIndex;
+  return index;
+}
 
 /** Query operators that evaluate aggregation expressions (or scripts) when a document is tested. */
 const EVALUATING = new Set(['$expr', '$where', '$function', '$jsonSchema', '$accumulator']);
@@ -50,12 +71,23 @@ function evaluates(v: unknown): boolean {
 
 /** A compiled filter (validated: throws on an unknown operator or a malformed condition). */
 export function newQuery(filter: Document): IndexQuery {
-  return new Query(filter, { context: evaluates(filter) ? FULL : QUERY_ONLY });
+  return new Query(filter, { context: evaluates(filter) ? fullContext() : QUERY_ONLY });
 }
 
-/** The query that projects and sorts (its filter is `{}`), with every operator a projection may use. */
-export function projector(): IndexQuery {
-  return new Query({}, { context: FULL });
+/**
+ * The query that projects and sorts (its filter is `{}`), with every operator a projection may use. Given the
+ * projection: one that only includes and excludes fields (numbers and booleans, no `$` in a path) reads no operator
+ * (mingo's $project handles those itself), so it gets the query operators only.
+ */
+export function projector(projection?: Document): IndexQuery {
+  return new Query({}, { context: projection !== undefined && plainProjection(projection) ? QUERY_ONLY : fullContext() });
+}
+
+function plainProjection(projection: Document): boolean {
+  for (const [path, v] of Object.entries(projection)) {
+    if (path.includes('$') || (typeof v !== 'number' && typeof v !== 'boolean')) return false;
+  }
+  return true;
 }
 
 /**
@@ -79,14 +111,14 @@ let optionsClass: ComputeOptionsClass | undefined;
 new Query(
   { x: { $grabOptions: 1 } },
   {
-    context: Context.init({
+    context: ContextClass.init({
       query: {
         $grabOptions: (_field: string, _value: unknown, options: object) => {
           optionsClass = options.constructor as unknown as ComputeOptionsClass;
           return () => true;
         },
       },
-    } as unknown as Parameters<typeof Context.init>[0]),
+    } as unknown as ContextConfig),
   },
 );
 if (!optionsClass || typeof optionsClass.init !== 'function') throw new Error('mingo: no ComputeOptions class');
@@ -94,15 +126,16 @@ const ComputeOptions: ComputeOptionsClass = optionsClass;
 
 /**
  * The options mingo's updater builds for every call (updateDocuments: its defaults, `firstOnly`, an empty collation,
- * the boolean and comparison expression operators, the query operators and the pipeline stages of pipeline updates),
- * built once.
+ * the boolean and comparison expression operators and the query operators), built once. (updateDocuments also adds
+ * the stages of pipeline updates; only its pipeline-update branch reads them, and pipeline updates run in the
+ * Aggregator here (update.ts): the update operators never look a stage up, so they are left out, and with them the
+ * loading of every pipeline and expression operator.)
  */
 const UPDATE_OPTIONS = ComputeOptions.init({
-  context: Context.init({
+  context: ContextClass.init({
     expression: { ...table('mingo/operators/expression/boolean'), ...table('mingo/operators/expression/comparison') },
     query: queryOperators,
-    pipeline: Object.fromEntries(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith'].map((k) => [k, table('mingo/operators/pipeline')[k]])),
-  } as Parameters<typeof Context.init>[0]),
+  } as ContextConfig),
   firstOnly: true,
   collation: {},
 });

@@ -22,7 +22,7 @@
  * Decimal128 and NumberLong beyond 2^53, a type error MongoDB would report) throw `Unsupported`: the engine then
  * runs the whole pipeline in mingo instead. Nothing here ever changes its input documents (the stored, frozen views).
  */
-import { Query } from 'mingo';
+import { newQuery } from './mingo';
 import { bsonType as bsonTypeOf, isObject as isObjectOf, type Document } from './values';
 
 // Each use of an imported binding is a property read of the module's exports (a getter call, under tsx): the two
@@ -867,7 +867,7 @@ function limit(spec: unknown): Stage {
 
 function match(spec: unknown): Stage {
   if (!isObject(spec)) throw new NotCompiled('$match');
-  const q = new Query(spec, {});
+  const q = newQuery(spec);
   return perDocument((doc) => (q.test(doc) ? doc : undefined));
 }
 

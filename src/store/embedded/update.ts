@@ -1,7 +1,6 @@
 /** Update semantics on top of mingo: operator, replacement and pipeline updates, $setOnInsert and upsert seeding. */
 import { ObjectId } from 'bson';
-import { Aggregator, ProcessingMode } from 'mingo';
-import { mingoUpdate } from './mingo';
+import { mingoIndex, mingoUpdate } from './mingo';
 import { checkAgainstDocument, parseOperators, type ParsedOperators } from './updateRules';
 import {
   CommandError,
@@ -142,6 +141,7 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   let doc: Document;
   let touched: Set<string> | undefined;
   if (parsed.kind === 'pipeline') {
+    const { Aggregator, ProcessingMode } = mingoIndex();
     const out = new Aggregator(spec.u as Document[], { processingMode: ProcessingMode.CLONE_INPUT }).run([plainCopy(plain)]);
     doc = (out[0] as Document | undefined) ?? {};
     if (doc._id === undefined) doc = { _id: plain._id, ...doc };
