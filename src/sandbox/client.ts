@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { checkVersionChange, type CardViolation } from '../../src/sandbox/emulator/card-validator';
 import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from '../../src/sandbox/emulator/ids';
 import { WsAckError } from '../../src/sandbox/emulator/ws-gateway';
-import { isStoredContent } from '../../src/sandbox/emulator/store';
+import { keptWithStored } from '../../src/sandbox/emulator/store';
 import type { LarkEmulator } from '../../src/sandbox/emulator';
 import type { CardElement, CardJson, JsonObject } from '../../src/sandbox/emulator/types';
 
@@ -194,21 +194,14 @@ function buttonInfo(el: Obj, form: Obj | undefined, legacy: boolean): ButtonInfo
   };
 }
 
-/** Buttons and text of the cards the emulator holds (never changed in place: emulator/store.ts storedContents). */
-const buttonsOfStored = new WeakMap<object, ButtonInfo[]>();
-const textOfStored = new WeakMap<object, string>();
-
 /** Every button of a card (anywhere: body, columns, forms, panels, containers, checker button areas). */
 export function findButtons(card: unknown): ButtonInfo[] {
-  if (!isStoredContent(card)) return buttonsOf(card);
-  let buttons = buttonsOfStored.get(card);
-  if (!buttons) {
-    buttons = buttonsOf(card);
-    buttonsOfStored.set(card, buttons);
-  }
-  // copies: a caller may change what it is given
-  return buttons.map((b) => ({ ...b }));
+  // copies: a caller may change what it is given, and a card the emulator holds keeps its list
+  return storedButtons(card).map((b) => ({ ...b }));
 }
+
+/** Kept with each card the emulator holds (never changed in place: emulator/store.ts storedContents). */
+const storedButtons = keptWithStored(buttonsOf);
 
 function buttonsOf(card: unknown): ButtonInfo[] {
   const legacy = !(isObject(card) && card.schema === '2.0');
@@ -235,15 +228,7 @@ export function decodeEntities(text: string): string {
 }
 
 /** All visible text of a card (header, markdown as shown, text objects, buttons, tables, inputs), one piece per line. */
-export function cardText(card: unknown): string {
-  if (!isStoredContent(card)) return textOfCard(card);
-  let text = textOfStored.get(card);
-  if (text === undefined) {
-    text = textOfCard(card);
-    textOfStored.set(card, text);
-  }
-  return text;
-}
+export const cardText: (card: unknown) => string = keptWithStored(textOfCard);
 
 function textOfCard(card: unknown): string {
   const out: string[] = [];

@@ -16,10 +16,7 @@ import type { Service, ServiceOptions } from '../service';
 import { SimulatedFeishu } from './client';
 import { sandboxConsole, type SandboxConsole } from './console/server';
 import { startLarkEmulator, type LarkEmulator } from './emulator';
-
-import { isSandbox, sandboxUrl } from './mode';
-
-export { isSandbox, sandboxUrl };
+import { isSandbox } from './mode';
 
 /** A fresh app identity for the emulated tenant: nothing of it is a secret of any real app. */
 export function generatedApp(): Omit<LarkConfig, 'domain' | 'mode'> {

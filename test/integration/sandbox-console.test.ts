@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { isLoopbackAddress, VISITOR } from '../../src/sandbox/console/server';
-import { isSandbox } from '../../src/sandbox/start';
+import { isSandbox } from '../../src/sandbox/mode';
 import { staffModel } from '../../src/store/staff';
 import { startHarness } from '../support/harness';
 import { SAMPLE_PHOTO } from '../support/sandboxPage';

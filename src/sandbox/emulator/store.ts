@@ -42,22 +42,25 @@ export class TokenRegistry {
  * buttons in the simulated client — can be kept with it: tests scan every message on each wait.
  */
 const storedContents = new WeakSet<object>();
-const jsonOfStored = new WeakMap<object, string>();
 
 /** Whether `value` is content the store holds (see storedContents). */
 export function isStoredContent(value: unknown): value is object {
   return typeof value === 'object' && value !== null && storedContents.has(value);
 }
 
-function jsonOf(value: unknown): string {
-  if (!isStoredContent(value)) return JSON.stringify(value);
-  let json = jsonOfStored.get(value);
-  if (json === undefined) {
-    json = JSON.stringify(value);
-    jsonOfStored.set(value, json);
-  }
-  return json;
+/** `compute`, kept with each stored content it was asked for (anything else is computed afresh on each call). */
+export function keptWithStored<T>(compute: (value: unknown) => T): (value: unknown) => T {
+  const kept = new WeakMap<object, T>();
+  return (value) => {
+    if (!isStoredContent(value)) return compute(value);
+    if (kept.has(value)) return kept.get(value) as T;
+    const result = compute(value);
+    kept.set(value, result);
+    return result;
+  };
 }
+
+const jsonOf = keptWithStored((value) => JSON.stringify(value));
 
 export class EmulatorStore {
   readonly messages: SentMessage[] = [];
