@@ -23,4 +23,6 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/src/main.js"]
+# --enable-source-maps: a logged stack trace names the TypeScript file and line (the build emits .map files beside the
+# JavaScript, tsconfig.build.json); Node reads each module's map as the module loads, about 0.1 CPU-s more at start.
+CMD ["node", "--enable-source-maps", "dist/src/main.js"]

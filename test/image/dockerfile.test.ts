@@ -147,6 +147,9 @@ describe('the image, replayed', () => {
     files = report.shipped;
     expect(files).toContain('dist/src/main.js');
     expect(files).toContain('dist/scripts/cli.js');
+    // the container runs with source maps, and ships them: stack traces in its log name the TypeScript source
+    expect(report.cmd).toEqual(['node', '--enable-source-maps', 'dist/src/main.js']);
+    expect(files).toContain('dist/src/main.js.map');
     expect(files.some((f) => f.startsWith('cards/'))).toBe(true);
     expect(files.filter((f) => /^dist\/(test|scripts\/(?!cli\.js))/.test(f) && !f.endsWith('.map'))).toEqual([]);
     expect(files.filter((f) => /^node_modules\/(tsx|typescript|jest|ts-jest|esbuild)\//.test(f)).slice(0, 3)).toEqual([]);
