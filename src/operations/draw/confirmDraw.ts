@@ -22,7 +22,7 @@ import { isDuplicateKeyError } from '../../store/processedEvents';
 import { staffModel } from '../../store/staff';
 import { taskModel } from '../../store/task';
 import { campaignRef, drawRefusal, readRegistry, refuse, type Refusal } from './context';
-import { dispatchDraw, dispatchRunning } from './dispatch';
+import { dispatchDraw, dispatchRunning, finishOnce, finishRunning } from './dispatch';
 import { fence, peopleOf, withdrawFenced } from './fence';
 import { finishPlatformImport } from './platformImport';
 import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
@@ -205,7 +205,7 @@ export async function confirmDraw(
     return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请重新发送 /抽取。');
   }
 
-  const finished = await finishConfirmation(conn, claimed, campaign, core);
+  const finished = await finishOnce(conn, claimed._id, () => finishConfirmation(conn, claimed!, campaign, core));
   if (!finished.ok) return finished;
   const missing = await countiesWithoutLiaison(conn, summary.byCounty.map((c) => c.county));
   const dispatch = dispatchDraw(conn, outbox, now, claimed._id).then(() => undefined);
@@ -215,8 +215,8 @@ export async function confirmDraw(
 async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, draw: DrawDoc, campaign: CampaignDoc): Promise<Confirmed | Refusal> {
   let current = draw;
   if (draw.algorithm === ALGORITHM && !draw.bundleGz) {
-    // A confirmation interrupted part-way (crash): finish it now (idempotent).
-    const finished = await finishConfirmation(conn, draw, campaign);
+    // A confirmation interrupted part-way (crash): finish it now (idempotent), or join its finishing in this process.
+    const finished = await finishOnce(conn, draw._id, () => finishConfirmation(conn, draw, campaign));
     if (!finished.ok) return finished;
     current = finished.draw;
   }
@@ -327,13 +327,15 @@ export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date
   const pending = await drawModel(conn).find({ status: 'confirmed', dispatchedAt: { $exists: false } }).sort({ confirmedAt: 1 }).lean<DrawDoc[]>();
   let resumed = 0;
   for (const d of pending) {
-    // the confirm's own dispatch is still running in this process (dispatch.ts dispatchRunning)
-    if (dispatchRunning(conn, d._id)) continue;
+    // the confirm's own finishing or dispatch is still running in this process (dispatch.ts)
+    if (finishRunning(conn, d._id) || dispatchRunning(conn, d._id)) continue;
     try {
       if ((d.algorithm === ALGORITHM || d.algorithm === PLATFORM_ALGORITHM) && !d.bundleGz) {
         const campaign = await campaignModel(conn).findById(d.campaignId).lean<CampaignDoc>();
         if (!campaign) continue;
-        const finished = d.algorithm === PLATFORM_ALGORITHM ? await finishPlatformImport(conn, d, campaign) : await finishConfirmation(conn, d, campaign);
+        const finished = await finishOnce(conn, d._id, () =>
+          d.algorithm === PLATFORM_ALGORITHM ? finishPlatformImport(conn, d, campaign) : finishConfirmation(conn, d, campaign),
+        );
         if (!finished.ok) {
           log.warn({ drawId: String(d._id), reason: finished.reason }, 'interrupted confirmation withdrawn');
           continue;

@@ -130,31 +130,62 @@ async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc)
   }
 }
 
+/** Work on a draw running in this process, per connection and draw: a second call joins the running one. */
+class InProcess<T> {
+  private readonly byConn = new WeakMap<Connection, Map<string, Promise<T>>>();
+
+  has(conn: Connection, drawId: Types.ObjectId): boolean {
+    return this.byConn.get(conn)?.has(String(drawId)) ?? false;
+  }
+
+  run(conn: Connection, drawId: Types.ObjectId, work: () => Promise<T>): Promise<T> {
+    let perConn = this.byConn.get(conn);
+    if (!perConn) this.byConn.set(conn, (perConn = new Map()));
+    const key = String(drawId);
+    const inFlight = perConn.get(key);
+    if (inFlight) return inFlight;
+    const started = work().finally(() => {
+      if (perConn.get(key) === started) perConn.delete(key);
+    });
+    perConn.set(key, started);
+    return started;
+  }
+}
+
 /**
- * Dispatches running in this process, per connection and draw. The confirm starts a draw's dispatch and answers; the
- * minutely dispatch job (jobs/index.ts) looks for confirmed draws not yet dispatched and would otherwise start a
- * second, concurrent dispatch of the same draw. That is safe (every write and send is keyed) but doubles the work
- * of a large draw while the first is still running. A second call joins the running one instead; the job skips it.
- * A dispatch in another instance, or one a crash cut off, is not in this map: the keys keep those once-only.
+ * Dispatches running in this process. The confirm starts a draw's dispatch and answers; the minutely dispatch job
+ * (jobs/index.ts) looks for confirmed draws not yet dispatched and would otherwise start a second, concurrent dispatch
+ * of the same draw. That is safe (every write and send is keyed) but doubles the work of a large draw while the first
+ * is still running. A second call joins the running one instead; the job skips it. A dispatch in another instance,
+ * or one a crash cut off, is not in this map: the keys keep those once-only.
  */
-const running = new WeakMap<Connection, Map<string, Promise<string[]>>>();
+const dispatches = new InProcess<string[]>();
+
+/**
+ * Confirmations being finished in this process (the fence, the reveal and the bundles after the claim:
+ * confirmDraw.ts finishConfirmation, platformImport.ts finishPlatformImport). The same job finishes confirmations a
+ * crash interrupted, and would otherwise finish one the confirm is still finishing: safe, for the same reason, but a
+ * large draw's bundles cost seconds. The job skips a draw being finished here; a second click joins it.
+ */
+const finishes = new InProcess<unknown>();
 
 /** A dispatch of this draw is running in this process. */
 export function dispatchRunning(conn: Connection, drawId: Types.ObjectId): boolean {
-  return running.get(conn)?.has(String(drawId)) ?? false;
+  return dispatches.has(conn, drawId);
 }
 
 export function dispatchDraw(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {
-  let perConn = running.get(conn);
-  if (!perConn) running.set(conn, (perConn = new Map()));
-  const key = String(drawId);
-  const inFlight = perConn.get(key);
-  if (inFlight) return inFlight;
-  const started = runDispatch(conn, outbox, now, drawId).finally(() => {
-    if (perConn.get(key) === started) perConn.delete(key);
-  });
-  perConn.set(key, started);
-  return started;
+  return dispatches.run(conn, drawId, () => runDispatch(conn, outbox, now, drawId));
+}
+
+/** The confirmation of this draw is being finished in this process (finishOnce). */
+export function finishRunning(conn: Connection, drawId: Types.ObjectId): boolean {
+  return finishes.has(conn, drawId);
+}
+
+/** Finishes a claimed confirmation (`finish`), or joins the finishing of it already running in this process. */
+export function finishOnce<T>(conn: Connection, drawId: Types.ObjectId, finish: () => Promise<T>): Promise<T> {
+  return finishes.run(conn, drawId, finish) as Promise<T>;
 }
 
 async function runDispatch(conn: Connection, outbox: Outbox, now: Date, drawId: Types.ObjectId): Promise<string[]> {

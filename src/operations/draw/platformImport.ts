@@ -23,6 +23,7 @@ import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import { appendChain, drawModel, loadChain, type DrawDoc } from '../../store/draw';
 import { isDuplicateKeyError } from '../../store/processedEvents';
 import { campaignRef, drawRefusal, refuse, type Refusal } from './context';
+import { finishOnce } from './dispatch';
 import { fence, peopleOf, withdrawFenced } from './fence';
 import { gzJson, readGzJson } from './jsonSlices';
 
@@ -122,7 +123,7 @@ export async function importPlatformDraw(
     }
     throw err;
   }
-  const finished = await finishPlatformImport(conn, draw, campaign, core);
+  const finished = await finishOnce(conn, draw._id, () => finishPlatformImport(conn, draw, campaign, core));
   return finished.ok ? { ok: true, draw: finished.draw, already: false } : finished;
 }
 
@@ -141,7 +142,7 @@ export async function existingPlatformImport(
   }
   const campaign = await campaignModel(conn).findById(existing.campaignId).lean<CampaignDoc>();
   if (!campaign) return refuse('专项不存在', '这份文件导入的专项已不存在。');
-  const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishPlatformImport(conn, existing, campaign);
+  const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishOnce(conn, existing._id, () => finishPlatformImport(conn, existing, campaign));
   return finished.ok ? { ok: true, draw: finished.draw, campaign } : finished;
 }
 
