@@ -190,6 +190,8 @@ async function startStack(profile: boolean): Promise<Stack> {
     emulator,
     callbackTimeoutMs: 3000,
     hardTimeoutMs: 10_000,
+    // Feishu's callback client keeps connections alive (src/sandbox/client.ts); the baseline's client does too
+    keepAlive: true,
   });
   return {
     runDir,
@@ -204,6 +206,7 @@ async function startStack(profile: boolean): Promise<Stack> {
     dbProbeUrl,
     feishu,
     async close() {
+      feishu.close();
       await conn.dropDatabase().catch(() => undefined);
       await conn.close();
       // the service first (it writes its CPU profile on exit), then the rest

@@ -32,6 +32,12 @@ export interface SimulatedFeishuOptions {
   callbackTimeoutMs?: number;
   /** Deliveries still unanswered after this long fail with an error (default 10 s; Feishu itself waits 3 s). */
   hardTimeoutMs?: number;
+  /**
+   * Reuse connections to the bot (HTTP/1.1 keep-alive), as Feishu's own callback client — a Go HTTP client, by its
+   * User-Agent — does. Off by default: tests restart services on the same port, and a kept socket to a killed process
+   * would fail the next delivery. The benchmark turns it on for the service and its baseline alike.
+   */
+  keepAlive?: boolean;
 }
 
 export interface EventEnvelope {
@@ -358,12 +364,13 @@ function post(
   body: string,
   headers: Record<string, string>,
   timeoutMs: number,
+  agent: http.Agent | false,
 ): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => req.destroy(new Error(`the bot did not answer ${url} within ${timeoutMs} ms`)), timeoutMs);
     const req = http.request(url, {
       method: 'POST',
-      agent: false,
+      agent,
       headers: { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)), ...headers },
     }, (res) => {
       const chunks: Buffer[] = [];
@@ -399,14 +406,22 @@ export class SimulatedFeishu {
   /** The group used by `sendText(..., {chatType:'group'})` when no chatId is given. */
   readonly defaultGroupChatId: string;
   private readonly transport: 'http' | 'ws';
+  /** keep-alive connections to the bot (opts.keepAlive), else a new connection per delivery */
+  private readonly agent: http.Agent | false;
 
   constructor(private readonly opts: SimulatedFeishuOptions) {
+    this.agent = opts.keepAlive === true ? new http.Agent({ keepAlive: true }) : false;
     this.tenantKey = opts.tenantKey ?? opts.emulator?.tenantKey ?? '2ed263bf32cf1651';
     this.botOpenId = botOpenIdOf(opts.appId);
     this.defaultGroupChatId = groupChatIdOf(opts.appId);
     this.transport = opts.transport ?? 'http';
     if (this.transport === 'http' && !opts.botUrl) throw new Error('SimulatedFeishu: botUrl is required for the http transport');
     if (this.transport === 'ws' && !opts.emulator) throw new Error('SimulatedFeishu: the ws transport needs the emulator');
+  }
+
+  /** Closes the kept connections (keepAlive); deliveries after it open new ones. */
+  close(): void {
+    if (this.agent) this.agent.destroy();
   }
 
   /** The p2p chat between the bot and a user. */
@@ -552,7 +567,7 @@ export class SimulatedFeishu {
       headers['x-lark-signature'] = opts.tamperSignature ? signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) : signature;
     }
     const started = performance.now();
-    const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000);
+    const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000, this.agent);
     return { status: res.status, body: parseText(res.text), elapsedMs: performance.now() - started, headers: res.headers };
   }
 
