@@ -10,6 +10,7 @@ import {
   isOperatorObject,
   keyString,
   omit,
+  plainClone,
   plainCopy,
   retype,
   setPath,
@@ -189,12 +190,12 @@ export function touchedFields(spec: UpdateSpec): Set<string> | undefined {
 
 /**
  * The working copy mingo's update changes in place: a new top-level object whose touched fields are fresh plain copies
- * (through BSON, as a copy of the whole document would be) and whose other fields are the stored (frozen) values,
+ * (values.ts plainClone: new objects and arrays, the same leaves) and whose other fields are the stored (frozen) values,
  * which the update does not reach.
  */
 function copyTouched(plain: Document, touched: Set<string>): Document {
   const out: Document = {};
-  for (const k of Object.keys(plain)) out[k] = touched.has(k) ? plainCopy({ v: plain[k] }).v : plain[k];
+  for (const k of Object.keys(plain)) out[k] = touched.has(k) ? plainClone(plain[k]) : plain[k];
   return out;
 }
 

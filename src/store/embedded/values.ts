@@ -60,6 +60,28 @@ export function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/**
+ * A copy of a stored plain value that an update may change in place: its objects and arrays are new (not frozen), its
+ * leaves (strings, numbers, Dates, ObjectIds and other BSON values, which mingo's update replaces but never changes:
+ * mingo.ts runs it with cloneMode 'copy') are shared. The same result as a copy through BSON (`plainCopy`), without
+ * encoding and decoding the value; a key `__proto__` (which a plain assignment would not copy) falls back to that.
+ */
+export function plainClone(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = plainClone(v[i]);
+    return out;
+  }
+  if (!isObject(v)) return v;
+  const out: Document = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return plainCopy({ v }).v;
+    const x: unknown = v[k];
+    if (x !== undefined) out[k] = plainClone(x);
+  }
+  return out;
+}
+
 export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
 export const plainCopy = (doc: Document): Document => BSON.deserialize(serialize(doc));
 export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
