@@ -30,6 +30,14 @@ export interface Version {
   plain: Document;
 }
 
+/**
+ * A stored document's bytes as they stand, to be sent as a top-level field of a reply without decoding and encoding
+ * it again (protocol.ts encodeReplyParts splices them in): what MongoDB itself sends for a findAndModify's document.
+ */
+export class RawDocument {
+  constructor(readonly bytes: Buffer) {}
+}
+
 export function serialize(doc: Document): Buffer {
   const bytes = BSON.serialize(doc, { ignoreUndefined: true });
   // under Node, bson returns a fresh Buffer of its own: used as it is, not copied again
