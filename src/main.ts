@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     import('./sandbox/start'),
     import('./service'),
   ]);
-  const log = createLogger(config.logLevel, { async: true });
+  const log = createLogger(config.logLevel);
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
   preloadHeavyModules();
   const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
