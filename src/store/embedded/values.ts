@@ -210,19 +210,25 @@ function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, 
 
 /**
  * Rebuilds a plain value with BSON number types, guided by the previous typed version (`shadow`) and the hints of
- * the update that produced it. Always returns fresh objects and arrays.
+ * the update that produced it. Returns fresh objects and arrays, except where `stored` is given: the previous plain
+ * version at the same place, whose objects and arrays correspond one to one to `shadow`'s (both decoded from the
+ * same bytes). An object or array of `plain` that IS the stored one (the update's working copy left it as it was,
+ * update.ts copyPaths) is given back as its typed counterpart, which is what rebuilding it would give.
  */
-export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = ''): unknown {
-  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = '', stored?: unknown): unknown {
   if (typeof plain === 'number') return retypeNumber(plain, shadow, hints, path);
+  if (plain !== null && typeof plain === 'object' && plain === stored && shadow !== undefined) return shadow;
+  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
   if (Array.isArray(plain)) {
     const sh = Array.isArray(shadow) ? shadow : [];
-    return plain.map((v, i) => retype(v, sh[i], hints, join(i)));
+    const st = Array.isArray(stored) && Array.isArray(shadow) ? stored : undefined;
+    return plain.map((v, i) => retype(v, sh[i], hints, join(i), st?.[i]));
   }
   if (isObject(plain)) {
     const sh = isObject(shadow) ? shadow : {};
+    const st = isObject(stored) && isObject(shadow) ? stored : undefined;
     const out: Document = {};
-    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k));
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k), st?.[k]);
     return out;
   }
   return plain;
