@@ -43,7 +43,7 @@ const item = z.number().int().min(1).max(80);
 const version = z.number().int().min(0);
 const round = z.number().int().min(1);
 
-function refusalToast(r: Refusal): Toast {
+function refusalToast(r: Exclude<Refusal, { code: 'duplicate' }>): Toast {
   switch (r.code) {
     case 'notFound':
       return { type: 'error', content: IMSG.notFound };
@@ -97,6 +97,9 @@ function refusalToast(r: Refusal): Toast {
 /** The callback answer: the card of the stored state (when the refusal carries it) and a toast. */
 function answer<T extends object>(ctx: TeamActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
   if (!result.ok) {
+    // a redelivered callback whose click was already handled: answered with nothing, as the dispatcher answers the
+    // duplicates it recognises itself (platform/events.ts)
+    if (result.refusal.code === 'duplicate') return {};
     const toast = refusalToast(result.refusal);
     // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
     const r = result.refusal;
@@ -137,8 +140,12 @@ export function inspectionActions(): ActionSpec[] {
     defineTeamAction({
       name: 'insp.answer',
       schema: z.object({ a: z.literal('insp.answer'), task: taskId, item, v: version, verdict: z.enum(VERDICTS) }),
+      // answerItem applies an answer once by itself (a compare-and-set on the card's version) and records the event id
+      // with it: a redelivery is recognised there, without a claim of its own (router.ts ActionSpec.dedupesItself)
+      dedupesItself: true,
       async handle(ctx, value) {
         const result = await answerItem(ctx.deps, {
+          eventId: ctx.action.eventId,
           taskId: value.task,
           openId: ctx.actor.openId,
           item: value.item,

@@ -90,6 +90,12 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
    * directory, so the router does not read the directory for it (see defineTeamAction).
    */
   decidesBy?: 'team';
+  /**
+   * The handler applies a click at most once by itself and recognises a redelivery of the callback (its event id),
+   * answering it with nothing: the dispatcher then claims no de-duplication mark for it, one database command fewer
+   * per click (platform/events.ts BotHandlers.dedupesItself). Only for a handler whose every effect is such a write.
+   */
+  dedupesItself?: boolean;
   handle(ctx: ActionContext, value: z.infer<S>): Promise<CallbackResponse>;
 }
 
@@ -112,6 +118,7 @@ export interface TeamActionContext {
 export function defineTeamAction<S extends z.ZodType>(spec: {
   name: string;
   schema: S;
+  dedupesItself?: boolean;
   handle(ctx: TeamActionContext, value: z.infer<S>): Promise<CallbackResponse>;
 }): ActionSpec<S> {
   return { ...spec, decidesBy: 'team' };
@@ -214,6 +221,11 @@ export function createRouter(
       }
       deps.log.info({ command: spec.id, openId: actor.openId, messageId: message.messageId }, 'command');
       await spec.handle({ actor, staff, command, message, reply, deps });
+    },
+
+    dedupesItself(action) {
+      const a = (action.value as { a?: unknown } | null | undefined)?.a;
+      return typeof a === 'string' && actionByName.get(a)?.dedupesItself === true;
     },
 
     async onCardAction(action) {

@@ -44,6 +44,11 @@ export interface AnswerEvent extends Answer {
   /** the task version the answering card showed */
   baseVersion: number;
   outcome: 'saved' | 'stale';
+  /**
+   * the card callback's event id (Feishu's event_id), when the answer came from one: a redelivery of that callback
+   * finds it here and is answered as a duplicate (operations/inspection/answerItem.ts)
+   */
+  eventId?: string;
 }
 
 /** Evidence photo: a picture the inspector sent to the bot while the checklist was open. */

@@ -37,6 +37,12 @@ export interface CallbackResponse {
 export interface BotHandlers {
   onMessage(msg: InboundMessage): Promise<void>;
   onCardAction(action: CardAction): Promise<CallbackResponse>;
+  /**
+   * Whether the click's handler de-duplicates by itself: it applies the click at most once and answers a redelivery
+   * of the same event with nothing (e.g. an item answer: a compare-and-set that records the event id). Such a click
+   * gets no claim in processed_events (docs/architecture.md, "A card click, end to end").
+   */
+  dedupesItself?(action: CardAction): boolean;
 }
 
 // The SDK hands handlers a flattened {schema, ...header, ...event}.
@@ -142,13 +148,6 @@ export function createEventDispatcher(opts: {
       return { toast: { type: 'error', content: '无法识别的操作，请发送 /帮助 重新开始' } };
     }
     const e = parsed.data;
-    const keys = [`event:${e.event_id}`];
-    try {
-      if (!(await deduper.claim(keys, now()))) return {};
-    } catch (err) {
-      log.error({ err, eventId: e.event_id }, 'card action not handled: the event could not be claimed');
-      return { toast: { type: 'error', content: databaseUnavailableMessage(err) ?? FAILED_TOAST } };
-    }
     const action: CardAction = {
       eventId: e.event_id,
       operatorOpenId: e.operator.open_id,
@@ -157,6 +156,14 @@ export function createEventDispatcher(opts: {
       messageId: e.context?.open_message_id,
       chatId: e.context?.open_chat_id,
     };
+    // a click whose handler de-duplicates by itself is neither claimed nor marked (no keys)
+    const keys = handlers.dedupesItself?.(action) ? [] : [`event:${e.event_id}`];
+    try {
+      if (keys.length > 0 && !(await deduper.claim(keys, now()))) return {};
+    } catch (err) {
+      log.error({ err, eventId: e.event_id }, 'card action not handled: the event could not be claimed');
+      return { toast: { type: 'error', content: databaseUnavailableMessage(err) ?? FAILED_TOAST } };
+    }
     const work = handlers.onCardAction(action);
     // Marked handled once the handler is done (with the other marks of the next 20 ms, in one write), without holding
     // the answer for that write. Until the mark lands the

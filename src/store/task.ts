@@ -222,7 +222,12 @@ const inspectionSchema = new Schema<InspectionRecord>(
     history: {
       type: [
         new Schema(
-          { ...answerFields, baseVersion: { type: Number, required: true }, outcome: { type: String, required: true, enum: ['saved', 'stale'] } },
+          {
+            ...answerFields,
+            baseVersion: { type: Number, required: true },
+            outcome: { type: String, required: true, enum: ['saved', 'stale'] },
+            eventId: { type: String },
+          },
           { _id: false },
         ),
       ],

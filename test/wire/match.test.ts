@@ -97,6 +97,37 @@ describe('the filter tree answers like mingo', () => {
     expect(decided / compared).toBeGreaterThan(0.5);
   });
 
+  test('equality through arrays of sub-documents (a team of members) is decided by the tree, as mingo decides it', () => {
+    const r = rng(29);
+    const member = (): unknown => (r.int(6) === 0 ? r.pick(SCALARS) : r.int(6) === 0 ? {} : { c: r.pick(SCALARS), d: r.int(4) === 0 ? [r.pick(SCALARS), r.pick(SCALARS)] : r.pick(SCALARS) });
+    const docs = Array.from({ length: 300 }, (_, i) =>
+      deepFreeze(BSON.deserialize(BSON.serialize({ _id: i, a: Array.from({ length: r.int(4) }, member), b: { c: Array.from({ length: r.int(3) }, () => r.pick(SCALARS)) } }))),
+    );
+    let compared = 0;
+    for (let n = 0; n < 300; n++) {
+      const path = r.pick(['a.c', 'a.d', 'b.c', 'a']);
+      const filter = r.int(2) === 0 ? { [path]: r.pick(OPERANDS) } : { [path]: { $in: [r.pick(OPERANDS), r.pick(OPERANDS)] }, _id: { $gte: r.int(50) } };
+      const fast = compileMatcher(filter);
+      const slow = newQuery(filter);
+      for (const doc of docs) {
+        const want = slow.test(doc);
+        if (fast.test(doc) !== want) throw new Error(`filter ${JSON.stringify(filter)} on ${JSON.stringify(doc)}: mingo says ${want}`);
+        compared++;
+      }
+    }
+    expect(compared).toBe(300 * 300);
+    // an answer's compare-and-set filter on a task: decided without mingo
+    const task = deepFreeze(
+      BSON.deserialize(BSON.serialize({ _id: oidA, version: 4, state: '检查中', team: [{ openId: 'ou_a', name: '甲' }, { openId: 'ou_b', name: '乙' }], inspection: { cursor: 2 } })),
+    );
+    const cas = (openId: string, cursor: number) => compileMatcher({ _id: oidA, version: 4, state: '检查中', 'team.openId': openId, 'inspection.cursor': cursor });
+    const yes = cas('ou_b', 2);
+    expect(yes.test(task)).toBe(true);
+    expect(cas('ou_c', 2).test(task)).toBe(false);
+    expect(cas('ou_a', 3).test(task)).toBe(false);
+    expect(treeStats(yes)).toEqual({ tree: true, undecided: 0 });
+  });
+
   test('two filters of the same shape with different values are told apart', () => {
     const doc = deepFreeze(BSON.deserialize(BSON.serialize({ _id: oidA, version: 3, state: '检查中', at: d1 })));
     expect(compileMatcher({ _id: oidA, version: 3 }).test(doc)).toBe(true);

@@ -2,6 +2,12 @@
  * 符合 / 不符合 on a checklist item. The answer is saved (with who and when, and appended to the history) before the
  * record moves on. The card's version must be the task's: otherwise someone else answered or moved meanwhile, and
  * the answer is refused (kept in the history as 'stale') with the current state to show instead.
+ *
+ * Redeliveries of the callback: the write is a compare-and-set on the card's version, which it moves on, so an answer
+ * is applied at most once whatever is delivered again. The history entry keeps the callback's event id, and a click
+ * that finds its event id in the history (the first delivery was saved, or refused as stale) is a duplicate: refused
+ * with 'duplicate', nothing written, answered with nothing, as the dispatcher answers the duplicates it claims
+ * (bot/router.ts ActionSpec.dedupesItself; docs/architecture.md, "A card click, end to end").
  */
 import {
   answerFor,
@@ -20,6 +26,8 @@ import { activityPath, casUpdateStored, loadForMember, notOpen, refuse, tasks, t
 import { recallTask } from './taskCache';
 
 export interface AnswerInput {
+  /** the card callback's event id (absent for answers from elsewhere, e.g. tests and the demo) */
+  eventId?: string;
   taskId: string;
   openId: string;
   item: number;
@@ -65,6 +73,7 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
   const loaded = await loadForMember(deps, input.taskId, input.openId);
   if (!loaded.ok) return loaded;
   const { task, member } = loaded;
+  if (recorded(task, input.eventId)) return refuse({ code: 'duplicate' });
   const closed = notOpen(task);
   if (closed) return refuse(closed, task);
   const rec = task.inspection!;
@@ -81,12 +90,19 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
   const saved = await save(deps, task, member, input, check.record);
   if (saved) return saved;
   const fresh = await tasks(deps).findById(task._id).lean<TaskDoc>();
+  // the same callback delivered twice at once: the other delivery's write is the one that matched
+  if (fresh && recorded(fresh, input.eventId)) return refuse({ code: 'duplicate' });
   return refuseStale(deps, fresh ?? task, answerEvent(deps, member, input, check.record));
+}
+
+/** Whether the task's history already holds the answer of callback `eventId` (saved or refused as stale). */
+function recorded(task: TaskDoc, eventId: string | undefined): boolean {
+  return eventId !== undefined && (task.inspection?.history ?? []).some((h) => h.eventId === eventId);
 }
 
 function answerEvent(deps: InspectionDeps, member: TeamSlot, input: AnswerInput, record: string): AnswerEvent {
   const answer: Answer = { item: input.item, verdict: input.verdict, record, by: member.openId, byName: member.name, at: deps.now() };
-  return { ...answer, baseVersion: input.version, outcome: 'saved' };
+  return { ...answer, baseVersion: input.version, outcome: 'saved', ...(input.eventId !== undefined ? { eventId: input.eventId } : {}) };
 }
 
 /** Stores the answer if the task is still at `task.version` (and matches `also`); null when it moved on. */
@@ -100,7 +116,7 @@ async function save(
 ): Promise<OpResult<{ saved: Answer }> | null> {
   const rec = task.inspection!;
   const event = answerEvent(deps, member, input, record);
-  const { baseVersion: _b, outcome: _o, ...answer } = event;
+  const { baseVersion: _b, outcome: _o, eventId: _e, ...answer } = event;
   const answers = withAnswer(rec.answers, answer);
   // answers and the event are plain values in the schema's shape (domain/inspection.ts): stored as they are
   const updated = await casUpdateStored(

@@ -43,7 +43,9 @@ export type Refusal =
   | { code: 'reasonRequired' }
   | { code: 'reasonTooLong' }
   | { code: 'notSigning' }
-  | { code: 'alreadySigned' };
+  | { code: 'alreadySigned' }
+  /** a redelivery of a card callback this task already recorded (answerItem.ts): nothing to do, nothing to say */
+  | { code: 'duplicate' };
 
 export type Refused = { ok: false; refusal: Refusal; task?: TaskDoc };
 export type OpResult<T extends object = object> = ({ ok: true; task: TaskDoc } & T) | Refused;

@@ -11,6 +11,7 @@ import {
   keyString,
   pathValues,
   plainOf,
+  RawDocument,
   retype,
   toInt,
   type Document,
@@ -58,6 +59,16 @@ function idFirst(doc: Document): Document {
 /** A stored document as returned to the client, with an optional find projection (mingo on a plain copy). */
 function project(v: Version, projection: unknown): Document {
   if (!isObject(projection) || Object.keys(projection).length === 0) return v.typed;
+  return projected(v, projection);
+}
+
+/** `project` for a reply's top-level field: without a projection, the stored bytes themselves (values.ts RawDocument). */
+function projectRaw(v: Version, projection: unknown): Document | RawDocument {
+  if (!isObject(projection) || Object.keys(projection).length === 0) return new RawDocument(v.raw);
+  return projected(v, projection);
+}
+
+function projected(v: Version, projection: Document): Document {
   if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
     throw new CommandError(2, 'BadValue', 'positional projection is not supported by the embedded wire server');
   }
@@ -677,18 +688,18 @@ export class Engine {
     const found: Slot | undefined = this.query(c, body.query, { sort: body.sort, limit: 1 })[0];
     if (!spec) {
       if (found) this.coll(c, true).remove(found);
-      return { lastErrorObject: { n: found ? 1 : 0 }, value: found ? project(found.v, body.fields) : null };
+      return { lastErrorObject: { n: found ? 1 : 0 }, value: found ? projectRaw(found.v, body.fields) : null };
     }
     if (found) {
       const before = found.v;
       this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false), touchedFields(spec));
-      return { lastErrorObject: { n: 1, updatedExisting: true }, value: project(body.new === true ? found.v : before, body.fields) };
+      return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectRaw(body.new === true ? found.v : before, body.fields) };
     }
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const slot = this.coll(c, true).insert(upsertDocument(spec));
     return {
       lastErrorObject: { n: 1, updatedExisting: false, upserted: slot.v.typed._id },
-      value: body.new === true ? project(slot.v, body.fields) : null,
+      value: body.new === true ? projectRaw(slot.v, body.fields) : null,
     };
   }
 }

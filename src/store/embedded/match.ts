@@ -6,11 +6,13 @@
  * test walks generic code for every document.
  *
  * The compiled tree answers only where the answer is certain and the same as mingo's: a document whose value on a
- * path is one of those types, missing, or null. Anything else on the way (an array, a nested array, a BSON type it
- * does not know, a path through a non-object) makes that leaf "unknown", and a document whose answer depends on an
- * unknown leaf is tested by the mingo Query of the same filter (compiled once, when first needed). A filter outside
- * these shapes is compiled by mingo from the start, which also validates it as before. `test/wire/match.test.ts`
- * checks the answers against mingo's on random documents and filters.
+ * path is one of those types, missing, or null, and for `$eq` / `$in` also a path through arrays of sub-documents or
+ * ending in an array of such values (e.g. `{'team.openId': id}`, in every answer's compare-and-set filter). Anything
+ * else on the way (a nested array, a BSON type it does not know, a path through a non-object) makes that leaf
+ * "unknown", and a document whose answer depends on an unknown leaf is tested by the mingo Query of the same filter
+ * (compiled once, when first needed). A filter outside these shapes is compiled by mingo from the start, which also
+ * validates it as before. `test/wire/match.test.ts` checks the answers against mingo's on random documents and
+ * filters.
  */
 import type { Query as MingoQuery } from 'mingo';
 import { newQuery } from './mingo';
@@ -172,9 +174,55 @@ function same(x: unknown, cls: number, v: unknown): boolean {
   }
 }
 
+/** Whether `x` (a value the path reached) equals one of the leaf's operands; undefined when the tree cannot tell. */
+function equalsOne(l: Leaf, x: unknown): boolean | undefined {
+  const cls = classOf(x);
+  if (cls === OTHER_C) return undefined;
+  for (let i = 0; i < l.values.length; i++) if (l.classes[i] === cls && same(x, cls, l.values[i])) return true;
+  return false;
+}
+
+/**
+ * `$eq` / `$in` (never null: such operands are not compiled) on a path through arrays, as mingo and MongoDB read it:
+ * an array along the path stands for its elements (sub-documents continue the path), an array at the end for its
+ * elements (unknown after an array along the path, where mingo does not look into it), and the document matches when any value reached equals an operand (e.g. `{'team.openId': id}`
+ * on the team's array of members). TRUE on a match; otherwise UNKNOWN when anything reached was outside what the
+ * tree reads (a nested array, an object or BSON type at the end, a non-object along the way), else FALSE.
+ */
+function anyEquals(l: Leaf, cur: unknown, i: number, throughArray = false): Tri {
+  if (i === l.parts.length) {
+    if (!Array.isArray(cur)) {
+      const eq = equalsOne(l, cur);
+      return eq === undefined ? UNKNOWN : eq ? TRUE : FALSE;
+    }
+    // an array at the end of a path that went through an array: mingo does not look into it as MongoDB does
+    if (throughArray) return UNKNOWN;
+    let unknown = false;
+    for (const el of cur) {
+      const eq = equalsOne(l, el);
+      if (eq) return TRUE;
+      if (eq === undefined) unknown = true;
+    }
+    return unknown ? UNKNOWN : FALSE;
+  }
+  if (isObject(cur)) return hasOwn.call(cur, l.parts[i]) ? anyEquals(l, cur[l.parts[i]], i + 1, throughArray) : FALSE;
+  if (!Array.isArray(cur)) return UNKNOWN;
+  let unknown = false;
+  for (const el of cur) {
+    if (!isObject(el)) {
+      unknown = true;
+      continue;
+    }
+    const r = hasOwn.call(el, l.parts[i]) ? anyEquals(l, el[l.parts[i]], i + 1, true) : FALSE;
+    if (r === TRUE) return TRUE;
+    if (r === UNKNOWN) unknown = true;
+  }
+  return unknown ? UNKNOWN : FALSE;
+}
+
 function testLeaf(l: Leaf, doc: Document): Tri {
   const x = valueAt(doc, l.parts);
-  if (x === UNREADABLE) return UNKNOWN;
+  if (x === UNREADABLE || Array.isArray(x)) return l.op === EQ || l.op === IN ? anyEquals(l, doc, 0) : UNKNOWN;
   const cls = x === ABSENT ? MISSING_C : classOf(x);
   if (cls === OTHER_C) return UNKNOWN;
   switch (l.op) {

@@ -1,6 +1,6 @@
 /** MongoDB wire framing: OP_MSG and legacy OP_QUERY requests, OP_MSG and OP_REPLY replies. */
 import { BSON } from 'bson';
-import { serialize, typedOf, type Document } from './values';
+import { RawDocument, serialize, typedOf, type Document } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -118,6 +118,34 @@ function parseQuery(msg: Buffer, requestId: number): Request {
   return { requestId, opCode: OP_QUERY, body: { ...body, $db: db }, typed: { ...typed, $db: db }, moreToCome: false };
 }
 
+/**
+ * A reply document as BSON. Top-level fields holding a RawDocument (a stored document's bytes, values.ts) are appended
+ * as embedded documents (type 0x03, name, the bytes) after the other fields, without decoding and encoding them.
+ */
+export function serializeReply(doc: Document): Buffer {
+  let raws: [string, Buffer][] | undefined;
+  for (const k of Object.keys(doc)) if (doc[k] instanceof RawDocument) (raws ??= []).push([k, (doc[k] as RawDocument).bytes]);
+  if (!raws) return serialize(doc);
+  const rest: Document = {};
+  for (const k of Object.keys(doc)) if (!(doc[k] instanceof RawDocument)) rest[k] = doc[k];
+  const head = serialize(rest);
+  // the other fields without their document's terminating zero, then each raw field, then the terminator
+  let size = head.length;
+  for (const [k, bytes] of raws) size += 1 + Buffer.byteLength(k) + 1 + bytes.length;
+  const out = Buffer.allocUnsafe(size);
+  head.copy(out, 0, 0, head.length - 1);
+  let at = head.length - 1;
+  for (const [k, bytes] of raws) {
+    out[at++] = 0x03;
+    at += out.write(k, at, 'utf8');
+    out[at++] = 0;
+    at += bytes.copy(out, at);
+  }
+  out[at] = 0;
+  out.writeInt32LE(size, 0);
+  return out;
+}
+
 /** The reply to `req`: OP_REPLY for OP_QUERY, otherwise OP_MSG with one kind-0 section. */
 export function encodeReply(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): Buffer {
   return Buffer.concat(encodeReplyParts(req, doc, requestId));
@@ -128,7 +156,7 @@ export function encodeReply(req: Pick<Request, 'opCode' | 'requestId'>, doc: Doc
  * them): a batch's megabytes are not copied once more only to put 21 bytes in front of them.
  */
 export function encodeReplyParts(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): [Buffer, Buffer] {
-  const payload = serialize(doc);
+  const payload = serializeReply(doc);
   const legacy = req.opCode === OP_QUERY;
   const head = Buffer.alloc(legacy ? 36 : 21);
   head.writeInt32LE(head.length + payload.length, 0);

@@ -1,7 +1,7 @@
 /** Update semantics on top of mingo: operator, replacement and pipeline updates, $setOnInsert and upsert seeding. */
 import { ObjectId } from 'bson';
 import { mingoIndex, mingoUpdate } from './mingo';
-import { checkAgainstDocument, parseOperators, type ParsedOperators } from './updateRules';
+import { checkAgainstDocument, parseOperators, type ParsedOperators, type UpdatePath } from './updateRules';
 import {
   CommandError,
   bsonType,
@@ -10,6 +10,7 @@ import {
   isOperatorObject,
   keyString,
   omit,
+  plainClone,
   plainCopy,
   retype,
   setPath,
@@ -148,7 +149,7 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   } else {
     checkAgainstDocument(parsed.ops, { typed, plain, query: spec.q, arrayFilters: spec.arrayFilters, inserting });
     touched = touchedFields(spec);
-    doc = copyTouched(plain, touched as Set<string>);
+    doc = copyPaths(plain, parsed.ops.paths);
     const ops = spec.u as Document;
     const modifier: Document = {};
     for (const [op, operand] of Object.entries(ops)) {
@@ -162,12 +163,13 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   if (keyString(doc._id) !== keyString(plain._id)) throw immutableId();
   const hints = typeHints(spec.uTyped);
   if (!touched) return retype(doc, typed, hints) as Document;
-  // fields the update does not name are the stored typed values (what retype would rebuild from them)
+  // fields the update does not name are the stored typed values (what retype would rebuild from them); within the
+  // fields it names, the parts copyPaths left as stored are too (retype's `stored`)
   const out: Document = {};
   for (const k of Object.keys(doc)) {
     const v: unknown = doc[k];
     if (v === undefined) continue;
-    out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k) : typed[k];
+    out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k, plain[k]) : typed[k];
   }
   return out;
 }
@@ -188,13 +190,51 @@ export function touchedFields(spec: UpdateSpec): Set<string> | undefined {
 }
 
 /**
- * The working copy mingo's update changes in place: a new top-level object whose touched fields are fresh plain copies
- * (through BSON, as a copy of the whole document would be) and whose other fields are the stored (frozen) values,
- * which the update does not reach.
+ * The working copy mingo's update changes in place: a new top-level object in which every object and array along the
+ * update's paths (and the value at the end of each path, which $push, $pull, $addToSet, $pop change in place) is a
+ * fresh shallow copy; everything else is the stored (frozen) value, which the update does not reach. A field whose
+ * path has a positional or numeric part, or goes through an array, is copied whole (values.ts plainClone): mingo may
+ * change any element of that array. The parts left as stored keep their identity, which retype uses to give back
+ * the stored typed values for them instead of rebuilding them.
  */
-function copyTouched(plain: Document, touched: Set<string>): Document {
-  const out: Document = {};
-  for (const k of Object.keys(plain)) out[k] = touched.has(k) ? plainCopy({ v: plain[k] }).v : plain[k];
+function copyPaths(plain: Document, paths: readonly UpdatePath[]): Document {
+  const out: Document = { ...plain };
+  const copied = new Set<unknown>([out]);
+  const whole = new Set<string>();
+  const shallow = (v: unknown): unknown => {
+    if (copied.has(v)) return v;
+    const c = Array.isArray(v) ? v.slice() : { ...(v as Document) };
+    copied.add(c);
+    return c;
+  };
+  const follow = (parts: readonly string[]) => {
+    const top = parts[0];
+    if (whole.has(top)) return;
+    if (parts.some((p) => p.startsWith('$') || /^\d+$/.test(p))) {
+      whole.add(top);
+      out[top] = plainClone(plain[top]);
+      return;
+    }
+    let cur = out;
+    for (let i = 0; i < parts.length; i++) {
+      const v: unknown = cur[parts[i]];
+      const container = Array.isArray(v) || isObject(v);
+      if (!container) return; // a leaf, missing or a BSON value: replaced, never changed in place
+      if (Array.isArray(v) && i < parts.length - 1) {
+        // a field path through an array: the update refuses it or reaches into elements; copy the field whole
+        whole.add(top);
+        out[top] = plainClone(plain[top]);
+        return;
+      }
+      const c = shallow(v) as Document;
+      cur[parts[i]] = c;
+      cur = c;
+    }
+  };
+  for (const p of paths) {
+    follow(p.parts);
+    if (p.renameFrom) follow(p.renameFrom);
+  }
   return out;
 }
 

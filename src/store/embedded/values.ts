@@ -30,6 +30,14 @@ export interface Version {
   plain: Document;
 }
 
+/**
+ * A stored document's bytes as they stand, to be sent as a top-level field of a reply without decoding and encoding
+ * it again (protocol.ts encodeReplyParts splices them in): what MongoDB itself sends for a findAndModify's document.
+ */
+export class RawDocument {
+  constructor(readonly bytes: Buffer) {}
+}
+
 export function serialize(doc: Document): Buffer {
   const bytes = BSON.serialize(doc, { ignoreUndefined: true });
   // under Node, bson returns a fresh Buffer of its own: used as it is, not copied again
@@ -58,6 +66,28 @@ export function deepFreeze<T>(v: T): T {
     Object.freeze(v);
   }
   return v;
+}
+
+/**
+ * A copy of a stored plain value that an update may change in place: its objects and arrays are new (not frozen), its
+ * leaves (strings, numbers, Dates, ObjectIds and other BSON values, which mingo's update replaces but never changes:
+ * mingo.ts runs it with cloneMode 'copy') are shared. The same result as a copy through BSON (`plainCopy`), without
+ * encoding and decoding the value; a key `__proto__` (which a plain assignment would not copy) falls back to that.
+ */
+export function plainClone(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = plainClone(v[i]);
+    return out;
+  }
+  if (!isObject(v)) return v;
+  const out: Document = {};
+  for (const k of Object.keys(v)) {
+    if (k === '__proto__') return plainCopy({ v }).v;
+    const x: unknown = v[k];
+    if (x !== undefined) out[k] = plainClone(x);
+  }
+  return out;
 }
 
 export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
@@ -180,19 +210,25 @@ function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, 
 
 /**
  * Rebuilds a plain value with BSON number types, guided by the previous typed version (`shadow`) and the hints of
- * the update that produced it. Always returns fresh objects and arrays.
+ * the update that produced it. Returns fresh objects and arrays, except where `stored` is given: the previous plain
+ * version at the same place, whose objects and arrays correspond one to one to `shadow`'s (both decoded from the
+ * same bytes). An object or array of `plain` that IS the stored one (the update's working copy left it as it was,
+ * update.ts copyPaths) is given back as its typed counterpart, which is what rebuilding it would give.
  */
-export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = ''): unknown {
-  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = '', stored?: unknown): unknown {
   if (typeof plain === 'number') return retypeNumber(plain, shadow, hints, path);
+  if (plain !== null && typeof plain === 'object' && plain === stored && shadow !== undefined) return shadow;
+  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
   if (Array.isArray(plain)) {
     const sh = Array.isArray(shadow) ? shadow : [];
-    return plain.map((v, i) => retype(v, sh[i], hints, join(i)));
+    const st = Array.isArray(stored) && Array.isArray(shadow) ? stored : undefined;
+    return plain.map((v, i) => retype(v, sh[i], hints, join(i), st?.[i]));
   }
   if (isObject(plain)) {
     const sh = isObject(shadow) ? shadow : {};
+    const st = isObject(stored) && isObject(shadow) ? stored : undefined;
     const out: Document = {};
-    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k));
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k), st?.[k]);
     return out;
   }
   return plain;

@@ -1,0 +1,105 @@
+/**
+ * An item answer (insp.answer) is de-duplicated by the answer itself, not by a claim in processed_events
+ * (bot/router.ts ActionSpec.dedupesItself, operations/inspection/answerItem.ts): through the real webhook, a
+ * callback delivered again — afterwards, at the same time, after the process forgot its copy of the task, or after
+ * the first delivery was refused as stale — is applied once and answered with nothing; two teammates answering the
+ * same card at once are both kept (one saved, one refused as stale, in the history). The answers stored are those
+ * without redeliveries.
+ */
+import { forgetTask } from '../../src/operations/inspection/taskCache';
+import { processedEventModel } from '../../src/store/processedEvents';
+import type { TaskDoc } from '../../src/store/task';
+import { startHarness, type Harness } from '../support/harness';
+import { createTask, inspectionDriver, PEOPLE, readTask, registerStaff } from '../support/fixtures';
+
+let h: Harness;
+let d: ReturnType<typeof inspectionDriver>;
+const conn = () => h.service.db.connection;
+const { officer, expert } = PEOPLE;
+
+beforeAll(async () => {
+  h = await startHarness({ dbPrefix: 'answer_redelivery' });
+  await registerStaff(conn());
+  d = inspectionDriver(h);
+});
+
+afterAll(async () => {
+  await h.close();
+});
+
+/** The checklist opened by the officer, item 1 showing. */
+async function opened(): Promise<{ task: TaskDoc; card: unknown }> {
+  const task = await createTask(conn());
+  const { card } = await d.open(officer.openId, task);
+  return { task, card: card! };
+}
+
+/** What the answers and the history hold, without the times. */
+async function stored(task: TaskDoc) {
+  const t = await readTask(conn(), task._id);
+  const rec = t.inspection!;
+  return {
+    version: t.version,
+    cursor: rec.cursor,
+    answers: rec.answers.map((a) => ({ item: a.item, verdict: a.verdict, record: a.record, by: a.by })),
+    history: rec.history.map((e) => ({ item: e.item, verdict: e.verdict, by: e.by, outcome: e.outcome, baseVersion: e.baseVersion, eventId: e.eventId })),
+  };
+}
+
+const bodyOf = (r: { body?: unknown }) => r.body as { toast?: { type: string; content: string }; card?: unknown };
+
+it('delivered again after the answer: applied once, the redelivery answered with nothing, no claim written', async () => {
+  const { task, card } = await opened();
+  const click = h.feishu.cardActionEvent(officer.openId, card, '符合');
+  const first = await h.feishu.deliver(click.envelope);
+  expect(bodyOf(first).toast).toEqual({ type: 'success', content: '已保存第1项：符合' });
+  const once = await stored(task);
+  expect(once.answers).toEqual([{ item: 1, verdict: '符合', record: '', by: officer.openId }]);
+  expect(once.history).toEqual([{ item: 1, verdict: '符合', by: officer.openId, outcome: 'saved', baseVersion: once.version - 1, eventId: click.envelope.header.event_id }]);
+
+  const again = await h.feishu.deliver(click.envelope);
+  expect(again.status).toBe(200);
+  expect(again.body).toEqual({});
+  // and again once the process no longer has its copy of the task (a restart): read from the database, same answer
+  forgetTask(conn(), String(task._id));
+  expect((await h.feishu.deliver(click.envelope)).body).toEqual({});
+  expect(await stored(task)).toEqual(once);
+  expect(await processedEventModel(conn()).exists({ _id: `event:${click.envelope.header.event_id}` })).toBeNull();
+
+  // the next item, from the card the first delivery answered, saves as usual
+  const next = await d.click(officer.openId, (bodyOf(first).card as { data: unknown }).data as never, '符合');
+  expect(next.toast).toEqual({ type: 'success', content: '已保存第2项：符合' });
+  expect((await stored(task)).answers.map((x) => x.item)).toEqual([1, 2]);
+});
+
+it('delivered twice at the same time: one delivery saves, the other is answered with nothing', async () => {
+  const { task, card } = await opened();
+  const click = h.feishu.cardActionEvent(officer.openId, card, '不符合', { formValues: { record: '消防通道堵塞' } });
+  const results = await Promise.all([h.feishu.deliver(click.envelope), h.feishu.deliver(click.envelope), h.feishu.deliver(click.envelope)]);
+  const saved = results.filter((r) => bodyOf(r).toast?.type === 'success');
+  expect(saved).toHaveLength(1);
+  expect(results.filter((r) => JSON.stringify(r.body) === '{}')).toHaveLength(2);
+  const s = await stored(task);
+  expect(s.answers).toEqual([{ item: 1, verdict: '不符合', record: '消防通道堵塞', by: officer.openId }]);
+  expect(s.history).toHaveLength(1);
+  expect(s.history[0]).toMatchObject({ outcome: 'saved', eventId: click.envelope.header.event_id });
+});
+
+it('two teammates answering the same card at once: one saved, the other kept as stale; their redeliveries change nothing', async () => {
+  const task = await createTask(conn());
+  const mine = (await d.open(officer.openId, task)).card!;
+  const theirs = (await d.open(expert.openId, task)).card!;
+  const a = h.feishu.cardActionEvent(officer.openId, mine, '符合');
+  const b = h.feishu.cardActionEvent(expert.openId, theirs, '不符合', { formValues: { record: '台账缺失' } });
+  const [ra, rb] = await Promise.all([h.feishu.deliver(a.envelope), h.feishu.deliver(b.envelope)]);
+  const toasts = [bodyOf(ra).toast?.type, bodyOf(rb).toast?.type].sort();
+  expect(toasts).toEqual(['success', 'warning']);
+  const s = await stored(task);
+  expect(s.answers).toHaveLength(1);
+  expect(s.history.map((e) => e.outcome).sort()).toEqual(['saved', 'stale']);
+  expect(s.history.map((e) => e.eventId).sort()).toEqual([a.envelope.header.event_id, b.envelope.header.event_id].sort());
+  // both redelivered (the stale one too): nothing more stored, nothing answered
+  forgetTask(conn(), String(task._id));
+  for (const e of [a, b]) expect((await h.feishu.deliver(e.envelope)).body).toEqual({});
+  expect(await stored(task)).toEqual(s);
+});
