@@ -151,7 +151,20 @@ export class CanonicalWriter {
       throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
     }
     if (v >= 0 && v < 10) this.byte(0x30 + v);
-    else this.ascii(v === 0 ? '0' : String(v));
+    else if (v > 0 && v <= 0x7fffffff) {
+      // Digits straight into the buffer (String(v) is a fresh string per number: tens of thousands in a result).
+      let d = 1;
+      for (let t = v; t >= 10; t = (t / 10) | 0) d++;
+      this.room(d);
+      const buf = this.buf;
+      let n = this.n + d;
+      this.n = n;
+      for (let t = v; ; ) {
+        buf[--n] = 0x30 + (t % 10);
+        t = (t / 10) | 0;
+        if (t === 0) break;
+      }
+    } else this.ascii(v === 0 ? '0' : String(v));
   }
 
   /** Any value as its canonical text (jcs.ts: the same values accepted and refused). */

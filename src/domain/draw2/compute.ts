@@ -67,7 +67,12 @@ export function* selectSteps(population: readonly PopulationRow[], counts: Count
   for (let s = 0; s < STRATA.length; s++) {
     yield;
     const group = groups[s] as number[];
-    group.sort((a, b) => lead[a]! - lead[b]! || compareWords(words, a * 8, words, b * 8) || byCode(a, b));
+    // (comparisons answer -1, 0 or 1: a difference of two leads would be a fresh heap number per comparison)
+    group.sort((a, b) => {
+      const x = lead[a]!;
+      const y = lead[b]!;
+      return x < y ? -1 : x > y ? 1 : compareWords(words, a * 8, words, b * 8) || byCode(a, b);
+    });
     const take = (counts.strata[s] as { count: number }).count;
     for (let r = 0; r < take && r < group.length; r++) {
       const i = group[r] as number;
@@ -285,7 +290,7 @@ export function* computeSteps(
       ? 0
       : Math.max(ceilDiv(T * k, officers.length), countyOfficers.length === 0 ? 0 : ceilDiv(T * c, countyOfficers.length)) + slack;
   const demand = new Map<string, number>();
-  for (const f of firms) for (const cls of f.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
+  for (let x = 0; x < firms.length; x++) for (const cls of firms[x]!.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
   const supply = new Map<string, number>();
   for (const i of experts) for (const cls of expertRes.get(i)!.classes) supply.set(cls, (supply.get(cls) ?? 0) + 1);
   const capExpert = new Array<number>(staff.length).fill(0);
@@ -325,7 +330,7 @@ export function* computeSteps(
   };
   const staffCounty = staff.map((s) => (p.team.excludeOwnCounty && s.county !== CITY ? countyId(s.county) : -1));
   const avoidOf = avoid.map((a) => (a.size === 0 ? null : a));
-  for (const f of firms) f.county = countyId(f.sel.row.county);
+  for (let x = 0; x < firms.length; x++) firms[x]!.county = countyId(firms[x]!.sel.row.county);
   const eligible = (i: number, f: Firm, team: readonly number[]): boolean => {
     if (team.includes(i)) return false;
     const a = avoidOf[i]!;
@@ -442,9 +447,11 @@ export function* computeSteps(
     order[i] = i;
   }
   yield;
-  order.sort(
-    (a, b) => orderLead[a]! - orderLead[b]! || compareWords(orderWords, a * 8, orderWords, b * 8) || cmpText(firms[a]!.sel.row.uscc, firms[b]!.sel.row.uscc),
-  );
+  order.sort((a, b) => {
+    const x = orderLead[a]!;
+    const y = orderLead[b]!;
+    return x < y ? -1 : x > y ? 1 : compareWords(orderWords, a * 8, orderWords, b * 8) || cmpText(firms[a]!.sel.row.uscc, firms[b]!.sel.row.uscc);
+  });
 
   const teams = new Array<ResultTeam>(T);
   const members = new Array<{ leader: number | null; officers: number[]; expert: number | null }>(T);
@@ -458,24 +465,27 @@ export function* computeSteps(
     if (role === 'expert') {
       if (f.res.tokens.length === 0) return `获证产品“${f.sel.row.product}”不在产品目录中，无法匹配专家`;
       const cand = candidatesFor(f);
-      const all = [...cand.unit, ...cand.cls];
+      const count = cand.unit.length + cand.cls.length;
       const names = f.res.tokens.map((t) => catalogueName(t, index)).join('、');
-      if (all.length === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
-      return `可匹配“${names}”的专家${all.length}人均不可用（${parts(all, loadExpert, (i) => capExpert[i]!)}）`;
+      if (count === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
+      return `可匹配“${names}”的专家${count}人均不可用（${parts(cand.unit, cand.cls, loadExpert, capExpert, -1)}）`;
     }
     if (pool.length === 0) return `名录中没有${what}`;
-    return `候选${what}${pool.length}人均不可用（${parts(pool, loads, () => cap)}）`;
+    return `候选${what}${pool.length}人均不可用（${parts(pool, [], loads, null, cap)}）`;
 
-    function parts(list: readonly number[], ld: number[], capOf: (i: number) => number): string {
+    /** Why the people of `list` then `more` are not available; each one's cap from `caps`, else `cap`. */
+    function parts(list: readonly number[], more: readonly number[], ld: readonly number[], caps: readonly number[] | null, cap: number): string {
       let avoided = 0;
       let county = 0;
       let twice = 0;
       let busy = 0;
-      for (const i of list) {
+      const n = list.length + more.length;
+      for (let x = 0; x < n; x++) {
+        const i = x < list.length ? list[x]! : more[x - list.length]!;
         if (team.includes(i)) twice++;
         else if (avoid[i]!.has(f.sel.row.uscc)) avoided++;
         else if (ownCounty(i, f.sel.row.county)) county++;
-        else if (ld[i]! >= capOf(i)) busy++;
+        else if (ld[i]! >= (caps === null ? cap : caps[i]!)) busy++;
       }
       return [
         avoided > 0 ? `回避本企业${avoided}人` : '',
@@ -638,7 +648,9 @@ export function unknownValues(
 ): BundleDetails['unknownValues'] {
   const products = new Map<string, number>();
   const cache = new Map<string, string[]>();
-  for (const e of population) {
+  // (indexed loops: this runs once per draw, often before it is optimised, where for…of allocates per step)
+  for (let i = 0; i < population.length; i++) {
+    const e = population[i]!;
     let unknown = cache.get(e.product);
     if (unknown === undefined) {
       unknown = resolveProducts(e.product, index).unknown;

@@ -156,7 +156,8 @@ function checkPopulationRow(r: PopulationRow, i: number): void {
 }
 
 function populationRowProblem(r: PopulationRow, i: number): string | null {
-  for (const f of FREE_TEXT) {
+  for (let j = 0; j < FREE_TEXT.length; j++) {
+    const f = FREE_TEXT[j]!;
     const v = r[f];
     if (typeof v !== 'string' || !isWellFormedText(v)) return `第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`;
   }
