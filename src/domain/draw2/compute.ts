@@ -115,17 +115,28 @@ function leadOf(words: Int32Array, at: number): number {
  */
 class Entries {
   /** the person (index into the staff rows) */
-  idx = new Int32Array(1024);
-  load = new Int32Array(1024);
+  idx: Int32Array;
+  load: Int32Array;
   /** tier × 2^32 + load: (tier, load) in one number */
-  tl = new Float64Array(1024);
+  tl: Float64Array;
   /** the first 13 hex digits of the priority as a number (leadOf): the priority's order where they differ */
-  lead = new Float64Array(1024);
+  lead: Float64Array;
   /** the priority's 8 words at entry × 8 (hmac.ts): compared as its hex text would be, without making the text */
-  prio = new Int32Array(8 * 1024);
+  prio: Int32Array;
   private size = 0;
 
-  constructor(private readonly openIds: readonly string[]) {}
+  constructor(
+    private readonly openIds: readonly string[],
+    /** the entries expected (more are made room for as needed) */
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.idx = new Int32Array(n);
+    this.load = new Int32Array(n);
+    this.tl = new Float64Array(n);
+    this.lead = new Float64Array(n);
+    this.prio = new Int32Array(8 * n);
+  }
 
   /** A new entry: person `i` (of tier `tier`) at `load`, its priority from `mac`. */
   add(mac: HmacSha256, i: number, tier: number, load: number): number {
@@ -307,7 +318,11 @@ export function* computeSteps(
   const macLeader = keyedMac(seed, 'leader', blind);
   const macOfficer = keyedMac(seed, 'officer', blind);
   const macExpert = keyedMac(seed, 'expert', blind);
-  const entries = new Entries(staff.map((s) => s.openId));
+  // One entry per person to start with, then one per slot filled (a leader, k officers and an expert per team).
+  const entries = new Entries(
+    staff.map((s) => s.openId),
+    leaders.length + officers.length + experts.length + T * (k + 2),
+  );
   /** An entry of a heap: priority = HMAC(K(role), load + "|" + openId) (§6.2). */
   const entry = (mac: HmacSha256, i: number, load: number): number => entries.add(mac, i, tiers[i]!, load);
   const leaderHeap = new Heap(entries, false);
