@@ -42,7 +42,11 @@ export class CanonicalWriter {
   flush(): void {
     if (this.n > 0) this.sink(this.buf.subarray(0, this.n));
     this.n = 0;
+    this.flushes++;
   }
+
+  /** how many times the buffer was fed to the sink (a member name is kept only when written in one piece) */
+  private flushes = 0;
 
   byte(b: number): void {
     if (this.n >= this.buf.length) this.flush();
@@ -227,12 +231,26 @@ export class CanonicalWriter {
     const x = record[k];
     if (x === undefined) return false;
     if (!first) this.byte(0x2c);
-    this.string(k, where, false, true);
-    this.byte(0x3a);
+    let name = MEMBER_NAMES.get(k);
+    if (name === undefined) {
+      // `"k":` written once (a lone surrogate refused as always), its bytes kept for the next object with this member.
+      const at = this.n;
+      const flushes = this.flushes;
+      this.string(k, where, false, true);
+      this.byte(0x3a);
+      if (flushes === this.flushes && k.length <= 64 && MEMBER_NAMES.size < MEMBER_NAMES_MAX) MEMBER_NAMES.set(k, this.buf.slice(at, this.n));
+    } else this.bytes(name);
     this.value(x, where);
     return true;
   }
 }
+
+/**
+ * Member names as written (`"name":`), by name: the few names of a result's tens of thousands of objects are written
+ * once instead of once per object. Bounded (names that are data, such as person refs, are many).
+ */
+const MEMBER_NAMES = new Map<string, Uint8Array>();
+const MEMBER_NAMES_MAX = 4096;
 
 /** The member names of a plain object in code-unit order (§1); refuses other objects and the name __proto__. */
 export function canonicalKeys(record: object, where: string): string[] {
