@@ -98,10 +98,19 @@ export function publicListing(
   population: readonly PopulationRow[],
   staff: readonly StaffRow[],
   names: 'names' | 'pseudonyms',
+  /**
+   * the selected firms as the computation left them (compute.ts: in the selection's order, each with its row of this
+   * population), for a population made by splitRegistry (one row per code): a firm whose row has its code is taken
+   * from there instead of searching the population for it — the row the search would find
+   */
+  selected?: readonly { row: PopulationRow }[],
 ): PublicListing {
-  const find = rowFinder(population);
-  const firms = result.selection.map((s) => {
-    const r = find(s.uscc);
+  let find: ((uscc: string) => PopulationRow | undefined) | null = null;
+  const firms = result.selection.map((s, k) => {
+    const known = selected?.[k]?.row;
+    let r: PopulationRow | undefined;
+    if (known !== undefined && known.uscc === s.uscc) r = known;
+    else r = (find ??= rowFinder(population))(s.uscc);
     if (r === undefined) throw new Error(`selected firm ${s.uscc} is not in the population`);
     return { county: r.county, licenceNo: r.licenceNo, name: r.name, no: s.no, uscc: s.uscc };
   });

@@ -42,7 +42,11 @@ export class CanonicalWriter {
   flush(): void {
     if (this.n > 0) this.sink(this.buf.subarray(0, this.n));
     this.n = 0;
+    this.flushes++;
   }
+
+  /** how many times the buffer was fed to the sink (a member name is kept only when written in one piece) */
+  private flushes = 0;
 
   byte(b: number): void {
     if (this.n >= this.buf.length) this.flush();
@@ -151,7 +155,20 @@ export class CanonicalWriter {
       throw new CanonicalError(`${where}: only integers within ±(2^53−1) are allowed`);
     }
     if (v >= 0 && v < 10) this.byte(0x30 + v);
-    else this.ascii(v === 0 ? '0' : String(v));
+    else if (v > 0 && v <= 0x7fffffff) {
+      // Digits straight into the buffer (String(v) is a fresh string per number: tens of thousands in a result).
+      let d = 1;
+      for (let t = v; t >= 10; t = (t / 10) | 0) d++;
+      this.room(d);
+      const buf = this.buf;
+      let n = this.n + d;
+      this.n = n;
+      for (let t = v; ; ) {
+        buf[--n] = 0x30 + (t % 10);
+        t = (t / 10) | 0;
+        if (t === 0) break;
+      }
+    } else this.ascii(v === 0 ? '0' : String(v));
   }
 
   /** Any value as its canonical text (jcs.ts: the same values accepted and refused). */
@@ -214,12 +231,26 @@ export class CanonicalWriter {
     const x = record[k];
     if (x === undefined) return false;
     if (!first) this.byte(0x2c);
-    this.string(k, where, false, true);
-    this.byte(0x3a);
+    let name = MEMBER_NAMES.get(k);
+    if (name === undefined) {
+      // `"k":` written once (a lone surrogate refused as always), its bytes kept for the next object with this member.
+      const at = this.n;
+      const flushes = this.flushes;
+      this.string(k, where, false, true);
+      this.byte(0x3a);
+      if (flushes === this.flushes && k.length <= 64 && MEMBER_NAMES.size < MEMBER_NAMES_MAX) MEMBER_NAMES.set(k, this.buf.slice(at, this.n));
+    } else this.bytes(name);
     this.value(x, where);
     return true;
   }
 }
+
+/**
+ * Member names as written (`"name":`), by name: the few names of a result's tens of thousands of objects are written
+ * once instead of once per object. Bounded (names that are data, such as person refs, are many).
+ */
+const MEMBER_NAMES = new Map<string, Uint8Array>();
+const MEMBER_NAMES_MAX = 4096;
 
 /** The member names of a plain object in code-unit order (§1); refuses other objects and the name __proto__. */
 export function canonicalKeys(record: object, where: string): string[] {

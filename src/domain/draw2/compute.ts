@@ -67,7 +67,12 @@ export function* selectSteps(population: readonly PopulationRow[], counts: Count
   for (let s = 0; s < STRATA.length; s++) {
     yield;
     const group = groups[s] as number[];
-    group.sort((a, b) => lead[a]! - lead[b]! || compareWords(words, a * 8, words, b * 8) || byCode(a, b));
+    // (comparisons answer -1, 0 or 1: a difference of two leads would be a fresh heap number per comparison)
+    group.sort((a, b) => {
+      const x = lead[a]!;
+      const y = lead[b]!;
+      return x < y ? -1 : x > y ? 1 : compareWords(words, a * 8, words, b * 8) || byCode(a, b);
+    });
     const take = (counts.strata[s] as { count: number }).count;
     for (let r = 0; r < take && r < group.length; r++) {
       const i = group[r] as number;
@@ -96,40 +101,127 @@ export function* selectSteps(population: readonly PopulationRow[], counts: Count
 
 // ---- teams (§6) ---------------------------------------------------------------------------------------------------
 
-interface Entry {
-  idx: number;
-  tier: number;
-  load: number;
-  /** the priority's 8 words (hmac.ts): compared as its hex text would be, without making the text */
-  prio: Int32Array;
-  /** tier × 2^32 + load: (tier, load) in one number */
-  tl: number;
-  /** the first 13 hex digits of prio as a number (hmac.ts): prio's order where they differ */
-  lead: number;
-}
-
 /** The first 13 hex digits of the 8 words at `at` as a number. */
 function leadOf(words: Int32Array, at: number): number {
   return (words[at]! >>> 0) * 0x100000 + (words[at + 1]! >>> 12);
 }
 
+/**
+ * The entries of the team heaps (§6.2: a person, a load, and the priority HMAC(K(role), load + "|" + openId)), kept in
+ * typed arrays and named by number: an entry costs no object and no copy of its priority, and the heaps hold small
+ * integers. A draw of a city makes about three entries per selected firm; as objects (each with its own typed array)
+ * they were most of what the team phase left to the garbage collector. Entries never change once made, so one entry
+ * may sit in two heaps (the county officers' and all officers').
+ */
+class Entries {
+  /** the person (index into the staff rows) */
+  idx: Int32Array;
+  load: Int32Array;
+  /** tier × 2^32 + load: (tier, load) in one number */
+  tl: Float64Array;
+  /** the first 13 hex digits of the priority as a number (leadOf): the priority's order where they differ */
+  lead: Float64Array;
+  /** the priority's 8 words at entry × 8 (hmac.ts): compared as its hex text would be, without making the text */
+  prio: Int32Array;
+  private size = 0;
+
+  constructor(
+    private readonly openIds: readonly string[],
+    /** the entries expected (more are made room for as needed) */
+    capacity: number,
+  ) {
+    const n = Math.max(16, capacity);
+    this.idx = new Int32Array(n);
+    this.load = new Int32Array(n);
+    this.tl = new Float64Array(n);
+    this.lead = new Float64Array(n);
+    this.prio = new Int32Array(8 * n);
+  }
+
+  /** A new entry: person `i` (of tier `tier`) at `load`, its priority from `mac`. */
+  add(mac: HmacSha256, i: number, tier: number, load: number): number {
+    if (this.size === this.idx.length) this.grow();
+    const e = this.size++;
+    mac.macInto(`${load}|${this.openIds[i]!}`, this.prio, e * 8);
+    this.idx[e] = i;
+    this.load[e] = load;
+    this.tl[e] = tier * 0x100000000 + load;
+    this.lead[e] = leadOf(this.prio, e * 8);
+    return e;
+  }
+
+  private grow(): void {
+    const n = this.idx.length * 2;
+    const idx = new Int32Array(n);
+    idx.set(this.idx);
+    this.idx = idx;
+    const load = new Int32Array(n);
+    load.set(this.load);
+    this.load = load;
+    const tl = new Float64Array(n);
+    tl.set(this.tl);
+    this.tl = tl;
+    const lead = new Float64Array(n);
+    lead.set(this.lead);
+    this.lead = lead;
+    const prio = new Int32Array(8 * n);
+    prio.set(this.prio);
+    this.prio = prio;
+  }
+
+  /** Leaders and officers: tier, load, priority, openId (numbers first; the texts only where the numbers tie). */
+  lessByTier(x: number, y: number): boolean {
+    const a = this.tl[x]!;
+    const b = this.tl[y]!;
+    return a !== b ? a < b : this.lessByPriority(x, y);
+  }
+
+  /** Experts: load, priority, openId. */
+  lessByLoad(x: number, y: number): boolean {
+    const a = this.load[x]!;
+    const b = this.load[y]!;
+    return a !== b ? a < b : this.lessByPriority(x, y);
+  }
+
+  private lessByPriority(x: number, y: number): boolean {
+    const a = this.lead[x]!;
+    const b = this.lead[y]!;
+    if (a !== b) return a < b;
+    const o = compareWords(this.prio, x * 8, this.prio, y * 8);
+    return o !== 0 ? o < 0 : this.openIds[this.idx[x]!]! < this.openIds[this.idx[y]!]!;
+  }
+}
+
+/** A binary heap of entries (Entries), smallest first; pop gives -1 when empty. */
 class Heap {
-  private readonly a: Entry[] = [];
-  constructor(private readonly less: (x: Entry, y: Entry) => boolean) {}
-  push(e: Entry): void {
+  private readonly a: number[] = [];
+  constructor(
+    private readonly entries: Entries,
+    /** experts' order (Entries.lessByLoad); else leaders' and officers' (lessByTier) */
+    private readonly byLoad: boolean,
+  ) {}
+
+  private less(x: number, y: number): boolean {
+    return this.byLoad ? this.entries.lessByLoad(x, y) : this.entries.lessByTier(x, y);
+  }
+
+  push(e: number): void {
     const a = this.a;
     a.push(e);
     let i = a.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(a[i]!, a[p]!)) break;
-      [a[i], a[p]] = [a[p]!, a[i]!];
+      const t = a[i]!;
+      a[i] = a[p]!;
+      a[p] = t;
       i = p;
     }
   }
-  pop(): Entry | undefined {
+
+  pop(): number {
     const a = this.a;
-    if (a.length === 0) return undefined;
+    if (a.length === 0) return -1;
     const top = a[0]!;
     const last = a.pop()!;
     if (a.length > 0) {
@@ -142,7 +234,9 @@ class Heap {
         if (l < a.length && this.less(a[l]!, a[m]!)) m = l;
         if (r < a.length && this.less(a[r]!, a[m]!)) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m]!, a[i]!];
+        const t = a[i]!;
+        a[i] = a[m]!;
+        a[m] = t;
         i = m;
       }
     }
@@ -207,7 +301,7 @@ export function* computeSteps(
       ? 0
       : Math.max(ceilDiv(T * k, officers.length), countyOfficers.length === 0 ? 0 : ceilDiv(T * c, countyOfficers.length)) + slack;
   const demand = new Map<string, number>();
-  for (const f of firms) for (const cls of f.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
+  for (let x = 0; x < firms.length; x++) for (const cls of firms[x]!.res.classes) demand.set(cls, (demand.get(cls) ?? 0) + 1);
   const supply = new Map<string, number>();
   for (const i of experts) for (const cls of expertRes.get(i)!.classes) supply.set(cls, (supply.get(cls) ?? 0) + 1);
   const capExpert = new Array<number>(staff.length).fill(0);
@@ -224,27 +318,21 @@ export function* computeSteps(
   const macLeader = keyedMac(seed, 'leader', blind);
   const macOfficer = keyedMac(seed, 'officer', blind);
   const macExpert = keyedMac(seed, 'expert', blind);
-  const mw = new Int32Array(8);
+  // One entry per person to start with, then one per slot filled (a leader, k officers and an expert per team).
+  const entries = new Entries(
+    staff.map((s) => s.openId),
+    leaders.length + officers.length + experts.length + T * (k + 2),
+  );
   /** An entry of a heap: priority = HMAC(K(role), load + "|" + openId) (§6.2). */
-  const entry = (mac: HmacSha256, i: number, load: number): Entry => {
-    mac.macInto(`${load}|${staff[i]!.openId}`, mw, 0);
-    return { idx: i, tier: tiers[i]!, load, prio: mw.slice(0, 8), tl: tiers[i]! * 0x100000000 + load, lead: leadOf(mw, 0) };
-  };
-  // Order: tier, load, priority, openId (numbers first; the texts only where the numbers tie).
-  const less = (x: Entry, y: Entry): boolean => {
-    if (x.tl !== y.tl) return x.tl < y.tl;
-    if (x.lead !== y.lead) return x.lead < y.lead;
-    const o = compareWords(x.prio, 0, y.prio, 0);
-    return o !== 0 ? o < 0 : staff[x.idx]!.openId < staff[y.idx]!.openId;
-  };
-  const leaderHeap = new Heap(less);
-  const countyHeap = new Heap(less);
-  const officerHeap = new Heap(less);
+  const entry = (mac: HmacSha256, i: number, load: number): number => entries.add(mac, i, tiers[i]!, load);
+  const leaderHeap = new Heap(entries, false);
+  const countyHeap = new Heap(entries, false);
+  const officerHeap = new Heap(entries, false);
   for (const i of leaders) leaderHeap.push(entry(macLeader, i, 0));
   for (const i of officers) {
     const e = entry(macOfficer, i, 0);
     if (k > c) officerHeap.push(e);
-    if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
+    if (staff[i]!.county !== CITY) countyHeap.push(e);
   }
 
   const ownCounty = (i: number, county: string): boolean => p.team.excludeOwnCounty && staff[i]!.county !== CITY && staff[i]!.county === county;
@@ -257,7 +345,7 @@ export function* computeSteps(
   };
   const staffCounty = staff.map((s) => (p.team.excludeOwnCounty && s.county !== CITY ? countyId(s.county) : -1));
   const avoidOf = avoid.map((a) => (a.size === 0 ? null : a));
-  for (const f of firms) f.county = countyId(f.sel.row.county);
+  for (let x = 0; x < firms.length; x++) firms[x]!.county = countyId(firms[x]!.sel.row.county);
   const eligible = (i: number, f: Firm, team: readonly number[]): boolean => {
     if (team.includes(i)) return false;
     const a = avoidOf[i]!;
@@ -266,19 +354,23 @@ export function* computeSteps(
     return sc < 0 || sc !== f.county;
   };
 
+  /** entries popped and put back after a pick (one list for all picks: a pick ends before the next starts) */
+  const aside: number[] = [];
   const pick = (heap: Heap, loads: number[], cap: number, f: Firm, team: readonly number[]): number | null => {
-    const aside: Entry[] = [];
+    aside.length = 0;
     let chosen: number | null = null;
-    for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
-      if (e.load !== loads[e.idx] || e.load >= cap) continue; // stale, or full
-      if (!eligible(e.idx, f, team)) {
+    for (let e = heap.pop(); e >= 0; e = heap.pop()) {
+      const i = entries.idx[e]!;
+      const load = entries.load[e]!;
+      if (load !== loads[i] || load >= cap) continue; // stale, or full
+      if (!eligible(i, f, team)) {
         aside.push(e);
         continue;
       }
-      chosen = e.idx;
+      chosen = i;
       break;
     }
-    for (const e of aside) heap.push(e);
+    for (let j = 0; j < aside.length; j++) heap.push(aside[j]!);
     return chosen;
   };
   const took = (i: number, role: 'leader' | 'officer'): void => {
@@ -292,7 +384,7 @@ export function* computeSteps(
       const e = entry(macOfficer, i, load);
       // (the heap of all officers serves only the slots beyond the county ones)
       if (k > c) officerHeap.push(e);
-      if (staff[i]!.county !== CITY) countyHeap.push({ ...e });
+      if (staff[i]!.county !== CITY) countyHeap.push(e);
     }
   };
 
@@ -319,59 +411,62 @@ export function* computeSteps(
     return found;
   };
   // Each expert's priority at their current load, computed when first needed.
-  const prioExpert = new Array<Entry | undefined>(staff.length);
-  const expertPrio = (i: number): Entry => {
+  const prioExpert = new Int32Array(staff.length).fill(-1);
+  const expertPrio = (i: number): number => {
     const load = loadExpert[i]!;
-    let e = prioExpert[i];
-    if (e === undefined || e.load !== load) prioExpert[i] = e = entry(macExpert, i, load);
+    let e = prioExpert[i]!;
+    if (e < 0 || entries.load[e] !== load) prioExpert[i] = e = entry(macExpert, i, load);
     return e;
   };
-  // Each candidate list as a heap by (load, priority, openId), kept lazily: an entry behind its expert's load goes back
-  // in at the current load (a key only grows), one at or above the cap leaves (loads only grow). The top entry that is
-  // current is then the smallest key of the list, as a scan of the whole list would find it.
-  const lessExpert = (x: Entry, y: Entry): boolean => {
-    if (x.load !== y.load) return x.load < y.load;
-    if (x.lead !== y.lead) return x.lead < y.lead;
-    const o = compareWords(x.prio, 0, y.prio, 0);
-    return o !== 0 ? o < 0 : staff[x.idx]!.openId < staff[y.idx]!.openId;
-  };
+  // Each candidate list as a heap by (load, priority, openId) (Entries.lessByLoad), kept lazily: an entry behind its
+  // expert's load goes back in at the current load (a key only grows), one at or above the cap leaves (loads only
+  // grow). The top entry that is current is then the smallest key of the list, as a scan of the whole list would find it.
   const expertHeaps = new Map<readonly number[], Heap>();
   const pickExpert = (list: readonly number[], f: Firm, team: readonly number[]): number | null => {
     let heap = expertHeaps.get(list);
     if (heap === undefined) {
-      heap = new Heap(lessExpert);
+      heap = new Heap(entries, true);
       for (const i of list) heap.push(expertPrio(i));
       expertHeaps.set(list, heap);
     }
-    const aside: Entry[] = [];
+    aside.length = 0;
     let chosen: number | null = null;
-    for (let e = heap.pop(); e !== undefined; e = heap.pop()) {
-      const load = loadExpert[e.idx]!;
-      if (load >= capExpert[e.idx]!) continue; // full
-      if (e.load !== load) {
-        heap.push(expertPrio(e.idx)); // behind
+    for (let e = heap.pop(); e >= 0; e = heap.pop()) {
+      const i = entries.idx[e]!;
+      const load = loadExpert[i]!;
+      if (load >= capExpert[i]!) continue; // full
+      if (entries.load[e] !== load) {
+        heap.push(expertPrio(i)); // behind
         continue;
       }
       aside.push(e); // (the chosen one too: behind once its load grows)
-      if (eligible(e.idx, f, team)) {
-        chosen = e.idx;
+      if (eligible(i, f, team)) {
+        chosen = i;
         break;
       }
     }
-    for (const e of aside) heap.push(e);
+    for (let j = 0; j < aside.length; j++) heap.push(aside[j]!);
     return chosen;
   };
 
   // Team order (§6.1).
   const orderMac = keyedMac(seed, 'team-order', blind);
   // Each firm's key as 8 words at i × 8 (its hex text's order, compareWords), and its first 13 hex digits as a number.
+  // The order is of firm indices (no object per firm).
   const orderWords = new Int32Array(firms.length * 8);
-  const order = firms.map((f, i) => {
-    orderMac.macInto(f.sel.row.uscc, orderWords, i * 8);
-    return { i, lead: leadOf(orderWords, i * 8), uscc: f.sel.row.uscc };
-  });
+  const orderLead = new Float64Array(firms.length);
+  const order = new Array<number>(firms.length);
+  for (let i = 0; i < firms.length; i++) {
+    orderMac.macInto(firms[i]!.sel.row.uscc, orderWords, i * 8);
+    orderLead[i] = leadOf(orderWords, i * 8);
+    order[i] = i;
+  }
   yield;
-  order.sort((a, b) => a.lead - b.lead || compareWords(orderWords, a.i * 8, orderWords, b.i * 8) || cmpText(a.uscc, b.uscc));
+  order.sort((a, b) => {
+    const x = orderLead[a]!;
+    const y = orderLead[b]!;
+    return x < y ? -1 : x > y ? 1 : compareWords(orderWords, a * 8, orderWords, b * 8) || cmpText(firms[a]!.sel.row.uscc, firms[b]!.sel.row.uscc);
+  });
 
   const teams = new Array<ResultTeam>(T);
   const members = new Array<{ leader: number | null; officers: number[]; expert: number | null }>(T);
@@ -385,24 +480,27 @@ export function* computeSteps(
     if (role === 'expert') {
       if (f.res.tokens.length === 0) return `获证产品“${f.sel.row.product}”不在产品目录中，无法匹配专家`;
       const cand = candidatesFor(f);
-      const all = [...cand.unit, ...cand.cls];
+      const count = cand.unit.length + cand.cls.length;
       const names = f.res.tokens.map((t) => catalogueName(t, index)).join('、');
-      if (all.length === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
-      return `可匹配“${names}”的专家${all.length}人均不可用（${parts(all, loadExpert, (i) => capExpert[i]!)}）`;
+      if (count === 0) return `专家库中没有专业领域为“${names}”或同一目录类别的专家`;
+      return `可匹配“${names}”的专家${count}人均不可用（${parts(cand.unit, cand.cls, loadExpert, capExpert, -1)}）`;
     }
     if (pool.length === 0) return `名录中没有${what}`;
-    return `候选${what}${pool.length}人均不可用（${parts(pool, loads, () => cap)}）`;
+    return `候选${what}${pool.length}人均不可用（${parts(pool, [], loads, null, cap)}）`;
 
-    function parts(list: readonly number[], ld: number[], capOf: (i: number) => number): string {
+    /** Why the people of `list` then `more` are not available; each one's cap from `caps`, else `cap`. */
+    function parts(list: readonly number[], more: readonly number[], ld: readonly number[], caps: readonly number[] | null, cap: number): string {
       let avoided = 0;
       let county = 0;
       let twice = 0;
       let busy = 0;
-      for (const i of list) {
+      const n = list.length + more.length;
+      for (let x = 0; x < n; x++) {
+        const i = x < list.length ? list[x]! : more[x - list.length]!;
         if (team.includes(i)) twice++;
         else if (avoid[i]!.has(f.sel.row.uscc)) avoided++;
         else if (ownCounty(i, f.sel.row.county)) county++;
-        else if (ld[i]! >= capOf(i)) busy++;
+        else if (ld[i]! >= (caps === null ? cap : caps[i]!)) busy++;
       }
       return [
         avoided > 0 ? `回避本企业${avoided}人` : '',
@@ -415,21 +513,25 @@ export function* computeSteps(
     }
   };
 
-  let step = 0;
-  for (const { i } of order) {
-    if (++step % TEAM_SLICE === 0) yield;
-    const f = firms[i]!;
+  /** A slot of firm `f` left empty; the reason from the team as it stands. */
+  const short = (f: Firm, team: readonly number[], role: SlotRole, needed: number, assigned: number, blocking: boolean): void => {
     const no = f.sel.no;
-    const team: number[] = [];
-    const short = (role: SlotRole, needed: number, assigned: number, blocking: boolean): void => {
-      shortages.push({ assigned, blocking, needed, no, role });
-      reasons.set(`${no}|${role}`, explain(role, f, team));
-    };
+    shortages.push({ assigned, blocking, needed, no, role });
+    reasons.set(`${no}|${role}`, explain(role, f, team));
+  };
+  /** the team being formed (one list for all firms: nothing keeps it) */
+  const team: number[] = [];
+  let step = 0;
+  for (let x = 0; x < order.length; x++) {
+    if (++step % TEAM_SLICE === 0) yield;
+    const f = firms[order[x]!]!;
+    const no = f.sel.no;
+    team.length = 0;
     const leader = pick(leaderHeap, loadLeader, capLeader, f, team);
     if (leader !== null) {
       team.push(leader);
       took(leader, 'leader');
-    } else short('leader', 1, 0, true);
+    } else short(f, team, 'leader', 1, 0, true);
     const offs: number[] = [];
     for (let j = 0; j < c; j++) {
       const o = pick(countyHeap, loadOfficer, capOfficer, f, team);
@@ -438,7 +540,7 @@ export function* computeSteps(
       team.push(o);
       took(o, 'officer');
     }
-    if (offs.length < c) short('countyOfficer', c, offs.length, true);
+    if (offs.length < c) short(f, team, 'countyOfficer', c, offs.length, true);
     const countyDone = offs.length;
     for (let j = 0; j < k - c; j++) {
       const o = pick(officerHeap, loadOfficer, capOfficer, f, team);
@@ -447,7 +549,7 @@ export function* computeSteps(
       team.push(o);
       took(o, 'officer');
     }
-    if (offs.length - countyDone < k - c) short('officer', k - c, offs.length - countyDone, true);
+    if (offs.length - countyDone < k - c) short(f, team, 'officer', k - c, offs.length - countyDone, true);
     let expert: number | null = null;
     let level: 'unit' | 'class' | null = null;
     if (p.team.expertMode !== 'none') {
@@ -461,7 +563,7 @@ export function* computeSteps(
       if (expert !== null) {
         team.push(expert);
         loadExpert[expert]! += 1;
-      } else short('expert', 1, 0, p.team.expertMode === 'required');
+      } else short(f, team, 'expert', 1, 0, p.team.expertMode === 'required');
     }
     members[no - 1] = { leader, officers: offs, expert };
     teams[no - 1] = {
@@ -561,7 +663,9 @@ export function unknownValues(
 ): BundleDetails['unknownValues'] {
   const products = new Map<string, number>();
   const cache = new Map<string, string[]>();
-  for (const e of population) {
+  // (indexed loops: this runs once per draw, often before it is optimised, where for…of allocates per step)
+  for (let i = 0; i < population.length; i++) {
+    const e = population[i]!;
     let unknown = cache.get(e.product);
     if (unknown === undefined) {
       unknown = resolveProducts(e.product, index).unknown;

@@ -38,8 +38,9 @@ function ceilDiv(a: number, b: number): number {
 /** Sizes of the 8 strata in listing order. */
 export function strataSizes(population: readonly Pick<PopulationRow, 'category' | 'riskClass'>[]): number[] {
   const n = new Array<number>(8).fill(0);
-  for (const e of population) {
-    const i = stratumIndex(e);
+  // (an indexed loop: this runs once per draw, often before it is optimised, where for…of allocates per step)
+  for (let x = 0; x < population.length; x++) {
+    const i = stratumIndex(population[x]!);
     if (i >= 0) n[i] = (n[i] as number) + 1;
   }
   return n;

@@ -27,6 +27,11 @@ import { SLICE, type Steps } from './steps';
 export interface RegistrySplit {
   population: PopulationRow[];
   exclusions: ExclusionRow[];
+  /**
+   * populationHashSteps(population, blind) when a blind was given (null for unkeyed) and the rows were hashed as they
+   * were built (the usual case: codes in increasing order, every row valid); else absent
+   */
+  populationHash?: string;
 }
 
 /** §2.2: a registry value as text — the text itself; a missing value (absent, null, or anything not text) is "". */
@@ -69,8 +74,19 @@ export function sortExclusions(rows: ExclusionRow[]): ExclusionRow[] {
  * campaign start); then one row per code (the latest 有效期止, then the smallest 许可证编号; the others 'duplicate').
  * The population is sorted by uscc.
  */
-export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart: string): Steps<RegistrySplit> {
+export function* splitRegistry(
+  enterprises: readonly Enterprise[],
+  campaignStart: string,
+  /**
+   * the blind to hash the population with (populationHashSteps; null: unkeyed): each row is then written into the hash
+   * as it is built, while its registry row and strings are at hand, instead of in a second pass over 100,000 rows
+   */
+  hashBlind?: string | null,
+): Steps<RegistrySplit> {
   if (!isIsoDate(campaignStart)) throw new DrawError(`专项开始日期格式错误：${campaignStart}`);
+  const h = hashBlind === undefined ? null : keyedHasher(hashBlind);
+  const w = h === null ? null : new CanonicalWriter((b) => h.update(b));
+  w?.byte(0x5b);
   const exclusions: ExclusionRow[] = [];
   /** the eligible rows, by index */
   const eligible: number[] = [];
@@ -104,13 +120,23 @@ export function* splitRegistry(enterprises: readonly Enterprise[], campaignStart
       eligible.push(i);
       if (built) {
         const row = increasing ? populationRow(e) : null;
-        if (row !== null && populationRowProblem(row, population.length) === null) population.push(row);
-        else built = false;
+        if (row !== null && populationRowProblem(row, population.length) === null) {
+          if (w !== null) {
+            if (population.length > 0) w.byte(0x2c);
+            writePopulationRow(w, row);
+          }
+          population.push(row);
+        } else built = false;
       }
     }
   }
   yield;
-  if (increasing && built) return { population, exclusions: sortExclusions(exclusions) };
+  if (increasing && built) {
+    if (h === null || w === null) return { population, exclusions: sortExclusions(exclusions) };
+    w.byte(0x5d);
+    w.flush();
+    return { population, exclusions: sortExclusions(exclusions), populationHash: h.digest('hex') };
+  }
   population = [];
   if (increasing) {
     for (const i of eligible) {
@@ -156,7 +182,8 @@ function checkPopulationRow(r: PopulationRow, i: number): void {
 }
 
 function populationRowProblem(r: PopulationRow, i: number): string | null {
-  for (const f of FREE_TEXT) {
+  for (let j = 0; j < FREE_TEXT.length; j++) {
+    const f = FREE_TEXT[j]!;
     const v = r[f];
     if (typeof v !== 'string' || !isWellFormedText(v)) return `第${i + 1}家企业（${String(r.uscc)}）的${f}不是有效文本`;
   }
@@ -218,53 +245,60 @@ export function* populationHashSteps(rows: readonly PopulationRow[], blindHex: s
   }
   const w = new CanonicalWriter((b) => h.update(b));
   w.byte(0x5b);
-  const parts = ROW_PARTS;
   for (let i = 0; i < rows.length; i++) {
     if (i % SLICE === 0) yield;
     if (i > 0) w.byte(0x2c);
-    const r = rows[i] as PopulationRow;
-    const v0 = r.category;
-    const v1 = r.county;
-    const v2 = r.licenceNo;
-    const v3 = r.name;
-    const v4 = r.product;
-    const v5 = r.riskClass;
-    const v6 = r.uscc;
-    const v7 = r.validTo;
-    if (
-      typeof v0 !== 'string' ||
-      typeof v1 !== 'string' ||
-      typeof v2 !== 'string' ||
-      typeof v3 !== 'string' ||
-      typeof v4 !== 'string' ||
-      typeof v5 !== 'string' ||
-      typeof v6 !== 'string' ||
-      typeof v7 !== 'string'
-    ) {
-      w.jsonText(JSON.stringify(r));
-      continue;
-    }
-    w.bytes(parts[0]!);
-    w.string(v0, '$', true);
-    w.bytes(parts[1]!);
-    w.string(v1, '$', true);
-    w.bytes(parts[2]!);
-    w.string(v2, '$', true);
-    w.bytes(parts[3]!);
-    w.string(v3, '$', true);
-    w.bytes(parts[4]!);
-    w.string(v4, '$', true);
-    w.bytes(parts[5]!);
-    w.string(v5, '$', true);
-    w.bytes(parts[6]!);
-    w.string(v6, '$', true);
-    w.bytes(parts[7]!);
-    w.string(v7, '$', true);
-    w.byte(0x7d);
+    writePopulationRow(w, rows[i] as PopulationRow);
   }
   w.byte(0x5d);
   w.flush();
   return h.digest('hex');
+}
+
+/**
+ * A row with exactly the members of POPULATION_KEYS in that order, as its canonical text (populationHashSteps): its
+ * values written straight when all are text, else JSON.stringify's text of it.
+ */
+function writePopulationRow(w: CanonicalWriter, r: PopulationRow): void {
+  const parts = ROW_PARTS;
+  const v0 = r.category;
+  const v1 = r.county;
+  const v2 = r.licenceNo;
+  const v3 = r.name;
+  const v4 = r.product;
+  const v5 = r.riskClass;
+  const v6 = r.uscc;
+  const v7 = r.validTo;
+  if (
+    typeof v0 !== 'string' ||
+    typeof v1 !== 'string' ||
+    typeof v2 !== 'string' ||
+    typeof v3 !== 'string' ||
+    typeof v4 !== 'string' ||
+    typeof v5 !== 'string' ||
+    typeof v6 !== 'string' ||
+    typeof v7 !== 'string'
+  ) {
+    w.jsonText(JSON.stringify(r));
+    return;
+  }
+  w.bytes(parts[0]!);
+  w.string(v0, '$', true);
+  w.bytes(parts[1]!);
+  w.string(v1, '$', true);
+  w.bytes(parts[2]!);
+  w.string(v2, '$', true);
+  w.bytes(parts[3]!);
+  w.string(v3, '$', true);
+  w.bytes(parts[4]!);
+  w.string(v4, '$', true);
+  w.bytes(parts[5]!);
+  w.string(v5, '$', true);
+  w.bytes(parts[6]!);
+  w.string(v6, '$', true);
+  w.bytes(parts[7]!);
+  w.string(v7, '$', true);
+  w.byte(0x7d);
 }
 
 /** §2.2: HMAC-SHA256 keyed with the blind of JCS(exclusions) (plain SHA-256 without a blind, §12.1). */

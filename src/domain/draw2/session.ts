@@ -41,8 +41,9 @@ export interface Prepared {
 
 /** The inputs of a preview from the registries (§2), their hashes keyed with the draw's blind (§3.1). */
 export function* prepareSteps(enterprises: readonly Enterprise[], staff: readonly StaffInput[], p: Parameters, blind: string | null): Steps<Prepared> {
-  const split = yield* splitRegistry(enterprises, p.campaignStart);
-  const populationHash = yield* populationHashSteps(split.population, blind);
+  // (the population hashed as it is built: splitRegistry; in a second pass only where that could not be done)
+  const split = yield* splitRegistry(enterprises, p.campaignStart, blind);
+  const populationHash = split.populationHash ?? (yield* populationHashSteps(split.population, blind));
   const rows = staffRows(staff);
   return {
     blind,
@@ -150,7 +151,7 @@ export function* simulateSteps(given: SimulateInput): Steps<SimulatedDraw> {
   const seed = deriveSeed(commitmentHash(commitment), input.botValue, input.entropy);
   const computed = yield* computeSteps(prepared.population, prepared.staff, input.parameters, seed, index, input.blind);
   const supersedes = log.filter(isConfirmedDrawEntry).map((e) => e.data.attempt as number);
-  const listing = publicListing(computed.result, prepared.population, prepared.staff, input.names ?? 'pseudonyms');
+  const listing = publicListing(computed.result, prepared.population, prepared.staff, input.names ?? 'pseudonyms', computed.selected);
   const reveal = nextEntry(commit, input.campaign.id, input.revealAt, 'reveal', {
     ...revealData(input.drawId, commitment, commit.seq, input.botValue, input.entropy, computed, input.liaison.openId, supersedes, input.blind === null ? null : listing),
   });

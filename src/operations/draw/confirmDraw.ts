@@ -267,7 +267,7 @@ export async function finishConfirmation(
     if (c === undefined) c = await readGzJson<Core>(draw.coreGz);
     // The public listing (names or pseudonyms as the campaign says now) is fixed by its hash in the reveal (§9.2).
     const listingNames = campaign.publicNames ?? 'pseudonyms';
-    const listing = publicListing(c.computed.result, c.population, c.staff, listingNames);
+    const listing = publicListing(c.computed.result, c.population, c.staff, listingNames, c.computed.selected);
     built = { names: listingNames, listing };
     const data = revealData(
       String(draw._id),
@@ -310,7 +310,7 @@ export async function finishConfirmation(
       log,
       people: await peopleOf(conn, log),
       blind: draw.blind ?? null,
-      listing: built !== undefined && built.names === names ? built.listing : publicListing(c.computed.result, c.population, c.staff, names),
+      listing: built !== undefined && built.names === names ? built.listing : publicListing(c.computed.result, c.population, c.staff, names, c.computed.selected),
       ...(typeof loggedHash === 'string' ? { listingHash: loggedHash } : {}),
     });
     const bundleGz = await gzJson(bundles.internal);
