@@ -435,17 +435,24 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
  */
 async function detailRowsXml(s: Summary, strings: Map<string, number>, firstIndex: number): Promise<{ xml: Buffer; added: string[] }> {
   const added: string[] = [];
-  const stringIndex = (text: string): number => {
-    let i = strings.get(text);
+  /**
+   * A value's shared string index: one lookup in `strings` per cell (the cost of this sheet is its 400,000 string
+   * lookups). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
+   * index: it never equals a text of the sheet (those are clean), so the two kinds of keys cannot meet.
+   */
+  const indexOf = (raw: string): number => {
+    const found = strings.get(raw);
+    if (found !== undefined) return found;
+    const text = textCell(raw);
+    let i = text === raw ? undefined : strings.get(text);
     if (i === undefined) {
       i = firstIndex + added.length;
       strings.set(text, i);
       added.push(text);
     }
+    if (text !== raw) strings.set(raw, i);
     return i;
   };
-  // a value's shared string index, per value as it comes (states, dates, products … repeat: textCell once each)
-  const indexOfValue = new Map<string, number>();
   const keys = DETAIL_COLUMNS.map((c) => c.key);
   const n = keys.length;
   // the rows are ASCII only (text is in the shared strings): their bytes are written straight into one buffer,
@@ -476,11 +483,8 @@ async function detailRowsXml(s: Summary, strings: Map<string, number>, firstInde
         at = putBytes(buf, at, NUMBER_MID);
         at = putNumber(buf, at, v);
       } else {
-        const raw = String(v);
-        let index = indexOfValue.get(raw);
-        if (index === undefined) indexOfValue.set(raw, (index = stringIndex(textCell(raw))));
         at = putBytes(buf, at, STRING_MID);
-        at = putNumber(buf, at, index);
+        at = putNumber(buf, at, indexOf(String(v)));
       }
       at = putBytes(buf, at, CELL_CLOSE);
     }

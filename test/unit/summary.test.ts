@@ -6,6 +6,7 @@ import { emptyCounts, type CountyCounts } from '../../src/operations/progress';
 import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type SummaryDetail } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
+import { partContent, readZip } from '../../src/exports/zipParts';
 import { validateCard } from '../../src/sandbox/emulator/card-validator';
 import { summaryCard } from '../../src/bot/progressCards';
 
@@ -184,6 +185,24 @@ describe('the 检查明细 rows written by hand', () => {
     }
     // the other sheets are exceljs's own, untouched
     expect(wb.getWorksheet(SUMMARY_SHEET)!.getCell(`A${LAYOUT.mark}`).value).toBe('附件5');
+  });
+
+  it('holds each text once in the shared strings, a value cleaned of a refused character included', async () => {
+    const base = summary();
+    // the cleaned value equals a value of the sheet; the same refused value twice; a sheet title as a value
+    const names = ['运城\ufffe公司', '运城公司', '运城\ufffe公司', '企业名称', '运城\u0001公司'];
+    const details: SummaryDetail[] = names.map((name, i) => ({ ...base.details[0]!, no: i + 1, name }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(names.map((_, i) => ws.getRow(3 + i).getCell(4).value)).toEqual(['运城公司', '运城公司', '运城公司', '企业名称', '运城公司']);
+    const sst = (await partContent(readZip(data).find((p) => p.name === 'xl/sharedStrings.xml')!)).toString('utf8');
+    const items = [...sst.matchAll(/<si><t(?: xml:space="preserve")?>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
+    expect(items.filter((t) => t === '运城公司')).toHaveLength(1);
+    expect(items.filter((t) => t === '企业名称')).toHaveLength(1);
+    expect(new Set(items).size).toBe(items.length);
+    expect(sst).toContain(`uniqueCount="${items.length}"`);
   });
 });
 
