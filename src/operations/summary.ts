@@ -433,22 +433,27 @@ export async function summaryCounts(
 }
 
 /**
- * Rows of the detail cursor come in batches of this many (10 round trips for the city's 20,000 tasks). A batch is
- * not decoded at once: the driver decodes the rows as they are read, DETAIL_SLICE at a time (a row array is about
- * 180 bytes: a batch is some 360 KB).
+ * Rows of the detail cursor come in one batch for the city's 20,000 tasks (a row array is about 180 bytes: some
+ * 3.6 MB, within the 16 MB a batch may hold; the database sends fewer when a batch would exceed it): one round trip
+ * instead of ten, and the database is free for the counts while the rows are decoded here (summarize sends the
+ * detail cursor first). A batch is not decoded at once: the driver decodes the rows as they are read, DETAIL_SLICE
+ * at a time.
  */
-const DETAIL_BATCH = 2000;
+const DETAIL_BATCH = 20_000;
 /** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
 const DETAIL_SLICE = 50;
 
-/**
- * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor in batches, in the official
- * county order, then by 抽取序号; and the rows carrying extra checklists, for the 进一次门查多项事 counts.
- */
-export async function summaryDetails(
+/** The 检查明细 rows as the cursor gave them (by 抽取序号), per county, and the rows carrying extra checklists. */
+interface DetailsRead {
+  byCounty: Map<string, SummaryDetail[]>;
+  withExtras: Map<string, PushedRow[]>;
+}
+
+/** Reads the detail cursor (summaryDetails), without the county order (which needs the counts). */
+async function readDetails(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
-): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+): Promise<DetailsRead> {
   // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
   // counts are summaryCounts' business
   // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
@@ -487,15 +492,31 @@ export async function summaryDetails(
   } finally {
     await cursor.close();
   }
+  return { byCounty, withExtras };
+}
+
+/** The rows read, in the official county order (the extra checklists' rows follow it too). */
+function inCountyOrder(read: DetailsRead, counties: readonly CountyCounts[]): { details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> } {
   const details: SummaryDetail[] = [];
-  // both in the official county order (the extra checklists' rows follow it too)
   const extrasInOrder = new Map<string, PushedRow[]>();
-  for (const c of input.counties) {
-    for (const d of byCounty.get(c.county) ?? []) details.push(d);
-    const x = withExtras.get(c.county);
+  for (const c of counties) {
+    for (const d of read.byCounty.get(c.county) ?? []) details.push(d);
+    const x = read.withExtras.get(c.county);
     if (x) extrasInOrder.set(c.county, x);
   }
   return { details, withExtras: extrasInOrder };
+}
+
+/**
+ * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor, in the official county order
+ * (`counties`, as summaryCounts gives them), then by 抽取序号; and the rows carrying extra checklists, for the
+ * 进一次门查多项事 counts.
+ */
+export async function summaryDetails(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
+): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
+  return inCountyOrder(await readDetails(conn, input), input.counties);
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -519,12 +540,15 @@ export async function summarize(
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
   const which = { campaignId: campaign._id, drawId: draw._id, today, county };
-  const [{ counties, items }, registered, lists] = await Promise.all([
+  // the detail cursor first: the database computes its rows, then the counts while the rows are decoded here
+  const read = readDetails(conn, which);
+  const [{ counties, items }, registered, lists, rowsRead] = await Promise.all([
     summaryCounts(conn, which),
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
     extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
+    read,
   ]);
-  const { details, withExtras } = await summaryDetails(conn, { ...which, counties });
+  const { details, withExtras } = inCountyOrder(rowsRead, counties);
   const extras = extraCounts(withExtras, lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
