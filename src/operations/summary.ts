@@ -25,7 +25,7 @@
  * a county liaison gets their county's row and the detail of their county's enterprises (their own report to the
  * city), with their unit as 填报单位.
  */
-import type { Connection, Types } from 'mongoose';
+import type { Connection, PipelineStage, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
 import { resultByLabel } from '../domain/results';
@@ -323,7 +323,42 @@ export const PUSHED: Record<keyof PushedRow, string> = {
  * row as a document.
  */
 const ROW_FIELDS = [...(Object.keys(PUSHED) as (keyof PushedRow)[]), 'county'] as const;
-const ROW_STAGE = { $project: { _id: 0, r: ROW_FIELDS.map((k) => `$${k}`) } };
+
+/**
+ * flagStages' last stage, a $project of the row's fields, turned into the $project of the row array itself: each
+ * element is the expression of its field (`$field` for a field the projection keeps as it is). The same values
+ * (a missing one is null in an array as it is when `$field` reads a field the projection left out), without the
+ * document of named fields built first and read again by a second $project.
+ */
+export function rowProjection(fields: Record<string, unknown>): { $project: { _id: 0; r: unknown[] } } {
+  return {
+    $project: {
+      _id: 0,
+      r: ROW_FIELDS.map((k) => {
+        if (!Object.prototype.hasOwnProperty.call(fields, k)) throw new Error(`the detail projection lacks ${k}`);
+        const v = fields[k];
+        if (v === 1 || v === true) return `$${k}`;
+        if (typeof v === 'number' || typeof v === 'boolean') throw new Error(`the detail projection excludes ${k}`);
+        return v;
+      }),
+    },
+  };
+}
+
+/**
+ * The detail rows' pipeline: the live tasks by 抽取序号 (sorted as stored: the projection keeps `no` as it is),
+ * flagStages' fields without the flags, each row as one array (ROW_FIELDS' order).
+ */
+export function detailPipeline(input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string }): PipelineStage[] {
+  const stages = flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false });
+  const last = stages[stages.length - 1] as PipelineStage.Project;
+  return [
+    { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
+    { $sort: { no: 1 } },
+    ...stages.slice(0, -1),
+    rowProjection(last.$project as Record<string, unknown>) as PipelineStage.Project,
+  ];
+}
 
 /** A row of the detail cursor as a PushedRow (with its county). */
 function rowOf(values: readonly unknown[]): PushedRow & { county?: string | null } {
@@ -459,12 +494,7 @@ async function readDetails(
   // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
   // of promises per row)
   const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
-    [
-      { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-      ...flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false }),
-      { $sort: { no: 1 } },
-      ROW_STAGE,
-    ],
+    detailPipeline(input),
     { ...LONG_OPERATION, batchSize: DETAIL_BATCH },
   );
   const byCounty = new Map<string, SummaryDetail[]>();
