@@ -463,6 +463,8 @@ async function detailRowsXml(s: Summary, strings: Map<string, number>, firstInde
   const CELL_OPEN = DETAIL_LETTERS.map((l) => asciiBytes(`<c r="${l}`));
   // the most a row can take: its fixed pieces, row numbers of up to 16 digits and numbers of up to 24 characters
   const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + STRING_MID.length + 24 + CELL_CLOSE.length);
+  const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
+  const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
   for (let i = 0; i < s.details.length; i++) {
     const d = s.details[i] as unknown as Record<string, string | number | undefined>;
@@ -483,8 +485,18 @@ async function detailRowsXml(s: Summary, strings: Map<string, number>, firstInde
         at = putBytes(buf, at, NUMBER_MID);
         at = putNumber(buf, at, v);
       } else {
+        // a column often repeats the value of the row above (the county, the product, an empty date …): its
+        // index again, without a lookup
+        const raw = String(v);
+        let index: number;
+        if (raw === lastRaw[c]) index = lastIndex[c]!;
+        else {
+          index = indexOf(raw);
+          lastRaw[c] = raw;
+          lastIndex[c] = index;
+        }
         at = putBytes(buf, at, STRING_MID);
-        at = putNumber(buf, at, indexOf(String(v)));
+        at = putNumber(buf, at, index);
       }
       at = putBytes(buf, at, CELL_CLOSE);
     }
