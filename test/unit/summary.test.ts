@@ -187,6 +187,23 @@ describe('the 检查明细 rows written by hand', () => {
     expect(wb.getWorksheet(SUMMARY_SHEET)!.getCell(`A${LAYOUT.mark}`).value).toBe('附件5');
   });
 
+  it('reads back every row of a sheet written across several buffers and compressed while it is written', async () => {
+    const base = summary();
+    // some 3 MB of rows: three buffers of 1 MiB and a dozen pieces handed to the compression
+    const details: SummaryDetail[] = Array.from({ length: 4000 }, (_, i) => ({ ...base.details[0]!, no: i + 1, name: `企业${i}`, uscc: `U${i}`, licenceNo: `L${i}` }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const sheet = readZip(data).find((p) => p.name.startsWith('xl/worksheets/') && p.size > 2_500_000);
+    expect(sheet).toBeDefined();
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(ws.rowCount).toBe(2 + details.length);
+    for (let i = 0; i < details.length; i++) {
+      const row = ws.getRow(3 + i);
+      if (row.getCell(1).value !== i + 1 || row.getCell(4).value !== `企业${i}` || row.getCell(6).value !== `L${i}`) throw new Error(`row ${i + 1} reads back wrong`);
+    }
+  });
+
   it('holds each text once in the shared strings, a value cleaned of a refused character included', async () => {
     const base = summary();
     // the cleaned value equals a value of the sheet; the same refused value twice; a sheet title as a value
