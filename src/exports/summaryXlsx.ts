@@ -6,13 +6,14 @@
  * Columns and their definitions: operations/summary.ts.
  * Written with exceljs's streaming writer, except the rows of 检查明细 (20,000 for the city): those are written as
  * SpreadsheetML by hand (detailRowsXml) into the sheet part exceljs wrote, and the package is zipped again
- * (exports/zipParts.ts, compression off the event loop): exceljs took a second for them, this about a tenth.
+ * (exports/zipParts.ts; the sheet is compressed on the thread pool while its rows are written): exceljs took a
+ * second for them, this about a tenth.
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
-import { deflatedPart, partContent, readZip, writeZip } from './zipParts';
+import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
 import { stripRefused } from '../domain/textPolicy';
 import type { Summary, SummaryRow } from '../operations/summary';
 import {
@@ -397,6 +398,11 @@ const escapeXml = (text: string) => text.replace(/[&<>]/g, (c) => XML_ESCAPES[c]
 const DETAIL_LETTERS = DETAIL_COLUMNS.map((_, i) => String.fromCharCode(65 + i));
 if (DETAIL_COLUMNS.length > 26) throw new Error('检查明细 has more columns than single letters');
 
+/** The rows' bytes handed to the compression at a time (at least). */
+const EMIT_BYTES = 256 * 1024;
+/** The rows are written into buffers of this size (the 1,500 rows of test/unit/summary.test.ts fill more than one). */
+const BUFFER_BYTES = 1024 * 1024;
+
 const asciiBytes = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 const ROW_OPEN = asciiBytes('<row r="');
 const NUMBER_MID = asciiBytes('"><v>');
@@ -433,37 +439,57 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
  * formula; characters XML cannot hold are dropped (textCell) and &, <, > escaped. The same cells exceljs wrote
  * (no style, '' as an empty shared string). Yields to the event loop every few milliseconds.
  */
-async function detailRowsXml(s: Summary, strings: Map<string, number>, firstIndex: number): Promise<{ xml: Buffer; added: string[] }> {
+async function detailRowsXml(
+  s: Summary,
+  strings: Map<string, number>,
+  firstIndex: number,
+  /** receives the rows' bytes in order, a piece every few milliseconds (never changed afterwards) */
+  emit: (piece: Buffer) => void,
+): Promise<{ added: string[] }> {
   const added: string[] = [];
-  const stringIndex = (text: string): number => {
-    let i = strings.get(text);
+  /**
+   * A value's shared string index: one lookup in `strings` per cell (the cost of this sheet is its 400,000 string
+   * lookups). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
+   * index: it never equals a text of the sheet (those are clean), so the two kinds of keys cannot meet.
+   */
+  const indexOf = (raw: string): number => {
+    const found = strings.get(raw);
+    if (found !== undefined) return found;
+    const text = textCell(raw);
+    let i = text === raw ? undefined : strings.get(text);
     if (i === undefined) {
       i = firstIndex + added.length;
       strings.set(text, i);
       added.push(text);
     }
+    if (text !== raw) strings.set(raw, i);
     return i;
   };
-  // a value's shared string index, per value as it comes (states, dates, products … repeat: textCell once each)
-  const indexOfValue = new Map<string, number>();
   const keys = DETAIL_COLUMNS.map((c) => c.key);
   const n = keys.length;
   // the rows are ASCII only (text is in the shared strings): their bytes are written straight into one buffer,
   // piece by piece (the constant pieces as bytes, numbers digit by digit), no string built per row or cell
-  let buf = Buffer.allocUnsafe(s.details.length * 800 + 4096);
+  // buffers of up to BUFFER_BYTES, a new one when one is full (what was emitted from it stays as it is)
+  let buf = Buffer.allocUnsafe(Math.min(s.details.length * 800 + 4096, BUFFER_BYTES));
   let at = 0;
+  /** the end of what `emit` has been given */
+  let emitted = 0;
   const ROW_ATTRS = asciiBytes(`" spans="1:${n}" x14ac:dyDescent="0.25">`);
   const CELL_OPEN = DETAIL_LETTERS.map((l) => asciiBytes(`<c r="${l}`));
   // the most a row can take: its fixed pieces, row numbers of up to 16 digits and numbers of up to 24 characters
   const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + STRING_MID.length + 24 + CELL_CLOSE.length);
+  const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
+  const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
   for (let i = 0; i < s.details.length; i++) {
     const d = s.details[i] as unknown as Record<string, string | number | undefined>;
     const r = i + 3;
     if (at + rowMax > buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, at + rowMax));
-      buf.copy(bigger, 0, 0, at);
-      buf = bigger;
+      // what is not emitted yet moves to a new buffer (the emitted pieces stay where they are)
+      emit(buf.subarray(emitted, at));
+      buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, rowMax * 64));
+      at = 0;
+      emitted = 0;
     }
     at = putBytes(buf, at, ROW_OPEN);
     at = putNumber(buf, at, r);
@@ -476,18 +502,33 @@ async function detailRowsXml(s: Summary, strings: Map<string, number>, firstInde
         at = putBytes(buf, at, NUMBER_MID);
         at = putNumber(buf, at, v);
       } else {
+        // a column often repeats the value of the row above (the county, the product, an empty date …): its
+        // index again, without a lookup
         const raw = String(v);
-        let index = indexOfValue.get(raw);
-        if (index === undefined) indexOfValue.set(raw, (index = stringIndex(textCell(raw))));
+        let index: number;
+        if (raw === lastRaw[c]) index = lastIndex[c]!;
+        else {
+          index = indexOf(raw);
+          lastRaw[c] = raw;
+          lastIndex[c] = index;
+        }
         at = putBytes(buf, at, STRING_MID);
         at = putNumber(buf, at, index);
       }
       at = putBytes(buf, at, CELL_CLOSE);
     }
     at = putBytes(buf, at, ROW_CLOSE);
-    if ((i & 63) === 0) await tick();
+    if ((i & 63) === 0) {
+      // the rows so far go to the compression (on the thread pool) while the next are written
+      if (at - emitted >= EMIT_BYTES) {
+        emit(buf.subarray(emitted, at));
+        emitted = at;
+      }
+      await tick();
+    }
   }
-  return { xml: buf.subarray(0, at), added };
+  emit(buf.subarray(emitted, at));
+  return { added };
 }
 
 /** A shared string item as exceljs writes one (xml:space="preserve" where white space at either end or a line break). */
@@ -519,12 +560,15 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   const count = Number(/uniqueCount="(\d+)"/.exec(sstXml)?.[1] ?? NaN);
   const strings = readSharedStrings(sstXml);
   if (!Number.isInteger(count)) throw new Error('the workbook’s shared strings have no count');
-  const { xml: rows, added } = await detailRowsXml(s, strings, count);
   const sheetXml = (await partContent(parts[sheet]!)).toString('utf8');
   const end = sheetXml.indexOf('</sheetData>');
   if (end < 0) throw new Error(`${sheetPart} has no sheetData`);
-  // in three pieces, deflated one after the other (deflatedPart): the rows' megabytes are not copied again
-  const newSheet = [Buffer.from(sheetXml.slice(0, end), 'utf8'), rows, Buffer.from(sheetXml.slice(end), 'utf8')];
+  // the sheet deflated as it is written: exceljs's part up to its rows, the rows a piece at a time while the next
+  // are written (never copied into one buffer), then the rest of exceljs's part
+  const newSheet = deflatingPart(sheetPart);
+  newSheet.write(Buffer.from(sheetXml.slice(0, end), 'utf8'));
+  const { added } = await detailRowsXml(s, strings, count, (piece) => newSheet.write(piece));
+  newSheet.write(Buffer.from(sheetXml.slice(end), 'utf8'));
   // the new items in chunks of a few hundred, each a buffer at once (one string of them all would be megabytes)
   const tick = yielder(8);
   const total = count + added.length;
@@ -539,7 +583,7 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
     await tick();
   }
   sstChunks.push(Buffer.from(sstXml.slice(close), 'utf8'));
-  const [sheetOut, sstOut] = await Promise.all([deflatedPart(sheetPart, newSheet), deflatedPart('xl/sharedStrings.xml', sstChunks)]);
+  const [sheetOut, sstOut] = await Promise.all([newSheet.end(), deflatedPart('xl/sharedStrings.xml', sstChunks)]);
   parts[sheet] = sheetOut;
   parts[sst] = sstOut;
   return writeZip(parts, created);

@@ -51,22 +51,40 @@ export async function partContent(part: ZipPart): Promise<Buffer> {
  */
 export async function deflatedPart(name: string, content: Buffer | readonly Buffer[]): Promise<ZipPart> {
   if (Buffer.isBuffer(content)) return { name, method: 8, crc: zlib.crc32(content), size: content.length, stored: await deflateRaw(content) };
+  const part = deflatingPart(name);
+  for (const piece of content) part.write(piece);
+  return part.end();
+}
+
+/**
+ * A part deflated while its content is still being written: each piece goes to zlib's stream (compressed on
+ * libuv's thread pool while the next pieces are produced) and must not change afterwards; `end` gives the part once
+ * the last piece is compressed. The same bytes as deflatedPart of the pieces (one stream, no flush between them).
+ */
+export function deflatingPart(name: string): { write(piece: Buffer): void; end(): Promise<ZipPart> } {
   let crc = 0;
   let size = 0;
-  for (const piece of content) {
-    crc = zlib.crc32(piece, crc);
-    size += piece.length;
-  }
-  const stored = await new Promise<Buffer>((resolve, reject) => {
-    const out: Buffer[] = [];
-    const z = zlib.createDeflateRaw();
-    z.on('data', (c: Buffer) => out.push(c));
+  const out: Buffer[] = [];
+  const z = zlib.createDeflateRaw();
+  z.on('data', (c: Buffer) => out.push(c));
+  const done = new Promise<Buffer>((resolve, reject) => {
     z.on('error', reject);
     z.on('end', () => resolve(Buffer.concat(out)));
-    for (const piece of content) z.write(piece);
-    z.end();
   });
-  return { name, method: 8, crc, size, stored };
+  // a failure is reported by end(); none is left unhandled meanwhile
+  done.catch(() => undefined);
+  return {
+    write(piece) {
+      if (piece.length === 0) return;
+      crc = zlib.crc32(piece, crc);
+      size += piece.length;
+      z.write(piece);
+    },
+    async end() {
+      z.end();
+      return { name, method: 8, crc, size, stored: await done };
+    },
+  };
 }
 
 /** The package of `parts`, in that order, every part dated `date` (local time, as ZIP stores it). */

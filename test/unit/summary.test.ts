@@ -6,6 +6,7 @@ import { emptyCounts, type CountyCounts } from '../../src/operations/progress';
 import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type SummaryDetail } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
+import { partContent, readZip } from '../../src/exports/zipParts';
 import { validateCard } from '../../src/sandbox/emulator/card-validator';
 import { summaryCard } from '../../src/bot/progressCards';
 
@@ -184,6 +185,41 @@ describe('the 检查明细 rows written by hand', () => {
     }
     // the other sheets are exceljs's own, untouched
     expect(wb.getWorksheet(SUMMARY_SHEET)!.getCell(`A${LAYOUT.mark}`).value).toBe('附件5');
+  });
+
+  it('reads back every row of a sheet written across several buffers and compressed while it is written', async () => {
+    const base = summary();
+    // some 3 MB of rows: three buffers of 1 MiB and a dozen pieces handed to the compression
+    const details: SummaryDetail[] = Array.from({ length: 4000 }, (_, i) => ({ ...base.details[0]!, no: i + 1, name: `企业${i}`, uscc: `U${i}`, licenceNo: `L${i}` }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const sheet = readZip(data).find((p) => p.name.startsWith('xl/worksheets/') && p.size > 2_500_000);
+    expect(sheet).toBeDefined();
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(ws.rowCount).toBe(2 + details.length);
+    for (let i = 0; i < details.length; i++) {
+      const row = ws.getRow(3 + i);
+      if (row.getCell(1).value !== i + 1 || row.getCell(4).value !== `企业${i}` || row.getCell(6).value !== `L${i}`) throw new Error(`row ${i + 1} reads back wrong`);
+    }
+  });
+
+  it('holds each text once in the shared strings, a value cleaned of a refused character included', async () => {
+    const base = summary();
+    // the cleaned value equals a value of the sheet; the same refused value twice; a sheet title as a value
+    const names = ['运城\ufffe公司', '运城公司', '运城\ufffe公司', '企业名称', '运城\u0001公司'];
+    const details: SummaryDetail[] = names.map((name, i) => ({ ...base.details[0]!, no: i + 1, name }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(names.map((_, i) => ws.getRow(3 + i).getCell(4).value)).toEqual(['运城公司', '运城公司', '运城公司', '企业名称', '运城公司']);
+    const sst = (await partContent(readZip(data).find((p) => p.name === 'xl/sharedStrings.xml')!)).toString('utf8');
+    const items = [...sst.matchAll(/<si><t(?: xml:space="preserve")?>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
+    expect(items.filter((t) => t === '运城公司')).toHaveLength(1);
+    expect(items.filter((t) => t === '企业名称')).toHaveLength(1);
+    expect(new Set(items).size).toBe(items.length);
+    expect(sst).toContain(`uniqueCount="${items.length}"`);
   });
 });
 

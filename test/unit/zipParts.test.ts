@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { deflatedPart, partContent, readZip, writeZip } from '../../src/exports/zipParts';
+import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from '../../src/exports/zipParts';
 import { ZipRefusal } from '../../src/operations/zipGuard';
 
 describe('zipParts', () => {
@@ -28,6 +28,22 @@ describe('zipParts', () => {
     expect((await partContent(part)).equals(joined)).toBe(true);
     const back = readZip(writeZip([part], new Date(2024, 10, 15)));
     expect((await partContent(back[0]!)).equals(joined)).toBe(true);
+  });
+
+  it('deflates a part written piece by piece while earlier pieces compress into the bytes of one deflate', async () => {
+    const text = Buffer.from(Array.from({ length: 40_000 }, (_, i) => `<row r="${i}"><c t="s"><v>${i % 977}</v></c></row>`).join(''), 'utf8');
+    const part = deflatingPart('xl/worksheets/sheet4.xml');
+    // uneven pieces, some written after a turn of the event loop (the compression of the earlier ones under way)
+    for (let at = 0, k = 1; at < text.length; at += 7919 * k, k = (k % 5) + 1) {
+      part.write(text.subarray(at, Math.min(text.length, at + 7919 * k)));
+      if (k === 3) await new Promise((resolve) => setImmediate(resolve));
+    }
+    part.write(Buffer.alloc(0));
+    const got = await part.end();
+    expect(got.stored.equals(zlib.deflateRawSync(text))).toBe(true);
+    expect(got.size).toBe(text.length);
+    expect(got.crc).toBe(zlib.crc32(text));
+    expect((await partContent(got)).equals(text)).toBe(true);
   });
 
   it('refuses what is not a package', () => {

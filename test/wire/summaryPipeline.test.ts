@@ -23,10 +23,12 @@ import {
 } from '../../src/operations/progress';
 import {
   detailOf,
+  detailPipeline,
   DETAIL_FIELDS,
   extraCounts,
   NG_ITEMS,
   PUSHED,
+  rowProjection,
   summaryCounts,
   summaryDetails,
   type ItemCounts,
@@ -219,4 +221,30 @@ it('the compiled pipeline equals mingo on the progress pipeline (flags and count
   const interpreted = new Aggregator([{ $sort: { _id: 1 } }]).run(groups);
   expect(compiled.length).toBeGreaterThan(3);
   expect(compiled).toEqual(interpreted);
+});
+
+it('the detail pipeline (one projection straight to the row arrays) gives the rows the named projection and a second $project gave', async () => {
+  const pipeline = detailPipeline({ campaignId, drawId, today: TODAY });
+  // the previous form: flagStages' projection of named fields, sorted, then each row as the array of those fields
+  const fields = [...Object.keys(PUSHED), 'county'];
+  const previous = [
+    { $match: liveTasksMatch(campaignId, drawId) },
+    ...flagStages(TODAY, publicationCutoff(TODAY), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false }),
+    { $sort: { no: 1 } },
+    { $project: { _id: 0, r: fields.map((k) => `$${k}`) } },
+  ];
+  const now = compilePipeline(pipeline as unknown[])!(await fresh());
+  const before = compilePipeline(previous as unknown[])!(await fresh());
+  expect(now.length).toBeGreaterThan(TASKS / 2);
+  expect(now).toEqual(before);
+  // and mingo (the interpreter) reads the previous form the same way
+  expect(now).toEqual(new Aggregator(previous as Record<string, unknown>[]).run(await fresh()));
+});
+
+it('rowProjection keeps a field the projection keeps as `$field` and refuses a projection without a row field', () => {
+  const fields = Object.fromEntries([...Object.keys(PUSHED), 'county'].map((k) => [k, 1]));
+  expect(rowProjection({ ...fields, name: '$enterprise.name' }).$project.r.slice(0, 3)).toEqual(['$no', '$state', '$enterprise.name']);
+  const { county: _c, ...withoutCounty } = fields;
+  expect(() => rowProjection(withoutCounty)).toThrow('county');
+  expect(() => rowProjection({ ...fields, state: 0 })).toThrow('excludes state');
 });

@@ -1,6 +1,6 @@
 /**
  * Filters compiled without mingo for the shapes the service sends on every command: equality, `$eq`, `$ne`, `$in`,
- * `$nin` with strings, numbers, booleans, dates and ObjectIds, and `$lt` `$lte` `$gt` `$gte` with dates and numbers,
+ * `$nin` with strings, numbers, booleans, dates and ObjectIds, and `$lt` `$lte` `$gt` `$gte` with dates, numbers and strings,
  * on plain field paths, joined by `$and` / `$or`. Compiling a mingo Query (its context, a deep copy of the condition,
  * a closure per operator, sub-queries per `$or` branch) cost more per command than testing the documents, and its
  * test walks generic code for every document.
@@ -108,7 +108,7 @@ function leaf(parts: string[], opName: string, operand: unknown): Leaf | undefin
   }
   const c = operandClass(operand);
   if (c === OTHER_C) return undefined;
-  if (op >= LT && c !== DATE_C && c !== NUMBER_C) return undefined;
+  if (op >= LT && c !== DATE_C && c !== NUMBER_C && c !== STRING_C) return undefined;
   return { kind: 'leaf', parts, op, values: [operand], classes: [c] };
 }
 
@@ -236,8 +236,16 @@ function testLeaf(l: Leaf, doc: Document): Tri {
     }
     default: {
       if (cls !== l.classes[0]) return FALSE;
-      const a = cls === DATE_C ? (x as Date).getTime() : (x as number);
-      const b = cls === DATE_C ? (l.values[0] as Date).getTime() : (l.values[0] as number);
+      let a = 0;
+      let b = 0;
+      if (cls === STRING_C) {
+        const c = stringOrder(x as string, l.values[0] as string);
+        if (c === undefined) return UNKNOWN;
+        a = c;
+      } else {
+        a = cls === DATE_C ? (x as Date).getTime() : (x as number);
+        b = cls === DATE_C ? (l.values[0] as Date).getTime() : (l.values[0] as number);
+      }
       switch (l.op) {
         case LT:
           return a < b ? TRUE : FALSE;
@@ -250,6 +258,21 @@ function testLeaf(l: Leaf, doc: Document): Tri {
       }
     }
   }
+}
+
+/**
+ * Two strings' order (negative, 0, positive) where mingo (UTF-16 code units) and MongoDB (UTF-8 bytes, i.e. code
+ * points) agree: undefined when the first difference involves a unit from U+D800 up (a surrogate sorts below U+E000
+ * by code unit, above it by code point), left to mingo.
+ */
+function stringOrder(x: string, y: string): number | undefined {
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const a = x.charCodeAt(i);
+    const b = y.charCodeAt(i);
+    if (a !== b) return a >= 0xd800 || b >= 0xd800 ? undefined : a - b;
+  }
+  return x.length - y.length;
 }
 
 /** Three-valued: `and` is false once a part is false, `or` true once a part is true, otherwise unknown wins. */

@@ -1004,12 +1004,165 @@ function projectionOf(spec: unknown): { include: Set<string>; computed: [string,
   return { include, computed };
 }
 
+// ---- generated code for fused runs ---------------------------------------------------------------------------------
+//
+// A fused run's computations (fill, below) are also turned into the source of one JavaScript function (new Function):
+// the usual operators of the 附件5 pipelines inline, so that the engine runs one function per document instead of a
+// call through a closure per operator and operand. The source only ever holds code written here: every value of the
+// pipeline (constants, field names) is passed in the array `k` and read from it. An operator or operand not listed
+// in gen is called as its compiled closure (from `k` too), so the results are exactly the closures': each inline
+// form below is its closure's body, evaluating the operands in the same order and calling the same helpers.
+
+/** What the generated source of a run collects: the values it reads from `k`, and its temporaries. */
+interface GenContext {
+  k: unknown[];
+  temps: number;
+  /** the variables of the enclosing $map / $filter bodies: name → the generated function's parameter */
+  vars: Map<string, string>;
+}
+
+/** `value` as an element of `k`: the source reading it. */
+function captured(ctx: GenContext, value: unknown): string {
+  ctx.k.push(value);
+  return `k[${ctx.k.length - 1}]`;
+}
+
+const temp = (ctx: GenContext): string => `t${ctx.temps++}`;
+
+/** The source of an expression (see above), and whether it is always a boolean (then truthy() is the value itself). */
+function gen(spec: unknown, ctx: GenContext): { src: string; bool: boolean } {
+  // compiled first: the same checks (NotCompiled, CannotFuse) as the closures, and the closure to call otherwise
+  const closure = compile(spec);
+  if (isConstant(closure)) {
+    const value = constantOf(closure) ?? null;
+    if (typeof value === 'boolean') return { src: String(value), bool: true };
+    return { src: value === null ? 'null' : captured(ctx, value), bool: false };
+  }
+  // the closure gets the variables in scope, as the closures of $map / $filter give them to their bodies
+  const vars = ctx.vars.size === 0 ? 'undefined' : `{ ${[...ctx.vars].map(([name, param]) => `${name}: ${param}`).join(', ')} }`;
+  const call = { src: `${captured(ctx, closure)}(d, ${vars})`, bool: false };
+  if (typeof spec === 'string') {
+    if (spec.startsWith('$$')) {
+      const [name, ...rest] = spec.slice(2).split('.');
+      const param = ctx.vars.get(name!);
+      if (param === undefined) return call;
+      return { src: rest.length === 0 ? param : `walkPath(${param}, ${captured(ctx, rest)}, 0)`, bool: false };
+    }
+    const segs = spec.slice(1).split('.');
+    if (scope) {
+      const b = scope.bind.get(segs[0]!) ?? scope.rest;
+      if (b === 'missing') return { src: 'undefined', bool: false };
+      if (typeof b === 'number') return { src: segs.length === 1 ? `s[${b}]` : `walkPath(s[${b}], ${captured(ctx, segs)}, 1)`, bool: false };
+    }
+    return { src: segs.length === 1 ? `own(d, ${captured(ctx, segs[0])})` : `walkPath(d, ${captured(ctx, segs)}, 0)`, bool: false };
+  }
+  if (!isObject(spec)) return call;
+  const keys = Object.keys(spec);
+  if (keys.length !== 1) return call;
+  const op = keys[0]!;
+  const arg = spec[op];
+  const list = (): unknown[] => (Array.isArray(arg) ? arg : [arg]);
+  const test = (x: { src: string; bool: boolean }) => (x.bool ? x.src : `truthy(${x.src})`);
+  const comparisons: Record<string, string> = { $eq: '=== 0', $ne: '!== 0', $gt: '> 0', $gte: '>= 0', $lt: '< 0', $lte: '<= 0' };
+  if (op in comparisons) {
+    const [a, b] = list().map((x) => gen(x, ctx));
+    return { src: `(compareValues(${a!.src}, ${b!.src}) ${comparisons[op]})`, bool: true };
+  }
+  switch (op) {
+    case '$and':
+    case '$or': {
+      const parts = list().map((x) => test(gen(x, ctx)));
+      if (parts.length === 0) return { src: op === '$and' ? 'true' : 'false', bool: true };
+      return { src: `(${parts.join(op === '$and' ? ' && ' : ' || ')})`, bool: true };
+    }
+    case '$not':
+      return { src: `(!${test(gen(list()[0], ctx))})`, bool: true };
+    case '$cond': {
+      const parts = isObject(arg) ? [arg.if, arg.then, arg.else] : list();
+      const [c, t, e] = parts.map((x) => gen(x, ctx));
+      return { src: `(${test(c!)} ? ${t!.src} : ${e!.src})`, bool: t!.bool && e!.bool };
+    }
+    case '$ifNull': {
+      const parts = list().map((x) => gen(x, ctx));
+      let src = parts[parts.length - 1]!.src;
+      for (let i = parts.length - 2; i >= 0; i--) {
+        const t = temp(ctx);
+        src = `((${t} = ${parts[i]!.src}) !== undefined && ${t} !== null ? ${t} : ${src})`;
+      }
+      return { src, bool: false };
+    }
+    case '$map':
+    case '$filter': {
+      const a = arg as Document;
+      const name = (a.as ?? 'this') as string;
+      const input = gen(a.input, ctx).src;
+      const param = `v${ctx.temps++}`;
+      const inner: GenContext = { ...ctx, vars: new Map([...ctx.vars, [name, param]]) };
+      const body = op === '$map' ? gen(a.in, inner).src : test(gen(a.cond, inner));
+      ctx.temps = inner.temps;
+      return { src: `${op === '$map' ? 'mapOf' : 'filterOf'}(${input}, (${param}) => ${body})`, bool: false };
+    }
+    case '$in': {
+      const [x, values] = list();
+      const fixed = constantOf(compile(values));
+      if (!Array.isArray(fixed) || !fixed.every((el) => typeof el === 'string')) return call;
+      const t = temp(ctx);
+      return { src: `(typeof (${t} = ${gen(x, ctx).src}) === 'string' && ${captured(ctx, new Set(fixed as string[]))}.has(${t}))`, bool: true };
+    }
+    default:
+      return call;
+  }
+}
+
+/** $map of the generated code: its closure's loop, the body a function of the element. */
+function mapOf(arr: unknown, body: (el: unknown) => unknown): unknown[] | null {
+  if (arr === undefined || arr === null) return null;
+  if (!Array.isArray(arr)) throw new Unsupported('$map input is not an array');
+  const out: unknown[] = new Array(arr.length);
+  for (let i = 0; i < arr.length; i++) {
+    const x = body(arr[i]);
+    // a missing result becomes null in the array (ExpressionMap)
+    out[i] = x === undefined ? null : x;
+  }
+  return out;
+}
+
+/** $filter of the generated code: its closure's loop, the condition (already truthy()) a function of the element. */
+function filterOf(arr: unknown, cond: (el: unknown) => boolean): unknown[] | null {
+  if (arr === undefined || arr === null) return null;
+  if (!Array.isArray(arr)) throw new Unsupported('$filter input is not an array');
+  const out: unknown[] = [];
+  for (let i = 0; i < arr.length; i++) if (cond(arr[i])) out.push(arr[i]);
+  return out;
+}
+
+/** The generated fill of a run: computes each step's slot in order (see fusedRun). */
+function generatedFill(sources: readonly string[], ctx: GenContext, ref: Scope['ref']): (doc: Document) => void {
+  const temps = Array.from({ length: ctx.temps }, (_, i) => `t${i}`);
+  const body = [
+    `const s = new Array(${sources.length});`,
+    'ref.s = s;',
+    `let x${temps.length > 0 ? `, ${temps.join(', ')}` : ''};`,
+    ...sources.map((src, j) => `x = ${src};\ns[${j}] = x === REMOVE ? undefined : x;`),
+  ].join('\n');
+  const make = new Function('k', 'ref', 'REMOVE', 'truthy', 'compareValues', 'own', 'walkPath', 'mapOf', 'filterOf', `return function fill(d) {\n${body}\n};`) as (
+    ...args: unknown[]
+  ) => (doc: Document) => void;
+  return make(ctx.k, ref, REMOVE, truthy, compareValues, own, walkPath, mapOf, filterOf);
+}
+
+/** Whether fused runs run generated code (false: their closures; for the tests comparing the two). */
+export const codegen = { enabled: true };
+
 /** The stages of a run (runEnd) as one stage; throws CannotFuse (see above) or NotCompiled as the stages would. */
 function fusedRun(stages: readonly unknown[]): Stage {
   const ref: Scope['ref'] = { s: [] };
   let sc: Scope = { bind: new Map(), rest: 'doc', ref };
   /** the computations, in order: each fills its slot */
   const steps: { slot: number; expr: Expr }[] = [];
+  /** the same computations as source (gen), while every expression of the run could be generated */
+  const ctx: GenContext = { k: [], temps: 0, vars: new Map() };
+  const sources: string[] = [];
   /** what the $addFields set, in order (to build their document) */
   const assigned: { name: string; slot: number }[] = [];
   let i = 0;
@@ -1019,6 +1172,7 @@ function fusedRun(stages: readonly unknown[]): Stage {
     if (entries.some(([k]) => k === '__proto__')) throw new CannotFuse('__proto__');
     // all the stage's expressions read the stage's input
     const exprs = inScope(sc, () => entries.map(([, v]) => compile(v)));
+    if (codegen.enabled) sources.push(...inScope(sc, () => entries.map(([, v]) => gen(v, ctx).src)));
     entries.forEach(([k], j) => {
       const slot = steps.length;
       steps.push({ slot, expr: exprs[j]! });
@@ -1034,6 +1188,7 @@ function fusedRun(stages: readonly unknown[]): Stage {
     if (i + 1 < stages.length) {
       // a $group follows: the projected document is never built, only its fields' bindings
       const exprs = inScope(sc, () => computed.map(([, v]) => compile(v)));
+      if (codegen.enabled) sources.push(...inScope(sc, () => computed.map(([, v]) => gen(v, ctx).src)));
       const next: Scope = { bind: new Map(), rest: 'missing', ref };
       for (const k of include) next.bind.set(k, sc.bind.get(k) ?? sc.rest);
       computed.forEach(([k], j) => {
@@ -1056,14 +1211,17 @@ function fusedRun(stages: readonly unknown[]): Stage {
   }
   if (i !== stages.length) throw new Error('fusedRun: not a run');
   const n = steps.length;
-  const fill = (doc: Document) => {
-    const s: unknown[] = new Array(n);
-    ref.s = s;
-    for (let j = 0; j < n; j++) {
-      const x = steps[j]!.expr(doc, undefined);
-      s[j] = x === REMOVE ? undefined : x;
-    }
-  };
+  const fill =
+    codegen.enabled && n > 0
+      ? generatedFill(sources, ctx, ref)
+      : (doc: Document) => {
+          const s: unknown[] = new Array(n);
+          ref.s = s;
+          for (let j = 0; j < n; j++) {
+            const x = steps[j]!.expr(doc, undefined);
+            s[j] = x === REMOVE ? undefined : x;
+          }
+        };
   if (tail) {
     const last = tail;
     return (next) => {
