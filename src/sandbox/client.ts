@@ -359,6 +359,14 @@ function collectFormValue(form: Obj, formValues: Record<string, string | string[
 // ------------------------------------------------------------------------------------------------------------------
 // transport
 
+/**
+ * A kept connection the server closes as it idles (Node's server: after 5 s) can meet a delivery sent on it at that
+ * very moment: the request fails with ECONNRESET before any answer, so nothing was handled. Kept connections are let go
+ * after KEPT_IDLE_MS, before the server's own timeout, and a delivery that fails so on a reused connection is sent once
+ * more on a new one (Node's documented remedy, `request.reusedSocket`).
+ */
+const KEPT_IDLE_MS = 4000;
+
 function post(
   url: string,
   body: string,
@@ -381,9 +389,10 @@ function post(
       });
       res.on('error', reject);
     });
-    req.on('error', (e) => {
+    req.on('error', (e: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(e);
+      if (agent && req.reusedSocket && e.code === 'ECONNRESET') post(url, body, headers, timeoutMs, false).then(resolve, reject);
+      else reject(e);
     });
     req.end(body);
   });
@@ -410,7 +419,7 @@ export class SimulatedFeishu {
   private readonly agent: http.Agent | false;
 
   constructor(private readonly opts: SimulatedFeishuOptions) {
-    this.agent = opts.keepAlive === true ? new http.Agent({ keepAlive: true }) : false;
+    this.agent = opts.keepAlive === true ? new http.Agent({ keepAlive: true, timeout: KEPT_IDLE_MS }) : false;
     this.tenantKey = opts.tenantKey ?? opts.emulator?.tenantKey ?? '2ed263bf32cf1651';
     this.botOpenId = botOpenIdOf(opts.appId);
     this.defaultGroupChatId = groupChatIdOf(opts.appId);

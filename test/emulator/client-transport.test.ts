@@ -58,6 +58,34 @@ describe('SimulatedFeishu transport', () => {
       await server.close();
     }
   });
+  it('sends a delivery once more on a new connection when the kept one is closed under it (ECONNRESET, nothing answered)', async () => {
+    // the server drops every connection on its second request, unanswered, as an idle timeout racing a send would
+    let connections = 0;
+    let requests = 0;
+    const server = http.createServer((req, res) => {
+      requests++;
+      const nth = ((req.socket as unknown as { served?: number }).served = ((req.socket as unknown as { served?: number }).served ?? 0) + 1);
+      if (nth > 1) {
+        req.socket.destroy();
+        return;
+      }
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    server.on('connection', () => connections++);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const feishu = new SimulatedFeishu({ botUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/lark/events`, verificationToken: 't', appId: 'cli_test', keepAlive: true });
+    try {
+      expect((await feishu.urlVerification({ encrypted: false })).status).toBe(200);
+      expect((await feishu.urlVerification({ encrypted: false })).status).toBe(200);
+      // the second delivery: refused on the kept connection, then answered on a new one
+      expect([requests, connections]).toEqual([3, 2]);
+    } finally {
+      feishu.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
 });
 
 describe('emulator identifiers from the pooled random buffer', () => {
