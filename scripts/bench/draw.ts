@@ -11,7 +11,7 @@ import { createCampaign, DEFAULT_RISK_RATIOS } from '../../src/operations/campai
 import { enterpriseUpsert } from '../../src/operations/importEnterprises';
 import { staffUpsert } from '../../src/operations/importStaff';
 import { generateSampleData } from '../../src/domain/sampleData';
-import { enterpriseModel } from '../../src/store/enterprise';
+import { enterpriseModel, registryRow } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
 import { startHarness } from '../../test/support/harness';
 import { makeRegistry } from '../../test/unit/draw/generate';
@@ -26,24 +26,7 @@ import type { Enterprise } from '../../src/domain/types';
  */
 function asTheServiceReadsThem(rows: Enterprise[]): Enterprise[] {
   const sorted = [...rows].sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
-  return sorted.map((row) => {
-    const d = deserialize(serialize(row)) as Enterprise;
-    const e: Enterprise = {
-      uscc: d.uscc,
-      name: d.name,
-      licenceNo: d.licenceNo,
-      product: d.product,
-      category: d.category,
-      validFrom: d.validFrom,
-      validTo: d.validTo,
-      county: d.county,
-      address: d.address,
-      riskClass: d.riskClass,
-    };
-    if (d.contact) e.contact = d.contact;
-    if (d.phone) e.phone = d.phone;
-    return e;
-  });
+  return sorted.map((row) => registryRow(deserialize(serialize(row)) as Enterprise));
 }
 
 /** Runs `fn`, timing it and the longest time the event loop was held meanwhile (a 1 ms interval's lateness). */

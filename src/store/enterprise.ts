@@ -39,21 +39,24 @@ export async function loadEnterprises(conn: Connection): Promise<Enterprise[]> {
     .sort({ uscc: 1 })
     .setOptions(LONG_OPERATION)
     .lean();
-  return docs.map((d) => {
-    const e: Enterprise = {
-      uscc: d.uscc,
-      name: d.name,
-      licenceNo: d.licenceNo,
-      product: d.product,
-      category: d.category,
-      validFrom: d.validFrom,
-      validTo: d.validTo,
-      county: d.county,
-      address: d.address,
-      riskClass: d.riskClass,
-    };
-    if (d.contact) e.contact = d.contact;
-    if (d.phone) e.phone = d.phone;
-    return e;
-  });
+  return docs.map(registryRow);
+}
+
+/** A stored registry document as the plain Enterprise value the draw reads (fields in this order; optional ones only when set). */
+export function registryRow(d: Enterprise): Enterprise {
+  const e: Enterprise = {
+    uscc: d.uscc,
+    name: d.name,
+    licenceNo: d.licenceNo,
+    product: d.product,
+    category: d.category,
+    validFrom: d.validFrom,
+    validTo: d.validTo,
+    county: d.county,
+    address: d.address,
+    riskClass: d.riskClass,
+  };
+  if (d.contact) e.contact = d.contact;
+  if (d.phone) e.phone = d.phone;
+  return e;
 }
