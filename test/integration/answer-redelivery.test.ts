@@ -85,6 +85,21 @@ it('delivered twice at the same time: one delivery saves, the other is answered 
   expect(s.history[0]).toMatchObject({ outcome: 'saved', eventId: click.envelope.header.event_id });
 });
 
+it('a stale click delivered three times at once: kept once as stale, the copies answered with nothing', async () => {
+  const { task, card } = await opened();
+  // the card moves on (item 1 answered); the old card's click on item 1 is now stale
+  expect(bodyOf(await h.feishu.deliver(h.feishu.cardActionEvent(officer.openId, card, '符合').envelope)).toast?.type).toBe('success');
+  const stale = h.feishu.cardActionEvent(officer.openId, card, '不符合', { formValues: { record: '旧卡片上的记录' } });
+  const results = await Promise.all([h.feishu.deliver(stale.envelope), h.feishu.deliver(stale.envelope), h.feishu.deliver(stale.envelope)]);
+  expect(results.filter((r) => bodyOf(r).toast?.type === 'warning')).toHaveLength(1);
+  expect(results.filter((r) => JSON.stringify(r.body) === '{}')).toHaveLength(2);
+  const s = await stored(task);
+  expect(s.answers).toEqual([{ item: 1, verdict: '符合', record: '', by: officer.openId }]);
+  expect(s.history.filter((e) => e.eventId === stale.envelope.header.event_id)).toEqual([
+    { item: 1, verdict: '不符合', by: officer.openId, outcome: 'stale', baseVersion: s.version - 1, eventId: stale.envelope.header.event_id },
+  ]);
+});
+
 it('two teammates answering the same card at once: one saved, the other kept as stale; their redeliveries change nothing', async () => {
   const task = await createTask(conn());
   const mine = (await d.open(officer.openId, task)).card!;

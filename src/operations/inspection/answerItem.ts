@@ -40,14 +40,18 @@ export interface AnswerInput {
 
 async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEvent): Promise<OpResult<{ saved: Answer }>> {
   // Keep the refused answer: nothing anyone typed is lost. The version does not move (the record did not change).
-  const fresh =
-    (await tasks(deps)
-      .findOneAndUpdate(
-        { _id: task._id },
-        { $push: { 'inspection.history': { ...event, outcome: 'stale' } }, $set: { [activityPath(event.by)]: event.at } },
-        { returnDocument: 'after' },
-      )
-      .lean<TaskDoc>()) ?? task;
+  // Kept once per callback: a copy of the same callback delivered at the same moment finds its event id pushed by the
+  // other and is a duplicate (no claim in processed_events stops it, see the header).
+  const once = event.eventId !== undefined ? { 'inspection.history.eventId': { $ne: event.eventId } } : {};
+  const pushed = await tasks(deps)
+    .findOneAndUpdate(
+      { _id: task._id, ...once },
+      { $push: { 'inspection.history': { ...event, outcome: 'stale' } }, $set: { [activityPath(event.by)]: event.at } },
+      { returnDocument: 'after' },
+    )
+    .lean<TaskDoc>();
+  if (!pushed && event.eventId !== undefined) return refuse({ code: 'duplicate' });
+  const fresh = pushed ?? task;
   deps.log.info({ taskId: String(task._id), openId: event.by, item: event.item, baseVersion: event.baseVersion, version: fresh.version }, 'stale answer refused');
   return refuse(
     { code: 'stale', item: event.item, current: answerFor(fresh.inspection?.answers ?? [], event.item), draft: event.record },
