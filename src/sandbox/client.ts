@@ -361,9 +361,10 @@ function collectFormValue(form: Obj, formValues: Record<string, string | string[
 
 /**
  * A kept connection the server closes as it idles (Node's server: after 5 s) can meet a delivery sent on it at that
- * very moment: the request fails with ECONNRESET before any answer, so nothing was handled. Kept connections are let go
- * after KEPT_IDLE_MS, before the server's own timeout, and a delivery that fails so on a reused connection is sent once
- * more on a new one (Node's documented remedy, `request.reusedSocket`).
+ * very moment: the request fails with ECONNRESET before any answer, and the server never read it. Kept connections are
+ * let go after KEPT_IDLE_MS, before the server's own timeout, and a delivery that fails so on a reused connection is
+ * sent once more on a new one (Node's documented remedy, `request.reusedSocket`). A reset for another reason (the bot
+ * died while handling the request) is sent again too: the same event id, which the bot's de-duplication recognises.
  */
 const KEPT_IDLE_MS = 4000;
 
