@@ -205,7 +205,7 @@ export async function confirmDraw(
     return refuse('预览已失效', '这次预览已被新的预览取代或已取消，未进行抽取。请重新发送 /抽取。');
   }
 
-  const finished = await finishOnce(conn, claimed._id, () => finishConfirmation(conn, claimed!, campaign, core));
+  const finished = await finishConfirmation(conn, claimed, campaign, core);
   if (!finished.ok) return finished;
   const missing = await countiesWithoutLiaison(conn, summary.byCounty.map((c) => c.county));
   const dispatch = dispatchDraw(conn, outbox, now, claimed._id).then(() => undefined);
@@ -216,7 +216,7 @@ async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, dra
   let current = draw;
   if (draw.algorithm === ALGORITHM && !draw.bundleGz) {
     // A confirmation interrupted part-way (crash): finish it now (idempotent), or join its finishing in this process.
-    const finished = await finishOnce(conn, draw._id, () => finishConfirmation(conn, draw, campaign));
+    const finished = await finishConfirmation(conn, draw, campaign);
     if (!finished.ok) return finished;
     current = finished.draw;
   }
@@ -228,9 +228,19 @@ async function alreadyConfirmed(conn: Connection, outbox: Outbox, now: Date, dra
 
 /**
  * After the claim: the redraw fence, the reveal entry, the two bundles. Idempotent, so that the dispatch job can finish
- * a confirmation a crash interrupted. `core` is the computed draw when the caller still has it.
+ * a confirmation a crash interrupted; once per process at a time (a second call joins the running one, dispatch.ts
+ * finishOnce). `core` is the computed draw when the caller still has it.
  */
-export async function finishConfirmation(
+export function finishConfirmation(
+  conn: Connection,
+  claimed: DrawDoc,
+  campaign: CampaignDoc,
+  core?: Core,
+): Promise<{ ok: true; draw: DrawDoc } | Refusal> {
+  return finishOnce(conn, claimed._id, () => finishClaimed(conn, claimed, campaign, core));
+}
+
+async function finishClaimed(
   conn: Connection,
   claimed: DrawDoc,
   campaign: CampaignDoc,
@@ -333,9 +343,7 @@ export async function resumeDispatch(conn: Connection, outbox: Outbox, now: Date
       if ((d.algorithm === ALGORITHM || d.algorithm === PLATFORM_ALGORITHM) && !d.bundleGz) {
         const campaign = await campaignModel(conn).findById(d.campaignId).lean<CampaignDoc>();
         if (!campaign) continue;
-        const finished = await finishOnce(conn, d._id, () =>
-          d.algorithm === PLATFORM_ALGORITHM ? finishPlatformImport(conn, d, campaign) : finishConfirmation(conn, d, campaign),
-        );
+        const finished = d.algorithm === PLATFORM_ALGORITHM ? await finishPlatformImport(conn, d, campaign) : await finishConfirmation(conn, d, campaign);
         if (!finished.ok) {
           log.warn({ drawId: String(d._id), reason: finished.reason }, 'interrupted confirmation withdrawn');
           continue;

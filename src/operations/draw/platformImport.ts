@@ -123,7 +123,7 @@ export async function importPlatformDraw(
     }
     throw err;
   }
-  const finished = await finishOnce(conn, draw._id, () => finishPlatformImport(conn, draw, campaign, core));
+  const finished = await finishPlatformImport(conn, draw, campaign, core);
   return finished.ok ? { ok: true, draw: finished.draw, already: false } : finished;
 }
 
@@ -142,15 +142,25 @@ export async function existingPlatformImport(
   }
   const campaign = await campaignModel(conn).findById(existing.campaignId).lean<CampaignDoc>();
   if (!campaign) return refuse('专项不存在', '这份文件导入的专项已不存在。');
-  const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishOnce(conn, existing._id, () => finishPlatformImport(conn, existing, campaign));
+  const finished = existing.bundleGz ? { ok: true as const, draw: existing } : await finishPlatformImport(conn, existing, campaign);
   return finished.ok ? { ok: true, draw: finished.draw, campaign } : finished;
 }
 
 /**
  * After the draw document: the redraw fence, the `platform` chain entry, the two bundles. Idempotent (the dispatch
- * job runs it again after a crash). `core` is what the caller still has in memory.
+ * job runs it again after a crash); once per process at a time (dispatch.ts finishOnce). `core` is what the caller
+ * still has in memory.
  */
-export async function finishPlatformImport(
+export function finishPlatformImport(
+  conn: Connection,
+  created: DrawDoc,
+  campaign: CampaignDoc,
+  core?: PlatformCore,
+): Promise<{ ok: true; draw: DrawDoc } | Refusal> {
+  return finishOnce(conn, created._id, () => finishCreated(conn, created, campaign, core));
+}
+
+async function finishCreated(
   conn: Connection,
   created: DrawDoc,
   campaign: CampaignDoc,
