@@ -152,21 +152,11 @@ class Entries {
 
   private grow(): void {
     const n = this.idx.length * 2;
-    const idx = new Int32Array(n);
-    idx.set(this.idx);
-    this.idx = idx;
-    const load = new Int32Array(n);
-    load.set(this.load);
-    this.load = load;
-    const tl = new Float64Array(n);
-    tl.set(this.tl);
-    this.tl = tl;
-    const lead = new Float64Array(n);
-    lead.set(this.lead);
-    this.lead = lead;
-    const prio = new Int32Array(8 * n);
-    prio.set(this.prio);
-    this.prio = prio;
+    this.idx = widened(this.idx, n);
+    this.load = widened(this.load, n);
+    this.tl = widened(this.tl, n);
+    this.lead = widened(this.lead, n);
+    this.prio = widened(this.prio, 8 * n);
   }
 
   /** Leaders and officers: tier, load, priority, openId (numbers first; the texts only where the numbers tie). */
@@ -683,4 +673,11 @@ export function unknownValues(
     products: sorted(products).map(([value, firms]) => ({ value, firms })),
     expertise: sorted(expertise).map(([value, people]) => ({ value, people })),
   };
+}
+
+/** A copy of `a` in a typed array of the same kind, `n` long (the rest zero). */
+function widened<T extends Int32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  b.set(a);
+  return b;
 }
