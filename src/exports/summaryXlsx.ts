@@ -567,7 +567,13 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   // are written (never copied into one buffer), then the rest of exceljs's part
   const newSheet = deflatingPart(sheetPart);
   newSheet.write(Buffer.from(sheetXml.slice(0, end), 'utf8'));
-  const { added } = await detailRowsXml(s, strings, count, (piece) => newSheet.write(piece));
+  let added: string[];
+  try {
+    ({ added } = await detailRowsXml(s, strings, count, (piece) => newSheet.write(piece)));
+  } catch (err) {
+    newSheet.abort();
+    throw err;
+  }
   newSheet.write(Buffer.from(sheetXml.slice(end), 'utf8'));
   // the new items in chunks of a few hundred, each a buffer at once (one string of them all would be megabytes)
   const tick = yielder(8);

@@ -61,7 +61,7 @@ export async function deflatedPart(name: string, content: Buffer | readonly Buff
  * libuv's thread pool while the next pieces are produced) and must not change afterwards; `end` gives the part once
  * the last piece is compressed. The same bytes as deflatedPart of the pieces (one stream, no flush between them).
  */
-export function deflatingPart(name: string): { write(piece: Buffer): void; end(): Promise<ZipPart> } {
+export function deflatingPart(name: string): { write(piece: Buffer): void; end(): Promise<ZipPart>; abort(): void } {
   let crc = 0;
   let size = 0;
   const out: Buffer[] = [];
@@ -83,6 +83,10 @@ export function deflatingPart(name: string): { write(piece: Buffer): void; end()
     async end() {
       z.end();
       return { name, method: 8, crc, size, stored: await done };
+    },
+    /** Gives up the part (its writer failed): the deflate stream and what it holds are released now. */
+    abort() {
+      z.destroy(new Error(`the part ${name} was given up`));
     },
   };
 }

@@ -3,6 +3,13 @@ import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from '../
 import { ZipRefusal } from '../../src/operations/zipGuard';
 
 describe('zipParts', () => {
+  it('a part given up (abort) releases its deflate stream: ending it afterwards reports that it was given up', async () => {
+    const part = deflatingPart('xl/worksheets/sheet2.xml');
+    part.write(Buffer.from('<row/>'.repeat(1000), 'utf8'));
+    part.abort();
+    await expect(part.end()).rejects.toThrow('the part xl/worksheets/sheet2.xml was given up');
+  });
+
   it('writes a package whose parts read back, stored and deflated, with names in UTF-8', async () => {
     const big = Buffer.from('<row>检查明细</row>'.repeat(5000), 'utf8');
     const parts = [
