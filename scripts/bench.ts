@@ -256,7 +256,11 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   await resetProbe(s.serviceUrl, { attribute: false });
   if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
   const windowStart = process.hrtime.bigint() / 1000n;
+  const loadCpu0 = process.cpuUsage();
   const phaseA = await runWalks(s.feishu, a.walks, ANSWERS);
+  // this process's CPU over the walks: the simulated clients (encrypting, signing, reading cards) and the emulator,
+  // which share the machine's 2 cores with the service and the database
+  const loadCpu = process.cpuUsage(loadCpu0);
   // the same monotonic clock as the profiles' sample times (µs): for reading a --profile of this phase alone
   if (PROFILE) say(`  walks' window for the profiles (monotonic µs): ${windowStart}-${process.hrtime.bigint() / 1000n}`);
   const svcA = await probe(s.serviceUrl);
@@ -325,6 +329,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
           { name: 'db_cpu_ms_per_command', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / Math.max(1, dbA.commands), 3), unit: 'ms' },
         ]
       : []),
+    { name: 'loadgen_cpu_ms_per_callback', value: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, phaseA.latencies.length), 2), unit: 'ms' },
     { name: 'callback_db_late_commands', value: round(svcC.lateCommands / Math.max(1, svcC.requests), 2), unit: 'commands' },
     { name: 'service_loop_delay_max_ms', value: round(svcA.loopDelayMaxMs, 1), unit: 'ms' },
     { name: 'baseline_p50_ms', value: round(percentile(base.latencies, 50), 1), unit: 'ms' },
