@@ -129,9 +129,19 @@ export function inspectionActions(): ActionSpec[] {
     defineTeamAction({
       name: 'insp.start',
       schema: z.object({ a: z.literal('insp.start'), task: taskId }),
+      // startInspection applies a start once by itself (a compare-and-set from 待检查) and records the event id with
+      // it; whatever else a click does, it claims the event first (action.claim): no claim for the start itself
+      dedupesItself: true,
       async handle(ctx, value) {
         const reason = formText(ctx, 'window_reason');
-        const result = await startInspection(ctx.deps, { taskId: value.task, openId: ctx.actor.openId, ...(reason !== undefined ? { reason } : {}) });
+        const { eventId, claim } = ctx.action;
+        const result = await startInspection(ctx.deps, {
+          taskId: value.task,
+          openId: ctx.actor.openId,
+          ...(reason !== undefined ? { reason } : {}),
+          eventId,
+          ...(claim ? { claim } : {}),
+        });
         return answer(ctx, result, (task, r) =>
           r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist) + extraCount(task.inspection?.extras)) } : undefined,
         );

@@ -107,6 +107,11 @@ export interface InspectionRecord {
   startedBy: string;
   /** started while the county had not yet received the task (allowed; see operations/inspection/README.md) */
   startedBeforeReceipt: boolean;
+  /**
+   * the event id of the 开始检查 callback that started the record (absent when started from elsewhere): a redelivery
+   * of that callback recognises itself by it (operations/inspection/startInspection.ts)
+   */
+  startEventId?: string;
   cursor: number;
   answers: Answer[];
   history: AnswerEvent[];

@@ -27,6 +27,14 @@ export interface CardAction {
   formValue: Record<string, unknown> | undefined;
   messageId: string | undefined;
   chatId: string | undefined;
+  /**
+   * For a click whose handler de-duplicates by itself (BotHandlers.dedupesItself) and got no claim: claims the event
+   * in processed_events now, as the dispatcher claims every other click, for a handler that recognises only some of
+   * its redeliveries by itself (开始检查: the start it records, operations/inspection/startInspection.ts). Call it
+   * before any other effect; false: the event was or is being handled (a redelivery), do nothing and answer with
+   * nothing. At most one claim per click; the dispatcher marks it handled, or releases it when the handler fails.
+   */
+  claim?: () => Promise<boolean>;
 }
 
 export interface CallbackResponse {
@@ -40,7 +48,8 @@ export interface BotHandlers {
   /**
    * Whether the click's handler de-duplicates by itself: it applies the click at most once and answers a redelivery
    * of the same event with nothing (e.g. an item answer: a compare-and-set that records the event id). Such a click
-   * gets no claim in processed_events (docs/architecture.md, "A card click, end to end").
+   * gets no claim in processed_events before its handler; the handler may take one itself (CardAction.claim)
+   * (docs/architecture.md, "A card click, end to end").
    */
   dedupesItself?(action: CardAction): boolean;
 }
@@ -156,8 +165,18 @@ export function createEventDispatcher(opts: {
       messageId: e.context?.open_message_id,
       chatId: e.context?.open_chat_id,
     };
-    // a click whose handler de-duplicates by itself is neither claimed nor marked (no keys)
-    const keys = handlers.dedupesItself?.(action) ? [] : [`event:${e.event_id}`];
+    // a click whose handler de-duplicates by itself is neither claimed nor marked (no keys), unless the handler
+    // claims it itself (action.claim): then its claim is marked or released as any other
+    const eventKey = `event:${e.event_id}`;
+    const keys = handlers.dedupesItself?.(action) ? [] : [eventKey];
+    if (keys.length === 0) {
+      let claiming: Promise<boolean> | undefined;
+      action.claim = () =>
+        (claiming ??= deduper.claim([eventKey], now()).then((claimed) => {
+          if (claimed) keys.push(eventKey);
+          return claimed;
+        }));
+    }
     try {
       if (keys.length > 0 && !(await deduper.claim(keys, now()))) return {};
     } catch (err) {

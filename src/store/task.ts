@@ -217,6 +217,7 @@ const inspectionSchema = new Schema<InspectionRecord>(
     startedAt: { type: Date, required: true },
     startedBy: { type: String, required: true },
     startedBeforeReceipt: { type: Boolean, default: false },
+    startEventId: String,
     cursor: { type: Number, required: true },
     answers: { type: [new Schema(answerFields, { _id: false })], default: [] },
     history: {

@@ -81,3 +81,38 @@ it('drain writes the marks still waiting for their batch at once (the service st
   await marked;
   await deduper.drain(); // nothing left: resolves at once
 });
+
+it('a click whose handler de-duplicates itself is not claimed, unless the handler claims it (action.claim): then marked, or released on failure', async () => {
+  const processed = processedEventModel(db.conn);
+  const effects: string[] = [];
+  const handlers: BotHandlers = {
+    onMessage: async () => undefined,
+    dedupesItself: () => true,
+    onCardAction: async (action) => {
+      const a = (action.value as { a: string }).a;
+      if (a === 'own') return { toast: { type: 'success', content: '自己去重' } };
+      // claims, like 开始检查's outcomes other than the start: twice to show it is one claim per click
+      if (!(await action.claim!()) || !(await action.claim!())) return {};
+      effects.push(action.eventId);
+      if (a === 'claimFail') throw new Error('boom');
+      return { toast: { type: 'success', content: '已处理' } };
+    },
+  };
+  const dispatcher = createEventDispatcher({ encryptKey: 'k', deduper: new EventDeduper(processed), handlers, log: createLogger('silent') });
+  const invoke = (id: string, a: string) => dispatcher.invoke(cardEvent(id, a), { needCheck: false }) as Promise<{ toast?: { type: string } }>;
+
+  expect((await invoke('ev_self_own', 'own')).toast?.type).toBe('success');
+  expect(await processed.exists({ _id: 'event:ev_self_own' })).toBeNull();
+
+  expect((await invoke('ev_self_claim', 'claim')).toast?.type).toBe('success');
+  // the redelivery finds the claim: nothing done again
+  expect(await invoke('ev_self_claim', 'claim')).toEqual({});
+  expect(effects).toEqual(['ev_self_claim']);
+  await until(async () => (await processed.findById('event:ev_self_claim').lean())?.done === true);
+
+  expect((await invoke('ev_self_fail', 'claimFail')).toast?.type).toBe('error');
+  await until(async () => (await processed.exists({ _id: 'event:ev_self_fail' })) === null);
+  // released: the redelivery handles it again
+  expect((await invoke('ev_self_fail', 'claimFail')).toast?.type).toBe('error');
+  expect(effects).toEqual(['ev_self_claim', 'ev_self_fail', 'ev_self_fail']);
+});

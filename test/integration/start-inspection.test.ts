@@ -191,6 +191,56 @@ describe('a start', () => {
     }
   });
 
+  it('with the callback’s event id: stored in the record as mongoose casts it; the start takes no claim, a redelivery is a duplicate', async () => {
+    const task = await taskIn(db.conn, ctx);
+    let claims = 0;
+    const claim = async () => {
+      claims += 1;
+      return true;
+    };
+    const input = { taskId: String(task._id), openId: officer.openId, eventId: 'ev_start_1', claim };
+    const { value: result, commands } = await commandsOf(() => startInspection(deps(), input));
+    expect(commands).toBe(2);
+    expect(result).toMatchObject({ ok: true, started: true });
+    expect(claims).toBe(0);
+    const stored = await raw(task._id);
+    expect(stored.inspection!.startEventId).toBe('ev_start_1');
+    const cast = new (taskModel(db.conn))(stored).toObject({ flattenMaps: true, depopulate: true }) as unknown as TaskDoc;
+    expect(stored.inspection).toEqual(cast.inspection);
+    // the same callback again: one read, nothing written, nothing claimed
+    const again = await commandsOf(() => startInspection(deps(), input));
+    expect(again.value).toEqual({ ok: false, refusal: { code: 'duplicate' } });
+    expect(again.commands).toBe(1);
+    expect(claims).toBe(0);
+    expect(await raw(task._id)).toEqual(stored);
+    // another click on the open checklist claims its event before it writes; a claim refused (a redelivery) writes nothing
+    const other = await startInspection(deps(), { ...input, openId: leader.openId, eventId: 'ev_start_2' });
+    expect(other).toMatchObject({ ok: true, started: false });
+    expect(claims).toBe(1);
+    const opened = await raw(task._id);
+    expect(Object.keys(opened.inspection!.lastActive!).sort()).toEqual([leader.openId, officer.openId].sort());
+    clock = new Date('2024-05-06T04:00:00Z');
+    try {
+      const refused = await startInspection(deps(), { ...input, openId: leader.openId, eventId: 'ev_start_2', claim: async () => false });
+      expect(refused).toEqual({ ok: false, refusal: { code: 'duplicate' } });
+      expect(await raw(task._id)).toEqual(opened);
+    } finally {
+      clock = new Date('2024-05-06T02:00:00Z');
+    }
+  });
+
+  it('refusals claim the event first: a refused claim answers as a duplicate', async () => {
+    const task = await taskIn(db.conn, ctx);
+    const no = async () => false;
+    for (const input of [
+      { taskId: String(new Types.ObjectId()), openId: officer.openId },
+      { taskId: String(task._id), openId: 'ou_stranger000000000000000000001' },
+    ]) {
+      expect(await startInspection(deps(), { ...input, eventId: 'ev_refused', claim: no })).toEqual({ ok: false, refusal: { code: 'duplicate' } });
+    }
+    expect((await raw(task._id)).state).toBe('待检查');
+  });
+
   it('two members starting at once: one starts, the other gets the open checklist', async () => {
     const task = await taskIn(db.conn, ctx);
     const [a, b] = await Promise.all([

@@ -1,8 +1,8 @@
 /**
  * What 开始检查 reads, in one database command: the task, its campaign's inspection window and the campaign's extra
  * checklists (an aggregate on the task by _id with two $lookup stages on equality of one field, which MongoDB answers
- * from the campaigns' _id and the extra checklists' {campaignId, name} index; the embedded database reads the two
- * small collections, a few campaigns and a few lists each). Read fresh on every start: the window and the lists are
+ * from the campaigns' _id and the extra checklists' {campaignId, name} index; so does the embedded database, from its
+ * lookup maps: store/embedded/equalityJoin.ts). Read fresh on every start: the window and the lists are
  * changed by other processes (the CLI), so nothing here is kept between clicks.
  *
  * The $lookup stages take no sub-pipeline: the extra checklists come back whole and are ordered here as

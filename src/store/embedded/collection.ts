@@ -298,6 +298,26 @@ export class Collection {
     return { indexName: idx.name, keyPattern: idx.spec.key as Document, covered: p.covered };
   }
 
+  /**
+   * The documents whose value on `path` may equal `value` (a scalar the lookup maps key: lookup.ts lookupable), each
+   * once, in natural order: from the path's lookup map when an index names the path, else every document. The
+   * caller tests them (a superset, as a plan's candidates are).
+   */
+  equalCandidates(path: string, value: unknown): Slot[] {
+    const f = lookupPath(path) ? this.fields.get(path) : undefined;
+    if (!f) {
+      this.stats.scans++;
+      this.stats.examined += this.slots.size;
+      return [...this.slots];
+    }
+    this.stats.lookups++;
+    const out = [...f.holders(keyString(value))];
+    this.stats.keysExamined += out.length;
+    this.stats.examined += out.length;
+    for (let i = 1; i < out.length; i++) if (out[i - 1].seq > out[i].seq) return out.sort((a, b) => a.seq - b.seq);
+    return out;
+  }
+
   byId(id: unknown): Slot | undefined {
     return this.indexes[0].owners?.get(keyString(id));
   }

@@ -2,6 +2,7 @@
 import { BSON, Long } from 'bson';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { mingoIndex, projector } from './mingo';
+import { equalityJoin } from './equalityJoin';
 import { compilePipeline, Unsupported } from './pipeline';
 import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
@@ -172,6 +173,8 @@ export class Engine {
   private nextCursorId = BigInt(1 + Math.floor(Math.random() * 2 ** 30));
   /** pipelines run by the compiled code (pipeline.ts) rather than mingo, for tests */
   compiledRuns = 0;
+  /** pipelines answered as equality lookups from the lookup maps (equalityJoin.ts), for tests */
+  equalityJoins = 0;
   /** commands run since the engine started (the bench's database probe reads it) */
   commandsRun = 0;
 
@@ -554,9 +557,12 @@ export class Engine {
 
     const slots: Slot[] = leading ? this.query(c, leading) : [...(coll?.slots ?? [])];
     let out: Document[] | undefined;
+    // equality $lookup stages alone: answered from the foreign lookup maps, mingo's result (equalityJoin.ts)
+    const joined = equalityJoin(rest, () => (coll ? coll.plainViews(slots) : []), (name) => this.collections(c.db).get(name));
     // compiled (pipeline.ts) where every stage and expression is one it compiles; mingo otherwise, or when the
     // compiled code meets a value it does not handle exactly
-    const compiled = compilePipeline(rest);
+    if (joined) this.equalityJoins++;
+    const compiled = joined ? undefined : compilePipeline(rest);
     if (compiled) {
       try {
         out = compiled(coll ? coll.plainViews(slots) : []);
@@ -567,7 +573,7 @@ export class Engine {
       }
     }
     const fromCompiled = out !== undefined;
-    out ??= this.runInMingo(c, coll, slots, rest);
+    out ??= joined ?? this.runInMingo(c, coll, slots, rest);
     // documents that still carry a stored _id get that document's number types back (retype builds fresh objects);
     // without one, retype would only copy a compiled pipeline's output (which holds no undefined): sent as it is
     return out.map((d) => {
