@@ -97,9 +97,10 @@ function refusalToast(r: Exclude<Refusal, { code: 'duplicate' }>): Toast {
 /** The callback answer: the card of the stored state (when the refusal carries it) and a toast. */
 function answer<T extends object>(ctx: TeamActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
   if (!result.ok) {
-    // a redelivered callback whose click was already handled: answered with nothing, as the dispatcher answers the
-    // duplicates it recognises itself (platform/events.ts)
-    if (result.refusal.code === 'duplicate') return {};
+    // a redelivered callback whose click was already handled: nothing done again; answered with the stored state's
+    // card when the operation read it (Feishu redelivers when it got no answer, so this answer is the one shown), else
+    // with nothing, as the dispatcher answers the duplicates it recognises itself (platform/events.ts)
+    if (result.refusal.code === 'duplicate') return result.task ? { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } } : {};
     const toast = refusalToast(result.refusal);
     // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
     const r = result.refusal;

@@ -207,9 +207,11 @@ describe('a start', () => {
     expect(stored.inspection!.startEventId).toBe('ev_start_1');
     const cast = new (taskModel(db.conn))(stored).toObject({ flattenMaps: true, depopulate: true }) as unknown as TaskDoc;
     expect(stored.inspection).toEqual(cast.inspection);
-    // the same callback again: one read, nothing written, nothing claimed
+    // the same callback again: one read, nothing written, nothing claimed; the stored task given to answer with
     const again = await commandsOf(() => startInspection(deps(), input));
-    expect(again.value).toEqual({ ok: false, refusal: { code: 'duplicate' } });
+    expect(again.value).toMatchObject({ ok: false, refusal: { code: 'duplicate' } });
+    expect(String((again.value as { task?: TaskDoc }).task?._id)).toBe(String(task._id));
+    expect((again.value as { task?: TaskDoc }).task?.inspection?.startEventId).toBe('ev_start_1');
     expect(again.commands).toBe(1);
     expect(claims).toBe(0);
     expect(await raw(task._id)).toEqual(stored);

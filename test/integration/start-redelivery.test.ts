@@ -2,7 +2,8 @@
  * 开始检查 (insp.start) is de-duplicated by the start itself, not by a claim in processed_events taken before the
  * handler (bot/router.ts ActionSpec.dedupesItself, operations/inspection/startInspection.ts): through the real
  * webhook, a start delivered again — afterwards, after the process forgot its copy of the task, at the same time —
- * is applied once and answered with nothing, the record keeping the callback's event id; every other outcome of the
+ * is applied once and answered with the stored state's card (no toast: Feishu redelivers a click only when it got
+ * no answer, so this is the answer the inspector sees), the record keeping the callback's event id; every other outcome of the
  * click (the open checklist's activity, a start that lost to a teammate's, a refusal) claims the event first, and its
  * redelivery is answered with nothing too, writing nothing.
  */
@@ -43,7 +44,7 @@ const mark = (eventId: string) => processedEventModel(conn()).findById(`event:${
 /** the clock moves on (a write of the activity time would show) */
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
-it('delivered again after the start: started once, the redelivery answered with nothing, nothing claimed', async () => {
+it('delivered again after the start: started once, the redelivery answered with the checklist card, nothing claimed', async () => {
   const task = await newTask();
   const click = startClick(officer.openId, await d.assignmentCard(officer.openId, task));
   const eventId = click.envelope.header.event_id;
@@ -58,10 +59,12 @@ it('delivered again after the start: started once, the redelivery answered with 
   await tick();
   const again = await h.feishu.deliver(click.envelope);
   expect(again.status).toBe(200);
-  expect(again.body).toEqual({});
+  // the card the first delivery answered with (the stored state did not change), without the start's toast
+  expect(bodyOf(again).toast).toBeUndefined();
+  expect(bodyOf(again).card).toEqual(bodyOf(first).card);
   // and again once the process no longer has its copy of the task (a restart)
   forgetTask(conn(), String(task._id));
-  expect((await h.feishu.deliver(click.envelope)).body).toEqual({});
+  expect(bodyOf(await h.feishu.deliver(click.envelope))).toEqual({ card: bodyOf(first).card });
   // nothing written by either: not the activity time, not the version
   expect(await readTask(conn(), task._id)).toEqual(started);
   expect(await mark(eventId)).toBeNull();
@@ -71,12 +74,14 @@ it('delivered again after the start: started once, the redelivery answered with 
   expect(next.toast).toEqual({ type: 'success', content: '已保存第1项：符合' });
 });
 
-it('delivered three times at the same time: one start (one version), the copies answered with nothing', async () => {
+it('delivered three times at the same time: one start (one version), the copies answered with its card', async () => {
   const task = await newTask();
   const click = startClick(officer.openId, await d.assignmentCard(officer.openId, task));
   const results = await Promise.all([h.feishu.deliver(click.envelope), h.feishu.deliver(click.envelope), h.feishu.deliver(click.envelope)]);
-  expect(results.filter((r) => bodyOf(r).toast?.type === 'success')).toHaveLength(1);
-  expect(results.filter((r) => JSON.stringify(r.body) === '{}')).toHaveLength(2);
+  const winner = results.filter((r) => bodyOf(r).toast?.type === 'success');
+  expect(winner).toHaveLength(1);
+  const copies = results.filter((r) => r !== winner[0]);
+  for (const c of copies) expect(bodyOf(c)).toEqual({ card: bodyOf(winner[0]!).card });
   const stored = await readTask(conn(), task._id);
   expect(stored.version).toBe(task.version + 1);
   expect(stored.inspection!.startEventId).toBe(click.envelope.header.event_id);
@@ -109,7 +114,11 @@ it('two members starting at once: one starts, the other gets the open checklist;
 
   await tick();
   forgetTask(conn(), String(task._id));
-  for (const r of results) expect((await h.feishu.deliver(r.click.envelope)).body).toEqual({});
+  // the winner's start recognised by its record (the open checklist's card), the loser's click by its claim
+  const winnerAgain = bodyOf(await h.feishu.deliver(winner.click.envelope));
+  expect(winnerAgain.toast).toBeUndefined();
+  expect(winnerAgain.card).toEqual(bodyOf(winner.res).card);
+  expect((await h.feishu.deliver(loser.click.envelope)).body).toEqual({});
   expect(await readTask(conn(), task._id)).toEqual(stored);
 });
 

@@ -6,8 +6,10 @@
  * Redeliveries of the callback: the write is a compare-and-set on the card's version, which it moves on, so an answer
  * is applied at most once whatever is delivered again. The history entry keeps the callback's event id, and a click
  * that finds its event id in the history (the first delivery was saved, or refused as stale) is a duplicate: refused
- * with 'duplicate', nothing written, answered with nothing, as the dispatcher answers the duplicates it claims
- * (bot/router.ts ActionSpec.dedupesItself; docs/architecture.md, "A card click, end to end").
+ * with 'duplicate' and the stored state, nothing written, answered with that state's card and no toast: Feishu
+ * redelivers a click when it got no answer to it (e.g. the process died after the write), and the inspector then
+ * still gets the card to go on from (bot/router.ts ActionSpec.dedupesItself; docs/architecture.md, "A card click,
+ * end to end").
  */
 import {
   answerFor,
@@ -50,7 +52,7 @@ async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEve
       { returnDocument: 'after' },
     )
     .lean<TaskDoc>();
-  if (!pushed && event.eventId !== undefined) return refuse({ code: 'duplicate' });
+  if (!pushed && event.eventId !== undefined) return refuse({ code: 'duplicate' }, task);
   const fresh = pushed ?? task;
   deps.log.info({ taskId: String(task._id), openId: event.by, item: event.item, baseVersion: event.baseVersion, version: fresh.version }, 'stale answer refused');
   return refuse(
@@ -77,7 +79,7 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
   const loaded = await loadForMember(deps, input.taskId, input.openId);
   if (!loaded.ok) return loaded;
   const { task, member } = loaded;
-  if (recorded(task, input.eventId)) return refuse({ code: 'duplicate' });
+  if (recorded(task, input.eventId)) return refuse({ code: 'duplicate' }, task);
   const closed = notOpen(task);
   if (closed) return refuse(closed, task);
   const rec = task.inspection!;
@@ -95,7 +97,7 @@ export async function answerItem(deps: InspectionDeps, input: AnswerInput): Prom
   if (saved) return saved;
   const fresh = await tasks(deps).findById(task._id).lean<TaskDoc>();
   // the same callback delivered twice at once: the other delivery's write is the one that matched
-  if (fresh && recorded(fresh, input.eventId)) return refuse({ code: 'duplicate' });
+  if (fresh && recorded(fresh, input.eventId)) return refuse({ code: 'duplicate' }, fresh);
   return refuseStale(deps, fresh ?? task, answerEvent(deps, member, input, check.record));
 }
 

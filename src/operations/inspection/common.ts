@@ -44,7 +44,10 @@ export type Refusal =
   | { code: 'reasonTooLong' }
   | { code: 'notSigning' }
   | { code: 'alreadySigned' }
-  /** a redelivery of a card callback this task already recorded (answerItem.ts): nothing to do, nothing to say */
+  /**
+   * a redelivery of a card callback this task already recorded (answerItem.ts, startInspection.ts): nothing to do;
+   * with the task, its card is the answer (no toast)
+   */
   | { code: 'duplicate' };
 
 export type Refused = { ok: false; refusal: Refusal; task?: TaskDoc };

@@ -12,7 +12,8 @@
  * a start is a compare-and-set from 待检查/待接收, so it is applied at most once whatever is delivered again, and the
  * record it writes keeps the callback's event id (`startEventId`). A click that finds its event id there (the first
  * delivery started the record; or a copy delivered at the same moment did, and this one lost the compare-and-set) is
- * a duplicate: nothing written, answered with nothing. Every other outcome (the open checklist's activity, the
+ * a duplicate: nothing written, answered with the card of the stored state and no toast (Feishu redelivers a click
+ * when it got no answer to it, e.g. the process died after the write: the inspector still gets the checklist). Every other outcome (the open checklist's activity, the
  * follow-up re-queued, a refusal) first claims the event in processed_events, as the dispatcher claims other clicks,
  * and a redelivery of it finds that claim: one command fewer for the start itself, the same for the rest.
  */
@@ -44,8 +45,11 @@ export async function startInspection(
     const loaded = await loadForStart(deps, input.taskId);
     if (!loaded) return refused({ code: 'notFound' });
     const { task } = loaded;
-    // this callback started the record (a redelivery, or a copy delivered at once whose start won)
-    if (input.eventId !== undefined && task.inspection?.startEventId === input.eventId) return duplicate();
+    // this callback started the record (a redelivery, or a copy delivered at once whose start won): nothing written,
+    // answered with the stored state's card, since Feishu redelivers a click only when it got no answer to it
+    if (input.eventId !== undefined && task.inspection?.startEventId === input.eventId) {
+      return memberOf(task.team, input.openId) ? refuse({ code: 'duplicate' }, task) : duplicate();
+    }
     // A non-member learns nothing about the task (no card).
     if (!memberOf(task.team, input.openId)) return refused({ code: 'notMember' });
     if (task.state === '已作废') return refused({ code: 'void' }, task);
