@@ -2,7 +2,8 @@
  * $lookup stages on equality of one field, answered from the foreign collection's lookup maps
  * (src/store/embedded/equalityJoin.ts): for random documents (arrays, nested arrays, nulls, missing fields, mixed
  * types, -0, dates, ObjectIds) that keep changing, with and without an index on the foreign field, the joined
- * documents are exactly mingo's, in the same order and multiplicity; a local value the maps do not key (missing,
+ * documents are mingo's, in the same order, each foreign document once as MongoDB joins it (mingo repeats one whose
+ * array holds the value twice; the reference below drops those repeats); a local value the maps do not key (missing,
  * null, an array, a sub-document) leaves the pipeline to mingo. Through the engine too, with the start's shape.
  */
 import { ObjectId } from 'bson';
@@ -36,10 +37,33 @@ function gen(rnd: () => number) {
   return { doc, pick, scalar };
 }
 
+/** mingo's joins, with a foreign document joined once (mingo repeats it, next to itself, per matching element) */
 const reference = (stages: Document[], input: Document[], foreign: Map<string, Document[]>) =>
-  new Aggregator(stages, { processingMode: ProcessingMode.CLONE_INPUT, collectionResolver: (name: string) => (foreign.get(name) ?? []).map(plainCopy) }).run(
-    input.map(plainCopy),
+  new Aggregator(stages, { processingMode: ProcessingMode.CLONE_INPUT, collectionResolver: (name: string) => (foreign.get(name) ?? []).map(plainCopy) })
+    .run(input.map(plainCopy))
+    .map((doc) => {
+      const out: Document = { ...doc };
+      for (const s of stages) {
+        const as = (s.$lookup as { as: string }).as;
+        const joined = out[as] as Document[];
+        out[as] = joined.filter((d, i) => i === 0 || !idEqual(d._id, joined[i - 1]._id));
+      }
+      return out;
+    });
+
+const idEqual = (a: unknown, b: unknown) => (a instanceof ObjectId && b instanceof ObjectId ? a.equals(b) : a === b);
+
+test('a foreign document whose array holds the value twice is joined once (MongoDB), not once per element (mingo)', () => {
+  const foreign = new Collection('db', 'f');
+  const twice = foreign.insert({ k: [5, 5] });
+  const nested = foreign.insert({ b: [{ c: 5 }, { c: 5 }] });
+  const out = equalityJoin(
+    [{ $lookup: { from: 'f', localField: 'a', foreignField: 'k', as: 'j' } }, { $lookup: { from: 'f', localField: 'a', foreignField: 'b.c', as: 'n' } }],
+    () => [{ _id: 1, a: 5 }],
+    () => foreign,
   );
+  expect(out).toEqual([{ _id: 1, a: 5, j: [twice.v.plain], n: [nested.v.plain] }]);
+});
 
 test('equality lookups from the lookup maps give exactly mingo’s joins (random data, changing, indexed or not)', () => {
   const rnd = mulberry32(20261204);

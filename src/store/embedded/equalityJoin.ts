@@ -4,10 +4,11 @@
  * the whole foreign collection on every run (and is built with an Aggregator on every command). E.g. 开始检查's one
  * read: a task by _id joined with its campaign by _id and the campaign's extra checklists by campaignId.
  *
- * The result is exactly mingo's (which the embedded database otherwise runs): for each input document, the foreign
- * documents in natural order, each as many times as its `foreignField` value (the value, or each element of an array
- * value, as mingo's `resolve` finds it) equals the local value under mingo's equality; the joined array set with
- * `{...doc, [as]: joined}`. Taken only when every local value is a plain scalar the lookup maps key (a string, a
+ * The result is MongoDB's: for each input document, the foreign documents in natural order whose `foreignField`
+ * value (the value, or an element of an array value, as mingo's `resolve` finds it) equals the local value under
+ * mingo's equality, each once; the joined array set with `{...doc, [as]: joined}`. That is mingo's result too,
+ * except that mingo joins a foreign document once per matching element when its array holds the value more than
+ * once (`{k: [5, 5]}`), which MongoDB does not. Taken only when every local value is a plain scalar the lookup maps key (a string, a
  * number, a boolean, a Date or an ObjectId): a missing, null or array local value, or any other stage, and the
  * pipeline runs as before. The maps' candidates are a superset of mingo's matches (lookup.ts keys every scalar
  * reachable along the path), so testing them gives the same documents; an unindexed foreign field reads every
@@ -56,13 +57,12 @@ function same(a: unknown, b: unknown): boolean {
   return isEqual(a, b);
 }
 
-/** How many times mingo's $lookup joins `doc` for `local` on `foreignField`. */
-function occurrences(doc: Document, foreignField: string, local: unknown): number {
+/** Whether `doc` joins for `local` on `foreignField`: its value there, or an element of it, equals `local`. */
+function joins(doc: Document, foreignField: string, local: unknown): boolean {
   const v = resolve(doc, foreignField) ?? null;
-  if (!Array.isArray(v)) return same(v, local) ? 1 : 0;
-  let n = 0;
-  for (const x of v) if (same(x ?? null, local)) n++;
-  return n;
+  if (!Array.isArray(v)) return same(v, local);
+  for (const x of v) if (same(x ?? null, local)) return true;
+  return false;
 }
 
 /**
@@ -85,7 +85,7 @@ export function equalityJoin(stages: Document[], input: () => Document[], collec
       if (foreign) {
         for (const slot of foreign.equalCandidates(l.foreignField, local)) {
           const plain = slot.v.plain;
-          for (let n = occurrences(plain, l.foreignField, local); n > 0; n--) joined.push(plain);
+          if (joins(plain, l.foreignField, local)) joined.push(plain);
         }
       }
       next.push({ ...doc, [l.as]: joined });
