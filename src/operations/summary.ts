@@ -52,6 +52,7 @@ import {
 } from './progress';
 import { LONG_OPERATION } from '../store/timeouts';
 import { yielder } from './yielder';
+import { rowValues } from './summaryRows';
 
 export const CITY_UNIT = '运城市市场监督管理局';
 
@@ -499,13 +500,13 @@ export async function summaryCounts(
 }
 
 /**
- * Rows of the detail cursor come in one batch for the city's 20,000 tasks (a row array is about 180 bytes: some
- * 3.6 MB, within the 16 MB a batch may hold; the database sends fewer when a batch would exceed it): one round trip
- * instead of ten, and the database is free for the counts while the rows are decoded here (summarize sends the
- * detail cursor first). A batch is not decoded at once: the driver decodes the rows as they are read, DETAIL_SLICE
- * at a time.
+ * Rows of the detail cursor per batch: 2,500 (a row array is about 370 bytes on the wire: some 0.9 MB a reply, the
+ * city's 20,000 tasks in eight). The driver copies a reply out of the socket's chunks into one fresh buffer and
+ * indexes the batch's elements, both in one synchronous go before any row can be read: for one 20,000-row reply
+ * (7.3 MB) that alone held the event loop for 90–160 ms on this machine beside callbacks (fresh megabytes are
+ * slow to touch), against a few ms per 0.9 MB reply. The rows of a batch are then decoded DETAIL_SLICE at a time.
  */
-const DETAIL_BATCH = 20_000;
+const DETAIL_BATCH = 2_500;
 /** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
 const DETAIL_SLICE = 50;
 
@@ -518,16 +519,18 @@ interface DetailsRead {
 /** Reads the detail cursor (summaryDetails), without the county order (which needs the counts). */
 async function readDetails(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; batchSize?: number },
 ): Promise<DetailsRead> {
   // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
   // counts are summaryCounts' business
   // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
   // of promises per row)
-  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
-    detailPipeline(input),
-    { ...LONG_OPERATION, batchSize: DETAIL_BATCH },
-  );
+  // raw: each row's bytes, read by rowValues (summaryRows.ts) without the driver's decoding into a document
+  const cursor = taskModel(conn).collection.aggregate<Buffer>(detailPipeline(input), {
+    ...LONG_OPERATION,
+    batchSize: input.batchSize ?? DETAIL_BATCH,
+    raw: true,
+  });
   const byCounty = new Map<string, SummaryDetail[]>();
   const withExtras = new Map<string, PushedRow[]>();
   const dueOf = dueDates();
@@ -537,7 +540,7 @@ async function readDetails(
     // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time
     while (await cursor.hasNext()) {
       for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
-        const r = rowOf(sent.r);
+        const r = rowOf(rowValues(sent));
         const county = r.county ?? UNNAMED_COUNTY;
         let list = byCounty.get(county);
         if (!list) byCounty.set(county, (list = []));
@@ -575,7 +578,15 @@ function inCountyOrder(read: DetailsRead, counties: readonly CountyCounts[]): { 
  */
 export async function summaryDetails(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; counties: readonly CountyCounts[] },
+  input: {
+    campaignId: Types.ObjectId;
+    drawId: Types.ObjectId;
+    today: string;
+    county?: string;
+    counties: readonly CountyCounts[];
+    /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
+    batchSize?: number;
+  },
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
   return inCountyOrder(await readDetails(conn, input), input.counties);
 }

@@ -209,6 +209,22 @@ describe.each([undefined, '永济市'])('the summary of %s', (county) => {
   });
 });
 
+it('reads the 检查明细 rows batch after batch (getMore) as it reads them in one', async () => {
+  const ref = await reference(undefined);
+  const input = { campaignId, drawId, today: TODAY, counties: ref.counties };
+  const batchSize = 128;
+  const before = server.engine!.commandsRun;
+  const got = await summaryDetails(conn, { ...input, batchSize });
+  // the aggregate, then a getMore per further batch
+  expect(server.engine!.commandsRun - before).toBeGreaterThanOrEqual(Math.ceil(ref.details.length / batchSize));
+  expect(ref.details.length).toBeGreaterThan(batchSize * 4);
+  expect(got.details).toEqual(ref.details);
+  const whole = await summaryDetails(conn, input);
+  expect([...got.withExtras.values()].flat().length).toBeGreaterThan(0);
+  expect(got.withExtras).toEqual(whole.withExtras);
+  expect(got.details).toEqual(whole.details);
+});
+
 it('the compiled pipeline equals mingo on the progress pipeline (flags and county group)', async () => {
   const pipeline = [{ $match: liveTasksMatch(campaignId, drawId) }, ...flagStages(TODAY, publicationCutoff(TODAY)), countyGroupStage(), { $sort: { _id: 1 } }];
   const run = compilePipeline(pipeline as unknown[]);
