@@ -52,7 +52,6 @@ import {
 } from './progress';
 import { LONG_OPERATION } from '../store/timeouts';
 import { yielder } from './yielder';
-import { rowValues } from './summaryRows';
 
 export const CITY_UNIT = '运城市市场监督管理局';
 
@@ -525,12 +524,10 @@ async function readDetails(
   // counts are summaryCounts' business
   // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
   // of promises per row)
-  // raw: each row's bytes, read by rowValues (summaryRows.ts) without the driver's decoding into a document
-  const cursor = taskModel(conn).collection.aggregate<Buffer>(detailPipeline(input), {
-    ...LONG_OPERATION,
-    batchSize: input.batchSize ?? DETAIL_BATCH,
-    raw: true,
-  });
+  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
+    detailPipeline(input),
+    { ...LONG_OPERATION, batchSize: input.batchSize ?? DETAIL_BATCH },
+  );
   const byCounty = new Map<string, SummaryDetail[]>();
   const withExtras = new Map<string, PushedRow[]>();
   const dueOf = dueDates();
@@ -540,7 +537,7 @@ async function readDetails(
     // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time
     while (await cursor.hasNext()) {
       for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
-        const r = rowOf(rowValues(sent));
+        const r = rowOf(sent.r);
         const county = r.county ?? UNNAMED_COUNTY;
         let list = byCounty.get(county);
         if (!list) byCounty.set(county, (list = []));
