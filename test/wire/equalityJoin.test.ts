@@ -13,20 +13,13 @@ import { Engine } from '../../src/store/embedded/engine';
 import { equalityJoin } from '../../src/store/embedded/equalityJoin';
 import { plainCopy, type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
+import { randomValues } from '../support/randomValues';
 
 const IDS = [new ObjectId(), new ObjectId(), new ObjectId()];
 const DATES = [new Date(0), new Date(86_400_000)];
 
 function gen(rnd: () => number) {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const scalar = (): unknown =>
-    pick<() => unknown>([() => Math.floor(rnd() * 3), () => 1.5, () => pick(['x', 'y', '1']), () => rnd() < 0.5, () => null, () => pick(DATES), () => pick(IDS), () => -0])();
-  const value = (depth = 0): unknown => {
-    const r = rnd();
-    if (depth < 2 && r < 0.2) return Array.from({ length: Math.floor(rnd() * 4) }, () => value(depth + 1));
-    if (depth < 2 && r < 0.27) return { c: value(depth + 1) };
-    return scalar();
-  };
+  const { pick, scalar, value } = randomValues(rnd, { ints: 3, strings: ['x', 'y', '1'], dates: DATES, ids: IDS, arrayChance: 0.2, arrayLength: 4, docChance: 0.07 });
   const doc = (): Document => {
     const d: Document = {};
     if (rnd() < 0.9) d.a = rnd() < 0.7 ? scalar() : value();

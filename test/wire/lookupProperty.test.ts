@@ -10,6 +10,7 @@ import { Collection } from '../../src/store/embedded/collection';
 import { Engine, readOnlyPipeline } from '../../src/store/embedded/engine';
 import { plainCopy, type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
+import { randomValues } from '../support/randomValues';
 
 const prng = mulberry32;
 
@@ -17,14 +18,7 @@ const IDS = [new ObjectId(), new ObjectId(), new ObjectId()];
 const DATES = [new Date(0), new Date(86_400_000), new Date(2 * 86_400_000)];
 
 function gen(rnd: () => number) {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const scalar = (): unknown => pick<() => unknown>([() => Math.floor(rnd() * 4), () => 1.5, () => pick(['x', 'y', 'z', '1']), () => rnd() < 0.5, () => null, () => pick(DATES), () => pick(IDS), () => -0])();
-  const value = (depth = 0): unknown => {
-    const r = rnd();
-    if (depth < 2 && r < 0.15) return Array.from({ length: Math.floor(rnd() * 3) }, () => value(depth + 1));
-    if (depth < 2 && r < 0.22) return { c: value(depth + 1) };
-    return scalar();
-  };
+  const { pick, scalar, value } = randomValues(rnd, { ints: 4, strings: ['x', 'y', 'z', '1'], dates: DATES, ids: IDS, arrayChance: 0.15, arrayLength: 3, docChance: 0.07 });
   const doc = (): Document => {
     const d: Document = {};
     if (rnd() < 0.85) d.a = value();
