@@ -92,7 +92,7 @@ export interface ActionSpec<S extends z.ZodType = z.ZodType> {
   decidesBy?: 'team';
   /**
    * The handler applies a click at most once by itself and recognises a redelivery of the callback (its event id),
-   * answering it with nothing: the dispatcher then claims no de-duplication mark for it, one database command fewer
+   * doing nothing again (and answering with the stored state's card, or with nothing): the dispatcher then claims no de-duplication mark for it, one database command fewer
    * per click (platform/events.ts BotHandlers.dedupesItself). Only for a handler whose every effect is such a write,
    * or is preceded by the claim the handler takes itself (CardAction.claim, e.g. 开始检查's other outcomes).
    */

@@ -46,8 +46,9 @@ export interface BotHandlers {
   onMessage(msg: InboundMessage): Promise<void>;
   onCardAction(action: CardAction): Promise<CallbackResponse>;
   /**
-   * Whether the click's handler de-duplicates by itself: it applies the click at most once and answers a redelivery
-   * of the same event with nothing (e.g. an item answer: a compare-and-set that records the event id). Such a click
+   * Whether the click's handler de-duplicates by itself: it applies the click at most once and does nothing again
+   * for a redelivery of the same event (e.g. an item answer: a compare-and-set that records the event id; it answers
+   * the redelivery with the card of the stored state). Such a click
    * gets no claim in processed_events before its handler; the handler may take one itself (CardAction.claim)
    * (docs/architecture.md, "A card click, end to end").
    */
