@@ -116,3 +116,27 @@ it('a click whose handler de-duplicates itself is not claimed, unless the handle
   expect((await invoke('ev_self_fail', 'claimFail')).toast?.type).toBe('error');
   expect(effects).toEqual(['ev_self_claim', 'ev_self_fail', 'ev_self_fail']);
 });
+
+it('a handler’s own claim that fails (the database) does nothing, answers with the error toast and leaves no mark', async () => {
+  const processed = processedEventModel(db.conn);
+  class FailingDeduper extends EventDeduper {
+    override async claim(): Promise<boolean> {
+      throw new Error('database unavailable');
+    }
+  }
+  const effects: string[] = [];
+  const handlers: BotHandlers = {
+    onMessage: async () => undefined,
+    dedupesItself: () => true,
+    onCardAction: async (action) => {
+      if (!(await action.claim!())) return {};
+      effects.push(action.eventId);
+      return { toast: { type: 'success', content: '已处理' } };
+    },
+  };
+  const dispatcher = createEventDispatcher({ encryptKey: 'k', deduper: new FailingDeduper(processed), handlers, log: createLogger('silent') });
+  const answer = (await dispatcher.invoke(cardEvent('ev_claim_down', 'claim'), { needCheck: false })) as { toast?: { type: string; content: string } };
+  expect(answer.toast?.type).toBe('error');
+  expect(effects).toEqual([]);
+  expect(await processed.exists({ _id: 'event:ev_claim_down' })).toBeNull();
+});
