@@ -13,7 +13,7 @@ import { Engine } from '../../src/store/embedded/engine';
 import { equalityJoin } from '../../src/store/embedded/equalityJoin';
 import { plainCopy, type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
-import { randomValues } from '../support/randomValues';
+import { churn, randomValues } from '../support/randomValues';
 
 const IDS = [new ObjectId(), new ObjectId(), new ObjectId()];
 const DATES = [new Date(0), new Date(86_400_000)];
@@ -76,17 +76,7 @@ test('equality lookups from the lookup maps give exactly mingo’s joins (random
   let answered = 0;
   let declined = 0;
   for (let round = 0; round < 6; round++) {
-    for (const coll of colls.values()) {
-      const slots = [...coll.slots];
-      for (let i = 0; i < 15; i++) {
-        const s = g.pick(slots);
-        if (!coll.slots.has(s)) continue;
-        const r = rnd();
-        if (r < 0.6) coll.replace(s, { _id: s.v.typed._id, ...g.doc() });
-        else if (r < 0.8) coll.remove(s);
-        else coll.insert(g.doc());
-      }
-    }
+    for (const coll of colls.values()) churn(coll, rnd, 15, g.doc);
     const views = new Map([...colls].map(([name, c]) => [name, c.plainViews()]));
     for (let i = 0; i < 60; i++) {
       const stages: Document[] = Array.from({ length: 1 + Math.floor(rnd() * 2) }, (_, j) => ({

@@ -10,7 +10,7 @@ import { Collection } from '../../src/store/embedded/collection';
 import { Engine, readOnlyPipeline } from '../../src/store/embedded/engine';
 import { plainCopy, type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
-import { randomValues } from '../support/randomValues';
+import { churn, randomValues } from '../support/randomValues';
 
 const prng = mulberry32;
 
@@ -94,15 +94,7 @@ test('query, count and sort+limit answered from the lookup maps equal a full sca
   let checked = 0;
   for (let round = 0; round < ROUNDS; round++) {
     // change the data: replace, remove, insert
-    const slots = [...coll.slots];
-    for (let i = 0; i < 20; i++) {
-      const s = g.pick(slots);
-      if (!coll.slots.has(s)) continue;
-      const r = rnd();
-      if (r < 0.6) coll.replace(s, { _id: s.v.typed._id, ...g.doc() });
-      else if (r < 0.8) coll.remove(s);
-      else coll.insert(g.doc());
-    }
+    churn(coll, rnd, 20, g.doc);
     const ids = [...coll.slots].map((s) => s.v.plain._id);
     for (let i = 0; i < 100; i++) {
       const f = g.filter(ids);

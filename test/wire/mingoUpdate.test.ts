@@ -9,6 +9,7 @@ import { mingoUpdate } from '../../src/store/embedded/mingo';
 import { parseOperators } from '../../src/store/embedded/updateRules';
 import { type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
+import { randomModifier } from '../support/randomValues';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { update } = require('mingo/updater') as {
@@ -37,18 +38,7 @@ describe('mingoUpdate answers like mingo’s update', () => {
     for (let n = 0; n < 3000; n++) {
       tried++;
       const base: Document = { _id: n, a: pick(VALUES), c: { d: pick(VALUES) }, arr: [1, 'x', 2], n: int(5) };
-      const modifier: Document = {};
-      for (let k = 1 + int(2); k > 0; k--) {
-        const op = pick(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pop', '$rename']);
-        const path = pick(PATHS);
-        let arg: unknown = pick(VALUES);
-        if (op === '$inc' || op === '$mul') arg = pick([1, -2, 0.5]);
-        if (op === '$unset') arg = 1;
-        if (op === '$pop') arg = pick([1, -1]);
-        if (op === '$rename') arg = pick(PATHS.filter((p) => p !== path && !p.startsWith(`${path}.`) && !path.startsWith(`${p}.`)));
-        if (op === '$push' && int(3) === 0) arg = { $each: [1, 2], $slice: 2 };
-        modifier[op] = { ...((modifier[op] as Document | undefined) ?? {}), [path]: arg };
-      }
+      const modifier: Document = randomModifier(int, { paths: PATHS, values: VALUES, maxOps: 2, push: { $each: [1, 2], $slice: 2 }, renameTo: () => true });
       try {
         parseOperators(modifier, undefined); // what the server refuses before mingo runs (conflicting paths: code 40)
       } catch {

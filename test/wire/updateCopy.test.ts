@@ -10,6 +10,7 @@ import { mingoUpdate } from '../../src/store/embedded/mingo';
 import { applyUpdate, type UpdateSpec } from '../../src/store/embedded/update';
 import { CommandError, makeVersion, serialize, type Document } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
+import { randomModifier } from '../support/randomValues';
 
 const PATHS = ['a', 'c.d', 'c.e', 'c.f.g', 'arr', 'objs', 'n', 'c', 'objs.$[]', 'objs.$[].k', 'arr.1', 'c.arr'];
 const VALUES: unknown[] = [1, 2.5, -1, 'x', true, null, [1, 2], ['x'], { k: 1 }, new Date(0), { k: [1, { z: 2 }] }];
@@ -29,18 +30,7 @@ test('random updates on stored documents: the same document as from a full copy,
       n: int(5),
       big: Long.fromString('9007199254740993'),
     });
-    const modifier: Document = {};
-    for (let k = 1 + int(3); k > 0; k--) {
-      const op = pick(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$push', '$addToSet', '$pull', '$pop', '$rename']);
-      const path = pick(PATHS);
-      let arg: unknown = pick(VALUES);
-      if (op === '$inc' || op === '$mul') arg = pick([1, -2, 0.5]);
-      if (op === '$unset') arg = 1;
-      if (op === '$pop') arg = pick([1, -1]);
-      if (op === '$rename') arg = pick(PATHS.filter((p) => !p.includes('$') && p !== path && !p.startsWith(`${path}.`) && !path.startsWith(`${p}.`)));
-      if (op === '$push' && int(3) === 0) arg = { $each: [1, { k: 3 }], $slice: 3 };
-      modifier[op] = { ...((modifier[op] as Document | undefined) ?? {}), [path]: arg };
-    }
+    const modifier: Document = randomModifier(int, { paths: PATHS, values: VALUES, maxOps: 3, push: { $each: [1, { k: 3 }], $slice: 3 }, renameTo: (p) => !p.includes('$') });
     const before = Buffer.from(v.raw);
     const plainBefore = serialize(v.plain);
     const spec: UpdateSpec = { q: {}, qTyped: {}, u: modifier, uTyped: modifier };
