@@ -96,11 +96,12 @@ function refusalToast(r: Exclude<Refusal, { code: 'duplicate' }>): Toast {
 
 /** The callback answer: the card of the stored state (when the refusal carries it) and a toast. */
 function answer<T extends object>(ctx: TeamActionContext, result: OpResult<T>, ok?: (task: TaskDoc & object, r: T) => Toast | undefined): CallbackResponse {
+  const cardOf = (task: TaskDoc, draft?: { item: number; record: string }): CallbackResponse['card'] => ({ type: 'raw', data: taskCard(task, ctx.actor.openId, draft) });
   if (!result.ok) {
     // a redelivered callback whose click was already handled: nothing done again; answered with the stored state's
     // card when the operation read it (Feishu redelivers when it got no answer, so this answer is the one shown), else
     // with nothing, as the dispatcher answers the duplicates it recognises itself (platform/events.ts)
-    if (result.refusal.code === 'duplicate') return result.task ? { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } } : {};
+    if (result.refusal.code === 'duplicate') return result.task ? { card: cardOf(result.task) } : {};
     const toast = refusalToast(result.refusal);
     // Bad input and refusals of outsiders leave the card as it is (the typed text stays in the form).
     const r = result.refusal;
@@ -109,9 +110,9 @@ function answer<T extends object>(ctx: TeamActionContext, result: OpResult<T>, o
     if (r.code === 'outsideWindow' && result.task) {
       return { toast, card: { type: 'raw', data: outsideWindowCard(result.task, ctx.actor.openId, r.from, r.to) } };
     }
-    return result.task ? { toast, card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId, draft) } } : { toast };
+    return result.task ? { toast, card: cardOf(result.task, draft) } : { toast };
   }
-  const response: CallbackResponse = { card: { type: 'raw', data: taskCard(result.task, ctx.actor.openId) } };
+  const response: CallbackResponse = { card: cardOf(result.task) };
   const toast = ok?.(result.task, result as unknown as T);
   if (toast) response.toast = toast;
   return response;
