@@ -13,7 +13,9 @@ import {
   pathValues,
   plainOf,
   RawDocument,
+  batchBytes,
   retype,
+  serialize,
   toInt,
   type Document,
   type Version,
@@ -36,6 +38,8 @@ interface Cmd {
 interface Cursor {
   ns: string;
   docs: Document[];
+  /** each document's bytes where they are at hand (a find's stored documents, without a projection) */
+  raws?: readonly Buffer[];
   pos: number;
   touched: number;
 }
@@ -77,15 +81,23 @@ function projected(v: Version, projection: Document): Document {
   return idFirst(retype(out, v.typed) as Document);
 }
 
-function takeBatch(docs: Document[], pos: number, n: number): Document[] {
+/**
+ * Up to `n` documents from `pos`, as many as fit in MAX_BATCH_BYTES (at least one). Each is serialized once here, to
+ * know its size, and the bytes are kept with the batch (values.ts batchBytes) for the reply: measuring a document
+ * (calculateObjectSize) walks it as long as encoding it does. `raws` gives a document's bytes where they are stored.
+ */
+function takeBatch(docs: Document[], pos: number, n: number, raws?: readonly Buffer[]): Document[] {
   const out: Document[] = [];
-  let bytes = 0;
+  const bytes: Buffer[] = [];
+  let total = 0;
   for (let i = pos; i < docs.length && out.length < n; i++) {
-    const size = BSON.calculateObjectSize(docs[i]);
-    if (out.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+    const b = raws?.[i] ?? serialize(docs[i]);
+    if (out.length > 0 && total + b.length > MAX_BATCH_BYTES) break;
     out.push(docs[i]);
-    bytes += size;
+    bytes.push(b);
+    total += b.length;
   }
+  batchBytes.set(out, bytes);
   return out;
 }
 
@@ -304,13 +316,13 @@ export class Engine {
     return 0;
   }
 
-  private cursorReply(ns: string, all: Document[], batchSize: unknown, single: boolean): Document {
+  private cursorReply(ns: string, all: Document[], batchSize: unknown, single: boolean, raws?: readonly Buffer[]): Document {
     const size = batchSize === undefined || batchSize === null ? DEFAULT_BATCH : toInt(batchSize, DEFAULT_BATCH);
-    const first = takeBatch(all, 0, size);
+    const first = takeBatch(all, 0, size, raws);
     let id = 0n;
     if (!single && first.length < all.length) {
       id = this.nextCursorId++;
-      this.cursors.set(String(id), { ns, docs: all, pos: first.length, touched: Date.now() });
+      this.cursors.set(String(id), { ns, docs: all, raws, pos: first.length, touched: Date.now() });
     }
     return { cursor: { firstBatch: first, id: Long.fromBigInt(id), ns } };
   }
@@ -495,7 +507,9 @@ export class Engine {
     const opts = { sort: c.body.sort, skip: toInt(c.body.skip), limit: Math.abs(limit) };
     const slots = this.query(c, c.body.filter, opts);
     const found = slots.map((s) => project(s.v, c.body.projection));
-    return this.cursorReply(`${c.db}.${this.collName(c)}`, found, c.body.batchSize, c.body.singleBatch === true || limit < 0);
+    // without a projection the documents are the stored ones, whose bytes are at hand
+    const raws = found.every((d, i) => d === slots[i]!.v.typed) ? slots.map((s) => s.v.raw) : undefined;
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, found, c.body.batchSize, c.body.singleBatch === true || limit < 0, raws);
   }
 
   private getMore(c: Cmd): Document {
@@ -503,7 +517,7 @@ export class Engine {
     const cur = this.cursors.get(key);
     if (!cur) throw new CommandError(43, 'CursorNotFound', `cursor id ${key} not found`);
     const size = c.body.batchSize === undefined ? Infinity : toInt(c.body.batchSize) || Infinity;
-    const batch = takeBatch(cur.docs, cur.pos, size);
+    const batch = takeBatch(cur.docs, cur.pos, size, cur.raws);
     cur.pos += batch.length;
     cur.touched = Date.now();
     let id = Long.fromString(key);

@@ -1,6 +1,6 @@
 /** MongoDB wire framing: OP_MSG and legacy OP_QUERY requests, OP_MSG and OP_REPLY replies. */
 import { BSON } from 'bson';
-import { RawDocument, serialize, typedOf, type Document } from './values';
+import { batchBytes, RawDocument, serialize, typedOf, type Document } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -123,6 +123,8 @@ function parseQuery(msg: Buffer, requestId: number): Request {
  * as embedded documents (type 0x03, name, the bytes) after the other fields, without decoding and encoding them.
  */
 export function serializeReply(doc: Document): Buffer {
+  const cursor = cursorWithBytes(doc.cursor);
+  if (cursor) doc = { ...doc, cursor };
   let raws: [string, Buffer][] | undefined;
   for (const k of Object.keys(doc)) if (doc[k] instanceof RawDocument) (raws ??= []).push([k, (doc[k] as RawDocument).bytes]);
   if (!raws) return serialize(doc);
@@ -144,6 +146,44 @@ export function serializeReply(doc: Document): Buffer {
   out[at] = 0;
   out.writeInt32LE(size, 0);
   return out;
+}
+
+/**
+ * A cursor reply's `cursor` document ({firstBatch | nextBatch, id, ns}) as BSON, with the batch's documents as the
+ * bytes recorded when it was cut (values.ts batchBytes); undefined when `cursor` is not such a document.
+ */
+function cursorWithBytes(cursor: unknown): RawDocument | undefined {
+  if (cursor === null || typeof cursor !== 'object' || cursor instanceof RawDocument) return undefined;
+  const c = cursor as Document;
+  const key = Array.isArray(c.firstBatch) ? 'firstBatch' : Array.isArray(c.nextBatch) ? 'nextBatch' : undefined;
+  const docs = key ? batchBytes.get(c[key] as Document[]) : undefined;
+  if (!key || !docs) return undefined;
+  const rest: Document = {};
+  for (const k of Object.keys(c)) if (k !== key) rest[k] = c[k];
+  const tail = serialize(rest);
+  // the array: its size, then per document the type 0x03, the index as its name and the document's bytes; then 0
+  let arraySize = 4 + 1;
+  for (let i = 0; i < docs.length; i++) arraySize += 1 + String(i).length + 1 + docs[i]!.length;
+  // the cursor document: its size, the array as its first field, the other fields (tail without its size), 0
+  const size = 4 + 1 + key.length + 1 + arraySize + (tail.length - 4);
+  const out = Buffer.allocUnsafe(size);
+  out.writeInt32LE(size, 0);
+  let at = 4;
+  out[at++] = 0x04;
+  at += out.write(key, at, 'latin1');
+  out[at++] = 0;
+  out.writeInt32LE(arraySize, at);
+  at += 4;
+  for (let i = 0; i < docs.length; i++) {
+    out[at++] = 0x03;
+    at += out.write(String(i), at, 'latin1');
+    out[at++] = 0;
+    at += docs[i]!.copy(out, at);
+  }
+  out[at++] = 0;
+  // the other fields and the document's terminating zero
+  tail.copy(out, at, 4);
+  return new RawDocument(out);
 }
 
 /** The reply to `req`: OP_REPLY for OP_QUERY, otherwise OP_MSG with one kind-0 section. */

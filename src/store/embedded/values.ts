@@ -38,6 +38,13 @@ export class RawDocument {
   constructor(readonly bytes: Buffer) {}
 }
 
+/**
+ * The BSON of each document of a cursor batch, in order, recorded when the batch was cut (engine.ts takeBatch: it
+ * needs each document's size anyway). protocol.ts serializeReply splices these bytes into the reply instead of
+ * measuring and encoding the documents a second time. Keyed by the batch array, which is never changed afterwards.
+ */
+export const batchBytes = new WeakMap<readonly Document[], readonly Buffer[]>();
+
 export function serialize(doc: Document): Buffer {
   const bytes = BSON.serialize(doc, { ignoreUndefined: true });
   // under Node, bson returns a fresh Buffer of its own: used as it is, not copied again
