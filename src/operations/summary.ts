@@ -195,7 +195,8 @@ export interface Summary {
   preparedBy: string;
   rows: SummaryRow[];
   total?: SummaryRow;
-  details: SummaryDetail[];
+  /** 检查明细: in memory, or streamed from the database (summarize; written once, by buildSummaryXlsx) */
+  details: readonly SummaryDetail[] | DetailRows;
   /** 不符合项统计 (absent: not compiled) */
   items?: ItemCounts[];
   /** 进一次门查多项事 (absent or empty: the campaign has no extra checklist) */
@@ -346,17 +347,48 @@ export function rowProjection(fields: Record<string, unknown>): { $project: { _i
 }
 
 /**
- * The detail rows' pipeline: the live tasks by 抽取序号 (sorted as stored: the projection keeps `no` as it is),
- * flagStages' fields without the flags, each row as one array (ROW_FIELDS' order).
+ * A county's place in the file's order as an expression over the task: its index in `order` (the counties as
+ * summaryCounts ordered them, orderCounties), -1 for a county not there. A task without a county is the
+ * UNNAMED_COUNTY row, as countsFromGroup names the null group ($ifNull: missing and null alike, as $group groups
+ * them). Nested $cond / $eq rather than $indexOfArray: the same answer on MongoDB, and compiled by the embedded
+ * database (store/embedded/pipeline.ts lists the operators it compiles; a pipeline with any other one runs in
+ * mingo, seconds for 20,000 tasks).
  */
-export function detailPipeline(input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string }): PipelineStage[] {
+export function countyRank(order: readonly string[], path = '$enterprise.county'): unknown {
+  const county = { $ifNull: [path, UNNAMED_COUNTY] };
+  let rank: unknown = -1;
+  for (let i = order.length - 1; i >= 0; i--) rank = { $cond: [{ $eq: [county, order[i]] }, i, rank] };
+  return rank;
+}
+
+/**
+ * The detail rows' pipeline: the live tasks, flagStages' fields without the flags, each row as one array
+ * (ROW_FIELDS' order).
+ * - With `order` (the counties in the file's order): each row also carries `k`, its county's rank (countyRank),
+ *   and `n`, its 抽取序号, and the rows come sorted by both: the order 检查明细 shows them in, so they can be
+ *   written as they arrive. (MongoDB's $sort is not stable: the one compound sort, never a sort on `no` first and
+ *   one on the county after.)
+ * - Without: by 抽取序号 (sorted as stored: the projection keeps `no` as it is).
+ * `withExtras`: only the tasks whose record carries extra checklists (for the 进一次门查多项事 counts).
+ */
+export function detailPipeline(input: {
+  campaignId: Types.ObjectId;
+  drawId: Types.ObjectId;
+  today: string;
+  county?: string;
+  order?: readonly string[];
+  withExtras?: boolean;
+}): PipelineStage[] {
   const stages = flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false });
   const last = stages[stages.length - 1] as PipelineStage.Project;
+  const row = rowProjection(last.$project as Record<string, unknown>);
+  const match = { $match: { ...liveTasksMatch(input.campaignId, input.drawId, input.county), ...(input.withExtras ? { 'inspection.extras.0': { $exists: true } } : {}) } };
+  if (!input.order) return [match, { $sort: { no: 1 } }, ...stages.slice(0, -1), row as PipelineStage.Project];
   return [
-    { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-    { $sort: { no: 1 } },
+    match,
     ...stages.slice(0, -1),
-    rowProjection(last.$project as Record<string, unknown>) as PipelineStage.Project,
+    { $project: { ...row.$project, k: countyRank(input.order), n: '$no' } } as PipelineStage.Project,
+    { $sort: { k: 1, n: 1 } },
   ];
 }
 
@@ -509,69 +541,142 @@ const DETAIL_BATCH = 2_500;
 /** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
 const DETAIL_SLICE = 50;
 
-/** The 检查明细 rows as the cursor gave them (by 抽取序号), per county, and the rows carrying extra checklists. */
-interface DetailsRead {
-  byCounty: Map<string, SummaryDetail[]>;
-  withExtras: Map<string, PushedRow[]>;
+/**
+ * The 检查明细 rows in the order the file shows them, a few at a time as the database sends them, read once: the
+ * writer (exports/summaryXlsx.ts) writes each slice and drops it, so only the current batch is ever alive.
+ */
+export interface DetailRows extends AsyncIterable<readonly SummaryDetail[]> {
+  /** rows handed out so far */
+  readonly count: number;
+  /** Ends the reading (the cursor closed); also when nothing was read. Safe to call twice. */
+  close(): Promise<void>;
 }
 
-/** Reads the detail cursor (summaryDetails), without the county order (which needs the counts). */
-async function readDetails(
-  conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; batchSize?: number },
-): Promise<DetailsRead> {
-  // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
-  // counts are summaryCounts' business
-  // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
-  // of promises per row)
-  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
-    detailPipeline(input),
-    { ...LONG_OPERATION, batchSize: input.batchSize ?? DETAIL_BATCH },
-  );
-  const byCounty = new Map<string, SummaryDetail[]>();
-  const withExtras = new Map<string, PushedRow[]>();
-  const dueOf = dueDates();
-  // the rows of a batch arrive without any I/O between them: the event loop gets a turn every few milliseconds
-  const tick = yielder(8);
-  try {
-    // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time
-    while (await cursor.hasNext()) {
-      for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
-        const r = rowOf(sent.r);
-        const county = r.county ?? UNNAMED_COUNTY;
-        let list = byCounty.get(county);
-        if (!list) byCounty.set(county, (list = []));
-        list.push(detailOf(county, r, dueOf));
-        if (r.recordDone && r.extras && r.extras.length > 0) {
-          let x = withExtras.get(county);
-          if (!x) withExtras.set(county, (x = []));
-          x.push(r);
-        }
+/** Rows already in memory as DetailRows (built workbooks in tests and scripts; the same writer as the cursor's). */
+export function rowsInMemory(details: readonly SummaryDetail[]): DetailRows {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < details.length; i += DETAIL_SLICE) {
+        const slice = details.slice(i, i + DETAIL_SLICE);
+        count += slice.length;
+        yield slice;
       }
-      await tick();
-    }
-  } finally {
-    await cursor.close();
-  }
-  return { byCounty, withExtras };
-}
-
-/** The rows read, in the official county order (the extra checklists' rows follow it too). */
-function inCountyOrder(read: DetailsRead, counties: readonly CountyCounts[]): { details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> } {
-  const details: SummaryDetail[] = [];
-  const extrasInOrder = new Map<string, PushedRow[]>();
-  for (const c of counties) {
-    for (const d of read.byCounty.get(c.county) ?? []) details.push(d);
-    const x = read.withExtras.get(c.county);
-    if (x) extrasInOrder.set(c.county, x);
-  }
-  return { details, withExtras: extrasInOrder };
+    },
+    close: async () => undefined,
+  };
 }
 
 /**
- * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor, in the official county order
- * (`counties`, as summaryCounts gives them), then by 抽取序号; and the rows carrying extra checklists, for the
- * 进一次门查多项事 counts.
+ * The detail cursor (detailPipeline with the counties' order), its aggregate sent at once: the database computes
+ * the rows while the caller does other work (the rest of the workbook), then they are read batch by batch.
+ * Rows of a county not in `order` (a task written between the counts and this read) are left out, as the table
+ * has no row for them.
+ */
+export function openDetailRows(
+  conn: Connection,
+  input: {
+    campaignId: Types.ObjectId;
+    drawId: Types.ObjectId;
+    today: string;
+    county?: string;
+    order: readonly string[];
+    /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
+    batchSize?: number;
+  },
+): DetailRows {
+  // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
+  // of promises per row)
+  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[]; k: number }>(
+    detailPipeline(input),
+    { ...LONG_OPERATION, batchSize: input.batchSize ?? DETAIL_BATCH },
+  );
+  // the driver sends the aggregate on the first hasNext: asked now, its answer (the first batch) is buffered
+  let first: Promise<boolean> | undefined = cursor.hasNext();
+  first.catch(() => undefined); // reported to the reader (or ignored by close)
+  let count = 0;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    // a cursor whose aggregate is in flight is closed once it has an id (the server's cursor is then killed)
+    if (first) await first.catch(() => undefined);
+    await cursor.close();
+  };
+  return {
+    get count() {
+      return count;
+    },
+    async *[Symbol.asyncIterator]() {
+      if (closed) throw new Error('the detail rows were read already');
+      const dueOf = dueDates();
+      try {
+        // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time,
+        // each slice written (and dropped) by the reader before the next is decoded
+        for (;;) {
+          const more = first ?? cursor.hasNext();
+          first = undefined;
+          if (!(await more)) break;
+          const out: SummaryDetail[] = [];
+          for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
+            if (sent.k < 0) continue;
+            const r = rowOf(sent.r);
+            out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+          }
+          count += out.length;
+          yield out;
+        }
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
+}
+
+/**
+ * The complete records carrying extra checklists (few), per county in the official order (`counties`), each
+ * county's by 抽取序号: what extraCounts adds up.
+ */
+export async function rowsWithExtras(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+): Promise<PushedRow[]> {
+  const sent = await taskModel(conn)
+    .collection.aggregate<{ r: unknown[] }>(detailPipeline({ ...input, withExtras: true }), LONG_OPERATION)
+    .toArray();
+  const out: PushedRow[] = [];
+  for (const s of sent) {
+    const r = rowOf(s.r);
+    if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
+  }
+  return out;
+}
+
+/** Rows carrying extra checklists (by 抽取序号) per county, in the counties' order; other counties' left out. */
+function extrasInOrder(rows: readonly (PushedRow & { county?: string | null })[], counties: readonly CountyCounts[]): Map<string, PushedRow[]> {
+  const byCounty = new Map<string, PushedRow[]>();
+  for (const r of rows) {
+    const county = r.county ?? UNNAMED_COUNTY;
+    let list = byCounty.get(county);
+    if (!list) byCounty.set(county, (list = []));
+    list.push(r);
+  }
+  const out = new Map<string, PushedRow[]>();
+  for (const c of counties) {
+    const x = byCounty.get(c.county);
+    if (x) out.set(c.county, x);
+  }
+  return out;
+}
+
+/**
+ * The 检查明细 rows (the one part of 附件5 that is per task) in the official county order (`counties`, as
+ * summaryCounts gives them), then by 抽取序号, all read; and the rows carrying extra checklists, for the
+ * 进一次门查多项事 counts. (summarize streams the rows instead: openDetailRows.)
  */
 export async function summaryDetails(
   conn: Connection,
@@ -581,11 +686,13 @@ export async function summaryDetails(
     today: string;
     county?: string;
     counties: readonly CountyCounts[];
-    /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
     batchSize?: number;
   },
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
-  return inCountyOrder(await readDetails(conn, input), input.counties);
+  const withExtras = extrasInOrder(await rowsWithExtras(conn, input), input.counties);
+  const details: SummaryDetail[] = [];
+  for await (const slice of openDetailRows(conn, { ...input, order: input.counties.map((c) => c.county) })) details.push(...slice);
+  return { details, withExtras };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -600,25 +707,38 @@ export async function compileSummary(
   return { ok: true, ...(await summarize(conn, { ...input, campaign: ctx.campaign, draw: ctx.draw, today })) };
 }
 
-/** The compilation itself (also what the benchmark times, with the xlsx build). */
+/**
+ * The compilation itself (also what the benchmark times, with the xlsx build). The small answers first: the
+ * counts, 获证企业数, the extra checklists and the rows carrying them; then the detail rows are asked for in the
+ * file's order (which the counts give) and returned unread (`details`, a DetailRows that buildSummaryXlsx writes
+ * as the batches arrive, and closes): the database computes them while the rest of the workbook is built.
+ */
 export async function summarize(
   conn: Connection,
-  input: { scope: ReportScope; campaign: CampaignDoc; draw: DrawDoc; today: string; unit?: string; preparedBy?: string },
-): Promise<Summary> {
+  input: { scope: ReportScope; campaign: CampaignDoc; draw: DrawDoc; today: string; unit?: string; preparedBy?: string; batchSize?: number },
+): Promise<Summary & { details: DetailRows }> {
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
   const which = { campaignId: campaign._id, drawId: draw._id, today, county };
-  // the detail cursor first: the database computes its rows, then the counts while the rows are decoded here
-  const read = readDetails(conn, which);
-  const [{ counties, items }, registered, lists, rowsRead] = await Promise.all([
-    summaryCounts(conn, which),
+  const countsRead = summaryCounts(conn, which);
+  const othersRead = Promise.all([
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
     extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
-    read,
+    rowsWithExtras(conn, which),
   ]);
-  const { details, withExtras } = inCountyOrder(rowsRead, counties);
-  const extras = extraCounts(withExtras, lists);
+  othersRead.catch(() => undefined); // reported below, unless the counts failed first
+  const { counties, items } = await countsRead;
+  const details = openDetailRows(conn, { ...which, order: counties.map((c) => c.county), batchSize: input.batchSize });
+  let others: Awaited<typeof othersRead>;
+  try {
+    others = await othersRead;
+  } catch (err) {
+    await details.close();
+    throw err;
+  }
+  const [registered, lists, xRows] = others;
+  const extras = extraCounts(extrasInOrder(xRows, counties), lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,
