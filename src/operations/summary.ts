@@ -25,6 +25,7 @@
  * a county liaison gets their county's row and the detail of their county's enterprises (their own report to the
  * city), with their unit as 填报单位.
  */
+import { BSON } from 'bson';
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
@@ -538,8 +539,10 @@ export async function summaryCounts(
  * slow to touch), against a few ms per 0.9 MB reply. The rows of a batch are then decoded DETAIL_SLICE at a time.
  */
 const DETAIL_BATCH = 2_500;
-/** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
+/** Rows decoded and handed to the writer at a time (it looks at the clock, yielder, every 64 rows). */
 const DETAIL_SLICE = 50;
+/** What the driver's cursor decodes a document with (AbstractCursor's deserializationOptions, by default). */
+const DECODE = { validation: { utf8: true } } as const;
 
 /**
  * The 检查明细 rows in the order the file shows them, a few at a time as the database sends them, read once: the
@@ -588,22 +591,25 @@ export function openDetailRows(
     batchSize?: number;
   },
 ): DetailRows {
-  // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
-  // of promises per row)
-  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[]; k: number }>(
-    detailPipeline(input),
-    { ...LONG_OPERATION, batchSize: input.batchSize ?? DETAIL_BATCH },
-  );
-  // the driver sends the aggregate on the first hasNext: asked now, its answer (the first batch) is buffered
-  let first: Promise<boolean> | undefined = cursor.hasNext();
-  first.catch(() => undefined); // reported to the reader (or ignored by close)
+  // the driver's cursor itself (mongoose's would add a chain of promises per row), its batches as raw BSON: a
+  // batch is taken out of the cursor's buffer whole (no row decoded yet), which empties it, so that the next
+  // hasNext asks for the next batch (getMore) at once, while this one is decoded and written a slice at a time
+  const cursor = taskModel(conn).collection.aggregate<Uint8Array>(detailPipeline(input), {
+    ...LONG_OPERATION,
+    batchSize: input.batchSize ?? DETAIL_BATCH,
+    raw: true,
+  });
+  // the driver sends the aggregate on the first hasNext: asked now, its answer (the first batch) is buffered; then
+  // always one batch asked for ahead of the one being read
+  let ahead: Promise<boolean> = cursor.hasNext();
+  ahead.catch(() => undefined); // reported to the reader (or ignored by close)
   let count = 0;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    // a cursor whose aggregate is in flight is closed once it has an id (the server's cursor is then killed)
-    if (first) await first.catch(() => undefined);
+    // a batch in flight arrives first (a cursor whose aggregate is in flight has no id to kill yet)
+    await ahead.catch(() => undefined);
     await cursor.close();
   };
   return {
@@ -614,20 +620,22 @@ export function openDetailRows(
       if (closed) throw new Error('the detail rows were read already');
       const dueOf = dueDates();
       try {
-        // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time,
-        // each slice written (and dropped) by the reader before the next is decoded
-        for (;;) {
-          const more = first ?? cursor.hasNext();
-          first = undefined;
-          if (!(await more)) break;
-          const out: SummaryDetail[] = [];
-          for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
-            if (sent.k < 0) continue;
-            const r = rowOf(sent.r);
-            out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+        while (await ahead) {
+          const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+          ahead = cursor.hasNext();
+          ahead.catch(() => undefined);
+          for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+            const out: SummaryDetail[] = [];
+            for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
+              // decoded as the driver decodes a document (its default options, UTF-8 checked)
+              const sent = BSON.deserialize(bytes, DECODE) as { r: unknown[]; k: number };
+              if (sent.k < 0) continue;
+              const r = rowOf(sent.r);
+              out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+            }
+            count += out.length;
+            yield out;
           }
-          count += out.length;
-          yield out;
         }
       } finally {
         await close();
