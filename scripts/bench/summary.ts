@@ -1,6 +1,7 @@
 /**
  * summary_20k_s: compiling 附件5 for 20,000 tasks — the aggregation in MongoDB (per-county counts, the registry's
- * 获证企业数 over 80,000 enterprises, the 检查明细 rows) plus building the .xlsx — for the whole city; median of 3,
+ * 获证企业数 over 80,000 enterprises, the 检查明细 rows streamed into the sheet as they arrive) plus building the
+ * .xlsx — for the whole city; median of 3,
  * timed in the bench's process against the database process. Tasks are spread over the 14 counties in every
  * state, the inspected ones with a full checklist (answers and history), as real documents are. The campaign is
  * the active one, so /汇总 sent to the service compiles the same table (scripts/bench.ts).

@@ -7,7 +7,9 @@
  * Written with exceljs's streaming writer, except the rows of 检查明细 (20,000 for the city): those are written as
  * SpreadsheetML by hand (detailRowsXml) into the sheet part exceljs wrote, and the package is zipped again
  * (exports/zipParts.ts; the sheet is compressed on the thread pool while its rows are written): exceljs took a
- * second for them, this about a tenth.
+ * second for them, this about a tenth. The rows come a slice at a time (operations/summary.ts DetailRows): from
+ * summarize, the database's batches as they arrive, in the file's order, each written and dropped; the shared
+ * strings' map carries over between slices, so the file is the one all rows at once would give (docs/architecture.md).
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
