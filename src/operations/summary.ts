@@ -383,7 +383,9 @@ export function detailPipeline(input: {
   const stages = flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false });
   const last = stages[stages.length - 1] as PipelineStage.Project;
   const row = rowProjection(last.$project as Record<string, unknown>);
-  const match = { $match: { ...liveTasksMatch(input.campaignId, input.drawId, input.county), ...(input.withExtras ? { 'inspection.extras.0': { $exists: true } } : {}) } };
+  // withExtras: a record carrying an extra checklist has one with a name (ExtraChecklistSnapshot); a range on a string
+  // is tested without mingo where the path is missing (most tasks), unlike $exists (store/embedded/match.ts)
+  const match = { $match: { ...liveTasksMatch(input.campaignId, input.drawId, input.county), ...(input.withExtras ? { 'inspection.extras.name': { $gte: '' } } : {}) } };
   if (!input.order) return [match, { $sort: { no: 1 } }, ...stages.slice(0, -1), row as PipelineStage.Project];
   return [
     match,
