@@ -710,7 +710,7 @@ export async function compileSummary(
   conn: Connection,
   now: Date,
   input: { scope: ReportScope; campaignName?: string; unit?: string; preparedBy?: string },
-): Promise<({ ok: true } & Summary) | ProgressRefusal> {
+): Promise<({ ok: true } & Summary & { details: DetailRows }) | ProgressRefusal> {
   const today = shanghaiDate(now);
   const ctx = await reportContext(conn, today, input.campaignName);
   if (!ctx.ok) return ctx;
