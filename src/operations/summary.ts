@@ -575,9 +575,73 @@ export function rowsInMemory(details: readonly SummaryDetail[]): DetailRows {
   };
 }
 
+/** A cursor's batches as raw BSON, one batch always asked for ahead of the one being read. */
+interface RawBatches {
+  /** the next batch (empty at the end) */
+  next(): Promise<Uint8Array[]>;
+  close(): Promise<void>;
+}
+
 /**
- * The detail cursor (detailPipeline with the counties' order), its aggregate sent at once: the database computes
- * the rows while the caller does other work (the rest of the workbook), then they are read batch by batch.
+ * The driver's cursor itself (mongoose's would add a chain of promises per row), its batches as raw BSON: a batch
+ * is taken out of the cursor's buffer whole (no row decoded yet), which empties it, so that the next hasNext asks
+ * for the next batch (getMore) at once, while this one is decoded and written. The driver sends the aggregate on
+ * the first hasNext: asked here, at once.
+ */
+function rawBatches(conn: Connection, pipeline: PipelineStage[], batchSize: number): RawBatches {
+  const cursor = taskModel(conn).collection.aggregate<Uint8Array>(pipeline, { ...LONG_OPERATION, batchSize, raw: true });
+  let ahead: Promise<boolean> = cursor.hasNext();
+  ahead.catch(() => undefined); // reported to the reader (or ignored by close)
+  let closed = false;
+  return {
+    async next() {
+      if (closed || !(await ahead)) return [];
+      const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+      ahead = cursor.hasNext();
+      ahead.catch(() => undefined);
+      return batch;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // a batch in flight arrives first (a cursor whose aggregate is in flight has no id to kill yet)
+      await ahead.catch(() => undefined);
+      await cursor.close();
+    },
+  };
+}
+
+/**
+ * The counties (indices into `order`) read by one aggregate each: consecutive counties, up to `rows` rows a read
+ * (a county with more is a read of its own, in several batches). `sizes`: rows per county (the counts').
+ */
+export function detailReads(order: readonly string[], sizes: readonly number[], rows: number): number[][] {
+  const reads: number[][] = [];
+  let current: number[] = [];
+  let n = 0;
+  order.forEach((_, i) => {
+    const size = sizes[i] ?? 0;
+    if (current.length > 0 && n + size > rows) {
+      reads.push(current);
+      current = [];
+      n = 0;
+    }
+    current.push(i);
+    n += size;
+  });
+  if (current.length > 0) reads.push(current);
+  return reads;
+}
+
+/** Reads asked for ahead of the one being read (each computed by the database while the previous are written). */
+const READS_AHEAD = 2;
+
+/**
+ * The 检查明细 rows in the file's order (detailPipeline with the counties' `order`), asked for at once: the
+ * database computes them while the caller does other work (the rest of the workbook), then they are read batch by
+ * batch. With `sizes` (the rows of each county, from the counts) and no one-county scope, the counties are read
+ * by several aggregates of about a batch each (detailReads), in order, a few asked for ahead: the database
+ * computes the next while the rows of one are written, instead of all 20,000 (and their sort) before the first.
  * Rows of a county not in `order` (a task written between the counts and this read) are left out, as the table
  * has no row for them.
  */
@@ -589,30 +653,37 @@ export function openDetailRows(
     today: string;
     county?: string;
     order: readonly string[];
+    /** rows per county in `order` (summaryCounts' totals): read in several aggregates */
+    sizes?: readonly number[];
     /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
     batchSize?: number;
   },
 ): DetailRows {
-  // the driver's cursor itself (mongoose's would add a chain of promises per row), its batches as raw BSON: a
-  // batch is taken out of the cursor's buffer whole (no row decoded yet), which empties it, so that the next
-  // hasNext asks for the next batch (getMore) at once, while this one is decoded and written a slice at a time
-  const cursor = taskModel(conn).collection.aggregate<Uint8Array>(detailPipeline(input), {
-    ...LONG_OPERATION,
-    batchSize: input.batchSize ?? DETAIL_BATCH,
-    raw: true,
+  const batchSize = input.batchSize ?? DETAIL_BATCH;
+  const { order } = input;
+  // each read's pipeline: its counties by $in; the one with 未注明县区 by $nin of the others' (a missing or null
+  // county is neither; a county outside `order` comes there too, ranked -1 and left out)
+  const reads = input.sizes && input.county === undefined ? detailReads(order, input.sizes, batchSize) : [order.map((_, i) => i)];
+  const pipelines = reads.map((read) => {
+    const stages = detailPipeline(input);
+    if (reads.length === 1) return stages;
+    const names = read.map((i) => order[i]!);
+    const others = order.filter((_, i) => !read.includes(i));
+    const county = names.includes(UNNAMED_COUNTY) ? { $nin: others } : { $in: names };
+    const first = stages[0] as PipelineStage.Match;
+    return [{ $match: { ...first.$match, 'enterprise.county': county } }, ...stages.slice(1)];
   });
-  // the driver sends the aggregate on the first hasNext: asked now, its answer (the first batch) is buffered; then
-  // always one batch asked for ahead of the one being read
-  let ahead: Promise<boolean> = cursor.hasNext();
-  ahead.catch(() => undefined); // reported to the reader (or ignored by close)
+  const opened: RawBatches[] = [];
+  const openUpTo = (i: number) => {
+    while (opened.length <= Math.min(i, pipelines.length - 1)) opened.push(rawBatches(conn, pipelines[opened.length]!, batchSize));
+  };
+  openUpTo(0);
   let count = 0;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
-    // a batch in flight arrives first (a cursor whose aggregate is in flight has no id to kill yet)
-    await ahead.catch(() => undefined);
-    await cursor.close();
+    for (const o of opened) await o.close();
   };
   return {
     get count() {
@@ -622,22 +693,23 @@ export function openDetailRows(
       if (closed) throw new Error('the detail rows were read already');
       const dueOf = dueDates();
       try {
-        while (await ahead) {
-          const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
-          ahead = cursor.hasNext();
-          ahead.catch(() => undefined);
-          for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
-            const out: SummaryDetail[] = [];
-            for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
-              // decoded as the driver decodes a document (its default options, UTF-8 checked)
-              const sent = BSON.deserialize(bytes, DECODE) as { r: unknown[]; k: number };
-              if (sent.k < 0) continue;
-              const r = rowOf(sent.r);
-              out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+        for (let k = 0; k < pipelines.length; k++) {
+          openUpTo(k + READS_AHEAD);
+          for (let batch = await opened[k]!.next(); batch.length > 0; batch = await opened[k]!.next()) {
+            for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+              const out: SummaryDetail[] = [];
+              for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
+                // decoded as the driver decodes a document (its default options, UTF-8 checked)
+                const sent = BSON.deserialize(bytes, DECODE) as { r: unknown[]; k: number };
+                if (sent.k < 0) continue;
+                const r = rowOf(sent.r);
+                out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+              }
+              count += out.length;
+              yield out;
             }
-            count += out.length;
-            yield out;
           }
+          await opened[k]!.close();
         }
       } finally {
         await close();
@@ -739,7 +811,7 @@ export async function summarize(
   ]);
   othersRead.catch(() => undefined); // reported below, unless the counts failed first
   const { counties, items } = await countsRead;
-  const details = openDetailRows(conn, { ...which, order: counties.map((c) => c.county), batchSize: input.batchSize });
+  const details = openDetailRows(conn, { ...which, order: counties.map((c) => c.county), sizes: counties.map((c) => c.total), batchSize: input.batchSize });
   let others: Awaited<typeof othersRead>;
   try {
     others = await othersRead;

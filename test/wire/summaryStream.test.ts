@@ -11,7 +11,7 @@ import mongoose, { Types, type Connection } from 'mongoose';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { buildSummaryXlsx, DETAIL_SHEET, EXTRA_SHEET } from '../../src/exports/summaryXlsx';
 import { UNNAMED_COUNTY } from '../../src/operations/progress';
-import { detailPipeline, openDetailRows, summarize, summaryCounts, summaryDetails } from '../../src/operations/summary';
+import { detailPipeline, detailReads, openDetailRows, summarize, summaryCounts, summaryDetails } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
 import { startWireServer, type WireServer } from '../../src/store/embedded';
@@ -136,4 +136,10 @@ it('closes a detail cursor never read, and refuses to read it afterwards', async
   await rows.close();
   await expect(rows[Symbol.asyncIterator]().next()).rejects.toThrow('read already');
   expect(rows.count).toBe(0);
+});
+
+it('groups consecutive counties into reads of up to a batch, a larger county alone', () => {
+  expect(detailReads(['a', 'b', 'c', 'd', 'e'], [3, 0, 2, 9, 1], 5)).toEqual([[0, 1, 2], [3], [4]]);
+  expect(detailReads(['a'], [0], 5)).toEqual([[0]]);
+  expect(detailReads([], [], 5)).toEqual([]);
 });
