@@ -79,8 +79,11 @@ async function buildSummaryFile(
     preparedBy: staff?.name ?? '',
   });
   if (!summary.ok) return summary;
-  // exceljs loads on the first /汇总, not at service start (src/heavyModules.ts)
-  const { buildSummaryXlsx } = await import('../exports/summaryXlsx');
+  // exceljs loads on the first /汇总, not at service start (src/heavyModules.ts); the detail rows, asked for
+  // already, are written as they arrive (buildSummaryXlsx closes their cursor whatever happens)
+  const loaded = import('../exports/summaryXlsx');
+  loaded.catch(() => summary.details.close().catch(() => undefined));
+  const { buildSummaryXlsx } = await loaded;
   const data = await buildSummaryXlsx(summary);
   return { ...summary, data };
 }

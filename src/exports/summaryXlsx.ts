@@ -7,7 +7,9 @@
  * Written with exceljs's streaming writer, except the rows of 检查明细 (20,000 for the city): those are written as
  * SpreadsheetML by hand (detailRowsXml) into the sheet part exceljs wrote, and the package is zipped again
  * (exports/zipParts.ts; the sheet is compressed on the thread pool while its rows are written): exceljs took a
- * second for them, this about a tenth.
+ * second for them, this about a tenth. The rows come a slice at a time (operations/summary.ts DetailRows): from
+ * summarize, the database's batches as they arrive, in the file's order, each written and dropped; the shared
+ * strings' map carries over between slices, so the file is the one all rows at once would give (docs/architecture.md).
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
@@ -15,7 +17,7 @@ import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
 import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
 import { stripRefused } from '../domain/textPolicy';
-import type { Summary, SummaryRow } from '../operations/summary';
+import { rowsInMemory, type DetailRows, type Summary, type SummaryDetail, type SummaryRow } from '../operations/summary';
 import {
   DETAIL_COLUMNS,
   DETAIL_SHEET,
@@ -440,7 +442,8 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
  * (no style, '' as an empty shared string). Yields to the event loop every few milliseconds.
  */
 async function detailRowsXml(
-  s: Summary,
+  /** the rows in the file's order, a slice at a time (each dropped once written) */
+  rows: AsyncIterable<readonly SummaryDetail[]>,
   strings: Map<string, number>,
   firstIndex: number,
   /** receives the rows' bytes in order, a piece every few milliseconds (never changed afterwards) */
@@ -470,7 +473,7 @@ async function detailRowsXml(
   // the rows are ASCII only (text is in the shared strings): their bytes are written straight into one buffer,
   // piece by piece (the constant pieces as bytes, numbers digit by digit), no string built per row or cell
   // buffers of up to BUFFER_BYTES, a new one when one is full (what was emitted from it stays as it is)
-  let buf = Buffer.allocUnsafe(Math.min(s.details.length * 800 + 4096, BUFFER_BYTES));
+  let buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let at = 0;
   /** the end of what `emit` has been given */
   let emitted = 0;
@@ -481,50 +484,56 @@ async function detailRowsXml(
   const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
   const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
-  for (let i = 0; i < s.details.length; i++) {
-    const d = s.details[i] as unknown as Record<string, string | number | undefined>;
-    const r = i + 3;
-    if (at + rowMax > buf.length) {
-      // what is not emitted yet moves to a new buffer (the emitted pieces stay where they are)
-      emit(buf.subarray(emitted, at));
-      buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, rowMax * 64));
-      at = 0;
-      emitted = 0;
-    }
-    at = putBytes(buf, at, ROW_OPEN);
-    at = putNumber(buf, at, r);
-    at = putBytes(buf, at, ROW_ATTRS);
-    for (let c = 0; c < n; c++) {
-      const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
-      at = putBytes(buf, at, CELL_OPEN[c]!);
-      at = putNumber(buf, at, r);
-      if (typeof v === 'number' && Number.isFinite(v)) {
-        at = putBytes(buf, at, NUMBER_MID);
-        at = putNumber(buf, at, v);
-      } else {
-        // a column often repeats the value of the row above (the county, the product, an empty date …): its
-        // index again, without a lookup
-        const raw = String(v);
-        let index: number;
-        if (raw === lastRaw[c]) index = lastIndex[c]!;
-        else {
-          index = indexOf(raw);
-          lastRaw[c] = raw;
-          lastIndex[c] = index;
-        }
-        at = putBytes(buf, at, STRING_MID);
-        at = putNumber(buf, at, index);
-      }
-      at = putBytes(buf, at, CELL_CLOSE);
-    }
-    at = putBytes(buf, at, ROW_CLOSE);
-    if ((i & 63) === 0) {
-      // the rows so far go to the compression (on the thread pool) while the next are written
-      if (at - emitted >= EMIT_BYTES) {
+  // the row's number over all slices: the rows, the shared strings' map and `added` carry over from one slice to
+  // the next, so the file is the one all rows at once would give
+  let i = -1;
+  for await (const slice of rows) {
+    for (const row of slice) {
+      i += 1;
+      const d = row as unknown as Record<string, string | number | undefined>;
+      const r = i + 3;
+      if (at + rowMax > buf.length) {
+        // what is not emitted yet moves to a new buffer (the emitted pieces stay where they are)
         emit(buf.subarray(emitted, at));
-        emitted = at;
+        buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, rowMax * 64));
+        at = 0;
+        emitted = 0;
       }
-      await tick();
+      at = putBytes(buf, at, ROW_OPEN);
+      at = putNumber(buf, at, r);
+      at = putBytes(buf, at, ROW_ATTRS);
+      for (let c = 0; c < n; c++) {
+        const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
+        at = putBytes(buf, at, CELL_OPEN[c]!);
+        at = putNumber(buf, at, r);
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          at = putBytes(buf, at, NUMBER_MID);
+          at = putNumber(buf, at, v);
+        } else {
+          // a column often repeats the value of the row above (the county, the product, an empty date …): its
+          // index again, without a lookup
+          const raw = String(v);
+          let index: number;
+          if (raw === lastRaw[c]) index = lastIndex[c]!;
+          else {
+            index = indexOf(raw);
+            lastRaw[c] = raw;
+            lastIndex[c] = index;
+          }
+          at = putBytes(buf, at, STRING_MID);
+          at = putNumber(buf, at, index);
+        }
+        at = putBytes(buf, at, CELL_CLOSE);
+      }
+      at = putBytes(buf, at, ROW_CLOSE);
+      if ((i & 63) === 0) {
+        // the rows so far go to the compression (on the thread pool) while the next are written
+        if (at - emitted >= EMIT_BYTES) {
+          emit(buf.subarray(emitted, at));
+          emitted = at;
+        }
+        await tick();
+      }
     }
   }
   emit(buf.subarray(emitted, at));
@@ -551,7 +560,7 @@ function readSharedStrings(xml: string): Map<string, number> {
 }
 
 /** Puts the 检查明细 rows into the package exceljs wrote: its sheet part and the shared strings are replaced. */
-async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, created: Date): Promise<Buffer> {
+async function withDetailRows(xlsx: Buffer, rows: DetailRows, sheetPart: string, created: Date): Promise<Buffer> {
   const parts = readZip(xlsx);
   const sheet = parts.findIndex((p) => p.name === sheetPart);
   const sst = parts.findIndex((p) => p.name === 'xl/sharedStrings.xml');
@@ -569,7 +578,7 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   newSheet.write(Buffer.from(sheetXml.slice(0, end), 'utf8'));
   let added: string[];
   try {
-    ({ added } = await detailRowsXml(s, strings, count, (piece) => newSheet.write(piece)));
+    ({ added } = await detailRowsXml(rows, strings, count, (piece) => newSheet.write(piece)));
   } catch (err) {
     newSheet.abort();
     throw err;
@@ -595,8 +604,23 @@ async function withDetailRows(xlsx: Buffer, s: Summary, sheetPart: string, creat
   return writeZip(parts, created);
 }
 
-/** The workbook as a Buffer (for the outbox's sendFile). */
+/**
+ * The workbook as a Buffer (for the outbox's sendFile). Every sheet but the 检查明细 rows is built first (exceljs),
+ * then the rows are written as `s.details` gives them: from summarize, the database's batches as they arrive (it
+ * computes them meanwhile), each written and dropped; the reading is closed whatever happens.
+ */
 export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
+  const rows = Array.isArray(s.details) ? rowsInMemory(s.details as readonly SummaryDetail[]) : (s.details as DetailRows);
+  try {
+    const { xlsx, detailPart, created } = await workbookWithoutRows(s);
+    return await withDetailRows(xlsx, rows, detailPart, created);
+  } finally {
+    await rows.close();
+  }
+}
+
+/** The workbook exceljs writes: every sheet, 检查明细 with its title and header only. */
+async function workbookWithoutRows(s: Summary): Promise<{ xlsx: Buffer; detailPart: string; created: Date }> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (c: Buffer) => chunks.push(c));
@@ -621,5 +645,5 @@ export async function buildSummaryXlsx(s: Summary): Promise<Buffer> {
   const detailPart = detailSheet(wb, s);
   await turn();
   await wb.commit();
-  return withDetailRows(Buffer.concat(chunks), s, detailPart, created);
+  return { xlsx: Buffer.concat(chunks), detailPart, created };
 }

@@ -25,6 +25,7 @@
  * a county liaison gets their county's row and the detail of their county's enterprises (their own report to the
  * city), with their unit as 填报单位.
  */
+import { BSON } from 'bson';
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
@@ -195,7 +196,8 @@ export interface Summary {
   preparedBy: string;
   rows: SummaryRow[];
   total?: SummaryRow;
-  details: SummaryDetail[];
+  /** 检查明细: in memory, or streamed from the database (summarize; written once, by buildSummaryXlsx) */
+  details: readonly SummaryDetail[] | DetailRows;
   /** 不符合项统计 (absent: not compiled) */
   items?: ItemCounts[];
   /** 进一次门查多项事 (absent or empty: the campaign has no extra checklist) */
@@ -346,17 +348,50 @@ export function rowProjection(fields: Record<string, unknown>): { $project: { _i
 }
 
 /**
- * The detail rows' pipeline: the live tasks by 抽取序号 (sorted as stored: the projection keeps `no` as it is),
- * flagStages' fields without the flags, each row as one array (ROW_FIELDS' order).
+ * A county's place in the file's order as an expression over the task: its index in `order` (the counties as
+ * summaryCounts ordered them, orderCounties), -1 for a county not there. A task without a county is the
+ * UNNAMED_COUNTY row, as countsFromGroup names the null group ($ifNull: missing and null alike, as $group groups
+ * them). Nested $cond / $eq rather than $indexOfArray: the same answer on MongoDB, and compiled by the embedded
+ * database (store/embedded/pipeline.ts lists the operators it compiles; a pipeline with any other one runs in
+ * mingo, seconds for 20,000 tasks).
  */
-export function detailPipeline(input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string }): PipelineStage[] {
+export function countyRank(order: readonly string[], path = '$enterprise.county'): unknown {
+  const county = { $ifNull: [path, UNNAMED_COUNTY] };
+  let rank: unknown = -1;
+  for (let i = order.length - 1; i >= 0; i--) rank = { $cond: [{ $eq: [county, order[i]] }, i, rank] };
+  return rank;
+}
+
+/**
+ * The detail rows' pipeline: the live tasks, flagStages' fields without the flags, each row as one array
+ * (ROW_FIELDS' order).
+ * - With `order` (the counties in the file's order): each row also carries `k`, its county's rank (countyRank),
+ *   and `n`, its 抽取序号, and the rows come sorted by both: the order 检查明细 shows them in, so they can be
+ *   written as they arrive. (MongoDB's $sort is not stable: the one compound sort, never a sort on `no` first and
+ *   one on the county after.)
+ * - Without: by 抽取序号 (sorted as stored: the projection keeps `no` as it is).
+ * `withExtras`: only the tasks whose record carries extra checklists (for the 进一次门查多项事 counts).
+ */
+export function detailPipeline(input: {
+  campaignId: Types.ObjectId;
+  drawId: Types.ObjectId;
+  today: string;
+  county?: string;
+  order?: readonly string[];
+  withExtras?: boolean;
+}): PipelineStage[] {
   const stages = flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false });
   const last = stages[stages.length - 1] as PipelineStage.Project;
+  const row = rowProjection(last.$project as Record<string, unknown>);
+  // withExtras: a record carrying an extra checklist has one with a name (ExtraChecklistSnapshot); a range on a string
+  // is tested without mingo where the path is missing (most tasks), unlike $exists (store/embedded/match.ts)
+  const match = { $match: { ...liveTasksMatch(input.campaignId, input.drawId, input.county), ...(input.withExtras ? { 'inspection.extras.name': { $gte: '' } } : {}) } };
+  if (!input.order) return [match, { $sort: { no: 1 } }, ...stages.slice(0, -1), row as PipelineStage.Project];
   return [
-    { $match: liveTasksMatch(input.campaignId, input.drawId, input.county) },
-    { $sort: { no: 1 } },
+    match,
     ...stages.slice(0, -1),
-    rowProjection(last.$project as Record<string, unknown>) as PipelineStage.Project,
+    { $project: { ...row.$project, k: countyRank(input.order), n: '$no' } } as PipelineStage.Project,
+    { $sort: { k: 1, n: 1 } },
   ];
 }
 
@@ -506,72 +541,224 @@ export async function summaryCounts(
  * slow to touch), against a few ms per 0.9 MB reply. The rows of a batch are then decoded DETAIL_SLICE at a time.
  */
 const DETAIL_BATCH = 2_500;
-/** Rows decoded and turned into detail rows between two looks at the clock (yielder). */
+/** Rows decoded and handed to the writer at a time (it looks at the clock, yielder, every 64 rows). */
 const DETAIL_SLICE = 50;
+/** What the driver's cursor decodes a document with (AbstractCursor's deserializationOptions, by default). */
+const DECODE = { validation: { utf8: true } } as const;
 
-/** The 检查明细 rows as the cursor gave them (by 抽取序号), per county, and the rows carrying extra checklists. */
-interface DetailsRead {
-  byCounty: Map<string, SummaryDetail[]>;
-  withExtras: Map<string, PushedRow[]>;
+/**
+ * The 检查明细 rows in the order the file shows them, a few at a time as the database sends them, read once: the
+ * writer (exports/summaryXlsx.ts) writes each slice and drops it, so only the current batch is ever alive.
+ */
+export interface DetailRows extends AsyncIterable<readonly SummaryDetail[]> {
+  /** rows handed out so far */
+  readonly count: number;
+  /** Ends the reading (the cursor closed); also when nothing was read. Safe to call twice. */
+  close(): Promise<void>;
 }
 
-/** Reads the detail cursor (summaryDetails), without the county order (which needs the counts). */
-async function readDetails(
-  conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string; batchSize?: number },
-): Promise<DetailsRead> {
-  // the row's fields only (PUSHED: the fields flagStages' projection and DETAIL_FIELDS give), no flags: the
-  // counts are summaryCounts' business
-  // the driver's cursor itself, read a slice of its buffered batch at a time (mongoose's cursor would add a chain
-  // of promises per row)
-  const cursor = taskModel(conn).collection.aggregate<{ r: unknown[] }>(
-    detailPipeline(input),
-    { ...LONG_OPERATION, batchSize: input.batchSize ?? DETAIL_BATCH },
-  );
-  const byCounty = new Map<string, SummaryDetail[]>();
-  const withExtras = new Map<string, PushedRow[]>();
-  const dueOf = dueDates();
-  // the rows of a batch arrive without any I/O between them: the event loop gets a turn every few milliseconds
-  const tick = yielder(8);
-  try {
-    // hasNext fetches the next batch once the buffered one is read; rows are decoded DETAIL_SLICE at a time
-    while (await cursor.hasNext()) {
-      for (const sent of cursor.readBufferedDocuments(DETAIL_SLICE)) {
-        const r = rowOf(sent.r);
-        const county = r.county ?? UNNAMED_COUNTY;
-        let list = byCounty.get(county);
-        if (!list) byCounty.set(county, (list = []));
-        list.push(detailOf(county, r, dueOf));
-        if (r.recordDone && r.extras && r.extras.length > 0) {
-          let x = withExtras.get(county);
-          if (!x) withExtras.set(county, (x = []));
-          x.push(r);
-        }
+/** Rows already in memory as DetailRows (built workbooks in tests and scripts; the same writer as the cursor's). */
+export function rowsInMemory(details: readonly SummaryDetail[]): DetailRows {
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    async *[Symbol.asyncIterator]() {
+      for (let i = 0; i < details.length; i += DETAIL_SLICE) {
+        const slice = details.slice(i, i + DETAIL_SLICE);
+        count += slice.length;
+        yield slice;
       }
-      await tick();
-    }
-  } finally {
-    await cursor.close();
-  }
-  return { byCounty, withExtras };
+    },
+    close: async () => undefined,
+  };
 }
 
-/** The rows read, in the official county order (the extra checklists' rows follow it too). */
-function inCountyOrder(read: DetailsRead, counties: readonly CountyCounts[]): { details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> } {
-  const details: SummaryDetail[] = [];
-  const extrasInOrder = new Map<string, PushedRow[]>();
-  for (const c of counties) {
-    for (const d of read.byCounty.get(c.county) ?? []) details.push(d);
-    const x = read.withExtras.get(c.county);
-    if (x) extrasInOrder.set(c.county, x);
-  }
-  return { details, withExtras: extrasInOrder };
+/** A cursor's batches as raw BSON, one batch always asked for ahead of the one being read. */
+interface RawBatches {
+  /** the next batch (empty at the end) */
+  next(): Promise<Uint8Array[]>;
+  close(): Promise<void>;
 }
 
 /**
- * The 检查明细 rows (the one part of 附件5 that is per task), read through a cursor, in the official county order
- * (`counties`, as summaryCounts gives them), then by 抽取序号; and the rows carrying extra checklists, for the
- * 进一次门查多项事 counts.
+ * The driver's cursor itself (mongoose's would add a chain of promises per row), its batches as raw BSON: a batch
+ * is taken out of the cursor's buffer whole (no row decoded yet), which empties it, so that the next hasNext asks
+ * for the next batch (getMore) at once, while this one is decoded and written. The driver sends the aggregate on
+ * the first hasNext: asked here, at once.
+ */
+function rawBatches(conn: Connection, pipeline: PipelineStage[], batchSize: number): RawBatches {
+  const cursor = taskModel(conn).collection.aggregate<Uint8Array>(pipeline, { ...LONG_OPERATION, batchSize, raw: true });
+  let ahead: Promise<boolean> = cursor.hasNext();
+  ahead.catch(() => undefined); // reported to the reader (or ignored by close)
+  let closed = false;
+  return {
+    async next() {
+      if (closed || !(await ahead)) return [];
+      const batch = cursor.readBufferedDocuments() as unknown as Uint8Array[];
+      ahead = cursor.hasNext();
+      ahead.catch(() => undefined);
+      return batch;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      // a batch in flight arrives first (a cursor whose aggregate is in flight has no id to kill yet)
+      await ahead.catch(() => undefined);
+      await cursor.close();
+    },
+  };
+}
+
+/**
+ * The counties (indices into `order`) read by one aggregate each: consecutive counties, up to `rows` rows a read
+ * (a county with more is a read of its own, in several batches). `sizes`: rows per county (the counts').
+ */
+export function detailReads(order: readonly string[], sizes: readonly number[], rows: number): number[][] {
+  const reads: number[][] = [];
+  let current: number[] = [];
+  let n = 0;
+  order.forEach((_, i) => {
+    const size = sizes[i] ?? 0;
+    if (current.length > 0 && n + size > rows) {
+      reads.push(current);
+      current = [];
+      n = 0;
+    }
+    current.push(i);
+    n += size;
+  });
+  if (current.length > 0) reads.push(current);
+  return reads;
+}
+
+/** Reads asked for ahead of the one being read (each computed by the database while the previous are written). */
+const READS_AHEAD = 2;
+
+/**
+ * The 检查明细 rows in the file's order (detailPipeline with the counties' `order`), asked for at once: the
+ * database computes them while the caller does other work (the rest of the workbook), then they are read batch by
+ * batch. With `sizes` (the rows of each county, from the counts) and no one-county scope, the counties are read
+ * by several aggregates of about a batch each (detailReads), in order, a few asked for ahead: the database
+ * computes the next while the rows of one are written, instead of all 20,000 (and their sort) before the first.
+ * Rows of a county not in `order` (a task written between the counts and this read) are left out, as the table
+ * has no row for them.
+ */
+export function openDetailRows(
+  conn: Connection,
+  input: {
+    campaignId: Types.ObjectId;
+    drawId: Types.ObjectId;
+    today: string;
+    county?: string;
+    order: readonly string[];
+    /** rows per county in `order` (summaryCounts' totals): read in several aggregates */
+    sizes?: readonly number[];
+    /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
+    batchSize?: number;
+  },
+): DetailRows {
+  const batchSize = input.batchSize ?? DETAIL_BATCH;
+  const { order } = input;
+  // each read's pipeline: its counties by $in; the one with 未注明县区 by $nin of the others' (a missing or null
+  // county is neither; a county outside `order` comes there too, ranked -1 and left out)
+  const reads = input.sizes && input.county === undefined ? detailReads(order, input.sizes, batchSize) : [order.map((_, i) => i)];
+  const pipelines = reads.map((read) => {
+    const stages = detailPipeline(input);
+    if (reads.length === 1) return stages;
+    const names = read.map((i) => order[i]!);
+    const others = order.filter((_, i) => !read.includes(i));
+    const county = names.includes(UNNAMED_COUNTY) ? { $nin: others } : { $in: names };
+    const first = stages[0] as PipelineStage.Match;
+    return [{ $match: { ...first.$match, 'enterprise.county': county } }, ...stages.slice(1)];
+  });
+  const opened: RawBatches[] = [];
+  const openUpTo = (i: number) => {
+    while (opened.length <= Math.min(i, pipelines.length - 1)) opened.push(rawBatches(conn, pipelines[opened.length]!, batchSize));
+  };
+  openUpTo(0);
+  let count = 0;
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    for (const o of opened) await o.close();
+  };
+  return {
+    get count() {
+      return count;
+    },
+    async *[Symbol.asyncIterator]() {
+      if (closed) throw new Error('the detail rows were read already');
+      const dueOf = dueDates();
+      try {
+        for (let k = 0; k < pipelines.length; k++) {
+          openUpTo(k + READS_AHEAD);
+          for (let batch = await opened[k]!.next(); batch.length > 0; batch = await opened[k]!.next()) {
+            for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+              const out: SummaryDetail[] = [];
+              for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
+                // decoded as the driver decodes a document (its default options, UTF-8 checked)
+                const sent = BSON.deserialize(bytes, DECODE) as { r: unknown[]; k: number };
+                if (sent.k < 0) continue;
+                const r = rowOf(sent.r);
+                out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
+              }
+              count += out.length;
+              yield out;
+            }
+          }
+          await opened[k]!.close();
+        }
+      } finally {
+        await close();
+      }
+    },
+    close,
+  };
+}
+
+/**
+ * The complete records carrying extra checklists (few), per county in the official order (`counties`), each
+ * county's by 抽取序号: what extraCounts adds up.
+ */
+export async function rowsWithExtras(
+  conn: Connection,
+  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+): Promise<PushedRow[]> {
+  const sent = await taskModel(conn)
+    .collection.aggregate<{ r: unknown[] }>(detailPipeline({ ...input, withExtras: true }), LONG_OPERATION)
+    .toArray();
+  const out: PushedRow[] = [];
+  for (const s of sent) {
+    const r = rowOf(s.r);
+    if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
+  }
+  return out;
+}
+
+/** Rows carrying extra checklists (by 抽取序号) per county, in the counties' order; other counties' left out. */
+function extrasInOrder(rows: readonly (PushedRow & { county?: string | null })[], counties: readonly CountyCounts[]): Map<string, PushedRow[]> {
+  const byCounty = new Map<string, PushedRow[]>();
+  for (const r of rows) {
+    const county = r.county ?? UNNAMED_COUNTY;
+    let list = byCounty.get(county);
+    if (!list) byCounty.set(county, (list = []));
+    list.push(r);
+  }
+  const out = new Map<string, PushedRow[]>();
+  for (const c of counties) {
+    const x = byCounty.get(c.county);
+    if (x) out.set(c.county, x);
+  }
+  return out;
+}
+
+/**
+ * The 检查明细 rows (the one part of 附件5 that is per task) in the official county order (`counties`, as
+ * summaryCounts gives them), then by 抽取序号, all read; and the rows carrying extra checklists, for the
+ * 进一次门查多项事 counts. (summarize streams the rows instead: openDetailRows.)
  */
 export async function summaryDetails(
   conn: Connection,
@@ -581,11 +768,13 @@ export async function summaryDetails(
     today: string;
     county?: string;
     counties: readonly CountyCounts[];
-    /** rows per batch (DETAIL_BATCH when not given; the tests read in smaller ones to go through several) */
     batchSize?: number;
   },
 ): Promise<{ details: SummaryDetail[]; withExtras: Map<string, PushedRow[]> }> {
-  return inCountyOrder(await readDetails(conn, input), input.counties);
+  const withExtras = extrasInOrder(await rowsWithExtras(conn, input), input.counties);
+  const details: SummaryDetail[] = [];
+  for await (const slice of openDetailRows(conn, { ...input, order: input.counties.map((c) => c.county) })) details.push(...slice);
+  return { details, withExtras };
 }
 
 /** Everything 附件5 shows, for `scope`, on the day of `now`. */
@@ -593,32 +782,45 @@ export async function compileSummary(
   conn: Connection,
   now: Date,
   input: { scope: ReportScope; campaignName?: string; unit?: string; preparedBy?: string },
-): Promise<({ ok: true } & Summary) | ProgressRefusal> {
+): Promise<({ ok: true } & Summary & { details: DetailRows }) | ProgressRefusal> {
   const today = shanghaiDate(now);
   const ctx = await reportContext(conn, today, input.campaignName);
   if (!ctx.ok) return ctx;
   return { ok: true, ...(await summarize(conn, { ...input, campaign: ctx.campaign, draw: ctx.draw, today })) };
 }
 
-/** The compilation itself (also what the benchmark times, with the xlsx build). */
+/**
+ * The compilation itself (also what the benchmark times, with the xlsx build). The small answers first: the
+ * counts, 获证企业数, the extra checklists and the rows carrying them; then the detail rows are asked for in the
+ * file's order (which the counts give) and returned unread (`details`, a DetailRows that buildSummaryXlsx writes
+ * as the batches arrive, and closes): the database computes them while the rest of the workbook is built.
+ */
 export async function summarize(
   conn: Connection,
-  input: { scope: ReportScope; campaign: CampaignDoc; draw: DrawDoc; today: string; unit?: string; preparedBy?: string },
-): Promise<Summary> {
+  input: { scope: ReportScope; campaign: CampaignDoc; draw: DrawDoc; today: string; unit?: string; preparedBy?: string; batchSize?: number },
+): Promise<Summary & { details: DetailRows }> {
   const { campaign, draw, today, scope } = input;
   const county = scope.kind === 'county' ? scope.county : undefined;
   const drawDate = shanghaiDate(draw.confirmedAt ?? draw.createdAt);
   const which = { campaignId: campaign._id, drawId: draw._id, today, county };
-  // the detail cursor first: the database computes its rows, then the counts while the rows are decoded here
-  const read = readDetails(conn, which);
-  const [{ counties, items }, registered, lists, rowsRead] = await Promise.all([
-    summaryCounts(conn, which),
+  const countsRead = summaryCounts(conn, which);
+  const othersRead = Promise.all([
     registeredCounts(conn, { from: campaign.from, drawDate, county }),
     extraChecklistModel(conn).find({ campaignId: campaign._id }).sort({ createdAt: 1, name: 1 }).lean(),
-    read,
+    rowsWithExtras(conn, which),
   ]);
-  const { details, withExtras } = inCountyOrder(rowsRead, counties);
-  const extras = extraCounts(withExtras, lists);
+  othersRead.catch(() => undefined); // reported below, unless the counts failed first
+  const { counties, items } = await countsRead;
+  const details = openDetailRows(conn, { ...which, order: counties.map((c) => c.county), sizes: counties.map((c) => c.total), batchSize: input.batchSize });
+  let others: Awaited<typeof othersRead>;
+  try {
+    others = await othersRead;
+  } catch (err) {
+    await details.close();
+    throw err;
+  }
+  const [registered, lists, xRows] = others;
+  const extras = extraCounts(extrasInOrder(xRows, counties), lists);
   const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
   return {
     campaign,

@@ -50,7 +50,7 @@ describe('names', () => {
   });
 });
 
-function summary(): Summary {
+function summary(): Summary & { details: SummaryDetail[] } {
   const { rows, total } = buildSummaryRows([XIA, JIANG, EMPTY], new Map([['夏县', 16], ['绛县', 8]]), { withTotal: true });
   const detail: SummaryDetail = {
     county: '夏县',
