@@ -104,7 +104,7 @@ test('cursor batches are sent as the bytes they were cut with: the same as encod
 });
 
 test('a batch stops before the 8 MiB it may not exceed, and holds at least one document', async () => {
-  const c = t.conn.db!.collection('raw_reply_big');
+  const c = t.conn.db!.collection<{ _id: number; big: string; n: Int32 }>('raw_reply_big');
   const big = 'x'.repeat(3 * 1024 * 1024);
   await c.insertMany(Array.from({ length: 5 }, (_, i) => ({ _id: i, big, n: new Int32(i) })));
   // a document larger than the limit alone still makes a batch of one
