@@ -358,7 +358,8 @@ export function rowProjection(fields: Record<string, unknown>): { $project: { _i
 export function countyRank(order: readonly string[], path = '$enterprise.county'): unknown {
   const county = { $ifNull: [path, UNNAMED_COUNTY] };
   let rank: unknown = -1;
-  for (let i = order.length - 1; i >= 0; i--) rank = { $cond: [{ $eq: [county, order[i]] }, i, rank] };
+  // $literal: a county name is a value, never a field path (a name starting with "$" would be one)
+  for (let i = order.length - 1; i >= 0; i--) rank = { $cond: [{ $eq: [county, { $literal: order[i] }] }, i, rank] };
   return rank;
 }
 
@@ -548,7 +549,8 @@ const DECODE = { validation: { utf8: true } } as const;
 
 /**
  * The 检查明细 rows in the order the file shows them, a few at a time as the database sends them, read once: the
- * writer (exports/summaryXlsx.ts) writes each slice and drops it, so only the current batch is ever alive.
+ * writer (exports/summaryXlsx.ts) writes each slice and drops it, so only the batches received and not yet written
+ * are alive (the one being written, and those of the reads asked for ahead: a few batches, never the 20,000 rows).
  */
 export interface DetailRows extends AsyncIterable<readonly SummaryDetail[]> {
   /** rows handed out so far */
@@ -673,7 +675,8 @@ export function openDetailRows(
     const first = stages[0] as PipelineStage.Match;
     return [{ $match: { ...first.$match, 'enterprise.county': county } }, ...stages.slice(1)];
   });
-  const opened: RawBatches[] = [];
+  /** the reads asked for so far; a read once written is closed and let go (its last reply with it) */
+  const opened: (RawBatches | undefined)[] = [];
   const openUpTo = (i: number) => {
     while (opened.length <= Math.min(i, pipelines.length - 1)) opened.push(rawBatches(conn, pipelines[opened.length]!, batchSize));
   };
@@ -683,7 +686,7 @@ export function openDetailRows(
   const close = async () => {
     if (closed) return;
     closed = true;
-    for (const o of opened) await o.close();
+    for (const o of opened) await o?.close();
   };
   return {
     get count() {
@@ -710,6 +713,7 @@ export function openDetailRows(
             }
           }
           await opened[k]!.close();
+          opened[k] = undefined;
         }
       } finally {
         await close();
@@ -719,21 +723,34 @@ export function openDetailRows(
   };
 }
 
+/** Rows per batch of the records carrying extra checklists: each holds its lists' items and answers (a few KB). */
+const EXTRAS_BATCH = 250;
+
 /**
- * The complete records carrying extra checklists (few), per county in the official order (`counties`), each
- * county's by 抽取序号: what extraCounts adds up.
+ * The complete records carrying extra checklists, by 抽取序号 (extrasInOrder puts them in the counties' order): what
+ * extraCounts adds up. In a campaign that uses extra checklists that is most inspected tasks (each visit started
+ * after a list was imported carries it), so they are read like the detail rows: in batches of EXTRAS_BATCH,
+ * decoded DETAIL_SLICE at a time, the event loop getting a turn every few milliseconds.
  */
 export async function rowsWithExtras(
   conn: Connection,
   input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
 ): Promise<PushedRow[]> {
-  const sent = await taskModel(conn)
-    .collection.aggregate<{ r: unknown[] }>(detailPipeline({ ...input, withExtras: true }), LONG_OPERATION)
-    .toArray();
+  const read = rawBatches(conn, detailPipeline({ ...input, withExtras: true }), EXTRAS_BATCH);
   const out: PushedRow[] = [];
-  for (const s of sent) {
-    const r = rowOf(s.r);
-    if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
+  const tick = yielder(8);
+  try {
+    for (let batch = await read.next(); batch.length > 0; batch = await read.next()) {
+      for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+        for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
+          const r = rowOf((BSON.deserialize(bytes, DECODE) as { r: unknown[] }).r);
+          if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
+        }
+        await tick();
+      }
+    }
+  } finally {
+    await read.close();
   }
   return out;
 }
@@ -820,23 +837,29 @@ export async function summarize(
     throw err;
   }
   const [registered, lists, xRows] = others;
-  const extras = extraCounts(extrasInOrder(xRows, counties), lists);
-  const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
-  return {
-    campaign,
-    draw,
-    today,
-    scope,
-    title: summaryTitle(campaign.year),
-    fileName: summaryFileName(campaign.year, today, county),
-    unit: input.unit ?? (county ? `${county}市场监督管理局` : CITY_UNIT),
-    preparedBy: input.preparedBy ?? '',
-    rows,
-    ...(total ? { total } : {}),
-    details,
-    items: orderCounties(counties, county).map((c) => items.get(c.county) ?? emptyItems(c.county)),
-    extras: extras.map((x) => ({ ...x, rows: orderCounties(counties, county).map((c) => x.rows.find((r) => r.county === c.county) ?? emptyExtraRow(c.county, x.items.length)) })),
-  };
+  // the detail rows' first reads are asked for already: closed if what follows fails (a stored record it cannot read)
+  try {
+    const extras = extraCounts(extrasInOrder(xRows, counties), lists);
+    const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
+    return {
+      campaign,
+      draw,
+      today,
+      scope,
+      title: summaryTitle(campaign.year),
+      fileName: summaryFileName(campaign.year, today, county),
+      unit: input.unit ?? (county ? `${county}市场监督管理局` : CITY_UNIT),
+      preparedBy: input.preparedBy ?? '',
+      rows,
+      ...(total ? { total } : {}),
+      details,
+      items: orderCounties(counties, county).map((c) => items.get(c.county) ?? emptyItems(c.county)),
+      extras: extras.map((x) => ({ ...x, rows: orderCounties(counties, county).map((c) => x.rows.find((r) => r.county === c.county) ?? emptyExtraRow(c.county, x.items.length)) })),
+    };
+  } catch (err) {
+    await details.close();
+    throw err;
+  }
 }
 
 // ---- 不符合项统计 and 进一次门查多项事 ---------------------------------------------------------------------------------
