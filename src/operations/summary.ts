@@ -363,6 +363,14 @@ export function countyRank(order: readonly string[], path = '$enterprise.county'
   return rank;
 }
 
+/** The tasks a summary reads: a campaign's draw's live tasks (one county's with `county`), as on `today`. */
+export interface TaskSelection {
+  campaignId: Types.ObjectId;
+  drawId: Types.ObjectId;
+  today: string;
+  county?: string;
+}
+
 /**
  * The detail rows' pipeline: the live tasks, flagStages' fields without the flags, each row as one array
  * (ROW_FIELDS' order).
@@ -373,11 +381,7 @@ export function countyRank(order: readonly string[], path = '$enterprise.county'
  * - Without: by 抽取序号 (sorted as stored: the projection keeps `no` as it is).
  * `withExtras`: only the tasks whose record carries extra checklists (for the 进一次门查多项事 counts).
  */
-export function detailPipeline(input: {
-  campaignId: Types.ObjectId;
-  drawId: Types.ObjectId;
-  today: string;
-  county?: string;
+export function detailPipeline(input: TaskSelection & {
   order?: readonly string[];
   withExtras?: boolean;
 }): PipelineStage[] {
@@ -513,7 +517,7 @@ function itemsFromGroup(county: string, row: ItemGroupRow): ItemCounts {
  */
 export async function summaryCounts(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+  input: TaskSelection,
 ): Promise<{ counties: CountyCounts[]; items: Map<string, ItemCounts> }> {
   const groups = await taskModel(conn)
     .aggregate<Parameters<typeof countsFromGroup>[0] & ItemGroupRow>([
@@ -624,6 +628,19 @@ function rawBatches(conn: Connection, pipeline: PipelineStage[], batchSize: numb
 }
 
 /**
+ * A read's rows, batch after batch, decoded DETAIL_SLICE at a time (the reader gives the event loop its turns between
+ * slices), as the driver decodes a document (its default options, UTF-8 checked): `r` the row (ROW_FIELDS' order),
+ * `k` its county's rank where the pipeline ranks them (detailPipeline with `order`).
+ */
+async function* decodedSlices(read: RawBatches): AsyncGenerator<{ r: unknown[]; k?: number }[]> {
+  for (let batch = await read.next(); batch.length > 0; batch = await read.next()) {
+    for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+      yield batch.slice(i, i + DETAIL_SLICE).map((bytes) => BSON.deserialize(bytes, DECODE) as { r: unknown[]; k?: number });
+    }
+  }
+}
+
+/**
  * The counties (indices into `order`) read by one aggregate each: consecutive counties, up to `rows` rows a read
  * (a county with more is a read of its own, in several batches). `sizes`: rows per county (the counts').
  */
@@ -659,11 +676,7 @@ const READS_AHEAD = 2;
  */
 export function openDetailRows(
   conn: Connection,
-  input: {
-    campaignId: Types.ObjectId;
-    drawId: Types.ObjectId;
-    today: string;
-    county?: string;
+  input: TaskSelection & {
     order: readonly string[];
     /** rows per county in `order` (summaryCounts' totals): read in several aggregates */
     sizes?: readonly number[];
@@ -710,19 +723,15 @@ export function openDetailRows(
       try {
         for (let k = 0; k < pipelines.length; k++) {
           openUpTo(k + READS_AHEAD);
-          for (let batch = await opened[k]!.next(); batch.length > 0; batch = await opened[k]!.next()) {
-            for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
-              const out: SummaryDetail[] = [];
-              for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
-                // decoded as the driver decodes a document (its default options, UTF-8 checked)
-                const sent = BSON.deserialize(bytes, DECODE) as { r: unknown[]; k: number };
-                if (sent.k < 0) continue;
-                const r = rowOf(sent.r);
-                out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
-              }
-              count += out.length;
-              yield out;
+          for await (const slice of decodedSlices(opened[k]!)) {
+            const out: SummaryDetail[] = [];
+            for (const sent of slice) {
+              if (sent.k! < 0) continue;
+              const r = rowOf(sent.r);
+              out.push(detailOf(r.county ?? UNNAMED_COUNTY, r, dueOf));
             }
+            count += out.length;
+            yield out;
           }
           await opened[k]!.close();
           opened[k] = undefined;
@@ -746,20 +755,18 @@ const EXTRAS_BATCH = 250;
  */
 export async function rowsWithExtras(
   conn: Connection,
-  input: { campaignId: Types.ObjectId; drawId: Types.ObjectId; today: string; county?: string },
+  input: TaskSelection,
 ): Promise<PushedRow[]> {
   const read = rawBatches(conn, detailPipeline({ ...input, withExtras: true }), EXTRAS_BATCH);
   const out: PushedRow[] = [];
   const tick = yielder(8);
   try {
-    for (let batch = await read.next(); batch.length > 0; batch = await read.next()) {
-      for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
-        for (const bytes of batch.slice(i, i + DETAIL_SLICE)) {
-          const r = rowOf((BSON.deserialize(bytes, DECODE) as { r: unknown[] }).r);
-          if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
-        }
-        await tick();
+    for await (const slice of decodedSlices(read)) {
+      for (const sent of slice) {
+        const r = rowOf(sent.r);
+        if (r.recordDone && r.extras && r.extras.length > 0) out.push(r);
       }
+      await tick();
     }
   } finally {
     await read.close();
@@ -791,11 +798,7 @@ function extrasInOrder(rows: readonly (PushedRow & { county?: string | null })[]
  */
 export async function summaryDetails(
   conn: Connection,
-  input: {
-    campaignId: Types.ObjectId;
-    drawId: Types.ObjectId;
-    today: string;
-    county?: string;
+  input: TaskSelection & {
     counties: readonly CountyCounts[];
     batchSize?: number;
   },
