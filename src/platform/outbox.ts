@@ -1,12 +1,19 @@
+import { createHash } from 'node:crypto';
+import { setImmediate as turn } from 'node:timers/promises';
 import type * as lark from '@larksuiteoapi/node-sdk';
-import type { Model } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import type { Logger } from '../logger';
 import { binaryBytes } from '../store/binary';
 import { isDuplicateKeyError } from '../store/processedEvents';
 import { rateBudgetModel, targetLeaseModel } from '../store/rateLimits';
 import {
+  FILE_CHUNK_BYTES,
+  FILE_RETENTION_MS,
+  outboxFileChunkModel,
   uuidForKey,
   type FileType,
+  type OutboxFileChunk,
+  type StoredFileRef,
   type OutboxEntry,
   type OutboxKind,
   type ReceiveIdType,
@@ -71,6 +78,13 @@ interface Sleeper {
 
 /** Another process took the target's lease while this one waited for a slot: the entry goes back, untried. */
 class TargetElsewhere extends Error {}
+
+/** Feishu takes files of 1 byte to 30 MB (docs/feishu.md "Files"): anything else fails the entry, not retried. */
+function checkFileSize(bytes: number): void {
+  if (bytes === 0 || bytes > MAX_FILE_BYTES) {
+    throw new ApiError(-3, `file size ${bytes} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
+  }
+}
 
 function recipientFields(to: Recipient): { receiveIdType: ReceiveIdType; receiveId: string; rateKey: string } {
   return 'openId' in to
@@ -153,6 +167,8 @@ export class Outbox {
   private readonly opts: Required<OutboxOptions>;
   private readonly fitsCards: boolean;
   private readonly fileSources = new Map<string, (ref: string) => Promise<Buffer>>();
+  /** the bytes of files queued with their data, a chunk per document */
+  private readonly chunks: Model<OutboxFileChunk>;
   /** the app-wide limits, shared with every process on this database */
   readonly budget: SharedBudget;
   /** which process sends to which target */
@@ -176,6 +192,7 @@ export class Outbox {
       fitCard: opts.fitCard ?? ((card) => card),
     };
     this.fitsCards = opts.fitCard !== undefined;
+    this.chunks = outboxFileChunkModel(model.db);
     this.budget = new SharedBudget(rateBudgetModel(model.db), APP_BUDGET_ID, APP_LIMITS, log);
     // A dead process's targets wait for its leases as its claimed entries wait for theirs: not longer than 10 s.
     this.leases = new TargetLeases(targetLeaseModel(model.db), { holdMs: Math.min(10_000, Math.max(4000, this.opts.leaseMs)) });
@@ -183,8 +200,8 @@ export class Outbox {
 
   // ---- enqueue ----------------------------------------------------------------------------------------------
 
-  sendCard(key: string, to: Recipient, card: Card): Promise<void> {
-    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'interactive', content: this.cardContent(key, card) });
+  async sendCard(key: string, to: Recipient, card: Card): Promise<void> {
+    await this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'interactive', content: this.cardContent(key, card) });
   }
 
   /** The card as queued: one over Feishu's 30 KB is replaced by `fitCard` here, before it is stored or sent. */
@@ -196,30 +213,84 @@ export class Outbox {
     return JSON.stringify(this.opts.fitCard(card, bytes));
   }
 
-  sendText(key: string, to: Recipient, text: string): Promise<void> {
-    return this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'text', content: JSON.stringify({ text }) });
+  async sendText(key: string, to: Recipient, text: string): Promise<void> {
+    await this.enqueue({ key, kind: 'send', ...recipientFields(to), msgType: 'text', content: JSON.stringify({ text }) });
   }
 
   /** Reply to a message (in a group the answer stays attached to the command). `to` is the chat, for rate limits. */
-  replyCard(key: string, messageId: string, to: Recipient, card: Card): Promise<void> {
+  async replyCard(key: string, messageId: string, to: Recipient, card: Card): Promise<void> {
     const { rateKey } = recipientFields(to);
-    return this.enqueue({ key, kind: 'reply', targetMessageId: messageId, rateKey, msgType: 'interactive', content: this.cardContent(key, card) });
+    await this.enqueue({ key, kind: 'reply', targetMessageId: messageId, rateKey, msgType: 'interactive', content: this.cardContent(key, card) });
   }
 
-  patchCard(key: string, messageId: string, card: Card): Promise<void> {
-    return this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: this.cardContent(key, card) });
+  async patchCard(key: string, messageId: string, card: Card): Promise<void> {
+    await this.enqueue({ key, kind: 'patch', targetMessageId: messageId, rateKey: `msg:${messageId}`, content: this.cardContent(key, card) });
   }
 
   /**
-   * Sends a file: its bytes, or a reference to a registered source read at delivery (for files too large to copy
-   * into a queue document, such as a draw's bundle).
+   * Sends a file: its bytes, or a reference to a registered source read at delivery (such as a draw's bundle).
+   * Bytes are written to `outbox_files` a chunk per command before the entry is queued (storeFile): the entry
+   * itself stays small, and no command carries more than one chunk.
    */
-  sendFile(
+  async sendFile(
     key: string,
     to: Recipient,
     file: { name: string; type: FileType } & ({ data: Buffer } | { source: { kind: string; ref: string } }),
   ): Promise<void> {
-    return this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file });
+    if (!('data' in file)) {
+      await this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file });
+      return;
+    }
+    // Already queued (a redelivered event, a second click): nothing to store.
+    if (await this.model.exists({ key })) {
+      this.wakeOne();
+      return;
+    }
+    const stored = await this.storeFile(file.data);
+    let inserted = false;
+    try {
+      inserted = await this.enqueue({
+        key,
+        kind: 'file',
+        ...recipientFields(to),
+        msgType: 'file',
+        file: { name: file.name, type: file.type, stored },
+      });
+    } finally {
+      // Another call queued this key first (or the entry could not be written): its chunks are nobody's. Left
+      // behind if this fails too, they go with the TTL.
+      if (!inserted && stored.chunks > 0) {
+        await this.chunks
+          .deleteMany({ file: stored.id })
+          .catch((err: unknown) => this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed'));
+      }
+    }
+  }
+
+  /**
+   * Writes a file's bytes in chunks of FILE_CHUNK_BYTES, one insert each with a turn of the event loop between them:
+   * one command of megabytes is serialised at once by the driver (a 1.7 MB summary held the loop ~50 ms). A size
+   * Feishu refuses (0 bytes, over 30 MB) is not stored: the entry fails at delivery, as it always did.
+   */
+  private async storeFile(data: Buffer): Promise<StoredFileRef> {
+    const id = new Types.ObjectId();
+    if (data.length === 0 || data.length > MAX_FILE_BYTES) return { id, bytes: data.length, chunks: 0 };
+    const hash = createHash('sha256');
+    // The TTL monitor deletes by the database's clock: counted from the wall clock, not the service's (tests move it).
+    const expiresAt = new Date(Date.now() + FILE_RETENTION_MS);
+    let n = 0;
+    try {
+      for (let at = 0; at < data.length; at += FILE_CHUNK_BYTES, n++) {
+        if (n > 0) await turn();
+        const part = data.subarray(at, at + FILE_CHUNK_BYTES);
+        hash.update(part);
+        await this.chunks.collection.insertOne({ file: id, n, data: part, expiresAt });
+      }
+    } catch (err) {
+      await this.chunks.deleteMany({ file: id }).catch(() => undefined);
+      throw err;
+    }
+    return { id, bytes: data.length, chunks: n, sha256: hash.digest('hex') };
   }
 
   /** Where `sendFile(…, {source: {kind, ref}})` reads its bytes. */
@@ -227,6 +298,7 @@ export class Outbox {
     this.fileSources.set(kind, read);
   }
 
+  /** Queues an entry unless its key is queued already; true when this call queued it. */
   private async enqueue(fields: {
     key: string;
     kind: OutboxKind;
@@ -236,11 +308,12 @@ export class Outbox {
     targetMessageId?: string;
     msgType?: OutboxEntry['msgType'];
     content?: string;
-    file?: { name: string; type: FileType } & ({ data: Buffer } | { source: { kind: string; ref: string } });
-  }): Promise<void> {
+    file?: { name: string; type: FileType } & ({ stored: StoredFileRef } | { source: { kind: string; ref: string } });
+  }): Promise<boolean> {
     const now = this.now();
+    let inserted = false;
     try {
-      await this.model.updateOne(
+      const res = await this.model.updateOne(
         { key: fields.key },
         {
           $setOnInsert: {
@@ -254,11 +327,13 @@ export class Outbox {
         },
         { upsert: true },
       );
+      inserted = res.upsertedCount > 0;
     } catch (err) {
       // Two concurrent upserts of one key: the other one won, which is what idempotency means.
       if (!isDuplicateKeyError(err)) throw err;
     }
     this.wakeOne();
+    return inserted;
   }
 
   /** The message id Feishu gave a delivered entry (e.g. to patch that card later). */
@@ -513,21 +588,26 @@ export class Outbox {
     return res.data?.message_id;
   }
 
-  /** Uploads a file entry once: the key is kept, so a retry of the message never uploads again. */
+  /**
+   * Uploads a file entry once: the key is kept, so a retry of the message never uploads again, and the stored chunks
+   * are deleted then (nothing reads them after).
+   */
   private async upload(entry: OutboxEntry): Promise<string> {
     const file = entry.file!;
     if (file.fileKey) return file.fileKey;
     let data: Buffer;
-    if (file.source) {
+    if (file.stored) {
+      checkFileSize(file.stored.bytes);
+      data = await this.readStored(file.stored);
+    } else if (file.source) {
       const read = this.fileSources.get(file.source.kind);
       if (!read) throw new ApiError(-2, `no file source “${file.source.kind}”`);
       data = await read(file.source.ref);
     } else {
+      // queued before files were stored in chunks
       data = binaryBytes(file.data);
     }
-    if (data.length === 0 || data.length > MAX_FILE_BYTES) {
-      throw new ApiError(-3, `file size ${data.length} bytes is outside what Feishu accepts (1 byte to 30 MB)`);
-    }
+    checkFileSize(data.length);
     const res = await this.limited(
       'upload',
       () => this.client!.im.file.create({ data: { file_type: file.type, file_name: file.name, file: data } }),
@@ -536,7 +616,43 @@ export class Outbox {
     const fileKey = res?.file_key;
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
     await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
+    if (file.stored) {
+      // Left behind on failure, the chunks go with the TTL.
+      await this.chunks
+        .deleteMany({ file: file.stored.id })
+        .catch((err: unknown) => this.log.warn({ err, key: entry.key }, 'outbox: deleting an uploaded file\'s chunks failed'));
+    }
     return fileKey;
+  }
+
+  /**
+   * A stored file's bytes, read in order a couple of chunks per reply, checked against what was stored (count,
+   * length, SHA-256): a missing or altered chunk fails the entry rather than upload a truncated file.
+   */
+  private async readStored(stored: StoredFileRef): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const cursor = this.chunks.collection.find<OutboxFileChunk>({ file: stored.id }, { sort: { n: 1 }, batchSize: 2 });
+    try {
+      for await (const chunk of cursor) {
+        if (chunk.n !== parts.length) break;
+        const part = binaryBytes(chunk.data);
+        hash.update(part);
+        bytes += part.length;
+        parts.push(part);
+      }
+    } finally {
+      await cursor.close();
+    }
+    const what = `stored file ${String(stored.id)}`;
+    if (parts.length !== stored.chunks) {
+      throw new ApiError(-4, `${what} is incomplete: chunk ${parts.length} of ${stored.chunks} missing (expired or deleted); nothing uploaded`);
+    }
+    if (bytes !== stored.bytes || hash.digest('hex') !== stored.sha256) {
+      throw new ApiError(-4, `${what} does not match what was queued (${bytes} of ${stored.bytes} bytes, or another SHA-256); nothing uploaded`);
+    }
+    return Buffer.concat(parts, bytes);
   }
 
   private async failed(entry: OutboxEntry, err: unknown): Promise<void> {

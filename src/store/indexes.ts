@@ -16,7 +16,7 @@ import { extraChecklistModel } from './extraChecklist';
 import { importLogModel } from './importLog';
 import { jobRunModel } from './jobRun';
 import { leaseModel } from './lease';
-import { outboxModel } from './outbox';
+import { outboxFileChunkModel, outboxModel } from './outbox';
 import { processedEventModel } from './processedEvents';
 import { rateBudgetModel, targetLeaseModel } from './rateLimits';
 import { setupUploadChunkModel, setupUploadModel } from './setupUpload';
@@ -36,6 +36,7 @@ export const MODEL_FACTORIES: readonly ((conn: Connection) => Model<never>)[] = 
   jobRunModel,
   leaseModel,
   outboxModel,
+  outboxFileChunkModel,
   processedEventModel,
   rateBudgetModel,
   targetLeaseModel,

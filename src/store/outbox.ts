@@ -6,13 +6,26 @@ export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
 export type ReceiveIdType = 'open_id' | 'chat_id';
 export type FileType = 'xls' | 'doc' | 'pdf' | 'stream';
 
+/** A file's bytes kept in `outbox_files`, one chunk per document (see OutboxFileChunk). */
+export interface StoredFileRef {
+  /** the chunks' `file` */
+  id: Types.ObjectId;
+  bytes: number;
+  /** how many chunks were written (0 for a size Feishu refuses: nothing is stored, the entry fails at delivery) */
+  chunks: number;
+  /** hex SHA-256 of the bytes (absent when nothing was stored) */
+  sha256?: string;
+}
+
 export interface OutboxFile {
   name: string;
   type: FileType;
-  /** the bytes, or … */
-  data?: Buffer;
-  /** … where to read them at delivery (see Outbox.registerFileSource) */
+  /** the bytes in `outbox_files` (sendFile with data), or … */
+  stored?: StoredFileRef;
+  /** … where to read them at delivery (see Outbox.registerFileSource), or … */
   source?: { kind: string; ref: string };
+  /** … the bytes themselves: entries queued before files were stored in chunks */
+  data?: Buffer;
   /** set once uploaded, so a retry never uploads twice */
   fileKey?: string;
 }
@@ -49,6 +62,15 @@ const fileSchema = new Schema<OutboxFile>(
   {
     name: { type: String, required: true },
     type: { type: String, required: true },
+    stored: new Schema(
+      {
+        id: { type: Schema.Types.ObjectId, required: true },
+        bytes: { type: Number, required: true },
+        chunks: { type: Number, required: true },
+        sha256: String,
+      },
+      { _id: false },
+    ),
     data: Buffer,
     source: new Schema({ kind: { type: String, required: true }, ref: { type: String, required: true } }, { _id: false }),
     fileKey: String,
@@ -86,6 +108,45 @@ schema.index({ status: 1, leaseUntil: 1 });
 
 export function outboxModel(conn: Connection): Model<OutboxEntry> {
   return conn.models.OutboxEntry ?? conn.model<OutboxEntry>('OutboxEntry', schema);
+}
+
+/**
+ * One chunk of a file queued with its bytes (Outbox.sendFile). A file is written a chunk per insert, so no command
+ * the service sends carries more than CHUNK_BYTES of it (one command of megabytes is serialised in one go and held
+ * the event loop ~50 ms for a 1.7 MB summary); the entry only refers to it. Deleted once Feishu has the file; what
+ * nobody deletes (a crash between the chunks and the entry, an entry given up) goes with the TTL
+ * (docs/architecture.md "Rooms", the outbox's files).
+ */
+export interface OutboxFileChunk {
+  file: Types.ObjectId;
+  n: number;
+  data: Buffer;
+  expiresAt: Date;
+}
+
+/** GridFS's chunk size: well below the 16 MB limit, small enough that one chunk's command is quick to encode. */
+export const FILE_CHUNK_BYTES = 255 * 1024;
+/**
+ * How long queued bytes are kept. An entry is retried for about an hour (12 attempts, backoff up to 5 minutes); a
+ * file still unsent after a week is stale, and its entry fails naming the missing chunks.
+ */
+export const FILE_RETENTION_MS = 7 * 24 * 3600_000;
+
+const chunkSchema = new Schema<OutboxFileChunk>(
+  {
+    file: { type: Schema.Types.ObjectId, required: true },
+    n: { type: Number, required: true },
+    data: { type: Buffer, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'outbox_files' },
+);
+// a file's chunks are read in order by this index
+chunkSchema.index({ file: 1, n: 1 }, { unique: true });
+chunkSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+
+export function outboxFileChunkModel(conn: Connection): Model<OutboxFileChunk> {
+  return conn.models.OutboxFileChunk ?? conn.model<OutboxFileChunk>('OutboxFileChunk', chunkSchema);
 }
 
 /** Feishu accepts a uuid of at most 50 characters; derive a stable one from the idempotency key. */

@@ -1,12 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
+import type { CommandStartedEvent } from 'mongodb';
 import { startHarness, type Harness } from '../support/harness';
-import { outboxModel } from '../../src/store/outbox';
+import { FILE_CHUNK_BYTES, outboxFileChunkModel, outboxModel, type OutboxEntry } from '../../src/store/outbox';
 import type { Card } from '../../src/platform/outbox';
 
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ dbPrefix: 'outbox' });
+  // Command monitoring: the file tests check the size of every command the service sends.
+  h = await startHarness({ dbPrefix: 'outbox', mongoUriQuery: 'monitorCommands=true' });
 });
 
 afterAll(async () => {
@@ -42,6 +45,44 @@ async function settled(prefix: string, expected: number, timeoutMs = 120_000): P
       throw new Error(`outbox not settled: ${done}/${expected}; open: ${JSON.stringify(open.map((o) => [o.key, o.status, o.lastError]))}`);
     }
     await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function chunks() {
+  return outboxFileChunkModel(h.service.db.connection);
+}
+
+/** The encoded size of a command or document (mongoose's own BSON, which knows its ObjectIds). */
+function bsonBytes(doc: object): number {
+  return mongoose.mongo.BSON.calculateObjectSize(doc as mongoose.mongo.BSON.Document);
+}
+
+/** Every command the service sends while `run` runs (name, collection, encoded size). */
+async function commandsDuring(run: () => Promise<void>): Promise<{ name: string; collection: unknown; bytes: number }[]> {
+  const seen: { name: string; collection: unknown; bytes: number }[] = [];
+  const client = h.service.db.connection.getClient();
+  const listener = (e: CommandStartedEvent) => seen.push({ name: e.commandName, collection: e.command[e.commandName], bytes: bsonBytes(e.command) });
+  client.on('commandStarted', listener);
+  try {
+    await run();
+  } finally {
+    client.off('commandStarted', listener);
+  }
+  return seen;
+}
+
+function uploads() {
+  return h.emulator.requests.filter((r) => r.path === '/open-apis/im/v1/files');
+}
+
+/** Queues with the worker stopped, so the test can change the database before anything is delivered. */
+async function queuedWhileStopped(queue: () => Promise<void>, meanwhile: () => Promise<void>): Promise<void> {
+  await h.service.outbox.stop();
+  try {
+    await queue();
+    await meanwhile();
+  } finally {
+    h.service.outbox.start();
   }
 }
 
@@ -135,6 +176,141 @@ describe('outbox delivery', () => {
     const [msg] = h.emulator.messagesTo(users[1]);
     expect(msg.msg_type).toBe('file');
     expect(msg.content.file_key).toBe(h.emulator.files()[0].file_key);
+  });
+});
+
+describe('files queued with their bytes', () => {
+  beforeEach(async () => {
+    await chunks().deleteMany({});
+  });
+
+  it('stores a large file in chunks, one per command, and delivers it byte for byte', async () => {
+    const data = randomBytes(1_700_000);
+    const commands = await commandsDuring(async () => {
+      await h.service.outbox.sendFile('big:1', { openId: users[2] }, { name: '汇总表.xlsx', type: 'xls', data });
+      await settled('big:', 1);
+    });
+    const [file] = h.emulator.files();
+    expect(h.emulator.files()).toHaveLength(1);
+    expect(file.data.length).toBe(data.length);
+    expect(file.data.equals(data)).toBe(true);
+    expect(h.emulator.messagesTo(users[2])[0].content.file_key).toBe(file.file_key);
+    // Seven chunks, each written by its own insert; no command (the entry's upsert and claim included) near the size
+    // of two chunks.
+    const written = commands.filter((c) => c.name === 'insert' && c.collection === 'outbox_files');
+    expect(written).toHaveLength(Math.ceil(data.length / FILE_CHUNK_BYTES));
+    expect(written.length).toBeGreaterThanOrEqual(7);
+    expect(Math.max(...written.map((c) => c.bytes))).toBeGreaterThan(FILE_CHUNK_BYTES);
+    const largest = commands.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+    expect(largest.bytes).toBeLessThan(FILE_CHUNK_BYTES + 4096);
+    const entry = await model().findOne({ key: 'big:1' }).lean<OutboxEntry>();
+    expect(entry?.status).toBe('sent');
+    expect(bsonBytes(entry!)).toBeLessThan(1024);
+    expect(entry?.file?.stored).toMatchObject({ bytes: data.length, chunks: written.length });
+    // Uploaded: the chunks are gone.
+    expect(await chunks().countDocuments({})).toBe(0);
+  });
+
+  it('queues a file sent twice under one key once, and leaves no chunks behind', async () => {
+    const data = randomBytes(600_000);
+    // At once: both calls store their chunks before either queues the entry; the one that loses deletes its own.
+    await Promise.all([
+      h.service.outbox.sendFile('twice:1', { openId: users[0] }, { name: '汇总表.xlsx', type: 'xls', data }),
+      h.service.outbox.sendFile('twice:1', { openId: users[0] }, { name: '汇总表.xlsx', type: 'xls', data }),
+    ]);
+    // Later: the key is found queued, nothing is stored.
+    await h.service.outbox.sendFile('twice:1', { openId: users[0] }, { name: '汇总表.xlsx', type: 'xls', data });
+    await settled('twice:', 1);
+    await h.outboxIdle();
+    expect(await model().countDocuments({ key: 'twice:1' })).toBe(1);
+    expect(h.emulator.files()).toHaveLength(1);
+    expect(h.emulator.files()[0].data.equals(data)).toBe(true);
+    expect(h.emulator.messagesTo(users[0])).toHaveLength(1);
+    expect(await chunks().countDocuments({})).toBe(0);
+  });
+
+  it('reads the chunks again when the upload failed once, and uploads once', async () => {
+    h.emulator.injectFaults({ method: 'POST', path: '/open-apis/im/v1/files', times: 1, action: { type: 'status', status: 503 } });
+    const data = randomBytes(700_000);
+    await h.service.outbox.sendFile('reupload:1', { openId: users[1] }, { name: '汇总表.xlsx', type: 'xls', data });
+    await settled('reupload:', 1);
+    expect(uploads().map((r) => r.status)).toEqual([503, 200]);
+    expect(h.emulator.files()).toHaveLength(1);
+    expect(h.emulator.files()[0].data.equals(data)).toBe(true);
+    expect(h.emulator.messagesTo(users[1])).toHaveLength(1);
+    const entry = await model().findOne({ key: 'reupload:1' }).lean<OutboxEntry>();
+    expect(entry).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(await chunks().countDocuments({})).toBe(0);
+  });
+
+  it('fails an entry whose chunks are missing or altered, and uploads nothing', async () => {
+    const data = randomBytes(1_000_000);
+    await queuedWhileStopped(
+      async () => {
+        await h.service.outbox.sendFile('broken:missing', { openId: users[3] }, { name: '汇总表.xlsx', type: 'xls', data });
+        await h.service.outbox.sendFile('broken:altered', { openId: users[3] }, { name: '汇总表.xlsx', type: 'xls', data });
+      },
+      async () => {
+        const missing = (await model().findOne({ key: 'broken:missing' }).lean<OutboxEntry>())!.file!.stored!;
+        expect((await chunks().deleteOne({ file: missing.id, n: 2 })).deletedCount).toBe(1);
+        const altered = (await model().findOne({ key: 'broken:altered' }).lean<OutboxEntry>())!.file!.stored!;
+        const wrong = Buffer.from(data.subarray(FILE_CHUNK_BYTES, 2 * FILE_CHUNK_BYTES));
+        wrong[0] ^= 0xff;
+        expect((await chunks().updateOne({ file: altered.id, n: 1 }, { $set: { data: wrong } })).modifiedCount).toBe(1);
+      },
+    );
+    await settled('broken:', 2);
+    const missing = await model().findOne({ key: 'broken:missing' }).lean<OutboxEntry>();
+    expect(missing?.status).toBe('failed');
+    expect(missing?.lastError).toMatch(/^-4 stored file [0-9a-f]{24} is incomplete: chunk 2 of 4 missing/);
+    const altered = await model().findOne({ key: 'broken:altered' }).lean<OutboxEntry>();
+    expect(altered?.status).toBe('failed');
+    expect(altered?.lastError).toMatch(/^-4 stored file [0-9a-f]{24} does not match what was queued/);
+    for (const e of [missing, altered]) expect(e?.lastError).not.toMatch(/[\u3000-\u9fff]/);
+    expect(uploads()).toHaveLength(0);
+    expect(h.emulator.messagesTo(users[3])).toHaveLength(0);
+  });
+
+  it('refuses an empty file or one over 30 MB as before, storing nothing', async () => {
+    await h.service.outbox.sendFile('size:empty', { openId: users[2] }, { name: '空.xlsx', type: 'xls', data: Buffer.alloc(0) });
+    await h.service.outbox.sendFile('size:huge', { openId: users[2] }, { name: '大.xlsx', type: 'xls', data: Buffer.alloc(30 * 1024 * 1024 + 1) });
+    await settled('size:', 2);
+    expect((await model().findOne({ key: 'size:empty' }).lean<OutboxEntry>())?.lastError).toBe('-3 file size 0 bytes is outside what Feishu accepts (1 byte to 30 MB)');
+    expect((await model().findOne({ key: 'size:huge' }).lean<OutboxEntry>())?.lastError).toBe(
+      `-3 file size ${30 * 1024 * 1024 + 1} bytes is outside what Feishu accepts (1 byte to 30 MB)`,
+    );
+    expect(await chunks().countDocuments({})).toBe(0);
+    expect(uploads()).toHaveLength(0);
+  });
+
+  it('still delivers an entry queued before the upgrade, with the bytes in the entry', async () => {
+    const data = randomBytes(50_000);
+    await queuedWhileStopped(
+      async () => {
+        // As the previous version queued a file: one document holding its bytes.
+        const now = new Date();
+        await model().create({
+          key: 'legacy:1',
+          kind: 'file',
+          receiveIdType: 'open_id',
+          receiveId: users[1],
+          rateKey: `user:${users[1]}`,
+          msgType: 'file',
+          file: { name: '旧.xlsx', type: 'xls', data },
+          uuid: 'legacy-uuid-0000000000000000000000000001',
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAt: now,
+          createdAt: now,
+        });
+      },
+      async () => undefined,
+    );
+    await settled('legacy:', 1);
+    expect(h.emulator.files()).toHaveLength(1);
+    expect(h.emulator.files()[0].file_name).toBe('旧.xlsx');
+    expect(h.emulator.files()[0].data.equals(data)).toBe(true);
+    expect(h.emulator.messagesTo(users[1])[0].content.file_key).toBe(h.emulator.files()[0].file_key);
   });
 });
 

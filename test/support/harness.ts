@@ -29,6 +29,11 @@ export function withDbName(uri: string, dbName: string): string {
   return `${m[1]}/${dbName}${m[3] ?? ''}`;
 }
 
+function withQuery(uri: string, query: string | undefined): string {
+  if (!query) return uri;
+  return `${uri}${uri.includes('?') ? '&' : '?'}${query}`;
+}
+
 export interface Harness {
   config: Config;
   emulator: LarkEmulator;
@@ -70,6 +75,8 @@ export async function startHarness(
     callbackDeadlineMs?: number;
     /** Feishu's own timing (the bench): the service's 2.5 s deadline and the client's 3 s */
     productionDeadlines?: boolean;
+    /** options added to the service's MongoDB URI, e.g. `monitorCommands=true` */
+    mongoUriQuery?: string;
   } = {},
 ): Promise<Harness> {
   const mongo = await testMongoUri();
@@ -78,7 +85,7 @@ export async function startHarness(
   const config: Config = {
     port: 0,
     production: false,
-    mongodbUri: withDbName(mongo.uri, uniqueDbName(opts.dbPrefix ?? 'it')),
+    mongodbUri: withQuery(withDbName(mongo.uri, uniqueDbName(opts.dbPrefix ?? 'it')), opts.mongoUriQuery),
     lark: { ...TEST_APP, domain: emulator.url, mode },
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-')),
     logLevel: opts.logLevel ?? process.env.LOG_LEVEL ?? 'silent',
