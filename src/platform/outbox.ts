@@ -269,7 +269,7 @@ export class Outbox {
 
   /**
    * Writes a file's bytes in chunks of FILE_CHUNK_BYTES, one insert each with a turn of the event loop between them:
-   * one command of megabytes is serialised at once by the driver (a 1.7 MB summary held the loop ~50 ms). A size
+   * the driver encodes a command in one go, and no command should carry megabytes. A size
    * Feishu refuses (0 bytes, over 30 MB) is not stored: the entry fails at delivery, as it always did.
    */
   private async storeFile(data: Buffer): Promise<StoredFileRef> {

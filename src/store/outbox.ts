@@ -112,8 +112,8 @@ export function outboxModel(conn: Connection): Model<OutboxEntry> {
 
 /**
  * One chunk of a file queued with its bytes (Outbox.sendFile). A file is written a chunk per insert, so no command
- * the service sends carries more than CHUNK_BYTES of it (one command of megabytes is serialised in one go and held
- * the event loop ~50 ms for a 1.7 MB summary); the entry only refers to it. Deleted once Feishu has the file; what
+ * the service sends carries more than FILE_CHUNK_BYTES of it (the driver encodes a command in one go), and the entry,
+ * read at every claim, stays small: it only refers to the chunks. Deleted once Feishu has the file; what
  * nobody deletes (a crash between the chunks and the entry, an entry given up) goes with the TTL
  * (docs/architecture.md "Rooms", the outbox's files).
  */
