@@ -410,7 +410,17 @@ const ROW_OPEN = asciiBytes('<row r="');
 const NUMBER_MID = asciiBytes('"><v>');
 const STRING_MID = asciiBytes('" t="s"><v>');
 const CELL_CLOSE = asciiBytes('</v></c>');
+const INLINE_MID = asciiBytes('" t="inlineStr"><is><t>');
+const INLINE_MID_PRESERVE = asciiBytes('" t="inlineStr"><is><t xml:space="preserve">');
+const INLINE_CLOSE = asciiBytes('</t></is></c>');
 const ROW_CLOSE = asciiBytes('</row>');
+
+/**
+ * A text that cannot be written as it is into an inline string: &, <, > (escaped), a character textCell drops
+ * (C0/C1 controls, noncharacters, bidi controls: domain/textPolicy.ts isRefusedBmp; a surrogate, even of a valid
+ * pair, takes the careful path too), or white space at either end (xml:space="preserve", as sharedStringXml).
+ */
+const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
 
 /** Copies `bytes` into `buf` at `at`; returns the position after them. */
 function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
@@ -436,10 +446,12 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
 
 /**
  * The 检查明细 rows (from row 3) as SpreadsheetML, written by hand: exceljs spent a second on 20,000 rows. Numbers
- * (序号, 抽取序号) are number cells; every other value is a shared string (`strings`: text → index, appended after
- * exceljs's own), so text is only ever text: a value such as =HYPERLINK("…") or +1+1 is a string cell, never a
- * formula; characters XML cannot hold are dropped (textCell) and &, <, > escaped. The same cells exceljs wrote
- * (no style, '' as an empty shared string). Yields to the event loop every few milliseconds.
+ * (序号, 抽取序号) are number cells; a text of an `inline` column (DETAIL_COLUMNS: names, codes … nearly one per
+ * row) is an inline string (t="inlineStr", its UTF-8 written straight into the row's buffer); every other value is
+ * a shared string (`strings`: text → index, appended after exceljs's own). Either way text is only ever text: a
+ * value such as =HYPERLINK("…") or +1+1 is a string cell, never a formula; characters XML cannot hold are dropped
+ * (textCell) and &, <, > escaped. No style; '' (and a text that is empty once cleaned) as an empty shared string.
+ * Yields to the event loop every few milliseconds.
  */
 async function detailRowsXml(
   /** the rows in the file's order, a slice at a time (each dropped once written) */
@@ -469,10 +481,11 @@ async function detailRowsXml(
     return i;
   };
   const keys = DETAIL_COLUMNS.map((c) => c.key);
+  const inline = DETAIL_COLUMNS.map((c) => c.inline === true);
   const n = keys.length;
-  // the rows are ASCII only (text is in the shared strings): their bytes are written straight into one buffer,
-  // piece by piece (the constant pieces as bytes, numbers digit by digit), no string built per row or cell
-  // buffers of up to BUFFER_BYTES, a new one when one is full (what was emitted from it stays as it is)
+  // the rows' bytes are written straight into one buffer, piece by piece (the constant pieces as bytes, numbers
+  // digit by digit, inline text by Buffer#write), no string built per row or cell; buffers of BUFFER_BYTES (or
+  // more for a huge text), a new one when one is full (what was emitted from it stays as it is)
   let buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let at = 0;
   /** the end of what `emit` has been given */
@@ -480,7 +493,16 @@ async function detailRowsXml(
   const ROW_ATTRS = asciiBytes(`" spans="1:${n}" x14ac:dyDescent="0.25">`);
   const CELL_OPEN = DETAIL_LETTERS.map((l) => asciiBytes(`<c r="${l}`));
   // the most a row can take: its fixed pieces, row numbers of up to 16 digits and numbers of up to 24 characters
-  const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + STRING_MID.length + 24 + CELL_CLOSE.length);
+  // (an inline string's text is not counted: room for it is made before it is written)
+  const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + INLINE_MID_PRESERVE.length + 24 + INLINE_CLOSE.length);
+  /** Room for `bytes` more: what is not emitted yet moves to a new buffer (the emitted pieces stay where they are). */
+  const room = (bytes: number) => {
+    if (at + bytes <= buf.length) return;
+    emit(buf.subarray(emitted, at));
+    buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, bytes + rowMax * 64));
+    at = 0;
+    emitted = 0;
+  };
   const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
   const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
@@ -492,13 +514,7 @@ async function detailRowsXml(
       i += 1;
       const d = row as unknown as Record<string, string | number | undefined>;
       const r = i + 3;
-      if (at + rowMax > buf.length) {
-        // what is not emitted yet moves to a new buffer (the emitted pieces stay where they are)
-        emit(buf.subarray(emitted, at));
-        buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, rowMax * 64));
-        at = 0;
-        emitted = 0;
-      }
+      room(rowMax);
       at = putBytes(buf, at, ROW_OPEN);
       at = putNumber(buf, at, r);
       at = putBytes(buf, at, ROW_ATTRS);
@@ -509,6 +525,26 @@ async function detailRowsXml(
         if (typeof v === 'number' && Number.isFinite(v)) {
           at = putBytes(buf, at, NUMBER_MID);
           at = putNumber(buf, at, v);
+        } else if (inline[c] && v !== '') {
+          let text = String(v);
+          let mid = INLINE_MID;
+          if (INLINE_CARE.test(text)) {
+            const clean = textCell(text);
+            mid = /^\s|\n|\s$/.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
+            text = escapeXml(clean);
+          }
+          if (text === '') {
+            // nothing left once cleaned: the empty shared string, as any other empty value
+            at = putBytes(buf, at, STRING_MID);
+            at = putNumber(buf, at, indexOf(''));
+          } else {
+            // at most 3 bytes of UTF-8 per UTF-16 unit
+            room(text.length * 3 + rowMax);
+            at = putBytes(buf, at, mid);
+            at += buf.write(text, at, 'utf8');
+            at = putBytes(buf, at, INLINE_CLOSE);
+            continue;
+          }
         } else {
           // a column often repeats the value of the row above (the county, the product, an empty date …): its
           // index again, without a lookup
