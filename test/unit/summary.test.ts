@@ -246,6 +246,10 @@ describe('the 检查明细 inline strings (names, codes, licences, 后续处置)
     // every name cell is an inline string, no formula anywhere in the rows
     expect(rows.match(/<c r="D\d+" t="inlineStr"><is><t[ >]/g)).toHaveLength(texts.length);
     expect(rows).not.toContain('<f>');
+    // white space at either end or a line break kept as it is (Excel trims a text without xml:space)
+    expect(rows).toContain('<c r="D9" t="inlineStr"><is><t xml:space="preserve">  前后有空格  </t></is></c>');
+    expect(rows).toContain('<c r="D10" t="inlineStr"><is><t xml:space="preserve">第一行\n第二行</t></is></c>');
+    expect(rows).toContain('<c r="D3" t="inlineStr"><is><t>=HYPERLINK(&quot;http://x&quot;,&quot;点我&quot;)</t></is></c>'.replace(/&quot;/g, '"'));
     // the names are not in the shared strings
     const sst = (await partContent(readZip(data).find((p) => p.name === 'xl/sharedStrings.xml')!)).toString('utf8');
     expect(sst).not.toContain('前后有空格');
