@@ -105,6 +105,27 @@ function totalCells(total: SummaryRow, r: number, first: number, last: number, l
   });
 }
 
+/** A turn of the event loop. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Commits a streamed sheet's rows 1…`last` one at a time, the event loop getting a turn every few milliseconds:
+ * a row is written (its cells' styles looked up) when committed, and the first workbook a process builds runs
+ * exceljs's code cold (a sheet committed at once held the loop for tens of ms).
+ */
+async function commitRows(ws: { getRow(r: number): { commit(): void } }, last: number): Promise<void> {
+  const tick = yielder(5);
+  for (let r = 1; r <= last; r++) {
+    ws.getRow(r).commit();
+    await tick();
+  }
+}
+
+/**
+ * 汇总表. Built in several turns of the event loop (the layout, the header rows, the body a few rows at a time,
+ * the rows committed a few at a time, the notes): the first build in a process runs exceljs's code cold, and the
+ * sheet built in one go held the loop ~50 ms.
+ */
 async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const n = SUMMARY_COLUMNS.length;
   const ws = wb.addWorksheet(SUMMARY_SHEET, {
@@ -152,6 +173,7 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
   date.value = `填报日期：${chineseDate(s.today)}（数据截至当日）`;
   date.font = { name: FONT, size: 11 };
   date.alignment = { horizontal: 'right' };
+  await turn();
 
   // Two header rows: a column with a group has the group above it; one without spans both rows.
   const h1 = ws.getRow(LAYOUT.header1);
@@ -182,12 +204,15 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
       cell.border = THIN;
     }
   }
+  await turn();
 
   const letters = new Map(SUMMARY_COLUMNS.map((c, i) => [c.key, ws.getColumn(i + 1).letter]));
   const body = [...s.rows, ...(s.total ? [s.total] : [])];
   const first = LAYOUT.firstData;
   const lastRow = LAYOUT.firstData + s.rows.length - 1;
-  body.forEach((data, i) => {
+  const tick = yielder(5);
+  for (let i = 0; i < body.length; i++) {
+    const data = body[i]!;
     const row = ws.getRow(LAYOUT.firstData + i);
     const isTotal = s.total !== undefined && i === body.length - 1;
     const values = isTotal ? totalCells(data, row.number, first, lastRow, letters) : rowCells(data, row.number, letters);
@@ -205,13 +230,10 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
       row.getCell(1).alignment = CENTER;
     }
     row.height = 20;
-  });
-  // the rows so far written out a few at a time (each styled cell costs exceljs a style lookup)
-  const tick = yielder(8);
-  for (let r = 1; r < LAYOUT.firstData + body.length; r++) {
-    ws.getRow(r).commit();
     await tick();
   }
+  // the rows so far written out a few at a time (each styled cell costs exceljs a style lookup)
+  await commitRows(ws, LAYOUT.firstData + body.length - 1);
 
   let r = LAYOUT.firstData + body.length;
   for (const note of SUMMARY_NOTES) {
@@ -228,6 +250,7 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
   const sign = ws.getCell(r, 1);
   sign.value = textCell(`填报人：${s.preparedBy || '            '}        审核人：            联系电话：`);
   sign.font = { name: FONT, size: 11 };
+  await turn();
   ws.commit();
 }
 
@@ -300,7 +323,7 @@ function countTable(
   return end;
 }
 
-function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+async function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const ws = wb.addWorksheet(ITEM_SHEET, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
     views: [{ state: 'frozen', xSplit: 1, ySplit: 3 }],
@@ -325,10 +348,12 @@ function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   note.font = { name: FONT, size: 9 };
   note.alignment = { wrapText: true, vertical: 'middle' };
   ws.getRow(end + 1).height = 30;
+  await turn();
+  await commitRows(ws, end + 1);
   ws.commit();
 }
 
-function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+async function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const extras = s.extras ?? [];
   const widest = Math.max(...extras.map((x) => x.items.length), 1);
   const ws = wb.addWorksheet(EXTRA_SHEET, { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
@@ -352,6 +377,7 @@ function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
     list.alignment = { wrapText: true, vertical: 'top' };
     ws.getRow(r).height = Math.min(409, 14 * (x.items.length + 1));
     r += 2;
+    await turn();
   }
   ws.mergeCells(r, 1, r, 4 + widest);
   const note = ws.getCell(r, 1);
@@ -359,6 +385,8 @@ function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   note.font = { name: FONT, size: 9 };
   note.alignment = { wrapText: true, vertical: 'middle' };
   ws.getRow(r).height = 30;
+  await turn();
+  await commitRows(ws, r);
   ws.commit();
 }
 
@@ -670,13 +698,13 @@ async function workbookWithoutRows(s: Summary): Promise<{ xlsx: Buffer; detailPa
   wb.subject = textCell(s.campaign.name);
   wb.created = created;
   wb.modified = created;
-  // each sheet in a turn of its own (the event loop runs between them)
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // each sheet in turns of its own (the event loop runs between them)
+  await turn();
   await summarySheet(wb, s);
   await turn();
-  itemSheet(wb, s);
+  await itemSheet(wb, s);
   await turn();
-  if ((s.extras ?? []).length > 0) extraSheet(wb, s);
+  if ((s.extras ?? []).length > 0) await extraSheet(wb, s);
   await turn();
   const detailPart = detailSheet(wb, s);
   await turn();

@@ -292,6 +292,39 @@ describe('the 检查明细 inline strings (names, codes, licences, 后续处置)
   });
 });
 
+it('builds the 汇总表 in several turns of the event loop (title, header rows, body and notes apart)', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const WorksheetWriter = require('exceljs/lib/stream/xlsx/worksheet-writer') as { prototype: { mergeCells(...args: unknown[]): void; name: string } };
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  // the turns seen when each merge of the 汇总表 is made: the title's, the header rows', the 合计's, the notes'
+  const seen: number[] = [];
+  const original = WorksheetWriter.prototype.mergeCells;
+  const spy = jest.spyOn(WorksheetWriter.prototype, 'mergeCells').mockImplementation(function (this: { name: string }, ...args: unknown[]) {
+    if (this.name === SUMMARY_SHEET) seen.push(turns);
+    return original.apply(this, args);
+  });
+  try {
+    await buildSummaryXlsx(summary());
+  } finally {
+    counting = false;
+    spy.mockRestore();
+  }
+  const headerMerges = SUMMARY_COLUMNS.filter((c, i) => c.group === undefined || SUMMARY_COLUMNS[i - 1]?.group !== c.group).length;
+  // title, 专项, 填报单位 and date: 4 merges; then the header rows'; then the 合计 and the notes
+  const title = seen.slice(0, 4);
+  const header = seen.slice(4, 4 + headerMerges);
+  const rest = seen.slice(4 + headerMerges);
+  expect(rest.length).toBeGreaterThan(0);
+  expect(Math.max(...title)).toBeLessThan(Math.min(...header));
+  expect(Math.max(...header)).toBeLessThan(Math.min(...rest));
+});
+
 it('the reply card is valid Card JSON 2.0', () => {
   const card = summaryCard(summary());
   expect(validateCard(card)).toMatchObject({ ok: true });
