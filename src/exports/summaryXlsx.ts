@@ -9,7 +9,8 @@
  * (exports/zipParts.ts; the sheet is compressed on the thread pool while its rows are written): exceljs took a
  * second for them, this about a tenth. The rows come a slice at a time (operations/summary.ts DetailRows): from
  * summarize, the database's batches as they arrive, in the file's order, each written and dropped; the shared
- * strings' map carries over between slices, so the file is the one all rows at once would give (docs/architecture.md).
+ * strings' map carries over between slices, so the file is the one all rows at once would give. Names, codes and
+ * the like are inline strings, the rest shared strings (docs/architecture.md, 附件5's 检查明细 cells).
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
@@ -491,8 +492,8 @@ async function detailRowsXml(
 ): Promise<{ added: string[] }> {
   const added: string[] = [];
   /**
-   * A value's shared string index: one lookup in `strings` per cell (the cost of this sheet is its 400,000 string
-   * lookups). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
+   * A value's shared string index: one lookup in `strings` (for a value that differs from the row above's in its
+   * column; the texts of `inline` columns are never looked up). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
    * index: it never equals a text of the sheet (those are clean), so the two kinds of keys cannot meet.
    */
   const indexOf = (raw: string): number => {
