@@ -451,10 +451,10 @@ const ROW_CLOSE = asciiBytes('</row>');
  */
 const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
 
-/** Copies `bytes` into `buf` at `at`; returns the position after them. */
-function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let k = 0; k < bytes.length; k++) buf[at + k] = bytes[k]!;
-  return at + bytes.length;
+/** Copies `bytes` (its first `count`) into `buf` at `at`; returns the position after them. */
+function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array, count = bytes.length): number {
+  for (let k = 0; k < count; k++) buf[at + k] = bytes[k]!;
+  return at + count;
 }
 
 /** Writes `v` as String(v) writes it (digit by digit for the usual integers); returns the position after it. */
@@ -532,6 +532,7 @@ async function detailRowsXml(
     at = 0;
     emitted = 0;
   };
+  const digits = new Uint8Array(24);
   const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
   const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
@@ -544,13 +545,15 @@ async function detailRowsXml(
       const d = row as unknown as Record<string, string | number | undefined>;
       const r = i + 3;
       room(rowMax);
+      // the row number's digits once, copied into each cell's reference
+      const digitCount = putNumber(digits, 0, r);
       at = putBytes(buf, at, ROW_OPEN);
-      at = putNumber(buf, at, r);
+      at = putBytes(buf, at, digits, digitCount);
       at = putBytes(buf, at, ROW_ATTRS);
       for (let c = 0; c < n; c++) {
         const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
         at = putBytes(buf, at, CELL_OPEN[c]!);
-        at = putNumber(buf, at, r);
+        at = putBytes(buf, at, digits, digitCount);
         if (typeof v === 'number' && Number.isFinite(v)) {
           at = putBytes(buf, at, NUMBER_MID);
           at = putNumber(buf, at, v);
