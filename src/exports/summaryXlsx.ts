@@ -493,8 +493,9 @@ async function detailRowsXml(
   const added: string[] = [];
   /**
    * A value's shared string index: one lookup in `strings` (for a value that differs from the row above's in its
-   * column; the texts of `inline` columns are never looked up). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
-   * index: it never equals a text of the sheet (those are clean), so the two kinds of keys cannot meet.
+   * column; the texts of `inline` columns are never looked up). A value with characters textCell drops is kept in
+   * `strings` too, as an alias of its cleaned text's index: it never equals a text of the sheet (those are clean),
+   * so the two kinds of keys cannot meet.
    */
   const indexOf = (raw: string): number => {
     const found = strings.get(raw);
