@@ -141,14 +141,19 @@ export const ITEM_SHEET_NOTE =
 export const EXTRA_SHEET_NOTE =
   '说明：与附件3/附件4 同次检查（进一次门，查多项事）的其他检查表，单独统计，不计入附件3/附件4 的检查结果；“不符合项次”为各项不符合之和。合计行为公式。';
 
-/** 检查明细 columns. */
-export const DETAIL_COLUMNS: readonly { key: string; title: string; width: number }[] = [
+/**
+ * 检查明细 columns. `inline`: a text nearly every row has its own (a name, a code, a case): written in the cell
+ * itself (an inline string), not as a shared string: a table of 60,000 strings each used once would cost a lookup
+ * per cell and its own part for nothing (exports/summaryXlsx.ts detailRowsXml). The other columns repeat a few
+ * values (county, product, states, dates …) and stay shared strings.
+ */
+export const DETAIL_COLUMNS: readonly { key: string; title: string; width: number; inline?: true }[] = [
   { key: 'index', title: '序号', width: 7 },
   { key: 'county', title: '县（市、区）', width: 12 },
   { key: 'no', title: '抽取序号', width: 8 },
-  { key: 'name', title: '企业名称', width: 34 },
-  { key: 'uscc', title: '统一社会信用代码', width: 21 },
-  { key: 'licenceNo', title: '许可证编号', width: 20 },
+  { key: 'name', title: '企业名称', width: 34, inline: true },
+  { key: 'uscc', title: '统一社会信用代码', width: 21, inline: true },
+  { key: 'licenceNo', title: '许可证编号', width: 20, inline: true },
   { key: 'product', title: '获证产品', width: 22 },
   { key: 'category', title: '产品类别', width: 12 },
   { key: 'riskClass', title: '信用风险等级', width: 8 },
@@ -158,7 +163,7 @@ export const DETAIL_COLUMNS: readonly { key: string; title: string; width: numbe
   { key: 'result', title: '检查结果', width: 11 },
   { key: 'resultLabel', title: '结果（字典）', width: 22 },
   { key: 'resultCode', title: '结果代码', width: 7 },
-  { key: 'disposal', title: '后续处置', width: 24 },
+  { key: 'disposal', title: '后续处置', width: 24, inline: true },
   { key: 'credit', title: '信用跟进', width: 18 },
   { key: 'rectificationDeadline', title: '整改期限', width: 12 },
   { key: 'rectificationConfirmedOn', title: '整改确认日期', width: 12 },

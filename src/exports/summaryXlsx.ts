@@ -9,7 +9,8 @@
  * (exports/zipParts.ts; the sheet is compressed on the thread pool while its rows are written): exceljs took a
  * second for them, this about a tenth. The rows come a slice at a time (operations/summary.ts DetailRows): from
  * summarize, the database's batches as they arrive, in the file's order, each written and dropped; the shared
- * strings' map carries over between slices, so the file is the one all rows at once would give (docs/architecture.md).
+ * strings' map carries over between slices, so the file is the one all rows at once would give. Names, codes and
+ * the like are inline strings, the rest shared strings (docs/architecture.md, 附件5's 检查明细 cells).
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
@@ -105,6 +106,27 @@ function totalCells(total: SummaryRow, r: number, first: number, last: number, l
   });
 }
 
+/** A turn of the event loop. */
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/**
+ * Commits a streamed sheet's rows 1…`last` one at a time, the event loop getting a turn every few milliseconds:
+ * a row is written (its cells' styles looked up) when committed, and the first workbook a process builds runs
+ * exceljs's code cold (a sheet committed at once held the loop for tens of ms).
+ */
+async function commitRows(ws: { getRow(r: number): { commit(): void } }, last: number): Promise<void> {
+  const tick = yielder(5);
+  for (let r = 1; r <= last; r++) {
+    ws.getRow(r).commit();
+    await tick();
+  }
+}
+
+/**
+ * 汇总表. Built in several turns of the event loop (the layout, the header rows, the body a few rows at a time,
+ * the rows committed a few at a time, the notes): the first build in a process runs exceljs's code cold, and the
+ * sheet built in one go held the loop ~50 ms.
+ */
 async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const n = SUMMARY_COLUMNS.length;
   const ws = wb.addWorksheet(SUMMARY_SHEET, {
@@ -152,6 +174,7 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
   date.value = `填报日期：${chineseDate(s.today)}（数据截至当日）`;
   date.font = { name: FONT, size: 11 };
   date.alignment = { horizontal: 'right' };
+  await turn();
 
   // Two header rows: a column with a group has the group above it; one without spans both rows.
   const h1 = ws.getRow(LAYOUT.header1);
@@ -182,12 +205,15 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
       cell.border = THIN;
     }
   }
+  await turn();
 
   const letters = new Map(SUMMARY_COLUMNS.map((c, i) => [c.key, ws.getColumn(i + 1).letter]));
   const body = [...s.rows, ...(s.total ? [s.total] : [])];
   const first = LAYOUT.firstData;
   const lastRow = LAYOUT.firstData + s.rows.length - 1;
-  body.forEach((data, i) => {
+  const tick = yielder(5);
+  for (let i = 0; i < body.length; i++) {
+    const data = body[i]!;
     const row = ws.getRow(LAYOUT.firstData + i);
     const isTotal = s.total !== undefined && i === body.length - 1;
     const values = isTotal ? totalCells(data, row.number, first, lastRow, letters) : rowCells(data, row.number, letters);
@@ -205,13 +231,10 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
       row.getCell(1).alignment = CENTER;
     }
     row.height = 20;
-  });
-  // the rows so far written out a few at a time (each styled cell costs exceljs a style lookup)
-  const tick = yielder(8);
-  for (let r = 1; r < LAYOUT.firstData + body.length; r++) {
-    ws.getRow(r).commit();
     await tick();
   }
+  // the rows so far written out a few at a time (each styled cell costs exceljs a style lookup)
+  await commitRows(ws, LAYOUT.firstData + body.length - 1);
 
   let r = LAYOUT.firstData + body.length;
   for (const note of SUMMARY_NOTES) {
@@ -228,6 +251,7 @@ async function summarySheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary):
   const sign = ws.getCell(r, 1);
   sign.value = textCell(`填报人：${s.preparedBy || '            '}        审核人：            联系电话：`);
   sign.font = { name: FONT, size: 11 };
+  await turn();
   ws.commit();
 }
 
@@ -300,7 +324,7 @@ function countTable(
   return end;
 }
 
-function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+async function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const ws = wb.addWorksheet(ITEM_SHEET, {
     pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 },
     views: [{ state: 'frozen', xSplit: 1, ySplit: 3 }],
@@ -325,10 +349,12 @@ function itemSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   note.font = { name: FONT, size: 9 };
   note.alignment = { wrapText: true, vertical: 'middle' };
   ws.getRow(end + 1).height = 30;
+  await turn();
+  await commitRows(ws, end + 1);
   ws.commit();
 }
 
-function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
+async function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): Promise<void> {
   const extras = s.extras ?? [];
   const widest = Math.max(...extras.map((x) => x.items.length), 1);
   const ws = wb.addWorksheet(EXTRA_SHEET, { pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } });
@@ -352,6 +378,7 @@ function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
     list.alignment = { wrapText: true, vertical: 'top' };
     ws.getRow(r).height = Math.min(409, 14 * (x.items.length + 1));
     r += 2;
+    await turn();
   }
   ws.mergeCells(r, 1, r, 4 + widest);
   const note = ws.getCell(r, 1);
@@ -359,6 +386,8 @@ function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): void {
   note.font = { name: FONT, size: 9 };
   note.alignment = { wrapText: true, vertical: 'middle' };
   ws.getRow(r).height = 30;
+  await turn();
+  await commitRows(ws, r);
   ws.commit();
 }
 
@@ -410,12 +439,22 @@ const ROW_OPEN = asciiBytes('<row r="');
 const NUMBER_MID = asciiBytes('"><v>');
 const STRING_MID = asciiBytes('" t="s"><v>');
 const CELL_CLOSE = asciiBytes('</v></c>');
+const INLINE_MID = asciiBytes('" t="inlineStr"><is><t>');
+const INLINE_MID_PRESERVE = asciiBytes('" t="inlineStr"><is><t xml:space="preserve">');
+const INLINE_CLOSE = asciiBytes('</t></is></c>');
 const ROW_CLOSE = asciiBytes('</row>');
 
-/** Copies `bytes` into `buf` at `at`; returns the position after them. */
-function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array): number {
-  for (let k = 0; k < bytes.length; k++) buf[at + k] = bytes[k]!;
-  return at + bytes.length;
+/**
+ * A text that cannot be written as it is into an inline string: &, <, > (escaped), a character textCell drops
+ * (C0/C1 controls, noncharacters, bidi controls: domain/textPolicy.ts isRefusedBmp; a surrogate, even of a valid
+ * pair, takes the careful path too), or white space at either end (xml:space="preserve", as sharedStringXml).
+ */
+const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
+
+/** Copies `bytes` (its first `count`) into `buf` at `at`; returns the position after them. */
+function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array, count = bytes.length): number {
+  for (let k = 0; k < count; k++) buf[at + k] = bytes[k]!;
+  return at + count;
 }
 
 /** Writes `v` as String(v) writes it (digit by digit for the usual integers); returns the position after it. */
@@ -436,10 +475,12 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
 
 /**
  * The 检查明细 rows (from row 3) as SpreadsheetML, written by hand: exceljs spent a second on 20,000 rows. Numbers
- * (序号, 抽取序号) are number cells; every other value is a shared string (`strings`: text → index, appended after
- * exceljs's own), so text is only ever text: a value such as =HYPERLINK("…") or +1+1 is a string cell, never a
- * formula; characters XML cannot hold are dropped (textCell) and &, <, > escaped. The same cells exceljs wrote
- * (no style, '' as an empty shared string). Yields to the event loop every few milliseconds.
+ * (序号, 抽取序号) are number cells; a text of an `inline` column (DETAIL_COLUMNS: names, codes … nearly one per
+ * row) is an inline string (t="inlineStr", its UTF-8 written straight into the row's buffer); every other value is
+ * a shared string (`strings`: text → index, appended after exceljs's own). Either way text is only ever text: a
+ * value such as =HYPERLINK("…") or +1+1 is a string cell, never a formula; characters XML cannot hold are dropped
+ * (textCell) and &, <, > escaped. No style; '' (and a text that is empty once cleaned) as an empty shared string.
+ * Yields to the event loop every few milliseconds.
  */
 async function detailRowsXml(
   /** the rows in the file's order, a slice at a time (each dropped once written) */
@@ -451,9 +492,10 @@ async function detailRowsXml(
 ): Promise<{ added: string[] }> {
   const added: string[] = [];
   /**
-   * A value's shared string index: one lookup in `strings` per cell (the cost of this sheet is its 400,000 string
-   * lookups). A value with characters textCell drops is kept in `strings` too, as an alias of its cleaned text's
-   * index: it never equals a text of the sheet (those are clean), so the two kinds of keys cannot meet.
+   * A value's shared string index: one lookup in `strings` (for a value that differs from the row above's in its
+   * column; the texts of `inline` columns are never looked up). A value with characters textCell drops is kept in
+   * `strings` too, as an alias of its cleaned text's index: it never equals a text of the sheet (those are clean),
+   * so the two kinds of keys cannot meet.
    */
   const indexOf = (raw: string): number => {
     const found = strings.get(raw);
@@ -469,10 +511,11 @@ async function detailRowsXml(
     return i;
   };
   const keys = DETAIL_COLUMNS.map((c) => c.key);
+  const inline = DETAIL_COLUMNS.map((c) => c.inline === true);
   const n = keys.length;
-  // the rows are ASCII only (text is in the shared strings): their bytes are written straight into one buffer,
-  // piece by piece (the constant pieces as bytes, numbers digit by digit), no string built per row or cell
-  // buffers of up to BUFFER_BYTES, a new one when one is full (what was emitted from it stays as it is)
+  // the rows' bytes are written straight into one buffer, piece by piece (the constant pieces as bytes, numbers
+  // digit by digit, inline text by Buffer#write), no string built per row or cell; buffers of BUFFER_BYTES (or
+  // more for a huge text), a new one when one is full (what was emitted from it stays as it is)
   let buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let at = 0;
   /** the end of what `emit` has been given */
@@ -480,7 +523,17 @@ async function detailRowsXml(
   const ROW_ATTRS = asciiBytes(`" spans="1:${n}" x14ac:dyDescent="0.25">`);
   const CELL_OPEN = DETAIL_LETTERS.map((l) => asciiBytes(`<c r="${l}`));
   // the most a row can take: its fixed pieces, row numbers of up to 16 digits and numbers of up to 24 characters
-  const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + STRING_MID.length + 24 + CELL_CLOSE.length);
+  // (an inline string's text is not counted: room for it is made before it is written)
+  const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + INLINE_MID_PRESERVE.length + 24 + INLINE_CLOSE.length);
+  /** Room for `bytes` more: what is not emitted yet moves to a new buffer (the emitted pieces stay where they are). */
+  const room = (bytes: number) => {
+    if (at + bytes <= buf.length) return;
+    emit(buf.subarray(emitted, at));
+    buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, bytes + rowMax * 64));
+    at = 0;
+    emitted = 0;
+  };
+  const digits = new Uint8Array(24);
   const lastRaw: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
   const lastIndex: number[] = new Array<number>(n).fill(0);
   const tick = yielder(8);
@@ -492,23 +545,39 @@ async function detailRowsXml(
       i += 1;
       const d = row as unknown as Record<string, string | number | undefined>;
       const r = i + 3;
-      if (at + rowMax > buf.length) {
-        // what is not emitted yet moves to a new buffer (the emitted pieces stay where they are)
-        emit(buf.subarray(emitted, at));
-        buf = Buffer.allocUnsafe(Math.max(BUFFER_BYTES, rowMax * 64));
-        at = 0;
-        emitted = 0;
-      }
+      room(rowMax);
+      // the row number's digits once, copied into each cell's reference
+      const digitCount = putNumber(digits, 0, r);
       at = putBytes(buf, at, ROW_OPEN);
-      at = putNumber(buf, at, r);
+      at = putBytes(buf, at, digits, digitCount);
       at = putBytes(buf, at, ROW_ATTRS);
       for (let c = 0; c < n; c++) {
         const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
         at = putBytes(buf, at, CELL_OPEN[c]!);
-        at = putNumber(buf, at, r);
+        at = putBytes(buf, at, digits, digitCount);
         if (typeof v === 'number' && Number.isFinite(v)) {
           at = putBytes(buf, at, NUMBER_MID);
           at = putNumber(buf, at, v);
+        } else if (inline[c] && v !== '') {
+          let text = String(v);
+          let mid = INLINE_MID;
+          if (INLINE_CARE.test(text)) {
+            const clean = textCell(text);
+            mid = /^\s|\n|\s$/.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
+            text = escapeXml(clean);
+          }
+          if (text === '') {
+            // nothing left once cleaned: the empty shared string, as any other empty value
+            at = putBytes(buf, at, STRING_MID);
+            at = putNumber(buf, at, indexOf(''));
+          } else {
+            // at most 3 bytes of UTF-8 per UTF-16 unit
+            room(text.length * 3 + rowMax);
+            at = putBytes(buf, at, mid);
+            at += buf.write(text, at, 'utf8');
+            at = putBytes(buf, at, INLINE_CLOSE);
+            continue;
+          }
         } else {
           // a column often repeats the value of the row above (the county, the product, an empty date …): its
           // index again, without a lookup
@@ -634,13 +703,13 @@ async function workbookWithoutRows(s: Summary): Promise<{ xlsx: Buffer; detailPa
   wb.subject = textCell(s.campaign.name);
   wb.created = created;
   wb.modified = created;
-  // each sheet in a turn of its own (the event loop runs between them)
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  // each sheet in turns of its own (the event loop runs between them)
+  await turn();
   await summarySheet(wb, s);
   await turn();
-  itemSheet(wb, s);
+  await itemSheet(wb, s);
   await turn();
-  if ((s.extras ?? []).length > 0) extraSheet(wb, s);
+  if ((s.extras ?? []).length > 0) await extraSheet(wb, s);
   await turn();
   const detailPart = detailSheet(wb, s);
   await turn();

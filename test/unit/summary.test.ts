@@ -7,6 +7,7 @@ import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type Sum
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
 import { partContent, readZip } from '../../src/exports/zipParts';
+import { DETAIL_COLUMNS } from '../../src/exports/summaryColumns';
 import { validateCard } from '../../src/sandbox/emulator/card-validator';
 import { summaryCard } from '../../src/bot/progressCards';
 
@@ -206,14 +207,15 @@ describe('the 检查明细 rows written by hand', () => {
 
   it('holds each text once in the shared strings, a value cleaned of a refused character included', async () => {
     const base = summary();
-    // the cleaned value equals a value of the sheet; the same refused value twice; a sheet title as a value
+    // the cleaned value equals a value of the sheet; the same refused value twice; a sheet title as a value (in a
+    // column of shared strings: 检查组组长; the names are inline strings)
     const names = ['运城\ufffe公司', '运城公司', '运城\ufffe公司', '企业名称', '运城\u0001公司'];
-    const details: SummaryDetail[] = names.map((name, i) => ({ ...base.details[0]!, no: i + 1, name }));
+    const details: SummaryDetail[] = names.map((name, i) => ({ ...base.details[0]!, no: i + 1, teamLeader: name }));
     const data = await buildSummaryXlsx({ ...base, details });
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(data as never);
     const ws = wb.getWorksheet(DETAIL_SHEET)!;
-    expect(names.map((_, i) => ws.getRow(3 + i).getCell(4).value)).toEqual(['运城公司', '运城公司', '运城公司', '企业名称', '运城公司']);
+    expect(names.map((_, i) => ws.getRow(3 + i).getCell(10).value)).toEqual(['运城公司', '运城公司', '运城公司', '企业名称', '运城公司']);
     const sst = (await partContent(readZip(data).find((p) => p.name === 'xl/sharedStrings.xml')!)).toString('utf8');
     const items = [...sst.matchAll(/<si><t(?: xml:space="preserve")?>([^<]*)<\/t><\/si>/g)].map((m) => m[1]);
     expect(items.filter((t) => t === '运城公司')).toHaveLength(1);
@@ -221,6 +223,106 @@ describe('the 检查明细 rows written by hand', () => {
     expect(new Set(items).size).toBe(items.length);
     expect(sst).toContain(`uniqueCount="${items.length}"`);
   });
+});
+
+describe('the 检查明细 inline strings (names, codes, licences, 后续处置)', () => {
+  const DISPOSAL = DETAIL_COLUMNS.findIndex((c) => c.key === 'disposal') + 1;
+  /** The 检查明细 sheet's XML (the part with the rows). */
+  async function detailXml(data: Buffer): Promise<string> {
+    for (const p of readZip(data).filter((q) => q.name.startsWith('xl/worksheets/sheet'))) {
+      const xml = (await partContent(p)).toString('utf8');
+      // the one sheet with a filter (on its header row)
+      if (xml.includes('<autoFilter')) return xml.slice(xml.indexOf('<row r="3"'), xml.indexOf('</sheetData>'));
+    }
+    throw new Error('no 检查明细 sheet');
+  }
+
+  it('are text read back as given: formula-looking text, XML-special characters, white space, emoji', async () => {
+    const base = summary();
+    const texts = ['=HYPERLINK("http://x","点我")', '+1+1', '=1+1', '-2+3', '@SUM(A1)', 'A&B <公司> "甲"', '  前后有空格  ', '第一行\n第二行', '\u3000全角空格', '😀表情公司', '&amp; 不是实体'];
+    const details: SummaryDetail[] = texts.map((t, i) => ({ ...base.details[0]!, no: i + 1, name: t, uscc: `${t}U`, licenceNo: `L${t}`, disposal: `立案（${t}，2024-10-01）` }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const rows = await detailXml(data);
+    // every name cell is an inline string, no formula anywhere in the rows
+    expect(rows.match(/<c r="D\d+" t="inlineStr"><is><t[ >]/g)).toHaveLength(texts.length);
+    expect(rows).not.toContain('<f>');
+    // white space at either end or a line break kept as it is (Excel trims a text without xml:space)
+    expect(rows).toContain('<c r="D9" t="inlineStr"><is><t xml:space="preserve">  前后有空格  </t></is></c>');
+    expect(rows).toContain('<c r="D10" t="inlineStr"><is><t xml:space="preserve">第一行\n第二行</t></is></c>');
+    expect(rows).toContain('<c r="D3" t="inlineStr"><is><t>=HYPERLINK(&quot;http://x&quot;,&quot;点我&quot;)</t></is></c>'.replace(/&quot;/g, '"'));
+    // the names are not in the shared strings
+    const sst = (await partContent(readZip(data).find((p) => p.name === 'xl/sharedStrings.xml')!)).toString('utf8');
+    expect(sst).not.toContain('前后有空格');
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    texts.forEach((t, i) => {
+      const row = ws.getRow(3 + i);
+      for (const [col, want] of [[4, t], [5, `${t}U`], [6, `L${t}`], [DISPOSAL, `立案（${t}，2024-10-01）`]] as const) {
+        expect(row.getCell(col).type).toBe(ExcelJS.ValueType.String);
+        expect(row.getCell(col).value).toBe(want);
+      }
+    });
+  });
+
+  it('drop the characters XML cannot hold; a text of nothing else is the empty cell', async () => {
+    const base = summary();
+    const names = ['运城\ufffe公司', '运城\u0001公\u202e司', '运城\ud800公司', '\u0001\u0002', '运城\u0008公司\u000b'];
+    const details: SummaryDetail[] = names.map((name, i) => ({ ...base.details[0]!, no: i + 1, name }));
+    const data = await buildSummaryXlsx({ ...base, details });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load(data as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(names.map((_, i) => ws.getRow(3 + i).getCell(4).value)).toEqual(['运城公司', '运城公司', '运城公司', '', '运城公司']);
+    expect((await detailXml(data)).match(/<c r="D6"[^>]*>/)?.[0]).toBe('<c r="D6" t="s">');
+  });
+
+  it('a text larger than the row buffer is written whole', async () => {
+    const base = summary();
+    // 3 bytes of UTF-8 a character: about 3.6 MB, more than a row buffer, after rows that nearly fill one
+    const huge = '企'.repeat(1_200_000);
+    const details: SummaryDetail[] = Array.from({ length: 3000 }, (_, i) => ({ ...base.details[0]!, no: i + 1, name: i === 2500 ? huge : `企业${i}` }));
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.load((await buildSummaryXlsx({ ...base, details })) as never);
+    const ws = wb.getWorksheet(DETAIL_SHEET)!;
+    expect(ws.getRow(3 + 2500).getCell(4).value).toBe(huge);
+    expect(ws.getRow(3 + 2499).getCell(4).value).toBe('企业2499');
+    expect(ws.getRow(3 + 2501).getCell(4).value).toBe('企业2501');
+    expect(ws.getRow(3 + 2999).getCell(3).value).toBe(3000);
+  });
+});
+
+it('builds the 汇总表 in several turns of the event loop (title, header rows, body and notes apart)', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const WorksheetWriter = require('exceljs/lib/stream/xlsx/worksheet-writer') as { prototype: { mergeCells(...args: unknown[]): void; name: string } };
+  let turns = 0;
+  let counting = true;
+  const count = () => {
+    turns += 1;
+    if (counting) setImmediate(count);
+  };
+  setImmediate(count);
+  // the turns seen when each merge of the 汇总表 is made: the title's, the header rows', the 合计's, the notes'
+  const seen: number[] = [];
+  const original = WorksheetWriter.prototype.mergeCells;
+  const spy = jest.spyOn(WorksheetWriter.prototype, 'mergeCells').mockImplementation(function (this: { name: string }, ...args: unknown[]) {
+    if (this.name === SUMMARY_SHEET) seen.push(turns);
+    return original.apply(this, args);
+  });
+  try {
+    await buildSummaryXlsx(summary());
+  } finally {
+    counting = false;
+    spy.mockRestore();
+  }
+  const headerMerges = SUMMARY_COLUMNS.filter((c, i) => c.group === undefined || SUMMARY_COLUMNS[i - 1]?.group !== c.group).length;
+  // title, 专项, 填报单位 and date: 4 merges; then the header rows'; then the 合计 and the notes
+  const title = seen.slice(0, 4);
+  const header = seen.slice(4, 4 + headerMerges);
+  const rest = seen.slice(4 + headerMerges);
+  expect(rest.length).toBeGreaterThan(0);
+  expect(Math.max(...title)).toBeLessThan(Math.min(...header));
+  expect(Math.max(...header)).toBeLessThan(Math.min(...rest));
 });
 
 it('the reply card is valid Card JSON 2.0', () => {
