@@ -3,11 +3,12 @@ import { setImmediate as turn } from 'node:timers/promises';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { Types, type Model } from 'mongoose';
 import type { Logger } from '../logger';
-import { binaryBytes } from '../store/binary';
+import { binaryBytes, binaryView } from '../store/binary';
 import { isDuplicateKeyError } from '../store/processedEvents';
 import { rateBudgetModel, targetLeaseModel } from '../store/rateLimits';
 import {
   FILE_CHUNK_BYTES,
+  FILE_KEPT_AFTER_UPLOAD_MS,
   FILE_RETENTION_MS,
   outboxFileChunkModel,
   uuidForKey,
@@ -247,30 +248,20 @@ export class Outbox {
       return;
     }
     const stored = await this.storeFile(file.data);
-    let inserted = false;
-    try {
-      inserted = await this.enqueue({
-        key,
-        kind: 'file',
-        ...recipientFields(to),
-        msgType: 'file',
-        file: { name: file.name, type: file.type, stored },
-      });
-    } finally {
-      // Another call queued this key first (or the entry could not be written): its chunks are nobody's. Left
-      // behind if this fails too, they go with the TTL.
-      if (!inserted && stored.chunks > 0) {
-        await this.chunks
-          .deleteMany({ file: stored.id })
-          .catch((err: unknown) => this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed'));
-      }
+    // Another call queued this key first: its answer says so (no upsert, or the unique key refused), and the chunks
+    // just written are nobody's. An error that leaves it unknown (a timeout, a failover: the entry may have been
+    // written) keeps them: deleting the chunks of a queued entry would lose its file; unused, they go with the TTL.
+    if (!(await this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file: { name: file.name, type: file.type, stored } })) && stored.chunks > 0) {
+      await this.chunks
+        .deleteMany({ file: stored.id })
+        .catch((err: unknown) => this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed'));
     }
   }
 
   /**
    * Writes a file's bytes in chunks of FILE_CHUNK_BYTES, one insert each with a turn of the event loop between them:
-   * the driver encodes a command in one go, and no command should carry megabytes. A size
-   * Feishu refuses (0 bytes, over 30 MB) is not stored: the entry fails at delivery, as it always did.
+   * the driver encodes a command in one go, and no command should carry megabytes. A size Feishu refuses (0 bytes,
+   * over 30 MB) is not stored: the entry is queued and fails at delivery with the size named.
    */
   private async storeFile(data: Buffer): Promise<StoredFileRef> {
     const id = new Types.ObjectId();
@@ -590,7 +581,7 @@ export class Outbox {
 
   /**
    * Uploads a file entry once: the key is kept, so a retry of the message never uploads again, and the stored chunks
-   * are deleted then (nothing reads them after).
+   * expire an hour later.
    */
   private async upload(entry: OutboxEntry): Promise<string> {
     const file = entry.file!;
@@ -617,10 +608,12 @@ export class Outbox {
     if (!fileKey) throw new ApiError(-1, 'file upload returned no file_key');
     await this.model.updateOne({ _id: entry._id }, { $set: { 'file.fileKey': fileKey } });
     if (file.stored) {
-      // Left behind on failure, the chunks go with the TTL.
+      // Not needed by this entry any more, but not deleted at once: a process that claimed the entry again while this
+      // upload was slow (its lease ran out) may be about to read them; it uploads once more, and Feishu keeps one
+      // message of the two sends with the same uuid. Left behind on failure, they go with the week's TTL.
       await this.chunks
-        .deleteMany({ file: file.stored.id })
-        .catch((err: unknown) => this.log.warn({ err, key: entry.key }, 'outbox: deleting an uploaded file\'s chunks failed'));
+        .updateMany({ file: file.stored.id }, { $set: { expiresAt: new Date(Date.now() + FILE_KEPT_AFTER_UPLOAD_MS) } })
+        .catch((err: unknown) => this.log.warn({ err, key: entry.key }, 'outbox: shortening the stay of an uploaded file\'s chunks failed'));
     }
     return fileKey;
   }
@@ -630,29 +623,36 @@ export class Outbox {
    * length, SHA-256): a missing or altered chunk fails the entry rather than upload a truncated file.
    */
   private async readStored(stored: StoredFileRef): Promise<Buffer> {
-    const parts: Buffer[] = [];
+    // the file's bytes copied once, chunk by chunk, into a buffer of the size stored
+    const out = Buffer.allocUnsafe(stored.bytes);
     const hash = createHash('sha256');
     let bytes = 0;
+    let chunks = 0;
     const cursor = this.chunks.collection.find<OutboxFileChunk>({ file: stored.id }, { sort: { n: 1 }, batchSize: 2 });
     try {
       for await (const chunk of cursor) {
-        if (chunk.n !== parts.length) break;
-        const part = binaryBytes(chunk.data);
+        if (chunk.n !== chunks) break;
+        const part = binaryView(chunk.data);
+        if (bytes + part.length > stored.bytes) {
+          bytes += part.length;
+          break;
+        }
         hash.update(part);
+        out.set(part, bytes);
         bytes += part.length;
-        parts.push(part);
+        chunks++;
       }
     } finally {
       await cursor.close();
     }
     const what = `stored file ${String(stored.id)}`;
-    if (parts.length !== stored.chunks) {
-      throw new ApiError(-4, `${what} is incomplete: chunk ${parts.length} of ${stored.chunks} missing (expired or deleted); nothing uploaded`);
+    if (bytes <= stored.bytes && chunks !== stored.chunks) {
+      throw new ApiError(-4, `${what} is incomplete: chunk ${chunks} of ${stored.chunks} missing (expired or deleted); nothing uploaded`);
     }
     if (bytes !== stored.bytes || hash.digest('hex') !== stored.sha256) {
       throw new ApiError(-4, `${what} does not match what was queued (${bytes} of ${stored.bytes} bytes, or another SHA-256); nothing uploaded`);
     }
-    return Buffer.concat(parts, bytes);
+    return out;
   }
 
   private async failed(entry: OutboxEntry, err: unknown): Promise<void> {

@@ -113,9 +113,9 @@ export function outboxModel(conn: Connection): Model<OutboxEntry> {
 /**
  * One chunk of a file queued with its bytes (Outbox.sendFile). A file is written a chunk per insert, so no command
  * the service sends carries more than FILE_CHUNK_BYTES of it (the driver encodes a command in one go), and the entry,
- * read at every claim, stays small: it only refers to the chunks. Deleted once Feishu has the file; what
- * nobody deletes (a crash between the chunks and the entry, an entry given up) goes with the TTL
- * (docs/architecture.md "Rooms", the outbox's files).
+ * read at every claim, stays small: it only refers to the chunks. They expire an hour after Feishu has the file
+ * (FILE_KEPT_AFTER_UPLOAD_MS), and a week after they were written if nobody uploads them (a crash between the chunks
+ * and the entry, an entry given up), by the TTL index on `expiresAt` (docs/architecture.md, the outbox's files).
  */
 export interface OutboxFileChunk {
   file: Types.ObjectId;
@@ -127,10 +127,16 @@ export interface OutboxFileChunk {
 /** GridFS's chunk size: well below the 16 MB limit, small enough that one chunk's command is quick to encode. */
 export const FILE_CHUNK_BYTES = 255 * 1024;
 /**
- * How long queued bytes are kept. An entry is retried for about an hour (12 attempts, backoff up to 5 minutes); a
- * file still unsent after a week is stale, and its entry fails naming the missing chunks.
+ * How long queued bytes are kept. An entry's attempts end within about a quarter of an hour (12, the backoff doubling
+ * from 0.5 s up to 5 minutes); a file still unsent after a week is stale, and its entry fails naming the missing
+ * chunks.
  */
 export const FILE_RETENTION_MS = 7 * 24 * 3600_000;
+/**
+ * How long the chunks stay once the file is uploaded: longer than an entry's lease (60 s), so that a process that
+ * claimed the entry again during a slow upload still finds them.
+ */
+export const FILE_KEPT_AFTER_UPLOAD_MS = 3600_000;
 
 const chunkSchema = new Schema<OutboxFileChunk>(
   {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import type { CommandStartedEvent } from 'mongodb';
 import { startHarness, type Harness } from '../support/harness';
-import { FILE_CHUNK_BYTES, outboxFileChunkModel, outboxModel, type OutboxEntry } from '../../src/store/outbox';
+import { FILE_CHUNK_BYTES, FILE_KEPT_AFTER_UPLOAD_MS, outboxFileChunkModel, outboxModel, type OutboxEntry } from '../../src/store/outbox';
 import type { Card } from '../../src/platform/outbox';
 
 let h: Harness;
@@ -50,6 +50,16 @@ async function settled(prefix: string, expected: number, timeoutMs = 120_000): P
 
 function chunks() {
   return outboxFileChunkModel(h.service.db.connection);
+}
+
+/** An uploaded file's chunks: all `count` still there, each to expire about an hour from now (not a week). */
+async function expectKeptForAnHour(file: mongoose.Types.ObjectId, count: number): Promise<void> {
+  const kept = await chunks().find({ file }).lean();
+  expect(kept).toHaveLength(count);
+  for (const c of kept) {
+    expect(c.expiresAt.getTime()).toBeGreaterThan(Date.now() + FILE_KEPT_AFTER_UPLOAD_MS - 5 * 60_000);
+    expect(c.expiresAt.getTime()).toBeLessThanOrEqual(Date.now() + FILE_KEPT_AFTER_UPLOAD_MS);
+  }
 }
 
 /** The encoded size of a command or document (mongoose's own BSON, which knows its ObjectIds). */
@@ -207,8 +217,8 @@ describe('files queued with their bytes', () => {
     expect(entry?.status).toBe('sent');
     expect(bsonBytes(entry!)).toBeLessThan(1024);
     expect(entry?.file?.stored).toMatchObject({ bytes: data.length, chunks: written.length });
-    // Uploaded: the chunks are gone.
-    expect(await chunks().countDocuments({})).toBe(0);
+    // Uploaded: the chunks stay for an hour, no longer (a process that claimed the entry again may still read them).
+    await expectKeptForAnHour(entry!.file!.stored!.id, written.length);
   });
 
   it('queues a file sent twice under one key once, and leaves no chunks behind', async () => {
@@ -226,7 +236,10 @@ describe('files queued with their bytes', () => {
     expect(h.emulator.files()).toHaveLength(1);
     expect(h.emulator.files()[0].data.equals(data)).toBe(true);
     expect(h.emulator.messagesTo(users[0])).toHaveLength(1);
-    expect(await chunks().countDocuments({})).toBe(0);
+    // the losing call's chunks are gone, the queued file's kept for an hour
+    const entry = await model().findOne({ key: 'twice:1' }).lean<OutboxEntry>();
+    await expectKeptForAnHour(entry!.file!.stored!.id, Math.ceil(data.length / FILE_CHUNK_BYTES));
+    expect(await chunks().countDocuments({})).toBe(Math.ceil(data.length / FILE_CHUNK_BYTES));
   });
 
   it('reads the chunks again when the upload failed once, and uploads once', async () => {
@@ -240,7 +253,7 @@ describe('files queued with their bytes', () => {
     expect(h.emulator.messagesTo(users[1])).toHaveLength(1);
     const entry = await model().findOne({ key: 'reupload:1' }).lean<OutboxEntry>();
     expect(entry).toMatchObject({ status: 'sent', attempts: 2 });
-    expect(await chunks().countDocuments({})).toBe(0);
+    await expectKeptForAnHour(entry!.file!.stored!.id, Math.ceil(data.length / FILE_CHUNK_BYTES));
   });
 
   it('fails an entry whose chunks are missing or altered, and uploads nothing', async () => {
