@@ -525,7 +525,10 @@ async function detailRowsXml(
   // the most a row can take: its fixed pieces, row numbers of up to 16 digits and numbers of up to 24 characters
   // (an inline string's text is not counted: room for it is made before it is written)
   const rowMax = ROW_OPEN.length + ROW_ATTRS.length + ROW_CLOSE.length + 16 + n * (6 + 16 + INLINE_MID_PRESERVE.length + 24 + INLINE_CLOSE.length);
-  /** Room for `bytes` more: what is not emitted yet moves to a new buffer (the emitted pieces stay where they are). */
+  /**
+   * Room for `bytes` more: what is not emitted yet is emitted (part of a row, maybe: the pieces only go in order
+   * into the compression), and the rows go on in a new buffer; the emitted pieces stay where they are.
+   */
   const room = (bytes: number) => {
     if (at + bytes <= buf.length) return;
     emit(buf.subarray(emitted, at));

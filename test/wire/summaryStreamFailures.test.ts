@@ -30,28 +30,34 @@ let killAt: number | undefined;
 let killed: Promise<unknown> | undefined;
 const campaign = { _id: new Types.ObjectId(), name: '失败测试专项', year: 2024, from: '2024-01-01', to: '2024-12-31' } as CampaignDoc;
 const draw = { _id: new Types.ObjectId(), campaignId: campaign._id, confirmedAt: new Date('2024-03-20T02:00:00Z'), createdAt: new Date('2024-03-20T02:00:00Z') } as DrawDoc;
-/** the cursors the summary's aggregates opened (their first reply's id, when not 0), in the order they were opened */
-let cursors: { id: Long; pipeline: unknown[] }[] = [];
-const pipelines = new Map<number, unknown[]>();
+/**
+ * The cursors the summary's aggregates opened (their first reply's id, when not 0); `detail`: for a detail read
+ * (its pipeline ranks the counties, `k`), its place among the detail reads sent, in the order they were sent
+ * (replies may come in another order).
+ */
+let cursors: { id: Long; detail?: number }[] = [];
+/** per aggregate sent (by request id): its place among the detail reads sent, if it is one */
+const sent = new Map<number, number | undefined>();
+let detailReadsSent = 0;
 
 beforeAll(async () => {
   t = await openTestDb('summary_failures', { monitorCommands: true });
   const client = t.conn.getClient();
   client.on('commandStarted', (e) => {
-    if (e.commandName === 'aggregate') pipelines.set(e.requestId, e.command.pipeline as unknown[]);
+    if (e.commandName === 'aggregate') sent.set(e.requestId, JSON.stringify(e.command.pipeline).includes('"k"') ? detailReadsSent++ : undefined);
   });
   client.on('commandSucceeded', (e: CommandSucceededEvent) => {
-    const pipeline = pipelines.get(e.requestId);
-    if (e.commandName !== 'aggregate' || !pipeline) return;
+    if (e.commandName !== 'aggregate' || !sent.has(e.requestId)) return;
+    const detail = sent.get(e.requestId);
     // a raw read's reply (the driver's `raw: true`) carries its cursor document as BSON bytes
     const cursor = (e.reply as { cursor?: Uint8Array | { id?: Long | number } }).cursor;
     const id = cursor instanceof Uint8Array ? (BSON.deserialize(cursor, { promoteLongs: false }) as { id?: Long }).id : cursor?.id;
     const long = typeof id === 'number' ? Long.fromNumber(id) : id;
     if (!long || long.isZero()) return;
-    cursors.push({ id: long, pipeline });
+    cursors.push({ id: long, detail });
     // the read to fail: ended on the server as soon as its first reply is in, before any getMore of it (those come
     // after the reads before it are written, a few round trips later), from a connection of its own
-    if (killAt !== undefined && detailCursors().length === killAt + 1) {
+    if (killAt !== undefined && detail === killAt) {
       killAt = undefined;
       killed = killCursor(long);
     }
@@ -77,6 +83,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   cursors = [];
+  detailReadsSent = 0;
   killAt = undefined;
   killed = undefined;
 });
@@ -86,8 +93,8 @@ function killCursor(id: Long): Promise<unknown> {
   return other.db!.command({ killCursors: taskModel(t.conn).collection.collectionName, cursors: [id] });
 }
 
-/** The detail reads' cursors (the pipeline sorts by 抽取序号: the counts' and the registry's do not). */
-const detailCursors = () => cursors.filter((c) => JSON.stringify(c.pipeline).includes('"k"'));
+/** The detail reads' cursors, in the order the reads were sent. */
+const detailCursors = () => cursors.filter((c) => c.detail !== undefined).sort((a, b) => a.detail! - b.detail!);
 
 /** What the server answers a getMore on `id`: the error code, or 0 when the cursor is still there. */
 async function getMoreCode(id: Long): Promise<number> {
@@ -151,6 +158,8 @@ test('a read asked for ahead that fails fails the build, and no cursor is left',
   await expect(buildSummaryXlsx(s)).rejects.toMatchObject({ code: 43 });
   // it was the second read that was ended, and the server said so
   const answer = (await killed) as { cursorsKilled: (number | Long)[] };
-  expect(answer.cursorsKilled.map(String)).toEqual([String(detailCursors()[1]!.id)]);
+  const second = detailCursors()[1]!;
+  expect(second.detail).toBe(1);
+  expect(answer.cursorsKilled.map(String)).toEqual([String(second.id)]);
   await expectAllGone();
 });
