@@ -15,6 +15,7 @@ import { enterpriseModel, registryRow } from '../../src/store/enterprise';
 import { staffModel } from '../../src/store/staff';
 import { startHarness } from '../../test/support/harness';
 import { makeRegistry } from '../../test/unit/draw/generate';
+import { measure } from './loopProbe';
 import { round, type Result } from './results';
 import type { Enterprise } from '../../src/domain/types';
 
@@ -27,24 +28,6 @@ import type { Enterprise } from '../../src/domain/types';
 function asTheServiceReadsThem(rows: Enterprise[]): Enterprise[] {
   const sorted = [...rows].sort((a, b) => (a.uscc < b.uscc ? -1 : a.uscc > b.uscc ? 1 : 0));
   return sorted.map((row) => registryRow(deserialize(serialize(row)) as Enterprise));
-}
-
-/** Runs `fn`, timing it and the longest time the event loop was held meanwhile (a 1 ms interval's lateness). */
-async function measure<T>(fn: () => Promise<T>): Promise<{ value: T; seconds: number; longest: number }> {
-  let last = performance.now();
-  let longest = 0;
-  const probe = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  const t0 = performance.now();
-  try {
-    const value = await fn();
-    return { value, seconds: (performance.now() - t0) / 1000, longest };
-  } finally {
-    clearInterval(probe);
-  }
 }
 
 /**
