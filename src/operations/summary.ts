@@ -332,12 +332,17 @@ export const ROW_FIELDS = [...(Object.keys(PUSHED) as (keyof PushedRow)[]), 'cou
  * (a missing one is null in an array as it is when `$field` reads a field the projection left out), without the
  * document of named fields built first and read again by a second $project.
  */
-export function rowProjection(fields: Record<string, unknown>): { $project: { _id: 0; r: unknown[] } } {
+export function rowProjection(
+  fields: Record<string, unknown>,
+  /** fields the reader does not use: null in the row, their expressions not computed */
+  unused: ReadonlySet<string> = new Set(),
+): { $project: { _id: 0; r: unknown[] } } {
   return {
     $project: {
       _id: 0,
       r: ROW_FIELDS.map((k) => {
         if (!Object.prototype.hasOwnProperty.call(fields, k)) throw new Error(`the detail projection lacks ${k}`);
+        if (unused.has(k)) return null;
         const v = fields[k];
         if (v === 1 || v === true) return `$${k}`;
         if (typeof v === 'number' || typeof v === 'boolean') throw new Error(`the detail projection excludes ${k}`);
@@ -381,13 +386,18 @@ export interface TaskSelection {
  * - Without: by 抽取序号 (sorted as stored: the projection keeps `no` as it is).
  * `withExtras`: only the tasks whose record carries extra checklists (for the 进一次门查多项事 counts).
  */
+/** Row fields read only by the extra checklists' counts (rowsWithExtras, extraCounts). */
+const EXTRAS_ONLY: ReadonlySet<string> = new Set(['recordDone', 'extras', 'xAnswers']);
+
 export function detailPipeline(input: TaskSelection & {
   order?: readonly string[];
   withExtras?: boolean;
 }): PipelineStage[] {
   const stages = flagStages(input.today, publicationCutoff(input.today), { _id: 0, ...DETAIL_FIELDS }, {}, { flags: false });
   const last = stages[stages.length - 1] as PipelineStage.Project;
-  const row = rowProjection(last.$project as Record<string, unknown>);
+  // the 检查明细 rows (detailOfRow) do not read what only the extra checklists' counts need: the answers filtered out
+  // of every record, the lists' snapshots
+  const row = rowProjection(last.$project as Record<string, unknown>, input.withExtras ? undefined : EXTRAS_ONLY);
   // withExtras: a record carrying an extra checklist has one with a name (ExtraChecklistSnapshot); a range on a string
   // is tested without mingo where the path is missing (most tasks), unlike $exists (store/embedded/match.ts)
   const match = { $match: { ...liveTasksMatch(input.campaignId, input.drawId, input.county), ...(input.withExtras ? { 'inspection.extras.name': { $gte: '' } } : {}) } };

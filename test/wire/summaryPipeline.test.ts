@@ -252,9 +252,14 @@ it('the detail pipeline (one projection straight to the row arrays) gives the ro
   const now = compilePipeline(pipeline as unknown[])!(await fresh());
   const before = compilePipeline(previous as unknown[])!(await fresh());
   expect(now.length).toBeGreaterThan(TASKS / 2);
-  expect(now).toEqual(before);
+  // the same rows, but for the fields only the extra checklists' counts read (their own read computes them): null
+  const unused = ['recordDone', 'extras', 'xAnswers'].map((k) => fields.indexOf(k));
+  expect(unused.every((i) => i >= 0)).toBe(true);
+  const withoutUnused = (rows: unknown[]) => rows.map((d) => ({ r: (d as { r: unknown[] }).r.map((v, i) => (unused.includes(i) ? null : v)) }));
+  expect(before.some((d) => unused.some((i) => (d as { r: unknown[] }).r[i] !== null))).toBe(true);
+  expect(now).toEqual(withoutUnused(before));
   // and mingo (the interpreter) reads the previous form the same way
-  expect(now).toEqual(new Aggregator(previous as Record<string, unknown>[]).run(await fresh()));
+  expect(before).toEqual(new Aggregator(previous as Record<string, unknown>[]).run(await fresh()));
 });
 
 it('rowProjection keeps a field the projection keeps as `$field` and refuses a projection without a row field', () => {
