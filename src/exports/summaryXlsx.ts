@@ -57,13 +57,21 @@ export function chineseDate(date: string): string {
   return `${y}年${Number(m)}月${Number(d)}日`;
 }
 
+/** The most characters (UTF-16 units) Excel holds in a cell: a longer text makes it report the file as damaged. */
+const CELL_MAX = 32_767;
+
 /**
  * A value from the records as a cell. Text is always written as a string cell (exceljs writes a formula only for
  * a {formula} value), so a name such as =HYPERLINK("…") is shown as typed and never evaluated; characters XML
- * cannot hold (data stored before domain/textPolicy.ts) are dropped so the file always opens.
+ * cannot hold (data stored before domain/textPolicy.ts) are dropped so the file always opens, and a text longer
+ * than a cell holds is cut to CELL_MAX (never between the two halves of a character outside the BMP).
  */
 function textCell<T>(value: T): T | string {
-  return typeof value === 'string' ? stripRefused(value) : value;
+  if (typeof value !== 'string') return value;
+  const clean = stripRefused(value);
+  if (clean.length <= CELL_MAX) return clean;
+  const last = clean.charCodeAt(CELL_MAX - 1);
+  return clean.slice(0, last >= 0xd800 && last <= 0xdbff ? CELL_MAX - 1 : CELL_MAX);
 }
 
 /** The value of a count or text column of a row (formula columns are computed in `cellOf`). */
@@ -564,7 +572,7 @@ async function detailRowsXml(
         } else if (inline[c] && v !== '') {
           let text = String(v);
           let mid = INLINE_MID;
-          if (INLINE_CARE.test(text)) {
+          if (text.length > CELL_MAX || INLINE_CARE.test(text)) {
             const clean = textCell(text);
             mid = /^\s|\n|\s$/.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
             text = escapeXml(clean);

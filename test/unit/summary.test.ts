@@ -277,17 +277,23 @@ describe('the 检查明细 inline strings (names, codes, licences, 后续处置)
     expect((await detailXml(data)).match(/<c r="D6"[^>]*>/)?.[0]).toBe('<c r="D6" t="s">');
   });
 
-  it('a text larger than the row buffer is written whole', async () => {
+  it('texts longer than what is left of a row buffer are written whole, and one longer than a cell holds is cut to 32,767 characters', async () => {
     const base = summary();
-    // 3 bytes of UTF-8 a character: about 3.6 MB, more than a row buffer, after rows that nearly fill one
+    // Excel's limit, 3 bytes of UTF-8 a character: about 98 KB each, a row buffer (1 MiB) full every ten or so
+    const full = (i: number) => `${i}`.padEnd(32_767, '企');
     const huge = '企'.repeat(1_200_000);
-    const details: SummaryDetail[] = Array.from({ length: 3000 }, (_, i) => ({ ...base.details[0]!, no: i + 1, name: i === 2500 ? huge : `企业${i}` }));
+    // a character outside the BMP across the limit: cut before it, not between its halves
+    const astral = `${'企'.repeat(32_766)}𠀀尾`;
+    const long = (i: number) => (i === 2500 ? huge : i === 2501 ? astral : i >= 2490 && i < 2530 ? full(i) : `企业${i}`);
+    const details: SummaryDetail[] = Array.from({ length: 3000 }, (_, i) => ({ ...base.details[0]!, no: i + 1, name: long(i) }));
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load((await buildSummaryXlsx({ ...base, details })) as never);
     const ws = wb.getWorksheet(DETAIL_SHEET)!;
-    expect(ws.getRow(3 + 2500).getCell(4).value).toBe(huge);
-    expect(ws.getRow(3 + 2499).getCell(4).value).toBe('企业2499');
-    expect(ws.getRow(3 + 2501).getCell(4).value).toBe('企业2501');
+    expect(ws.getRow(3 + 2500).getCell(4).value).toBe(huge.slice(0, 32_767));
+    expect(ws.getRow(3 + 2501).getCell(4).value).toBe('企'.repeat(32_766));
+    for (let i = 2490; i < 2530; i++) if (i !== 2500 && i !== 2501) expect(ws.getRow(3 + i).getCell(4).value).toBe(full(i));
+    expect(ws.getRow(3 + 2489).getCell(4).value).toBe('企业2489');
+    expect(ws.getRow(3 + 2530).getCell(4).value).toBe('企业2530');
     expect(ws.getRow(3 + 2999).getCell(3).value).toBe(3000);
   });
 });
