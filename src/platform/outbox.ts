@@ -251,7 +251,14 @@ export class Outbox {
     // Another call queued this key first: its answer says so (no upsert, or the unique key refused), and the chunks
     // just written are nobody's. An error that leaves it unknown (a timeout, a failover: the entry may have been
     // written) keeps them: deleting the chunks of a queued entry would lose its file; unused, they go with the TTL.
-    if (!(await this.enqueue({ key, kind: 'file', ...recipientFields(to), msgType: 'file', file: { name: file.name, type: file.type, stored } })) && stored.chunks > 0) {
+    const queued = await this.enqueue({
+      key,
+      kind: 'file',
+      ...recipientFields(to),
+      msgType: 'file',
+      file: { name: file.name, type: file.type, stored },
+    });
+    if (!queued && stored.chunks > 0) {
       await this.chunks
         .deleteMany({ file: stored.id })
         .catch((err: unknown) => this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed'));
