@@ -248,9 +248,11 @@ export class Outbox {
       return;
     }
     const stored = await this.storeFile(file.data);
-    // Another call queued this key first: its answer says so (no upsert, or the unique key refused), and the chunks
-    // just written are nobody's. An error that leaves it unknown (a timeout, a failover: the entry may have been
-    // written) keeps them: deleting the chunks of a queued entry would lose its file; unused, they go with the TTL.
+    // Not queued by this call (no upsert, or the unique key refused it): the entry under the key is asked which file
+    // it refers to, since a write retried by the driver after a lost reply also answers "no upsert" for the entry
+    // this call wrote. The chunks are deleted only when the entry is another call's. An error that leaves it
+    // unknown (a timeout, a failover) keeps them: deleting the chunks of a queued entry would lose its file; unused,
+    // they go with the TTL.
     const queued = await this.enqueue({
       key,
       kind: 'file',
@@ -258,10 +260,12 @@ export class Outbox {
       msgType: 'file',
       file: { name: file.name, type: file.type, stored },
     });
-    if (!queued && stored.chunks > 0) {
-      await this.chunks
-        .deleteMany({ file: stored.id })
-        .catch((err: unknown) => this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed'));
+    if (queued || stored.chunks === 0) return;
+    try {
+      const entry = await this.model.findOne({ key }, { 'file.stored.id': 1 }).lean<Pick<OutboxEntry, 'file'>>();
+      if (entry && !entry.file?.stored?.id?.equals(stored.id)) await this.chunks.deleteMany({ file: stored.id });
+    } catch (err) {
+      this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed');
     }
   }
 
