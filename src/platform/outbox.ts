@@ -248,11 +248,11 @@ export class Outbox {
       return;
     }
     const stored = await this.storeFile(file.data);
-    // Not queued by this call (no upsert, or the unique key refused it): the entry under the key is asked which file
-    // it refers to, since a write retried by the driver after a lost reply also answers "no upsert" for the entry
-    // this call wrote. The chunks are deleted only when the entry is another call's. An error that leaves it
-    // unknown (a timeout, a failover) keeps them: deleting the chunks of a queued entry would lose its file; unused,
-    // they go with the TTL.
+    // Not queued by this call (no upsert, or the unique key refused it): the chunks are deleted only when the entry
+    // under the key refers to another file. The entry decides, not the write's answer: a write run again after a
+    // lost reply (by a server that keeps no record of it) would answer "no upsert" for the entry this call wrote. An
+    // error that leaves it unknown (a timeout, a failover) keeps them: deleting the chunks of a queued entry would
+    // lose its file; unused, they go with the TTL.
     const queued = await this.enqueue({
       key,
       kind: 'file',
