@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import { setImmediate as turn } from 'node:timers/promises';
 import type * as lark from '@larksuiteoapi/node-sdk';
 import { Types, type Model } from 'mongoose';
 import type { Logger } from '../logger';
-import { binaryBytes, binaryView } from '../store/binary';
+import { binaryBytes } from '../store/binary';
+import { deleteChunks, readChunks, writeChunks, type ChunkOwner } from '../store/chunks';
 import { isDuplicateKeyError } from '../store/processedEvents';
 import { rateBudgetModel, targetLeaseModel } from '../store/rateLimits';
 import {
@@ -263,36 +262,28 @@ export class Outbox {
     if (queued || stored.chunks === 0) return;
     try {
       const entry = await this.model.findOne({ key }, { 'file.stored.id': 1 }).lean<Pick<OutboxEntry, 'file'>>();
-      if (entry && !entry.file?.stored?.id?.equals(stored.id)) await this.chunks.deleteMany({ file: stored.id });
+      if (entry && !entry.file?.stored?.id?.equals(stored.id)) await deleteChunks(this.fileChunks(stored.id));
     } catch (err) {
       this.log.warn({ err, key }, 'outbox: deleting the chunks of a file queued twice failed');
     }
   }
 
   /**
-   * Writes a file's bytes in chunks of FILE_CHUNK_BYTES, one insert each with a turn of the event loop between them:
-   * the driver encodes a command in one go, and no command should carry megabytes. A size Feishu refuses (0 bytes,
-   * over 30 MB) is not stored: the entry is queued and fails at delivery with the size named.
+   * Writes a file's bytes to `outbox_files` in chunks of FILE_CHUNK_BYTES (store/chunks.ts: one insert each, a turn
+   * of the event loop between). A size Feishu refuses (0 bytes, over 30 MB) is not stored: the entry is queued and
+   * fails at delivery with the size named.
    */
   private async storeFile(data: Buffer): Promise<StoredFileRef> {
     const id = new Types.ObjectId();
     if (data.length === 0 || data.length > MAX_FILE_BYTES) return { id, bytes: data.length, chunks: 0 };
-    const hash = createHash('sha256');
     // The TTL monitor deletes by the database's clock: counted from the wall clock, not the service's (tests move it).
-    const expiresAt = new Date(Date.now() + FILE_RETENTION_MS);
-    let n = 0;
-    try {
-      for (let at = 0; at < data.length; at += FILE_CHUNK_BYTES, n++) {
-        if (n > 0) await turn();
-        const part = data.subarray(at, at + FILE_CHUNK_BYTES);
-        hash.update(part);
-        await this.chunks.collection.insertOne({ file: id, n, data: part, expiresAt });
-      }
-    } catch (err) {
-      await this.chunks.deleteMany({ file: id }).catch(() => undefined);
-      throw err;
-    }
-    return { id, bytes: data.length, chunks: n, sha256: hash.digest('hex') };
+    const written = await writeChunks(this.fileChunks(id), data, FILE_CHUNK_BYTES, new Date(Date.now() + FILE_RETENTION_MS));
+    return { id, ...written };
+  }
+
+  /** Where a stored file's chunks are (store/chunks.ts). */
+  private fileChunks(id: Types.ObjectId): ChunkOwner {
+    return { collection: this.chunks.collection, field: 'file', id };
   }
 
   /** Where `sendFile(…, {source: {kind, ref}})` reads its bytes. */
@@ -630,40 +621,17 @@ export class Outbox {
   }
 
   /**
-   * A stored file's bytes, read in order a couple of chunks per reply, checked against what was stored (count,
-   * length, SHA-256): a missing or altered chunk fails the entry rather than upload a truncated file.
+   * A stored file's bytes, checked against what was stored (store/chunks.ts readChunks: count, length, SHA-256): a
+   * missing or altered chunk fails the entry rather than upload a truncated file.
    */
   private async readStored(stored: StoredFileRef): Promise<Buffer> {
-    // the file's bytes copied once, chunk by chunk, into a buffer of the size stored
-    const out = Buffer.allocUnsafe(stored.bytes);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let chunks = 0;
-    const cursor = this.chunks.collection.find<OutboxFileChunk>({ file: stored.id }, { sort: { n: 1 }, batchSize: 2 });
-    try {
-      for await (const chunk of cursor) {
-        if (chunk.n !== chunks) break;
-        const part = binaryView(chunk.data);
-        if (bytes + part.length > stored.bytes) {
-          bytes += part.length;
-          break;
-        }
-        hash.update(part);
-        out.set(part, bytes);
-        bytes += part.length;
-        chunks++;
-      }
-    } finally {
-      await cursor.close();
-    }
+    const read = await readChunks(this.fileChunks(stored.id), { bytes: stored.bytes, chunks: stored.chunks, sha256: stored.sha256 ?? '' });
+    if (read.ok) return read.data;
     const what = `stored file ${String(stored.id)}`;
-    if (bytes <= stored.bytes && chunks !== stored.chunks) {
-      throw new ApiError(-4, `${what} is incomplete: chunk ${chunks} of ${stored.chunks} missing (expired or deleted); nothing uploaded`);
+    if (read.why === 'missing') {
+      throw new ApiError(-4, `${what} is incomplete: chunk ${read.chunks} of ${stored.chunks} missing (expired or deleted); nothing uploaded`);
     }
-    if (bytes !== stored.bytes || hash.digest('hex') !== stored.sha256) {
-      throw new ApiError(-4, `${what} does not match what was queued (${bytes} of ${stored.bytes} bytes, or another SHA-256); nothing uploaded`);
-    }
-    return out;
+    throw new ApiError(-4, `${what} does not match what was queued (${read.bytes} of ${stored.bytes} bytes, or another SHA-256); nothing uploaded`);
   }
 
   private async failed(entry: OutboxEntry, err: unknown): Promise<void> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { chunkSchema } from './chunks';
 
 export type OutboxKind = 'send' | 'reply' | 'patch' | 'file';
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed';
@@ -138,21 +139,10 @@ export const FILE_RETENTION_MS = 7 * 24 * 3600_000;
  */
 export const FILE_KEPT_AFTER_UPLOAD_MS = 3600_000;
 
-const chunkSchema = new Schema<OutboxFileChunk>(
-  {
-    file: { type: Schema.Types.ObjectId, required: true },
-    n: { type: Number, required: true },
-    data: { type: Buffer, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { versionKey: false, collection: 'outbox_files' },
-);
-// a file's chunks are read in order by this index
-chunkSchema.index({ file: 1, n: 1 }, { unique: true });
-chunkSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+const fileChunkSchema = chunkSchema<OutboxFileChunk>('file', 'outbox_files');
 
 export function outboxFileChunkModel(conn: Connection): Model<OutboxFileChunk> {
-  return conn.models.OutboxFileChunk ?? conn.model<OutboxFileChunk>('OutboxFileChunk', chunkSchema);
+  return conn.models.OutboxFileChunk ?? conn.model<OutboxFileChunk>('OutboxFileChunk', fileChunkSchema);
 }
 
 /** Feishu accepts a uuid of at most 50 characters; derive a stable one from the idempotency key. */

@@ -6,6 +6,7 @@
  * files are at most 20 MB), and forgotten once the preview is imported, cancelled or superseded, or after a week.
  */
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import { chunkSchema, type ChunkOwner } from './chunks';
 import { SETUP_FILE_KINDS, type SetupFileKind } from '../domain/setupFiles';
 
 export type { SetupFileKind };
@@ -87,22 +88,17 @@ const uploadSchema = new Schema<SetupUpload>(
 uploadSchema.index({ messageId: 1 }, { unique: true });
 uploadSchema.index({ kind: 1, status: 1, createdAt: -1 });
 
-const chunkSchema = new Schema<SetupUploadChunk>(
-  {
-    upload: { type: Schema.Types.ObjectId, required: true },
-    n: { type: Number, required: true },
-    data: { type: Buffer, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { versionKey: false, collection: 'setup_upload_chunks' },
-);
-chunkSchema.index({ upload: 1, n: 1 }, { unique: true });
-chunkSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+const uploadChunkSchema = chunkSchema<SetupUploadChunk>('upload', 'setup_upload_chunks');
 
 export function setupUploadModel(conn: Connection): Model<SetupUpload> {
   return conn.models.SetupUpload ?? conn.model<SetupUpload>('SetupUpload', uploadSchema);
 }
 
 export function setupUploadChunkModel(conn: Connection): Model<SetupUploadChunk> {
-  return conn.models.SetupUploadChunk ?? conn.model<SetupUploadChunk>('SetupUploadChunk', chunkSchema);
+  return conn.models.SetupUploadChunk ?? conn.model<SetupUploadChunk>('SetupUploadChunk', uploadChunkSchema);
+}
+
+/** Where an upload's bytes are (store/chunks.ts). */
+export function uploadChunks(conn: Connection, upload: Types.ObjectId): ChunkOwner {
+  return { collection: setupUploadChunkModel(conn).collection, field: 'upload', id: upload };
 }

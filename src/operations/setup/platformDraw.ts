@@ -26,7 +26,8 @@ import type { CampaignDoc } from '../../store/campaign';
 import { loadChain, type DrawDoc } from '../../store/draw';
 import { enterpriseModel } from '../../store/enterprise';
 import { importLogModel } from '../../store/importLog';
-import { setupUploadChunkModel, setupUploadModel, type SetupUploadDoc } from '../../store/setupUpload';
+import { deleteChunks } from '../../store/chunks';
+import { setupUploadModel, uploadChunks, type SetupUploadDoc } from '../../store/setupUpload';
 import { staffModel } from '../../store/staff';
 import { taskModel, type TaskState } from '../../store/task';
 import { LONG_OPERATION } from '../../store/timeouts';
@@ -192,7 +193,7 @@ async function refuseUpload(deps: SetupDeps, id: Types.ObjectId, by: { openId: s
       { returnDocument: 'after' },
     )
     .lean<SetupUploadDoc>();
-  await setupUploadChunkModel(deps.conn).deleteMany({ upload: id });
+  await deleteChunks(uploadChunks(deps.conn, id));
   return upload ?? undefined;
 }
 

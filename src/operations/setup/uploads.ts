@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { Types, type Connection } from 'mongoose';
-import { binaryBytes } from '../../store/binary';
+import { deleteChunks, readChunks, writeChunks } from '../../store/chunks';
 import {
   CHUNK_BYTES,
-  setupUploadChunkModel,
   setupUploadModel,
+  uploadChunks,
   UPLOAD_RETENTION_MS,
   type SetupUploadDoc,
   type UploadKind,
@@ -53,14 +53,9 @@ export async function keepUpload(
   const found = await uploads.findOne({ messageId: input.messageId }).lean<SetupUploadDoc>();
   if (found) return { upload: found, existing: true, superseded: [] };
   const id = new Types.ObjectId();
-  const chunks = Math.max(1, Math.ceil(input.data.length / CHUNK_BYTES));
   // The database's TTL monitor deletes by its own clock, not by the service's (which tests and the demo move):
   // counted from the wall clock, a preview's bytes live a week whatever day the service thinks it is.
-  const expiresAt = new Date(Date.now() + UPLOAD_RETENTION_MS);
-  const chunkModel = setupUploadChunkModel(conn);
-  for (let n = 0; n < chunks; n++) {
-    await chunkModel.create({ upload: id, n, data: input.data.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES), expiresAt });
-  }
+  const written = await writeChunks(uploadChunks(conn, id), input.data, CHUNK_BYTES, new Date(Date.now() + UPLOAD_RETENTION_MS));
   try {
     await uploads.create({
       _id: id,
@@ -70,15 +65,15 @@ export async function keepUpload(
       ...(input.fileKey ? { fileKey: input.fileKey } : {}),
       ...(input.county ? { county: input.county } : {}),
       ...(input.campaignId ? { campaignId: input.campaignId } : {}),
-      size: input.data.length,
-      sha256: sha256Hex(input.data),
-      chunks,
+      size: written.bytes,
+      sha256: written.sha256,
+      chunks: written.chunks,
       by: input.by,
       byName: input.byName,
       status: 'previewed',
     });
   } catch (err) {
-    await chunkModel.deleteMany({ upload: id });
+    await deleteChunks(uploadChunks(conn, id));
     // The same message handled twice at once: the other one stored it.
     const other = await uploads.findOne({ messageId: input.messageId }).lean<SetupUploadDoc>();
     if (other) return { upload: other, existing: true, superseded: [] };
@@ -90,7 +85,7 @@ export async function keepUpload(
     .lean<SetupUploadDoc[]>();
   for (const old of superseded) {
     const res = await uploads.updateOne({ _id: old._id, status: 'previewed' }, { $set: { status: 'superseded' } });
-    if (res.modifiedCount > 0) await chunkModel.deleteMany({ upload: old._id });
+    if (res.modifiedCount > 0) await deleteChunks(uploadChunks(conn, old._id));
   }
   const upload = (await uploads.findById(id).lean<SetupUploadDoc>())!;
   return { upload, existing: false, superseded };
@@ -125,17 +120,12 @@ export async function claimUpload(conn: Connection, id: Types.ObjectId, now: Dat
     const upload = await uploads.findById(id).lean<SetupUploadDoc>();
     return upload ? { ok: false, why: refusalOf(upload), upload } : { ok: false, why: 'missing' };
   }
-  const chunks = await setupUploadChunkModel(conn).find({ upload: id }).sort({ n: 1 }).lean();
-  if (chunks.length !== claimed.chunks || chunks.some((c, i) => c.n !== i)) {
+  const read = await readChunks(uploadChunks(conn, id), { bytes: claimed.size, chunks: claimed.chunks, sha256: claimed.sha256 });
+  if (!read.ok) {
     await uploads.updateOne({ _id: id }, { $set: { status: 'refused' }, $unset: { importingUntil: 1 } });
-    return { ok: false, why: 'expired', upload: claimed };
+    return { ok: false, why: read.why === 'missing' ? 'expired' : 'corrupt', upload: claimed };
   }
-  const data = Buffer.concat(chunks.map((c) => binaryBytes(c.data)));
-  if (data.length !== claimed.size || sha256Hex(data) !== claimed.sha256) {
-    await uploads.updateOne({ _id: id }, { $set: { status: 'refused' }, $unset: { importingUntil: 1 } });
-    return { ok: false, why: 'corrupt', upload: claimed };
-  }
-  return { ok: true, upload: claimed, data };
+  return { ok: true, upload: claimed, data: read.data };
 }
 
 /** The import is done: record what it changed, forget the bytes. */
@@ -152,7 +142,7 @@ export async function finishUpload(
       { returnDocument: 'after' },
     )
     .lean<SetupUploadDoc>();
-  await setupUploadChunkModel(conn).deleteMany({ upload: id });
+  await deleteChunks(uploadChunks(conn, id));
   return upload!;
 }
 
@@ -179,6 +169,6 @@ export async function cancelUpload(
     const upload = await uploads.findById(id).lean<SetupUploadDoc>();
     return upload ? { ok: false, why: refusalOf(upload), upload } : { ok: false, why: 'missing' };
   }
-  await setupUploadChunkModel(conn).deleteMany({ upload: id });
+  await deleteChunks(uploadChunks(conn, id));
   return { ok: true, upload: cancelled };
 }
