@@ -14,6 +14,7 @@
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
+import { setImmediate as turn } from 'node:timers/promises';
 import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
 import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
@@ -114,8 +115,6 @@ function totalCells(total: SummaryRow, r: number, first: number, last: number, l
   });
 }
 
-/** A turn of the event loop. */
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * Commits a streamed sheet's rows 1…`last` one at a time, the event loop getting a turn every few milliseconds:
@@ -452,6 +451,9 @@ const INLINE_MID_PRESERVE = asciiBytes('" t="inlineStr"><is><t xml:space="preser
 const INLINE_CLOSE = asciiBytes('</t></is></c>');
 const ROW_CLOSE = asciiBytes('</row>');
 
+/** A text whose white space Excel would drop unless told to keep it: at either end, or a line break. */
+const PRESERVE = /^\s|\n|\s$/;
+
 /**
  * A text that cannot be written as it is into an inline string: &, <, > (escaped), a character textCell drops
  * (C0/C1 controls, noncharacters, bidi controls: domain/textPolicy.ts isRefusedBmp; a surrogate, even of a valid
@@ -574,7 +576,7 @@ async function detailRowsXml(
           let mid = INLINE_MID;
           if (text.length > CELL_MAX || INLINE_CARE.test(text)) {
             const clean = textCell(text);
-            mid = /^\s|\n|\s$/.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
+            mid = PRESERVE.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
             text = escapeXml(clean);
           }
           if (text === '') {
@@ -622,7 +624,7 @@ async function detailRowsXml(
 
 /** A shared string item as exceljs writes one (xml:space="preserve" where white space at either end or a line break). */
 function sharedStringXml(text: string): string {
-  return /^\s|\n|\s$/.test(text) ? `<si><t xml:space="preserve">${escapeXml(text)}</t></si>` : `<si><t>${escapeXml(text)}</t></si>`;
+  return PRESERVE.test(text) ? `<si><t xml:space="preserve">${escapeXml(text)}</t></si>` : `<si><t>${escapeXml(text)}</t></si>`;
 }
 
 /** The shared strings exceljs wrote, text → index (its items are plain <si><t>…</t></si>). */

@@ -25,6 +25,7 @@
  * a county liaison gets their county's row and the detail of their county's enterprises (their own report to the
  * city), with their unit as 填报单位.
  */
+import { setImmediate as turn } from 'node:timers/promises';
 import { BSON } from 'bson';
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
@@ -376,6 +377,9 @@ export interface TaskSelection {
   county?: string;
 }
 
+/** Row fields read only by the extra checklists' counts (rowsWithExtras, extraCounts). */
+const EXTRAS_ONLY: ReadonlySet<string> = new Set(['recordDone', 'extras', 'xAnswers']);
+
 /**
  * The detail rows' pipeline: the live tasks, flagStages' fields without the flags, each row as one array
  * (ROW_FIELDS' order).
@@ -386,9 +390,6 @@ export interface TaskSelection {
  * - Without: by 抽取序号 (sorted as stored: the projection keeps `no` as it is).
  * `withExtras`: only the tasks whose record carries extra checklists (for the 进一次门查多项事 counts).
  */
-/** Row fields read only by the extra checklists' counts (rowsWithExtras, extraCounts). */
-const EXTRAS_ONLY: ReadonlySet<string> = new Set(['recordDone', 'extras', 'xAnswers']);
-
 export function detailPipeline(input: TaskSelection & {
   order?: readonly string[];
   withExtras?: boolean;
@@ -638,7 +639,7 @@ function rawBatches(conn: Connection, pipeline: PipelineStage[], batchSize: numb
       for (;;) {
         for (const doc of cursor.readBufferedDocuments(DRAIN) as unknown as Uint8Array[]) batch.push(doc);
         if (cursor.bufferedCount() === 0 || closed) break;
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await turn();
       }
       ahead = cursor.hasNext();
       ahead.catch(() => undefined);
@@ -867,16 +868,10 @@ export async function summarize(
   othersRead.catch(() => undefined); // reported below, unless the counts failed first
   const { counties, items } = await countsRead;
   const details = openDetailRows(conn, { ...which, order: counties.map((c) => c.county), sizes: counties.map((c) => c.total), batchSize: input.batchSize });
-  let others: Awaited<typeof othersRead>;
+  // the detail rows' first reads are asked for already: closed if what follows fails (a read, a stored record it
+  // cannot count)
   try {
-    others = await othersRead;
-  } catch (err) {
-    await details.close();
-    throw err;
-  }
-  const [registered, lists, xRows] = others;
-  // the detail rows' first reads are asked for already: closed if what follows fails (a stored record it cannot read)
-  try {
+    const [registered, lists, xRows] = await othersRead;
     const extras = extraCounts(extrasInOrder(xRows, counties), lists);
     const { rows, total } = buildSummaryRows(counties, registered, { withTotal: scope.kind === 'city' });
     return {
