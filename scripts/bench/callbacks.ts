@@ -236,11 +236,7 @@ export async function storedAnswers(conn: Connection, taskIds: Types.ObjectId[])
   return stored.reduce((n, t) => n + (t.inspection?.answers.length ?? 0), 0);
 }
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
+export { percentile } from '../../src/platform/benchProbe';
 
 export async function probe(url: string): Promise<BenchFigures> {
   return getJson<BenchFigures>(`${url}/debug/bench`);
