@@ -617,7 +617,8 @@ export class SimulatedFeishu {
     } else if (opts.formValues) {
       throw new Error('formValues given, but the button does not submit a form');
     }
-    const sent = this.opts.emulator?.findMessageByCard(card, openId);
+    // the message clicked: the one named, else the latest one showing this card (a search over every message)
+    const sent = opts.messageId !== undefined ? this.opts.emulator?.messageById(opts.messageId) : this.opts.emulator?.findMessageByCard(card, openId);
     const messageId = opts.messageId ?? sent?.message_id ?? newMessageId();
     const chatId = opts.chatId ?? sent?.chat_id ?? this.p2pChatId(openId);
     const updateToken = this.opts.emulator?.issueCardToken(messageId, openId) ?? `c-${randomBytes(20).toString('hex')}`;
@@ -661,7 +662,11 @@ export class SimulatedFeishu {
         return fail(200672, `bad card answer: ${JSON.stringify(answer).slice(0, 200)}`);
       }
       if (answer.type === 'raw') {
-        const violation = checkCallbackCard(card, answer.data) ?? this.opts.emulator?.applyCallbackCard(messageId, answer.data);
+        // the emulator checks the answer against the message's current card: when that is the card clicked, the
+        // client's own check would be the same one again
+        const shown = this.opts.emulator?.messageById(messageId);
+        const violation =
+          (shown?.current === card ? undefined : checkCallbackCard(card, answer.data)) ?? this.opts.emulator?.applyCallbackCard(messageId, answer.data);
         if (violation) return fail(violation.errCode === 200830 ? 200830 : 200673, violation.errMsg, violation);
         result.card = answer.data as CardJson;
       }

@@ -108,6 +108,8 @@ export interface LarkEmulator {
   applyCallbackCard(messageId: string, card: unknown): CardViolation | undefined;
   /** The latest interactive message whose current card equals `card`. */
   findMessageByCard(card: unknown, viewer?: string): SentMessage | undefined;
+  /** A message the bot sent, by its id. */
+  messageById(messageId: string): SentMessage | undefined;
   /** The chat id of the p2p chat between the app and a user. */
   p2pChatId(openId: string): string;
 
@@ -499,6 +501,10 @@ class Emulator implements LarkEmulator, EmulatorCore {
 
   findMessageByCard(card: unknown, viewer?: string): SentMessage | undefined {
     return this.store.findByCard(card, viewer);
+  }
+
+  messageById(messageId: string): SentMessage | undefined {
+    return this.store.message(messageId);
   }
 
   p2pChatId(openId: string): string {
