@@ -19,7 +19,7 @@ import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
 import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
 import { stripRefused } from '../domain/textPolicy';
-import { rowsInMemory, type DetailRows, type Summary, type SummaryDetail, type SummaryRow } from '../operations/summary';
+import { BYTE_FIELDS, rowsInMemory, type ByteSlice, type DetailRows, type Summary, type SummaryDetail, type SummaryRow } from '../operations/summary';
 import {
   DETAIL_COLUMNS,
   DETAIL_SHEET,
@@ -59,7 +59,7 @@ export function chineseDate(date: string): string {
 }
 
 /** The most characters (UTF-16 units) Excel holds in a cell: a longer text makes it report the file as damaged. */
-const CELL_MAX = 32_767;
+export const CELL_MAX = 32_767;
 
 /**
  * A value from the records as a cell. Text is always written as a string cell (exceljs writes a formula only for
@@ -435,6 +435,10 @@ const escapeXml = (text: string) => text.replace(/[&<>]/g, (c) => XML_ESCAPES[c]
 /** Column letters of the 检查明细 sheet (A…U). */
 const DETAIL_LETTERS = DETAIL_COLUMNS.map((_, i) => String.fromCharCode(65 + i));
 if (DETAIL_COLUMNS.length > 26) throw new Error('检查明细 has more columns than single letters');
+/** Per column of 检查明细, its place in BYTE_FIELDS (a text that may come as the cursor's bytes), or -1. */
+const BYTE_SLOT = DETAIL_COLUMNS.map((c) => (BYTE_FIELDS as readonly string[]).indexOf(c.key));
+// the bytes are written as an inline string's text as they are: only an inline column's
+if (DETAIL_COLUMNS.some((c, i) => BYTE_SLOT[i]! >= 0 && c.inline !== true)) throw new Error('a text read as bytes must be an inline column’s');
 
 /** The rows' bytes handed to the compression at a time (at least). */
 const EMIT_BYTES = 256 * 1024;
@@ -459,7 +463,7 @@ const PRESERVE = /^\s|\n|\s$/;
  * (C0/C1 controls, noncharacters, bidi controls: domain/textPolicy.ts isRefusedBmp; a surrogate, even of a valid
  * pair, takes the careful path too), or white space at either end (xml:space="preserve", as sharedStringXml).
  */
-const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
+export const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
 
 /** Copies `bytes` (its first `count`) into `buf` at `at`; returns the position after them. */
 function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array, count = bytes.length): number {
@@ -493,8 +497,12 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
  * Yields to the event loop every few milliseconds.
  */
 async function detailRowsXml(
-  /** the rows in the file's order, a slice at a time (each dropped once written) */
-  rows: AsyncIterable<readonly SummaryDetail[]>,
+  /**
+   * the rows in the file's order, a slice at a time (each dropped once written); a ByteSlice's texts left in the
+   * cursor's bytes (BYTE_FIELDS: those that need no care, operations/detailBytes.ts plainInline) are copied as they
+   * are, what Buffer#write writes for their text
+   */
+  rows: AsyncIterable<readonly SummaryDetail[] | ByteSlice>,
   strings: Map<string, number>,
   firstIndex: number,
   /** receives the rows' bytes in order, a piece every few milliseconds (never changed afterwards) */
@@ -553,10 +561,13 @@ async function detailRowsXml(
   // the row's number over all slices: the rows, the shared strings' map and `added` carry over from one slice to
   // the next, so the file is the one all rows at once would give
   let i = -1;
+  const byteFields = BYTE_FIELDS.length;
   for await (const slice of rows) {
-    for (const row of slice) {
+    const bytes = Array.isArray(slice) ? undefined : (slice as ByteSlice);
+    const details = bytes ? bytes.details : (slice as readonly SummaryDetail[]);
+    for (let s = 0; s < details.length; s++) {
       i += 1;
-      const d = row as unknown as Record<string, string | number | undefined>;
+      const d = details[s] as unknown as Record<string, string | number | undefined>;
       const r = i + 3;
       room(rowMax);
       // the row number's digits once, copied into each cell's reference
@@ -565,9 +576,27 @@ async function detailRowsXml(
       at = putBytes(buf, at, digits, digitCount);
       at = putBytes(buf, at, ROW_ATTRS);
       for (let c = 0; c < n; c++) {
-        const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
         at = putBytes(buf, at, CELL_OPEN[c]!);
         at = putBytes(buf, at, digits, digitCount);
+        if (bytes !== undefined && BYTE_SLOT[c]! >= 0) {
+          const p = (s * byteFields + BYTE_SLOT[c]!) * 2;
+          const start = bytes.spans[p]!;
+          if (start >= 0) {
+            // a text that needs no care, as the cursor sent it: an inline string of those bytes
+            const end = bytes.spans[p + 1]!;
+            const doc = bytes.docs[s]!;
+            room(end - start + rowMax);
+            at = putBytes(buf, at, INLINE_MID);
+            if (end - start <= 64) for (let k = start; k < end; k++) buf[at++] = doc[k]!;
+            else {
+              buf.set(doc.subarray(start, end), at);
+              at += end - start;
+            }
+            at = putBytes(buf, at, INLINE_CLOSE);
+            continue;
+          }
+        }
+        const v = keys[c] === 'index' ? i + 1 : (d[keys[c]!] ?? '');
         if (typeof v === 'number' && Number.isFinite(v)) {
           at = putBytes(buf, at, NUMBER_MID);
           at = putNumber(buf, at, v);
@@ -660,7 +689,7 @@ async function withDetailRows(xlsx: Buffer, rows: DetailRows, sheetPart: string,
   newSheet.write(Buffer.from(sheetXml.slice(0, end), 'utf8'));
   let added: string[];
   try {
-    ({ added } = await detailRowsXml(rows, strings, count, (piece) => newSheet.write(piece)));
+    ({ added } = await detailRowsXml(rows.bytes ? rows.bytes() : rows, strings, count, (piece) => newSheet.write(piece)));
   } catch (err) {
     newSheet.abort();
     throw err;

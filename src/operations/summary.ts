@@ -54,6 +54,7 @@ import {
 } from './progress';
 import { LONG_OPERATION } from '../store/timeouts';
 import { yielder } from './yielder';
+import { DECODE, RowBytesReader } from './detailBytes';
 
 export const CITY_UNIT = '运城市市场监督管理局';
 
@@ -576,8 +577,6 @@ export async function summaryCounts(
 const DETAIL_BATCH = 2_500;
 /** Rows decoded and handed to the writer at a time (it looks at the clock, yielder, every 64 rows). */
 const DETAIL_SLICE = 50;
-/** What the driver's cursor decodes a document with (AbstractCursor's deserializationOptions, by default). */
-const DECODE = { validation: { utf8: true } } as const;
 
 /**
  * The 检查明细 rows in the order the file shows them, a few at a time as the database sends them, read once: the
@@ -587,6 +586,11 @@ const DECODE = { validation: { utf8: true } } as const;
 export interface DetailRows extends AsyncIterable<readonly SummaryDetail[]> {
   /** rows handed out so far */
   readonly count: number;
+  /**
+   * The same rows as ByteSlices (instead of the iterator; read once either way): from the cursor's bytes, the texts
+   * of BYTE_FIELDS that need no care left there for the writer to copy (operations/detailBytes.ts).
+   */
+  bytes?(): AsyncIterable<ByteSlice>;
   /** Ends the reading (the cursor closed); also when nothing was read. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -669,6 +673,49 @@ async function* decodedSlices(read: RawBatches): AsyncGenerator<{ r: unknown[]; 
 }
 
 /**
+ * The fields of 检查明细 whose texts may go from the cursor's bytes into the sheet as they are (inline columns of
+ * exports/summaryColumns.ts, checked there).
+ */
+export const BYTE_FIELDS = ['name', 'uscc', 'licenceNo'] as const;
+const BYTE_AT = BYTE_FIELDS.map((k) => ROW_FIELDS.indexOf(k));
+
+/**
+ * A slice of 检查明细 rows read from the cursor's bytes (DetailRows.bytes): `details` the rows, where a BYTE_FIELDS
+ * text left in the row's document is undefined; `docs` the rows' documents; `spans` per row, per BYTE_FIELDS field,
+ * the start and end of that text in the row's document (-1: the text is the detail's).
+ */
+export interface ByteSlice {
+  details: SummaryDetail[];
+  docs: Uint8Array[];
+  spans: Int32Array;
+}
+
+/**
+ * A read's rows, batch after batch, DETAIL_SLICE at a time, read from their bytes (operations/detailBytes.ts) by
+ * `reader` (one for all the reads: a value with the bytes of the row before's is not decoded again); rows of a
+ * county not in the order (`k` -1) left out, as openDetailRows' iterator leaves them.
+ */
+async function* byteSlices(read: RawBatches, reader: RowBytesReader, dueOf: ReturnType<typeof dueDates>): AsyncGenerator<ByteSlice> {
+  const width = BYTE_FIELDS.length * 2;
+  for (let batch = await read.next(); batch.length > 0; batch = await read.next()) {
+    for (let i = 0; i < batch.length; i += DETAIL_SLICE) {
+      const end = Math.min(batch.length, i + DETAIL_SLICE);
+      const details: SummaryDetail[] = [];
+      const docs: Uint8Array[] = [];
+      const spans = new Int32Array((end - i) * width);
+      for (let j = i; j < end; j++) {
+        const k = reader.row(batch[j]!);
+        if (!(k! >= 0)) continue;
+        spans.set(reader.spans, details.length * width);
+        docs.push(reader.bytes);
+        details.push(detailOfRow(reader.elements, dueOf));
+      }
+      yield { details, docs, spans };
+    }
+  }
+}
+
+/**
  * The counties (indices into `order`) read by one aggregate each: consecutive counties, up to `rows` rows a read
  * (a county with more is a read of its own, in several batches). `sizes`: rows per county (the counts').
  */
@@ -741,27 +788,44 @@ export function openDetailRows(
     closed = true;
     for (const o of opened) await o?.close();
   };
+  /** the reads in order, each closed once read (all of them when the reading ends, however it ends) */
+  async function* eachRead(): AsyncGenerator<RawBatches> {
+    if (closed) throw new Error('the detail rows were read already');
+    try {
+      for (let k = 0; k < pipelines.length; k++) {
+        openUpTo(k + READS_AHEAD);
+        yield opened[k]!;
+        await opened[k]!.close();
+        opened[k] = undefined;
+      }
+    } finally {
+      await close();
+    }
+  }
   return {
     get count() {
       return count;
     },
+    // each row decoded whole (BSON.deserialize), as a SummaryDetail
     async *[Symbol.asyncIterator]() {
-      if (closed) throw new Error('the detail rows were read already');
       const dueOf = dueDates();
-      try {
-        for (let k = 0; k < pipelines.length; k++) {
-          openUpTo(k + READS_AHEAD);
-          for await (const slice of decodedSlices(opened[k]!)) {
-            const out: SummaryDetail[] = [];
-            for (const sent of slice) if (sent.k! >= 0) out.push(detailOfRow(sent.r, dueOf));
-            count += out.length;
-            yield out;
-          }
-          await opened[k]!.close();
-          opened[k] = undefined;
+      for await (const read of eachRead()) {
+        for await (const slice of decodedSlices(read)) {
+          const out: SummaryDetail[] = [];
+          for (const sent of slice) if (sent.k! >= 0) out.push(detailOfRow(sent.r, dueOf));
+          count += out.length;
+          yield out;
         }
-      } finally {
-        await close();
+      }
+    },
+    async *bytes() {
+      const dueOf = dueDates();
+      const reader = new RowBytesReader(ROW_FIELDS.length, BYTE_AT);
+      for await (const read of eachRead()) {
+        for await (const slice of byteSlices(read, reader, dueOf)) {
+          count += slice.details.length;
+          yield slice;
+        }
       }
     },
     close,

@@ -154,7 +154,8 @@ export function fixtureTasks(campaignId: Types.ObjectId, drawId: Types.ObjectId,
     };
     if (rnd() < 0.8) {
       const inspection: Record<string, unknown> = { cursor: 10, answers: [], history: [], round: 1 };
-      // a date (dueDateOf reads it when the task has no due date of its own)
+      // a date (dueDateOf reads it when the task has no due date of its own; the result labels below are texts,
+      // resultByLabel reads them)
       set(inspection, 'completionDate', value('completionDate', date, true));
       set(inspection, 'result', value('result', () => pickFrom(['未发现问题', '发现问题'])));
       if (rnd() < 0.4) inspection.rectification = { days: 15, deadline: value('deadline', date), items: [] };
@@ -165,10 +166,10 @@ export function fixtureTasks(campaignId: Types.ObjectId, drawId: Types.ObjectId,
       const publication: Record<string, unknown> = {};
       set(publication, 'dueDate', value('dueDate', date));
       if (rnd() < 0.6) set(publication, 'publishedOn', value('publishedOn', date));
-      if (rnd() < 0.5) set(publication, 'result', value('pubResult', () => pickFrom(['未发现问题', '发现问题经责令已改正', '通过登记的住所（经营场所）无法联系', '不配合检查情节严重', '注销'])));
+      if (rnd() < 0.5) set(publication, 'result', value('pubResult', () => pickFrom(['未发现问题', '发现问题经责令已改正', '通过登记的住所（经营场所）无法联系', '不配合检查情节严重', '注销']), true));
       doc.publication = publication;
     }
-    if (rnd() < 0.1) doc.closure = { status: 'confirmed', confirmedOn: value('closedOn', date, true), result: value('closureResult', () => '注销') };
+    if (rnd() < 0.1) doc.closure = { status: 'confirmed', confirmedOn: value('closedOn', date, true), result: value('closureResult', () => '注销', true) };
     if (rnd() < 0.35) {
       const disposal: Record<string, unknown> = {};
       set(disposal, 'kind', pickFrom(['立案', '移交', '立案', '移交', '责令改正', null]));
@@ -202,8 +203,8 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
  * (commit 8973665, the same fixture).
  */
 const GOLDEN = {
-  city: 'af9cb53bde27aecbc4f2f18c184805705858446e9597a66fe77aa48a485118f1',
-  county: '408c746b5aca8aeee14dbb8f3bcfdd8abcc978cbf29fb3e6c65a82e0493b8251',
+  city: '080eb53681652f00598f236faf1286da31f43e23e76748f4502f911aa6ee65bc',
+  county: '1ad40a4ccd88c1be5826b9213da466b81699024da05f7784e8b356c18a8e12df',
 };
 
 let t: TestDb;
@@ -248,4 +249,56 @@ test('the city workbook and a county’s are the bytes the code before the byte 
   const county = await buildSummaryXlsx(await summarize(t.conn, { scope: { kind: 'county', county: '夏县' }, campaign, draw, today: TODAY, batchSize: 9 }));
   if (process.env.SUMMARY_GOLDEN) console.log(JSON.stringify({ city: sha256(files[0]!), county: sha256(county) }));
   expect({ city: sha256(files[0]!), county: sha256(county) }).toEqual(GOLDEN);
+});
+
+test('the rows read from their bytes give the bytes of the rows decoded whole; both kinds of inline text occur', async () => {
+  for (const input of [{ scope, batchSize: 7 }, { scope, batchSize: 120 }, { scope: { kind: 'county', county: '外省某县' } as const, batchSize: 50 }]) {
+    const fromBytes = await buildSummaryXlsx(await summarize(t.conn, { ...input, campaign, draw, today: TODAY }));
+    const whole = await buildSummaryXlsx(decodedWhole(await summarize(t.conn, { ...input, campaign, draw, today: TODAY })));
+    expect(fromBytes.equals(whole)).toBe(true);
+  }
+  // the byte path is the one buildSummaryXlsx took: texts copied as bytes, and texts that needed care decoded
+  const s = await summarize(t.conn, { scope, campaign, draw, today: TODAY, batchSize: 64 });
+  let asBytes = 0;
+  let asText = 0;
+  for await (const slice of s.details.bytes!()) {
+    slice.details.forEach((d, i) => {
+      (['name', 'uscc', 'licenceNo'] as const).forEach((k, j) => {
+        if (slice.spans[(i * 3 + j) * 2]! >= 0) asBytes++;
+        else if (typeof d[k] === 'string' && d[k] !== '') asText++;
+      });
+    });
+  }
+  expect(s.details.count).toBe(600 + TEXTS.length - (await taskModel(t.conn).collection.countDocuments({ state: '已作废' })));
+  expect(asBytes).toBeGreaterThan(500);
+  expect(asText).toBeGreaterThan(150);
+});
+
+/** A random text: characters at the edges of what the care check looks at, CJK, ASCII; now and then a long one. */
+function randomText(rnd: () => number): string {
+  const edges = [0x09, 0x0a, 0x1f, 0x20, 0x26, 0x3c, 0x3e, 0x41, 0x7f, 0x85, 0x9f, 0xa0, 0xb7, 0x1680, 0x2000, 0x200b, 0x2028, 0x202a, 0x202f, 0x205f, 0x2066, 0x206a, 0x3000, 0xfdd0, 0xfeff, 0xff08, 0xff09, 0xfffd, 0xfffe, 0x1f600];
+  const char = () => String.fromCodePoint(rnd() < 0.15 ? edges[Math.floor(rnd() * edges.length)]! : rnd() < 0.5 ? 0x4e00 + Math.floor(rnd() * 0x500) : 0x21 + Math.floor(rnd() * 90));
+  let text = '';
+  const length = rnd() < 0.02 ? MAX - 3 + Math.floor(rnd() * 6) : Math.floor(rnd() * 12);
+  if (length > 1000) {
+    // a long text: mostly one character, a random one at either end and around the cut
+    const fill = rnd() < 0.5 ? 'x' : '中';
+    return char() + fill.repeat(length - 4) + char() + char() + char();
+  }
+  for (let k = 0; k < length; k++) text += char();
+  return text;
+}
+
+test('randomized (seeded): the rows read from their bytes give the bytes of the rows decoded whole', async () => {
+  for (const seed of [1, 2, 3]) {
+    const rnd = mulberry32(seed * 7919);
+    const texts = Array.from({ length: 60 }, () => randomText(rnd));
+    const c = { ...campaign, _id: new Types.ObjectId() } as CampaignDoc;
+    const d = { ...draw, _id: new Types.ObjectId(), campaignId: c._id } as DrawDoc;
+    await taskModel(t.conn).collection.insertMany(fixtureTasks(c._id, d._id, { tasks: 300, seed, texts, repeat: 0.3 + 0.2 * seed }));
+    const batchSize = 5 + seed * 23;
+    const fromBytes = await buildSummaryXlsx(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize }));
+    const whole = await buildSummaryXlsx(decodedWhole(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize })));
+    expect([seed, fromBytes.equals(whole)]).toEqual([seed, true]);
+  }
 });
