@@ -10,7 +10,9 @@
  * second for them, this about a tenth. The rows come a slice at a time (operations/summary.ts DetailRows): from
  * summarize, the database's batches as they arrive, in the file's order, each written and dropped; the shared
  * strings' map carries over between slices, so the file is the one all rows at once would give. Names, codes and
- * the like are inline strings, the rest shared strings (docs/architecture.md, 附件5's 检查明细 cells).
+ * the like are inline strings, the rest shared strings (docs/architecture.md, 附件5's 检查明细 cells); from summarize,
+ * an inline text that needs no care goes from the reply's bytes into the sheet without becoming a string
+ * (operations/detailBytes.ts).
  */
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
@@ -490,7 +492,8 @@ function putNumber(buf: Uint8Array, at: number, v: number): number {
 /**
  * The 检查明细 rows (from row 3) as SpreadsheetML, written by hand: exceljs spent a second on 20,000 rows. Numbers
  * (序号, 抽取序号) are number cells; a text of an `inline` column (DETAIL_COLUMNS: names, codes … nearly one per
- * row) is an inline string (t="inlineStr", its UTF-8 written straight into the row's buffer); every other value is
+ * row) is an inline string (t="inlineStr", its UTF-8 written straight into the row's buffer, or copied from the
+ * cursor's bytes: ByteSlice); every other value is
  * a shared string (`strings`: text → index, appended after exceljs's own). Either way text is only ever text: a
  * value such as =HYPERLINK("…") or +1+1 is a string cell, never a formula; characters XML cannot hold are dropped
  * (textCell) and &, <, > escaped. No style; '' (and a text that is empty once cleaned) as an empty shared string.
@@ -531,7 +534,7 @@ async function detailRowsXml(
   const inline = DETAIL_COLUMNS.map((c) => c.inline === true);
   const n = DETAIL_COLUMNS.length;
   // the rows' bytes are written straight into one buffer, piece by piece (the constant pieces as bytes, numbers
-  // digit by digit, inline text by Buffer#write), no string built per row or cell; buffers of BUFFER_BYTES (or
+  // digit by digit, inline text by Buffer#write or copied), no string built per row or cell; buffers of BUFFER_BYTES (or
   // more for a huge text), a new one when one is full (what was emitted from it stays as it is)
   let buf = Buffer.allocUnsafe(BUFFER_BYTES);
   let at = 0;
