@@ -4,9 +4,13 @@
  * read as BSON.deserialize reads them (the driver's options), and invalid UTF-8 refused as the driver refuses it.
  */
 import { BSON, BSONError, Long } from 'bson';
+import { Types, type Connection } from 'mongoose';
 import { DECODE, plainInline, RowBytesReader } from '../../src/operations/detailBytes';
-import { CELL_MAX, INLINE_CARE } from '../../src/exports/summaryXlsx';
-import { ROW_FIELDS } from '../../src/operations/summary';
+import { buildSummaryXlsx, CELL_MAX, INLINE_CARE } from '../../src/exports/summaryXlsx';
+import { emptyCounts } from '../../src/operations/progress';
+import { buildSummaryRows, openDetailRows, ROW_FIELDS, summaryTitle, type DetailRows, type Summary } from '../../src/operations/summary';
+import type { CampaignDoc } from '../../src/store/campaign';
+import type { DrawDoc } from '../../src/store/draw';
 import { mulberry32 } from '../../src/domain/prng';
 
 /** What the writer decides for a text (not empty) without the byte reader: written as it is, or with care. */
@@ -151,6 +155,81 @@ test('invalid UTF-8 in any text fails the row as the driver’s decoding fails i
       reader.row(withBytes(field, bad.map(() => 0x61)));
       expect(() => reader.row(doc)).toThrow(BSONError);
       expect(() => reader.row(doc)).toThrow('Invalid UTF-8 string in BSON document');
+    }
+  }
+});
+
+/**
+ * A detail read over a stand-in for the driver's cursor (`raw: true`: documents as bytes), so that rows no client
+ * can insert (invalid UTF-8: the driver and the wire server check it) reach openDetailRows as a database could
+ * send them.
+ */
+function fakeConn(docs: Buffer[]): { conn: Connection; closed: () => boolean } {
+  let rest = [...docs];
+  let closed = false;
+  const cursor = {
+    hasNext: async () => rest.length > 0,
+    readBufferedDocuments: (n: number) => rest.splice(0, n),
+    bufferedCount: () => rest.length,
+    close: async () => {
+      closed = true;
+      rest = [];
+    },
+  };
+  const conn = { models: { Task: { collection: { aggregate: () => cursor } } } } as unknown as Connection;
+  return { conn, closed: () => closed };
+}
+
+/** The same rows without their bytes: each decoded whole (BSON.deserialize), as before the byte reader. */
+function wholeOf(rows: DetailRows): DetailRows {
+  return {
+    get count() {
+      return rows.count;
+    },
+    [Symbol.asyncIterator]: () => rows[Symbol.asyncIterator](),
+    close: () => rows.close(),
+  };
+}
+
+function detailSummary(details: DetailRows): Summary {
+  const { rows, total } = buildSummaryRows([emptyCounts('夏县')], new Map(), { withTotal: true });
+  return {
+    campaign: { _id: new Types.ObjectId(), name: '专项', year: 2024 } as CampaignDoc,
+    draw: {} as DrawDoc,
+    today: '2024-11-15',
+    scope: { kind: 'city' },
+    title: summaryTitle(2024),
+    fileName: 'x.xlsx',
+    unit: '运城市市场监督管理局',
+    preparedBy: '',
+    rows,
+    total,
+    details,
+  };
+}
+
+test('invalid UTF-8 in the cursor’s rows fails the workbook, from the bytes as decoded whole, and the cursor is closed', async () => {
+  const good = (i: number) => Buffer.from(BSON.serialize({ r: rowArray({ no: i, state: '待检查', name: `企业${i}`, uscc: `U${i}`, licenceNo: `L${i}`, county: '夏县' }), k: 0, n: i }));
+  const docs = Array.from({ length: 120 }, (_, i) => good(i + 1));
+  const which = { campaignId: new Types.ObjectId(), drawId: new Types.ObjectId(), today: '2024-11-15', order: ['夏县'] };
+  // the valid rows: a workbook, the same both ways
+  const files: Buffer[] = [];
+  for (const whole of [false, true]) {
+    const { conn, closed } = fakeConn(docs);
+    const rows = openDetailRows(conn, which);
+    files.push(await buildSummaryXlsx(detailSummary(whole ? wholeOf(rows) : rows)));
+    expect(rows.count).toBe(120);
+    expect(closed()).toBe(true);
+  }
+  expect(files[1]!.equals(files[0]!)).toBe(true);
+  // row 101 with an invalid name (a text that would go as bytes) or an invalid product (a text decoded)
+  for (const [field, bad] of [['name', withBytes('name', [0xe4, 0xb8, 0x41])], ['product', withBytes('product', [0xff])]] as const) {
+    for (const whole of [false, true]) {
+      const { conn, closed } = fakeConn([...docs.slice(0, 100), bad, ...docs.slice(100)]);
+      const rows = openDetailRows(conn, which);
+      const s = detailSummary(whole ? wholeOf(rows) : rows);
+      await expect(buildSummaryXlsx(s)).rejects.toThrow('Invalid UTF-8 string in BSON document');
+      expect([field, whole, closed()]).toEqual([field, whole, true]);
     }
   }
 });
