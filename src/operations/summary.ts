@@ -575,7 +575,7 @@ export async function summaryCounts(
  * slow to touch), against a few ms per 0.9 MB reply. The rows of a batch are then decoded DETAIL_SLICE at a time.
  */
 const DETAIL_BATCH = 2_500;
-/** Rows decoded and handed to the writer at a time (it looks at the clock, yielder, every 64 rows). */
+/** Rows decoded and handed to the writer at a time (it looks at the clock, yielder, after each slice). */
 const DETAIL_SLICE = 50;
 
 /**
