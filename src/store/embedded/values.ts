@@ -9,7 +9,7 @@ import { BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from '
 export type { Document };
 
 const TYPED = { promoteValues: false } as const;
-const MAX_DOC_BYTES = 16 * 1024 * 1024;
+export const MAX_DOC_BYTES = 16 * 1024 * 1024;
 
 export class CommandError extends Error {
   constructor(
