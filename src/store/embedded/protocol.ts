@@ -1,6 +1,6 @@
 /** MongoDB wire framing: OP_MSG and legacy OP_QUERY requests, OP_MSG and OP_REPLY replies. */
 import { BSON } from 'bson';
-import { batchBytes, RawDocument, serialize, typedOf, type Document } from './values';
+import { batchBytes, promotedOf, RawDocument, serialize, typedOf, type Document } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -57,6 +57,11 @@ export function peekRequest(msg: Buffer): Pick<Request, 'opCode' | 'requestId' |
   return { requestId: msg.readInt32LE(4), opCode: opCode === OP_QUERY ? OP_QUERY : OP_MSG, moreToCome };
 }
 
+/** The promoted view of a command document, from its typed view (values.ts promotedOf) or else its bytes again. */
+function bodyOf(bytes: Buffer, typed: Document): Document {
+  return promotedOf(typed) ?? BSON.deserialize(bytes);
+}
+
 export function parseRequest(msg: Buffer): Request {
   const requestId = msg.readInt32LE(4);
   const opCode = msg.readInt32LE(12);
@@ -76,8 +81,8 @@ function parseMsg(msg: Buffer, requestId: number): Request {
     const kind = msg[off++];
     if (kind === 0) {
       const d = docAt(msg, off, end);
-      body = BSON.deserialize(d.bytes);
       typed = typedOf(d.bytes);
+      body = bodyOf(d.bytes, typed);
       off = d.next;
     } else if (kind === 1) {
       if (off + 4 > end) throw new ProtocolError('truncated document sequence');
@@ -98,8 +103,9 @@ function parseMsg(msg: Buffer, requestId: number): Request {
   }
   if (!body || !typed) throw new ProtocolError('OP_MSG without a body section');
   for (const s of sequences) {
-    body[s.id] = s.docs.map((b) => BSON.deserialize(b));
-    typed[s.id] = s.docs.map(typedOf);
+    const docs = s.docs.map(typedOf);
+    typed[s.id] = docs;
+    body[s.id] = docs.map((d, i) => bodyOf(s.docs[i], d));
   }
   return { requestId, opCode: OP_MSG, body, typed, moreToCome: (flags & MORE_TO_COME) !== 0 };
 }
@@ -108,8 +114,8 @@ function parseMsg(msg: Buffer, requestId: number): Request {
 function parseQuery(msg: Buffer, requestId: number): Request {
   const ns = cstring(msg, HEADER_BYTES + 4, msg.length);
   const d = docAt(msg, ns.next + 8, msg.length); // skip numberToSkip, numberToReturn
-  let body = BSON.deserialize(d.bytes);
   let typed = typedOf(d.bytes);
+  let body = bodyOf(d.bytes, typed);
   if (body.$query && typeof body.$query === 'object') {
     body = body.$query as Document;
     typed = typed.$query as Document;

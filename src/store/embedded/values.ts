@@ -102,6 +102,67 @@ export const plainCopy = (doc: Document): Document => BSON.deserialize(serialize
 export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
 export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, TYPED);
 
+const NOT_PROMOTED = Symbol('not promoted');
+const SAFE_MAX = Long.fromNumber(2 ** 53);
+const SAFE_MIN = Long.fromNumber(-(2 ** 53));
+
+function promote(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = promote(v[i]);
+      if (x === NOT_PROMOTED) return NOT_PROMOTED;
+      out[i] = x;
+    }
+    return out;
+  }
+  const t = bsonType(v);
+  if (t === undefined) {
+    if (v instanceof Date) return new Date(v.getTime());
+    if (v instanceof RegExp) return new RegExp(v.source, v.flags); // its own lastIndex, as a second decoding gives
+    if (!isObject(v)) return NOT_PROMOTED;
+    const out: Document = {};
+    for (const k of Object.keys(v)) {
+      if (k === '__proto__') return NOT_PROMOTED;
+      const x = promote(v[k]);
+      if (x === NOT_PROMOTED) return NOT_PROMOTED;
+      out[k] = x;
+    }
+    return out;
+  }
+  switch (t) {
+    case 'Int32':
+    case 'Double':
+      return (v as Int32 | Double).value;
+    case 'Long': {
+      // bson promotes a Long to a number within ±2^53 (its JS_INT_MAX_LONG / JS_INT_MIN_LONG), inclusive
+      const l = v as Long;
+      return l.lessThanOrEqual(SAFE_MAX) && l.greaterThanOrEqual(SAFE_MIN) ? l.toNumber() : v;
+    }
+    case 'ObjectId':
+    case 'Binary':
+    case 'Decimal128':
+    case 'Timestamp':
+    case 'MinKey':
+    case 'MaxKey':
+      return v; // decoded the same whether values are promoted or not; never changed in place
+    default:
+      return NOT_PROMOTED; // DBRef, Code (with a scope of its own), BSONSymbol, …: decoded again
+  }
+}
+
+/**
+ * The default-promoted view (what `BSON.deserialize(bytes)` gives) of a document decoded with `promoteValues: false`
+ * from those bytes, without decoding them a second time: Int32 and Double become numbers, a Long within ±2^53 a
+ * number (bson's rule), objects and arrays are new, Dates and RegExps fresh copies, the other BSON values shared.
+ * Undefined where a value is not one of these (the caller decodes the bytes instead).
+ */
+export function promotedOf(typed: Document): Document | undefined {
+  const out = promote(typed);
+  return out === NOT_PROMOTED ? undefined : (out as Document);
+}
+
 export function omit(doc: Document, key: string): Document {
   const out: Document = {};
   for (const [k, v] of Object.entries(doc)) if (k !== key) out[k] = v;
