@@ -9,8 +9,7 @@ import { BSON, DBRef, Double, Int32, Long, ObjectId } from 'bson';
 import { applyUpdate, touchedFields, type UpdateSpec } from '../../src/store/embedded/update';
 import { CommandError, makeVersion, typedOf, type Document, type Version } from '../../src/store/embedded/values';
 import { versionFrom } from '../../src/store/embedded/versionFrom';
-import { serializeReply } from '../../src/store/embedded/protocol';
-import type { Engine as EngineClass } from '../../src/store/embedded/engine';
+import { isolatedEngine, type RunBytes } from '../support/isolatedEngine';
 import { mulberry32 } from '../../src/domain/prng';
 import { randomModifier } from '../support/randomValues';
 
@@ -105,14 +104,14 @@ test('a document grown past 16 MB is refused as makeVersion refuses it', () => {
   expect(() => versionFrom(doc, v)).toThrow(expect.objectContaining({ code: 10334 }));
 });
 
+const VERSION_FROM = '../../src/store/embedded/versionFrom';
+
 /** An engine whose updates always build versions from scratch, and one that builds them from the stored versions. */
-function engines(): { general: EngineClass; fast: EngineClass; built: () => number } {
+function engines(): { general: RunBytes; fast: RunBytes; built: () => number } {
   let built = 0;
-  let fast!: EngineClass;
-  let general!: EngineClass;
-  jest.isolateModules(() => {
-    jest.doMock('../../src/store/embedded/versionFrom', () => {
-      const actual = jest.requireActual('../../src/store/embedded/versionFrom');
+  const fast = isolatedEngine({
+    [VERSION_FROM]: () => {
+      const actual = jest.requireActual(VERSION_FROM);
       return {
         versionFrom: (doc: Document, prev: Version) => {
           const out = actual.versionFrom(doc, prev);
@@ -120,21 +119,16 @@ function engines(): { general: EngineClass; fast: EngineClass; built: () => numb
           return out;
         },
       };
-    });
-    fast = new (require('../../src/store/embedded/engine').Engine)();
+    },
   });
-  jest.isolateModules(() => {
-    jest.doMock('../../src/store/embedded/versionFrom', () => ({ versionFrom: () => undefined }));
-    general = new (require('../../src/store/embedded/engine').Engine)();
-  });
+  const general = isolatedEngine({ [VERSION_FROM]: () => ({ versionFrom: () => undefined }) });
   return { general, fast, built: () => built };
 }
 
 test('through the engine: the same replies and the same stored documents, refusals included', () => {
   const { general, fast, built } = engines();
   const run = (cmd: Document) => {
-    const bytes = BSON.serialize({ ...cmd, $db: 'db' });
-    const replies = [general, fast].map((e) => serializeReply(e.run(BSON.deserialize(bytes), typedOf(bytes), { connectionId: 1 })));
+    const replies = [general, fast].map((e) => e({ ...cmd, $db: 'db' }));
     expect(replies[1].equals(replies[0])).toBe(true);
     return BSON.deserialize(replies[0]);
   };

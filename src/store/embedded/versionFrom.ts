@@ -8,8 +8,8 @@
  * previous bytes, and its typed and plain views are the previous ones (both were decoded from those very bytes, and
  * a BSON element decodes the same wherever it stands: bson's deserializer reads element after element). Objects and
  * arrays the update went through are rebuilt level by level the same way; every other value (new, or changed) is
- * encoded with bson and decoded from those bytes, like makeVersion does with the whole document. MongoDB too keeps
- * an update's untouched fields as they were stored (docs/mongo-wire.md on updates).
+ * encoded with bson and decoded from those bytes, like makeVersion does with the whole document
+ * (test/wire/versionFrom.test.ts compares the two).
  *
  * Whenever the shapes do not line up exactly (a level whose keys JavaScript orders differently from the bytes,
  * a `$`-prefixed key that would make a DBRef, a `__proto__` key, an element bson skips), it gives up and the caller
