@@ -16,7 +16,7 @@
  * uses makeVersion.
  */
 import { BSON } from 'bson';
-import { CommandError, deepFreeze, isObject, MAX_DOC_BYTES, serialize, type Document, type Version } from './values';
+import { CommandError, deepFreeze, isObject, MAX_DOC_BYTES, promotedOf, serialize, type Document, type Version } from './values';
 
 const TYPED = { promoteValues: false } as const;
 
@@ -191,7 +191,7 @@ function level(next: Document | unknown[], prevTyped: Document | unknown[], prev
     const els = elementsOf(bytes, 0);
     if (!els || els.length !== freshAt.length) return undefined;
     const freshTyped = BSON.deserialize(bytes, TYPED);
-    const freshPlain = BSON.deserialize(bytes);
+    const freshPlain = promotedOf(freshTyped) ?? BSON.deserialize(bytes);
     const freshKeys = Object.keys(fresh);
     for (let j = 0; j < els.length; j++) {
       const e = els[j];
