@@ -28,6 +28,8 @@ function expectSameVersion(got: Version, want: Version): void {
   expect(deeplyFrozen(got.plain)).toBe(true);
 }
 
+const ALL_LEVELS = { document: 0, shared: 0 };
+
 const PATHS = ['a', 'c.d', 'c.e', 'c.f.g', 'arr', 'objs', 'n', 'c', 'objs.$[]', 'objs.$[].k', 'arr.1', 'c.arr', 'objs.1.k', 'm.7', 'c.$ref'];
 const VALUES: unknown[] = [1, 2.5, -1, 'x', true, null, [1, 2], ['x'], { k: 1 }, new Date(0), { k: [1, { z: 2 }] }, new Int32(4), new Double(4), Long.fromNumber(4), { $ref: 'r', $id: 1 }];
 
@@ -36,18 +38,20 @@ test('random operator updates: the version built from the stored one is the vers
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)];
   let built = 0;
+  let builtByDefault = 0;
   let compared = 0;
   for (let n = 0; n < 3000; n++) {
     const v = makeVersion({
       _id: n,
       a: pick(VALUES),
-      c: { d: pick(VALUES), e: { x: new Int32(1), y: new Double(2) }, f: { g: pick(VALUES) }, arr: [new Long(3), 'q'] },
+      c: { d: pick(VALUES), e: { x: new Int32(1), y: new Double(2) }, f: { g: pick(VALUES) }, arr: [new Long(3), 'q'], long: 'q'.repeat(n % 3 ? 300 : 1) },
       arr: [1, 'x', 2],
       objs: [{ k: new Int32(1), v: [1, 2] }, { k: 2.5, w: { deep: 'y' } }],
       m: { b: 1, 7: 'seven' },
       n: int(5),
       ref: new DBRef('r', new ObjectId()),
       big: Long.fromString('9007199254740993'),
+      pad: 'p'.repeat(n % 2 ? 600 : 1),
     });
     const modifier: Document = randomModifier(int, { paths: PATHS, values: VALUES, maxOps: 3, push: { $each: [1, { k: 3 }], $slice: 3 }, renameTo: (p) => !p.includes('$') });
     const typedModifier = typedOf(BSON.serialize(modifier));
@@ -61,15 +65,24 @@ test('random operator updates: the version built from the stored one is the vers
     }
     expect(touchedFields(spec)).toBeDefined();
     const want = makeVersion(out);
-    const got = versionFrom(out, v);
     compared++;
-    if (!got) continue;
-    built++;
-    expectSameVersion(got, want);
+    // every level gone through (no size below which a level is encoded afresh), and with the default sizes
+    const got = versionFrom(out, v, ALL_LEVELS);
+    if (got) {
+      built++;
+      expectSameVersion(got, want);
+    }
+    const byDefault = versionFrom(out, v);
+    if (byDefault) {
+      builtByDefault++;
+      expectSameVersion(byDefault, want);
+    }
   }
   expect(compared).toBeGreaterThan(1000);
   // it gives up only on the odd shapes (here: `m` with an integer-like key, a `$ref` set into `c`)
   expect(built).toBeGreaterThan(compared * 0.6);
+  // by default, only documents of 512 bytes or more (half of them here)
+  expect(builtByDefault).toBeGreaterThan(compared * 0.3);
 });
 
 test('values that decode differently from how they look: DBRef-like objects, integer-like keys, __proto__, arrays with holes', () => {
@@ -88,18 +101,18 @@ test('values that decode differently from how they look: DBRef-like objects, int
   cases.push(weird);
   for (const doc of cases) {
     const want = makeVersion(doc);
-    const got = versionFrom(doc, v);
+    const got = versionFrom(doc, v, ALL_LEVELS);
     if (got) expectSameVersion(got, want);
   }
   // the common shape is built, not left to makeVersion
-  const common = versionFrom({ ...v.typed, a: { ...(v.typed.a as Document), x: new Int32(2) }, arr: [...(v.typed.arr as unknown[]), new Int32(3)] }, v);
+  const common = versionFrom({ ...v.typed, a: { ...(v.typed.a as Document), x: new Int32(2) }, arr: [...(v.typed.arr as unknown[]), new Int32(3)] }, v, ALL_LEVELS);
   expect(common).toBeDefined();
   expect((common as Version).typed.m).toBe(v.typed.m); // the untouched field's view is the stored one
   expect((common as Version).plain.m).toBe(v.plain.m);
 });
 
 test('a document grown past 16 MB is refused as makeVersion refuses it', () => {
-  const v = makeVersion({ _id: 1, a: 'x' });
+  const v = makeVersion({ _id: 1, a: 'x'.repeat(600) });
   const doc = { ...v.typed, big: 'y'.repeat(16 * 1024 * 1024) };
   expect(() => versionFrom(doc, v)).toThrow(expect.objectContaining({ code: 10334 }));
 });
@@ -145,7 +158,8 @@ test('through the engine: the same replies and the same stored documents, refusa
         version: new Int32(1),
         state: '检查中',
         team: [{ openId: 'o1', name: '检查员' }],
-        inspection: { cursor: new Int32(1), answers: [], history: [], lastActive: {}, photos: [{ n: 1 }, { n: 2 }] },
+        enterprise: { name: '压测企业'.repeat(60) },
+        inspection: { cursor: new Int32(1), answers: [], history: [], lastActive: {}, photos: [{ n: 1 }, { n: 2 }], note: '记录'.repeat(100) },
         counts: { 3: 'c', x: new Double(1) },
       },
     ],

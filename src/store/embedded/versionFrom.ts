@@ -125,7 +125,15 @@ function unsafeKeys(keys: string[]): boolean {
  * One level (the document, or an object or array within it): `next` is the new typed value, `prevTyped`/`prevPlain`
  * the previous views of the same place, encoded at `start` in `prev`. Undefined: give up.
  */
-function level(next: Document | unknown[], prevTyped: Document | unknown[], prevPlain: Document | unknown[], prev: Buffer, start: number, keys: string[]): Level | undefined {
+function level(
+  next: Document | unknown[],
+  prevTyped: Document | unknown[],
+  prevPlain: Document | unknown[],
+  prev: Buffer,
+  start: number,
+  keys: string[],
+  minShared: number,
+): Level | undefined {
   const array = Array.isArray(next);
   const prevKeys = array ? undefined : Object.keys(prevTyped);
   if (prevKeys && unsafeKeys(prevKeys)) return undefined;
@@ -166,11 +174,12 @@ function level(next: Document | unknown[], prevTyped: Document | unknown[], prev
       p[k] = pp[k];
       continue;
     }
-    if (e && ((e.type === T_ARRAY && Array.isArray(v) && Array.isArray(old)) || (e.type === T_OBJECT && isObject(v) && isObject(old)))) {
+    const container = e && ((e.type === T_ARRAY && Array.isArray(v) && Array.isArray(old)) || (e.type === T_OBJECT && isObject(v) && isObject(old)));
+    if (e && container && e.end - e.value >= minShared) {
       const subKeys = Array.isArray(v) ? v.map((_, j) => String(j)) : Object.keys(v);
       // a `$ref`/`$id` pair decodes as a DBRef; integer-like keys and `__proto__` (see unsafeKeys): encoded afresh
       const odd = !Array.isArray(v) && (unsafeKeys(subKeys) || subKeys.some((s) => s.charCodeAt(0) === 36));
-      const sub = odd ? undefined : level(v, old, pp[k] as Document | unknown[], prev, e.value, subKeys);
+      const sub = odd ? undefined : level(v, old, pp[k] as Document | unknown[], prev, e.value, subKeys, minShared);
       if (sub) {
         pieces.push({ head: prev, from: e.start, to: e.value, level: sub });
         size += e.value - e.start + sub.size;
@@ -222,15 +231,25 @@ function write(l: Level, out: Buffer, at: number): number {
 }
 
 /**
- * The version `makeVersion(doc)` would make, built from `prev` where `doc` shares values with `prev.typed`;
- * undefined when this cannot be done exactly (the caller then calls makeVersion). Throws what makeVersion throws
- * for a document that is too large.
+ * Below these sizes, going through a level costs more than encoding it afresh: a stored document smaller than
+ * MIN_DOCUMENT_BYTES is left to makeVersion, and a changed object or array smaller than MIN_SHARED_BYTES is encoded
+ * afresh rather than rebuilt level by level (an update of small documents, or of arrays of numbers, measured slower
+ * that way).
  */
-export function versionFrom(doc: Document, prev: Version): Version | undefined {
+const MIN_DOCUMENT_BYTES = 512;
+const MIN_SHARED_BYTES = 256;
+
+/**
+ * The version `makeVersion(doc)` would make, built from `prev` where `doc` shares values with `prev.typed`;
+ * undefined when this cannot be done exactly or is not worth it (the caller then calls makeVersion). Throws what
+ * makeVersion throws for a document that is too large. `sizes` (for tests): other thresholds than the defaults above.
+ */
+export function versionFrom(doc: Document, prev: Version, sizes = { document: MIN_DOCUMENT_BYTES, shared: MIN_SHARED_BYTES }): Version | undefined {
+  if (prev.raw.length < sizes.document) return undefined;
   const keys = Object.keys(doc);
   if (keys.includes('_id') && keys[0] !== '_id') keys.unshift(...keys.splice(keys.indexOf('_id'), 1));
   if (unsafeKeys(keys) || keys.some((k) => k.charCodeAt(0) === 36)) return undefined;
-  const l = level(doc, prev.typed, prev.plain, prev.raw, 0, keys);
+  const l = level(doc, prev.typed, prev.plain, prev.raw, 0, keys, sizes.shared);
   if (!l) return undefined;
   if (l.size > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
   const raw = Buffer.allocUnsafe(l.size);
