@@ -302,6 +302,11 @@ function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, 
   return inInt32(n) ? makeNum('int', n) : makeNum('long', n);
 }
 
+/** The dotted path of a child (a module-level function: a closure made on every call costs a `name` definition under tsx). */
+function childPath(path: string, k: string | number): string {
+  return path ? `${path}.${k}` : String(k);
+}
+
 /**
  * Rebuilds a plain value with BSON number types, guided by the previous typed version (`shadow`) and the hints of
  * the update that produced it. Returns fresh objects and arrays, except where `stored` is given: the previous plain
@@ -311,18 +316,18 @@ function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, 
  */
 export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = '', stored?: unknown): unknown {
   if (typeof plain === 'number') return retypeNumber(plain, shadow, hints, path);
-  if (plain !== null && typeof plain === 'object' && plain === stored && shadow !== undefined) return shadow;
-  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
+  if (plain === null || typeof plain !== 'object') return plain;
+  if (plain === stored && shadow !== undefined) return shadow;
   if (Array.isArray(plain)) {
     const sh = Array.isArray(shadow) ? shadow : [];
     const st = Array.isArray(stored) && Array.isArray(shadow) ? stored : undefined;
-    return plain.map((v, i) => retype(v, sh[i], hints, join(i), st?.[i]));
+    return plain.map((v, i) => retype(v, sh[i], hints, childPath(path, i), st?.[i]));
   }
   if (isObject(plain)) {
     const sh = isObject(shadow) ? shadow : {};
     const st = isObject(stored) && isObject(shadow) ? stored : undefined;
     const out: Document = {};
-    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k), st?.[k]);
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, childPath(path, k), st?.[k]);
     return out;
   }
   return plain;
