@@ -288,9 +288,11 @@ export class RowBytesReader {
     const prev = this.prevDoc[e];
     if (prev !== undefined && this.prevType[e] === type && sameBytes(b, start, end, prev, this.prevStart[e]!, this.prevEnd[e]!)) return this.prevValue[e];
     const value = type === T_STRING ? this.short.text(b, start, end) : textArray(b, start, end);
-    this.prevDoc[e] = b;
-    this.prevStart[e] = start;
-    this.prevEnd[e] = end;
+    // a copy of the value's bytes, not the reply they lie in: a value that never changes (the state, the county)
+    // would otherwise keep the first reply's buffer alive for the whole export
+    this.prevDoc[e] = new Uint8Array(b.subarray(start, end));
+    this.prevStart[e] = 0;
+    this.prevEnd[e] = end - start;
     this.prevType[e] = type;
     this.prevValue[e] = value;
     return value;

@@ -13,7 +13,7 @@
  */
 import type { Slot } from './collection';
 import type { JoinSources } from './equalityJoin';
-import { isObject, transientBuffer, type Version } from './values';
+import { isObject, MAX_DOC_BYTES, transientBuffer, type Version } from './values';
 
 const INT32_MIN = -(2 ** 31);
 const INT32_MAX = 2 ** 31 - 1;
@@ -140,6 +140,8 @@ export function joinedBytes(input: Slot[], sources: JoinSources): Buffer[] | und
       arraySizes.push(arraySize);
       size += 2 + nameBytes[l].length + arraySize;
     }
+    // a joined document over the BSON limit: the general path refuses it as MongoDB does
+    if (size > MAX_DOC_BYTES) return undefined;
     const buf = transientBuffer(size); // lives as long as the reply, or the cursor
     let at = v.raw.copy(buf, 0, 0, v.raw.length - 1);
     for (let l = 0; l < joined.length; l++) {
