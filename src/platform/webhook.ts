@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
+import { callbackAnswerBody } from './callbackBody';
 import { foreignOrigin, type TenantGuard } from './origin';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -208,7 +209,8 @@ export function larkWebhook(opts: {
     }
     ctx.status = 200;
     ctx.type = 'application/json';
-    // An event type we do not handle answers a string from the SDK; Feishu needs only a 200.
-    ctx.body = isRecord(result) ? result : {};
+    // An event type we do not handle answers a string from the SDK; Feishu needs only a 200. A card answer is sent
+    // with the card's text as rendered (callbackBody.ts), the same bytes as the answer serialised.
+    ctx.body = isRecord(result) ? callbackAnswerBody(result) : {};
   };
 }
