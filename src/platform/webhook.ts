@@ -4,6 +4,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
 import { callbackAnswerBody } from './callbackBody';
+import { ownHandlerCall } from './events';
 import { foreignOrigin, type TenantGuard } from './origin';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -198,11 +199,12 @@ export function larkWebhook(opts: {
       return reject(ctx, 401, 'unauthorized');
     }
 
-    // Checked above: let the SDK route and flatten without checking again.
-    const data = Object.assign(Object.create({ headers: ctx.headers }) as object, plain);
+    // Checked above: our handler called as the SDK would call it (events.ts ownHandlerCall), or the SDK left to route
+    // and flatten without checking again.
+    const own = ownHandlerCall(dispatcher, plain);
     let result: unknown;
     try {
-      result = await dispatcher.invoke(data, { needCheck: false });
+      result = own ? await own() : await dispatcher.invoke(Object.assign(Object.create({ headers: ctx.headers }) as object, plain), { needCheck: false });
     } catch (err) {
       log.error({ err, eventType: headerObj?.event_type }, 'webhook: handler failed; Feishu will redeliver');
       return reject(ctx, 500, 'handler failed');
