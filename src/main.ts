@@ -40,8 +40,7 @@ async function main(): Promise<void> {
     import('./sandbox/start'),
     import('./service'),
   ]);
-  // buffered: one write per batch of lines, flushed on exit (logger.ts)
-  const log = createLogger(config.logLevel, { buffered: true });
+  const log = createLogger(config.logLevel);
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
   preloadHeavyModules();
   const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
