@@ -40,7 +40,8 @@ async function main(): Promise<void> {
     import('./sandbox/start'),
     import('./service'),
   ]);
-  const log = createLogger(config.logLevel);
+  // buffered: one write per batch of lines, flushed on exit (logger.ts)
+  const log = createLogger(config.logLevel, { buffered: true });
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
   preloadHeavyModules();
   const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;

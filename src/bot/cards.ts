@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
+import { rememberCardText } from '../platform/callbackBody';
 import { CARD_MAX_BYTES } from '../platform/outbox';
 import { MSG } from './messages';
 
@@ -57,7 +58,7 @@ export interface CardViews {
 
 // ---- rendering ------------------------------------------------------------------------------------------------
 
-function findCardsDir(): string {
+export function findCardsDir(): string {
   // src/bot → ../../cards; dist/src/bot → ../../../cards
   const candidates = [path.resolve(__dirname, '../../cards'), path.resolve(__dirname, '../../../cards')];
   const dir = candidates.find((d) => existsSync(path.join(d, 'message.hbs')));
@@ -65,8 +66,67 @@ function findCardsDir(): string {
   return dir;
 }
 
-/** Templates write JSON; every value goes through {{json …}}, so nothing a user typed can break the structure. */
-function createEngine(dir: string): Map<string, HandlebarsTemplateDelegate> {
+/**
+ * A template's source without the whitespace that lays its JSON out (outside JSON strings and outside `{{…}}`), so
+ * that it renders to compact JSON: the same card, in fewer bytes to build, parse and send. What is inside a JSON
+ * string literal or a Handlebars tag is kept as written (a tag inside a string included).
+ */
+export function compactTemplate(source: string): string {
+  let out = '';
+  let inString = false;
+  // where the last tag ended in `out`: a "}" right after it, or a tag right after a "{", would make "}}}" or
+  // "{{{" (a triple-stash); a space between them that the tag's "~" takes away again keeps them apart
+  let tagEnd = -1;
+  const emit = (c: string) => {
+    if (c === '}' && tagEnd === out.length) out = `${out.endsWith('~}}') ? out : `${out.slice(0, -2)}~}}`} `;
+    out += c;
+  };
+  let i = 0;
+  while (i < source.length) {
+    if (source.startsWith('{{', i)) {
+      // a tag: {{!-- … --}} comments may hold "}}", every other tag ends at the first "}}"
+      const comment = source.startsWith('{{!--', i);
+      const close = comment ? source.indexOf('--}}', i + 5) + 4 : source.indexOf('}}', i + 2) + 2;
+      if (close < 4) throw new Error('unclosed Handlebars tag in a card template');
+      let tag = source.slice(i, close);
+      if (out.endsWith('{') && !comment) tag = ` ${tag.startsWith('{{~') ? tag : `{{~${tag.slice(2)}`}`;
+      out += tag;
+      tagEnd = out.length;
+      i = close;
+      continue;
+    }
+    const c = source[i]!;
+    if (inString) {
+      if (c === '\\') {
+        emit(source.slice(i, i + 2));
+        i += 2;
+        continue;
+      }
+      if (c === '"') inString = false;
+      emit(c);
+    } else if (c === '"') {
+      inString = true;
+      emit(c);
+    } else if (c !== ' ' && c !== '\n' && c !== '\r' && c !== '\t') {
+      emit(c);
+    }
+    i += 1;
+  }
+  return out;
+}
+
+/**
+ * Templates write JSON; every value goes through {{json …}}, so nothing a user typed can break the structure.
+ * Compiled from their compact form (compactTemplate): a card renders to the compact JSON of itself, the text
+ * JSON.stringify would give (test/unit/card-text.test.ts checks it for every example), which a callback answer then
+ * sends as it is (platform/callbackBody.ts).
+ */
+export function createEngine(dir: string, opts: { compact?: boolean } = {}): Map<string, HandlebarsTemplateDelegate> {
+  const compact = opts.compact ?? true;
+  const load = (file: string) => {
+    const source = readFileSync(file, 'utf8');
+    return compact ? compactTemplate(source) : source;
+  };
   const hb = Handlebars.create();
   hb.registerHelper('json', (value: unknown) => new hb.SafeString(JSON.stringify(value ?? null)));
   hb.registerHelper('comma', (isLast: unknown) => (isLast ? '' : ','));
@@ -74,12 +134,12 @@ function createEngine(dir: string): Map<string, HandlebarsTemplateDelegate> {
   const partialDir = path.join(dir, 'partials');
   if (existsSync(partialDir)) {
     for (const f of readdirSync(partialDir).filter((f) => f.endsWith('.hbs'))) {
-      hb.registerPartial(path.basename(f, '.hbs'), readFileSync(path.join(partialDir, f), 'utf8'));
+      hb.registerPartial(path.basename(f, '.hbs'), load(path.join(partialDir, f)));
     }
   }
   const templates = new Map<string, HandlebarsTemplateDelegate>();
   for (const f of readdirSync(dir).filter((f) => f.endsWith('.hbs'))) {
-    templates.set(path.basename(f, '.hbs'), hb.compile(readFileSync(path.join(dir, f), 'utf8'), { noEscape: true }));
+    templates.set(path.basename(f, '.hbs'), hb.compile(load(path.join(dir, f)), { noEscape: true }));
   }
   return templates;
 }
@@ -118,7 +178,7 @@ export function isOversizeStandIn(card: CardJson): boolean {
   return STAND_INS.has(card);
 }
 
-/** The card and the template's text it was parsed from (the text is never smaller than the compact JSON). */
+/** The card and the template's text it was parsed from: the card's compact JSON (createEngine). */
 function renderText<K extends keyof CardViews>(name: K, view: CardViews[K]): { card: CardJson; text: string } {
   engine ??= createEngine(findCardsDir());
   const template = engine.get(name);
@@ -138,12 +198,16 @@ function render<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJso
 /** Renders a card; one that would be over Feishu's 30 KB comes out as `oversizeCard` instead. */
 export function renderCard<K extends keyof CardViews>(name: K, view: CardViews[K]): CardJson {
   const { card, text } = renderText(name, view);
-  // The template's text is the card's JSON with layout whitespace and the same escapes ({{json}} is
-  // JSON.stringify), so its UTF-8 size bounds the compact size from above: within the limit, the card is too.
-  // Only a text over the limit is measured exactly (no second serialisation of every card).
-  if (Buffer.byteLength(text, 'utf8') <= CARD_MAX_BYTES) return card;
+  // The template's text is the card's compact JSON ({{json}} is JSON.stringify), so its UTF-8 size is the size
+  // as sent. The exact measure is kept for a text over the limit (no second serialisation of every card).
+  if (Buffer.byteLength(text, 'utf8') <= CARD_MAX_BYTES) {
+    rememberCardText(card, text);
+    return card;
+  }
   const bytes = cardBytes(card);
-  return bytes > CARD_MAX_BYTES ? oversizeCard(card, bytes) : card;
+  if (bytes > CARD_MAX_BYTES) return oversizeCard(card, bytes);
+  rememberCardText(card, text);
+  return card;
 }
 
 /**

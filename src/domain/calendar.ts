@@ -59,11 +59,32 @@ const SHANGHAI_DATE_FORMAT = new Intl.DateTimeFormat('en-CA', {
   day: '2-digit',
 });
 
+const HOUR_MS = 3_600_000;
+/** From here on every offset of Asia/Shanghai in the time-zone data (+8, and +9 in the summers of 1986–1991) is whole hours. */
+const WHOLE_HOUR_OFFSETS_FROM = Date.UTC(1902, 0, 1);
+/** The last day computed and the UTC hour it was computed for (see shanghaiDate). */
+let lastHour = Number.NaN;
+let lastDate = '';
+
 /** The calendar day ('YYYY-MM-DD') of an instant in Asia/Shanghai, whatever the process TZ. */
 export function shanghaiDate(now: Date): string {
-  if (Number.isNaN(now.getTime())) {
+  const ms = now.getTime();
+  if (Number.isNaN(ms)) {
     throw new InvalidDateError(String(now), '无效的时间，无法换算为北京时间日期');
   }
+  // With whole-hour offsets a day in Shanghai begins and ends on a whole UTC hour, so every instant of one UTC hour
+  // has the same day: the last one is remembered for its hour (a click after another reformats nothing).
+  const hour = Math.floor(ms / HOUR_MS);
+  if (hour === lastHour) return lastDate;
+  const date = formatShanghaiDate(now);
+  if (ms >= WHOLE_HOUR_OFFSETS_FROM) {
+    lastHour = hour;
+    lastDate = date;
+  }
+  return date;
+}
+
+function formatShanghaiDate(now: Date): string {
   let year = '';
   let month = '';
   let day = '';

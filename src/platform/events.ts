@@ -212,8 +212,33 @@ export function createEventDispatcher(opts: {
     }
   };
 
-  return new lark.EventDispatcher({ encryptKey: opts.encryptKey, loggerLevel: lark.LoggerLevel.error }).register({
+  const byType: Record<string, (data: unknown) => Promise<unknown>> = {
     'im.message.receive_v1': onMessage,
     'card.action.trigger': onCard,
-  } as Record<string, (data: unknown) => Promise<unknown>>);
+  };
+  const dispatcher = new lark.EventDispatcher({ encryptKey: opts.encryptKey, loggerLevel: lark.LoggerLevel.error }).register(byType);
+  OWN_HANDLERS.set(dispatcher, new Map(Object.entries(byType)));
+  return dispatcher;
+}
+
+/** The handlers createEventDispatcher registered, by event type, for the webhook to call them directly. */
+const OWN_HANDLERS = new WeakMap<lark.EventDispatcher, ReadonlyMap<string, (data: unknown) => Promise<unknown>>>();
+
+/**
+ * What the SDK's EventDispatcher.invoke (without its check) does with a decrypted schema 2.0 event whose type has one
+ * of our handlers: flattens it as the SDK's RequestHandle.parse does ({...rest, ...header, ...event}, with the same
+ * Object.assign order) and calls the handler. Undefined — the SDK's invoke is used as before — when the dispatcher is
+ * not ours, the event is not schema 2.0, still carries an `encrypt` field, has a top-level `__proto__` key (copied
+ * differently by the SDK), or its type has no handler of ours. One copy and the SDK's generator-based wrapper fewer
+ * per event; the handler sees the same fields (all but the SDK's own symbol-keyed event type, which it never reads).
+ */
+export function ownHandlerCall(dispatcher: lark.EventDispatcher, event: Record<string, unknown>): (() => Promise<unknown>) | undefined {
+  const handlers = OWN_HANDLERS.get(dispatcher);
+  if (!handlers || !('schema' in event) || 'encrypt' in event || Object.hasOwn(event, '__proto__')) return undefined;
+  const { header, event: body, ...rest } = event;
+  const type = (header as { event_type?: unknown } | null | undefined)?.event_type;
+  const handler = typeof type === 'string' ? handlers.get(type) : undefined;
+  if (!handler) return undefined;
+  const flat: unknown = Object.assign(Object.assign(Object.assign({}, rest), header), body);
+  return () => handler(flat);
 }

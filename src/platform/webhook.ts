@@ -3,6 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Context } from 'koa';
 import type { Logger } from '../logger';
+import { callbackAnswerBody } from './callbackBody';
+import { ownHandlerCall } from './events';
 import { foreignOrigin, type TenantGuard } from './origin';
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -197,18 +199,20 @@ export function larkWebhook(opts: {
       return reject(ctx, 401, 'unauthorized');
     }
 
-    // Checked above: let the SDK route and flatten without checking again.
-    const data = Object.assign(Object.create({ headers: ctx.headers }) as object, plain);
+    // Checked above: our handler called as the SDK would call it (events.ts ownHandlerCall), or the SDK left to route
+    // and flatten without checking again.
+    const own = ownHandlerCall(dispatcher, plain);
     let result: unknown;
     try {
-      result = await dispatcher.invoke(data, { needCheck: false });
+      result = own ? await own() : await dispatcher.invoke(Object.assign(Object.create({ headers: ctx.headers }) as object, plain), { needCheck: false });
     } catch (err) {
       log.error({ err, eventType: headerObj?.event_type }, 'webhook: handler failed; Feishu will redeliver');
       return reject(ctx, 500, 'handler failed');
     }
     ctx.status = 200;
     ctx.type = 'application/json';
-    // An event type we do not handle answers a string from the SDK; Feishu needs only a 200.
-    ctx.body = isRecord(result) ? result : {};
+    // An event type we do not handle answers a string from the SDK; Feishu needs only a 200. A card answer is sent
+    // with the card's text as rendered (callbackBody.ts), the same bytes as the answer serialised.
+    ctx.body = isRecord(result) ? callbackAnswerBody(result) : {};
   };
 }

@@ -5,6 +5,7 @@
  * fresh read exactly as without the copy, and nothing is stored.
  */
 import { Types } from 'mongoose';
+import { taskCard } from '../../src/bot/inspectionCards';
 import { recallTask } from '../../src/operations/inspection/taskCache';
 import { taskModel } from '../../src/store/task';
 import { startHarness, type Harness } from '../support/harness';
@@ -48,6 +49,21 @@ it('answers in a row from the copy store each answer, with the version moving on
   expect(stored.inspection!.answers.map((a) => a.item)).toEqual([1, 2, 3, 4]);
   expect(stored.inspection!.history).toHaveLength(4);
   expect(stored.version).toBe(recallTask(conn(), String(task._id), stored.version)!.version);
+});
+
+it('the copy an answer leaves (without history and activity times) gives the card of the stored task, and the next answer from it stores the same', async () => {
+  const { task, card, stored } = await opened();
+  const copy = recallTask(conn(), String(task._id), stored.version)!;
+  expect(copy.inspection!.history).toBeUndefined();
+  expect(copy.inspection!.lastActive).toBeUndefined();
+  expect(stored.inspection!.history).toHaveLength(1);
+  expect(taskCard(copy, officer.openId)).toEqual(taskCard(stored, officer.openId));
+  const res = await d.click(officer.openId, card, '不符合', { record: '记录' });
+  expect(res.card).toEqual(taskCard(await readTask(conn(), task._id), officer.openId));
+  const after = await readTask(conn(), task._id);
+  expect(after.inspection!.answers.map((a) => [a.item, a.verdict])).toEqual([[1, '符合'], [2, '不符合']]);
+  expect(after.inspection!.history.map((e) => e.item)).toEqual([1, 2]);
+  expect(Object.keys(after.inspection!.lastActive ?? {})).toEqual([officer.openId]);
 });
 
 it('a member taken off the team meanwhile (version unchanged) is refused, nothing stored', async () => {

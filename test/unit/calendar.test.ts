@@ -272,6 +272,21 @@ describe('shanghaiDate', () => {
   it('refuses an invalid Date', () => {
     expect(() => shanghaiDate(new Date('nonsense'))).toThrow(InvalidDateError);
   });
+
+  // shanghaiDate remembers the day of the last UTC hour it computed: calls in a row, back and forth over day
+  // boundaries (also in the summer-time years, +9, and before 1902, +8:05:43), agree with the time-zone data itself
+  it('gives the day of the time-zone data for instants in a row, over day boundaries', () => {
+    const format = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const starts = ['2024-12-31T14:00:00Z', '1988-06-01T13:00:00Z', '1988-09-10T13:00:00Z', '1899-06-01T14:00:00Z', '2025-05-02T15:30:00Z'];
+    for (const start of starts) {
+      const t0 = Date.parse(start);
+      // every 7 minutes for 4 hours, then the same instants backwards
+      const times = Array.from({ length: 35 }, (_, k) => t0 + k * 7 * 60_000);
+      for (const t of [...times, ...times.reverse(), t0 + 2 * 3_600_000 - 1, t0 + 2 * 3_600_000, t0 + 2 * 3_600_000 + 1]) {
+        expect(shanghaiDate(new Date(t))).toBe(format.format(new Date(t)));
+      }
+    }
+  });
 });
 
 /* ---------- parseDate ---------- */

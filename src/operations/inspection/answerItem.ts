@@ -111,6 +111,15 @@ function answerEvent(deps: InspectionDeps, member: TeamSlot, input: AnswerInput,
   return { ...answer, baseVersion: input.version, outcome: 'saved', ...(input.eventId !== undefined ? { eventId: input.eventId } : {}) };
 }
 
+/**
+ * What a saved answer's task comes back without: the history (one entry per answer, the larger part of the record
+ * as it grows) and the activity times. Nothing that uses the task an answer returns reads them — its card
+ * (bot/inspectionCards.ts) and the next answer starting from the remembered copy (taskCache.ts, answerItem above:
+ * team, state, checklist, extras, cursor, answers, version) — while a fresh read (loadForMember) has them all for
+ * the checks that need them (`recorded`). Only what is read back is smaller; the write is the same.
+ */
+const ANSWER_RETURN = { 'inspection.history': 0, 'inspection.lastActive': 0 } as const;
+
 /** Stores the answer if the task is still at `task.version` (and matches `also`); null when it moved on. */
 async function save(
   deps: InspectionDeps,
@@ -137,6 +146,7 @@ async function save(
       $push: { 'inspection.history': event },
     },
     { state: '检查中', ...also },
+    ANSWER_RETURN,
   );
   if (!updated) return null;
   // debug: the click's own line (bot/router.ts 'card action') already names the task, the item and the verdict,

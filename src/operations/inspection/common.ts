@@ -132,6 +132,8 @@ export async function casUpdateStored(
   task: TaskDoc,
   update: { $set: Record<string, unknown>; $push?: Record<string, unknown> },
   extraFilter: Record<string, unknown> = {},
+  /** fields left out of the task returned (and remembered, taskCache.ts): see ANSWER_RETURN */
+  leaveOut?: Record<string, 0>,
 ): Promise<TaskDoc | null> {
   const write = { ...update, $set: { ...update.$set, updatedAt: new Date() }, $inc: { version: 1 } } as mongo.UpdateFilter<mongo.Document>;
   // the connection's read limit, which mongoose adds to its own queries and the driver does not (store/timeouts.ts);
@@ -139,6 +141,7 @@ export async function casUpdateStored(
   const updated = (await tasks(deps).collection.findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, write, {
     returnDocument: 'after',
     maxTimeMS: CONNECTION_MAX_TIME_MS,
+    ...(leaveOut ? { projection: leaveOut } : {}),
   })) as unknown as TaskDoc | null;
   if (updated) rememberTask(deps.conn, updated);
   else forgetTask(deps.conn, String(task._id));

@@ -8,6 +8,9 @@
  * Anything that moved meanwhile — another process, another member, a change that does not move the version — makes
  * the write match nothing, and the answer is handled again from a fresh read, exactly as without the copy. Bounded
  * (least recently used), per connection.
+ *
+ * A copy may lack fields its writer left out of the returned task (an answer's: the history and the activity times,
+ * answerItem.ts ANSWER_RETURN): whoever starts from a copy reads only what every writer returns.
  */
 import type { Connection } from 'mongoose';
 import type { TaskDoc } from '../../store/task';
