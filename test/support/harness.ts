@@ -15,6 +15,9 @@ import { testMongoUri, uniqueDbName, type TestMongo } from './db';
 import { SimulatedFeishu } from '../../src/sandbox/client';
 import { startLarkEmulator, type LarkEmulator } from '../../src/sandbox/emulator';
 
+/** How long each step of Harness.close may take before it is reported as hung (a bound, not a speed target). */
+const CLOSE_STEP_MS = 60_000;
+
 export const TEST_APP = {
   appId: 'cli_a1b2c3d4e5f6a7b8',
   appSecret: 'test-app-secret',
@@ -144,14 +147,28 @@ export async function startHarness(
       await harness.startServiceAgain();
     },
     async close() {
+      // Each step gets CLOSE_STEP_MS: one that hangs is named in the error (instead of jest's bare hook timeout),
+      // and the steps after it still run, so that the worker is not left with the rest open.
+      const hung: string[] = [];
+      const step = async (name: string, run: () => Promise<unknown>) => {
+        let timer: NodeJS.Timeout | undefined;
+        const limit = new Promise<'hung'>((resolve) => {
+          timer = setTimeout(() => resolve('hung'), CLOSE_STEP_MS);
+          timer.unref();
+        });
+        const outcome = await Promise.race([run().then(() => 'done' as const), limit]).finally(() => clearTimeout(timer));
+        if (outcome === 'hung') hung.push(name);
+      };
       if (service) {
-        await service.db.connection.dropDatabase().catch(() => undefined);
-        await service.stop();
+        const running = service;
         service = undefined;
+        await step('dropDatabase', () => running.db.connection.dropDatabase().catch(() => undefined));
+        await step('service.stop', () => running.stop());
       }
-      await emulator.close();
-      await mongo.close();
+      await step('emulator.close', () => emulator.close());
+      await step('mongo.close', () => mongo.close());
       rmSync(config.dataDir, { recursive: true, force: true });
+      if (hung.length > 0) throw new Error(`harness close: ${hung.join(', ')} did not finish within ${CLOSE_STEP_MS / 1000} s`);
     },
   };
   return harness;
