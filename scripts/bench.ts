@@ -334,6 +334,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
           { name: 'db_cpu_ms_per_command', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / Math.max(1, dbA.commands), 3), unit: 'ms' },
         ]
       : []),
+    // the part of each process's CPU spent in the kernel (sockets on loopback, epoll): what a leaner JS path cannot save
+    { name: 'service_cpu_system_share', value: round(svcA.cpuSystemMs / Math.max(1e-9, svcA.cpuUserMs + svcA.cpuSystemMs), 2), unit: 'of CPU' },
+    ...(dbA ? [{ name: 'db_cpu_system_share', value: round(dbA.cpuSystemMs / Math.max(1e-9, dbA.cpuUserMs + dbA.cpuSystemMs), 2), unit: 'of CPU' }] : []),
+    { name: 'loadgen_cpu_system_share', value: round(loadCpu.system / Math.max(1e-9, loadCpu.user + loadCpu.system), 2), unit: 'of CPU' },
     { name: 'loadgen_loop_delay_max_ms', value: round(loadDelay.max / 1e6, 1), unit: 'ms' },
     { name: 'loadgen_loop_delay_p99_ms', value: round(loadDelay.percentile(99) / 1e6, 1), unit: 'ms' },
     { name: 'loadgen_cpu_ms_per_callback', value: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, phaseA.latencies.length), 2), unit: 'ms' },
