@@ -44,35 +44,46 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel, { buffered: true });
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
   preloadHeavyModules();
-  const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
-  const service = await startService(sandbox?.config ?? config, log, sandbox?.serviceOptions);
-  sandbox?.attach(service);
-  if (!config.lark) process.stdout.write(sandboxGuide({ ...config, port: service.port }, sandbox !== undefined));
-
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
+  // The signal handlers come before the service starts: the health check answers once it listens, which is before
+  // startService returns (it resumes an interrupted dispatch after that), and a SIGTERM in between must still stop
+  // it in order. A signal during the start is acted on once the start is done.
+  let started: { stop(): Promise<void> } | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      log.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    // Never hang on shutdown (e.g. a call to Feishu in flight).
-    setTimeout(() => {
-      log.error('shutdown took too long: exiting');
-      process.exit(1);
-    }, 20_000).unref();
-    service.stop().then(() => sandbox?.stop()).then(
+  const stop = (what: { stop(): Promise<void> }) =>
+    what.stop().then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    log.info({ signal }, started ? 'shutting down' : 'shutting down once started');
+    // Never hang on shutdown (e.g. a call to Feishu in flight, or a start that does not end).
+    setTimeout(() => {
+      log.error('shutdown took too long: exiting');
+      process.exit(1);
+    }, 20_000).unref();
+    if (started) void stop(started);
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+  const sandbox = isSandbox(config) ? await prepareSandbox(config, log) : undefined;
+  const service = await startService(sandbox?.config ?? config, log, sandbox?.serviceOptions);
+  sandbox?.attach(service);
+  started = { stop: () => service.stop().then(() => sandbox?.stop()) };
+  if (stopping) {
+    void stop(started);
+    return;
+  }
+  if (!config.lark) process.stdout.write(sandboxGuide({ ...config, port: service.port }, sandbox !== undefined));
 }
 
 main().catch((err: unknown) => {

@@ -1,9 +1,10 @@
 /**
  * `npm start` itself (src/main.ts in a child process): without credentials the first thing it prints is the
  * sandbox URL, the page answers there and the process stops cleanly on SIGTERM; with credentials there is no /sandbox.
+ * A SIGTERM that arrives while the service is still starting stops it cleanly once it has started.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -103,4 +104,24 @@ it('with Feishu credentials: no sandbox, no sandbox URL', async () => {
   } finally {
     expect(await stop(s)).toBe(0);
   }
+});
+
+it('a SIGTERM while the service starts: it finishes starting, then stops cleanly', async () => {
+  const port = await freePort();
+  const s = start({ PORT: String(port), LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 'secret-for-this-test', LARK_ENCRYPT_KEY: 'encrypt-key-for-this-test', LARK_VERIFICATION_TOKEN: 'token-for-this-test', LARK_DOMAIN: 'http://127.0.0.1:9' }, { compiled: true });
+  // The embedded database's address file is written while the service starts (store/database.ts), before its
+  // indexes are made and before it listens: the signal lands in the middle of the start.
+  const file = path.join(s.dataDir, 'embedded-db.json');
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file)) {
+    if (s.child.exitCode !== null) throw new Error(`the service exited (${s.child.exitCode}):\n${s.output()}`);
+    if (Date.now() > deadline) throw new Error(`no ${file}; output:\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  s.child.kill('SIGTERM');
+  expect(await stop(s)).toBe(0);
+  const out = s.output();
+  expect(out).toContain('shutting down');
+  // it got as far as it would have (the start completed), and then stopped in order
+  expect(out).toContain('spotcheck started');
 });
