@@ -276,7 +276,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   say('  baseline …');
   await runBaseline(`${s.baselineUrl}/lark/events`, calibrationWalks.walks); // its warm-up: the calibration's clicks
   await resetProbe(s.baselineUrl);
+  const baseLoadCpu0 = process.cpuUsage();
   const base = await runBaseline(`${s.baselineUrl}/lark/events`, a.walks);
+  const baseLoadCpu = process.cpuUsage(baseLoadCpu0);
   const baseFig = await probe(s.baselineUrl);
 
   // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
@@ -338,6 +340,8 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'service_cpu_system_share', value: round(svcA.cpuSystemMs / Math.max(1e-9, svcA.cpuUserMs + svcA.cpuSystemMs), 2), unit: 'of CPU' },
     ...(dbA ? [{ name: 'db_cpu_system_share', value: round(dbA.cpuSystemMs / Math.max(1e-9, dbA.cpuUserMs + dbA.cpuSystemMs), 2), unit: 'of CPU' }] : []),
     { name: 'loadgen_cpu_system_share', value: round(loadCpu.system / Math.max(1e-9, loadCpu.user + loadCpu.system), 2), unit: 'of CPU' },
+    // the same clicks delivered to the baseline (re-encrypted, signed, posted, the answer read; no card to check)
+    { name: 'loadgen_baseline_cpu_ms_per_callback', value: round((baseLoadCpu.user + baseLoadCpu.system) / 1000 / Math.max(1, base.latencies.length), 2), unit: 'ms' },
     { name: 'loadgen_loop_delay_max_ms', value: round(loadDelay.max / 1e6, 1), unit: 'ms' },
     { name: 'loadgen_loop_delay_p99_ms', value: round(loadDelay.percentile(99) / 1e6, 1), unit: 'ms' },
     { name: 'loadgen_cpu_ms_per_callback', value: round((loadCpu.user + loadCpu.system) / 1000 / Math.max(1, phaseA.latencies.length), 2), unit: 'ms' },
