@@ -10,8 +10,9 @@
  * - globalTeardown removes the run directory and fails the run if anything was still in it (a per-file directory
  *   whose environment never tore down, or something a process wrote there after its file had ended).
  *
- * One entry is the guard's own: tsx keeps its compile cache in `<os temp dir>/tsx-<uid>`; each file's directory
- * holds a link to the shared one, so that processes started through tsx's loader keep the cache across files.
+ * Some entries are the guard's own: the caches of the tools tests start as child processes, which keep them in
+ * the temp dir by default (tsx: `tsx-<uid>`; a child jest: `jest_<uid in base 36>`). Each file's directory holds
+ * links to the shared ones, so that those children keep their caches across files and runs.
  */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const fs = require('node:fs');
@@ -25,9 +26,15 @@ const RUN_DIR = 'SPOTCHECK_JEST_TMP';
 /** the OS temp dir the run started with */
 const OUTER_DIR = 'SPOTCHECK_JEST_OUTER_TMP';
 
-/** tsx's cache directory's name (node_modules/tsx: `tsx-${process.geteuid()}`) */
-function tsxCacheName() {
-  return `tsx-${process.geteuid ? process.geteuid() : os.userInfo().username}`;
+/**
+ * The names of the tools' caches in the temp dir: tsx's (node_modules/tsx: `tsx-${process.geteuid()}`), Jest's
+ * default cacheDirectory (jest-config's getCacheDirectory).
+ */
+function sharedCacheNames() {
+  return [
+    `tsx-${process.geteuid ? process.geteuid() : os.userInfo().username}`,
+    process.getuid ? `jest_${process.getuid().toString(36)}` : 'jest',
+  ];
 }
 
 /** The names in `dir` other than `expected`, sorted, each a directory's with a trailing slash. */
@@ -81,10 +88,12 @@ function openFile(testPath, env = process.env, parent = env[RUN_DIR] || os.tmpdi
   const expected = [];
   const outer = env[OUTER_DIR];
   if (outer) {
-    const cache = path.join(outer, tsxCacheName());
-    fs.mkdirSync(cache, { recursive: true });
-    fs.symlinkSync(cache, path.join(dir, tsxCacheName()));
-    expected.push(tsxCacheName());
+    for (const name of sharedCacheNames()) {
+      const cache = path.join(outer, name);
+      fs.mkdirSync(cache, { recursive: true });
+      fs.symlinkSync(cache, path.join(dir, name));
+      expected.push(name);
+    }
   }
   const previous = env.TMPDIR;
   setTmp(env, dir);
@@ -95,7 +104,7 @@ function openFile(testPath, env = process.env, parent = env[RUN_DIR] || os.tmpdi
 function closeFile(file) {
   if (file.env.TMPDIR === file.dir) setTmp(file.env, file.previous);
   const left = leftovers(file.dir, file.expected);
-  // a link is removed, not followed: the shared tsx cache stays
+  // a link is removed, not followed: the shared caches stay
   fs.rmSync(file.dir, { recursive: true, force: true });
   return left;
 }

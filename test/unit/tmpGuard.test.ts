@@ -37,7 +37,7 @@ describe('the temp-dir guard', () => {
     expect(process.env.TMPDIR).toBe(own);
   });
 
-  it('reports and removes what a file left, not the tsx cache link, and restores TMPDIR', () => {
+  it('reports and removes what a file left, not the links to the tools’ caches, and restores TMPDIR', () => {
     const env: Record<string, string | undefined> = { TMPDIR: '/before' };
     const run = guard.openRun(env, scratch);
     expect(env).toMatchObject({ TMPDIR: run, [guard.RUN_DIR]: run, [guard.OUTER_DIR]: scratch });
@@ -59,6 +59,7 @@ describe('the temp-dir guard', () => {
     expect(guard.closeFile(leaky)).toEqual(['bundle.json', 'spotcheck-start-abc/']);
     expect(existsSync(leaky.dir)).toBe(false);
     expect(readdirSync(scratch).filter((n) => n.startsWith('tsx-')).map((n) => readdirSync(path.join(scratch, n)))).toEqual([['cached.js']]);
+    expect(readdirSync(scratch).filter((n) => n.startsWith('jest'))).toHaveLength(1);
 
     // something written into the run's directory itself is the run's leftover
     writeFileSync(path.join(run, 'late.log'), '');
