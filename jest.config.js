@@ -5,7 +5,11 @@
  * as a whole), never `jest.spyOn` on its exports.
  */
 module.exports = {
-  testEnvironment: 'node',
+  // Jest's node environment, where each test file gets a temp dir of its own and fails if it leaves anything
+  // there; the run's temp dir is made and checked around all of them (test/support/tmpGuard.js).
+  testEnvironment: '<rootDir>/test/support/tmpEnvironment.js',
+  globalSetup: '<rootDir>/test/support/tmpGlobalSetup.js',
+  globalTeardown: '<rootDir>/test/support/tmpGlobalTeardown.js',
   roots: ['<rootDir>/test', '<rootDir>/src'],
   testMatch: ['**/*.test.ts'],
   transform: {

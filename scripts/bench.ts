@@ -11,12 +11,13 @@
  *
  * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
  * `-- --profile` writes CPU profiles of the service and the database process (node --cpu-prof, one file per
- * thread) into the run directory it prints.
+ * thread) into the run directory it prints, and keeps it; without it the run directory (the processes' logs) is
+ * removed at the end, also when a measurement fails (a process's errors quote the end of its log).
  * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, and BENCH_BESIDE_SUMMARY=0 leaves out
  * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, for experiments only: the figures in the README are from the defaults.
  * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -131,89 +132,113 @@ interface Stack {
 
 async function startStack(profile: boolean): Promise<Stack> {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-bench-'));
-  const children: Child[] = [];
-  let external = process.env.MONGODB_URI;
-  let database: Child | undefined;
-  let dbProbeUrl: string | undefined;
-  if (!external) {
-    database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile });
-    children.push(database);
-    ({ uri: external, probe: dbProbeUrl } = await waitForLine<{ uri: string; probe: string }>(database, 'uri'));
-  }
-  const dbUri = withDbName(external, uniqueDbName('bench'));
-  const conn = await mongoose.createConnection(dbUri).asPromise();
-  await ensureIndexes(conn, createLogger('silent'));
-  let mongo = 'wire-server';
-  if (!database) mongo = String((await conn.db!.admin().command({ buildInfo: 1 })).version);
-
-  const emulator = await startLarkEmulator({ appId: BENCH_APP.appId, appSecret: BENCH_APP.appSecret });
-  const servicePort = await freePort();
-  const service = startChild(
-    'service',
-    'src/main.ts',
-    {
-      PORT: String(servicePort),
-      MONGODB_URI: dbUri,
-      LARK_APP_ID: BENCH_APP.appId,
-      LARK_APP_SECRET: BENCH_APP.appSecret,
-      LARK_ENCRYPT_KEY: BENCH_APP.encryptKey,
-      LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken,
-      LARK_DOMAIN: emulator.url,
-      LARK_MODE: 'webhook',
-      LOG_LEVEL: 'info',
-      NODE_ENV: 'development',
-      SPOTCHECK_BENCH: '1',
-      SPOTCHECK_DATA_DIR: path.join(runDir, 'data'),
-    },
-    { runDir, profile },
-  );
-  children.push(service);
-  const serviceUrl = `http://127.0.0.1:${servicePort}`;
-  await waitHealthy(service, `${serviceUrl}/healthz`);
-
-  const baselinePort = await freePort();
-  const baseline = startChild(
-    'baseline',
-    'scripts/bench/baselineServer.ts',
-    { PORT: String(baselinePort), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
-    { runDir },
-  );
-  children.push(baseline);
-  const baselineUrl = `http://127.0.0.1:${baselinePort}`;
-  await waitHealthy(baseline, `${baselineUrl}/debug/bench`);
-
-  const feishu = new SimulatedFeishu({
-    botUrl: `${serviceUrl}/lark/events`,
-    encryptKey: BENCH_APP.encryptKey,
-    verificationToken: BENCH_APP.verificationToken,
-    appId: BENCH_APP.appId,
-    emulator,
-    callbackTimeoutMs: 3000,
-    hardTimeoutMs: 10_000,
-    // Feishu's callback client keeps connections alive (src/sandbox/client.ts); the baseline's client does too
-    keepAlive: true,
-  });
-  return {
-    runDir,
-    dbUri,
-    mongo,
-    conn,
-    emulator,
-    service,
-    serviceUrl,
-    baseline,
-    baselineUrl,
-    dbProbeUrl,
-    feishu,
-    async close() {
-      feishu.close();
-      await conn.dropDatabase().catch(() => undefined);
-      await conn.close();
-      // the service first (it writes its CPU profile on exit), then the rest
-      for (const c of children.reverse()) await c.stop();
-      await emulator.close();
-    },
+  // with --profile the profiles are what the run is for: kept, and the path printed
+  const removeRunDir = () => {
+    if (!profile) rmSync(runDir, { recursive: true, force: true });
   };
+  const children: Child[] = [];
+  let conn: mongoose.Connection | undefined;
+  let emulator: LarkEmulator | undefined;
+  /** the processes (the service first: it writes its CPU profile on exit), then the rest; then the run directory */
+  const stopAll = async () => {
+    try {
+      for (const c of children.reverse()) await c.stop();
+      await emulator?.close();
+    } finally {
+      removeRunDir();
+    }
+  };
+  try {
+    let external = process.env.MONGODB_URI;
+    let database: Child | undefined;
+    let dbProbeUrl: string | undefined;
+    if (!external) {
+      database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile });
+      children.push(database);
+      ({ uri: external, probe: dbProbeUrl } = await waitForLine<{ uri: string; probe: string }>(database, 'uri'));
+    }
+    const dbUri = withDbName(external, uniqueDbName('bench'));
+    conn = await mongoose.createConnection(dbUri).asPromise();
+    await ensureIndexes(conn, createLogger('silent'));
+    let mongo = 'wire-server';
+    if (!database) mongo = String((await conn.db!.admin().command({ buildInfo: 1 })).version);
+
+    emulator = await startLarkEmulator({ appId: BENCH_APP.appId, appSecret: BENCH_APP.appSecret });
+    const servicePort = await freePort();
+    const service = startChild(
+      'service',
+      'src/main.ts',
+      {
+        PORT: String(servicePort),
+        MONGODB_URI: dbUri,
+        LARK_APP_ID: BENCH_APP.appId,
+        LARK_APP_SECRET: BENCH_APP.appSecret,
+        LARK_ENCRYPT_KEY: BENCH_APP.encryptKey,
+        LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken,
+        LARK_DOMAIN: emulator.url,
+        LARK_MODE: 'webhook',
+        LOG_LEVEL: 'info',
+        NODE_ENV: 'development',
+        SPOTCHECK_BENCH: '1',
+        SPOTCHECK_DATA_DIR: path.join(runDir, 'data'),
+      },
+      { runDir, profile },
+    );
+    children.push(service);
+    const serviceUrl = `http://127.0.0.1:${servicePort}`;
+    await waitHealthy(service, `${serviceUrl}/healthz`);
+
+    const baselinePort = await freePort();
+    const baseline = startChild(
+      'baseline',
+      'scripts/bench/baselineServer.ts',
+      { PORT: String(baselinePort), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
+      { runDir },
+    );
+    children.push(baseline);
+    const baselineUrl = `http://127.0.0.1:${baselinePort}`;
+    await waitHealthy(baseline, `${baselineUrl}/debug/bench`);
+
+    const feishu = new SimulatedFeishu({
+      botUrl: `${serviceUrl}/lark/events`,
+      encryptKey: BENCH_APP.encryptKey,
+      verificationToken: BENCH_APP.verificationToken,
+      appId: BENCH_APP.appId,
+      emulator,
+      callbackTimeoutMs: 3000,
+      hardTimeoutMs: 10_000,
+      // Feishu's callback client keeps connections alive (src/sandbox/client.ts); the baseline's client does too
+      keepAlive: true,
+    });
+    const db = conn;
+    return {
+      runDir,
+      dbUri,
+      mongo,
+      conn: db,
+      emulator,
+      service,
+      serviceUrl,
+      baseline,
+      baselineUrl,
+      dbProbeUrl,
+      feishu,
+      async close() {
+        try {
+          feishu.close();
+          await db.dropDatabase().catch(() => undefined);
+          await db.close();
+        } finally {
+          await stopAll();
+        }
+      },
+    };
+  } catch (err) {
+    // a stack that did not start: what did start is stopped, the run directory removed
+    await conn?.close().catch(() => undefined);
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** 200 inspectors' walks, the baseline under the same schedule, then the walks again beside a /汇总. */
@@ -398,7 +423,7 @@ async function main(): Promise<void> {
     profile,
     stack: () =>
       (stack ??= startStack(profile).then((s) => {
-        say(`run directory (logs${profile ? ', profiles' : ''}): ${s.runDir}`);
+        say(profile ? `run directory (logs, profiles; kept): ${s.runDir}` : `run directory (logs; removed at the end): ${s.runDir}`);
         return s;
       })),
     seeded: () =>

@@ -575,14 +575,33 @@ export async function checkImage(log: (s: string) => void = () => undefined): Pr
 
 /**
  * Two node_modules trees take minutes to delete on a slow disk: a detached `rm -rf` does it after we are gone
- * (the directory is under the system's temporary directory either way).
+ * (the directory is under the system's temporary directory either way). The test waits for it
+ * (backgroundRemovals), so that it leaves nothing behind; `npm run check:image` does not.
  */
+const removals: Promise<void>[] = [];
 function removeInBackground(dir: string): void {
+  const inForeground = () => rmSync(dir, { recursive: true, force: true });
   try {
-    spawn('rm', ['-rf', dir], { detached: true, stdio: 'ignore' }).unref();
+    const child = spawn('rm', ['-rf', dir], { detached: true, stdio: 'ignore' });
+    child.unref();
+    removals.push(
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        // e.g. no rm on PATH
+        child.once('error', () => {
+          inForeground();
+          resolve();
+        });
+      }),
+    );
   } catch {
-    rmSync(dir, { recursive: true, force: true });
+    inForeground();
   }
+}
+
+/** Resolves once every work directory checkImage has given to a background removal is gone. */
+export async function backgroundRemovals(): Promise<void> {
+  await Promise.all(removals.splice(0));
 }
 
 if (require.main === module) {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { checkImage, listFiles, parseDockerfile, parseEnv, productionTree, reusableNodeModules, unresolvedRequires, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
+import { backgroundRemovals, checkImage, listFiles, parseDockerfile, parseEnv, productionTree, reusableNodeModules, unresolvedRequires, type ContainerRun, type ReplayReport } from '../../scripts/checkImage';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -127,6 +127,8 @@ describe('the image, replayed', () => {
   beforeAll(async () => {
     ({ report, container } = await checkImage());
   }, 600_000);
+  // checkImage's work directory is removed in the background: done before the file ends
+  afterAll(() => backgroundRemovals(), 600_000);
 
   it('serves /healthz in production mode, passes its HEALTHCHECK and answers Feishu', () => {
     expect(report.env.NODE_ENV).toBe('production');

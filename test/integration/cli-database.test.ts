@@ -2,7 +2,7 @@
  * The CLI never writes into a database that ends with the command (docs/interfaces.md "Embedded database"):
  * the real CLI and the real service run as child processes, as an operator runs them.
  */
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -20,6 +20,10 @@ let files: string[];
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-cli-db-'));
   files = (await writeSampleData(path.join(dir, 'sample'), { year: 2024, seed: 7 })).files;
+});
+// after the last describe's afterAll has stopped the service
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const enterprisesCsv = () => files.find((f) => f.endsWith('enterprises.csv'))!;

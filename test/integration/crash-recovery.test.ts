@@ -4,7 +4,7 @@
  * checklist; each time it is started again on the same database. Nothing is lost and nothing is shown twice —
  * checked on what Feishu (the emulator) received and on the stored record.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -91,6 +91,8 @@ afterAll(async () => {
   await conn?.close();
   await emulator?.close();
   await mongo?.close();
+  // after the last service process has exited (stop waits for its exit)
+  if (env?.SPOTCHECK_DATA_DIR) rmSync(env.SPOTCHECK_DATA_DIR, { recursive: true, force: true });
 });
 
 /** Whether a message is an assignment card, judged once per message (a message's first content never changes). */

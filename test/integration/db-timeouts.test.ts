@@ -7,7 +7,7 @@
  * checks what the service asks of the server, command by command; the second cuts the connection for real.
  */
 import os from 'node:os';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import type { Document } from 'mongodb';
@@ -32,6 +32,7 @@ let service: Service;
 let feishu: SimulatedFeishu;
 let reg: SeededRegistries;
 let dbName: string;
+let dataDir: string | undefined;
 const commands: { name: string; collection: unknown; command: Document }[] = [];
 
 beforeAll(async () => {
@@ -43,7 +44,7 @@ beforeAll(async () => {
     production: false,
     mongodbUri: viaProxy(withDbName(mongo.uri, (dbName = uniqueDbName('timeouts'))), proxy.port, 'monitorCommands=true'),
     lark: { ...TEST_APP, domain: emulator.url, mode: 'webhook' },
-    dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-timeouts-')),
+    dataDir: (dataDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-timeouts-'))),
     logLevel: 'silent',
   };
   service = await startService(config, createLogger('silent'), {
@@ -76,6 +77,7 @@ afterAll(async () => {
   await emulator?.close();
   await proxy?.close();
   await mongo?.close();
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function command(openId: string, text: string) {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chainProblems } from '../../src/domain/draw2/chain';
@@ -27,8 +27,12 @@ beforeAll(async () => {
   reg = await seedRegistries(h.service.db.connection, { enterprises: 60 });
 });
 
+/** directories of bundle files written below */
+const dirs: string[] = [];
+
 afterAll(async () => {
   await h.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 async function command(openId: string, text: string) {
@@ -166,6 +170,7 @@ describe('/抽取', () => {
     expect(JSON.stringify(pub)).not.toContain(reg.cityLiaison.openId);
     for (const t of drawn) for (const m of t.team) expect(JSON.stringify(pub)).not.toContain(m.openId);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'bundle-'));
+    dirs.push(dir);
     const good = path.join(dir, 'good.json');
     writeFileSync(good, JSON.stringify(bundle));
     const ok = await cli(['draw', 'verify', good]);

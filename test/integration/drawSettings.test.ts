@@ -1,5 +1,5 @@
 /** `draw settings`: a campaign pins a public source (then previews commit to it) and chooses names or pseudonyms. */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliIo } from '../../src/cli';
@@ -16,6 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await db.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function uri(): string {

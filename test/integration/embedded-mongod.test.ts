@@ -4,7 +4,7 @@
  * run, a data directory in use, a mongod that fails to start, and taking over a mongod a killed service left.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logger';
@@ -28,8 +28,16 @@ beforeAll(() => {
   process.env.FAKE_MONGOD_JS = FAKE_MONGOD_JS;
 });
 
+/** the data directories below, removed once every case has stopped its mongods */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
 function tmp(name: string): string {
-  return mkdtempSync(path.join(os.tmpdir(), `spotcheck-mongod-${name}-`));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `spotcheck-mongod-${name}-`));
+  dirs.push(dir);
+  return dir;
 }
 
 /** A pid that certainly belongs to no process: one that has just exited. */

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/logger';
@@ -8,13 +8,14 @@ import { startWireServer } from '../../src/store/embedded';
 describe('GET /healthz', () => {
   it('is 200 while the database answers and 503 once it is gone', async () => {
     const db = await startWireServer();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-health-'));
     const service = await startService(
       {
         port: 0,
         production: false,
         mongodbUri: `${db.uri.replace(/\/$/, '')}/health`,
         lark: undefined,
-        dataDir: mkdtempSync(path.join(os.tmpdir(), 'spotcheck-health-')),
+        dataDir,
         logLevel: 'silent',
       },
       createLogger('silent'),
@@ -33,6 +34,7 @@ describe('GET /healthz', () => {
       expect(events.status).toBe(503);
     } finally {
       await service.stop().catch(() => undefined);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

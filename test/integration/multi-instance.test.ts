@@ -4,7 +4,7 @@
  * callback delivered to either (or to both, as a redelivery through a load balancer would) has one effect, every
  * job runs once per scheduled slot, every outbox entry is sent once.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mongoose from 'mongoose';
@@ -46,12 +46,20 @@ function client(port: number): SimulatedFeishu {
   });
 }
 
+/** the two processes' data directories, removed once both have exited */
+const dataDirs: string[] = [];
+
 beforeAll(async () => {
   mongo = await testMongoUri();
   const uri = withDbName(mongo.uri, uniqueDbName('multi'));
   conn = await mongoose.createConnection(uri).asPromise();
   reg = await seedRegistries(conn, { enterprises: 120 });
   emulator = await startLarkEmulator({ appId: TEST_APP.appId, appSecret: TEST_APP.appSecret });
+  const dataDir = (name: string): string => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), `spotcheck-${name}-`));
+    dataDirs.push(dir);
+    return dir;
+  };
   const env = (name: string): Record<string, string> => ({
     PATH: pathWithoutMongod(),
     MONGODB_URI: uri,
@@ -62,7 +70,7 @@ beforeAll(async () => {
     LARK_DOMAIN: emulator.url,
     LARK_MODE: 'webhook',
     LOG_LEVEL: 'debug',
-    SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `spotcheck-${name}-`)),
+    SPOTCHECK_DATA_DIR: dataDir(name),
     SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({ cron: EVERY_SECOND, outbox: { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400 }, callbackDeadlineMs: TEST_CALLBACK_DEADLINE_MS }),
   });
   const entry = 'test/support/serviceProcess.ts';
@@ -77,6 +85,7 @@ afterAll(async () => {
   await conn?.close();
   await emulator?.close();
   await mongo?.close();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** Waits until the outbox has nothing left to send (every entry sent or given up). */

@@ -4,7 +4,7 @@
  * answer must not be trusted: the service removes the file (saying why) and starts normally; the CLI refuses at
  * once with its one Chinese line. Both answer in seconds, not after the 30-second connection retry.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,10 @@ const PROMPT_MS = 15_000;
 let root: string;
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-stale-'));
+});
+// after the describe's afterEach has stopped the last service
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
 });
 
 function bareEnv(dataDir: string): Record<string, string> {

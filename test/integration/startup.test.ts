@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +17,16 @@ interface Run {
   stderr: string;
 }
 
+/** the data directories of the runs below, removed once all have ended */
+const dataDirs: string[] = [];
+afterAll(() => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Runs `npm start`'s entry point with exactly the given environment (plus PATH). */
 function start(env: Record<string, string>, opts: { untilStdout?: RegExp; timeoutMs?: number } = {}): Promise<Run & { dataDir: string }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-start-'));
+  dataDirs.push(dataDir);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', LOADER, 'src/main.ts'], {
       cwd: ROOT,

@@ -4,7 +4,7 @@
  * apart from the form's items; 上传签字页; blank forms before the visit; the inspection window (a start outside it
  * refused without the 组长's reason).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runCli, type CliIo } from '../../src/cli';
@@ -38,6 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {

@@ -3,7 +3,7 @@
  * bench about the platform's rate limits across processes (test/integration/multi-process-limits.test.ts,
  * scripts/bench/outboxProcesses.ts).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,12 +42,17 @@ async function distinctPorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Starts `n` service processes (the real service: test/support/serviceProcess.ts) on `uri`, against the emulator. */
+/**
+ * Starts `n` service processes (the real service: test/support/serviceProcess.ts) on `uri`, against the emulator.
+ * Each has a data directory of its own in the OS temp dir, removed once that process has exited (stop, kill or crash).
+ */
 export async function startInstances(
   n: number,
   opts: { uri: string; emulator: LarkEmulator; name: string; cron?: Record<string, string>; logLevel?: string },
 ): Promise<ServiceProcess[]> {
   const ports = await distinctPorts(n);
+  const dataDirs = Array.from({ length: n }, (_, i) => mkdtempSync(path.join(os.tmpdir(), `spotcheck-${opts.name}-${i}-`)));
+  const removeDataDir = (i: number) => rmSync(dataDirs[i]!, { recursive: true, force: true });
   const env = (i: number): Record<string, string> => ({
     PORT: String(ports[i]),
     PATH: pathWithoutMongod(),
@@ -59,7 +64,7 @@ export async function startInstances(
     LARK_DOMAIN: opts.emulator.url,
     LARK_MODE: 'webhook',
     LOG_LEVEL: opts.logLevel ?? 'info',
-    SPOTCHECK_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), `spotcheck-${opts.name}-${i}-`)),
+    SPOTCHECK_DATA_DIR: dataDirs[i]!,
     SPOTCHECK_TEST_SERVICE_OPTIONS: JSON.stringify({
       ...(opts.cron ? { cron: opts.cron } : {}),
       outbox: { pollMs: 100 },
@@ -69,10 +74,18 @@ export async function startInstances(
   const started = await Promise.allSettled(
     Array.from({ length: n }, (_, i) => startServiceProcess(env(i), { entry: 'test/support/serviceProcess.ts', timeoutMs: 120_000 })),
   );
+  // Registered before any caller can await the exit, so `await p.stop()` returns with the directory gone.
+  started.forEach((s, i) => {
+    if (s.status === 'fulfilled') void s.value.exited.then(() => removeDataDir(i));
+  });
   const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
     await Promise.all(ok.map((p) => p.stop()));
+    // the processes that never became healthy have been killed (startServiceProcess) or had exited
+    started.forEach((s, i) => {
+      if (s.status === 'rejected') removeDataDir(i);
+    });
     throw (failed as PromiseRejectedResult).reason;
   }
   return ok;

@@ -33,6 +33,9 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** The temp dir, passed on so that what a child makes there is under the suite's check (test/support/tmpGuard.js). */
+const tmpEnv = (): Record<string, string> => (process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {});
+
 export interface ServiceProcess {
   child: ChildProcess;
   port: number;
@@ -49,7 +52,7 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `src/main.ts` (or another entry) with exactly `env` (plus PATH when not given) and, unless
+ * Starts `src/main.ts` (or another entry) with exactly `env` (plus PATH and TMPDIR when not given) and, unless
  * `waitHealthy` is false, waits until GET /healthz answers 200.
  */
 export async function startServiceProcess(
@@ -62,7 +65,7 @@ export async function startServiceProcess(
   if (!compiled) throw new Error(`no compiled entry for ${entry} (test/support/compiledEntries.ts)`);
   const child = spawn(process.execPath, [compiled], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env, PORT: String(port) },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...tmpEnv(), ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -128,10 +131,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs `npm run cli -- <args>`'s entry with exactly `env`. */
+/** Runs `npm run cli -- <args>`'s entry with exactly `env` (and TMPDIR). */
 export function runCliProcess(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [compiledEntry('cli'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [compiledEntry('cli'), ...args], { cwd: ROOT, env: { ...tmpEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -8,7 +8,7 @@
  * - the log: entry kinds, `by` refs, `supersedes` and the internal `people` map are checked;
  * - bundles made before the blind still verify.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildVectors } from '../../../scripts/drawVectors';
@@ -28,6 +28,7 @@ const vectors = buildVectors();
 const first = vectors[0]!;
 const redraw = vectors[1]!;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'publication-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const rules = (b: unknown): string[] => verifyV2(b).problems.map((p) => p.rule);
 

@@ -3,7 +3,7 @@
  * log entry, two leaders swapped between teams, an expert moved to another team, a changed parameter, a team without a
  * county officer — also when the forger recomputes every hash that covers the change. The Python verifier agrees.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildVectors } from '../../../scripts/drawVectors';
@@ -18,6 +18,7 @@ const vectors = buildVectors();
 const first = vectors[0]!;
 const redraw = vectors[1]!;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tamper-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function rules(b: unknown): string[] {
   return verifyV2(b).problems.map((p) => p.rule);

@@ -3,7 +3,7 @@
  * independent Python verifier (written from docs/draw-spec.md only) recomputes every vector and accepts a freshly
  * made bundle.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildVectors, VECTOR_DIR, vectorText } from '../../../scripts/drawVectors';
@@ -138,9 +138,14 @@ describe('test vectors (docs/draw-vectors)', () => {
     expect(d.computed.result.teams.length).toBeGreaterThan(100);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'fresh-'));
     const files = [path.join(dir, 'internal.json'), path.join(dir, 'public.json')];
-    writeFileSync(files[0]!, JSON.stringify(d.internal));
-    writeFileSync(files[1]!, JSON.stringify(d.public));
-    const r = runPython(files);
+    let r: ReturnType<typeof runPython>;
+    try {
+      writeFileSync(files[0]!, JSON.stringify(d.internal));
+      writeFileSync(files[1]!, JSON.stringify(d.public));
+      r = runPython(files);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     expect(r.out).toContain('OK   bundle (internal)');
     expect(r.out).toContain('OK   bundle (public)');
     expect(r.code).toBe(0);

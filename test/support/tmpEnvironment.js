@@ -1,0 +1,34 @@
+/**
+ * Jest's node environment, with each test file's own temp dir (test/support/tmpGuard.js): a file that leaves
+ * anything in it fails.
+ */
+// jest-environment-node is Jest's own (what `testEnvironment: 'node'` loads), installed with jest.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { TestEnvironment } = require('jest-environment-node');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { closeFile, fileMessage, openFile } = require('./tmpGuard');
+
+class TmpDirEnvironment extends TestEnvironment {
+  constructor(config, context) {
+    super(config, context);
+    this.testPath = context.testPath;
+  }
+
+  async setup() {
+    await super.setup();
+    // this process's environment: what os.tmpdir() and spawned processes read
+    this.tmpFile = openFile(this.testPath, process.env);
+    // and the test's copy of it (Jest gives each file a copy of process.env, made before setup)
+    this.global.process.env.TMPDIR = this.tmpFile.dir;
+  }
+
+  async teardown() {
+    const left = this.tmpFile ? closeFile(this.tmpFile) : [];
+    this.tmpFile = undefined;
+    await super.teardown();
+    // Jest reports a file whose environment fails to tear down as failed ("Test suite failed to run")
+    if (left.length > 0) throw new Error(fileMessage(this.testPath, left));
+  }
+}
+
+module.exports = TmpDirEnvironment;
