@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type Koa from 'koa';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -31,7 +32,10 @@ export interface Service {
   longConnection: LongConnection | undefined;
   scheduler: Scheduler;
   stop(): Promise<void>;
+  /** where stop() is (a stop that does not end names its step): the step, and the HTTP connections still open */
+  stopProgress(): { step: string; connections: number; requests: number };
 }
+
 
 /** Wiring only: config → database → platform → http / long connection → workers. */
 export interface ServiceOptions {
@@ -103,6 +107,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     const s = web.listen(config.port, () => resolve(s));
     s.once('error', reject);
   });
+  // what is still open when stop() waits (stopProgress)
+  const open = { connections: 0, requests: 0 };
+  server.on('connection', (socket: Socket) => {
+    open.connections++;
+    socket.once('close', () => open.connections--);
+  });
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    open.requests++;
+    res.once('close', () => open.requests--);
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
 
@@ -116,6 +130,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now, { cron: opts.cron });
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
+  let stopStep = 'running';
   return {
     port,
     db,
@@ -125,15 +140,24 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
     async stop() {
       longConnection?.stop();
       calendarSync.stop();
+      stopStep = 'scheduler';
       await scheduler.stop();
       opts.web?.close();
+      stopStep = 'http';
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
       // the handled marks of the last clicks, still waiting for their batch (store/processedEvents.ts drain)
+      stopStep = 'deduper';
       await deduper?.drain();
+      stopStep = 'outbox';
       await outbox.stop();
+      stopStep = 'database';
       await db.close();
+      stopStep = 'stopped';
+    },
+    stopProgress() {
+      return { step: stopStep, connections: open.connections, requests: open.requests };
     },
   };
 }

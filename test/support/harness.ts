@@ -164,6 +164,8 @@ export async function startHarness(
         service = undefined;
         await step('dropDatabase', () => running.db.connection.dropDatabase().catch(() => undefined));
         await step('service.stop', () => running.stop());
+        // where it stopped waiting, for the error below
+        if (hung.includes('service.stop')) hung[hung.length - 1] = `service.stop (${JSON.stringify(running.stopProgress())})`;
       }
       await step('emulator.close', () => emulator.close());
       await step('mongo.close', () => mongo.close());
