@@ -12,7 +12,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 import path from 'node:path';
 import { Engine } from '../../src/store/embedded/engine';
-import { OP_MSG, encodeReplyParts, parseRequest } from '../../src/store/embedded/protocol';
+import { OP_MSG, encodeReply, parseRequest } from '../../src/store/embedded/protocol';
 
 function opMsg(doc: Buffer, requestId: number): Buffer {
   const head = Buffer.alloc(21);
@@ -60,7 +60,7 @@ for (let r = 0; r < rounds; r++) {
       const req = parseRequest(msg);
       const reply = engine.run(req.body, req.typed, { connectionId: 1 });
       if (reply.ok !== 1) failed++;
-      encodeReplyParts(req, reply, 1); // as the server encodes it (its parts are written as they are)
+      encodeReply(req, reply, 1);
     }
     const used = process.cpuUsage(cpu);
     if (profiling) writeFileSync(process.env.REPLAY_PROFILE as string, JSON.stringify((await post<{ profile: unknown }>('Profiler.stop')).profile));

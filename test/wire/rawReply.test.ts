@@ -7,7 +7,7 @@
  */
 import { BSON, Double, Int32, Long, ObjectId } from 'bson';
 import { Engine } from '../../src/store/embedded/engine';
-import { encodeReplyParts, OP_MSG, OP_QUERY, OP_REPLY, serializeReply } from '../../src/store/embedded/protocol';
+import { serializeReply } from '../../src/store/embedded/protocol';
 import { makeVersion, RawDocument, serialize, type Document } from '../../src/store/embedded/values';
 import { openTestDb, type TestDb } from '../support/db';
 
@@ -40,29 +40,6 @@ test('a reply with raw fields decodes as the same reply encoded whole', () => {
     expect(BSON.deserialize(bytes, { promoteValues: false })).toEqual(BSON.deserialize(serialize(whole), { promoteValues: false }));
   }
   expect(serializeReply({ ok: 1, n: 2 })).toEqual(serialize({ ok: 1, n: 2 }));
-});
-
-test('the reply in parts: the stored bytes are a part as they stand, the parts joined are header and document', () => {
-  const v = makeVersion({ _id: 1, s: 'x'.repeat(3000), n: new Int32(2) });
-  const small = serialize({ y: new Double(1) });
-  for (const opCode of [OP_MSG, OP_QUERY]) {
-    for (const reply of [
-      { lastErrorObject: { n: 1, updatedExisting: true }, value: new RawDocument(v.raw), ok: 1 },
-      { a: new RawDocument(v.raw), b: 1, c: new RawDocument(small) },
-      { ok: 1, n: 2 },
-      { ok: 1, big: 'z'.repeat(5000) },
-    ]) {
-      const parts = encodeReplyParts({ opCode, requestId: 7 }, reply, 9);
-      for (const x of Object.values(reply)) if (x instanceof RawDocument) expect(parts).toContain(x.bytes); // not copied
-      const bytes = Buffer.concat(parts);
-      const front = opCode === OP_QUERY ? 36 : 21;
-      expect(bytes.readInt32LE(0)).toBe(bytes.length);
-      expect([bytes.readInt32LE(4), bytes.readInt32LE(8), bytes.readInt32LE(12)]).toEqual([9, 7, opCode === OP_QUERY ? OP_REPLY : OP_MSG]);
-      if (opCode === OP_QUERY) expect([bytes.readInt32LE(16), bytes.readBigInt64LE(20), bytes.readInt32LE(28), bytes.readInt32LE(32)]).toEqual([0, 0n, 0, 1]);
-      else expect([bytes.readUInt32LE(16), bytes[20]]).toEqual([0, 0]);
-      expect(bytes.subarray(front).equals(serializeReply(reply))).toBe(true);
-    }
-  }
 });
 
 test('findOneAndUpdate through the driver: the documents as stored, before and after, upsert, remove, projection', async () => {

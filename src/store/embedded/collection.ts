@@ -5,7 +5,6 @@
 import { ObjectId } from 'bson';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
 import { compileMatcher, type Matcher } from './match';
-import { versionFrom } from './versionFrom';
 import { sorter } from './mingo';
 import {
   CommandError,
@@ -356,8 +355,7 @@ export class Collection {
    * and TTL heaps of other fields keep their entries untouched. Undefined: any field may have changed.
    */
   replace(slot: Slot, doc: Document, touched?: Set<string>): boolean {
-    // an operator update's result shares its untouched values with the stored version (versionFrom.ts)
-    const v = (touched && versionFrom(doc, slot.v)) || makeVersion(doc);
+    const v = makeVersion(doc);
     if (v.raw.equals(slot.v.raw)) return false;
     const affected = touched ? (idx: Index) => idx.partial !== undefined || idx.fields.some((f) => touched.has(rootOf(f))) : undefined;
     const keys = this.uniqueKeys(v, affected);

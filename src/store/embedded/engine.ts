@@ -2,8 +2,7 @@
 import { BSON, Long } from 'bson';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { mingoIndex, projector } from './mingo';
-import { equalityJoin, type JoinSources } from './equalityJoin';
-import { joinedBytes } from './joinBytes';
+import { equalityJoin } from './equalityJoin';
 import { compilePipeline, Unsupported } from './pipeline';
 import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
@@ -543,19 +542,17 @@ export class Engine {
     if (typeof c.body.aggregate !== 'string') {
       throw new CommandError(2, 'BadValue', 'database-level aggregation is not supported by the embedded wire server');
     }
-    const bytes: { raws?: Buffer[] } = {};
-    const out = this.runPipeline(c, docs(c.body.pipeline), bytes);
-    return this.cursorReply(`${c.db}.${this.collName(c)}`, out, c.body.cursor?.batchSize, false, bytes.raws);
+    const out = this.runPipeline(c, docs(c.body.pipeline));
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, out, c.body.cursor?.batchSize, false);
   }
 
   /**
    * Runs a pipeline on the collection. A leading $match is answered like a find (lookup maps, then mingo), and the
    * countDocuments shape ($match, $skip, $limit, $group {_id: constant, n: {$sum: 1}}) like a count, without
    * reading documents where the lookup covers the filter. The rest runs in mingo on the stored (frozen) plain views
-   * when every stage leaves its input alone, else on fresh copies of only the matched documents. With `bytes`, an
-   * equality join may give its output's bytes there (`raws`, one per document, for cursorReply).
+   * when every stage leaves its input alone, else on fresh copies of only the matched documents.
    */
-  private runPipeline(c: Cmd, pipeline: Document[], bytes?: { raws?: Buffer[] }): Document[] {
+  private runPipeline(c: Cmd, pipeline: Document[]): Document[] {
     for (const stage of pipeline) {
       const name = Object.keys(stage)[0];
       if (name === '$out' || name === '$merge') {
@@ -575,18 +572,7 @@ export class Engine {
     const slots: Slot[] = leading ? this.query(c, leading) : [...(coll?.slots ?? [])];
     let out: Document[] | undefined;
     // equality $lookup stages alone: answered from the foreign lookup maps, mingo's result (equalityJoin.ts)
-    const sources = bytes ? ({} as JoinSources) : undefined;
-    const joined = equalityJoin(rest, () => (coll ? coll.plainViews(slots) : []), (name) => this.collections(c.db).get(name), sources);
-    if (joined && bytes && sources) {
-      // the output documents' bytes put together from the stored ones, where that gives what the re-typing below
-      // and encoding would (joinBytes.ts); the documents themselves are then only counted, never encoded
-      const raws = joinedBytes(slots, sources);
-      if (raws) {
-        this.equalityJoins++;
-        bytes.raws = raws;
-        return joined;
-      }
-    }
+    const joined = equalityJoin(rest, () => (coll ? coll.plainViews(slots) : []), (name) => this.collections(c.db).get(name));
     // compiled (pipeline.ts) where every stage and expression is one it compiles; mingo otherwise, or when the
     // compiled code meets a value it does not handle exactly
     if (joined) this.equalityJoins++;

@@ -14,7 +14,7 @@
  * reachable along the path), so testing them gives the same documents; an unindexed foreign field reads every
  * document, as mingo does.
  */
-import type { Collection, Slot } from './collection';
+import type { Collection } from './collection';
 import { lookupable } from './lookup';
 import { isObject, type Document } from './values';
 
@@ -23,7 +23,7 @@ import { isObject, type Document } from './values';
 const { resolve, isEqual } = require('mingo/util') as { resolve(obj: unknown, path: string): unknown; isEqual(a: unknown, b: unknown): boolean };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-export interface EqualityLookup {
+interface EqualityLookup {
   from: string;
   localField: string;
   foreignField: string;
@@ -65,49 +65,29 @@ function joins(doc: Document, foreignField: string, local: unknown): boolean {
   return false;
 }
 
-/** What an equality join read: its lookups, and per output document (in order) the foreign slots each lookup joined. */
-export interface JoinSources {
-  lookups: EqualityLookup[];
-  joined: Slot[][][];
-}
-
 /**
  * The pipeline's result when it is equality lookups alone (see the header); undefined when it is not, or when a local
  * value is not a plain scalar: the caller then runs it as before. `input`: the documents entering the first stage,
  * read only when the stages are of this shape (read-only: the stored plain views are joined, as the read-only mingo
- * run joins them). `sources`, when given, is filled with what was joined (for joinedBytes, joinBytes.ts).
+ * run joins them).
  */
-export function equalityJoin(
-  stages: Document[],
-  input: () => Document[],
-  collection: (name: string) => Collection | undefined,
-  sources?: JoinSources,
-): Document[] | undefined {
+export function equalityJoin(stages: Document[], input: () => Document[], collection: (name: string) => Collection | undefined): Document[] | undefined {
   const lookups = equalityLookups(stages);
   if (!lookups) return undefined;
   let docs = input();
-  if (sources) {
-    sources.lookups = lookups;
-    sources.joined = docs.map(() => []);
-  }
   for (const l of lookups) {
     const foreign = collection(l.from);
     const next: Document[] = [];
-    for (const [i, doc] of docs.entries()) {
+    for (const doc of docs) {
       const local: unknown = resolve(doc, l.localField) ?? null;
       if (!lookupable(local) || Array.isArray(local)) return undefined;
       const joined: Document[] = [];
-      const slots: Slot[] = [];
       if (foreign) {
         for (const slot of foreign.equalCandidates(l.foreignField, local)) {
           const plain = slot.v.plain;
-          if (joins(plain, l.foreignField, local)) {
-            joined.push(plain);
-            slots.push(slot);
-          }
+          if (joins(plain, l.foreignField, local)) joined.push(plain);
         }
       }
-      sources?.joined[i].push(slots);
       next.push({ ...doc, [l.as]: joined });
     }
     docs = next;

@@ -1,6 +1,6 @@
 /** MongoDB wire framing: OP_MSG and legacy OP_QUERY requests, OP_MSG and OP_REPLY replies. */
 import { BSON } from 'bson';
-import { batchBytes, promotedOf, RawDocument, serialize, transientBuffer, typedOf, type Document } from './values';
+import { batchBytes, RawDocument, serialize, typedOf, type Document } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -57,11 +57,6 @@ export function peekRequest(msg: Buffer): Pick<Request, 'opCode' | 'requestId' |
   return { requestId: msg.readInt32LE(4), opCode: opCode === OP_QUERY ? OP_QUERY : OP_MSG, moreToCome };
 }
 
-/** The promoted view of a command document, from its typed view (values.ts promotedOf) or else its bytes again. */
-function bodyOf(bytes: Buffer, typed: Document): Document {
-  return promotedOf(typed) ?? BSON.deserialize(bytes);
-}
-
 export function parseRequest(msg: Buffer): Request {
   const requestId = msg.readInt32LE(4);
   const opCode = msg.readInt32LE(12);
@@ -81,8 +76,8 @@ function parseMsg(msg: Buffer, requestId: number): Request {
     const kind = msg[off++];
     if (kind === 0) {
       const d = docAt(msg, off, end);
+      body = BSON.deserialize(d.bytes);
       typed = typedOf(d.bytes);
-      body = bodyOf(d.bytes, typed);
       off = d.next;
     } else if (kind === 1) {
       if (off + 4 > end) throw new ProtocolError('truncated document sequence');
@@ -103,9 +98,8 @@ function parseMsg(msg: Buffer, requestId: number): Request {
   }
   if (!body || !typed) throw new ProtocolError('OP_MSG without a body section');
   for (const s of sequences) {
-    const docs = s.docs.map(typedOf);
-    typed[s.id] = docs;
-    body[s.id] = docs.map((d, i) => bodyOf(s.docs[i], d));
+    body[s.id] = s.docs.map((b) => BSON.deserialize(b));
+    typed[s.id] = s.docs.map(typedOf);
   }
   return { requestId, opCode: OP_MSG, body, typed, moreToCome: (flags & MORE_TO_COME) !== 0 };
 }
@@ -114,8 +108,8 @@ function parseMsg(msg: Buffer, requestId: number): Request {
 function parseQuery(msg: Buffer, requestId: number): Request {
   const ns = cstring(msg, HEADER_BYTES + 4, msg.length);
   const d = docAt(msg, ns.next + 8, msg.length); // skip numberToSkip, numberToReturn
+  let body = BSON.deserialize(d.bytes);
   let typed = typedOf(d.bytes);
-  let body = bodyOf(d.bytes, typed);
   if (body.$query && typeof body.$query === 'object') {
     body = body.$query as Document;
     typed = typed.$query as Document;
@@ -124,59 +118,34 @@ function parseQuery(msg: Buffer, requestId: number): Request {
   return { requestId, opCode: OP_QUERY, body: { ...body, $db: db }, typed: { ...typed, $db: db }, moreToCome: false };
 }
 
-const TERMINATOR = Buffer.from([0]);
-
 /**
- * A reply document as BSON, in parts to be written one after the other. Top-level fields holding a RawDocument (a
- * stored document's bytes, values.ts) are appended as embedded documents (type 0x03, name, the bytes) after the other
- * fields, without decoding and encoding them, and without copying them: their bytes are parts of their own. The
- * first part starts with `front` bytes left for the caller (the message header). `size` is the document's size.
+ * A reply document as BSON. Top-level fields holding a RawDocument (a stored document's bytes, values.ts) are appended
+ * as embedded documents (type 0x03, name, the bytes) after the other fields, without decoding and encoding them.
  */
-export function serializeReplyParts(doc: Document, front = 0): { parts: Buffer[]; size: number } {
+export function serializeReply(doc: Document): Buffer {
   const cursor = cursorWithBytes(doc.cursor);
   if (cursor) doc = { ...doc, cursor };
   let raws: [string, Buffer][] | undefined;
   for (const k of Object.keys(doc)) if (doc[k] instanceof RawDocument) (raws ??= []).push([k, (doc[k] as RawDocument).bytes]);
-  if (!raws) {
-    const bytes = serialize(doc);
-    if (front === 0) return { parts: [bytes], size: bytes.length };
-    // a large document is not copied for the sake of the few bytes in front of it
-    if (bytes.length > 1024) return { parts: [transientBuffer(front), bytes], size: bytes.length };
-    const first = transientBuffer(front + bytes.length);
-    bytes.copy(first, front);
-    return { parts: [first], size: bytes.length };
-  }
+  if (!raws) return serialize(doc);
   const rest: Document = {};
   for (const k of Object.keys(doc)) if (!(doc[k] instanceof RawDocument)) rest[k] = doc[k];
   const head = serialize(rest);
-  // the other fields without their document's terminating zero, then per raw field its type and name, its bytes;
-  // then the terminator
+  // the other fields without their document's terminating zero, then each raw field, then the terminator
   let size = head.length;
   for (const [k, bytes] of raws) size += 1 + Buffer.byteLength(k) + 1 + bytes.length;
-  const parts: Buffer[] = [];
-  let part = transientBuffer(front + head.length - 1 + 1 + Buffer.byteLength(raws[0][0]) + 1);
-  head.copy(part, front, 0, head.length - 1);
-  part.writeInt32LE(size, front);
-  let at = front + head.length - 1;
+  const out = Buffer.allocUnsafe(size);
+  head.copy(out, 0, 0, head.length - 1);
+  let at = head.length - 1;
   for (const [k, bytes] of raws) {
-    if (at === part.length) {
-      part = transientBuffer(1 + Buffer.byteLength(k) + 1);
-      at = 0;
-    }
-    part[at++] = 0x03;
-    at += part.write(k, at, 'utf8');
-    part[at++] = 0;
-    parts.push(part, bytes);
-    at = part.length;
+    out[at++] = 0x03;
+    at += out.write(k, at, 'utf8');
+    out[at++] = 0;
+    at += bytes.copy(out, at);
   }
-  parts.push(TERMINATOR);
-  return { parts, size };
-}
-
-/** A reply document as one buffer (serializeReplyParts joined). */
-export function serializeReply(doc: Document): Buffer {
-  const { parts, size } = serializeReplyParts(doc);
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+  out[at] = 0;
+  out.writeInt32LE(size, 0);
+  return out;
 }
 
 /**
@@ -197,7 +166,7 @@ function cursorWithBytes(cursor: unknown): RawDocument | undefined {
   for (let i = 0; i < docs.length; i++) arraySize += 1 + String(i).length + 1 + docs[i]!.length;
   // the cursor document: its size, the array as its first field, the other fields (tail without its size), 0
   const size = 4 + 1 + key.length + 1 + arraySize + (tail.length - 4);
-  const out = transientBuffer(size);
+  const out = Buffer.allocUnsafe(size);
   out.writeInt32LE(size, 0);
   let at = 4;
   out[at++] = 0x04;
@@ -219,30 +188,26 @@ function cursorWithBytes(cursor: unknown): RawDocument | undefined {
 
 /** The reply to `req`: OP_REPLY for OP_QUERY, otherwise OP_MSG with one kind-0 section. */
 export function encodeReply(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): Buffer {
-  const parts = encodeReplyParts(req, doc, requestId);
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  return Buffer.concat(encodeReplyParts(req, doc, requestId));
 }
 
 /**
- * encodeReply as parts, to be written one after the other (the server corks the socket for them): the header and
- * the reply's first fields, then a stored document's bytes as they are (serializeReplyParts), then the rest. A
- * batch's megabytes or a findAndModify's document are not copied once more only to put a header in front of them.
+ * encodeReply as its header and its document, to be written one after the other (the server corks the socket for
+ * them): a batch's megabytes are not copied once more only to put 21 bytes in front of them.
  */
-export function encodeReplyParts(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): Buffer[] {
+export function encodeReplyParts(req: Pick<Request, 'opCode' | 'requestId'>, doc: Document, requestId: number): [Buffer, Buffer] {
+  const payload = serializeReply(doc);
   const legacy = req.opCode === OP_QUERY;
-  const front = legacy ? 36 : 21;
-  const { parts, size } = serializeReplyParts(doc, front);
-  const head = parts[0];
-  head.fill(0, 0, front);
-  head.writeInt32LE(front + size, 0);
+  const head = Buffer.alloc(legacy ? 36 : 21);
+  head.writeInt32LE(head.length + payload.length, 0);
   head.writeInt32LE(requestId, 4);
   head.writeInt32LE(req.requestId, 8);
   if (legacy) {
     head.writeInt32LE(OP_REPLY, 12);
-    // responseFlags 0, cursorId 0n, startingFrom 0 are zero
+    // responseFlags 0, cursorId 0n, startingFrom 0 are already zero
     head.writeInt32LE(1, 32); // numberReturned
   } else {
-    head.writeInt32LE(OP_MSG, 12); // flagBits 0 and section kind 0 are zero
+    head.writeInt32LE(OP_MSG, 12); // flagBits 0 and section kind 0 are already zero
   }
-  return parts;
+  return [head, payload];
 }

@@ -114,7 +114,7 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
   let replyId = 0;
 
   /** Runs one framed message; returns the reply bytes, or undefined when none is due. */
-  function handle(msg: Buffer, connectionId: number): Buffer[] | undefined {
+  function handle(msg: Buffer, connectionId: number): [Buffer, Buffer] | undefined {
     const head = peekRequest(msg);
     let reply: Document;
     try {
@@ -160,9 +160,10 @@ export async function startInProcess(opts: WireServerOptions = {}): Promise<Wire
       for (const msg of messages) {
         const parts = handle(msg, connectionId);
         if (parts) {
-          // the reply's parts in one write of the socket (writev)
+          // header and document in one write of the socket (writev)
           socket.cork();
-          for (const part of parts) socket.write(part);
+          socket.write(parts[0]);
+          socket.write(parts[1]);
           socket.uncork();
         }
       }

@@ -9,7 +9,7 @@ import { BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from '
 export type { Document };
 
 const TYPED = { promoteValues: false } as const;
-export const MAX_DOC_BYTES = 16 * 1024 * 1024;
+const MAX_DOC_BYTES = 16 * 1024 * 1024;
 
 export class CommandError extends Error {
   constructor(
@@ -45,45 +45,19 @@ export class RawDocument {
  */
 export const batchBytes = new WeakMap<readonly Document[], readonly Buffer[]>();
 
-const SLAB_BYTES = 256 * 1024;
-let slab: Buffer | undefined;
-let slabAt = 0;
-
-/**
- * An uninitialized buffer for bytes that live as long as a reply or a cursor (never a stored version's: one of those
- * would keep its whole slab alive). Cut from 256 KiB slabs, as Node's own pool cuts buffers of up to 4 KiB from 8 KiB
- * ones: a buffer of its own costs an ArrayBuffer each time, which measured several times the cost of encoding a
- * small document into it. Larger requests get a buffer of their own.
- */
-export function transientBuffer(size: number): Buffer {
-  if (size > SLAB_BYTES / 8) return Buffer.allocUnsafe(size);
-  if (!slab || slabAt + size > SLAB_BYTES) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabAt = 0;
-  }
-  const out = slab.subarray(slabAt, slabAt + size);
-  slabAt = (slabAt + size + 7) & ~7; // 8-byte aligned, as Node's pool
-  return out;
-}
-
 export function serialize(doc: Document): Buffer {
   const bytes = BSON.serialize(doc, { ignoreUndefined: true });
   // under Node, bson returns a fresh Buffer of its own: used as it is, not copied again
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/**
- * Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. The plain view shares with the
- * typed one the BSON values promotedOf shares (ObjectIds, Binaries, …): neither view is ever changed.
- */
+/** Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. */
 export function makeVersion(doc: Document): Version {
   const keys = Object.keys(doc);
   if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
-  const typed = BSON.deserialize(raw, TYPED);
-  // the plain view from the typed one (promotedOf), not from decoding the bytes a second time
-  return { raw, typed, plain: deepFreeze(promotedOf(typed) ?? BSON.deserialize(raw)) };
+  return { raw, typed: BSON.deserialize(raw, TYPED), plain: deepFreeze(BSON.deserialize(raw)) };
 }
 
 /**
@@ -127,67 +101,6 @@ export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
 export const plainCopy = (doc: Document): Document => BSON.deserialize(serialize(doc));
 export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
 export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, TYPED);
-
-const NOT_PROMOTED = Symbol('not promoted');
-const SAFE_MAX = Long.fromNumber(2 ** 53);
-const SAFE_MIN = Long.fromNumber(-(2 ** 53));
-
-function promote(v: unknown): unknown {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) {
-      const x = promote(v[i]);
-      if (x === NOT_PROMOTED) return NOT_PROMOTED;
-      out[i] = x;
-    }
-    return out;
-  }
-  const t = bsonType(v);
-  if (t === undefined) {
-    if (v instanceof Date) return new Date(v.getTime());
-    if (v instanceof RegExp) return new RegExp(v.source, v.flags); // its own lastIndex, as a second decoding gives
-    if (!isObject(v)) return NOT_PROMOTED;
-    const out: Document = {};
-    for (const k of Object.keys(v)) {
-      if (k === '__proto__') return NOT_PROMOTED;
-      const x = promote(v[k]);
-      if (x === NOT_PROMOTED) return NOT_PROMOTED;
-      out[k] = x;
-    }
-    return out;
-  }
-  switch (t) {
-    case 'Int32':
-    case 'Double':
-      return (v as Int32 | Double).value;
-    case 'Long': {
-      // bson promotes a Long to a number within ±2^53 (its JS_INT_MAX_LONG / JS_INT_MIN_LONG), inclusive
-      const l = v as Long;
-      return l.lessThanOrEqual(SAFE_MAX) && l.greaterThanOrEqual(SAFE_MIN) ? l.toNumber() : v;
-    }
-    case 'ObjectId':
-    case 'Binary':
-    case 'Decimal128':
-    case 'Timestamp':
-    case 'MinKey':
-    case 'MaxKey':
-      return v; // decoded the same whether values are promoted or not; never changed in place
-    default:
-      return NOT_PROMOTED; // DBRef, Code (with a scope of its own), BSONSymbol, …: decoded again
-  }
-}
-
-/**
- * The default-promoted view (what `BSON.deserialize(bytes)` gives) of a document decoded with `promoteValues: false`
- * from those bytes, without decoding them a second time: Int32 and Double become numbers, a Long within ±2^53 a
- * number (bson's rule), objects and arrays are new, Dates and RegExps fresh copies, the other BSON values shared.
- * Undefined where a value is not one of these (the caller decodes the bytes instead).
- */
-export function promotedOf(typed: Document): Document | undefined {
-  const out = promote(typed);
-  return out === NOT_PROMOTED ? undefined : (out as Document);
-}
 
 export function omit(doc: Document, key: string): Document {
   const out: Document = {};
@@ -302,11 +215,6 @@ function retypeNumber(n: number, shadow: unknown, hints: TypeHints | undefined, 
   return inInt32(n) ? makeNum('int', n) : makeNum('long', n);
 }
 
-/** The dotted path of a child (a module-level function: a closure made on every call costs a `name` definition under tsx). */
-function childPath(path: string, k: string | number): string {
-  return path ? `${path}.${k}` : String(k);
-}
-
 /**
  * Rebuilds a plain value with BSON number types, guided by the previous typed version (`shadow`) and the hints of
  * the update that produced it. Returns fresh objects and arrays, except where `stored` is given: the previous plain
@@ -316,18 +224,18 @@ function childPath(path: string, k: string | number): string {
  */
 export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path = '', stored?: unknown): unknown {
   if (typeof plain === 'number') return retypeNumber(plain, shadow, hints, path);
-  if (plain === null || typeof plain !== 'object') return plain;
-  if (plain === stored && shadow !== undefined) return shadow;
+  if (plain !== null && typeof plain === 'object' && plain === stored && shadow !== undefined) return shadow;
+  const join = (k: string | number) => (path ? `${path}.${k}` : String(k));
   if (Array.isArray(plain)) {
     const sh = Array.isArray(shadow) ? shadow : [];
     const st = Array.isArray(stored) && Array.isArray(shadow) ? stored : undefined;
-    return plain.map((v, i) => retype(v, sh[i], hints, childPath(path, i), st?.[i]));
+    return plain.map((v, i) => retype(v, sh[i], hints, join(i), st?.[i]));
   }
   if (isObject(plain)) {
     const sh = isObject(shadow) ? shadow : {};
     const st = isObject(stored) && isObject(shadow) ? stored : undefined;
     const out: Document = {};
-    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, childPath(path, k), st?.[k]);
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k), st?.[k]);
     return out;
   }
   return plain;
