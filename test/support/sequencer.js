@@ -54,7 +54,6 @@ const SLOW = {
   'test/integration/closure.test.ts': 5,
   'test/wire/orderedLimit.test.ts': 5,
   'test/integration/setup-calendar.test.ts': 5,
-  'test/wire/versionFrom.test.ts': 5,
   'test/unit/summaryDetailBytes.test.ts': 5,
   'test/integration/startup.test.ts': 4,
   'test/unit/summary.test.ts': 4,
