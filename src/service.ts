@@ -36,7 +36,6 @@ export interface Service {
   stopProgress(): { step: string; connections: number; requests: number };
 }
 
-
 /** Wiring only: config → database → platform → http / long connection → workers. */
 export interface ServiceOptions {
   outbox?: OutboxOptions;

@@ -37,4 +37,23 @@ describe('GET /healthz', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it('stopProgress: running with a kept-alive connection, stopped with nothing open', async () => {
+    const db = await startWireServer();
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'spotcheck-health-'));
+    const config = { port: 0, production: false, mongodbUri: `${db.uri.replace(/\/$/, '')}/health2`, lark: undefined, dataDir, logLevel: 'silent' };
+    const service = await startService(config, createLogger('silent'));
+    try {
+      expect(service.stopProgress()).toEqual({ step: 'running', connections: 0, requests: 0 });
+      const res = await fetch(`http://127.0.0.1:${service.port}/healthz`);
+      await res.text();
+      // fetch keeps its connection alive; the request itself is over
+      expect(service.stopProgress()).toMatchObject({ step: 'running', connections: 1, requests: 0 });
+      await service.stop();
+      expect(service.stopProgress()).toEqual({ step: 'stopped', connections: 0, requests: 0 });
+    } finally {
+      await db.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
