@@ -53,14 +53,23 @@ function start(env: Record<string, string>, opts: { compiled?: boolean } = {}): 
   return { child, output: () => out, exited, dataDir };
 }
 
-async function until(fn: () => Promise<boolean>, what: string, s: Started): Promise<void> {
+async function until(fn: () => Promise<boolean>, what: string, s: Started, everyMs = 200): Promise<void> {
   const deadline = Date.now() + 60_000;
   while (!(await fn().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; output:\n${s.output()}`);
     if (s.child.exitCode !== null) throw new Error(`the service exited (${s.child.exitCode}):\n${s.output()}`);
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** A Feishu app's settings (its platform unreachable: the start does not depend on it). */
+const CREDENTIALS = {
+  LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8',
+  LARK_APP_SECRET: 'secret-for-this-test',
+  LARK_ENCRYPT_KEY: 'encrypt-key-for-this-test',
+  LARK_VERIFICATION_TOKEN: 'token-for-this-test',
+  LARK_DOMAIN: 'http://127.0.0.1:9',
+};
 
 async function stop(s: Started): Promise<number | null> {
   if (s.child.exitCode === null) s.child.kill('SIGTERM');
@@ -89,14 +98,7 @@ it('without credentials: prints the sandbox URL first, serves the page, stops on
 
 it('with Feishu credentials: no sandbox, no sandbox URL', async () => {
   const port = await freePort();
-  const s = start({
-    PORT: String(port),
-    LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8',
-    LARK_APP_SECRET: 'secret-for-this-test',
-    LARK_ENCRYPT_KEY: 'encrypt-key-for-this-test',
-    LARK_VERIFICATION_TOKEN: 'token-for-this-test',
-    LARK_DOMAIN: 'http://127.0.0.1:9',
-  }, { compiled: true });
+  const s = start({ PORT: String(port), ...CREDENTIALS }, { compiled: true });
   try {
     await until(async () => (await fetch(`http://127.0.0.1:${port}/healthz`)).status === 200, 'the service', s);
     expect((await fetch(`http://127.0.0.1:${port}/sandbox`)).status).toBe(404);
@@ -108,16 +110,11 @@ it('with Feishu credentials: no sandbox, no sandbox URL', async () => {
 
 it('a SIGTERM while the service starts: it finishes starting, then stops cleanly', async () => {
   const port = await freePort();
-  const s = start({ PORT: String(port), LARK_APP_ID: 'cli_a1b2c3d4e5f6a7b8', LARK_APP_SECRET: 'secret-for-this-test', LARK_ENCRYPT_KEY: 'encrypt-key-for-this-test', LARK_VERIFICATION_TOKEN: 'token-for-this-test', LARK_DOMAIN: 'http://127.0.0.1:9' }, { compiled: true });
+  const s = start({ PORT: String(port), ...CREDENTIALS }, { compiled: true });
   // The embedded database's address file is written while the service starts (store/database.ts), before its
   // indexes are made and before it listens: the signal lands in the middle of the start.
   const file = path.join(s.dataDir, 'embedded-db.json');
-  const deadline = Date.now() + 60_000;
-  while (!existsSync(file)) {
-    if (s.child.exitCode !== null) throw new Error(`the service exited (${s.child.exitCode}):\n${s.output()}`);
-    if (Date.now() > deadline) throw new Error(`no ${file}; output:\n${s.output()}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await until(async () => existsSync(file), file, s, 2);
   // one SIGTERM (stop() sends it; a second one would mean "exit now")
   const code = await stop(s);
   const out = s.output();
