@@ -150,22 +150,22 @@ export async function startHarness(
       // Each step gets CLOSE_STEP_MS: one that hangs is named in the error (instead of jest's bare hook timeout),
       // and the steps after it still run, so that the worker is not left with the rest open.
       const hung: string[] = [];
-      const step = async (name: string, run: () => Promise<unknown>) => {
+      // `detail`: what to say about a step that hung
+      const step = async (name: string, run: () => Promise<unknown>, detail?: () => string) => {
         let timer: NodeJS.Timeout | undefined;
         const limit = new Promise<'hung'>((resolve) => {
           timer = setTimeout(() => resolve('hung'), CLOSE_STEP_MS);
           timer.unref();
         });
         const outcome = await Promise.race([run().then(() => 'done' as const), limit]).finally(() => clearTimeout(timer));
-        if (outcome === 'hung') hung.push(name);
+        if (outcome === 'hung') hung.push(detail ? `${name} (${detail()})` : name);
       };
       if (service) {
         const running = service;
         service = undefined;
         await step('dropDatabase', () => running.db.connection.dropDatabase().catch(() => undefined));
-        await step('service.stop', () => running.stop());
-        // where it stopped waiting, for the error below
-        if (hung.includes('service.stop')) hung[hung.length - 1] = `service.stop (${JSON.stringify(running.stopProgress())})`;
+        // where it stopped waiting
+        await step('service.stop', () => running.stop(), () => JSON.stringify(running.stopProgress()));
       }
       await step('emulator.close', () => emulator.close());
       await step('mongo.close', () => mongo.close());
