@@ -10,7 +10,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Types } from 'mongoose';
 import { CHECKLISTS } from '../src/domain/checklists';
 import { buildRectification, opinionSheet, type Answer } from '../src/domain/inspection';
 import { RESULT_DICTIONARY } from '../src/domain/results';
@@ -23,10 +22,7 @@ import {
   rectificationConfirmationDocx,
 } from '../src/exports/docx';
 import { buildSummaryXlsx } from '../src/exports/summaryXlsx';
-import { emptyCounts } from '../src/operations/progress';
-import { buildSummaryRows, summaryFileName, summaryTitle, type Summary } from '../src/operations/summary';
-import type { CampaignDoc } from '../src/store/campaign';
-import type { DrawDoc } from '../src/store/draw';
+import { exampleSummary } from '../src/exports/summaryExample';
 
 const OUT = path.resolve('out', 'forms');
 const FIRM = { name: '运城市河东电线电缆有限公司', product: '电线电缆', licenceNo: '（晋）XK06-001-00123', validFrom: '2021-06-01', validTo: '2026-05-31' };
@@ -108,29 +104,7 @@ async function forms(): Promise<{ name: string; data: Buffer }[]> {
 }
 
 async function annex5(): Promise<Buffer> {
-  const c = (county: string, over: Partial<ReturnType<typeof emptyCounts>>) => ({ ...emptyCounts(county), ...over });
-  const rows = [
-    c('盐湖区', { total: 12, checked: 10, noProblem: 6, problem: 3, ordered: 2, caseOpened: 1, rectified: 1, rectifying: 1, published: 8, unpublished: 2, closed: 1, credit: 1, results: { '1': 6, E: 1, A: 2, '6': 1 } }),
-    c('永济市', { total: 8, checked: 8, noProblem: 7, problem: 1, ordered: 1, rectified: 1, published: 8, results: { '1': 7, E: 1 } }),
-    c('夏县', { total: 5, checked: 3, noProblem: 2, closed: 1, published: 1, unpublished: 2, pubOverdue: 1, results: { '1': 2, '9': 1 } }),
-  ].map((r) => ({ ...r, results: { ...emptyCounts(r.county).results, ...r.results } }));
-  const { rows: sRows, total } = buildSummaryRows(rows, new Map([['盐湖区', 48], ['永济市', 30], ['夏县', 19]]), { withTotal: true });
-  const s: Summary = {
-    campaign: { _id: new Types.ObjectId(), name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查', year: 2024 } as CampaignDoc,
-    draw: { attempt: 1 } as DrawDoc,
-    today: '2024-11-15',
-    scope: { kind: 'city' },
-    title: summaryTitle(2024),
-    fileName: summaryFileName(2024, '2024-11-15'),
-    unit: '运城市市场监督管理局',
-    preparedBy: '许小颖',
-    rows: sRows,
-    ...(total ? { total } : {}),
-    details: [],
-    items: rows.map((r, i) => ({ county: r.county, industrial: { records: 6 - i, ng: [0, 1, 0, 0, 2, 0, 0, 0, 0] }, food: { records: 2, ng: [0, 0, 0, 1, 0, 0, 0, 0, 0] } })),
-    extras: [{ name: '工业产品质量安全“零事故”创建指导', items: [{ no: 1, text: '方案' }, { no: 2, text: '自查' }], rows: rows.map((r) => ({ county: r.county, records: 3, withFindings: 1, ngTotal: 1, ng: [0, 1] })) }],
-  };
-  return buildSummaryXlsx(s);
+  return buildSummaryXlsx(exampleSummary());
 }
 
 async function main(): Promise<void> {

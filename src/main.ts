@@ -34,16 +34,19 @@ async function main(): Promise<void> {
   // The sandbox page's address is the first thing said (docs/interfaces.md "HTTP").
   if (isSandbox(config)) process.stdout.write(`${sandboxUrl(config.port)}  ← 在浏览器中打开，本地试用机器人（未配置飞书应用）\n`);
   // The service's modules load only now: a refused configuration exits without them (in a second, not several).
-  const [{ createLogger }, { preloadHeavyModules }, { prepareSandbox }, { startService }] = await Promise.all([
+  const [{ createLogger }, { preloadHeavyModules }, { prepareSandbox }, { startService }, { warmUpSummaryXlsx }] = await Promise.all([
     import('./logger'),
     import('./heavyModules'),
     import('./sandbox/start'),
     import('./service'),
+    import('./exports/summaryExample'),
   ]);
   // buffered: one write per batch of lines, flushed on exit (logger.ts)
   const log = createLogger(config.logLevel, { buffered: true });
-  // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs.
+  // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs, nor the first /汇总
+  // running the workbook's code cold (exports/summaryExample.ts). A failed warm-up only costs that first /汇总 time.
   preloadHeavyModules();
+  await warmUpSummaryXlsx().catch((err: unknown) => log.warn({ err }, 'summary warm-up failed'));
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'));
   // The signal handlers come before the service starts: the health check answers once it listens, which is before
   // startService returns (it resumes an interrupted dispatch after that), and a SIGTERM in between must still stop
