@@ -15,6 +15,7 @@ import { startCalendarSync } from './operations/setup/calendarSync';
 import { startLongConnection, type LongConnection } from './platform/longConnection';
 import { Outbox, type OutboxOptions } from './platform/outbox';
 import { BenchProbe } from './platform/benchProbe';
+import { summaryFile } from './bot/progress';
 import { platformTenantLookup, TenantGuard } from './platform/origin';
 import { larkWebhook } from './platform/webhook';
 import { openDatabase, type Database } from './store/database';
@@ -53,7 +54,16 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   const db = await openDatabase({ mongodbUri: config.mongodbUri, dataDir: config.dataDir, log, role: 'service' });
   const conn = db.connection;
   // npm run bench only (SPOTCHECK_BENCH=1, refused in production): CPU, memory and commands per callback
-  const probe = config.benchProbe ? new BenchProbe() : undefined;
+  const probe = config.benchProbe
+    ? new BenchProbe({
+        // 附件5 of the city as /汇总 compiles it, timed in this process (summary_20k_* of npm run bench)
+        summary: async (compiled) => {
+          const made = await summaryFile(conn, new Date(), { scope: { kind: 'city' } }, compiled);
+          if (!made.ok) throw new Error(`summary refused: ${made.reason}`);
+          return { bytes: made.data.length, sampled: made.total?.sampled ?? 0, details: made.details.count };
+        },
+      })
+    : undefined;
   probe?.watch(conn);
   await ensureIndexes(conn, log).catch(async (err: unknown) => {
     await db.close().catch(() => undefined);

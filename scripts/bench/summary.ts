@@ -2,7 +2,7 @@
  * summary_20k_s: compiling 附件5 for 20,000 tasks — the aggregation in MongoDB (per-county counts, the registry's
  * 获证企业数 over 80,000 enterprises, the 检查明细 rows streamed into the sheet as they arrive) plus building the
  * .xlsx — for the whole city; median of 3,
- * timed in the bench's process against the database process. Tasks are spread over the 14 counties in every
+ * timed in the service's process (as /汇总 compiles it there) against the database process. Tasks are spread over the 14 counties in every
  * state, the inspected ones with a full checklist (answers and history), as real documents are. The campaign is
  * the active one, so /汇总 sent to the service compiles the same table (scripts/bench.ts).
  */
@@ -10,14 +10,12 @@ import { performance } from 'node:perf_hooks';
 import { Types, type Connection } from 'mongoose';
 import { shanghaiDate } from '../../src/domain/calendar';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
-import { buildSummaryXlsx } from '../../src/exports/summaryXlsx';
-import { preloadHeavyModules } from '../../src/heavyModules';
-import { summarize } from '../../src/operations/summary';
 import { activeSlot, campaignModel, type CampaignDoc } from '../../src/store/campaign';
 import { drawModel, type DrawDoc } from '../../src/store/draw';
 import { enterpriseModel } from '../../src/store/enterprise';
 import { taskModel } from '../../src/store/task';
-import { measure } from './loopProbe';
+import type { SummaryTiming } from '../../src/platform/benchProbe';
+import { getJson } from './processes';
 import { round, type Result } from './results';
 import { mulberry32 } from '../../src/domain/prng';
 
@@ -186,48 +184,33 @@ export async function seedSummaryData(conn: Connection): Promise<{ campaign: Cam
   return { campaign, draw };
 }
 
-/** Times the compilation in this process against the seeded data (seedSummaryData). */
-export async function benchSummary(conn: Connection, seeded: { campaign: CampaignDoc; draw: DrawDoc }): Promise<Result[]> {
-  const { campaign, draw } = seeded;
-  const once = async () => {
-    // summarize returns once the small answers are in (the counts, 获证企业数, the extra checklists), the detail
-    // rows asked for; buildSummaryXlsx builds the other sheets while the database computes them, then writes them
-    // as they arrive
-    const t0 = performance.now();
-    const summary = await summarize(conn, { scope: { kind: 'city' }, campaign, draw, today: '2024-11-15' });
-    const t1 = performance.now();
-    const data = await buildSummaryXlsx(summary);
-    if (summary.total?.sampled !== TASKS || summary.details.count !== TASKS) {
-      throw new Error(`bench summary counted ${summary.total?.sampled} tasks, ${summary.details.count} detail rows`);
+/** Times the compilation in the service at `serviceUrl` against the seeded data (seedSummaryData). */
+export async function benchSummary(conn: Connection, seeded: { campaign: CampaignDoc }, serviceUrl: string): Promise<Result[]> {
+  const { campaign } = seeded;
+  // 附件5 compiled in the service's own process, as /汇总 compiles it there (platform/benchProbe.ts, POST
+  // /debug/bench/summary → bot/progress.ts summaryFile): the summary returns once the small answers are in (the
+  // counts, 获证企业数, the extra checklists), the detail rows asked for; the workbook's other sheets are built while
+  // the database computes them, then the rows are written as they arrive
+  const once = async (probe: boolean): Promise<SummaryTiming> => {
+    const timing = await getJson<SummaryTiming>(`${serviceUrl}/debug/bench/summary${probe ? '?probe=1' : ''}`, 'POST');
+    if (timing.sampled !== TASKS || timing.details !== TASKS) {
+      throw new Error(`bench summary counted ${timing.sampled} tasks, ${timing.details} detail rows`);
     }
-    return { data, aggregateMs: t1 - t0 };
+    return timing;
   };
 
-  // The longest the event loop is held while a summary is compiled, on its own (beside the callbacks, bench.ts
-  // measures the service's loop, where the callbacks' own work counts too). The first summary of this process, like
-  // the first /汇总 after the service starts (with `npm run bench -- summary`, exceljs's code runs cold). Not timed
-  // with the runs below: the 1 ms probe costs some CPU of its own. Its libraries loaded first, as the service
-  // loads them before it listens (src/main.ts).
-  preloadHeavyModules();
-  const probed = await measure(once);
+  // The longest the service's event loop is held while a summary is compiled, on its own (beside the callbacks,
+  // bench.ts measures the service's loop, where the callbacks' own work counts too): a run of its own, since the
+  // 1 ms probe costs some CPU; the first of this service when this measurement runs alone.
+  const probed = await once(true);
 
-  const times: number[] = [];
-  const cpuTimes: number[] = [];
-  const compileTimes: number[] = [];
-  const xlsxTimes: number[] = [];
-  let bytes = 0;
-  for (let run = 0; run < 3; run++) {
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
-    const { data, aggregateMs } = await once();
-    const ms = performance.now() - t0;
-    const c = process.cpuUsage(c0);
-    cpuTimes.push((c.user + c.system) / 1e6);
-    times.push(ms / 1000);
-    compileTimes.push(aggregateMs / 1000);
-    xlsxTimes.push((ms - aggregateMs) / 1000);
-    bytes = data.length;
-  }
+  const runs: SummaryTiming[] = [];
+  for (let run = 0; run < 3; run++) runs.push(await once(false));
+  const times = runs.map((r) => r.seconds);
+  const cpuTimes = runs.map((r) => r.cpuSeconds);
+  const compileTimes = runs.map((r) => r.compileSeconds);
+  const xlsxTimes = runs.map((r) => r.seconds - r.compileSeconds);
+  const bytes = runs[runs.length - 1]!.bytes;
   // counting the campaign's tasks (answered from the index structures, no document read): one round trip first
   // (not counted), then the median of five
   await taskModel(conn).countDocuments({ campaignId: campaign._id });
@@ -243,12 +226,12 @@ export async function benchSummary(conn: Connection, seeded: { campaign: Campaig
     // the two parts, which overlap since the rows are streamed: _aggregate_s, until the small answers are in (the
     // per-county counts, 获证企业数, the extra checklists; the detail aggregate sent); _xlsx_s, the rest: the
     // workbook built while the database computes the 20,000 detail rows, then the rows written as they arrive
-    // CPU of this process (the service's part: reading the rows and building the workbook), whatever the load
+    // CPU of the service's process (reading the rows and building the workbook)
     { name: 'summary_20k_cpu_s', value: median(cpuTimes), unit: 's' },
     { name: 'summary_20k_aggregate_s', value: median(compileTimes), unit: 's' },
     { name: 'summary_20k_xlsx_s', value: median(xlsxTimes), unit: 's' },
     { name: 'summary_20k_xlsx_kb', value: Math.round(bytes / 1024), unit: 'KiB' },
-    { name: 'summary_20k_longest_block_ms', value: round(probed.longest, 1), unit: 'ms' },
+    { name: 'summary_20k_longest_block_ms', value: round(probed.longestBlockMs, 1), unit: 'ms' },
     { name: 'tasks_20k_count_s', value: median(floor), unit: 's' },
   ];
 }

@@ -72,13 +72,23 @@ async function buildSummaryFile(
   staff: StaffMember | null,
   campaignName: string | undefined,
 ) {
-  const summary = await compileSummary(deps.conn, deps.now(), {
-    scope,
-    campaignName,
-    unit: unitFor(scope, actor, staff),
-    preparedBy: staff?.name ?? '',
-  });
+  return summaryFile(deps.conn, deps.now(), { scope, campaignName, unit: unitFor(scope, actor, staff), preparedBy: staff?.name ?? '' });
+}
+
+/**
+ * 附件5 as /汇总 sends it: the summary compiled in the database, then the workbook. `compiled` is called once the
+ * summary's small answers are in (the counts; the detail rows then stream into the workbook): the bench's split
+ * (platform/benchProbe.ts, which times this very function in the service's process).
+ */
+export async function summaryFile(
+  conn: Parameters<typeof compileSummary>[0],
+  now: Date,
+  input: Parameters<typeof compileSummary>[2],
+  compiled?: () => void,
+) {
+  const summary = await compileSummary(conn, now, input);
   if (!summary.ok) return summary;
+  compiled?.();
   // exceljs loads on the first /汇总, not at service start (src/heavyModules.ts); the detail rows, asked for
   // already, are written as they arrive (buildSummaryXlsx closes their cursor whatever happens)
   const loaded = import('../exports/summaryXlsx');

@@ -9,7 +9,10 @@
  *   them to requests. AsyncLocalStorage (Node 20: promise hooks on every promise in the process) costs CPU of its
  *   own, so the bench measures the service's CPU in a window without it and the commands per request in another;
  * - while attributing, every answer to POST /lark/events carries `x-bench-db-commands`: the commands that request
- *   sent before its answer (commands it causes afterwards are counted in `lateCommands`).
+ *   sent before its answer (commands it causes afterwards are counted in `lateCommands`);
+ * - POST /debug/bench/summary: compiles 附件5 for the whole city as /汇总 does (bot/progress.ts summaryFile) and
+ *   answers how long it took, in this process (SummaryTiming); `?probe=1` also times the longest the event loop was
+ *   held meanwhile (a 1 ms interval, which costs some CPU of its own, so the bench asks for it in a run of its own).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { monitorEventLoopDelay, performance, type IntervalHistogram } from 'node:perf_hooks';
@@ -49,7 +52,27 @@ export interface BenchFigures {
   serverP50Ms: number;
   serverP99Ms: number;
   serverMaxMs: number;
+  /** the same times, each request's (the bench pools several windows) */
+  serverMs: number[];
 }
+
+/** One 附件5 compiled in the service's process (POST /debug/bench/summary). */
+export interface SummaryTiming {
+  seconds: number;
+  /** the process's CPU meanwhile (the service is otherwise idle while the bench asks for it) */
+  cpuSeconds: number;
+  /** until the summary's small answers were in (the counts; the detail rows then stream into the workbook) */
+  compileSeconds: number;
+  bytes: number;
+  /** tasks the table counts, and rows of its 检查明细 */
+  sampled: number;
+  details: number;
+  /** with ?probe=1: the greatest lateness of a 1 ms interval meanwhile (ms), else 0 */
+  longestBlockMs: number;
+}
+
+/** What the probe runs for POST /debug/bench/summary: 附件5 of the city; `compiled` once its counts are in. */
+export type SummaryRun = (compiled: () => void) => Promise<{ bytes: number; sampled: number; details: number }>;
 
 export class BenchProbe {
   private readonly als = new AsyncLocalStorage<RequestScope>();
@@ -64,8 +87,40 @@ export class BenchProbe {
   private attribute = true;
   private serverMs: number[] = [];
 
-  constructor() {
+  constructor(private readonly opts: { summary?: SummaryRun } = {}) {
     this.loop.enable();
+  }
+
+  /** Times one run of the summary (see SummaryTiming). */
+  async timeSummary(probe: boolean): Promise<SummaryTiming> {
+    const run = this.opts.summary;
+    if (!run) throw new Error('no summary to time');
+    let last = performance.now();
+    let longest = 0;
+    const interval = probe
+      ? setInterval(() => {
+          const now = performance.now();
+          longest = Math.max(longest, now - last);
+          last = now;
+        }, 1)
+      : undefined;
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    let compiledAt = NaN;
+    try {
+      const made = await run(() => (compiledAt = performance.now()));
+      const cpu = process.cpuUsage(cpu0);
+      const t1 = performance.now();
+      return {
+        seconds: (t1 - t0) / 1000,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        compileSeconds: (compiledAt - t0) / 1000,
+        ...made,
+        longestBlockMs: longest,
+      };
+    } finally {
+      clearInterval(interval);
+    }
   }
 
   /**
@@ -120,6 +175,7 @@ export class BenchProbe {
       serverP50Ms: pct(this.serverMs, 50),
       serverP99Ms: pct(this.serverMs, 99),
       serverMaxMs: pct(this.serverMs, 100),
+      serverMs: this.serverMs.map((ms) => Math.round(ms * 100) / 100),
     };
   }
 
@@ -134,6 +190,10 @@ export class BenchProbe {
         const attribute = ctx.query.attribute !== '0';
         this.reset(attribute);
         ctx.body = { reset: true, attribute };
+        return;
+      }
+      if (ctx.path === '/debug/bench/summary' && ctx.method === 'POST') {
+        ctx.body = await this.timeSummary(ctx.query.probe === '1');
         return;
       }
       if (ctx.path !== '/lark/events') return next();

@@ -6,11 +6,25 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { Connection } from 'mongoose';
-import { BENCH_COMMANDS_HEADER, BenchProbe, type BenchFigures } from '../../src/platform/benchProbe';
+import { BENCH_COMMANDS_HEADER, BenchProbe, type BenchFigures, type SummaryTiming } from '../../src/platform/benchProbe';
 
 describe('bench probe', () => {
   const client = new EventEmitter();
-  const probe = new BenchProbe();
+  // the summary it times: 20 ms before its counts are in, then a block of 40 ms (the loop held), then 10 ms more
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  const probe = new BenchProbe({
+    summary: async (compiled) => {
+      await new Promise((r) => setTimeout(r, 20));
+      compiled();
+      await new Promise((r) => setTimeout(r, 5));
+      busy(40);
+      await new Promise((r) => setTimeout(r, 10));
+      return { bytes: 1234, sampled: 7, details: 6 };
+    },
+  });
   probe.watch({ getClient: () => client } as unknown as Connection);
   const app = new Koa();
   app.use(probe.middleware());
@@ -52,4 +66,17 @@ describe('bench probe', () => {
     expect(again.header).toBe('2');
     expect(again.figures).toMatchObject({ requestCommands: 2, lateCommands: 1, backgroundCommands: 1 });
   });
+
+  it('times a summary in its own process: the whole, the part until its counts, and with ?probe=1 the longest block', async () => {
+    const timed = async (query: string) => (await (await fetch(`${url()}/debug/bench/summary${query}`, { method: 'POST' })).json()) as SummaryTiming;
+    const probed = await timed('?probe=1');
+    expect(probed).toMatchObject({ bytes: 1234, sampled: 7, details: 6 });
+    expect(probed.compileSeconds).toBeGreaterThanOrEqual(0.019);
+    expect(probed.seconds).toBeGreaterThanOrEqual(probed.compileSeconds + 0.05);
+    expect(probed.cpuSeconds).toBeGreaterThan(0);
+    expect(probed.longestBlockMs).toBeGreaterThanOrEqual(39);
+    // without the probe no interval runs: nothing measured
+    expect((await timed('')).longestBlockMs).toBe(0);
+  });
 });
+
