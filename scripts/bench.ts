@@ -366,7 +366,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // that wait counts in the latency the clients measure
   const loadDelay = { max: 0, p99: 0 };
   for (let r = 0; r < ROUNDS; r++) {
-    say(`  round ${r + 1}/${ROUNDS}: ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms, then the baseline …`);
+    say(`  round ${r + 1}/${ROUNDS} at ${new Date().toISOString().slice(11, 19)} UTC: ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms, then the baseline …`);
     const a = await walksOf(ROUND_PHASES[r]!);
     // the service's CPU is measured without attributing commands to requests (platform/benchProbe.ts: its
     // AsyncLocalStorage costs CPU of its own); the commands per callback come from the calibration walks above
