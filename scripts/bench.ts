@@ -118,6 +118,12 @@ function splitFigures(prefix: string, r: PhaseResult): Result[] {
   ];
 }
 
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The rounds' walks as one phase: every callback of every round (its sentAtMs relative to its own round). */
 function mergePhases(rounds: PhaseResult[]): PhaseResult {
   return {
@@ -348,7 +354,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // A: the walks alone, ROUNDS times, each round followed by the baseline under the same clicks on the same schedule.
   // The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its 20 slowest
   // callbacks, and this machine's own noise (another process taking a core for a fraction of a second) moved the
-  // baseline's p99 between 4 and 28 ms from one run to the next; alternating the two spreads that noise over both.
+  // baseline's p99 between 2.5 and 28 ms from one run to the next; alternating the two spreads that noise over both.
   const rounds: PhaseResult[] = [];
   const baseRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
   const svcRounds: BenchFigures[] = [];
@@ -481,6 +487,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'baseline_p99_ms', value: round(percentile(base.latencies, 99), 1), unit: 'ms' },
     { name: 'baseline_errors', value: base.errors, unit: 'responses' },
     { name: 'callback_p99_vs_baseline', value: round(percentile(phaseA.latencies, 99) / percentile(base.latencies, 99), 2), unit: 'ratio' },
+    // to read the pooled figures: the median round's p99 of each (a stall of the whole machine, which also stops the
+    // load generator's loop, lands in one round)
+    { name: 'callback_p99_median_round_ms', value: round(median(rounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
+    { name: 'baseline_p99_median_round_ms', value: round(median(baseRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'baseline_cpu_ms', value: round(baseCpu, 2), unit: 'ms' },
     ...results,
     { name: 'service_rss_mb', value: finalService.maxRssMb, unit: 'MB' },
