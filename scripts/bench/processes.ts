@@ -35,6 +35,9 @@ export function startChild(
   const logFile = path.join(opts.runDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
+    // node flags for experiments (scripts/bench.ts): every child's, then the database's own
+    ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+    ...((name === 'database' && process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean)) || []),
     // one directory per process: each thread (tsx's loader runs in one) writes a profile of its own
     ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.runDir, 'profiles', name)}`] : []),
     '--import',
