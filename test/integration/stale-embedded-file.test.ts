@@ -124,7 +124,13 @@ describe('a stale embedded-db.json whose pid is alive but whose database is gone
   });
 
   it('a recorded server that accepts connections but never answers is stale too (CLI)', async () => {
-    const silent = net.createServer((socket) => socket.on('error', () => undefined)); // accepts, never replies
+    // accepts, never replies; its connections are destroyed at the end (never read, a closed peer's end would not be
+    // seen, and the socket would keep this test worker alive)
+    const accepted = new Set<net.Socket>();
+    const silent = net.createServer((socket) => {
+      accepted.add(socket);
+      socket.on('error', () => undefined);
+    });
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const port = (silent.address() as net.AddressInfo).port;
     try {
@@ -136,6 +142,7 @@ describe('a stale embedded-db.json whose pid is alive but whose database is gone
       expect(run.stderr).toContain('找不到可用的数据库');
       expect(Date.now() - started - reference).toBeLessThan(PROMPT_MS);
     } finally {
+      for (const socket of accepted) socket.destroy();
       silent.close();
     }
   });
