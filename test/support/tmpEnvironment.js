@@ -1,12 +1,14 @@
 /**
  * Jest's node environment, with each test file's own temp dir (test/support/tmpGuard.js): a file that leaves
- * anything in it fails.
+ * anything in it fails; and so does a file that leaves a socket, a server or a timer open (test/support/handleGuard.js).
  */
 // jest-environment-node is Jest's own (what `testEnvironment: 'node'` loads), installed with jest.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { TestEnvironment } = require('jest-environment-node');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { closeFile, fileMessage, openFile } = require('./tmpGuard');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const handles = require('./handleGuard');
 
 class TmpDirEnvironment extends TestEnvironment {
   constructor(config, context) {
@@ -15,6 +17,7 @@ class TmpDirEnvironment extends TestEnvironment {
   }
 
   async setup() {
+    this.handlesBefore = handles.snapshot();
     await super.setup();
     // this process's environment: what os.tmpdir() and spawned processes read
     this.tmpFile = openFile(this.testPath, process.env);
@@ -26,8 +29,12 @@ class TmpDirEnvironment extends TestEnvironment {
     const left = this.tmpFile ? closeFile(this.tmpFile) : [];
     this.tmpFile = undefined;
     await super.teardown();
+    const open = this.handlesBefore ? await handles.leftOpen(this.handlesBefore) : [];
+    // named while still open, then closed so that the worker can exit
+    const messages = [...(left.length > 0 ? [fileMessage(this.testPath, left)] : []), ...(open.length > 0 ? [handles.handleMessage(this.testPath, open)] : [])];
+    open.forEach(handles.close);
     // Jest reports a file whose environment fails to tear down as failed ("Test suite failed to run")
-    if (left.length > 0) throw new Error(fileMessage(this.testPath, left));
+    if (messages.length > 0) throw new Error(messages.join('\n'));
   }
 }
 

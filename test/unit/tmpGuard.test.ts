@@ -1,6 +1,7 @@
 /**
  * The suite's temp-dir guard (test/support/tmpGuard.js): each test file runs with a temp dir of its own, and a file
- * that leaves anything in it fails — shown here on the parts, and on a real Jest run of two fixture files.
+ * that leaves anything in it fails — shown here on the parts, and on a real Jest run of fixture files, where a file
+ * that leaves a server open fails too (test/support/handleGuard.js).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,7 +70,7 @@ describe('the temp-dir guard', () => {
     expect(guard.closeRun(run, env)).toEqual([]);
   });
 
-  it('fails a real Jest run on the file that leaves a directory behind, and only that file', () => {
+  it('fails a real Jest run on the file that leaves a directory behind, the one that leaves a server open, and only those', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const config = { ...(require('../../jest.config.js') as Record<string, unknown>) };
     delete config.testSequencer;
@@ -94,6 +95,10 @@ describe('the temp-dir guard', () => {
     expect(byFile['cleans.fixture.ts']?.status).toBe('passed');
     expect(byFile['leaves.fixture.ts']?.status).toBe('failed');
     expect(byFile['leaves.fixture.ts']?.message).toMatch(/left 1 entry in the temp dir \(removed now\): guard-leftover-\w+\//);
+    // the server is named and closed: the run ended (spawnSync would otherwise wait for its timeout)
+    expect(byFile['keepsOpen.fixture.ts']?.status).toBe('failed');
+    expect(byFile['keepsOpen.fixture.ts']?.message).toMatch(/left 1 open handle\(s\) that keep its Jest worker alive \(closed now\): Server listening on 127\.0\.0\.1:\d+/);
+    expect(r.signal).toBeNull();
     // the run's directory and the leftover are gone: only the cache directory given above is left in scratch
     expect(readdirSync(scratch).filter((n) => n.startsWith('spotcheck-jest-'))).toEqual([]);
   });
