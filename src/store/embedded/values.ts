@@ -22,12 +22,23 @@ export class CommandError extends Error {
   }
 }
 
-/** One immutable version of a stored document. */
-export interface Version {
-  raw: Buffer;
-  typed: Document;
-  /** deep-frozen */
-  plain: Document;
+/**
+ * One immutable version of a stored document: its bytes (off the JavaScript heap) and its plain view (deep-frozen,
+ * what queries read). The typed view is not kept: it is decoded from the bytes by whoever needs it (an update's
+ * re-typing, a projection's, an aggregation keeping a stored _id, distinct, an E11000 message), so that the heap
+ * holds one object view per document, not two (docs/mongo-wire.md §9, "Documents live on the JavaScript heap").
+ */
+export class Version {
+  constructor(
+    readonly raw: Buffer,
+    /** deep-frozen */
+    readonly plain: Document,
+  ) {}
+
+  /** The typed view, decoded from `raw` on every call: a fresh object the caller may keep or change. */
+  typed(): Document {
+    return BSON.deserialize(this.raw, TYPED);
+  }
 }
 
 /**
@@ -51,13 +62,13 @@ export function serialize(doc: Document): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. */
+/** Serializes `doc` (with `_id` first, like MongoDB) and derives the plain view. */
 export function makeVersion(doc: Document): Version {
   const keys = Object.keys(doc);
   if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
-  return { raw, typed: BSON.deserialize(raw, TYPED), plain: deepFreeze(BSON.deserialize(raw)) };
+  return new Version(raw, deepFreeze(BSON.deserialize(raw)));
 }
 
 /**
