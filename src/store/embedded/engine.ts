@@ -11,6 +11,7 @@ import {
   isObject,
   keyString,
   pathValues,
+  plainClone,
   plainOf,
   RawDocument,
   batchBytes,
@@ -74,7 +75,9 @@ function projected(v: Version, projection: Document): Document {
   if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
     throw new CommandError(2, 'BadValue', 'positional projection is not supported by the embedded wire server');
   }
-  const out = projector(projection).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
+  // mingo projects a copy of the stored plain view whose objects and arrays are new (values.ts plainClone: equal to a
+  // decoding of the bytes, without a decoding); the typed view, which retype needs, is decoded here
+  const out = projector(projection).find<Document>([plainClone(v.plain) as Document], projection).all()[0] ?? {};
   return idFirst(retype(out, v.typed()) as Document);
 }
 
