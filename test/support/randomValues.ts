@@ -77,7 +77,7 @@ export function churn(coll: Collection, rnd: () => number, n: number, doc: () =>
     const s = slots[Math.floor(rnd() * slots.length)]!;
     if (!coll.slots.has(s)) continue;
     const r = rnd();
-    if (r < 0.6) coll.replace(s, { _id: s.v.typed._id, ...doc() });
+    if (r < 0.6) coll.replace(s, { _id: s.v.typed()._id, ...doc() });
     else if (r < 0.8) coll.remove(s);
     else coll.insert(doc());
   }

@@ -61,6 +61,6 @@ test('documents stored before the TTL index exists expire too; removed ones are 
   c.createIndex({ key: { at: 1 }, name: 'at_1', expireAfterSeconds: 60 });
   c.remove(c.byId('b')!);
   c.sweepTtl(now);
-  expect([...c.slots].map((s) => s.v.typed._id)).toEqual(['c']);
+  expect([...c.slots].map((s) => s.v.typed()._id)).toEqual(['c']);
   expect(c.stats.ttlExamined).toBe(1);
 });

@@ -115,13 +115,15 @@ interface Index {
 
 interface IndexKey {
   key: string;
+  /** the values as the plain view holds them (see Collection.dupError for the ones a message shows) */
   values: unknown[];
 }
 
 /** The dates (ms) a TTL index on `path` sees in a document version (MongoDB expires on the earliest). */
 function ttlDates(v: Version, path: string): number[] {
   const out: number[] = [];
-  for (const x of pathValues(v.typed, path)) if (x instanceof Date && !Number.isNaN(x.getTime())) out.push(x.getTime());
+  // the plain view: dates are decoded alike in both views
+  for (const x of pathValues(v.plain, path)) if (x instanceof Date && !Number.isNaN(x.getTime())) out.push(x.getTime());
   return out;
 }
 
@@ -340,7 +342,7 @@ export class Collection {
     if (doc._id === undefined) doc = { _id: new ObjectId(), ...omit(doc, '_id') };
     const v = makeVersion(doc);
     const keys = this.uniqueKeys(v);
-    this.checkUnique(keys, undefined);
+    this.checkUnique(keys, undefined, v);
     const slot = new Slot(v, this.nextSeq++);
     this.slots.add(slot);
     this.own(keys, slot, true);
@@ -359,7 +361,7 @@ export class Collection {
     if (v.raw.equals(slot.v.raw)) return false;
     const affected = touched ? (idx: Index) => idx.partial !== undefined || idx.fields.some((f) => touched.has(rootOf(f))) : undefined;
     const keys = this.uniqueKeys(v, affected);
-    this.checkUnique(keys, slot);
+    this.checkUnique(keys, slot, v);
     this.own(this.uniqueKeys(slot.v, affected), slot, false);
     const old = slot.v;
     slot.v = v;
@@ -442,7 +444,7 @@ export class Collection {
         for (const k of this.indexKeys(idx, slot.v)) {
           const owner = idx.owners.get(k.key);
           if (owner && owner !== slot) {
-            const err = this.dupError(idx, k.values);
+            const err = this.dupError(idx, k, slot.v);
             throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${err.message}`, err.extra);
           }
           idx.owners.set(k.key, slot);
@@ -496,9 +498,17 @@ export class Collection {
 
   // ---- unique constraints ------------------------------------------------------------------------------------------
 
+  /**
+   * The keys of a document version under a unique index, read from its plain view: a key string is the same for a
+   * value in either view (keyString: 5, 5.0 and NumberLong(5) are one key, a Long beyond 2^53 stays a Long).
+   */
   private indexKeys(idx: Index, v: Version): IndexKey[] {
     if (idx.partial && !idx.partial.test(v.plain)) return [];
-    const perField = idx.fields.map((f) => pathValues(v.typed, f));
+    return this.keysOf(idx, v.plain);
+  }
+
+  private keysOf(idx: Index, doc: Document): IndexKey[] {
+    const perField = idx.fields.map((f) => pathValues(doc, f));
     if (idx.sparse && perField.every((vals) => vals.every((x) => x === MISSING))) return [];
     let combos: unknown[][] = [[]];
     for (const vals of perField) {
@@ -519,11 +529,12 @@ export class Collection {
     return out;
   }
 
-  private checkUnique(keys: Map<Index, IndexKey[]>, self: Slot | undefined): void {
+  /** `v`: the version the keys are of. */
+  private checkUnique(keys: Map<Index, IndexKey[]>, self: Slot | undefined, v: Version): void {
     for (const [idx, list] of keys) {
       for (const k of list) {
         const owner = idx.owners?.get(k.key);
-        if (owner && owner !== self) throw this.dupError(idx, k.values);
+        if (owner && owner !== self) throw this.dupError(idx, k, v);
       }
     }
   }
@@ -537,7 +548,13 @@ export class Collection {
     }
   }
 
-  private dupError(idx: Index, values: unknown[]): CommandError {
+  /**
+   * The E11000 error for key `k` of version `v`. Its keyValue and message show the values with their stored number
+   * types (a double 5.0 stays a double in keyValue, as MongoDB sends it): the same key read from the typed view, decoded
+   * only now that a duplicate was found.
+   */
+  private dupError(idx: Index, k: IndexKey, v: Version): CommandError {
+    const values = this.keysOf(idx, v.typed()).find((t) => t.key === k.key)?.values ?? k.values;
     const keyValue: Document = {};
     idx.fields.forEach((f, i) => (keyValue[f] = values[i] ?? null));
     const shown = idx.fields.map((f, i) => `${f}: ${formatValue(values[i])}`).join(', ');

@@ -11,12 +11,14 @@ import {
   isObject,
   keyString,
   pathValues,
+  plainClone,
   plainOf,
   RawDocument,
   batchBytes,
   retype,
   serialize,
   toInt,
+  typedOf,
   type Document,
   type Version,
 } from './values';
@@ -37,9 +39,8 @@ interface Cmd {
 
 interface Cursor {
   ns: string;
-  docs: Document[];
-  /** each document's bytes where they are at hand (a find's stored documents, without a projection) */
-  raws?: readonly Buffer[];
+  /** the documents to send; a RawDocument is a stored document sent as its bytes (a find without a projection) */
+  docs: readonly (Document | RawDocument)[];
   pos: number;
   touched: number;
 }
@@ -61,13 +62,10 @@ function idFirst(doc: Document): Document {
   return out;
 }
 
-/** A stored document as returned to the client, with an optional find projection (mingo on a plain copy). */
-function project(v: Version, projection: unknown): Document {
-  if (!isObject(projection) || Object.keys(projection).length === 0) return v.typed;
-  return projected(v, projection);
-}
-
-/** `project` for a reply's top-level field: without a projection, the stored bytes themselves (values.ts RawDocument). */
+/**
+ * A stored document as returned to the client, with an optional find projection (mingo on a plain copy); without
+ * one, the stored bytes themselves (values.ts RawDocument), sent as they are.
+ */
 function projectRaw(v: Version, projection: unknown): Document | RawDocument {
   if (!isObject(projection) || Object.keys(projection).length === 0) return new RawDocument(v.raw);
   return projected(v, projection);
@@ -77,28 +75,40 @@ function projected(v: Version, projection: Document): Document {
   if (Object.keys(projection).some((k) => k.endsWith('.$'))) {
     throw new CommandError(2, 'BadValue', 'positional projection is not supported by the embedded wire server');
   }
-  const out = projector(projection).find<Document>([plainOf(v.raw)], projection).all()[0] ?? {};
-  return idFirst(retype(out, v.typed) as Document);
+  // mingo projects a copy of the stored plain view whose objects and arrays are new (values.ts plainClone: equal to a
+  // decoding of the bytes, without a decoding); the typed view, which retype needs, is decoded here
+  const out = projector(projection).find<Document>([plainClone(v.plain) as Document], projection).all()[0] ?? {};
+  return idFirst(retype(out, v.typed()) as Document);
 }
 
 /**
  * Up to `n` documents from `pos`, as many as fit in MAX_BATCH_BYTES (at least one). Each is serialized once here, to
  * know its size, and the bytes are kept with the batch (values.ts batchBytes) for the reply: measuring a document
- * (calculateObjectSize) walks it as long as encoding it does. `raws` gives a document's bytes where they are stored.
+ * (calculateObjectSize) walks it as long as encoding it does. A RawDocument gives a stored document's bytes: the
+ * reply sends them (protocol.ts serializeReply), and its place in the batch decodes them (typed) only if it is read,
+ * which only a caller of Engine.run itself does (tests); the stored version keeps no typed view (values.ts Version).
  */
-function takeBatch(docs: Document[], pos: number, n: number, raws?: readonly Buffer[]): Document[] {
+function takeBatch(docs: readonly (Document | RawDocument)[], pos: number, n: number): Document[] {
   const out: Document[] = [];
   const bytes: Buffer[] = [];
   let total = 0;
   for (let i = pos; i < docs.length && out.length < n; i++) {
-    const b = raws?.[i] ?? serialize(docs[i]);
+    const d = docs[i]!;
+    const b = d instanceof RawDocument ? d.bytes : serialize(d);
     if (out.length > 0 && total + b.length > MAX_BATCH_BYTES) break;
-    out.push(docs[i]);
+    if (d instanceof RawDocument) decodedOnRead(out, out.length, b);
+    else out.push(d);
     bytes.push(b);
     total += b.length;
   }
   batchBytes.set(out, bytes);
   return out;
+}
+
+/** Element `i` of `batch` (the next one): the document `bytes` hold, decoded when first read. */
+function decodedOnRead(batch: Document[], i: number, bytes: Buffer): void {
+  let doc: Document | undefined;
+  Object.defineProperty(batch, i, { get: () => (doc ??= typedOf(bytes)), enumerable: true, configurable: true });
 }
 
 const cursorKey = (v: unknown): string => (v instanceof Long ? v.toString() : String(v));
@@ -316,13 +326,13 @@ export class Engine {
     return 0;
   }
 
-  private cursorReply(ns: string, all: Document[], batchSize: unknown, single: boolean, raws?: readonly Buffer[]): Document {
+  private cursorReply(ns: string, all: readonly (Document | RawDocument)[], batchSize: unknown, single: boolean): Document {
     const size = batchSize === undefined || batchSize === null ? DEFAULT_BATCH : toInt(batchSize, DEFAULT_BATCH);
-    const first = takeBatch(all, 0, size, raws);
+    const first = takeBatch(all, 0, size);
     let id = 0n;
     if (!single && first.length < all.length) {
       id = this.nextCursorId++;
-      this.cursors.set(String(id), { ns, docs: all, raws, pos: first.length, touched: Date.now() });
+      this.cursors.set(String(id), { ns, docs: all, pos: first.length, touched: Date.now() });
     }
     return { cursor: { firstBatch: first, id: Long.fromBigInt(id), ns } };
   }
@@ -467,12 +477,12 @@ export class Engine {
         }
         const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
         for (const slot of matched) {
-          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed, slot.v.plain, false), touchedFields(spec))) nModified++;
+          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed(), slot.v.plain, false), touchedFields(spec))) nModified++;
           n++;
         }
         if (matched.length === 0 && st.upsert === true) {
           const slot = this.coll(c, true).insert(upsertDocument(spec));
-          upserted.push({ index: i, _id: slot.v.typed._id });
+          upserted.push({ index: i, _id: slot.v.typed()._id });
           n++;
         }
       } catch (e) {
@@ -506,10 +516,9 @@ export class Engine {
     const limit = toInt(c.body.limit);
     const opts = { sort: c.body.sort, skip: toInt(c.body.skip), limit: Math.abs(limit) };
     const slots = this.query(c, c.body.filter, opts);
-    const found = slots.map((s) => project(s.v, c.body.projection));
-    // without a projection the documents are the stored ones, whose bytes are at hand
-    const raws = found.every((d, i) => d === slots[i]!.v.typed) ? slots.map((s) => s.v.raw) : undefined;
-    return this.cursorReply(`${c.db}.${this.collName(c)}`, found, c.body.batchSize, c.body.singleBatch === true || limit < 0, raws);
+    // without a projection the documents are the stored ones, sent as their bytes
+    const found = slots.map((s) => projectRaw(s.v, c.body.projection));
+    return this.cursorReply(`${c.db}.${this.collName(c)}`, found, c.body.batchSize, c.body.singleBatch === true || limit < 0);
   }
 
   private getMore(c: Cmd): Document {
@@ -517,7 +526,7 @@ export class Engine {
     const cur = this.cursors.get(key);
     if (!cur) throw new CommandError(43, 'CursorNotFound', `cursor id ${key} not found`);
     const size = c.body.batchSize === undefined ? Infinity : toInt(c.body.batchSize) || Infinity;
-    const batch = takeBatch(cur.docs, cur.pos, size, cur.raws);
+    const batch = takeBatch(cur.docs, cur.pos, size);
     cur.pos += batch.length;
     cur.touched = Date.now();
     let id = Long.fromString(key);
@@ -591,7 +600,7 @@ export class Engine {
     // documents that still carry a stored _id get that document's number types back (retype builds fresh objects);
     // without one, retype would only copy a compiled pipeline's output (which holds no undefined): sent as it is
     return out.map((d) => {
-      const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed : undefined;
+      const shadow = d._id !== undefined && !isObject(d._id) ? coll?.byId(d._id)?.v.typed() : undefined;
       if (shadow === undefined && fromCompiled) return idFirst(d);
       return idFirst(retype(d, shadow) as Document);
     });
@@ -619,7 +628,7 @@ export class Engine {
     if (typeof key !== 'string') throw new CommandError(14, 'TypeMismatch', "'key' must be a string");
     const seen = new Map<string, unknown>();
     for (const slot of this.query(c, c.body.query)) {
-      for (const v of pathValues(slot.v.typed, key)) {
+      for (const v of pathValues(slot.v.typed(), key)) {
         if (v === MISSING || (Array.isArray(v) && v.length === 0)) continue;
         seen.set(keyString(v), v);
       }
@@ -712,13 +721,13 @@ export class Engine {
     }
     if (found) {
       const before = found.v;
-      this.coll(c, true).replace(found, applyUpdate(spec, before.typed, before.plain, false), touchedFields(spec));
+      this.coll(c, true).replace(found, applyUpdate(spec, before.typed(), before.plain, false), touchedFields(spec));
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectRaw(body.new === true ? found.v : before, body.fields) };
     }
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };
     const slot = this.coll(c, true).insert(upsertDocument(spec));
     return {
-      lastErrorObject: { n: 1, updatedExisting: false, upserted: slot.v.typed._id },
+      lastErrorObject: { n: 1, updatedExisting: false, upserted: slot.v.typed()._id },
       value: body.new === true ? projectRaw(slot.v, body.fields) : null,
     };
   }

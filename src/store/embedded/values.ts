@@ -22,12 +22,23 @@ export class CommandError extends Error {
   }
 }
 
-/** One immutable version of a stored document. */
-export interface Version {
-  raw: Buffer;
-  typed: Document;
-  /** deep-frozen */
-  plain: Document;
+/**
+ * One immutable version of a stored document: its bytes (off the JavaScript heap) and its plain view (deep-frozen,
+ * what queries read). The typed view is not kept: it is decoded from the bytes by whoever needs it (an update's
+ * re-typing, a projection's, an aggregation keeping a stored _id, distinct, an E11000 message), so that the heap
+ * holds one object view per document, not two (docs/mongo-wire.md §9, "Documents live on the JavaScript heap").
+ */
+export class Version {
+  constructor(
+    readonly raw: Buffer,
+    /** deep-frozen */
+    readonly plain: Document,
+  ) {}
+
+  /** The typed view, decoded from `raw` on every call: a fresh object the caller may keep or change. */
+  typed(): Document {
+    return BSON.deserialize(this.raw, TYPED);
+  }
 }
 
 /**
@@ -51,13 +62,56 @@ export function serialize(doc: Document): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Serializes `doc` (with `_id` first, like MongoDB) and derives both read-only views. */
+/** Serializes `doc` (with `_id` first, like MongoDB) and derives the plain view. */
 export function makeVersion(doc: Document): Version {
   const keys = Object.keys(doc);
   if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
-  return { raw, typed: BSON.deserialize(raw, TYPED), plain: deepFreeze(BSON.deserialize(raw)) };
+  return new Version(raw, storedView(BSON.deserialize(raw)));
+}
+
+const SHARED_MAX_CHARS = 64;
+const SHARED_MAX_ENTRIES = 50_000;
+const shared = new Map<string, string>();
+
+/**
+ * One copy of each short string of the stored plain views. BSON decoding makes a new string for every value, and
+ * documents repeat the same few (states, verdicts, members' ids and names, dates) across the whole collection: the
+ * bench's data holds about 50 MB fewer on the heap with them shared (docs/mongo-wire.md §9, "Documents live on the
+ * JavaScript heap"). Strings are values: which copy a document holds cannot be observed. Bounded: the table is
+ * emptied when full, so it keeps at most SHARED_MAX_ENTRIES strings alive that no document holds any more.
+ */
+function share(s: string): string {
+  if (s.length > SHARED_MAX_CHARS) return s;
+  const known = shared.get(s);
+  if (known !== undefined) return known;
+  if (shared.size >= SHARED_MAX_ENTRIES) shared.clear();
+  shared.set(s, s);
+  return s;
+}
+
+/** A freshly decoded document as a stored plain view: its short strings shared (`share`), then deep-frozen. */
+function storedView<T>(v: T): T {
+  const doc = v as unknown;
+  if (Array.isArray(doc)) {
+    for (let i = 0; i < doc.length; i++) {
+      const x: unknown = doc[i];
+      if (typeof x === 'string') doc[i] = share(x);
+      else storedView(x);
+    }
+    Object.freeze(doc);
+  } else if (isObject(doc)) {
+    for (const k of Object.keys(doc)) {
+      const x: unknown = doc[k];
+      // an own `__proto__` (a BSON key like any other) cannot be assigned without changing the prototype: left as it is
+      if (typeof x === 'string') {
+        if (k !== '__proto__') doc[k] = share(x);
+      } else storedView(x);
+    }
+    Object.freeze(doc);
+  }
+  return v;
 }
 
 /**
