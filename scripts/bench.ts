@@ -14,7 +14,8 @@
  * thread) into the run directory it prints, and keeps it; without it the run directory (the processes' logs) is
  * removed at the end, also when a measurement fails (a process's errors quote the end of its log).
  * BENCH_INSPECTORS (200) and BENCH_THINK_MS ("250-750") change the callback load, and BENCH_BESIDE_SUMMARY=0 leaves out
- * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, for experiments only: the figures in the README are from the defaults.
+ * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, BENCH_ROUNDS (3) the timed
+ * rounds of the callbacks, for experiments only: the figures in the README are from the defaults.
  * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
  * BENCH_NODE_ARGS (every child process) and BENCH_DB_NODE_ARGS (the database process) add node flags, e.g.
  * "--trace-gc" (written to the process's log in the run directory, kept with --profile), for experiments only.
