@@ -1,3 +1,4 @@
+import { unsignedMembers } from '../../domain/inspection';
 import { taskModel, type TaskDoc } from '../../store/task';
 import type { InspectionDeps } from './common';
 import { followUp } from './followUp';
@@ -11,7 +12,7 @@ export async function completeSignedRecords(deps: InspectionDeps): Promise<numbe
   // Only the records every member has signed come back: the job runs every 5 minutes, and the records waiting for
   // signatures (hundreds in a busy week) are none of its business. Reading them all each time cost the embedded
   // database ~100 ms of its single thread per run at 800 waiting records, during which callbacks waited (npm run bench).
-  // The check below stays: it is what decides.
+  // The domain's check below stays (what followUp itself completes on): a record it refuses is left alone, not nagged.
   const waiting = await taskModel(deps.conn)
     .find({
       state: '待签字',
@@ -21,8 +22,7 @@ export async function completeSignedRecords(deps: InspectionDeps): Promise<numbe
     .lean<TaskDoc[]>();
   let completed = 0;
   for (const task of waiting) {
-    const signed = new Set((task.inspection?.signatures ?? []).map((s) => s.openId));
-    if (!task.team.every((m) => signed.has(m.openId))) continue;
+    if (unsignedMembers(task.team, task.inspection?.signatures ?? []).length > 0) continue;
     const after = await followUp(deps, task);
     if (after.state !== '待签字') completed++;
   }
