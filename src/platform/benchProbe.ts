@@ -71,6 +71,25 @@ export interface SummaryTiming {
   longestBlockMs: number;
 }
 
+/**
+ * Starts timing the longest the event loop is held: the greatest lateness of a 1 ms interval (so at least 1 ms), which
+ * is how long a callback arriving then would have waited. The returned function stops it and gives that time (ms).
+ * Also the bench's own probe (scripts/bench/loopProbe.ts).
+ */
+export function longestBlock(): () => number {
+  let last = performance.now();
+  let longest = 0;
+  const interval = setInterval(() => {
+    const now = performance.now();
+    longest = Math.max(longest, now - last);
+    last = now;
+  }, 1);
+  return () => {
+    clearInterval(interval);
+    return longest;
+  };
+}
+
 /** What the probe runs for POST /debug/bench/summary: 附件5 of the city; `compiled` once its counts are in. */
 export type SummaryRun = (compiled: () => void) => Promise<{ bytes: number; sampled: number; details: number }>;
 
@@ -95,15 +114,7 @@ export class BenchProbe {
   async timeSummary(probe: boolean): Promise<SummaryTiming> {
     const run = this.opts.summary;
     if (!run) throw new Error('no summary to time');
-    let last = performance.now();
-    let longest = 0;
-    const interval = probe
-      ? setInterval(() => {
-          const now = performance.now();
-          longest = Math.max(longest, now - last);
-          last = now;
-        }, 1)
-      : undefined;
+    const stopProbe = probe ? longestBlock() : undefined;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     let compiledAt = NaN;
@@ -116,10 +127,10 @@ export class BenchProbe {
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         compileSeconds: (compiledAt - t0) / 1000,
         ...made,
-        longestBlockMs: longest,
+        longestBlockMs: stopProbe?.() ?? 0,
       };
     } finally {
-      clearInterval(interval);
+      stopProbe?.();
     }
   }
 
