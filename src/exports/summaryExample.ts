@@ -14,14 +14,8 @@ import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type Sum
 import type { CampaignDoc } from '../store/campaign';
 import type { DrawDoc } from '../store/draw';
 
-export function exampleSummary(): Summary {
-  const c = (county: string, over: Partial<ReturnType<typeof emptyCounts>>) => ({ ...emptyCounts(county), ...over });
-  const rows = [
-    c('盐湖区', { total: 12, checked: 10, noProblem: 6, problem: 3, ordered: 2, caseOpened: 1, rectified: 1, rectifying: 1, published: 8, unpublished: 2, closed: 1, credit: 1, results: { '1': 6, E: 1, A: 2, '6': 1 } }),
-    c('永济市', { total: 8, checked: 8, noProblem: 7, problem: 1, ordered: 1, rectified: 1, published: 8, results: { '1': 7, E: 1 } }),
-    c('夏县', { total: 5, checked: 3, noProblem: 2, closed: 1, published: 1, unpublished: 2, pubOverdue: 1, results: { '1': 2, '9': 1 } }),
-  ].map((r) => ({ ...r, results: { ...emptyCounts(r.county).results, ...r.results } }));
-  const { rows: sRows, total } = buildSummaryRows(rows, new Map([['盐湖区', 48], ['永济市', 30], ['夏县', 19]]), { withTotal: true });
+/** The example's heading: the 2024 campaign of the city, compiled on 2024-11-15 by the city bureau (also tests' data). */
+export function exampleHeading(): Pick<Summary, 'campaign' | 'draw' | 'today' | 'scope' | 'title' | 'fileName' | 'unit' | 'preparedBy'> {
   return {
     campaign: { _id: new Types.ObjectId(), name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查', year: 2024 } as CampaignDoc,
     draw: { attempt: 1 } as DrawDoc,
@@ -31,6 +25,19 @@ export function exampleSummary(): Summary {
     fileName: summaryFileName(2024, '2024-11-15'),
     unit: '运城市市场监督管理局',
     preparedBy: '许小颖',
+  };
+}
+
+export function exampleSummary(): Summary {
+  const c = (county: string, over: Partial<ReturnType<typeof emptyCounts>>) => ({ ...emptyCounts(county), ...over });
+  const rows = [
+    c('盐湖区', { total: 12, checked: 10, noProblem: 6, problem: 3, ordered: 2, caseOpened: 1, rectified: 1, rectifying: 1, published: 8, unpublished: 2, closed: 1, credit: 1, results: { '1': 6, E: 1, A: 2, '6': 1 } }),
+    c('永济市', { total: 8, checked: 8, noProblem: 7, problem: 1, ordered: 1, rectified: 1, published: 8, results: { '1': 7, E: 1 } }),
+    c('夏县', { total: 5, checked: 3, noProblem: 2, closed: 1, published: 1, unpublished: 2, pubOverdue: 1, results: { '1': 2, '9': 1 } }),
+  ].map((r) => ({ ...r, results: { ...emptyCounts(r.county).results, ...r.results } }));
+  const { rows: sRows, total } = buildSummaryRows(rows, new Map([['盐湖区', 48], ['永济市', 30], ['夏县', 19]]), { withTotal: true });
+  return {
+    ...exampleHeading(),
     rows: sRows,
     ...(total ? { total } : {}),
     details: [],

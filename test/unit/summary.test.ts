@@ -1,14 +1,12 @@
 /** 附件5: row building (ratios, 合计), names, and the workbook read back with exceljs. */
 import ExcelJS from 'exceljs';
-import { Types } from 'mongoose';
 import { buildSummaryXlsx, chineseDate, DETAIL_SHEET, LAYOUT, SUMMARY_COLUMNS, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
 import { emptyCounts, type CountyCounts } from '../../src/operations/progress';
 import { buildSummaryRows, summaryFileName, summaryTitle, type Summary, type SummaryDetail } from '../../src/operations/summary';
-import type { CampaignDoc } from '../../src/store/campaign';
-import type { DrawDoc } from '../../src/store/draw';
 import { partContent, readZip } from '../../src/exports/zipParts';
 import { DETAIL_COLUMNS } from '../../src/exports/summaryColumns';
 import { validateCard } from '../../src/sandbox/emulator/card-validator';
+import { exampleHeading } from '../../src/exports/summaryExample';
 import { summaryCard } from '../../src/bot/progressCards';
 
 function counts(county: string, c: Partial<CountyCounts>): CountyCounts {
@@ -72,14 +70,7 @@ function summary(): Summary & { details: SummaryDetail[] } {
     publishedOn: '',
   };
   return {
-    campaign: { _id: new Types.ObjectId(), name: '2024年工业产品生产许可证获证企业“双随机、一公开”监督检查', year: 2024 } as CampaignDoc,
-    draw: { attempt: 1 } as DrawDoc,
-    today: '2024-11-15',
-    scope: { kind: 'city' },
-    title: summaryTitle(2024),
-    fileName: summaryFileName(2024, '2024-11-15'),
-    unit: '运城市市场监督管理局',
-    preparedBy: '许小颖',
+    ...exampleHeading(),
     rows,
     total,
     details: [detail],
