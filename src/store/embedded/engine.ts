@@ -3,6 +3,7 @@ import { BSON, Long } from 'bson';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { mingoIndex, projector } from './mingo';
 import { equalityJoin } from './equalityJoin';
+import { exclusionTree, excludeBytes } from './excludeBytes';
 import { compilePipeline, Unsupported } from './pipeline';
 import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
@@ -68,6 +69,10 @@ function idFirst(doc: Document): Document {
  */
 function projectRaw(v: Version, projection: unknown): Document | RawDocument {
   if (!isObject(projection) || Object.keys(projection).length === 0) return new RawDocument(v.raw);
+  // an exclusion ({'inspection.history': 0}, an answer's, operations/inspection/answerItem.ts): cut from the bytes
+  const tree = exclusionTree(projection);
+  const cut = tree && excludeBytes(v.raw, tree);
+  if (cut) return new RawDocument(cut);
   return projected(v, projection);
 }
 
