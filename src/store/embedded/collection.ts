@@ -357,7 +357,8 @@ export class Collection {
    * and TTL heaps of other fields keep their entries untouched. Undefined: any field may have changed.
    */
   replace(slot: Slot, doc: Document, touched?: Set<string>): boolean {
-    const v = makeVersion(doc);
+    // fields the update left as stored (values.ts KEPT) are copied from the version it started from
+    const v = makeVersion(doc, slot.v);
     if (v.raw.equals(slot.v.raw)) return false;
     const affected = touched ? (idx: Index) => idx.partial !== undefined || idx.fields.some((f) => touched.has(rootOf(f))) : undefined;
     const keys = this.uniqueKeys(v, affected);

@@ -5,7 +5,7 @@ import { mingoIndex, projector } from './mingo';
 import { equalityJoin } from './equalityJoin';
 import { exclusionTree, excludeBytes } from './excludeBytes';
 import { compilePipeline, Unsupported } from './pipeline';
-import { applyUpdate, touchedFields, updateKind, upsertDocument, type UpdateSpec } from './update';
+import { touchedFields, updatedDocument, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
   CommandError,
   MISSING,
@@ -482,7 +482,7 @@ export class Engine {
         }
         const matched = this.query(c, spec.q, { sort: st.sort, limit: multi ? 0 : 1 });
         for (const slot of matched) {
-          if (this.coll(c, true).replace(slot, applyUpdate(spec, slot.v.typed(), slot.v.plain, false), touchedFields(spec))) nModified++;
+          if (this.coll(c, true).replace(slot, updatedDocument(spec, slot.v), touchedFields(spec))) nModified++;
           n++;
         }
         if (matched.length === 0 && st.upsert === true) {
@@ -726,7 +726,7 @@ export class Engine {
     }
     if (found) {
       const before = found.v;
-      this.coll(c, true).replace(found, applyUpdate(spec, before.typed(), before.plain, false), touchedFields(spec));
+      this.coll(c, true).replace(found, updatedDocument(spec, before), touchedFields(spec));
       return { lastErrorObject: { n: 1, updatedExisting: true }, value: projectRaw(body.new === true ? found.v : before, body.fields) };
     }
     if (body.upsert !== true) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null };

@@ -4,6 +4,7 @@ import { mingoIndex, mingoUpdate } from './mingo';
 import { checkAgainstDocument, parseOperators, type ParsedOperators, type UpdatePath } from './updateRules';
 import {
   CommandError,
+  KEPT,
   bsonType,
   formatValue,
   isObject,
@@ -16,6 +17,7 @@ import {
   setPath,
   typeHints,
   type Document,
+  type Version,
 } from './values';
 
 /** One update statement; `u`/`q` are plain (for mingo), `uTyped`/`qTyped` keep the client's BSON number types. */
@@ -127,7 +129,7 @@ function withoutSameId(op: string, fields: Document, id: unknown): Document {
  * Applies `spec` to a document (typed view + plain view) and returns the new typed document.
  * `inserting` is true for the upsert path: $setOnInsert applies, positional operators do not.
  */
-export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, inserting: boolean): Document {
+export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, inserting: boolean, partial = false): Document {
   const parsed = parseUpdate(spec);
   if (parsed.kind === 'replace') {
     const repl = spec.uTyped as Document;
@@ -169,9 +171,22 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   for (const k of Object.keys(doc)) {
     const v: unknown = doc[k];
     if (v === undefined) continue;
-    out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k, plain[k]) : typed[k];
+    // `partial`: `typed` holds the fields the update names only (updatedDocument); a field it left as stored is KEPT
+    if (partial && !touched.has(k) && Object.prototype.hasOwnProperty.call(plain, k) && v === plain[k]) out[k] = KEPT;
+    else out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k, plain[k]) : typed[k];
   }
   return out;
+}
+
+/**
+ * The document `spec` makes of the stored version `v`, for Collection.replace. An operator update decodes only the
+ * top-level fields it names (Version.typedFields) and leaves the others `KEPT`, so that makeVersion copies their
+ * bytes; a replacement or a pipeline, which may change any field, starts from the whole typed view.
+ */
+export function updatedDocument(spec: UpdateSpec, v: Version): Document {
+  const touched = touchedFields(spec);
+  if (!touched) return applyUpdate(spec, v.typed(), v.plain, false);
+  return applyUpdate(spec, v.typedFields(touched), v.plain, false, true);
 }
 
 /**

@@ -5,6 +5,7 @@
  * Queries, sorts and updates run on plain copies; `retype` maps their results back to exact BSON number types.
  */
 import { BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from 'bson';
+import { documentOf, elements } from './bsonElements';
 
 export type { Document };
 
@@ -39,7 +40,24 @@ export class Version {
   typed(): Document {
     return BSON.deserialize(this.raw, TYPED);
   }
+
+  /**
+   * The typed view of the top-level fields `names` and `_id` only (those present), decoded from their bytes alone:
+   * what an operator update needs of the stored document (update.ts updatedDocument), the other fields being copied
+   * as stored (`KEPT`, makeVersion).
+   */
+  typedFields(names: ReadonlySet<string>): Document {
+    const parts: Buffer[] = [];
+    for (const el of elements(this.raw)) if (el.name === '_id' || names.has(el.name)) parts.push(this.raw.subarray(el.start, el.end));
+    return BSON.deserialize(documentOf(parts), TYPED);
+  }
 }
+
+/**
+ * The value of a top-level field an update left as it was stored (update.ts applyUpdate with `partial`): makeVersion
+ * copies that field's bytes and plain view from the version the update started from instead of encoding it again.
+ */
+export const KEPT: unique symbol = Symbol('kept as stored');
 
 /**
  * A stored document's bytes as they stand, to be sent as a top-level field of a reply without decoding and encoding
@@ -62,13 +80,55 @@ export function serialize(doc: Document): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-/** Serializes `doc` (with `_id` first, like MongoDB) and derives the plain view. */
-export function makeVersion(doc: Document): Version {
+/**
+ * Serializes `doc` (with `_id` first, like MongoDB) and derives the plain view. Fields whose value is `KEPT` are the
+ * fields of `from` as stored: their bytes are copied from it and their plain views shared with it (frozen, never
+ * changed), so that an update encodes and decodes only the fields it changed; the result is the same version as
+ * encoding the whole document (test/wire/keptFields.test.ts).
+ */
+export function makeVersion(doc: Document, from?: Version): Version {
   const keys = Object.keys(doc);
   if (keys.includes('_id') && keys[0] !== '_id') doc = { _id: doc._id, ...omit(doc, '_id') };
+  if (from && keys.some((k) => doc[k] === KEPT)) return composeVersion(doc, from);
   const raw = serialize(doc);
-  if (raw.length > MAX_DOC_BYTES) throw new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
+  if (raw.length > MAX_DOC_BYTES) throw tooLarge();
   return new Version(raw, storedView(BSON.deserialize(raw)));
+}
+
+const tooLarge = () => new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
+
+function composeVersion(doc: Document, from: Version): Version {
+  const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
+  const stored = new Map(elements(from.raw).map((el) => [el.name, el] as const));
+  // a key `__proto__` cannot be set on the plain view by assignment, nor a kept field found without its bytes: the
+  // whole document is encoded instead, the kept fields decoded from `from`
+  if (keys.includes('__proto__') || keys.some((k) => doc[k] === KEPT && !stored.has(k))) {
+    const typed = from.typed();
+    const whole: Document = {};
+    for (const k of keys) whole[k] = doc[k] === KEPT ? typed[k] : doc[k];
+    return makeVersion(whole);
+  }
+  const fresh: Document = {};
+  for (const k of keys) if (doc[k] !== KEPT) fresh[k] = doc[k];
+  const freshRaw = serialize(fresh);
+  const freshElements = new Map(elements(freshRaw).map((el) => [el.name, el] as const));
+  const freshPlain = storedView(BSON.deserialize(freshRaw));
+  const parts: Buffer[] = [];
+  const plain: Document = {};
+  for (const k of keys) {
+    if (doc[k] === KEPT) {
+      const el = stored.get(k)!;
+      parts.push(from.raw.subarray(el.start, el.end));
+      plain[k] = from.plain[k];
+    } else {
+      const el = freshElements.get(k)!;
+      parts.push(freshRaw.subarray(el.start, el.end));
+      plain[k] = freshPlain[k];
+    }
+  }
+  const raw = documentOf(parts);
+  if (raw.length > MAX_DOC_BYTES) throw tooLarge();
+  return new Version(raw, Object.freeze(plain));
 }
 
 const SHARED_MAX_CHARS = 64;

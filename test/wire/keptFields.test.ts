@@ -1,0 +1,125 @@
+/**
+ * An operator update decodes and encodes only the top-level fields it names (update.ts updatedDocument, values.ts
+ * KEPT and makeVersion): for random stored documents and random updates, the version it makes is the one the whole
+ * document's decoding and encoding made (same bytes, same plain view, frozen), and an update refused on the way is
+ * refused with the same error.
+ */
+import { BSON, Double, Int32, Long, ObjectId, type Document } from 'bson';
+import { applyUpdate, updatedDocument, type UpdateSpec } from '../../src/store/embedded/update';
+import { CommandError, KEPT, makeVersion, type Version } from '../../src/store/embedded/values';
+import { mulberry32 } from '../../src/domain/prng';
+
+const TYPED = { promoteValues: false } as const;
+const NAMES = ['a', 'b', 'c', 'd'];
+
+function leaf(next: () => number): unknown {
+  const all = ['x', '检查记录', new Int32(3), new Double(2.5), new Double(4), Long.fromNumber(9), true, null, new Date(1764950000000)];
+  return all[Math.floor(next() * all.length)];
+}
+
+function value(next: () => number, depth: number): unknown {
+  const k = next();
+  if (depth > 2 || k < 0.5) return leaf(next);
+  if (k < 0.7) return Array.from({ length: Math.floor(next() * 3) }, () => value(next, depth + 1));
+  const o: Document = {};
+  for (const n of NAMES) if (next() < 0.5) o[n] = value(next, depth + 1);
+  return o;
+}
+
+function path(next: () => number): string {
+  const depth = 1 + Math.floor(next() * 2);
+  return Array.from({ length: depth }, () => NAMES[Math.floor(next() * NAMES.length)]).join('.');
+}
+
+function update(next: () => number): Document {
+  const u: Document = {};
+  const ops = ['$set', '$inc', '$unset', '$push', '$rename', '$max'];
+  const used = new Set<string>();
+  for (let i = 0; i < 1 + Math.floor(next() * 2); i++) {
+    const op = ops[Math.floor(next() * ops.length)]!;
+    const p = path(next);
+    if ([...used].some((q) => q === p || q.startsWith(`${p}.`) || p.startsWith(`${q}.`))) continue;
+    used.add(p);
+    const operand = (u[op] ??= {}) as Document;
+    if (op === '$inc') operand[p] = new Int32(1);
+    else if (op === '$unset') operand[p] = '';
+    else if (op === '$rename') {
+      const to = `z${i}`;
+      used.add(to);
+      operand[p] = to;
+    } else operand[p] = value(next, 1);
+  }
+  return u;
+}
+
+function spec(u: Document): UpdateSpec {
+  const bytes = BSON.serialize({ q: { _id: 1 }, u });
+  const plain = BSON.deserialize(bytes);
+  const typed = BSON.deserialize(bytes, TYPED);
+  return { q: plain.q, qTyped: typed.q, u: plain.u, uTyped: typed.u };
+}
+
+/** The whole document decoded and encoded, as before KEPT. */
+function whole(s: UpdateSpec, v: Version): Version {
+  return makeVersion(applyUpdate(s, v.typed(), v.plain, false));
+}
+
+function outcome(f: () => Version): Version | string {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof CommandError) return `${e.code} ${e.message}`;
+    throw e;
+  }
+}
+
+test('random documents and updates: the same version as encoding the whole document, or the same refusal', () => {
+  const next = mulberry32(511);
+  let kept = 0;
+  let refused = 0;
+  for (let n = 0; n < 3000; n++) {
+    const stored: Document = { _id: n % 3 === 0 ? new ObjectId() : new Int32(n) };
+    for (const k of NAMES) if (next() < 0.7) stored[k] = value(next, 0);
+    const v = makeVersion(BSON.deserialize(BSON.serialize(stored), TYPED));
+    const s = spec(update(next));
+    const expected = outcome(() => whole(s, v));
+    const actual = outcome(() => {
+      const doc = updatedDocument(s, v);
+      if (Object.values(doc).includes(KEPT)) kept++;
+      return makeVersion(doc, v);
+    });
+    if (typeof expected === 'string') {
+      expect(actual).toBe(expected);
+      refused++;
+      continue;
+    }
+    expect(typeof actual).toBe('object');
+    const got = actual as Version;
+    expect(Buffer.compare(got.raw, expected.raw)).toBe(0);
+    expect(got.plain).toEqual(expected.plain);
+    expect(Object.keys(got.plain)).toEqual(Object.keys(expected.plain));
+    expect(Object.isFrozen(got.plain)).toBe(true);
+    // the plain view is what decoding the bytes gives
+    expect(got.plain).toEqual(BSON.deserialize(got.raw));
+  }
+  expect(kept).toBeGreaterThan(1000);
+  expect(refused).toBeGreaterThan(50);
+});
+
+test('a kept field shares the stored plain view; a changed one is new and frozen', () => {
+  const v = makeVersion({ _id: 1, big: { deep: [1, 2, 3] }, n: new Int32(1) });
+  const s = spec({ $inc: { n: new Int32(1) } });
+  const doc = updatedDocument(s, v);
+  expect(doc.big).toBe(KEPT);
+  const after = makeVersion(doc, v);
+  expect(after.plain.big).toBe(v.plain.big);
+  expect(after.typed().n).toEqual(new Int32(2));
+  expect(after.typed().big).toEqual({ deep: [new Int32(1), new Int32(2), new Int32(3)] });
+});
+
+test('a replacement still encodes the whole document', () => {
+  const v = makeVersion({ _id: 1, a: 'x' });
+  const doc = updatedDocument(spec({ b: 'y' }), v);
+  expect(Object.values(doc)).not.toContain(KEPT);
+  expect(makeVersion(doc, v).plain).toEqual({ _id: 1, b: 'y' });
+});
