@@ -53,7 +53,7 @@ import {
 import { benchDraw, benchDrawService } from './bench/draw';
 import { benchOutbox } from './bench/outbox';
 import { benchOutboxProcesses } from './bench/outboxProcesses';
-import type { DbFigures } from './bench/dbServer';
+import type { DbFigures, DbHeap } from './bench/dbServer';
 import type { BenchFigures } from '../src/platform/benchProbe';
 import { freePort, getJson, startChild, waitForLine, waitHealthy, type Child } from './bench/processes';
 import { round, type Result } from './bench/results';
@@ -220,7 +220,7 @@ async function startStack(profile: boolean): Promise<Stack> {
     let database: Child | undefined;
     let dbProbeUrl: string | undefined;
     if (!external) {
-      database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile });
+      database = startChild('database', 'scripts/bench/dbServer.ts', {}, { runDir, profile, nodeArgs: DB_NODE_ARGS });
       children.push(database);
       ({ uri: external, probe: dbProbeUrl } = await waitForLine<{ uri: string; probe: string }>(database, 'uri'));
     }
@@ -308,6 +308,15 @@ async function startStack(profile: boolean): Promise<Stack> {
   }
 }
 
+/**
+ * The database process's node flags. --expose-gc: its heap is collected once after the set-up, before the timed rounds
+ * (benchCallbacks). --heap-growing-percent=100: V8 lets its heap double before the next full collection instead of
+ * the few percent it chose by itself for a heap that is almost all live documents, which made a full collection
+ * (marking ~290 MB, 0.2–0.5 s of the process's time) every ~17 s of the walks for 10–15 MB freed each time; with it,
+ * one came every ~55 s (docs/mongo-wire.md §9). The service and the baseline run with node's defaults.
+ */
+const DB_NODE_ARGS = ['--expose-gc', '--heap-growing-percent=100'];
+
 /** 200 inspectors' walks, the baseline under the same schedule, then the walks again beside a /汇总. */
 async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[]> {
   const people = inspectors(INSPECTORS);
@@ -353,6 +362,19 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // the baseline's warm-up: the calibration's clicks and the warm-up's
   await runBaseline(`${s.baselineUrl}/lark/events`, calibrationWalks.walks);
   await runBaseline(`${s.baselineUrl}/lark/events`, warmup.walks);
+
+  // The database's heap is collected once before the timed rounds. The embedded database keeps its documents on the
+  // JavaScript heap, and a full collection of it marks them all: ~0.3–0.5 s of that process's time, while commands
+  // crawl (docs/mongo-wire.md §9). The one the set-up makes due (80,000 enterprises and 20,000 tasks just written,
+  // their garbage promoted) fell into the first or second round of every run that traced it, ~40–60 s after the
+  // database started; during the walks themselves the heap grew ~5 MB a round. The set-up's debt is paid here, as
+  // a database that loaded its data long before the morning's rush would have; a collection the walks themselves
+  // make due still lands in the rounds. (MongoDB keeps its data off any collected heap.)
+  let dbHeap: DbHeap | undefined;
+  if (s.dbProbeUrl) {
+    dbHeap = await getJson<DbHeap>(`${s.dbProbeUrl}/gc`, 'POST');
+    say(`  the database's heap collected after the set-up: ${dbHeap.beforeMb} → ${dbHeap.afterMb} MB in ${dbHeap.ms} ms`);
+  }
 
   // A: the walks alone, ROUNDS times, each round followed by the baseline under the same clicks on the same schedule.
   // The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its 20 slowest
@@ -496,6 +518,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'baseline_p99_median_round_ms', value: round(median(baseRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'baseline_cpu_ms', value: round(baseCpu, 2), unit: 'ms' },
     ...results,
+    ...(dbHeap ? [{ name: 'db_heap_after_setup_mb', value: dbHeap.afterMb, unit: 'MB' }] : []),
     { name: 'service_rss_mb', value: finalService.maxRssMb, unit: 'MB' },
     { name: 'baseline_rss_mb', value: finalBase.maxRssMb, unit: 'MB' },
   ];

@@ -4,7 +4,7 @@
  *
  * `probe` is a small HTTP endpoint of this process's own figures, so the bench can tell the database's CPU per
  * callback apart from the service's: GET <probe> → DbFigures since the last reset, POST <probe>/reset starts a new
- * window.
+ * window. POST <probe>/gc runs a full garbage collection (the process runs with --expose-gc) and answers DbHeap.
  *
  * With BENCH_DB_RECORD=<dir>, every command is also written (its exact-typed body as BSON, one document after the
  * other) to <dir>/window-<n>.bson, a new window at each probe reset, so a run's database work can be replayed and
@@ -26,6 +26,15 @@ export interface DbFigures {
   commands: number;
   maxRssMb: number;
 }
+
+/** What POST <probe>/gc answers: the heap in use before and after a full collection, and how long it took. */
+export interface DbHeap {
+  beforeMb: number;
+  afterMb: number;
+  ms: number;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
 async function main(): Promise<void> {
   const server = await startWireServer({ port: Number(process.env.BENCH_DB_PORT ?? 0) });
@@ -60,6 +69,20 @@ async function main(): Promise<void> {
     };
   };
   const probe = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/gc') {
+      // a full collection now (the bench asks once, after its set-up: see bench.ts benchCallbacks)
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (!gc) {
+        res.writeHead(501).end();
+        return;
+      }
+      const before = process.memoryUsage().heapUsed;
+      const started = performance.now();
+      gc();
+      const heap: DbHeap = { beforeMb: mb(before), afterMb: mb(process.memoryUsage().heapUsed), ms: Math.round(performance.now() - started) };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(heap));
+      return;
+    }
     if (req.method === 'POST' && req.url === '/reset') {
       since = { at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun };
       nextWindow();

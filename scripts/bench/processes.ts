@@ -24,17 +24,18 @@ export interface Child {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts `node [--cpu-prof] --import tsx <entry>` with `env` added to this process's environment. */
+/** Starts `node [nodeArgs] [--cpu-prof] --import tsx <entry>` with `env` added to this process's environment. */
 export function startChild(
   name: string,
   entry: string,
   env: Record<string, string>,
-  opts: { runDir: string; profile?: boolean },
+  opts: { runDir: string; profile?: boolean; nodeArgs?: string[] },
 ): Child {
   mkdirSync(opts.runDir, { recursive: true });
   const logFile = path.join(opts.runDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const args = [
+    ...(opts.nodeArgs ?? []),
     // node flags for experiments (scripts/bench.ts): every child's, then the database's own
     ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...((name === 'database' && process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean)) || []),
