@@ -2,9 +2,12 @@
  * An operator update decodes and encodes only the top-level fields it names (update.ts updatedDocument, values.ts
  * KEPT and makeVersion): for random stored documents and random updates, the version it makes is the one the whole
  * document's decoding and encoding made (same bytes, same plain view, frozen), and an update refused on the way is
- * refused with the same error.
+ * refused with the same error. A field named `__proto__` the update does not name stays in the document (it was
+ * dropped before: an assignment took it as the object's prototype).
  */
 import { BSON, Double, Int32, Long, ObjectId, type Document } from 'bson';
+import { Engine } from '../../src/store/embedded/engine';
+import { serializeReply } from '../../src/store/embedded/protocol';
 import { applyUpdate, updatedDocument, type UpdateSpec } from '../../src/store/embedded/update';
 import { CommandError, KEPT, makeVersion, type Version } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
@@ -122,4 +125,34 @@ test('a replacement still encodes the whole document', () => {
   const doc = updatedDocument(spec({ b: 'y' }), v);
   expect(Object.values(doc)).not.toContain(KEPT);
   expect(makeVersion(doc, v).plain).toEqual({ _id: 1, b: 'y' });
+});
+
+describe('a field named __proto__ (a BSON key like any other) through an operator update', () => {
+  const engine = new Engine();
+  const TYPED_OPTS = { promoteValues: false } as const;
+  const run = (body: Document) => {
+    const bytes = BSON.serialize(body);
+    return BSON.deserialize(
+      serializeReply(engine.run({ ...BSON.deserialize(bytes), $db: 'x' }, { ...BSON.deserialize(bytes, TYPED_OPTS), $db: 'x' }, { connectionId: 1 })),
+    );
+  };
+  const stored = () => (run({ find: 't', filter: { _id: 1 } }).cursor as Document).firstBatch[0] as Document;
+  const has = (o: Document, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+  beforeAll(() => {
+    // JSON.parse makes own "__proto__" properties, as BSON decoding does
+    run({ insert: 't', documents: [JSON.parse('{"_id":1,"__proto__":{"a":1},"n":1,"inner":{"__proto__":"x","b":1}}')] });
+  });
+
+  test('a field the update does not name is kept (top level and nested), in its place', () => {
+    run({ update: 't', updates: [{ q: { _id: 1 }, u: { $inc: { n: 1 }, $set: { 'inner.b': 2 } } }] });
+    const doc = stored();
+    expect(Object.keys(doc)).toEqual(['_id', '__proto__', 'n', 'inner']);
+    expect(has(doc, '__proto__') && doc['__proto__']).toEqual({ a: 1 });
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
+    expect(doc.n).toBe(2);
+    expect(Object.keys(doc.inner)).toEqual(['__proto__', 'b']);
+    expect(has(doc.inner, '__proto__') && doc.inner['__proto__']).toBe('x');
+    expect(doc.inner.b).toBe(2);
+  });
 });

@@ -14,6 +14,8 @@ import {
   plainClone,
   plainCopy,
   retype,
+  own,
+  setOwn,
   setPath,
   typeHints,
   type Document,
@@ -172,8 +174,8 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
     const v: unknown = doc[k];
     if (v === undefined) continue;
     // `partial`: `typed` holds the fields the update names only (updatedDocument); a field it left as stored is KEPT
-    if (partial && !touched.has(k) && Object.prototype.hasOwnProperty.call(plain, k) && v === plain[k]) out[k] = KEPT;
-    else out[k] = touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, typed[k], hints, k, plain[k]) : typed[k];
+    if (partial && !touched.has(k) && Object.prototype.hasOwnProperty.call(plain, k) && v === plain[k]) setOwn(out, k, KEPT);
+    else setOwn(out, k, touched.has(k) || !Object.prototype.hasOwnProperty.call(typed, k) ? retype(v, own(typed, k), hints, k, own(plain, k)) : typed[k]);
   }
   return out;
 }

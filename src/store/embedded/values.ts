@@ -100,16 +100,16 @@ const tooLarge = () => new CommandError(10334, 'BSONObjectTooLarge', 'object to 
 function composeVersion(doc: Document, from: Version): Version {
   const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
   const stored = new Map(elements(from.raw).map((el) => [el.name, el] as const));
-  // a key `__proto__` cannot be set on the plain view by assignment, nor a kept field found without its bytes: the
-  // whole document is encoded instead, the kept fields decoded from `from`
-  if (keys.includes('__proto__') || keys.some((k) => doc[k] === KEPT && !stored.has(k))) {
+  // a kept field found without its bytes (not expected): the whole document is encoded instead, the kept fields
+  // decoded from `from`
+  if (keys.some((k) => doc[k] === KEPT && !stored.has(k))) {
     const typed = from.typed();
     const whole: Document = {};
-    for (const k of keys) whole[k] = doc[k] === KEPT ? typed[k] : doc[k];
+    for (const k of keys) setOwn(whole, k, doc[k] === KEPT ? own(typed, k) : doc[k]);
     return makeVersion(whole);
   }
   const fresh: Document = {};
-  for (const k of keys) if (doc[k] !== KEPT) fresh[k] = doc[k];
+  for (const k of keys) if (doc[k] !== KEPT) setOwn(fresh, k, doc[k]);
   const freshRaw = serialize(fresh);
   const freshElements = new Map(elements(freshRaw).map((el) => [el.name, el] as const));
   const freshPlain = storedView(BSON.deserialize(freshRaw));
@@ -119,11 +119,11 @@ function composeVersion(doc: Document, from: Version): Version {
     if (doc[k] === KEPT) {
       const el = stored.get(k)!;
       parts.push(from.raw.subarray(el.start, el.end));
-      plain[k] = from.plain[k];
+      setOwn(plain, k, own(from.plain, k));
     } else {
       const el = freshElements.get(k)!;
       parts.push(freshRaw.subarray(el.start, el.end));
-      plain[k] = freshPlain[k];
+      setOwn(plain, k, own(freshPlain, k));
     }
   }
   const raw = documentOf(parts);
@@ -218,8 +218,22 @@ export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, 
 
 export function omit(doc: Document, key: string): Document {
   const out: Document = {};
-  for (const [k, v] of Object.entries(doc)) if (k !== key) out[k] = v;
+  for (const [k, v] of Object.entries(doc)) if (k !== key) setOwn(out, k, v);
   return out;
+}
+
+/** The own property `k` of `obj` (for `__proto__`, the field of that name, not the prototype). */
+export function own(obj: Document, k: string): unknown {
+  return Object.prototype.hasOwnProperty.call(obj, k) ? obj[k] : undefined;
+}
+
+/**
+ * `obj[k] = v` as an own data property, the key `__proto__` included: a BSON key like any other, which an assignment
+ * would take as the object's prototype instead (and so drop from the document).
+ */
+export function setOwn(obj: Document, k: string, v: unknown): void {
+  if (k === '__proto__') Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else obj[k] = v;
 }
 
 export function bsonType(v: unknown): string | undefined {
@@ -349,7 +363,7 @@ export function retype(plain: unknown, shadow: unknown, hints?: TypeHints, path 
     const sh = isObject(shadow) ? shadow : {};
     const st = isObject(stored) && isObject(shadow) ? stored : undefined;
     const out: Document = {};
-    for (const [k, v] of Object.entries(plain)) if (v !== undefined) out[k] = retype(v, sh[k], hints, join(k), st?.[k]);
+    for (const [k, v] of Object.entries(plain)) if (v !== undefined) setOwn(out, k, retype(v, own(sh, k), hints, join(k), st && own(st, k)));
     return out;
   }
   return plain;
