@@ -38,7 +38,7 @@ export class Version {
 
   /** The typed view, decoded from `raw` on every call: a fresh object the caller may keep or change. */
   typed(): Document {
-    return BSON.deserialize(this.raw, TYPED);
+    return typedOf(this.raw);
   }
 
   /**
@@ -49,7 +49,7 @@ export class Version {
   typedFields(names: ReadonlySet<string>): Document {
     const parts: Buffer[] = [];
     for (const el of elements(this.raw)) if (el.name === '_id' || names.has(el.name)) parts.push(this.raw.subarray(el.start, el.end));
-    return BSON.deserialize(documentOf(parts), TYPED);
+    return typedOf(documentOf(parts));
   }
 }
 
@@ -100,14 +100,6 @@ const tooLarge = () => new CommandError(10334, 'BSONObjectTooLarge', 'object to 
 function composeVersion(doc: Document, from: Version): Version {
   const keys = Object.keys(doc).filter((k) => doc[k] !== undefined);
   const stored = new Map(elements(from.raw).map((el) => [el.name, el] as const));
-  // a kept field found without its bytes (not expected): the whole document is encoded instead, the kept fields
-  // decoded from `from`
-  if (keys.some((k) => doc[k] === KEPT && !stored.has(k))) {
-    const typed = from.typed();
-    const whole: Document = {};
-    for (const k of keys) setOwn(whole, k, doc[k] === KEPT ? own(typed, k) : doc[k]);
-    return makeVersion(whole);
-  }
   const fresh: Document = {};
   for (const k of keys) if (doc[k] !== KEPT) setOwn(fresh, k, doc[k]);
   const freshRaw = serialize(fresh);
@@ -117,7 +109,9 @@ function composeVersion(doc: Document, from: Version): Version {
   const plain: Document = {};
   for (const k of keys) {
     if (doc[k] === KEPT) {
-      const el = stored.get(k)!;
+      // KEPT marks a field of `from`'s plain view, which is the decoding of these bytes (update.ts applyUpdate)
+      const el = stored.get(k);
+      if (!el) throw new Error(`internal: kept field ${k} is not in the stored document`);
       parts.push(from.raw.subarray(el.start, el.end));
       setOwn(plain, k, own(from.plain, k));
     } else {
