@@ -356,7 +356,7 @@ export class Collection {
    * that can differ from the stored version (an operator update's, update.ts touchedFields); the indexes, lookup maps
    * and TTL heaps of other fields keep their entries untouched. Undefined: any field may have changed.
    */
-  replace(slot: Slot, doc: Document, touched?: Set<string>): boolean {
+  replace(slot: Slot, doc: Document, touched?: ReadonlySet<string>): boolean {
     // fields the update left as stored (values.ts KEPT) are copied from the version it started from
     const v = makeVersion(doc, slot.v);
     if (v.raw.equals(slot.v.raw)) return false;

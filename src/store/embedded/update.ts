@@ -36,7 +36,11 @@ export interface UpdateSpec {
 const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
 
 export type UpdateKind = 'replace' | 'operators' | 'pipeline';
-export type ParsedUpdate = { kind: 'replace' } | { kind: 'pipeline' } | { kind: 'operators'; ops: ParsedOperators };
+export type ParsedUpdate =
+  | { kind: 'replace' }
+  | { kind: 'pipeline' }
+  /** `touched`: see touchedFields */
+  | { kind: 'operators'; ops: ParsedOperators; touched: ReadonlySet<string> };
 
 /**
  * Validates an update the way MongoDB parses it, before any document is read (so errors come back even when nothing
@@ -60,7 +64,13 @@ export function parseUpdate(spec: UpdateSpec): ParsedUpdate {
     parsed = { kind: 'replace' };
   } else {
     const filters = Array.isArray(spec.arrayFilters) ? spec.arrayFilters.filter(isObject) : undefined;
-    parsed = { kind: 'operators', ops: parseOperators(u, filters) };
+    const ops = parseOperators(u, filters);
+    const touched = new Set<string>();
+    for (const p of ops.paths) {
+      touched.add(p.parts[0]);
+      if (p.renameFrom) touched.add(p.renameFrom[0]);
+    }
+    parsed = { kind: 'operators', ops, touched };
   }
   spec.parsed = parsed;
   return parsed;
@@ -144,7 +154,7 @@ export function applyUpdate(spec: UpdateSpec, typed: Document, plain: Document, 
   }
 
   let doc: Document;
-  let touched: Set<string> | undefined;
+  let touched: ReadonlySet<string> | undefined;
   if (parsed.kind === 'pipeline') {
     const { Aggregator, ProcessingMode } = mingoIndex();
     const out = new Aggregator(spec.u as Document[], { processingMode: ProcessingMode.CLONE_INPUT }).run([plainCopy(plain)]);
@@ -193,17 +203,12 @@ export function updatedDocument(spec: UpdateSpec, v: Version): Document {
 
 /**
  * The top-level fields an operator update can change: the first part of every path it names (a $rename's source
- * included). Undefined for a replacement or a pipeline, which may change any field.
+ * included), computed once with the parse (parseUpdate). Undefined for a replacement or a pipeline, which may change any
+ * field.
  */
-export function touchedFields(spec: UpdateSpec): Set<string> | undefined {
+export function touchedFields(spec: UpdateSpec): ReadonlySet<string> | undefined {
   const parsed = parseUpdate(spec);
-  if (parsed.kind !== 'operators') return undefined;
-  const out = new Set<string>();
-  for (const p of parsed.ops.paths) {
-    out.add(p.parts[0]);
-    if (p.renameFrom) out.add(p.renameFrom[0]);
-  }
-  return out;
+  return parsed.kind === 'operators' ? parsed.touched : undefined;
 }
 
 /**
