@@ -11,6 +11,7 @@ import { serializeReply } from '../../src/store/embedded/protocol';
 import { applyUpdate, updatedDocument, type UpdateSpec } from '../../src/store/embedded/update';
 import { CommandError, KEPT, makeVersion, type Version } from '../../src/store/embedded/values';
 import { mulberry32 } from '../../src/domain/prng';
+import { randomModifier } from '../support/randomValues';
 
 const TYPED = { promoteValues: false } as const;
 const NAMES = ['a', 'b', 'c', 'd'];
@@ -29,30 +30,13 @@ function value(next: () => number, depth: number): unknown {
   return o;
 }
 
-function path(next: () => number): string {
-  const depth = 1 + Math.floor(next() * 2);
-  return Array.from({ length: depth }, () => NAMES[Math.floor(next() * NAMES.length)]).join('.');
-}
+/** Paths of one or two parts over NAMES, for randomModifier (test/support/randomValues.ts). */
+const PATHS = NAMES.flatMap((a) => [a, ...NAMES.map((b) => `${a}.${b}`)]);
 
 function update(next: () => number): Document {
-  const u: Document = {};
-  const ops = ['$set', '$inc', '$unset', '$push', '$rename', '$max'];
-  const used = new Set<string>();
-  for (let i = 0; i < 1 + Math.floor(next() * 2); i++) {
-    const op = ops[Math.floor(next() * ops.length)]!;
-    const p = path(next);
-    if ([...used].some((q) => q === p || q.startsWith(`${p}.`) || p.startsWith(`${q}.`))) continue;
-    used.add(p);
-    const operand = (u[op] ??= {}) as Document;
-    if (op === '$inc') operand[p] = new Int32(1);
-    else if (op === '$unset') operand[p] = '';
-    else if (op === '$rename') {
-      const to = `z${i}`;
-      used.add(to);
-      operand[p] = to;
-    } else operand[p] = value(next, 1);
-  }
-  return u;
+  const int = (n: number) => Math.floor(next() * n);
+  const values = Array.from({ length: 8 }, () => value(next, 1));
+  return randomModifier(int, { paths: PATHS, values, maxOps: 2, push: { $each: [new Int32(1), { a: 'x' }], $slice: 3 } }) as Document;
 }
 
 function spec(u: Document): UpdateSpec {
