@@ -578,7 +578,10 @@ export class SimulatedFeishu {
     }
     const started = performance.now();
     const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000, this.agent);
-    return { status: res.status, body: parseText(res.text), elapsedMs: performance.now() - started, headers: res.headers };
+    // the answer's time is when it has been read whole, as Feishu's client waits for it; reading its JSON is the
+    // client's own work after that (a card answer's is larger than a bare acknowledgement's)
+    const elapsedMs = performance.now() - started;
+    return { status: res.status, body: parseText(res.text), elapsedMs, headers: res.headers };
   }
 
   // -- card interaction ----------------------------------------------------------------------------------------------
