@@ -61,3 +61,18 @@ it('gives the text and buttons of a held card as computed afresh, and the new on
   expect(store.findByCard(card('已开始', '提交'))).toBe(msg);
   expect(store.findByCard(card('检查任务', '开始检查'))).toBeUndefined();
 });
+
+it('keeps every update of a message by default, and only the latest when told not to keep the history', () => {
+  const versions = ['一', '二', '三'].map((n) => card(`第${n}版`, '提交'));
+  for (const keep of [true, false]) {
+    const store = new EmulatorStore(keep);
+    const msg = message(card('检查任务', '开始检查'));
+    store.addMessage(msg);
+    versions.forEach((v, i) => store.updateMessage(msg, v, 'callback', i + 1));
+    expect(msg.current).toBe(versions[2]);
+    expect(msg.updates).toEqual(keep ? versions : [versions[2]]);
+    expect(msg.updateLog).toEqual(keep ? [1, 2, 3].map((at) => ({ via: 'callback', at })) : [{ via: 'callback', at: 3 }]);
+    // the message as sent stays what it was
+    expect(cardText(msg.content)).toContain('检查任务');
+  }
+});

@@ -53,6 +53,8 @@ export interface LarkEmulatorOptions {
   rateLimits?: boolean;
   /** ClientConfig handed to WS clients (seconds). */
   ws?: Partial<WsClientConfig>;
+  /** Keep every version of a message's card (default true); false keeps the latest only (store.ts EmulatorStore). */
+  keepCardHistory?: boolean;
 }
 
 export interface LarkEmulator {
@@ -199,7 +201,7 @@ function recordHeaders(headers: http.IncomingHttpHeaders): Record<string, string
 }
 
 class Emulator implements LarkEmulator, EmulatorCore {
-  readonly store = new EmulatorStore();
+  readonly store: EmulatorStore;
   readonly tokens = new TokenRegistry();
   readonly limiter?: SlidingWindowLimiter;
   readonly ws: WsGateway;
@@ -217,7 +219,9 @@ class Emulator implements LarkEmulator, EmulatorCore {
     readonly tenantKey: string,
     rateLimits: boolean,
     wsConfig: WsClientConfig,
+    keepCardHistory: boolean,
   ) {
+    this.store = new EmulatorStore(keepCardHistory);
     this.limiter = rateLimits ? new SlidingWindowLimiter() : undefined;
     this.ws = new WsGateway(wsConfig);
     const app = this.buildApp();
@@ -549,6 +553,7 @@ export async function startLarkEmulator(opts: LarkEmulatorOptions = {}): Promise
     opts.tenantKey ?? '2ed263bf32cf1651',
     opts.rateLimits ?? true,
     { ...DEFAULT_WS_CONFIG, ...opts.ws },
+    opts.keepCardHistory ?? true,
   );
   await emulator.listen(opts.port ?? 0);
   return emulator;

@@ -63,6 +63,12 @@ export function keptWithStored<T>(compute: (value: unknown) => T): (value: unkno
 const jsonOf = keptWithStored((value) => JSON.stringify(value));
 
 export class EmulatorStore {
+  /**
+   * `keepCardHistory` false: a message keeps only its latest update (`updates` and `updateLog` hold one entry), for
+   * long load runs (scripts/bench.ts), where every version of every card would be the emulator's own memory.
+   */
+  constructor(private readonly keepCardHistory = true) {}
+
   readonly messages: SentMessage[] = [];
   readonly inbound = new Map<string, InboundMessage>();
   readonly files = new Map<string, StoredFile>();
@@ -90,6 +96,10 @@ export class EmulatorStore {
 
   updateMessage(msg: SentMessage, content: JsonObject, via: UpdateVia, at: number): void {
     storedContents.add(content);
+    if (!this.keepCardHistory) {
+      msg.updates.length = 0;
+      msg.updateLog.length = 0;
+    }
     msg.updates.push(content);
     msg.updateLog.push({ via, at });
     msg.current = content;
