@@ -348,6 +348,23 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const lostC = Math.max(0, calibration.acknowledged - (await storedAnswers(s.conn, calibrationWalks.taskIds)));
   if (calibration.errorSamples.length > 0) say(`  calibration errors: ${calibration.errorSamples.join(' | ')}`);
 
+  // The database's heap is collected once after the set-up, before the warm-up. The embedded database keeps its
+  // documents on the JavaScript heap, and a full collection of it marks them all: ~0.3–0.5 s of that process's time,
+  // while commands crawl (docs/mongo-wire.md §9). The one the set-up makes due (80,000 enterprises and 20,000 tasks
+  // just written, their garbage promoted) fell into the first or second round of every run that traced it, ~40–60 s
+  // after the database started; during the walks themselves the heap grew ~5 MB a round. The set-up's debt is paid
+  // here, as a database that loaded its data long before the morning's rush would have; a collection the walks
+  // themselves make due still lands in the rounds. It comes before the warm-up, not just before the rounds: after a
+  // forced collection V8 starts again with a young generation of ~1 MB, collected every few milliseconds until it
+  // has grown back (traced, when this collection came just before the rounds: ~8 s, most of the first round, to
+  // reach its working ~12 MB again), and the warm-up's walk is what grows it back. (MongoDB keeps its data off any
+  // collected heap.)
+  let dbHeap: DbHeap | undefined;
+  if (s.dbProbeUrl) {
+    dbHeap = await getJson<DbHeap>(`${s.dbProbeUrl}/gc`, 'POST');
+    say(`  the database's heap collected after the set-up: ${dbHeap.beforeMb} → ${dbHeap.afterMb} MB in ${dbHeap.ms} ms`);
+  }
+
   // The warm-up: all the inspectors walk a checklist of their own once, as in the timed walks. The timed walks then
   // measure the service as it runs all day, not the first burst of a fresh process (modules loaded on first use,
   // code not yet optimised, the heap still growing to its working size): the calibration's 50 walks were not enough
@@ -364,19 +381,6 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // the baseline's warm-up: the calibration's clicks and the warm-up's
   await runBaseline(`${s.baselineUrl}/lark/events`, calibrationWalks.walks);
   await runBaseline(`${s.baselineUrl}/lark/events`, warmup.walks);
-
-  // The database's heap is collected once before the timed rounds. The embedded database keeps its documents on the
-  // JavaScript heap, and a full collection of it marks them all: ~0.3–0.5 s of that process's time, while commands
-  // crawl (docs/mongo-wire.md §9). The one the set-up makes due (80,000 enterprises and 20,000 tasks just written,
-  // their garbage promoted) fell into the first or second round of every run that traced it, ~40–60 s after the
-  // database started; during the walks themselves the heap grew ~5 MB a round. The set-up's debt is paid here, as
-  // a database that loaded its data long before the morning's rush would have; a collection the walks themselves
-  // make due still lands in the rounds. (MongoDB keeps its data off any collected heap.)
-  let dbHeap: DbHeap | undefined;
-  if (s.dbProbeUrl) {
-    dbHeap = await getJson<DbHeap>(`${s.dbProbeUrl}/gc`, 'POST');
-    say(`  the database's heap collected after the set-up: ${dbHeap.beforeMb} → ${dbHeap.afterMb} MB in ${dbHeap.ms} ms`);
-  }
 
   // A: the walks alone, ROUNDS times, each round followed by the baseline under the same clicks on the same schedule.
   // The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its 20 slowest
