@@ -63,13 +63,14 @@ function withoutSecrets(value: object, headers: boolean): object {
   return out ?? value;
 }
 
-/** A copy to censor: an error keeps what pino's error serialiser reads (its type, message and stack). */
+/** A copy to censor: an error keeps what pino's error serialiser reads (its type, message, stack and cause). */
 function copyOf(value: object): Record<string, unknown> {
   if (Array.isArray(value)) return Object.assign([], value) as unknown as Record<string, unknown>;
   if (value instanceof Error) {
     const copy = Object.assign(Object.create(Object.getPrototypeOf(value) as object) as Error, value);
     copy.message = value.message;
     copy.stack = value.stack;
+    if (Object.hasOwn(value, 'cause')) copy.cause = value.cause;
     return copy as unknown as Record<string, unknown>;
   }
   return { ...value };

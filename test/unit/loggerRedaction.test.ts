@@ -43,12 +43,13 @@ describe('log lines without secrets', () => {
     expect(headers.authorization).toBe('Bearer t-g1044bd7xyz');
   });
 
-  it('keeps an error’s message and stack when censoring it', () => {
+  it('keeps an error’s message, stack and cause when censoring it', () => {
     const { log, lines, text } = capture();
-    const err = Object.assign(new TypeError('boom'), { appSecret: SECRETS.appSecret, code: 42 });
+    const err = Object.assign(new TypeError('boom', { cause: new Error('underneath') }), { appSecret: SECRETS.appSecret, code: 42 });
     log.error({ err }, 'failed');
     const logged = lines()[0]!.err;
-    expect(logged).toMatchObject({ type: 'TypeError', message: 'boom', appSecret: REDACTED, code: 42 });
+    // pino's serialiser joins the causes' messages
+    expect(logged).toMatchObject({ type: 'TypeError', message: 'boom: underneath', appSecret: REDACTED, code: 42 });
     expect(logged.stack).toContain('boom');
     expect(text()).not.toContain(SECRETS.appSecret);
     expect(err.appSecret).toBe(SECRETS.appSecret);
