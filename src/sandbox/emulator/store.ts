@@ -65,7 +65,8 @@ const jsonOf = keptWithStored((value) => JSON.stringify(value));
 export class EmulatorStore {
   /**
    * `keepCardHistory` false: a message keeps only its latest update (`updates` and `updateLog` hold one entry), for
-   * long load runs (scripts/bench.ts), where every version of every card would be the emulator's own memory.
+   * long load runs (scripts/bench.ts), where every version of every card would be the emulator's own memory. The
+   * sandbox console counts a card's updates as its version (console/server.ts): it runs with the history.
    */
   constructor(private readonly keepCardHistory = true) {}
 
