@@ -7,6 +7,8 @@
  * - the service: `node --import tsx src/main.ts` (what `npm start` runs), configured by its environment against
  *   the database and the emulator, with SPOTCHECK_BENCH=1 (platform/benchProbe.ts: CPU, memory, commands);
  * - the baseline: a decrypt-only server (bench/baselineServer.ts), under the same load in the same run;
+ * - the database floor: the same server with one database write per click and a card-sized answer, under the same
+ *   load again (what any handler that records a click costs here: the gap between the baseline and the service split);
  * - this process: the Feishu emulator and the load generator (simulated clients, bench/callbacks.ts).
  *
  * `npm run bench -- draw summary` runs only the named measurements (MEASUREMENTS below; nothing written);
@@ -191,6 +193,8 @@ interface Stack {
   serviceUrl: string;
   baseline: Child;
   baselineUrl: string;
+  /** the database floor (bench/baselineServer.ts with FLOOR_MONGODB_URI) */
+  floorUrl: string;
   /** the embedded database process's probe (bench/dbServer.ts), when the bench started it */
   dbProbeUrl?: string;
   feishu: SimulatedFeishu;
@@ -268,6 +272,22 @@ async function startStack(profile: boolean): Promise<Stack> {
     const baselineUrl = `http://127.0.0.1:${baselinePort}`;
     await waitHealthy(baseline, `${baselineUrl}/debug/bench`);
 
+    const floorPort = await freePort();
+    const floor = startChild(
+      'floor',
+      'scripts/bench/baselineServer.ts',
+      {
+        PORT: String(floorPort),
+        FLOOR_MONGODB_URI: dbUri,
+        LARK_ENCRYPT_KEY: BENCH_APP.encryptKey,
+        LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken,
+      },
+      { runDir },
+    );
+    children.push(floor);
+    const floorUrl = `http://127.0.0.1:${floorPort}`;
+    await waitHealthy(floor, `${floorUrl}/debug/bench`);
+
     const feishu = new SimulatedFeishu({
       botUrl: `${serviceUrl}/lark/events`,
       encryptKey: BENCH_APP.encryptKey,
@@ -290,6 +310,7 @@ async function startStack(profile: boolean): Promise<Stack> {
       serviceUrl,
       baseline,
       baselineUrl,
+      floorUrl,
       dbProbeUrl,
       feishu,
       async close() {
@@ -381,6 +402,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // the baseline's warm-up: the calibration's clicks and the warm-up's
   await runBaseline(`${s.baselineUrl}/lark/events`, calibrationWalks.walks);
   await runBaseline(`${s.baselineUrl}/lark/events`, warmup.walks);
+  // and the floor's: its users' documents written once before the rounds (they only change afterwards)
+  await runBaseline(`${s.floorUrl}/lark/events`, calibrationWalks.walks);
+  await runBaseline(`${s.floorUrl}/lark/events`, warmup.walks);
 
   // A: the walks alone, ROUNDS times, each round followed by the baseline under the same clicks on the same schedule.
   // The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its 20 slowest
@@ -390,6 +414,8 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const baseRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
   const svcRounds: BenchFigures[] = [];
   const baseFigRounds: BenchFigures[] = [];
+  const floorRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
+  const floorFigRounds: BenchFigures[] = [];
   const dbRounds: DbFigures[] = [];
   let lostA = 0;
   const loadCpu = { user: 0, system: 0 };
@@ -403,7 +429,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // that wait counts in the latency the clients measure
   const loadDelay = { max: 0, p99: 0 };
   for (let r = 0; r < ROUNDS; r++) {
-    say(`  round ${r + 1}/${ROUNDS} at ${new Date().toISOString().slice(11, 19)} UTC: ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms, then the baseline …`);
+    say(`  round ${r + 1}/${ROUNDS} at ${new Date().toISOString().slice(11, 19)} UTC: ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms, then the baseline and the floor …`);
     const a = await walksOf(ROUND_PHASES[r]!);
     // the service's CPU is measured without attributing commands to requests (platform/benchProbe.ts: its
     // AsyncLocalStorage costs CPU of its own); the commands per callback come from the calibration walks above
@@ -432,13 +458,20 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     baseRounds.push(await runBaseline(`${s.baselineUrl}/lark/events`, a.walks));
     addCpu(baseLoadCpu, process.cpuUsage(baseLoadCpu0));
     baseFigRounds.push(await probe(s.baselineUrl));
-    say(`    p99 ${round(percentile(phase.latencies, 99), 1)} ms, baseline p99 ${round(percentile(baseRounds[r]!.latencies, 99), 1)} ms`);
+
+    await resetProbe(s.floorUrl);
+    floorRounds.push(await runBaseline(`${s.floorUrl}/lark/events`, a.walks));
+    floorFigRounds.push(await probe(s.floorUrl));
+    const p99 = (xs: number[]) => round(percentile(xs, 99), 1);
+    say(`    p99 ${p99(phase.latencies)} ms, baseline p99 ${p99(baseRounds[r]!.latencies)} ms, floor p99 ${p99(floorRounds[r]!.latencies)} ms`);
   }
   const phaseA = mergePhases(rounds);
   const svcA = poolFigures(svcRounds);
   const baseFig = poolFigures(baseFigRounds);
   const dbA = dbRounds.length > 0 ? poolDbFigures(dbRounds) : undefined;
   const base = { latencies: baseRounds.flatMap((b) => b.latencies), errors: baseRounds.reduce((n, b) => n + b.errors, 0) };
+  const floor = { latencies: floorRounds.flatMap((b) => b.latencies), errors: floorRounds.reduce((n, b) => n + b.errors, 0) };
+  const floorFig = poolFigures(floorFigRounds);
 
   // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
   const results: Result[] = [];
@@ -523,6 +556,15 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'callback_p99_median_round_ms', value: round(median(rounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'baseline_p99_median_round_ms', value: round(median(baseRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'baseline_cpu_ms', value: round(baseCpu, 2), unit: 'ms' },
+    // the database floor (bench/baselineServer.ts): the baseline plus one database write per click and a card-sized
+    // answer, the same clicks again; the ratios split the gap between the service and the baseline
+    { name: 'floor_p50_ms', value: round(percentile(floor.latencies, 50), 1), unit: 'ms' },
+    { name: 'floor_p99_ms', value: round(percentile(floor.latencies, 99), 1), unit: 'ms' },
+    { name: 'floor_errors', value: floor.errors, unit: 'responses' },
+    { name: 'floor_cpu_ms', value: round((floorFig.cpuUserMs + floorFig.cpuSystemMs) / Math.max(1, floorFig.requests), 2), unit: 'ms' },
+    { name: 'floor_p99_median_round_ms', value: round(median(floorRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
+    { name: 'floor_p99_vs_baseline', value: round(percentile(floor.latencies, 99) / percentile(base.latencies, 99), 2), unit: 'ratio' },
+    { name: 'callback_p99_vs_floor', value: round(percentile(phaseA.latencies, 99) / percentile(floor.latencies, 99), 2), unit: 'ratio' },
     ...results,
     ...(dbHeap ? [{ name: 'db_heap_after_setup_mb', value: dbHeap.afterMb, unit: 'MB' }] : []),
     { name: 'service_rss_mb', value: finalService.maxRssMb, unit: 'MB' },

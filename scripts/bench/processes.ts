@@ -1,7 +1,7 @@
 /**
  * The bench's processes: the database (the wire server in a process of its own, or MONGODB_URI), the service
- * (`node --import tsx src/main.ts`, as `npm start` runs it, with SPOTCHECK_BENCH=1) and the decrypt-only baseline
- * server. The emulator and the load generator stay in the bench's own process. Each child writes its output to a
+ * (`node --import tsx src/main.ts`, as `npm start` runs it, with SPOTCHECK_BENCH=1), the decrypt-only baseline
+ * server and the database floor (the same server writing each click). The emulator and the load generator stay in the bench's own process. Each child writes its output to a
  * file under the run directory, so the bench never spends its CPU reading logs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
