@@ -15,9 +15,20 @@ const LOG_MIN_WRITE = 8192;
  * it (test/unit/logger.test.ts).
  * Without it every line is written on its own (pino's default destination), as the CLI and the scripts want.
  * `destination`: the lines go there instead (the tests).
+ * `secrets`: values that never appear in a written line, wherever they would (the app's credentials as configured;
+ * scrubLine below).
  */
-export function createLogger(level: string, opts: { buffered?: boolean; destination?: pino.DestinationStream } = {}): pino.Logger {
-  const options: pino.LoggerOptions = { level, base: { service: 'spotcheck' }, formatters: { log: redactSecrets, bindings: redactSecrets } };
+export function createLogger(
+  level: string,
+  opts: { buffered?: boolean; destination?: pino.DestinationStream; secrets?: readonly (string | undefined)[] } = {},
+): pino.Logger {
+  const secrets = (opts.secrets ?? []).filter(scrubbable);
+  const options: pino.LoggerOptions = {
+    level,
+    base: { service: 'spotcheck' },
+    formatters: { log: redactSecrets, bindings: redactSecrets },
+    hooks: { streamWrite: (line) => scrubLine(line, secrets) },
+  };
   const destination = opts.destination ?? (opts.buffered ? bufferedStdout() : undefined);
   const logger = destination ? pino(options, destination) : pino(options);
   // a child's bindings skip the formatters (pino resets them for children): they are censored as they come in,
@@ -31,6 +42,14 @@ export function createLogger(level: string, opts: { buffered?: boolean; destinat
 
 /** What stands in a log line for a secret. */
 export const REDACTED = '[redacted]';
+/**
+ * A configured value scrubbed from lines by value: long enough not to match ordinary text, and written in a line as it
+ * is (JSON would escape a quote, a backslash or a control character, so such a value never appears verbatim).
+ */
+function scrubbable(v: string | undefined): v is string {
+  return typeof v === 'string' && v.length >= 8 && !/["\\\u0000-\u001f]/.test(v);
+}
+
 /** Keys whose values never reach a log line: at the top level of a line, or inside any of its top-level fields. */
 const SECRET_KEYS: readonly string[] = ['appSecret', 'encryptKey', 'verificationToken'];
 
@@ -50,11 +69,106 @@ export function redactSecrets(fields: Record<string, unknown>): Record<string, u
     }
     const value = fields[key];
     if (typeof value !== 'object' || value === null) continue;
-    const inner = withoutSecrets(value, key === 'headers');
+    const inner = withoutSecrets(isErrorLike(value) ? errorWithoutRequests(value) : value, key === 'headers');
     if (inner !== value) (out ??= { ...fields })[key] = inner;
   }
   return out ?? fields;
 }
+
+/**
+ * An error from an HTTP client (axios, which the Feishu SDK uses) carries the whole request: `config` with its
+ * headers (`Authorization: Bearer <tenant_access_token>`) and body (the token request's is the app secret), and
+ * `request`, the socket's request object whose header text holds the token again. pino's error serialiser copies an
+ * error's enumerable fields (and axios's toJSON the config) into the line, so such an error is logged as what helps
+ * and nothing else: its type, message, stack and causes, code and status, the method and address called (without the
+ * query), and the platform's answer (status, and code and msg of its JSON). An error holding one in a field of its
+ * own is treated the same way in that field. Any other error is left as it is.
+ */
+function errorWithoutRequests(err: Record<string, unknown>): Record<string, unknown> {
+  if (isHttpClientError(err)) return httpErrorSummary(err);
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(err)) {
+    const value = err[key];
+    if (key !== 'cause' && typeof value === 'object' && value !== null && isHttpClientError(value as Record<string, unknown>)) {
+      (out ??= copyOf(err))[key] = httpErrorSummary(value as Record<string, unknown>);
+    }
+  }
+  return out ?? err;
+}
+
+function isErrorLike(value: object): value is Record<string, unknown> {
+  return typeof (value as { message?: unknown }).message === 'string';
+}
+
+function isHttpClientError(err: Record<string, unknown>): boolean {
+  const has = (key: string) => Object.hasOwn(err, key) && typeof err[key] === 'object' && err[key] !== null;
+  return err.isAxiosError === true || (isErrorLike(err) && (has('config') || has('request')));
+}
+
+function httpErrorSummary(err: Record<string, unknown>): Record<string, unknown> {
+  const summary = Object.create(Object.getPrototypeOf(err) as object) as Record<string, unknown>;
+  // own, enumerable fields: what pino's serialiser reads (the prototype gives its type). axios's toJSON (which a field
+  // not named `err` goes through) would put the config back: shadowed.
+  Object.defineProperty(summary, 'toJSON', { value: undefined, enumerable: false });
+  summary.message = err.message;
+  summary.stack = err.stack;
+  // as the Error constructor puts it: not enumerable, so that JSON of the summary leaves it out (pino reads the
+  // causes' messages and stacks by name)
+  if (err.cause !== undefined) Object.defineProperty(summary, 'cause', { value: err.cause, enumerable: false, writable: true, configurable: true });
+  const { message: _m, type: _t, ...rest } = describeHttpError(err)!;
+  return Object.assign(summary, rest);
+}
+
+/**
+ * What an HTTP client's error says that helps, and nothing of its request: type, message, code and status, the method
+ * and address called (without the query), and the platform's answer (status, code and msg of its JSON). Undefined for
+ * anything that is not such an error.
+ */
+export function describeHttpError(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value !== 'object' || value === null || !isHttpClientError(value as Record<string, unknown>)) return undefined;
+  const err = value as Record<string, unknown>;
+  const out: Record<string, unknown> = { type: (err.constructor as { name?: unknown } | undefined)?.name ?? err.name, message: err.message };
+  if (typeof err.code === 'string' || typeof err.code === 'number') out.code = err.code;
+  if (typeof err.status === 'number') out.status = err.status;
+  const config = err.config as { method?: unknown; url?: unknown } | undefined;
+  if (config && typeof config === 'object') {
+    const url = typeof config.url === 'string' ? config.url.split('?')[0] : undefined;
+    out.request = { method: typeof config.method === 'string' ? config.method.toUpperCase() : undefined, url };
+  }
+  const response = err.response as { status?: unknown; data?: unknown } | undefined;
+  if (response && typeof response === 'object') {
+    const data = response.data as { code?: unknown; msg?: unknown } | undefined;
+    out.response = {
+      status: typeof response.status === 'number' ? response.status : undefined,
+      ...(data && typeof data === 'object' && (typeof data.code === 'number' || typeof data.code === 'string') ? { code: data.code } : {}),
+      ...(data && typeof data === 'object' && typeof data.msg === 'string' ? { msg: data.msg.slice(0, 500) } : {}),
+    };
+  }
+  return out;
+}
+
+/**
+ * The last check on every line as written (pino's streamWrite hook): a configured secret, a bearer token, or the value
+ * of a JSON field named like a credential (also inside a JSON text that a line quotes, e.g. the SDK's own messages
+ * about a failed call, which quote the request's body) is replaced by REDACTED, wherever it stands. A line holding none
+ * of them (every line the service writes on its hot path) is returned as it is; the checks are substring searches.
+ */
+export function scrubLine(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+  if (out.includes('Bearer ')) out = out.replace(BEARER, `Bearer ${REDACTED}`);
+  if (out.includes('_secret') || out.includes('_token')) out = out.replace(CREDENTIAL_FIELD, `$1${REDACTED}`);
+  return out;
+}
+
+/** `Bearer <token>` in any header text or message */
+const BEARER = /Bearer [^\s"',;]+/g;
+/**
+ * `"app_secret": "…"` and the platform's tokens as JSON fields, also escaped inside a quoted JSON text (\"…\"); the
+ * value ends before its closing quote or the backslash escaping it (tokens and secrets have neither)
+ */
+const CREDENTIAL_FIELD =
+  /((?:\\)*"(?:app_secret|client_secret|encrypt_key|tenant_access_token|app_access_token|user_access_token|access_token|refresh_token|app_ticket)(?:\\)*"\s*:\s*(?:\\)*")[^"\\]*/g;
 
 function withoutSecrets(value: object, headers: boolean): object {
   let out: Record<string, unknown> | undefined;

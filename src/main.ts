@@ -42,7 +42,8 @@ async function main(): Promise<void> {
     import('./exports/summaryExample'),
   ]);
   // buffered: one write per batch of lines, flushed on exit (logger.ts)
-  const log = createLogger(config.logLevel, { buffered: true });
+  const lark = config.lark;
+  const log = createLogger(config.logLevel, { buffered: true, secrets: [lark?.appSecret, lark?.encryptKey, lark?.verificationToken] });
   // Before listening: the first upload or /汇总 must not stall the event loop loading exceljs, nor the first /汇总
   // running the workbook's code cold (exports/summaryExample.ts). A failed warm-up only costs that first /汇总 time.
   preloadHeavyModules();

@@ -1,6 +1,6 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { LarkConfig } from '../config';
-import type { Logger } from '../logger';
+import { describeHttpError, type Logger } from '../logger';
 
 export function sdkDomain(domain: string): lark.Domain | string {
   if (domain === 'feishu') return lark.Domain.Feishu;
@@ -10,10 +10,23 @@ export function sdkDomain(domain: string): lark.Domain | string {
 
 /**
  * The SDK logs whole request configs on failed API calls; those stay at debug level (the outbox logs its own
- * outcome). Its long-connection messages ("[ws]", e.g. an unusable app id or a refused connection) are warnings.
+ * outcome), and of a config only the method and the address are kept: its body is the request's, and the token
+ * request's body is the app secret (the logger scrubs credentials from every line as well, logger.ts). Its
+ * long-connection messages ("[ws]", e.g. an unusable app id or a refused connection) are warnings.
  */
 function sdkLogger(log: Logger) {
-  const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m)).slice(0, 500)).join(' ');
+  const withoutBodies = (key: string, value: unknown) => {
+    if (key !== 'config' || typeof value !== 'object' || value === null) return value;
+    const { method, url } = value as { method?: unknown; url?: unknown };
+    return { method, url };
+  };
+  // an error the SDK passes on as it is, alone or in a list (e.g. a failed token request): what it says, without its
+  // stack and request
+  const brief = (m: unknown) => describeHttpError(m) ?? m;
+  const text = (msg: unknown[]) =>
+    msg
+      .map((m) => (typeof m === 'string' ? m : String(JSON.stringify(Array.isArray(m) ? m.map(brief) : brief(m), withoutBodies))).slice(0, 500))
+      .join(' ');
   const ws = (msg: unknown[]) => msg[0] === '[ws]';
   return {
     error: (...msg: unknown[]) => (ws(msg) ? log.warn({ sdk: 'lark' }, text(msg)) : log.debug({ sdk: 'lark' }, text(msg))),
