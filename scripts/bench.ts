@@ -416,6 +416,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const baseFigRounds: BenchFigures[] = [];
   const floorRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
   const floorFigRounds: BenchFigures[] = [];
+  const floorDbRounds: DbFigures[] = [];
   const dbRounds: DbFigures[] = [];
   let lostA = 0;
   const loadCpu = { user: 0, system: 0 };
@@ -460,8 +461,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     baseFigRounds.push(await probe(s.baselineUrl));
 
     await resetProbe(s.floorUrl);
+    if (s.dbProbeUrl) await getJson(`${s.dbProbeUrl}/reset`, 'POST');
     floorRounds.push(await runBaseline(`${s.floorUrl}/lark/events`, a.walks));
     floorFigRounds.push(await probe(s.floorUrl));
+    if (s.dbProbeUrl) floorDbRounds.push(await getJson<DbFigures>(s.dbProbeUrl));
     const p99 = (xs: number[]) => round(percentile(xs, 99), 1);
     say(`    p99 ${p99(phase.latencies)} ms, baseline p99 ${p99(baseRounds[r]!.latencies)} ms, floor p99 ${p99(floorRounds[r]!.latencies)} ms`);
   }
@@ -472,6 +475,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const base = { latencies: baseRounds.flatMap((b) => b.latencies), errors: baseRounds.reduce((n, b) => n + b.errors, 0) };
   const floor = { latencies: floorRounds.flatMap((b) => b.latencies), errors: floorRounds.reduce((n, b) => n + b.errors, 0) };
   const floorFig = poolFigures(floorFigRounds);
+  const floorDb = floorDbRounds.length > 0 ? poolDbFigures(floorDbRounds) : undefined;
 
   // B: the walks again while a leader's /汇总 compiles 附件5 over 20,000 tasks in the service
   const results: Result[] = [];
@@ -562,6 +566,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'floor_p99_ms', value: round(percentile(floor.latencies, 99), 1), unit: 'ms' },
     { name: 'floor_errors', value: floor.errors, unit: 'responses' },
     { name: 'floor_cpu_ms', value: round((floorFig.cpuUserMs + floorFig.cpuSystemMs) / Math.max(1, floorFig.requests), 2), unit: 'ms' },
+    // the database process's CPU per click of the floor (its small document), beside db_cpu_ms_per_callback (a task's)
+    ...(floorDb
+      ? [{ name: 'floor_db_cpu_ms_per_callback', value: round((floorDb.cpuUserMs + floorDb.cpuSystemMs) / Math.max(1, floorFig.requests), 2), unit: 'ms' }]
+      : []),
     { name: 'floor_p99_median_round_ms', value: round(median(floorRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'floor_p99_vs_baseline', value: round(percentile(floor.latencies, 99) / percentile(base.latencies, 99), 2), unit: 'ratio' },
     { name: 'callback_p99_vs_floor', value: round(percentile(phaseA.latencies, 99) / percentile(floor.latencies, 99), 2), unit: 'ratio' },
