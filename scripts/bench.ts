@@ -406,10 +406,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   await runBaseline(`${s.floorUrl}/lark/events`, calibrationWalks.walks);
   await runBaseline(`${s.floorUrl}/lark/events`, warmup.walks);
 
-  // A: the walks alone, ROUNDS times, each round followed by the baseline under the same clicks on the same schedule.
-  // The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its 20 slowest
-  // callbacks, and this machine's own noise (another process taking a core for a fraction of a second) moved the
-  // baseline's p99 between 2.5 and 28 ms from one run to the next; alternating the two spreads that noise over both.
+  // A: the walks alone, ROUNDS times, each round followed by the baseline and then the floor under the same clicks on
+  // the same schedule. The figures pool the rounds (the p99 of all their callbacks): a single round's p99 rests on its
+  // 20 slowest callbacks, and this machine's own noise (another process taking a core for a fraction of a second)
+  // moved the baseline's p99 between 2.5 and 28 ms from one run to the next; alternating them spreads that noise.
   const rounds: PhaseResult[] = [];
   const baseRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
   const svcRounds: BenchFigures[] = [];

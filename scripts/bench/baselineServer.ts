@@ -9,7 +9,7 @@
  * through the same driver and write concern as the service, on a small document per clicking user, in a collection
  * of its own) — and an answer as large as the service's card answers (./floor.ts). What separates the
  * service from it is the bot's own work; what separates it from the baseline is the database's round trip on
- * this machine (docs/interfaces.md, "The callback bench").
+ * this machine (docs/interfaces.md, `npm run bench`, the database floor).
  */
 import http from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
