@@ -69,7 +69,7 @@ export function redactSecrets(fields: Record<string, unknown>): Record<string, u
     }
     const value = fields[key];
     if (typeof value !== 'object' || value === null) continue;
-    const inner = withoutSecrets(isErrorLike(value) ? errorWithoutRequests(value) : value, key === 'headers');
+    const inner = withoutSecrets(value instanceof Error ? errorWithoutRequests(value as unknown as Record<string, unknown>) : value, key === 'headers');
     if (inner !== value) (out ??= { ...fields })[key] = inner;
   }
   return out ?? fields;
@@ -161,8 +161,8 @@ export function scrubLine(line: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** `Bearer <token>` in any header text or message */
-const BEARER = /Bearer [^\s"',;]+/g;
+/** `Bearer <token>` in any header text or message (a token has no backslash: one before a quote is the quote's escape) */
+const BEARER = /Bearer [^\s"'\\,;]+/g;
 /**
  * `"app_secret": "…"` and the platform's tokens as JSON fields, also escaped inside a quoted JSON text (\"…\"); the
  * value ends before its closing quote or the backslash escaping it (tokens and secrets have neither)

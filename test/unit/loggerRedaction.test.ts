@@ -155,9 +155,12 @@ describe('the last check on a written line', () => {
     log.info(`call failed: ${JSON.stringify({ config: { data: body } })} with Bearer t-abc123 and key ${SECRETS.appSecret}`);
     log.info({ tenant_access_token: 't-zzz999', short: 'short' }, 'token');
     log.info({ action: 'answer', openId: 'ou_1' }, 'card action');
+    // a header quoted as JSON text: the token goes, the line stays valid JSON (parsed below)
+    log.info({ note: JSON.stringify({ headers: { Authorization: 'Bearer t-esc456' } }) }, 'quoted');
     const text = out.join('');
-    for (const leaked of ['other-secret-1234', 't-abc123', SECRETS.appSecret, 't-zzz999']) expect(text).not.toContain(leaked);
-    const [first, second, third] = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const leaked of ['other-secret-1234', 't-abc123', SECRETS.appSecret, 't-zzz999', 't-esc456']) expect(text).not.toContain(leaked);
+    const [first, second, third, fourth] = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(JSON.parse(String(fourth!.note))).toEqual({ headers: { Authorization: `Bearer ${REDACTED}` } });
     expect(first!.msg).toContain(`\\"app_secret\\":\\"${REDACTED}\\"`);
     expect(first!.msg).toContain(`Bearer ${REDACTED}`);
     expect(second).toMatchObject({ tenant_access_token: REDACTED, short: 'short' });
