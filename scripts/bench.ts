@@ -429,6 +429,7 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // set-up would count the pause as a delay): an answer that arrives while the clients are busy is read late, and
   // that wait counts in the latency the clients measure
   const loadDelay = { max: 0, p99: 0 };
+  const p99 = (xs: number[]) => round(percentile(xs, 99), 1);
   for (let r = 0; r < ROUNDS; r++) {
     say(`  round ${r + 1}/${ROUNDS} at ${new Date().toISOString().slice(11, 19)} UTC: ${INSPECTORS} inspectors × (开始检查 + ${ITEMS} items), think time ${THINK_MIN}–${THINK_MAX} ms, then the baseline and the floor …`);
     const a = await walksOf(ROUND_PHASES[r]!);
@@ -465,7 +466,6 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     floorRounds.push(await runBaseline(`${s.floorUrl}/lark/events`, a.walks));
     floorFigRounds.push(await probe(s.floorUrl));
     if (s.dbProbeUrl) floorDbRounds.push(await getJson<DbFigures>(s.dbProbeUrl));
-    const p99 = (xs: number[]) => round(percentile(xs, 99), 1);
     say(`    p99 ${p99(phase.latencies)} ms, baseline p99 ${p99(baseRounds[r]!.latencies)} ms, floor p99 ${p99(floorRounds[r]!.latencies)} ms`);
   }
   const phaseA = mergePhases(rounds);

@@ -10,23 +10,15 @@ export function sdkDomain(domain: string): lark.Domain | string {
 
 /**
  * The SDK logs whole request configs on failed API calls; those stay at debug level (the outbox logs its own
- * outcome), and of a config only the method and the address are kept: its body is the request's, and the token
- * request's body is the app secret (the logger scrubs credentials from every line as well, logger.ts). Its
+ * outcome). A failed call, as an error or as the SDK's own summary of one (alone or in a list), is written as
+ * logger.ts describeHttpError says it: method, address and the platform's answer, not the request's headers or body
+ * (the token request's body is the app secret; the logger also checks every written line, logger.ts scrubLine). Its
  * long-connection messages ("[ws]", e.g. an unusable app id or a refused connection) are warnings.
  */
 function sdkLogger(log: Logger) {
-  const withoutBodies = (key: string, value: unknown) => {
-    if (key !== 'config' || typeof value !== 'object' || value === null) return value;
-    const { method, url } = value as { method?: unknown; url?: unknown };
-    return { method, url };
-  };
-  // an error the SDK passes on as it is, alone or in a list (e.g. a failed token request): what it says, without its
-  // stack and request
   const brief = (m: unknown) => describeHttpError(m) ?? m;
   const text = (msg: unknown[]) =>
-    msg
-      .map((m) => (typeof m === 'string' ? m : String(JSON.stringify(Array.isArray(m) ? m.map(brief) : brief(m), withoutBodies))).slice(0, 500))
-      .join(' ');
+    msg.map((m) => (typeof m === 'string' ? m : String(JSON.stringify(Array.isArray(m) ? m.map(brief) : brief(m)))).slice(0, 500)).join(' ');
   const ws = (msg: unknown[]) => msg[0] === '[ws]';
   return {
     error: (...msg: unknown[]) => (ws(msg) ? log.warn({ sdk: 'lark' }, text(msg)) : log.debug({ sdk: 'lark' }, text(msg))),
