@@ -19,8 +19,9 @@
  * the callbacks' second phase beside /汇总, BENCH_ANSWERS (9) the items each inspector answers, BENCH_ROUNDS (3) the timed
  * rounds of the callbacks, for experiments only: the figures in the README are from the defaults.
  * With --profile the callbacks print their walks' window on the profiles' clock, to read that phase alone.
- * BENCH_NODE_ARGS (every child process) and BENCH_DB_NODE_ARGS (the database process) add node flags, e.g.
- * "--trace-gc" (written to the process's log in the run directory, kept with --profile), for experiments only.
+ * BENCH_NODE_ARGS (every child process), BENCH_DB_NODE_ARGS (the database process) and BENCH_SERVICE_NODE_ARGS (the
+ * service) add node flags, e.g. "--trace-gc" (written to the process's log in the run directory, kept with
+ * --profile), for experiments only.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -39,6 +39,7 @@ export function startChild(
     // node flags for experiments (scripts/bench.ts): every child's, then the database's own
     ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...((name === 'database' && process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean)) || []),
+    ...((name === 'service' && process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean)) || []),
     // one directory per process: each thread (tsx's loader runs in one) writes a profile of its own
     ...(opts.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(opts.runDir, 'profiles', name)}`] : []),
     '--import',

@@ -20,6 +20,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
 import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
+import { escapeXlsxText } from './xlsxText';
 import { stripRefused } from '../domain/textPolicy';
 import { BYTE_FIELDS, rowsInMemory, type ByteSlice, type DetailRows, type Summary, type SummaryDetail, type SummaryRow } from '../operations/summary';
 import {
@@ -463,9 +464,10 @@ const PRESERVE = /^\s|\n|\s$/;
 /**
  * A text that cannot be written as it is into an inline string: &, <, > (escaped), a character textCell drops
  * (C0/C1 controls, noncharacters, bidi controls: domain/textPolicy.ts isRefusedBmp; a surrogate, even of a valid
- * pair, takes the careful path too), or white space at either end (xml:space="preserve", as sharedStringXml).
+ * pair, takes the careful path too), white space at either end (xml:space="preserve", as sharedStringXml), or a
+ * sequence a reader would take for an escaped character (`_xHHHH_`, exports/xlsxText.ts).
  */
-export const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/;
+export const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$|_x[0-9A-Fa-f]{4}_/;
 
 /** Copies `bytes` (its first `count`) into `buf` at `at`; returns the position after them. */
 function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array, count = bytes.length): number {
@@ -625,7 +627,7 @@ async function detailRowsXml(
           if (text.length > CELL_MAX || INLINE_CARE.test(text)) {
             const clean = textCell(text);
             mid = PRESERVE.test(clean) ? INLINE_MID_PRESERVE : INLINE_MID;
-            text = escapeXml(clean);
+            text = escapeXml(escapeXlsxText(clean));
           }
           if (text === '') {
             // nothing left once cleaned: the empty shared string, as any other empty value
@@ -715,9 +717,22 @@ function rowValues(d: SummaryDetail, out: (string | number | undefined)[]): void
   if (DETAIL_COLUMNS[0]!.key !== 'index' || DETAIL_COLUMNS.some((_, i) => i > 0 && out[i] !== i)) throw new Error('rowValues does not follow DETAIL_COLUMNS');
 }
 
-/** A shared string item as exceljs writes one (xml:space="preserve" where white space at either end or a line break). */
+/**
+ * A shared string item as exceljs writes one (xml:space="preserve" where white space at either end or a line break),
+ * `_xHHHH_` in the text escaped (exports/xlsxText.ts).
+ */
 function sharedStringXml(text: string): string {
-  return PRESERVE.test(text) ? `<si><t xml:space="preserve">${escapeXml(text)}</t></si>` : `<si><t>${escapeXml(text)}</t></si>`;
+  const xml = escapeXml(escapeXlsxText(text));
+  return PRESERVE.test(text) ? `<si><t xml:space="preserve">${xml}</t></si>` : `<si><t>${xml}</t></si>`;
+}
+
+/**
+ * exceljs's shared strings as it wrote them, each item's `_xHHHH_` escaped (exceljs writes a text as it is given; its
+ * items are plain <si><t>…</t></si>, readSharedStrings).
+ */
+function escapedSharedStrings(xml: string): string {
+  if (!xml.includes('_x')) return xml;
+  return xml.replace(/(<t(?: xml:space="preserve")?>)([^<]*)(<\/t>)/g, (_, open: string, text: string, close: string) => `${open}${escapeXlsxText(text)}${close}`);
 }
 
 /** The shared strings exceljs wrote, text → index (its items are plain <si><t>…</t></si>). */
@@ -764,7 +779,7 @@ async function withDetailRows(xlsx: Buffer, rows: DetailRows, sheetPart: string,
   const total = count + added.length;
   const close = sstXml.lastIndexOf('</sst>');
   const sstChunks: Buffer[] = [
-    Buffer.from(sstXml.slice(0, close).replace(/ count="\d+"/, ` count="${total}"`).replace(/ uniqueCount="\d+"/, ` uniqueCount="${total}"`), 'utf8'),
+    Buffer.from(escapedSharedStrings(sstXml.slice(0, close)).replace(/ count="\d+"/, ` count="${total}"`).replace(/ uniqueCount="\d+"/, ` uniqueCount="${total}"`), 'utf8'),
   ];
   for (let i = 0; i < added.length; i += 512) {
     let chunk = '';

@@ -20,14 +20,23 @@ export const DECODE = { validation: { utf8: true } } as const;
 /** The most characters (UTF-16 units) Excel holds in a cell (exports/summaryXlsx.ts CELL_MAX). */
 const CELL_MAX = 32_767;
 
+const isHexDigit = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+
+/** True when bytes from `i` (an underscore) before `end` are `_x`, four hex digits and `_`. */
+function escapeLikeAt(b: Uint8Array, i: number, end: number): boolean {
+  if (i + 6 >= end || b[i + 1] !== 0x78 || b[i + 6] !== 0x5f) return false;
+  for (let k = i + 2; k < i + 6; k++) if (!isHexDigit(b[k]!)) return false;
+  return true;
+}
+
 /**
  * True when bytes [start, end) are valid UTF-8 that the sheet can hold as they are: the text matches neither
  * exports/summaryXlsx.ts INLINE_CARE (&, <, >, C0 and C1 controls and DEL, the bidi controls U+202A–U+202E and
  * U+2066–U+2069, noncharacters U+FDD0–U+FDEF, U+FFFE, U+FFFF, any character outside the BMP (a surrogate pair in
- * UTF-16), white space as JavaScript's \s at either end) nor is longer than CELL_MAX UTF-16 units. Then textCell
- * would keep it as it is, PRESERVE would not match (a line break is a control, white space at either end excluded),
- * and Buffer#write would write these very bytes. False for anything else, invalid UTF-8 too (the careful path
- * decodes it, and the decoding throws).
+ * UTF-16), white space as JavaScript's \s at either end, `_xHHHH_`: exports/xlsxText.ts) nor is longer than CELL_MAX
+ * UTF-16 units. Then textCell would keep it as it is, PRESERVE would not match (a line break is a control, white
+ * space at either end excluded), nothing would be escaped, and Buffer#write would write these very bytes. False
+ * for anything else, invalid UTF-8 too (the careful path decodes it, and the decoding throws).
  */
 export function plainInline(b: Uint8Array, start: number, end: number): boolean {
   if (start >= end) return false;
@@ -43,6 +52,8 @@ export function plainInline(b: Uint8Array, start: number, end: number): boolean 
     if (c < 0x80) {
       // controls, DEL, &, <, >
       if (c < 0x20 || c === 0x7f || c === 0x26 || c === 0x3c || c === 0x3e) return false;
+      // `_xHHHH_`, which a reader would take for an escaped character (exports/xlsxText.ts)
+      if (c === 0x5f && escapeLikeAt(b, i, end)) return false;
       i += 1;
     } else if (c < 0xc2) {
       // a continuation byte where a character starts, or an overlong lead

@@ -49,6 +49,7 @@ import {
 import { checkDeclaredSizes, readCentralDirectory, ZipRefusal, type ZipEntry, type ZipLimits } from './zipGuard';
 import { yielder } from './yielder';
 import { exceljs } from '../heavyModules';
+import { escapeXlsxText } from '../exports/xlsxText';
 
 /** A file-level failure (unreadable, wrong format, missing header, over a limit); the message is one Chinese line. */
 export class RegistryFileError extends Error {
@@ -623,7 +624,8 @@ export async function writeXlsx(
   for (const r of rows) {
     const row = sheet.addRow(
       r.map((c) => {
-        if (typeof c === 'string') return c;
+        // a text as it is shown: `_xHHHH_` escaped (exports/xlsxText.ts)
+        if (typeof c === 'string') return escapeXlsxText(c);
         const [y, m, d] = c.date.split('-').map(Number) as [number, number, number];
         return new Date(Date.UTC(y, m - 1, d));
       }),

@@ -233,3 +233,9 @@ test('invalid UTF-8 in the cursor’s rows fails the workbook, from the bytes as
     }
   }
 });
+
+test('plainInline sends a text with `_xHHHH_` in it the careful way (its underscore is escaped), as INLINE_CARE does', () => {
+  const texts = ['_x0041_', '企业_x000D_名称', '_x00e9_', '_x00E9_', 'a_x0041_', '_x0041_b', '_x004_', '_x00G1_', '_x0041', 'x0041_', '_X0041_', '__x0041', '_x_0041_'];
+  for (const text of texts) expect([text, plain(text)]).toEqual([text, needsNoCare(text)]);
+  expect(texts.filter((t) => !plain(t))).toEqual(['_x0041_', '企业_x000D_名称', '_x00e9_', '_x00E9_', 'a_x0041_', '_x0041_b']);
+});

@@ -8,9 +8,12 @@
  * code, commit 8973665).
  */
 import { createHash } from 'node:crypto';
+import ExcelJS from 'exceljs';
 import { Types } from 'mongoose';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
-import { buildSummaryXlsx } from '../../src/exports/summaryXlsx';
+import { buildSummaryXlsx, DETAIL_SHEET, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
+import { decodeXlsxText } from '../../src/exports/xlsxText';
+import { partContent, readZip } from '../../src/exports/zipParts';
 import { summarize, type DetailRows, type Summary } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
 import type { DrawDoc } from '../../src/store/draw';
@@ -198,6 +201,24 @@ export function decodedWhole(s: Summary & { details: DetailRows }): Summary {
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
+/** The 检查明细 sheet's text cells (inline and shared strings), by reference, as a reader decoding `_xHHHH_` shows them. */
+async function detailCells(xlsx: Buffer): Promise<Map<string, string>> {
+  const parts = readZip(xlsx);
+  const xmlOf = async (name: string) => (await partContent(parts.find((p) => p.name === name)!)).toString('utf8');
+  const unescape = (xml: string) => decodeXlsxText(xml.replace(/&(amp|lt|gt|quot|apos);/g, (_, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" })[e]!));
+  const shared = [...(await xmlOf('xl/sharedStrings.xml')).matchAll(/<si>(?:<t\/>|<t(?: xml:space="preserve")?>([^<]*)<\/t>)<\/si>/g)].map((m) => unescape(m[1] ?? ''));
+  for (const p of parts.filter((q) => q.name.startsWith('xl/worksheets/sheet'))) {
+    const xml = await xmlOf(p.name);
+    if (!xml.includes('<autoFilter')) continue;
+    const out = new Map<string, string>();
+    for (const m of xml.matchAll(/<c r="([A-Z]+\d+)"(?: s="\d+")? t="(s|inlineStr)">(?:<v>(\d+)<\/v>|<is><t(?: xml:space="preserve")?>([^<]*)<\/t><\/is>)<\/c>/g)) {
+      out.set(m[1]!, m[2] === 's' ? shared[Number(m[3])]! : unescape(m[4]!));
+    }
+    return out;
+  }
+  throw new Error('no 检查明细 sheet');
+}
+
 /**
  * The SHA-256 of the fixture's city workbook and of one county's, as the code before the byte reader wrote them
  * (commit 8973665, the same fixture).
@@ -301,4 +322,40 @@ test('randomized (seeded): the rows read from their bytes give the bytes of the 
     const whole = await buildSummaryXlsx(decodedWhole(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize })));
     expect([seed, fromBytes.equals(whole)]).toEqual([seed, true]);
   }
+});
+
+test('a text with `_xHHHH_` in it reads back as typed, from the bytes and from the rows decoded whole alike', async () => {
+  // what a reader would take for an escaped character (exports/xlsxText.ts), in every text column, beside look-alikes
+  const texts = ['_x0041_', '企业_x000D_名称', 'a_x0041_x0042_b', '_x005F_x0041_', '_x00e9_', '_x004_', '_x00G1_', '_x0041', 'x0041_', '__x0041__'];
+  const c = { ...campaign, _id: new Types.ObjectId(), name: '专项_x0041_' } as CampaignDoc;
+  const d = { ...draw, _id: new Types.ObjectId(), campaignId: c._id } as DrawDoc;
+  await taskModel(t.conn).collection.insertMany(
+    texts.map((text, i) => ({
+      campaignId: c._id,
+      drawId: d._id,
+      no: i + 1,
+      enterprise: { name: text, uscc: text, licenceNo: text, product: text, category: '工业产品', riskClass: 'A', county: '夏县' },
+      team: [{ openId: 'ou_x', name: text, role: '组长' }],
+      state: '待整改',
+      version: 1,
+    })),
+  );
+  const fromBytes = await buildSummaryXlsx(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize: 4 }));
+  const whole = await buildSummaryXlsx(decodedWhole(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize: 4 })));
+  expect(fromBytes.equals(whole)).toBe(true);
+  // as a reader decoding `_xHHHH_` shows them (decodeXlsxText; Excel and LibreOffice decode it in both kinds of
+  // string): each inline column (企业名称, 统一社会信用代码, 许可证编号) and each shared-string one (获证产品,
+  // 检查组组长) of the ten rows, in the order of the rows
+  const rows = await detailCells(fromBytes);
+  for (const [title, column] of [['企业名称', 'D'], ['统一社会信用代码', 'E'], ['许可证编号', 'F'], ['获证产品', 'G'], ['检查组组长', 'J']]) {
+    expect([title, rows.get(`${column}2`)]).toEqual([title, title]);
+    expect([title, texts.map((_, i) => rows.get(`${column}${3 + i}`))]).toEqual([title, texts]);
+  }
+  // exceljs's reader decodes shared strings only (uppercase digits): the shared-string columns read back as typed
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(fromBytes as never);
+  const ws = wb.getWorksheet(DETAIL_SHEET)!;
+  expect(texts.map((_, i) => ws.getRow(3 + i).getCell('G').value)).toEqual(texts);
+  // the campaign's name in the 汇总表's title: a cell exceljs wrote, escaped when its shared strings were written again
+  expect(wb.getWorksheet(SUMMARY_SHEET)!.getCell('A3').value).toBe(`专项：${c.name}`);
 });
