@@ -1,9 +1,9 @@
 /**
  * A cell's text in SpreadsheetML may carry `_xHHHH_` (four hex digits): a reader takes it as the character U+HHHH
- * (ECMA-376 Part 1, ST_Xstring; Excel and exceljs's reader decode it, see docs/architecture.md, "Text in the
- * workbooks"). A text that merely contains such a sequence (a 检查记录 quoting a file name, a pasted code) would
- * be shown changed, so it is written with each underscore that starts one escaped as `_x005F_` (the underscore
- * itself): `_x0041_` is written `_x005F_x0041_` and read back as `_x0041_`.
+ * (ECMA-376 Part 1, ST_Xstring; Excel, LibreOffice and exceljs's reader decode it, each to its own extent: see
+ * docs/architecture.md, "Text in the workbooks"). A text that merely contains such a sequence (a 检查记录 quoting
+ * `_x000D_`, a pasted code) would be shown changed, so it is written with each underscore that starts one escaped as
+ * `_x005F_` (the underscore itself): `_x0041_` is written `_x005F_x0041_` and read back as `_x0041_`.
  */
 
 /** An underscore that starts `_xHHHH_` (hex digits of either case: a reader may accept both). */

@@ -1,6 +1,6 @@
 /**
  * `_xHHHH_` in a cell's text (exports/xlsxText.ts): written escaped, so that a reader shows the text as typed —
- * whether it decodes hex digits of either case (decodeXlsxText, as Excel) or only uppercase ones (exceljs's reader).
+ * whether it decodes hex digits of either case (decodeXlsxText) or only uppercase ones (exceljs's reader).
  */
 import ExcelJS from 'exceljs';
 import { decodeXlsxText, escapeXlsxText, XLSX_ESCAPE_LIKE } from '../../src/exports/xlsxText';
@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-/** exceljs's reader's decoding of a shared or inline string's text (lib/xlsx/xform/strings/text-xform.js). */
+/** exceljs's reader's decoding of a shared string's text (lib/xlsx/xform/strings/text-xform.js; inline strings it leaves as they are). */
 const exceljsDecode = (text: string) => text.replace(/_x([0-9A-F]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 
 test('examples: escaped where a reader would decode, untouched elsewhere', () => {
@@ -39,7 +39,7 @@ test('any text reads back as written, by either reader (random texts over _ x X 
     const written = escapeXlsxText(text);
     if (written !== text) escaped++;
     if (decodeXlsxText(written) !== text || exceljsDecode(written) !== text) wrong.push(text);
-    // what is written never holds an undecodable look-alike the escape missed: escaping twice escapes again
+    // a text is changed exactly when it holds a look-alike
     if (XLSX_ESCAPE_LIKE.test(text) === (written === text)) wrong.push(text);
   }
   expect(wrong).toEqual([]);

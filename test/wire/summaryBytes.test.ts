@@ -343,9 +343,9 @@ test('a text with `_xHHHH_` in it reads back as typed, from the bytes and from t
   const fromBytes = await buildSummaryXlsx(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize: 4 }));
   const whole = await buildSummaryXlsx(decodedWhole(await summarize(t.conn, { scope, campaign: c, draw: d, today: TODAY, batchSize: 4 })));
   expect(fromBytes.equals(whole)).toBe(true);
-  // as a reader decoding `_xHHHH_` shows them (decodeXlsxText; Excel and LibreOffice decode it in both kinds of
-  // string): each inline column (企业名称, 统一社会信用代码, 许可证编号) and each shared-string one (获证产品,
-  // 检查组组长) of the ten rows, in the order of the rows
+  // as a reader decoding every `_xHHHH_` shows them (decodeXlsxText; LibreOffice was seen decoding `_x005F_` and
+  // control characters in both kinds of string): each inline column (企业名称, 统一社会信用代码, 许可证编号) and each
+  // shared-string one (获证产品, 检查组组长) of the ten rows, in the order of the rows
   const rows = await detailCells(fromBytes);
   for (const [title, column] of [['企业名称', 'D'], ['统一社会信用代码', 'E'], ['许可证编号', 'F'], ['获证产品', 'G'], ['检查组组长', 'J']]) {
     expect([title, rows.get(`${column}2`)]).toEqual([title, title]);
