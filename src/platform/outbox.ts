@@ -424,6 +424,9 @@ export class Outbox {
 
   /** Sleeps until woken, or until `ms` have passed (no limit: until woken). */
   private sleep(ms: number | undefined): Promise<Wake> {
+    // Stopped: stop() has woken the sleepers it found, and a loop that was waiting on the database when it was called
+    // comes here afterwards: it must not wait for a wake that will not come (stop awaits every loop).
+    if (!this.running) return Promise.resolve('announced');
     return new Promise((resolve) => {
       const sleeper: Sleeper = {
         timed: ms !== undefined,
