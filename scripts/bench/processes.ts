@@ -36,7 +36,7 @@ export function startChild(
   const fd = openSync(logFile, 'w');
   const args = [
     ...(opts.nodeArgs ?? []),
-    // node flags for experiments (scripts/bench.ts): every child's, then the database's own
+    // node flags for experiments (scripts/bench.ts): every child's, then the database's or the service's own
     ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     ...((name === 'database' && process.env.BENCH_DB_NODE_ARGS?.split(' ').filter(Boolean)) || []),
     ...((name === 'service' && process.env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean)) || []),
