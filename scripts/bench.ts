@@ -190,9 +190,7 @@ interface Stack {
   mongo: string;
   conn: mongoose.Connection;
   emulator: LarkEmulator;
-  service: Child;
   serviceUrl: string;
-  baseline: Child;
   baselineUrl: string;
   /** the database floor (bench/baselineServer.ts with FLOOR_MONGODB_URI) */
   floorUrl: string;
@@ -238,12 +236,19 @@ async function startStack(profile: boolean): Promise<Stack> {
     // the latest card of each message only: every version of every click's card (~10,000 in a run) would stay in
     // this process, whose full collections then take longer and come sooner, every answer in flight waiting for them
     emulator = await startLarkEmulator({ appId: BENCH_APP.appId, appSecret: BENCH_APP.appSecret, keepCardHistory: false });
-    const servicePort = await freePort();
-    const service = startChild(
+    /** A server of the bench in a process of its own, on a free port, once `health` answers 200: its address. */
+    const startServer = async (name: string, entry: string, env: Record<string, string>, health: string, opts: { profile?: boolean } = {}) => {
+      const port = await freePort();
+      const child = startChild(name, entry, { PORT: String(port), ...env }, { runDir, ...opts });
+      children.push(child);
+      const url = `http://127.0.0.1:${port}`;
+      await waitHealthy(child, `${url}${health}`);
+      return url;
+    };
+    const serviceUrl = await startServer(
       'service',
       'src/main.ts',
       {
-        PORT: String(servicePort),
         MONGODB_URI: dbUri,
         LARK_APP_ID: BENCH_APP.appId,
         LARK_APP_SECRET: BENCH_APP.appSecret,
@@ -256,38 +261,13 @@ async function startStack(profile: boolean): Promise<Stack> {
         SPOTCHECK_BENCH: '1',
         SPOTCHECK_DATA_DIR: path.join(runDir, 'data'),
       },
-      { runDir, profile },
+      '/healthz',
+      { profile },
     );
-    children.push(service);
-    const serviceUrl = `http://127.0.0.1:${servicePort}`;
-    await waitHealthy(service, `${serviceUrl}/healthz`);
-
-    const baselinePort = await freePort();
-    const baseline = startChild(
-      'baseline',
-      'scripts/bench/baselineServer.ts',
-      { PORT: String(baselinePort), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
-      { runDir },
-    );
-    children.push(baseline);
-    const baselineUrl = `http://127.0.0.1:${baselinePort}`;
-    await waitHealthy(baseline, `${baselineUrl}/debug/bench`);
-
-    const floorPort = await freePort();
-    const floor = startChild(
-      'floor',
-      'scripts/bench/baselineServer.ts',
-      {
-        PORT: String(floorPort),
-        FLOOR_MONGODB_URI: dbUri,
-        LARK_ENCRYPT_KEY: BENCH_APP.encryptKey,
-        LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken,
-      },
-      { runDir },
-    );
-    children.push(floor);
-    const floorUrl = `http://127.0.0.1:${floorPort}`;
-    await waitHealthy(floor, `${floorUrl}/debug/bench`);
+    // the two references: the decrypt-only baseline, and the same server writing each click (the database floor)
+    const verifying = { LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken };
+    const baselineUrl = await startServer('baseline', 'scripts/bench/baselineServer.ts', verifying, '/debug/bench');
+    const floorUrl = await startServer('floor', 'scripts/bench/baselineServer.ts', { ...verifying, FLOOR_MONGODB_URI: dbUri }, '/debug/bench');
 
     const feishu = new SimulatedFeishu({
       botUrl: `${serviceUrl}/lark/events`,
@@ -307,9 +287,7 @@ async function startStack(profile: boolean): Promise<Stack> {
       mongo,
       conn: db,
       emulator,
-      service,
       serviceUrl,
-      baseline,
       baselineUrl,
       floorUrl,
       dbProbeUrl,
