@@ -20,7 +20,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import type ExcelJS from 'exceljs';
 import { exceljs } from '../heavyModules';
 import { deflatedPart, deflatingPart, partContent, readZip, writeZip } from './zipParts';
-import { escapeXlsxText } from './xlsxText';
+import { escapeXlsxText, XLSX_ESCAPE_LIKE } from './xlsxText';
 import { stripRefused } from '../domain/textPolicy';
 import { BYTE_FIELDS, rowsInMemory, type ByteSlice, type DetailRows, type Summary, type SummaryDetail, type SummaryRow } from '../operations/summary';
 import {
@@ -467,7 +467,9 @@ const PRESERVE = /^\s|\n|\s$/;
  * pair, takes the careful path too), white space at either end (xml:space="preserve", as sharedStringXml), or a
  * sequence a reader would take for an escaped character (`_xHHHH_`, exports/xlsxText.ts).
  */
-export const INLINE_CARE = /[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$|_x[0-9A-Fa-f]{4}_/;
+export const INLINE_CARE = new RegExp(
+  `${/[&<>\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]|^\s|\s$/.source}|${XLSX_ESCAPE_LIKE.source}`,
+);
 
 /** Copies `bytes` (its first `count`) into `buf` at `at`; returns the position after them. */
 function putBytes(buf: Uint8Array, at: number, bytes: Uint8Array, count = bytes.length): number {

@@ -6,18 +6,12 @@
  * `_x005F_` (the underscore itself): `_x0041_` is written `_x005F_x0041_` and read back as `_x0041_`.
  */
 
-/** An underscore that starts `_xHHHH_` (hex digits of either case: a reader may accept both). */
-const STARTS_ESCAPE = /_(?=x[0-9A-Fa-f]{4}_)/g;
-/** The same, tested without the global flag's state. */
+/** `_xHHHH_` (hex digits of either case: a reader may accept both); summaryXlsx.ts INLINE_CARE includes it. */
 export const XLSX_ESCAPE_LIKE = /_x[0-9A-Fa-f]{4}_/;
-const ESCAPED = /_x([0-9A-Fa-f]{4})_/g;
+/** An underscore that starts one (XLSX_ESCAPE_LIKE with the rest as a lookahead: overlapping ones all match). */
+const STARTS_ESCAPE = /_(?=x[0-9A-Fa-f]{4}_)/g;
 
 /** `text` as a cell's text is written: every underscore that starts `_xHHHH_` escaped (the text otherwise as it is). */
 export function escapeXlsxText(text: string): string {
   return text.includes('_x') ? text.replace(STARTS_ESCAPE, '_x005F_') : text;
-}
-
-/** What a reader shows for a cell's text as written: each `_xHHHH_` as its character, left to right. */
-export function decodeXlsxText(text: string): string {
-  return text.includes('_x') ? text.replace(ESCAPED, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : text;
 }

@@ -3,7 +3,8 @@
  * whether it decodes hex digits of either case (decodeXlsxText) or only uppercase ones (exceljs's reader).
  */
 import ExcelJS from 'exceljs';
-import { decodeXlsxText, escapeXlsxText, XLSX_ESCAPE_LIKE } from '../../src/exports/xlsxText';
+import { escapeXlsxText, XLSX_ESCAPE_LIKE } from '../../src/exports/xlsxText';
+import { decodeXlsxText } from '../support/xlsxRead';
 import { writeXlsx } from '../../src/operations/registryFile';
 import { mulberry32 } from '../../src/domain/prng';
 import { mkdtempSync, rmSync } from 'node:fs';

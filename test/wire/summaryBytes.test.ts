@@ -12,7 +12,7 @@ import ExcelJS from 'exceljs';
 import { Types } from 'mongoose';
 import { YUNCHENG_COUNTIES } from '../../src/domain/registryRows';
 import { buildSummaryXlsx, DETAIL_SHEET, SUMMARY_SHEET } from '../../src/exports/summaryXlsx';
-import { decodeXlsxText } from '../../src/exports/xlsxText';
+import { decodeXlsxText } from '../support/xlsxRead';
 import { partContent, readZip } from '../../src/exports/zipParts';
 import { summarize, type DetailRows, type Summary } from '../../src/operations/summary';
 import type { CampaignDoc } from '../../src/store/campaign';
