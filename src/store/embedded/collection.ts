@@ -3,6 +3,7 @@
  * maps (lookup.ts) that answer equality filters on indexed fields without reading the whole collection.
  */
 import { ObjectId } from 'bson';
+import { ByteArena } from './arena';
 import { FieldIndex, candidates, coveredCount, lookupPath, plan, type Plan } from './lookup';
 import { compileMatcher, type Matcher } from './match';
 import { sorter } from './mingo';
@@ -17,8 +18,8 @@ import {
   omit,
   pathValues,
   plainOf,
+  Version,
   type Document,
-  type Version,
 } from './values';
 
 /** A document's place in the collection; its `v` is replaced on update, never mutated. `seq` is its natural order. */
@@ -167,6 +168,8 @@ export class Collection {
     readonly db: string,
     readonly name: string,
     readonly options: Document = {},
+    /** where the stored versions' bytes live (the engine's, shared by its collections) */
+    private readonly arena: ByteArena = new ByteArena(),
   ) {
     this.indexes.push(this.makeIndex({ v: 2, key: { _id: 1 }, name: '_id_' }, true));
     this.useFields(this.indexes[0]);
@@ -343,7 +346,7 @@ export class Collection {
     const v = makeVersion(doc);
     const keys = this.uniqueKeys(v);
     this.checkUnique(keys, undefined, v);
-    const slot = new Slot(v, this.nextSeq++);
+    const slot = new Slot(this.keep(v), this.nextSeq++);
     this.slots.add(slot);
     this.own(keys, slot, true);
     for (const f of this.fields.values()) f.add(slot);
@@ -365,7 +368,8 @@ export class Collection {
     this.checkUnique(keys, slot, v);
     this.own(this.uniqueKeys(slot.v, affected), slot, false);
     const old = slot.v;
-    slot.v = v;
+    slot.v = this.keep(v);
+    this.arena.retire(old.raw);
     this.own(keys, slot, true);
     for (const f of this.fields.values()) if (!touched || touched.has(rootOf(f.path))) f.update(slot, old.plain, v.plain);
     this.scheduleExpiry(slot, old, affected);
@@ -374,8 +378,20 @@ export class Collection {
 
   remove(slot: Slot): void {
     if (!this.slots.delete(slot)) return;
+    this.arena.retire(slot.v.raw);
     this.own(this.uniqueKeys(slot.v), slot, false);
     for (const f of this.fields.values()) f.remove(slot, f.keys(slot.v.plain));
+  }
+
+  /** The collection is dropped: its versions' slots go back to the arena. */
+  dropped(): void {
+    for (const s of this.slots) this.arena.retire(s.v.raw);
+    this.slots.clear();
+  }
+
+  /** `v` as stored: its bytes copied into the arena (only once it is certain to be stored: checks come first). */
+  private keep(v: Version): Version {
+    return new Version(this.arena.store(v.raw), v.plain);
   }
 
   /** Starts (or shares) the lookup maps of an index's fields. */

@@ -1,5 +1,6 @@
 /** Databases, cursors and the command set a mongoose / mongodb-driver client uses. */
 import { BSON, Long } from 'bson';
+import { ByteArena, type ArenaStats } from './arena';
 import { Collection, compileQuery, type QueryOptions, type Slot } from './collection';
 import { mingoIndex, projector } from './mingo';
 import { equalityJoin } from './equalityJoin';
@@ -44,6 +45,8 @@ interface Cursor {
   docs: readonly (Document | RawDocument)[];
   pos: number;
   touched: number;
+  /** the command that opened it: the stored bytes it may send were not superseded before it (arena.ts) */
+  epoch: number;
 }
 
 const DEFAULT_BATCH = 101;
@@ -197,6 +200,8 @@ export function readOnlyPipeline(stages: Document[]): boolean {
 export class Engine {
   private readonly dbs = new Map<string, Map<string, Collection>>();
   private readonly cursors = new Map<string, Cursor>();
+  /** the stored versions' bytes of every collection (arena.ts) */
+  private readonly arena = new ByteArena();
   private nextCursorId = BigInt(1 + Math.floor(Math.random() * 2 ** 30));
   /** pipelines run by the compiled code (pipeline.ts) rather than mingo, for tests */
   compiledRuns = 0;
@@ -216,6 +221,7 @@ export class Engine {
     create: (c) => this.create(c),
     drop: (c) => this.drop(c),
     dropDatabase: (c) => {
+      for (const coll of this.dbs.get(c.db)?.values() ?? []) coll.dropped();
       this.dbs.delete(c.db);
       return { dropped: c.db };
     },
@@ -246,6 +252,7 @@ export class Engine {
   /** Runs one command; never throws: failures become `{ok: 0, code, codeName, errmsg}`. */
   run(body: Document, typed: Document, ctx: CommandContext): Document {
     this.commandsRun++;
+    this.startEpoch();
     const name = Object.keys(body)[0] ?? '';
     const cmd: Cmd = { name, db: typeof body.$db === 'string' ? body.$db : 'admin', body, typed, ctx };
     try {
@@ -268,6 +275,24 @@ export class Engine {
       this.log(`command ${name} failed: ${message}`);
       return { ok: 0, errmsg: message, code: 2, codeName: 'BadValue' };
     }
+  }
+
+  /**
+   * A new command begins: the previous command's reply is encoded (server.ts), so the slots it and earlier commands
+   * retired are free unless an open cursor may still send them (arena.ts).
+   */
+  private startEpoch(): void {
+    const arena = this.arena;
+    arena.epoch = this.commandsRun;
+    if (!arena.pending) return;
+    let bound = this.commandsRun;
+    for (const cur of this.cursors.values()) if (cur.epoch < bound) bound = cur.epoch;
+    arena.release(bound);
+  }
+
+  /** the arena's figures, for tests and the bench's database probe */
+  arenaStats(): ArenaStats {
+    return this.arena.stats();
   }
 
   /** Periodic housekeeping: TTL expiry and idle cursors. */
@@ -302,7 +327,7 @@ export class Engine {
     const colls = this.collections(c.db);
     let coll = colls.get(name);
     if (!coll && create) {
-      coll = new Collection(c.db, name);
+      coll = new Collection(c.db, name, {}, this.arena);
       colls.set(name, coll);
     }
     return coll;
@@ -337,7 +362,7 @@ export class Engine {
     let id = 0n;
     if (!single && first.length < all.length) {
       id = this.nextCursorId++;
-      this.cursors.set(String(id), { ns, docs: all, pos: first.length, touched: Date.now() });
+      this.cursors.set(String(id), { ns, docs: all, pos: first.length, touched: Date.now(), epoch: this.commandsRun });
     }
     return { cursor: { firstBatch: first, id: Long.fromBigInt(id), ns } };
   }
@@ -372,13 +397,14 @@ export class Engine {
     if (colls.has(name)) throw new CommandError(48, 'NamespaceExists', `Collection ${c.db}.${name} already exists.`);
     const options: Document = {};
     for (const k of COLLECTION_OPTIONS) if (c.body[k] !== undefined) options[k] = c.body[k];
-    colls.set(name, new Collection(c.db, name, options));
+    colls.set(name, new Collection(c.db, name, options, this.arena));
     return {};
   }
 
   private drop(c: Cmd): Document {
     const coll = this.existing(c, 'ns not found');
     this.collections(c.db).delete(coll.name);
+    coll.dropped();
     return { nIndexesWas: coll.indexes.length, ns: coll.ns };
   }
 
