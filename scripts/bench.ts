@@ -181,6 +181,10 @@ function poolDbFigures(windows: DbFigures[]): DbFigures {
     cpuSystemMs: sum((w) => w.cpuSystemMs),
     commands: sum((w) => w.commands),
     maxRssMb: Math.max(...windows.map((w) => w.maxRssMb)),
+    majorGcs: sum((w) => w.majorGcs),
+    majorGcPauseMs: sum((w) => w.majorGcPauseMs),
+    externalMb: Math.max(...windows.map((w) => w.externalMb)),
+    arenaMb: Math.max(...windows.map((w) => w.arenaMb)),
   };
 }
 
@@ -514,6 +518,12 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
       ? [
           { name: 'db_cpu_ms_per_callback', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / svcA.requests, 2), unit: 'ms' },
           { name: 'db_cpu_ms_per_command', value: round((dbA.cpuUserMs + dbA.cpuSystemMs) / Math.max(1, dbA.commands), 3), unit: 'ms' },
+          // full collections of the database's heap during the timed walks (service and floor windows): each marks the
+          // whole ~300 MB of documents while commands crawl (docs/mongo-wire.md §9); the arena keeps updates from
+          // making them due through memory outside the heap
+          { name: 'db_major_gcs_in_rounds', value: dbA.majorGcs + (floorDb?.majorGcs ?? 0), unit: 'collections' },
+          { name: 'db_external_mb', value: Math.max(dbA.externalMb, floorDb?.externalMb ?? 0), unit: 'MB' },
+          { name: 'db_arena_mb', value: Math.max(dbA.arenaMb, floorDb?.arenaMb ?? 0), unit: 'MB' },
         ]
       : []),
     // the part of each process's CPU spent in the kernel (sockets on loopback, epoll): what a leaner JS path cannot save

@@ -13,7 +13,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { constants, performance, PerformanceObserver } from 'node:perf_hooks';
 import { BSON } from 'bson';
 import { startWireServer } from '../../src/store/embedded';
 
@@ -25,6 +25,12 @@ export interface DbFigures {
   /** commands the engine ran in the window */
   commands: number;
   maxRssMb: number;
+  /** full (mark-compact) collections of this process's heap that ended in the window, and their pauses' total */
+  majorGcs: number;
+  majorGcPauseMs: number;
+  /** memory outside the heap (Buffers, the arena's chunks) and the arena's own part, when read */
+  externalMb: number;
+  arenaMb: number;
 }
 
 /** What POST <probe>/gc answers: the heap in use before and after a full collection, and how long it took. */
@@ -57,7 +63,17 @@ async function main(): Promise<void> {
       return run(body, typed, ctx);
     };
   }
-  let since = { at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun };
+  // full collections, counted as they end: the rounds' slow seconds were once the database's (docs/mongo-wire.md §9)
+  const gcs = { major: 0, pauseMs: 0 };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      gcs.major++;
+      gcs.pauseMs += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  const mark = () => ({ at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun, gcs: { ...gcs } });
+  let since = mark();
   const figures = (): DbFigures => {
     const cpu = process.cpuUsage(since.cpu);
     return {
@@ -66,6 +82,10 @@ async function main(): Promise<void> {
       cpuSystemMs: cpu.system / 1000,
       commands: engine.commandsRun - since.commands,
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      majorGcs: gcs.major - since.gcs.major,
+      majorGcPauseMs: Math.round((gcs.pauseMs - since.gcs.pauseMs) * 10) / 10,
+      externalMb: mb(process.memoryUsage().external),
+      arenaMb: mb(engine.arenaStats().chunkBytes),
     };
   };
   const probe = http.createServer((req, res) => {
@@ -84,7 +104,7 @@ async function main(): Promise<void> {
       return;
     }
     if (req.method === 'POST' && req.url === '/reset') {
-      since = { at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun };
+      since = mark();
       nextWindow();
     }
     else if (req.method !== 'GET' || req.url !== '/') {

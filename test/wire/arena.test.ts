@@ -4,7 +4,7 @@
  * even after every one of them was updated many times, slots are reused once no cursor can send them, and a steady
  * stream of updates stops growing the memory the arena holds.
  */
-import { MongoClient, type Collection, type Document } from 'mongodb';
+import { MongoClient, type Collection } from 'mongodb';
 import { startWireServer, type WireServer } from '../../src/store/embedded';
 
 let server: WireServer;
@@ -25,16 +25,22 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function seed(name: string, n: number): Promise<Collection<Document>> {
-  const coll = db.collection(name);
-  await coll.insertMany(Array.from({ length: n }, (_, i) => ({ _id: i, n: i, pad: pad('x', 2000) })) as Document[]);
+interface Doc {
+  _id: number;
+  n: number;
+  pad: string;
+}
+
+async function seed(name: string, n: number): Promise<Collection<Doc>> {
+  const coll = db.collection<Doc>(name);
+  await coll.insertMany(Array.from({ length: n }, (_, i) => ({ _id: i, n: i, pad: pad('x', 2000) })));
   return coll;
 }
 
 test('an open cursor sends its snapshot after every document was updated and their slots would have been reused', async () => {
   const coll = await seed('snapshot', 60);
   const cursor = coll.find({}).sort({ _id: 1 }).batchSize(5);
-  const seen: Document[] = [];
+  const seen: Doc[] = [];
   for (let i = 0; i < 5; i++) seen.push((await cursor.next())!);
   // each update supersedes a version of the same size: without the cursor holding them, the next commands would
   // write new versions into exactly the slots the cursor's remaining documents are in
