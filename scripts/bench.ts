@@ -449,7 +449,8 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     floorRounds.push(await runBaseline(`${s.floorUrl}/lark/events`, a.walks));
     floorFigRounds.push(await probe(s.floorUrl));
     if (s.dbProbeUrl) floorDbRounds.push(await getJson<DbFigures>(s.dbProbeUrl));
-    say(`    p99 ${p99(phase.latencies)} ms, baseline p99 ${p99(baseRounds[r]!.latencies)} ms, floor p99 ${p99(floorRounds[r]!.latencies)} ms`);
+    const dbGcs = s.dbProbeUrl ? `; database full collections: ${dbRounds[r]!.majorGcs} in the walks, ${floorDbRounds[r]!.majorGcs} in the floor's` : '';
+    say(`    p99 ${p99(phase.latencies)} ms, baseline p99 ${p99(baseRounds[r]!.latencies)} ms, floor p99 ${p99(floorRounds[r]!.latencies)} ms${dbGcs}`);
   }
   const phaseA = mergePhases(rounds);
   const svcA = poolFigures(svcRounds);

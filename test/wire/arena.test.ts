@@ -4,7 +4,7 @@
  * even after every one of them was updated many times, slots are reused once no cursor can send them, and a steady
  * stream of updates stops growing the memory the arena holds.
  */
-import { MongoClient, type Collection } from 'mongodb';
+import { Binary, MongoClient, type Collection } from 'mongodb';
 import { startWireServer, type WireServer } from '../../src/store/embedded';
 
 let server: WireServer;
@@ -59,6 +59,21 @@ test('an open cursor sends its snapshot after every document was updated and the
   expect(await coll.find({}).sort({ _id: 1 }).toArray()).toEqual(
     Array.from({ length: 60 }, (_, i) => ({ _id: i, n: 1000 + i, pad: pad(i === 0 ? 'z' : 'c', 2000) })),
   );
+});
+
+test('a projected cursor (decoded copies whose binary values are views of the stored bytes) keeps its snapshot', async () => {
+  const coll = db.collection<{ _id: number; bin: Binary; pad: string }>('binary');
+  const bytesOf = (i: number, round: number) => Buffer.alloc(1500, (i * 7 + round * 13) & 0xff);
+  await coll.insertMany(Array.from({ length: 40 }, (_, i) => ({ _id: i, bin: new Binary(bytesOf(i, 0)), pad: pad('x', 500) })));
+  const cursor = coll.find({}, { projection: { bin: 1 } }).sort({ _id: 1 }).batchSize(4);
+  const seen: { _id: number; bin: Binary }[] = [];
+  for (let i = 0; i < 4; i++) seen.push((await cursor.next())!);
+  for (let round = 1; round <= 3; round++) {
+    for (let i = 0; i < 40; i++) await coll.updateOne({ _id: i }, { $set: { bin: new Binary(bytesOf(i, round)) } });
+  }
+  for (let d = await cursor.next(); d; d = await cursor.next()) seen.push(d);
+  expect(seen.map((d) => d._id)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  seen.forEach((d, i) => expect(Buffer.from(d.bin.buffer).equals(bytesOf(i, 0))).toBe(true));
 });
 
 test('a killed cursor releases the slots it held', async () => {
