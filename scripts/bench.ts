@@ -319,9 +319,15 @@ async function startStack(profile: boolean): Promise<Stack> {
  * (benchCallbacks). --heap-growing-percent=100: V8 lets its heap double before the next full collection instead of
  * the few percent it chose by itself for a heap that is almost all live documents, which made a full collection
  * (marking ~290 MB, 0.2–0.5 s of the process's time) every ~17 s of the walks for 10–15 MB freed each time; with it,
- * one came every ~55 s (docs/mongo-wire.md §9). The service and the baseline run with node's defaults.
+ * one came every ~55 s (docs/mongo-wire.md §9). --no-memory-reducer: V8's memory reducer starts a full collection
+ * when a process's allocation slows down, to shrink an idle process's heap; the database idles between the service's
+ * walks and the baseline's, and such a collection, still marking when the next walks started, was the slow round of
+ * the two full runs of 2026-12-05. A database server's heap of documents is not to be shrunk when it idles (mongod has
+ * none to shrink). Collections the walks make due still run: the heap's own limit, and memory outside the heap, which
+ * no longer grows with updates since versions' bytes live in an arena (src/store/embedded/arena.ts). The service and
+ * the baseline run with node's defaults.
  */
-const DB_NODE_ARGS = ['--expose-gc', '--heap-growing-percent=100'];
+const DB_NODE_ARGS = ['--expose-gc', '--heap-growing-percent=100', '--no-memory-reducer'];
 
 /** 200 inspectors' walks, the baseline under the same schedule, then the walks again beside a /汇总. */
 async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[]> {
