@@ -61,19 +61,26 @@ test('an open cursor sends its snapshot after every document was updated and the
   );
 });
 
-test('a projected cursor (decoded copies whose binary values are views of the stored bytes) keeps its snapshot', async () => {
+test('an aggregation cursor keeps its snapshot across updates of binary values (a later batch is encoded at getMore)', async () => {
   const coll = db.collection<{ _id: number; bin: Binary; pad: string }>('binary');
-  const bytesOf = (i: number, round: number) => Buffer.alloc(1500, (i * 7 + round * 13) & 0xff);
+  // bytes below 0x80: binary values whose bytes are not valid UTF-8 meet another bug (docs/mongo-wire.md §9)
+  const bytesOf = (i: number, round: number) => Buffer.alloc(1500, (i * 7 + round * 13) & 0x7f);
   await coll.insertMany(Array.from({ length: 40 }, (_, i) => ({ _id: i, bin: new Binary(bytesOf(i, 0)), pad: pad('x', 500) })));
-  const cursor = coll.find({}, { projection: { bin: 1 } }).sort({ _id: 1 }).batchSize(4);
-  const seen: { _id: number; bin: Binary }[] = [];
-  for (let i = 0; i < 4; i++) seen.push((await cursor.next())!);
-  for (let round = 1; round <= 3; round++) {
-    for (let i = 0; i < 40; i++) await coll.updateOne({ _id: i }, { $set: { bin: new Binary(bytesOf(i, round)) } });
+  const shapes = [
+    [{ $sort: { _id: 1 } }, { $project: { bin: 1 } }],
+    [{ $match: { _id: { $gte: 0 } } }, { $sort: { _id: 1 } }, { $addFields: { k: { $add: ['$_id', 1] } } }, { $project: { pad: 0 } }],
+  ];
+  for (const [s, pipeline] of shapes.entries()) {
+    const cursor = coll.aggregate<{ _id: number; bin: Binary }>(pipeline, { batchSize: 4 });
+    const seen: { _id: number; bin: Binary }[] = [];
+    for (let i = 0; i < 4; i++) seen.push((await cursor.next())!);
+    for (let round = 1; round <= 3; round++) {
+      for (let i = 0; i < 40; i++) await coll.updateOne({ _id: i }, { $set: { bin: new Binary(bytesOf(i, s * 3 + round)) } });
+    }
+    for (let d = await cursor.next(); d; d = await cursor.next()) seen.push(d);
+    expect(seen.map((d) => d._id)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    seen.forEach((d, i) => expect(Buffer.from(d.bin.buffer).equals(bytesOf(i, s * 3))).toBe(true));
   }
-  for (let d = await cursor.next(); d; d = await cursor.next()) seen.push(d);
-  expect(seen.map((d) => d._id)).toEqual(Array.from({ length: 40 }, (_, i) => i));
-  seen.forEach((d, i) => expect(Buffer.from(d.bin.buffer).equals(bytesOf(i, 0))).toBe(true));
 });
 
 test('a killed cursor releases the slots it held', async () => {
