@@ -4,7 +4,7 @@
  * - plain: default promotion (numbers are JS numbers, Long beyond 2^53 stays Long), the view mingo understands.
  * Queries, sorts and updates run on plain copies; `retype` maps their results back to exact BSON number types.
  */
-import { BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from 'bson';
+import { Binary, BSON, Double, EJSON, Int32, Long, type Document, type ObjectId } from 'bson';
 import { documentOf, elements } from './bsonElements';
 
 export type { Document };
@@ -92,7 +92,7 @@ export function makeVersion(doc: Document, from?: Version): Version {
   if (from && keys.some((k) => doc[k] === KEPT)) return composeVersion(doc, from);
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw tooLarge();
-  return new Version(raw, storedView(BSON.deserialize(raw)));
+  return new Version(raw, storedView(plainDecode(raw)));
 }
 
 const tooLarge = () => new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
@@ -104,7 +104,7 @@ function composeVersion(doc: Document, from: Version): Version {
   for (const k of keys) if (doc[k] !== KEPT) setOwn(fresh, k, doc[k]);
   const freshRaw = serialize(fresh);
   const freshElements = new Map(elements(freshRaw).map((el) => [el.name, el] as const));
-  const freshPlain = storedView(BSON.deserialize(freshRaw));
+  const freshPlain = storedView(plainDecode(freshRaw));
   const parts: Buffer[] = [];
   const plain: Document = {};
   for (const k of keys) {
@@ -205,8 +205,51 @@ export function plainClone(v: unknown): unknown {
   return out;
 }
 
-export const plainOf = (raw: Buffer): Document => BSON.deserialize(raw);
-export const plainCopy = (doc: Document): Document => BSON.deserialize(serialize(doc));
+/**
+ * A BSON binary value as the plain views hold it (docs/mongo-wire.md §9, "Binary values in the plain views"). mingo
+ * tells two objects of a class with a toString of its own apart by their toString() (its util isEqual: `$set`'s
+ * no-op test, `$addToSet`, `$pull`, `$eq`, `$in`, group keys), and bson's Binary.toString() decodes the bytes as
+ * UTF-8, so two values whose bytes are not valid UTF-8 were one value to it: a `$set` of another such value was
+ * skipped as a no-op. Here toString() without an encoding is the subtype and the bytes. Encoded like any Binary
+ * (bson goes by `_bsontype`); UUIDs (subtype 4), whose toString is their hex already, stay UUIDs.
+ */
+export class PlainBinary extends Binary {
+  override toString(encoding?: 'hex' | 'base64' | 'utf8' | 'utf-8'): string {
+    return encoding === undefined ? `BinData(${this.sub_type}, ${super.toString('base64')})` : super.toString(encoding);
+  }
+}
+
+const bareBinary = (x: unknown): x is Binary => x instanceof Binary && x.constructor === Binary;
+
+/** Replaces, in place, every bare Binary of a freshly decoded value by a PlainBinary over the same bytes. */
+function plainBinaries(v: unknown): void {
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (bareBinary(x)) v[i] = new PlainBinary(x.buffer, x.sub_type);
+      else if (typeof x === 'object' && x !== null) plainBinaries(x);
+    }
+  } else if (isObject(v)) {
+    for (const k of Object.keys(v)) {
+      const x: unknown = v[k];
+      if (bareBinary(x)) setOwn(v, k, new PlainBinary(x.buffer, x.sub_type));
+      else if (typeof x === 'object' && x !== null) plainBinaries(x);
+    }
+  }
+}
+
+/**
+ * The plain view of BSON `bytes` (promoted values), binary values as PlainBinary. A binary element's type byte is 5,
+ * so bytes without one hold none and are not walked.
+ */
+export function plainDecode(bytes: Uint8Array): Document {
+  const doc = BSON.deserialize(bytes);
+  if (bytes.includes(5)) plainBinaries(doc);
+  return doc;
+}
+
+export const plainOf = (raw: Buffer): Document => plainDecode(raw);
+export const plainCopy = (doc: Document): Document => plainDecode(serialize(doc));
 export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
 export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, TYPED);
 
