@@ -92,7 +92,7 @@ export function makeVersion(doc: Document, from?: Version): Version {
   if (from && keys.some((k) => doc[k] === KEPT)) return composeVersion(doc, from);
   const raw = serialize(doc);
   if (raw.length > MAX_DOC_BYTES) throw tooLarge();
-  return new Version(raw, storedView(plainDecode(raw)));
+  return new Version(raw, storedView(BSON.deserialize(raw)));
 }
 
 const tooLarge = () => new CommandError(10334, 'BSONObjectTooLarge', 'object to insert too large');
@@ -104,7 +104,7 @@ function composeVersion(doc: Document, from: Version): Version {
   for (const k of keys) if (doc[k] !== KEPT) setOwn(fresh, k, doc[k]);
   const freshRaw = serialize(fresh);
   const freshElements = new Map(elements(freshRaw).map((el) => [el.name, el] as const));
-  const freshPlain = storedView(plainDecode(freshRaw));
+  const freshPlain = storedView(BSON.deserialize(freshRaw));
   const parts: Buffer[] = [];
   const plain: Document = {};
   for (const k of keys) {
@@ -145,13 +145,17 @@ function share(s: string): string {
   return s;
 }
 
-/** A freshly decoded document as a stored plain view: its short strings shared (`share`), then deep-frozen. */
+/**
+ * A freshly decoded document as a stored plain view: its short strings shared (`share`), its binary values
+ * PlainBinary, then deep-frozen.
+ */
 function storedView<T>(v: T): T {
   const doc = v as unknown;
   if (Array.isArray(doc)) {
     for (let i = 0; i < doc.length; i++) {
       const x: unknown = doc[i];
       if (typeof x === 'string') doc[i] = share(x);
+      else if (bareBinary(x)) doc[i] = new PlainBinary(x.buffer, x.sub_type);
       else storedView(x);
     }
     Object.freeze(doc);
@@ -161,7 +165,8 @@ function storedView<T>(v: T): T {
       // an own `__proto__` (a BSON key like any other) cannot be assigned without changing the prototype: left as it is
       if (typeof x === 'string') {
         if (k !== '__proto__') doc[k] = share(x);
-      } else storedView(x);
+      } else if (bareBinary(x)) setOwn(doc, k, new PlainBinary(x.buffer, x.sub_type));
+      else storedView(x);
     }
     Object.freeze(doc);
   }
