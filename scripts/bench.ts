@@ -182,7 +182,6 @@ function poolDbFigures(windows: DbFigures[]): DbFigures {
     commands: sum((w) => w.commands),
     maxRssMb: Math.max(...windows.map((w) => w.maxRssMb)),
     majorGcs: sum((w) => w.majorGcs),
-    majorGcPauseMs: sum((w) => w.majorGcPauseMs),
     externalMb: Math.max(...windows.map((w) => w.externalMb)),
     arenaMb: Math.max(...windows.map((w) => w.arenaMb)),
   };

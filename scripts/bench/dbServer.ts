@@ -25,9 +25,8 @@ export interface DbFigures {
   /** commands the engine ran in the window */
   commands: number;
   maxRssMb: number;
-  /** full (mark-compact) collections of this process's heap that ended in the window, and their pauses' total */
+  /** full (mark-compact) collections of this process's heap that ended in the window */
   majorGcs: number;
-  majorGcPauseMs: number;
   /** memory outside the heap (Buffers, the arena's chunks) and the arena's own part, when read */
   externalMb: number;
   arenaMb: number;
@@ -64,12 +63,10 @@ async function main(): Promise<void> {
     };
   }
   // full collections, counted as they end: the rounds' slow seconds were once the database's (docs/mongo-wire.md §9)
-  const gcs = { major: 0, pauseMs: 0 };
+  const gcs = { major: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      if (((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind !== constants.NODE_PERFORMANCE_GC_MAJOR) continue;
-      gcs.major++;
-      gcs.pauseMs += e.duration;
+      if (((e as { detail?: unknown }).detail as { kind?: number } | undefined)?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) gcs.major++;
     }
   }).observe({ entryTypes: ['gc'] });
   const mark = () => ({ at: performance.now(), cpu: process.cpuUsage(), commands: engine.commandsRun, gcs: { ...gcs } });
@@ -83,7 +80,6 @@ async function main(): Promise<void> {
       commands: engine.commandsRun - since.commands,
       maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       majorGcs: gcs.major - since.gcs.major,
-      majorGcPauseMs: Math.round((gcs.pauseMs - since.gcs.pauseMs) * 10) / 10,
       externalMb: mb(process.memoryUsage().external),
       arenaMb: mb(engine.arenaStats().chunkBytes),
     };

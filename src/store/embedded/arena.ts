@@ -87,8 +87,8 @@ export class ByteArena {
 
   /**
    * The slot of `view` (a result of `store`) is no longer a stored version's. It becomes free at the first
-   * `release` whose bound is above the current `epoch`. Views that are not in a chunk (documents above MAX_SLOT) are left to the
-   * garbage collector.
+   * `release` whose bound is above the current `epoch`. Views that are not in a chunk (documents above MAX_SLOT) are
+   * left to the garbage collector.
    */
   retire(view: Buffer): void {
     if (!this.chunks.has(view.buffer as ArrayBuffer)) return;
