@@ -8,11 +8,11 @@ const LOG_MIN_WRITE = 8192;
 /**
  * JSON-lines logger. No secret reaches a line (redactSecrets below).
  *
- * `buffered` (the service): lines go to stdout in batches instead of one write each — one asynchronous write per
- * LOG_MIN_WRITE bytes or per LOG_FLUSH_MS, whichever comes first. No line is lost on an orderly exit or an uncaught
- * exception: pino writes what is buffered synchronously on the process's 'exit' (which runs for process.exit and for
- * an uncaught exception alike), and an error or fatal line is written synchronously at once, with what waited before
- * it (test/unit/logger.test.ts).
+ * `buffered` (the service): lines go to stdout in batches instead of one write each — one write per LOG_MIN_WRITE
+ * bytes or per LOG_FLUSH_MS, whichever comes first. No line is lost or reordered on an orderly exit or an uncaught
+ * exception: what is buffered is written on the process's 'exit' (which runs for process.exit and for an uncaught
+ * exception alike), and an error or fatal line is written at once, with what waited before it
+ * (test/unit/logger.test.ts).
  * Without it every line is written on its own (pino's default destination), as the CLI and the scripts want.
  * `destination`: the lines go there instead (the tests).
  * `secrets`: values that never appear in a written line, wherever they would (the app's credentials as configured;
@@ -194,22 +194,24 @@ function copyOf(value: object): Record<string, unknown> {
 const ERROR = 50;
 
 /**
- * stdout through pino's asynchronous destination (sonic-boom) with a minimum write size, flushed by a timer while
- * lines wait. pino.destination registers the exit flush itself (a destination that is not synchronous is written
- * with flushSync on 'exit').
+ * stdout through pino's destination (sonic-boom) with a minimum write size, flushed by a timer while lines wait.
+ * Its writes are synchronous, as Node's own process.stdout is for pipes and files on Linux: each is one write(2) of a
+ * batch. The asynchronous mode handed a batch to libuv's thread pool, and on 'exit' sonic-boom's flushSync writes
+ * what came after it at once while that batch may still be waiting for a pool thread: a CI run under load got lines
+ * 0–90 after lines 91–266 (test/unit/logger.test.ts reproduces it with a busy pool). With synchronous writes no
+ * batch is ever in flight, and the 'exit' flush (registered here: pino registers one only for asynchronous
+ * destinations) writes the rest in order.
  */
 function bufferedStdout(): pino.DestinationStream {
-  const dest = pino.destination({ dest: 1, sync: false, minLength: LOG_MIN_WRITE });
+  const dest = pino.destination({ dest: 1, sync: true, minLength: LOG_MIN_WRITE });
+  flushOnExit.add(dest);
   // sonic-boom's count of bytes not yet handed to a write (its flush() with nothing pending writes an empty string)
   const pending = () => ((dest as unknown as { _len?: number })._len ?? 1) > 0;
   let timer: NodeJS.Timeout | undefined;
   const tick = () => {
     timer = undefined;
-    if (!pending()) return;
-    // a write in flight makes flush() a no-op: what remains is taken at the next tick
-    dest.flush();
-    timer = setTimeout(tick, LOG_FLUSH_MS);
-    timer.unref();
+    // a synchronous write: everything waiting is written now
+    if (pending()) dest.flush();
   };
   const stream = {
     // pino then sets lastLevel before each write (pino/lib/proto.js)
@@ -232,5 +234,17 @@ function bufferedStdout(): pino.DestinationStream {
   };
   return stream;
 }
+
+/** The buffered destinations, written out on 'exit' (one listener for all, however many loggers a process makes). */
+const flushOnExit = new Set<ReturnType<typeof pino.destination>>();
+process.on('exit', () => {
+  for (const dest of flushOnExit) {
+    try {
+      dest.flushSync();
+    } catch {
+      // a closed or broken stdout: nothing more can be written
+    }
+  }
+});
 
 export type Logger = pino.Logger;
