@@ -4,11 +4,10 @@
  * bson's Binary.toString(), a UTF-8 decoding, under which all such values were one: a $set of another such value was
  * skipped as a no-op (modifiedCount 0, the old bytes kept), $addToSet saw it present, $pull removed the wrong ones.
  */
-import { Binary, MongoClient, type Collection } from 'mongodb';
-import { startWireServer, type WireServer } from '../../src/store/embedded';
+import { Binary, type Collection } from 'mongodb';
+import { openTestDb, type TestDb } from '../support/db';
 
-let server: WireServer;
-let client: MongoClient;
+let t: TestDb;
 let coll: Collection<{ _id: number; bin?: Binary; bins?: Binary[]; tag?: string }>;
 
 /** 64 bytes, all 0x80–0xff: not valid UTF-8, so every one decodes to the same replacement characters */
@@ -17,14 +16,13 @@ const bin = (seed: number, subtype = 0) => new Binary(bytes(seed), subtype);
 const hex = (b: Binary | undefined) => (b ? Buffer.from(b.buffer).toString('hex') : undefined);
 
 beforeAll(async () => {
-  server = await startWireServer();
-  client = await new MongoClient(server.uri, { directConnection: true }).connect();
-  coll = client.db('binary_values').collection('docs');
+  t = await openTestDb('binary_values');
+  if (!t.conn.db) throw new Error('not connected');
+  coll = t.conn.db.collection('docs');
 });
 
 afterAll(async () => {
-  await client?.close();
-  await server?.close();
+  await t?.close();
 });
 
 beforeEach(async () => {

@@ -1,6 +1,6 @@
 /** MongoDB wire framing: OP_MSG and legacy OP_QUERY requests, OP_MSG and OP_REPLY replies. */
 import { BSON } from 'bson';
-import { batchBytes, plainDecode, RawDocument, serialize, typedOf, type Document } from './values';
+import { batchBytes, plainOf, RawDocument, serialize, typedOf, type Document } from './values';
 
 export const OP_REPLY = 1;
 export const OP_QUERY = 2004;
@@ -76,7 +76,7 @@ function parseMsg(msg: Buffer, requestId: number): Request {
     const kind = msg[off++];
     if (kind === 0) {
       const d = docAt(msg, off, end);
-      body = plainDecode(d.bytes);
+      body = plainOf(d.bytes);
       typed = typedOf(d.bytes);
       off = d.next;
     } else if (kind === 1) {
@@ -98,7 +98,7 @@ function parseMsg(msg: Buffer, requestId: number): Request {
   }
   if (!body || !typed) throw new ProtocolError('OP_MSG without a body section');
   for (const s of sequences) {
-    body[s.id] = s.docs.map(plainDecode);
+    body[s.id] = s.docs.map(plainOf);
     typed[s.id] = s.docs.map(typedOf);
   }
   return { requestId, opCode: OP_MSG, body, typed, moreToCome: (flags & MORE_TO_COME) !== 0 };
@@ -108,7 +108,7 @@ function parseMsg(msg: Buffer, requestId: number): Request {
 function parseQuery(msg: Buffer, requestId: number): Request {
   const ns = cstring(msg, HEADER_BYTES + 4, msg.length);
   const d = docAt(msg, ns.next + 8, msg.length); // skip numberToSkip, numberToReturn
-  let body = plainDecode(d.bytes);
+  let body = plainOf(d.bytes);
   let typed = typedOf(d.bytes);
   if (body.$query && typeof body.$query === 'object') {
     body = body.$query as Document;

@@ -155,7 +155,7 @@ function storedView<T>(v: T): T {
     for (let i = 0; i < doc.length; i++) {
       const x: unknown = doc[i];
       if (typeof x === 'string') doc[i] = share(x);
-      else if (bareBinary(x)) doc[i] = new PlainBinary(x.buffer, x.sub_type);
+      else if (bareBinary(x)) doc[i] = plainBinary(x);
       else storedView(x);
     }
     Object.freeze(doc);
@@ -165,7 +165,7 @@ function storedView<T>(v: T): T {
       // an own `__proto__` (a BSON key like any other) cannot be assigned without changing the prototype: left as it is
       if (typeof x === 'string') {
         if (k !== '__proto__') doc[k] = share(x);
-      } else if (bareBinary(x)) setOwn(doc, k, new PlainBinary(x.buffer, x.sub_type));
+      } else if (bareBinary(x)) setOwn(doc, k, plainBinary(x));
       else storedView(x);
     }
     Object.freeze(doc);
@@ -225,19 +225,21 @@ export class PlainBinary extends Binary {
 }
 
 const bareBinary = (x: unknown): x is Binary => x instanceof Binary && x.constructor === Binary;
+/** `x` as a PlainBinary over the same bytes */
+const plainBinary = (x: Binary): PlainBinary => new PlainBinary(x.buffer, x.sub_type);
 
 /** Replaces, in place, every bare Binary of a freshly decoded value by a PlainBinary over the same bytes. */
 function plainBinaries(v: unknown): void {
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      if (bareBinary(x)) v[i] = new PlainBinary(x.buffer, x.sub_type);
+      if (bareBinary(x)) v[i] = plainBinary(x);
       else if (typeof x === 'object' && x !== null) plainBinaries(x);
     }
   } else if (isObject(v)) {
     for (const k of Object.keys(v)) {
       const x: unknown = v[k];
-      if (bareBinary(x)) setOwn(v, k, new PlainBinary(x.buffer, x.sub_type));
+      if (bareBinary(x)) setOwn(v, k, plainBinary(x));
       else if (typeof x === 'object' && x !== null) plainBinaries(x);
     }
   }
@@ -247,14 +249,13 @@ function plainBinaries(v: unknown): void {
  * The plain view of BSON `bytes` (promoted values), binary values as PlainBinary. A binary element's type byte is 5,
  * so bytes without one hold none and are not walked.
  */
-export function plainDecode(bytes: Uint8Array): Document {
+export function plainOf(bytes: Uint8Array): Document {
   const doc = BSON.deserialize(bytes);
   if (bytes.includes(5)) plainBinaries(doc);
   return doc;
 }
 
-export const plainOf = (raw: Buffer): Document => plainDecode(raw);
-export const plainCopy = (doc: Document): Document => plainDecode(serialize(doc));
+export const plainCopy = (doc: Document): Document => plainOf(serialize(doc));
 export const typedCopy = (doc: Document): Document => BSON.deserialize(serialize(doc), TYPED);
 export const typedOf = (bytes: Uint8Array): Document => BSON.deserialize(bytes, TYPED);
 
