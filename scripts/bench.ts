@@ -51,6 +51,7 @@ import {
   storedAnswers,
   thinkTimes,
   type PhaseResult,
+  type Split,
   type Walk,
 } from './bench/callbacks';
 import { benchDraw, benchDrawService } from './bench/draw';
@@ -124,6 +125,26 @@ function splitFigures(prefix: string, r: PhaseResult): Result[] {
   ];
 }
 
+/**
+ * Where the slow callbacks' time went (callbacks.ts Split): for the slowest 1% of `splits` (at or above their p99),
+ * the mean time before the server's handler, inside it and after it; and each part's own p99.
+ */
+function partsFigures(prefix: string, splits: Split[]): Result[] {
+  if (splits.length === 0) return [];
+  const p99 = percentile(splits.map((x) => x.totalMs), 99);
+  const slowest = splits.filter((x) => x.totalMs >= p99);
+  const mean = (f: (x: Split) => number) => round(slowest.reduce((n, x) => n + f(x), 0) / slowest.length, 1);
+  const p = (f: (x: Split) => number) => round(percentile(splits.map(f), 99), 1);
+  return [
+    { name: `${prefix}_slowest_before_ms`, value: mean((x) => x.beforeMs), unit: 'ms' },
+    { name: `${prefix}_slowest_inside_ms`, value: mean((x) => x.insideMs), unit: 'ms' },
+    { name: `${prefix}_slowest_after_ms`, value: mean((x) => x.afterMs), unit: 'ms' },
+    { name: `${prefix}_before_p99_ms`, value: p((x) => x.beforeMs), unit: 'ms' },
+    { name: `${prefix}_inside_p99_ms`, value: p((x) => x.insideMs), unit: 'ms' },
+    { name: `${prefix}_after_p99_ms`, value: p((x) => x.afterMs), unit: 'ms' },
+  ];
+}
+
 function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -134,6 +155,7 @@ function median(xs: number[]): number {
 function mergePhases(rounds: PhaseResult[]): PhaseResult {
   return {
     latencies: rounds.flatMap((r) => r.latencies),
+    splits: rounds.flatMap((r) => r.splits),
     answerLatencies: rounds.flatMap((r) => r.answerLatencies),
     startLatencies: rounds.flatMap((r) => r.startLatencies),
     sentAtMs: rounds.flatMap((r) => r.sentAtMs),
@@ -461,8 +483,8 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const svcA = poolFigures(svcRounds);
   const baseFig = poolFigures(baseFigRounds);
   const dbA = dbRounds.length > 0 ? poolDbFigures(dbRounds) : undefined;
-  const base = { latencies: baseRounds.flatMap((b) => b.latencies), errors: baseRounds.reduce((n, b) => n + b.errors, 0) };
-  const floor = { latencies: floorRounds.flatMap((b) => b.latencies), errors: floorRounds.reduce((n, b) => n + b.errors, 0) };
+  const base = { latencies: baseRounds.flatMap((b) => b.latencies), splits: baseRounds.flatMap((b) => b.splits), errors: baseRounds.reduce((n, b) => n + b.errors, 0) };
+  const floor = { latencies: floorRounds.flatMap((b) => b.latencies), splits: floorRounds.flatMap((b) => b.splits), errors: floorRounds.reduce((n, b) => n + b.errors, 0) };
   const floorFig = poolFigures(floorFigRounds);
   const floorDb = floorDbRounds.length > 0 ? poolDbFigures(floorDbRounds) : undefined;
 
@@ -504,6 +526,9 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     ...latencyFigures('callback', phaseA),
     { name: 'callback_answer_p99_ms', value: round(percentile(phaseA.answerLatencies, 99), 1), unit: 'ms' },
     ...splitFigures('callback', phaseA),
+    ...partsFigures('callback', phaseA.splits),
+    ...partsFigures('baseline', base.splits),
+    ...partsFigures('floor', floor.splits),
     { name: 'callback_rate_per_s', value: round(phaseA.latencies.length / phaseA.seconds, 1), unit: 'callbacks/s' },
     { name: 'lost_answers', value: lostA + lostC + lostW, unit: 'answers' },
     { name: 'callback_calibration_errors', value: calibration.errors, unit: 'responses' },

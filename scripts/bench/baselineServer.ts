@@ -14,7 +14,7 @@
 import http from 'node:http';
 import * as lark from '@larksuiteoapi/node-sdk';
 import mongoose from 'mongoose';
-import { BenchProbe } from '../../src/platform/benchProbe';
+import { BENCH_TIMES_HEADER, BenchProbe, monotonicUs } from '../../src/platform/benchProbe';
 import { larkSignature } from '../../src/platform/webhook';
 import { timeoutOptions } from '../../src/store/timeouts';
 import { floorAnswerBody } from './floor';
@@ -51,6 +51,8 @@ const server = http.createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' }).end('{"reset":true}');
     return;
   }
+  const inUs = monotonicUs();
+  const times = () => ({ [BENCH_TIMES_HEADER]: `${inUs},${monotonicUs()}` });
   const chunks: Buffer[] = [];
   req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
@@ -68,11 +70,11 @@ const server = http.createServer((req, res) => {
     }
     requests++;
     if (!ok || !clicks) {
-      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' }).end('{}');
+      res.writeHead(ok ? 200 : 401, { 'content-type': 'application/json', ...times() }).end('{}');
       return;
     }
     floorAnswer(inner!).then(
-      (body) => res.writeHead(200, { 'content-type': 'application/json' }).end(body),
+      (body) => res.writeHead(200, { 'content-type': 'application/json', ...times() }).end(body),
       (err: unknown) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: String(err) })),
     );
   });

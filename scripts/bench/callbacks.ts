@@ -13,9 +13,9 @@
 import { performance } from 'node:perf_hooks';
 import { Types, type Connection } from 'mongoose';
 import { CHECKLISTS } from '../../src/domain/checklists';
-import { BENCH_COMMANDS_HEADER, type BenchFigures } from '../../src/platform/benchProbe';
+import { BENCH_COMMANDS_HEADER, BENCH_TIMES_HEADER, type BenchFigures } from '../../src/platform/benchProbe';
 import type { LarkEmulator } from '../../src/sandbox/emulator';
-import { SimulatedFeishu, findButtons, type EventEnvelope } from '../../src/sandbox/client';
+import { SimulatedFeishu, findButtons, type DeliveryResult, type EventEnvelope } from '../../src/sandbox/client';
 import { staffModel } from '../../src/store/staff';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { enterprise } from '../../test/support/fixtures';
@@ -89,8 +89,37 @@ export interface Walk {
   envelopes: EventEnvelope[];
 }
 
+/**
+ * One callback's time in three parts (ms), from the machine's monotonic clock read by the client and by the server
+ * (BENCH_TIMES_HEADER): before the server's handler (the client posting, the kernel, the request waiting for the
+ * server's event loop), inside it, and after it (the answer written, the kernel, the answer waiting for the client's
+ * event loop to be read).
+ */
+export interface Split {
+  totalMs: number;
+  beforeMs: number;
+  insideMs: number;
+  afterMs: number;
+}
+
+/** The split of one delivery, when the server said when it handled the request. */
+export function splitOf(res: DeliveryResult): Split | undefined {
+  const times = res.headers?.[BENCH_TIMES_HEADER];
+  if (typeof times !== 'string' || res.postedUs === undefined || res.readUs === undefined) return undefined;
+  const [inUs, outUs] = times.split(',').map(Number) as [number, number];
+  if (!Number.isFinite(inUs) || !Number.isFinite(outUs)) return undefined;
+  return {
+    totalMs: (res.readUs - res.postedUs) / 1000,
+    beforeMs: (inUs - res.postedUs) / 1000,
+    insideMs: (outUs - inUs) / 1000,
+    afterMs: (res.readUs - outUs) / 1000,
+  };
+}
+
 export interface PhaseResult {
   latencies: number[];
+  /** the latencies' splits (those the server timed) */
+  splits: Split[];
   /** latencies of item answers only */
   answerLatencies: number[];
   /** latencies of the 开始检查 clicks only */
@@ -105,6 +134,11 @@ export interface PhaseResult {
   /** the same for each 开始检查 */
   startCommands: number[];
   seconds: number;
+}
+
+function pushSplit(splits: Split[], res: DeliveryResult): void {
+  const split = splitOf(res);
+  if (split) splits.push(split);
 }
 
 /** Think times (ms) for `clicks` clicks, uniform in [min, max], from `rnd`. */
@@ -140,6 +174,7 @@ export async function prepareWalks(feishu: SimulatedFeishu, emulator: LarkEmulat
 export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers = ITEMS): Promise<PhaseResult> {
   const result: PhaseResult = {
     latencies: [],
+    splits: [],
     answerLatencies: [],
     startLatencies: [],
     sentAtMs: [],
@@ -164,6 +199,7 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers =
       const start = await feishu.clickButton(openId, w.card, (b) => (b.value as { task?: string } | undefined)?.task === w.taskId, { messageId: w.messageId });
       w.envelopes.push(start.envelope);
       result.latencies.push(start.elapsedMs);
+      pushSplit(result.splits, start);
       result.sentAtMs.push(startSent);
       result.startLatencies.push(start.elapsedMs);
       const startCommands = Number(start.headers?.[BENCH_COMMANDS_HEADER]);
@@ -181,6 +217,7 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers =
         const res = await feishu.clickButton(openId, card, verdict, { formValues, messageId: w.messageId });
         w.envelopes.push(res.envelope);
         result.latencies.push(res.elapsedMs);
+        pushSplit(result.splits, res);
         result.sentAtMs.push(sent);
         result.answerLatencies.push(res.elapsedMs);
         const commands = Number(res.headers?.[BENCH_COMMANDS_HEADER]);
@@ -202,7 +239,7 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers =
 }
 
 /** The same clicks (re-encrypted and signed at send time) against the baseline server, on the same schedule. */
-export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{ latencies: number[]; errors: number; seconds: number }> {
+export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{ latencies: number[]; splits: Split[]; errors: number; seconds: number }> {
   const direct = new SimulatedFeishu({
     botUrl: baselineUrl,
     encryptKey: BENCH_APP.encryptKey,
@@ -213,6 +250,7 @@ export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{
     keepAlive: true,
   });
   const latencies: number[] = [];
+  const splits: Split[] = [];
   let errors = 0;
   const t0 = performance.now();
   await Promise.all(
@@ -221,13 +259,14 @@ export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{
         await sleep(w.think[i]!);
         const res = await direct.deliver(w.envelopes[i]!);
         latencies.push(res.elapsedMs);
+        pushSplit(splits, res);
         if (res.status !== 200 || res.elapsedMs > FEISHU_CALLBACK_TIMEOUT_MS) errors++;
       }
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
   direct.close();
-  return { latencies, errors, seconds };
+  return { latencies, splits, errors, seconds };
 }
 
 /** Answers stored in the database for these tasks (each answer is one item of one task). */

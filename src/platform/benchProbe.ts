@@ -20,6 +20,19 @@ import type Koa from 'koa';
 import type { Connection } from 'mongoose';
 
 export const BENCH_COMMANDS_HEADER = 'x-bench-db-commands';
+/**
+ * On every answer to POST /lark/events: `<in>,<out>`, when the request reached koa and when its answer was ready to be
+ * written, on the machine's monotonic clock in microseconds (monotonicUs). The bench's client reads the same clock
+ * when it posts and when it has read the answer, so a callback's time splits into before the service's handler
+ * (posting, the kernel, the request waiting for the service's event loop), inside it, and after it (writing, the
+ * kernel, the answer waiting for the client's event loop).
+ */
+export const BENCH_TIMES_HEADER = 'x-bench-times';
+
+/** The machine's monotonic clock in microseconds (process.hrtime: CLOCK_MONOTONIC, the same in every process). */
+export function monotonicUs(): number {
+  return Number(process.hrtime.bigint() / 1000n);
+}
 
 interface RequestScope {
   commands: number;
@@ -209,14 +222,17 @@ export class BenchProbe {
       }
       if (ctx.path !== '/lark/events') return next();
       const arrived = performance.now();
+      const inUs = monotonicUs();
       ctx.res.once('finish', () => this.serverMs.push(performance.now() - arrived));
       if (!this.attribute) {
         await next();
+        ctx.set(BENCH_TIMES_HEADER, `${inUs},${monotonicUs()}`);
         this.requests++;
         return;
       }
       const scope: RequestScope = { commands: 0, answered: false };
       await this.als.run(scope, next);
+      ctx.set(BENCH_TIMES_HEADER, `${inUs},${monotonicUs()}`);
       scope.answered = true;
       this.requests++;
       this.requestCommands += scope.commands;

@@ -7,6 +7,7 @@
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
+import { monotonicUs } from '../platform/benchProbe';
 import { checkVersionChange, type CardViolation } from '../../src/sandbox/emulator/card-validator';
 import { botOpenIdOf, groupChatIdOf, newEventId, newMessageId, p2pChatId, unionIdOf, userIdOf } from '../../src/sandbox/emulator/ids';
 import { WsAckError } from '../../src/sandbox/emulator/ws-gateway';
@@ -70,6 +71,13 @@ export interface DeliveryResult {
   elapsedMs: number;
   /** the answer's HTTP headers (http transport) */
   headers?: http.IncomingHttpHeaders;
+  /**
+   * http transport: when the request was posted and when its answer had been read whole, on the machine's monotonic
+   * clock in microseconds (process.hrtime, the same clock in every process of the machine: the bench compares them
+   * with the times the service's probe reports)
+   */
+  postedUs?: number;
+  readUs?: number;
 }
 
 export interface SendResult extends DeliveryResult {
@@ -576,12 +584,14 @@ export class SimulatedFeishu {
       headers['x-lark-request-nonce'] = nonce;
       headers['x-lark-signature'] = opts.tamperSignature ? signature.replace(/.$/, (c) => (c === '0' ? '1' : '0')) : signature;
     }
+    const postedUs = monotonicUs();
     const started = performance.now();
     const res = await post(this.opts.botUrl!, body, headers, this.opts.hardTimeoutMs ?? 10_000, this.agent);
     // the answer's time is when it has been read whole, as Feishu's client waits for it; reading its JSON is the
     // client's own work after that (a card answer's is larger than a bare acknowledgement's)
     const elapsedMs = performance.now() - started;
-    return { status: res.status, body: parseText(res.text), elapsedMs, headers: res.headers };
+    const readUs = monotonicUs();
+    return { status: res.status, body: parseText(res.text), elapsedMs, headers: res.headers, postedUs, readUs };
   }
 
   // -- card interaction ----------------------------------------------------------------------------------------------

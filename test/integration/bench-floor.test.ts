@@ -11,6 +11,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { SimulatedFeishu } from '../../src/sandbox/client';
 import { FLOOR_ANSWER_BYTES } from '../../scripts/bench/floor';
+import { splitOf } from '../../scripts/bench/callbacks';
 import { freePort, startChild, waitHealthy, type Child } from '../../scripts/bench/processes';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
 import { TEST_APP, withDbName } from '../support/harness';
@@ -76,6 +77,10 @@ test('the baseline answers {} to a genuine click and 401 to a forged or mistoken
     const ok = await feishu.deliver(click('ou_base1'));
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual({});
+    // when it handled the request, on the clock the client read when it posted and when it had the answer
+    const split = splitOf(ok);
+    expect(split).toBeDefined();
+    expect(Math.min(split!.beforeMs, split!.insideMs, split!.afterMs)).toBeGreaterThanOrEqual(0);
     expect((await feishu.deliver(click('ou_base1'), { tamperSignature: true })).status).toBe(401);
     expect((await feishu.deliver(click('ou_base1'), { wrongToken: true })).status).toBe(401);
   } finally {
@@ -93,6 +98,11 @@ test('the floor writes each genuine click once and answers with a card-sized bod
     // the document as written comes back in the answer, which is as large as the service's card answers
     expect(answer.card.data.doc).toMatchObject({ _id: 'ou_floor1', clicks: 1 });
     expect(Buffer.byteLength(JSON.stringify(first.body))).toBe(FLOOR_ANSWER_BYTES);
+    // the handler's time includes the database's write: a part of the whole, which splitOf divides without a remainder
+    const split = splitOf(first)!;
+    expect(split.insideMs).toBeGreaterThan(0);
+    expect(split.beforeMs + split.insideMs + split.afterMs).toBeCloseTo(split.totalMs, 6);
+    expect(Math.min(split.beforeMs, split.afterMs)).toBeGreaterThanOrEqual(0);
 
     const second = await feishu.deliver(click('ou_floor1', 'ev_second'));
     expect((second.body as typeof answer).card.data.doc.clicks).toBe(2);

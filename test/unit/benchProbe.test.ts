@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import Koa from 'koa';
 import type { Connection } from 'mongoose';
-import { BENCH_COMMANDS_HEADER, BenchProbe, type BenchFigures, type SummaryTiming } from '../../src/platform/benchProbe';
+import { BENCH_COMMANDS_HEADER, BENCH_TIMES_HEADER, BenchProbe, monotonicUs, type BenchFigures, type SummaryTiming } from '../../src/platform/benchProbe';
 
 describe('bench probe', () => {
   const client = new EventEmitter();
@@ -41,14 +41,16 @@ describe('bench probe', () => {
   beforeAll(() => new Promise<void>((r) => (server.listening ? r() : server.once('listening', () => r()))));
   afterAll(() => new Promise((r) => server.close(r)));
 
-  async function window(query: string): Promise<{ header: string | null; figures: BenchFigures }> {
+  async function window(query: string): Promise<{ header: string | null; times: string | null; postedUs: number; readUs: number; figures: BenchFigures }> {
     await fetch(`${url()}/debug/bench/reset${query}`, { method: 'POST' });
+    const postedUs = monotonicUs();
     const res = await fetch(`${url()}/lark/events`, { method: 'POST' });
     await res.text();
+    const readUs = monotonicUs();
     await new Promise((r) => setTimeout(r, 30));
     client.emit('connectionCheckOutStarted'); // background: no request
     const figures = (await (await fetch(`${url()}/debug/bench`)).json()) as BenchFigures;
-    return { header: res.headers.get(BENCH_COMMANDS_HEADER), figures };
+    return { header: res.headers.get(BENCH_COMMANDS_HEADER), times: res.headers.get(BENCH_TIMES_HEADER), postedUs, readUs, figures };
   }
 
   it('attributes each command to the request that sent it, before or after its answer', async () => {
@@ -65,6 +67,18 @@ describe('bench probe', () => {
     const again = await window('');
     expect(again.header).toBe('2');
     expect(again.figures).toMatchObject({ requestCommands: 2, lateCommands: 1, backgroundCommands: 1 });
+  });
+
+  it('stamps each webhook answer with when the request reached koa and when its answer was ready, on the monotonic clock the client reads', async () => {
+    for (const query of ['', '?attribute=0']) {
+      const { times, postedUs, readUs } = await window(query);
+      expect(times).toMatch(/^\d+,\d+$/);
+      const [inUs, outUs] = times!.split(',').map(Number) as [number, number];
+      // within the client's own readings of the same clock, in order: the handler's setImmediate lies between them
+      expect(postedUs).toBeLessThanOrEqual(inUs);
+      expect(inUs).toBeLessThan(outUs);
+      expect(outUs).toBeLessThanOrEqual(readUs);
+    }
   });
 
   it('times a summary in its own process: the whole, the part until its counts, and with ?probe=1 the longest block', async () => {
