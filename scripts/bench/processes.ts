@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, openSync, readFileSync, closeSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -22,6 +23,27 @@ export interface Child {
   log(): string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** The children started and not yet exited. */
+const live = new Set<ChildProcess>();
+let stopOnSignals = false;
+
+/**
+ * A bench stopped by a signal sent to its own process alone (`kill`, `timeout`, a CI job's time limit; Ctrl-C in a
+ * terminal signals the whole process group) stops its children first: left running, a database holding hundreds of
+ * megabytes and a service would share the cores with the next run and skew its figures. Then it exits as the signal
+ * would have made it (128 + the signal's number); the run directory stays, to be read.
+ */
+function stopChildrenOnSignals(): void {
+  if (stopOnSignals) return;
+  stopOnSignals = true;
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGTERM');
+      process.exit(128 + os.constants.signals[signal]);
+    });
+  }
 }
 
 /** Starts `node [nodeArgs] [--cpu-prof] --import tsx <entry>` with `env` added to this process's environment. */
@@ -48,8 +70,11 @@ export function startChild(
   ];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
+  stopChildrenOnSignals();
+  live.add(child);
   let ended = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => live.delete(child));
   void exited.then(() => (ended = true));
   return {
     name,
