@@ -7,6 +7,7 @@ import * as lark from '@larksuiteoapi/node-sdk';
 import { Types } from 'mongoose';
 import { cell, countyTasksCard, COUNTY_PAGE_ROWS } from '../../src/bot/drawViews';
 import { cardText, findButtons } from '../../src/sandbox/client';
+import { silentLogger } from '../../src/sandbox/emulator';
 import { campaignModel, type CampaignDoc } from '../../src/store/campaign';
 import { drawModel, type DrawDoc } from '../../src/store/draw';
 import { staffModel } from '../../src/store/staff';
@@ -117,13 +118,12 @@ describe('a county with 1,000 drawn firms', () => {
     // Straight to the platform with the SDK: refused.
     // a silent logger instead of the SDK's console one: the refusal is asserted below, not printed into the test
     // output (a loggerLevel of `fatal` does not do it: the SDK reads `params.loggerLevel || info`, and fatal is 0)
-    const quiet = () => undefined;
     const client = new lark.Client({
       appId: TEST_APP.appId,
       appSecret: TEST_APP.appSecret,
       domain: h.emulator.url,
       cache: new lark.DefaultCache(),
-      logger: { error: quiet, warn: quiet, info: quiet, debug: quiet, trace: quiet },
+      logger: silentLogger,
     });
     const answer = (await client.im.message
       .create({ params: { receive_id_type: 'open_id' }, data: { receive_id: OTHER.openId, msg_type: 'interactive', content: JSON.stringify(one) } })

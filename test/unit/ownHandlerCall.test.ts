@@ -6,12 +6,10 @@
 import * as lark from '@larksuiteoapi/node-sdk';
 import pino from 'pino';
 import { createEventDispatcher, ownHandlerCall, type CardAction, type InboundMessage } from '../../src/platform/events';
+import { silentLogger } from '../../src/sandbox/emulator';
 import type { EventDeduper } from '../../src/store/processedEvents';
 
 const seen: { cards: CardAction[]; messages: InboundMessage[] } = { cards: [], messages: [] };
-/** the SDK's console logger replaced: its "event-dispatch is ready" line is not the test's output */
-const quiet = () => undefined;
-const quietSdkLogger = { error: quiet, warn: quiet, info: quiet, debug: quiet, trace: quiet };
 const deduper = {
   claim: async () => true,
   complete: async () => undefined,
@@ -78,5 +76,6 @@ it('leaves to the SDK what it handles otherwise', () => {
   expect(ownHandlerCall(dispatcher, JSON.parse('{"schema":"2.0","__proto__":{"x":1},"header":{"event_type":"card.action.trigger"}}') as Record<string, unknown>)).toBeUndefined();
   const { schema: _s, ...v1 } = card;
   expect(ownHandlerCall(dispatcher, v1)).toBeUndefined();
-  expect(ownHandlerCall(new lark.EventDispatcher({ logger: quietSdkLogger }).register({ 'card.action.trigger': async () => ({}) }), card)).toBeUndefined();
+  // the SDK's console logger replaced: its "event-dispatch is ready" line is not the test's output
+  expect(ownHandlerCall(new lark.EventDispatcher({ logger: silentLogger }).register({ 'card.action.trigger': async () => ({}) }), card)).toBeUndefined();
 });
