@@ -72,17 +72,15 @@ export function startChild(
   closeSync(fd);
   stopChildrenOnSignals();
   live.add(child);
-  let ended = false;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   void exited.then(() => live.delete(child));
-  void exited.then(() => (ended = true));
   return {
     name,
     child,
     logFile,
     log: () => readFileSync(logFile, 'utf8'),
     async stop(graceMs = 30_000) {
-      if (ended) return;
+      if (!live.has(child)) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
       await exited;
