@@ -36,6 +36,11 @@ export function monotonicUs(): number {
   return s * 1e6 + Math.floor(ns / 1000);
 }
 
+/** The BENCH_TIMES_HEADER value of a request that reached its handler at `inUs`, its answer ready now. */
+export function benchTimes(inUs: number): string {
+  return `${inUs},${monotonicUs()}`;
+}
+
 interface RequestScope {
   commands: number;
   answered: boolean;
@@ -228,13 +233,13 @@ export class BenchProbe {
       ctx.res.once('finish', () => this.serverMs.push(performance.now() - arrived));
       if (!this.attribute) {
         await next();
-        ctx.set(BENCH_TIMES_HEADER, `${inUs},${monotonicUs()}`);
+        ctx.set(BENCH_TIMES_HEADER, benchTimes(inUs));
         this.requests++;
         return;
       }
       const scope: RequestScope = { commands: 0, answered: false };
       await this.als.run(scope, next);
-      ctx.set(BENCH_TIMES_HEADER, `${inUs},${monotonicUs()}`);
+      ctx.set(BENCH_TIMES_HEADER, benchTimes(inUs));
       scope.answered = true;
       this.requests++;
       this.requestCommands += scope.commands;
