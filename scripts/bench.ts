@@ -51,6 +51,7 @@ import {
   storedAnswers,
   thinkTimes,
   type PhaseResult,
+  type ReferenceResult,
   type Split,
   type Walk,
 } from './bench/callbacks';
@@ -100,9 +101,14 @@ const BURST_MS = 1000;
  * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
  * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
  */
-function splitFigures(prefix: string, r: PhaseResult): Result[] {
+/** The latencies of the callbacks sent after the phase's first second. */
+function afterBurst(r: Pick<PhaseResult, 'latencies' | 'sentAtMs'>): number[] {
+  return r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
+}
+
+function splitFigures(prefix: string, r: Pick<PhaseResult, 'latencies' | 'sentAtMs' | 'startLatencies'>): Result[] {
   const burst = r.latencies.filter((_, i) => r.sentAtMs[i]! < BURST_MS);
-  const after = r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
+  const after = afterBurst(r);
   const bySecond = new Map<number, number[]>();
   r.latencies.forEach((l, i) => {
     const s = Math.floor(r.sentAtMs[i]! / 1000);
@@ -149,6 +155,17 @@ function median(xs: number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** A reference server's rounds as one: every callback of every round (its sentAtMs relative to its own round). */
+function mergeReferences(rounds: ReferenceResult[]): Omit<ReferenceResult, 'seconds'> {
+  return {
+    latencies: rounds.flatMap((r) => r.latencies),
+    splits: rounds.flatMap((r) => r.splits),
+    sentAtMs: rounds.flatMap((r) => r.sentAtMs),
+    startLatencies: rounds.flatMap((r) => r.startLatencies),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+  };
 }
 
 /** The rounds' walks as one phase: every callback of every round (its sentAtMs relative to its own round). */
@@ -421,10 +438,10 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   // 20 slowest callbacks, and this machine's own noise (another process taking a core for a fraction of a second)
   // moved the baseline's p99 between 2.5 and 28 ms from one run to the next; alternating them spreads that noise.
   const rounds: PhaseResult[] = [];
-  const baseRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
+  const baseRounds: ReferenceResult[] = [];
   const svcRounds: BenchFigures[] = [];
   const baseFigRounds: BenchFigures[] = [];
-  const floorRounds: Awaited<ReturnType<typeof runBaseline>>[] = [];
+  const floorRounds: ReferenceResult[] = [];
   const floorFigRounds: BenchFigures[] = [];
   const floorDbRounds: DbFigures[] = [];
   const dbRounds: DbFigures[] = [];
@@ -483,8 +500,8 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
   const svcA = poolFigures(svcRounds);
   const baseFig = poolFigures(baseFigRounds);
   const dbA = dbRounds.length > 0 ? poolDbFigures(dbRounds) : undefined;
-  const base = { latencies: baseRounds.flatMap((b) => b.latencies), splits: baseRounds.flatMap((b) => b.splits), errors: baseRounds.reduce((n, b) => n + b.errors, 0) };
-  const floor = { latencies: floorRounds.flatMap((b) => b.latencies), splits: floorRounds.flatMap((b) => b.splits), errors: floorRounds.reduce((n, b) => n + b.errors, 0) };
+  const base = mergeReferences(baseRounds);
+  const floor = mergeReferences(floorRounds);
   const floorFig = poolFigures(floorFigRounds);
   const floorDb = floorDbRounds.length > 0 ? poolDbFigures(floorDbRounds) : undefined;
 
@@ -593,6 +610,16 @@ async function benchCallbacks(s: Stack, summarySeeded: boolean): Promise<Result[
     { name: 'floor_p99_median_round_ms', value: round(median(floorRounds.map((r) => percentile(r.latencies, 99))), 1), unit: 'ms' },
     { name: 'floor_p99_vs_baseline', value: round(percentile(floor.latencies, 99) / percentile(base.latencies, 99), 2), unit: 'ratio' },
     { name: 'callback_p99_vs_floor', value: round(percentile(phaseA.latencies, 99) / percentile(floor.latencies, 99), 2), unit: 'ratio' },
+    // the same by kind and time for the references, and the service against the floor in each: the 开始检查 burst
+    // (new connections, a start's two commands) and the item answers after it load the machine differently
+    ...splitFigures('baseline', base),
+    ...splitFigures('floor', floor),
+    { name: 'callback_start_p99_vs_floor', value: round(percentile(phaseA.startLatencies, 99) / percentile(floor.startLatencies, 99), 2), unit: 'ratio' },
+    {
+      name: 'callback_after_burst_p99_vs_floor',
+      value: round(percentile(afterBurst(phaseA), 99) / percentile(afterBurst(floor), 99), 2),
+      unit: 'ratio',
+    },
     ...results,
     ...(dbHeap ? [{ name: 'db_heap_after_setup_mb', value: dbHeap.afterMb, unit: 'MB' }] : []),
     { name: 'service_rss_mb', value: finalService.maxRssMb, unit: 'MB' },

@@ -238,8 +238,20 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers =
   return result;
 }
 
+/** What the same clicks against a reference server gave: as PhaseResult's fields of the same names. */
+export interface ReferenceResult {
+  latencies: number[];
+  splits: Split[];
+  /** when each callback of `latencies` was sent, in ms since the phase began (same order) */
+  sentAtMs: number[];
+  /** latencies of the 开始检查 clicks (each walk's first) */
+  startLatencies: number[];
+  errors: number;
+  seconds: number;
+}
+
 /** The same clicks (re-encrypted and signed at send time) against the baseline server, on the same schedule. */
-export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{ latencies: number[]; splits: Split[]; errors: number; seconds: number }> {
+export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<ReferenceResult> {
   const direct = new SimulatedFeishu({
     botUrl: baselineUrl,
     encryptKey: BENCH_APP.encryptKey,
@@ -251,14 +263,20 @@ export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{
   });
   const latencies: number[] = [];
   const splits: Split[] = [];
+  const sentAtMs: number[] = [];
+  const startLatencies: number[] = [];
   let errors = 0;
   const t0 = performance.now();
   await Promise.all(
     walks.map(async (w) => {
       for (let i = 0; i < w.envelopes.length; i++) {
         await sleep(w.think[i]!);
+        const sent = performance.now() - t0;
         const res = await direct.deliver(w.envelopes[i]!);
         latencies.push(res.elapsedMs);
+        sentAtMs.push(sent);
+        // the first click of a walk is its 开始检查 (runWalks)
+        if (i === 0) startLatencies.push(res.elapsedMs);
         pushSplit(splits, res);
         if (res.status !== 200 || res.elapsedMs > FEISHU_CALLBACK_TIMEOUT_MS) errors++;
       }
@@ -266,7 +284,7 @@ export async function runBaseline(baselineUrl: string, walks: Walk[]): Promise<{
   );
   const seconds = (performance.now() - t0) / 1000;
   direct.close();
-  return { latencies, splits, errors, seconds };
+  return { latencies, splits, sentAtMs, startLatencies, errors, seconds };
 }
 
 /** Answers stored in the database for these tasks (each answer is one item of one task). */

@@ -11,7 +11,7 @@ import path from 'node:path';
 import mongoose from 'mongoose';
 import { SimulatedFeishu } from '../../src/sandbox/client';
 import { FLOOR_ANSWER_BYTES } from '../../scripts/bench/floor';
-import { splitOf } from '../../scripts/bench/callbacks';
+import { BENCH_APP, runBaseline, splitOf, type Walk } from '../../scripts/bench/callbacks';
 import { freePort, startChild, waitHealthy, type Child } from '../../scripts/bench/processes';
 import { testMongoUri, uniqueDbName, type TestMongo } from '../support/db';
 import { TEST_APP, withDbName } from '../support/harness';
@@ -42,12 +42,12 @@ async function start(name: string, env: Record<string, string>): Promise<Simulat
 }
 
 /** A card click as Feishu sends it (the fields the references read; the rest as in a real envelope). */
-function click(openId: string, eventId = `ev_${randomBytes(8).toString('hex')}`): object {
+function click(openId: string, eventId = `ev_${randomBytes(8).toString('hex')}`, token = TEST_APP.verificationToken): object {
   return {
     schema: '2.0',
     header: {
       event_id: eventId,
-      token: TEST_APP.verificationToken,
+      token,
       create_time: String(Date.now()),
       event_type: 'card.action.trigger',
       tenant_key: 'tenant',
@@ -115,4 +115,44 @@ test('the floor writes each genuine click once and answers with a card-sized bod
   } finally {
     feishu.close();
   }
+});
+
+test('the bench replays each walk on its own schedule against a reference, and tells its 开始检查 clicks apart', async () => {
+  // the bench's own keys (runBaseline signs and encrypts with them)
+  const port = await freePort();
+  const child = startChild(
+    'baseline-replay',
+    'scripts/bench/baselineServer.ts',
+    { PORT: String(port), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
+    { runDir },
+  );
+  children.push(child);
+  await waitHealthy(child, `http://127.0.0.1:${port}/debug/bench`);
+  const walk = (openId: string, think: number[]): Walk => ({
+    inspector: { openId, name: openId },
+    taskId: 'task',
+    think,
+    envelopes: think.map(() => click(openId, undefined, BENCH_APP.verificationToken) as Walk['envelopes'][number]),
+  });
+  // one walk starts a second late, the other at once; each then clicks again without waiting (on a server that has
+  // answered once already: a cold first answer could take long enough to blur the two)
+  const warm = new SimulatedFeishu({ botUrl: `http://127.0.0.1:${port}/lark/events`, ...BENCH_APP });
+  expect((await warm.deliver(click('ou_replay_warm', undefined, BENCH_APP.verificationToken))).status).toBe(200);
+  warm.close();
+  const late = walk('ou_replay_late', [1000, 0, 0]);
+  const early = walk('ou_replay_early', [0, 0]);
+  const result = await runBaseline(`http://127.0.0.1:${port}/lark/events`, [late, early]);
+  expect(result.errors).toBe(0);
+  expect(result.latencies).toHaveLength(5);
+  expect(result.sentAtMs).toHaveLength(5);
+  expect(result.splits).toHaveLength(5);
+  // one start per walk, each one of the latencies
+  expect(result.startLatencies).toHaveLength(2);
+  for (const l of result.startLatencies) expect(result.latencies).toContain(l);
+  // when each click was sent, in the phase's time: the late walk's three clicks after its second (a timer may fire a
+  // fraction of a millisecond early on this clock), the other's two well before
+  const sent = [...result.sentAtMs].sort((a, b) => a - b);
+  expect(sent.filter((t) => t >= 990)).toHaveLength(3);
+  expect(sent[0]).toBeGreaterThanOrEqual(0);
+  expect(sent[1]).toBeLessThan(900);
 });
