@@ -139,6 +139,25 @@ describe('refused', () => {
     expect(formatCardViolation(check)).toMatch(pattern);
   });
 
+  test.each<[string, unknown, string]>([
+    ['a behavior', v2([button('x', { behaviors: [{ type: 'callback' }, { type: 'link' }] })]), 'ROOT -> body -> elements -> [0](tag: button) -> behaviors -> [1] -> type'],
+    ['a table row', v2([{ tag: 'table', columns: [{ name: 'a' }], rows: [{}, 5] }]), 'ROOT -> body -> elements -> [0](tag: table) -> rows -> [1]'],
+    ['a table column', v2([{ tag: 'table', columns: [{ name: 'a' }, { display_name: 'b' }], rows: [] }]), 'ROOT -> body -> elements -> [0](tag: table) -> columns -> [1] -> name'],
+    [
+      'a selected value',
+      v2([form([{ tag: 'multi_select_static', name: 'm', selected_values: ['a', 3], options: [] }, submit()])]),
+      'ROOT -> body -> elements -> [0](tag: form) -> elements -> [0](tag: multi_select_static) -> selected_values -> [1]',
+    ],
+    ['an image of a combination', v2([{ tag: 'img_combination', combination_mode: 'double', img_list: [{ img_key: 'a' }, {}] }]), 'ROOT -> body -> elements -> [0](tag: img_combination) -> img_list -> [1] -> img_key'],
+    ['a component in a column', v2([{ tag: 'column_set', columns: [{ tag: 'column', elements: [{ tag: 'hr' }, { tag: 'markdown' }] }] }]), 'ROOT -> body -> elements -> [0](tag: column_set) -> columns -> [0](tag: column) -> elements -> [1](tag: markdown)'],
+  ])('the path to %s is rendered as the platform renders it', (_name, card, errPath) => {
+    expect(validateCard(card)).toMatchObject({ ok: false, errPath });
+  });
+
+  test.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a component tagged %s is an unknown tag, not a crash', (tag) => {
+    expect(validateCard(v2([{ tag }]))).toMatchObject({ ok: false, errCode: 200621, errMsg: `type of element is not supported tag: ${tag}` });
+  });
+
   test('a 2.0 card cannot become 1.0 (200830)', () => {
     expect(checkVersionChange(v2([]), { elements: [] })).toMatchObject({ ok: false, errCode: 200830 });
     expect(checkVersionChange({ elements: [] }, v2([])).ok).toBe(true);

@@ -149,6 +149,10 @@ const SPECS: Record<string, ComponentSpec> = {
   },
 };
 
+/** The properties each component may have: the common ones and its own. */
+const ELEMENT_KEYS = new Map(Object.entries(SPECS).map(([tag, spec]) => [tag, [...COMMON, ...spec.keys]]));
+const COLUMN_KEYS = [...COMMON, ...LAYOUT, 'background_style', 'width', 'weight', 'action', 'elements'];
+
 /** Tags that existed in 1.0 and were removed from 2.0 (ErrCode 200861). */
 const REMOVED_IN_V2 = new Set(['action', 'note']);
 
@@ -172,10 +176,37 @@ interface Scope {
   form?: { hasSubmit: boolean };
 }
 
-/** Path segments are rendered the way the platform renders ErrPath. */
-type Path = readonly string[];
-const at = (path: Path, key: string): Path => [...path, key];
-const item = (path: Path, index: number, tag: unknown): Path => [...path, `[${index}](tag: ${String(tag)})`];
+/**
+ * Where a rule is checked, rendered only when it fails, the way the platform renders ErrPath (segments joined by
+ * ' -> '): a property's key, an array index `[i]`, or a component `[i](tag: …)`. Each step is one small object that
+ * points to the step before it, since every property of every component is checked and nearly none fails: copying
+ * the whole path at each step made most of what a card's check allocated (the bench's load generator checks every
+ * card a click gets back).
+ */
+class Path {
+  constructor(
+    private readonly parent: Path | undefined,
+    private readonly key: string | number,
+    /** a component's position: `[key](tag: …)` */
+    private readonly component: boolean,
+    private readonly tag?: unknown,
+  ) {}
+
+  private segment(): string {
+    if (typeof this.key === 'string') return this.key;
+    return this.component ? `[${this.key}](tag: ${String(this.tag)})` : `[${this.key}]`;
+  }
+
+  render(): string {
+    const segments: string[] = [];
+    for (let p: Path | undefined = this; p; p = p.parent) segments.push(p.segment());
+    return segments.reverse().join(' -> ');
+  }
+}
+const ROOT = new Path(undefined, 'ROOT', false);
+const at = (path: Path, key: string): Path => new Path(path, key, false);
+const idx = (path: Path, index: number): Path => new Path(path, index, false);
+const item = (path: Path, index: number, tag: unknown): Path => new Path(path, index, true, tag);
 
 class CardValidator {
   private readonly names = new Set<string>();
@@ -188,7 +219,7 @@ class CardValidator {
 
   run(): void {
     const card = this.card;
-    const root: Path = ['ROOT'];
+    const root = ROOT;
     if ('elements' in card) this.fail(CardErr.parse, root, 'schema 2.0 cards put components in body.elements', 'unknown property: elements');
     if ('i18n_elements' in card) {
       this.fail(CardErr.removedInV2, root, 'cards of schema V2 no longer support this capability', 'unsupported property i18n_elements');
@@ -212,7 +243,7 @@ class CardValidator {
   // -- helpers ------------------------------------------------------------------------------------------------------
 
   private fail(errCode: number, path: Path, errMsg: string, errorValue: string): never {
-    throw new Refusal({ errCode, errPath: path.join(' -> '), errMsg, errorValue });
+    throw new Refusal({ errCode, errPath: path.render(), errMsg, errorValue });
   }
 
   private object(v: unknown, path: Path): Obj {
@@ -291,7 +322,7 @@ class CardValidator {
 
   private behaviors(v: unknown, path: Path): void {
     this.array(v, path).forEach((b, i) => {
-      const p = [...path, `[${i}]`];
+      const p = idx(path, i);
       const behavior = this.object(b, p);
       this.oneOf(behavior.type, ['open_url', 'callback'], at(p, 'type'));
       if (behavior.type === 'open_url') {
@@ -305,7 +336,7 @@ class CardValidator {
 
   private options(v: unknown, path: Path, keys: readonly string[], requireValue: boolean): void {
     this.array(v, path).forEach((o, i) => {
-      const p = [...path, `[${i}]`];
+      const p = idx(path, i);
       const option = this.object(o, p);
       this.keys(option, keys, p);
       if (option.text !== undefined) this.text(option.text, at(p, 'text'));
@@ -380,12 +411,12 @@ class CardValidator {
     if (REMOVED_IN_V2.has(tag)) {
       this.fail(CardErr.removedInV2, path, 'cards of schema V2 no longer support this capability', `unsupported tag ${tag}`);
     }
-    const spec = SPECS[tag];
+    const spec = Object.hasOwn(SPECS, tag) ? SPECS[tag] : undefined;
     if (!spec || tag === 'column') this.fail(CardErr.parse, path, `type of element is not supported tag: ${tag}`, tag);
     if ((tag === 'form' || tag === 'table') && !scope.atRoot) {
       this.fail(CardErr.parse, path, `type of element is not supported tag: ${tag}`, `${tag} is only allowed in body.elements`);
     }
-    this.keys(el, [...COMMON, ...spec.keys], path);
+    this.keys(el, ELEMENT_KEYS.get(tag)!, path);
     for (const key of spec.required ?? []) {
       if (el[key] === undefined) this.fail(CardErr.parse, path, `parse card json err, required property missing`, `missing property: ${key}`);
     }
@@ -439,7 +470,7 @@ class CardValidator {
         if (el.text !== undefined) this.text(el.text, at(path, 'text'));
         if (el.fields !== undefined) {
           this.array(el.fields, at(path, 'fields')).forEach((f, i) => {
-            const p = [...path, 'fields', `[${i}]`];
+            const p = idx(at(path, 'fields'), i);
             const field = this.object(f, p);
             this.keys(field, ['is_short', 'text'], p);
             if (field.text !== undefined) this.text(field.text, at(p, 'text'));
@@ -453,7 +484,7 @@ class CardValidator {
         return;
       case 'img_combination':
         this.array(el.img_list, at(path, 'img_list')).forEach((img, i) => {
-          const p = [...path, 'img_list', `[${i}]`];
+          const p = idx(at(path, 'img_list'), i);
           const o = this.object(img, p);
           this.keys(o, ['img_key', 'transparent'], p);
           this.string(o.img_key, at(p, 'img_key'));
@@ -464,7 +495,7 @@ class CardValidator {
         return;
       case 'person_list':
         this.array(el.persons, at(path, 'persons')).forEach((person, i) => {
-          const p = [...path, 'persons', `[${i}]`];
+          const p = idx(at(path, 'persons'), i);
           const o = this.object(person, p);
           this.keys(o, ['id'], p);
           this.string(o.id, at(p, 'id'));
@@ -538,7 +569,7 @@ class CardValidator {
   private column(v: unknown, path: Path, scope: Scope): void {
     const col = this.object(v, path);
     if (col.tag !== 'column') this.fail(CardErr.parse, path, 'columns may only contain column', String(col.tag));
-    this.keys(col, [...COMMON, ...LAYOUT, 'background_style', 'width', 'weight', 'action', 'elements'], path);
+    this.keys(col, COLUMN_KEYS, path);
     this.elementId(col.element_id, path);
     this.count(path);
     if (col.elements !== undefined) this.elements(col.elements, at(path, 'elements'), scope);
@@ -565,7 +596,7 @@ class CardValidator {
   private selection(el: Obj, path: Path): void {
     if (el.initial_option !== undefined) this.string(el.initial_option, at(path, 'initial_option'));
     if (el.selected_values !== undefined) {
-      this.array(el.selected_values, at(path, 'selected_values')).forEach((s, i) => this.string(s, [...path, 'selected_values', `[${i}]`]));
+      this.array(el.selected_values, at(path, 'selected_values')).forEach((s, i) => this.string(s, idx(at(path, 'selected_values'), i)));
     }
   }
 
@@ -573,13 +604,13 @@ class CardValidator {
     if (++this.tables > MAX_TABLES) this.fail(CardErr.limitOrDuplicateName, path, 'card table number over limit', String(this.tables));
     const cols = at(path, 'columns');
     this.array(el.columns, cols).forEach((c, i) => {
-      const p = [...cols, `[${i}]`];
+      const p = idx(cols, i);
       const col = this.object(c, p);
       this.keys(col, ['name', 'display_name', 'width', 'data_type', 'vertical_align', 'horizontal_align', 'format', 'date_format'], p);
       this.string(col.name, at(p, 'name'));
       if (col.data_type !== undefined) this.oneOf(col.data_type, TABLE_DATA_TYPES, at(p, 'data_type'));
     });
-    this.array(el.rows, at(path, 'rows')).forEach((r, i) => this.object(r, [...path, 'rows', `[${i}]`]));
+    this.array(el.rows, at(path, 'rows')).forEach((r, i) => this.object(r, idx(at(path, 'rows'), i)));
     if (el.header_style !== undefined) {
       const p = at(path, 'header_style');
       this.keys(this.object(el.header_style, p), ['text_align', 'text_size', 'background_style', 'text_color', 'bold', 'lines'], p);
