@@ -97,15 +97,15 @@ function latencyFigures(prefix: string, r: PhaseResult): Result[] {
 /** The first second of a phase: the 开始检查 clicks (think 250–750 ms) and the first answers after them. */
 const BURST_MS = 1000;
 
-/**
- * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
- * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
- */
 /** The latencies of the callbacks sent after the phase's first second. */
 function afterBurst(r: Pick<PhaseResult, 'latencies' | 'sentAtMs'>): number[] {
   return r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
 }
 
+/**
+ * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
+ * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
+ */
 function splitFigures(prefix: string, r: Pick<PhaseResult, 'latencies' | 'sentAtMs' | 'startLatencies'>): Result[] {
   const burst = r.latencies.filter((_, i) => r.sentAtMs[i]! < BURST_MS);
   const after = afterBurst(r);
