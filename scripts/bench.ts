@@ -98,7 +98,7 @@ function latencyFigures(prefix: string, r: PhaseResult): Result[] {
 const BURST_MS = 1000;
 
 /** The latencies of the callbacks sent after the phase's first second. */
-function afterBurst(r: Pick<PhaseResult, 'latencies' | 'sentAtMs'>): number[] {
+function afterBurst(r: Pick<ReferenceResult, 'latencies' | 'sentAtMs'>): number[] {
   return r.latencies.filter((_, i) => r.sentAtMs[i]! >= BURST_MS);
 }
 
@@ -106,7 +106,7 @@ function afterBurst(r: Pick<PhaseResult, 'latencies' | 'sentAtMs'>): number[] {
  * Where the phase's latencies come from: by kind (开始检查 vs item answers) and by when the callback was sent
  * (within the phase's first second, i.e. the 开始检查 burst, or after it). Also printed per second of the phase.
  */
-function splitFigures(prefix: string, r: Pick<PhaseResult, 'latencies' | 'sentAtMs' | 'startLatencies'>): Result[] {
+function splitFigures(prefix: string, r: ReferenceResult): Result[] {
   const burst = r.latencies.filter((_, i) => r.sentAtMs[i]! < BURST_MS);
   const after = afterBurst(r);
   const bySecond = new Map<number, number[]>();
@@ -157,31 +157,27 @@ function median(xs: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** A reference server's rounds as one: every callback of every round (its sentAtMs relative to its own round). */
-function mergeReferences(rounds: ReferenceResult[]): Omit<ReferenceResult, 'seconds'> {
+/** Rounds against one server as one: every callback of every round (its sentAtMs relative to its own round). */
+function mergeReferences(rounds: ReferenceResult[]): ReferenceResult {
   return {
     latencies: rounds.flatMap((r) => r.latencies),
     splits: rounds.flatMap((r) => r.splits),
     sentAtMs: rounds.flatMap((r) => r.sentAtMs),
     startLatencies: rounds.flatMap((r) => r.startLatencies),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
+    seconds: rounds.reduce((n, r) => n + r.seconds, 0),
   };
 }
 
-/** The rounds' walks as one phase: every callback of every round (its sentAtMs relative to its own round). */
+/** The rounds' walks as one phase: mergeReferences, and the fields only the service's walks have. */
 function mergePhases(rounds: PhaseResult[]): PhaseResult {
   return {
-    latencies: rounds.flatMap((r) => r.latencies),
-    splits: rounds.flatMap((r) => r.splits),
+    ...mergeReferences(rounds),
     answerLatencies: rounds.flatMap((r) => r.answerLatencies),
-    startLatencies: rounds.flatMap((r) => r.startLatencies),
-    sentAtMs: rounds.flatMap((r) => r.sentAtMs),
-    errors: rounds.reduce((n, r) => n + r.errors, 0),
     errorSamples: rounds.flatMap((r) => r.errorSamples).slice(0, 5),
     acknowledged: rounds.reduce((n, r) => n + r.acknowledged, 0),
     answerCommands: rounds.flatMap((r) => r.answerCommands),
     startCommands: rounds.flatMap((r) => r.startCommands),
-    seconds: rounds.reduce((n, r) => n + r.seconds, 0),
   };
 }
 

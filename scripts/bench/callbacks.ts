@@ -116,24 +116,29 @@ export function splitOf(res: DeliveryResult): Split | undefined {
   };
 }
 
-export interface PhaseResult {
+/** What a phase's callbacks gave against any server: the service (PhaseResult) or a reference (runBaseline). */
+export interface ReferenceResult {
   latencies: number[];
   /** the latencies' splits (those the server timed) */
   splits: Split[];
-  /** latencies of item answers only */
-  answerLatencies: number[];
-  /** latencies of the 开始检查 clicks only */
-  startLatencies: number[];
   /** when each callback of `latencies` was sent, in ms since the phase began (same order) */
   sentAtMs: number[];
+  /** latencies of the 开始检查 clicks only (each walk's first) */
+  startLatencies: number[];
   errors: number;
+  seconds: number;
+}
+
+/** What a phase of walks gave: the references' figures (ReferenceResult), and what only the service's walks give. */
+export interface PhaseResult extends ReferenceResult {
+  /** latencies of item answers only */
+  answerLatencies: number[];
   errorSamples: string[];
   acknowledged: number;
   /** database commands of each item answer before its answer (x-bench-db-commands) */
   answerCommands: number[];
   /** the same for each 开始检查 */
   startCommands: number[];
-  seconds: number;
 }
 
 function pushSplit(splits: Split[], res: DeliveryResult): void {
@@ -236,18 +241,6 @@ export async function runWalks(feishu: SimulatedFeishu, walks: Walk[], answers =
   );
   result.seconds = (performance.now() - t0) / 1000;
   return result;
-}
-
-/** What the same clicks against a reference server gave: as PhaseResult's fields of the same names. */
-export interface ReferenceResult {
-  latencies: number[];
-  splits: Split[];
-  /** when each callback of `latencies` was sent, in ms since the phase began (same order) */
-  sentAtMs: number[];
-  /** latencies of the 开始检查 clicks (each walk's first) */
-  startLatencies: number[];
-  errors: number;
-  seconds: number;
 }
 
 /** The same clicks (re-encrypted and signed at send time) against the baseline server, on the same schedule. */
