@@ -23,22 +23,27 @@ let runDir: string;
 let conn: mongoose.Connection;
 const children: Child[] = [];
 
-async function start(name: string, env: Record<string, string>): Promise<SimulatedFeishu> {
+/** A reference server with `app`'s keys, in a process of its own, and a client posting to it. */
+async function startReference(
+  name: string,
+  env: Record<string, string>,
+  app: { appId: string; encryptKey: string; verificationToken: string } = TEST_APP,
+): Promise<{ url: string; feishu: SimulatedFeishu }> {
   const port = await freePort();
   const child = startChild(
     name,
     'scripts/bench/baselineServer.ts',
-    { PORT: String(port), LARK_ENCRYPT_KEY: TEST_APP.encryptKey, LARK_VERIFICATION_TOKEN: TEST_APP.verificationToken, ...env },
+    { PORT: String(port), LARK_ENCRYPT_KEY: app.encryptKey, LARK_VERIFICATION_TOKEN: app.verificationToken, ...env },
     { runDir },
   );
   children.push(child);
   await waitHealthy(child, `http://127.0.0.1:${port}/debug/bench`);
-  return new SimulatedFeishu({
-    botUrl: `http://127.0.0.1:${port}/lark/events`,
-    encryptKey: TEST_APP.encryptKey,
-    verificationToken: TEST_APP.verificationToken,
-    appId: TEST_APP.appId,
-  });
+  const url = `http://127.0.0.1:${port}/lark/events`;
+  return { url, feishu: new SimulatedFeishu({ botUrl: url, encryptKey: app.encryptKey, verificationToken: app.verificationToken, appId: app.appId }) };
+}
+
+async function start(name: string, env: Record<string, string>): Promise<SimulatedFeishu> {
+  return (await startReference(name, env)).feishu;
 }
 
 /** A card click as Feishu sends it (the fields the references read; the rest as in a real envelope). */
@@ -119,15 +124,7 @@ test('the floor writes each genuine click once and answers with a card-sized bod
 
 test('the bench replays each walk on its own schedule against a reference, and tells its 开始检查 clicks apart', async () => {
   // the bench's own keys (runBaseline signs and encrypts with them)
-  const port = await freePort();
-  const child = startChild(
-    'baseline-replay',
-    'scripts/bench/baselineServer.ts',
-    { PORT: String(port), LARK_ENCRYPT_KEY: BENCH_APP.encryptKey, LARK_VERIFICATION_TOKEN: BENCH_APP.verificationToken },
-    { runDir },
-  );
-  children.push(child);
-  await waitHealthy(child, `http://127.0.0.1:${port}/debug/bench`);
+  const { url, feishu: warm } = await startReference('baseline-replay', {}, BENCH_APP);
   const walk = (openId: string, think: number[]): Walk => ({
     inspector: { openId, name: openId },
     taskId: 'task',
@@ -136,12 +133,11 @@ test('the bench replays each walk on its own schedule against a reference, and t
   });
   // one walk starts a second late, the other at once; each then clicks again without waiting (on a server that has
   // answered once already: a cold first answer could take long enough to blur the two)
-  const warm = new SimulatedFeishu({ botUrl: `http://127.0.0.1:${port}/lark/events`, ...BENCH_APP });
   expect((await warm.deliver(click('ou_replay_warm', undefined, BENCH_APP.verificationToken))).status).toBe(200);
   warm.close();
   const late = walk('ou_replay_late', [1000, 0, 0]);
   const early = walk('ou_replay_early', [0, 0]);
-  const result = await runBaseline(`http://127.0.0.1:${port}/lark/events`, [late, early]);
+  const result = await runBaseline(url, [late, early]);
   expect(result.errors).toBe(0);
   expect(result.latencies).toHaveLength(5);
   expect(result.sentAtMs).toHaveLength(5);
