@@ -219,21 +219,20 @@ class CardValidator {
 
   run(): void {
     const card = this.card;
-    const root = ROOT;
-    if ('elements' in card) this.fail(CardErr.parse, root, 'schema 2.0 cards put components in body.elements', 'unknown property: elements');
+    if ('elements' in card) this.fail(CardErr.parse, ROOT, 'schema 2.0 cards put components in body.elements', 'unknown property: elements');
     if ('i18n_elements' in card) {
-      this.fail(CardErr.removedInV2, root, 'cards of schema V2 no longer support this capability', 'unsupported property i18n_elements');
+      this.fail(CardErr.removedInV2, ROOT, 'cards of schema V2 no longer support this capability', 'unsupported property i18n_elements');
     }
-    this.keys(card, TOP_KEYS, root);
-    if (card.config !== undefined) this.config(card.config, at(root, 'config'));
-    if (card.card_link !== undefined) this.cardLink(card.card_link, at(root, 'card_link'));
-    if (card.header !== undefined) this.header(card.header, at(root, 'header'));
+    this.keys(card, TOP_KEYS, ROOT);
+    if (card.config !== undefined) this.config(card.config, at(ROOT, 'config'));
+    if (card.card_link !== undefined) this.cardLink(card.card_link, at(ROOT, 'card_link'));
+    if (card.header !== undefined) this.header(card.header, at(ROOT, 'header'));
     if (card.i18n_header !== undefined) {
-      const p = at(root, 'i18n_header');
+      const p = at(ROOT, 'i18n_header');
       for (const [locale, header] of Object.entries(this.object(card.i18n_header, p))) this.header(header, at(p, locale));
     }
     if (card.body !== undefined) {
-      const p = at(root, 'body');
+      const p = at(ROOT, 'body');
       const body = this.object(card.body, p);
       this.keys(body, BODY_KEYS, p);
       if (body.elements !== undefined) this.elements(body.elements, at(p, 'elements'), { depth: 0, atRoot: true });
