@@ -13,6 +13,7 @@ import type { DrawDoc, ParkedItem } from '../store/draw';
 import type { TaskDoc } from '../store/task';
 import { isOversizeStandIn, md, renderCard, type ButtonView, type CardJson, type HeaderColor, type TableView } from './cards';
 import { dateTime, percent } from './format';
+import { firstStartButton } from './inspectionCards';
 
 /** The preview card: report sections, the 种子 form and a cancel button (cards/drawPreview.hbs). */
 export interface DrawPreviewView {
@@ -359,7 +360,7 @@ export function assignmentCard(task: TaskDoc, campaign: CampaignDoc): CardJson {
       },
     ],
     note: '到达企业后点击“开始检查”，逐项填写；检查完成之日起20个工作日内录入并公示结果。',
-    buttons: [{ text: '开始检查', type: 'primary', value: { a: 'insp.start', task: String(task._id) } }],
+    buttons: [firstStartButton(task, '开始检查')],
   });
 }
 

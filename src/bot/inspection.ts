@@ -37,7 +37,9 @@ import { defineAction, defineTeamAction, type ActionSpec, type CommandSpec, type
 
 type Toast = NonNullable<CallbackResponse['toast']>;
 
-const taskId = z.string().regex(/^[0-9a-f]{24}$/);
+/** an ObjectId's hex: a task's id, or a campaign's */
+const objectId = z.string().regex(/^[0-9a-f]{24}$/);
+const taskId = objectId;
 /** a step of the visit: the form's 9 items and up to 60 extra-checklist items (domain/extraChecklists.ts) */
 const item = z.number().int().min(1).max(80);
 const version = z.number().int().min(0);
@@ -130,7 +132,8 @@ export function inspectionActions(): ActionSpec[] {
   return [
     defineTeamAction({
       name: 'insp.start',
-      schema: z.object({ a: z.literal('insp.start'), task: taskId }),
+      // c: the task's campaign, on the cards of a task not started yet (startInspection's one-write start)
+      schema: z.object({ a: z.literal('insp.start'), task: taskId, c: objectId.optional() }),
       // startInspection applies a start once by itself (a compare-and-set from 待检查) and records the event id with
       // it; whatever else a click does, it claims the event first (action.claim): no claim for the start itself
       dedupesItself: true,
@@ -143,6 +146,7 @@ export function inspectionActions(): ActionSpec[] {
           ...(reason !== undefined ? { reason } : {}),
           eventId,
           ...(claim ? { claim } : {}),
+          ...(value.c !== undefined ? { campaign: value.c } : {}),
         });
         return answer(ctx, result, (task, r) =>
           r.started ? { type: 'success', content: IMSG.started(itemCount(task.checklist) + extraCount(task.inspection?.extras)) } : undefined,

@@ -5,7 +5,8 @@
  * click on an old card is recognised and answered with the current state.
  *
  * Callback values:
- *   insp.start  {task}                          开始检查 / 继续检查 / 去签字 / 查看记录 / 返回检查
+ *   insp.start  {task, c?}                      开始检查 / 继续检查 / 去签字 / 查看记录 / 返回检查; `c`, the task's
+ *                                               campaign, on 开始检查 of a task not started (one-write start)
  *   insp.answer {task, item, v, verdict}        符合 / 不符合 (form submit with `record`)
  *   insp.back   {task, item, v}                 上一项
  *   insp.next   {task, item, v}                 下一项
@@ -124,6 +125,11 @@ function formTitle(task: TaskDoc): string {
 
 function startButton(task: TaskDoc, text: string, type: ButtonView['type'] = 'primary'): ButtonView {
   return { text, type, value: { a: 'insp.start', task: id(task) } };
+}
+
+/** 开始检查 of a task not started: also names its campaign (startInspection.ts starts it in one write). */
+export function firstStartButton(task: Pick<TaskDoc, '_id' | 'campaignId'>, text: string): ButtonView {
+  return { text, type: 'primary', value: { a: 'insp.start', task: String(task._id), c: String(task.campaignId) } };
 }
 
 /** Card size budget: 30 KB per card; records are clipped in lists (the item card and the stored record keep all). */
@@ -393,7 +399,7 @@ export function taskCard(task: TaskDoc, viewer: string, draft?: { item: number; 
       title: IMSG.notStartedTitle,
       color: 'blue',
       paragraphs: [IMSG.notStartedText(md(task.enterprise.name))],
-      buttons: [startButton(task, IMSG.start), closeButton(task)],
+      buttons: [firstStartButton(task, IMSG.start), closeButton(task)],
     });
   }
   if (task.state === '检查中') {
@@ -412,7 +418,7 @@ export function tasksListCard(tasks: readonly TaskDoc[], total: number, viewer: 
     if ((t.state === '待公示' || t.state === '待整改') && t.publication?.dueDate) text += FMSG.taskDue(t.publication.dueDate);
     let button: ButtonView;
     if (t.state === '检查中') button = startButton(t, IMSG.resume);
-    else if (t.state === '待接收' || t.state === '待检查') button = startButton(t, IMSG.start);
+    else if (t.state === '待接收' || t.state === '待检查') button = firstStartButton(t, IMSG.start);
     else if (t.state === '待签字' && t.inspection && !t.inspection.signatures.some((s) => s.openId === viewer)) button = startButton(t, IMSG.goSign);
     else button = startButton(t, IMSG.view, 'default');
     return { text, button };

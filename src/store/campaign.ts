@@ -8,7 +8,10 @@ export type CampaignStatus = 'active' | 'closed';
 export interface Campaign {
   name: string;
   year: number;
-  /** YYYY-MM-DD, both inclusive */
+  /**
+   * YYYY-MM-DD, both inclusive. Written once, when the campaign is created: 开始检查 keeps a copy of the window in
+   * memory (operations/inspection/startCache.ts), so a way to change it would have to bump `extrasRev` too.
+   */
   from: string;
   to: string;
   /** Campaign-wide minimum ratio, 0 < ratio ≤ 1 (the 2024 notice: 0.25). */
@@ -26,6 +29,11 @@ export interface Campaign {
    * `closed:<id>` once closed. Always present, so no sparse or partial index is needed.
    */
   slot: string;
+  /**
+   * the revision of the campaign's extra checklists (absent: 0): incremented after every import or removal, and
+   * copied to every task of the campaign (operations/checklists/extrasRevision.ts)
+   */
+  extrasRev?: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -51,6 +59,7 @@ const schema = new Schema<Campaign>(
     drawSource: Schema.Types.Mixed,
     publicNames: { type: String, enum: ['names', 'pseudonyms'] },
     slot: { type: String, required: true },
+    extrasRev: { type: Number, min: 0 },
   },
   { timestamps: true, versionKey: false, collection: 'campaigns' },
 );

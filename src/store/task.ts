@@ -41,6 +41,12 @@ export interface Task {
   received?: Receipt;
   /** optimistic-concurrency counter of the checklist record; every change increments it */
   version: number;
+  /**
+   * the revision of the campaign's extra checklists this task was last told of (absent: 0). It follows the campaign's
+   * `extrasRev` (operations/checklists/extrasRevision.ts), so that 开始检查 can write with a copy of the lists kept in
+   * memory and check on the task itself that the copy is current (operations/inspection/startCache.ts)
+   */
+  extrasRev?: number;
   /** issue 4: the checklist record (absent until someone presses 开始检查); see domain/inspection.ts */
   inspection?: InspectionRecord;
   /** the county's on-site confirmation of the rectification (附件2), when there were findings */
@@ -362,6 +368,7 @@ export const taskSchema = new Schema<Task>(
     state: { type: String, required: true, enum: TASK_STATES },
     received: new Schema<Receipt>({ openId: String, name: String, at: Date }, { _id: false }),
     version: { type: Number, required: true, default: 0 },
+    extrasRev: { type: Number, min: 0 },
     inspection: { type: inspectionSchema, required: false },
     rectificationCheck: new Schema<RectificationCheck>(
       {

@@ -11,6 +11,7 @@ import { runCli } from '../../src/cli';
 import { createLogger } from '../../src/logger';
 import { resumeDispatch } from '../../src/operations/draw/confirmDraw';
 import { dispatchDraw, dispatchRunning } from '../../src/operations/draw/dispatch';
+import { campaignModel } from '../../src/store/campaign';
 import { drawChainModel, drawModel, loadChain } from '../../src/store/draw';
 import { taskModel } from '../../src/store/task';
 import { cardText, findButtons } from '../../src/sandbox/client';
@@ -117,12 +118,16 @@ describe('/抽取', () => {
     expect(await tasks().countDocuments()).toBe(0);
     const before = h.emulator.messages().length;
 
+    // the campaign's extra checklists were changed three times before (checklists/extrasRevision.ts)
+    await campaignModel(conn).updateOne({ _id: reg.campaign._id }, { $set: { extrasRev: 3 } });
     const click = await h.feishu.clickButton(reg.cityLiaison.openId, preview.current, '确认抽取');
     expect(click.clientError).toBeUndefined();
     expect(cardText(await cardAfter(click, '抽取结果'))).toContain('抽取结果');
     await dispatched(1);
     const drawn = await tasks().find().lean();
     expect(drawn.length).toBeGreaterThanOrEqual(Math.ceil(eligible.length * 0.25));
+    // every task is written at the campaign's revision of the lists (a start from a copy checks it)
+    expect(new Set(drawn.map((t) => t.extrasRev))).toEqual(new Set([3]));
 
     // Every member gets an assignment card with 开始检查; every county with a liaison gets its list with 接收.
     const expectedAssignments = drawn.reduce((n, t) => n + t.team.length, 0);
@@ -134,6 +139,8 @@ describe('/抽取', () => {
     const card = h.emulator.messagesTo(leader.openId).find((m) => cardText(m.content).includes(first.enterprise.name))!;
     expect(cardText(card.content)).toContain(first.enterprise.licenceNo);
     expect(findButtons(card.content).map((b) => b.text)).toContain('开始检查');
+    // naming the task's campaign: the one-write start (operations/inspection/startInspection.ts)
+    expect(findButtons(card.content).find((b) => b.text === '开始检查')!.value).toEqual({ a: 'insp.start', task: String(first._id), c: String(reg.campaign._id) });
     for (const t of drawn) {
       const names = new Set(t.team.map((m) => m.openId));
       expect(names.size).toBe(t.team.length);

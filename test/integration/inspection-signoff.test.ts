@@ -222,7 +222,7 @@ it('/我的任务 lists the caller’s tasks with their state and continues the 
   const me = PEOPLE.officer2;
   const team = [slot(leader), slot(me)];
   const waiting = await createTask(conn(), { team, state: '待接收', enterprise: { name: '甲待接收公司' } });
-  await createTask(conn(), { team, state: '待检查', enterprise: { name: '乙待检查公司' } });
+  const unstarted = await createTask(conn(), { team, state: '待检查', enterprise: { name: '乙待检查公司' } });
   await createTask(conn(), { team, state: '已作废', enterprise: { name: '丙作废公司' } });
   const open = await createTask(conn(), { team, kind: 'food', enterprise: { name: '丁检查中公司' } });
   let card = (await d.open(me.openId, open)).card!;
@@ -242,7 +242,15 @@ it('/我的任务 lists the caller’s tasks with their state and continues the 
   expect(buttons[0].value).toEqual({ a: 'insp.start', task: String(open._id) });
   const resumed = await d.click(me.openId, list, '继续检查');
   expect(cardText(resumed.card)).toContain('第 3/9 项');
-  expect(buttons[2].value).toEqual({ a: 'insp.start', task: String(waiting._id) });
+  // 开始检查 of a task not started also names its campaign (the one-write start, startInspection.ts)
+  expect(buttons[2].value).toEqual({ a: 'insp.start', task: String(waiting._id), c: String(waiting.campaignId) });
+  expect(buttons[1].value).toEqual({ a: 'insp.start', task: String(unstarted._id), c: String(unstarted.campaignId) });
+  const started = await d.click(me.openId, list, (b) => (b.value as { task?: string }).task === String(unstarted._id));
+  expect(started.toast?.type).toBe('success');
+  expect(cardText(started.card)).toContain('第 1/9 项');
+  const stored = await readTask(conn(), unstarted._id);
+  expect(stored.state).toBe('检查中');
+  expect(stored.inspection).toMatchObject({ startedBy: me.openId, startedBeforeReceipt: false, cursor: 1 });
 
   // someone with no tasks is told so; someone without an inspection role is refused with the reason
   expect(cardText(await d.myTasks(PEOPLE.stranger.openId))).toContain('您目前没有检查任务');

@@ -6,14 +6,16 @@
  * commands a start sends. The window's refusals and the 组长's reason through the webhook: visit.test.ts.
  */
 import type { Document } from 'mongodb';
-import { Types } from 'mongoose';
+import mongoose, { Types, type Connection } from 'mongoose';
 import { createLogger } from '../../src/logger';
 import { campaignExtras } from '../../src/operations/checklists/campaignExtras';
+import { catchUpTasks, currentExtrasRev, publishExtrasChange } from '../../src/operations/checklists/extrasRevision';
+import { importChecklists, removeChecklist } from '../../src/operations/checklists/importChecklists';
 import type { InspectionDeps } from '../../src/operations/inspection/common';
 import { byImportOrder, loadForStart } from '../../src/operations/inspection/startContext';
 import { startInspection } from '../../src/operations/inspection/startInspection';
 import type { Outbox } from '../../src/platform/outbox';
-import { campaignModel } from '../../src/store/campaign';
+import { campaignModel, type CampaignDoc } from '../../src/store/campaign';
 import { extraChecklistModel } from '../../src/store/extraChecklist';
 import { taskModel, type TaskDoc } from '../../src/store/task';
 import { DB_OPERATION_TIMEOUT_MS, timeoutOptions } from '../../src/store/timeouts';
@@ -37,10 +39,10 @@ async function raw(id: unknown): Promise<TaskDoc> {
 }
 
 /** Database commands sent while `work` runs (each checks a connection out of the driver's pool). */
-async function commandsOf<T>(work: () => Promise<T>): Promise<{ value: T; commands: number }> {
+async function commandsOf<T>(work: () => Promise<T>, conn: Connection = db.conn): Promise<{ value: T; commands: number }> {
   let commands = 0;
   const count = () => commands++;
-  const client = db.conn.getClient();
+  const client = conn.getClient();
   client.on('connectionCheckOutStarted', count);
   try {
     const value = await work();
@@ -253,5 +255,195 @@ describe('a start', () => {
     expect([a, b].every((r) => r.ok && r.task.state === '检查中')).toBe(true);
     const stored = await raw(task._id);
     expect(stored.version).toBe(task.version + 1);
+  });
+});
+
+describe('a start from a card that names the campaign (one write, from a copy of what an earlier start read)', () => {
+  /** the start as a card of a task not started makes it: with the task's campaign */
+  const fromCard = (task: TaskDoc, openId: string, extra: { eventId?: string; reason?: string } = {}, conn = db.conn) =>
+    startInspection({ ...deps(), conn }, { taskId: String(task._id), openId, campaign: String(task.campaignId), ...extra });
+
+  /** another process on the same database (the CLI importing lists): its own connection, its own copies */
+  async function otherProcess(): Promise<Connection> {
+    const conn = await mongoose.createConnection(db.mongo.uri, { dbName: db.dbName, serverSelectionTimeoutMS: 5000, ...timeoutOptions() }).asPromise();
+    // its models' index builds done, so that the commands counted are the starts' own
+    await Promise.all([taskModel(conn).init(), extraChecklistModel(conn).init(), campaignModel(conn).init()]);
+    return conn;
+  }
+
+  /** a task as the draw's dispatch writes it: with its campaign's revision of the lists (draw/dispatch.ts) */
+  async function drawnTask(c: { campaign: CampaignDoc; draw: typeof ctx.draw } = ctx, opts: Parameters<typeof taskIn>[2] = {}): Promise<TaskDoc> {
+    return taskIn(db.conn, c, { ...opts, extra: { extrasRev: await currentExtrasRev(db.conn, c.campaign._id), ...opts.extra } });
+  }
+
+  /** a campaign of its own (open on the test's day), inserted as it was before revisions were kept: none */
+  async function campaignOfItsOwn(name: string): Promise<{ campaign: CampaignDoc; draw: typeof ctx.draw }> {
+    const _id = new Types.ObjectId();
+    const campaign = { ...ctx.campaign, _id, name, status: 'closed' as const, slot: `closed:${String(_id)}` };
+    delete (campaign as { extrasRev?: number }).extrasRev;
+    await campaignModel(db.conn).collection.insertOne(campaign);
+    return { campaign, draw: ctx.draw };
+  }
+
+  const csv = (rows: string[]) => new TextEncoder().encode(['检查表名称,序号,检查内容', ...rows].join('\n'));
+
+  it('without a copy the start reads; after it, one command, and the record the read would have written', async () => {
+    // a process that has not started a task of the campaign yet reads it (and keeps a copy)
+    const fresh = await otherProcess();
+    try {
+      const first = await drawnTask();
+      expect((await commandsOf(() => fromCard(first, officer.openId, {}, fresh), fresh)).commands).toBe(2);
+      const second = await drawnTask();
+      expect((await commandsOf(() => fromCard(second, officer.openId, {}, fresh), fresh)).commands).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+
+    const task = await drawnTask();
+    sent.length = 0;
+    const { value: result, commands } = await commandsOf(() => fromCard(task, officer.openId, { eventId: 'ev_fast_1' }));
+    expect(commands).toBe(1);
+    expect(sent.map((c) => c.name)).toEqual(['findAndModify']);
+    expect(sent[0]!.command.maxTimeMS).toBe(DB_OPERATION_TIMEOUT_MS);
+    expect(sent[0]!.command.writeConcern).toEqual({ w: 'majority', wtimeout: DB_OPERATION_TIMEOUT_MS });
+    expect(result).toMatchObject({ ok: true, started: true });
+    const stored = await raw(task._id);
+    expect(stored.state).toBe('检查中');
+    expect(stored.version).toBe(task.version + 1);
+    expect(stored.inspection).toMatchObject({ startedBy: officer.openId, startedBeforeReceipt: false, startEventId: 'ev_fast_1', cursor: 1, startedAt: clock });
+    expect(stored.inspection!.extras).toEqual(await campaignExtras(deps(), task));
+    const cast = new (taskModel(db.conn))(stored).toObject({ flattenMaps: true, depopulate: true }) as unknown as TaskDoc;
+    expect(stored.inspection).toEqual(cast.inspection);
+    expect(stored).toEqual({ ...cast, inspection: stored.inspection });
+    expect(result.ok && result.task).toEqual(stored);
+    // the same record as a start by the read writes (apart from the event id and the version it went from)
+    const read = await drawnTask();
+    await startInspection(deps(), { taskId: String(read._id), openId: officer.openId });
+    const { startEventId: _, ...fastRecord } = stored.inspection!;
+    expect((await raw(read._id)).inspection).toEqual(fastRecord);
+
+    // a redelivery of that click: the write matches nothing (no longer 待检查), the read finds the event id
+    const again = await commandsOf(() => fromCard(task, officer.openId, { eventId: 'ev_fast_1' }));
+    expect(again.value).toMatchObject({ ok: false, refusal: { code: 'duplicate' } });
+    expect(again.commands).toBe(2);
+    expect(await raw(task._id)).toEqual(stored);
+  });
+
+  it('lists imported or removed by another process: the copy matches no task any more, the start reads them afresh', async () => {
+    const task = await drawnTask();
+    const other = await otherProcess();
+    try {
+      const name = ctx.campaign.name;
+      expect(await importChecklists(other, { fileName: 'new.csv', data: csv(['新导入的检查表,1,新导入第一项']), campaignName: name, now: clock })).toMatchObject({ ok: true });
+      const { value: result, commands } = await commandsOf(() => fromCard(task, officer.openId));
+      // the write from the copy (no match), the read, the write
+      expect(commands).toBe(3);
+      expect(result).toMatchObject({ ok: true, started: true });
+      const names = (await raw(task._id)).inspection!.extras!.map((l) => l.name);
+      expect(names).toContain('新导入的检查表');
+      expect(names).toEqual((await campaignExtras(deps(), task)).map((l) => l.name));
+
+      // the read refreshed the copy: the next start is one write again, with the new lists
+      const next = await drawnTask();
+      expect((await commandsOf(() => fromCard(next, officer.openId))).commands).toBe(1);
+      expect((await raw(next._id)).inspection!.extras!.map((l) => l.name)).toEqual(names);
+
+      expect(await removeChecklist(other, name, '新导入的检查表', clock)).toBe(true);
+      const after = await drawnTask();
+      expect((await commandsOf(() => fromCard(after, officer.openId))).commands).toBe(3);
+      expect((await raw(after._id)).inspection!.extras!.map((l) => l.name)).toEqual(names.filter((n) => n !== '新导入的检查表'));
+      // a dry run changes nothing: the copy stays current
+      expect(await importChecklists(other, { fileName: 'dry.csv', data: csv(['试导入,1,第一项']), campaignName: name, dryRun: true, now: clock })).toMatchObject({ ok: true, dryRun: true });
+      const dry = await drawnTask();
+      expect((await commandsOf(() => fromCard(dry, officer.openId))).commands).toBe(1);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('a change published: the campaign’s revision goes up and every task of the campaign follows it; no other campaign’s', async () => {
+    const mine = await taskIn(db.conn, ctx);
+    const elsewhere = await taskIn(db.conn, { campaign: { ...ctx.campaign, _id: new Types.ObjectId() }, draw: ctx.draw });
+    const before = (await campaignModel(db.conn).findById(ctx.campaign._id).lean())!.extrasRev ?? 0;
+    const rev = await publishExtrasChange(db.conn, ctx.campaign._id);
+    expect(rev).toBe(before + 1);
+    expect((await campaignModel(db.conn).findById(ctx.campaign._id).lean())!.extrasRev).toBe(rev);
+    expect((await raw(mine._id)).extrasRev).toBe(rev);
+    expect((await raw(elsewhere._id)).extrasRev).toBeUndefined();
+    // bookkeeping only: no new version, no new updatedAt (an answer's compare-and-set is not disturbed)
+    expect((await raw(mine._id)).version).toBe(mine.version);
+    expect((await raw(mine._id)).updatedAt).toEqual(mine.updatedAt);
+  });
+
+  it('tasks written with an older revision are caught up; tasks of revision 0 written before revisions were kept match a copy of 0', async () => {
+    const draw = new Types.ObjectId();
+    const rev = await currentExtrasRev(db.conn, ctx.campaign._id);
+    const late = await taskIn(db.conn, { campaign: ctx.campaign, draw: { ...ctx.draw, _id: draw } }, { extra: { extrasRev: rev - 1 } });
+    await catchUpTasks(db.conn, ctx.campaign._id, draw, rev - 1);
+    expect((await raw(late._id)).extrasRev).toBe(rev);
+    // nothing to do when nothing moved
+    await taskModel(db.conn).collection.updateOne({ _id: late._id }, { $set: { extrasRev: 0 } });
+    await catchUpTasks(db.conn, ctx.campaign._id, draw, rev);
+    expect((await raw(late._id)).extrasRev).toBe(0);
+
+    // a campaign of revision 0 (no list ever changed) and a task without the field: one write
+    const fresh = await campaignOfItsOwn('未导入过检查表的专项');
+    const legacy = await taskIn(db.conn, fresh);
+    expect((await raw(legacy._id)).extrasRev).toBeUndefined();
+    await fromCard(await taskIn(db.conn, fresh), officer.openId);
+    expect((await commandsOf(() => fromCard(legacy, officer.openId))).commands).toBe(1);
+    expect((await raw(legacy._id)).state).toBe('检查中');
+  });
+
+  it('what the copy cannot decide goes through the read: 待接收, another campaign named, a non-member, outside the window, a reason', async () => {
+    // the copy of the campaign is current (an earlier start of it on this connection)
+    await fromCard(await drawnTask(), officer.openId);
+
+    const unreceived = await drawnTask(ctx, { state: '待接收' });
+    expect((await commandsOf(() => fromCard(unreceived, officer.openId))).commands).toBe(3);
+    expect((await raw(unreceived._id)).inspection!.startedBeforeReceipt).toBe(true);
+
+    // a card naming a campaign the task is not of (a forged value), both campaigns at revision 0: the write matches
+    // nothing, the read decides (the task gets its own campaign's lists: none, not the other's)
+    const other = await campaignOfItsOwn('另一专项');
+    await extraChecklistModel(db.conn).collection.insertOne({
+      campaignId: other.campaign._id,
+      name: '另一专项的检查表',
+      items: [{ no: 1, text: '另一专项第一项' }],
+      importedBy: 'CLI',
+      fileName: 'other.csv',
+      createdAt: clock,
+      updatedAt: clock,
+    });
+    await fromCard(await drawnTask(other), officer.openId);
+    const task = await drawnTask(await campaignOfItsOwn('第三个专项'));
+    const forged = await commandsOf(() => startInspection(deps(), { taskId: String(task._id), openId: officer.openId, campaign: String(other.campaign._id) }));
+    expect(forged.commands).toBe(3);
+    expect(forged.value).toMatchObject({ ok: true, started: true });
+    expect((await raw(task._id)).inspection!.extras).toBeUndefined();
+
+    const stranger = await drawnTask();
+    expect(await fromCard(stranger, 'ou_stranger000000000000000000001')).toEqual({ ok: false, refusal: { code: 'notMember' } });
+    expect((await raw(stranger._id)).state).toBe('待检查');
+
+    clock = new Date('2024-11-05T02:00:00Z');
+    try {
+      const late = await drawnTask();
+      expect((await commandsOf(() => fromCard(late, officer.openId))).commands).toBe(1);
+      expect(await fromCard(late, officer.openId)).toMatchObject({ ok: false, refusal: { code: 'outsideWindow', leader: false } });
+      expect(await fromCard(late, leader.openId, { reason: '企业停产检修' })).toMatchObject({ ok: true, started: true });
+      expect((await raw(late._id)).inspection!.outsideWindow).toMatchObject({ reason: '企业停产检修', by: leader.openId });
+    } finally {
+      clock = new Date('2024-05-06T02:00:00Z');
+    }
+  });
+
+  it('two members starting from their cards at once: one starts, the other gets the open checklist', async () => {
+    await fromCard(await drawnTask(), officer.openId);
+    const task = await drawnTask();
+    const [a, b] = await Promise.all([fromCard(task, officer.openId), fromCard(task, leader.openId)]);
+    expect([a, b].filter((r) => r.ok && r.started)).toHaveLength(1);
+    expect([a, b].every((r) => r.ok && r.task.state === '检查中')).toBe(true);
+    expect((await raw(task._id)).version).toBe(task.version + 1);
   });
 });

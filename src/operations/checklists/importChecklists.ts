@@ -17,6 +17,7 @@ import { mayImportChecklists, type Actor } from '../../policies';
 import type { CampaignDoc } from '../../store/campaign';
 import { campaignModel } from '../../store/campaign';
 import { extraChecklistModel } from '../../store/extraChecklist';
+import { publishExtrasChange } from './extrasRevision';
 import { findActiveCampaign } from '../campaigns';
 import { formatOf, readCsv, readXlsx, RegistryFileError } from '../registryFile';
 
@@ -85,12 +86,17 @@ export async function importChecklists(conn: Connection, input: ChecklistImportI
   const order = [...existing.map((e) => e.name), ...parsed.lists.map((l) => l.name).filter((n) => !existingNames.has(n))];
   if (!input.dryRun) {
     await model.init();
-    for (const l of parsed.lists) {
-      await model.updateOne(
-        { campaignId: campaign._id, name: l.name },
-        { $set: { items: l.items, importedBy: input.actor?.openId ?? 'CLI', fileName: input.fileName } },
-        { upsert: true },
-      );
+    try {
+      for (const l of parsed.lists) {
+        await model.updateOne(
+          { campaignId: campaign._id, name: l.name },
+          { $set: { items: l.items, importedBy: input.actor?.openId ?? 'CLI', fileName: input.fileName } },
+          { upsert: true },
+        );
+      }
+    } finally {
+      // also after a failure part-way: whatever was written is seen by the next 开始检查 of every process
+      await publishExtrasChange(conn, campaign._id);
     }
   }
   return { ok: true, campaign: { _id: campaign._id, name: campaign.name, year: campaign.year }, lists, all: order, dryRun: input.dryRun === true };
@@ -111,6 +117,7 @@ export async function removeChecklist(conn: Connection, campaignName: string | u
   const found = await listChecklists(conn, campaignName, now);
   if (!found) return undefined;
   const res = await extraChecklistModel(conn).deleteOne({ campaignId: found.campaign._id, name });
+  if (res.deletedCount > 0) await publishExtrasChange(conn, found.campaign._id);
   return res.deletedCount > 0;
 }
 

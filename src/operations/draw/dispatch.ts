@@ -15,6 +15,7 @@ import type { Enterprise } from '../../domain/types';
 import type { Card, Outbox } from '../../platform/outbox';
 import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
 import { campaignModel, type CampaignDoc } from '../../store/campaign';
+import { catchUpTasks } from '../checklists/extrasRevision';
 import { binaryBytes } from '../../store/binary';
 import { drawModel, type DrawDoc, type ParkedItem } from '../../store/draw';
 import { LONG_OPERATION } from '../../store/timeouts';
@@ -219,6 +220,7 @@ async function runDispatch(conn: Connection, outbox: Outbox, now: Date, drawId: 
   const tasks = taskModel(conn);
   const teamByNo = new Map(data.teams.map((t) => [t.no, t]));
   const todo = data.selection.filter((s) => !parked.has(`task:${s.no}`));
+  const stampedRev = campaign.extrasRev ?? 0;
   for (let i = 0; i < todo.length; i += 500) {
     const batch = todo.slice(i, i + 500);
     const ops = batch.map((s) => {
@@ -250,6 +252,8 @@ async function runDispatch(conn: Connection, outbox: Outbox, now: Date, drawId: 
               team: slotsOf(teamByNo.get(s.no)!),
               state: '待接收',
               version: 0,
+              // the campaign's revision of its extra checklists, caught up below (checklists/extrasRevision.ts)
+              extrasRev: stampedRev,
             },
           },
           upsert: true,
@@ -272,6 +276,8 @@ async function runDispatch(conn: Connection, outbox: Outbox, now: Date, drawId: 
     }
     await yieldTurn();
   }
+  // before any card with a task's 开始检查 button is sent
+  await catchUpTasks(conn, campaign._id, draw._id, stampedRev);
   const all = await tasks.find({ drawId: draw._id }).sort({ no: 1 }).lean<TaskDoc[]>();
 
   // County task lists (first page; the buttons page through), to every liaison of the county.

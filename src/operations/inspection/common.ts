@@ -130,20 +130,37 @@ export async function casUpdate(
 export async function casUpdateStored(
   deps: Pick<InspectionDeps, 'conn'>,
   task: TaskDoc,
-  update: { $set: Record<string, unknown>; $push?: Record<string, unknown> },
+  update: StoredUpdate,
   extraFilter: Record<string, unknown> = {},
   /** fields left out of the task returned (and remembered, taskCache.ts): see ANSWER_RETURN */
+  leaveOut?: Record<string, 0>,
+): Promise<TaskDoc | null> {
+  return updateStored(deps, task._id, { version: task.version, ...extraFilter }, update, leaveOut);
+}
+
+export type StoredUpdate = { $set: Record<string, unknown>; $push?: Record<string, unknown> };
+
+/**
+ * casUpdateStored on task `id` with a filter of the caller's instead of the version read: for a write whose filter
+ * states every condition it needs on the stored task (a start from a card, startInspection.ts). Increments the
+ * version and keeps the copy as casUpdateStored does.
+ */
+export async function updateStored(
+  deps: Pick<InspectionDeps, 'conn'>,
+  id: Types.ObjectId,
+  filter: Record<string, unknown>,
+  update: StoredUpdate,
   leaveOut?: Record<string, 0>,
 ): Promise<TaskDoc | null> {
   const write = { ...update, $set: { ...update.$set, updatedAt: new Date() }, $inc: { version: 1 } } as mongo.UpdateFilter<mongo.Document>;
   // the connection's read limit, which mongoose adds to its own queries and the driver does not (store/timeouts.ts);
   // the write concern comes with the client
-  const updated = (await tasks(deps).collection.findOneAndUpdate({ _id: task._id, version: task.version, ...extraFilter }, write, {
+  const updated = (await tasks(deps).collection.findOneAndUpdate({ _id: id, ...filter }, write, {
     returnDocument: 'after',
     maxTimeMS: CONNECTION_MAX_TIME_MS,
     ...(leaveOut ? { projection: leaveOut } : {}),
   })) as unknown as TaskDoc | null;
   if (updated) rememberTask(deps.conn, updated);
-  else forgetTask(deps.conn, String(task._id));
+  else forgetTask(deps.conn, String(id));
   return updated;
 }

@@ -2,8 +2,9 @@
  * What 开始检查 reads, in one database command: the task, its campaign's inspection window and the campaign's extra
  * checklists (an aggregate on the task by _id with two $lookup stages on equality of one field, which MongoDB answers
  * from the campaigns' _id and the extra checklists' {campaignId, name} index; so does the embedded database, from its
- * lookup maps: store/embedded/equalityJoin.ts). Read fresh on every start: the window and the lists are
- * changed by other processes (the CLI), so nothing here is kept between clicks.
+ * lookup maps: store/embedded/equalityJoin.ts). The campaign is looked up before the lists, so the lists are never
+ * older than the revision read with it (checklists/extrasRevision.ts). A start from a card that names the campaign may
+ * instead write at once, with what an earlier read kept (startCache.ts); this read is the start's otherwise.
  *
  * The $lookup stages take no sub-pipeline: the extra checklists come back whole and are ordered here as
  * campaignExtras orders them (createdAt, then name by the strings' UTF-8 bytes, MongoDB's order without a collation).
@@ -26,6 +27,8 @@ export interface StartContext {
   task: TaskDoc;
   /** undefined when the task's campaign cannot be found (fixtures): no window */
   window: CampaignWindow | undefined;
+  /** the revision of the campaign's lists, read before them (0: none recorded, or no campaign) */
+  extrasRev: number;
   extras: ExtraChecklistSnapshot[];
 }
 
@@ -33,7 +36,7 @@ export interface StartContext {
 const CAMPAIGN = '__startCampaign';
 const EXTRAS = '__startExtras';
 
-type Joined = TaskDoc & { [CAMPAIGN]?: { from?: unknown; to?: unknown }[]; [EXTRAS]?: ExtraChecklistDoc[] };
+type Joined = TaskDoc & { [CAMPAIGN]?: { from?: unknown; to?: unknown; extrasRev?: unknown }[]; [EXTRAS]?: ExtraChecklistDoc[] };
 
 /** The task `id` with its campaign's window and extra checklists, or null when there is no such task. */
 export async function loadForStart(deps: Pick<InspectionDeps, 'conn'>, id: string): Promise<StartContext | null> {
@@ -49,7 +52,8 @@ export async function loadForStart(deps: Pick<InspectionDeps, 'conn'>, id: strin
   const { [CAMPAIGN]: campaigns = [], [EXTRAS]: lists = [], ...task } = joined;
   const campaign = campaigns[0];
   const window = campaign && typeof campaign.from === 'string' && typeof campaign.to === 'string' ? { from: campaign.from, to: campaign.to } : undefined;
-  return { task: task as TaskDoc, window, extras: extrasSnapshot([...lists].sort(byImportOrder)) };
+  const extrasRev = typeof campaign?.extrasRev === 'number' ? campaign.extrasRev : 0;
+  return { task: task as TaskDoc, window, extrasRev, extras: extrasSnapshot([...lists].sort(byImportOrder)) };
 }
 
 /** The snapshot a visit carries of the campaign's extra checklists (in the order given). */
