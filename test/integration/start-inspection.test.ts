@@ -375,6 +375,18 @@ describe('a start from a card that names the campaign (one write, from a copy of
     expect((await raw(mine._id)).updatedAt).toEqual(mine.updatedAt);
   });
 
+  it('a campaign of a city’s size is raised in batches, every task of it', async () => {
+    const big = await campaignOfItsOwn('任务较多的专项');
+    const template = await raw((await taskIn(db.conn, big))._id);
+    const { _id: _, ...fields } = template;
+    // 1,234 tasks: two full batches of 500 and a part
+    await taskModel(db.conn).collection.insertMany(Array.from({ length: 1233 }, (_x, i) => ({ ...fields, no: 50_000 + i })));
+    const rev = await publishExtrasChange(db.conn, big.campaign._id);
+    expect(rev).toBe(1);
+    expect(await taskModel(db.conn).countDocuments({ campaignId: big.campaign._id })).toBe(1234);
+    expect(await taskModel(db.conn).countDocuments({ campaignId: big.campaign._id, extrasRev: 1 })).toBe(1234);
+  });
+
   it('tasks written with an older revision are caught up; tasks of revision 0 written before revisions were kept match a copy of 0', async () => {
     const draw = new Types.ObjectId();
     const rev = await currentExtrasRev(db.conn, ctx.campaign._id);

@@ -4,47 +4,14 @@
  * the engine's decoded projection, which then answers as MongoDB does. Through the engine: a findAndModify and a find
  * with an exclusion projection answer the same documents as before the change.
  */
-import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, type Document } from 'bson';
+import { BSON, Double, Int32, Long, ObjectId, type Document } from 'bson';
 import { exclusionTree, excludeBytes } from '../../src/store/embedded/excludeBytes';
 import { Engine } from '../../src/store/embedded/engine';
 import { serializeReply } from '../../src/store/embedded/protocol';
 import { mulberry32 } from '../../src/domain/prng';
+import { NAMES, randomDoc } from '../support/randomBson';
 
 const TYPED = { promoteValues: false } as const;
-const LEAVES: unknown[] = [
-  'x',
-  '',
-  '中文字段值',
-  new Int32(0),
-  new Int32(-1),
-  new Double(2.5),
-  new Double(1),
-  Long.fromNumber(7),
-  Long.fromString('9007199254740993'),
-  true,
-  false,
-  null,
-  new Date('2026-12-04T13:05:34.863Z'),
-  new ObjectId('6b12ba9180b58ead65a02e43'),
-  new Binary(Buffer.from('ab')),
-  Decimal128.fromString('1.5'),
-  /a+/i,
-];
-const NAMES = ['a', 'b', 'c', '检查', 'history'];
-
-function randomValue(next: () => number, depth: number): unknown {
-  const k = Math.floor(next() * 10);
-  if (k < 5 || depth > 3) return LEAVES[Math.floor(next() * LEAVES.length)];
-  if (k < 6) return Array.from({ length: Math.floor(next() * 3) }, () => randomValue(next, depth + 1));
-  return randomDoc(next, depth + 1);
-}
-
-function randomDoc(next: () => number, depth: number): Document {
-  const o: Document = {};
-  for (const n of NAMES) if (next() < 0.6) o[n] = randomValue(next, depth);
-  return o;
-}
-
 function randomPaths(next: () => number): string[] {
   const paths = new Set<string>();
   const count = 1 + Math.floor(next() * 3);

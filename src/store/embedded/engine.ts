@@ -5,6 +5,7 @@ import { Collection, compileQuery, type QueryOptions, type Slot } from './collec
 import { mingoIndex, projector } from './mingo';
 import { equalityJoin } from './equalityJoin';
 import { exclusionTree, excludeBytes } from './excludeBytes';
+import { includeBytes, inclusionOf } from './includeBytes';
 import { compilePipeline, Unsupported } from './pipeline';
 import { touchedFields, updatedDocument, updateKind, upsertDocument, type UpdateSpec } from './update';
 import {
@@ -68,7 +69,8 @@ function idFirst(doc: Document): Document {
 
 /**
  * A stored document as returned to the client, with an optional find projection (mingo on a plain copy); without
- * one, the stored bytes themselves (values.ts RawDocument), sent as they are.
+ * one, the stored bytes themselves (values.ts RawDocument), sent as they are; so are the projections cut from the
+ * bytes (excludeBytes.ts, includeBytes.ts).
  */
 function projectRaw(v: Version, projection: unknown): Document | RawDocument {
   if (!isObject(projection) || Object.keys(projection).length === 0) return new RawDocument(v.raw);
@@ -76,6 +78,10 @@ function projectRaw(v: Version, projection: unknown): Document | RawDocument {
   const tree = exclusionTree(projection);
   const cut = tree && excludeBytes(v.raw, tree);
   if (cut) return new RawDocument(cut);
+  // an inclusion of top-level fields ({openId: 1}, {_id: 1}): copied from the bytes
+  const inclusion = inclusionOf(projection);
+  const kept = inclusion && includeBytes(v.raw, inclusion);
+  if (kept) return new RawDocument(kept);
   return projected(v, projection);
 }
 
