@@ -4,9 +4,9 @@
  * that the copy is still current (operations/inspection/startCache.ts).
  *
  * The rule: after the lists change, the campaign's revision goes up by one and every task of the campaign is raised
- * to it (`$max`, so a slower writer never lowers it; in batches, see RAISE_BATCH). A copy read with revision r is used only on a task whose
- * revision is r: once a change is published, no task matches an older copy, and the start reads afresh. A copy reads
- * the campaign's revision before the lists (the start's one read looks the campaign up first,
+ * to it (`$max`, so a slower writer never lowers it; in batches, see RAISE_BATCH). A copy read with revision r is used
+ * only on a task whose revision is r: once a change is published, no task matches an older copy, and the start reads
+ * afresh. A copy reads the campaign's revision before the lists (the start's one read looks the campaign up first,
  * operations/inspection/startContext.ts), so its lists are never older than its revision says.
  *
  * New tasks (the draw's dispatch, operations/draw/dispatch.ts) are written with the campaign's revision; once they are

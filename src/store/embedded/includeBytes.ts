@@ -1,7 +1,8 @@
 /**
  * An inclusion projection of top-level fields ({openId: 1, county: 1}, {_id: 1}, {extrasRev: 1, _id: 0}) applied to a
  * stored document's bytes: the elements named, and `_id` unless it is excluded, are copied as they stand, in the
- * document's order, without decoding the document (docs/mongo-wire.md §9, "Inclusion projections on the bytes").
+ * document's order, without decoding the document (docs/mongo-wire.md §9, "Inclusion projections of top-level fields
+ * on the bytes").
  * The decoded projection (engine.ts projected) deep-copies the document and decodes all of it, about 100 µs for a
  * task; listing the ids of a city's 20,000 tasks took it about 2 s.
  *
