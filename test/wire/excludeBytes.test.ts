@@ -7,8 +7,8 @@
 import { BSON, Double, Int32, Long, ObjectId, type Document } from 'bson';
 import { exclusionTree, excludeBytes } from '../../src/store/embedded/excludeBytes';
 import { Engine } from '../../src/store/embedded/engine';
-import { serializeReply } from '../../src/store/embedded/protocol';
 import { mulberry32 } from '../../src/domain/prng';
+import { replyOf } from '../support/engineReply';
 import { NAMES, randomDoc } from '../support/randomBson';
 
 const TYPED = { promoteValues: false } as const;
@@ -103,12 +103,8 @@ test('nothing named is there: the same bytes', () => {
 
 describe('through the engine', () => {
   const engine = new Engine();
-  const run = (body: Document) => {
-    const typed = BSON.deserialize(BSON.serialize(body), TYPED);
-    const plain = BSON.deserialize(BSON.serialize(body));
-    // the reply as the client reads it: encoded as the server sends it (stored bytes spliced in), decoded
-    return BSON.deserialize(serializeReply(engine.run({ ...plain, $db: 'x' }, { ...typed, $db: 'x' }, { connectionId: 1 })), TYPED);
-  };
+  // the reply as the client reads it: encoded as the server sends it (stored bytes spliced in), decoded
+  const run = (body: Document) => replyOf(engine, body);
   const task = {
     _id: 1,
     version: new Int32(3),

@@ -7,9 +7,9 @@
  */
 import { BSON, Double, Int32, Long, ObjectId, type Document } from 'bson';
 import { mulberry32 } from '../../src/domain/prng';
+import { replyOf } from '../support/engineReply';
 import { Engine } from '../../src/store/embedded/engine';
 import { includeBytes, inclusionOf } from '../../src/store/embedded/includeBytes';
-import { serializeReply } from '../../src/store/embedded/protocol';
 import { NAMES, randomDoc } from '../support/randomBson';
 
 const TYPED = { promoteValues: false } as const;
@@ -84,12 +84,8 @@ test('a stored document whose _id is not first goes back to the decoded projecti
 
 describe('through the engine', () => {
   const engine = new Engine();
-  const run = (body: Document) => {
-    const typed = BSON.deserialize(BSON.serialize(body), TYPED);
-    const plain = BSON.deserialize(BSON.serialize(body));
-    // the reply as the client reads it: encoded as the server sends it (stored bytes spliced in), decoded
-    return BSON.deserialize(serializeReply(engine.run({ ...plain, $db: 'x' }, { ...typed, $db: 'x' }, { connectionId: 1 })), TYPED);
-  };
+  // the reply as the client reads it: encoded as the server sends it (stored bytes spliced in), decoded
+  const run = (body: Document) => replyOf(engine, body);
   const staff = { _id: 1, openId: 'ou_a', name: '李明', county: '盐湖区', n: new Int32(3), big: Long.fromNumber(5), score: new Double(1), sub: { a: 1 } };
 
   beforeAll(() => {
