@@ -24,14 +24,12 @@
  * and a redelivery of it finds that claim: one command fewer for the start itself, the same for the rest.
  */
 import { Types } from 'mongoose';
-import { shanghaiDate } from '../../domain/calendar';
 import { memberOf, type ExtraChecklistSnapshot, type InspectionRecord, type OutsideWindow } from '../../domain/inspection';
-import { windowPosition } from '../../domain/window';
 import type { TaskDoc, TaskState } from '../../store/task';
 import { followUp } from './followUp';
 import { rememberCampaign, recallCampaign } from './startCache';
 import { loadForStart } from './startContext';
-import { checkStartWindow } from './window';
+import { checkStartWindow, insideWindow } from './window';
 import {
   activityPath,
   casUpdateStored,
@@ -149,7 +147,7 @@ async function startFromCopy(
   if (!Types.ObjectId.isValid(input.taskId) || !Types.ObjectId.isValid(input.campaign)) return null;
   const copy = recallCampaign(deps.conn, input.campaign);
   const now = deps.now();
-  if (!copy || windowPosition(shanghaiDate(now), copy.window.from, copy.window.to) !== 'inside') return null;
+  if (!copy || !insideWindow(copy.window, now)) return null;
   const filter = {
     campaignId: new Types.ObjectId(input.campaign),
     state: '待检查',

@@ -12,6 +12,11 @@ import type { CampaignWindow } from './startContext';
 
 export type WindowCheck = { ok: true; outsideWindow?: OutsideWindow } | { ok: false; refusal: Refusal };
 
+/** Whether `now` (its Shanghai date) is inside the campaign's window. */
+export function insideWindow(campaign: CampaignWindow, now: Date): boolean {
+  return windowPosition(shanghaiDate(now), campaign.from, campaign.to) === 'inside';
+}
+
 export function checkStartWindow(
   campaign: CampaignWindow | undefined,
   task: Pick<TaskDoc, 'team'>,
@@ -19,7 +24,7 @@ export function checkStartWindow(
   now: Date,
 ): WindowCheck {
   if (!campaign) return { ok: true };
-  if (windowPosition(shanghaiDate(now), campaign.from, campaign.to) === 'inside') return { ok: true };
+  if (insideWindow(campaign, now)) return { ok: true };
   const leader = isLeader(task.team, input.openId);
   const outside: Refusal = { code: 'outsideWindow', from: campaign.from, to: campaign.to, leader };
   if (!leader || input.reason === undefined) return { ok: false, refusal: outside };
