@@ -12,6 +12,7 @@
  */
 import type { Connection } from 'mongoose';
 import type { ExtraChecklistSnapshot } from '../../domain/inspection';
+import { ConnectionLru } from './connectionLru';
 import type { CampaignWindow } from './startContext';
 
 export interface CampaignStartCopy {
@@ -22,20 +23,16 @@ export interface CampaignStartCopy {
 }
 
 const MAX_CAMPAIGNS = 20;
-const byConnection = new WeakMap<Connection, Map<string, CampaignStartCopy>>();
+const campaigns = new ConnectionLru<CampaignStartCopy>(MAX_CAMPAIGNS);
 
 /** Keeps what a start read of campaign `id`, unless a copy of a later revision is kept already. */
 export function rememberCampaign(conn: Connection, id: string, copy: CampaignStartCopy): void {
-  let m = byConnection.get(conn);
-  if (!m) byConnection.set(conn, (m = new Map()));
-  const kept = m.get(id);
   // a read that began before a change and ended after a later one's read: keep the later
+  const kept = campaigns.get(conn, id);
   if (kept && kept.extrasRev > copy.extrasRev) return;
-  m.delete(id);
-  m.set(id, copy);
-  if (m.size > MAX_CAMPAIGNS) m.delete(m.keys().next().value as string);
+  campaigns.set(conn, id, copy);
 }
 
 export function recallCampaign(conn: Connection, id: string): CampaignStartCopy | undefined {
-  return byConnection.get(conn)?.get(id);
+  return campaigns.get(conn, id);
 }

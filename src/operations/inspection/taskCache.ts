@@ -14,31 +14,22 @@
  */
 import type { Connection } from 'mongoose';
 import type { TaskDoc } from '../../store/task';
+import { ConnectionLru } from './connectionLru';
 
 const MAX_TASKS = 2000;
-const byConnection = new WeakMap<Connection, Map<string, TaskDoc>>();
-
-function cacheOf(conn: Connection): Map<string, TaskDoc> {
-  let m = byConnection.get(conn);
-  if (!m) byConnection.set(conn, (m = new Map()));
-  return m;
-}
+const tasks = new ConnectionLru<TaskDoc>(MAX_TASKS);
 
 /** Remembers the task as this process just wrote it. */
 export function rememberTask(conn: Connection, task: TaskDoc): void {
-  const m = cacheOf(conn);
-  const id = String(task._id);
-  m.delete(id);
-  m.set(id, task);
-  if (m.size > MAX_TASKS) m.delete(m.keys().next().value as string);
+  tasks.set(conn, String(task._id), task);
 }
 
 /** The copy of task `id` at `version`, if this process wrote exactly that version last. */
 export function recallTask(conn: Connection, id: string, version: number): TaskDoc | undefined {
-  const t = byConnection.get(conn)?.get(id);
+  const t = tasks.get(conn, id);
   return t && t.version === version ? t : undefined;
 }
 
 export function forgetTask(conn: Connection, id: string): void {
-  byConnection.get(conn)?.delete(id);
+  tasks.delete(conn, id);
 }
