@@ -36,8 +36,8 @@ export function inclusionOf(projection: Record<string, unknown>): Inclusion | un
     if (key.length === 0 || key.includes('.') || key.includes('$')) return undefined;
     fields.add(key);
   }
-  // {_id: 0} alone is an exclusion; {} is no projection
-  if (fields.size === 0 && !(id && Object.keys(projection).length > 0)) return undefined;
+  // with no other field: {_id: 1} is an inclusion, {_id: 0} an exclusion and {} no projection
+  if (fields.size === 0 && !(id && Object.hasOwn(projection, '_id'))) return undefined;
   return { fields, id };
 }
 
