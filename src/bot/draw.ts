@@ -5,6 +5,7 @@ import { confirmDraw } from '../operations/draw/confirmDraw';
 import { previewDraw } from '../operations/draw/previewDraw';
 import { countyTasksPage, receiveCountyTasks } from '../operations/draw/receiveTasks';
 import { confirmerName } from '../operations/draw/confirmer';
+import { drawRefusal } from '../operations/draw/context';
 import { cancelledPreviewCard, countyTasksCard, previewCard, refusalCard, resultCard, voidedPreviewCard } from './drawViews';
 import { defineAction, type CommandSpec } from './router';
 
@@ -16,6 +17,8 @@ export const drawCommand: CommandSpec = {
   id: 'draw',
   names: ['抽取', 'draw'],
   audience: ['联络员'],
+  // county liaisons are in the audience so that the draw explains to them what they do instead (receive tasks)
+  offeredTo: (actor) => drawRefusal(actor) === undefined,
   usage: '/抽取 [专项=名称] [种子=公开随机数]',
   summary: '预览并确认“双随机”抽取，派发检查任务',
   detail:

@@ -5,9 +5,14 @@ import { md, renderCard, type CardJson } from './cards';
 import { MSG } from './messages';
 import { defineAction, type CommandSpec } from './router';
 
+/** Whether /帮助 lists `c` to `actor`: in its audience, and served by its handler (CommandSpec.offeredTo). */
+function offered(actor: Actor, c: CommandSpec): boolean {
+  return mayUse(actor, c.audience) && (c.offeredTo?.(actor) ?? true);
+}
+
 /** The help card, by role: only the commands the caller may use, each with a button that shows its usage. */
 export function helpCard(actor: Actor, staff: StaffMember | null, commands: readonly CommandSpec[], expanded?: string): CardJson {
-  const visible = commands.filter((c) => mayUse(actor, c.audience));
+  const visible = commands.filter((c) => offered(actor, c));
   return renderCard('help', {
     title: MSG.helpTitle,
     intro: staff
@@ -45,7 +50,7 @@ export function helpDetailAction(all: () => readonly CommandSpec[]) {
     schema: z.object({ a: z.literal('help.detail'), cmd: z.string().max(40) }),
     async handle(ctx, value) {
       const spec = all().find((c) => c.id === value.cmd);
-      if (!spec || !mayUse(ctx.actor, spec.audience)) return { toast: { type: 'error', content: MSG.staleButton } };
+      if (!spec || !offered(ctx.actor, spec)) return { toast: { type: 'error', content: MSG.staleButton } };
       return { card: { type: 'raw', data: helpCard(ctx.actor, ctx.staff, all(), spec.id) } };
     },
   });

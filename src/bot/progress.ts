@@ -49,6 +49,7 @@ export const progressCommand: CommandSpec = {
   id: 'progress',
   names: ['进度', 'progress'],
   audience: AUDIENCE,
+  offeredTo: (actor) => reportScope(actor) !== null,
   usage: '/进度 [县区=名称]',
   summary: '查看检查进度：各状态数量、逾期未公示和整改逾期',
   detail:
@@ -102,6 +103,7 @@ export const summaryCommand: CommandSpec = {
   id: 'summary',
   names: ['汇总', 'summary'],
   audience: AUDIENCE,
+  offeredTo: (actor) => reportScope(actor) !== null,
   usage: '/汇总 [县区=名称]',
   summary: '生成附件5《监督检查情况汇总表》（Excel 文件）',
   detail:

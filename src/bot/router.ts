@@ -68,6 +68,12 @@ export interface CommandSpec {
   /** Chinese name first, then aliases, without the slash */
   names: readonly string[];
   audience: CommandAudience;
+  /**
+   * Narrower than `audience`, for /帮助 only: whether the handler will serve this caller. A command whose audience is
+   * wide so that its handler can explain a refusal itself (/进度 to an inspector, /抽取 to a county liaison) is then
+   * not offered to those it refuses. Default: everyone in the audience.
+   */
+  offeredTo?(actor: Actor): boolean;
   usage: string;
   summary: string;
   detail: string;

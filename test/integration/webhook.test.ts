@@ -7,6 +7,8 @@ import { outboxModel } from '../../src/store/outbox';
 
 const LIAISON = 'ou_liaison0000000000000000000000001';
 const STRANGER = 'ou_stranger000000000000000000000001';
+const COUNTY_LIAISON = 'ou_countyliaison00000000000000000001';
+const COUNTY_OFFICER = 'ou_countyofficer00000000000000000001';
 
 let h: Harness;
 
@@ -20,6 +22,10 @@ beforeAll(async () => {
     county: '市局',
     avoid: [],
   });
+  await staffModel(h.service.db.connection).create([
+    { openId: COUNTY_LIAISON, name: '刘建国', roles: ['联络员'], unit: '永济市市场监督管理局', county: '永济市', avoid: [] },
+    { openId: COUNTY_OFFICER, name: '吉俊峰', roles: ['执法人员'], unit: '临猗县市场监督管理局', county: '临猗县', avoid: [] },
+  ]);
 });
 
 afterAll(async () => {
@@ -145,6 +151,29 @@ describe('/帮助 through the outbox', () => {
     expect(text).toContain('许小颖');
     expect(text).toContain('联络员');
     expect(text).toContain('/帮助');
+  });
+
+  it('lists only the commands the caller will be served, and refuses the usage button of any other', async () => {
+    const helpOf = async (openId: string) => {
+      const sent = await h.feishu.sendText(openId, '/帮助');
+      return (await replyTo((sent.envelope.event.message as { message_id: string }).message_id)).current;
+    };
+    const listed = (card: unknown) => ['/抽取', '/进度', '/汇总', '/我的任务'].filter((c) => cardText(card).includes(c));
+    // the city liaison draws and sees every county; a county liaison receives tasks (the draw refuses them) and sees
+    // their own county; a county officer is refused both reports (their tasks are under /我的任务)
+    expect(listed(await helpOf(LIAISON))).toEqual(['/抽取', '/进度', '/汇总']);
+    expect(listed(await helpOf(COUNTY_LIAISON))).toEqual(['/进度', '/汇总']);
+    const officerHelp = await helpOf(COUNTY_OFFICER);
+    expect(listed(officerHelp)).toEqual(['/我的任务']);
+    // what the card does not list, a forged usage button does not show either
+    const forged = JSON.parse(JSON.stringify(officerHelp).replace(/"cmd":"[^"]+"/, '"cmd":"progress"'));
+    const click = await h.feishu.clickButton(COUNTY_OFFICER, forged, '用法');
+    expect(click.status).toBe(200);
+    expect(click.toast?.type).toBe('error');
+    expect(click.card).toBeUndefined();
+    // what they are refused, they are told so when they send it anyway
+    const sent = await h.feishu.sendText(COUNTY_OFFICER, '/进度');
+    expect(cardText((await replyTo(sent.messageId)).content)).toContain('没有权限');
   });
 
   it('stays quiet in a group about talk not addressed to it', async () => {
