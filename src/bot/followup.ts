@@ -38,6 +38,8 @@ function refusalToast(r: FollowUpRefusal): Toast {
       return { type: 'warning', content: FMSG.notReady };
     case 'stale':
       return { type: 'warning', content: FMSG.stale };
+    case 'rectified':
+      return { type: 'warning', content: FMSG.rectified(r.result) };
     case 'noFindings':
       return { type: 'info', content: FMSG.noFindings };
     case 'disposed':

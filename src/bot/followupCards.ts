@@ -190,6 +190,7 @@ export const FMSG = {
   notInvolved: '您不是该任务的检查组成员或联络员，无法查看',
   notReady: '检查记录尚未完成（可能已被组长重新打开），全体签字后才能整改确认或公示',
   stale: '检查记录已重新提交，这张卡片已失效，已刷新为最新状态',
+  rectified: (result: string) => `整改已经县区现场确认，公示结果已变为“${result}”。卡片已刷新，请核对后再点“已录入并公示”`,
   noFindings: '该检查未发现问题，无需整改确认',
   alreadyConfirmed: (name: string, on: string) => `整改已由${name}于 ${on} 确认，无需重复确认`,
   alreadyPublished: (on: string, result: string) => `检查结果已于 ${on} 公示（${result}），无需重复登记`,

@@ -180,7 +180,8 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
 
   // the card as shown before the confirmation promised “发现问题待后续处理”: that click is stale and refreshed …
   const old = await d.click(liaison.openId, reminder, '已录入并公示', {});
-  expect(old.toast?.type).toBe('warning');
+  expect(old.toast).toEqual({ type: 'warning', content: '整改已经县区现场确认，公示结果已变为“发现问题经责令已改正”。卡片已刷新，请核对后再点“已录入并公示”' });
+  expect(cardText(old.card)).toContain('发现问题经责令已改正');
   expect((await readTask(conn(), task._id)).state).toBe('待公示');
   // … and the card after the confirmation publishes with the confirmed label
   const pub = await d.click(liaison.openId, ok.card!, '已录入并公示', {});

@@ -31,6 +31,8 @@ export type FollowUpRefusal =
   | { code: 'notInvolved' }
   | { code: 'notReady' }
   | { code: 'stale' }
+  /** the card was shown before the county confirmed the rectification: the result to publish is now `result` */
+  | { code: 'rectified'; result: string }
   | { code: 'noFindings' }
   | { code: 'disposed'; kind: string }
   | { code: 'notDisposer'; county: string; countyHasLiaison: boolean }

@@ -71,8 +71,12 @@ export async function markPublished(deps: FollowUpDeps, input: PublishInput): Pr
     }
     if (!isComplete(task) || !['待公示', '待整改'].includes(task.state)) return refuse({ code: 'notReady' }, task);
     if ((rec?.round ?? 0) !== input.round) return refuse({ code: 'stale' }, task);
-    // E.g. the rectification was confirmed while the card still said “发现问题待后续处理”: show the new label first.
-    if (input.shownState && input.shownState !== task.state) return refuse({ code: 'stale' }, task);
+    // The rectification was confirmed (待整改 → 待公示) while the card still said “发现问题待后续处理”: show the new
+    // label first, and say why.
+    if (input.shownState && input.shownState !== task.state) {
+      const result = resultToPublish(task)?.label;
+      return refuse(input.shownState === '待整改' && task.state === '待公示' && result ? { code: 'rectified', result } : { code: 'stale' }, task);
+    }
 
     const now = deps.now();
     const today = shanghaiDate(now);
