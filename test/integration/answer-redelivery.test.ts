@@ -104,6 +104,27 @@ it('a stale click delivered three times at once: kept once as stale, the copies 
   ]);
 });
 
+it('a double tap (two callbacks of the same answer): both answered as saved, stored once, nothing kept as stale', async () => {
+  const { task, card } = await opened();
+  const taps = [1, 2].map(() => h.feishu.cardActionEvent(officer.openId, card, '不符合', { formValues: { record: '消防通道堵塞' } }));
+  expect(taps[0]!.envelope.header.event_id).not.toBe(taps[1]!.envelope.header.event_id);
+  const results = await Promise.all(taps.map((t) => h.feishu.deliver(t.envelope)));
+  for (const r of results) expect(bodyOf(r).toast).toEqual({ type: 'success', content: '已保存第1项：不符合' });
+  expect(bodyOf(results[0]!).card).toEqual(bodyOf(results[1]!).card);
+  const s = await stored(task);
+  expect(s.answers).toEqual([{ item: 1, verdict: '不符合', record: '消防通道堵塞', by: officer.openId }]);
+  expect(s.history.map((e) => e.outcome)).toEqual(['saved']);
+  // a third tap later, after the process forgot its copy: the same
+  forgetTask(conn(), String(task._id));
+  const late = bodyOf(await h.feishu.deliver(h.feishu.cardActionEvent(officer.openId, card, '不符合', { formValues: { record: '消防通道堵塞' } }).envelope));
+  expect(late.toast?.type).toBe('success');
+  expect(await stored(task)).toEqual(s);
+  // a different answer from the same old card is a conflict as before: refused, kept as stale
+  const other = bodyOf(await h.feishu.deliver(h.feishu.cardActionEvent(officer.openId, card, '符合').envelope));
+  expect(other.toast?.type).toBe('warning');
+  expect((await stored(task)).history.map((e) => e.outcome)).toEqual(['saved', 'stale']);
+});
+
 it('two teammates answering the same card at once: one saved, the other kept as stale; their redeliveries change nothing', async () => {
   const task = await createTask(conn());
   const mine = (await d.open(officer.openId, task)).card!;

@@ -1,7 +1,8 @@
 /**
  * 符合 / 不符合 on a checklist item. The answer is saved (with who and when, and appended to the history) before the
  * record moves on. The card's version must be the task's: otherwise someone else answered or moved meanwhile, and
- * the answer is refused (kept in the history as 'stale') with the current state to show instead.
+ * the answer is refused (kept in the history as 'stale') with the current state to show instead, unless it is the
+ * very answer the item holds from the same person (a double tap): that one is answered as saved.
  *
  * Redeliveries of the callback: the write is a compare-and-set on the card's version, which it moves on, so an answer
  * is applied at most once whatever is delivered again. The history entry keeps the callback's event id, and a click
@@ -41,6 +42,12 @@ export interface AnswerInput {
 }
 
 async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEvent): Promise<OpResult<{ saved: Answer }>> {
+  // The same person's same answer is what the item already holds (a double tap, or a client retry under a new event
+  // id): no conflict to report and nothing new to keep. Answered as saved, with the card of the current state.
+  const current = answerFor(task.inspection?.answers ?? [], event.item);
+  if (current && current.by === event.by && current.verdict === event.verdict && current.record === event.record) {
+    return { ok: true, task, saved: current };
+  }
   // Keep the refused answer: nothing anyone typed is lost. The version does not move (the record did not change).
   // Kept once per callback: a copy of the same callback delivered at the same moment finds its event id pushed by the
   // other and is a duplicate (no claim in processed_events stops it, see the header).
