@@ -1,6 +1,7 @@
 /**
  * The county's report to the city bureau (notice 四(四)): each county bureau sends its 监督检查情况汇报 and its 附件5
- * 《情况汇总表》 by 11月15日 of the campaign year. Pure rules: the due date and the reminder days.
+ * 《情况汇总表》 by 11月15日 of the campaign year (for a window ending after 10-31: 15 days after its end, see
+ * countyReportDue). Pure rules: the due date and the reminder days.
  *
  * Reminders (working days only; to the liaison(s) of each county that has not sent its 情况汇报):
  * - 5 working days before the due date, and 1 working day before it (each once: thresholds, so a run missed on the
@@ -17,7 +18,7 @@
  */
 import { weekdayOf } from './calendar';
 import { isWorkingDayLenient, workingDayOnOrBefore, workingDaysBetweenLenient } from './followup';
-import { charLength } from './inspection';
+import { addCalendarDays, charLength } from './inspection';
 
 export const COUNTY_REPORT_DUE_MONTH_DAY = '11-15';
 export const COUNTY_REPORT_REMINDER_DAYS: readonly number[] = [5, 1];
@@ -26,8 +27,18 @@ export const MAX_REPORT_FILE_NAME = 100;
 /** bytes stored in the database (larger files are kept by their Feishu file key only) */
 export const MAX_REPORT_BYTES = 10 * 1024 * 1024;
 
-export function countyReportDue(year: number): string {
-  return `${year}-${COUNTY_REPORT_DUE_MONTH_DAY}`;
+/** The notice's 11-15 comes 15 days after its inspection period (to 10-31): the same distance after a later end. */
+export const COUNTY_REPORT_DAYS_AFTER_END = 15;
+
+/**
+ * The 情况汇报's due date for a campaign: 11-15 of its year, as the notice sets it; for a campaign whose inspection
+ * window ends after 10-31, 15 days after its end instead, since no county can report on inspections still under way
+ * (e.g. a window to 12-31 reports by 01-15 of the next year).
+ */
+export function countyReportDue(campaign: { year: number; to: string }): string {
+  const notice = `${campaign.year}-${COUNTY_REPORT_DUE_MONTH_DAY}`;
+  const afterEnd = addCalendarDays(campaign.to, COUNTY_REPORT_DAYS_AFTER_END);
+  return afterEnd > notice ? afterEnd : notice;
 }
 
 export type CountyReportReminderKind = 'rep-d5' | 'rep-d1' | 'rep-due' | 'rep-overdue';

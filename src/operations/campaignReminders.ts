@@ -95,7 +95,7 @@ async function windowReminders(deps: CampaignReminderDeps, campaign: CampaignDoc
 }
 
 async function reportReminders(deps: CampaignReminderDeps, campaign: CampaignDoc, today: string): Promise<{ reports: number; escalations: number }> {
-  const due = countyReportDue(campaign.year);
+  const due = countyReportDue(campaign);
   const r = countyReportReminder(today, due);
   if (!r) return { reports: 0, escalations: 0 };
   const status = await countyReportStatus(deps.conn, campaign);

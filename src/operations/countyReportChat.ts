@@ -111,7 +111,7 @@ export async function receiveCountyReport(
     superseded: kept.superseded,
     county,
     campaign: { _id: campaign._id, name: campaign.name, year: campaign.year },
-    due: countyReportDue(campaign.year),
+    due: countyReportDue(campaign),
     earlier: await earlierReports(deps, campaign._id, county),
   };
 }

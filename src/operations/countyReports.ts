@@ -91,7 +91,7 @@ export async function recordCountyReport(deps: CountyReportDeps, input: CountyRe
   });
   const { data: _omit, ...report } = created.toObject() as CountyReportDoc & { _id: unknown };
   void _omit;
-  const due = countyReportDue(campaign.year);
+  const due = countyReportDue(campaign);
   const late = today > due;
   deps.log?.info({ county, campaign: String(campaign._id), by, late }, 'county report recorded');
   if (deps.outbox) {
@@ -120,8 +120,8 @@ export interface CountyReportStatus {
 }
 
 /** Which counties have sent their 情况汇报 for a campaign (latest sending per county). */
-export async function countyReportStatus(conn: Connection, campaign: Pick<CampaignDoc, '_id' | 'year'>): Promise<CountyReportStatus> {
-  const due = countyReportDue(campaign.year);
+export async function countyReportStatus(conn: Connection, campaign: Pick<CampaignDoc, '_id' | 'year' | 'to'>): Promise<CountyReportStatus> {
+  const due = countyReportDue(campaign);
   const reports = await countyReportModel(conn).find({ campaignId: campaign._id }, { data: 0 }).sort({ at: -1 }).lean();
   const liaisonCounties = await staffModel(conn).distinct('county', { roles: '联络员', county: { $ne: CITY_BUREAU } });
   const names = [...YUNCHENG_COUNTIES, ...(liaisonCounties as string[]).filter((c) => !YUNCHENG_COUNTIES.includes(c)).sort()];

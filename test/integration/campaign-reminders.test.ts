@@ -9,6 +9,7 @@ import path from 'node:path';
 import { runCli, type CliIo } from '../../src/cli';
 import { recordCountyReport } from '../../src/operations/countyReports';
 import { binaryBytes } from '../../src/store/binary';
+import { campaignModel } from '../../src/store/campaign';
 import { countyReportModel } from '../../src/store/countyReport';
 import { cardText } from '../../src/sandbox/client';
 import { startHarness, type Harness } from '../support/harness';
@@ -145,4 +146,21 @@ it('who may send a report, and what the 市局 sees in /进度; the CLI records 
   // a county liaison's /进度 does not show the other counties' reports
   const own = await h.feishu.sendText(liaison.openId, '/进度');
   expect(cardText((await h.emulator.waitFor((m) => m.root === own.messageId, 15_000)).current)).not.toContain('情况汇报（');
+});
+
+it('a window ending after 10-31 (to 12-31): the 情况汇报 is due 15 days after its end, not on 11-15 while inspections go on', async () => {
+  await campaignModel(conn()).updateOne({ _id: ctx.campaign._id }, { $set: { status: 'closed' } });
+  const late = await campaignWithDraw(conn(), { year: 2026, from: '2026-12-01', to: '2026-12-31', name: '2026年年末专项' });
+  await taskIn(conn(), late, { state: '待检查', enterprise: { county: '永济市' } });
+  // 2026-11-16 and after: no report overdue (the 11-15 of the notice does not apply), the window's own reminders only
+  for (const day of ['2026-11-16', '2026-12-07', '2026-12-31']) expect((await runOn(day)).filter((t) => t.includes('情况汇报'))).toEqual([]);
+  // due 2027-01-15, a Friday: reminded on D−5 (2027-01-08) with that date …
+  expect((await runOn('2027-01-08')).filter((t) => t.startsWith('赵丽'))).toEqual(['赵丽: 情况汇报还有 5 个工作日截止']);
+  expect(sentTo(liaison.openId)).toContain('请于 **2027-01-15** 前将 **永济市** 的监督检查情况汇报和附件5');
+  // … and the 市局 sees that date in /进度, with nobody overdue yet
+  clock = new Date('2027-01-08T02:00:00Z');
+  const sent = await h.feishu.sendText(cityLiaison.openId, '/进度');
+  const text = cardText((await h.emulator.waitFor((m) => m.root === sent.messageId, 15_000)).current);
+  expect(text).toContain('情况汇报（2027-01-15 前上报）：已报 **0/14**');
+  expect(text).not.toContain('逾期未报');
 });

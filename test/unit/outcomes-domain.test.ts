@@ -111,7 +111,7 @@ describe('the inspection window', () => {
 
 describe('the county report (due 11-15)', () => {
   it('reminds on D−5, D−1, D and every working day after; escalates on overdue day 1, 6, 11', () => {
-    const due = countyReportDue(2024);
+    const due = countyReportDue({ year: 2024, to: '2024-10-31' });
     expect(due).toBe('2024-11-15');
     const days = ['2024-11-07', '2024-11-08', '2024-11-11', '2024-11-14', '2024-11-15', '2024-11-16', '2024-11-18', '2024-11-19', '2024-11-25'];
     expect(days.map((d) => countyReportReminder(d, due))).toEqual([
@@ -127,8 +127,15 @@ describe('the county report (due 11-15)', () => {
     ]);
   });
 
+  it('is 11-15 for a window ending by 10-31, and 15 days after the end of a window ending later', () => {
+    expect(countyReportDue({ year: 2024, to: '2024-09-30' })).toBe('2024-11-15');
+    expect(countyReportDue({ year: 2024, to: '2024-10-31' })).toBe('2024-11-15');
+    expect(countyReportDue({ year: 2024, to: '2024-11-01' })).toBe('2024-11-16');
+    expect(countyReportDue({ year: 2026, to: '2026-12-31' })).toBe('2027-01-15');
+  });
+
   it('when 11-15 is a rest day, D is the last working day before it (2025: Saturday, 2026: Sunday)', () => {
-    const run = (year: number, days: string[]) => days.map((d) => [d, countyReportReminder(d, countyReportDue(year))]);
+    const run = (year: number, days: string[]) => days.map((d) => [d, countyReportReminder(d, countyReportDue({ year, to: `${year}-10-31` }))]);
     expect(countyReportLastWorkingDay('2024-11-15')).toBe('2024-11-15');
     expect(countyReportLastWorkingDay('2025-11-15')).toBe('2025-11-14');
     expect(countyReportLastWorkingDay('2026-11-15')).toBe('2026-11-13');
