@@ -167,6 +167,6 @@ export const DETAIL_COLUMNS: readonly { key: string; title: string; width: numbe
   { key: 'credit', title: '信用跟进', width: 18 },
   { key: 'rectificationDeadline', title: '整改期限', width: 12 },
   { key: 'rectificationConfirmedOn', title: '整改确认日期', width: 12 },
-  { key: 'publicationDue', title: '公示期限', width: 12 },
+  { key: 'publicationDue', title: '公示期限', width: 18 },
   { key: 'publishedOn', title: '公示日期', width: 12 },
 ];

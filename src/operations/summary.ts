@@ -29,6 +29,7 @@ import { setImmediate as turn } from 'node:timers/promises';
 import { BSON } from 'bson';
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
+import { publicationDueDate } from '../domain/followup';
 import { itemCount, type Answer, type ExtraChecklistSnapshot } from '../domain/inspection';
 import { resultByLabel } from '../domain/results';
 import { extraRecords } from '../domain/visit';
@@ -40,7 +41,6 @@ import { taskModel, type TaskState } from '../store/task';
 import {
   countsFromGroup,
   countyGroupStage,
-  dueDateOf,
   flagStages,
   liveTasksMatch,
   orderCounties,
@@ -450,13 +450,21 @@ export function rowOf(v: readonly unknown[]): PushedRow & { county?: string | nu
   if (Object.keys(probe).length !== ROW_FIELDS.length || ROW_FIELDS.some((k, i) => probe[k] !== i)) throw new Error('rowOf does not follow ROW_FIELDS');
 }
 
-/** dueDateOf per completion date, remembered (a few hundred dates for 20,000 tasks): the calendar walk once each. */
+/**
+ * The 公示期限 shown for a completion date, remembered (a few hundred dates for 20,000 tasks): the calendar walk once
+ * each. Where the calendar lacks the year it needs, “待定，约…” with the Monday-to-Friday estimate, as the cards say it.
+ */
 export function dueDates(): (dueDate: string | null | undefined, completionDate: string) => string {
   const byCompletion = new Map<string, string>();
+  const shown = (completionDate: string): string => {
+    if (!completionDate) return '';
+    const due = publicationDueDate(completionDate);
+    return due.known ? due.date : `待定，约${due.estimate}`;
+  };
   return (dueDate, completionDate) => {
     if (dueDate) return dueDate;
     let due = byCompletion.get(completionDate);
-    if (due === undefined) byCompletion.set(completionDate, (due = dueDateOf({ completionDate: completionDate || undefined }) ?? ''));
+    if (due === undefined) byCompletion.set(completionDate, (due = shown(completionDate)));
     return due;
   };
 }
