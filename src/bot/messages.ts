@@ -10,6 +10,8 @@ export const MSG = {
     '把自己登记进执法检查人员名录库后，其余命令按名录中的角色开放。',
   helpFooter: '命令也可以用英文别名，例如 /help。遇到问题请联系市局联络员。',
   helpDetailButton: '用法',
+  badArgsTitle: '参数有误',
+  noArgs: (command: string, extra: string) => `${command} 不需要参数，收到“${extra}”。请直接发送 ${command}。`,
   unknownCommandTitle: '没有听懂这条消息',
   badTextTitle: '消息无法处理',
   oversizeTitle: '内容过多',

@@ -74,6 +74,8 @@ export interface CommandSpec {
    * not offered to those it refuses. Default: everyone in the audience.
    */
   offeredTo?(actor: Actor): boolean;
+  /** 'none': the command takes no arguments, and the router answers any it is sent with its usage */
+  args?: 'none';
   usage: string;
   summary: string;
   detail: string;
@@ -225,6 +227,11 @@ export function createRouter(
             paragraphs: [MSG.notAllowed(`/${spec.names[0]}`, roleList(spec.audience))],
           }),
         );
+      }
+      if (spec.args === 'none' && (command.positional.length > 0 || Object.keys(command.args).length > 0)) {
+        const extra = [...Object.entries(command.args).map(([k, v]) => `${k}=${v}`), ...command.positional].join(' ');
+        const shown = extra.length > 40 ? `${extra.slice(0, 40)}…` : extra;
+        return reply(renderCard('message', { title: MSG.badArgsTitle, color: 'orange', paragraphs: [MSG.noArgs(`/${spec.names[0]}`, md(shown))] }));
       }
       deps.log.info({ command: spec.id, openId: actor.openId, messageId: message.messageId }, 'command');
       await spec.handle({ actor, staff, command, message, reply, deps });

@@ -323,6 +323,7 @@ const importCommand: CommandSpec = {
   id: 'import',
   names: ['导入', 'import'],
   audience: 'setup',
+  args: 'none',
   usage: '/导入',
   summary: '查看如何发送名录库、节假日安排、附加检查表和监管平台抽取结果文件',
   detail:

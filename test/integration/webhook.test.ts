@@ -176,6 +176,16 @@ describe('/帮助 through the outbox', () => {
     expect(cardText((await replyTo(sent.messageId)).content)).toContain('没有权限');
   });
 
+  it('answers arguments to a command that takes none with its usage, instead of ignoring them', async () => {
+    const sent = await h.feishu.sendText(COUNTY_OFFICER, '/我的任务 全部 状态=待检查');
+    const text = cardText((await replyTo(sent.messageId)).content);
+    expect(text).toContain('参数有误');
+    expect(text).toContain('/我的任务 不需要参数，收到“状态=待检查 全部”');
+    // without them, the command itself
+    const plain = await h.feishu.sendText(COUNTY_OFFICER, '/我的任务');
+    expect(cardText((await replyTo(plain.messageId)).content)).not.toContain('参数有误');
+  });
+
   it('stays quiet in a group about talk not addressed to it', async () => {
     const sent = await h.feishu.sendText(LIAISON, '大家好', { chatType: 'group', chatId: 'oc_group000000000000000000000002', mentionBot: false });
     expect(sent.status).toBe(200);
