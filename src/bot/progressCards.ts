@@ -75,8 +75,7 @@ function overdueLines(items: readonly OverdueTask[], today: string, what: 'pub' 
   return items.map((o, i) => {
     const where = `${md(o.name)}（${o.county}）`;
     if (what === 'pub') return `${i + 1}. ${where}：应于 ${o.date} 前公示，已逾期 ${o.date ? lateness(o.date, today) : '—'}`;
-    const days = o.date ? Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${o.date}T00:00:00Z`)) / 86_400_000) : 0;
-    return `${i + 1}. ${where}：整改期限 ${o.date}，已超 ${days} 天`;
+    return `${i + 1}. ${where}：整改期限 ${o.date}，已逾期 ${o.date ? lateness(o.date, today) : '—'}`;
   });
 }
 

@@ -38,7 +38,7 @@
  */
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
-import { dayBefore, rectificationOverdueCutoff } from '../domain/followup';
+import { dayBefore, rectificationOverdueCutoff, workingDaysBetweenLenient } from '../domain/followup';
 import { addCalendarDays } from '../domain/inspection';
 import { RESULT_CODES, RESULT_DICTIONARY, resultByCode, resultKey } from '../domain/results';
 import { YUNCHENG_COUNTIES } from '../domain/registryRows';
@@ -230,15 +230,13 @@ export function dueDateOf(task: { dueDate?: string; completionDate?: string }): 
   }
 }
 
-/** "12个工作日" (or "15天" when the calendar lacks the data) between a past date and today. */
+/**
+ * "12个工作日" between a past date and today, for overdue publications and rectifications alike; on Monday to Friday
+ * where the calendar lacks a year, as the reminders count them (domain/followup.ts workingDaysBetweenLenient), so a
+ * leader reads the same number in the digest as the reminders say.
+ */
 export function lateness(since: string, today: string): string {
-  try {
-    return `${workingDaysBetween(since, today)}个工作日`;
-  } catch (err) {
-    if (!(err instanceof CalendarDataMissingError)) throw err;
-    const days = Math.round((Date.parse(`${today}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000);
-    return `${days}天`;
-  }
+  return `${workingDaysBetweenLenient(since, today)}个工作日`;
 }
 
 const cond = (expr: unknown) => ({ $cond: [expr, 1, 0] });

@@ -98,7 +98,8 @@ describe('publication deadline', () => {
     expect(publicationCutoff('2099-06-01')).toBeNull();
     expect(dueDateOf({ completionDate: '2099-06-01' })).toBeUndefined();
     expect(dueDateOf({ dueDate: '2099-07-01', completionDate: '2099-06-01' })).toBe('2099-07-01');
-    expect(lateness('2099-06-01', '2099-06-11')).toBe('10天');
+    // 2099-06-01 is a Monday: the 10 days after it hold 8 of Monday to Friday
+    expect(lateness('2099-06-01', '2099-06-11')).toBe('8个工作日');
     expect(lateness('2024-09-02', '2024-09-09')).toBe('5个工作日');
   });
 
@@ -220,7 +221,7 @@ describe('the counting pipeline', () => {
     // A name is shown as typed (its markdown escaped: bot/cards.ts md).
     expect(city).toContain('夏县*星号*企业');
     expect(JSON.stringify(cityCard)).toContain('夏县&#42;星号&#42;企业');
-    expect(city).toContain('整改期限 2024-08-20，已超 21 天');
+    expect(city).toContain('整改期限 2024-08-20，已逾期 15个工作日'); // working days, as the reminders count them
     expect(city).toContain('2024-09-10 09:00');
     const countyCard = progressCard({ ...base, scope: { kind: 'county', county: '夏县' }, counties: [xia], total: sumCounts([xia]) }, { digest: true, at: new Date() });
     expect(validateCard(countyCard)).toMatchObject({ ok: true });
