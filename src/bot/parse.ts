@@ -23,6 +23,9 @@ export function messageText(content: string, mentionKeys: readonly string[]): st
   return out.replace(/@_user_\d+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
+/** Argument keys whose value runs over spaces up to the next key=value: the campaign's name. */
+const SPACED_VALUES = new Set(['专项']);
+
 export function parseCommand(text: string): ParsedCommand | undefined {
   const normalised = text.replace(/^[／/]/, '/').replace(/[＝]/g, '=');
   if (!normalised.startsWith('/')) return undefined;
@@ -30,10 +33,19 @@ export function parseCommand(text: string): ParsedCommand | undefined {
   if (!head) return undefined;
   const args: Record<string, string> = {};
   const positional: string[] = [];
+  let last: string | undefined;
   for (const token of rest) {
     const eq = token.indexOf('=');
-    if (eq > 0) args[token.slice(0, eq)] = token.slice(eq + 1);
-    else positional.push(token);
+    if (eq > 0) {
+      last = token.slice(0, eq);
+      args[last] = token.slice(eq + 1);
+    } else if (last !== undefined && SPACED_VALUES.has(last)) {
+      // a campaign's name may hold spaces (/专项 新建 名称=2028 年 试点): `专项=` takes the words after it up to the
+      // next key=value, so such a campaign can be named again (the text policy keeps single spaces only)
+      args[last] = `${args[last]} ${token}`;
+    } else {
+      positional.push(token);
+    }
   }
   return { name: head.toLowerCase(), args, positional, text };
 }

@@ -131,4 +131,16 @@ describe('/专项', () => {
     expect(cardText(late.card)).toContain('没有创建专项');
     expect(await campaignModel(conn()).countDocuments({ year: 2028 })).toBe(1);
   });
+
+  it('a campaign whose name has spaces can be named again in 专项= (here /抽取 and /进度)', async () => {
+    const preview = await say(cityLiaison.openId, '/专项 新建 名称=2030 年 试点 年度=2030 开始=2030-03-01 结束=2030-11-30 比例=0.25');
+    expect((await h.feishu.clickButton(cityLiaison.openId, preview.current, '确认创建')).toast?.type).toBe('success');
+    for (const command of ['/抽取 专项=2030 年 试点 种子=7', '/进度 专项=2030 年 试点']) {
+      const text = cardText((await say(cityLiaison.openId, command)).content);
+      expect([command, text]).not.toEqual([command, expect.stringContaining('不认识的参数')]);
+      expect([command, text]).not.toEqual([command, expect.stringContaining('没有名为')]);
+    }
+    // the draw's preview is of that campaign
+    expect(cardText((await say(cityLiaison.openId, '/抽取 专项=2030 年 试点')).content)).toContain('2030 年 试点');
+  });
 });

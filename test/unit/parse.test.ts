@@ -23,6 +23,13 @@ describe('chat text parsing', () => {
     expect(parseCommand('/HELP')?.name).toBe('help');
   });
 
+  it('reads a campaign name with spaces after 专项= up to the next key=value; other values end at a space', () => {
+    expect(parseCommand('/抽取 专项=2029 年 测试 种子=7')?.args).toEqual({ 专项: '2029 年 测试', 种子: '7' });
+    expect(parseCommand('/进度 县区=永济市 专项=2029 年 测试')).toMatchObject({ args: { 县区: '永济市', 专项: '2029 年 测试' }, positional: [] });
+    expect(parseCommand('/抽取 种子=7 8')).toMatchObject({ args: { 种子: '7' }, positional: ['8'] });
+    expect(parseCommand('/导出 某某 公司')?.positional).toEqual(['某某', '公司']);
+  });
+
   it('is undefined for text that is not a command', () => {
     expect(parseCommand('你好')).toBeUndefined();
     expect(parseCommand('/')).toBeUndefined();
