@@ -23,8 +23,11 @@ export function messageText(content: string, mentionKeys: readonly string[]): st
   return out.replace(/@_user_\d+/g, ' ').replace(/\s+/g, ' ').trim();
 }
 
-/** Argument keys whose value runs over spaces up to the next key=value: the campaign's name. */
-const SPACED_VALUES = new Set(['专项']);
+/**
+ * Argument keys whose value runs over spaces up to the next key=value: the campaign's name, and /抽取's free texts
+ * (a redraw's reason, a public source's name, its time written “2024-03-15 21:15”).
+ */
+const SPACED_VALUES = new Set(['专项', '理由', '来源', '开奖时间']);
 
 export function parseCommand(text: string): ParsedCommand | undefined {
   const normalised = text.replace(/^[／/]/, '/').replace(/[＝]/g, '=');
@@ -40,8 +43,8 @@ export function parseCommand(text: string): ParsedCommand | undefined {
       last = token.slice(0, eq);
       args[last] = token.slice(eq + 1);
     } else if (last !== undefined && SPACED_VALUES.has(last)) {
-      // a campaign's name may hold spaces (/专项 新建 名称=2028 年 试点): `专项=` takes the words after it up to the
-      // next key=value, so such a campaign can be named again (the text policy keeps single spaces only)
+      // e.g. a campaign's name may hold spaces (/专项 新建 名称=2028 年 试点): `专项=` takes the words after it up to
+      // the next key=value, so such a campaign can be named again (the text policy keeps single spaces only)
       args[last] = `${args[last]} ${token}`;
     } else {
       positional.push(token);

@@ -102,6 +102,9 @@ describe('a pinned public source: commit first, confirm after the draw with its 
   it('refuses a 种子 typed with /抽取 when a source is pinned', async () => {
     const reply = await command(reg.cityLiaison.openId, `/抽取 ${SOURCE} 种子=123`);
     expect(cardText(reply.content)).toContain('开奖号码须在2024-03-15 21:15开奖之后填写');
+    // the time as people write it, with a space instead of the T: read the same (bot/parse.ts)
+    const spaced = await command(reg.cityLiaison.openId, `/抽取 ${SOURCE.replace('T21:15', ' 21:15')} 种子=123`);
+    expect(cardText(spaced.content)).toContain('开奖号码须在2024-03-15 21:15开奖之后填写');
     expect(await drawModel(conn()).countDocuments()).toBe(0);
   });
 

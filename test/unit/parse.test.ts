@@ -27,6 +27,11 @@ describe('chat text parsing', () => {
     expect(parseCommand('/抽取 专项=2029 年 测试 种子=7')?.args).toEqual({ 专项: '2029 年 测试', 种子: '7' });
     expect(parseCommand('/进度 县区=永济市 专项=2029 年 测试')).toMatchObject({ args: { 县区: '永济市', 专项: '2029 年 测试' }, positional: [] });
     expect(parseCommand('/抽取 种子=7 8')).toMatchObject({ args: { 种子: '7' }, positional: ['8'] });
+    expect(parseCommand('/抽取 理由=人员 变动 来源=福彩3D 第2026330期(3位数字) 开奖时间=2026-12-06 21:15')?.args).toEqual({
+      理由: '人员 变动',
+      来源: '福彩3D 第2026330期(3位数字)',
+      开奖时间: '2026-12-06 21:15',
+    });
     expect(parseCommand('/导出 某某 公司')?.positional).toEqual(['某某', '公司']);
   });
 
