@@ -25,9 +25,9 @@ export const EMSG = {
   notFoundTitle: '未找到检查任务',
   notFound: (q: string) => `没有找到许可证编号或企业名称为“${q}”的检查任务。请核对后重试，也可以只写企业名称的一部分。用法：${EXPORT_USAGE}`,
   ambiguousTitle: '找到多家企业，请指明',
-  ambiguous: (q: string, total: number) => `“${q}”匹配到 ${total} 家企业，请用许可证编号导出：`,
+  ambiguous: (q: string, total: number) => `“${q}”匹配到 ${total} 家企业，请用下面的命令导出其中一家：`,
   ambiguousMore: (n: number) => `另有 ${n} 家未列出，请写得更具体些。`,
-  candidate: (name: string, licenceNo: string, county: string) => `- ${name}（${county}）：/导出 ${licenceNo}`,
+  candidate: (name: string, county: string, pickBy: string) => `- ${name}（${county}）：/导出 ${pickBy}`,
   forbiddenTitle: '没有权限',
   forbidden: (name: string, county: string) =>
     `您不是“${name}”检查组成员，也不是${county}联络员、市局人员或领导，不能导出该企业的检查记录。`,
@@ -72,7 +72,7 @@ export function exportResultCard(outcome: ExportOutcome): CardJson {
     case 'notFound':
       return refusal(EMSG.notFoundTitle, EMSG.notFound(md(outcome.query)) + (outcome.scoped ? EMSG.notFoundScoped : ''));
     case 'ambiguous': {
-      const lines = outcome.candidates.map((c) => EMSG.candidate(md(c.name), md(c.licenceNo), md(c.county)));
+      const lines = outcome.candidates.map((c) => EMSG.candidate(md(c.name), md(c.county), md(c.pickBy)));
       const more = outcome.total - outcome.candidates.length;
       return renderCard('message', {
         title: EMSG.ambiguousTitle,

@@ -395,6 +395,8 @@ export interface ValidationResult<T> {
  */
 export class RowsValidator<H extends string, T> {
   private readonly firstLine = new Map<string, number>();
+  /** the first line of each value of the other unique column, if any */
+  private readonly firstOther = new Map<string, number>();
   private readonly valid: ValidRow<T>[] = [];
   private readonly rejected: RowRejection[] = [];
 
@@ -402,6 +404,8 @@ export class RowsValidator<H extends string, T> {
     private readonly validate: (record: RowRecord<H>, line: number, lengths?: Partial<Record<H, number>>) => RowResult<T>,
     private readonly keyOf: (record: RowRecord<H>) => string | null,
     private readonly keyName: string,
+    /** another column no two rows may share (compared by `of`, shown as typed), e.g. the licence number */
+    private readonly other?: { of: (record: RowRecord<H>) => { key: string; shown: string } | null; name: string },
   ) {}
 
   add(rows: readonly SourceRow<H>[]): this {
@@ -410,10 +414,17 @@ export class RowsValidator<H extends string, T> {
       const problems = [...(row.cellProblems ?? [])];
       if ('error' in result) problems.push(result.error.reason);
       const key = this.keyOf(row.record);
+      const first = key === null ? undefined : this.firstLine.get(key);
       if (key !== null) {
-        const first = this.firstLine.get(key);
         if (first === undefined) this.firstLine.set(key, row.line);
         else problems.unshift(`${this.keyName}“${key}”与第${first}行重复`);
+      }
+      // the other column, unless the row repeats a key already (the same firm twice: said above)
+      const other = first === undefined ? this.other?.of(row.record) : null;
+      if (other) {
+        const first = this.firstOther.get(other.key);
+        if (first === undefined) this.firstOther.set(other.key, row.line);
+        else problems.unshift(`${this.other!.name}“${other.shown}”与第${first}行重复`);
       }
       if (problems.length > 0) this.rejected.push({ line: row.line, reason: [...new Set(problems)].join('；') });
       else if ('ok' in result) this.valid.push({ line: row.line, value: result.ok });
@@ -434,7 +445,25 @@ export function enterpriseValidator(): RowsValidator<EnterpriseHeader, Enterpris
       return usccProblem(code) === null ? code : null;
     },
     '统一社会信用代码',
+    {
+      of: (r) => {
+        const shown = text(r, '许可证编号');
+        return shown === '' ? null : { key: licenceKey(shown), shown };
+      },
+      name: '许可证编号',
+    },
   );
+}
+
+/**
+ * A licence number compared as the same whatever width and case it was typed in: “（晋）XK13-015-00177” and
+ * “(晋)xk13-015-00177” are one licence. Spaces are ignored.
+ */
+export function licenceKey(licenceNo: string): string {
+  return licenceNo
+    .normalize('NFKC')
+    .replace(/\s+/g, '')
+    .toUpperCase();
 }
 
 export function staffValidator(): RowsValidator<StaffHeader, Staff> {

@@ -19,6 +19,7 @@ import type { Connection } from 'mongoose';
 import { shanghaiDate } from '../domain/calendar';
 import { CHECKLISTS } from '../domain/checklists';
 import { opinionSheet, outcomeOf, rectificationItems, OPINION_SHEET_TITLE } from '../domain/inspection';
+import { licenceKey } from '../domain/registryRows';
 import type { OpinionSheetDocxInput } from '../exports/docx';
 import { docxForms } from '../heavyModules';
 import type { Logger } from '../logger';
@@ -57,6 +58,8 @@ export interface Candidate {
   name: string;
   licenceNo: string;
   county: string;
+  /** what to send to /导出 to get this one: its licence number, or its name when another candidate has that number */
+  pickBy: string;
 }
 
 export type ExportOutcome =
@@ -130,15 +133,19 @@ export type FindResult =
 
 function grouped(tasks: readonly TaskDoc[]): FindResult {
   if (tasks.length === 0) return { kind: 'none' };
+  // one enterprise per 统一社会信用代码: two firms sharing a licence number (a registry error) are two candidates to
+  // choose from by name, never one of them silently
   const byEnterprise = new Map<string, TaskDoc[]>();
   for (const t of tasks) {
-    const key = t.enterprise.licenceNo.toUpperCase();
+    const key = t.enterprise.uscc || t.enterprise.licenceNo.toUpperCase();
     byEnterprise.set(key, [...(byEnterprise.get(key) ?? []), t]);
   }
   if (byEnterprise.size === 1) return { kind: 'found', task: pick(tasks) };
-  const candidates = [...byEnterprise.values()]
-    .map((group) => pick(group).enterprise)
-    .map((e) => ({ name: e.name, licenceNo: e.licenceNo, county: e.county }))
+  const enterprises = [...byEnterprise.values()].map((group) => pick(group).enterprise);
+  const holders = new Map<string, number>();
+  for (const e of enterprises) holders.set(licenceKey(e.licenceNo), (holders.get(licenceKey(e.licenceNo)) ?? 0) + 1);
+  const candidates = enterprises
+    .map((e) => ({ name: e.name, licenceNo: e.licenceNo, county: e.county, pickBy: holders.get(licenceKey(e.licenceNo))! > 1 ? e.name : e.licenceNo }))
     .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN') || a.licenceNo.localeCompare(b.licenceNo));
   return { kind: 'ambiguous', candidates: candidates.slice(0, MAX_CANDIDATES), total: candidates.length };
 }

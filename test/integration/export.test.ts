@@ -274,6 +274,21 @@ it('an ambiguous name is refused with the candidates and their licence numbers; 
   expect((await ask(leader.openId, `/导出 ${c.name}`)).text).toContain('已发送 1 个文件');
 });
 
+it('two firms sharing a licence number (a registry error): neither is sent silently; each is offered by its name', async () => {
+  // the same number, once with full-width brackets and once with ASCII ones
+  const a = ent('运城市重号甲化工有限公司', { licenceNo: '（晋）XK06-001-98888' });
+  const b = ent('运城市重号乙化工有限公司', { licenceNo: '(晋)XK06-001-98888' });
+  await submitted(await createTask(conn(), { enterprise: a }));
+  await submitted(await createTask(conn(), { enterprise: b }));
+  const { text } = await ask(leader.openId, '/导出 (晋)XK06-001-98888');
+  expect(text).toContain('匹配到 2 家企业');
+  for (const e of [a, b]) expect(text).toContain(`/导出 ${e.name}`);
+  await settle();
+  expect(h.emulator.messages().filter((m) => m.msg_type === 'file')).toHaveLength(0);
+  // by name, each is found
+  expect((await ask(leader.openId, `/导出 ${b.name}`)).text).toContain('已发送 1 个文件');
+});
+
 it('a name or number that matches nothing is refused, naming what was searched', async () => {
   const { text } = await ask(officer.openId, '/导出 不存在的企业名称');
   expect(text).toContain('未找到检查任务');

@@ -63,7 +63,7 @@ function row(uscc: string, over: Row = {}): Row {
   return {
     企业名称: `示例企业${uscc.slice(-4)}（示例）`,
     统一社会信用代码: uscc,
-    许可证编号: `（晋）XK06-001-${uscc.slice(-5, -1)}0`,
+    许可证编号: `（晋）XK06-001-${uscc.slice(-6)}`, // one per firm, as licences are
     获证产品: '电线电缆',
     产品类别: '工业产品',
     有效期起: '2022-01-10',
@@ -160,6 +160,20 @@ describe('import enterprises from CSV', () => {
     await writeFile(gbk, Buffer.from([0xc6, 0xf3, 0xd2, 0xb5, 0x2c, 0x0a])); // 企业, in GBK
     await expect(importEnterprises(db.conn, gbk)).rejects.toThrow(/不是 UTF-8 编码/);
     await expect(importEnterprises(db.conn, path.join(dir, 'x.txt'))).rejects.toThrow(/只支持 \.xlsx 和 \.csv/);
+  });
+
+  it('refuses a second firm with a licence number already in the file, however its brackets and case are typed', async () => {
+    await clear();
+    const shared = '（晋）XK13-015-00177';
+    const file = await writeText(
+      'shared-licence.csv',
+      csvOf(ENTERPRISE_HEADERS, [row(C1, { 许可证编号: shared }), row(C2, { 许可证编号: '(晋)xk13-015-00177' }), row(C3)]),
+    );
+    const report = await importEnterprises(db.conn, file);
+    expect(report.imported).toEqual({ inserted: 2, updated: 0 });
+    expect(report.rejected).toEqual([{ line: 3, reason: '许可证编号“(晋)xk13-015-00177”与第2行重复' }]);
+    expect((await enterpriseModel(db.conn).find({}, { uscc: 1 }).lean()).map((d) => d.uscc).sort()).toEqual([C1, C3].sort());
+    await clear();
   });
 });
 
