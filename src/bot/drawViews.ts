@@ -364,6 +364,22 @@ export function assignmentCard(task: TaskDoc, campaign: CampaignDoc): CardJson {
   });
 }
 
+/**
+ * A county's task list of a draw a redraw replaced: shown in place of the old list (patched, so its 接收 button is
+ * gone), and sent to the county's liaisons as a notice with the number of its tasks voided.
+ */
+export function supersededCountyCard(v: { old: DrawDoc; draw: DrawDoc; county: string; voided: number }): CardJson {
+  return renderCard('message', {
+    title: `${cell(v.county, 20)} · ${attemptLabel(v.old.attempt)}的任务已作废`,
+    color: 'grey',
+    paragraphs: [
+      `因重新抽取（理由：${safe(v.draw.reason ?? '重新抽取')}），${attemptLabel(v.old.attempt)}已由${attemptLabel(v.draw.attempt)}取代，` +
+        `派发给本县区的 **${v.voided}** 项尚未开始的任务已作废，原清单上的“接收”按钮已失效。`,
+      `请以${attemptLabel(v.draw.attempt)}派发的检查任务清单为准${v.voided > 0 ? '（本县区如有新任务，清单另行发送）' : ''}。`,
+    ],
+  });
+}
+
 export function voidedTaskCard(task: TaskDoc, reason: string): CardJson {
   return renderCard('message', {
     title: `任务已作废 · ${cell(task.enterprise.name, 60)}`,

@@ -329,6 +329,13 @@ export class Outbox {
     return inserted;
   }
 
+  /** The delivered entries whose key starts with `prefix`, with the message ids Feishu gave them (to patch them). */
+  async deliveredUnder(prefix: string): Promise<{ key: string; messageId: string }[]> {
+    const literal = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const docs = await this.model.find({ key: { $regex: `^${literal}` }, status: 'sent' }, { key: 1, messageId: 1 }).sort({ key: 1 }).lean();
+    return docs.flatMap((d) => (d.messageId ? [{ key: d.key, messageId: d.messageId }] : []));
+  }
+
   /** The message id Feishu gave a delivered entry (e.g. to patch that card later). */
   async deliveredMessageId(key: string): Promise<string | undefined> {
     const doc = await this.model.findOne({ key, status: 'sent' }, { messageId: 1 }).lean();

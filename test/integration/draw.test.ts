@@ -238,6 +238,22 @@ describe('/抽取', () => {
     expect(await tasks().countDocuments({ _id: { $in: old.map((t) => t._id) }, state: '已作废' })).toBe(old.length);
     const member = old[0].team[0].openId;
     await h.emulator.waitFor((m) => m.receive_id === member && cardText(m.content).includes('任务已作废'));
+    // every county liaison's list of the first draw now says it was replaced, without its 接收 button, and each
+    // county with voided tasks was told how many
+    const oldDrawId = String(old[0].drawId);
+    const counties = [...new Set(old.map((t) => t.enterprise.county))].filter((c) => reg.countyLiaison(c));
+    expect(counties.length).toBeGreaterThan(1);
+    for (const county of counties) {
+      const liaison = reg.countyLiaison(county)!;
+      const voided = old.filter((t) => t.enterprise.county === county).length;
+      // the list as first sent: its buttons name the first draw
+      const firstList = h.emulator.messagesTo(liaison.openId).find((m) => JSON.stringify(m.content).includes(`"draw":"${oldDrawId}"`))!;
+      const patched = (await h.emulator.waitFor((m) => m.message_id === firstList.message_id && cardText(m.current).includes('已作废'))).current;
+      expect(findButtons(patched)).toHaveLength(0);
+      expect(cardText(patched)).toContain(`**${voided}** 项尚未开始的任务已作废`);
+      const notice = await h.emulator.waitFor((m) => m.receive_id === liaison.openId && m.message_id !== firstList.message_id && cardText(m.content).includes('第1次抽取的任务已作废'));
+      expect(cardText(notice.content)).toContain('请以第2次抽取派发的检查任务清单为准');
+    }
     const log = await loadChain(h.service.db.connection, reg.campaign._id);
     expect(log.map((e) => e.kind)).toEqual(['commit', 'reveal', 'commit', 'reveal']);
     expect(log[2]!.data.reason).toBe('两名执法人员调离');

@@ -13,7 +13,7 @@ import { ALGORITHM, type BundleDetails } from '../../domain/draw2/model';
 import { PLATFORM_ALGORITHM } from '../../domain/draw2/platform';
 import type { Enterprise } from '../../domain/types';
 import type { Card, Outbox } from '../../platform/outbox';
-import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, voidedTaskCard } from '../../bot/drawViews';
+import { assignmentCard, cardFits, countyTasksCard, parkedCard, resultCard, supersededCountyCard, voidedTaskCard } from '../../bot/drawViews';
 import { campaignModel, type CampaignDoc } from '../../store/campaign';
 import { catchUpTasks } from '../checklists/extrasRevision';
 import { binaryBytes } from '../../store/binary';
@@ -128,6 +128,34 @@ async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc)
         }
       }
     }
+    await tellCounties(conn, outbox, d, draw, voided);
+  }
+}
+
+/**
+ * The counties' side of a redraw: each county list the replaced draw sent is shown as replaced, in place (its 接收
+ * button would otherwise stay live on a void list), and the county's liaisons are told how many of its tasks were
+ * voided. Keyed like every send: a second run changes nothing.
+ */
+async function tellCounties(conn: Connection, outbox: Outbox, old: DrawDoc, draw: DrawDoc, voided: readonly TaskDoc[]): Promise<void> {
+  const count = new Map<string, number>();
+  for (const t of voided) count.set(t.enterprise.county, (count.get(t.enterprise.county) ?? 0) + 1);
+  const prefix = `draw:${String(old._id)}:county:`;
+  const card = (county: string) => supersededCountyCard({ old, draw, county, voided: count.get(county) ?? 0 });
+  try {
+    for (const sent of await outbox.deliveredUnder(prefix)) {
+      // key: draw:<id>:county:<county>:<openId>
+      const rest = sent.key.slice(prefix.length);
+      const county = rest.slice(0, rest.lastIndexOf(':'));
+      await outbox.patchCard(`draw:${String(old._id)}:county-void:${rest}`, sent.messageId, card(county));
+    }
+    if (count.size === 0) return;
+    const liaisons = await staffModel(conn).find({ roles: '联络员', county: { $in: [...count.keys()] } }, { openId: 1, county: 1 }).sort({ openId: 1 }).lean();
+    for (const l of liaisons) {
+      await outbox.sendCard(`draw:${String(old._id)}:county-void-notice:${l.county}:${l.openId}`, { openId: l.openId }, card(l.county ?? ''));
+    }
+  } catch {
+    // keyed: the next run tries again
   }
 }
 
