@@ -8,6 +8,7 @@ import { acceptedKinds, SETUP_KIND_TITLES } from '../domain/setupFiles';
 import { RISK_CLASSES } from '../domain/types';
 import type { CampaignSettings } from '../operations/campaigns';
 import type { HandOverRun } from '../operations/followup/handOver';
+import { AVOID_CONFLICT_ADVICE, avoidConflictLine } from '../operations/importStaff';
 import type { CampaignPopulation } from '../operations/setup/campaignPreview';
 import type { CalendarImport, CalendarPreview, ReadRefusal, RegistryOutcome } from '../operations/setup/setupFiles';
 import { formatChecklistReport, type ChecklistImportReport } from '../operations/checklists/importChecklists';
@@ -137,6 +138,12 @@ function registrySections(o: RegistryOutcome, max: number): ReportView['sections
       text:
         '这些人员的回避企业代码在名录库中找不到（如尚未导入企业名录可忽略；否则请核对代码）：\n' +
         listText(limit(o.unknownAvoid.map((u) => `第${u.line}行：${u.uscc}`), max), (n) => `……另有 ${n} 个未列出`),
+    });
+  }
+  if (o.avoidConflicts && o.avoidConflicts.length > 0) {
+    sections.push({
+      heading: `检查组中需回避的人员（共 ${o.avoidConflicts.length} 项）`,
+      text: `${AVOID_CONFLICT_ADVICE}\n${listText(limit(o.avoidConflicts.map((c) => md(avoidConflictLine(c))), max), (n) => `……另有 ${n} 项未列出`)}`,
     });
   }
   return sections;

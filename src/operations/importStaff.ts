@@ -10,6 +10,7 @@ import { STAFF_SPEC, staffValidator, type RowRejection, type SourceRow, type Sta
 import { STAFF_ROLES, type Staff } from '../domain/types';
 import { enterpriseModel } from '../store/enterprise';
 import { staffModel, type StaffMember } from '../store/staff';
+import { taskModel, type TaskDoc, type TaskState } from '../store/task';
 import { catalogueNotice, countsLine, rejectionLines, type ImportCounts, type ImportOptions } from './importEnterprises';
 import { readRegistryFile, type RegistryFormat } from './registryFile';
 import { rowUpsert, upsertRows, validateInTurns } from './rowUpsert';
@@ -27,7 +28,25 @@ export interface StaffImportReport {
   unknownAvoid: { line: number; uscc: string }[];
   /** experts' 专业领域 entries the licence catalogue does not know: they never match (docs/draw-spec.md §5.1) */
   unknownExpertise?: { line: number; value: string }[];
+  /** people of the file on the team of a task not yet inspected whose enterprise is now among their 回避企业 */
+  avoidConflicts: AvoidConflict[];
 }
+
+export interface AvoidConflict {
+  line: number;
+  name: string;
+  role: string;
+  enterprise: string;
+  county: string;
+  state: string;
+}
+
+/**
+ * The states of a task whose inspection has not been done yet: a team member who must avoid its enterprise (回避)
+ * can still be kept away. Teams are matched at the draw with the 回避企业 of that day; a staff file imported later
+ * can add one, and the draw does not change teams by itself (a redraw does).
+ */
+const NOT_INSPECTED: readonly TaskState[] = ['待接收', '待检查', '检查中'];
 
 export function staffUpsert(s: Staff): AnyBulkWriteOperation<StaffMember> {
   return rowUpsert<StaffMember, Staff>({ openId: s.openId }, s, ['businessLine', 'expertise']);
@@ -60,12 +79,47 @@ export async function importStaffRows(
     .filter((v) => v.value.roles.includes('专家'))
     .flatMap((v) => resolveProducts(v.value.expertise).unknown.map((value) => ({ line: v.line, value })));
 
-  return { dryRun, total: rows.length, imported, rejected, roles, unknownAvoid, ...(unknownExpertise.length > 0 ? { unknownExpertise } : {}) };
+  const avoidConflicts = await conflictsWithTasks(conn, valid);
+  return { dryRun, total: rows.length, imported, rejected, roles, unknownAvoid, avoidConflicts, ...(unknownExpertise.length > 0 ? { unknownExpertise } : {}) };
+}
+
+/** The 回避 the file declares for enterprises whose tasks already have that person on the team (not yet inspected). */
+async function conflictsWithTasks(conn: Connection, valid: readonly { line: number; value: Staff }[]): Promise<AvoidConflict[]> {
+  const avoiding = valid.filter((v) => v.value.avoid.length > 0);
+  if (avoiding.length === 0) return [];
+  const found = await taskModel(conn)
+    .find(
+      {
+        state: { $in: NOT_INSPECTED },
+        'team.openId': { $in: avoiding.map((v) => v.value.openId) },
+        'enterprise.uscc': { $in: [...new Set(avoiding.flatMap((v) => v.value.avoid))] },
+      },
+      { _id: 0, state: 1, team: 1, 'enterprise.uscc': 1, 'enterprise.name': 1, 'enterprise.county': 1 },
+    )
+    .sort({ no: 1 })
+    .lean<Pick<TaskDoc, 'state' | 'team' | 'enterprise'>[]>();
+  const out: AvoidConflict[] = [];
+  for (const v of avoiding) {
+    for (const t of found) {
+      const slot = t.team.find((m) => m.openId === v.value.openId);
+      if (slot && v.value.avoid.includes(t.enterprise.uscc)) {
+        out.push({ line: v.line, name: v.value.name, role: slot.role, enterprise: t.enterprise.name, county: t.enterprise.county, state: t.state });
+      }
+    }
+  }
+  return out;
 }
 
 export async function importStaff(conn: Connection, file: string, opts: ImportOptions = {}): Promise<StaffImportReport> {
   const content = await readRegistryFile(file, STAFF_SPEC);
   return { ...(await importStaffRows(conn, content.rows, opts)), file, format: content.format };
+}
+
+export const AVOID_CONFLICT_ADVICE =
+  '以下人员已在尚未完成检查的任务中，而名录现将该企业列为其回避企业。已派发的检查组不会自动调整：请市局联络员在开始检查前重新抽取（/抽取 理由=…），或安排该人员不参加该企业的检查。';
+
+export function avoidConflictLine(c: AvoidConflict): string {
+  return `第${c.line}行 ${c.name}：${c.enterprise}（${c.county}，${c.role}，${c.state}）`;
 }
 
 /** Notices (not rejections) are listed up to this many lines. */
@@ -86,5 +140,9 @@ export function formatStaffReport(r: StaffImportReport): string[] {
     if (r.unknownAvoid.length > NOTICE_LIMIT) lines.push(`  ……其余${r.unknownAvoid.length - NOTICE_LIMIT}个从略`);
   }
   if (r.unknownExpertise && r.unknownExpertise.length > 0) lines.push(...catalogueNotice('专家的专业领域', r.unknownExpertise, '不参与专家匹配'));
+  if (r.avoidConflicts.length > 0) {
+    lines.push(`注意：${AVOID_CONFLICT_ADVICE}`, ...r.avoidConflicts.slice(0, NOTICE_LIMIT).map((c) => `  ${avoidConflictLine(c)}`));
+    if (r.avoidConflicts.length > NOTICE_LIMIT) lines.push(`  ……其余${r.avoidConflicts.length - NOTICE_LIMIT}项从略`);
+  }
   return lines;
 }

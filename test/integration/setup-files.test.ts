@@ -20,6 +20,7 @@ import { importLogModel } from '../../src/store/importLog';
 import { processedEventModel } from '../../src/store/processedEvents';
 import { setupUploadChunkModel, setupUploadModel } from '../../src/store/setupUpload';
 import { staffModel } from '../../src/store/staff';
+import { createTask, TEAM } from '../support/fixtures';
 import { startHarness, type Harness } from '../support/harness';
 import { writeZipBomb } from '../support/hostileFiles';
 import { csvBytes, enterprisesCsv, enterprisesXlsx, staffCsv } from '../support/setupFiles';
@@ -248,6 +249,29 @@ describe('registries sent as files', () => {
     expect(staffText).toContain(`第2行：${unknownFirm}`);
     expect(staffText).not.toContain(`第2行：${data.enterprises[0]!.uscc}`);
     await h.feishu.clickButton(cityLiaison.openId, s.reply.current, '取消');
+  });
+
+  it('names the people a new 回避 puts in conflict with a task they are on, not yet inspected, in the preview and the result', async () => {
+    const person = data.staff.find((s) => s.roles.includes('执法人员'))!;
+    const member = { openId: person.openId, name: person.name, role: '执法人员' as const, unit: person.unit, county: person.county };
+    const [pending, started, done] = [data.enterprises[1]!, data.enterprises[2]!, data.enterprises[3]!];
+    await createTask(conn(), { enterprise: pending, state: '待检查', team: [...TEAM.slice(0, 1), member] });
+    await createTask(conn(), { enterprise: started, state: '检查中', team: [...TEAM.slice(0, 1), member] });
+    await createTask(conn(), { enterprise: done, state: '待公示', team: [...TEAM.slice(0, 1), member] }); // inspected: history
+    const row = (avoid: string) => [[person.name, person.openId, person.roles.join('、'), person.unit, person.county, '', '', avoid]];
+    const s = await sendFile(cityLiaison.openId, 'avoid2.csv', await csvBytes(STAFF_HEADERS, row([pending, started, done].map((e) => e.uscc).join('、'))));
+    const text = cardText(s.reply.content);
+    expect(text).toContain('检查组中需回避的人员（共 2 项）');
+    expect(text).toContain(`第2行 ${person.name}：${pending.name}（${pending.county}，执法人员，待检查）`);
+    expect(text).toContain(`第2行 ${person.name}：${started.name}（${started.county}，执法人员，检查中）`);
+    expect(text).not.toContain(done.name);
+    expect(text).toContain('已派发的检查组不会自动调整');
+    const result = cardText(await cardAfter(await h.feishu.clickButton(cityLiaison.openId, s.reply.current, '确认导入'), '已导入'));
+    expect(result).toContain('检查组中需回避的人员（共 2 项）');
+    // a file without that 回避 names nobody
+    const again = await sendFile(cityLiaison.openId, 'avoid3.csv', await csvBytes(STAFF_HEADERS, row('')));
+    expect(cardText(again.reply.content)).not.toContain('检查组中需回避的人员');
+    await h.feishu.clickButton(cityLiaison.openId, again.reply.current, '取消');
   });
 });
 

@@ -23,7 +23,7 @@ import { importLogModel, type ImportLogDoc } from '../../store/importLog';
 import { staffModel } from '../../store/staff';
 import type { FollowUpDeps } from '../followup/common';
 import { importEnterpriseRows, type ExpiredLicence } from '../importEnterprises';
-import { importStaffRows } from '../importStaff';
+import { importStaffRows, type AvoidConflict } from '../importStaff';
 import { formatOf, readSheetData, RegistryFileError, sheetToRows, type SheetRow } from '../registryFile';
 import { reloadCalendars } from './calendarSync';
 import { fillPendingDueDates, pendingDueDatesTouching, type PendingDueDatesRun } from './pendingDueDates';
@@ -119,6 +119,8 @@ export interface RegistryOutcome {
   roles?: Record<string, number>;
   /** staff: 回避企业 codes not in 检查对象名录库 */
   unknownAvoid?: { line: number; uscc: string }[];
+  /** staff: 回避 declared for an enterprise whose task (not yet inspected) has that person on its team */
+  avoidConflicts?: AvoidConflict[];
 }
 
 /** The registry's counts for the import log and the result card. */
@@ -147,7 +149,16 @@ export async function runRegistry(
   const valid = validateStaffRows(rows).valid.map((v) => v.value);
   const diff = await diffRows(staffModel(deps.conn), 'openId', STAFF_FIELDS, valid);
   const report = await importStaffRows(deps.conn, rows, { dryRun, now });
-  return { kind, dryRun, total: report.total, diff, rejected: report.rejected, roles: report.roles, unknownAvoid: report.unknownAvoid };
+  return {
+    kind,
+    dryRun,
+    total: report.total,
+    diff,
+    rejected: report.rejected,
+    roles: report.roles,
+    unknownAvoid: report.unknownAvoid,
+    avoidConflicts: report.avoidConflicts,
+  };
 }
 
 /** Whether a preview has anything to import. */
