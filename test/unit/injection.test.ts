@@ -223,7 +223,7 @@ describe('cards show hostile text as text', () => {
     expectInert(exportResultCard({ ok: true, task: t, files: [{ name: `${NAME}.docx`, size: 2048 }] } as never), [NAME]);
     expectInert(exportResultCard({ ok: false, code: 'notFound', query: LINK, scoped: false }), [LINK]);
     expectInert(
-      exportResultCard({ ok: false, code: 'ambiguous', query: '有限', total: 1, candidates: [{ name: NAME, licenceNo: FORMULA, county: '永济市' }] } as never),
+      exportResultCard({ ok: false, code: 'ambiguous', query: '有限', total: 1, candidates: [{ name: NAME, licenceNo: FORMULA, county: '永济市', pickBy: FORMULA }] } as never),
       [NAME, FORMULA],
     );
     expectInert(exportResultCard({ ok: false, code: 'void', task: t }), [NAME]);

@@ -209,7 +209,7 @@ describe('whole files', () => {
   it('rejects the second and later rows with the same code, naming the first line', () => {
     const rows = [
       { line: 2, record: enterprise() },
-      { line: 3, record: enterprise({ 统一社会信用代码: CODE_B }) },
+      { line: 3, record: enterprise({ 统一社会信用代码: CODE_B, 许可证编号: '（晋）XK13-015-00002' }) },
       { line: 5, record: enterprise({ 企业名称: '另一家（示例）' }) },
       { line: 6, record: enterprise({ 统一社会信用代码: CODE_A.toLowerCase(), 产品类别: 'x' }) },
     ];
