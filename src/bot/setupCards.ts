@@ -353,7 +353,17 @@ export function closedPreviewCard(upload: SetupUploadDoc, why: 'cancelled' | 'su
     imported: `这份文件已于 ${upload.doneAt ? dateTime(upload.doneAt) : ''} 由 ${md(upload.doneByName ?? '')} 导入。`,
     expired: '预览已过期或文件已清除，没有导入。如需导入请重新发送文件。',
   }[why];
-  return renderCard('message', { title: `${why === 'imported' ? '已导入' : '预览已失效'} · ${title}`, color: 'grey', paragraphs: [`文件：**${md(upload.fileName)}**`, text] });
+  // an imported registry keeps its figures on this card too: it may replace the result card (a double click)
+  const r = upload.result;
+  const counts =
+    why === 'imported' && r && typeof r.inserted === 'number'
+      ? [`导入结果：新增 **${r.inserted}**、更新 **${r.updated ?? 0}**、无变化 **${r.unchanged ?? 0}**；有问题 **${r.rejected ?? 0}** 行（未导入）`]
+      : [];
+  return renderCard('message', {
+    title: `${why === 'imported' ? '已导入' : '预览已失效'} · ${title}`,
+    color: 'grey',
+    paragraphs: [`文件：**${md(upload.fileName)}**`, text, ...counts],
+  });
 }
 
 // ---- due dates settled by a calendar -------------------------------------------------------------------------------

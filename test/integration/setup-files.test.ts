@@ -161,6 +161,8 @@ describe('registries sent as files', () => {
     const again = await h.feishu.clickButton(ADMIN, reply.content, '确认导入');
     expect(again.toast).toEqual({ type: 'info', content: '这份文件已经导入过了，不会重复导入' });
     expect(cardText(again.card)).toContain('已导入');
+    // … and when its card replaces the result card (a double click), the import's figures are still there
+    expect(cardText(again.card)).toContain(`导入结果：新增 **${data.staff.length}**、更新 **0**、无变化 **0**；有问题 **0** 行`);
     expect(buttons(again.card)).toEqual([]);
     expect(await importLogModel(conn()).countDocuments()).toBe(1);
   });
