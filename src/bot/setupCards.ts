@@ -356,7 +356,7 @@ export function closedPreviewCard(upload: SetupUploadDoc, why: 'cancelled' | 'su
   // an imported registry keeps its figures on this card too: it may replace the result card (a double click)
   const r = upload.result;
   const counts =
-    why === 'imported' && r && typeof r.inserted === 'number'
+    why === 'imported' && (upload.kind === 'enterprises' || upload.kind === 'staff') && r && typeof r.inserted === 'number'
       ? [`导入结果：新增 **${r.inserted}**、更新 **${r.updated ?? 0}**、无变化 **${r.unchanged ?? 0}**；有问题 **${r.rejected ?? 0}** 行（未导入）`]
       : [];
   return renderCard('message', {

@@ -422,9 +422,9 @@ export class RowsValidator<H extends string, T> {
       // the other column, unless the row repeats a key already (the same firm twice: said above)
       const other = first === undefined ? this.other?.of(row.record) : null;
       if (other) {
-        const first = this.firstOther.get(other.key);
-        if (first === undefined) this.firstOther.set(other.key, row.line);
-        else problems.unshift(`${this.other!.name}“${other.shown}”与第${first}行重复`);
+        const holder = this.firstOther.get(other.key);
+        if (holder === undefined) this.firstOther.set(other.key, row.line);
+        else problems.unshift(`${this.other!.name}“${other.shown}”与第${holder}行重复`);
       }
       if (problems.length > 0) this.rejected.push({ line: row.line, reason: [...new Set(problems)].join('；') });
       else if ('ok' in result) this.valid.push({ line: row.line, value: result.ok });

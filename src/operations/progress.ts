@@ -37,7 +37,7 @@
  * $cond, $and, $or, $not, $in, $eq, $gt, $lt, $lte, $ifNull: the same on MongoDB 7 and on the test wire server.
  */
 import type { Connection, PipelineStage, Types } from 'mongoose';
-import { addWorkingDays, CalendarDataMissingError, shanghaiDate, workingDaysBetween } from '../domain/calendar';
+import { addWorkingDays, CalendarDataMissingError, shanghaiDate } from '../domain/calendar';
 import { dayBefore, rectificationOverdueCutoff, workingDaysBetweenLenient } from '../domain/followup';
 import { addCalendarDays } from '../domain/inspection';
 import { RESULT_CODES, RESULT_DICTIONARY, resultByCode, resultKey } from '../domain/results';
