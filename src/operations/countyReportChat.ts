@@ -50,6 +50,25 @@ export type ReportReceived =
       earlier: EarlierReports;
     };
 
+/**
+ * A CSV saved by Excel in the Chinese system encoding (GBK/GB18030) is still a registry to the person who sent it: its
+ * header is recognised in that encoding too, so a county liaison is told that only the 市局联络员 imports it rather
+ * than asked to submit it as the county's report. Anything else is returned as it is.
+ */
+function legacyCsvAsUtf8(data: Buffer, format: 'csv' | 'xlsx'): Buffer {
+  if (format !== 'csv') return data;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return data;
+  } catch {
+    try {
+      return Buffer.from(new TextDecoder('gb18030', { fatal: true }).decode(data), 'utf8');
+    } catch {
+      return data;
+    }
+  }
+}
+
 /** Whether a spreadsheet's header row is one of the set-up kinds (a file that is not readable is not). */
 async function setupKindOf(fileName: string, data: Buffer): Promise<string | undefined> {
   let format: 'csv' | 'xlsx';
@@ -60,7 +79,7 @@ async function setupKindOf(fileName: string, data: Buffer): Promise<string | und
     throw err;
   }
   try {
-    const header = (await readSheetData(data, format))[0];
+    const header = (await readSheetData(legacyCsvAsUtf8(data, format), format))[0];
     if (!header) return undefined;
     const r = recogniseHeader(header.cells);
     if ((SETUP_FILE_KINDS as readonly string[]).includes(r.kind)) return SETUP_KIND_TITLES[r.kind as (typeof SETUP_FILE_KINDS)[number]];

@@ -23,6 +23,7 @@ import { inspectionDriver, PEOPLE, readTask, registerStaff, slot, submittedRecor
 import { campaignWithDraw, settle, taskIn } from '../support/outcomes';
 import { csvBytes, staffCsv, xlsxBytes } from '../support/setupFiles';
 import { generateSampleData } from '../../src/domain/sampleData';
+import { gbk } from '../support/gbk';
 
 const ADMIN = 'ou_admin00000000000000000000000007';
 const yanhuLiaison: Person = { openId: 'ou_liaison000000000000000000000h1', name: '钱敏', roles: ['联络员'], unit: '盐湖区市场监督管理局', county: '盐湖区' };
@@ -344,6 +345,11 @@ describe('a county’s 情况汇报 sent by its liaison', () => {
 
     const staff = await sendFile(liaison.openId, '人员.csv', await staffCsv(generateSampleData({ year: 2024, enterprises: 5, seed: 3 }).staff.slice(0, 2)));
     expect(cardText(staff.reply.content)).toContain('“人员.csv”是执法检查人员名录库文件：只有**市局联络员**');
+    // the same file saved by Chinese Excel in GBK: still a registry, not offered as the county's report
+    const utf8 = (await staffCsv(generateSampleData({ year: 2024, enterprises: 5, seed: 3 }).staff.slice(0, 2))).toString('utf8').replace(/^\uFEFF/, '');
+    const legacy = await sendFile(liaison.openId, '人员-GBK.csv', gbk(utf8));
+    expect(cardText(legacy.reply.content)).toContain('“人员-GBK.csv”是执法检查人员名录库文件：只有**市局联络员**');
+    expect(buttons(legacy.reply.content)).toEqual([]);
     const lists = await sendFile(liaison.openId, '检查表.csv', await checklistFile([['甲', 1, '乙']]));
     expect(cardText(lists.reply.content)).toContain('是附加检查表文件：只有**市局联络员**');
     expect(buttons(lists.reply.content)).toEqual([]);

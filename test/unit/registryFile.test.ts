@@ -19,6 +19,7 @@ import {
   sheetToRows,
 } from '../../src/operations/registryFile';
 import { enterpriseRow, writeEnterpriseCsv, writeEnterpriseXlsx, writeZipBomb } from '../support/hostileFiles';
+import { gbk } from '../support/gbk';
 
 let dir: string;
 beforeAll(() => {
@@ -42,25 +43,6 @@ async function refusal(promise: Promise<unknown>): Promise<string> {
 
 const csvText = (rows: string[][]) => rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
 const goodCsv = csvText([[...ENTERPRISE_HEADERS], enterpriseRow(1), enterpriseRow(2)]);
-
-/** GBK bytes of a text, built from the platform's GBK decoder (Node has no GBK encoder). */
-function gbk(text: string): Buffer {
-  const table = new Map<string, number[]>();
-  const decoder = new TextDecoder('gbk');
-  for (let hi = 0x81; hi <= 0xfe; hi++) {
-    for (let lo = 0x40; lo <= 0xfe; lo++) {
-      if (lo === 0x7f) continue;
-      const ch = decoder.decode(Uint8Array.of(hi, lo));
-      if (ch.length === 1 && !table.has(ch)) table.set(ch, [hi, lo]);
-    }
-  }
-  const bytes: number[] = [];
-  for (const ch of text) {
-    if (ch.charCodeAt(0) < 0x80) bytes.push(ch.charCodeAt(0));
-    else bytes.push(...(table.get(ch) ?? [0x3f]));
-  }
-  return Buffer.from(bytes);
-}
 
 describe('files that are not what they should be', () => {
   it('an empty file', async () => {
