@@ -13,6 +13,8 @@ const objectId = z.string().regex(/^[0-9a-f]{24}$/).transform((s) => new Types.O
 const KNOWN_ARGS = new Set(['专项', '种子', '理由', '来源', '开奖时间']);
 const USAGE = '/抽取 [专项=名称] [种子=公开随机数] [理由=重新抽取的原因] [来源=彩票及期号(位数) 开奖时间=YYYY-MM-DDTHH:mm]';
 
+const REPLACED_PREVIEW = '这次预览已被之后的新预览取代，未进行抽取，作废已记入抽取日志。请在最新的预览卡片上确认。';
+
 export const drawCommand: CommandSpec = {
   id: 'draw',
   names: ['抽取', 'draw'],
@@ -43,8 +45,14 @@ export const drawCommand: CommandSpec = {
       reason: args['理由'],
       sourceText: args['来源'],
       sourceTime: args['开奖时间'],
+      messageId: ctx.message.messageId,
     });
     if (!outcome.ok) return ctx.reply(refusalCard(outcome.title, outcome.reason));
+    // the previews this one replaced: their cards show so, without a confirm button that would only be refused
+    for (const old of outcome.replacedPreviews) {
+      const shown = old.previewMessageId ? await ctx.deps.outbox.deliveredMessageId(`reply:${old.previewMessageId}:0`) : undefined;
+      if (shown) await ctx.deps.outbox.patchCard(`draw:${String(old._id)}:replaced`, shown, voidedPreviewCard(old.attempt, REPLACED_PREVIEW));
+    }
     return ctx.reply(
       previewCard({
         draw: outcome.draw,

@@ -23,6 +23,8 @@ export interface Draw {
   algorithm?: string;
   /** required from attempt 2 on */
   reason?: string;
+  /** the chat message (/抽取) the preview card answered: to show that card as replaced when a newer preview comes */
+  previewMessageId?: string;
   populationHash: string;
   staffHash: string;
   // ---- spotcheck-draw/2: the preview (commitment) -----------------------------------------------------------------
@@ -109,6 +111,7 @@ const drawSchema = new Schema<Draw>(
     requestedByName: { type: String, required: true },
     algorithm: String,
     reason: String,
+    previewMessageId: String,
     populationHash: { type: String, required: true },
     staffHash: { type: String, required: true },
     exclusionsHash: String,

@@ -326,7 +326,11 @@ describe('/抽取', () => {
   it('a stale preview cannot be confirmed after a newer one', async () => {
     const first = await command(reg.cityLiaison.openId, '/抽取 理由=再次核对');
     const second = await command(reg.cityLiaison.openId, '/抽取 理由=再次核对');
-    const stale = await h.feishu.clickButton(reg.cityLiaison.openId, first.current, '确认抽取');
+    // the first card now says it was replaced, without its buttons …
+    const replaced = await h.emulator.waitFor((m) => m.message_id === first.message_id && cardText(m.current).includes('已被之后的新预览取代'));
+    expect(findButtons(replaced.current)).toHaveLength(0);
+    // … and its button, clicked as a client that still shows it, is refused
+    const stale = await h.feishu.clickButton(reg.cityLiaison.openId, first.content, '确认抽取', { messageId: first.message_id });
     expect(stale.toast?.type).toBe('error');
     const cancel = await h.feishu.clickButton(reg.cityLiaison.openId, second.current, '取消');
     expect(cardText(cancel.card)).toContain('已取消');

@@ -36,6 +36,8 @@ export interface PreviewInput {
   /** 来源=<…> 开奖时间=<…>: a public source for this draw (else the campaign's, if any) */
   sourceText?: string;
   sourceTime?: string;
+  /** the /抽取 message the preview card answers (kept on the draw: see Draw.previewMessageId) */
+  messageId?: string;
 }
 
 export interface Preview {
@@ -49,6 +51,8 @@ export interface Preview {
   unknown: ReturnType<typeof unknownValues>;
   /** the confirmed draw this one would replace */
   replaces?: DrawDoc;
+  /** older previews this one replaced (their confirm buttons no longer work) */
+  replacedPreviews: DrawDoc[];
 }
 
 /** The 种子 a liaison may type: 1–64 letters, digits or . _ : + - / (a lottery result, a date-stamped number …). */
@@ -157,8 +161,10 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
 
   // A newer preview replaces older ones: their confirm buttons stop working (and the log says so).
   const stale = await draws.find({ campaignId: campaign._id, status: 'previewed' }).sort({ createdAt: 1 }).lean<DrawDoc[]>();
+  const replacedPreviews: DrawDoc[] = [];
   for (const d of stale) {
     const gone = await draws.updateOne({ _id: d._id, status: 'previewed' }, { $set: { status: 'abandoned' } });
+    if (gone.modifiedCount > 0) replacedPreviews.push(d);
     if (gone.modifiedCount > 0 && d.commitSeq !== undefined) {
       await appendChain(conn, campaign._id, 'void', { drawId: String(d._id), attempt: d.attempt, reason: 'replaced', note: '被新的预览取代' }, now, `void:${String(d._id)}`);
     }
@@ -176,6 +182,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     requestedByName: input.actorName,
     algorithm: commitment.algorithm,
     ...(reason ? { reason } : {}),
+    ...(input.messageId ? { previewMessageId: input.messageId } : {}),
     populationHash: registry.populationHash,
     staffHash: registry.staffHash,
     exclusionsHash: registry.exclusionsHash,
@@ -202,5 +209,6 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     excluded: registry.exclusions.length,
     unknown: unknownValues(registry.population, registry.staff, catalogueIndex()),
     ...(current ? { replaces: current } : {}),
+    replacedPreviews,
   };
 }
