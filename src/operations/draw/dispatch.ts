@@ -155,7 +155,8 @@ async function tellCounties(conn: Connection, outbox: Outbox, old: DrawDoc, draw
       await outbox.sendCard(`draw:${String(old._id)}:county-void-notice:${l.county}:${l.openId}`, { openId: l.openId }, card(l.county ?? ''));
     }
   } catch {
-    // keyed: the next run tries again
+    // Telling is not worth stopping the dispatch for (a failed write queueing a card): the new draw's tasks and cards
+    // come first. A dispatch cut off before it finished runs this again, and the keys keep it once-only.
   }
 }
 
