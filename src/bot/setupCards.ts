@@ -157,7 +157,9 @@ export function registryPreviewCard(fileName: string, size: number, o: RegistryO
     sections: [
       { text: `文件：**${md(fileName)}**（${sizeText(size)}）\n试运行，尚未写入。${countsText(o)}` },
       ...registrySections(o, max),
-      ...(upload ? [] : [{ text: '文件中没有可以导入的行：请按上面的原因修改后重新发送。' }]),
+      ...(upload
+        ? []
+        : [{ text: o.total === 0 ? '文件只有表头，没有数据行：请在表头下方逐行填写后重新发送。' : '文件中没有可以导入的行：请按上面的原因修改后重新发送。' }]),
     ],
     note: upload
       ? `点击“确认导入”按这份文件（SHA-256 ${shortHash(upload.sha256)}…）导入：新增和更新，名录中不在文件里的记录保持不变。之后再发送同类文件，本预览即失效。`

@@ -313,7 +313,7 @@ describe('bad files: refused with a reason, nothing changed', () => {
       ['无法导入 · 监管平台抽取结果', '第2行：统一社会信用代码校验位错误（应为8）', '“张三”不在执法检查人员名录库中'],
     ],
     ['an empty file', 'empty.csv', () => Buffer.from('\uFEFF\r\n\r\n'), ['文件是空的']],
-    ['a registry without rows', 'header.csv', () => csvBytes(STAFF_HEADERS, []), ['无法导入 · 执法检查人员名录库', '共读取 **0** 行']],
+    ['a registry without rows', 'header.csv', () => csvBytes(STAFF_HEADERS, []), ['无法导入 · 执法检查人员名录库', '共读取 **0** 行', '文件只有表头，没有数据行']],
     ['a registry missing a column', 'staff.csv', () => csvBytes(STAFF_HEADERS.filter((x) => x !== '角色'), []), ['缺少必需的列：角色']],
     ['the wrong encoding', 'gbk.csv', () => gbkHeader, ['CSV 文件不是 UTF-8 编码']],
     ['an old Excel file', 'old.xls', () => Buffer.from('not really'), ['不支持旧版 Excel 文件（.xls）']],
