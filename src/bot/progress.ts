@@ -129,7 +129,7 @@ export const summarySendAction = defineAction({
   schema: z.object({ a: z.literal('summary.send') }),
   async handle(ctx) {
     const scope = reportScope(ctx.actor);
-    if (!scope) return { toast: { type: 'error', content: '仅限领导、市局人员和县区联络员下载汇总表' } };
+    if (!scope) return { toast: { type: 'error', content: '仅限领导、市局工作人员（专家库的专家除外）和县区联络员下载汇总表' } };
     const built = await buildSummaryFile(ctx.deps, scope, ctx.actor, ctx.staff, undefined);
     if (!built.ok) return { toast: { type: 'error', content: built.reason } };
     await ctx.deps.outbox.sendFile(`summary:file:${ctx.action.eventId}`, { openId: ctx.actor.openId }, {

@@ -21,7 +21,7 @@ export const PMSG = {
   summaryButton: '下载附件5汇总表',
   notAllowedTitle: '没有权限',
   notAllowed: (command: string) =>
-    `**${command}** 仅限领导、市局人员和县区联络员使用（县区联络员看本县区）。您自己的检查任务请发送 **/我的任务** 查看。`,
+    `**${command}** 仅限领导、市局工作人员（专家库的专家除外）和县区联络员使用（县区联络员看本县区）。您自己的检查任务请发送 **/我的任务** 查看。`,
   badArgsTitle: '参数有误',
   badArgs: (unknown: string, usage: string) => `不认识的参数“${md(unknown)}”。用法：${usage}`,
   summaryDoneTitle: '附件5 汇总表已生成',

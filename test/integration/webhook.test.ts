@@ -9,6 +9,7 @@ const LIAISON = 'ou_liaison0000000000000000000000001';
 const STRANGER = 'ou_stranger000000000000000000000001';
 const COUNTY_LIAISON = 'ou_countyliaison00000000000000000001';
 const COUNTY_OFFICER = 'ou_countyofficer00000000000000000001';
+const CITY_EXPERT = 'ou_cityexpert0000000000000000000001';
 
 let h: Harness;
 
@@ -25,6 +26,7 @@ beforeAll(async () => {
   await staffModel(h.service.db.connection).create([
     { openId: COUNTY_LIAISON, name: '刘建国', roles: ['联络员'], unit: '永济市市场监督管理局', county: '永济市', avoid: [] },
     { openId: COUNTY_OFFICER, name: '吉俊峰', roles: ['执法人员'], unit: '临猗县市场监督管理局', county: '临猗县', avoid: [] },
+    { openId: CITY_EXPERT, name: '杨浩然', roles: ['专家'], unit: '运城市市场监督管理局', county: '市局', avoid: [], expertise: '电线电缆' },
   ]);
 });
 
@@ -174,6 +176,10 @@ describe('/帮助 through the outbox', () => {
     // what they are refused, they are told so when they send it anyway
     const sent = await h.feishu.sendText(COUNTY_OFFICER, '/进度');
     expect(cardText((await replyTo(sent.messageId)).content)).toContain('没有权限');
+    // an expert of the 市局 is not “市局人员” for the reports, and is told so in those words
+    expect(listed(await helpOf(CITY_EXPERT))).toEqual(['/我的任务']);
+    const expert = await h.feishu.sendText(CITY_EXPERT, '/汇总');
+    expect(cardText((await replyTo(expert.messageId)).content)).toContain('市局工作人员（专家库的专家除外）');
   });
 
   it('answers arguments to a command that takes none with its usage, instead of ignoring them', async () => {
