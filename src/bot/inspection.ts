@@ -172,7 +172,7 @@ export function inspectionActions(): ActionSpec[] {
         return answer(ctx, result, (task, r) => {
           const step = visitStep(task.checklist, task.inspection?.extras, r.saved.item);
           const content = step?.part === 'extra' ? IMSG.savedExtra(step.source, step.no, r.saved.verdict) : IMSG.saved(r.saved.item, r.saved.verdict);
-          return { type: 'success', content };
+          return { type: 'success', content: r.carriedOver ? `${content}${IMSG.recordNotCarried}` : content };
         });
       },
     }),

@@ -46,6 +46,8 @@ export const IMSG = {
   started: (n: number) => `已开始检查，共 ${n} 项`,
   saved: (item: number, verdict: string) => `已保存第${item}项：${verdict}`,
   savedExtra: (name: string, no: number, verdict: string) => `已保存“${name}”第${no}项：${verdict}`,
+  /** appended when a 符合 came with the unchanged record of the 不符合 it replaced (answerItem.ts save) */
+  recordNotCarried: '（原“不符合”的检查记录未沿用，仍保留在修改记录中；如需备注请重新填写）',
   submittedOk: (waiting: number) => (waiting > 0 ? `已提交，等待其他 ${waiting} 位成员确认签字` : '已提交，检查记录已完成'),
   signedOk: (waiting: number) => (waiting > 0 ? `已签字，还差 ${waiting} 位成员` : '已签字，检查记录已完成'),
   reopenedOk: '已重新打开，修改后请重新提交',

@@ -229,6 +229,35 @@ it('goes back with 上一项, forward with 下一项, and edits from the summary
   expectItem(card, 'industrial', 9);
 });
 
+it('符合 on an item that was 不符合, with its record left as pre-filled: the finding is not kept on the 符合, and the answer says so', async () => {
+  const task = await createTask(conn());
+  let card = (await d.open(officer.openId, task)).card!;
+  card = (await d.click(officer.openId, card, '不符合', { record: '消防通道堵塞' })).card!;
+  card = (await d.click(officer.openId, card, '不符合', { record: '台账缺失' })).card!;
+  expectItem(card, 'industrial', 3);
+  // back to item 2: its record is in the input; 符合 sends it unchanged
+  card = (await d.click(officer.openId, card, '上一项')).card!;
+  const flipped = await d.click(officer.openId, card, '符合', { record: '台账缺失' });
+  expect(flipped.toast).toEqual({ type: 'success', content: '已保存第2项：符合（原“不符合”的检查记录未沿用，仍保留在修改记录中；如需备注请重新填写）' });
+  // back to item 1: a note typed anew is kept as typed
+  card = (await d.click(officer.openId, flipped.card!, '上一项')).card!;
+  card = (await d.click(officer.openId, card, '上一项')).card!;
+  expectItem(card, 'industrial', 1);
+  const noted = await d.click(officer.openId, card, '符合', { record: '消防通道已当场清理' });
+  expect(noted.toast).toEqual({ type: 'success', content: '已保存第1项：符合' });
+  const stored = await readTask(conn(), task._id);
+  const rec = stored.inspection!;
+  expect(rec.answers.filter((a) => a.item <= 2).map((a) => [a.item, a.verdict, a.record])).toEqual([
+    [1, '符合', '消防通道已当场清理'],
+    [2, '符合', ''],
+  ]);
+  // nothing typed is lost: the 不符合 and its record stay in the history
+  expect(rec.history.filter((x) => x.item === 2).map((x) => [x.verdict, x.record])).toEqual([
+    ['不符合', '台账缺失'],
+    ['符合', ''],
+  ]);
+});
+
 it('attaches photos sent during a checklist to the current item and lists them on the summary', async () => {
   const task = await createTask(conn());
   let card = (await d.open(officer.openId, task)).card!;

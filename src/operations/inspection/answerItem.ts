@@ -41,7 +41,13 @@ export interface AnswerInput {
   version: number;
 }
 
-async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEvent): Promise<OpResult<{ saved: Answer }>> {
+/** What a saved answer returns: the answer, and whether a 不符合's record was left off a 符合 (see save). */
+export interface AnswerSaved {
+  saved: Answer;
+  carriedOver?: true;
+}
+
+async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEvent): Promise<OpResult<AnswerSaved>> {
   // The same person's same answer is what the item already holds (a double tap, or a client retry under a new event
   // id): no conflict to report and nothing new to keep. Answered as saved, with the card of the current state.
   const current = answerFor(task.inspection?.answers ?? [], event.item);
@@ -68,7 +74,7 @@ async function refuseStale(deps: InspectionDeps, task: TaskDoc, event: AnswerEve
   );
 }
 
-export async function answerItem(deps: InspectionDeps, input: AnswerInput): Promise<OpResult<{ saved: Answer }>> {
+export async function answerItem(deps: InspectionDeps, input: AnswerInput): Promise<OpResult<AnswerSaved>> {
   // The copy this process wrote at the card's version, if any (taskCache.ts): only the plain case, a member
   // answering the open item, is taken from it, and its write also requires what was checked on the copy.
   const recalled = recallTask(deps.conn, input.taskId, input.version);
@@ -135,9 +141,14 @@ async function save(
   input: AnswerInput,
   record: string,
   also: Record<string, unknown> = {},
-): Promise<OpResult<{ saved: Answer }> | null> {
+): Promise<OpResult<AnswerSaved> | null> {
   const rec = task.inspection!;
-  const event = answerEvent(deps, member, input, record);
+  // 符合 sent with the very text of the 不符合 it replaces: that text is the card's pre-fill (上一项 and 修改 show the
+  // item's record in the input), a finding that no longer holds. It is not kept on the 符合; the 不符合 keeps it in
+  // the history, and the answer says so (`carriedOver`).
+  const previous = answerFor(rec.answers, input.item);
+  const carriedOver = input.verdict === '符合' && previous?.verdict === '不符合' && record !== '' && record === previous.record;
+  const event = answerEvent(deps, member, input, carriedOver ? '' : record);
   const { baseVersion: _b, outcome: _o, eventId: _e, ...answer } = event;
   const answers = withAnswer(rec.answers, answer);
   // answers and the event are plain values in the schema's shape (domain/inspection.ts): stored as they are
@@ -159,5 +170,5 @@ async function save(
   // debug: the click's own line (bot/router.ts 'card action') already names the task, the item and the verdict,
   // and the stored history keeps every answer with who and when
   deps.log.debug({ taskId: String(task._id), openId: member.openId, item: input.item, verdict: input.verdict, version: updated.version }, 'answer saved');
-  return { ok: true, task: updated, saved: answer };
+  return { ok: true, task: updated, saved: answer, ...(carriedOver ? { carriedOver: true as const } : {}) };
 }
