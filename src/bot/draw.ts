@@ -7,7 +7,7 @@ import { countyTasksPage, receiveCountyTasks } from '../operations/draw/receiveT
 import { confirmerName } from '../operations/draw/confirmer';
 import { drawRefusal } from '../operations/draw/context';
 import { cancelledPreviewCard, countyTasksCard, previewCard, refusalCard, resultCard, voidedPreviewCard } from './drawViews';
-import { defineAction, type CommandSpec } from './router';
+import { defineAction, patchReply, type CommandSpec } from './router';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/).transform((s) => new Types.ObjectId(s));
 const KNOWN_ARGS = new Set(['专项', '种子', '理由', '来源', '开奖时间']);
@@ -50,8 +50,7 @@ export const drawCommand: CommandSpec = {
     if (!outcome.ok) return ctx.reply(refusalCard(outcome.title, outcome.reason));
     // the previews this one replaced: their cards show so, without a confirm button that would only be refused
     for (const old of outcome.replacedPreviews) {
-      const shown = old.previewMessageId ? await ctx.deps.outbox.deliveredMessageId(`reply:${old.previewMessageId}:0`) : undefined;
-      if (shown) await ctx.deps.outbox.patchCard(`draw:${String(old._id)}:replaced`, shown, voidedPreviewCard(old.attempt, REPLACED_PREVIEW));
+      if (old.previewMessageId) await patchReply(ctx.deps, old.previewMessageId, `draw:${String(old._id)}:replaced`, voidedPreviewCard(old.attempt, REPLACED_PREVIEW));
     }
     return ctx.reply(
       previewCard({

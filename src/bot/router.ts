@@ -82,6 +82,20 @@ export interface CommandSpec {
   handle(ctx: CommandContext): Promise<void>;
 }
 
+/** The outbox key of the bot's answer (part `part`, the first by default) to chat message `messageId`. */
+function replyKey(messageId: string, part = '0'): string {
+  return `reply:${messageId}:${part}`;
+}
+
+/**
+ * Shows `card` in place of the card the bot answered chat message `messageId` with, if that answer was delivered
+ * (e.g. a preview a newer one replaced: no dead button stays). `patchKey` keeps the patch once-only.
+ */
+export async function patchReply(deps: BotDeps, messageId: string, patchKey: string, card: CardJson): Promise<void> {
+  const shown = await deps.outbox.deliveredMessageId(replyKey(messageId));
+  if (shown) await deps.outbox.patchCard(patchKey, shown, card);
+}
+
 export interface ActionContext {
   actor: Actor;
   staff: StaffMember | null;
@@ -192,7 +206,7 @@ export function createRouter(
     async onMessage(message) {
       const { actor, staff } = await loadActor(deps, message.senderOpenId);
       const to: Recipient = message.chatType === 'group' ? { chatId: message.chatId } : { openId: message.senderOpenId };
-      const reply = (card: CardJson, part = '0') => deps.outbox.replyCard(`reply:${message.messageId}:${part}`, message.messageId, to, card);
+      const reply = (card: CardJson, part = '0') => deps.outbox.replyCard(replyKey(message.messageId, part), message.messageId, to, card);
       if (message.messageType === 'image' && hooks.onImage) {
         const imageKey = imageKeyOf(message.content);
         if (imageKey && (await hooks.onImage({ actor, staff, message, imageKey, reply, deps }))) return;

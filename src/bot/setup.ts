@@ -30,7 +30,7 @@ import type { CallbackResponse } from '../platform/events';
 import { md, type CardJson } from './cards';
 import { downloadFile } from './fileDownload';
 import { platformPreviewCard } from './platformDrawCards';
-import { defineAction, roleList, type ActionContext, type CommandSpec, type FileContext } from './router';
+import { defineAction, patchReply, roleList, type ActionContext, type CommandSpec, type FileContext } from './router';
 import {
   calendarPreviewCard,
   calendarResultCard,
@@ -67,10 +67,7 @@ export async function closeSuperseded(
   superseded: readonly SetupUploadDoc[],
   card: (old: SetupUploadDoc) => CardJson = (old) => closedPreviewCard(old, 'superseded'),
 ): Promise<void> {
-  for (const old of superseded) {
-    const cardMessageId = await ctx.deps.outbox.deliveredMessageId(`reply:${old.messageId}:0`);
-    if (cardMessageId) await ctx.deps.outbox.patchCard(`setup:superseded:${String(old._id)}`, cardMessageId, card(old));
-  }
+  for (const old of superseded) await patchReply(ctx.deps, old.messageId, `setup:superseded:${String(old._id)}`, card(old));
 }
 
 /**
