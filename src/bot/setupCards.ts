@@ -107,9 +107,13 @@ export function fileRefusedCard(fileName: string, refusal: ReadRefusal): CardJso
 
 // ---- registries ----------------------------------------------------------------------------------------------------
 
+/** A registry's figures: “新增 **a**、更新 **b**、无变化 **c**；有问题 **d** 行”. */
+function figuresText(f: { inserted: number; updated: number; unchanged: number; rejected: number }): string {
+  return `新增 **${f.inserted}**、更新 **${f.updated}**、无变化 **${f.unchanged}**；有问题 **${f.rejected}** 行`;
+}
+
 function countsText(o: RegistryOutcome): string {
-  const d = o.diff;
-  return `共读取 **${o.total}** 行：新增 **${d.inserted}**、更新 **${d.updated}**、无变化 **${d.unchanged}**；有问题 **${o.rejected.length}** 行（不会导入）。`;
+  return `共读取 **${o.total}** 行：${figuresText({ ...o.diff, rejected: o.rejected.length })}（不会导入）。`;
 }
 
 function registrySections(o: RegistryOutcome, max: number): ReportView['sections'] {
@@ -359,7 +363,7 @@ export function closedPreviewCard(upload: SetupUploadDoc, why: 'cancelled' | 'su
   const r = upload.result;
   const counts =
     why === 'imported' && (upload.kind === 'enterprises' || upload.kind === 'staff') && r && typeof r.inserted === 'number'
-      ? [`导入结果：新增 **${r.inserted}**、更新 **${r.updated ?? 0}**、无变化 **${r.unchanged ?? 0}**；有问题 **${r.rejected ?? 0}** 行（未导入）`]
+      ? [`导入结果：${figuresText({ inserted: r.inserted, updated: r.updated ?? 0, unchanged: r.unchanged ?? 0, rejected: r.rejected ?? 0 })}（未导入）`]
       : [];
   return renderCard('message', {
     title: `${why === 'imported' ? '已导入' : '预览已失效'} · ${title}`,
