@@ -94,7 +94,8 @@ describe('/抽取', () => {
 
   it('previews, confirms once, dispatches to counties and inspectors, and the bundle verifies', async () => {
     const conn = h.service.db.connection;
-    const preview = await command(reg.cityLiaison.openId, '/抽取 种子=2024031503');
+    // typed with a Chinese input method in full-width mode: the 种子 is the 2024031503 everyone reads on the card
+    const preview = await command(reg.cityLiaison.openId, '/抽取 种子=２０２４０３１５０３');
     const text = cardText(preview.content);
     const params = buildParameters({ ...reg.campaign });
     const previewed = (await drawModel(conn).findOne({ status: 'previewed' }).lean())!;

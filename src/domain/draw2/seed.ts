@@ -97,8 +97,16 @@ export function sourceProblem(s: PublicSource): string | null {
  * none containing “/”, each matching its pattern) joined by “/”. Without: the text as given, trimmed (may be empty).
  * Returns the entropy or a Chinese reason.
  */
+/**
+ * The 种子 as typed, in the form the draw uses (§3.3): compatibility forms folded (NFKC), so that “１２３” typed with a
+ * Chinese input method in full-width mode is the 123 everyone reads on the published card, not other bytes.
+ */
+export function enteredEntropy(typed: string): string {
+  return typed.normalize('NFKC');
+}
+
 export function entropyFor(source: PublicSource | null, entered: string): { ok: true; entropy: string } | { ok: false; reason: string } {
-  const text = trimSpace(entered);
+  const text = trimSpace(enteredEntropy(entered));
   if (text.length > 200) return { ok: false, reason: '种子过长（最多200个字符）' };
   if (source === null) return { ok: true, entropy: text };
   const values = text === '' ? [] : text.split('/').map(trimSpace);

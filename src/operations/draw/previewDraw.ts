@@ -11,7 +11,7 @@ import { computeCounts, countNotes, strataSizes } from '../../domain/draw2/count
 import { unknownValues } from '../../domain/draw2/compute';
 import { DrawError, type Counts, type PublicSource } from '../../domain/draw2/model';
 import { staffingSteps, summarizeSteps, type PopulationSummary } from '../../domain/draw2/preview';
-import { announcedInstant, newBlind, newBotValue } from '../../domain/draw2/seed';
+import { announcedInstant, enteredEntropy, newBlind, newBotValue } from '../../domain/draw2/seed';
 import { nextAttempt } from '../../domain/draw2/chain';
 import { commitData, commitmentOf } from '../../domain/draw2/session';
 import { announcedText, describeSource, parseSourceText } from '../../domain/draw2/sourceText';
@@ -66,7 +66,8 @@ export async function currentDraw(conn: Connection, campaignId: CampaignDoc['_id
 export async function previewDraw(conn: Connection, now: Date, input: PreviewInput): Promise<Preview | Refusal> {
   const denied = drawRefusal(input.actor);
   if (denied) return denied;
-  if (input.entropy !== undefined && !ENTROPY.test(input.entropy)) {
+  const entropy = input.entropy === undefined ? undefined : enteredEntropy(input.entropy);
+  if (entropy !== undefined && !ENTROPY.test(entropy)) {
     return refuse('参数有误', '“种子”应为公开可查的随机数（1–64 个字母、数字或 .-_:+/），例如：/抽取 种子=2024031503');
   }
   const reason = input.reason?.trim();
@@ -106,7 +107,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
           '请指定一个尚未开奖的来源：/抽取 来源=<彩票及期号>(位数) 开奖时间=YYYY-MM-DDTHH:mm',
       );
     }
-    if (input.entropy !== undefined) {
+    if (entropy !== undefined) {
       return refuse(
         '参数有误',
         `本次抽取以${describeSource(source)}为种子，开奖号码须在${announcedText(source.announcedAt)}开奖之后填写在预览卡片上，不能随 /抽取 提供。`,
@@ -192,7 +193,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
     source,
     botValue,
     blind,
-    ...(input.entropy !== undefined ? { proposedEntropy: input.entropy } : {}),
+    ...(entropy !== undefined ? { proposedEntropy: entropy } : {}),
   });
   const data = commitData(String(created._id), commitment, registry.parameters, input.actor.openId, reason ?? null);
   const entry = await appendChain(conn, campaign._id, 'commit', { ...data }, now, `commit:${String(created._id)}`);

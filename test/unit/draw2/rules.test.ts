@@ -231,6 +231,9 @@ describe('public source and entropy (§3.2–3.3)', () => {
     expect(entropyFor(parsed.source, '65/24065').ok).toBe(false);
     expect(entropyFor(parsed.source, '065').ok).toBe(false);
     expect(entropyFor(null, '  ')).toEqual({ ok: true, entropy: '' });
+    // typed in full-width mode (a Chinese input method): the digits and the separator are the ASCII ones
+    expect(entropyFor(parsed.source, '０６５／２４０６５')).toEqual({ ok: true, entropy: '065/24065' });
+    expect(entropyFor(null, '　２０２４０３１５０３　')).toEqual({ ok: true, entropy: '2024031503' });
   });
 
   it('refuses malformed sources', () => {
