@@ -8,6 +8,7 @@ import { acceptedKinds, SETUP_KIND_TITLES } from '../domain/setupFiles';
 import { RISK_CLASSES } from '../domain/types';
 import type { CampaignSettings } from '../operations/campaigns';
 import type { HandOverRun } from '../operations/followup/handOver';
+import { SHARED_LICENCE_ADVICE, sharedLicenceLine } from '../operations/importEnterprises';
 import { AVOID_CONFLICT_ADVICE, avoidConflictLine } from '../operations/importStaff';
 import type { CampaignPopulation } from '../operations/setup/campaignPreview';
 import type { CalendarImport, CalendarPreview, ReadRefusal, RegistryOutcome } from '../operations/setup/setupFiles';
@@ -131,6 +132,20 @@ function registrySections(o: RegistryOutcome, max: number): ReportView['sections
       text:
         `这些企业${o.dryRun ? '会' : '已'}导入名录，但不进入专项“${md(campaign.name)}”（开始日 ${campaign.from}）的抽取范围：\n` +
         listText(limit(enterprises.map((e) => `第${e.line}行：${md(e.name)}（许可证 ${md(e.licenceNo)}，有效期止 ${e.validTo}）`), max)),
+    });
+  }
+  if (o.sharedLicences && o.sharedLicences.length > 0) {
+    sections.push({
+      heading: `许可证编号与名录库中的其他企业相同（共 ${o.sharedLicences.length} 行）`,
+      text: `${SHARED_LICENCE_ADVICE(o.dryRun)}\n${listText(limit(o.sharedLicences.map((l) => md(sharedLicenceLine(l))), max), (n) => `……另有 ${n} 行未列出`)}`,
+    });
+  }
+  if (o.unknownProducts && o.unknownProducts.length > 0) {
+    sections.push({
+      heading: `获证产品不在产品目录中（共 ${o.unknownProducts.length} 处）`,
+      text:
+        '这些企业抽中后无法按产品目录匹配专家；请按工业产品生产许可证产品目录中的产品单元名称填写：\n' +
+        listText(limit(o.unknownProducts.map((u) => `第${u.line}行：${md(u.value)}`), max), (n) => `……另有 ${n} 处未列出`),
     });
   }
   if (o.roles && Object.keys(o.roles).length > 0) {

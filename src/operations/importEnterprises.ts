@@ -9,9 +9,11 @@ import { shanghaiDate } from '../domain/calendar';
 import {
   ENTERPRISE_SPEC,
   enterpriseValidator,
+  licenceKey,
   type EnterpriseHeader,
   type RowRejection,
   type SourceRow,
+  type ValidRow,
 } from '../domain/registryRows';
 import type { Enterprise } from '../domain/types';
 import { enterpriseModel, type EnterpriseDoc } from '../store/enterprise';
@@ -47,6 +49,36 @@ export interface EnterpriseImportReport {
   expiredBefore?: { campaign: { name: string; year: number; from: string }; enterprises: ExpiredLicence[] };
   /** 获证产品 entries the licence catalogue does not know: those enterprises get no expert (docs/draw-spec.md §5.1) */
   unknownProducts?: { line: number; value: string }[];
+  /** rows whose licence number an enterprise already stored under another 统一社会信用代码 holds (imported, to check) */
+  sharedLicences?: SharedLicence[];
+}
+
+/** A row of the file whose licence number (compared by licenceKey) a stored enterprise of another code holds. */
+export interface SharedLicence {
+  line: number;
+  name: string;
+  licenceNo: string;
+  holder: { name: string; uscc: string; licenceNo: string };
+}
+
+/**
+ * The file's rows against the registry as it will be after the import: a stored enterprise the file does not update
+ * that holds a row's licence number. The rows of one file are checked against each other by the validator (and
+ * refused); a stored holder is only reported, since a licence number held twice is an error in one of the two and the
+ * liaison must say which (rows absent from a file are never deleted, so the fix is a file that corrects it).
+ */
+async function licencesHeldElsewhere(conn: Connection, valid: readonly ValidRow<Enterprise>[]): Promise<SharedLicence[]> {
+  if (valid.length === 0) return [];
+  const rowByLicence = new Map(valid.map((v) => [licenceKey(v.value.licenceNo), v]));
+  const inFile = new Set(valid.map((v) => v.value.uscc));
+  const shared: SharedLicence[] = [];
+  const stored = enterpriseModel(conn).find({}, { _id: 0, uscc: 1, name: 1, licenceNo: 1 }).lean<Pick<Enterprise, 'uscc' | 'name' | 'licenceNo'>[]>();
+  for await (const d of stored.cursor()) {
+    if (inFile.has(d.uscc)) continue;
+    const row = rowByLicence.get(licenceKey(d.licenceNo));
+    if (row) shared.push({ line: row.line, name: row.value.name, licenceNo: row.value.licenceNo, holder: { name: d.name, uscc: d.uscc, licenceNo: d.licenceNo } });
+  }
+  return shared.sort((a, b) => a.line - b.line);
 }
 
 export function enterpriseUpsert(e: Enterprise): AnyBulkWriteOperation<EnterpriseDoc> {
@@ -60,11 +92,14 @@ export async function importEnterpriseRows(
 ): Promise<EnterpriseImportReport> {
   const dryRun = opts.dryRun ?? false;
   const { valid, rejected } = await validateInTurns(enterpriseValidator(), rows);
+  // before the write: the rows' own firms are then stored with these numbers
+  const sharedLicences = await licencesHeldElsewhere(conn, valid);
   const imported = await upsertRows(enterpriseModel(conn), 'uscc', valid.map((v) => v.value), enterpriseUpsert, dryRun);
 
   const report: EnterpriseImportReport = { dryRun, total: rows.length, imported, rejected };
   const unknownProducts = valid.flatMap((v) => resolveProducts(v.value.product).unknown.map((value) => ({ line: v.line, value })));
   if (unknownProducts.length > 0) report.unknownProducts = unknownProducts;
+  if (sharedLicences.length > 0) report.sharedLicences = sharedLicences;
   const campaign = await findActiveCampaign(conn, shanghaiDate(opts.now ?? new Date()));
   if (campaign !== null) {
     // Same rule as domain/population.ts: a licence ending before the campaign's first day is out of the draw.
@@ -79,6 +114,15 @@ export async function importEnterpriseRows(
 export async function importEnterprises(conn: Connection, file: string, opts: ImportOptions = {}): Promise<EnterpriseImportReport> {
   const content = await readRegistryFile(file, ENTERPRISE_SPEC);
   return { ...(await importEnterpriseRows(conn, content.rows, opts)), file, format: content.format };
+}
+
+/** What a shared licence number means and what to do, before the list. */
+export const SHARED_LICENCE_ADVICE = (dryRun: boolean): string =>
+  `以下企业的许可证编号已由名录库中另一家企业（统一社会信用代码不同）持有。同一许可证不应属于两家企业，这些行${dryRun ? '仍会' : '已'}导入，请核对哪一家有误，并发送更正后的名录：`;
+
+/** “第N行：<name>（许可证 X）与名录库中的 <name>（<uscc>，许可证 Y）相同”. */
+export function sharedLicenceLine(s: SharedLicence): string {
+  return `第${s.line}行：${s.name}（许可证 ${s.licenceNo}）与名录库中的${s.holder.name}（${s.holder.uscc}，许可证 ${s.holder.licenceNo}）相同`;
 }
 
 /** Values the licence catalogue does not know, with their lines (at most 20 shown). */
@@ -120,5 +164,8 @@ export function formatEnterpriseReport(r: EnterpriseImportReport): string[] {
     );
   }
   if (r.unknownProducts && r.unknownProducts.length > 0) lines.push(...catalogueNotice('获证产品', r.unknownProducts, '这些企业抽中后无法按产品目录匹配专家'));
+  if (r.sharedLicences && r.sharedLicences.length > 0) {
+    lines.push(`注意：${SHARED_LICENCE_ADVICE(r.dryRun)}`, ...r.sharedLicences.map((s) => `  ${sharedLicenceLine(s)}`));
+  }
   return lines;
 }

@@ -522,4 +522,16 @@ describe('CLI', () => {
     // The active campaign of the current year, else the latest active one (2031 here).
     expect(r.out.join('\n')).toMatch(/许可证在专项“.+”开始日\d{4}-\d{2}-\d{2}之前已到期，不会进入该专项的抽取范围/);
   });
+
+  it('names a row whose licence number a firm imported before holds under another code, and imports it', async () => {
+    const [first, second] = [code('140830', 901), code('140830', 902)];
+    const a = await cli('import', 'enterprises', await writeText('cli-holder.csv', csvOf(ENTERPRISE_HEADERS, [row(first, { 许可证编号: '（晋）XK13-015-00901' })])));
+    expect(a.code).toBe(0);
+    const b = await cli('import', 'enterprises', await writeText('cli-twin.csv', csvOf(ENTERPRISE_HEADERS, [row(second, { 许可证编号: '(晋)XK13-015-00901' })])));
+    expect(b.code).toBe(0);
+    const out = b.out.join('\n');
+    expect(out).toContain('已导入1行');
+    expect(out).toContain('以下企业的许可证编号已由名录库中另一家企业（统一社会信用代码不同）持有');
+    expect(out).toContain(`第2行：${row(second)['企业名称']}（许可证 (晋)XK13-015-00901）与名录库中的${row(first)['企业名称']}（${first}，许可证 （晋）XK13-015-00901）相同`);
+  });
 });

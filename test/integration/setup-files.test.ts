@@ -253,6 +253,41 @@ describe('registries sent as files', () => {
     await h.feishu.clickButton(cityLiaison.openId, s.reply.current, '取消');
   });
 
+  it('names a row whose licence number a stored firm of another code holds, in the preview and the result, and imports it', async () => {
+    const holder = data.enterprises[20]!;
+    const fresh = generateSampleData({ year: 2024, enterprises: 3, seed: 4242 }).enterprises;
+    // a new firm typed with the holder's licence in full-width brackets and lower case: the same licence
+    const twin: Enterprise = { ...fresh[0]!, licenceNo: holder.licenceNo.replace('(', '（').replace(')', '）').toLowerCase() };
+    const other: Enterprise = fresh[1]!;
+    const before = await enterpriseModel(conn()).countDocuments();
+    const p = await sendFile(cityLiaison.openId, 'twin.csv', await enterprisesCsv([other, twin]));
+    const text = cardText(p.reply.content);
+    expect(text).toContain('许可证编号与名录库中的其他企业相同（共 1 行）');
+    expect(text).toContain(`第3行：${twin.name}（许可证 ${twin.licenceNo}）与名录库中的${holder.name}（${holder.uscc}，许可证 ${holder.licenceNo}）相同`);
+    expect(text).toContain('仍会导入');
+    expect(text).not.toContain(`第2行：${other.name}`);
+    const click = await h.feishu.clickButton(cityLiaison.openId, p.reply.current, '确认导入');
+    const result = cardText(await cardAfter(click, '已导入'));
+    expect(result).toContain(`与名录库中的${holder.name}（${holder.uscc}`);
+    expect(result).toContain('已导入，请核对');
+    expect(await enterpriseModel(conn()).countDocuments()).toBe(before + 2);
+
+    // a file that gives the holder a new number and the twin keeps the old one: the registry after it has no pair
+    const moved = await sendFile(cityLiaison.openId, 'moved.csv', await enterprisesCsv([{ ...holder, licenceNo: `${holder.licenceNo}A` }, twin]));
+    expect(cardText(moved.reply.content)).not.toContain('许可证编号与名录库中的其他企业相同');
+    await h.feishu.clickButton(cityLiaison.openId, moved.reply.current, '取消');
+  });
+
+  it('lists 获证产品 the licence catalogue does not know: no expert can be matched for them', async () => {
+    const firm: Enterprise = { ...generateSampleData({ year: 2024, enterprises: 1, seed: 4343 }).enterprises[0]!, product: '电线电缆、量子饮水机' };
+    const p = await sendFile(cityLiaison.openId, 'unknown-product.csv', await enterprisesCsv([firm]));
+    const text = cardText(p.reply.content);
+    expect(text).toContain('获证产品不在产品目录中（共 1 处）');
+    expect(text).toContain('第2行：量子饮水机');
+    expect(text).not.toContain('第2行：电线电缆');
+    await h.feishu.clickButton(cityLiaison.openId, p.reply.current, '取消');
+  });
+
   it('names the people a new 回避 puts in conflict with a task they are on, not yet inspected, in the preview and the result', async () => {
     const person = data.staff.find((s) => s.roles.includes('执法人员'))!;
     const member = { openId: person.openId, name: person.name, role: '执法人员' as const, unit: person.unit, county: person.county };

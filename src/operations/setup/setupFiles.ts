@@ -22,7 +22,7 @@ import { enterpriseModel } from '../../store/enterprise';
 import { importLogModel, type ImportLogDoc } from '../../store/importLog';
 import { staffModel } from '../../store/staff';
 import type { FollowUpDeps } from '../followup/common';
-import { importEnterpriseRows, type ExpiredLicence } from '../importEnterprises';
+import { importEnterpriseRows, type ExpiredLicence, type SharedLicence } from '../importEnterprises';
 import { importStaffRows, type AvoidConflict } from '../importStaff';
 import { formatOf, readSheetData, RegistryFileError, sheetToRows, type SheetRow } from '../registryFile';
 import { reloadCalendars } from './calendarSync';
@@ -115,6 +115,10 @@ export interface RegistryOutcome {
   rejected: RowRejection[];
   /** enterprises: licences that end before the active campaign starts (imported, but out of its draw) */
   expired?: { campaign: { name: string; year: number; from: string }; enterprises: ExpiredLicence[] };
+  /** enterprises: 获证产品 the licence catalogue does not know (no expert can be matched by product) */
+  unknownProducts?: { line: number; value: string }[];
+  /** enterprises: licence numbers a stored enterprise of another 统一社会信用代码 holds */
+  sharedLicences?: SharedLicence[];
   /** staff: people by role */
   roles?: Record<string, number>;
   /** staff: 回避企业 codes not in 检查对象名录库 */
@@ -143,6 +147,8 @@ export async function runRegistry(
     const report = await importEnterpriseRows(deps.conn, rows, { dryRun, now });
     const outcome: RegistryOutcome = { kind, dryRun, total: report.total, diff, rejected: report.rejected };
     if (report.expiredBefore && report.expiredBefore.enterprises.length > 0) outcome.expired = report.expiredBefore;
+    if (report.unknownProducts) outcome.unknownProducts = report.unknownProducts;
+    if (report.sharedLicences) outcome.sharedLicences = report.sharedLicences;
     return outcome;
   }
   const rows = sheetToRows(sheet, STAFF_SPEC);
