@@ -75,7 +75,8 @@ function overdueLines(items: readonly OverdueTask[], today: string, what: 'pub' 
   return items.map((o, i) => {
     const where = `${md(o.name)}（${o.county}）`;
     if (what === 'pub') return `${i + 1}. ${where}：应于 ${o.date} 前公示，已逾期 ${o.date ? lateness(o.date, today) : '—'}`;
-    return `${i + 1}. ${where}：整改期限 ${o.date}，已逾期 ${o.date ? lateness(o.date, today) : '—'}`;
+    const stated = o.statedDate ? `（附件1 所写 ${o.statedDate} 是休息日，顺延）` : '';
+    return `${i + 1}. ${where}：整改期限 ${o.date}${stated}，已逾期 ${o.date ? lateness(o.date, today) : '—'}`;
   });
 }
 

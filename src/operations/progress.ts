@@ -38,7 +38,7 @@
  */
 import type { Connection, PipelineStage, Types } from 'mongoose';
 import { addWorkingDays, CalendarDataMissingError, shanghaiDate } from '../domain/calendar';
-import { dayBefore, rectificationOverdueCutoff, workingDaysBetweenLenient } from '../domain/followup';
+import { dayBefore, periodEnd, rectificationOverdueCutoff, workingDaysBetweenLenient } from '../domain/followup';
 import { addCalendarDays } from '../domain/inspection';
 import { RESULT_CODES, RESULT_DICTIONARY, resultByCode, resultKey } from '../domain/results';
 import { YUNCHENG_COUNTIES } from '../domain/registryRows';
@@ -402,8 +402,10 @@ export interface OverdueTask {
   name: string;
   county: string;
   licenceNo: string;
-  /** the publication due date, or the rectification deadline */
+  /** the publication due date, or the working day the rectification period ends on (followup.ts periodEnd) */
   date: string;
+  /** a rectification deadline as 附件1 states it, when that is a rest day (so `date` is the next working day) */
+  statedDate?: string;
   completionDate?: string;
 }
 
@@ -488,19 +490,22 @@ export async function countProgress(
     .aggregate<{ counties: GroupRow[]; pub?: OverdueRow[]; rect?: OverdueRow[] }>(pipeline)
     .option(LONG_OPERATION); // tens of thousands of tasks: longer than an ordinary operation may take
   const counties = orderCounties((out?.counties ?? []).map(countsFromGroup), county);
-  const item = (r: OverdueRow, date: string | undefined): OverdueTask => ({
+  const item = (r: OverdueRow, date: string | undefined, stated?: string): OverdueTask => ({
     no: r.no,
     name: r.name,
     county: r.county,
     licenceNo: r.licenceNo,
     date: date ?? '',
+    ...(stated && stated !== date ? { statedDate: stated } : {}),
     ...(r.completionDate ? { completionDate: r.completionDate } : {}),
   });
+  // a deadline on a rest day ends on the next working day, as the reminders read it (followup.ts dueReminders)
+  const rectItem = (r: OverdueRow): OverdueTask => item(r, r.deadline ? periodEnd(r.deadline) : undefined, r.deadline);
   return {
     counties,
     total: sumCounts(counties),
     overduePublications: (out?.pub ?? []).map((r) => item(r, dueDateOf(r))),
-    overdueRectifications: (out?.rect ?? []).map((r) => item(r, r.deadline)),
+    overdueRectifications: (out?.rect ?? []).map(rectItem),
   };
 }
 

@@ -232,6 +232,18 @@ describe('/进度', () => {
   });
 });
 
+describe('a rectification deadline on a rest day', () => {
+  it('is listed as the working day it ends on, and counted from there, as the reminders read it', async () => {
+    // Saturday 2024-09-07 is a rest day: the period ends on Monday 09-09, and Tuesday 09-10 is the first day overdue
+    const t = (await taskModel(conn()).findOne({ state: '待整改' }).lean())!;
+    await taskModel(conn()).collection.updateOne({ _id: t._id as Types.ObjectId }, { $set: { 'inspection.rectification.deadline': '2024-09-07' } });
+    const reply = await command(reg.cityLiaison.openId, `/进度 县区=${t.enterprise.county}`);
+    const text = cardText(reply.content);
+    expect(text).toContain(`${t.enterprise.name}（${t.enterprise.county}）：整改期限 2024-09-09（附件1 所写 2024-09-07 是休息日，顺延），已逾期 1个工作日`);
+    await taskModel(conn()).collection.updateOne({ _id: t._id as Types.ObjectId }, { $set: { 'inspection.rectification.deadline': '2024-09-05' } });
+  });
+});
+
 describe('the digest job', () => {
   it('sends each leader and city liaison one card a day, however often it runs', async () => {
     const recipients = reg.data.staff.filter((s) => s.roles.includes('领导') || (s.roles.includes('联络员') && s.county === '市局'));
