@@ -268,6 +268,9 @@ export function calendarPreviewCard(fileName: string, size: number, p: CalendarP
     if (p.pendingDueDates > 0) {
       sections.push({ text: `确认后将重新计算 **${p.pendingDueDates}** 项“待定”的公示截止日期，并通知相关联络员和组长。` });
     }
+    if (p.movedDueDates > 0) {
+      sections.push({ text: `按本文件的安排，**${p.movedDueDates}** 项尚未公示的检查结果的公示截止日期会改变；确认后按新日期计算、提醒，并通知相关联络员和组长。` });
+    }
     return {
       title: `导入预览 · ${c.year}年节假日安排`,
       color: 'blue',
@@ -283,9 +286,14 @@ export function calendarPreviewCard(fileName: string, size: number, p: CalendarP
 export function calendarResultCard(upload: SetupUploadDoc, imported: CalendarImport): CardJson {
   const { calendar, dueDates } = imported;
   const due =
-    dueDates.filled > 0
-      ? `已重新计算 **${dueDates.filled}** 项“待定”的公示截止日期，并通知了 ${dueDates.notified} 人。`
-      : '没有需要重新计算的“待定”公示截止日期。';
+    dueDates.filled + dueDates.moved === 0
+      ? '没有需要重新计算的“待定”公示截止日期，已确定的公示截止日期也没有变化。'
+      : [
+          dueDates.filled > 0 ? `已重新计算 **${dueDates.filled}** 项“待定”的公示截止日期` : '',
+          dueDates.moved > 0 ? `按新安排调整了 **${dueDates.moved}** 项已确定的公示截止日期` : '',
+        ]
+          .filter(Boolean)
+          .join('，') + `，并通知了 ${dueDates.notified} 人。`;
   const still = dueDates.stillPending > 0 ? `\n仍有 ${dueDates.stillPending} 项缺少其他年份的节假日安排，继续“待定”。` : '';
   return renderCard('report', {
     title: `已导入 · ${calendar.year}年节假日安排`,
@@ -395,23 +403,27 @@ export interface DueDateSetRow {
   licenceNo: string;
   completionDate: string;
   dueDate: string;
+  /** the due date computed before under the old arrangement (absent: it was “待定”) */
+  previous?: string;
 }
 
 export function dueDatesSetCard(rows: readonly DueDateSetRow[]): CardJson {
+  const settled = rows.filter((r) => !r.previous);
+  const moved = rows.filter((r) => r.previous);
+  const line = (r: DueDateSetRow) =>
+    `**${md(r.enterprise)}**（${r.county}，许可证 ${md(r.licenceNo)}）：检查完成 ${r.completionDate}，公示截止 ${r.previous ? `由 ${r.previous} 改为 ` : ''}**${r.dueDate}**`;
   return fitReport((max) => ({
-    title: '公示截止日期已确定',
+    title: moved.length > 0 ? '公示截止日期已调整' : '公示截止日期已确定',
     color: 'blue',
     sections: [
-      {
-        text:
-          '节假日安排已更新，以下检查结果原来“待定”的公示截止日期（检查完成之日起20个工作日）已经确定：\n' +
-          listText(
-            limit(rows.map((r) => `**${md(r.enterprise)}**（${r.county}，许可证 ${md(r.licenceNo)}）：检查完成 ${r.completionDate}，公示截止 **${r.dueDate}**`), Math.max(max, 1)),
-            (n) => `……另有 ${n} 项未列出`,
-          ),
-      },
+      ...(settled.length > 0
+        ? [{ text: `节假日安排已更新，以下检查结果原来“待定”的公示截止日期（检查完成之日起20个工作日）已经确定：\n${listText(limit(settled.map(line), Math.max(max, 1)), (n) => `……另有 ${n} 项未列出`)}` }]
+        : []),
+      ...(moved.length > 0
+        ? [{ text: `节假日安排已修订，以下检查结果的公示截止日期（检查完成之日起20个工作日）按新安排重新计算：\n${listText(limit(moved.map(line), Math.max(max, 1)), (n) => `……另有 ${n} 项未列出`)}` }]
+        : []),
     ],
-    note: '请在截止日期前在国家企业信用信息公示系统录入并公示；到期前会按时提醒。',
+    note: '请在截止日期前在国家企业信用信息公示系统录入并公示；到期前会按新日期提醒。',
   }));
 }
 

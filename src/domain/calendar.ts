@@ -261,10 +261,16 @@ function requireCovered(year: number): void {
   if (!isYearCovered(year)) throw new CalendarDataMissingError(year);
 }
 
-function isWorkingYmd(ymd: Ymd): boolean {
-  requireCovered(ymd.year);
+/** One year's arrangement read as `under` (a file not yet imported) instead of what is installed. */
+interface UnderYear {
+  year: number;
+  table: YearTable;
+}
+
+function isWorkingYmd(ymd: Ymd, under?: UnderYear): boolean {
   const key = formatYmd(ymd);
-  const imported = importedTables.get(ymd.year);
+  const imported = under?.year === ymd.year ? under.table : importedTables.get(ymd.year);
+  if (!imported) requireCovered(ymd.year);
   if (imported) {
     if (imported.work.has(key)) return true;
     if (imported.rest.has(key)) return false;
@@ -285,16 +291,18 @@ export function isWorkingDay(date: string): boolean {
 /**
  * The n-th working day after `date` (the given day itself is not counted; n = 0 returns `date`).
  * E.g. the 20-working-day publication deadline is addWorkingDays(completionDate, 20).
+ * `under`: count that year by this arrangement instead (a calendar file's preview: what importing it would change).
  */
-export function addWorkingDays(date: string, n: number): string {
+export function addWorkingDays(date: string, n: number, under?: CalendarYear): string {
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`工作日天数应为不小于 0 的整数，收到：${String(n)}`);
   }
+  const override = under && { year: under.year, table: { rest: new Set(under.rest), work: new Set(under.work) } };
   let day = toDayNumber(toYmd(parseDate(date)));
   let remaining = n;
   while (remaining > 0) {
     day += 1;
-    if (isWorkingYmd(fromDayNumber(day))) remaining -= 1;
+    if (isWorkingYmd(fromDayNumber(day), override)) remaining -= 1;
   }
   return formatYmd(fromDayNumber(day));
 }

@@ -26,6 +26,7 @@ import {
   isWorkingDay,
   isYearCovered,
   parseDate,
+  type CalendarYear,
 } from './calendar';
 import { addCalendarDays, charLength } from './inspection';
 
@@ -155,9 +156,9 @@ export function dueDateNote(year: number, estimate: string): string {
 }
 
 /** The publication due date: 20 working days after the completion date, or why it cannot be computed yet. */
-export function publicationDueDate(completionDate: string): DueDate {
+export function publicationDueDate(completionDate: string, under?: CalendarYear): DueDate {
   try {
-    return { known: true, date: addWorkingDays(completionDate, PUBLICATION_WORKING_DAYS) };
+    return { known: true, date: addWorkingDays(completionDate, PUBLICATION_WORKING_DAYS, under) };
   } catch (err) {
     if (!(err instanceof CalendarDataMissingError)) throw err;
     const estimate = addWorkingDaysLenient(completionDate, PUBLICATION_WORKING_DAYS);

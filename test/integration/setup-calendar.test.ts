@@ -246,6 +246,43 @@ describe('a 2027 calendar', () => {
     expect(await importLogModel(conn()).countDocuments({ kind: 'calendar', source: 'cli' })).toBe(1);
   });
 
+  it('an arrangement amended again moves the due dates it changes, not yet published, and tells the people who publish', async () => {
+    // 2027-03-01 is a Monday; its 20th working day after is 03-29 (no rest day in March in the imported arrangement)
+    const moved = await completedTask('永济市丁食品有限公司（示例）', '2027-03-01');
+    expect(moved.publication).toEqual({ dueDate: '2027-03-29' });
+    // done 2027-01-25: its count ends in February, before the amended day, and stays
+    const kept = await completedTask('永济市戊纸制品有限公司（示例）', '2027-01-25');
+    const keptDue = kept.publication!.dueDate;
+    // published: its date is history and stays
+    const published = await completedTask('永济市己塑料有限公司（示例）', '2027-03-01');
+    await taskModel(conn()).updateOne(
+      { _id: published._id },
+      { $set: { state: '已公示', publication: { dueDate: '2027-03-29', publishedOn: '2027-03-05', result: '未发现问题' } } },
+    );
+    const amendedAgain = Buffer.from(`${amended2027().toString('utf8').trimEnd()}\r\n2027-03-10,休,再次修订（示例）\r\n`);
+
+    const reply = await sendFile(cityLiaison.openId, 'holidays-2027-amended-2.csv', amendedAgain);
+    expect(cardText(reply.content)).toContain('按本文件的安排，**1** 项尚未公示的检查结果的公示截止日期会改变');
+    expect((await readTask(conn(), moved._id)).publication).toEqual({ dueDate: '2027-03-29' }); // a preview changes nothing
+
+    const click = await h.feishu.clickButton(cityLiaison.openId, reply.current, '确认导入');
+    const card = click.card ?? (await h.emulator.waitFor((m) => m.message_id === click.messageId && cardText(m.current).includes('已导入'), 30_000)).current;
+    expect(cardText(card)).toContain('按新安排调整了 **1** 项已确定的公示截止日期，并通知了 2 人');
+    // 2027-03-10 is now a rest day: the 20th working day after 03-01 is 03-30
+    expect((await readTask(conn(), moved._id)).publication).toEqual({ dueDate: '2027-03-30' });
+    expect((await readTask(conn(), kept._id)).publication?.dueDate).toBe(keptDue);
+    expect((await readTask(conn(), published._id)).publication).toMatchObject({ dueDate: '2027-03-29', publishedOn: '2027-03-05' });
+    for (const person of [liaison, leader]) {
+      const notice = await h.emulator.waitFor((m) => m.receive_id === person.openId && m.root === undefined && cardText(m.current).includes('由 2027-03-29 改为 **2027-03-30**'), 30_000);
+      expect(cardText(notice.current)).toContain('公示截止日期已调整');
+      expect(cardText(notice.current)).toContain('永济市丁食品有限公司（示例）');
+      expect(cardText(notice.current)).not.toContain('永济市戊纸制品有限公司（示例）');
+    }
+    expect(await importLogModel(conn()).findOne({ kind: 'calendar', fileName: 'holidays-2027-amended-2.csv' }).lean()).toMatchObject({
+      counts: { dueDatesFilled: 0, dueDatesMoved: 1, notified: 2 },
+    });
+  });
+
   it('the reminders job fills a closure’s “待定” due date too, from the 组长’s confirmation', async () => {
     // as the service stores it when the year was unknown (the job fills what an import left, e.g. a failed notice)
     await taskModel(conn()).updateOne({ _id: closed._id }, { $set: { publication: { dueDate: '', dueNote: '日历数据缺少2027年的法定节假日安排……' } } });

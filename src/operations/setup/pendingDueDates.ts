@@ -1,12 +1,18 @@
 /**
- * After a holiday calendar is imported: every publication due date stored as “待定” (`publication.dueDate` '', set
- * when a record was completed — or a closure confirmed — while the calendar lacked a year the 20-working-day count
- * needs) is computed again from the task's completion date (completionDateOf),
+ * After a holiday calendar is imported:
+ * - every publication due date stored as “待定” (`publication.dueDate` '', set when a record was completed — or a
+ *   closure confirmed — while the calendar lacked a year the 20-working-day count needs) is computed again from the
+ *   task's completion date (completionDateOf);
+ * - every due date already computed whose count runs into the imported year, not yet published, is computed again
+ *   too: an arrangement amended in mid-year (docs/domain.md §6.4) moves the 20th working day, and a stored date left
+ *   as it was would be reminded, and reported overdue, on the wrong day;
  * and the people waiting on it — the county's liaison(s) and the team's 组长, who publish the result — are told the
  * new date: one card per person listing their tasks. Dates that still cannot be computed stay “待定”.
- * A due date is filled only where it is still '' (the reminders job may fill it too; whoever fills it announces it).
+ * A due date is filled only where it is still '' (the reminders job may fill it too; whoever fills it announces it),
+ * and moved only from the value read (compare-and-set).
  */
-import { addWorkingDaysLenient, PUBLICATION_WORKING_DAYS } from '../../domain/followup';
+import type { CalendarYear } from '../../domain/calendar';
+import { addWorkingDaysLenient, publicationDueDate, PUBLICATION_WORKING_DAYS } from '../../domain/followup';
 import { completionDateOf } from '../../domain/outcome';
 import { dueDatesSetCard, type DueDateSetRow } from '../../bot/setupCards';
 import { taskModel, type TaskDoc, type TaskState } from '../../store/task';
@@ -14,6 +20,8 @@ import { COMPLETED_FILTER, countyLiaisons, newPublication, teamLeads, unique, ty
 
 export interface PendingDueDatesRun {
   filled: number;
+  /** due dates computed before, changed by the imported arrangement */
+  moved: number;
   notified: number;
   stillPending: number;
 }
@@ -40,13 +48,34 @@ export async function pendingDueDatesTouching(deps: Pick<FollowUpDeps, 'conn'>, 
   }).length;
 }
 
+/** Unpublished results whose stored due date is in `year` or later: their 20-working-day count may run through it. */
+function datedTasks(deps: Pick<FollowUpDeps, 'conn'>, year: number) {
+  return taskModel(deps.conn)
+    .find({ ...PENDING, 'publication.dueDate': { $gte: `${year}-01-01` } })
+    .sort({ _id: 1 })
+    .lean<TaskDoc[]>();
+}
+
+/** The stored due dates that `calendar` (a file not yet imported) would move, read as it would read them. */
+export async function dueDatesMovedBy(deps: Pick<FollowUpDeps, 'conn'>, calendar: CalendarYear): Promise<number> {
+  let moved = 0;
+  for (const task of await datedTasks(deps, calendar.year)) {
+    const done = completionDateOf(task);
+    if (!done || done > `${calendar.year}-12-31`) continue;
+    const next = publicationDueDate(done, calendar);
+    if (next.known && next.date !== task.publication!.dueDate) moved += 1;
+  }
+  return moved;
+}
+
 /**
- * Computes the pending due dates with the calendar as it is now loaded (reload it first) and tells the people
- * responsible. `key` makes the notices idempotent (e.g. the import log entry's id).
+ * Computes the pending due dates, and again the stored ones `year`'s arrangement may move, with the calendar as it is
+ * now loaded (reload it first), and tells the people responsible. `key` makes the notices idempotent (e.g. the import
+ * log entry's id).
  */
-export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Promise<PendingDueDatesRun> {
+export async function fillPendingDueDates(deps: FollowUpDeps, key: string, year: number): Promise<PendingDueDatesRun> {
   const now = deps.now();
-  const filled: { task: TaskDoc; dueDate: string }[] = [];
+  const filled: { task: TaskDoc; dueDate: string; previous?: string }[] = [];
   let stillPending = 0;
   for (const task of await pendingTasks(deps)) {
     const done = completionDateOf(task);
@@ -65,10 +94,25 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Prom
     );
     if (res.modifiedCount > 0) filled.push({ task, dueDate: next.dueDate });
   }
+  let moved = 0;
+  for (const task of await datedTasks(deps, year)) {
+    const done = completionDateOf(task);
+    const previous = task.publication!.dueDate;
+    if (!done || done > `${year}-12-31`) continue;
+    const next = newPublication(done, now);
+    if (!next.dueDate || next.dueDate === previous) continue;
+    const res = await taskModel(deps.conn).updateOne(
+      { _id: task._id, ...PENDING, 'publication.dueDate': previous },
+      { $set: { 'publication.dueDate': next.dueDate } },
+    );
+    if (res.modifiedCount === 0) continue;
+    moved += 1;
+    filled.push({ task, dueDate: next.dueDate, previous });
+  }
 
   const byPerson = new Map<string, DueDateSetRow[]>();
   const liaisonsOf = new Map<string, string[]>();
-  for (const { task, dueDate } of filled) {
+  for (const { task, dueDate, previous } of filled) {
     const county = task.enterprise.county;
     if (!liaisonsOf.has(county)) liaisonsOf.set(county, await countyLiaisons(deps, county));
     const row: DueDateSetRow = {
@@ -77,6 +121,7 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Prom
       licenceNo: task.enterprise.licenceNo,
       completionDate: completionDateOf(task) ?? '',
       dueDate,
+      ...(previous ? { previous } : {}),
     };
     for (const openId of unique([...liaisonsOf.get(county)!, ...teamLeads(task)])) {
       byPerson.set(openId, [...(byPerson.get(openId) ?? []), row]);
@@ -85,6 +130,6 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string): Prom
   for (const [openId, rows] of byPerson) {
     await deps.outbox.sendCard(`cal:due:${key}:${openId}`, { openId }, dueDatesSetCard(rows));
   }
-  deps.log.info({ filled: filled.length, notified: byPerson.size, stillPending }, 'pending publication due dates computed');
-  return { filled: filled.length, notified: byPerson.size, stillPending };
+  deps.log.info({ filled: filled.length - moved, moved, notified: byPerson.size, stillPending }, 'publication due dates computed');
+  return { filled: filled.length - moved, moved, notified: byPerson.size, stillPending };
 }

@@ -26,7 +26,7 @@ import { importEnterpriseRows, type ExpiredLicence, type SharedLicence } from '.
 import { importStaffRows, type AvoidConflict } from '../importStaff';
 import { formatOf, readSheetData, RegistryFileError, sheetToRows, type SheetRow } from '../registryFile';
 import { reloadCalendars } from './calendarSync';
-import { fillPendingDueDates, pendingDueDatesTouching, type PendingDueDatesRun } from './pendingDueDates';
+import { dueDatesMovedBy, fillPendingDueDates, pendingDueDatesTouching, type PendingDueDatesRun } from './pendingDueDates';
 import { diffRows, type RowDiff } from './registryDiff';
 import { sha256Hex } from './uploads';
 
@@ -182,13 +182,19 @@ export interface CalendarPreview {
   previous?: { byName: string; at: Date; differences: { date: string; from: string; to: string }[] };
   /** “待定” publication due dates this year's arrangement may settle */
   pendingDueDates: number;
+  /** due dates already computed, not yet published, that this arrangement moves */
+  movedDueDates: number;
 }
 
 export async function previewCalendar(deps: SetupDeps, sheet: readonly SheetRow[]): Promise<CalendarPreview> {
   const result = readCalendarRows(sheet);
-  if (!result.ok) return { result, pendingDueDates: 0 };
+  if (!result.ok) return { result, pendingDueDates: 0, movedDueDates: 0 };
   const { calendar } = result;
-  const preview: CalendarPreview = { result, pendingDueDates: await pendingDueDatesTouching(deps, calendar.year) };
+  const preview: CalendarPreview = {
+    result,
+    pendingDueDates: await pendingDueDatesTouching(deps, calendar.year),
+    movedDueDates: await dueDatesMovedBy(deps, calendar),
+  };
   const builtIn = builtInYear(calendar.year);
   if (builtIn) preview.builtInDifferences = calendarDifferences(builtIn, calendar);
   const stored = await calendarYearModel(deps.conn).findOne({ year: calendar.year }).lean();
@@ -249,8 +255,8 @@ export async function importCalendarYear(
     year: calendar.year,
     counts: { rest: calendar.rest.length, work: calendar.work.length },
   });
-  const dueDates = await fillPendingDueDates(deps, String(log._id));
-  const counts = { ...log.counts, dueDatesFilled: dueDates.filled, notified: dueDates.notified };
+  const dueDates = await fillPendingDueDates(deps, String(log._id), calendar.year);
+  const counts = { ...log.counts, dueDatesFilled: dueDates.filled, dueDatesMoved: dueDates.moved, notified: dueDates.notified };
   await importLogModel(deps.conn).updateOne({ _id: log._id }, { $set: { counts } });
   return { calendar, log: { ...log.toObject(), counts }, dueDates };
 }
