@@ -46,6 +46,8 @@ export interface ServiceOptions {
   web?: { middleware: Koa.Middleware; close(): void };
   /** other cron expressions by job name (tests) */
   cron?: Record<string, string>;
+  /** make up today's run of a daily job missed while no instance ran (default true; jobs/scheduler.ts) */
+  catchUp?: boolean;
   /** how long a callback may work before “正在处理” is answered (default: CALLBACK_DEADLINE_MS, below Feishu's 3 s) */
   callbackDeadlineMs?: number;
 }
@@ -136,7 +138,7 @@ export async function startService(config: Config, log: Logger, opts: ServiceOpt
   outbox.registerFileSource(DRAW_BUNDLE_SOURCE, (ref) => drawBundleFile(conn, ref));
   const resumed = await resumeDispatch(conn, outbox, now(), log);
   if (resumed > 0) log.warn({ draws: resumed }, 'resumed interrupted draw dispatch');
-  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now, { cron: opts.cron });
+  const scheduler = startScheduler(conn, allJobs({ conn, outbox, log }), log, now, { cron: opts.cron, catchUp: opts.catchUp });
   log.info({ port, database: db.kind, mode: lark ? lark.mode : 'sandbox' }, 'spotcheck started');
 
   let stopStep = 'running';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Connection } from 'mongoose';
+import { shanghaiDate } from '../domain/calendar';
 import type { Logger } from '../logger';
 import { claimSlot, finishSlot } from '../store/jobRun';
 import { acquireLease, releaseLease } from '../store/lease';
@@ -27,6 +28,22 @@ export interface Scheduler {
 export interface SchedulerOptions {
   /** other cron expressions by job name (tests run jobs every second: `* * * * * *`) */
   cron?: Record<string, string>;
+  /**
+   * On start, run a daily job (cron `M H * * *`) whose time today has passed and that no instance ran today
+   * (default true): a restart or a deploy at 09:05 must not lose the day's reminders. The slot is the one the tick
+   * would have claimed, so an instance that did run it wins, and the run is made up once.
+   */
+  catchUp?: boolean;
+}
+
+/** Today's slot of a daily cron (`M H * * *`, Asia/Shanghai) when it is already past at `at`; else undefined. */
+export function passedDailySlot(expression: string, at: Date): Date | undefined {
+  const m = /^(\d{1,2}) (\d{1,2}) \* \* \*$/.exec(expression.trim());
+  if (!m) return undefined;
+  const [minute, hour] = [Number(m[1]), Number(m[2])];
+  if (minute > 59 || hour > 23) return undefined;
+  const slot = new Date(`${shanghaiDate(at)}T${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}:00+08:00`);
+  return at.getTime() > slot.getTime() ? slot : undefined;
 }
 
 export function startScheduler(
@@ -93,6 +110,16 @@ export function startScheduler(
       noOverlap: true,
     }),
   );
+
+  if (opts.catchUp !== false) {
+    const at = now();
+    for (const job of jobs) {
+      const slot = passedDailySlot(opts.cron?.[job.name] ?? job.cron, at);
+      if (!slot) continue;
+      log.info({ job: job.name, slot: slot.toISOString() }, 'job started late: making up today’s run if no instance did it');
+      void track(runJob(job, slot));
+    }
+  }
 
   return {
     runNow(name) {

@@ -78,6 +78,11 @@ export async function startHarness(
     callbackDeadlineMs?: number;
     /** Feishu's own timing (the bench): the service's 2.5 s deadline and the client's 3 s */
     productionDeadlines?: boolean;
+    /**
+     * make up today's daily jobs missed before the start (jobs/scheduler.ts catchUp; production's default). Off
+     * unless a test asks: a test's moved clock would otherwise start each service with the day's reminders and digest.
+     */
+    catchUp?: boolean;
     /** options added to the service's MongoDB URI, e.g. `monitorCommands=true` */
     mongoUriQuery?: string;
   } = {},
@@ -101,7 +106,7 @@ export async function startHarness(
   const outboxOptions: OutboxOptions = { backoffBaseMs: 50, backoffMaxMs: 1000, pollMs: 400, ...opts.outbox };
   const callbackDeadlineMs = opts.productionDeadlines ? CALLBACK_DEADLINE_MS : (opts.callbackDeadlineMs ?? TEST_CALLBACK_DEADLINE_MS);
   const clientTimeoutMs = opts.productionDeadlines ? FEISHU_CALLBACK_TIMEOUT_MS : callbackDeadlineMs + 5000;
-  const serviceOptions = { outbox: outboxOptions, now: opts.now, callbackDeadlineMs };
+  const serviceOptions = { outbox: outboxOptions, now: opts.now, callbackDeadlineMs, catchUp: opts.catchUp ?? false };
   let service: Service | undefined = await startService(config, log, serviceOptions);
   // Restarts reuse the port, so the simulated client keeps posting to the same URL.
   const port = service.port;
