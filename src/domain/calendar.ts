@@ -247,6 +247,12 @@ export function calendarDataInfo(): { source: string; version: string; years: re
   return { source: 'chinese-days', version: chineseDaysPackage.version, years, imported: importedYears() };
 }
 
+/** 'YYYY-MM-DD' as the notice writes dates (2024-05-06 → 2024年5月6日), or undefined for anything else. */
+export function chineseDateText(date: string | undefined | null): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');
+  return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : undefined;
+}
+
 /** Day of the week of a 'YYYY-MM-DD' date: 0 = Sunday … 6 = Saturday. */
 export function weekdayOf(date: string): number {
   return new Date(toDayNumber(toYmd(parseDate(date))) * 86_400_000).getUTCDay();

@@ -13,7 +13,7 @@
  */
 import { checkText } from './textPolicy';
 import { CHECKLISTS, type ChecklistKind } from './checklists';
-import { CalendarDataMissingError, isWorkingDay, parseDate } from './calendar';
+import { CalendarDataMissingError, chineseDateText, isWorkingDay, parseDate } from './calendar';
 import type { Enterprise } from './types';
 
 export const VERDICTS = ['符合', '不符合'] as const;
@@ -422,7 +422,8 @@ export function opinionSheet(input: {
     enterpriseName: input.enterprise.name,
     product: input.enterprise.product,
     licenceNo: input.enterprise.licenceNo,
-    validity: `${input.enterprise.validFrom} 至 ${input.enterprise.validTo}`,
+    // as the notice writes dates (2024年3月15日至10月31日)
+    validity: `${chineseDateText(input.enterprise.validFrom) ?? input.enterprise.validFrom}至${chineseDateText(input.enterprise.validTo) ?? input.enterprise.validTo}`,
     intro: '根据运城市市场监督管理局工作安排,检查组按照“双随机、一公开”的监管方式,对你企业进行证后监督检查,认为你企业存在以下待整改项:',
     items: r.items,
     days: r.days,

@@ -14,6 +14,7 @@
  * an inline text that needs no care goes from the reply's bytes into the sheet without becoming a string
  * (operations/detailBytes.ts).
  */
+import { chineseDateText } from '../domain/calendar';
 import { yielder } from '../operations/yielder';
 import { PassThrough } from 'node:stream';
 import { setImmediate as turn } from 'node:timers/promises';
@@ -57,8 +58,7 @@ const CENTER: Partial<ExcelJS.Alignment> = { horizontal: 'center', vertical: 'mi
 
 /** 2024-11-15 → 2024年11月15日 */
 export function chineseDate(date: string): string {
-  const [y, m, d] = date.split('-');
-  return `${y}年${Number(m)}月${Number(d)}日`;
+  return chineseDateText(date) ?? date;
 }
 
 /** The most characters (UTF-16 units) Excel holds in a cell: a longer text makes it report the file as damaged. */

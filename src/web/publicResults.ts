@@ -13,6 +13,7 @@
  * - Below the results, the draw records (web/drawRecords.ts): each draw's commitment hash from the moment it is
  *   committed, its public source and announced time, then its confirmation and result hash (or its void).
  */
+import { chineseDateText } from '../domain/calendar';
 import type Koa from 'koa';
 import type { Connection } from 'mongoose';
 import { completionDateOf } from '../domain/outcome';
@@ -122,8 +123,7 @@ export function escapeHtml(value: unknown): string {
 }
 
 function cnDate(date: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-  return m ? `${m[1]}年${Number(m[2])}月${Number(m[3])}日` : '—';
+  return chineseDateText(date) ?? '—';
 }
 
 const COLUMNS: readonly { title: string; value: (r: PublicResult) => string; cls?: string }[] = [

@@ -164,7 +164,7 @@ describe('附件1 意见汇总表', () => {
     expectCentredBoldTitle(xml, OPINION_SHEET_TITLE);
     const table = rows(xml);
     expect(table[0]).toBe('企业名称|运城市河东电线电缆有限公司|获证产品|电线电缆');
-    expect(table[1]).toBe('许可证号|晋XK06-001-00123|有效期起止|2021-06-01 至 2026-05-31');
+    expect(table[1]).toBe('许可证号|晋XK06-001-00123|有效期起止|2021年6月1日至2026年5月31日'); // dates as the notice writes them
     expect(table[2]).toContain('整改意见：');
     expect(table[2]).toContain(sheet.intro);
     expect(table[2]).toContain('1．新增挤出机一台，未向发证机关报告（附件3第2项）');

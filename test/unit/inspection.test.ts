@@ -134,7 +134,7 @@ describe('outcome and 附件1', () => {
       dateOf: () => '2024-04-10',
     });
     expect(sheet.title).toBe('市级“双随机、一公开”监督检查意见汇总表');
-    expect(sheet.validity).toBe('2021-06-01 至 2026-05-31');
+    expect(sheet.validity).toBe('2021年6月1日至2026年5月31日');
     expect(sheet.items.map((i) => i.no)).toEqual([2, 5]);
     expect(sheet.closing).toContain('请于 15 日内完成上述问题整改');
     expect(sheet.teamSignatures).toEqual([{ name: '组长甲', role: '组长', date: '2024-04-10' }]);

@@ -5,6 +5,7 @@
  *
  * Everything here is pure (builds docx objects) except `packDocument`, which zips.
  */
+import { chineseDateText } from '../../domain/calendar';
 import {
   AlignmentType,
   BorderStyle,
@@ -207,9 +208,7 @@ export function borderedTable(columnWidths: readonly number[], rows: TableRow[])
 
 /** 2024-05-06 → 2024年5月6日; nothing → the blank of the printed form. */
 export function chineseDate(date: string | undefined | null): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');
-  if (!m) return '　　　　年　　月　　日';
-  return `${m[1]}年${Number(m[2])}月${Number(m[3])}日`;
+  return chineseDateText(date) ?? '　　　　年　　月　　日';
 }
 
 /** The seal line of the county bureau that supervises the enterprise (运城开发区 has a 分局 of the city bureau). */
