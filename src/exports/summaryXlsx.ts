@@ -404,7 +404,17 @@ async function extraSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): P
 function detailSheet(wb: ExcelJS.stream.xlsx.WorkbookWriter, s: Summary): string {
   const ws = wb.addWorksheet(DETAIL_SHEET, {
     views: [{ state: 'frozen', xSplit: 4, ySplit: 2, topLeftCell: 'E3', activeCell: 'A1' }],
-    pageSetup: { paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0, printTitlesRow: '2:2' },
+    // 21 columns (~350 characters wide) fitted to one page came out at ~3.5 pt: on A3 landscape, two pages wide, each
+    // page repeats the header row and the columns that name the firm (序号 … 企业名称), at about full size
+    pageSetup: {
+      paperSize: 8 as unknown as ExcelJS.PaperSize, // A3: the typings list no A3
+      orientation: 'landscape',
+      fitToPage: true,
+      fitToWidth: 2,
+      fitToHeight: 0,
+      printTitlesRow: '2:2',
+      printTitlesColumn: 'A:D',
+    },
   });
   // no per-column style: a style on 340,000 cells costs more than the rest of the sheet (the default font is used)
   ws.columns = DETAIL_COLUMNS.map((c) => ({ key: c.key, width: c.width }));

@@ -148,6 +148,8 @@ describe('buildSummaryXlsx', () => {
     expect(ws.rowCount).toBe(3);
     expect(ws.autoFilter).toBeTruthy();
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
+    // printable: A3 landscape, two pages wide, the header row and the firm's columns on every page
+    expect(ws.pageSetup).toMatchObject({ paperSize: 8, orientation: 'landscape', fitToWidth: 2, fitToHeight: 0, printTitlesRow: '2:2', printTitlesColumn: 'A:D' });
   });
 });
 
