@@ -227,7 +227,7 @@ export const FMSG = {
   // calendar warning
   calTitle: '节假日日历需要更新',
   calIntro: (first: number, last: number) => `目前系统中只有 ${first}–${last} 年的法定节假日安排。`,
-  calToday: (today: string) => `今天（${today}）所在年份没有日历数据，提醒暂按周一至周五估算工作日。`,
+  calToday: (today: string) => `今天（${today}）所在年份没有日历数据，提醒暂按周一至周五（元旦、劳动节、国庆节除外）估算工作日。`,
   calTasks: (n: number) => `以下 ${n} 项检查的公示截止日期暂无法确定，公示提醒暂停：`,
   calTask: (name: string, county: string, completion: string, note: string) => `**${name}**（${county}，${completion} 完成）${note}`,
   // Sent to the 市局联络员, who imports the year in chat (bot/fileIntake.ts, kind 节假日安排; docs/interfaces.md).

@@ -247,6 +247,23 @@ export function calendarDataInfo(): { source: string; version: string; years: re
   return { source: 'chinese-days', version: chineseDaysPackage.version, years, imported: importedYears() };
 }
 
+/**
+ * The statutory holidays on fixed dates of a year (全国年节及纪念日放假办法; its 2024 revision added 5月2日 from 2025
+ * on): an imported arrangement must rest on those that are weekdays, and a year without data rests on them in the
+ * Monday–Friday estimate. The lunar ones (春节, 端午, 中秋) and 清明 move, and the 调休 days are decided each year.
+ */
+export function fixedHolidays(year: number): { date: string; name: string }[] {
+  const list = [
+    { md: '01-01', name: '元旦' },
+    { md: '05-01', name: '劳动节' },
+    ...(year >= 2025 ? [{ md: '05-02', name: '劳动节' }] : []),
+    { md: '10-01', name: '国庆节' },
+    { md: '10-02', name: '国庆节' },
+    { md: '10-03', name: '国庆节' },
+  ];
+  return list.map((h) => ({ date: `${year}-${h.md}`, name: h.name }));
+}
+
 /** 'YYYY-MM-DD' as the notice writes dates (2024-05-06 → 2024年5月6日), or undefined for anything else. */
 export function chineseDateText(date: string | undefined | null): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date ?? '');

@@ -23,6 +23,7 @@
 import {
   CalendarDataMissingError,
   addWorkingDays,
+  fixedHolidays,
   isWorkingDay,
   isYearCovered,
   parseDate,
@@ -82,11 +83,15 @@ export function calendarCovers(date: string): boolean {
   return isYearCovered(yearOf(date));
 }
 
-/** A working day on the official calendar; in a year it has no data for, Monday–Friday (an estimate). */
+/**
+ * A working day on the official calendar; in a year it has no data for, an estimate: Monday–Friday, except the
+ * statutory holidays on fixed dates (元旦, 劳动节, 国庆节), which every arrangement rests on.
+ */
 export function isWorkingDayLenient(date: string): boolean {
   if (calendarCovers(date)) return isWorkingDay(date);
   const w = weekday(date);
-  return w >= 1 && w <= 5;
+  const day = parseDate(date);
+  return w >= 1 && w <= 5 && !fixedHolidays(yearOf(day)).some((h) => h.date === day);
 }
 
 /** Working days after `from` up to and including `to` (0 when `to` is not after `from`), lenient as above. */
@@ -152,7 +157,7 @@ export type DueDate =
   | { known: false; year: number; estimate: string; note: string };
 
 export function dueDateNote(year: number, estimate: string): string {
-  return `日历数据缺少${year}年的法定节假日安排，公示截止日期暂无法确定（按周一至周五估算约为 ${estimate}，以日历更新后的正式日期为准）。`;
+  return `日历数据缺少${year}年的法定节假日安排，公示截止日期暂无法确定（按周一至周五（元旦、劳动节、国庆节除外）估算约为 ${estimate}，以日历更新后的正式日期为准）。`;
 }
 
 /** The publication due date: 20 working days after the completion date, or why it cannot be computed yet. */

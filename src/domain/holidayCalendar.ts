@@ -14,7 +14,7 @@
  *   元旦 1月1日, 劳动节 5月1日 (and 5月2日 from 2025), 国庆节 10月1日–3日 (全国年节及纪念日放假办法, revised 2024).
  *   The lunar holidays (春节, 清明, 端午, 中秋) cannot be checked without a lunar calendar.
  */
-import { weekdayOf, type CalendarYear } from './calendar';
+import { fixedHolidays, weekdayOf, type CalendarYear } from './calendar';
 import { normalizeDate } from './registryRows';
 
 export const CALENDAR_HEADERS = ['日期', '类型'] as const;
@@ -46,19 +46,6 @@ function headerKey(text: string): string {
 export function isCalendarHeader(cells: readonly string[]): boolean {
   const keys = cells.map(headerKey);
   return CALENDAR_HEADERS.every((h) => keys.includes(h));
-}
-
-/** Statutory holidays on fixed dates, for the year (the 2024 revision added 5月2日 from 2025 on). */
-function fixedHolidays(year: number): { date: string; name: string }[] {
-  const list = [
-    { md: '01-01', name: '元旦' },
-    { md: '05-01', name: '劳动节' },
-    ...(year >= 2025 ? [{ md: '05-02', name: '劳动节' }] : []),
-    { md: '10-01', name: '国庆节' },
-    { md: '10-02', name: '国庆节' },
-    { md: '10-03', name: '国庆节' },
-  ];
-  return list.map((h) => ({ date: `${year}-${h.md}`, name: h.name }));
 }
 
 /** The most frequent year among the dates (the earliest on a tie). */

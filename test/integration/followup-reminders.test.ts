@@ -202,11 +202,11 @@ it('a due date beyond the calendar data: unknown with a note, no crash, the city
   expect(stored.state).toBe('待公示');
   expect(stored.publication).toEqual({
     dueDate: '',
-    dueNote: '日历数据缺少2027年的法定节假日安排，公示截止日期暂无法确定（按周一至周五估算约为 2027-01-12，以日历更新后的正式日期为准）。',
+    dueNote: '日历数据缺少2027年的法定节假日安排，公示截止日期暂无法确定（按周一至周五（元旦、劳动节、国庆节除外）估算约为 2027-01-13，以日历更新后的正式日期为准）。',
   });
   const card = await d.cardTo(liaison.openId, '检查结果待公示', task.enterprise.name);
   expect(cardText(card)).toContain('公示截止**：暂无法确定');
-  expect(cardText(card)).toContain('估算约为 2027-01-12');
+  expect(cardText(card)).toContain('估算约为 2027-01-13');
   expect(d.buttons(card)).toEqual(['已录入并公示']); // publication can still be recorded
   expect(cardText(signed.card)).toContain('公示截止：暂无法确定');
   await settle();
@@ -227,9 +227,11 @@ it('a due date beyond the calendar data: unknown with a note, no crash, the city
   expect(await runOn('2026-12-19')).toEqual([]); // Saturday
   expect(await runOn('2026-12-22')).toEqual(['赵丽: 公示提醒：还有 5 个工作日', '王建国: 公示提醒：还有 5 个工作日', '许小颖: 节假日日历需要更新'].sort());
 
-  // in a year without data the job still runs (Monday–Friday estimated) and says so
+  // in a year without data the job still runs (Monday–Friday estimated, 元旦 resting as in every arrangement) and says so
+  expect(await runOn('2027-01-01')).toEqual([]); // 元旦
   expect(await runOn('2027-01-02')).toEqual([]); // Saturday
   const jan4 = await runOn('2027-01-04');
-  expect(jan4).toEqual(['王建国: 公示已逾期 4 个工作日', '许小颖: 节假日日历需要更新', '赵丽: 公示已逾期 4 个工作日']);
+  // due 2026-12-29: overdue on 12-30, 12-31 and 01-04
+  expect(jan4).toEqual(['王建国: 公示已逾期 3 个工作日', '许小颖: 节假日日历需要更新', '赵丽: 公示已逾期 3 个工作日']);
   expect(cardText(sentTo(cityLiaison.openId))).toContain('今天（2027-01-04）所在年份没有日历数据');
 });

@@ -69,21 +69,25 @@ describe('publication due date: 20 working days after the completion date', () =
 
   it('is unknown, with a Chinese note and a Monday–Friday estimate, where the calendar lacks the year', () => {
     const due = publicationDueDate('2026-12-15');
-    expect(due).toMatchObject({ known: false, year: 2027, estimate: '2027-01-12' });
+    // 20 working days: 12-16…12-31 are 12, then 2027-01-04…01-13 (元旦, a Friday, rests in every arrangement)
+    expect(due).toMatchObject({ known: false, year: 2027, estimate: '2027-01-13' });
     expect(due.known ? '' : due.note).toBe(
-      '日历数据缺少2027年的法定节假日安排，公示截止日期暂无法确定（按周一至周五估算约为 2027-01-12，以日历更新后的正式日期为准）。',
+      '日历数据缺少2027年的法定节假日安排，公示截止日期暂无法确定（按周一至周五（元旦、劳动节、国庆节除外）估算约为 2027-01-13，以日历更新后的正式日期为准）。',
     );
     expect(publicationDueDate('2026-12-04').known).toBe(false);
   });
 
-  it('lenient calendar: official where covered, Monday–Friday elsewhere', () => {
+  it('lenient calendar: official where covered, Monday–Friday elsewhere but for the fixed-date statutory holidays', () => {
     expect(calendarCovers('2026-12-31')).toBe(true);
     expect(calendarCovers('2027-01-01')).toBe(false);
     expect(isWorkingDayLenient('2026-10-10')).toBe(true); // 调休 Saturday
     expect(isWorkingDayLenient('2026-10-05')).toBe(false); // 国庆
-    expect(isWorkingDayLenient('2027-01-01')).toBe(true); // a Friday: estimated (元旦 not known yet)
+    expect(isWorkingDayLenient('2027-01-01')).toBe(false); // 元旦, a Friday: every arrangement rests on it
     expect(isWorkingDayLenient('2027-01-02')).toBe(false);
-    expect(workingDaysBetweenLenient('2026-12-31', '2027-01-04')).toBe(2);
+    expect(isWorkingDayLenient('2027-01-05')).toBe(true); // estimated (the 调休 of a year not published is not guessed)
+    for (const d of ['2027-10-01', '2028-05-01', '2028-05-02', '2028-10-02', '2028-10-03']) expect(isWorkingDayLenient(d)).toBe(false);
+    expect(isWorkingDayLenient('2028-10-04')).toBe(true); // not a fixed date: 国庆's extra days are moved each year
+    expect(workingDaysBetweenLenient('2026-12-31', '2027-01-04')).toBe(1);
     expect(addWorkingDaysLenient('2024-09-13', 20)).toBe(addWorkingDays('2024-09-13', 20));
   });
 

@@ -107,8 +107,8 @@ it('shows the 公示期限 computed from the completion date, or “待定” wi
   // stored: as stored; computed on the official calendar (2024-09-03 + 20 working days, across 中秋 and 国庆 with their 调休)
   expect(due('2024-11-05', '2024-10-08')).toBe('2024-11-05');
   expect(due(undefined, '2024-09-03')).toBe('2024-10-08');
-  // 2026-12-15 + 20 working days falls in 2027, a year without data here: undetermined, with the Monday–Friday estimate
-  expect(due(null, '2026-12-15')).toBe('待定，约2027-01-12');
+  // 2026-12-15 + 20 working days falls in 2027, a year without data here: undetermined, with the estimate (Monday–Friday but 元旦)
+  expect(due(null, '2026-12-15')).toBe('待定，约2027-01-13');
   // not completed: nothing
   expect(due(undefined, '')).toBe('');
 });
