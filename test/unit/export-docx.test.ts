@@ -177,6 +177,25 @@ describe('附件1 意见汇总表', () => {
     expect(all.indexOf('请于 15 日内')).toBeLessThan(all.indexOf('注:此表'));
   });
 
+  it('keeps the first page the printed form; a page after it names the form and the firm, with its page number', async () => {
+    const buf = await opinionSheetDocx({ ...sheet, checklistForm: '附件3', inspectionDate: '2024-05-06' });
+    const xml = await part(buf);
+    expect(xml).toContain('<w:titlePg/>'); // Word's “different first page”
+    const refs = [...xml.matchAll(/<w:headerReference w:type="(\w+)" r:id="(\w+)"\/>/g)].map((m) => [m[1], m[2]]);
+    expect(refs.map((r) => r[0]).sort()).toEqual(['default', 'first']);
+    const rels = await part(buf, 'word/_rels/document.xml.rels');
+    const headerOf = async (type: string) => {
+      const id = refs.find((r) => r[0] === type)![1];
+      const target = new RegExp(`Id="${id}"[^>]*Target="([^"]+)"`).exec(rels)?.[1] ?? new RegExp(`Target="([^"]+)"[^>]*Id="${id}"`).exec(rels)![1];
+      return part(buf, `word/${target}`);
+    };
+    expect(text(await headerOf('first')).trim()).toBe('');
+    const later = await headerOf('default');
+    expect(text(later).trim()).toBe('附件1 · 运城市河东电线电缆有限公司 · 第 PAGE 页 共 NUMPAGES 页'); // Word fills the fields
+    expect(later).toContain('PAGE');
+    expect(later).toContain('NUMPAGES');
+  });
+
   it('while the team is still signing, the period and the date stay blank', async () => {
     const xml = await part(await opinionSheetDocx({ ...sheet, days: undefined, date: undefined }));
     const all = text(xml);

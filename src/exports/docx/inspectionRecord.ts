@@ -25,6 +25,7 @@ import {
   cell,
   checkbox,
   chineseDate,
+  continuationHeader,
   CONTENT_WIDTH,
   attachmentLabel,
   formDocument,
@@ -101,5 +102,7 @@ export async function inspectionRecordDocx(input: InspectionRecordDocxInput): Pr
     para(runs('检查组成员签字：', 'body'), 'body', { before: 18, after: 48, keepNext: true }),
     para(runs('企业代表签字：', 'body'), 'body', { after: 36 }),
   ];
-  return packDocument(formDocument({ title: `${checklist.form} ${checklist.title}`, children }));
+  return packDocument(
+    formDocument({ title: `${checklist.form} ${checklist.title}`, continuationHeader: continuationHeader(checklist.form, input.enterpriseName), children }),
+  );
 }

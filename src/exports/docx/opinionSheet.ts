@@ -30,6 +30,7 @@ import {
   borderedTable,
   cell,
   chineseDate,
+  continuationHeader,
   CONTENT_WIDTH,
   formDocument,
   formTitle,
@@ -119,6 +120,7 @@ export async function opinionSheetDocx(input: OpinionSheetDocxInput): Promise<Bu
   return packDocument(
     formDocument({
       title: `附件1 ${input.title}`,
+      continuationHeader: continuationHeader('附件1', input.enterpriseName),
       children: [attachmentLabel('附件1'), formTitle(input.title), table, para(input.note, 'cell', { before: 6 })],
     }),
   );

@@ -19,22 +19,20 @@
  * 县局监管确认（签字） stays blank: the county officer signs each line of the printed sheet by hand. The date is the
  * day of the on-site confirmation.
  */
-import { PageNumber, TextRun } from 'docx';
 import {
   attachmentLabel,
   borderedTable,
   cell,
   chineseDate,
   CONTENT_WIDTH,
-  FONTS,
   formDocument,
   formTitle,
   orBlank,
   packDocument,
+  pageOfPages,
   para,
   row,
   runs,
-  SIZES,
 } from './styles';
 
 export const RECTIFICATION_CONFIRMATION_TITLE = '市级“双随机、一公开”监督检查整改结果确认单';
@@ -54,11 +52,6 @@ export interface RectificationConfirmationDocxInput {
 }
 
 const COLUMNS = [800, 3300, 3100, CONTENT_WIDTH - 800 - 3300 - 3100] as const;
-
-function pageOfPages(): TextRun {
-  const font = { ascii: FONTS.latin, hAnsi: FONTS.latin, eastAsia: FONTS.body, cs: FONTS.latin };
-  return new TextRun({ children: ['第 ', PageNumber.CURRENT, ' 页 共 ', PageNumber.TOTAL_PAGES, ' 页'], font, size: SIZES.cell });
-}
 
 export async function rectificationConfirmationDocx(input: RectificationConfirmationDocxInput): Promise<Buffer> {
   const head = row(

@@ -12,6 +12,7 @@ import {
   Document,
   Header,
   Packer,
+  PageNumber,
   Paragraph,
   Table,
   TableCell,
@@ -234,6 +235,23 @@ export interface FormDocumentOptions {
   children: (Paragraph | Table)[];
   /** paragraphs repeated at the top of every page */
   header?: Paragraph[];
+  /**
+   * paragraphs at the top of every page but the first: the first page stays the printed form, and a page that
+   * long records push over (a signature box alone, a checklist's last items) still names its form and firm
+   */
+  continuationHeader?: Paragraph[];
+}
+
+/** “第 N 页 共 M 页” (Word fields: right on every page, however the text flows). */
+export function pageOfPages(): TextRun {
+  const font = { ascii: FONTS.latin, hAnsi: FONTS.latin, eastAsia: FONTS.body, cs: FONTS.latin };
+  return new TextRun({ children: ['第 ', PageNumber.CURRENT, ' 页 共 ', PageNumber.TOTAL_PAGES, ' 页'], font, size: SIZES.cell });
+}
+
+/** The header of the pages after the first: “附件1 · 企业名称 · 第 N 页 共 M 页”, right-aligned. */
+export function continuationHeader(form: string, enterpriseName: string): Paragraph[] {
+  const name = enterpriseName.trim();
+  return [para([...runs(`${form}${name ? ` · ${name}` : ''} · `, 'cell'), pageOfPages()], 'cell', { align: 'right' })];
 }
 
 export function formDocument(opts: FormDocumentOptions): Document {
@@ -256,8 +274,14 @@ export function formDocument(opts: FormDocumentOptions): Document {
             size: { width: A4.width, height: A4.height },
             margin: { ...MARGIN },
           },
+          // a first page of its own (Word's “different first page”) when later pages carry another header
+          ...(opts.continuationHeader ? { titlePage: true } : {}),
         },
-        headers: opts.header ? { default: new Header({ children: opts.header }) } : undefined,
+        headers: opts.continuationHeader
+          ? { first: new Header({ children: opts.header ?? [] }), default: new Header({ children: opts.continuationHeader }) }
+          : opts.header
+            ? { default: new Header({ children: opts.header }) }
+            : undefined,
         children: opts.children,
       },
     ],
