@@ -18,6 +18,7 @@ const REPLACED_PREVIEW = '这次预览已被之后的新预览取代，未进行
 export const drawCommand: CommandSpec = {
   id: 'draw',
   names: ['抽取', 'draw'],
+  confidential: true,
   audience: ['联络员'],
   // county liaisons are in the audience so that the draw explains to them what they do instead (receive tasks)
   offeredTo: (actor) => drawRefusal(actor) === undefined,

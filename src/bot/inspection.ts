@@ -254,6 +254,7 @@ export function inspectionCommands(): CommandSpec[] {
     {
       id: 'tasks',
       names: ['我的任务', 'tasks'],
+      confidential: true,
       audience: ['组长', '执法人员', '专家'],
       args: 'none',
       usage: '/我的任务',

@@ -23,4 +23,6 @@ export const MSG = {
   notAllowedTitle: '没有权限',
   notAllowed: (command: string, roles: string) => `**${command}** 仅限${roles}使用。发送 **/帮助** 查看您可以使用的命令。`,
   staleButton: '这个按钮已失效，请发送 /帮助 重新开始',
+  privatelyTitle: '已单独发给您',
+  privately: (command: string) => `${command} 的结果含有尚未检查的企业或尚未公示的检查结果，不在群里显示，已发到您与我的单聊中。`,
 } as const;

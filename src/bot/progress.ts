@@ -48,6 +48,7 @@ function unitFor(scope: ReportScope, actor: Actor, staff: StaffMember | null): s
 export const progressCommand: CommandSpec = {
   id: 'progress',
   names: ['进度', 'progress'],
+  confidential: true,
   audience: AUDIENCE,
   offeredTo: (actor) => reportScope(actor) !== null,
   usage: '/进度 [县区=名称]',

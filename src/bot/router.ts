@@ -76,6 +76,12 @@ export interface CommandSpec {
   offeredTo?(actor: Actor): boolean;
   /** 'none': the command takes no arguments, and the router answers any it is sent with its usage */
   args?: 'none';
+  /**
+   * The answer names firms before their inspection or findings not yet published (policies.ts: the drawn list is not
+   * disclosed before the inspections): asked in a group, it goes to the requester's own chat, and the group is told
+   * where it went.
+   */
+  confidential?: true;
   usage: string;
   summary: string;
   detail: string;
@@ -248,6 +254,13 @@ export function createRouter(
         return reply(renderCard('message', { title: MSG.badArgsTitle, color: 'orange', paragraphs: [MSG.noArgs(`/${spec.names[0]}`, md(shown))] }));
       }
       deps.log.info({ command: spec.id, openId: actor.openId, messageId: message.messageId }, 'command');
+      if (spec.confidential && message.chatType === 'group') {
+        // the answer keeps its reply key (patchReply finds it), but is a message of the requester's own chat
+        const own: Recipient = { openId: message.senderOpenId };
+        const privately = (card: CardJson, part = '0') => deps.outbox.sendCard(replyKey(message.messageId, part), own, card);
+        await reply(renderCard('message', { title: MSG.privatelyTitle, color: 'grey', paragraphs: [MSG.privately(`/${spec.names[0]}`)] }), 'group');
+        return spec.handle({ actor, staff, command, message, reply: privately, deps });
+      }
       await spec.handle({ actor, staff, command, message, reply, deps });
     },
 

@@ -232,6 +232,33 @@ describe('/进度', () => {
   });
 });
 
+describe('asked in a group', () => {
+  it('/我的任务 and /进度 answer in the requester’s own chat; the group is only told where the answer went', async () => {
+    const chatId = 'oc_group_progress_0000000000000001';
+    const task = (await taskModel(conn()).findOne({ state: '待检查' }).lean())!;
+    const member = task.team[0]!;
+    const liaison = reg.countyLiaison(task.enterprise.county) ?? reg.cityLiaison;
+    for (const [openId, text, own] of [
+      [member.openId, '/我的任务', '我的检查任务'],
+      [liaison.openId, '/进度', '检查进度'],
+    ] as const) {
+      const before = h.emulator.messagesTo(openId).length;
+      const sent = await h.feishu.sendText(openId, text, { chatType: 'group', chatId });
+      expect(sent.status).toBe(200);
+      const pointer = await h.emulator.waitFor((m) => m.root === sent.messageId, 30_000);
+      expect(pointer.receive_id).toBe(chatId);
+      expect(cardText(pointer.content)).toContain(`${text} 的结果含有尚未检查的企业或尚未公示的检查结果，不在群里显示，已发到您与我的单聊中。`);
+      expect(cardText(pointer.content)).not.toContain(task.enterprise.name);
+      const answer = await h.emulator.waitFor((m) => m.receive_id === openId && m.root === undefined && cardText(m.content).includes(own), 30_000);
+      expect(h.emulator.messagesTo(openId).length).toBeGreaterThan(before);
+      if (text === '/我的任务') expect(cardText(answer.content)).toContain(task.enterprise.name);
+    }
+    // nothing but the two pointers went to the group
+    await h.outboxIdle();
+    expect(h.emulator.messages().filter((m) => m.receive_id === chatId)).toHaveLength(2);
+  });
+});
+
 describe('a rectification deadline on a rest day', () => {
   it('is listed as the working day it ends on, and counted from there, as the reminders read it', async () => {
     // Saturday 2024-09-07 is a rest day: the period ends on Monday 09-09, and Tuesday 09-10 is the first day overdue
