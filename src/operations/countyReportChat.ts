@@ -153,7 +153,7 @@ export async function confirmCountyReport(deps: CountyReportDeps, input: { uploa
   const found = await uploadOf(deps, input.uploadId);
   if (!found) return { ok: false, why: 'missing' };
   if (!mayAnswer(input.by.actor, found)) return { ok: false, why: 'notLiaison', upload: found };
-  const claim = await claimUpload(deps.conn, input.uploadId, deps.now());
+  const claim = await claimUpload(deps.conn, input.uploadId, ['countyReport'], deps.now());
   if (!claim.ok) return claim;
   const { upload, data } = claim;
   try {
@@ -190,5 +190,5 @@ export async function cancelCountyReport(
   const found = await uploadOf(deps, input.uploadId);
   if (!found) return { ok: false, why: 'missing' };
   if (!mayAnswer(input.by.actor, found)) return { ok: false, why: 'notLiaison', upload: found };
-  return cancelUpload(deps.conn, input.uploadId, { openId: input.by.actor.openId, name: input.by.name }, deps.now());
+  return cancelUpload(deps.conn, input.uploadId, ['countyReport'], { openId: input.by.actor.openId, name: input.by.name }, deps.now());
 }

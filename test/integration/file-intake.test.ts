@@ -325,6 +325,15 @@ describe('a county’s 情况汇报 sent by its liaison', () => {
     const stale = await h.feishu.clickButton(yanhuLiaison.openId, a.reply.content, '确认上报');
     expect(stale.toast).toEqual({ type: 'error', content: '之后又发送了文件：请在最新的卡片上确认' });
 
+    // its id in a set-up button (an administrator's 取消, the 市局联络员's 导入 of a platform draw): no such upload there
+    const u = String((findButtons(b.reply.content).find((x) => x.text === '确认上报')!.value as { u: string }).u);
+    const forged = (action: string) => JSON.parse(JSON.stringify(b.reply.content).replace('"a":"report.submit"', action));
+    const setupCancel = await h.feishu.clickButton(ADMIN, forged('"a":"setup.cancel"'), '确认上报');
+    expect(setupCancel.toast?.type).toBe('error');
+    const platform = await h.feishu.clickButton(cityLiaison.openId, forged('"a":"platform.import","s":"0123456789abcdef"'), '确认上报');
+    expect(platform.toast?.type).toBe('error');
+    expect(await setupUploadModel(conn()).findById(u).lean()).toMatchObject({ kind: 'countyReport', status: 'previewed' });
+
     // the 永济市 liaison clicking the 盐湖区 question (e.g. a forwarded card): refused, the card stays
     const other = await h.feishu.clickButton(liaison.openId, b.reply.current, '确认上报');
     expect(other.toast).toEqual({ type: 'error', content: '只有本县区的联络员可以上报本县区的情况汇报' });

@@ -4,8 +4,9 @@
  * same kind, and forgotten when done.
  */
 import { randomBytes } from 'node:crypto';
+import { SETUP_FILE_KINDS } from '../../src/domain/setupFiles';
 import { cancelUpload, claimUpload, finishUpload, keepUpload, releaseUpload, sha256Hex } from '../../src/operations/setup/uploads';
-import { CHUNK_BYTES, setupUploadChunkModel, setupUploadModel } from '../../src/store/setupUpload';
+import { CHUNK_BYTES, setupUploadChunkModel, setupUploadModel, UPLOAD_KINDS } from '../../src/store/setupUpload';
 import { binaryBytes } from '../../src/store/binary';
 import { openTestDb, type TestDb } from '../support/db';
 
@@ -18,6 +19,8 @@ afterAll(async () => {
 });
 
 const now = new Date('2026-12-04T02:00:00Z');
+/** every kind: the tests of an upload's life, whatever its kind */
+const ALL = UPLOAD_KINDS;
 const by = { by: 'ou_liaison1', byName: '许小颖' };
 let serial = 0;
 const upload = (kind: 'enterprises' | 'staff' | 'calendar', data: Buffer) =>
@@ -31,14 +34,14 @@ test('a 9 MB file is kept in chunks and read back byte for byte, once', async ()
   const chunks = await setupUploadChunkModel(db.conn).find({ upload: kept._id }).lean();
   expect(chunks.sort((x, y) => x.n - y.n).map((c) => binaryBytes(c.data).length)).toEqual([CHUNK_BYTES, CHUNK_BYTES, data.length - 2 * CHUNK_BYTES]);
 
-  const claim = await claimUpload(db.conn, kept._id, now);
+  const claim = await claimUpload(db.conn, kept._id, ALL, now);
   expect(claim.ok && claim.data.equals(data)).toBe(true);
-  expect(await claimUpload(db.conn, kept._id, now)).toMatchObject({ ok: false, why: 'importing' });
+  expect(await claimUpload(db.conn, kept._id, ALL, now)).toMatchObject({ ok: false, why: 'importing' });
   // an import that failed part-way may be confirmed again
   await releaseUpload(db.conn, kept._id);
-  expect((await claimUpload(db.conn, kept._id, now)).ok).toBe(true);
+  expect((await claimUpload(db.conn, kept._id, ALL, now)).ok).toBe(true);
   await finishUpload(db.conn, kept._id, { result: { rows: 1 }, by: by.by, byName: by.byName }, now);
-  expect(await claimUpload(db.conn, kept._id, now)).toMatchObject({ ok: false, why: 'imported' });
+  expect(await claimUpload(db.conn, kept._id, ALL, now)).toMatchObject({ ok: false, why: 'imported' });
   expect(await setupUploadChunkModel(db.conn).countDocuments({ upload: kept._id })).toBe(0);
 });
 
@@ -54,11 +57,11 @@ test('the same file message twice stores it once', async () => {
 test('bytes that changed since the preview, or are gone, are refused', async () => {
   const a = (await upload('calendar', Buffer.from('日期,类型\n'))).upload;
   await setupUploadChunkModel(db.conn).updateOne({ upload: a._id, n: 0 }, { $set: { data: Buffer.from('日期,类型\nX') } });
-  expect(await claimUpload(db.conn, a._id, now)).toMatchObject({ ok: false, why: 'corrupt' });
+  expect(await claimUpload(db.conn, a._id, ALL, now)).toMatchObject({ ok: false, why: 'corrupt' });
 
   const b = (await upload('calendar', Buffer.from('日期,类型\n'))).upload;
   await setupUploadChunkModel(db.conn).deleteMany({ upload: b._id }); // e.g. forgotten after a week
-  expect(await claimUpload(db.conn, b._id, now)).toMatchObject({ ok: false, why: 'expired' });
+  expect(await claimUpload(db.conn, b._id, ALL, now)).toMatchObject({ ok: false, why: 'expired' });
 });
 
 test('a newer file of the same kind supersedes the older preview, not one of another kind', async () => {
@@ -66,11 +69,22 @@ test('a newer file of the same kind supersedes the older preview, not one of ano
   const other = (await upload('enterprises', Buffer.from('b'))).upload;
   const newer = await upload('staff', Buffer.from('c'));
   expect(newer.superseded.map((u) => String(u._id))).toContain(String(old._id));
-  expect(await claimUpload(db.conn, old._id, now)).toMatchObject({ ok: false, why: 'superseded' });
+  expect(await claimUpload(db.conn, old._id, ALL, now)).toMatchObject({ ok: false, why: 'superseded' });
   expect(await setupUploadChunkModel(db.conn).countDocuments({ upload: old._id })).toBe(0);
-  expect((await cancelUpload(db.conn, other._id, { openId: by.by, name: by.byName }, now)).ok).toBe(true);
-  expect(await cancelUpload(db.conn, other._id, { openId: by.by, name: by.byName }, now)).toMatchObject({ ok: false, why: 'cancelled' });
-  expect((await claimUpload(db.conn, newer.upload._id, now)).ok).toBe(true);
+  expect((await cancelUpload(db.conn, other._id, ALL, { openId: by.by, name: by.byName }, now)).ok).toBe(true);
+  expect(await cancelUpload(db.conn, other._id, ALL, { openId: by.by, name: by.byName }, now)).toMatchObject({ ok: false, why: 'cancelled' });
+  expect((await claimUpload(db.conn, newer.upload._id, ALL, now)).ok).toBe(true);
+});
+
+test('an upload is claimed or cancelled only by the actions of its own kind', async () => {
+  const report = (await keepUpload(db.conn, { messageId: 'om_kind_r', kind: 'countyReport', fileName: 'r.docx', data: Buffer.from('r'), county: '永济市', ...by }, now)).upload;
+  // the set-up buttons (a 情况汇报's id copied into them) see no such upload, and leave it as it was
+  expect(await cancelUpload(db.conn, report._id, SETUP_FILE_KINDS, { openId: by.by, name: by.byName }, now)).toEqual({ ok: false, why: 'missing' });
+  expect(await claimUpload(db.conn, report._id, ['platformDraw'], now)).toEqual({ ok: false, why: 'missing' });
+  expect(await claimUpload(db.conn, report._id, ['enterprises', 'staff', 'calendar', 'checklists'], now)).toEqual({ ok: false, why: 'missing' });
+  expect((await setupUploadModel(db.conn).findById(report._id).lean())?.status).toBe('previewed');
+  // its own
+  expect((await claimUpload(db.conn, report._id, ['countyReport'], now)).ok).toBe(true);
 });
 
 test('a 情况汇报 supersedes only the older question of the same county', async () => {
@@ -81,7 +95,7 @@ test('a 情况汇报 supersedes only the older question of the same county', asy
   expect(yanhu.superseded).toEqual([]);
   const yongjiAgain = await report('om_r3', '永济市');
   expect(yongjiAgain.superseded.map((u) => String(u._id))).toEqual([String(yongji._id)]);
-  expect((await claimUpload(db.conn, yanhu.upload._id, now)).ok).toBe(true);
+  expect((await claimUpload(db.conn, yanhu.upload._id, ALL, now)).ok).toBe(true);
 });
 
 test('the bytes of a preview are kept a week by the wall clock (the database’s TTL), whatever day the service thinks it is', async () => {

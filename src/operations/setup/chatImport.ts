@@ -29,6 +29,7 @@ import {
   type SetupDeps,
 } from './setupFiles';
 import { receivePlatformDraw, type PlatformReceived } from './platformDraw';
+import { SETUP_FILE_KINDS } from '../../domain/setupFiles';
 import { cancelUpload, claimUpload, finishUpload, keepUpload, releaseUpload, sha256Hex, type ClaimRefusal } from './uploads';
 
 export interface Sender {
@@ -109,8 +110,11 @@ export type Confirmed =
   | { ok: true; kind: 'enterprises' | 'staff'; upload: SetupUploadDoc; outcome: RegistryOutcome; handedOver?: HandOverRun }
   | { ok: true; kind: 'calendar'; upload: SetupUploadDoc; imported: CalendarImport };
 
+/** What 确认导入 imports (a platform draw has its own button, platformDraw.ts; a 情况汇报 its own, countyReports) */
+const IMPORTED_HERE = SETUP_FILE_KINDS.filter((k) => k !== 'platformDraw');
+
 export async function confirmSetupUpload(deps: SetupDeps, input: { uploadId: Types.ObjectId; by: Sender }): Promise<Confirmed> {
-  const claim = await claimUpload(deps.conn, input.uploadId, deps.now());
+  const claim = await claimUpload(deps.conn, input.uploadId, IMPORTED_HERE, deps.now());
   if (!claim.ok) return claim;
   const { upload, data } = claim;
   try {
@@ -174,6 +178,7 @@ async function confirmChecklists(deps: SetupDeps, upload: SetupUploadDoc, data: 
   return { ok: true, kind: 'checklists', upload: done, report };
 }
 
+/** 取消 on a set-up preview (registries, calendar, checklists, and a platform draw's): never a county's 情况汇报. */
 export function cancelSetupUpload(deps: SetupDeps, input: { uploadId: Types.ObjectId; by: Sender }) {
-  return cancelUpload(deps.conn, input.uploadId, { openId: input.by.openId, name: input.by.name }, deps.now());
+  return cancelUpload(deps.conn, input.uploadId, SETUP_FILE_KINDS, { openId: input.by.openId, name: input.by.name }, deps.now());
 }

@@ -252,7 +252,7 @@ export async function confirmPlatformDraw(
 ): Promise<PlatformConfirmed> {
   const denied = drawRefusal(input.actor);
   if (denied) return { ok: false, why: 'refused', title: denied.title, reason: '只有市局联络员可以导入抽取结果（与 /抽取 相同）。', closed: false };
-  const claim = await claimUpload(deps.conn, input.uploadId, deps.now());
+  const claim = await claimUpload(deps.conn, input.uploadId, ['platformDraw'], deps.now());
   if (!claim.ok) {
     // An import that finished already: the second click answers with what the first one did.
     return claim;

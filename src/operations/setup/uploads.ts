@@ -107,17 +107,19 @@ function refusalOf(upload: SetupUploadDoc): ClaimRefusal {
  * Takes a previewed upload for import (once: the status moves to `importing` atomically) and reads its bytes back,
  * checking size and SHA-256 against what was previewed.
  */
-export async function claimUpload(conn: Connection, id: Types.ObjectId, now: Date): Promise<Claim> {
+export async function claimUpload(conn: Connection, id: Types.ObjectId, kinds: readonly UploadKind[], now: Date): Promise<Claim> {
   const uploads = setupUploadModel(conn);
+  const ofKind = { kind: { $in: [...kinds] } };
   const claimed = await uploads
     .findOneAndUpdate(
-      { _id: id, $or: [{ status: 'previewed' }, { status: 'importing', importingUntil: { $lt: now } }] },
+      { _id: id, ...ofKind, $or: [{ status: 'previewed' }, { status: 'importing', importingUntil: { $lt: now } }] },
       { $set: { status: 'importing', importingUntil: new Date(now.getTime() + IMPORT_LEASE_MS) } },
       { returnDocument: 'after' },
     )
     .lean<SetupUploadDoc>();
   if (!claimed) {
-    const upload = await uploads.findById(id).lean<SetupUploadDoc>();
+    // an upload of another kind (a button whose id was copied from another card) is none of this action's
+    const upload = await uploads.findOne({ _id: id, ...ofKind }).lean<SetupUploadDoc>();
     return upload ? { ok: false, why: refusalOf(upload), upload } : { ok: false, why: 'missing' };
   }
   const read = await readChunks(uploadChunks(conn, id), { bytes: claimed.size, chunks: claimed.chunks, sha256: claimed.sha256 });
@@ -154,19 +156,21 @@ export async function releaseUpload(conn: Connection, id: Types.ObjectId): Promi
 export async function cancelUpload(
   conn: Connection,
   id: Types.ObjectId,
+  kinds: readonly UploadKind[],
   by: { openId: string; name: string },
   now: Date,
 ): Promise<{ ok: true; upload: SetupUploadDoc } | { ok: false; why: ClaimRefusal; upload?: SetupUploadDoc }> {
   const uploads = setupUploadModel(conn);
+  const ofKind = { kind: { $in: [...kinds] } };
   const cancelled = await uploads
     .findOneAndUpdate(
-      { _id: id, status: 'previewed' },
+      { _id: id, ...ofKind, status: 'previewed' },
       { $set: { status: 'cancelled', doneBy: by.openId, doneByName: by.name, doneAt: now } },
       { returnDocument: 'after' },
     )
     .lean<SetupUploadDoc>();
   if (!cancelled) {
-    const upload = await uploads.findById(id).lean<SetupUploadDoc>();
+    const upload = await uploads.findOne({ _id: id, ...ofKind }).lean<SetupUploadDoc>();
     return upload ? { ok: false, why: refusalOf(upload), upload } : { ok: false, why: 'missing' };
   }
   await deleteChunks(uploadChunks(conn, id));
