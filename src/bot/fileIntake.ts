@@ -19,6 +19,7 @@
  * which goes to row 2 (peekSetupFile). The confirm buttons of rows 2 and 3 are claimed once (a second click, a click
  * on a cancelled card or on one a newer file superseded is refused; the card is updated in place).
  */
+import { shownFileName } from '../domain/textPolicy';
 import { z } from 'zod';
 import { Types } from 'mongoose';
 import { attachMedia, hasMediaIntent, hasOpenTask } from '../operations/inspection/attachMedia';
@@ -133,7 +134,8 @@ export const fileIntakeHooks: Pick<RouterHooks, 'onFile'> = {
   async onFile(ctx) {
     // Row 0: files shared in a group are not addressed to the bot (it cannot be @-mentioned in a file message).
     if (ctx.message.chatType !== 'p2p') return true;
-    const fileName = ctx.fileName.trim() || '（没有文件名）';
+    // as shown and kept everywhere after this (domain/textPolicy.ts shownFileName)
+    const fileName = shownFileName(ctx.fileName) || '（没有文件名）';
     // Before row 1: a set-up file from someone who may do the set-up is the set-up's, whatever they pressed before.
     const peek = await peekSetupFile(ctx, fileName);
     if (peek.setup) {

@@ -181,3 +181,17 @@ export function stripRefused(text: string): string {
   }
   return out;
 }
+
+/**
+ * A file name as the bot shows and keeps it (cards, closure evidence, 签字页, 情况汇报): the refused characters (a
+ * right-to-left override would show “evidence\u202Egpj.exe” as “evidence exe.jpg”) and line breaks removed, at most
+ * `max` characters with the extension kept (a 40,000-character name made every card of its task too large to show).
+ */
+export function shownFileName(raw: string, max = 100): string {
+  const name = stripRefused(raw).replace(/[\t\n\r]+/g, ' ').trim();
+  const chars = [...name];
+  if (chars.length <= max) return name;
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && name.length - dot <= 10 ? [...name.slice(dot)] : [];
+  return `${chars.slice(0, max - ext.length - 1).join('')}…${ext.join('')}`;
+}

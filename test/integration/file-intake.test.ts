@@ -384,9 +384,19 @@ describe('closure evidence and 签字页 sent as documents; what a team member w
     expect(downloads(messageId)).toHaveLength(0);
     const stored = await readTask(conn(), task._id);
     expect(stored.closure!.evidence).toEqual([expect.objectContaining({ kind: 'file', key: fileKey, name: '注销证明.pdf', messageId, by: officer.openId })]);
+    // a hostile name: a right-to-left override (“.exe” shown as “gpj.”), control characters, 40,000 characters
+    const hostile = `现场照片\u202Egpj.exe\u0001\uFFFE${'长'.repeat(40_000)}.pdf`;
+    const second = await sendFile(officer.openId, hostile, Buffer.from('%PDF-1.4 照片'));
+    const kept = (await readTask(conn(), task._id)).closure!.evidence.find((e) => e.key === second.fileKey)!;
+    expect(kept.name).toBe(`现场照片gpj.exe${'长'.repeat(100 - 'gpj.exe'.length - '现场照片'.length - 1 - 4)}….pdf`);
+    expect([...kept.name]).toHaveLength(100);
+    expect(cardText(second.reply.content)).not.toMatch(/[\u0000-\u0008\u202A-\u202E\uFFFE]/);
     const sub = await d.click(officer.openId, form, '提交组长确认', { reason: '9', note: '企业已办理注销登记，见注销证明' });
     expect(sub.toast).toEqual({ type: 'success', content: '已提交，等待组长确认' });
     expect((await readTask(conn(), task._id)).state).toBe('待确认');
+    // the 组长's card shows both files, and its buttons (it fits a card)
+    const ask = await d.cardTo(leader.openId, '无法检查 · 待组长确认', task.enterprise.name);
+    expect(findButtons(ask).map((b) => b.text)).toContain('确认无法检查');
   });
 
   it('after 上传签字页, a scanned PDF is the record’s 签字页 — also for a county liaison on the team (the intent comes first)', async () => {
