@@ -389,7 +389,7 @@ describe('closure evidence and 签字页 sent as documents; what a team member w
     const second = await sendFile(officer.openId, hostile, Buffer.from('%PDF-1.4 照片'));
     const kept = (await readTask(conn(), task._id)).closure!.evidence.find((e) => e.key === second.fileKey)!;
     expect(kept.name).toBe(`现场照片gpj.exe${'长'.repeat(100 - 'gpj.exe'.length - '现场照片'.length - 1 - 4)}….pdf`);
-    expect([...kept.name]).toHaveLength(100);
+    expect([...(kept.name ?? '')]).toHaveLength(100);
     expect(cardText(second.reply.content)).not.toMatch(/[\u0000-\u0008\u202A-\u202E\uFFFE]/);
     const sub = await d.click(officer.openId, form, '提交组长确认', { reason: '9', note: '企业已办理注销登记，见注销证明' });
     expect(sub.toast).toEqual({ type: 'success', content: '已提交，等待组长确认' });
