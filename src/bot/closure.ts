@@ -35,6 +35,8 @@ function refusalToast(r: ClosureRefusal): Toast {
       return { type: 'warning', content: CMSG.noDraft };
     case 'proposed':
       return { type: 'info', content: CMSG.proposed(r.byName) };
+    case 'awaitingResubmit':
+      return { type: 'info', content: CMSG.awaitingResubmit(r.byName) };
     case 'notProposed':
       return { type: 'info', content: CMSG.notProposed };
     case 'confirmed':

@@ -77,6 +77,7 @@ export const CMSG = {
   askBanner: (name: string) => `**${name}** 登记该企业无法正常检查，请核对证据和情况说明后确认或退回。`,
   askNoLeader: '本组没有组长，由市局联络员确认。',
   waitLeader: '已提交，等待组长确认。',
+  returnedByYouBanner: (reason: string, name: string) => `您已退回：${reason}\n等待 **${name}** 补充证据或修改说明后重新提交。`,
   returnedBanner: (name: string, reason: string) => `组长 **${name}** 退回了无法检查登记：${reason}\n请补充证据或修改说明后重新提交。`,
   confirmedBanner: (label: string, on: string) => `该企业无法正常检查，检查结果为“**${label}**”，${on} 确认；请自确认之日起 20 个工作日内录入并公示。`,
   decideConfirmText: '确认后任务结束，以所选原因作为检查结果，自今天起 20 个工作日内录入公示。',
@@ -90,6 +91,7 @@ export const CMSG = {
   notClosable: (state: string) => `任务当前状态为“${state}”，检查记录已提交，不能再登记无法检查（如需更改请组长重新打开）`,
   noDraft: '登记已取消或已处理，请重新点“无法正常检查”',
   proposed: (name: string) => `已由${name}提交，等待组长确认`,
+  awaitingResubmit: (name: string) => `已退回，等待${name}补充后重新提交`,
   notProposed: '该登记已处理或已退回，无需操作',
   confirmed: '该企业已确认无法检查，任务已结束',
   reasonRequired: '请选择无法正常检查的原因',
@@ -150,14 +152,15 @@ export function closureCard(task: TaskDoc, viewer: string, banner: 'none' | 'ask
   const status = c?.status ?? 'draft';
   const title = status === 'confirmed' ? CMSG.titleConfirmed : status === 'proposed' ? CMSG.titleProposed : CMSG.titleDraft;
   const color: HeaderColor = status === 'confirmed' ? 'grey' : status === 'proposed' ? 'orange' : 'yellow';
+  // the one who returned a member's registration: it waits for that member (proposeClosure refuses it from them)
+  const lastReturn = status === 'draft' ? c?.returns.at(-1) : undefined;
+  const returnedByViewer = Boolean(lastReturn && lastReturn.by === viewer && c?.proposedBy && c.proposedBy !== viewer);
   const banners: string[] = [];
-  if (status === 'draft') banners.push(CMSG.intro);
+  if (status === 'draft' && !returnedByViewer) banners.push(CMSG.intro);
   if (banner === 'ask' && c?.proposedByName) banners.push(CMSG.askBanner(md(c.proposedByName)));
   if (banner === 'ask' && !task.team.some((m) => m.role === '组长')) banners.push(CMSG.askNoLeader);
-  if (status === 'draft' && c && c.returns.length > 0) {
-    const last = c.returns[c.returns.length - 1]!;
-    banners.push(CMSG.returnedBanner(md(last.byName), md(last.reason)));
-  }
+  if (lastReturn && returnedByViewer) banners.push(CMSG.returnedByYouBanner(md(lastReturn.reason), md(c?.proposedByName ?? '')));
+  else if (lastReturn) banners.push(CMSG.returnedBanner(md(lastReturn.byName), md(lastReturn.reason)));
   if (status === 'confirmed' && c?.result) banners.push(CMSG.confirmedBanner(c.result, c.confirmedOn ?? ''));
   if (status === 'proposed' && !decide) banners.push(CMSG.waitLeader);
 
@@ -175,7 +178,7 @@ export function closureCard(task: TaskDoc, viewer: string, banner: 'none' | 'ask
     facts: factsText(task),
     evidence: evidenceText(task),
     draftForm:
-      status === 'draft' && member
+      status === 'draft' && member && !returnedByViewer
         ? {
             options: CLOSURE_RESULTS.map((r) => ({ text: r.hint ? `${r.label}（${r.hint}）` : r.label, value: r.code })),
             initial: c?.code,

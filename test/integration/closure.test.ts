@@ -179,6 +179,19 @@ it('the 组长 returns a proposal with a reason; the proposer is told and resubm
   // the draft keeps what was typed and chosen
   expect(JSON.stringify(told)).toContain('企业负责人拒绝开门');
 
+  // the 组长's own card now waits for the registrant: no form of theirs to submit in the registrant's place
+  expect(cardText(ret.card)).toContain(`等待 **${officer.name}** 补充证据或修改说明后重新提交`);
+  expect(d.buttons(ret.card)).not.toContain('提交组长确认');
+  // and the registrant's form, clicked by the 组长, is refused: nothing confirmed, the registrant stays
+  const inPlace = await d.click(leader.openId, told, '提交组长确认', { reason: '8', note: '企业负责人拒绝开门，拒绝提供资料' });
+  expect(inPlace.toast).toEqual({ type: 'info', content: `已退回，等待${officer.name}补充后重新提交` });
+  expect((await readTask(conn(), task._id)).closure).toMatchObject({ status: 'draft', proposedBy: officer.openId });
+
+  // what the registrant sends now is the draft's evidence again, as the card asks
+  const added = await photo(officer.openId);
+  expect(added.reply).toContain(`已作为 **${task.enterprise.name}** 无法检查登记的证据（共 2 份）`);
+  expect((await readTask(conn(), task._id)).closure!.evidence).toHaveLength(2);
+
   // a stale confirmation card does nothing now
   expect((await d.click(leader.openId, ask1, '确认无法检查')).toast).toEqual({ type: 'info', content: '该登记已处理或已退回，无需操作' });
 

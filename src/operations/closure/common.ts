@@ -15,6 +15,8 @@ export type ClosureRefusal =
   | { code: 'notClosable'; state: string }
   | { code: 'noDraft' }
   | { code: 'proposed'; byName: string }
+  /** the one who returned it submitting someone else's returned draft: it waits for its registrant */
+  | { code: 'awaitingResubmit'; byName: string }
   | { code: 'notProposed' }
   | { code: 'confirmed' }
   | { code: 'reasonRequired' }

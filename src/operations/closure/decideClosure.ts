@@ -3,17 +3,18 @@
  * - 确认: the task is complete with the chosen result; the completion date (the 20-working-day publication clock) is
  *   the day of the confirmation; → 待公示, and the follow-up (publication card) is owed as for any completed record.
  *   The 市局联络员 are told (and the county's liaisons, who list a firm that cannot be reached in the 经营异常名录).
- * - 退回 (reason required): back to the state before the proposal, the draft and its evidence kept; the proposer is told.
+ * - 退回 (reason required): back to the state before the proposal, the draft and its evidence kept; the proposer is told,
+ *   and what they send next is evidence of the draft again (the photo intent, as 无法正常检查 opened it).
  * A team without a 组长: the 市局联络员 decides (policies.ts).
  */
 import { shanghaiDate } from '../../domain/calendar';
-import { checkReturnReason } from '../../domain/closure';
+import { checkReturnReason, CLOSURE_INTENT_MS } from '../../domain/closure';
 import type { Actor } from '../../policies';
 import type { TaskDoc } from '../../store/task';
 import { newPublication } from '../followup/common';
 import { enqueueFollowUp } from '../followup/notify';
 import { tasks } from '../inspection/common';
-import { loadFor, nameOf, refuse, type ClosureDeps, type ClosureResult } from './common';
+import { intentPath, loadFor, nameOf, refuse, type ClosureDeps, type ClosureResult } from './common';
 import { enqueueClosure } from './notify';
 
 export async function decideClosure(
@@ -58,7 +59,12 @@ export async function decideClosure(
       .findOneAndUpdate(
         { _id: task._id, state: '待确认', 'closure.status': 'proposed' },
         {
-          $set: { state: c.fromState, 'closure.status': 'draft' },
+          // the proposer's pictures and documents are the draft's evidence again: the card asks them to add some
+          $set: {
+            state: c.fromState,
+            'closure.status': 'draft',
+            ...(c.proposedBy ? { [intentPath(c.proposedBy)]: { purpose: 'closure', at: now, until: new Date(now.getTime() + CLOSURE_INTENT_MS) } } : {}),
+          },
           $push: { 'closure.returns': { by: openId, byName, at: now, reason: reason.reason } },
           $inc: { version: 1 },
         },

@@ -23,6 +23,11 @@ export async function proposeClosure(
   if (!draft || draft.status !== 'draft' || !CLOSABLE_STATES.includes(task.state)) {
     return refuse(draft?.status === 'confirmed' ? { code: 'confirmed' } : { code: 'noDraft' }, task);
   }
+  const lastReturn = draft.returns.at(-1);
+  if (lastReturn && lastReturn.by === input.actor.openId && draft.proposedBy && draft.proposedBy !== input.actor.openId) {
+    // a 组长 who returned a member's registration does not confirm it by submitting it in their place
+    return refuse({ code: 'awaitingResubmit', byName: draft.proposedByName ?? '' }, task);
+  }
   const check = checkClosureInput(input.code, input.note);
   if (!check.ok) return refuse(check.error === 'noteTooLong' ? { code: 'noteTooLong', length: check.length } : { code: check.error });
   if (draft.evidence.length === 0) return refuse({ code: 'noEvidence' });
