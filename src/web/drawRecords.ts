@@ -26,12 +26,16 @@ export interface PublicDrawRecord {
   populationSize: number | null;
   /** the pinned public source and its announced time, in words; null without one */
   source: string | null;
-  status: '待确认' | '已确认' | '已作废';
+  status: '待确认' | '已确认' | '已作废' | '已被取代';
   /** Beijing time of the confirmation or the void */
   settledAt: string | null;
   resultHash: string | null;
   /** the void's note (Chinese), or the platform's wording */
   note: string | null;
+  /** the reason logged with the commitment (a redraw's 理由), null for a first draw */
+  reason: string | null;
+  /** a confirmed draw a later confirmed one replaced (its reveal's `supersedes`): which, when, and that one's reason */
+  supersededBy: { attempt: number; at: string; reason: string | null } | null;
 }
 
 const BEIJING = new Intl.DateTimeFormat('en-CA', {
@@ -59,6 +63,7 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isSa
 export function recordsOf(entries: readonly Pick<ChainDoc, 'campaignId' | 'entry'>[], campaigns: ReadonlyMap<string, { name: string; year: number }>): PublicDrawRecord[] {
   const byDraw = new Map<string, PublicDrawRecord>();
   const order: PublicDrawRecord[] = [];
+  const campaignOf = new Map<PublicDrawRecord, string>();
   for (const { campaignId, entry } of entries) {
     const c = campaigns.get(String(campaignId));
     if (c === undefined) continue;
@@ -82,16 +87,21 @@ export function recordsOf(entries: readonly Pick<ChainDoc, 'campaignId' | 'entry
         settledAt: null,
         resultHash: null,
         note: null,
+        reason: str(d.reason),
+        supersededBy: null,
       };
       byDraw.set(key, r);
       order.push(r);
+      campaignOf.set(r, String(campaignId));
     } else if (entry.kind === 'reveal' || entry.kind === 'void') {
       const r = byDraw.get(key);
       if (r === undefined || r.status !== '待确认') continue;
       r.status = entry.kind === 'reveal' ? '已确认' : '已作废';
       r.settledAt = beijingMinute(entry.at);
-      if (entry.kind === 'reveal') r.resultHash = str(d.resultHash);
-      else r.note = str(d.note);
+      if (entry.kind === 'reveal') {
+        r.resultHash = str(d.resultHash);
+        supersede(String(campaignId), d.supersedes, r);
+      } else r.note = str(d.note);
     } else if (entry.kind === 'platform') {
       const r: PublicDrawRecord = {
         campaign: c.name,
@@ -106,12 +116,26 @@ export function recordsOf(entries: readonly Pick<ChainDoc, 'campaignId' | 'entry
         settledAt: beijingMinute(entry.at),
         resultHash: str(d.resultHash),
         note: null,
+        reason: str(d.reason),
+        supersededBy: null,
       };
       byDraw.set(key, r);
       order.push(r);
+      campaignOf.set(r, String(campaignId));
+      supersede(String(campaignId), d.supersedes, r);
     }
   }
   return order;
+
+  /** The confirmed draws of the campaign that `by` lists as replaced are shown as such. */
+  function supersede(campaign: string, attempts: unknown, by: PublicDrawRecord): void {
+    if (!Array.isArray(attempts)) return;
+    for (const r of order) {
+      if (r === by || r.status !== '已确认' || !attempts.includes(r.attempt) || campaignOf.get(r) !== campaign) continue;
+      r.status = '已被取代';
+      r.supersededBy = { attempt: by.attempt, at: by.settledAt ?? '', reason: by.reason };
+    }
+  }
 }
 
 /** How many draws the page lists (the newest). */
@@ -134,6 +158,15 @@ export async function drawRecords(conn: Connection, year?: number): Promise<Publ
     .slice(0, DRAW_RECORDS_SHOWN);
 }
 
+function statusText(r: PublicDrawRecord): string {
+  if (r.status === '待确认') return '待确认（结果尚未产生）';
+  if (r.supersededBy) {
+    const by = r.supersededBy;
+    return `已确认 ${r.settledAt ?? ''}；${by.at} 被第${by.attempt}次抽取取代${by.reason ? `（重新抽取理由：${by.reason}）` : ''}，结果不再有效`;
+  }
+  return `${r.status} ${r.settledAt ?? ''}${r.note ? `（${r.note}）` : ''}`;
+}
+
 /** The section of the page (empty text when there is no draw). */
 export function renderDrawRecords(records: readonly PublicDrawRecord[]): string {
   if (records.length === 0) return '';
@@ -145,7 +178,7 @@ export function renderDrawRecords(records: readonly PublicDrawRecord[]): string 
         [r.kind === 'platform' ? '导入时间' : '承诺时间', r.committedAt || '—'],
         ['承诺哈希', r.commitmentHash ?? '—', 'code'],
         ['随机来源', r.source ?? '机器人随机值与联络员填写的种子'],
-        ['状态', r.status === '待确认' ? '待确认（结果尚未产生）' : `${r.status} ${r.settledAt ?? ''}${r.note ? `（${r.note}）` : ''}`],
+        ['状态', statusText(r)],
         ['结果哈希', r.resultHash ?? '—', 'code'],
       ];
       return `<tr>${cells.map(([title, value, cls]) => `<td data-label="${escapeHtml(title)}"${cls ? ` class="${cls}"` : ''}>${escapeHtml(value)}</td>`).join('')}</tr>`;

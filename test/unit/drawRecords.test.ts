@@ -38,6 +38,32 @@ describe('draw records on the public page', () => {
     expect(r[1]!.settledAt).toBe('2024-03-14 09:03');
   });
 
+  it('show a confirmed draw a later one replaced as replaced, with when, by which, and the redraw’s reason', () => {
+    const at = (m: number) => new Date(Date.UTC(2024, 2, 14, 1, m));
+    const ref = 'f'.repeat(16);
+    const e1 = nextEntry(null, String(C), at(0), 'commit', { drawId: 'a', attempt: 1, by: ref, commitmentHash: '1'.repeat(64), commitment: { source: null }, reason: null });
+    const e2 = nextEntry(e1, String(C), at(1), 'reveal', { drawId: 'a', attempt: 1, resultHash: '2'.repeat(64), by: ref, supersedes: [] });
+    const e3 = nextEntry(e2, String(C), at(30), 'commit', { drawId: 'b', attempt: 2, by: ref, commitmentHash: '3'.repeat(64), commitment: { source: null }, reason: '组长调离' });
+    const e4 = nextEntry(e3, String(C), at(31), 'reveal', { drawId: 'b', attempt: 2, resultHash: '4'.repeat(64), by: ref, supersedes: [1] });
+    // another campaign's first draw is not touched by this campaign's list
+    const D = new Types.ObjectId();
+    const other = nextEntry(null, String(D), at(2), 'commit', { drawId: 'x', attempt: 1, by: ref, commitmentHash: '5'.repeat(64), commitment: { source: null } });
+    const otherReveal = nextEntry(other, String(D), at(3), 'reveal', { drawId: 'x', attempt: 1, resultHash: '6'.repeat(64), by: ref, supersedes: [] });
+    const names = new Map([...campaigns, [String(D), { name: '另一专项', year: 2024 }]]);
+    const r = recordsOf([
+      ...[e1, e2, e3, e4].map((e) => ({ campaignId: C, entry: e })),
+      ...[other, otherReveal].map((e) => ({ campaignId: D, entry: e })),
+    ], names);
+    expect(r.map((x) => [x.campaign, x.attempt, x.status])).toEqual([
+      ['2024年<专项>', 1, '已被取代'],
+      ['2024年<专项>', 2, '已确认'],
+      ['另一专项', 1, '已确认'],
+    ]);
+    expect(r[0]!.supersededBy).toEqual({ attempt: 2, at: '2024-03-14 09:31', reason: '组长调离' });
+    const html = renderDrawRecords(r);
+    expect(html).toContain('已确认 2024-03-14 09:01；2024-03-14 09:31 被第2次抽取取代（重新抽取理由：组长调离），结果不再有效');
+  });
+
   it('render escaped, without refs or the revealed values', () => {
     const html = renderDrawRecords(recordsOf(chain(), campaigns));
     expect(html).toContain('2024年&lt;专项&gt;');
