@@ -264,7 +264,7 @@ async function main(): Promise<void> {
       showCard(follow.current);
       say(`${countyLiaison.name}（${county}联络员）`, '到企业现场核实后，填写完成整改情况，点击“确认整改”');
       const rectified = await h.feishu.clickButton(countyLiaison.openId, follow.current, '确认整改', {
-        formValues: { done_1: '已在全部成品及合格证上补标生产许可证编号，现场核实无误' },
+        formValues: { status_1: 'done', done_1: '已在全部成品及合格证上补标生产许可证编号，现场核实无误' },
       });
       if (rectified.toast) say('机器人', `（提示）${rectified.toast.content}`);
       showCard(rectified.card);

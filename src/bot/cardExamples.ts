@@ -295,8 +295,9 @@ export const CARD_EXAMPLES: CardExamples = {
         sections: [[FMSG.itemsHeading, FMSG.itemLine(1, '成品库部分产品未标注生产许可证编号', 5)].join('\n')],
         rectifyForm: {
           heading: FMSG.rectifyHeading,
-          items: [{ issue: FMSG.rectifyIssue(1, '成品库部分产品未标注生产许可证编号'), name: 'done_1', label: FMSG.rectifyDoneLabel(1) }],
+          items: [{ issue: FMSG.rectifyIssue(1, '成品库部分产品未标注生产许可证编号'), name: 'done_1', statusName: 'status_1', label: FMSG.rectifyDoneLabel(1) }],
           placeholder: FMSG.rectifyDonePlaceholder,
+          statusPlaceholder: FMSG.rectifyStatusPlaceholder,
           opinionLabel: FMSG.rectifyOpinionLabel,
           opinion: '企业已按意见汇总表完成整改，经现场核实符合要求。',
           button: FMSG.rectifyButton,

@@ -56,6 +56,10 @@ function refusalToast(r: FollowUpRefusal): Toast {
       return { type: 'info', content: FMSG.alreadyPublished(r.on, r.result) };
     case 'notAmendable':
       return { type: 'info', content: FMSG.notAmendable };
+    case 'statusRequired':
+      return { type: 'error', content: FMSG.statusRequired(r.no) };
+    case 'notAllRectified':
+      return { type: 'warning', content: FMSG.notAllRectified(r.nos) };
     case 'doneRequired':
       return { type: 'error', content: FMSG.doneRequired(r.no) };
     case 'doneTooLong':
@@ -124,10 +128,12 @@ export function followUpActions(): ActionSpec[] {
       schema: z.object({ a: z.literal('fu.rectify'), task: taskId, round }),
       async handle(ctx, value) {
         const done = Array.from({ length: MAX_ITEMS }, (_, i) => formValue(ctx, `done_${i + 1}`));
+        const status = Array.from({ length: MAX_ITEMS }, (_, i) => formValue(ctx, `status_${i + 1}`));
         const result = await confirmRectification(ctx.deps, {
           taskId: value.task,
           actor: actorOf(ctx),
           round: value.round,
+          status,
           done,
           opinion: formValue(ctx, 'opinion'),
         });

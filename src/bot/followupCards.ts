@@ -156,6 +156,7 @@ export const FMSG = {
   rectifyHeading: '**填写整改结果确认单（附件2）**　仅企业所在县区的联络员',
   rectifyIssue: (i: number, issue: string) => `**${i}. 需整改问题**：${issue}`,
   rectifyDoneLabel: (i: number) => `第 ${i} 项 完成整改情况`,
+  rectifyStatusPlaceholder: '现场核实：已整改 / 未整改',
   rectifyDonePlaceholder: '现场核实的整改情况，例如：已更换检定合格的天平，见检定证书',
   rectifyOpinionLabel: '对整改完成情况的确认意见',
   rectifyButton: '确认整改',
@@ -195,6 +196,9 @@ export const FMSG = {
   alreadyConfirmed: (name: string, on: string) => `整改已由${name}于 ${on} 确认，无需重复确认`,
   alreadyPublished: (on: string, result: string) => `检查结果已于 ${on} 公示（${result}），无需重复登记`,
   notAmendable: '当前无需更新公示结果（需先公示为“发现问题待后续处理”并确认整改）',
+  statusRequired: (no: number) => `请为第 ${no} 项选择现场核实的结果（已整改 / 未整改），再点“确认整改”`,
+  notAllRectified: (nos: readonly number[]) =>
+    `第 ${nos.join('、')} 项未整改：附件2 只在全部问题整改完成后出具，本次没有提交。整改完成后再确认；拒不整改的，请在“后续处置”中登记立案或移交`,
   doneRequired: (no: number) => `请填写第 ${no} 项的完成整改情况（现场核实的结果），再点“确认整改”`,
   doneTooLong: (no: number, length: number) => `第 ${no} 项的完成整改情况最多 ${MAX_DONE_LENGTH} 字，当前 ${length} 字，请精简`,
   opinionRequired: '请填写对整改完成情况的确认意见',
@@ -264,8 +268,10 @@ export interface FollowUpTaskView {
   };
   rectifyForm?: {
     heading: string;
-    items: { issue: string; name: string; label: string }[];
+    /** per item: `statusName` the 已整改 / 未整改 select, `name` the 完成整改情况 input */
+    items: { issue: string; name: string; statusName: string; label: string }[];
     placeholder: string;
+    statusPlaceholder: string;
     opinionLabel: string;
     opinion: string;
     button: string;
@@ -559,9 +565,11 @@ export function followUpCard(task: TaskDoc, viewer: FollowUpViewer): CardJson {
             items: rect.items.map((it, i) => ({
               issue: FMSG.rectifyIssue(i + 1, md(clip(it.record || it.content, ITEM_CHARS))),
               name: `done_${i + 1}`,
+              statusName: `status_${i + 1}`,
               label: FMSG.rectifyDoneLabel(i + 1),
             })),
             placeholder: FMSG.rectifyDonePlaceholder,
+            statusPlaceholder: FMSG.rectifyStatusPlaceholder,
             opinionLabel: FMSG.rectifyOpinionLabel,
             opinion: RECTIFICATION_OPINION,
             button: FMSG.rectifyButton,

@@ -112,7 +112,7 @@ it('移交 after the result was published as 发现问题待后续处理; 附件
   // a third task on the 责令改正 path, confirmed
   const third = await withFindings();
   const c3 = await d.cardTo(liaison.openId, '待整改：确认整改与结果公示', third.enterprise.name);
-  await d.click(liaison.openId, c3, '确认整改', { done_1: '已更换检定合格的天平' });
+  await d.click(liaison.openId, c3, '确认整改', { status_1: 'done', done_1: '已更换检定合格的天平' });
 
   await settle(h);
   h.emulator.reset();
@@ -144,7 +144,7 @@ it('a county without a liaison: the refusals say who may; the 市局联络员 st
   const card = await d.cardTo(liaison.openId, '待整改：确认整改与结果公示', task.enterprise.name);
   // the firm turns out to be in 夏县, where nobody is registered as 联络员 (the registry's 所属县区 was corrected)
   await h.service.db.connection.collection('tasks').updateOne({ _id: task._id }, { $set: { 'enterprise.county': '夏县' } });
-  const done = { done_1: '已更换检定合格的天平' };
+  const done = { status_1: 'done', done_1: '已更换检定合格的天平' };
   const refused = await d.click(liaison.openId, card, '确认整改', done);
   const noConfirmer =
     '夏县没有登记联络员：整改须由夏县市场监管局的联络员到企业现场核实后确认（附件2），市局不代为确认。请在执法检查人员名录库中登记该县区的联络员';

@@ -172,7 +172,7 @@ it('rectification: the county liaison is reminded to confirm on site, the city b
 
   // confirming from the reminder card stops them
   clock = new Date('2026-10-14T06:00:00Z');
-  const ok = await d.click(liaison.openId, reminder, '确认整改', { done_1: '已送检天平并取得检定证书' });
+  const ok = await d.click(liaison.openId, reminder, '确认整改', { status_1: 'done', done_1: '已送检天平并取得检定证书' });
   expect(ok.toast?.type).toBe('success');
   expect((await readTask(conn(), task._id)).state).toBe('待公示');
   await settle();

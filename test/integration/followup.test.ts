@@ -94,7 +94,7 @@ it('findings: the county confirms the rectification (附件2), then the team pub
   expect(countTo(otherLiaison.openId, task.enterprise.name)).toBe(0);
 
   // refusals: another county's liaison, a team member; a blank 完成整改情况
-  const done = { done_1: '已更换检定合格的天平，见检定证书', done_2: '已任命质量安全员并制定风险管控清单' };
+  const done = { status_1: 'done', done_1: '已更换检定合格的天平，见检定证书', status_2: 'done', done_2: '已任命质量安全员并制定风险管控清单' };
   at('2026-03-18T02:00:00Z');
   const other = await d.click(otherLiaison.openId, forLiaison, '确认整改', done);
   const onlyCounty = '整改由永济市市场监管局到企业现场核实后确认（附件2），只有永济市市场监管局的联络员可以确认整改';
@@ -110,6 +110,22 @@ it('findings: the county confirms the rectification (附件2), then the team pub
   expect(blank.toast).toEqual({ type: 'error', content: '请填写第 2 项的完成整改情况（现场核实的结果），再点“确认整改”' });
   expect(blank.card).toBeUndefined();
   expect((await readTask(conn(), task._id)).rectificationCheck).toBeUndefined();
+  // an item found not rectified on site: 附件2 (“已全部完成整改”) is not issued, the task stays 待整改, the form stays
+  const partly = await d.click(liaison.openId, forLiaison, '确认整改', { ...done, status_2: 'open', done_2: '未整改：风险管控清单尚未制定' });
+  expect(partly.toast).toEqual({
+    type: 'warning',
+    content: '第 2 项未整改：附件2 只在全部问题整改完成后出具，本次没有提交。整改完成后再确认；拒不整改的，请在“后续处置”中登记立案或移交',
+  });
+  expect(partly.card).toBeUndefined();
+  expect(await readTask(conn(), task._id)).toMatchObject({ state: '待整改' });
+  expect((await readTask(conn(), task._id)).rectificationCheck).toBeUndefined();
+  // the form asks each item's result: no choice, no submission (the client refuses an empty required field)
+  expect(JSON.stringify(forLiaison)).toContain('"name":"status_1"');
+  const noChoice = await d.click(liaison.openId, forLiaison, '确认整改', { done_1: 'x', done_2: 'y' }).then(
+    () => 'submitted',
+    (e: Error) => e.message,
+  );
+  expect(noChoice).toContain('required field "status_1" is empty');
 
   // the county liaison confirms on site: 附件2 recorded with every item; 待整改 → 待公示
   const ok = await d.click(liaison.openId, forLiaison, '确认整改', done);
@@ -220,7 +236,7 @@ it('published before the confirmation (发现问题待后续处理), confirmed l
 
   // the county can still confirm (the card it already has works), and is told to update the published result
   at('2026-05-27T02:00:00Z');
-  const ok = await d.click(liaison.openId, forLiaison, '确认整改', { done_1: '已补标许可证编号' });
+  const ok = await d.click(liaison.openId, forLiaison, '确认整改', { status_1: 'done', done_1: '已补标许可证编号' });
   expect(ok.toast).toEqual({ type: 'success', content: '已确认整改并上报市局' });
   stored = await readTask(conn(), task._id);
   expect(stored.state).toBe('已公示');

@@ -83,6 +83,7 @@ it('a county without a 联络员: told on the card and the reminders, the 市局
     taskId: String(task._id),
     actor: { openId: cityLiaison.openId, roles: ['联络员'], county: '市局' },
     round: 1,
+    status: ['done', 'done'],
     done: ['已更换', '已任命'],
     opinion: '同意',
   });
@@ -112,7 +113,7 @@ it('a county without a 联络员: told on the card and the reminders, the 市局
   expect(cardText(handed)).toContain('您已登记为**永济市**的联络员');
   expect(cardText(handed)).not.toContain(NOTICE);
   expect(d.buttons(handed)).toEqual(['确认整改', '登记后续处置', '已录入并公示']);
-  const ok = await d.click(liaison.openId, handed, '确认整改', { done_1: '已更换检定合格的天平', done_2: '已任命质量安全员' });
+  const ok = await d.click(liaison.openId, handed, '确认整改', { status_1: 'done', done_1: '已更换检定合格的天平', status_2: 'done', done_2: '已任命质量安全员' });
   expect(ok.toast).toEqual({ type: 'success', content: '已确认整改并上报市局，请接着登记公示' });
   expect(await readTask(conn(), task._id)).toMatchObject({ state: '待公示', rectificationCheck: { confirmedBy: liaison.openId, confirmedOn: '2026-03-18' } });
 

@@ -41,6 +41,9 @@ export type FollowUpRefusal =
   | { code: 'alreadyConfirmed'; byName: string; on: string }
   | { code: 'alreadyPublished'; on: string; result: string }
   | { code: 'notAmendable' }
+  | { code: 'statusRequired'; no: number }
+  /** items found not rectified on site: 附件2 is issued only when every item is */
+  | { code: 'notAllRectified'; nos: number[] }
   | { code: 'doneRequired'; no: number }
   | { code: 'doneTooLong'; no: number; length: number }
   | { code: 'opinionRequired' }

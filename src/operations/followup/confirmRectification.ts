@@ -6,7 +6,10 @@
  * - When: 待整改 (→ 待公示), or 已公示 with the result published as 发现问题待后续处理 (stays 已公示; the published result
  *   can then be updated, see markPublished.amendPublication). The card carries the submission round: a card from
  *   before a reopen is void.
- * - What: one 完成整改情况 per item (required, ≤ 500 characters) and the 确认意见 (prefilled with the notice's sentence).
+ * - What: per item the result found on site (已整改 / 未整改, required) and the 完成整改情况 (required, ≤ 500
+ *   characters), and the 确认意见 (prefilled with the notice's sentence). An item found 未整改 refuses the whole form:
+ *   附件2 confirms that every item was rectified (its 确认意见 says so), so nothing is recorded, and the task stays
+ *   待整改 (with its reminders) until it is, or the county records a 后续处置 (立案 / 移交).
  * - Then: the team, the city bureau's liaisons and the county liaison(s) get the confirmation (notify.ts).
  */
 import { shanghaiDate } from '../../domain/calendar';
@@ -20,7 +23,7 @@ import { enqueueFollowUp } from './notify';
 
 export async function confirmRectification(
   deps: FollowUpDeps,
-  input: { taskId: string; actor: FollowUpActor; round: number; done: readonly unknown[]; opinion: unknown },
+  input: { taskId: string; actor: FollowUpActor; round: number; status: readonly unknown[]; done: readonly unknown[]; opinion: unknown },
 ): Promise<FollowUpResult> {
   const task = await loadTask(deps, input.taskId);
   if (!task) return refuse({ code: 'notFound' });
@@ -30,6 +33,14 @@ export async function confirmRectification(
   const refused = checkState(task, input.round);
   if (refused) return refused;
   const rect = task.inspection!.rectification!;
+
+  const open: number[] = [];
+  for (let i = 0; i < rect.items.length; i++) {
+    const status = input.status[i];
+    if (status !== 'done' && status !== 'open') return refuse({ code: 'statusRequired', no: i + 1 });
+    if (status === 'open') open.push(i + 1);
+  }
+  if (open.length > 0) return refuse({ code: 'notAllRectified', nos: open });
 
   const items: RectificationCheck['items'] = [];
   for (const [i, item] of rect.items.entries()) {
