@@ -433,9 +433,14 @@ export function tasksListCard(tasks: readonly TaskDoc[], total: number, viewer: 
 
 // ---- notices ---------------------------------------------------------------------------------------------------
 
-export function reopenNoticeCard(task: TaskDoc, entry: ReopenEntry, to: { withdrawn: boolean; member: boolean }): CardJson {
+export function reopenNoticeCard(
+  task: TaskDoc,
+  entry: ReopenEntry,
+  to: { withdrawn: boolean; member: boolean; confirmation?: { on: string; byName: string } },
+): CardJson {
   const paragraphs = [IMSG.reopenText(md(entry.byName), md(task.enterprise.name)), IMSG.reopenReason(md(entry.reason))];
   if (to.withdrawn) paragraphs.push(IMSG.reopenWithdrawn);
+  if (to.confirmation) paragraphs.push(IMSG.reopenConfirmationVoid(md(to.confirmation.byName), to.confirmation.on));
   if (to.member) paragraphs.push(IMSG.reopenMember);
   return renderCard('message', {
     title: IMSG.reopenTitle,

@@ -162,5 +162,7 @@ export const IMSG = {
   reopenText: (leader: string, name: string) => `组长 ${leader} 重新打开了 **${name}** 的检查记录。`,
   reopenReason: (reason: string) => `原因：${reason}`,
   reopenWithdrawn: '此前发送的意见汇总表作废，以重新提交后的为准。',
+  reopenConfirmationVoid: (name: string, on: string) =>
+    `${name} 于 ${on} 现场确认的整改结果确认单（附件2）随之作废：检查记录重新提交后，如仍有需整改问题，须按新的意见汇总表重新到现场确认。`,
   reopenMember: '修改并重新提交后，需要您再次确认签字。',
 } as const;

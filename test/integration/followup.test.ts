@@ -292,3 +292,27 @@ it('a reopened record voids the follow-up cards until it completes again, with a
   const fresh = await d.click(liaison.openId, old.card!, '已录入并公示', {});
   expect(fresh.toast?.type).toBe('success');
 });
+
+it('a record reopened after the county confirmed its rectification: the 附件2 is void, and its confirmer and the 市局联络员 are told', async () => {
+  at('2026-07-01T02:00:00Z');
+  const task = await createTask(conn(), { enterprise: { name: '永济市戊电缆有限公司' } });
+  await complete(task, { 5: '合格证未标注许可证编号' });
+  const forLiaison = await d.cardTo(liaison.openId, '待整改：确认整改与结果公示', task.enterprise.name);
+  at('2026-07-08T02:00:00Z');
+  const ok = await d.click(liaison.openId, forLiaison, '确认整改', { status_1: 'done', done_1: '已补标许可证编号' });
+  expect(ok.toast?.type).toBe('success');
+  expect((await readTask(conn(), task._id)).rectificationCheck?.confirmedOn).toBe('2026-07-08');
+
+  at('2026-07-09T02:00:00Z');
+  const record = (await d.open(leader.openId, task)).card!;
+  await d.click(leader.openId, record, '重新打开检查', { reason: '第5项记录写错了企业' });
+  expect((await readTask(conn(), task._id)).rectificationCheck).toBeUndefined();
+  const voidLine = `${liaison.name} 于 2026-07-08 现场确认的整改结果确认单（附件2）随之作废`;
+  for (const person of [liaison, cityLiaison, officer]) {
+    const notice = await h.emulator.waitFor(
+      (m) => m.receive_id === person.openId && m.root === undefined && cardText(m.content).includes('第5项记录写错了企业'),
+      30_000,
+    );
+    expect(cardText(notice.content)).toContain(voidLine);
+  }
+});

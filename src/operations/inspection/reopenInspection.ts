@@ -4,12 +4,14 @@
  * the follow-up data of the completed record (publication due date, 附件2 confirmation: the resubmitted record
  * starts its own 20-working-day clock);
  * the reopen is logged in the record (who, when, why, from which state and round). The team is told, and so are
- * the liaisons who had received an 意见汇总表 that is now withdrawn.
+ * the liaisons who had received an 意见汇总表 that is now withdrawn, and — when the county had confirmed the
+ * rectification — the one who confirmed it and the 市局联络员 it was reported to: that 附件2 is void too.
  */
 import { checkReopenReason, distinctMembers, hasLeader, isLeader, summaryStep, type ReopenEntry } from '../../domain/inspection';
 import { reopenNoticeCard } from '../../bot/inspectionCards';
 import { extraCount } from '../../domain/visit';
 import type { TaskDoc } from '../../store/task';
+import { cityLiaisons } from '../followup/common';
 import { casUpdate, loadForMember, REOPENABLE_STATES, refuse, tasks, type InspectionDeps, type OpResult } from './common';
 
 export async function reopenInspection(
@@ -62,12 +64,16 @@ export async function reopenInspection(
   const id = String(task._id);
   const team = distinctMembers(task.team).map((m) => m.openId);
   const withdrawn = rec.rectification?.recipients ?? [];
-  const notify = [...new Set([...team.filter((o) => o !== member.openId), ...withdrawn.filter((o) => o !== member.openId)])];
+  // a 附件2 the county had confirmed goes too: the one who confirmed it and the 市局联络员 it was reported to are told
+  const check = task.rectificationCheck;
+  const confirmation = check ? { on: check.confirmedOn, byName: check.confirmedByName } : undefined;
+  const reportedTo = check ? [check.confirmedBy, ...(await cityLiaisons(deps))] : [];
+  const notify = [...new Set([...team, ...withdrawn, ...reportedTo])].filter((o) => o !== member.openId);
   for (const openId of notify) {
     await deps.outbox.sendCard(
       `insp:reopen:${id}:${rec.round}:${openId}`,
       { openId },
-      reopenNoticeCard(task, entry, { withdrawn: withdrawn.includes(openId), member: team.includes(openId) }),
+      reopenNoticeCard(task, entry, { withdrawn: withdrawn.includes(openId), member: team.includes(openId), confirmation }),
     );
   }
   return { ok: true, task: updated, entry };
