@@ -343,6 +343,11 @@ function followUpButton(task: TaskDoc): ButtonView[] | undefined {
   return [{ text: task.state === '已公示' ? FMSG.recordButtonPublished : FMSG.recordButton, type: 'default', value: { a: 'fu.view', task: id(task) } }];
 }
 
+/** The record to sign again, for a member who has not signed it `days` working days after its submission. */
+export function signReminderCard(task: TaskDoc, viewer: string, submitted: string, days: number): CardJson {
+  return recordCard(task, viewer, IMSG.signReminder(submitted, days));
+}
+
 export function signRequestCard(task: TaskDoc, viewer: string): CardJson {
   return recordCard(task, viewer, IMSG.signRequest);
 }

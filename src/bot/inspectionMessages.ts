@@ -108,7 +108,9 @@ export const IMSG = {
   recordMeta: (representative: string, date: string, submitter: string) =>
     `企业代表：${representative}　检查完成日期：${date}\n提交人：${submitter}`,
   recordDeadline: (days: number, deadline: string) => `整改期限：${days} 天（至 ${deadline}）`,
-  signRequest: '**请核对检查记录，无误后点击“确认签字”。**',
+  signRequest: '**请核对检查记录，无误后点击“确认签字”。**如有异议，请联系组长重新打开检查修改后再签。',
+  signReminder: (submitted: string, days: number) =>
+    `**签字提醒：检查记录已于 ${submitted} 提交，等待您确认签字（已 ${days} 个工作日）。**全体签字后检查才算完成，而 20 个工作日的公示期限已从提交之日起算。核对无误后点击“确认签字”；如有异议，请联系组长重新打开检查。`,
   completedBanner: '**检查记录已完成，全体成员已签字。**',
   signaturesHeading: (signed: number, total: number) => `**检查组签字**（${signed}/${total}）`,
   signedLine: (name: string, role: string, at: string) => `✅ ${name}（${role}）${at}`,

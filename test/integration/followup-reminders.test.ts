@@ -235,3 +235,27 @@ it('a due date beyond the calendar data: unknown with a note, no crash, the city
   expect(jan4).toEqual(['王建国: 公示已逾期 3 个工作日', '许小颖: 节假日日历需要更新', '赵丽: 公示已逾期 3 个工作日']);
   expect(cardText(sentTo(cityLiaison.openId))).toContain('今天（2027-01-04）所在年份没有日历数据');
 });
+
+it('a record waiting for a signature: from the next working day the member who has not signed gets it to sign, daily', async () => {
+  // submitted Friday 2026-11-13; the 组长 has not signed (the others have)
+  const task = await completedTask({ name: '永济市丁塑料有限公司', completionDate: '2026-11-13', state: '待签字', signed: false, publication: null });
+  const toLeader = () => ['王建国: 永济市丁塑料有限公司']; // the record card's title is the firm
+  // this task's cards only (earlier tests' tasks still have their own reminders and warnings)
+  const run = async (day: string) => (await runOn(day)).filter((x) => x.endsWith('永济市丁塑料有限公司'));
+  expect(await run('2026-11-13')).toEqual([]); // the day it was submitted
+  expect(await run('2026-11-14')).toEqual([]); // Saturday
+  const monday = await run('2026-11-16');
+  expect(monday).toEqual(toLeader());
+  const card = sentTo(leader.openId);
+  expect(cardText(card)).toContain('签字提醒：检查记录已于 2026-11-13 提交，等待您确认签字（已 1 个工作日）');
+  expect(cardText(card)).toContain('如有异议，请联系组长重新打开检查');
+  expect(await run('2026-11-16')).toEqual([]); // the same day again: nothing new
+  expect(await run('2026-11-17')).toEqual(toLeader());
+  expect(cardText(sentTo(leader.openId))).toContain('（已 2 个工作日）');
+  // the reminder's own button signs: the record completes, and the reminders stop
+  const signed = await d.click(leader.openId, sentTo(leader.openId), '确认签字');
+  expect(signed.toast?.type).toBe('success');
+  expect((await readTask(conn(), task._id)).state).not.toBe('待签字');
+  await settle();
+  expect(await run('2026-11-18')).toEqual([]);
+});

@@ -10,7 +10,10 @@
  * 3. one report per city-bureau recipient per day listing the escalated tasks (市局 联络员 and 领导 see all; a county's
  *    领导 sees that county's); key fu:esc:<day>:<recipient>;
  * 4. when a due date is unknown because the calendar lacks a year (or today itself is in such a year), a warning to
- *    the city bureau's liaisons, once per ISO week; key fu:cal:<week>:<recipient>.
+ *    the city bureau's liaisons, once per ISO week; key fu:cal:<week>:<recipient>;
+ * 5. a record waiting for signatures (待签字) since an earlier working day: each member who has not signed gets the
+ *    record to sign again, every working day (the record completes, and its 20-working-day clock starts, only when
+ *    all have signed); key fu:sign:<task>:<round>:<day>:<recipient>.
  * A rerun on the same day sends nothing new. One failing task is logged and does not stop the others.
  */
 import { shanghaiDate } from '../../domain/calendar';
@@ -21,10 +24,13 @@ import {
   isoWeek,
   isWorkingDayLenient,
   publicationPending,
+  workingDaysBetweenLenient,
   type Reminder,
   type ReminderKind,
 } from '../../domain/followup';
 import { calendarWarningCard, escalationCard, followUpCard, type EscalationRow } from '../../bot/followupCards';
+import { signReminderCard } from '../../bot/inspectionCards';
+import { unsignedMembers } from '../../domain/inspection';
 import { CITY_BUREAU } from '../../domain/types';
 import { staffModel } from '../../store/staff';
 import type { TaskDoc } from '../../store/task';
@@ -56,6 +62,8 @@ export interface ReminderRun {
   /** escalation reports enqueued (same) */
   escalations: number;
   unknownDueDates: number;
+  /** signature reminders enqueued (same) */
+  signatures: number;
 }
 
 async function fillDueDates(deps: FollowUpDeps, now: Date): Promise<number> {
@@ -90,9 +98,11 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
     reminders: 0,
     escalations: 0,
     unknownDueDates: 0,
+    signatures: 0,
   };
   if (!run.working) return run;
   run.dueDatesFilled = await fillDueDates(deps, now);
+  run.signatures = await signatureReminders(deps, today);
 
   const open = await tasks(deps)
     .find({
@@ -165,6 +175,28 @@ export async function sendReminders(deps: FollowUpDeps, now: Date): Promise<Remi
   }
   deps.log.info({ ...run }, 'reminders done');
   return run;
+}
+
+/** 5. above: the members who have not signed a record submitted before today. */
+async function signatureReminders(deps: FollowUpDeps, today: string): Promise<number> {
+  const waiting = await tasks(deps).find({ state: '待签字' }).sort({ _id: 1 }).lean<TaskDoc[]>();
+  let sent = 0;
+  for (const task of waiting) {
+    try {
+      const rec = task.inspection;
+      if (!rec?.submittedAt) continue;
+      const submitted = shanghaiDate(rec.submittedAt);
+      const days = workingDaysBetweenLenient(submitted, today);
+      if (days < 1) continue;
+      for (const m of unsignedMembers(task.team, rec.signatures)) {
+        await deps.outbox.sendCard(`fu:sign:${String(task._id)}:${rec.round}:${today}:${m.openId}`, { openId: m.openId }, signReminderCard(task, m.openId, submitted, days));
+        sent += 1;
+      }
+    } catch (err) {
+      deps.log.error({ err, taskId: String(task._id) }, 'signature reminder failed for a task');
+    }
+  }
+  return sent;
 }
 
 async function namesOf(deps: FollowUpDeps, openIds: readonly string[]): Promise<Map<string, string>> {
