@@ -56,6 +56,8 @@ function refusalToast(r: FollowUpRefusal): Toast {
       return { type: 'info', content: FMSG.alreadyPublished(r.on, r.result) };
     case 'notAmendable':
       return { type: 'info', content: FMSG.notAmendable };
+    case 'amended':
+      return { type: 'info', content: FMSG.alreadyAmended(r.result, r.on, r.byName) };
     case 'statusRequired':
       return { type: 'error', content: FMSG.statusRequired(r.no) };
     case 'notAllRectified':

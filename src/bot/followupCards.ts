@@ -196,6 +196,7 @@ export const FMSG = {
   alreadyConfirmed: (name: string, on: string) => `整改已由${name}于 ${on} 确认，无需重复确认`,
   alreadyPublished: (on: string, result: string) => `检查结果已于 ${on} 公示（${result}），无需重复登记`,
   notAmendable: '当前无需更新公示结果（需先公示为“发现问题待后续处理”并确认整改）',
+  alreadyAmended: (result: string, on: string, name: string) => `公示结果已于 ${on} 由${name}更新为“${result}”，无需再次更新`,
   statusRequired: (no: number) => `请为第 ${no} 项选择现场核实的结果（已整改 / 未整改），再点“确认整改”`,
   notAllRectified: (nos: readonly number[]) =>
     `第 ${nos.join('、')} 项未整改：附件2 只在全部问题整改完成后出具，本次没有提交。整改完成后再确认；拒不整改的，请在“后续处置”中登记立案或移交`,

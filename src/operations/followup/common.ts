@@ -41,6 +41,8 @@ export type FollowUpRefusal =
   | { code: 'alreadyConfirmed'; byName: string; on: string }
   | { code: 'alreadyPublished'; on: string; result: string }
   | { code: 'notAmendable' }
+  /** the published result was updated already (by whom, when, to what) */
+  | { code: 'amended'; on: string; byName: string; result: string }
   | { code: 'statusRequired'; no: number }
   /** items found not rectified on site: 附件2 is issued only when every item is */
   | { code: 'notAllRectified'; nos: number[] }

@@ -129,6 +129,7 @@ export async function amendPublication(deps: FollowUpDeps, input: PublishInput):
   const pub = task.publication;
   if (task.state === '已作废') return refuse({ code: 'void' }, task);
   if (task.inspection?.round !== input.round) return refuse({ code: 'stale' }, task);
+  if (pub?.amended) return refuse({ code: 'amended', on: pub.amended.on, byName: pub.amended.byName, result: pub.result ?? '' }, task);
   if (task.state !== '已公示' || !pub?.publishedOn || pub.result !== '发现问题待后续处理' || !task.rectificationCheck) {
     return refuse({ code: 'notAmendable' }, task);
   }
@@ -156,7 +157,12 @@ export async function amendPublication(deps: FollowUpDeps, input: PublishInput):
       { returnDocument: 'after' },
     )
     .lean<TaskDoc>();
-  if (!updated) return refuse({ code: 'notAmendable' }, (await loadTask(deps, input.taskId)) ?? task);
+  if (!updated) {
+    const fresh = (await loadTask(deps, input.taskId)) ?? task;
+    const done = fresh.publication?.amended;
+    // a double click, or someone else first: say who updated it, as for a first publication
+    return refuse(done ? { code: 'amended', on: done.on, byName: done.byName, result: fresh.publication?.result ?? '' } : { code: 'notAmendable' }, fresh);
+  }
   deps.log.info({ taskId: String(task._id), openId: input.actor.openId, on: date.date }, 'published result updated');
   await enqueueFollowUp(deps, updated);
   return { ok: true, task: updated };
