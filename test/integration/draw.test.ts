@@ -239,6 +239,13 @@ describe('/抽取', () => {
     expect(await tasks().countDocuments({ _id: { $in: old.map((t) => t._id) }, state: '已作废' })).toBe(old.length);
     const member = old[0].team[0].openId;
     await h.emulator.waitFor((m) => m.receive_id === member && cardText(m.content).includes('任务已作废'));
+    // the member's assignment card of the first draw is shown as void in place: no live 开始检查 on it
+    const assignment = h.emulator
+      .messagesTo(member)
+      .find((m) => findButtons(m.content).some((b) => b.text === '开始检查' && (b.value as { task?: string }).task === String(old[0]._id)))!;
+    const voidInPlace = (await h.emulator.waitFor((m) => m.message_id === assignment.message_id && cardText(m.current).includes('任务已作废'))).current;
+    expect(findButtons(voidInPlace)).toHaveLength(0);
+    expect(cardText(voidInPlace)).toContain('两名执法人员调离');
     // every county liaison's list of the first draw now says it was replaced, without its 接收 button, and each
     // county with voided tasks was told how many
     const oldDrawId = String(old[0].drawId);

@@ -120,9 +120,13 @@ async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc)
     await tasks.updateMany({ drawId: d._id, state: { $in: ['待接收', '待检查'] } }, { $set: { state: '已作废' }, $inc: { version: 1 } });
     const voided = await tasks.find({ drawId: d._id, state: '已作废' }).sort({ no: 1 }).lean<TaskDoc[]>();
     for (const t of voided) {
+      const card = voidedTaskCard(t, draw.reason ?? '重新抽取');
       for (const m of t.team) {
         try {
-          await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, voidedTaskCard(t, draw.reason ?? '重新抽取'));
+          await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, card);
+          // the assignment card itself, in place: its 开始检查 would otherwise stay live on a void task
+          const shown = await outbox.deliveredMessageId(`task:${String(t._id)}:assign:${m.openId}`);
+          if (shown) await outbox.patchCard(`task:${String(t._id)}:assign-void:${m.openId}`, shown, card);
         } catch {
           // keyed: the next run tries again
         }
