@@ -2,6 +2,7 @@ import type { BotHandlers } from '../platform/events';
 import { closureActions } from './closure';
 import { drawCancelAction, drawCommand, drawConfirmAction, drawPageAction, drawReceiveAction } from './draw';
 import { exportCommand } from './export';
+import { teamChangeCommand } from './teamChange';
 import { followUpActions } from './followup';
 import { helpCommand, helpDetailAction } from './help';
 import { inspectionActions, inspectionCommands, inspectionHooks } from './inspection';
@@ -17,7 +18,7 @@ export function createBot(deps: BotDeps): BotHandlers {
   const all = () => commands;
   commands.push(helpCommand(all), drawCommand);
   commands.push(...inspectionCommands());
-  commands.push(exportCommand);
+  commands.push(exportCommand, teamChangeCommand);
   commands.push(...progressCommands());
   commands.push(...setupCommands);
   const actions: ActionSpec[] = [helpDetailAction(all), drawConfirmAction, drawCancelAction, drawReceiveAction, drawPageAction];

@@ -25,9 +25,9 @@ export function messageText(content: string, mentionKeys: readonly string[]): st
 
 /**
  * Argument keys whose value runs over spaces up to the next key=value: the campaign's name, and /抽取's free texts
- * (a redraw's reason, a public source's name, its time written “2024-03-15 21:15”).
+ * (a redraw's reason, a public source's name, its time written “2024-03-15 21:15”), /换人's task (a firm's name).
  */
-const SPACED_VALUES = new Set(['专项', '理由', '来源', '开奖时间']);
+const SPACED_VALUES = new Set(['专项', '理由', '来源', '开奖时间', '任务']);
 
 export function parseCommand(text: string): ParsedCommand | undefined {
   const normalised = text.replace(/^[／/]/, '/').replace(/[＝]/g, '=');

@@ -116,7 +116,7 @@ export async function importStaff(conn: Connection, file: string, opts: ImportOp
 }
 
 export const AVOID_CONFLICT_ADVICE =
-  '以下人员已在尚未完成检查的任务中，而名录现将该企业列为其回避企业。已派发的检查组不会自动调整：请市局联络员在开始检查前重新抽取（/抽取 理由=…），或安排该人员不参加该企业的检查。';
+  '以下人员已在尚未完成检查的任务中，而名录现将该企业列为其回避企业。已派发的检查组不会自动调整：请市局联络员在开始检查前重新抽取（/抽取 理由=…），或用 /换人 把该人员换出这项任务的检查组。';
 
 export function avoidConflictLine(c: AvoidConflict): string {
   return `第${c.line}行 ${c.name}：${c.enterprise}（${c.county}，${c.role}，${c.state}）`;

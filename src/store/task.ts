@@ -22,6 +22,17 @@ export interface TeamSlot {
   county: string;
 }
 
+/** A member of the drawn team replaced by the 市局联络员 (/换人, operations/teamChange.ts): who for whom, why, by whom. */
+export interface TeamChange {
+  role: TeamRoleName;
+  from: { openId: string; name: string };
+  to: { openId: string; name: string };
+  reason: string;
+  by: string;
+  byName: string;
+  at: Date;
+}
+
 export interface Receipt {
   openId: string;
   name: string;
@@ -59,6 +70,8 @@ export interface Task {
   disposal?: Disposal;
   /** what the next picture a member sends is for (open id → purpose): closure evidence or the signed paper (签字页) */
   photoIntent?: Record<string, PhotoIntent>;
+  /** members replaced after the draw, in order (the draw's bundle keeps the team as drawn) */
+  teamChanges?: TeamChange[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -365,6 +378,23 @@ export const taskSchema = new Schema<Task>(
     enterprise: { type: enterpriseSchema, required: true },
     checklist: { type: String, required: true, enum: ['industrial', 'food'] },
     team: { type: [slotSchema], required: true },
+    teamChanges: {
+      type: [
+        new Schema<TeamChange>(
+          {
+            role: { type: String, required: true },
+            from: new Schema({ openId: String, name: String }, { _id: false }),
+            to: new Schema({ openId: String, name: String }, { _id: false }),
+            reason: { type: String, required: true },
+            by: { type: String, required: true },
+            byName: { type: String, required: true },
+            at: { type: Date, required: true },
+          },
+          { _id: false },
+        ),
+      ],
+      default: undefined,
+    },
     state: { type: String, required: true, enum: TASK_STATES },
     received: new Schema<Receipt>({ openId: String, name: String, at: Date }, { _id: false }),
     version: { type: Number, required: true, default: 0 },

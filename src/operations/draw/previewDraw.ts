@@ -130,7 +130,7 @@ export async function previewDraw(conn: Connection, now: Date, input: PreviewInp
   if (current) {
     const started = await taskModel(conn).countDocuments({ drawId: current._id, state: { $nin: ['待接收', '待检查', '已作废'] } });
     if (started > 0) {
-      return refuse('不能重新抽取', `第${current.attempt}次抽取的任务中已有${started}项开始检查，不能再重新抽取。如需调整个别任务，请联系市局处理。`);
+      return refuse('不能重新抽取', `第${current.attempt}次抽取的任务中已有${started}项开始检查，不能再重新抽取。如需调整个别任务的检查组，请用 /换人 任务=<许可证编号> 原=<姓名> 新=<姓名> 理由=<原因>。`);
     }
   }
 

@@ -110,7 +110,7 @@ export async function previewPlatformDraw(
     if (current) {
       const started = await taskModel(deps.conn).countDocuments({ drawId: current._id, state: STARTED });
       if (started > 0) {
-        refusals.push(`“${campaign.name}”第${current.attempt}次抽取的任务中已有${started}项开始检查，不能再以平台结果替换（与 /抽取 重新抽取的规则相同）。如需调整个别任务，请联系市局处理。`);
+        refusals.push(`“${campaign.name}”第${current.attempt}次抽取的任务中已有${started}项开始检查，不能再以平台结果替换（与 /抽取 重新抽取的规则相同）。如需调整个别任务的检查组，请用 /换人。`);
       }
       const pending = await taskModel(deps.conn).countDocuments({ drawId: current._id, state: { $in: ['待接收', '待检查'] } });
       replaces = { attempt: current.attempt, platform: current.algorithm === PLATFORM_ALGORITHM, pending, drawId: String(current._id) };
