@@ -7,6 +7,7 @@ import { countyTasksPage, receiveCountyTasks } from '../operations/draw/receiveT
 import { confirmerName } from '../operations/draw/confirmer';
 import { drawRefusal } from '../operations/draw/context';
 import { cancelledPreviewCard, countyTasksCard, previewCard, refusalCard, resultCard, voidedPreviewCard } from './drawViews';
+import { unknownArgs } from './parse';
 import { defineAction, patchReply, type CommandSpec } from './router';
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/).transform((s) => new Types.ObjectId(s));
@@ -31,8 +32,8 @@ export const drawCommand: CommandSpec = {
     '/抽取 来源=中国福利彩票3D第2024065期开奖号码(3位数字) 开奖时间=2024-03-15T21:15，开奖后在预览卡片上填写号码再确认（多个来源用“+”连接）。' +
     '已确认后如需重新抽取：/抽取 理由=<原因>。',
   async handle(ctx) {
-    const { args, positional } = ctx.command;
-    const unknown = [...Object.keys(args).filter((k) => !KNOWN_ARGS.has(k)), ...positional];
+    const { args } = ctx.command;
+    const unknown = unknownArgs(ctx.command, KNOWN_ARGS);
     if (unknown.length > 0) {
       const shown = unknown.join(' ');
       await ctx.reply(refusalCard('参数有误', `不认识的参数“${shown.length > 60 ? `${shown.slice(0, 60)}…` : shown}”。用法：${USAGE}`));

@@ -52,3 +52,8 @@ export function parseCommand(text: string): ParsedCommand | undefined {
   }
   return { name: head.toLowerCase(), args, positional, text };
 }
+
+/** What of `command` is not among the `known` argument keys: unknown `key=value` keys and bare words, as typed. */
+export function unknownArgs(command: Pick<ParsedCommand, 'args' | 'positional'>, known: ReadonlySet<string>): string[] {
+  return [...Object.keys(command.args).filter((k) => !known.has(k)), ...command.positional];
+}

@@ -5,6 +5,7 @@
 import { replaceMember } from '../operations/teamChange';
 import { CITY_BUREAU } from '../domain/types';
 import { md, renderCard } from './cards';
+import { unknownArgs } from './parse';
 import type { CommandSpec } from './router';
 
 const USAGE = '/换人 任务=<许可证编号或企业名称> 原=<姓名> 新=<姓名> 理由=<原因> [角色=组长|执法人员|专家]';
@@ -22,8 +23,8 @@ export const teamChangeCommand: CommandSpec = {
     '只适用于尚未完成的任务（待接收、待检查、检查中、待签字）；新成员须符合抽取时的条件：组长为市局组长，执法人员不属于企业所在县区（专项允许时除外），专家为专家库的专家，且未登记对该企业回避。' +
     '被替换的人、新成员、检查组其他成员和县区联络员都会收到通知；调整记入任务记录。',
   async handle(ctx) {
-    const { args, positional } = ctx.command;
-    const unknown = [...Object.keys(args).filter((k) => !KNOWN.has(k)), ...positional];
+    const { args } = ctx.command;
+    const unknown = unknownArgs(ctx.command, KNOWN);
     const missing = ['任务', '原', '新', '理由'].filter((k) => !args[k]?.trim());
     if (unknown.length > 0 || missing.length > 0) {
       const why = unknown.length > 0 ? `不认识的参数“${unknown.join(' ').slice(0, 60)}”` : `缺少 ${missing.map((k) => `${k}=`).join('、')}`;
