@@ -287,7 +287,9 @@ export function summaryCard(task: TaskDoc, viewer: string): CardJson {
 export function recordCard(task: TaskDoc, viewer: string, banner?: string): CardJson {
   const rec = task.inspection!;
   const result = rec.result ?? outcomeOf(rec.answers, task.checklist);
-  const submitter = memberOf(task.team, rec.submittedBy ?? '')?.name ?? '';
+  // a submitter replaced since (/换人) is no longer on the team: their name is in the change
+  const submitter =
+    memberOf(task.team, rec.submittedBy ?? '')?.name ?? task.teamChanges?.find((c) => c.from.openId === rec.submittedBy)?.from.name ?? '';
   const intro = [
     ...(banner ? [banner] : []),
     IMSG.recordState(stateLabel(task), result),

@@ -5,10 +5,12 @@
  * with such a member could not finish.
  *
  * - Who: the 市局联络员 (the city bureau draws and forms the teams).
- * - Which tasks: not yet complete — 待接收, 待检查, 检查中, 待签字. A completed record is signed by those who inspected.
+ * - Which tasks: not yet complete — 待接收, 待检查, 检查中, 待签字, 待确认 (a closure waiting for a 组长 who is gone). A
+ *   completed record is signed by those who inspected.
  * - The replacement must fit the slot as the draw would have filled it (docs/draw-spec.md §6): a 组长 of the 市局 for
- *   the 组长; an 执法人员 (not of the firm's own county when the campaign excludes it) for an 执法人员; a 专家 for the 专家;
- *   not on the team already; not avoiding the firm (回避企业).
+ *   the 组长; an 执法人员 of the same level (a county's for a county's, the 市局's for the 市局's) for an 执法人员; a 专家
+ *   for the 专家; in every slot not of the firm's own county when the campaign excludes it; not on the team already;
+ *   not avoiding the firm (回避企业).
  * - What changes: the slot; the replaced person's signature (if any) and pending file intent; a `teamChanges` entry
  *   (who for whom, why, by whom, when). Answers the replaced person gave stay in the record under their name.
  * - Who is told: the replaced person, the new member (the task to inspect, or the record to sign), the rest of the team
@@ -17,6 +19,7 @@
  */
 import type { Connection } from 'mongoose';
 import { assignmentCard } from '../bot/drawViews';
+import { closureCard } from '../bot/closureCards';
 import { signRequestCard } from '../bot/inspectionCards';
 import { md, renderCard, type CardJson } from '../bot/cards';
 import { charCount } from '../domain/textPolicy';
@@ -29,6 +32,7 @@ import { staffModel, type StaffMember } from '../store/staff';
 import { taskModel, type TaskDoc, type TaskState, type TeamChange, type TeamSlot } from '../store/task';
 import { findTask, type Candidate } from './exportRecords';
 import { countyLiaisons } from './followup/common';
+import { forgetTask } from './inspection/taskCache';
 
 export interface TeamChangeDeps {
   conn: Connection;
@@ -55,8 +59,8 @@ export type TeamChangeOutcome =
   | { ok: true; task: TaskDoc; change: TeamChange }
   | { ok: false; reason: string; candidates?: Candidate[] };
 
-/** Tasks whose team may still change: nothing is complete yet. */
-export const CHANGEABLE_STATES: readonly TaskState[] = ['待接收', '待检查', '检查中', '待签字'];
+/** Tasks whose team may still change: nothing is complete yet (待确认: a closure waits for the 组长's decision). */
+export const CHANGEABLE_STATES: readonly TaskState[] = ['待接收', '待检查', '检查中', '待签字', '待确认'];
 
 const REASON_MIN = 2;
 const REASON_MAX = 200;
@@ -72,11 +76,16 @@ export function slotProblem(person: Pick<StaffMember, 'name' | 'roles' | 'county
   }
   if (slot.role === '执法人员') {
     if (!person.roles.includes('执法人员')) return `${person.name} 不是执法人员`;
-    if ((campaign?.excludeOwnCounty ?? true) && person.county === task.enterprise.county) {
-      return `本专项县区人员不检查本县区企业，${person.name} 属于${person.county}`;
+    // 由市、县两级执法监管人员组成: a county's officer is replaced by a county's officer, the 市局's by the 市局's
+    if ((slot.county === CITY_BUREAU) !== (person.county === CITY_BUREAU)) {
+      return slot.county === CITY_BUREAU ? `${slot.name} 是市局的执法人员，须由市局的执法人员接替` : `${slot.name} 是县区的执法人员，须由县区的执法人员接替（检查组由市、县两级人员组成）`;
     }
   }
   if (slot.role === '专家' && !person.roles.includes('专家')) return `${person.name} 不是专家库的专家`;
+  // the own-county rule holds for every slot, experts included (docs/draw-spec.md §6.2)
+  if ((campaign?.excludeOwnCounty ?? true) && person.county === task.enterprise.county) {
+    return `本专项县区人员不检查本县区企业，${person.name} 属于${person.county}`;
+  }
   return null;
 }
 
@@ -150,6 +159,7 @@ export async function replaceMember(deps: TeamChangeDeps, input: TeamChangeInput
     )
     .lean<TaskDoc>();
   if (!updated) return refuse('该任务刚刚有了变化（有人在检查或签字）：请稍后重新发送。');
+  forgetTask(deps.conn, String(task._id)); // the answer path's copy of the old team (inspection/taskCache.ts)
   deps.log.info({ taskId: String(task._id), by: input.actor.openId, role: old.role, from: old.openId, to: person.openId }, 'team member replaced');
   await tellTeamChange(deps, updated, change, campaign);
   return { ok: true, task: updated, change };
@@ -163,16 +173,26 @@ async function tellTeamChange(deps: TeamChangeDeps, task: TaskDoc, change: TeamC
   const firm = task.enterprise.name;
   const line = `${change.role}：${change.from.name} → ${change.to.name}（理由：${change.reason}；${change.byName}调整）`;
   const notice = (paragraphs: string[]): CardJson => renderCard('message', { title: `检查组调整 · ${firm}`, color: 'orange', paragraphs });
-  await deps.outbox.sendCard(key(change.from.openId, 'out'), { openId: change.from.openId }, notice([
-    `您不再参加 **${md(firm)}** 的检查（${change.role}），由 ${md(change.to.name)} 接替。理由：${md(change.reason)}`,
-    '此前该任务的卡片上的按钮不再对您有效；您已作出的检查记录保留在记录中。',
-  ]));
+  // someone who held two slots keeps the other: told the change like the rest of the team, not that they left
+  const left = !task.team.some((m) => m.openId === change.from.openId);
+  if (left) {
+    await deps.outbox.sendCard(key(change.from.openId, 'out'), { openId: change.from.openId }, notice([
+      `您不再参加 **${md(firm)}** 的检查（${change.role}），由 ${md(change.to.name)} 接替。理由：${md(change.reason)}`,
+      '此前该任务的卡片上的按钮不再对您有效；您已作出的检查记录保留在记录中。',
+    ]));
+  }
   const joining = notice([`您接替 ${md(change.from.name)} 担任 **${md(firm)}** 检查组的${change.role}。理由：${md(change.reason)}`]);
   await deps.outbox.sendCard(key(change.to.openId, 'in'), { openId: change.to.openId }, joining);
-  if (task.state === '待签字') await deps.outbox.sendCard(key(change.to.openId, 'sign'), { openId: change.to.openId }, signRequestCard(task, change.to.openId));
-  else if (campaign) await deps.outbox.sendCard(key(change.to.openId, 'task'), { openId: change.to.openId }, assignmentCard(task, campaign));
+  // what the new member does next: decide the closure waiting for the 组长, sign the record, or inspect
+  if (task.state === '待确认' && change.role === '组长') {
+    await deps.outbox.sendCard(key(change.to.openId, 'closure'), { openId: change.to.openId }, closureCard(task, change.to.openId, 'ask'));
+  } else if (task.state === '待签字') {
+    await deps.outbox.sendCard(key(change.to.openId, 'sign'), { openId: change.to.openId }, signRequestCard(task, change.to.openId));
+  } else if (campaign && task.state !== '待确认') {
+    await deps.outbox.sendCard(key(change.to.openId, 'task'), { openId: change.to.openId }, assignmentCard(task, campaign));
+  }
   const others = new Set([...task.team.map((m) => m.openId), ...(await countyLiaisons(deps, task.enterprise.county))]);
   others.delete(change.to.openId);
-  others.delete(change.from.openId);
+  if (left) others.delete(change.from.openId);
   for (const openId of others) await deps.outbox.sendCard(key(openId, 'note'), { openId }, notice([`**${md(firm)}** 的检查组已调整：${md(line)}`]));
 }

@@ -32,7 +32,8 @@ export async function confirmSignature(
   const signature: Signature = { openId: member.openId, name: member.name, role: member.role, at: deps.now() };
   const updated = await tasks(deps)
     .findOneAndUpdate(
-      { _id: task._id, state: '待签字', 'inspection.round': input.round, 'inspection.signatures.openId': { $ne: member.openId } },
+      // still on the team when the write lands (a /换人 may have replaced the signer since the read)
+      { _id: task._id, state: '待签字', 'inspection.round': input.round, 'team.openId': member.openId, 'inspection.signatures.openId': { $ne: member.openId } },
       {
         $push: { 'inspection.signatures': signature },
         ...(days !== undefined ? { $set: { 'inspection.rectificationDays': days } } : {}),
