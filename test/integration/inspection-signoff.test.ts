@@ -72,6 +72,10 @@ it('submission freezes the answers, every other member confirms, and the record 
 
   const e = await d.click(expert.openId, forExpert, '确认签字');
   expect(e.toast).toEqual({ type: 'success', content: '已签字，还差 1 位成员' });
+  // the 组长's own card to sign now shows the expert's signature (it is updated in place), its button still there
+  const leaderMessage = h.emulator.messagesTo(leader.openId).find((m) => cardText(m.content).includes('请核对检查记录') && cardText(m.content).includes(task.enterprise.name))!;
+  const seen = await h.emulator.waitFor((m) => m.message_id === leaderMessage.message_id && cardText(m.current).includes('待签字 2/3'), 30_000);
+  expect(d.buttons(seen.current)).toContain('确认签字');
   const twice = await d.click(expert.openId, forExpert, '确认签字');
   expect(twice.toast).toEqual({ type: 'info', content: '您已签字，无需重复确认' });
 
@@ -89,6 +93,10 @@ it('submission freezes the answers, every other member confirms, and the record 
     expect(cardText(done)).toContain('检查组签字**（3/3）');
   }
   expect(countTo(leader.openId, '请核对检查记录')).toBe(1);
+  // and the expert's card to sign shows the record complete, without a button to sign again
+  const expertMessage = h.emulator.messagesTo(expert.openId).find((m) => cardText(m.content).includes('请核对检查记录') && cardText(m.content).includes(task.enterprise.name))!;
+  const complete = await h.emulator.waitFor((m) => m.message_id === expertMessage.message_id && cardText(m.current).includes('3/3'), 30_000);
+  expect(d.buttons(complete.current)).not.toContain('确认签字');
 });
 
 it('findings: the 组长 sets the period, and the 意见汇总表 (附件1) goes to the county liaison and the team', async () => {

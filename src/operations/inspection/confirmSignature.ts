@@ -3,7 +3,8 @@
  * a reopen is void). The 组长 signing a record with findings sets the rectification period (default 15 days).
  * The last signature completes the record (followUp).
  */
-import { isLeader, outcomeOf, parseRectificationDays, type Signature } from '../../domain/inspection';
+import { distinctMembers, isLeader, outcomeOf, parseRectificationDays, type Signature } from '../../domain/inspection';
+import { recordCard, signRequestCard } from '../../bot/inspectionCards';
 import type { TaskDoc } from '../../store/task';
 import { followUp } from './followUp';
 import { loadForMember, refuse, tasks, type InspectionDeps, type OpResult } from './common';
@@ -48,5 +49,30 @@ export async function confirmSignature(
     return refuse({ code: signed ? 'alreadySigned' : 'notSigning' }, fresh);
   }
   deps.log.info({ taskId: String(task._id), openId: member.openId, round: input.round }, 'signature confirmed');
-  return { ok: true, task: await followUp(deps, updated) };
+  const done = await followUp(deps, updated);
+  await refreshSignCards(deps, done, member.openId);
+  return { ok: true, task: done };
+}
+
+/**
+ * The other members' 请核对检查记录 cards show who has signed: each is updated in place after a signature (a card is
+ * per message, and theirs would still say “待签字 1/3” with the signer unchecked); once the record is complete they
+ * show it complete, without the sign button.
+ */
+async function refreshSignCards(deps: InspectionDeps, task: TaskDoc, signer: string): Promise<void> {
+  const rec = task.inspection;
+  if (!rec) return;
+  const id = String(task._id);
+  for (const m of distinctMembers(task.team)) {
+    if (m.openId === signer) continue;
+    try {
+      const shown = await deps.outbox.deliveredMessageId(`insp:sign:${id}:${rec.round}:${m.openId}`);
+      if (!shown) continue;
+      const card = task.state === '待签字' ? signRequestCard(task, m.openId) : recordCard(task, m.openId);
+      await deps.outbox.patchCard(`insp:sign-seen:${id}:${rec.round}:${signer}:${m.openId}`, shown, card);
+    } catch (err) {
+      // the signature stands; a card left as it was is refreshed on its next click
+      deps.log.warn({ err, taskId: id, openId: m.openId }, 'sign card not refreshed');
+    }
+  }
 }
