@@ -206,7 +206,10 @@ it('a reopen needs the 组长, is logged, withdraws the 意见汇总表 and asks
   expect(cardText(withdrawal)).toContain('意见汇总表作废');
   expect(cardText(await d.cardTo(officer.openId, '检查已重新打开'))).toContain('第2项记录需补充证据');
 
-  // a signature card of the first round is void now
+  // a signature card of the first round is void now: shown so in place, and a click from a copy of it is refused
+  const oldMessage = h.emulator.messagesTo(officer.openId).find((m) => cardText(m.content).includes('请核对检查记录') && cardText(m.content).includes(task.enterprise.name))!;
+  const voided = await h.emulator.waitFor((m) => m.message_id === oldMessage.message_id && cardText(m.current).includes('检查已重新打开'), 30_000);
+  expect(d.buttons(voided.current)).toEqual([]);
   const stale = await d.click(officer.openId, oldSign, '确认签字');
   expect(stale.toast?.type).toBe('warning');
 

@@ -76,5 +76,10 @@ export async function reopenInspection(
       reopenNoticeCard(task, entry, { withdrawn: withdrawn.includes(openId), member: team.includes(openId), confirmation }),
     );
   }
+  // the cards to sign the reopened round: shown void in place (their 确认签字 would only be refused)
+  for (const openId of team) {
+    const shown = await deps.outbox.deliveredMessageId(`insp:sign:${id}:${rec.round}:${openId}`);
+    if (shown) await deps.outbox.patchCard(`insp:sign-void:${id}:${rec.round}:${openId}`, shown, reopenNoticeCard(task, entry, { withdrawn: false, member: false }));
+  }
   return { ok: true, task: updated, entry };
 }
