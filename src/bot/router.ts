@@ -98,8 +98,7 @@ function replyKey(messageId: string, part = '0'): string {
  * (e.g. a preview a newer one replaced: no dead button stays). `patchKey` keeps the patch once-only.
  */
 export async function patchReply(deps: BotDeps, messageId: string, patchKey: string, card: CardJson): Promise<void> {
-  const shown = await deps.outbox.deliveredMessageId(replyKey(messageId));
-  if (shown) await deps.outbox.patchCard(patchKey, shown, card);
+  await deps.outbox.patchDelivered(replyKey(messageId), patchKey, card);
 }
 
 export interface ActionContext {

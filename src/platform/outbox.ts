@@ -342,6 +342,17 @@ export class Outbox {
     return doc?.messageId;
   }
 
+  /**
+   * Shows `card` in place of the card delivered under `sentKey`, if it was delivered (a card that still offers what
+   * no longer holds: a void task's 开始检查, a stale 确认签字 …). `patchKey` keeps the patch once-only. False when
+   * nothing was delivered under that key.
+   */
+  async patchDelivered(sentKey: string, patchKey: string, card: Card): Promise<boolean> {
+    const shown = await this.deliveredMessageId(sentKey);
+    if (shown) await this.patchCard(patchKey, shown, card);
+    return shown !== undefined;
+  }
+
   // ---- worker -------------------------------------------------------------------------------------------------
 
   start(): void {

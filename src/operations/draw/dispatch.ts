@@ -125,8 +125,7 @@ async function supersedeEarlier(conn: Connection, outbox: Outbox, draw: DrawDoc)
         try {
           await outbox.sendCard(`task:${String(t._id)}:void:${m.openId}`, { openId: m.openId }, card);
           // the assignment card itself, in place: its 开始检查 would otherwise stay live on a void task
-          const shown = await outbox.deliveredMessageId(`task:${String(t._id)}:assign:${m.openId}`);
-          if (shown) await outbox.patchCard(`task:${String(t._id)}:assign-void:${m.openId}`, shown, card);
+          await outbox.patchDelivered(`task:${String(t._id)}:assign:${m.openId}`, `task:${String(t._id)}:assign-void:${m.openId}`, card);
         } catch {
           // keyed: the next run tries again
         }

@@ -66,10 +66,8 @@ async function refreshSignCards(deps: InspectionDeps, task: TaskDoc, signer: str
   for (const m of distinctMembers(task.team)) {
     if (m.openId === signer) continue;
     try {
-      const shown = await deps.outbox.deliveredMessageId(`insp:sign:${id}:${rec.round}:${m.openId}`);
-      if (!shown) continue;
       const card = task.state === '待签字' ? signRequestCard(task, m.openId) : recordCard(task, m.openId);
-      await deps.outbox.patchCard(`insp:sign-seen:${id}:${rec.round}:${signer}:${m.openId}`, shown, card);
+      await deps.outbox.patchDelivered(`insp:sign:${id}:${rec.round}:${m.openId}`, `insp:sign-seen:${id}:${rec.round}:${signer}:${m.openId}`, card);
     } catch (err) {
       // the signature stands; a card left as it was is refreshed on its next click
       deps.log.warn({ err, taskId: id, openId: m.openId }, 'sign card not refreshed');

@@ -77,9 +77,7 @@ export async function reopenInspection(
     );
   }
   // the cards to sign the reopened round: shown void in place (their 确认签字 would only be refused)
-  for (const openId of team) {
-    const shown = await deps.outbox.deliveredMessageId(`insp:sign:${id}:${rec.round}:${openId}`);
-    if (shown) await deps.outbox.patchCard(`insp:sign-void:${id}:${rec.round}:${openId}`, shown, reopenNoticeCard(task, entry, { withdrawn: false, member: false }));
-  }
+  const voidCard = reopenNoticeCard(task, entry, { withdrawn: false, member: false });
+  for (const openId of team) await deps.outbox.patchDelivered(`insp:sign:${id}:${rec.round}:${openId}`, `insp:sign-void:${id}:${rec.round}:${openId}`, voidCard);
   return { ok: true, task: updated, entry };
 }
