@@ -214,7 +214,7 @@ export function useImportedYears(years: readonly CalendarYear[]): void {
     for (const d of [...y.rest, ...y.work]) {
       if (toYmd(d).year !== y.year) throw new InvalidDateError(d, `日期${d}不在${y.year}年`);
     }
-    next.set(y.year, { rest: new Set(y.rest), work: new Set(y.work) });
+    next.set(y.year, tableOf(y));
   }
   importedTables = next;
 }
@@ -284,6 +284,14 @@ function requireCovered(year: number): void {
   if (!isYearCovered(year)) throw new CalendarDataMissingError(year);
 }
 
+/** A file's arrangement as a table, built once per arrangement (a preview counts every stored due date with it). */
+const tables = new WeakMap<CalendarYear, YearTable>();
+function tableOf(y: CalendarYear): YearTable {
+  let t = tables.get(y);
+  if (!t) tables.set(y, (t = { rest: new Set(y.rest), work: new Set(y.work) }));
+  return t;
+}
+
 /** One year's arrangement read as `under` (a file not yet imported) instead of what is installed. */
 interface UnderYear {
   year: number;
@@ -320,7 +328,7 @@ export function addWorkingDays(date: string, n: number, under?: CalendarYear): s
   if (!Number.isSafeInteger(n) || n < 0) {
     throw new RangeError(`工作日天数应为不小于 0 的整数，收到：${String(n)}`);
   }
-  const override = under && { year: under.year, table: { rest: new Set(under.rest), work: new Set(under.work) } };
+  const override = under && { year: under.year, table: tableOf(under) };
   let day = toDayNumber(toYmd(parseDate(date)));
   let remaining = n;
   while (remaining > 0) {
