@@ -204,6 +204,15 @@ interface YearTable {
 
 let importedTables: ReadonlyMap<number, YearTable> = new Map();
 
+/** A file's arrangement as a table, built once per arrangement (a preview counts every stored due date with it). */
+const tables = new WeakMap<CalendarYear, YearTable>();
+function tableOf(y: CalendarYear): YearTable {
+  let t = tables.get(y);
+  if (!t) tables.set(y, (t = { rest: new Set(y.rest), work: new Set(y.work) }));
+  return t;
+}
+
+
 /**
  * Installs the imported years, replacing those installed before. Each must be a valid arrangement
  * (domain/holidayCalendar.ts); a year listed here overrides the package's data for that year.
@@ -282,14 +291,6 @@ function isWeekend(date: string): boolean {
 
 function requireCovered(year: number): void {
   if (!isYearCovered(year)) throw new CalendarDataMissingError(year);
-}
-
-/** A file's arrangement as a table, built once per arrangement (a preview counts every stored due date with it). */
-const tables = new WeakMap<CalendarYear, YearTable>();
-function tableOf(y: CalendarYear): YearTable {
-  let t = tables.get(y);
-  if (!t) tables.set(y, (t = { rest: new Set(y.rest), work: new Set(y.work) }));
-  return t;
 }
 
 /** One year's arrangement read as `under` (a file not yet imported) instead of what is installed. */
