@@ -212,7 +212,6 @@ function tableOf(y: CalendarYear): YearTable {
   return t;
 }
 
-
 /**
  * Installs the imported years, replacing those installed before. Each must be a valid arrangement
  * (domain/holidayCalendar.ts); a year listed here overrides the package's data for that year.
