@@ -21,7 +21,7 @@ import type { Connection } from 'mongoose';
 import { assignmentCard } from '../bot/drawViews';
 import { closureCard } from '../bot/closureCards';
 import { signRequestCard } from '../bot/inspectionCards';
-import { md, renderCard, type CardJson } from '../bot/cards';
+import { joinedTeamCard, leftTeamCard, teamChangedCard } from '../bot/teamChangeCards';
 import { charCount } from '../domain/textPolicy';
 import { CITY_BUREAU } from '../domain/types';
 import type { Logger } from '../logger';
@@ -171,18 +171,12 @@ async function tellTeamChange(deps: TeamChangeDeps, task: TaskDoc, change: TeamC
   const n = task.teamChanges?.length ?? 1;
   const key = (who: string, what: string) => `team:${id}:${n}:${what}:${who}`;
   const firm = task.enterprise.name;
-  const line = `${change.role}：${change.from.name} → ${change.to.name}（理由：${change.reason}；${change.byName}调整）`;
-  const notice = (paragraphs: string[]): CardJson => renderCard('message', { title: `检查组调整 · ${firm}`, color: 'orange', paragraphs });
   // someone who held two slots keeps the other: told the change like the rest of the team, not that they left
   const left = !task.team.some((m) => m.openId === change.from.openId);
   if (left) {
-    await deps.outbox.sendCard(key(change.from.openId, 'out'), { openId: change.from.openId }, notice([
-      `您不再参加 **${md(firm)}** 的检查（${change.role}），由 ${md(change.to.name)} 接替。理由：${md(change.reason)}`,
-      '此前该任务的卡片上的按钮不再对您有效；您已作出的检查记录保留在记录中。',
-    ]));
+    await deps.outbox.sendCard(key(change.from.openId, 'out'), { openId: change.from.openId }, leftTeamCard(firm, change));
   }
-  const joining = notice([`您接替 ${md(change.from.name)} 担任 **${md(firm)}** 检查组的${change.role}。理由：${md(change.reason)}`]);
-  await deps.outbox.sendCard(key(change.to.openId, 'in'), { openId: change.to.openId }, joining);
+  await deps.outbox.sendCard(key(change.to.openId, 'in'), { openId: change.to.openId }, joinedTeamCard(firm, change));
   // what the new member does next: decide the closure waiting for the 组长, sign the record, or inspect
   if (task.state === '待确认' && change.role === '组长') {
     await deps.outbox.sendCard(key(change.to.openId, 'closure'), { openId: change.to.openId }, closureCard(task, change.to.openId, 'ask'));
@@ -194,5 +188,6 @@ async function tellTeamChange(deps: TeamChangeDeps, task: TaskDoc, change: TeamC
   const others = new Set([...task.team.map((m) => m.openId), ...(await countyLiaisons(deps, task.enterprise.county))]);
   others.delete(change.to.openId);
   if (left) others.delete(change.from.openId);
-  for (const openId of others) await deps.outbox.sendCard(key(openId, 'note'), { openId }, notice([`**${md(firm)}** 的检查组已调整：${md(line)}`]));
+  const changed = teamChangedCard(firm, change);
+  for (const openId of others) await deps.outbox.sendCard(key(openId, 'note'), { openId }, changed);
 }
