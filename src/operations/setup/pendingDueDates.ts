@@ -48,24 +48,28 @@ export async function pendingDueDatesTouching(deps: Pick<FollowUpDeps, 'conn'>, 
   }).length;
 }
 
-/** Unpublished results whose stored due date is in `year` or later: their 20-working-day count may run through it. */
-function datedTasks(deps: Pick<FollowUpDeps, 'conn'>, year: number) {
-  return taskModel(deps.conn)
+/**
+ * Unpublished results whose 20-working-day count may run through `year`: a stored due date in that year or later,
+ * from a completion date in that year or before. With that completion date and the stored due date.
+ */
+async function datedTasks(deps: Pick<FollowUpDeps, 'conn'>, year: number): Promise<{ task: TaskDoc; done: string; stored: string }[]> {
+  const tasks = await taskModel(deps.conn)
     .find({ ...PENDING, 'publication.dueDate': { $gte: `${year}-01-01` } })
     .sort({ _id: 1 })
     .lean<TaskDoc[]>();
+  return tasks.flatMap((task) => {
+    const done = completionDateOf(task);
+    return done && done <= `${year}-12-31` ? [{ task, done, stored: task.publication!.dueDate }] : [];
+  });
 }
 
 /** The stored due dates that `calendar` (a file not yet imported) would move, read as it would read them. */
 export async function dueDatesMovedBy(deps: Pick<FollowUpDeps, 'conn'>, calendar: CalendarYear): Promise<number> {
-  let moved = 0;
-  for (const task of await datedTasks(deps, calendar.year)) {
-    const done = completionDateOf(task);
-    if (!done || done > `${calendar.year}-12-31`) continue;
+  const dated = await datedTasks(deps, calendar.year);
+  return dated.filter(({ done, stored }) => {
     const next = publicationDueDate(done, calendar);
-    if (next.known && next.date !== task.publication!.dueDate) moved += 1;
-  }
-  return moved;
+    return next.known && next.date !== stored;
+  }).length;
 }
 
 /**
@@ -95,10 +99,7 @@ export async function fillPendingDueDates(deps: FollowUpDeps, key: string, year:
     if (res.modifiedCount > 0) filled.push({ task, dueDate: next.dueDate });
   }
   let moved = 0;
-  for (const task of await datedTasks(deps, year)) {
-    const done = completionDateOf(task);
-    const previous = task.publication!.dueDate;
-    if (!done || done > `${year}-12-31`) continue;
+  for (const { task, done, stored: previous } of await datedTasks(deps, year)) {
     const next = newPublication(done, now);
     if (!next.dueDate || next.dueDate === previous) continue;
     const res = await taskModel(deps.conn).updateOne(
